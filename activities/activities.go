@@ -1,0 +1,88 @@
+// Package activities holds the side effects of the grant workflows: the read model and audit trail,
+// budgets, awards, payments and documents. Every method is idempotent: its writes are keyed by the
+// workflow's ids or by natural keys, so Temporal may retry it after any crash.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"grantflow/scheme"
+	"grantflow/store"
+)
+
+// Error types a workflow can branch on; they are never retried.
+const (
+	ErrTypeBudgetExceeded = "BudgetExceeded"
+	ErrTypeNotFound       = "NotFound"
+)
+
+// Actor is the person (or the system) on whose behalf a step runs.
+type Actor struct {
+	UserID        int64       `json:"user_id,omitempty"`
+	Name          string      `json:"name"`
+	Role          scheme.Role `json:"role"`
+	Organisations []int64     `json:"organisations,omitempty"`
+}
+
+// System is the actor for steps nobody took by hand: timers, screening, letters.
+var System = Actor{Name: "Grantflow", Role: "system"}
+
+// MemberOf reports whether the actor belongs to the organisation.
+func (a Actor) MemberOf(orgID int64) bool {
+	for _, id := range a.Organisations {
+		if id == orgID {
+			return true
+		}
+	}
+	return false
+}
+
+// Step is the audit line every state change carries: who, what, when, why, and the stage it leads to.
+type Step struct {
+	ApplicationID int64
+	Actor         Actor
+	What          string
+	Why           string
+	Status        string
+	At            time.Time
+}
+
+// event turns a step into the store's audit event, keyed by this activity's identity so a retry
+// finds the line already written.
+func event(ctx context.Context, s Step) store.Event {
+	info := activity.GetInfo(ctx)
+	e := store.Event{
+		Application: s.ApplicationID,
+		Key:         fmt.Sprintf("%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID),
+		At:          s.At,
+		ActorName:   s.Actor.Name,
+		ActorRole:   string(s.Actor.Role),
+		What:        s.What,
+		Why:         s.Why,
+		Status:      s.Status,
+	}
+	if s.Actor.UserID != 0 {
+		id := s.Actor.UserID
+		e.ActorUserID = &id
+	}
+	return e
+}
+
+// classify turns store errors a retry cannot mend into non-retryable application errors.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrBudgetExceeded):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBudgetExceeded, nil)
+	case errors.Is(err, store.ErrNotFound):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, nil)
+	}
+	return err
+}

@@ -1,0 +1,6 @@
+package devserver
+
+import (
+	_ "go.temporal.io/server/temporal"
+	_ "go.temporal.io/server/temporaltest"
+)

@@ -1,0 +1,422 @@
+// Package devtemporal runs a real Temporal server inside the local development process, backed by a
+// SQLite file so that workflows, timers and search attributes survive restarts.
+//
+// It is for local development only: the production binary talks to an external Temporal cluster
+// through the SDK and must never import this package (it pulls in the whole Temporal server).
+package devtemporal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/log/tag"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	"go.temporal.io/server/common/primitives/timestamp"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+const (
+	defaultAddress   = "127.0.0.1:7233"
+	defaultNamespace = "default"
+	retention        = 7 * 24 * time.Hour
+	clusterName      = "active"
+	loopback         = "127.0.0.1"
+
+	// namespaceRefresh is how long the server's namespace cache may take to see a namespace
+	// update (the dynamic config default of system.namespaceCacheRefreshInterval is 2 s).
+	namespaceRefresh = 3 * time.Second
+)
+
+// Options configures the embedded server.
+type Options struct {
+	// DatabaseFile is the SQLite file holding all server state, e.g. ./.data/temporal.db. It is
+	// created, with its directory, if missing; an existing file is reused as it is.
+	DatabaseFile string
+	// Address is the host:port the frontend gRPC service listens on; default 127.0.0.1:7233.
+	Address string
+	// Namespace is created if missing (7 days' retention); default "default".
+	Namespace string
+	// SearchAttributes are custom search attributes registered on Namespace. Registration is
+	// idempotent: attributes already present with the same type are left alone.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger receives the server's logs at WARN and above; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is a running embedded Temporal server.
+type Server struct {
+	address   string
+	namespace string
+	server    temporal.Server
+	stopOnce  sync.Once
+	stopErr   error
+}
+
+// Start opens (or creates) the SQLite database, starts every Temporal service in process, waits
+// until the frontend answers and makes sure the namespace and its search attributes exist.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.DatabaseFile == "" {
+		return nil, errors.New("devtemporal: Options.DatabaseFile is required")
+	}
+	if opts.Address == "" {
+		opts.Address = defaultAddress
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = defaultNamespace
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	logger := slog.New(minLevel{Handler: opts.Logger.Handler(), min: slog.LevelWarn})
+
+	host, frontendPort, err := splitAddress(opts.Address)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFree(opts.Address); err != nil {
+		return nil, err
+	}
+	// The other services only talk to each other in process, so any free ports will do.
+	ports, err := freePorts(3, frontendPort)
+	if err != nil {
+		return nil, fmt.Errorf("devtemporal: pick ports for history, matching and worker: %w", err)
+	}
+
+	sqlConfig, err := openDatabase(opts.DatabaseFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := createNamespace(sqlConfig, opts.Namespace, opts.SearchAttributes); err != nil {
+		return nil, err
+	}
+
+	cfg, hosts := serverConfig(sqlConfig, host, frontendPort, ports)
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(cfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(hosts),
+		temporal.WithLogger(serverLogger{l: logger}),
+		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
+			return authorization.NewNoopClaimMapper()
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("devtemporal: build server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("devtemporal: start server: %w", err)
+	}
+	s := &Server{address: cfg.PublicClient.HostPort, namespace: opts.Namespace, server: srv}
+
+	if err := s.ready(ctx, logger, opts.SearchAttributes); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Address returns the frontend's host:port, for client.Options.HostPort.
+func (s *Server) Address() string { return s.address }
+
+// Namespace returns the namespace that Start made sure exists.
+func (s *Server) Namespace() string { return s.namespace }
+
+// Stop shuts every service down; the state stays in the database file. It is safe to call twice.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() { s.stopErr = s.server.Stop() })
+	return s.stopErr
+}
+
+// ready waits for the frontend to answer, then registers any search attribute that the namespace
+// lacks. Attributes in a freshly created namespace are already there (createNamespace wrote them);
+// this covers attributes added to Options after the database was first created.
+func (s *Server) ready(ctx context.Context, logger *slog.Logger, want map[string]enumspb.IndexedValueType) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	var c client.Client
+	for {
+		var err error
+		c, err = client.DialContext(ctx, client.Options{
+			HostPort:  s.address,
+			Namespace: s.namespace,
+			Logger:    sdklog.NewStructuredLogger(logger),
+		})
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("devtemporal: frontend at %s did not answer: %w", s.address, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	defer c.Close()
+
+	list, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.namespace})
+	if err != nil {
+		return fmt.Errorf("devtemporal: list search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, typ := range want {
+		have, ok := list.GetCustomAttributes()[name]
+		switch {
+		case !ok:
+			missing[name] = typ
+		case have != typ:
+			return fmt.Errorf("devtemporal: search attribute %s is already registered as %s, not %s; use a new name or a new database file", name, have, typ)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        s.namespace,
+		SearchAttributes: missing,
+	}); err != nil {
+		return fmt.Errorf("devtemporal: add search attributes: %w", err)
+	}
+	// History validates upserts against its cached copy of the namespace: let it refresh.
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(namespaceRefresh):
+	}
+	return nil
+}
+
+// openDatabase returns the SQLite config for file, creating the file, its directory and the
+// Temporal schema when the file is new.
+func openDatabase(file string) (*config.SQL, error) {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return nil, fmt.Errorf("devtemporal: create database directory: %w", err)
+	}
+	cfg := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		DatabaseName:      file,
+		ConnectAttributes: map[string]string{"mode": "rwc"},
+	}
+	info, err := os.Stat(file)
+	switch {
+	case err == nil && info.Size() > 0:
+		return cfg, nil
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("devtemporal: %w", err)
+	}
+	if err := sqlite.SetupSchema(cfg); err != nil {
+		return nil, fmt.Errorf("devtemporal: create schema in %s: %w", file, err)
+	}
+	return cfg, nil
+}
+
+// createNamespace writes the namespace, with its search attributes mapped onto the SQLite
+// visibility columns, straight into the database; it does nothing if the namespace exists.
+func createNamespace(cfg *config.SQL, name string, attrs map[string]enumspb.IndexedValueType) error {
+	ns, err := sqlite.NewNamespaceConfig(clusterName, name, false, attrs)
+	if err != nil {
+		return fmt.Errorf("devtemporal: namespace %s: %w", name, err)
+	}
+	ns.Detail.Config.Retention = timestamp.DurationPtr(retention)
+	if err := sqlite.CreateNamespaces(cfg, ns); err != nil {
+		return fmt.Errorf("devtemporal: create namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+// serverConfig builds a single-node configuration: SQLite for both stores, one history shard,
+// static membership (no gossip ports, and no stale members left in the database by an earlier
+// run), no metrics or pprof listeners, archival off.
+func serverConfig(sqlConfig *config.SQL, host string, frontendPort int, ports []int) (*config.Config, map[primitives.ServiceName]static.Hosts) {
+	frontend := net.JoinHostPort(dialHost(host), strconv.Itoa(frontendPort))
+	services := map[primitives.ServiceName]int{
+		primitives.FrontendService: frontendPort,
+		primitives.HistoryService:  ports[0],
+		primitives.MatchingService: ports[1],
+		primitives.WorkerService:   ports[2],
+	}
+	cfg := &config.Config{
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
+		},
+		ClusterMetadata: &cluster.Config{
+			EnableGlobalNamespace:    false,
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services:            map[string]config.Service{},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{
+			Archival: config.ArchivalNamespaceDefaults{
+				History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+				Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+			},
+		},
+		// The system worker reaches the frontend through this address.
+		PublicClient: config.PublicClient{HostPort: frontend},
+	}
+	cfg.Global.Membership = config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: loopback}
+
+	hosts := map[primitives.ServiceName]static.Hosts{}
+	for name, port := range services {
+		// Only the frontend listens on the requested host; the rest stay on loopback.
+		bind, self := loopback, net.JoinHostPort(loopback, strconv.Itoa(port))
+		if name == primitives.FrontendService {
+			bind, self = host, frontend
+		}
+		hosts[name] = static.Hosts{All: []string{self}, Self: self}
+		cfg.Services[string(name)] = config.Service{RPC: config.RPC{BindOnIP: bind, GRPCPort: port}}
+	}
+	return cfg, hosts
+}
+
+// dialHost is the address a local client uses to reach a listener bound on host.
+func dialHost(host string) string {
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return loopback
+	}
+	return host
+}
+
+// splitAddress parses host:port; "localhost" and an empty host mean 127.0.0.1.
+func splitAddress(address string) (string, int, error) {
+	host, portText, err := net.SplitHostPort(address)
+	if err != nil {
+		return "", 0, fmt.Errorf("devtemporal: address %q: %w", address, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("devtemporal: address %q: bad port", address)
+	}
+	if host == "" || host == "localhost" {
+		host = loopback
+	}
+	if net.ParseIP(host) == nil {
+		return "", 0, fmt.Errorf("devtemporal: address %q: host must be an IP address", address)
+	}
+	return host, port, nil
+}
+
+// AddressInUseError reports that the frontend address is taken, usually by another Temporal server.
+type AddressInUseError struct {
+	Address string
+	Err     error
+}
+
+func (e *AddressInUseError) Error() string {
+	return e.Address + " is in use: is another Temporal server running? set TEMPORAL_ADDRESS to use it"
+}
+
+func (e *AddressInUseError) Unwrap() error { return e.Err }
+
+func checkFree(address string) error {
+	l, err := net.Listen("tcp", address)
+	if err != nil {
+		return &AddressInUseError{Address: address, Err: err}
+	}
+	return l.Close()
+}
+
+// freePorts asks the kernel for n distinct free loopback ports, none equal to avoid.
+func freePorts(n, avoid int) ([]int, error) {
+	var ports []int
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+	}()
+	for len(ports) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, l) // held open until all are picked, so none repeats
+		port := l.Addr().(*net.TCPAddr).Port
+		if port != avoid && !slices.Contains(ports, port) {
+			ports = append(ports, port)
+		}
+	}
+	return ports, nil
+}
+
+// serverLogger hands the server's log lines at WARN and above to slog; the server logs a great
+// deal at INFO that is of no use while developing the application.
+type serverLogger struct{ l *slog.Logger }
+
+func (g serverLogger) Debug(string, ...tag.Tag) {}
+func (g serverLogger) Info(string, ...tag.Tag)  {}
+func (g serverLogger) Warn(msg string, tags ...tag.Tag) {
+	g.log(slog.LevelWarn, msg, tags)
+}
+func (g serverLogger) Error(msg string, tags ...tag.Tag) {
+	g.log(slog.LevelError, msg, tags)
+}
+func (g serverLogger) DPanic(msg string, tags ...tag.Tag) {
+	g.log(slog.LevelError, msg, tags)
+}
+func (g serverLogger) Panic(msg string, tags ...tag.Tag) {
+	g.log(slog.LevelError, msg, tags)
+	panic(msg)
+}
+func (g serverLogger) Fatal(msg string, tags ...tag.Tag) {
+	g.log(slog.LevelError, msg, tags)
+	os.Exit(1)
+}
+
+func (g serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
+	attrs := make([]slog.Attr, 0, len(tags)+1)
+	attrs = append(attrs, slog.String("component", "temporal"))
+	for _, t := range tags {
+		attrs = append(attrs, slog.Any(t.Key(), t.Value()))
+	}
+	g.l.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+// minLevel drops records below min before they reach the wrapped handler.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= h.min && h.Handler.Enabled(ctx, level)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
+}

@@ -1,0 +1,422 @@
+package letters
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+)
+
+// Page geometry in millimetres (A4 portrait) and type sizes in points.
+const (
+	pageWidth    = 210.0
+	marginLeft   = 25.0
+	marginRight  = 20.0
+	marginTop    = 16.0
+	marginBottom = 24.0 // where text stops; the footer sits below it
+	contentWidth = pageWidth - marginLeft - marginRight
+
+	bodySize   = 10.5
+	smallSize  = 8.5
+	lineH      = 5.2 // line height of body text
+	cellPad    = 1.6 // space above and below text in a table row
+	listIndent = 9.0
+)
+
+type rgb struct{ r, g, b int }
+
+var (
+	inkColour    = rgb{33, 37, 41}
+	accentColour = rgb{0, 48, 87}
+	mutedColour  = rgb{95, 101, 107}
+	ruleColour   = rgb{185, 192, 199}
+	fillColour   = rgb{231, 237, 243}
+)
+
+// meta describes a document as a whole: what goes in its properties and its footer.
+type meta struct {
+	title, subject, author string
+	date                   time.Time // the letter date; also the PDF's creation and modification date
+	footer                 string    // e.g. "Our reference: GF-2026-0042"
+}
+
+// writer lays out one document. The three documents share it, so a letterhead, a paragraph, a list
+// or a table looks the same in each.
+type writer struct {
+	pdf *gofpdf.Fpdf
+	enc func(string) string // gofpdf's cp1252 translator; use through text
+}
+
+// column is one column of a table: its heading, width in millimetres and alignment ("L" or "R").
+type column struct {
+	title string
+	width float64
+	align string
+}
+
+// field is a label and its value, shown as a row of a details table.
+type field struct{ label, value string }
+
+func newWriter(m meta) *writer {
+	pdf := gofpdf.New("P", "mm", "A4", "")
+	w := &writer{pdf: pdf, enc: pdf.UnicodeTranslatorFromDescriptor("")}
+
+	// Same input, same bytes: fixed dates instead of time.Now, resources written in sorted order
+	// rather than map order. gofpdf writes no document ID unless the file is encrypted.
+	day := time.Date(m.date.Year(), m.date.Month(), m.date.Day(), 0, 0, 0, 0, time.UTC)
+	pdf.SetCreationDate(day)
+	pdf.SetModificationDate(day)
+	pdf.SetCatalogSort(true)
+	pdf.SetCompression(true)
+
+	pdf.SetTitle(m.title, true)
+	pdf.SetSubject(m.subject, true)
+	pdf.SetAuthor(m.author, true)
+	pdf.SetCreator("Grantflow", true)
+	pdf.SetDisplayMode("real", "default")
+
+	pdf.SetMargins(marginLeft, marginTop, marginRight)
+	pdf.SetAutoPageBreak(true, marginBottom)
+	pdf.AliasNbPages("{nb}")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-16)
+		w.colour(mutedColour)
+		pdf.SetDrawColor(ruleColour.r, ruleColour.g, ruleColour.b)
+		pdf.SetLineWidth(0.2)
+		pdf.Line(marginLeft, pdf.GetY(), pageWidth-marginRight, pdf.GetY())
+		pdf.Ln(1.5)
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(contentWidth/2, 4, w.text(m.footer), "", 0, "L", false, 0, "")
+		pdf.CellFormat(contentWidth/2, 4, w.text(fmt.Sprintf("Page %d of {nb}", pdf.PageNo())), "", 0, "R", false, 0, "")
+	})
+	pdf.AddPage()
+	w.body()
+	return w
+}
+
+// text is the one way text reaches the page: it folds s into what core fonts can show (see
+// text.go) and encodes it as cp1252.
+func (w *writer) text(s string) string { return w.enc(foldCP1252(s)) }
+
+func (w *writer) colour(c rgb) { w.pdf.SetTextColor(c.r, c.g, c.b) }
+
+// body selects the body text style.
+func (w *writer) body() {
+	w.pdf.SetFont("Helvetica", "", bodySize)
+	w.colour(inkColour)
+}
+
+// lines wraps s to width using the current font and returns the encoded lines, ready for
+// CellFormat. A blank s gives no lines.
+func (w *writer) lines(s string, width float64) []string {
+	var out []string
+	for _, l := range w.pdf.SplitLines([]byte(w.text(strings.TrimSpace(s))), width) {
+		out = append(out, string(l))
+	}
+	return out
+}
+
+// keepTogether starts a new page unless h millimetres fit above the bottom margin.
+func (w *writer) keepTogether(h float64) {
+	if !w.fits(h) {
+		w.pdf.AddPage()
+	}
+}
+
+// letterhead writes the sender's name on the left, its address and contact details on the right,
+// and a rule under both.
+func (w *writer) letterhead(lh Letterhead) {
+	p := w.pdf
+	top := p.GetY()
+	const rightWidth = 64.0
+	rightX := pageWidth - marginRight - rightWidth
+
+	p.SetFont("Helvetica", "", smallSize)
+	w.colour(mutedColour)
+	details := append([]string(nil), lh.Address...)
+	if lh.Phone != "" {
+		details = append(details, "Telephone: "+lh.Phone)
+	}
+	if lh.Email != "" {
+		details = append(details, "Email: "+lh.Email)
+	}
+	y := top + 0.6
+	for _, d := range details {
+		for _, l := range w.lines(d, rightWidth) {
+			p.SetXY(rightX, y)
+			p.CellFormat(rightWidth, 3.9, l, "", 0, "R", false, 0, "")
+			y += 3.9
+		}
+	}
+
+	p.SetFont("Helvetica", "B", 14)
+	w.colour(accentColour)
+	y2 := top
+	for _, l := range w.lines(lh.Body, contentWidth-rightWidth-8) {
+		p.SetXY(marginLeft, y2)
+		p.CellFormat(contentWidth-rightWidth-8, 6.4, l, "", 0, "L", false, 0, "")
+		y2 += 6.4
+	}
+
+	rule := max(y, y2) + 3
+	p.SetDrawColor(accentColour.r, accentColour.g, accentColour.b)
+	p.SetLineWidth(0.6)
+	p.Line(marginLeft, rule, pageWidth-marginRight, rule)
+	p.SetLineWidth(0.2)
+	p.SetXY(marginLeft, rule+10)
+	w.body()
+}
+
+// addressee writes the recipient's name and address on the left and the reference and date on
+// the right, as on a letter for a window envelope.
+func (w *writer) addressee(r Recipient, refs []field) {
+	p := w.pdf
+	top := p.GetY()
+	const leftWidth = 95.0
+	const labelWidth, valueWidth = 26.0, 44.0
+	refX := pageWidth - marginRight - labelWidth - valueWidth
+
+	w.body()
+	y := top
+	block := make([]string, 0, len(r.Address)+2)
+	if strings.TrimSpace(r.Contact) != "" {
+		block = append(block, r.Contact)
+	}
+	block = append(block, r.Organisation)
+	block = append(block, r.Address...)
+	for _, line := range block {
+		for _, l := range w.lines(line, leftWidth) {
+			p.SetXY(marginLeft, y)
+			p.CellFormat(leftWidth, lineH, l, "", 0, "L", false, 0, "")
+			y += lineH
+		}
+	}
+
+	yr := top
+	for _, f := range refs {
+		p.SetFont("Helvetica", "", smallSize)
+		w.colour(mutedColour)
+		p.SetXY(refX, yr)
+		p.CellFormat(labelWidth, lineH, w.text(f.label), "", 0, "L", false, 0, "")
+		p.SetFont("Helvetica", "B", 9.5)
+		w.colour(inkColour)
+		for _, l := range w.lines(f.value, valueWidth) {
+			p.SetXY(refX+labelWidth, yr)
+			p.CellFormat(valueWidth, lineH, l, "", 0, "L", false, 0, "")
+			yr += lineH
+		}
+	}
+	p.SetXY(marginLeft, max(y, yr)+10)
+	w.body()
+}
+
+// heading writes the subject line of a letter or the title of a notice.
+func (w *writer) heading(s string) {
+	w.keepTogether(4 * lineH)
+	w.pdf.SetFont("Helvetica", "B", 12.5)
+	w.colour(accentColour)
+	w.pdf.MultiCell(0, 6.2, w.text(s), "", "L", false)
+	w.pdf.Ln(2.5)
+	w.body()
+}
+
+// subheading starts a section, keeping at least its first few lines on the same page.
+func (w *writer) subheading(s string) {
+	w.pdf.Ln(1.5)
+	w.keepTogether(5 * lineH)
+	w.pdf.SetFont("Helvetica", "B", 11)
+	w.colour(accentColour)
+	w.pdf.MultiCell(0, lineH+0.4, w.text(s), "", "L", false)
+	w.pdf.Ln(1)
+	w.body()
+}
+
+// paragraph writes s wrapped to the text width, followed by a gap.
+func (w *writer) paragraph(s string) {
+	w.body()
+	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.pdf.Ln(2.5)
+}
+
+// strong writes a paragraph in bold.
+func (w *writer) strong(s string) {
+	w.pdf.SetFont("Helvetica", "B", bodySize)
+	w.colour(inkColour)
+	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.pdf.Ln(2.5)
+	w.body()
+}
+
+// list writes items as a numbered list ("1.", "2.", ...) or a bulleted one, with wrapped lines
+// indented under the first.
+func (w *writer) list(items []string, numbered bool) {
+	p := w.pdf
+	w.body()
+	for i, item := range items {
+		w.keepTogether(lineH)
+		label := "•"
+		if numbered {
+			label = fmt.Sprintf("%d.", i+1)
+		}
+		y := p.GetY()
+		p.SetXY(marginLeft+1, y)
+		p.CellFormat(listIndent-1, lineH, w.text(label), "", 0, "L", false, 0, "")
+		p.SetLeftMargin(marginLeft + listIndent)
+		p.SetXY(marginLeft+listIndent, y)
+		p.MultiCell(0, lineH, w.text(strings.TrimSpace(item)), "", "L", false)
+		p.SetLeftMargin(marginLeft)
+		p.Ln(1.2)
+	}
+	p.SetX(marginLeft)
+	p.Ln(1.3)
+}
+
+// table writes a header row, the rows and an optional bold total row. Cells wrap; a row never
+// splits across pages, and the header is repeated at the top of each new page.
+func (w *writer) table(cols []column, rows [][]string, total []string) {
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.title
+	}
+	headerStyle := rowStyle{bold: true, shaded: true}
+	first := header
+	if len(rows) > 0 {
+		first = rows[0]
+	}
+	// Never leave the header alone at the foot of a page.
+	w.keepTogether(w.rowHeight(cols, header, headerStyle) + w.rowHeight(cols, first, rowStyle{}))
+	w.row(cols, header, headerStyle)
+	next := func(cells []string, st rowStyle) {
+		if !w.fits(w.rowHeight(cols, cells, st)) {
+			w.pdf.AddPage()
+			w.row(cols, header, headerStyle)
+		}
+		w.row(cols, cells, st)
+	}
+	for _, r := range rows {
+		next(r, rowStyle{})
+	}
+	if total != nil {
+		next(total, rowStyle{bold: true})
+	}
+	w.pdf.Ln(4)
+	w.body()
+}
+
+// details writes label and value pairs as a two-column table without a header.
+func (w *writer) details(fields []field) {
+	cols := []column{{width: 42, align: "L"}, {width: contentWidth - 42, align: "L"}}
+	if len(fields) > 0 {
+		w.keepTogether(w.rowHeight(cols, []string{fields[0].label, fields[0].value}, rowStyle{label: true}))
+	}
+	y := w.pdf.GetY()
+	w.pdf.SetDrawColor(ruleColour.r, ruleColour.g, ruleColour.b)
+	w.pdf.SetLineWidth(0.2)
+	w.pdf.Line(marginLeft, y, marginLeft+contentWidth, y)
+	for _, f := range fields {
+		w.row(cols, []string{f.label, f.value}, rowStyle{label: true})
+	}
+	w.pdf.Ln(4)
+	w.body()
+}
+
+// rowStyle says how a table row looks: bold text, a shaded background (the header), or a first
+// column of muted bold labels (a details table).
+type rowStyle struct{ bold, shaded, label bool }
+
+func (st rowStyle) font(col int) (style string, c rgb) {
+	switch {
+	case st.label && col == 0:
+		return "B", mutedColour
+	case st.bold:
+		return "B", inkColour
+	default:
+		return "", inkColour
+	}
+}
+
+func (w *writer) rowHeight(cols []column, cells []string, st rowStyle) float64 {
+	n := 1
+	for i, c := range cols {
+		if i < len(cells) {
+			style, _ := st.font(i)
+			w.pdf.SetFont("Helvetica", style, bodySize)
+			n = max(n, len(w.lines(cells[i], c.width)))
+		}
+	}
+	return float64(n)*lineH + 2*cellPad
+}
+
+// fits reports whether h millimetres fit above the bottom margin of the current page.
+func (w *writer) fits(h float64) bool {
+	_, pageHeight := w.pdf.GetPageSize()
+	return w.pdf.GetY()+h <= pageHeight-marginBottom
+}
+
+// row draws one table row with a thin rule under it, on a new page if it does not fit.
+func (w *writer) row(cols []column, cells []string, st rowStyle) {
+	p := w.pdf
+	h := w.rowHeight(cols, cells, st)
+	w.keepTogether(h)
+	y := p.GetY()
+	if st.shaded {
+		p.SetFillColor(fillColour.r, fillColour.g, fillColour.b)
+		p.Rect(marginLeft, y, contentWidth, h, "F")
+	}
+	x := marginLeft
+	for i, c := range cols {
+		style, colour := st.font(i)
+		p.SetFont("Helvetica", style, bodySize)
+		w.colour(colour)
+		if i < len(cells) {
+			for j, l := range w.lines(cells[i], c.width) {
+				p.SetXY(x, y+cellPad+float64(j)*lineH)
+				p.CellFormat(c.width, lineH, l, "", 0, c.align, false, 0, "")
+			}
+		}
+		x += c.width
+	}
+	p.SetDrawColor(ruleColour.r, ruleColour.g, ruleColour.b)
+	p.SetLineWidth(0.2)
+	p.Line(marginLeft, y+h, marginLeft+contentWidth, y+h)
+	p.SetXY(marginLeft, y+h)
+}
+
+// signOff writes the valediction, room for a signature, and the signatory's name and role.
+// "A. Example, Commissioning Officer" puts the name and the role on separate lines.
+func (w *writer) signOff(valediction, signatory, organisation string) {
+	p := w.pdf
+	w.keepTogether(36)
+	p.Ln(1)
+	w.paragraph(valediction)
+	p.Ln(10)
+	name, role, _ := strings.Cut(signatory, ",")
+	w.strongLine(name)
+	if role = strings.TrimSpace(role); role != "" {
+		w.plainLine(role)
+	}
+	w.plainLine(organisation)
+}
+
+func (w *writer) strongLine(s string) {
+	w.pdf.SetFont("Helvetica", "B", bodySize)
+	w.colour(inkColour)
+	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.body()
+}
+
+func (w *writer) plainLine(s string) {
+	w.body()
+	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+}
+
+// bytes finishes the document and returns the PDF.
+func (w *writer) bytes() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := w.pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("write PDF: %w", err)
+	}
+	return buf.Bytes(), nil
+}

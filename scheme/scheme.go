@@ -1,0 +1,167 @@
+// Package scheme holds a funding scheme's rules: everything that another funder would configure
+// differently (limits, areas, priorities, criteria, delegation bands, deadlines). Rules travel into a
+// workflow as a snapshot with a version, so a running application keeps the rules it was submitted under.
+package scheme
+
+import (
+	"fmt"
+	"time"
+
+	"grantflow/money"
+)
+
+// Kind tells which workflow carries a scheme's applications.
+type Kind string
+
+const (
+	Grassroots Kind = "grassroots" // small one-off grants, one assessor, officer decision
+	Service    Kind = "service"    // multi-year commissioned services, panel, tranches
+)
+
+// Role is what a user does in Grantflow.
+type Role string
+
+const (
+	RoleApplicant           Role = "applicant"
+	RoleAssessor            Role = "assessor"
+	RoleOfficer             Role = "officer"
+	RoleHeadOfCommissioning Role = "head_of_commissioning"
+	RoleCommissioner        Role = "commissioner"
+	RoleFinance             Role = "finance"
+	RoleAdmin               Role = "admin"
+)
+
+// Roles lists every role, for validating input.
+var Roles = []Role{RoleApplicant, RoleAssessor, RoleOfficer, RoleHeadOfCommissioning, RoleCommissioner, RoleFinance, RoleAdmin}
+
+// IsStaff reports whether the role belongs to the funder's office rather than an applicant.
+func (r Role) IsStaff() bool { return r != RoleApplicant && r != "" }
+
+// Decides reports whether the role may take funding decisions (within a band).
+func (r Role) Decides() bool {
+	return r == RoleOfficer || r == RoleHeadOfCommissioning || r == RoleCommissioner
+}
+
+// Organisation types an applicant may declare. Only the eligible ones appear in a scheme's rules.
+const (
+	OrgRegisteredCharity = "registered_charity"
+	OrgCIO               = "cio"
+	OrgCharitableCompany = "charitable_company"
+	OrgCIC               = "cic"
+	OrgCommunityGroup    = "community_group"
+	OrgIndividual        = "individual"
+	OrgPoliticalParty    = "political_party"
+	OrgOther             = "other"
+)
+
+// OrganisationTypes lists every type an organisation may declare, with a readable name.
+var OrganisationTypes = map[string]string{
+	OrgRegisteredCharity: "registered charity",
+	OrgCIO:               "charitable incorporated organisation (CIO)",
+	OrgCharitableCompany: "charitable company",
+	OrgCIC:               "community interest company (CIC)",
+	OrgCommunityGroup:    "constituted community group",
+	OrgIndividual:        "individual",
+	OrgPoliticalParty:    "political party",
+	OrgOther:             "other",
+}
+
+// Criterion is one weighted assessment criterion, scored 0 to 5.
+type Criterion struct {
+	Key     string `json:"key"`
+	Name    string `json:"name"`
+	Weight  int    `json:"weight_percent"` // weights of a scheme add up to 100
+	Minimum int    `json:"minimum"`        // a lower score makes the application not fundable; 0 = none
+}
+
+// Band is one level of delegated authority: the role that may approve awards up to UpTo
+// (whole-life total). UpTo of zero means no upper limit.
+type Band struct {
+	Role  Role        `json:"role"`
+	Title string      `json:"title"`
+	UpTo  money.Pence `json:"up_to_pence"`
+}
+
+// Rules is the configuration of one scheme. Version changes whenever an officer edits the rules.
+type Rules struct {
+	Version                int         `json:"version"`
+	Kind                   Kind        `json:"kind"`
+	Code                   string      `json:"code"` // short prefix for references, e.g. GCF
+	MinAmount              money.Pence `json:"min_amount_pence"`
+	MaxAmount              money.Pence `json:"max_amount_pence"`
+	MaxDurationMonths      int         `json:"max_duration_months"`
+	OrganisationTypes      []string    `json:"organisation_types"`
+	Areas                  []string    `json:"areas"`
+	Priorities             []string    `json:"priorities"`
+	Criteria               []Criterion `json:"criteria"`
+	Delegation             []Band      `json:"delegation"`
+	AcceptanceDays         int         `json:"acceptance_days"`
+	AcceptanceReminderDays int         `json:"acceptance_reminder_days"` // days before the deadline
+	ReportDueMonths        int         `json:"report_due_months"`        // after the project end date
+	ReportReminderDays     int         `json:"report_reminder_days"`     // days before the report is due
+	CostCentre             string      `json:"cost_centre"`
+	Signatory              string      `json:"signatory"` // name and title on letters
+}
+
+// Validate checks that rules are usable before they are saved.
+func (r Rules) Validate() error {
+	switch {
+	case r.Kind != Grassroots && r.Kind != Service:
+		return fmt.Errorf("kind must be %q or %q", Grassroots, Service)
+	case r.Code == "":
+		return fmt.Errorf("code is required")
+	case r.MinAmount <= 0 || r.MaxAmount < r.MinAmount:
+		return fmt.Errorf("amount limits must satisfy 0 < minimum <= maximum")
+	case r.MaxDurationMonths <= 0:
+		return fmt.Errorf("max_duration_months must be positive")
+	case len(r.OrganisationTypes) == 0 || len(r.Areas) == 0 || len(r.Priorities) == 0:
+		return fmt.Errorf("organisation_types, areas and priorities must each list at least one entry")
+	case len(r.Delegation) == 0:
+		return fmt.Errorf("delegation must list at least one band")
+	case r.AcceptanceDays <= 0 || r.ReportDueMonths <= 0:
+		return fmt.Errorf("acceptance_days and report_due_months must be positive")
+	}
+	total := 0
+	for _, c := range r.Criteria {
+		if c.Minimum < 0 || c.Minimum > 5 {
+			return fmt.Errorf("criterion %s: minimum must be 0 to 5", c.Key)
+		}
+		total += c.Weight
+	}
+	if total != 100 {
+		return fmt.Errorf("criteria weights add up to %d, not 100", total)
+	}
+	for i, b := range r.Delegation {
+		if b.UpTo == 0 && i != len(r.Delegation)-1 {
+			return fmt.Errorf("only the last delegation band may be unlimited")
+		}
+		if i > 0 && b.UpTo != 0 && b.UpTo <= r.Delegation[i-1].UpTo {
+			return fmt.Errorf("delegation bands must rise")
+		}
+	}
+	return nil
+}
+
+// London is the time zone that UK financial years and letter dates follow.
+var London = mustLoad("Europe/London")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// FinancialYear returns the calendar year in which the UK financial year holding t begins
+// (1 April to 31 March): 2026 for any day from 1 April 2026 to 31 March 2027.
+func FinancialYear(t time.Time) int {
+	t = t.In(London)
+	if t.Month() < time.April {
+		return t.Year() - 1
+	}
+	return t.Year()
+}
+
+// FinancialYearLabel writes a financial year as "2026-27".
+func FinancialYearLabel(fy int) string { return fmt.Sprintf("%d-%02d", fy, (fy+1)%100) }

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"grantflow/money"
+)
+
+// Application is the read model of one application: what lists and pages show.
+type Application struct {
+	ID              int64          `db:"id" json:"id"`
+	OrganisationID  int64          `db:"organisation_id" json:"organisation_id"`
+	Organisation    string         `db:"organisation_name" json:"organisation"`
+	SchemeID        int64          `db:"scheme_id" json:"scheme_id"`
+	Scheme          string         `db:"scheme_name" json:"scheme"`
+	RoundID         int64          `db:"round_id" json:"round_id"`
+	CreatedBy       int64          `db:"created_by" json:"created_by"`
+	Title           string         `db:"title" json:"title"`
+	Purpose         string         `db:"purpose" json:"purpose"`
+	AmountRequested money.Pence    `db:"amount_requested_pence" json:"amount_requested_pence"`
+	ProjectStart    sql.NullTime   `db:"project_start" json:"-"`
+	ProjectEnd      sql.NullTime   `db:"project_end" json:"-"`
+	Areas           pq.StringArray `db:"areas" json:"areas"`
+	Priorities      pq.StringArray `db:"priorities" json:"priorities"`
+	Status          string         `db:"status" json:"status"`
+	ReportOverdue   bool           `db:"report_overdue" json:"report_overdue"`
+	WeightedScore   *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
+	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
+	SubmittedAt     *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
+	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
+}
+
+// Draft is what an applicant fills in before submitting.
+type Draft struct {
+	SchemeID        int64
+	RoundID         int64
+	Title           string
+	Purpose         string
+	AmountRequested money.Pence
+	ProjectStart    *time.Time
+	ProjectEnd      *time.Time
+	Areas           []string
+	Priorities      []string
+}
+
+const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name`
+const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.organisation_id JOIN schemes s ON s.id = a.scheme_id`
+
+// CreateDraft saves a new draft for an organisation.
+func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (int64, error) {
+	var id int64
+	err := s.DB.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
+		amount_requested_pence, project_start, project_end, areas, priorities) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+		orgID, d.SchemeID, d.RoundID, userID, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd,
+		pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities))).Scan(&id)
+	return id, err
+}
+
+// UpdateDraft replaces a draft's answers; it refuses once the application is submitted.
+func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
+	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET title=$2, purpose=$3, amount_requested_pence=$4, project_start=$5,
+		project_end=$6, areas=$7, priorities=$8, updated_at=now() WHERE id=$1 AND status='draft'`,
+		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("only a draft can be changed: %w", ErrDuplicate)
+	}
+	return nil
+}
+
+// MarkSubmitted records that a draft's workflow started. It answers ErrDuplicate if it was already submitted.
+func (s *Store) MarkSubmitted(ctx context.Context, id int64, workflowID string, at time.Time) error {
+	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET status='submitted', workflow_id=$2, submitted_at=$3, updated_at=now()
+		WHERE id=$1 AND status='draft'`, id, workflowID, at)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("application %d was already submitted: %w", id, ErrDuplicate)
+	}
+	return nil
+}
+
+// Application reads one application.
+func (s *Store) Application(ctx context.Context, id int64) (Application, error) {
+	var a Application
+	err := s.DB.GetContext(ctx, &a, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id = $1`, id)
+	return a, notFound(err)
+}
+
+// ApplicationFilter narrows a list. Zero values mean "any".
+type ApplicationFilter struct {
+	SchemeID       int64
+	Status         string
+	OrganisationID int64
+	Limit          int
+}
+
+// Applications lists applications, newest first.
+func (s *Store) Applications(ctx context.Context, f ApplicationFilter) ([]Application, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.SchemeID != 0 {
+		add("a.scheme_id = $%d", f.SchemeID)
+	}
+	if f.Status != "" {
+		add("a.status = $%d", f.Status)
+	}
+	if f.OrganisationID != 0 {
+		add("a.organisation_id = $%d", f.OrganisationID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 500
+	}
+	q := `SELECT ` + applicationColumns + applicationFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(" ORDER BY a.id DESC LIMIT %d", f.Limit)
+	list := []Application{}
+	err := s.DB.SelectContext(ctx, &list, q, args...)
+	return list, err
+}
+
+// Event is one line of an application's audit trail.
+type Event struct {
+	ID          int64     `db:"id" json:"-"`
+	Application int64     `db:"application_id" json:"-"`
+	Key         string    `db:"event_key" json:"-"`
+	At          time.Time `db:"at" json:"at"`
+	ActorUserID *int64    `db:"actor_user_id" json:"actor_user_id,omitempty"`
+	ActorName   string    `db:"actor_name" json:"actor"`
+	ActorRole   string    `db:"actor_role" json:"role"`
+	What        string    `db:"what" json:"what"`
+	Why         string    `db:"why" json:"why,omitempty"`
+	Status      string    `db:"status" json:"status"`
+}
+
+// Timeline lists an application's events in order.
+func (s *Store) Timeline(ctx context.Context, applicationID int64) ([]Event, error) {
+	list := []Event{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT * FROM application_events WHERE application_id = $1 ORDER BY at, id`, applicationID)
+	return list, err
+}
+
+// RecordEvent appends an audit event and moves the read model to the event's status, once per key.
+// It runs inside the caller's transaction so the fact and its audit line land together.
+func recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, event_key, at, actor_user_id, actor_name, actor_role, what, why, status)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (event_key) DO NOTHING`,
+		e.Application, e.Key, e.At, e.ActorUserID, e.ActorName, e.ActorRole, e.What, e.Why, e.Status)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // recorded by an earlier attempt
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE applications SET status = $2, updated_at = $3 WHERE id = $1`, e.Application, e.Status, e.At)
+	return err
+}
+
+// RecordEvent appends an audit event on its own and moves the application to its status.
+func (s *Store) RecordEvent(ctx context.Context, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recordEvent(ctx, tx, e) })
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}

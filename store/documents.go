@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"grantflow/money"
+)
+
+// Document is a generated letter or notice. Content is only loaded when downloading.
+type Document struct {
+	ID            int64     `db:"id" json:"id"`
+	ApplicationID int64     `db:"application_id" json:"application_id"`
+	Kind          string    `db:"kind" json:"kind"`
+	Version       int       `db:"version" json:"version"`
+	Filename      string    `db:"filename" json:"filename"`
+	ContentType   string    `db:"content_type" json:"content_type"`
+	SHA256        string    `db:"sha256" json:"sha256"`
+	Content       []byte    `db:"content" json:"-"`
+	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+}
+
+// SaveDocument stores a document once per (application, kind, version) and returns the stored one,
+// so a retried activity gets back the letter it already made.
+func (s *Store) SaveDocument(ctx context.Context, d Document) (Document, error) {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error { return saveDocument(ctx, tx, &d) })
+	return d, err
+}
+
+func saveDocument(ctx context.Context, tx *sqlx.Tx, d *Document) error {
+	sum := sha256.Sum256(d.Content)
+	d.SHA256 = hex.EncodeToString(sum[:])
+	if d.ContentType == "" {
+		d.ContentType = "application/pdf"
+	}
+	if d.Version == 0 {
+		d.Version = 1
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO documents (application_id, kind, version, filename, content_type, sha256, content)
+		VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (application_id, kind, version) DO NOTHING`,
+		d.ApplicationID, d.Kind, d.Version, d.Filename, d.ContentType, d.SHA256, d.Content); err != nil {
+		return err
+	}
+	return tx.GetContext(ctx, d, `SELECT id, application_id, kind, version, filename, content_type, sha256, created_at FROM documents
+		WHERE application_id = $1 AND kind = $2 AND version = $3`, d.ApplicationID, d.Kind, d.Version)
+}
+
+// Documents lists an application's documents without their content.
+func (s *Store) Documents(ctx context.Context, applicationID int64) ([]Document, error) {
+	list := []Document{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT id, application_id, kind, version, filename, content_type, sha256, created_at
+		FROM documents WHERE application_id = $1 ORDER BY id`, applicationID)
+	return list, err
+}
+
+// Document reads one document with its content.
+func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
+	var d Document
+	err := s.DB.GetContext(ctx, &d, `SELECT * FROM documents WHERE id = $1`, id)
+	return d, notFound(err)
+}
+
+// FinanceNotice is what finance receives: who to pay, how much, when, against which cost centre.
+type FinanceNotice struct {
+	ID            int64           `db:"id" json:"id"`
+	AwardID       int64           `db:"award_id" json:"award_id"`
+	ApplicationID int64           `db:"application_id" json:"application_id"`
+	AwardRef      string          `db:"award_reference" json:"award_reference"`
+	Kind          string          `db:"kind" json:"kind"`
+	Reference     string          `db:"reference" json:"reference"`
+	Payee         string          `db:"payee" json:"payee"`
+	Amount        money.Pence     `db:"amount_pence" json:"amount_pence"`
+	Schedule      json.RawMessage `db:"schedule" json:"schedule"`
+	CostCentre    string          `db:"cost_centre" json:"cost_centre"`
+	DocumentID    int64           `db:"document_id" json:"document_id"`
+	CreatedAt     time.Time       `db:"created_at" json:"created_at"`
+}
+
+// SaveFinanceNotice stores the notice's PDF and its record together, once per award and kind.
+func (s *Store) SaveFinanceNotice(ctx context.Context, n FinanceNotice, doc Document, e Event) (FinanceNotice, error) {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := saveDocument(ctx, tx, &doc); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO finance_notices (award_id, kind, reference, payee, amount_pence, schedule, cost_centre, document_id, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (award_id, kind) DO NOTHING`,
+			n.AwardID, n.Kind, n.Reference, n.Payee, n.Amount, []byte(n.Schedule), n.CostCentre, doc.ID, n.CreatedAt); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &n, financeNoticeSelect+` WHERE n.award_id = $1 AND n.kind = $2`, n.AwardID, n.Kind); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, e)
+	})
+	return n, err
+}
+
+const financeNoticeSelect = `SELECT n.*, a.application_id, a.reference AS award_reference FROM finance_notices n JOIN awards a ON a.id = n.award_id`
+
+// FinanceNotices lists notices for finance, newest first.
+func (s *Store) FinanceNotices(ctx context.Context) ([]FinanceNotice, error) {
+	list := []FinanceNotice{}
+	err := s.DB.SelectContext(ctx, &list, financeNoticeSelect+` ORDER BY n.id DESC LIMIT 500`)
+	return list, err
+}

@@ -1,0 +1,143 @@
+// Package store is the one place that speaks SQL. Activities write through it; the HTTP read side
+// lists and reads through it. Every write that a retry could repeat is keyed so it happens once.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+
+	"grantflow/migrations"
+)
+
+// Errors callers branch on. Messages are written for the person who caused them.
+var (
+	ErrNotFound       = errors.New("not found")
+	ErrBudgetExceeded = errors.New("the scheme's budget for that financial year cannot cover this amount")
+	ErrDuplicate      = errors.New("already exists")
+)
+
+// Store wraps the database handle.
+type Store struct {
+	DB *sqlx.DB
+}
+
+// Open connects to PostgreSQL, creating the database if it is missing, and applies every migration.
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
+	if err := checkSSLMode(databaseURL); err != nil {
+		return nil, err
+	}
+	if err := CreateDatabaseIfMissing(ctx, databaseURL); err != nil {
+		return nil, err
+	}
+	db, err := sqlx.ConnectContext(ctx, "postgres", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	s := &Store{DB: db}
+	if err := s.Migrate(ctx, logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Migrate applies the embedded migrations with goose.
+func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
+	provider, err := goose.NewProvider(goose.DialectPostgres, s.DB.DB, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		if logger != nil {
+			logger.Info("migration applied", "version", r.Source.Version, "took", r.Duration)
+		}
+	}
+	return nil
+}
+
+// checkSSLMode insists the URL says how to treat TLS, so no environment silently downgrades it.
+func checkSSLMode(databaseURL string) error {
+	u, err := url.Parse(databaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return fmt.Errorf("DATABASE_URL must be a postgres:// URL")
+	}
+	if u.Query().Get("sslmode") == "" {
+		return fmt.Errorf("DATABASE_URL must set sslmode explicitly (e.g. ?sslmode=disable locally, ?sslmode=verify-full in production)")
+	}
+	return nil
+}
+
+// CreateDatabaseIfMissing connects to the server's maintenance database and creates the named one.
+func CreateDatabaseIfMissing(ctx context.Context, databaseURL string) error {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" || name == "postgres" {
+		return nil
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := sql.Open("postgres", admin.String())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("connect to PostgreSQL at %s: %w", u.Host, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created meanwhile by another process
+		return nil
+	}
+	return err
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

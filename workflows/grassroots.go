@@ -1,0 +1,958 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"grantflow/activities"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+)
+
+// ---- Contract: what callers of the grassroots workflow need ----
+
+// TaskQueue is where Grantflow's workers listen.
+const TaskQueue = "grantflow"
+
+// ApplicationWorkflowID is the one workflow id an application ever has, so a second submit is refused.
+func ApplicationWorkflowID(applicationID int64) string {
+	return fmt.Sprintf("application-%d", applicationID)
+}
+
+// Updates (human decisions, validated before anything is recorded) and the status query.
+const (
+	UpdateDeclareConflict   = "declare-conflict"
+	UpdateAssess            = "assess"
+	UpdateDecide            = "decide"
+	UpdateAnswerInformation = "answer-information"
+	UpdateAcceptOffer       = "accept-offer"
+	UpdateRecordPayment     = "record-payment"
+	UpdateSubmitReport      = "submit-report"
+	UpdateReviewReport      = "review-report"
+	QueryStatus             = "status"
+)
+
+// Search attributes registered on the namespace, kept current by the workflow.
+var (
+	SearchStage  = temporal.NewSearchAttributeKeyKeyword("GrantflowStage")
+	SearchScheme = temporal.NewSearchAttributeKeyKeyword("GrantflowScheme")
+)
+
+// Stage is where an application stands; it is also the read model's status.
+type Stage string
+
+const (
+	StageDraft                Stage = "draft"
+	StageSubmitted            Stage = "submitted"
+	StageScreening            Stage = "screening"
+	StageIneligible           Stage = "ineligible"
+	StageAssessment           Stage = "assessment"
+	StageDecision             Stage = "decision"
+	StageInformationRequested Stage = "information_requested"
+	StageDeclined             Stage = "declined"
+	StageOffered              Stage = "offered"
+	StageLapsed               Stage = "lapsed"
+	StageAccepted             Stage = "accepted" // awaiting payment
+	StagePaid                 Stage = "paid"     // awaiting the end-of-grant report
+	StageReportSubmitted      Stage = "report_submitted"
+	StageClosed               Stage = "closed"
+)
+
+// Actor is the person taking a step, as the HTTP layer authenticated them.
+type Actor = activities.Actor
+
+// GrassrootsInput is a submitted application with the scheme rules it was submitted under.
+type GrassrootsInput struct {
+	ApplicationID    int64
+	OrganisationID   int64
+	OrganisationType string
+	SchemeID         int64
+	SchemeName       string
+	Rules            scheme.Rules
+	RoundOpens       time.Time
+	RoundCloses      time.Time
+	Submitter        Actor
+	Title            string
+	Purpose          string
+	Amount           money.Pence
+	ProjectStart     time.Time
+	ProjectEnd       time.Time
+	Areas            []string
+	Priorities       []string
+}
+
+// DeclareConflictRequest is a declaration of interest by an assessor or decider.
+type DeclareConflictRequest struct {
+	Actor       Actor
+	HasConflict bool
+	Details     string
+}
+
+// Recommendations an assessor may make.
+const (
+	RecommendFund      = "fund"
+	RecommendDoNotFund = "do_not_fund"
+)
+
+// AssessRequest is one assessor's scores. NoConflict is the assessor's declaration that they have no
+// conflict of interest; scores are refused without it.
+type AssessRequest struct {
+	Actor          Actor
+	NoConflict     bool
+	Scores         []Score
+	Recommendation string
+	Comment        string
+}
+
+// Decision outcomes.
+const (
+	OutcomeApprove            = "approve"
+	OutcomeDecline            = "decline"
+	OutcomeRequestInformation = "request_information"
+)
+
+// DecideRequest is a decision under delegated authority.
+type DecideRequest struct {
+	Actor      Actor
+	Outcome    string
+	Amount     money.Pence // approve: not above the request
+	Purpose    string      // approve: what the grant is for (published)
+	Conditions []string    // approve: conditions attached (published)
+	Reasons    string      // approve: why it will secure crime and disorder reduction (published)
+	Declined   []string    // decline: reasons the applicant will read
+	Question   string      // request_information
+	Deadline   time.Time   // request_information: when the answer is due
+}
+
+// AnswerInformationRequest is the applicant's answer to a question.
+type AnswerInformationRequest struct {
+	Actor  Actor
+	Answer string
+}
+
+// AcceptOfferRequest is the organisation's acceptance of the offer.
+type AcceptOfferRequest struct {
+	Actor Actor
+}
+
+// RecordPaymentRequest is finance recording the payment made.
+type RecordPaymentRequest struct {
+	Actor     Actor
+	Amount    money.Pence
+	PaidOn    time.Time
+	Reference string
+}
+
+// SubmitReportRequest is the end-of-grant report.
+type SubmitReportRequest struct {
+	Actor    Actor
+	Summary  string
+	Outcomes string
+	Spent    money.Pence
+}
+
+// Report review outcomes.
+const (
+	ReviewAccept         = "accept"
+	ReviewRequestChanges = "request_changes"
+)
+
+// ReviewReportRequest is the officer's review of the end-of-grant report.
+type ReviewReportRequest struct {
+	Actor   Actor
+	Outcome string
+	Comment string
+}
+
+// UpdateResult tells the caller where the application now stands.
+type UpdateResult struct {
+	Stage   Stage  `json:"stage"`
+	Message string `json:"message"`
+}
+
+// GrassrootsStatus is what the status query answers.
+type GrassrootsStatus struct {
+	Stage             Stage              `json:"stage"`
+	Eligibility       *EligibilityResult `json:"eligibility,omitempty"`
+	AssessmentRound   int                `json:"assessment_round"`
+	AssessorID        int64              `json:"assessor_id,omitempty"`
+	Assessment        *ScoreSummary      `json:"assessment,omitempty"`
+	Recommendation    string             `json:"recommendation,omitempty"`
+	Barred            []int64            `json:"barred_user_ids,omitempty"` // declared a conflict
+	Question          string             `json:"question,omitempty"`
+	QuestionDeadline  *time.Time         `json:"question_deadline,omitempty"`
+	AwardID           int64              `json:"award_id,omitempty"`
+	AwardReference    string             `json:"award_reference,omitempty"`
+	AwardAmount       money.Pence        `json:"award_amount_pence,omitempty"`
+	AcceptBy          *time.Time         `json:"accept_by,omitempty"`
+	ReportDue         *time.Time         `json:"report_due,omitempty"`
+	ReportOverdue     bool               `json:"report_overdue"`
+	ReportVersion     int                `json:"report_version"`
+	AwardLetterID     int64              `json:"award_letter_document_id,omitempty"`
+	FinanceNoticeID   int64              `json:"finance_notice_document_id,omitempty"`
+	DeclineLetterID   int64              `json:"decline_letter_document_id,omitempty"`
+	DecidedBy         int64              `json:"decided_by,omitempty"`
+	DeclineReasons    []string           `json:"decline_reasons,omitempty"`
+	IneligibleBecause []string           `json:"ineligible_because,omitempty"`
+}
+
+// GrassrootsResult is how the application ended.
+type GrassrootsResult struct {
+	Stage          Stage
+	AwardReference string
+	Paid           money.Pence
+}
+
+// ---- Workflow ----
+
+// GrassrootsWorkflow carries one small-grant application from submission to closure.
+func GrassrootsWorkflow(ctx workflow.Context, in GrassrootsInput) (GrassrootsResult, error) {
+	g := &grassroots{in: in, status: GrassrootsStatus{Stage: StageSubmitted}}
+	if err := g.setup(ctx); err != nil {
+		return GrassrootsResult{}, err
+	}
+	return g.run(ctx)
+}
+
+type grassroots struct {
+	in     GrassrootsInput
+	status GrassrootsStatus
+	lock   workflow.Mutex
+	logger log.Logger
+
+	// what the human steps hand to the main line
+	decision *DecideRequest
+	answered bool
+	accepted bool
+	paid     money.Pence
+	report   *SubmitReportRequest
+	reviewed string
+	infoSeq  int
+}
+
+// Options for the activities: short, retried on infrastructure errors, never on business refusals.
+var activityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		MaximumInterval:        time.Minute,
+		NonRetryableErrorTypes: []string{activities.ErrTypeBudgetExceeded, activities.ErrTypeNotFound},
+	},
+}
+
+// Typed nil pointers: the worker registers the real structs; workflows only name their methods.
+var (
+	records   *activities.Records
+	awards    *activities.Awards
+	documents *activities.Documents
+)
+
+func (g *grassroots) setup(ctx workflow.Context) error {
+	g.lock = workflow.NewMutex(ctx)
+	g.logger = log.With(workflow.GetLogger(ctx), "application", g.in.ApplicationID)
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (GrassrootsStatus, error) { return g.status, nil }); err != nil {
+		return err
+	}
+	handlers := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateDeclareConflict, g.declareConflict, g.validateDeclareConflict},
+		{UpdateAssess, g.assess, g.validateAssess},
+		{UpdateDecide, g.decide, g.validateDecide},
+		{UpdateAnswerInformation, g.answerInformation, g.validateAnswerInformation},
+		{UpdateAcceptOffer, g.acceptOffer, g.validateAcceptOffer},
+		{UpdateRecordPayment, g.recordPayment, g.validateRecordPayment},
+		{UpdateSubmitReport, g.submitReport, g.validateSubmitReport},
+		{UpdateReviewReport, g.reviewReport, g.validateReviewReport},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run is the list of stages.
+func (g *grassroots) run(ctx workflow.Context) (GrassrootsResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	if err := g.screen(ctx); err != nil {
+		return g.end(ctx, err)
+	}
+	if g.status.Stage == StageIneligible {
+		return g.end(ctx, nil)
+	}
+	for g.decision == nil || g.decision.Outcome != OutcomeApprove {
+		if err := g.awaitAssessmentAndDecision(ctx); err != nil {
+			return g.end(ctx, err)
+		}
+		switch g.decision.Outcome {
+		case OutcomeDecline:
+			return g.end(ctx, g.sendDeclineLetter(ctx))
+		case OutcomeRequestInformation:
+			if err := g.awaitInformation(ctx); err != nil {
+				return g.end(ctx, err)
+			}
+		}
+	}
+	if err := g.offer(ctx); err != nil {
+		return g.end(ctx, err)
+	}
+	if accepted, err := g.awaitAcceptance(ctx); err != nil || !accepted {
+		return g.end(ctx, err)
+	}
+	if err := g.awaitPayment(ctx); err != nil {
+		return g.end(ctx, err)
+	}
+	return g.end(ctx, g.awaitReport(ctx))
+}
+
+// end waits for any running update handler before the workflow returns.
+func (g *grassroots) end(ctx workflow.Context, err error) (GrassrootsResult, error) {
+	if waitErr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); waitErr != nil && err == nil {
+		err = waitErr
+	}
+	return GrassrootsResult{Stage: g.status.Stage, AwardReference: g.status.AwardReference, Paid: g.paid}, err
+}
+
+// ---- Stages ----
+
+func (g *grassroots) screen(ctx workflow.Context) error {
+	if err := g.moveTo(ctx, StageScreening, activities.System, "Eligibility screening started", ""); err != nil {
+		return err
+	}
+	result := CheckEligibility(g.in.Rules, EligibilityInput{
+		OrganisationType: g.in.OrganisationType, AreasServed: g.in.Areas, Priorities: g.in.Priorities, Amount: g.in.Amount,
+		ProjectStart: g.in.ProjectStart, ProjectEnd: g.in.ProjectEnd, RoundOpens: g.in.RoundOpens, RoundCloses: g.in.RoundCloses,
+		SubmittedAt: workflow.Now(ctx),
+	})
+	g.status.Eligibility = &result
+	if !result.Eligible {
+		g.status.IneligibleBecause = result.Reasons()
+		return g.moveTo(ctx, StageIneligible, activities.System, "Not eligible: application closed", strings.Join(result.Reasons(), " "))
+	}
+	return g.moveTo(ctx, StageAssessment, activities.System, "Eligible: ready for assessment", "All eligibility checks passed.")
+}
+
+// awaitAssessmentAndDecision waits for a scored assessment, then for a decision on it.
+func (g *grassroots) awaitAssessmentAndDecision(ctx workflow.Context) error {
+	g.decision = nil
+	if err := workflow.Await(ctx, func() bool { return g.status.Stage == StageDecision }); err != nil {
+		return err
+	}
+	return workflow.Await(ctx, func() bool { return g.decision != nil })
+}
+
+// awaitInformation waits for the applicant's answer or the deadline, then returns to assessment.
+func (g *grassroots) awaitInformation(ctx workflow.Context) error {
+	deadline := g.decision.Deadline
+	answered, err := workflow.AwaitWithTimeout(ctx, deadline.Sub(workflow.Now(ctx)), func() bool { return g.answered })
+	if err != nil {
+		return err
+	}
+	if !answered {
+		err := g.locked(ctx, func() error {
+			if g.answered { // the answer won the race with the timer
+				return nil
+			}
+			in := activities.CloseInformationRequestInput{Step: g.step(ctx, activities.System, "Information request lapsed: back to assessment",
+				"No answer arrived by "+deadline.In(scheme.London).Format("2 January 2006 15:04")+".", StageAssessment), Seq: g.infoSeq}
+			if err := workflow.ExecuteActivity(ctx, records.CloseInformationRequest, in).Get(ctx, nil); err != nil {
+				return err
+			}
+			g.setStage(ctx, StageAssessment)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	g.status.Question, g.status.QuestionDeadline = "", nil
+	return nil
+}
+
+// offer issues the award letter and the finance notice, then waits for acceptance.
+func (g *grassroots) offer(ctx workflow.Context) error {
+	var letter, notice activities.DocumentResult
+	reportDue := g.reportDue()
+	in := activities.IssueDocumentInput{Step: g.step(ctx, activities.System, "Award letter issued", g.status.AwardReference, StageOffered), ReportDue: reportDue}
+	if err := workflow.ExecuteActivity(ctx, documents.IssueAwardLetter, in).Get(ctx, &letter); err != nil {
+		return err
+	}
+	in.Step = g.step(ctx, activities.System, "Finance award notice sent", g.status.AwardReference, StageOffered)
+	if err := workflow.ExecuteActivity(ctx, documents.IssueFinanceAwardNotice, in).Get(ctx, &notice); err != nil {
+		return err
+	}
+	g.status.AwardLetterID, g.status.FinanceNoticeID = letter.DocumentID, notice.DocumentID
+	g.setStage(ctx, StageOffered)
+	return nil
+}
+
+// awaitAcceptance waits for the organisation to accept, with a reminder; an unaccepted offer lapses
+// and its budget is released.
+func (g *grassroots) awaitAcceptance(ctx workflow.Context) (bool, error) {
+	acceptBy := *g.status.AcceptBy
+	remindAt := acceptBy.AddDate(0, 0, -g.in.Rules.AcceptanceReminderDays)
+	accepted, err := g.awaitWithReminder(ctx, func() bool { return g.accepted }, remindAt, acceptBy, func() error {
+		return g.notify(ctx, "acceptance-reminder", "applicant", "reminder",
+			fmt.Sprintf("Your offer of %s (%s) must be accepted by %s or it will lapse.", g.status.AwardAmount, g.status.AwardReference, acceptBy.In(scheme.London).Format("2 January 2006")))
+	})
+	if err != nil || accepted {
+		return accepted, err
+	}
+	err = g.locked(ctx, func() error {
+		if g.accepted {
+			return nil
+		}
+		lapse := activities.SetAwardStatusInput{Step: g.step(ctx, activities.System, "Offer lapsed: not accepted in time", "The acceptance deadline passed.", StageLapsed), AwardStatus: "lapsed"}
+		if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, lapse).Get(ctx, nil); err != nil {
+			return err
+		}
+		release := g.step(ctx, activities.System, "Budget released", g.status.AwardAmount.String()+" returned to the scheme's budget.", StageLapsed)
+		if err := workflow.ExecuteActivity(ctx, awards.ReleaseBudget, release).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.setStage(ctx, StageLapsed)
+		return nil
+	})
+	return g.accepted, err
+}
+
+func (g *grassroots) awaitPayment(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return g.status.Stage == StagePaid })
+}
+
+// awaitReport waits for the end-of-grant report (reminder before the due date, overdue flag after)
+// and for an officer to accept it, then closes the grant.
+func (g *grassroots) awaitReport(ctx workflow.Context) error {
+	due := *g.status.ReportDue
+	remindAt := due.AddDate(0, 0, -g.in.Rules.ReportReminderDays)
+	submitted, err := g.awaitWithReminder(ctx, func() bool { return g.report != nil }, remindAt, due, func() error {
+		return g.notify(ctx, "report-reminder", "applicant", "reminder",
+			fmt.Sprintf("Your end-of-grant report for %s is due by %s.", g.status.AwardReference, due.In(scheme.London).Format("2 January 2006")))
+	})
+	if err != nil {
+		return err
+	}
+	if !submitted {
+		err := g.locked(ctx, func() error {
+			if g.report != nil {
+				return nil
+			}
+			in := activities.FlagReportOverdueInput{Step: g.step(ctx, activities.System, "End-of-grant report overdue",
+				"It was due by "+due.In(scheme.London).Format("2 January 2006")+".", g.status.Stage), Overdue: true}
+			if err := workflow.ExecuteActivity(ctx, records.FlagReportOverdue, in).Get(ctx, nil); err != nil {
+				return err
+			}
+			g.status.ReportOverdue = true
+			return g.notify(ctx, "report-overdue", "officer", "escalation",
+				fmt.Sprintf("The end-of-grant report for %s is overdue (due %s).", g.status.AwardReference, due.In(scheme.London).Format("2 January 2006")))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return workflow.Await(ctx, func() bool { return g.status.Stage == StageClosed })
+}
+
+func (g *grassroots) sendDeclineLetter(ctx workflow.Context) error {
+	var letter activities.DocumentResult
+	in := activities.DeclineInput{Step: g.step(ctx, g.decision.Actor, "Decline letter issued", "", StageDeclined), Reasons: g.decision.Declined}
+	if err := workflow.ExecuteActivity(ctx, documents.IssueDeclineLetter, in).Get(ctx, &letter); err != nil {
+		return err
+	}
+	g.status.DeclineLetterID = letter.DocumentID
+	return nil
+}
+
+// ---- Human steps: validators refuse before anything is recorded; handlers record and move on ----
+
+func (g *grassroots) validateDeclareConflict(ctx workflow.Context, r DeclareConflictRequest) error {
+	if err := g.mayJudge(r.Actor, scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner); err != nil {
+		return err
+	}
+	if g.status.Stage != StageAssessment && g.status.Stage != StageDecision {
+		return g.wrongStage("declare a conflict of interest")
+	}
+	if r.HasConflict && strings.TrimSpace(r.Details) == "" {
+		return refuse(RefusalInvalid, "details", "say what the conflict of interest is")
+	}
+	return nil
+}
+
+func (g *grassroots) declareConflict(ctx workflow.Context, r DeclareConflictRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateDeclareConflict(ctx, r); err != nil {
+			return err
+		}
+		what, why := "Declared no conflict of interest", ""
+		if r.HasConflict {
+			what, why = "Declared a conflict of interest: barred from scoring and deciding", r.Details
+		}
+		in := activities.DeclareConflictInput{Step: g.step(ctx, r.Actor, what, why, g.status.Stage), HasConflict: r.HasConflict, Details: r.Details}
+		if err := workflow.ExecuteActivity(ctx, records.DeclareConflict, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		if r.HasConflict {
+			g.status.Barred = append(g.status.Barred, r.Actor.UserID)
+		}
+		return nil
+	})
+	return g.result("Declaration recorded."), err
+}
+
+func (g *grassroots) validateAssess(ctx workflow.Context, r AssessRequest) error {
+	if err := g.mayJudge(r.Actor, scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning); err != nil {
+		return err
+	}
+	if g.status.Stage != StageAssessment {
+		return g.wrongStage("submit an assessment")
+	}
+	if !r.NoConflict {
+		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before scoring (or declare the conflict instead)")
+	}
+	if err := ValidateScores(g.in.Rules, r.Scores); err != nil {
+		return invalid(err)
+	}
+	if r.Recommendation != RecommendFund && r.Recommendation != RecommendDoNotFund {
+		return refuse(RefusalInvalid, "recommendation", "must be %q or %q", RecommendFund, RecommendDoNotFund)
+	}
+	return nil
+}
+
+func (g *grassroots) assess(ctx workflow.Context, r AssessRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateAssess(ctx, r); err != nil {
+			return err
+		}
+		summary := SummariseScores(g.in.Rules, r.Scores)
+		scores, _ := json.Marshal(r.Scores)
+		why := fmt.Sprintf("Weighted score %.2f; recommendation: %s.", summary.Weighted, strings.ReplaceAll(r.Recommendation, "_", " "))
+		if !summary.Fundable {
+			why += " Not fundable: " + strings.Join(summary.BelowMinimum, "; ") + "."
+		}
+		round := g.status.AssessmentRound + 1
+		in := activities.SaveAssessmentInput{Step: g.step(ctx, r.Actor, "Assessment submitted", why, StageDecision), Round: round,
+			Scores: scores, Weighted: summary.Weighted, Fundable: summary.Fundable, Recommendation: r.Recommendation, Comment: r.Comment}
+		if err := workflow.ExecuteActivity(ctx, records.SaveAssessment, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.status.AssessmentRound, g.status.AssessorID, g.status.Assessment, g.status.Recommendation = round, r.Actor.UserID, &summary, r.Recommendation
+		g.setStage(ctx, StageDecision)
+		return nil
+	})
+	return g.result("Assessment recorded: the application awaits a decision."), err
+}
+
+func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error {
+	if err := g.mayJudge(r.Actor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner); err != nil {
+		return err
+	}
+	if g.status.Stage != StageDecision {
+		return g.wrongStage("decide")
+	}
+	if r.Actor.UserID == g.status.AssessorID {
+		return refuse(RefusalForbidden, "", "you assessed this application, so someone else must decide it")
+	}
+	switch r.Outcome {
+	case OutcomeApprove:
+		switch {
+		case r.Amount <= 0:
+			return refuse(RefusalInvalid, "amount", "must be more than £0.00")
+		case r.Amount > g.in.Amount:
+			return refuse(RefusalInvalid, "amount", "%s is more than the %s requested", r.Amount, g.in.Amount)
+		case strings.TrimSpace(r.Purpose) == "":
+			return refuse(RefusalInvalid, "purpose", "say what the grant is for; it is published")
+		case strings.TrimSpace(r.Reasons) == "":
+			return refuse(RefusalInvalid, "reasons", "say why the grant will secure crime and disorder reduction; it is published")
+		case g.status.Assessment != nil && !g.status.Assessment.Fundable:
+			return refuse(RefusalInvalid, "outcome", "the assessment marks this application not fundable (%s)", strings.Join(g.status.Assessment.BelowMinimum, "; "))
+		}
+		for i, c := range r.Conditions {
+			if strings.TrimSpace(c) == "" {
+				return refuse(RefusalInvalid, fmt.Sprintf("conditions[%d]", i), "is empty")
+			}
+		}
+		if err := MayApprove(g.in.Rules, r.Actor.Role, r.Amount); err != nil {
+			return refuse(RefusalForbidden, "amount", "%s", err.Error())
+		}
+	case OutcomeDecline:
+		if len(r.Declined) == 0 {
+			return refuse(RefusalInvalid, "decline_reasons", "give at least one reason the applicant can read")
+		}
+		for i, reason := range r.Declined {
+			if strings.TrimSpace(reason) == "" {
+				return refuse(RefusalInvalid, fmt.Sprintf("decline_reasons[%d]", i), "is empty")
+			}
+		}
+	case OutcomeRequestInformation:
+		if strings.TrimSpace(r.Question) == "" {
+			return refuse(RefusalInvalid, "question", "is required")
+		}
+		if !r.Deadline.After(workflow.Now(ctx).Add(time.Hour)) {
+			return refuse(RefusalInvalid, "deadline", "must be in the future")
+		}
+	default:
+		return refuse(RefusalInvalid, "outcome", "must be %q, %q or %q", OutcomeApprove, OutcomeDecline, OutcomeRequestInformation)
+	}
+	return nil
+}
+
+func (g *grassroots) decide(ctx workflow.Context, r DecideRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateDecide(ctx, r); err != nil {
+			return err
+		}
+		switch r.Outcome {
+		case OutcomeApprove:
+			return g.approve(ctx, r)
+		case OutcomeDecline:
+			in := activities.DeclineInput{Step: g.step(ctx, r.Actor, "Declined", strings.Join(r.Declined, " "), StageDeclined), Reasons: r.Declined}
+			if err := workflow.ExecuteActivity(ctx, records.Decline, in).Get(ctx, nil); err != nil {
+				return err
+			}
+			g.status.DeclineReasons = r.Declined
+			g.setStage(ctx, StageDeclined)
+		case OutcomeRequestInformation:
+			g.infoSeq++
+			g.answered = false
+			in := activities.AskForInformationInput{Step: g.step(ctx, r.Actor, "More information requested", r.Question, StageInformationRequested),
+				Seq: g.infoSeq, Question: r.Question, Deadline: r.Deadline}
+			if err := workflow.ExecuteActivity(ctx, records.AskForInformation, in).Get(ctx, nil); err != nil {
+				return err
+			}
+			deadline := r.Deadline
+			g.status.Question, g.status.QuestionDeadline = r.Question, &deadline
+			g.setStage(ctx, StageInformationRequested)
+		}
+		g.status.DecidedBy = r.Actor.UserID
+		g.decision = &r
+		return nil
+	})
+	return g.result("Decision recorded."), err
+}
+
+// approve commits the budget first: if it cannot cover the award nothing else is recorded.
+func (g *grassroots) approve(ctx workflow.Context, r DecideRequest) error {
+	now := workflow.Now(ctx)
+	fy := scheme.FinancialYear(now)
+	commit := activities.CommitBudgetInput{ApplicationID: g.in.ApplicationID, SchemeID: g.in.SchemeID,
+		Years: []store.YearAmount{{FinancialYear: fy, Amount: r.Amount}}, At: now}
+	if err := workflow.ExecuteActivity(ctx, awards.CommitBudget, commit).Get(ctx, nil); err != nil {
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBudgetExceeded {
+			return refuse(RefusalBudget, "amount", "%s", appErr.Message())
+		}
+		return err
+	}
+	band, _ := BandFor(g.in.Rules, r.Amount)
+	acceptBy := endOfDay(now.AddDate(0, 0, g.in.Rules.AcceptanceDays))
+	ref := activities.AwardReference(g.in.Rules.Code, fy, g.in.ApplicationID)
+	var award activities.AwardResult
+	in := activities.CreateAwardInput{
+		Step:      g.step(ctx, r.Actor, fmt.Sprintf("Approved: %s awarded", r.Amount), r.Reasons, StageOffered),
+		Reference: ref, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions, Reasons: r.Reasons,
+		DelegationBand: band.Title, RulesVersion: g.in.Rules.Version, AcceptBy: acceptBy,
+	}
+	if err := workflow.ExecuteActivity(ctx, awards.CreateAward, in).Get(ctx, &award); err != nil {
+		return err
+	}
+	due := g.reportDue()
+	g.status.AwardID, g.status.AwardReference, g.status.AwardAmount = award.AwardID, award.Reference, r.Amount
+	g.status.AcceptBy, g.status.ReportDue = &acceptBy, &due
+	return nil
+}
+
+func (g *grassroots) validateAnswerInformation(ctx workflow.Context, r AnswerInformationRequest) error {
+	if err := g.mayAct(r.Actor); err != nil {
+		return err
+	}
+	if g.status.Stage != StageInformationRequested {
+		return g.wrongStage("answer an information request")
+	}
+	if strings.TrimSpace(r.Answer) == "" {
+		return refuse(RefusalInvalid, "answer", "is required")
+	}
+	return nil
+}
+
+func (g *grassroots) answerInformation(ctx workflow.Context, r AnswerInformationRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateAnswerInformation(ctx, r); err != nil {
+			return err
+		}
+		answer := r.Answer
+		in := activities.CloseInformationRequestInput{Step: g.step(ctx, r.Actor, "Information provided: back to assessment", r.Answer, StageAssessment), Seq: g.infoSeq, Answer: &answer}
+		if err := workflow.ExecuteActivity(ctx, records.CloseInformationRequest, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.answered = true
+		g.setStage(ctx, StageAssessment)
+		return nil
+	})
+	return g.result("Thank you: your answer has been sent to the assessor."), err
+}
+
+func (g *grassroots) validateAcceptOffer(ctx workflow.Context, r AcceptOfferRequest) error {
+	if err := g.mayAct(r.Actor); err != nil {
+		return err
+	}
+	if g.status.Stage != StageOffered {
+		return g.wrongStage("accept the offer")
+	}
+	if !workflow.Now(ctx).Before(*g.status.AcceptBy) {
+		return refuse(RefusalStage, "", "the offer lapsed on %s", g.status.AcceptBy.In(scheme.London).Format("2 January 2006"))
+	}
+	return nil
+}
+
+func (g *grassroots) acceptOffer(ctx workflow.Context, r AcceptOfferRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateAcceptOffer(ctx, r); err != nil {
+			return err
+		}
+		in := activities.SetAwardStatusInput{Step: g.step(ctx, r.Actor, "Offer accepted", "", StageAccepted), AwardStatus: "accepted", Accepting: true}
+		if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.accepted = true
+		g.setStage(ctx, StageAccepted)
+		return g.notify(ctx, "payment-due", "finance", "payment_due",
+			fmt.Sprintf("%s accepted: pay %s to %s.", g.status.AwardReference, g.status.AwardAmount, g.in.Title))
+	})
+	return g.result("Offer accepted: finance will make the payment."), err
+}
+
+func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPaymentRequest) error {
+	if r.Actor.Role != scheme.RoleFinance {
+		return refuse(RefusalForbidden, "", "only finance may record payments")
+	}
+	if g.status.Stage != StageAccepted {
+		return g.wrongStage("record a payment")
+	}
+	switch {
+	case r.Amount != g.status.AwardAmount:
+		return refuse(RefusalInvalid, "amount", "must be the award's %s, paid in one payment", g.status.AwardAmount)
+	case strings.TrimSpace(r.Reference) == "":
+		return refuse(RefusalInvalid, "reference", "is required")
+	case r.PaidOn.IsZero():
+		return refuse(RefusalInvalid, "paid_on", "is required")
+	case r.PaidOn.After(workflow.Now(ctx).Add(24 * time.Hour)):
+		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
+	}
+	return nil
+}
+
+func (g *grassroots) recordPayment(ctx workflow.Context, r RecordPaymentRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateRecordPayment(ctx, r); err != nil {
+			return err
+		}
+		in := activities.RecordPaymentInput{Step: g.step(ctx, r.Actor, "Payment recorded: "+r.Amount.String(), "Reference "+r.Reference, StagePaid),
+			AwardID: g.status.AwardID, Tranche: 1, Amount: r.Amount, PaidOn: r.PaidOn, Reference: r.Reference}
+		if err := workflow.ExecuteActivity(ctx, awards.RecordPayment, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.paid = r.Amount
+		g.setStage(ctx, StagePaid)
+		return nil
+	})
+	return g.result("Payment recorded."), err
+}
+
+func (g *grassroots) validateSubmitReport(ctx workflow.Context, r SubmitReportRequest) error {
+	if err := g.mayAct(r.Actor); err != nil {
+		return err
+	}
+	if g.status.Stage != StagePaid {
+		return g.wrongStage("submit the end-of-grant report")
+	}
+	switch {
+	case strings.TrimSpace(r.Summary) == "":
+		return refuse(RefusalInvalid, "summary", "is required")
+	case strings.TrimSpace(r.Outcomes) == "":
+		return refuse(RefusalInvalid, "outcomes", "is required")
+	case r.Spent < 0:
+		return refuse(RefusalInvalid, "spent_pence", "cannot be negative")
+	case r.Spent > g.paid:
+		return refuse(RefusalInvalid, "spent_pence", "%s is more than the %s paid", r.Spent, g.paid)
+	}
+	return nil
+}
+
+func (g *grassroots) submitReport(ctx workflow.Context, r SubmitReportRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateSubmitReport(ctx, r); err != nil {
+			return err
+		}
+		version := g.status.ReportVersion + 1
+		in := activities.SubmitReportInput{Step: g.step(ctx, r.Actor, "End-of-grant report submitted", "", StageReportSubmitted),
+			Version: version, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent}
+		if err := workflow.ExecuteActivity(ctx, records.SubmitReport, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.report, g.status.ReportVersion = &r, version
+		g.setStage(ctx, StageReportSubmitted)
+		return nil
+	})
+	return g.result("Report submitted: a commissioning officer will review it."), err
+}
+
+func (g *grassroots) validateReviewReport(ctx workflow.Context, r ReviewReportRequest) error {
+	if err := g.mayJudge(r.Actor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning); err != nil {
+		return err
+	}
+	if g.status.Stage != StageReportSubmitted {
+		return g.wrongStage("review the end-of-grant report")
+	}
+	switch r.Outcome {
+	case ReviewAccept:
+	case ReviewRequestChanges:
+		if strings.TrimSpace(r.Comment) == "" {
+			return refuse(RefusalInvalid, "comment", "say what needs to change")
+		}
+	default:
+		return refuse(RefusalInvalid, "outcome", "must be %q or %q", ReviewAccept, ReviewRequestChanges)
+	}
+	return nil
+}
+
+func (g *grassroots) reviewReport(ctx workflow.Context, r ReviewReportRequest) (UpdateResult, error) {
+	err := g.locked(ctx, func() error {
+		if err := g.validateReviewReport(ctx, r); err != nil {
+			return err
+		}
+		next, what := StagePaid, "End-of-grant report: changes requested"
+		if r.Outcome == ReviewAccept {
+			next, what = StageClosed, "End-of-grant report accepted: grant closed"
+		}
+		in := activities.ReviewReportInput{Step: g.step(ctx, r.Actor, what, r.Comment, next), Version: g.status.ReportVersion, Outcome: r.Outcome, Comment: r.Comment}
+		if err := workflow.ExecuteActivity(ctx, records.ReviewReport, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		if next == StageClosed {
+			closing := activities.SetAwardStatusInput{Step: g.step(ctx, r.Actor, "Award closed", "", StageClosed), AwardStatus: "closed"}
+			if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, closing).Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+		g.report = nil
+		g.setStage(ctx, next)
+		return nil
+	})
+	return g.result("Review recorded."), err
+}
+
+// ---- Rules about people ----
+
+// mayJudge checks a staff member's role and that they are neither conflicted nor a member of the applicant.
+func (g *grassroots) mayJudge(a Actor, roles ...scheme.Role) error {
+	allowed := false
+	for _, r := range roles {
+		allowed = allowed || a.Role == r
+	}
+	if !allowed {
+		return refuse(RefusalForbidden, "", "a %s cannot take this step", strings.ReplaceAll(string(a.Role), "_", " "))
+	}
+	if a.MemberOf(g.in.OrganisationID) {
+		return refuse(RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot assess or decide this application")
+	}
+	for _, id := range g.status.Barred {
+		if id == a.UserID {
+			return refuse(RefusalForbidden, "", "you declared a conflict of interest in this application")
+		}
+	}
+	return nil
+}
+
+// mayAct checks that an applicant-side step is taken by a member of the applicant organisation.
+func (g *grassroots) mayAct(a Actor) error {
+	if !a.MemberOf(g.in.OrganisationID) {
+		return refuse(RefusalForbidden, "", "only a member of the applicant organisation can take this step")
+	}
+	return nil
+}
+
+func (g *grassroots) wrongStage(action string) error {
+	return refuse(RefusalStage, "", "cannot %s while the application is %s", action, strings.ReplaceAll(string(g.status.Stage), "_", " "))
+}
+
+// ---- Plumbing ----
+
+func (g *grassroots) locked(ctx workflow.Context, fn func() error) error {
+	if err := g.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer g.lock.Unlock()
+	return fn()
+}
+
+func (g *grassroots) step(ctx workflow.Context, actor Actor, what, why string, next Stage) activities.Step {
+	return activities.Step{ApplicationID: g.in.ApplicationID, Actor: actor, What: what, Why: why, Status: string(next), At: workflow.Now(ctx)}
+}
+
+// moveTo records a stage change made by the workflow itself.
+func (g *grassroots) moveTo(ctx workflow.Context, stage Stage, actor Actor, what, why string) error {
+	if err := workflow.ExecuteActivity(ctx, records.RecordStep, g.step(ctx, actor, what, why, stage)).Get(ctx, nil); err != nil {
+		return err
+	}
+	g.setStage(ctx, stage)
+	return nil
+}
+
+func (g *grassroots) setStage(ctx workflow.Context, stage Stage) {
+	g.status.Stage = stage
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchStage.ValueSet(string(stage)), SearchScheme.ValueSet(g.in.Rules.Code)); err != nil {
+		g.logger.Warn("search attributes not updated", "error", err)
+	}
+	g.logger.Info("stage", "stage", stage)
+}
+
+func (g *grassroots) result(msg string) UpdateResult {
+	return UpdateResult{Stage: g.status.Stage, Message: msg}
+}
+
+func (g *grassroots) notify(ctx workflow.Context, key, audience, kind, msg string) error {
+	in := activities.NotifyInput{ApplicationID: g.in.ApplicationID, Key: fmt.Sprintf("%s/%s", workflow.GetInfo(ctx).WorkflowExecution.ID, key),
+		Audience: audience, Kind: kind, Message: msg, At: workflow.Now(ctx)}
+	return workflow.ExecuteActivity(ctx, records.Notify, in).Get(ctx, nil)
+}
+
+// awaitWithReminder waits for cond until the deadline, running remind once at remindAt if still waiting.
+func (g *grassroots) awaitWithReminder(ctx workflow.Context, cond func() bool, remindAt, deadline time.Time, remind func() error) (bool, error) {
+	if wait := remindAt.Sub(workflow.Now(ctx)); wait > 0 {
+		done, err := workflow.AwaitWithTimeout(ctx, wait, cond)
+		if err != nil || done {
+			return done, err
+		}
+		if err := remind(); err != nil {
+			return false, err
+		}
+	}
+	wait := deadline.Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return cond(), nil
+	}
+	return workflow.AwaitWithTimeout(ctx, wait, cond)
+}
+
+// reportDue is when the end-of-grant report is due: a configured number of months after the project ends.
+func (g *grassroots) reportDue() time.Time {
+	return endOfDay(g.in.ProjectEnd.AddDate(0, g.in.Rules.ReportDueMonths, 0))
+}
+
+// endOfDay is the last moment of t's day in London, so deadlines fall where people expect them.
+func endOfDay(t time.Time) time.Time {
+	t = t.In(scheme.London)
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, scheme.London).UTC()
+}
