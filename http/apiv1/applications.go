@@ -1,0 +1,306 @@
+package apiv1
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"grantflow/http/httperr"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+type draftRequest struct {
+	SchemeID        int64       `json:"scheme_id"`
+	RoundID         int64       `json:"round_id"`
+	Title           string      `json:"title"`
+	Purpose         string      `json:"purpose"`
+	AmountRequested money.Pence `json:"amount_requested_pence"`
+	ProjectStart    string      `json:"project_start"`
+	ProjectEnd      string      `json:"project_end"`
+	Areas           []string    `json:"areas"`
+	Priorities      []string    `json:"priorities"`
+}
+
+// draft checks what a draft may hold (anything may be missing until submission) and resolves the round.
+func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
+	p := problems{}
+	p.maxLen("title", req.Title, 200)
+	p.maxLen("purpose", req.Purpose, 5000)
+	if req.AmountRequested < 0 {
+		p.add("amount_requested_pence", "cannot be negative")
+	}
+	start, end := p.date("project_start", req.ProjectStart), p.date("project_end", req.ProjectEnd)
+	if start != nil && end != nil && !end.After(*start) {
+		p.add("project_end", "must be after project_start")
+	}
+	if len(req.Areas) > 50 {
+		p.add("areas", "lists too many areas")
+	}
+	if len(req.Priorities) > 50 {
+		p.add("priorities", "lists too many priorities")
+	}
+	round, err := s.Store.Round(c.Request.Context(), req.RoundID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p.add("round_id", "is not a funding round")
+	case err != nil:
+		return store.Draft{}, err
+	case req.SchemeID != 0 && round.SchemeID != req.SchemeID:
+		p.add("round_id", "is not a round of the chosen scheme")
+	}
+	if err := p.err(); err != nil {
+		return store.Draft{}, err
+	}
+	return store.Draft{SchemeID: round.SchemeID, RoundID: round.ID, Title: req.Title, Purpose: req.Purpose, AmountRequested: req.AmountRequested,
+		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities}, nil
+}
+
+// createDraft starts an application for the applicant's organisation.
+func (s *Server) createDraft(c *gin.Context) {
+	u := currentUser(c)
+	if err := requireRole(u, scheme.RoleApplicant); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(u.Organisations) == 0 {
+		s.fail(c, httperr.Forbidden("your account belongs to no organisation"))
+		return
+	}
+	var req draftRequest
+	if err := bind(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.draft(c, req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	id, err := s.Store.CreateDraft(c.Request.Context(), u.Organisations[0], u.ID, d)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.respondApplication(c, http.StatusCreated, id)
+}
+
+// updateDraft replaces a draft's answers (save and return).
+func (s *Server) updateDraft(c *gin.Context) {
+	app, u, err := s.loadVisible(c)
+	if err == nil && !u.MemberOf(app.OrganisationID) {
+		err = httperr.Forbidden("only the applicant organisation can change its application")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req draftRequest
+	if err := bind(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.draft(c, req)
+	if err == nil {
+		err = s.Store.UpdateDraft(c.Request.Context(), app.ID, d)
+	}
+	if errors.Is(err, store.ErrDuplicate) {
+		err = httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.respondApplication(c, http.StatusOK, app.ID)
+}
+
+// submit checks the draft is complete and starts its workflow, once.
+func (s *Server) submit(c *gin.Context) {
+	app, u, err := s.loadVisible(c)
+	if err == nil && !u.MemberOf(app.OrganisationID) {
+		err = httperr.Forbidden("only the applicant organisation can submit its application")
+	}
+	if err == nil && app.Status != string(workflows.StageDraft) {
+		err = httperr.Conflict("wrong_stage", "the application was already submitted")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := problems{}
+	p.required("title", app.Title)
+	p.required("purpose", app.Purpose)
+	if app.AmountRequested <= 0 {
+		p.add("amount_requested_pence", "is required")
+	}
+	if !app.ProjectStart.Valid {
+		p.add("project_start", "is required")
+	}
+	if !app.ProjectEnd.Valid {
+		p.add("project_end", "is required")
+	}
+	if len(app.Areas) == 0 {
+		p.add("areas", "name at least one area the project serves")
+	}
+	if len(app.Priorities) == 0 {
+		p.add("priorities", "name at least one Police and Crime Plan priority")
+	}
+	if err := p.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	sc, err := s.Store.Scheme(ctx, app.SchemeID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	round, err := s.Store.Round(ctx, app.RoundID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	org, err := s.Store.Organisation(ctx, app.OrganisationID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	in := workflows.GrassrootsInput{
+		ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
+		RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
+		Amount: app.AmountRequested, ProjectStart: app.ProjectStart.Time, ProjectEnd: app.ProjectEnd.Time, Areas: app.Areas, Priorities: app.Priorities,
+	}
+	id := workflows.ApplicationWorkflowID(app.ID)
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.GrassrootsWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		s.fail(c, err)
+		return
+	}
+	// The workflow's own first step also moves the read model on; this keeps the list right at once.
+	if err := s.Store.MarkSubmitted(ctx, app.ID, id, time.Now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		s.fail(c, err)
+		return
+	}
+	s.respondApplication(c, http.StatusAccepted, app.ID)
+}
+
+// listApplications filters by scheme and status; applicants see only their organisation's.
+func (s *Server) listApplications(c *gin.Context) {
+	u := currentUser(c)
+	f := store.ApplicationFilter{Status: c.Query("status")}
+	if v := c.Query("scheme_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.fail(c, httperr.Field("scheme_id", "must be a number"))
+			return
+		}
+		f.SchemeID = id
+	}
+	if u.Role == scheme.RoleApplicant {
+		if len(u.Organisations) == 0 {
+			c.JSON(http.StatusOK, gin.H{"applications": []store.Application{}})
+			return
+		}
+		f.OrganisationID = u.Organisations[0]
+	}
+	list, err := s.Store.Applications(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	views := make([]applicationSummary, len(list))
+	for i, a := range list {
+		views[i] = summarise(a)
+	}
+	c.JSON(http.StatusOK, gin.H{"applications": views})
+}
+
+func (s *Server) getApplication(c *gin.Context) {
+	app, _, err := s.loadVisible(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.respondApplication(c, http.StatusOK, app.ID)
+}
+
+func (s *Server) listDocuments(c *gin.Context) {
+	app, _, err := s.loadVisible(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	docs, err := s.Store.Documents(c.Request.Context(), app.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"documents": visibleDocuments(currentUser(c), docs)})
+}
+
+// downloadDocument serves a PDF to someone who may see its application.
+func (s *Server) downloadDocument(c *gin.Context) {
+	u := currentUser(c)
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, httperr.NotFound("document"))
+		return
+	}
+	ctx := c.Request.Context()
+	doc, err := s.Store.Document(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(c, httperr.NotFound("document"))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	app, err := s.Store.Application(ctx, doc.ApplicationID)
+	if err != nil || !mayView(u, app) || len(visibleDocuments(u, []store.Document{doc})) == 0 {
+		s.fail(c, httperr.NotFound("document"))
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+doc.Filename+`"`)
+	c.Data(http.StatusOK, doc.ContentType, doc.Content)
+}
+
+// visibleDocuments hides finance's notices from applicants.
+func visibleDocuments(u store.User, docs []store.Document) []store.Document {
+	if u.Role != scheme.RoleApplicant {
+		return docs
+	}
+	out := []store.Document{}
+	for _, d := range docs {
+		if d.Kind != "finance_award_notice" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (s *Server) listFinanceNotices(c *gin.Context) {
+	if err := requireRole(currentUser(c), scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin); err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, err := s.Store.FinanceNotices(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"notices": list})
+}

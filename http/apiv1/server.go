@@ -1,0 +1,148 @@
+// Package apiv1 is Grantflow's JSON API under /api/v1: applicants, staff and finance drive
+// applications through it. Commands go to Temporal; lists and reads come from the Postgres read model.
+package apiv1
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"grantflow/http/httperr"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Temporal client.Client
+	Store    *store.Store
+	Logger   *slog.Logger
+	TokenTTL time.Duration
+}
+
+const userKey = "grantflow.user"
+
+// Register mounts every route on the group (normally /api/v1).
+func (s *Server) Register(g *gin.RouterGroup) {
+	g.POST("/registrations", s.register)
+	g.POST("/tokens", s.issueToken)
+	g.GET("/schemes", s.listSchemes)
+	g.GET("/schemes/:id", s.getScheme)
+
+	auth := g.Group("", s.authenticate)
+	auth.GET("/me", s.me)
+	auth.POST("/applications", s.createDraft)
+	auth.GET("/applications", s.listApplications)
+	auth.GET("/applications/:id", s.getApplication)
+	auth.PUT("/applications/:id", s.updateDraft)
+	auth.POST("/applications/:id/submit", s.submit)
+	auth.POST("/applications/:id/conflicts", s.declareConflict)
+	auth.POST("/applications/:id/assessments", s.assess)
+	auth.POST("/applications/:id/decision", s.decide)
+	auth.POST("/applications/:id/information-response", s.answerInformation)
+	auth.POST("/applications/:id/acceptance", s.acceptOffer)
+	auth.POST("/applications/:id/payments", s.recordPayment)
+	auth.POST("/applications/:id/report", s.submitReport)
+	auth.POST("/applications/:id/report-review", s.reviewReport)
+	auth.GET("/applications/:id/documents", s.listDocuments)
+	auth.GET("/documents/:id", s.downloadDocument)
+	auth.GET("/finance/notices", s.listFinanceNotices)
+}
+
+// authenticate resolves the bearer token to a user, or answers 401.
+func (s *Server) authenticate(c *gin.Context) {
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		httperr.Respond(c, s.Logger, httperr.Unauthorized("send a bearer token from POST /api/v1/tokens"))
+		return
+	}
+	u, err := s.Store.UserByToken(c.Request.Context(), token)
+	if errors.Is(err, store.ErrNotFound) {
+		httperr.Respond(c, s.Logger, httperr.Unauthorized("the token is unknown or has expired; sign in again"))
+		return
+	}
+	if err != nil {
+		httperr.Respond(c, s.Logger, err)
+		return
+	}
+	c.Set(userKey, u)
+	c.Next()
+}
+
+func currentUser(c *gin.Context) store.User { return c.MustGet(userKey).(store.User) }
+
+func actorOf(u store.User) workflows.Actor {
+	return workflows.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
+}
+
+// bind reads a JSON body into v, answering 400 for unreadable JSON and naming the field for type errors.
+func bind(c *gin.Context, v any) error {
+	if err := c.ShouldBindJSON(v); err != nil {
+		var typeErr interface{ Error() string }
+		typeErr = err
+		if errors.Is(err, io.EOF) {
+			return httperr.BadRequest("the request body is empty; send a JSON object")
+		}
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return &httperr.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is too large"}
+		}
+		if f, reason, ok := jsonFieldError(err); ok {
+			return httperr.Field(f, reason)
+		}
+		return httperr.BadRequest("the request body is not valid JSON: " + typeErr.Error())
+	}
+	return nil
+}
+
+// pathID reads a numeric path parameter.
+func pathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, httperr.NotFound("no such " + name + " was")
+	}
+	return id, nil
+}
+
+// loadVisible reads an application the user may see; another organisation's is simply not found.
+func (s *Server) loadVisible(c *gin.Context) (store.Application, store.User, error) {
+	u := currentUser(c)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return store.Application{}, u, httperr.NotFound("application")
+	}
+	app, err := s.Store.Application(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayView(u, app)) {
+		return store.Application{}, u, httperr.NotFound("application")
+	}
+	return app, u, err
+}
+
+func mayView(u store.User, app store.Application) bool {
+	if u.Role == scheme.RoleApplicant {
+		return u.MemberOf(app.OrganisationID)
+	}
+	return u.Role.IsStaff()
+}
+
+// requireRole answers 403 unless the user has one of the roles.
+func requireRole(u store.User, roles ...scheme.Role) error {
+	for _, r := range roles {
+		if u.Role == r {
+			return nil
+		}
+	}
+	return httperr.Forbidden("your role (" + string(u.Role) + ") cannot do this")
+}
+
+func (s *Server) fail(c *gin.Context, err error) { httperr.Respond(c, s.Logger, err) }
+
+func errWrongStage(msg string) error { return httperr.Conflict("wrong_stage", msg) }

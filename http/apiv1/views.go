@@ -1,0 +1,166 @@
+package apiv1
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// applicationSummary is one row of a list.
+type applicationSummary struct {
+	ID              int64       `json:"id"`
+	Organisation    string      `json:"organisation"`
+	OrganisationID  int64       `json:"organisation_id"`
+	Scheme          string      `json:"scheme"`
+	SchemeID        int64       `json:"scheme_id"`
+	Title           string      `json:"title"`
+	AmountRequested money.Pence `json:"amount_requested_pence"`
+	Amount          string      `json:"amount_requested"`
+	Status          string      `json:"status"`
+	ReportOverdue   bool        `json:"report_overdue"`
+	SubmittedAt     *time.Time  `json:"submitted_at,omitempty"`
+	UpdatedAt       time.Time   `json:"updated_at"`
+}
+
+func summarise(a store.Application) applicationSummary {
+	return applicationSummary{ID: a.ID, Organisation: a.Organisation, OrganisationID: a.OrganisationID, Scheme: a.Scheme, SchemeID: a.SchemeID,
+		Title: a.Title, AmountRequested: a.AmountRequested, Amount: a.AmountRequested.String(), Status: a.Status,
+		ReportOverdue: a.ReportOverdue, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
+}
+
+// applicationDetail is everything one person may see of an application.
+type applicationDetail struct {
+	applicationSummary
+	Purpose             string                     `json:"purpose"`
+	ProjectStart        string                     `json:"project_start,omitempty"`
+	ProjectEnd          string                     `json:"project_end,omitempty"`
+	Areas               []string                   `json:"areas"`
+	Priorities          []string                   `json:"priorities"`
+	WeightedScore       *float64                   `json:"weighted_score,omitempty"`
+	Actions             []string                   `json:"actions"`
+	Timeline            []store.Event              `json:"timeline"`
+	Documents           []store.Document           `json:"documents"`
+	Award               *store.Award               `json:"award,omitempty"`
+	Payments            []store.Payment            `json:"payments,omitempty"`
+	Assessments         []store.Assessment         `json:"assessments,omitempty"`
+	InformationRequests []store.InformationRequest `json:"information_requests"`
+	Reports             []store.GrantReport        `json:"reports"`
+	Notifications       []store.Notification       `json:"notifications,omitempty"`
+}
+
+func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
+	d, err := s.detail(c, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(status, d)
+}
+
+func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	app, err := s.Store.Application(ctx, id)
+	if err != nil {
+		return applicationDetail{}, err
+	}
+	d := applicationDetail{applicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Priorities: app.Priorities}
+	if app.ProjectStart.Valid {
+		d.ProjectStart = app.ProjectStart.Time.Format(time.DateOnly)
+	}
+	if app.ProjectEnd.Valid {
+		d.ProjectEnd = app.ProjectEnd.Time.Format(time.DateOnly)
+	}
+	if d.Timeline, err = s.Store.Timeline(ctx, id); err != nil {
+		return d, err
+	}
+	docs, err := s.Store.Documents(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	d.Documents = visibleDocuments(u, docs)
+	conflicts, err := s.Store.Conflicts(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	conflicted := false
+	for _, cf := range conflicts {
+		conflicted = conflicted || (cf.UserID == u.ID && cf.HasConflict)
+	}
+	// Scores are for staff without a conflict; applicants and conflicted people never see them.
+	if u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) {
+		d.WeightedScore = app.WeightedScore
+		if d.Assessments, err = s.Store.Assessments(ctx, id); err != nil {
+			return d, err
+		}
+		if d.Notifications, err = s.Store.Notifications(ctx, id); err != nil {
+			return d, err
+		}
+	}
+	award, err := s.Store.AwardForApplication(ctx, id)
+	switch {
+	case err == nil:
+		d.Award = &award
+		if d.Payments, err = s.Store.Payments(ctx, award.ID); err != nil {
+			return d, err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return d, err
+	}
+	if d.InformationRequests, err = s.Store.InformationRequests(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Reports, err = s.Store.GrantReports(ctx, id); err != nil {
+		return d, err
+	}
+	assessor := int64(0)
+	if len(d.Assessments) > 0 {
+		assessor = d.Assessments[0].AssessorID
+	} else if as, err := s.Store.Assessments(ctx, id); err == nil && len(as) > 0 {
+		assessor = as[0].AssessorID
+	}
+	d.Actions = actionsFor(u, app, conflicted, assessor)
+	return d, nil
+}
+
+// actionsFor lists what this person may do next, so clients need not know the workflow's rules.
+// The workflow's validators remain the authority; this is the helpful summary.
+func actionsFor(u store.User, app store.Application, conflicted bool, assessorID int64) []string {
+	stage := workflows.Stage(app.Status)
+	member := u.MemberOf(app.OrganisationID)
+	actions := []string{}
+	if member {
+		switch stage {
+		case workflows.StageDraft:
+			actions = append(actions, "update", "submit")
+		case workflows.StageInformationRequested:
+			actions = append(actions, "answer_information")
+		case workflows.StageOffered:
+			actions = append(actions, "accept_offer")
+		case workflows.StagePaid:
+			actions = append(actions, "submit_report")
+		}
+		return actions
+	}
+	if conflicted {
+		return actions
+	}
+	judges := u.Role == scheme.RoleAssessor || u.Role.Decides()
+	switch {
+	case stage == workflows.StageAssessment && judges && u.Role != scheme.RoleCommissioner:
+		actions = append(actions, "declare_conflict", "assess")
+	case stage == workflows.StageDecision && u.Role.Decides() && u.ID != assessorID:
+		actions = append(actions, "declare_conflict", "decide")
+	case stage == workflows.StageReportSubmitted && (u.Role == scheme.RoleOfficer || u.Role == scheme.RoleHeadOfCommissioning):
+		actions = append(actions, "review_report")
+	case stage == workflows.StageAccepted && u.Role == scheme.RoleFinance:
+		actions = append(actions, "record_payment")
+	}
+	return actions
+}
