@@ -67,8 +67,8 @@ func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (
 // UpdateDraft replaces a draft's answers; it refuses once the application is submitted.
 func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET title=$2, purpose=$3, amount_requested_pence=$4, project_start=$5,
-		project_end=$6, areas=$7, priorities=$8, updated_at=now() WHERE id=$1 AND status='draft'`,
-		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)))
+		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, updated_at=now() WHERE id=$1 AND status='draft'`,
+		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), d.SchemeID, d.RoundID)
 	if err != nil {
 		return err
 	}

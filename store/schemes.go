@@ -84,7 +84,7 @@ func sameRules(a, b scheme.Rules) bool {
 
 // Schemes lists every scheme.
 func (s *Store) Schemes(ctx context.Context) ([]Scheme, error) {
-	var list []Scheme
+	list := []Scheme{}
 	if err := s.DB.SelectContext(ctx, &list, `SELECT * FROM schemes ORDER BY id`); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Store) AddRound(ctx context.Context, r Round) (Round, error) {
 
 // Rounds lists a scheme's rounds, newest first.
 func (s *Store) Rounds(ctx context.Context, schemeID int64) ([]Round, error) {
-	var list []Round
+	list := []Round{}
 	err := s.DB.SelectContext(ctx, &list, `SELECT * FROM rounds WHERE scheme_id = $1 ORDER BY opens_at DESC, id DESC`, schemeID)
 	return list, err
 }
@@ -139,7 +139,7 @@ func (s *Store) SetBudget(ctx context.Context, schemeID int64, financialYear int
 
 // Budgets lists a scheme's budgets by financial year.
 func (s *Store) Budgets(ctx context.Context, schemeID int64) ([]Budget, error) {
-	var list []Budget
+	list := []Budget{}
 	err := s.DB.SelectContext(ctx, &list, `SELECT * FROM scheme_budgets WHERE scheme_id = $1 ORDER BY financial_year`, schemeID)
 	return list, err
 }

@@ -561,6 +561,9 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 	if g.status.Stage != StageDecision {
 		return g.wrongStage("decide")
 	}
+	if g.decision != nil { // approved: the offer is being issued
+		return refuse(RefusalStage, "", "a decision has already been recorded on this application")
+	}
 	if r.Actor.UserID == g.status.AssessorID {
 		return refuse(RefusalForbidden, "", "you assessed this application, so someone else must decide it")
 	}
@@ -568,9 +571,9 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 	case OutcomeApprove:
 		switch {
 		case r.Amount <= 0:
-			return refuse(RefusalInvalid, "amount", "must be more than £0.00")
+			return refuse(RefusalInvalid, "amount_pence", "must be more than £0.00")
 		case r.Amount > g.in.Amount:
-			return refuse(RefusalInvalid, "amount", "%s is more than the %s requested", r.Amount, g.in.Amount)
+			return refuse(RefusalInvalid, "amount_pence", "%s is more than the %s requested", r.Amount, g.in.Amount)
 		case strings.TrimSpace(r.Purpose) == "":
 			return refuse(RefusalInvalid, "purpose", "say what the grant is for; it is published")
 		case strings.TrimSpace(r.Reasons) == "":
@@ -584,7 +587,7 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 			}
 		}
 		if err := MayApprove(g.in.Rules, r.Actor.Role, r.Amount); err != nil {
-			return refuse(RefusalForbidden, "amount", "%s", err.Error())
+			return refuse(RefusalForbidden, "amount_pence", "%s", err.Error())
 		}
 	case OutcomeDecline:
 		if len(r.Declined) == 0 {
@@ -615,7 +618,9 @@ func (g *grassroots) decide(ctx workflow.Context, r DecideRequest) (UpdateResult
 		}
 		switch r.Outcome {
 		case OutcomeApprove:
-			return g.approve(ctx, r)
+			if err := g.approve(ctx, r); err != nil {
+				return err
+			}
 		case OutcomeDecline:
 			in := activities.DeclineInput{Step: g.step(ctx, r.Actor, "Declined", strings.Join(r.Declined, " "), StageDeclined), Reasons: r.Declined}
 			if err := workflow.ExecuteActivity(ctx, records.Decline, in).Get(ctx, nil); err != nil {
@@ -651,7 +656,7 @@ func (g *grassroots) approve(ctx workflow.Context, r DecideRequest) error {
 	if err := workflow.ExecuteActivity(ctx, awards.CommitBudget, commit).Get(ctx, nil); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBudgetExceeded {
-			return refuse(RefusalBudget, "amount", "%s", appErr.Message())
+			return refuse(RefusalBudget, "amount_pence", "%s", appErr.Message())
 		}
 		return err
 	}
@@ -742,7 +747,7 @@ func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPayment
 	}
 	switch {
 	case r.Amount != g.status.AwardAmount:
-		return refuse(RefusalInvalid, "amount", "must be the award's %s, paid in one payment", g.status.AwardAmount)
+		return refuse(RefusalInvalid, "amount_pence", "must be the award's %s, paid in one payment", g.status.AwardAmount)
 	case strings.TrimSpace(r.Reference) == "":
 		return refuse(RefusalInvalid, "reference", "is required")
 	case r.PaidOn.IsZero():
@@ -948,7 +953,7 @@ func (g *grassroots) awaitWithReminder(ctx workflow.Context, cond func() bool, r
 
 // reportDue is when the end-of-grant report is due: a configured number of months after the project ends.
 func (g *grassroots) reportDue() time.Time {
-	return endOfDay(g.in.ProjectEnd.AddDate(0, g.in.Rules.ReportDueMonths, 0))
+	return endOfDay(addCalendarMonths(civilDate(g.in.ProjectEnd), g.in.Rules.ReportDueMonths))
 }
 
 // endOfDay is the last moment of t's day in London, so deadlines fall where people expect them.

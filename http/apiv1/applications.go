@@ -163,6 +163,10 @@ func (s *Server) submit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if sc.Kind != scheme.Grassroots {
+		s.fail(c, httperr.Conflict("not_open", "applications to "+sc.Name+" are taken by the service-funding workflow, which is not available yet"))
+		return
+	}
 	round, err := s.Store.Round(ctx, app.RoundID)
 	if err != nil {
 		s.fail(c, err)
@@ -180,7 +184,7 @@ func (s *Server) submit(c *gin.Context) {
 	}
 	id := workflows.ApplicationWorkflowID(app.ID)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue,
+		ID: id, TaskQueue: s.taskQueue(),
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}, workflows.GrassrootsWorkflow, in)
@@ -303,4 +307,11 @@ func (s *Server) listFinanceNotices(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"notices": list})
+}
+
+func (s *Server) taskQueue() string {
+	if s.TaskQueue != "" {
+		return s.TaskQueue
+	}
+	return workflows.TaskQueue
 }

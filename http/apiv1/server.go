@@ -26,6 +26,8 @@ type Server struct {
 	Store    *store.Store
 	Logger   *slog.Logger
 	TokenTTL time.Duration
+	// TaskQueue is where new workflows are started; workflows.TaskQueue unless tests isolate themselves.
+	TaskQueue string
 }
 
 const userKey = "grantflow.user"

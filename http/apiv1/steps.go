@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"grantflow/money"
+	"grantflow/scheme"
 	"grantflow/workflows"
 )
 
@@ -106,7 +107,7 @@ func (s *Server) decide(c *gin.Context) {
 			if r.Deadline == "" {
 				p.add("deadline", "is required")
 			} else if t := p.date("deadline", r.Deadline); t != nil {
-				d.Deadline = t.Add(23*time.Hour + 59*time.Minute) // the end of that day
+				d.Deadline = time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, scheme.London) // the end of that day
 			}
 		}
 		for _, v := range []string{r.Purpose, r.Reasons, r.Question} {

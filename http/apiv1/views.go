@@ -19,6 +19,7 @@ type applicationSummary struct {
 	OrganisationID  int64       `json:"organisation_id"`
 	Scheme          string      `json:"scheme"`
 	SchemeID        int64       `json:"scheme_id"`
+	RoundID         int64       `json:"round_id"`
 	Title           string      `json:"title"`
 	AmountRequested money.Pence `json:"amount_requested_pence"`
 	Amount          string      `json:"amount_requested"`
@@ -29,7 +30,7 @@ type applicationSummary struct {
 }
 
 func summarise(a store.Application) applicationSummary {
-	return applicationSummary{ID: a.ID, Organisation: a.Organisation, OrganisationID: a.OrganisationID, Scheme: a.Scheme, SchemeID: a.SchemeID,
+	return applicationSummary{ID: a.ID, Organisation: a.Organisation, OrganisationID: a.OrganisationID, Scheme: a.Scheme, SchemeID: a.SchemeID, RoundID: a.RoundID,
 		Title: a.Title, AmountRequested: a.AmountRequested, Amount: a.AmountRequested.String(), Status: a.Status,
 		ReportOverdue: a.ReportOverdue, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
 }

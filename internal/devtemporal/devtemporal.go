@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -67,6 +68,7 @@ type Server struct {
 	address   string
 	namespace string
 	server    temporal.Server
+	phase     *atomic.Int32 // what serverLogger lets through
 	stopOnce  sync.Once
 	stopErr   error
 }
@@ -110,11 +112,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	cfg, hosts := serverConfig(sqlConfig, host, frontendPort, ports)
+	phase := new(atomic.Int32)
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
-		temporal.WithLogger(serverLogger{l: logger}),
+		temporal.WithLogger(serverLogger{l: logger, phase: phase}),
 		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
 			return authorization.NewNoopClaimMapper()
@@ -126,12 +129,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devtemporal: start server: %w", err)
 	}
-	s := &Server{address: cfg.PublicClient.HostPort, namespace: opts.Namespace, server: srv}
+	s := &Server{address: cfg.PublicClient.HostPort, namespace: opts.Namespace, server: srv, phase: phase}
 
 	if err := s.ready(ctx, logger, opts.SearchAttributes); err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
+	phase.Store(running)
 	return s, nil
 }
 
@@ -143,7 +147,10 @@ func (s *Server) Namespace() string { return s.namespace }
 
 // Stop shuts every service down; the state stays in the database file. It is safe to call twice.
 func (s *Server) Stop() error {
-	s.stopOnce.Do(func() { s.stopErr = s.server.Stop() })
+	s.stopOnce.Do(func() {
+		s.phase.Store(stopping)
+		s.stopErr = s.server.Stop()
+	})
 	return s.stopErr
 }
 
@@ -370,9 +377,21 @@ func freePorts(n, avoid int) ([]int, error) {
 	return ports, nil
 }
 
+// Phases of the server, for serverLogger.
+const (
+	starting int32 = iota
+	running
+	stopping
+)
+
 // serverLogger hands the server's log lines at WARN and above to slog; the server logs a great
-// deal at INFO that is of no use while developing the application.
-type serverLogger struct{ l *slog.Logger }
+// deal at INFO that is of no use while developing the application. While its services start
+// one by one they warn about each other being unreachable, and while they stop they report every
+// cancelled poll and query: only errors get through while starting, and nothing while stopping.
+type serverLogger struct {
+	l     *slog.Logger
+	phase *atomic.Int32
+}
 
 func (g serverLogger) Debug(string, ...tag.Tag) {}
 func (g serverLogger) Info(string, ...tag.Tag)  {}
@@ -395,6 +414,14 @@ func (g serverLogger) Fatal(msg string, tags ...tag.Tag) {
 }
 
 func (g serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
+	switch g.phase.Load() {
+	case stopping:
+		return
+	case starting:
+		if level < slog.LevelError {
+			return
+		}
+	}
 	attrs := make([]slog.Attr, 0, len(tags)+1)
 	attrs = append(attrs, slog.String("component", "temporal"))
 	for _, t := range tags {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -64,12 +65,30 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 
+	// Restart on the same file, asking for one more search attribute than before.
+	opts.SearchAttributes["GrantflowRound"] = enumspb.INDEXED_VALUE_TYPE_INT
 	srv = start(ctx, t, opts)
 	defer func() { _ = srv.Stop() }()
 	c, w = connect(t, srv)
 	defer c.Close()
 	defer w.Stop()
 	waitListed(ctx, t, c, srv.Namespace(), `GrantflowStage = "waiting"`)
+	attrs, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: srv.Namespace()})
+	if err != nil {
+		t.Fatalf("list search attributes: %v", err)
+	}
+	for name, typ := range opts.SearchAttributes {
+		if got := attrs.GetCustomAttributes()[name]; got != typ {
+			t.Errorf("search attribute %s is %v, want %v", name, got, typ)
+		}
+	}
+	ns, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: srv.Namespace()})
+	if err != nil {
+		t.Fatalf("describe namespace: %v", err)
+	}
+	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != 7*24*time.Hour {
+		t.Errorf("retention = %v, want 7 days", got)
+	}
 	if err := c.SignalWorkflow(ctx, "grant-1", run.GetRunID(), signalName, "after restart"); err != nil {
 		t.Fatalf("signal: %v", err)
 	}

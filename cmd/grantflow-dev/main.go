@@ -1,0 +1,92 @@
+// Command grantflow-dev runs the whole system on one machine for local use: an embedded, persistent
+// Temporal server (unless TEMPORAL_ADDRESS is set), PostgreSQL from DATABASE_URL or the local server
+// (or a private cluster under ./.data/postgres), migrations, demo data, the worker and the HTTP server.
+// It links the Temporal server, so it is for development only; production runs cmd/grantflow.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"grantflow/internal/app"
+	"grantflow/internal/demo"
+	"grantflow/internal/devpostgres"
+	"grantflow/internal/devtemporal"
+	"grantflow/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "grantflow-dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return err
+	}
+	logger := app.NewLogger(cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if os.Getenv("DATABASE_URL") == "" {
+		url, stopPostgres, err := devpostgres.Ensure(ctx, devpostgres.Options{DataDir: ".data/postgres", Database: "grantflow", Logger: logger})
+		if err != nil {
+			return err
+		}
+		if stopPostgres != nil {
+			defer stopPostgres()
+		}
+		cfg.DatabaseURL = url
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := demo.Seed(ctx, st, time.Now()); err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+
+	if os.Getenv("TEMPORAL_ADDRESS") == "" {
+		srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: ".data/temporal.db", Address: cfg.TemporalAddress,
+			Namespace: cfg.TemporalNamespace, SearchAttributes: app.SearchAttributes, Logger: logger})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		logger.Info("embedded Temporal server running", "address", srv.Address(), "state", ".data/temporal.db")
+	}
+	c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := app.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
+		return err
+	}
+	printWelcome(cfg)
+	return app.Serve(ctx, cfg, c, st, logger, true, true)
+}
+
+func printWelcome(cfg app.Config) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nGrantflow is running.\n\n")
+	fmt.Fprintf(&b, "  API:       http://localhost:%d/api/v1/schemes\n", cfg.Port)
+	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
+	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "Demo accounts (password %q):\n", demo.Password)
+	for _, a := range demo.Accounts {
+		fmt.Fprintf(&b, "  %-24s %s\n", a.Role, a.Email)
+	}
+	fmt.Fprintf(&b, "\nSign in: curl -s -XPOST localhost:%d/api/v1/tokens -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n\n",
+		cfg.Port, demo.Accounts[0].Email, demo.Password)
+	fmt.Print(b.String())
+}

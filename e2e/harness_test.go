@@ -1,0 +1,186 @@
+// Package e2e drives Grantflow as its users do: HTTP through the real Gin router, a real Temporal
+// server in process (temporaltest), real workers and a real PostgreSQL database.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
+
+	"grantflow/internal/app"
+	"grantflow/internal/demo"
+	"grantflow/letters"
+	"grantflow/store"
+	"grantflow/store/storetest"
+)
+
+// temporal is one in-process server for the package; each test isolates itself on its own task queue
+// and database.
+var temporal *temporaltest.TestServer
+
+func TestMain(m *testing.M) {
+	temporal = temporaltest.NewServer()
+	c := temporal.GetDefaultClient()
+	if err := app.EnsureSearchAttributes(context.Background(), c, temporal.GetDefaultNamespace()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	temporal.Stop()
+	os.Exit(code)
+}
+
+var queues atomic.Int64
+
+// system is one running Grantflow: store, worker, HTTP server.
+type system struct {
+	t      *testing.T
+	Store  *store.Store
+	Client client.Client
+	URL    string
+	Queue  string
+}
+
+func newSystem(t testing.TB) *system {
+	t.Helper()
+	st := storetest.New(t)
+	if err := demo.Seed(context.Background(), st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	queue := fmt.Sprintf("grantflow-e2e-%d-%d", os.Getpid(), queues.Add(1))
+	c := temporal.GetDefaultClient()
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := app.Config{TokenTTL: time.Hour}
+	h := app.HandlerOnQueue(c, st, cfg, logger, queue)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sys := &system{Store: st, Client: c, URL: srv.URL, Queue: queue}
+	if tt, ok := t.(*testing.T); ok {
+		sys.t = tt
+	}
+	return sys
+}
+
+// response is a decoded JSON answer.
+type response struct {
+	Status int
+	Body   map[string]any
+	Raw    []byte
+}
+
+func (r response) str(path ...string) string { return fmt.Sprint(dig(r.Body, path...)) }
+
+// dig walks maps and list indexes ("0") in a decoded JSON value.
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[p]
+		case []any:
+			var i int
+			fmt.Sscan(p, &i)
+			if i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func (s *system) do(t testing.TB, method, path, token string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		if raw, ok := body.(string); ok {
+			rd = strings.NewReader(raw)
+		} else {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+	}
+	req, _ := http.NewRequest(method, s.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Raw: raw}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			t.Fatalf("%s %s: bad JSON %q", method, path, raw)
+		}
+	}
+	if res.StatusCode >= 500 {
+		t.Fatalf("%s %s answered %d: %s", method, path, res.StatusCode, raw)
+	}
+	return out
+}
+
+// must fails the test unless the status is the one expected.
+func (s *system) must(t testing.TB, want int, method, path, token string, body any) response {
+	t.Helper()
+	r := s.do(t, method, path, token, body)
+	if r.Status != want {
+		t.Fatalf("%s %s = %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	return r
+}
+
+func (s *system) signIn(t testing.TB, email, password string) string {
+	t.Helper()
+	r := s.must(t, http.StatusCreated, "POST", "/api/v1/tokens", "", map[string]string{"email": email, "password": password})
+	return r.str("token")
+}
+
+func (s *system) staff(t testing.TB, role string) string {
+	t.Helper()
+	for _, a := range demo.Accounts {
+		if string(a.Role) == role {
+			return s.signIn(t, a.Email, demo.Password)
+		}
+	}
+	t.Fatalf("no demo account for %s", role)
+	return ""
+}
+
+// awaitStatus polls the application until it reaches the status (workflows move on asynchronously).
+func (s *system) awaitStatus(t testing.TB, token string, id int64, status string) response {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var r response
+	for time.Now().Before(deadline) {
+		r = s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d", id), token, nil)
+		if r.str("status") == status {
+			return r
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("application %d stayed %q, want %q; timeline: %v", id, r.str("status"), status, dig(r.Body, "timeline"))
+	return r
+}

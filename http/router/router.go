@@ -1,0 +1,64 @@
+// Package router builds the Gin engine: middleware common to every route, then each front door.
+package router
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
+	"grantflow/http/openapi"
+	"grantflow/store"
+)
+
+// Deps is what the front doors need.
+type Deps struct {
+	Temporal client.Client
+	Store    *store.Store
+	Logger   *slog.Logger
+	TokenTTL time.Duration
+	// TaskQueue overrides workflows.TaskQueue (tests run each case on its own queue).
+	TaskQueue string
+}
+
+// maxBody caps request bodies; nothing a person types comes near it.
+const maxBody = 1 << 20
+
+// New returns the engine serving /api/v1, the OpenAPI document and a health check.
+func New(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(recovery(d.Logger), requestLog(d.Logger), limitBody)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	openapi.Register(r)
+	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue}
+	api.Register(r.Group("/api/v1"))
+	r.NoRoute(func(c *gin.Context) { httperr.Respond(c, d.Logger, httperr.NotFound("route")) })
+	return r
+}
+
+func limitBody(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	c.Next()
+}
+
+// recovery turns a panic into a logged 500 with the standard error body.
+func recovery(logger *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		logger.Error("panic", "path", c.Request.URL.Path, "panic", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": gin.H{"code": "internal", "message": "something went wrong on our side; it has been logged"}})
+	})
+}
+
+func requestLog(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		logger.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took", time.Since(start))
+	}
+}

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"grantflow/activities"
+	"grantflow/http/router"
+	"grantflow/letters"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// SearchAttributes are the custom search attributes the workflows keep current.
+var SearchAttributes = map[string]enums.IndexedValueType{
+	workflows.SearchStage.GetName():  enums.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SearchScheme.GetName(): enums.INDEXED_VALUE_TYPE_KEYWORD,
+}
+
+// Dial connects to Temporal with the SDK logging through slog.
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdklog.NewStructuredLogger(logger)})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
+	}
+	return c, nil
+}
+
+// EnsureSearchAttributes registers our search attributes on the namespace; existing ones are fine.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: SearchAttributes,
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) && !strings.Contains(err.Error(), "already") {
+		return fmt.Errorf("register search attributes: %w", err)
+	}
+	return nil
+}
+
+// NewWorker registers the workflows and activities on Grantflow's task queue.
+func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead) worker.Worker {
+	w := worker.New(c, taskQueue, worker.Options{})
+	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
+	w.RegisterActivity(&activities.Records{Store: st})
+	w.RegisterActivity(&activities.Awards{Store: st})
+	w.RegisterActivity(&activities.Documents{Store: st, Letterhead: letterhead})
+	return w
+}
+
+// Handler is the HTTP front door.
+func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) http.Handler {
+	return HandlerOnQueue(c, st, cfg, logger, workflows.TaskQueue)
+}
+
+// HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
+func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
+	return router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue})
+}
+
+// Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
+// gracefully: in-flight requests finish, the worker stops polling.
+func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, logger *slog.Logger, withHTTP, withWorker bool) error {
+	errs := make(chan error, 2)
+	var w worker.Worker
+	if withWorker {
+		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead)
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		defer w.Stop()
+	}
+	var srv *http.Server
+	if withHTTP {
+		ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+		if err != nil {
+			return fmt.Errorf("listen on port %d (set PORT to use another): %w", cfg.Port, err)
+		}
+		srv = &http.Server{Handler: Handler(c, st, cfg, logger), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errs <- srv.Serve(ln) }()
+		logger.Info("HTTP server listening", "port", cfg.Port)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errs:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	logger.Info("shutting down")
+	if srv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdownCtx)
+	}
+	return nil
+}
