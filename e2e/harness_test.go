@@ -60,14 +60,20 @@ func newSystem(t testing.TB) *system {
 	if err := demo.Seed(context.Background(), st, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	queue := fmt.Sprintf("grantflow-e2e-%d-%d", os.Getpid(), queues.Add(1))
+	n := queues.Add(1)
+	queue := fmt.Sprintf("grantflow-e2e-%d-%d", os.Getpid(), n)
+	// Tests share one Temporal namespace, so each database numbers its applications from its own
+	// block: workflow ids (application-<id>) never collide between tests.
+	if _, err := st.DB.Exec(fmt.Sprintf("ALTER SEQUENCE applications_id_seq RESTART WITH %d", n*1_000_000+int64(os.Getpid()%1000)*1000+1)); err != nil {
+		t.Fatal(err)
+	}
 	c := temporal.GetDefaultClient()
 	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewTextHandler(testLog{t}, nil)) // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour}
 	h := app.HandlerOnQueue(c, st, cfg, logger, queue)
 	srv := httptest.NewServer(h)
@@ -183,4 +189,12 @@ func (s *system) awaitStatus(t testing.TB, token string, id int64, status string
 	}
 	t.Fatalf("application %d stayed %q, want %q; timeline: %v", id, r.str("status"), status, dig(r.Body, "timeline"))
 	return r
+}
+
+// testLog sends log lines to the test's log, printed only for failed tests.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

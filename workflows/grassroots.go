@@ -58,6 +58,7 @@ const (
 	StageDecision             Stage = "decision"
 	StageInformationRequested Stage = "information_requested"
 	StageDeclined             Stage = "declined"
+	StageApproved             Stage = "approved" // letters being issued
 	StageOffered              Stage = "offered"
 	StageLapsed               Stage = "lapsed"
 	StageAccepted             Stage = "accepted" // awaiting payment
@@ -216,6 +217,7 @@ type GrassrootsResult struct {
 // GrassrootsWorkflow carries one small-grant application from submission to closure.
 func GrassrootsWorkflow(ctx workflow.Context, in GrassrootsInput) (GrassrootsResult, error) {
 	g := &grassroots{in: in, status: GrassrootsStatus{Stage: StageSubmitted}}
+	ctx = workflow.WithActivityOptions(ctx, activityOptions)
 	if err := g.setup(ctx); err != nil {
 		return GrassrootsResult{}, err
 	}
@@ -285,7 +287,6 @@ func (g *grassroots) setup(ctx workflow.Context) error {
 
 // run is the list of stages.
 func (g *grassroots) run(ctx workflow.Context) (GrassrootsResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, activityOptions)
 	if err := g.screen(ctx); err != nil {
 		return g.end(ctx, err)
 	}
@@ -385,7 +386,7 @@ func (g *grassroots) awaitInformation(ctx workflow.Context) error {
 func (g *grassroots) offer(ctx workflow.Context) error {
 	var letter, notice activities.DocumentResult
 	reportDue := g.reportDue()
-	in := activities.IssueDocumentInput{Step: g.step(ctx, activities.System, "Award letter issued", g.status.AwardReference, StageOffered), ReportDue: reportDue}
+	in := activities.IssueDocumentInput{Step: g.step(ctx, activities.System, "Award letter issued", g.status.AwardReference, StageApproved), ReportDue: reportDue}
 	if err := workflow.ExecuteActivity(ctx, documents.IssueAwardLetter, in).Get(ctx, &letter); err != nil {
 		return err
 	}
@@ -491,6 +492,7 @@ func (g *grassroots) validateDeclareConflict(ctx workflow.Context, r DeclareConf
 }
 
 func (g *grassroots) declareConflict(ctx workflow.Context, r DeclareConflictRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateDeclareConflict(ctx, r); err != nil {
 			return err
@@ -531,6 +533,7 @@ func (g *grassroots) validateAssess(ctx workflow.Context, r AssessRequest) error
 }
 
 func (g *grassroots) assess(ctx workflow.Context, r AssessRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateAssess(ctx, r); err != nil {
 			return err
@@ -612,6 +615,7 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 }
 
 func (g *grassroots) decide(ctx workflow.Context, r DecideRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateDecide(ctx, r); err != nil {
 			return err
@@ -665,7 +669,7 @@ func (g *grassroots) approve(ctx workflow.Context, r DecideRequest) error {
 	ref := activities.AwardReference(g.in.Rules.Code, fy, g.in.ApplicationID)
 	var award activities.AwardResult
 	in := activities.CreateAwardInput{
-		Step:      g.step(ctx, r.Actor, fmt.Sprintf("Approved: %s awarded", r.Amount), r.Reasons, StageOffered),
+		Step:      g.step(ctx, r.Actor, fmt.Sprintf("Approved: %s awarded", r.Amount), r.Reasons, StageApproved),
 		Reference: ref, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions, Reasons: r.Reasons,
 		DelegationBand: band.Title, RulesVersion: g.in.Rules.Version, AcceptBy: acceptBy,
 	}
@@ -675,6 +679,7 @@ func (g *grassroots) approve(ctx workflow.Context, r DecideRequest) error {
 	due := g.reportDue()
 	g.status.AwardID, g.status.AwardReference, g.status.AwardAmount = award.AwardID, award.Reference, r.Amount
 	g.status.AcceptBy, g.status.ReportDue = &acceptBy, &due
+	g.setStage(ctx, StageApproved)
 	return nil
 }
 
@@ -692,6 +697,7 @@ func (g *grassroots) validateAnswerInformation(ctx workflow.Context, r AnswerInf
 }
 
 func (g *grassroots) answerInformation(ctx workflow.Context, r AnswerInformationRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateAnswerInformation(ctx, r); err != nil {
 			return err
@@ -722,6 +728,7 @@ func (g *grassroots) validateAcceptOffer(ctx workflow.Context, r AcceptOfferRequ
 }
 
 func (g *grassroots) acceptOffer(ctx workflow.Context, r AcceptOfferRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateAcceptOffer(ctx, r); err != nil {
 			return err
@@ -759,6 +766,7 @@ func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPayment
 }
 
 func (g *grassroots) recordPayment(ctx workflow.Context, r RecordPaymentRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateRecordPayment(ctx, r); err != nil {
 			return err
@@ -796,6 +804,7 @@ func (g *grassroots) validateSubmitReport(ctx workflow.Context, r SubmitReportRe
 }
 
 func (g *grassroots) submitReport(ctx workflow.Context, r SubmitReportRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateSubmitReport(ctx, r); err != nil {
 			return err
@@ -833,6 +842,7 @@ func (g *grassroots) validateReviewReport(ctx workflow.Context, r ReviewReportRe
 }
 
 func (g *grassroots) reviewReport(ctx workflow.Context, r ReviewReportRequest) (UpdateResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 	err := g.locked(ctx, func() error {
 		if err := g.validateReviewReport(ctx, r); err != nil {
 			return err
