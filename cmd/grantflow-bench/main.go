@@ -1,0 +1,304 @@
+// Command grantflow-bench measures Grantflow against the raw engine underneath it, in one run on
+// one machine, and prints each figure as a ratio: submissions over HTTP against bare Temporal
+// workflow starts on the same embedded server, and award letters against bare gofpdf letters.
+// It links the Temporal server (embedded), so like grantflow-dev it is a development tool.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"grantflow/internal/app"
+	"grantflow/internal/demo"
+	"grantflow/internal/devtemporal"
+	"grantflow/letters"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+)
+
+// parallelism is the number of concurrent callers per core in the throughput benchmarks.
+const parallelism = 8
+
+func main() {
+	testing.Init()
+	benchtime := flag.String("benchtime", "3s", "how long to run each benchmark (testing's -benchtime)")
+	flag.Parse()
+	if err := flag.Set("test.benchtime", *benchtime); err != nil {
+		fmt.Fprintln(os.Stderr, "grantflow-bench: -benchtime:", err)
+		os.Exit(2)
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir, err := os.MkdirTemp("", "grantflow-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	addr, err := freeAddress()
+	if err != nil {
+		return err
+	}
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(dir, "temporal.db"), Address: addr,
+		SearchAttributes: app.SearchAttributes, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	c, err := app.Dial(ctx, srv.Address(), srv.Namespace(), logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	dbURL, dropDB, err := benchDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer dropDB()
+	st, err := store.Open(ctx, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := demo.Seed(ctx, st, time.Now()); err != nil {
+		return err
+	}
+	// Enough budget that no approval in the benchmark is refused for money.
+	for _, sc := range must(st.Schemes(ctx)) {
+		if err := st.SetBudget(ctx, sc.ID, scheme.FinancialYear(time.Now()), money.Pounds(1_000_000_000)); err != nil {
+			return err
+		}
+	}
+
+	fmt.Printf("Grantflow benchmark, %s, GOMAXPROCS=%d, %d callers per core\n\n", time.Now().Format(time.DateOnly), runtime.GOMAXPROCS(0), parallelism)
+
+	bare := testing.Benchmark(func(b *testing.B) { benchBareStarts(b, c) })
+	ours := testing.Benchmark(func(b *testing.B) { benchSubmissions(b, c, st, logger) })
+	report("workflow starts", "bare Temporal ExecuteWorkflow", bare, "Grantflow POST /submit over HTTP", ours)
+
+	bareLetters := testing.Benchmark(benchBareLetter)
+	ourLetters := testing.Benchmark(benchAwardLetter)
+	report("letters", "bare gofpdf one-page letter", bareLetters, "Grantflow award letter PDF", ourLetters)
+	return nil
+}
+
+func report(title, bareName string, bare testing.BenchmarkResult, oursName string, ours testing.BenchmarkResult) {
+	perSec := func(r testing.BenchmarkResult) float64 { return float64(r.N) / r.T.Seconds() }
+	fmt.Printf("%s\n  %-36s %9.1f/s  (%d in %v)\n  %-36s %9.1f/s  (%d in %v)\n  ratio (Grantflow / bare): %.2f\n\n",
+		title, bareName, perSec(bare), bare.N, bare.T.Round(time.Millisecond),
+		oursName, perSec(ours), ours.N, ours.T.Round(time.Millisecond), perSec(ours)/perSec(bare))
+}
+
+// noop is the bare workflow: the least a workflow start can cost.
+func noop(ctx workflow.Context) error { return nil }
+
+var seq atomic.Int64
+
+func benchBareStarts(b *testing.B, c client.Client) {
+	queue := "bench-bare"
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflow(noop)
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	b.SetParallelism(parallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("bare-%d", seq.Add(1))
+			if _, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: queue}, noop); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *slog.Logger) {
+	ctx := context.Background()
+	queue := fmt.Sprintf("bench-grantflow-%d", seq.Add(1))
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	srv := httptest.NewServer(app.HandlerOnQueue(c, st, app.Config{TokenTTL: time.Hour}, logger, queue))
+	defer srv.Close()
+
+	b.StopTimer()
+	token, drafts := prepareDrafts(b, ctx, srv.URL, st, b.N)
+	next := atomic.Int64{}
+	b.SetParallelism(parallelism)
+	b.StartTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := drafts[next.Add(1)-1]
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/applications/%d/submit", srv.URL, id), nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusAccepted {
+				b.Errorf("submit %d: %d", id, res.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+// prepareDrafts makes n complete grassroots drafts for the demo applicant, outside the timer.
+func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Store, n int) (string, []int64) {
+	applicant := demo.Accounts[0]
+	u, err := st.UserByEmail(ctx, applicant.Email)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := st.IssueToken(ctx, u.ID, time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var grassroots store.Scheme
+	for _, sc := range must(st.Schemes(ctx)) {
+		if sc.Kind == scheme.Grassroots {
+			grassroots = sc
+		}
+	}
+	round := must(st.Rounds(ctx, grassroots.ID))[0]
+	start, end := time.Now().AddDate(0, 1, 0), time.Now().AddDate(0, 9, 0)
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i], err = st.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: grassroots.ID, RoundID: round.ID,
+			Title: "Benchmark project", Purpose: "Youth diversion sessions", AmountRequested: money.Pounds(3000),
+			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Leicester"}, Priorities: []string{"Serious violence"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return token, ids
+}
+
+var benchDate = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+
+var awardLetter = letters.AwardLetter{
+	Letterhead: letters.Letterhead{Body: "Office of the Police and Crime Commissioner (demo)", Address: []string{"1 Example Street", "Exampleton", "EX1 2MP"}, Email: "grants@opcc.example.org"},
+	Date:       benchDate, Reference: "GCF-2026-00042",
+	Recipient: letters.Recipient{Organisation: "Café Naïve Ltd", Contact: "Jo Tester", Address: []string{"2 Market Place", "Melton Mowbray", "LE13 1XX"}},
+	Scheme:    "Grassroots Community Fund", Amount: 425000,
+	Purpose:    "Evening detached youth work in Melton town centre to reduce anti-social behaviour.",
+	Conditions: []string{"Acknowledge the Commissioner's funding in publicity.", "Keep an up-to-date safeguarding policy."},
+	Payments:   []letters.Payment{{Amount: 425000, Note: "Paid once you accept this offer"}},
+	Monitoring: []string{"An end-of-grant report is due by 31 October 2027."},
+	AcceptBy:   benchDate.AddDate(0, 0, 28), HowToAccept: "Sign in to Grantflow and accept the offer.", Signatory: "Olu Officer, Commissioning Officer",
+}
+
+func benchAwardLetter(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := awardLetter.PDF(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchBareLetter writes the same words as the award letter with plain gofpdf calls: no layout
+// rules, validation or tables, the floor for a one-page letter in this library.
+func benchBareLetter(b *testing.B) {
+	l := awardLetter
+	for i := 0; i < b.N; i++ {
+		pdf := gofpdf.New("P", "mm", "A4", "")
+		tr := pdf.UnicodeTranslatorFromDescriptor("")
+		pdf.AddPage()
+		pdf.SetFont("Helvetica", "B", 14)
+		pdf.Cell(0, 8, tr(l.Letterhead.Body))
+		pdf.Ln(10)
+		pdf.SetFont("Helvetica", "", 11)
+		lines := append(append([]string{}, l.Recipient.Organisation), l.Recipient.Address...)
+		lines = append(lines, "Our reference: "+l.Reference, "Dear "+l.Recipient.Contact, "Offer of grant: "+l.Scheme,
+			"I am pleased to offer "+l.Recipient.Organisation+" a grant of "+l.Amount.String()+".", l.Purpose)
+		lines = append(lines, l.Conditions...)
+		lines = append(lines, l.Monitoring...)
+		lines = append(lines, l.HowToAccept, "Yours sincerely", l.Signatory)
+		for _, s := range lines {
+			pdf.MultiCell(0, 6, tr(s), "", "L", false)
+		}
+		var buf bytes.Buffer
+		if err := pdf.Output(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchDatabase(ctx context.Context) (string, func(), error) {
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		base = app.DefaultDatabaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	raw := make([]byte, 4)
+	rand.Read(raw)
+	u.Path = "/grantflow_bench_" + hex.EncodeToString(raw)
+	drop := func() {
+		admin := *u
+		admin.Path = "/postgres"
+		if db, err := sql.Open("postgres", admin.String()); err == nil {
+			db.Exec("DROP DATABASE IF EXISTS " + strings.TrimPrefix(u.Path, "/") + " WITH (FORCE)")
+			db.Close()
+		}
+	}
+	return u.String(), drop, nil
+}
+
+func freeAddress() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
