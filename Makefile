@@ -6,7 +6,8 @@ GOTEST_FLAGS ?= -count=1 -timeout 30m
 
 ## run: the whole system locally (embedded Temporal, local PostgreSQL, demo data) on :8080
 run:
-	$(GO) run ./cmd/grantflow-dev
+	$(GO) build -o bin/grantflow-dev ./cmd/grantflow-dev
+	exec ./bin/grantflow-dev
 
 ## test: every test, unit and end-to-end, against the real PostgreSQL and an in-process Temporal server
 test:

@@ -69,8 +69,10 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	if err := app.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
-		return err
+	if os.Getenv("TEMPORAL_ADDRESS") != "" { // the embedded server registered them already
+		if err := app.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
+			return err
+		}
 	}
 	printWelcome(cfg)
 	return app.Serve(ctx, cfg, c, st, logger, true, true)
