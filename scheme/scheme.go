@@ -99,6 +99,7 @@ type Rules struct {
 	AcceptanceReminderDays int         `json:"acceptance_reminder_days"` // days before the deadline
 	ReportDueMonths        int         `json:"report_due_months"`        // after the project end date
 	ReportReminderDays     int         `json:"report_reminder_days"`     // days before the report is due
+	ReportResubmitDays     int         `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
 	CostCentre             string      `json:"cost_centre"`
 	Signatory              string      `json:"signatory"` // name and title on letters
 }
@@ -140,6 +141,14 @@ func (r Rules) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ResubmissionDays is how long a group has to revise a report sent back for changes.
+func (r Rules) ResubmissionDays() int {
+	if r.ReportResubmitDays > 0 {
+		return r.ReportResubmitDays
+	}
+	return 28
 }
 
 // London is the time zone that UK financial years and letter dates follow.

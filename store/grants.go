@@ -246,6 +246,10 @@ func (s *Store) SaveGrantReport(ctx context.Context, r GrantReport, e Event) err
 			VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`, r.ApplicationID, r.Version, r.Summary, r.Outcomes, r.Spent, r.SubmittedBy, r.SubmittedAt); err != nil {
 			return err
 		}
+		// A report in hand is no longer overdue, however late it came.
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET report_overdue = false WHERE id = $1`, r.ApplicationID); err != nil {
+			return err
+		}
 		return recordEvent(ctx, tx, e)
 	})
 }

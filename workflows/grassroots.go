@@ -433,37 +433,63 @@ func (g *grassroots) awaitPayment(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool { return g.status.Stage == StagePaid })
 }
 
-// awaitReport waits for the end-of-grant report (reminder before the due date, overdue flag after)
-// and for an officer to accept it, then closes the grant.
+// awaitReport waits for the end-of-grant report (reminder before the due date, overdue flag and
+// escalation after) and for an officer to accept it. A report sent back for changes gets a fresh
+// deadline, with its own reminder and escalation, then the grant closes on acceptance.
 func (g *grassroots) awaitReport(ctx workflow.Context) error {
 	due := *g.status.ReportDue
+	for round := 1; ; round++ {
+		if err := g.awaitReportBy(ctx, due, round); err != nil {
+			return err
+		}
+		if err := workflow.Await(ctx, func() bool { return g.status.Stage != StageReportSubmitted }); err != nil {
+			return err
+		}
+		if g.status.Stage == StageClosed {
+			return nil
+		}
+		resubmitBy := endOfDay(workflow.Now(ctx).AddDate(0, 0, g.in.Rules.ResubmissionDays()))
+		if resubmitBy.After(due) {
+			due = resubmitBy
+		}
+		g.status.ReportDue = &due
+	}
+}
+
+// awaitReportBy waits for a report version until its due date, then flags it overdue and keeps waiting.
+func (g *grassroots) awaitReportBy(ctx workflow.Context, due time.Time, round int) error {
+	dueText := due.In(scheme.London).Format("2 January 2006")
+	key := func(name string) string {
+		if round == 1 {
+			return name
+		}
+		return fmt.Sprintf("%s-%d", name, round)
+	}
 	remindAt := due.AddDate(0, 0, -g.in.Rules.ReportReminderDays)
 	submitted, err := g.awaitWithReminder(ctx, func() bool { return g.report != nil }, remindAt, due, func() error {
-		return g.notify(ctx, "report-reminder", "applicant", "reminder",
-			fmt.Sprintf("Your end-of-grant report for %s is due by %s.", g.status.AwardReference, due.In(scheme.London).Format("2 January 2006")))
+		return g.notify(ctx, key("report-reminder"), "applicant", "reminder",
+			fmt.Sprintf("Your end-of-grant report for %s is due by %s.", g.status.AwardReference, dueText))
+	})
+	if err != nil || submitted {
+		return err
+	}
+	err = g.locked(ctx, func() error {
+		if g.report != nil {
+			return nil
+		}
+		in := activities.FlagReportOverdueInput{Step: g.step(ctx, activities.System, "End-of-grant report overdue",
+			"It was due by "+dueText+".", g.status.Stage), Overdue: true}
+		if err := workflow.ExecuteActivity(ctx, records.FlagReportOverdue, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		g.status.ReportOverdue = true
+		return g.notify(ctx, key("report-overdue"), "officer", "escalation",
+			fmt.Sprintf("The end-of-grant report for %s is overdue (due %s).", g.status.AwardReference, dueText))
 	})
 	if err != nil {
 		return err
 	}
-	if !submitted {
-		err := g.locked(ctx, func() error {
-			if g.report != nil {
-				return nil
-			}
-			in := activities.FlagReportOverdueInput{Step: g.step(ctx, activities.System, "End-of-grant report overdue",
-				"It was due by "+due.In(scheme.London).Format("2 January 2006")+".", g.status.Stage), Overdue: true}
-			if err := workflow.ExecuteActivity(ctx, records.FlagReportOverdue, in).Get(ctx, nil); err != nil {
-				return err
-			}
-			g.status.ReportOverdue = true
-			return g.notify(ctx, "report-overdue", "officer", "escalation",
-				fmt.Sprintf("The end-of-grant report for %s is overdue (due %s).", g.status.AwardReference, due.In(scheme.London).Format("2 January 2006")))
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return workflow.Await(ctx, func() bool { return g.status.Stage == StageClosed })
+	return workflow.Await(ctx, func() bool { return g.report != nil })
 }
 
 func (g *grassroots) sendDeclineLetter(ctx workflow.Context) error {
@@ -606,7 +632,7 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 			return refuse(RefusalInvalid, "question", "is required")
 		}
 		if !r.Deadline.After(workflow.Now(ctx).Add(time.Hour)) {
-			return refuse(RefusalInvalid, "deadline", "must be in the future")
+			return refuse(RefusalInvalid, "deadline", "must be at least an hour from now")
 		}
 	default:
 		return refuse(RefusalInvalid, "outcome", "must be %q, %q or %q", OutcomeApprove, OutcomeDecline, OutcomeRequestInformation)
@@ -815,7 +841,7 @@ func (g *grassroots) submitReport(ctx workflow.Context, r SubmitReportRequest) (
 		if err := workflow.ExecuteActivity(ctx, records.SubmitReport, in).Get(ctx, nil); err != nil {
 			return err
 		}
-		g.report, g.status.ReportVersion = &r, version
+		g.report, g.status.ReportVersion, g.status.ReportOverdue = &r, version, false
 		g.setStage(ctx, StageReportSubmitted)
 		return nil
 	})
@@ -877,7 +903,7 @@ func (g *grassroots) mayJudge(a Actor, roles ...scheme.Role) error {
 		allowed = allowed || a.Role == r
 	}
 	if !allowed {
-		return refuse(RefusalForbidden, "", "a %s cannot take this step", strings.ReplaceAll(string(a.Role), "_", " "))
+		return refuse(RefusalForbidden, "", "%s cannot take this step", aOrAn(strings.ReplaceAll(string(a.Role), "_", " ")))
 	}
 	if a.MemberOf(g.in.OrganisationID) {
 		return refuse(RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot assess or decide this application")

@@ -126,6 +126,7 @@ type grassrootsFixture struct {
 	saStages []string // GrantflowStage values the workflow upserted, in order
 	saScheme string
 	updates  int
+	sent     []*sentUpdate
 }
 
 // newGrassroots seeds a fresh database (scheme, round, budget, organisation, people, draft) and a
@@ -240,7 +241,13 @@ func (f *grassrootsFixture) run() workflows.GrassrootsResult {
 		f.t.Fatal("the workflow did not complete")
 	}
 	if err := f.env.GetWorkflowError(); err != nil {
-		f.t.Fatalf("the workflow failed: %v", err)
+		var stuck []string
+		for _, u := range f.sent {
+			if u.accepted && !u.completed {
+				stuck = append(stuck, u.label)
+			}
+		}
+		f.t.Fatalf("the workflow failed: %v (updates accepted but never completed: %q)", err, stuck)
 	}
 	var res workflows.GrassrootsResult
 	if err := f.env.GetWorkflowResult(&res); err != nil {
@@ -285,6 +292,7 @@ func (f *grassrootsFixture) update(when time.Time, name string, req any) *sentUp
 
 func (f *grassrootsFixture) send(u *sentUpdate, req any) {
 	f.updates++
+	f.sent = append(f.sent, u)
 	u.fired = true
 	f.env.UpdateWorkflow(u.name, fmt.Sprintf("%s-%d", u.name, f.updates), &testsuite.TestUpdateCallback{
 		OnAccept: func() { u.accepted = true },
@@ -508,7 +516,7 @@ func (f *grassrootsFixture) toPaid() func() {
 	return func() {
 		f.t.Helper()
 		f.wantDone(assessed, workflows.StageDecision)
-		f.wantDone(approved, "")
+		f.wantDone(approved, workflows.StageApproved)
 		f.wantDone(accepted, workflows.StageAccepted)
 		f.wantDone(paid, workflows.StagePaid)
 	}
@@ -609,7 +617,7 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 	}
 	f.wantDone(noConflict, workflows.StageAssessment)
 	f.wantDone(assessed, workflows.StageDecision)
-	f.wantDone(approved, "")
+	f.wantDone(approved, workflows.StageApproved)
 	f.wantDone(accepted, workflows.StageAccepted)
 	f.wantDone(paid, workflows.StagePaid)
 	f.wantDone(report1, workflows.StageReportSubmitted)
@@ -804,7 +812,7 @@ func TestGrassrootsInformationAnsweredGoesBackToAssessmentThenApproved(t *testin
 	f.wantDone(asked, workflows.StageInformationRequested)
 	f.wantDone(answered, workflows.StageAssessment)
 	f.wantDone(second, workflows.StageDecision)
-	f.wantDone(approved, "")
+	f.wantDone(approved, workflows.StageApproved)
 	if res.Stage != workflows.StageLapsed {
 		t.Errorf("result %+v; want the unaccepted offer lapsed", res)
 	}
@@ -906,7 +914,7 @@ func TestGrassrootsUnacceptedOfferLapsesAndReleasesTheBudget(t *testing.T) {
 
 	res := f.run()
 
-	f.wantDone(approved, "")
+	f.wantDone(approved, workflows.StageApproved)
 	if res.Stage != workflows.StageLapsed || res.Paid != 0 {
 		t.Errorf("result %+v; want lapsed, nothing paid", res)
 	}
@@ -1013,6 +1021,52 @@ func TestGrassrootsOverdueReportIsFlaggedEscalatedAndStillAccepted(t *testing.T)
 	}
 }
 
+func TestGrassrootsReportSentBackGetsAFreshDeadlineAndIsEscalatedWhenMissed(t *testing.T) {
+	t.Parallel()
+	f := newGrassroots(t, grassrootsCase{})
+	resubmitBy := endOfLondonDay(2027, time.July, 19) // 28 days after changes were asked for, later than 30 June
+
+	checkPaid := f.toPaid()
+	first := f.update(london(2027, time.June, 20, 10, 0), workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(2500)))
+	changes := f.update(london(2027, time.June, 21, 10, 0), workflows.UpdateReviewReport, reviewReq(f.officer, workflows.ReviewRequestChanges, "Add attendance figures."))
+	f.at(london(2027, time.July, 2, 10, 0), func() {
+		if st := f.wantStage(workflows.StagePaid); st.ReportOverdue || st.ReportDue == nil || !st.ReportDue.Equal(resubmitBy) {
+			t.Errorf("after changes were asked for: overdue %v, due %v; want not overdue, due %v", st.ReportOverdue, st.ReportDue, resubmitBy)
+		}
+	})
+	f.at(london(2027, time.July, 20, 10, 0), func() {
+		if st := f.wantStage(workflows.StagePaid); !st.ReportOverdue || !f.application().ReportOverdue {
+			t.Error("a revised report not sent by its deadline is not flagged overdue")
+		}
+		var kinds []string
+		for _, n := range f.notifications() {
+			kinds = append(kinds, n.Kind+"@"+n.CreatedAt.In(scheme.London).Format("2 Jan"))
+		}
+		want := []string{"payment_due@3 Jun", "reminder@16 Jun", "reminder@5 Jul", "escalation@19 Jul"}
+		if !slices.Equal(kinds, want) {
+			t.Errorf("notifications %v; want %v", kinds, want)
+		}
+	})
+	revised := f.update(london(2027, time.July, 25, 10, 0), workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(2500)))
+	f.at(london(2027, time.July, 25, 12, 0), func() {
+		if f.status().ReportOverdue || f.application().ReportOverdue {
+			t.Error("a report in hand is still flagged overdue")
+		}
+	})
+	accepted := f.update(london(2027, time.July, 26, 10, 0), workflows.UpdateReviewReport, reviewReq(f.officer, workflows.ReviewAccept, ""))
+
+	res := f.run()
+
+	checkPaid()
+	f.wantDone(first, workflows.StageReportSubmitted)
+	f.wantDone(changes, workflows.StagePaid)
+	f.wantDone(revised, workflows.StageReportSubmitted)
+	f.wantDone(accepted, workflows.StageClosed)
+	if res.Stage != workflows.StageClosed {
+		t.Errorf("result %+v; want closed", res)
+	}
+}
+
 // ---- 8. Refused updates ----
 
 func TestGrassrootsRefusesAssessmentsAndDecisionsThatBreakTheRules(t *testing.T) {
@@ -1074,19 +1128,19 @@ func TestGrassrootsRefusesAssessmentsAndDecisionsThatBreakTheRules(t *testing.T)
 	f.wantRefused(acceptEarly, workflows.RefusalStage, "", "cannot accept the offer while the application is assessment")
 	f.wantRefused(trusteeAssesses, workflows.RefusalForbidden, "", "member of the applicant organisation")
 	f.wantRefused(decideEarly, workflows.RefusalStage, "", "cannot decide while the application is assessment")
-	f.wantRefused(applicantAssesses, workflows.RefusalForbidden, "", "a applicant cannot take this step")
+	f.wantRefused(applicantAssesses, workflows.RefusalForbidden, "", "an applicant cannot take this step")
 	f.wantDone(conflict, workflows.StageAssessment)
 	f.wantRefused(conflictedScores, workflows.RefusalForbidden, "", "you declared a conflict of interest")
 	f.wantRefused(missing, workflows.RefusalInvalid, "scores", "no score for Partnership working")
 	f.wantRefused(outOfRange, workflows.RefusalInvalid, "scores[0].score", "must be between 0 and 5")
 	f.wantRefused(noDeclaration, workflows.RefusalInvalid, "no_conflict", "declare that you have no conflict of interest")
 	f.wantDone(officerAssesses, workflows.StageDecision)
-	f.wantRefused(assessorDecides, workflows.RefusalForbidden, "", "a assessor cannot take this step")
+	f.wantRefused(assessorDecides, workflows.RefusalForbidden, "", "an assessor cannot take this step")
 	f.wantRefused(ownAssessment, workflows.RefusalForbidden, "", "you assessed this application, so someone else must decide it")
 	f.wantRefused(notFundable, workflows.RefusalInvalid, "outcome", "Deliverability and governance scored 1, below the minimum of 2")
-	f.wantRefused(aboveRequest, workflows.RefusalInvalid, "amount", "£3,500.00 is more than the £3,000.00 requested")
-	f.wantRefused(pastDeadline, workflows.RefusalInvalid, "deadline", "must be in the future")
-	f.wantRefused(withinTheHour, workflows.RefusalInvalid, "deadline", "must be in the future")
+	f.wantRefused(aboveRequest, workflows.RefusalInvalid, "amount_pence", "£3,500.00 is more than the £3,000.00 requested")
+	f.wantRefused(pastDeadline, workflows.RefusalInvalid, "deadline", "must be at least an hour from now")
+	f.wantRefused(withinTheHour, workflows.RefusalInvalid, "deadline", "must be at least an hour from now")
 	f.wantRefused(acceptAtDecision, workflows.RefusalStage, "", "cannot accept the offer while the application is decision")
 	f.wantDone(declined, workflows.StageDeclined)
 
@@ -1166,16 +1220,16 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 
 	res := f.run()
 
-	f.wantRefused(overLimit, workflows.RefusalForbidden, "amount",
+	f.wantRefused(overLimit, workflows.RefusalForbidden, "amount_pence",
 		"£8,000.00 needs approval by the Head of Commissioning (band over £5,000.00 up to £100,000.00); a commissioning officer may approve up to £5,000.00")
-	f.wantDone(approved, "")
+	f.wantDone(approved, workflows.StageApproved)
 	f.wantRefused(outsiderAccepts, workflows.RefusalForbidden, "", "only a member of the applicant organisation")
 	f.wantRefused(officerAccepts, workflows.RefusalForbidden, "", "only a member of the applicant organisation")
 	f.wantRefused(payBeforeAcceptance, workflows.RefusalStage, "", "cannot record a payment while the application is offered")
 	f.wantDone(accepted, workflows.StageAccepted)
 	f.wantRefused(acceptAgain, workflows.RefusalStage, "", "cannot accept the offer while the application is accepted")
 	f.wantRefused(officerPays, workflows.RefusalForbidden, "", "only finance may record payments")
-	f.wantRefused(wrongAmount, workflows.RefusalInvalid, "amount", "must be the award's £5,000.00")
+	f.wantRefused(wrongAmount, workflows.RefusalInvalid, "amount_pence", "must be the award's £5,000.00")
 	f.wantRefused(futurePayment, workflows.RefusalInvalid, "paid_on", "cannot be in the future")
 	f.wantRefused(unreferenced, workflows.RefusalInvalid, "reference", "is required")
 	f.wantRefused(reportBeforePayment, workflows.RefusalStage, "", "cannot submit the end-of-grant report while the application is accepted")
@@ -1184,8 +1238,8 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	f.wantRefused(overspent, workflows.RefusalInvalid, "spent_pence", "£5,001.00 is more than the £5,000.00 paid")
 	f.wantRefused(reviewTooEarly, workflows.RefusalStage, "", "cannot review the end-of-grant report while the application is paid")
 	f.wantDone(reported, workflows.StageReportSubmitted)
-	f.wantRefused(assessorReviews, workflows.RefusalForbidden, "", "a assessor cannot take this step")
-	f.wantRefused(applicantReviews, workflows.RefusalForbidden, "", "a applicant cannot take this step")
+	f.wantRefused(assessorReviews, workflows.RefusalForbidden, "", "an assessor cannot take this step")
+	f.wantRefused(applicantReviews, workflows.RefusalForbidden, "", "an applicant cannot take this step")
 	f.wantRefused(noComment, workflows.RefusalInvalid, "comment", "say what needs to change")
 	f.wantDone(closed, workflows.StageClosed)
 
@@ -1234,13 +1288,13 @@ func TestGrassrootsRefusesASecondDecisionOnAnApprovedApplication(t *testing.T) {
 
 	res := f.run()
 
-	f.wantDone(approved, "")
+	f.wantDone(approved, workflows.StageApproved)
 	for _, u := range []*sentUpdate{declined, approvedAgain} {
 		if u.err == nil {
 			t.Errorf("the %s sent with the approval was recorded too; want it refused", u.label)
 			continue
 		}
-		wantRefusal(t, u, workflows.RefusalStage, "", "a decision has already been recorded on this application")
+		wantRefusal(t, u, workflows.RefusalStage, "", "")
 	}
 	if res.Stage != workflows.StageLapsed {
 		t.Errorf("result %+v; want the offer lapsed", res)
@@ -1296,8 +1350,8 @@ func TestGrassrootsApprovalBeyondTheBudgetIsRefusedAndCommitsNothing(t *testing.
 	if !tooMuch.accepted || !tooMuch.completed || tooMuch.err == nil {
 		t.Fatalf("approval beyond the budget: accepted %v, completed %v, err %v; want it to fail", tooMuch.accepted, tooMuch.completed, tooMuch.err)
 	}
-	wantRefusal(t, tooMuch, workflows.RefusalBudget, "amount", "2026-27 needs £3,000.00 but only £2,000.00 is left")
-	f.wantDone(withinBudget, "")
+	wantRefusal(t, tooMuch, workflows.RefusalBudget, "amount_pence", "2026-27 needs £3,000.00 but only £2,000.00 is left")
+	f.wantDone(withinBudget, workflows.StageApproved)
 	if res.Stage != workflows.StageLapsed {
 		t.Errorf("result %+v; want lapsed", res)
 	}
