@@ -19,49 +19,57 @@ type YearAmount struct {
 }
 
 // CommitBudget commits an application's amounts against its scheme's budgets, all years or none.
-// It is idempotent: committing the same application again changes nothing. The conditional UPDATE
-// takes the budget row's lock, so concurrent approvals queue there and the last one that fits wins.
+// It is idempotent: committing the same amounts again changes nothing. The conditional UPDATE takes
+// the budget row's lock, so concurrent approvals queue there and only those that fit get through.
 func (s *Store) CommitBudget(ctx context.Context, applicationID, schemeID int64, years []YearAmount, at time.Time) error {
-	years = append([]YearAmount(nil), years...)
-	sort.Slice(years, func(i, j int) bool { return years[i].FinancialYear < years[j].FinancialYear }) // one lock order: no deadlocks
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, y := range years {
-			res, err := tx.ExecContext(ctx, `INSERT INTO budget_commitments (application_id, scheme_id, financial_year, amount_pence, committed_at)
-				SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM scheme_budgets WHERE scheme_id = $2 AND financial_year = $3)
-				ON CONFLICT (application_id, financial_year) DO UPDATE SET amount_pence = EXCLUDED.amount_pence, committed_at = EXCLUDED.committed_at, released_at = NULL
-				WHERE budget_commitments.released_at IS NOT NULL`,
-				applicationID, schemeID, y.FinancialYear, y.Amount, at)
-			if err != nil {
-				return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recommitTx(ctx, tx, applicationID, schemeID, years, at) })
+}
+
+// adjustCommitment moves one year's commitment by delta (to newAmount), checking the budget on increases.
+func adjustCommitment(ctx context.Context, tx *sqlx.Tx, applicationID, schemeID int64, fy int, newAmount, delta money.Pence, at time.Time) error {
+	var left money.Pence
+	err := tx.GetContext(ctx, &left, `UPDATE scheme_budgets SET committed_pence = committed_pence + $3
+		WHERE scheme_id = $1 AND financial_year = $2 AND committed_pence + $3 <= budget_pence
+		RETURNING budget_pence - committed_pence`, schemeID, fy, delta)
+	if notFound(err) == ErrNotFound {
+		var b Budget
+		if err := tx.GetContext(ctx, &b, `SELECT * FROM scheme_budgets WHERE scheme_id = $1 AND financial_year = $2`, schemeID, fy); err != nil {
+			if notFound(err) == ErrNotFound {
+				return fmt.Errorf("%w: there is no budget for %s", ErrBudgetExceeded, scheme.FinancialYearLabel(fy))
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				var exists bool
-				if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM budget_commitments WHERE application_id = $1 AND financial_year = $2)`, applicationID, y.FinancialYear); err != nil {
-					return err
-				}
-				if exists {
-					continue // committed by an earlier attempt
-				}
-				return fmt.Errorf("%w: there is no budget for %s", ErrBudgetExceeded, scheme.FinancialYearLabel(y.FinancialYear))
-			}
-			var left money.Pence
-			err = tx.GetContext(ctx, &left, `UPDATE scheme_budgets SET committed_pence = committed_pence + $3
-				WHERE scheme_id = $1 AND financial_year = $2 AND committed_pence + $3 <= budget_pence
-				RETURNING budget_pence - committed_pence`, schemeID, y.FinancialYear, y.Amount)
-			if err != nil {
-				if notFound(err) == ErrNotFound {
-					var b Budget
-					if err := tx.GetContext(ctx, &b, `SELECT * FROM scheme_budgets WHERE scheme_id = $1 AND financial_year = $2`, schemeID, y.FinancialYear); err != nil {
-						return err
-					}
-					return fmt.Errorf("%w: %s needs %s but only %s is left", ErrBudgetExceeded,
-						scheme.FinancialYearLabel(y.FinancialYear), y.Amount, b.BudgetPence-b.CommittedPence)
-				}
-				return err
-			}
+			return err
 		}
-		return nil
-	})
+		return fmt.Errorf("%w: %s needs %s but only %s is left", ErrBudgetExceeded, scheme.FinancialYearLabel(fy), delta, b.BudgetPence-b.CommittedPence)
+	}
+	if err != nil {
+		return err
+	}
+	if newAmount == 0 {
+		_, err = tx.ExecContext(ctx, `UPDATE budget_commitments SET released_at = $3 WHERE application_id = $1 AND financial_year = $2 AND released_at IS NULL`,
+			applicationID, fy, at)
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO budget_commitments (application_id, scheme_id, financial_year, amount_pence, committed_at)
+		VALUES ($1,$2,$3,$4,$5) ON CONFLICT (application_id, financial_year) DO UPDATE SET amount_pence = EXCLUDED.amount_pence,
+		committed_at = EXCLUDED.committed_at, released_at = NULL`, applicationID, schemeID, fy, newAmount, at)
+	return err
+}
+
+func sortedKeys(m map[int]bool) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+// Commitments lists an application's live commitments by financial year.
+func (s *Store) Commitments(ctx context.Context, applicationID int64) ([]YearAmount, error) {
+	list := []YearAmount{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT financial_year AS "financialyear", amount_pence AS "amount" FROM budget_commitments
+		WHERE application_id = $1 AND released_at IS NULL ORDER BY financial_year`, applicationID)
+	return list, err
 }
 
 // ReleaseBudget returns an application's commitments to the budget (a lapsed offer, an ended award).

@@ -72,6 +72,7 @@ type FinanceNotice struct {
 	ApplicationID int64           `db:"application_id" json:"application_id"`
 	AwardRef      string          `db:"award_reference" json:"award_reference"`
 	Kind          string          `db:"kind" json:"kind"`
+	Seq           int             `db:"seq" json:"seq"` // tranche number for payment notices; 0 for the award notice
 	Reference     string          `db:"reference" json:"reference"`
 	Payee         string          `db:"payee" json:"payee"`
 	Amount        money.Pence     `db:"amount_pence" json:"amount_pence"`
@@ -87,12 +88,12 @@ func (s *Store) SaveFinanceNotice(ctx context.Context, n FinanceNotice, doc Docu
 		if err := saveDocument(ctx, tx, &doc); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO finance_notices (award_id, kind, reference, payee, amount_pence, schedule, cost_centre, document_id, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (award_id, kind) DO NOTHING`,
-			n.AwardID, n.Kind, n.Reference, n.Payee, n.Amount, []byte(n.Schedule), n.CostCentre, doc.ID, n.CreatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO finance_notices (award_id, kind, seq, reference, payee, amount_pence, schedule, cost_centre, document_id, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (award_id, kind, seq) DO NOTHING`,
+			n.AwardID, n.Kind, n.Seq, n.Reference, n.Payee, n.Amount, []byte(n.Schedule), n.CostCentre, doc.ID, n.CreatedAt); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &n, financeNoticeSelect+` WHERE n.award_id = $1 AND n.kind = $2`, n.AwardID, n.Kind); err != nil {
+		if err := tx.GetContext(ctx, &n, financeNoticeSelect+` WHERE n.award_id = $1 AND n.kind = $2 AND n.seq = $3`, n.AwardID, n.Kind, n.Seq); err != nil {
 			return err
 		}
 		return recordEvent(ctx, tx, e)

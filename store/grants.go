@@ -135,16 +135,32 @@ type Award struct {
 	AcceptedAt     *time.Time      `db:"accepted_at" json:"accepted_at,omitempty"`
 	AcceptedBy     *int64          `db:"accepted_by" json:"accepted_by,omitempty"`
 	Status         string          `db:"status" json:"status"`
+
+	// Service awards (multi-year) also carry these.
+	Version             int             `db:"version" json:"version"`
+	ConditionsPrecedent json.RawMessage `db:"conditions_precedent" json:"conditions_precedent"`
+	ConditionsMetAt     *time.Time      `db:"conditions_met_at" json:"conditions_met_at,omitempty"`
+	ConditionsMetBy     *int64          `db:"conditions_met_by" json:"conditions_met_by,omitempty"`
+	EndDate             *time.Time      `db:"end_date" json:"end_date,omitempty"`
+	TerminatedAt        *time.Time      `db:"terminated_at" json:"terminated_at,omitempty"`
+	TerminationReason   string          `db:"termination_reason" json:"termination_reason,omitempty"`
+	Spent               *money.Pence    `db:"spent_pence" json:"spent_pence,omitempty"`
+	Underspend          *money.Pence    `db:"underspend_pence" json:"underspend_pence,omitempty"`
+	ClosedAt            *time.Time      `db:"closed_at" json:"closed_at,omitempty"`
 }
 
 // CreateAward records an approval once per application and returns the award (new or existing).
 func (s *Store) CreateAward(ctx context.Context, a Award, e Event) (Award, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		cp := a.ConditionsPrecedent
+		if len(cp) == 0 {
+			cp = json.RawMessage("[]")
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO awards (application_id, reference, amount_pence, purpose, conditions, reasons,
-			approved_by, approved_role, delegation_band, rules_version, decided_at, accept_by)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (application_id) DO NOTHING`,
+			approved_by, approved_role, delegation_band, rules_version, decided_at, accept_by, conditions_precedent, end_date)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (application_id) DO NOTHING`,
 			a.ApplicationID, a.Reference, a.Amount, a.Purpose, []byte(a.Conditions), a.Reasons, a.ApprovedBy, a.ApprovedRole,
-			a.DelegationBand, a.RulesVersion, a.DecidedAt, a.AcceptBy); err != nil {
+			a.DelegationBand, a.RulesVersion, a.DecidedAt, a.AcceptBy, []byte(cp), a.EndDate); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &a, `SELECT * FROM awards WHERE application_id = $1`, a.ApplicationID); err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -216,7 +215,7 @@ type GrassrootsResult struct {
 
 // GrassrootsWorkflow carries one small-grant application from submission to closure.
 func GrassrootsWorkflow(ctx workflow.Context, in GrassrootsInput) (GrassrootsResult, error) {
-	g := &grassroots{in: in, status: GrassrootsStatus{Stage: StageSubmitted}}
+	g := &grassroots{in: in}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions)
 	if err := g.setup(ctx); err != nil {
 		return GrassrootsResult{}, err
@@ -225,10 +224,9 @@ func GrassrootsWorkflow(ctx workflow.Context, in GrassrootsInput) (GrassrootsRes
 }
 
 type grassroots struct {
+	application
 	in     GrassrootsInput
 	status GrassrootsStatus
-	lock   workflow.Mutex
-	logger log.Logger
 
 	// what the human steps hand to the main line
 	decision *DecideRequest
@@ -236,7 +234,6 @@ type grassroots struct {
 	accepted bool
 	paid     money.Pence
 	report   *SubmitReportRequest
-	reviewed string
 	infoSeq  int
 }
 
@@ -258,9 +255,12 @@ var (
 )
 
 func (g *grassroots) setup(ctx workflow.Context) error {
-	g.lock = workflow.NewMutex(ctx)
-	g.logger = log.With(workflow.GetLogger(ctx), "application", g.in.ApplicationID)
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (GrassrootsStatus, error) { return g.status, nil }); err != nil {
+	g.application = newApplication(ctx, g.in.ApplicationID, g.in.OrganisationID, g.in.Rules, StageSubmitted)
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (GrassrootsStatus, error) {
+		st := g.status
+		st.Stage, st.Barred = g.stage, g.barred
+		return st, nil
+	}); err != nil {
 		return err
 	}
 	handlers := []struct {
@@ -290,7 +290,7 @@ func (g *grassroots) run(ctx workflow.Context) (GrassrootsResult, error) {
 	if err := g.screen(ctx); err != nil {
 		return g.end(ctx, err)
 	}
-	if g.status.Stage == StageIneligible {
+	if g.stage == StageIneligible {
 		return g.end(ctx, nil)
 	}
 	for g.decision == nil || g.decision.Outcome != OutcomeApprove {
@@ -323,7 +323,7 @@ func (g *grassroots) end(ctx workflow.Context, err error) (GrassrootsResult, err
 	if waitErr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); waitErr != nil && err == nil {
 		err = waitErr
 	}
-	return GrassrootsResult{Stage: g.status.Stage, AwardReference: g.status.AwardReference, Paid: g.paid}, err
+	return GrassrootsResult{Stage: g.stage, AwardReference: g.status.AwardReference, Paid: g.paid}, err
 }
 
 // ---- Stages ----
@@ -348,7 +348,7 @@ func (g *grassroots) screen(ctx workflow.Context) error {
 // awaitAssessmentAndDecision waits for a scored assessment, then for a decision on it.
 func (g *grassroots) awaitAssessmentAndDecision(ctx workflow.Context) error {
 	g.decision = nil
-	if err := workflow.Await(ctx, func() bool { return g.status.Stage == StageDecision }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return g.stage == StageDecision }); err != nil {
 		return err
 	}
 	return workflow.Await(ctx, func() bool { return g.decision != nil })
@@ -430,7 +430,7 @@ func (g *grassroots) awaitAcceptance(ctx workflow.Context) (bool, error) {
 }
 
 func (g *grassroots) awaitPayment(ctx workflow.Context) error {
-	return workflow.Await(ctx, func() bool { return g.status.Stage == StagePaid })
+	return workflow.Await(ctx, func() bool { return g.stage == StagePaid })
 }
 
 // awaitReport waits for the end-of-grant report (reminder before the due date, overdue flag and
@@ -442,10 +442,10 @@ func (g *grassroots) awaitReport(ctx workflow.Context) error {
 		if err := g.awaitReportBy(ctx, due, round); err != nil {
 			return err
 		}
-		if err := workflow.Await(ctx, func() bool { return g.status.Stage != StageReportSubmitted }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return g.stage != StageReportSubmitted }); err != nil {
 			return err
 		}
-		if g.status.Stage == StageClosed {
+		if g.stage == StageClosed {
 			return nil
 		}
 		resubmitBy := endOfDay(workflow.Now(ctx).AddDate(0, 0, g.in.Rules.ResubmissionDays()))
@@ -478,7 +478,7 @@ func (g *grassroots) awaitReportBy(ctx workflow.Context, due time.Time, round in
 			return nil
 		}
 		in := activities.FlagReportOverdueInput{Step: g.step(ctx, activities.System, "End-of-grant report overdue",
-			"It was due by "+dueText+".", g.status.Stage), Overdue: true}
+			"It was due by "+dueText+".", g.stage), Overdue: true}
 		if err := workflow.ExecuteActivity(ctx, records.FlagReportOverdue, in).Get(ctx, nil); err != nil {
 			return err
 		}
@@ -508,7 +508,7 @@ func (g *grassroots) validateDeclareConflict(ctx workflow.Context, r DeclareConf
 	if err := g.mayJudge(r.Actor, scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner); err != nil {
 		return err
 	}
-	if g.status.Stage != StageAssessment && g.status.Stage != StageDecision {
+	if g.stage != StageAssessment && g.stage != StageDecision {
 		return g.wrongStage("declare a conflict of interest")
 	}
 	if r.HasConflict && strings.TrimSpace(r.Details) == "" {
@@ -527,12 +527,12 @@ func (g *grassroots) declareConflict(ctx workflow.Context, r DeclareConflictRequ
 		if r.HasConflict {
 			what, why = "Declared a conflict of interest: barred from scoring and deciding", r.Details
 		}
-		in := activities.DeclareConflictInput{Step: g.step(ctx, r.Actor, what, why, g.status.Stage), HasConflict: r.HasConflict, Details: r.Details}
+		in := activities.DeclareConflictInput{Step: g.step(ctx, r.Actor, what, why, g.stage), HasConflict: r.HasConflict, Details: r.Details}
 		if err := workflow.ExecuteActivity(ctx, records.DeclareConflict, in).Get(ctx, nil); err != nil {
 			return err
 		}
 		if r.HasConflict {
-			g.status.Barred = append(g.status.Barred, r.Actor.UserID)
+			g.barred = append(g.barred, r.Actor.UserID)
 		}
 		return nil
 	})
@@ -543,7 +543,7 @@ func (g *grassroots) validateAssess(ctx workflow.Context, r AssessRequest) error
 	if err := g.mayJudge(r.Actor, scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning); err != nil {
 		return err
 	}
-	if g.status.Stage != StageAssessment {
+	if g.stage != StageAssessment {
 		return g.wrongStage("submit an assessment")
 	}
 	if !r.NoConflict {
@@ -588,7 +588,7 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 	if err := g.mayJudge(r.Actor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner); err != nil {
 		return err
 	}
-	if g.status.Stage != StageDecision {
+	if g.stage != StageDecision {
 		return g.wrongStage("decide")
 	}
 	if g.decision != nil { // approved: the offer is being issued
@@ -714,7 +714,7 @@ func (g *grassroots) validateAnswerInformation(ctx workflow.Context, r AnswerInf
 	if err := g.mayAct(r.Actor); err != nil {
 		return err
 	}
-	if g.status.Stage != StageInformationRequested {
+	if g.stage != StageInformationRequested {
 		return g.wrongStage("answer an information request")
 	}
 	if strings.TrimSpace(r.Answer) == "" {
@@ -745,7 +745,7 @@ func (g *grassroots) validateAcceptOffer(ctx workflow.Context, r AcceptOfferRequ
 	if err := g.mayAct(r.Actor); err != nil {
 		return err
 	}
-	if g.status.Stage != StageOffered {
+	if g.stage != StageOffered {
 		return g.wrongStage("accept the offer")
 	}
 	if !workflow.Now(ctx).Before(*g.status.AcceptBy) {
@@ -776,7 +776,7 @@ func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPayment
 	if r.Actor.Role != scheme.RoleFinance {
 		return refuse(RefusalForbidden, "", "only finance may record payments")
 	}
-	if g.status.Stage != StageAccepted {
+	if g.stage != StageAccepted {
 		return g.wrongStage("record a payment")
 	}
 	switch {
@@ -814,7 +814,7 @@ func (g *grassroots) validateSubmitReport(ctx workflow.Context, r SubmitReportRe
 	if err := g.mayAct(r.Actor); err != nil {
 		return err
 	}
-	if g.status.Stage != StagePaid {
+	if g.stage != StagePaid {
 		return g.wrongStage("submit the end-of-grant report")
 	}
 	switch {
@@ -853,7 +853,7 @@ func (g *grassroots) validateReviewReport(ctx workflow.Context, r ReviewReportRe
 	if err := g.mayJudge(r.Actor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning); err != nil {
 		return err
 	}
-	if g.status.Stage != StageReportSubmitted {
+	if g.stage != StageReportSubmitted {
 		return g.wrongStage("review the end-of-grant report")
 	}
 	switch r.Outcome {
@@ -897,96 +897,7 @@ func (g *grassroots) reviewReport(ctx workflow.Context, r ReviewReportRequest) (
 
 // ---- Rules about people ----
 
-// mayJudge checks a staff member's role and that they are neither conflicted nor a member of the applicant.
-func (g *grassroots) mayJudge(a Actor, roles ...scheme.Role) error {
-	allowed := false
-	for _, r := range roles {
-		allowed = allowed || a.Role == r
-	}
-	if !allowed {
-		return refuse(RefusalForbidden, "", "%s cannot take this step", aOrAn(strings.ReplaceAll(string(a.Role), "_", " ")))
-	}
-	if a.MemberOf(g.in.OrganisationID) {
-		return refuse(RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot assess or decide this application")
-	}
-	for _, id := range g.status.Barred {
-		if id == a.UserID {
-			return refuse(RefusalForbidden, "", "you declared a conflict of interest in this application")
-		}
-	}
-	return nil
-}
-
-// mayAct checks that an applicant-side step is taken by a member of the applicant organisation.
-func (g *grassroots) mayAct(a Actor) error {
-	if !a.MemberOf(g.in.OrganisationID) {
-		return refuse(RefusalForbidden, "", "only a member of the applicant organisation can take this step")
-	}
-	return nil
-}
-
-func (g *grassroots) wrongStage(action string) error {
-	return refuse(RefusalStage, "", "cannot %s while the application is %s", action, strings.ReplaceAll(string(g.status.Stage), "_", " "))
-}
-
 // ---- Plumbing ----
-
-func (g *grassroots) locked(ctx workflow.Context, fn func() error) error {
-	if err := g.lock.Lock(ctx); err != nil {
-		return err
-	}
-	defer g.lock.Unlock()
-	return fn()
-}
-
-func (g *grassroots) step(ctx workflow.Context, actor Actor, what, why string, next Stage) activities.Step {
-	return activities.Step{ApplicationID: g.in.ApplicationID, Actor: actor, What: what, Why: why, Status: string(next), At: workflow.Now(ctx)}
-}
-
-// moveTo records a stage change made by the workflow itself.
-func (g *grassroots) moveTo(ctx workflow.Context, stage Stage, actor Actor, what, why string) error {
-	if err := workflow.ExecuteActivity(ctx, records.RecordStep, g.step(ctx, actor, what, why, stage)).Get(ctx, nil); err != nil {
-		return err
-	}
-	g.setStage(ctx, stage)
-	return nil
-}
-
-func (g *grassroots) setStage(ctx workflow.Context, stage Stage) {
-	g.status.Stage = stage
-	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchStage.ValueSet(string(stage)), SearchScheme.ValueSet(g.in.Rules.Code)); err != nil {
-		g.logger.Warn("search attributes not updated", "error", err)
-	}
-	g.logger.Info("stage", "stage", stage)
-}
-
-func (g *grassroots) result(msg string) UpdateResult {
-	return UpdateResult{Stage: g.status.Stage, Message: msg}
-}
-
-func (g *grassroots) notify(ctx workflow.Context, key, audience, kind, msg string) error {
-	in := activities.NotifyInput{ApplicationID: g.in.ApplicationID, Key: fmt.Sprintf("%s/%s", workflow.GetInfo(ctx).WorkflowExecution.ID, key),
-		Audience: audience, Kind: kind, Message: msg, At: workflow.Now(ctx)}
-	return workflow.ExecuteActivity(ctx, records.Notify, in).Get(ctx, nil)
-}
-
-// awaitWithReminder waits for cond until the deadline, running remind once at remindAt if still waiting.
-func (g *grassroots) awaitWithReminder(ctx workflow.Context, cond func() bool, remindAt, deadline time.Time, remind func() error) (bool, error) {
-	if wait := remindAt.Sub(workflow.Now(ctx)); wait > 0 {
-		done, err := workflow.AwaitWithTimeout(ctx, wait, cond)
-		if err != nil || done {
-			return done, err
-		}
-		if err := remind(); err != nil {
-			return false, err
-		}
-	}
-	wait := deadline.Sub(workflow.Now(ctx))
-	if wait <= 0 {
-		return cond(), nil
-	}
-	return workflow.AwaitWithTimeout(ctx, wait, cond)
-}
 
 // reportDue is when the end-of-grant report is due: a configured number of months after the project ends.
 func (g *grassroots) reportDue() time.Time {

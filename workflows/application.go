@@ -1,0 +1,121 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
+
+	"grantflow/activities"
+	"grantflow/scheme"
+)
+
+// application is what every application workflow shares: who applied, under which rules, where it
+// stands, who is barred from judging it, and the plumbing for recording steps.
+type application struct {
+	id     int64
+	orgID  int64
+	rules  scheme.Rules
+	stage  Stage
+	barred []int64 // people who declared a conflict of interest
+	lock   workflow.Mutex
+	logger log.Logger
+}
+
+func newApplication(ctx workflow.Context, id, orgID int64, rules scheme.Rules, stage Stage) application {
+	return application{id: id, orgID: orgID, rules: rules, stage: stage, lock: workflow.NewMutex(ctx),
+		logger: log.With(workflow.GetLogger(ctx), "application", id)}
+}
+
+// ---- Rules about people ----
+
+// mayJudge checks a staff member's role and that they are neither conflicted nor a member of the applicant.
+func (a *application) mayJudge(actor Actor, roles ...scheme.Role) error {
+	allowed := false
+	for _, r := range roles {
+		allowed = allowed || actor.Role == r
+	}
+	if !allowed {
+		return refuse(RefusalForbidden, "", "%s cannot take this step", aOrAn(strings.ReplaceAll(string(actor.Role), "_", " ")))
+	}
+	if actor.MemberOf(a.orgID) {
+		return refuse(RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot assess or decide this application")
+	}
+	for _, id := range a.barred {
+		if id == actor.UserID {
+			return refuse(RefusalForbidden, "", "you declared a conflict of interest in this application")
+		}
+	}
+	return nil
+}
+
+// mayAct checks that an applicant-side step is taken by a member of the applicant organisation.
+func (a *application) mayAct(actor Actor) error {
+	if !actor.MemberOf(a.orgID) {
+		return refuse(RefusalForbidden, "", "only a member of the applicant organisation can take this step")
+	}
+	return nil
+}
+
+func (a *application) wrongStage(action string) error {
+	return refuse(RefusalStage, "", "cannot %s while the application is %s", action, strings.ReplaceAll(string(a.stage), "_", " "))
+}
+
+func (a *application) locked(ctx workflow.Context, fn func() error) error {
+	if err := a.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer a.lock.Unlock()
+	return fn()
+}
+
+func (a *application) step(ctx workflow.Context, actor Actor, what, why string, next Stage) activities.Step {
+	return activities.Step{ApplicationID: a.id, Actor: actor, What: what, Why: why, Status: string(next), At: workflow.Now(ctx)}
+}
+
+// moveTo records a stage change made by the workflow itself.
+func (a *application) moveTo(ctx workflow.Context, stage Stage, actor Actor, what, why string) error {
+	if err := workflow.ExecuteActivity(ctx, records.RecordStep, a.step(ctx, actor, what, why, stage)).Get(ctx, nil); err != nil {
+		return err
+	}
+	a.setStage(ctx, stage)
+	return nil
+}
+
+func (a *application) setStage(ctx workflow.Context, stage Stage) {
+	a.stage = stage
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchStage.ValueSet(string(stage)), SearchScheme.ValueSet(a.rules.Code)); err != nil {
+		a.logger.Warn("search attributes not updated", "error", err)
+	}
+	a.logger.Info("stage", "stage", stage)
+}
+
+func (a *application) result(msg string) UpdateResult {
+	return UpdateResult{Stage: a.stage, Message: msg}
+}
+
+func (a *application) notify(ctx workflow.Context, key, audience, kind, msg string) error {
+	in := activities.NotifyInput{ApplicationID: a.id, Key: fmt.Sprintf("%s/%s", workflow.GetInfo(ctx).WorkflowExecution.ID, key),
+		Audience: audience, Kind: kind, Message: msg, At: workflow.Now(ctx)}
+	return workflow.ExecuteActivity(ctx, records.Notify, in).Get(ctx, nil)
+}
+
+// awaitWithReminder waits for cond until the deadline, running remind once at remindAt if still waitina.
+func (a *application) awaitWithReminder(ctx workflow.Context, cond func() bool, remindAt, deadline time.Time, remind func() error) (bool, error) {
+	if wait := remindAt.Sub(workflow.Now(ctx)); wait > 0 {
+		done, err := workflow.AwaitWithTimeout(ctx, wait, cond)
+		if err != nil || done {
+			return done, err
+		}
+		if err := remind(); err != nil {
+			return false, err
+		}
+	}
+	wait := deadline.Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return cond(), nil
+	}
+	return workflow.AwaitWithTimeout(ctx, wait, cond)
+}
