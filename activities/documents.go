@@ -132,6 +132,19 @@ func (d *Documents) IssueFinanceAwardNotice(ctx context.Context, in IssueDocumen
 		return DocumentResult{}, classify(err)
 	}
 	schedule := []letters.Payment{{Amount: award.Amount, Note: "One payment when the offer is accepted"}}
+	scheduleRows := []map[string]any{{"due": "on acceptance", "amount_pence": award.Amount}}
+	tranches, err := d.Store.Tranches(ctx, award.ID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	if len(tranches) > 0 { // a service award: quarterly tranches, each released by its own payment notice
+		schedule, scheduleRows = nil, nil
+		for _, t := range tranches {
+			note := fmt.Sprintf("Tranche %d, Q%d %s: released by a payment notice", t.No, t.Quarter, scheme.FinancialYearLabel(t.FinancialYear))
+			schedule = append(schedule, letters.Payment{Due: t.DueOn, Amount: t.Amount, Note: note})
+			scheduleRows = append(scheduleRows, map[string]any{"tranche": t.No, "due": t.DueOn.Format(time.DateOnly), "amount_pence": t.Amount})
+		}
+	}
 	noticeRef := award.Reference + "-FN1"
 	pdf, err := letters.FinanceAwardNotice{
 		Letterhead: d.Letterhead, Date: award.DecidedAt.In(scheme.London), NoticeReference: noticeRef, AwardReference: award.Reference,
@@ -141,7 +154,7 @@ func (d *Documents) IssueFinanceAwardNotice(ctx context.Context, in IssueDocumen
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	scheduleJSON, _ := json.Marshal([]map[string]any{{"due": "on acceptance", "amount_pence": award.Amount}})
+	scheduleJSON, _ := json.Marshal(scheduleRows)
 	n, err := d.Store.SaveFinanceNotice(ctx, store.FinanceNotice{AwardID: award.ID, Kind: "award", Reference: noticeRef, Payee: f.org.Name,
 		Amount: award.Amount, Schedule: scheduleJSON, CostCentre: f.sc.Rules.CostCentre, CreatedAt: in.Step.At},
 		store.Document{ApplicationID: f.app.ID, Kind: KindFinanceAwardNotice, Filename: noticeRef + ".pdf", Content: pdf}, event(ctx, in.Step))

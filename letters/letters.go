@@ -1,5 +1,7 @@
 // Package letters writes the documents a grant decision produces, as A4 PDFs: the award letter
-// (offer of grant), the decline letter and the finance award notice.
+// (offer of grant), the decline letter and the finance award notice; and, for multi-year
+// commissioned services, the grant agreement, the panel's decision pack, the published decision
+// record and the payment notice for each tranche.
 //
 // Each document is a plain struct with a PDF method. PDF checks the fields first and returns a
 // *ValidationError naming every field that is missing or wrong; it never writes half a letter.
@@ -47,7 +49,7 @@ type Payment struct {
 // make sense together. Field names are Go paths into the document struct, such as
 // "Recipient.Organisation" or "Payments[1].Amount".
 type ValidationError struct {
-	Document string // "award letter", "decline letter" or "finance award notice"
+	Document string // "award letter", "decline letter", "finance award notice", "grant agreement", ...
 	Problems []FieldProblem
 }
 

@@ -47,6 +47,18 @@ type meta struct {
 type writer struct {
 	pdf *gofpdf.Fpdf
 	enc func(string) string // gofpdf's cp1252 translator; use through text
+
+	// cellSize and cellLineH set the type of table cells; zero means body text. Dense tables
+	// (a five-year payment schedule, say) set them smaller for a while; see writer.section.
+	cellSize, cellLineH float64
+}
+
+// cellFont returns the type size and line height of table cells.
+func (w *writer) cellFont() (size, lineHeight float64) {
+	if w.cellSize > 0 && w.cellLineH > 0 {
+		return w.cellSize, w.cellLineH
+	}
+	return bodySize, lineH
 }
 
 // column is one column of a table: its heading, width in millimetres and alignment ("L" or "R").
@@ -338,15 +350,16 @@ func (st rowStyle) font(col int) (style string, c rgb) {
 }
 
 func (w *writer) rowHeight(cols []column, cells []string, st rowStyle) float64 {
+	size, lh := w.cellFont()
 	n := 1
 	for i, c := range cols {
 		if i < len(cells) {
 			style, _ := st.font(i)
-			w.pdf.SetFont("Helvetica", style, bodySize)
+			w.pdf.SetFont("Helvetica", style, size)
 			n = max(n, len(w.lines(cells[i], c.width)))
 		}
 	}
-	return float64(n)*lineH + 2*cellPad
+	return float64(n)*lh + 2*cellPad
 }
 
 // fits reports whether h millimetres fit above the bottom margin of the current page.
@@ -365,15 +378,16 @@ func (w *writer) row(cols []column, cells []string, st rowStyle) {
 		p.SetFillColor(fillColour.r, fillColour.g, fillColour.b)
 		p.Rect(marginLeft, y, contentWidth, h, "F")
 	}
+	size, lh := w.cellFont()
 	x := marginLeft
 	for i, c := range cols {
 		style, colour := st.font(i)
-		p.SetFont("Helvetica", style, bodySize)
+		p.SetFont("Helvetica", style, size)
 		w.colour(colour)
 		if i < len(cells) {
 			for j, l := range w.lines(cells[i], c.width) {
-				p.SetXY(x, y+cellPad+float64(j)*lineH)
-				p.CellFormat(c.width, lineH, l, "", 0, c.align, false, 0, "")
+				p.SetXY(x, y+cellPad+float64(j)*lh)
+				p.CellFormat(c.width, lh, l, "", 0, c.align, false, 0, "")
 			}
 		}
 		x += c.width

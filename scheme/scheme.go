@@ -101,7 +101,14 @@ type Rules struct {
 	ReportReminderDays     int         `json:"report_reminder_days"`     // days before the report is due
 	ReportResubmitDays     int         `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
 	CostCentre             string      `json:"cost_centre"`
-	Signatory              string      `json:"signatory"` // name and title on letters
+
+	// Service schemes.
+	AssessorsRequired    int    `json:"assessors_required,omitempty"`     // panel size; 0 = 2
+	PanelReminderDays    int    `json:"panel_reminder_days,omitempty"`    // before an assessor's deadline; 0 = 3
+	ReturnDueDays        int    `json:"return_due_days,omitempty"`        // after each quarter ends; 0 = 15
+	ReturnReminderDays   int    `json:"return_reminder_days,omitempty"`   // before a return is due; 0 = 7
+	DecisionRecordPrefix string `json:"decision_record_prefix,omitempty"` // numbered records, e.g. PCC/2026/017; "" = PCC
+	Signatory            string `json:"signatory"`                        // name and title on letters
 }
 
 // Validate checks that rules are usable before they are saved.
@@ -149,6 +156,33 @@ func (r Rules) ResubmissionDays() int {
 		return r.ReportResubmitDays
 	}
 	return 28
+}
+
+// PanelSize is how many assessors a service application's panel needs.
+func (r Rules) PanelSize() int { return orDefault(r.AssessorsRequired, 2) }
+
+// PanelReminder is how many days before an assessor's deadline they are reminded.
+func (r Rules) PanelReminder() int { return orDefault(r.PanelReminderDays, 3) }
+
+// ReturnDue is how many days after a quarter ends its monitoring return is due.
+func (r Rules) ReturnDue() int { return orDefault(r.ReturnDueDays, 15) }
+
+// ReturnReminder is how many days before a return is due the provider is reminded.
+func (r Rules) ReturnReminder() int { return orDefault(r.ReturnReminderDays, 7) }
+
+// RecordPrefix starts the numbers of decision records.
+func (r Rules) RecordPrefix() string {
+	if r.DecisionRecordPrefix == "" {
+		return "PCC"
+	}
+	return r.DecisionRecordPrefix
+}
+
+func orDefault(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // London is the time zone that UK financial years and letter dates follow.

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -565,8 +564,7 @@ func (g *grassroots) assess(ctx workflow.Context, r AssessRequest) (UpdateResult
 			return err
 		}
 		summary := SummariseScores(g.in.Rules, r.Scores)
-		// Marshalling a slice of plain structs gives the same bytes every time; only the reflection cache is shared.
-		scores, _ := json.Marshal(r.Scores) //workflowcheck:ignore
+		scores, _ := jsonMarshal(r.Scores)
 		why := fmt.Sprintf("Weighted score %.2f; recommendation: %s.", summary.Weighted, strings.ReplaceAll(r.Recommendation, "_", " "))
 		if !summary.Fundable {
 			why += " Not fundable: " + strings.Join(summary.BelowMinimum, "; ") + "."

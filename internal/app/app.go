@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
 	"grantflow/http/router"
@@ -55,6 +56,7 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead) worker.Worker {
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
+	w.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
 	w.RegisterActivity(&activities.Records{Store: st})
 	w.RegisterActivity(&activities.Awards{Store: st})
 	w.RegisterActivity(&activities.Documents{Store: st, Letterhead: letterhead})

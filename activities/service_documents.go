@@ -1,0 +1,324 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"grantflow/letters"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+)
+
+// Service document kinds.
+const (
+	KindDecisionPack   = "decision_pack"
+	KindDecisionRecord = "decision_record"
+	KindGrantAgreement = "grant_agreement"
+	KindPaymentNotice  = "payment_notice"
+)
+
+// RecommendInput is the moderated panel's recommendation.
+type RecommendInput struct {
+	Step                Step
+	Fund                bool
+	Years               []store.YearAmount
+	Conditions          []string
+	ConditionsPrecedent []string
+	Reasons             string
+}
+
+// IssueDecisionPack records the recommendation and writes the decision pack: every assessor's
+// scores per criterion, weighted totals and the recommendation, for the decision maker.
+func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (DocumentResult, error) {
+	f, err := d.facts(ctx, in.Step.ApplicationID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	years, _ := json.Marshal(nonNilYears(in.Years))
+	conditions, _ := json.Marshal(nonNilStrings(in.Conditions))
+	cp, _ := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
+	if err := d.Store.SaveRecommendation(ctx, store.Recommendation{ApplicationID: f.app.ID, RecommendedBy: in.Step.Actor.UserID, Years: years,
+		Conditions: conditions, ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At}, event(ctx, in.Step)); err != nil {
+		return DocumentResult{}, classify(err)
+	}
+	svc, _ := f.app.Service()
+	panel, err := d.Store.Panel(ctx, f.app.ID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	assessments, err := d.Store.Assessments(ctx, f.app.ID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	names := map[int64]string{}
+	for _, p := range panel {
+		names[p.AssessorID] = p.AssessorName
+	}
+	pack := letters.DecisionPack{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ApplicationReference(f.sc.Rules.Code, f.app.ID),
+		Organisation: f.org.Name, Scheme: f.sc.Name, Service: svc.Service, Requested: letterYears(svc.Years),
+		Recommendation: letters.PanelRecommendation{Approve: in.Fund, Conditions: append(append([]string{}, in.ConditionsPrecedent...), in.Conditions...), Reasons: []string{in.Reasons}},
+		ModeratedBy:    []string{in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role) + " (moderator)"}}
+	if in.Fund {
+		pack.Recommendation.Years = letterYears(in.Years)
+	}
+	for _, c := range f.sc.Rules.Criteria {
+		pack.Criteria = append(pack.Criteria, letters.CriterionRow{Key: c.Key, Name: c.Name, Weight: c.Weight, Minimum: c.Minimum})
+	}
+	for i := len(assessments) - 1; i >= 0; i-- { // oldest first, so columns follow the order of scoring
+		a := assessments[i]
+		var scores []struct {
+			Criterion string `json:"criterion"`
+			Score     int    `json:"score"`
+		}
+		if err := json.Unmarshal(a.Scores, &scores); err != nil {
+			return DocumentResult{}, err
+		}
+		byKey := map[string]int{}
+		for _, s := range scores {
+			byKey[s.Criterion] = s.Score
+		}
+		pack.Scores = append(pack.Scores, letters.PanelScore{Assessor: names[a.AssessorID], Scores: byKey, Weighted: a.Weighted})
+	}
+	pdf, err := pack.PDF()
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf})
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	return DocumentResult{DocumentID: doc.ID, SHA256: doc.SHA256}, d.Store.AttachDecisionPack(ctx, f.app.ID, doc.ID)
+}
+
+// DecisionRecordInput asks for the numbered record of a decision above the officer band.
+type DecisionRecordInput struct {
+	Step           Step
+	Prefix         string
+	AwardVersion   int
+	DelegationBand string
+	RulesVersion   int
+}
+
+// IssueDecisionRecord numbers the decision (the next in the year, the same number on a retry) and
+// writes its public record. It returns the number.
+func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordInput) (string, error) {
+	f, err := d.facts(ctx, in.Step.ApplicationID)
+	if err != nil {
+		return "", err
+	}
+	award, err := d.Store.AwardForApplication(ctx, f.app.ID)
+	if err != nil {
+		return "", classify(err)
+	}
+	years, err := d.Store.AwardYears(ctx, award.ID)
+	if err != nil {
+		return "", err
+	}
+	rec, err := d.Store.AllocateDecisionRecord(ctx, in.Prefix, f.app.ID, in.AwardVersion, in.Step.Actor.UserID, string(in.Step.Actor.Role), in.Step.At.In(scheme.London))
+	if err != nil {
+		return "", err
+	}
+	var conditions []string
+	json.Unmarshal(award.Conditions, &conditions)
+	recommendedBy := ""
+	if r, err := d.Store.RecommendationFor(ctx, f.app.ID); err == nil {
+		if u, err := d.Store.User(ctx, r.RecommendedBy); err == nil {
+			recommendedBy = u.Name
+		}
+	}
+	declarations := []string{}
+	if conflicts, err := d.Store.Conflicts(ctx, f.app.ID); err == nil {
+		for _, c := range conflicts {
+			if c.HasConflict {
+				if u, err := d.Store.User(ctx, c.UserID); err == nil {
+					declarations = append(declarations, u.Name+" declared an interest and took no part: "+c.Details)
+				}
+			}
+		}
+	}
+	svc, _ := f.app.Service()
+	title := svc.Service
+	if len(years) > 0 {
+		title = fmt.Sprintf("%s, %s to %s", svc.Service, scheme.FinancialYearLabel(years[0].FinancialYear), scheme.FinancialYearLabel(years[len(years)-1].FinancialYear))
+	}
+	if in.AwardVersion > 1 {
+		title += " (variation, version " + strconv.Itoa(in.AwardVersion) + ")"
+	}
+	pdf, err := letters.DecisionRecord{Letterhead: d.Letterhead, Number: rec.Number, Title: title, DecisionMaker: in.Step.Actor.Name,
+		DecisionMakerRole: RoleTitle(in.Step.Actor.Role), Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
+		Scheme: f.sc.Name, Reference: award.Reference, Years: letterYears(years), Total: award.Amount, Purpose: award.Purpose, Conditions: conditions,
+		Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion, RecommendedBy: recommendedBy, Declarations: declarations}.PDF()
+	if err != nil {
+		return "", err
+	}
+	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionRecord, Version: in.AwardVersion,
+		Filename: fmt.Sprintf("decision-record-%s.pdf", sanitise(rec.Number)), Content: pdf})
+	if err != nil {
+		return "", err
+	}
+	if err := d.Store.AttachDecisionRecordDocument(ctx, rec.ID, doc.ID); err != nil {
+		return "", err
+	}
+	in.Step.Why = rec.Number + ": " + in.Step.Why
+	return rec.Number, classify(d.Store.RecordEvent(ctx, event(ctx, in.Step)))
+}
+
+// ScheduledPayment is one tranche as the agreement prints it.
+type ScheduledPayment struct {
+	No      int
+	Quarter string
+	Due     time.Time
+	Amount  money.Pence
+}
+
+// ScheduledReturn is one quarter's return due date.
+type ScheduledReturn struct {
+	Quarter string
+	Due     time.Time
+}
+
+// AgreementInput asks for a version of the award letter and grant agreement.
+type AgreementInput struct {
+	Step      Step
+	Version   int
+	Variation string // what a varied version changes
+	Tranches  []ScheduledPayment
+	Returns   []ScheduledReturn
+}
+
+// IssueGrantAgreement writes the award letter and grant agreement (a new version after a variation).
+func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) (DocumentResult, error) {
+	f, err := d.facts(ctx, in.Step.ApplicationID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	award, err := d.Store.AwardForApplication(ctx, f.app.ID)
+	if err != nil {
+		return DocumentResult{}, classify(err)
+	}
+	years, err := d.Store.AwardYears(ctx, award.ID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	svc, _ := f.app.Service()
+	var conditions, cp []string
+	json.Unmarshal(award.Conditions, &conditions)
+	json.Unmarshal(award.ConditionsPrecedent, &cp)
+	agreement := letters.GrantAgreement{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: award.Reference, Version: in.Version,
+		Recipient: f.recip, Scheme: f.sc.Name, Service: svc.Service, ServiceDescription: svc.Description, Total: award.Amount,
+		Years: letterYears(years), Purpose: award.Purpose, ConditionsPrecedent: cp, Conditions: conditions, AcceptBy: award.AcceptBy.In(scheme.London),
+		HowToAccept: "Sign in to Grantflow and accept the agreement on your application's page.",
+		Signatory:   in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role)} // the person who decided this version
+	if in.Version > 1 {
+		agreement.VariedOn, agreement.Variation = in.Step.At.In(scheme.London), in.Variation
+	}
+	for _, t := range in.Tranches {
+		agreement.Tranches = append(agreement.Tranches, letters.Tranche{No: t.No, Quarter: t.Quarter, Due: t.Due.In(scheme.London), Amount: t.Amount})
+	}
+	for _, r := range in.Returns {
+		agreement.Returns = append(agreement.Returns, letters.ReturnDue{Quarter: r.Quarter, Due: r.Due.In(scheme.London)})
+	}
+	for _, o := range svc.Outcomes {
+		for _, ind := range o.Indicators {
+			targets := make([]string, len(in.Returns))
+			for i := range targets {
+				targets[i] = strconv.FormatInt(ind.QuarterlyTarget, 10)
+			}
+			agreement.Indicators = append(agreement.Indicators, letters.Indicator{Outcome: o.Outcome, Name: ind.Name, Unit: ind.Unit, Targets: targets})
+		}
+	}
+	pdf, err := agreement.PDF()
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	return d.save(ctx, in.Step, store.Document{ApplicationID: f.app.ID, Kind: KindGrantAgreement, Version: in.Version,
+		Filename: fmt.Sprintf("%s-grant-agreement-v%d.pdf", award.Reference, in.Version), Content: pdf})
+}
+
+// ReleaseTrancheInput releases one tranche to finance.
+type ReleaseTrancheInput struct {
+	Step    Step
+	AwardID int64
+	Tranche int
+	Quarter string
+	Due     time.Time
+	Amount  money.Pence
+	Basis   string
+}
+
+// IssuePaymentNotice sends finance the tranche's payment notice and marks it released, once.
+func (d *Documents) IssuePaymentNotice(ctx context.Context, in ReleaseTrancheInput) (DocumentResult, error) {
+	f, err := d.facts(ctx, in.Step.ApplicationID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	award, err := d.Store.AwardForApplication(ctx, f.app.ID)
+	if err != nil {
+		return DocumentResult{}, classify(err)
+	}
+	tranches, err := d.Store.Tranches(ctx, award.ID)
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	count := 0
+	for _, t := range tranches {
+		if t.Status != "cancelled" {
+			count++
+		}
+	}
+	ref := fmt.Sprintf("%s-T%02d", award.Reference, in.Tranche)
+	pdf, err := letters.PaymentNotice{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), NoticeReference: ref, AwardReference: award.Reference,
+		Payee: f.recip, Tranche: in.Tranche, TrancheCount: count, Quarter: in.Quarter, Amount: in.Amount, Due: in.Due.In(scheme.London),
+		CostCentre: f.sc.Rules.CostCentre, Basis: in.Basis, ApprovedBy: "Grantflow, on the rules of the grant agreement"}.PDF()
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	schedule, _ := json.Marshal([]map[string]any{{"tranche": in.Tranche, "quarter": in.Quarter, "due": in.Due.Format(time.DateOnly), "amount_pence": in.Amount}})
+	n, err := d.Store.ReleaseTranche(ctx, award.ID, in.Tranche, store.FinanceNotice{Reference: ref, Payee: f.org.Name, Amount: in.Amount, Schedule: schedule,
+		CostCentre: f.sc.Rules.CostCentre, CreatedAt: in.Step.At},
+		store.Document{ApplicationID: f.app.ID, Kind: KindPaymentNotice, Version: in.Tranche, Filename: ref + ".pdf", Content: pdf}, event(ctx, in.Step))
+	if err != nil {
+		return DocumentResult{}, classify(err)
+	}
+	return DocumentResult{DocumentID: n.DocumentID}, nil
+}
+
+// OrganisationID is the organisation's identifier from org-id.guide, where it has one.
+func OrganisationID(o store.Organisation) string {
+	switch {
+	case o.CharityNumber != "":
+		return "GB-CHC-" + o.CharityNumber
+	case o.CompanyNumber != "":
+		return "GB-COH-" + o.CompanyNumber
+	}
+	return ""
+}
+
+func letterYears(years []store.YearAmount) []letters.YearAmount {
+	out := make([]letters.YearAmount, len(years))
+	for i, y := range years {
+		out[i] = letters.YearAmount{Label: scheme.FinancialYearLabel(y.FinancialYear), Amount: y.Amount}
+	}
+	return out
+}
+
+func nonNilYears(v []store.YearAmount) []store.YearAmount {
+	if v == nil {
+		return []store.YearAmount{}
+	}
+	return v
+}
+
+func sanitise(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if r == '/' {
+			out[i] = '-'
+		}
+	}
+	return string(out)
+}

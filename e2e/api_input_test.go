@@ -1,0 +1,610 @@
+package e2e
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"grantflow/http/openapi"
+)
+
+// The brief's rule: every bad input gets a clear error that names the field and the reason, and loses
+// nothing already saved; a 5xx or a panic from user input is a bug (the harness fails on any 5xx).
+//
+// The generic cases (malformed JSON, empty body, an array instead of an object, a wrong type and an
+// over-long value for every field, a NUL character in every text, a body over 1 MiB, bad and unknown
+// ids) are generated from the OpenAPI document, so a route or field added there is covered here. Each
+// step's cases run while the application is at the stage where the step applies, so a value that slips
+// past the checks would be accepted and the test would say so.
+
+// ---- The OpenAPI document: operations and their request schemas ----
+
+type apiDoc struct{ raw map[string]any }
+
+// apiOp is one documented operation.
+type apiOp struct {
+	Method, Path string         // "POST", "/api/v1/applications/{id}/decision"
+	Body         map[string]any // the request body's schema, resolved; nil when it takes none
+}
+
+func (o apiOp) key() string { return o.Method + " " + o.Path }
+
+func loadAPIDoc(t *testing.T) apiDoc {
+	t.Helper()
+	var raw map[string]any
+	if err := yaml.Unmarshal(openapi.Spec, &raw); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	return apiDoc{raw: raw}
+}
+
+// operations lists every documented operation, sorted by path and method.
+func (d apiDoc) operations() []apiOp {
+	var ops []apiOp
+	for path, item := range d.raw["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			if !slices.Contains([]string{"get", "put", "post", "patch", "delete"}, method) {
+				continue
+			}
+			o := apiOp{Method: strings.ToUpper(method), Path: path}
+			if s, ok := dig(op, "requestBody", "content", "application/json", "schema").(map[string]any); ok {
+				o.Body = d.resolve(s)
+			}
+			ops = append(ops, o)
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].key() < ops[j].key() })
+	return ops
+}
+
+// resolve follows a $ref, and merges a single allOf with the keys beside it.
+func (d apiDoc) resolve(s map[string]any) map[string]any {
+	if ref, ok := s["$ref"].(string); ok {
+		return d.resolve(dig(d.raw, "components", "schemas", strings.TrimPrefix(ref, "#/components/schemas/")).(map[string]any))
+	}
+	if all, ok := s["allOf"].([]any); ok && len(all) == 1 {
+		out := maps.Clone(d.resolve(all[0].(map[string]any)))
+		for k, v := range s {
+			if k != "allOf" {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	return s
+}
+
+// ---- Generated bad bodies ----
+
+// badCase is one refused request: the body sent, the status expected and the field "fields" must name.
+type badCase struct {
+	name   string
+	body   any // a raw string is sent as it is
+	status int
+	field  string
+}
+
+// longText is longer than any text field may be.
+const longText = 20_001
+
+// fieldCases lists, for every field of the schema, a value of the wrong type, an over-long text and a
+// text with a NUL character, each put into a copy of base (an otherwise valid body).
+func (d apiDoc) fieldCases(base map[string]any, schema map[string]any) []badCase {
+	var out []badCase
+	add := func(name string, segs []string, value any, field string) {
+		out = append(out, badCase{name: name + " " + pathName(segs), body: setAt(base, segs, value), status: http.StatusUnprocessableEntity, field: field})
+	}
+	var walk func(s map[string]any, segs []string)
+	walk = func(s map[string]any, segs []string) {
+		s = d.resolve(s)
+		switch s["type"] {
+		case "object", nil:
+			if len(segs) > 0 {
+				add("a string for the object", segs, "not an object", typeErrName(segs))
+			}
+			props, _ := s["properties"].(map[string]any)
+			for _, name := range slices.Sorted(maps.Keys(props)) {
+				walk(props[name].(map[string]any), append(slices.Clone(segs), name))
+			}
+		case "array":
+			add("an object for the list", segs, map[string]any{"not": "a list"}, typeErrName(segs))
+			if items, ok := s["items"].(map[string]any); ok {
+				walk(items, append(slices.Clone(segs), "[0]"))
+			}
+		case "string":
+			add("a number for the text", segs, 12345, typeErrName(segs))
+			n := longText
+			if m, ok := s["maxLength"].(int); ok {
+				n = m + 1
+			}
+			add(fmt.Sprintf("%d characters in", n), segs, strings.Repeat("x", n), pathName(segs))
+			add("a NUL character in", segs, "a\u0000b", pathName(segs))
+		case "integer", "number":
+			add("a string for the number", segs, "12", typeErrName(segs))
+			if s["type"] == "integer" {
+				add("a fraction for the whole number", segs, 1.5, typeErrName(segs))
+				add("a number too large for", segs, 1e30, typeErrName(segs))
+			}
+		case "boolean":
+			add("a string for true or false", segs, "yes", typeErrName(segs))
+		}
+	}
+	walk(schema, nil)
+	return out
+}
+
+// pathName writes a field's path as the API names it: "organisation.name", "scores[0].comment".
+func pathName(segs []string) string {
+	var b strings.Builder
+	for i, s := range segs {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// typeErrName is the path a JSON type error can name: without list indexes ("scores.score").
+func typeErrName(segs []string) string {
+	var keep []string
+	for _, s := range segs {
+		if !strings.HasPrefix(s, "[") {
+			keep = append(keep, s)
+		}
+	}
+	return strings.Join(keep, ".")
+}
+
+// setAt returns a deep copy of v with value at the path ("[0]" is a list's first element).
+func setAt(v any, segs []string, value any) any {
+	if len(segs) == 0 {
+		return value
+	}
+	if segs[0] == "[0]" {
+		list, _ := v.([]any)
+		list = slices.Clone(list)
+		if len(list) == 0 {
+			list = []any{nil}
+		}
+		list[0] = setAt(list[0], segs[1:], value)
+		return list
+	}
+	m, _ := v.(map[string]any)
+	out := map[string]any{}
+	for k, x := range m {
+		out[k] = x
+	}
+	out[segs[0]] = setAt(m[segs[0]], segs[1:], value)
+	return out
+}
+
+// bodyCases are the cases every operation with a body gets, whatever its fields.
+func bodyCases() []badCase {
+	return []badCase{
+		{name: "malformed JSON", body: `{"title": "unfinished`, status: http.StatusBadRequest},
+		{name: "not JSON at all", body: `title=Safer+Streets`, status: http.StatusBadRequest},
+		{name: "an empty body", body: ``, status: http.StatusBadRequest},
+		{name: "only spaces", body: "  \n ", status: http.StatusBadRequest},
+		{name: "a JSON array", body: `[{"title": "Safer Streets"}]`, status: http.StatusBadRequest},
+		{name: "a JSON string", body: `"Safer Streets"`, status: http.StatusBadRequest},
+		{name: "a JSON number", body: `42`, status: http.StatusBadRequest},
+		{name: "a body over 1 MiB", body: `{"padding": "` + strings.Repeat("x", 1<<20+1024) + `"}`, status: http.StatusRequestEntityTooLarge},
+	}
+}
+
+// inputChecker runs the generated cases and remembers which operations they covered.
+type inputChecker struct {
+	s       *system
+	doc     apiDoc
+	ops     map[string]apiOp
+	covered map[string]bool
+}
+
+func newInputChecker(t *testing.T, s *system) *inputChecker {
+	doc := loadAPIDoc(t)
+	c := &inputChecker{s: s, doc: doc, ops: map[string]apiOp{}, covered: map[string]bool{}}
+	for _, o := range doc.operations() {
+		c.ops[o.key()] = o
+	}
+	return c
+}
+
+// badBodies sends every generated bad body for the operation (key "POST /api/v1/...") to path as the
+// token's holder. base is a valid body; overLong, if not 0, is the status an over-long text gets instead
+// of 422 (signing in answers a wrong e-mail or password the same way however long it is).
+func (c *inputChecker) badBodies(t *testing.T, key, path, token string, base map[string]any, overLong int) {
+	t.Helper()
+	op, ok := c.ops[key]
+	if !ok {
+		t.Fatalf("%s is not in the OpenAPI document", key)
+	}
+	if op.Body == nil {
+		t.Fatalf("%s takes no body in the OpenAPI document", key)
+	}
+	c.covered[key] = true
+	cases := append(bodyCases(), c.doc.fieldCases(base, op.Body)...)
+	for _, bc := range cases {
+		if overLong != 0 && strings.Contains(bc.name, " characters in ") {
+			bc.status, bc.field = overLong, ""
+		}
+		r := c.s.do(t, op.Method, path, token, bc.body)
+		requireRefusal(t, fmt.Sprintf("%s %s with %s", op.Method, path, bc.name), r, bc.status, bc.field)
+	}
+}
+
+// requireRefusal checks the status and the error body: {"error": {"code", "message"}}, with "fields"
+// naming field (alone) when one field is at fault, and the message naming it too.
+func requireRefusal(t testing.TB, what string, r response, status int, field string) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("%s = %d, want %d: %.300s", what, r.Status, status, r.Raw)
+		return
+	}
+	code, _ := dig(r.Body, "error", "code").(string)
+	msg, _ := dig(r.Body, "error", "message").(string)
+	if code == "" || msg == "" {
+		t.Errorf("%s: the body is not {\"error\": {\"code\", \"message\"}}: %.300s", what, r.Raw)
+		return
+	}
+	if field == "" {
+		return
+	}
+	fields, _ := dig(r.Body, "error", "fields").(map[string]any)
+	reason, _ := fields[field].(string)
+	if reason == "" || len(fields) != 1 {
+		t.Errorf("%s: fields should name %q alone, got %v", what, field, fields)
+		return
+	}
+	if !strings.Contains(msg, field) {
+		t.Errorf("%s: message %q does not name %q", what, msg, field)
+	}
+}
+
+// requireFields checks a 422 whose "fields" names exactly these fields.
+func requireFields(t testing.TB, what string, r response, want ...string) {
+	t.Helper()
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("%s = %d, want 422: %.300s", what, r.Status, r.Raw)
+		return
+	}
+	fields, _ := dig(r.Body, "error", "fields").(map[string]any)
+	got := slices.Sorted(maps.Keys(fields))
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: fields = %v, want %v", what, fields, want)
+	}
+	for f, reason := range fields {
+		if s, _ := reason.(string); strings.TrimSpace(s) == "" {
+			t.Errorf("%s: field %s has no reason", what, f)
+		}
+	}
+}
+
+// requireReason checks a 422 naming one field with a reason containing words.
+func requireReason(t testing.TB, what string, r response, field, words string) {
+	t.Helper()
+	requireRefusal(t, what, r, http.StatusUnprocessableEntity, field)
+	if reason := fmt.Sprint(dig(r.Body, "error", "fields", field)); !strings.Contains(reason, words) {
+		t.Errorf("%s: reason for %s = %q, want it to say %q", what, field, reason, words)
+	}
+}
+
+// snapshot is what "loses nothing" compares: the answers, the status and the timeline.
+func (s *system) snapshot(t testing.TB, token string, id int64) map[string]any {
+	t.Helper()
+	r := s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d", id), token, nil)
+	out := map[string]any{}
+	for _, k := range []string{"title", "purpose", "amount_requested_pence", "project_start", "project_end", "areas", "priorities",
+		"status", "round_id", "scheme_id", "timeline", "assessments", "information_requests", "reports", "payments", "award"} {
+		out[k] = fmt.Sprint(dig(r.Body, k))
+	}
+	return out
+}
+
+func requireUnchanged(t testing.TB, what string, before, after map[string]any) {
+	t.Helper()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed %s:\nbefore %v\nafter  %v", what, k, v, after[k])
+		}
+	}
+}
+
+func day(offset int) string { return time.Now().AddDate(0, 0, offset).Format(time.DateOnly) }
+
+// ---- The tests ----
+
+func TestBadInputIsRefusedClearly(t *testing.T) {
+	s := newSystem(t)
+	check := newInputChecker(t, s)
+	owner := s.registerApplicant(t, "Input Checking Trust", "kim@input-checking.example.org")
+	assessor, officer, head, finance := s.staff(t, "assessor"), s.staff(t, "officer"), s.staff(t, "head_of_commissioning"), s.staff(t, "finance")
+	schemeID, roundID := s.grassrootsRound(t, owner)
+	var otherRound float64 // a round of the commissioned services scheme
+	for _, sc := range dig(s.must(t, http.StatusOK, "GET", "/api/v1/schemes", "", nil).Body, "schemes").([]any) {
+		if dig(sc, "slug") == "commissioned-services" {
+			d := s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/schemes/%d", int64(dig(sc, "id").(float64))), "", nil)
+			otherRound = dig(d.Body, "rounds", "0", "id").(float64)
+		}
+	}
+
+	t.Run("registration", func(t *testing.T) {
+		valid := func(email string) map[string]any {
+			return map[string]any{
+				"organisation": map[string]any{"name": "Northfield Neighbours", "type": "registered_charity", "charity_number": "1234567",
+					"company_number": "", "address": "1 High Street, Hinckley", "postcode": "LE10 1AA"},
+				"user": map[string]any{"name": "Ash Example", "email": email, "password": "correct horse battery"},
+			}
+		}
+		check.badBodies(t, "POST /api/v1/registrations", "/api/v1/registrations", "", valid("ash@northfield.example.org"), 0)
+
+		// Every problem at once.
+		r := s.do(t, "POST", "/api/v1/registrations", "", map[string]any{
+			"organisation": map[string]any{"type": "limited_liability_partnership", "postcode": "  "},
+			"user":         map[string]any{"email": "not an e-mail", "password": "short"},
+		})
+		requireFields(t, "registration with many problems", r, "organisation.name", "organisation.type", "organisation.address",
+			"organisation.postcode", "user.name", "user.email", "user.password")
+		r = s.do(t, "POST", "/api/v1/registrations", "", map[string]any{})
+		requireFields(t, "registration of an empty object", r, "organisation.name", "organisation.type", "organisation.address",
+			"organisation.postcode", "user.name", "user.email", "user.password")
+		charity := valid("ash@northfield.example.org")
+		charity["organisation"].(map[string]any)["charity_number"] = ""
+		requireReason(t, "a registered charity without its number", s.do(t, "POST", "/api/v1/registrations", "", charity),
+			"organisation.charity_number", "is required")
+		short := valid("ash@northfield.example.org")
+		short["user"].(map[string]any)["password"] = "nine char"
+		requireReason(t, "a short password", s.do(t, "POST", "/api/v1/registrations", "", short), "user.password", "at least 10 characters")
+		long := valid("ash@northfield.example.org")
+		long["user"].(map[string]any)["password"] = strings.Repeat("é", 40) // 40 characters, 80 bytes
+		requireReason(t, "a password over 72 bytes", s.do(t, "POST", "/api/v1/registrations", "", long), "user.password", "at most 72 bytes")
+		named := valid("Ash Example <ash@northfield.example.org>")
+		requireReason(t, "an e-mail with a display name", s.do(t, "POST", "/api/v1/registrations", "", named), "user.email", "e-mail address")
+		longEmail := valid(strings.Repeat("a", 250) + "@northfield.example.org")
+		requireRefusal(t, "an e-mail over 254 characters", s.do(t, "POST", "/api/v1/registrations", "", longEmail), http.StatusUnprocessableEntity, "user.email")
+
+		// None of the refusals saved anything: the e-mail is still free, once.
+		s.must(t, http.StatusCreated, "POST", "/api/v1/registrations", "", valid("ash@northfield.example.org"))
+		for _, email := range []string{"ash@northfield.example.org", "ASH@Northfield.Example.org", " ash@northfield.example.org"} {
+			requireReason(t, "a duplicate e-mail "+email, s.do(t, "POST", "/api/v1/registrations", "", valid(email)), "user.email", "already exists")
+		}
+		s.signIn(t, "ash@northfield.example.org", "correct horse battery")
+	})
+
+	t.Run("sign in", func(t *testing.T) {
+		check.badBodies(t, "POST /api/v1/tokens", "/api/v1/tokens", "",
+			map[string]any{"email": "kim@input-checking.example.org", "password": "a long enough password"}, http.StatusUnauthorized)
+		wrong := s.do(t, "POST", "/api/v1/tokens", "", map[string]any{"email": "kim@input-checking.example.org", "password": "not the password"})
+		unknown := s.do(t, "POST", "/api/v1/tokens", "", map[string]any{"email": "nobody@input-checking.example.org", "password": "a long enough password"})
+		requireRefusal(t, "a wrong password", wrong, http.StatusUnauthorized, "")
+		requireRefusal(t, "an unknown e-mail", unknown, http.StatusUnauthorized, "")
+		if wrong.str("error") != unknown.str("error") {
+			t.Errorf("a wrong password and an unknown e-mail should read the same:\n%s\n%s", wrong.Raw, unknown.Raw)
+		}
+		requireFields(t, "signing in with nothing", s.do(t, "POST", "/api/v1/tokens", "", map[string]any{}), "email", "password")
+	})
+
+	t.Run("ids and queries", func(t *testing.T) {
+		// Every documented path with an id answers 404 for ids that are not numbers or name nothing.
+		for _, op := range check.doc.operations() {
+			if !strings.Contains(op.Path, "{id}") {
+				continue
+			}
+			var body any
+			if op.Body != nil {
+				body = map[string]any{}
+			}
+			for _, id := range []string{"abc", "0", "-1", "1.5", "1e3", "%00", "99999999999999999999", "9000000000000"} {
+				path := strings.Replace(op.Path, "{id}", id, 1)
+				requireRefusal(t, op.Method+" "+path, s.do(t, op.Method, path, officer, body), http.StatusNotFound, "")
+			}
+		}
+		requireRefusal(t, "an unknown route", s.do(t, "GET", "/api/v1/grants", officer, nil), http.StatusNotFound, "")
+		requireRefusal(t, "an unknown method", s.do(t, "DELETE", "/api/v1/schemes/1", officer, nil), http.StatusNotFound, "")
+		requireRefusal(t, "scheme_id that is not a number", s.do(t, "GET", "/api/v1/applications?scheme_id=abc", officer, nil),
+			http.StatusUnprocessableEntity, "scheme_id")
+		for _, status := range []string{"nonsense", "a%00b", strings.Repeat("x", 5000)} {
+			r := s.do(t, "GET", "/api/v1/applications?status="+status, officer, nil)
+			if r.Status != http.StatusOK || len(dig(r.Body, "applications").([]any)) != 0 {
+				t.Errorf("an unknown status should match nothing: %d %.200s", r.Status, r.Raw)
+			}
+		}
+	})
+
+	t.Run("drafts", func(t *testing.T) {
+		answers := func() map[string]any {
+			return map[string]any{"scheme_id": schemeID, "round_id": roundID, "title": "Safer Streets after dark",
+				"purpose": "Evening detached youth work.", "amount_requested_pence": 300000, "project_start": day(30), "project_end": day(300),
+				"areas": []any{"Melton"}, "priorities": []any{"Anti-social behaviour"}}
+		}
+		before := len(dig(s.must(t, http.StatusOK, "GET", "/api/v1/applications", owner, nil).Body, "applications").([]any))
+		check.badBodies(t, "POST /api/v1/applications", "/api/v1/applications", owner, answers(), 0)
+		requireReason(t, "a draft with a day-first date", s.do(t, "POST", "/api/v1/applications", owner,
+			setAt(answers(), []string{"project_start"}, "31/12/2026")), "project_start", "a date like")
+		after := len(dig(s.must(t, http.StatusOK, "GET", "/api/v1/applications", owner, nil).Body, "applications").([]any))
+		if after != before {
+			t.Fatalf("refused drafts were saved: %d applications before, %d after", before, after)
+		}
+
+		created := s.must(t, http.StatusCreated, "POST", "/api/v1/applications", owner, answers())
+		id := int64(dig(created.Body, "id").(float64))
+		path := fmt.Sprintf("/api/v1/applications/%d", id)
+		saved := s.snapshot(t, owner, id)
+
+		check.badBodies(t, "PUT /api/v1/applications/{id}", path, owner, answers(), 0)
+		put := func(field string, v any) response { return s.do(t, "PUT", path, owner, setAt(answers(), []string{field}, v)) }
+		requireReason(t, "project_start 31/12/2026", put("project_start", "31/12/2026"), "project_start", "must be a date like 2026-05-01")
+		requireReason(t, "project_end 30 February", put("project_end", "2027-02-30"), "project_end", "must be a date like")
+		requireReason(t, "an end before the start", put("project_end", day(10)), "project_end", "after project_start")
+		requireReason(t, "an end on the start", put("project_end", day(30)), "project_end", "after project_start")
+		requireReason(t, "an unknown round", put("round_id", 987654321), "round_id", "not a funding round")
+		requireReason(t, "no round", put("round_id", 0), "round_id", "not a funding round")
+		requireReason(t, "a round of another scheme", put("round_id", otherRound), "round_id", "not a round of the chosen scheme")
+		requireReason(t, "a negative amount", put("amount_requested_pence", -1), "amount_requested_pence", "negative")
+		requireReason(t, "a title over 200 characters", put("title", strings.Repeat("t", 201)), "title", "at most 200")
+		many := make([]any, 51)
+		for i := range many {
+			many[i] = "Melton"
+		}
+		requireReason(t, "51 areas", put("areas", many), "areas", "too many")
+		all := answers()
+		all["project_start"], all["amount_requested_pence"], all["round_id"] = "tomorrow", -5, 0
+		requireFields(t, "a draft with three problems", s.do(t, "PUT", path, owner, all), "project_start", "amount_requested_pence", "round_id")
+
+		// Nothing refused touched what was saved.
+		requireUnchanged(t, "refused draft updates", saved, s.snapshot(t, owner, id))
+
+		// An incomplete draft cannot be submitted; every missing answer is named, and it stays a draft.
+		bare := s.must(t, http.StatusCreated, "POST", "/api/v1/applications", owner, map[string]any{"round_id": roundID})
+		bareID := int64(dig(bare.Body, "id").(float64))
+		r := s.do(t, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", bareID), owner, nil)
+		requireFields(t, "submitting an empty draft", r, "title", "purpose", "amount_requested_pence", "project_start", "project_end", "areas", "priorities")
+		if got := s.snapshot(t, owner, bareID)["status"]; got != "draft" {
+			t.Errorf("a refused submission left status %v, want draft", got)
+		}
+	})
+
+	// One application goes through every stage; each step's bad input is tried while the step applies.
+	id := s.applyFor(t, owner, 300000)
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+	step := func(t *testing.T, name, token string, body any) response { return s.do(t, "POST", path+"/"+name, token, body) }
+	scoresBody := func(deliverability int) map[string]any {
+		list := []any{}
+		for _, sc := range scores(deliverability) {
+			list = append(list, map[string]any(sc))
+		}
+		return map[string]any{"no_conflict": true, "scores": list, "recommendation": "fund", "comment": "Strong local project"}
+	}
+
+	t.Run("assessment", func(t *testing.T) {
+		before := s.snapshot(t, officer, id)
+		check.badBodies(t, "POST /api/v1/applications/{id}/conflicts", path+"/conflicts", head,
+			map[string]any{"has_conflict": false, "details": ""}, 0)
+		requireReason(t, "a conflict without details", step(t, "conflicts", head, map[string]any{"has_conflict": true}), "details", "say what")
+		check.badBodies(t, "POST /api/v1/applications/{id}/assessments", path+"/assessments", assessor, scoresBody(4), 0)
+		requireReason(t, "a score of 7", step(t, "assessments", assessor, scoresBody(7)), "scores[2].score", "between 0 and 5")
+		neg := scoresBody(4)
+		neg["scores"].([]any)[0].(map[string]any)["score"] = -1
+		requireReason(t, "a score of -1", step(t, "assessments", assessor, neg), "scores[0].score", "between 0 and 5")
+		missing := scoresBody(4)
+		missing["scores"] = missing["scores"].([]any)[:4]
+		requireReason(t, "a missing criterion", step(t, "assessments", assessor, missing), "scores", "no score for")
+		twice := scoresBody(4)
+		twice["scores"] = append(twice["scores"].([]any), twice["scores"].([]any)[0])
+		requireReason(t, "a criterion scored twice", step(t, "assessments", assessor, twice), "scores[5].criterion", "more than once")
+		nocomment := scoresBody(4)
+		nocomment["scores"].([]any)[1].(map[string]any)["comment"] = " "
+		requireReason(t, "a score without a comment", step(t, "assessments", assessor, nocomment), "scores[1].comment", "is required")
+		requireReason(t, "an unknown recommendation", step(t, "assessments", assessor, setAt(scoresBody(4), []string{"recommendation"}, "maybe")),
+			"recommendation", "must be")
+		requireRefusal(t, "no declaration of no conflict", step(t, "assessments", assessor, setAt(scoresBody(4), []string{"no_conflict"}, false)),
+			http.StatusUnprocessableEntity, "no_conflict")
+		// Nothing refused was recorded: same stage, same timeline, no assessment.
+		requireUnchanged(t, "refused assessments", before, s.snapshot(t, officer, id))
+		s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, scoresBody(4))
+	})
+
+	t.Run("decision", func(t *testing.T) {
+		before := s.snapshot(t, officer, id)
+		check.badBodies(t, "POST /api/v1/applications/{id}/decision", path+"/decision", officer,
+			map[string]any{"outcome": "request_information", "question": "How many sessions a week?", "deadline": day(14)}, 0)
+		requireReason(t, "an unknown outcome", step(t, "decision", officer, map[string]any{"outcome": "defer"}), "outcome", "must be")
+		requireReason(t, "no outcome", step(t, "decision", officer, map[string]any{}), "outcome", "must be")
+		requireReason(t, "an approval without an amount", step(t, "decision", officer,
+			map[string]any{"outcome": "approve", "purpose": "Youth work.", "reasons": "Reduces ASB."}), "amount_pence", "more than £0.00")
+		requireReason(t, "an approval over the amount asked", step(t, "decision", officer,
+			map[string]any{"outcome": "approve", "amount_pence": 300001, "purpose": "Youth work.", "reasons": "Reduces ASB."}), "amount_pence", "more than the £3,000.00 requested")
+		requireReason(t, "an approval without reasons", step(t, "decision", officer,
+			map[string]any{"outcome": "approve", "amount_pence": 300000, "purpose": "Youth work."}), "reasons", "say why")
+		requireReason(t, "an empty condition", step(t, "decision", officer,
+			map[string]any{"outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"Publicity", " "}}),
+			"conditions[1]", "is empty")
+		requireReason(t, "a decline without reasons", step(t, "decision", officer, map[string]any{"outcome": "decline", "decline_reasons": []any{}}),
+			"decline_reasons", "at least one reason")
+		ask := func(deadline any) map[string]any {
+			return map[string]any{"outcome": "request_information", "question": "How many sessions a week?", "deadline": deadline}
+		}
+		requireReason(t, "a deadline in the past", step(t, "decision", officer, ask(day(-1))), "deadline", "at least an hour from now")
+		requireReason(t, "a day-first deadline", step(t, "decision", officer, ask("31/12/2026")), "deadline", "a date like")
+		requireReason(t, "no deadline", step(t, "decision", officer, ask("")), "deadline", "is required")
+		requireReason(t, "no question", step(t, "decision", officer, map[string]any{"outcome": "request_information", "deadline": day(14)}),
+			"question", "is required")
+		requireUnchanged(t, "refused decisions", before, s.snapshot(t, officer, id))
+		s.must(t, http.StatusOK, "POST", path+"/decision", officer, ask(day(14)))
+		s.awaitStatus(t, owner, id, "information_requested")
+	})
+
+	t.Run("information response", func(t *testing.T) {
+		before := s.snapshot(t, owner, id)
+		check.badBodies(t, "POST /api/v1/applications/{id}/information-response", path+"/information-response", owner,
+			map[string]any{"answer": "Three sessions a week."}, 0)
+		requireReason(t, "an empty answer", step(t, "information-response", owner, map[string]any{"answer": "  "}), "answer", "is required")
+		requireUnchanged(t, "refused answers", before, s.snapshot(t, owner, id))
+		s.must(t, http.StatusOK, "POST", path+"/information-response", owner, map[string]any{"answer": "Three sessions a week."})
+		s.awaitStatus(t, owner, id, "assessment")
+		s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, scoresBody(4))
+		s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{"outcome": "approve", "amount_pence": 300000,
+			"purpose": "Evening youth work.", "reasons": "Reduces anti-social behaviour."})
+		s.awaitStatus(t, owner, id, "offered")
+		s.must(t, http.StatusOK, "POST", path+"/acceptance", owner, nil)
+	})
+
+	t.Run("payment", func(t *testing.T) {
+		before := s.snapshot(t, finance, id)
+		valid := map[string]any{"amount_pence": 300000, "paid_on": day(0), "reference": "BACS-0001"}
+		check.badBodies(t, "POST /api/v1/applications/{id}/payments", path+"/payments", finance, valid, 0)
+		pay := func(field string, v any) response { return step(t, "payments", finance, setAt(valid, []string{field}, v)) }
+		requireReason(t, "a day-first payment date", pay("paid_on", "22/11/2026"), "paid_on", "a date like")
+		requireReason(t, "a payment date in words", pay("paid_on", "yesterday"), "paid_on", "a date like")
+		requireReason(t, "no payment date", pay("paid_on", ""), "paid_on", "is required")
+		requireReason(t, "a payment date next week", pay("paid_on", day(7)), "paid_on", "future")
+		requireReason(t, "a part payment", pay("amount_pence", 100), "amount_pence", "£3,000.00")
+		requireReason(t, "a negative payment", pay("amount_pence", -300000), "amount_pence", "more than £0.00")
+		requireReason(t, "no reference", pay("reference", " "), "reference", "is required")
+		requireUnchanged(t, "refused payments", before, s.snapshot(t, finance, id))
+		s.must(t, http.StatusOK, "POST", path+"/payments", finance, valid)
+	})
+
+	t.Run("report", func(t *testing.T) {
+		before := s.snapshot(t, owner, id)
+		valid := map[string]any{"summary": "Ran 30 sessions.", "outcomes": "ASB fell.", "spent_pence": 290000}
+		check.badBodies(t, "POST /api/v1/applications/{id}/report", path+"/report", owner, valid, 0)
+		report := func(field string, v any) response { return step(t, "report", owner, setAt(valid, []string{field}, v)) }
+		requireReason(t, "a negative spend", report("spent_pence", -1), "spent_pence", "cannot be negative")
+		requireReason(t, "spending more than was paid", report("spent_pence", 300001), "spent_pence", "more than the £3,000.00 paid")
+		requireReason(t, "no summary", report("summary", ""), "summary", "is required")
+		requireReason(t, "no outcomes", report("outcomes", "\n"), "outcomes", "is required")
+		requireUnchanged(t, "refused reports", before, s.snapshot(t, owner, id))
+		s.must(t, http.StatusOK, "POST", path+"/report", owner, valid)
+	})
+
+	t.Run("report review", func(t *testing.T) {
+		before := s.snapshot(t, officer, id)
+		check.badBodies(t, "POST /api/v1/applications/{id}/report-review", path+"/report-review", officer,
+			map[string]any{"outcome": "request_changes", "comment": "Add attendance figures."}, 0)
+		requireReason(t, "an unknown review outcome", step(t, "report-review", officer, map[string]any{"outcome": "fine"}), "outcome", "must be")
+		requireReason(t, "changes without a comment", step(t, "report-review", officer, map[string]any{"outcome": "request_changes"}), "comment", "say what")
+		requireUnchanged(t, "refused reviews", before, s.snapshot(t, officer, id))
+		closed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
+		if got := closed.str("application", "status"); got != "closed" {
+			t.Fatalf("status after accepting the report = %q, want closed", got)
+		}
+		// A finished workflow refuses further steps with 409, not a 5xx.
+		requireRefusal(t, "a step after closing", step(t, "assessments", assessor, scoresBody(4)), http.StatusConflict, "")
+	})
+
+	// Every documented operation with a body had its bad bodies tried.
+	for _, op := range check.doc.operations() {
+		if op.Body != nil && !check.covered[op.key()] {
+			t.Errorf("%s takes a body but its bad input was not tried", op.key())
+		}
+	}
+}
