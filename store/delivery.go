@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -323,4 +324,42 @@ func recommitTx(ctx context.Context, tx *sqlx.Tx, applicationID, schemeID int64,
 		}
 	}
 	return nil
+}
+
+// SchemeYear is a scheme's money in one financial year.
+type SchemeYear struct {
+	FinancialYear int         `db:"financial_year" json:"financial_year"`
+	Label         string      `db:"-" json:"label"`
+	Budget        money.Pence `db:"budget_pence" json:"budget_pence"`
+	Committed     money.Pence `db:"committed_pence" json:"committed_pence"`
+	Released      money.Pence `db:"released_pence" json:"released_pence"` // payment notices sent, not yet paid
+	Paid          money.Pence `db:"paid_pence" json:"paid_pence"`
+	Held          money.Pence `db:"held_pence" json:"held_pence"`
+	Uncommitted   money.Pence `db:"-" json:"uncommitted_pence"`
+}
+
+// SchemeYears lists a scheme's budget, commitments and payments by financial year. Service awards
+// count by their tranches' years; one-off grants by the year their commitment fell in.
+func (s *Store) SchemeYears(ctx context.Context, schemeID int64) ([]SchemeYear, error) {
+	list := []SchemeYear{}
+	err := s.DB.SelectContext(ctx, &list, `
+		WITH t AS (
+			SELECT t.financial_year, t.status, t.amount_pence FROM tranches t
+			JOIN awards a ON a.id = t.award_id JOIN applications ap ON ap.id = a.application_id WHERE ap.scheme_id = $1
+		), oneoff AS (
+			SELECT bc.financial_year, p.amount_pence FROM payments p JOIN awards a ON a.id = p.award_id
+			JOIN budget_commitments bc ON bc.application_id = a.application_id
+			WHERE bc.scheme_id = $1 AND NOT EXISTS (SELECT 1 FROM tranches x WHERE x.award_id = a.id)
+		)
+		SELECT b.financial_year, b.budget_pence, b.committed_pence,
+			coalesce((SELECT sum(amount_pence) FROM t WHERE t.financial_year = b.financial_year AND t.status = 'released'), 0) AS released_pence,
+			coalesce((SELECT sum(amount_pence) FROM t WHERE t.financial_year = b.financial_year AND t.status = 'paid'), 0)
+				+ coalesce((SELECT sum(amount_pence) FROM oneoff WHERE oneoff.financial_year = b.financial_year), 0) AS paid_pence,
+			coalesce((SELECT sum(amount_pence) FROM t WHERE t.financial_year = b.financial_year AND t.status = 'held'), 0) AS held_pence
+		FROM scheme_budgets b WHERE b.scheme_id = $1 ORDER BY b.financial_year`, schemeID)
+	for i := range list {
+		list[i].Label = fmt.Sprintf("%d-%02d", list[i].FinancialYear, (list[i].FinancialYear+1)%100)
+		list[i].Uncommitted = list[i].Budget - list[i].Committed
+	}
+	return list, err
 }

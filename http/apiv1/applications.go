@@ -28,6 +28,8 @@ type draftRequest struct {
 	ProjectEnd      string      `json:"project_end"`
 	Areas           []string    `json:"areas"`
 	Priorities      []string    `json:"priorities"`
+	// Service is required for service schemes (multi-year funding) and refused for others.
+	Service *store.ServiceDetails `json:"service"`
 }
 
 // draft checks what a draft may hold (anything may be missing until submission) and resolves the round.
@@ -56,6 +58,16 @@ func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
 		return store.Draft{}, err
 	case req.SchemeID != 0 && round.SchemeID != req.SchemeID:
 		p.add("round_id", "is not a round of the chosen scheme")
+	}
+	if req.Service != nil {
+		sc, err := s.Store.Scheme(c.Request.Context(), round.SchemeID)
+		if err != nil {
+			return store.Draft{}, err
+		}
+		if sc.Kind != scheme.Service {
+			p.add("service", "is only for service schemes")
+		}
+		checkServiceDraft(p, *req.Service)
 	}
 	if err := p.err(); err != nil {
 		return store.Draft{}, err
@@ -86,6 +98,9 @@ func (s *Server) createDraft(c *gin.Context) {
 		return
 	}
 	id, err := s.Store.CreateDraft(c.Request.Context(), u.Organisations[0], u.ID, d)
+	if err == nil && req.Service != nil {
+		err = s.Store.SaveServiceDetails(c.Request.Context(), id, *req.Service)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -112,6 +127,9 @@ func (s *Server) updateDraft(c *gin.Context) {
 	if err == nil {
 		err = s.Store.UpdateDraft(c.Request.Context(), app.ID, d)
 	}
+	if err == nil && req.Service != nil {
+		err = s.Store.SaveServiceDetails(c.Request.Context(), app.ID, *req.Service)
+	}
 	if errors.Is(err, store.ErrDuplicate) {
 		err = httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
 	}
@@ -135,36 +153,10 @@ func (s *Server) submit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := problems{}
-	p.required("title", app.Title)
-	p.required("purpose", app.Purpose)
-	if app.AmountRequested <= 0 {
-		p.add("amount_requested_pence", "is required")
-	}
-	if !app.ProjectStart.Valid {
-		p.add("project_start", "is required")
-	}
-	if !app.ProjectEnd.Valid {
-		p.add("project_end", "is required")
-	}
-	if len(app.Areas) == 0 {
-		p.add("areas", "name at least one area the project serves")
-	}
-	if len(app.Priorities) == 0 {
-		p.add("priorities", "name at least one Police and Crime Plan priority")
-	}
-	if err := p.err(); err != nil {
-		s.fail(c, err)
-		return
-	}
 	ctx := c.Request.Context()
 	sc, err := s.Store.Scheme(ctx, app.SchemeID)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if sc.Kind != scheme.Grassroots {
-		s.fail(c, httperr.Conflict("not_open", "applications to "+sc.Name+" are taken by the service-funding workflow, which is not available yet"))
 		return
 	}
 	round, err := s.Store.Round(ctx, app.RoundID)
@@ -177,17 +169,57 @@ func (s *Server) submit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	in := workflows.GrassrootsInput{
-		ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
-		RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
-		Amount: app.AmountRequested, ProjectStart: app.ProjectStart.Time, ProjectEnd: app.ProjectEnd.Time, Areas: app.Areas, Priorities: app.Priorities,
+	p := problems{}
+	p.required("title", app.Title)
+	p.required("purpose", app.Purpose)
+	if len(app.Areas) == 0 {
+		p.add("areas", "name at least one area the project serves")
+	}
+	if len(app.Priorities) == 0 {
+		p.add("priorities", "name at least one Police and Crime Plan priority")
+	}
+	var workflow, input any
+	switch sc.Kind {
+	case scheme.Service:
+		svc, err := app.Service()
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		checkService(p, sc.Rules, svc)
+		workflow = workflows.ServiceWorkflowName
+		input = workflows.ServiceState{In: workflows.ServiceInput{
+			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
+			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
+			Areas: app.Areas, Priorities: app.Priorities, Service: svc,
+		}}
+	default:
+		if app.AmountRequested <= 0 {
+			p.add("amount_requested_pence", "is required")
+		}
+		if !app.ProjectStart.Valid {
+			p.add("project_start", "is required")
+		}
+		if !app.ProjectEnd.Valid {
+			p.add("project_end", "is required")
+		}
+		workflow = workflows.GrassrootsWorkflow
+		input = workflows.GrassrootsInput{
+			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
+			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
+			Amount: app.AmountRequested, ProjectStart: app.ProjectStart.Time, ProjectEnd: app.ProjectEnd.Time, Areas: app.Areas, Priorities: app.Priorities,
+		}
+	}
+	if err := p.err(); err != nil {
+		s.fail(c, err)
+		return
 	}
 	id := workflows.ApplicationWorkflowID(app.ID)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.taskQueue(),
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflows.GrassrootsWorkflow, in)
+	}, workflow, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
 		s.fail(c, err)

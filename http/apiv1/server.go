@@ -57,6 +57,17 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/applications/:id/documents", s.listDocuments)
 	auth.GET("/documents/:id", s.downloadDocument)
 	auth.GET("/finance/notices", s.listFinanceNotices)
+	auth.GET("/schemes/:id/years", s.schemeYears)
+	// Service (multi-year) awards.
+	auth.POST("/applications/:id/panel", s.assignPanel)
+	auth.POST("/applications/:id/moderation", s.moderate)
+	auth.POST("/applications/:id/conditions-precedent", s.confirmConditions)
+	auth.POST("/applications/:id/returns", s.submitReturn)
+	auth.POST("/applications/:id/return-reviews", s.reviewReturn)
+	auth.POST("/applications/:id/variations", s.vary)
+	auth.POST("/applications/:id/termination", s.terminate)
+	auth.GET("/applications/:id/finance", s.applicationFinance)
+	auth.GET("/applications/:id/indicators", s.indicators)
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.

@@ -99,8 +99,16 @@ type decisionRequest struct {
 }
 
 func (s *Server) decide(c *gin.Context) {
+	kind, err := s.kindOf(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.step(c, workflows.UpdateDecide, withBody(c, func(a workflows.Actor, r decisionRequest) (any, error) {
 		p := problems{}
+		if kind == scheme.Service { // the award's terms come from the moderated recommendation
+			return workflows.ServiceDecideRequest{Actor: a, Outcome: r.Outcome, Declined: r.DeclineReasons}, nil
+		}
 		d := workflows.DecideRequest{Actor: a, Outcome: r.Outcome, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions,
 			Reasons: r.Reasons, Declined: r.DeclineReasons, Question: r.Question}
 		if r.Outcome == workflows.OutcomeRequestInformation {
@@ -138,22 +146,38 @@ func (s *Server) acceptOffer(c *gin.Context) {
 }
 
 type paymentRequest struct {
+	Tranche   int         `json:"tranche"` // service awards: which tranche was paid
 	Amount    money.Pence `json:"amount_pence"`
 	PaidOn    string      `json:"paid_on"`
 	Reference string      `json:"reference"`
 }
 
 func (s *Server) recordPayment(c *gin.Context) {
-	s.step(c, workflows.UpdateRecordPayment, withBody(c, func(a workflows.Actor, r paymentRequest) (any, error) {
+	kind, err := s.kindOf(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	update := workflows.UpdateRecordPayment
+	if kind == scheme.Service {
+		update = workflows.UpdateRecordTranche
+	}
+	s.step(c, update, withBody(c, func(a workflows.Actor, r paymentRequest) (any, error) {
 		p := problems{}
 		p.amount("amount_pence", r.Amount)
 		p.required("paid_on", r.PaidOn)
 		p.maxLen("reference", r.Reference, 100)
-		req := workflows.RecordPaymentRequest{Actor: a, Amount: r.Amount, Reference: strings.TrimSpace(r.Reference)}
+		var paidOn time.Time
 		if t := p.date("paid_on", r.PaidOn); t != nil {
-			req.PaidOn = *t
+			paidOn = *t
 		}
-		return req, p.err()
+		if kind == scheme.Service {
+			if r.Tranche <= 0 {
+				p.add("tranche", "give the number of the tranche paid")
+			}
+			return workflows.RecordTranchePaymentRequest{Actor: a, Tranche: r.Tranche, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
+		}
+		return workflows.RecordPaymentRequest{Actor: a, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
 	}))
 }
 
@@ -163,8 +187,18 @@ type reportRequest struct {
 	Spent    money.Pence `json:"spent_pence"`
 }
 
+// submitReport takes the end-of-grant report (one-off grants) or the final report (service awards).
 func (s *Server) submitReport(c *gin.Context) {
-	s.step(c, workflows.UpdateSubmitReport, withBody(c, func(a workflows.Actor, r reportRequest) (any, error) {
+	kind, err := s.kindOf(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	update := workflows.UpdateSubmitReport
+	if kind == scheme.Service {
+		update = workflows.UpdateSubmitFinalReport
+	}
+	s.step(c, update, withBody(c, func(a workflows.Actor, r reportRequest) (any, error) {
 		p := problems{}
 		p.maxLen("summary", r.Summary, 10000)
 		p.maxLen("outcomes", r.Outcomes, 10000)
@@ -178,7 +212,16 @@ type reviewRequest struct {
 }
 
 func (s *Server) reviewReport(c *gin.Context) {
-	s.step(c, workflows.UpdateReviewReport, withBody(c, func(a workflows.Actor, r reviewRequest) (any, error) {
+	kind, err := s.kindOf(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	update := workflows.UpdateReviewReport
+	if kind == scheme.Service {
+		update = workflows.UpdateReviewFinalReport
+	}
+	s.step(c, update, withBody(c, func(a workflows.Actor, r reviewRequest) (any, error) {
 		p := problems{}
 		p.maxLen("comment", r.Comment, 10000)
 		return workflows.ReviewReportRequest{Actor: a, Outcome: r.Outcome, Comment: r.Comment}, p.err()

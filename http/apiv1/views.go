@@ -53,6 +53,16 @@ type applicationDetail struct {
 	InformationRequests []store.InformationRequest `json:"information_requests"`
 	Reports             []store.GrantReport        `json:"reports"`
 	Notifications       []store.Notification       `json:"notifications,omitempty"`
+
+	// Service (multi-year) applications.
+	Service         *store.ServiceDetails    `json:"service,omitempty"`
+	Panel           []store.PanelMember      `json:"panel,omitempty"`
+	Recommendation  *store.Recommendation    `json:"recommendation,omitempty"`
+	DecisionRecords []store.DecisionRecord   `json:"decision_records,omitempty"`
+	AwardYears      []store.YearAmount       `json:"award_years,omitempty"`
+	Tranches        []store.Tranche          `json:"tranches,omitempty"`
+	Returns         []store.MonitoringReturn `json:"returns,omitempty"`
+	Variations      []store.Variation        `json:"variations,omitempty"`
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
@@ -94,11 +104,19 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 	for _, cf := range conflicts {
 		conflicted = conflicted || (cf.UserID == u.ID && cf.HasConflict)
 	}
-	// Scores are for staff without a conflict; applicants and conflicted people never see them.
+	panel, err := s.Store.Panel(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	// Scores are for staff without a conflict; applicants and conflicted people never see them,
+	// and a panel member sees the others' only once they have scored themselves.
 	if u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) {
 		d.WeightedScore = app.WeightedScore
 		if d.Assessments, err = s.Store.Assessments(ctx, id); err != nil {
 			return d, err
+		}
+		if onPanelNotScored(panel, d.Assessments, u.ID) {
+			d.Assessments, d.WeightedScore = nil, nil
 		}
 		if d.Notifications, err = s.Store.Notifications(ctx, id); err != nil {
 			return d, err
@@ -114,6 +132,9 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return d, err
 	}
+	if err := s.serviceDetail(c, app, &d, panel); err != nil {
+		return d, err
+	}
 	if d.InformationRequests, err = s.Store.InformationRequests(ctx, id); err != nil {
 		return d, err
 	}
@@ -127,7 +148,125 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 		assessor = as[0].AssessorID
 	}
 	d.Actions = actionsFor(u, app, conflicted, assessor)
+	if d.Service != nil {
+		d.Actions = serviceActionsFor(u, app, conflicted, panel, d.Recommendation)
+	}
 	return d, nil
+}
+
+// serviceDetail adds what service applications carry.
+func (s *Server) serviceDetail(c *gin.Context, app store.Application, d *applicationDetail, panel []store.PanelMember) error {
+	ctx := c.Request.Context()
+	if len(app.ServiceJSON) == 0 {
+		return nil
+	}
+	svc, err := app.Service()
+	if err != nil {
+		return err
+	}
+	d.Service = &svc
+	u := currentUser(c)
+	if u.Role.IsStaff() {
+		d.Panel = panel
+		if r, err := s.Store.RecommendationFor(ctx, app.ID); err == nil {
+			d.Recommendation = &r
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if d.DecisionRecords, err = s.Store.DecisionRecords(ctx, app.ID); err != nil {
+		return err
+	}
+	if d.Returns, err = s.Store.Returns(ctx, app.ID); err != nil {
+		return err
+	}
+	if d.Variations, err = s.Store.Variations(ctx, app.ID); err != nil {
+		return err
+	}
+	if d.Award != nil {
+		if d.AwardYears, err = s.Store.AwardYears(ctx, d.Award.ID); err != nil {
+			return err
+		}
+		if d.Tranches, err = s.Store.Tranches(ctx, d.Award.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onPanelNotScored is true for a panel member who has not yet submitted their own scores.
+func onPanelNotScored(panel []store.PanelMember, assessments []store.Assessment, userID int64) bool {
+	for _, p := range panel {
+		if p.AssessorID == userID && p.RemovedAt == nil {
+			for _, a := range assessments {
+				if a.AssessorID == userID {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// serviceActionsFor lists what this person may do next on a service application.
+func serviceActionsFor(u store.User, app store.Application, conflicted bool, panel []store.PanelMember, rec *store.Recommendation) []string {
+	stage := workflows.Stage(app.Status)
+	actions := []string{}
+	if u.MemberOf(app.OrganisationID) {
+		switch stage {
+		case workflows.StageDraft:
+			actions = append(actions, "update", "submit")
+		case workflows.StageOffered:
+			actions = append(actions, "accept_offer")
+		case workflows.StageAccepted, workflows.StageActive:
+			actions = append(actions, "submit_return")
+		case workflows.StageFinalReport:
+			actions = append(actions, "submit_return", "submit_report")
+		}
+		return actions
+	}
+	if conflicted {
+		return actions
+	}
+	onPanel := false
+	for _, p := range panel {
+		onPanel = onPanel || (p.AssessorID == u.ID && p.RemovedAt == nil)
+	}
+	officer := u.Role == scheme.RoleOfficer || u.Role == scheme.RoleHeadOfCommissioning
+	switch stage {
+	case workflows.StageAssessment:
+		if officer {
+			actions = append(actions, "assign_panel")
+		}
+		if onPanel {
+			actions = append(actions, "declare_conflict", "assess")
+		}
+	case workflows.StageModeration:
+		if officer && !onPanel {
+			actions = append(actions, "moderate")
+		}
+	case workflows.StageDecision:
+		if u.Role.Decides() && !onPanel && (rec == nil || rec.RecommendedBy != u.ID) {
+			actions = append(actions, "declare_conflict", "decide")
+		}
+	case workflows.StageAccepted:
+		if officer {
+			actions = append(actions, "confirm_conditions", "vary", "terminate")
+		}
+	case workflows.StageActive:
+		if officer {
+			actions = append(actions, "review_return", "vary", "terminate")
+		}
+		if u.Role == scheme.RoleFinance {
+			actions = append(actions, "record_payment")
+		}
+	case workflows.StageFinalSubmitted:
+		if officer {
+			actions = append(actions, "review_report")
+		}
+	}
+	return actions
 }
 
 // actionsFor lists what this person may do next, so clients need not know the workflow's rules.

@@ -1,0 +1,409 @@
+package apiv1
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/http/httperr"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// checkServiceDraft checks what a service draft may hold before it is complete.
+func checkServiceDraft(p problems, d store.ServiceDetails) {
+	p.maxLen("service.service", d.Service, 200)
+	p.maxLen("service.description", d.Description, 10000)
+	if len(d.Years) > 10 {
+		p.add("service.years", "lists too many years")
+	}
+	for i, y := range d.Years {
+		if y.Amount < 0 {
+			p.add(fmt.Sprintf("service.years[%d].amount_pence", i), "cannot be negative")
+		}
+	}
+	if len(d.Wards) > 200 {
+		p.add("service.wards", "lists too many wards")
+	}
+	if d.Safeguarding.PolicyReviewedOn != "" {
+		p.date("service.safeguarding.policy_reviewed_on", d.Safeguarding.PolicyReviewedOn)
+	}
+}
+
+// checkService checks a service application is complete enough to submit.
+func checkService(p problems, rules scheme.Rules, d store.ServiceDetails) {
+	p.required("service.service", d.Service)
+	p.required("service.description", d.Description)
+	if err := workflows.ValidateYears(rules, d.Years, "service.years"); err != nil {
+		var fe *workflows.FieldError
+		if errors.As(err, &fe) {
+			p.add(fe.Field, fe.Reason)
+		}
+	}
+	if len(d.Outcomes) == 0 {
+		p.add("service.outcomes", "name at least one outcome with a measurable indicator")
+	}
+	keys := map[string]bool{}
+	for i, o := range d.Outcomes {
+		f := fmt.Sprintf("service.outcomes[%d]", i)
+		p.required(f+".outcome", o.Outcome)
+		if len(o.Indicators) == 0 {
+			p.add(f+".indicators", "give at least one indicator")
+		}
+		for j, ind := range o.Indicators {
+			g := fmt.Sprintf("%s.indicators[%d]", f, j)
+			p.required(g+".key", ind.Key)
+			p.required(g+".name", ind.Name)
+			if ind.QuarterlyTarget < 0 {
+				p.add(g+".quarterly_target", "cannot be negative")
+			}
+			if keys[ind.Key] {
+				p.add(g+".key", "is used by another indicator")
+			}
+			keys[ind.Key] = true
+		}
+	}
+	p.required("service.safeguarding.lead", d.Safeguarding.Lead)
+	p.required("service.safeguarding.policy_reviewed_on", d.Safeguarding.PolicyReviewedOn)
+	if d.Governance.Trustees <= 0 {
+		p.add("service.governance.trustees", "give the number of trustees or directors")
+	}
+}
+
+// serviceOnly answers 409 unless the application belongs to a service scheme.
+func (s *Server) kindOf(c *gin.Context) (scheme.Kind, error) {
+	app, _, err := s.loadVisible(c)
+	if err != nil {
+		return "", err
+	}
+	sc, err := s.Store.Scheme(c.Request.Context(), app.SchemeID)
+	return sc.Kind, err
+}
+
+func (s *Server) serviceStep(c *gin.Context, update string, build func(actor workflows.Actor) (any, error)) {
+	kind, err := s.kindOf(c)
+	if err == nil && kind != scheme.Service {
+		err = httperr.Conflict("wrong_scheme", "this step is for service (multi-year) awards only")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.step(c, update, build)
+}
+
+type panelRequest struct {
+	AssessorIDs []int64 `json:"assessor_ids"`
+	Deadline    string  `json:"deadline"`
+}
+
+func (s *Server) assignPanel(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateAssignPanel, withBody(c, func(a workflows.Actor, r panelRequest) (any, error) {
+		p := problems{}
+		req := workflows.AssignPanelRequest{Actor: a}
+		p.required("deadline", r.Deadline)
+		if t := p.date("deadline", r.Deadline); t != nil {
+			req.Deadline = endOfLondonDay(*t)
+		}
+		if len(r.AssessorIDs) == 0 || len(r.AssessorIDs) > 10 {
+			p.add("assessor_ids", "name 1 to 10 assessors")
+		}
+		for i, id := range r.AssessorIDs {
+			u, err := s.Store.User(c.Request.Context(), id)
+			if errors.Is(err, store.ErrNotFound) {
+				p.add(fmt.Sprintf("assessor_ids[%d]", i), "is not a user")
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			req.Assessors = append(req.Assessors, workflows.PanelNominee{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations})
+		}
+		return req, p.err()
+	}))
+}
+
+type moderationRequest struct {
+	Recommendation      string             `json:"recommendation"`
+	Years               []store.YearAmount `json:"years"`
+	Conditions          []string           `json:"conditions"`
+	ConditionsPrecedent []string           `json:"conditions_precedent"`
+	Reasons             string             `json:"reasons"`
+}
+
+func (s *Server) moderate(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateModerate, withBody(c, func(a workflows.Actor, r moderationRequest) (any, error) {
+		p := problems{}
+		p.maxLen("reasons", r.Reasons, 10000)
+		return workflows.ModerateRequest{Actor: a, Recommendation: r.Recommendation, Years: r.Years, Conditions: r.Conditions,
+			ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons}, p.err()
+	}))
+}
+
+type conditionsRequest struct {
+	Note string `json:"note"`
+}
+
+func (s *Server) confirmConditions(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateConfirmConditions, withBody(c, func(a workflows.Actor, r conditionsRequest) (any, error) {
+		p := problems{}
+		p.maxLen("note", r.Note, 2000)
+		return workflows.ConfirmConditionsRequest{Actor: a, Note: r.Note}, p.err()
+	}))
+}
+
+type returnRequest struct {
+	FinancialYear int                     `json:"financial_year"`
+	Quarter       int                     `json:"quarter"`
+	Content       workflows.ReturnContent `json:"content"`
+}
+
+func (s *Server) submitReturn(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateSubmitReturn, withBody(c, func(a workflows.Actor, r returnRequest) (any, error) {
+		p := problems{}
+		checkQuarter(p, r.FinancialYear, r.Quarter)
+		p.maxLen("content.narrative", r.Content.Narrative, 20000)
+		if len(r.Content.Beneficiaries) > 500 {
+			p.add("content.beneficiaries", "lists too many rows")
+		}
+		return workflows.SubmitReturnRequest{Actor: a, Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}, Content: r.Content}, p.err()
+	}))
+}
+
+type returnReviewRequest struct {
+	FinancialYear int    `json:"financial_year"`
+	Quarter       int    `json:"quarter"`
+	Outcome       string `json:"outcome"`
+	RAG           string `json:"rag"`
+	Comment       string `json:"comment"`
+}
+
+func (s *Server) reviewReturn(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateReviewReturn, withBody(c, func(a workflows.Actor, r returnReviewRequest) (any, error) {
+		p := problems{}
+		checkQuarter(p, r.FinancialYear, r.Quarter)
+		p.maxLen("comment", r.Comment, 10000)
+		return workflows.ReviewReturnRequest{Actor: a, Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}, Outcome: r.Outcome,
+			RAG: r.RAG, Comment: r.Comment}, p.err()
+	}))
+}
+
+func checkQuarter(p problems, fy, q int) {
+	if fy < 2000 || fy > 2100 {
+		p.add("financial_year", "must be the year a financial year starts, e.g. 2026 for 2026-27")
+	}
+	if q < 1 || q > 4 {
+		p.add("quarter", "must be 1 to 4")
+	}
+}
+
+type variationRequest struct {
+	Years      []store.YearAmount `json:"years"`
+	Conditions []string           `json:"conditions"`
+	Summary    string             `json:"summary"`
+}
+
+func (s *Server) vary(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateVary, withBody(c, func(a workflows.Actor, r variationRequest) (any, error) {
+		p := problems{}
+		p.maxLen("summary", r.Summary, 5000)
+		return workflows.VaryRequest{Actor: a, Years: r.Years, Conditions: r.Conditions, Summary: r.Summary}, p.err()
+	}))
+}
+
+type terminationRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) terminate(c *gin.Context) {
+	s.serviceStep(c, workflows.UpdateTerminate, withBody(c, func(a workflows.Actor, r terminationRequest) (any, error) {
+		p := problems{}
+		p.maxLen("reason", r.Reason, 5000)
+		return workflows.TerminateRequest{Actor: a, Reason: r.Reason}, p.err()
+	}))
+}
+
+// awardFinance is an award's money: per year awarded, released, paid, held and remaining.
+type awardFinance struct {
+	Reference string          `json:"reference"`
+	Years     []yearFinance   `json:"years"`
+	Tranches  []store.Tranche `json:"tranches"`
+	Total     yearFinance     `json:"total"`
+}
+
+type yearFinance struct {
+	FinancialYear int         `json:"financial_year,omitempty"`
+	Label         string      `json:"label"`
+	Awarded       money.Pence `json:"awarded_pence"`
+	Released      money.Pence `json:"released_pence"` // payment notice sent, not yet paid
+	Paid          money.Pence `json:"paid_pence"`
+	Held          money.Pence `json:"held_pence"`
+	Remaining     money.Pence `json:"remaining_pence"` // scheduled, not yet due or held
+}
+
+func (y *yearFinance) add(t store.Tranche) {
+	switch t.Status {
+	case workflows.TranchePaid:
+		y.Paid += t.Amount
+	case workflows.TrancheReleased:
+		y.Released += t.Amount
+	case workflows.TrancheHeld:
+		y.Held += t.Amount
+		y.Remaining += t.Amount
+	case workflows.TrancheScheduled:
+		y.Remaining += t.Amount
+	}
+}
+
+// applicationFinance shows an award's paid, held and remaining amounts.
+func (s *Server) applicationFinance(c *gin.Context) {
+	app, _, err := s.loadVisible(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	award, err := s.Store.AwardForApplication(ctx, app.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(c, httperr.NotFound("award"))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	years, err := s.Store.AwardYears(ctx, award.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	tranches, err := s.Store.Tranches(ctx, award.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := awardFinance{Reference: award.Reference, Tranches: tranches, Total: yearFinance{Label: "total"}}
+	for _, y := range years {
+		yf := yearFinance{FinancialYear: y.FinancialYear, Label: scheme.FinancialYearLabel(y.FinancialYear), Awarded: y.Amount}
+		for _, t := range tranches {
+			if t.FinancialYear == y.FinancialYear {
+				yf.add(t)
+			}
+		}
+		out.Years = append(out.Years, yf)
+		out.Total.Awarded += yf.Awarded
+		out.Total.Released += yf.Released
+		out.Total.Paid += yf.Paid
+		out.Total.Held += yf.Held
+		out.Total.Remaining += yf.Remaining
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// schemeYears shows, per financial year, a scheme's budget, what is committed and what is paid, held and released.
+func (s *Server) schemeYears(c *gin.Context) {
+	if !currentUser(c).Role.IsStaff() {
+		s.fail(c, httperr.Forbidden("scheme finances are for staff"))
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.fail(c, httperr.NotFound("scheme"))
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.Store.Scheme(ctx, id); errors.Is(err, store.ErrNotFound) {
+		s.fail(c, httperr.NotFound("scheme"))
+		return
+	}
+	rows, err := s.Store.SchemeYears(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"years": rows})
+}
+
+// indicatorTrend is one indicator's target and actuals, quarter by quarter.
+type indicatorTrend struct {
+	Key      string         `json:"key"`
+	Name     string         `json:"name"`
+	Unit     string         `json:"unit"`
+	Target   int64          `json:"quarterly_target"`
+	Quarters []quarterPoint `json:"quarters"`
+}
+
+type quarterPoint struct {
+	Quarter string `json:"quarter"`
+	Actual  int64  `json:"actual"`
+	Target  int64  `json:"target"`
+	Status  string `json:"status"` // the return's review outcome, or "submitted"
+}
+
+// indicators reads each indicator's actuals against targets from the latest return of each quarter.
+func (s *Server) indicators(c *gin.Context) {
+	app, _, err := s.loadVisible(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	svc, err := app.Service()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	returns, err := s.Store.Returns(c.Request.Context(), app.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	latest := map[workflows.Quarter]store.MonitoringReturn{}
+	var quarters []workflows.Quarter
+	for _, r := range returns {
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		if _, seen := latest[q]; !seen {
+			quarters = append(quarters, q)
+		}
+		latest[q] = r // ordered by version, so the last wins
+	}
+	sort.Slice(quarters, func(i, j int) bool { return quarters[i].Before(quarters[j]) })
+	var trends []indicatorTrend
+	for _, o := range svc.Outcomes {
+		for _, ind := range o.Indicators {
+			tr := indicatorTrend{Key: ind.Key, Name: ind.Name, Unit: ind.Unit, Target: ind.QuarterlyTarget, Quarters: []quarterPoint{}}
+			for _, q := range quarters {
+				r := latest[q]
+				var content workflows.ReturnContent
+				if err := jsonUnmarshal(r.Content, &content); err != nil {
+					s.fail(c, err)
+					return
+				}
+				pt := quarterPoint{Quarter: q.Label(), Target: ind.QuarterlyTarget, Status: "submitted"}
+				if r.ReviewOutcome != nil {
+					pt.Status = *r.ReviewOutcome
+				}
+				for _, a := range content.Indicators {
+					if a.Key == ind.Key {
+						pt.Actual = a.Actual
+					}
+				}
+				tr.Quarters = append(tr.Quarters, pt)
+			}
+			trends = append(trends, tr)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"indicators": trends})
+}
+
+func endOfLondonDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, scheme.London)
+}
+
+func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
