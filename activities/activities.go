@@ -12,14 +12,16 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"grantflow/letters"
 	"grantflow/scheme"
 	"grantflow/store"
 )
 
 // Error types a workflow can branch on; they are never retried.
 const (
-	ErrTypeBudgetExceeded = "BudgetExceeded"
-	ErrTypeNotFound       = "NotFound"
+	ErrTypeBudgetExceeded  = "BudgetExceeded"
+	ErrTypeNotFound        = "NotFound"
+	ErrTypeDocumentInvalid = "DocumentInvalid"
 )
 
 // Actor is the person (or the system) on whose behalf a step runs.
@@ -83,6 +85,8 @@ func classify(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBudgetExceeded, nil)
 	case errors.Is(err, store.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, nil)
+	case errors.As(err, new(*letters.ValidationError)):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeDocumentInvalid, nil) // retrying writes the same letter
 	}
 	return err
 }

@@ -99,7 +99,7 @@ func (d *Documents) IssueAwardLetter(ctx context.Context, in IssueDocumentInput)
 		Signatory:   d.signatory(ctx, award.ApprovedBy, award.ApprovedRole),
 	}.PDF()
 	if err != nil {
-		return DocumentResult{}, err
+		return DocumentResult{}, classify(err)
 	}
 	return d.save(ctx, in.Step, store.Document{ApplicationID: f.app.ID, Kind: KindAwardLetter, Filename: award.Reference + "-award-letter.pdf", Content: pdf})
 }
@@ -116,7 +116,7 @@ func (d *Documents) IssueDeclineLetter(ctx context.Context, in DeclineInput) (Do
 		AmountRequested: f.app.AmountRequested, Reasons: in.Reasons, Signatory: in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role),
 	}.PDF()
 	if err != nil {
-		return DocumentResult{}, err
+		return DocumentResult{}, classify(err)
 	}
 	return d.save(ctx, in.Step, store.Document{ApplicationID: f.app.ID, Kind: KindDeclineLetter, Filename: ref + "-decision.pdf", Content: pdf})
 }
@@ -152,7 +152,7 @@ func (d *Documents) IssueFinanceAwardNotice(ctx context.Context, in IssueDocumen
 		ApprovedBy: d.signatory(ctx, award.ApprovedBy, award.ApprovedRole),
 	}.PDF()
 	if err != nil {
-		return DocumentResult{}, err
+		return DocumentResult{}, classify(err)
 	}
 	scheduleJSON, _ := json.Marshal(scheduleRows)
 	n, err := d.Store.SaveFinanceNotice(ctx, store.FinanceNotice{AwardID: award.ID, Kind: "award", Reference: noticeRef, Payee: f.org.Name,

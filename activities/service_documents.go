@@ -85,7 +85,7 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	}
 	pdf, err := pack.PDF()
 	if err != nil {
-		return DocumentResult{}, err
+		return DocumentResult{}, classify(err)
 	}
 	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf})
 	if err != nil {
@@ -153,7 +153,7 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 		Scheme: f.sc.Name, Reference: award.Reference, Years: letterYears(years), Total: award.Amount, Purpose: award.Purpose, Conditions: conditions,
 		Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion, RecommendedBy: recommendedBy, Declarations: declarations}.PDF()
 	if err != nil {
-		return "", err
+		return "", classify(err)
 	}
 	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionRecord, Version: in.AwardVersion,
 		Filename: fmt.Sprintf("decision-record-%s.pdf", sanitise(rec.Number)), Content: pdf})
@@ -208,9 +208,14 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 	var conditions, cp []string
 	json.Unmarshal(award.Conditions, &conditions)
 	json.Unmarshal(award.ConditionsPrecedent, &cp)
+	acceptBy := award.AcceptBy
+	if in.Version > 1 { // a varied agreement is accepted afresh, within the scheme's acceptance period from the variation
+		d := in.Step.At.In(scheme.London).AddDate(0, 0, f.sc.Rules.AcceptanceDays)
+		acceptBy = time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, scheme.London)
+	}
 	agreement := letters.GrantAgreement{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: award.Reference, Version: in.Version,
 		Recipient: f.recip, Scheme: f.sc.Name, Service: svc.Service, ServiceDescription: svc.Description, Total: award.Amount,
-		Years: letterYears(years), Purpose: award.Purpose, ConditionsPrecedent: cp, Conditions: conditions, AcceptBy: award.AcceptBy.In(scheme.London),
+		Years: letterYears(years), Purpose: award.Purpose, ConditionsPrecedent: cp, Conditions: conditions, AcceptBy: acceptBy.In(scheme.London),
 		HowToAccept: "Sign in to Grantflow and accept the agreement on your application's page.",
 		Signatory:   in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role)} // the person who decided this version
 	if in.Version > 1 {
@@ -233,7 +238,7 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 	}
 	pdf, err := agreement.PDF()
 	if err != nil {
-		return DocumentResult{}, err
+		return DocumentResult{}, classify(err)
 	}
 	return d.save(ctx, in.Step, store.Document{ApplicationID: f.app.ID, Kind: KindGrantAgreement, Version: in.Version,
 		Filename: fmt.Sprintf("%s-grant-agreement-v%d.pdf", award.Reference, in.Version), Content: pdf})
@@ -275,9 +280,9 @@ func (d *Documents) IssuePaymentNotice(ctx context.Context, in ReleaseTrancheInp
 		Payee: f.recip, Tranche: in.Tranche, TrancheCount: count, Quarter: in.Quarter, Amount: in.Amount, Due: in.Due.In(scheme.London),
 		CostCentre: f.sc.Rules.CostCentre, Basis: in.Basis, ApprovedBy: "Grantflow, on the rules of the grant agreement"}.PDF()
 	if err != nil {
-		return DocumentResult{}, err
+		return DocumentResult{}, classify(err)
 	}
-	schedule, _ := json.Marshal([]map[string]any{{"tranche": in.Tranche, "quarter": in.Quarter, "due": in.Due.Format(time.DateOnly), "amount_pence": in.Amount}})
+	schedule, _ := json.Marshal([]map[string]any{{"tranche": in.Tranche, "quarter": in.Quarter, "due": in.Due.In(scheme.London).Format(time.DateOnly), "amount_pence": in.Amount}})
 	n, err := d.Store.ReleaseTranche(ctx, award.ID, in.Tranche, store.FinanceNotice{Reference: ref, Payee: f.org.Name, Amount: in.Amount, Schedule: schedule,
 		CostCentre: f.sc.Rules.CostCentre, CreatedAt: in.Step.At},
 		store.Document{ApplicationID: f.app.ID, Kind: KindPaymentNotice, Version: in.Tranche, Filename: ref + ".pdf", Content: pdf}, event(ctx, in.Step))

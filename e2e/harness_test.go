@@ -52,12 +52,29 @@ type system struct {
 	Client client.Client
 	URL    string
 	Queue  string
+	clock  func() time.Time // the service applications' clock; nil is the real one
 }
 
-func newSystem(t testing.TB) *system {
+// now is the time as the system's service applications see it.
+func (s *system) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
+}
+
+func newSystem(t testing.TB) *system { return newSystemAt(t, time.Time{}) }
+
+// newSystemAt runs the system with service applications on a clock set to the given time (zero:
+// the real clock), so a test can drive quarters that would otherwise take months.
+func newSystemAt(t testing.TB, clock time.Time) *system {
 	t.Helper()
 	st := storetest.New(t)
-	if err := demo.Seed(context.Background(), st, time.Now()); err != nil {
+	seedAt := time.Now()
+	if !clock.IsZero() {
+		seedAt = clock
+	}
+	if err := demo.Seed(context.Background(), st, seedAt); err != nil {
 		t.Fatal(err)
 	}
 	n := queues.Add(1)
@@ -75,10 +92,14 @@ func newSystem(t testing.TB) *system {
 	t.Cleanup(w.Stop)
 	logger := slog.New(slog.NewTextHandler(testLog{t}, nil)) // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour}
+	if !clock.IsZero() {
+		offset := time.Until(clock)
+		cfg.Clock = func() time.Time { return time.Now().Add(offset) }
+	}
 	h := app.HandlerOnQueue(c, st, cfg, logger, queue)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	sys := &system{Store: st, Client: c, URL: srv.URL, Queue: queue}
+	sys := &system{Store: st, Client: c, URL: srv.URL, Queue: queue, clock: cfg.Clock}
 	if tt, ok := t.(*testing.T); ok {
 		sys.t = tt
 	}

@@ -17,11 +17,17 @@ import (
 // GRANTFLOW_RECORD_HISTORIES is set (`make histories`). Recorded once per command-sequence change.
 func recordHistory(t *testing.T, s *system, applicationID int64, name string) {
 	t.Helper()
+	recordRunHistory(t, s, applicationID, "", name)
+}
+
+// recordRunHistory saves one run's history ("" for the latest run).
+func recordRunHistory(t *testing.T, s *system, applicationID int64, runID, name string) {
+	t.Helper()
 	if os.Getenv("GRANTFLOW_RECORD_HISTORIES") == "" {
 		return
 	}
 	ctx := context.Background()
-	iter := s.Client.GetWorkflowHistory(ctx, workflows.ApplicationWorkflowID(applicationID), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := s.Client.GetWorkflowHistory(ctx, workflows.ApplicationWorkflowID(applicationID), runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for iter.HasNext() {
 		e, err := iter.Next()

@@ -56,7 +56,8 @@ func (s *Store) ScheduleTranches(ctx context.Context, awardID int64, tranches []
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tranches (award_id, no, financial_year, quarter, due_on, amount_pence, status)
 				VALUES ($1,$2,$3,$4,$5,$6,$7)
 				ON CONFLICT (award_id, no) DO UPDATE SET financial_year = EXCLUDED.financial_year, quarter = EXCLUDED.quarter,
-					due_on = EXCLUDED.due_on, amount_pence = EXCLUDED.amount_pence, status = EXCLUDED.status, held_reason = ''
+					due_on = EXCLUDED.due_on, amount_pence = EXCLUDED.amount_pence, status = EXCLUDED.status,
+					held_reason = CASE WHEN EXCLUDED.status = 'held' THEN tranches.held_reason ELSE '' END
 				WHERE tranches.status IN ('scheduled', 'held', 'cancelled')`,
 				awardID, t.No, t.FinancialYear, t.Quarter, t.DueOn, t.Amount, t.Status); err != nil {
 				return err
@@ -264,10 +265,6 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 		if err := recommitTx(ctx, tx, applicationID, schemeID, paidByYear, e.At); err != nil {
 			return err
 		}
-		var paid money.Pence
-		for _, y := range paidByYear {
-			paid += y.Amount
-		}
 		if terminated {
 			if _, err := tx.ExecContext(ctx, `UPDATE awards SET terminated_at = $2, termination_reason = $3, status = 'terminated' WHERE id = $1`,
 				a.ID, e.At, reason); err != nil {
@@ -279,6 +276,12 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 		} else {
 			var underspend *money.Pence
 			if spent != nil {
+				// What was paid, not what stays committed: the caller keeps committed what was paid
+				// less the underspend, so the underspend cannot be worked out from that.
+				var paid money.Pence
+				if err := tx.GetContext(ctx, &paid, `SELECT coalesce(sum(amount_pence), 0) FROM payments WHERE award_id = $1`, a.ID); err != nil {
+					return err
+				}
 				u := paid - *spent
 				underspend = &u
 			}

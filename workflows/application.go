@@ -24,7 +24,11 @@ type application struct {
 	barred []int64 // people who declared a conflict of interest
 	lock   workflow.Mutex
 	logger log.Logger
+	offset time.Duration // ServiceInput.ClockOffset; zero for real applications
 }
+
+// now is the workflow's time, shifted by the application's clock offset (tests and demos only).
+func (a *application) now(ctx workflow.Context) time.Time { return workflow.Now(ctx).Add(a.offset) }
 
 func newApplication(ctx workflow.Context, id, orgID int64, rules scheme.Rules, stage Stage) application {
 	return application{id: id, orgID: orgID, rules: rules, stage: stage, lock: workflow.NewMutex(ctx),
@@ -74,7 +78,7 @@ func (a *application) locked(ctx workflow.Context, fn func() error) error {
 }
 
 func (a *application) step(ctx workflow.Context, actor Actor, what, why string, next Stage) activities.Step {
-	return activities.Step{ApplicationID: a.id, Actor: actor, What: what, Why: why, Status: string(next), At: workflow.Now(ctx)}
+	return activities.Step{ApplicationID: a.id, Actor: actor, What: what, Why: why, Status: string(next), At: a.now(ctx)}
 }
 
 // moveTo records a stage change made by the workflow itself.
@@ -100,13 +104,13 @@ func (a *application) result(msg string) UpdateResult {
 
 func (a *application) notify(ctx workflow.Context, key, audience, kind, msg string) error {
 	in := activities.NotifyInput{ApplicationID: a.id, Key: fmt.Sprintf("%s/%s", workflow.GetInfo(ctx).WorkflowExecution.ID, key),
-		Audience: audience, Kind: kind, Message: msg, At: workflow.Now(ctx)}
+		Audience: audience, Kind: kind, Message: msg, At: a.now(ctx)}
 	return workflow.ExecuteActivity(ctx, records.Notify, in).Get(ctx, nil)
 }
 
 // awaitWithReminder waits for cond until the deadline, running remind once at remindAt if still waitina.
 func (a *application) awaitWithReminder(ctx workflow.Context, cond func() bool, remindAt, deadline time.Time, remind func() error) (bool, error) {
-	if wait := remindAt.Sub(workflow.Now(ctx)); wait > 0 {
+	if wait := remindAt.Sub(a.now(ctx)); wait > 0 {
 		done, err := workflow.AwaitWithTimeout(ctx, wait, cond)
 		if err != nil || done {
 			return done, err
@@ -115,7 +119,7 @@ func (a *application) awaitWithReminder(ctx workflow.Context, cond func() bool, 
 			return false, err
 		}
 	}
-	wait := deadline.Sub(workflow.Now(ctx))
+	wait := deadline.Sub(a.now(ctx))
 	if wait <= 0 {
 		return cond(), nil
 	}

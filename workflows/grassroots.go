@@ -608,6 +608,8 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 			return refuse(RefusalInvalid, "reasons", "say why the grant will secure crime and disorder reduction; it is published")
 		case g.status.Assessment != nil && !g.status.Assessment.Fundable:
 			return refuse(RefusalInvalid, "outcome", "the assessment marks this application not fundable (%s)", strings.Join(g.status.Assessment.BelowMinimum, "; "))
+		case len(r.Conditions) == 0: // the award letter sets them out; without any it could not be written
+			return refuse(RefusalInvalid, "conditions", "give at least one condition of grant; the award letter lists them")
 		}
 		for i, c := range r.Conditions {
 			if strings.TrimSpace(c) == "" {

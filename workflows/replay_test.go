@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"grantflow/workflows"
 )
@@ -17,13 +18,14 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 2 {
-		t.Fatalf("found %d recorded histories in testdata; expected the closed and declined grassroots runs", len(files))
+	if len(files) < 5 {
+		t.Fatalf("found %d recorded histories in testdata; expected grassroots (closed, declined) and service (two quarters, both runs across a year end)", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			replayer.RegisterWorkflow(workflows.GrassrootsWorkflow)
+			replayer.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replaying %s: %v", f, err)
 			}

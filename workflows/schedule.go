@@ -120,8 +120,9 @@ type TrancheState struct {
 func (t TrancheState) Settled() bool { return t.Status == TrancheReleased || t.Status == TranchePaid }
 
 // Replan applies new yearly amounts to a schedule: settled tranches stay as they are; each year's
-// remaining amount is split over its unsettled quarters; quarters of years no longer funded are
-// cancelled. It refuses a year cut below what has already been released for it.
+// remaining amount is split over its unsettled quarters (a held one stays held; one left with
+// nothing to pay is cancelled); quarters of years no longer funded are cancelled. It refuses a year
+// cut below what has already been released for it.
 func Replan(current []TrancheState, years []store.YearAmount, firstFY int) ([]TrancheState, error) {
 	byQuarter := map[Quarter]TrancheState{}
 	settled := map[int]money.Pence{}
@@ -161,11 +162,15 @@ func Replan(current []TrancheState, years []store.YearAmount, firstFY int) ([]Tr
 		}
 		for i, amount := range split(remaining, len(open)) {
 			q := open[i]
-			status := TrancheScheduled
-			if t, ok := byQuarter[q]; ok && t.Status == TrancheHeld {
-				status = TrancheHeld
+			status, reason := TrancheScheduled, ""
+			switch t, ok := byQuarter[q]; {
+			case amount == 0: // nothing left to pay this quarter: no payment notice for £0.00
+				status = TrancheCancelled
+			case ok && t.Status == TrancheHeld: // still held, for the same reason
+				status, reason = TrancheHeld, t.HeldReason
 			}
-			out = append(out, TrancheState{PlannedTranche: PlannedTranche{No: TrancheNo(firstFY, q), Quarter: q, Due: q.Start().UTC(), Amount: amount}, Status: status})
+			out = append(out, TrancheState{PlannedTranche: PlannedTranche{No: TrancheNo(firstFY, q), Quarter: q, Due: q.Start().UTC(), Amount: amount},
+				Status: status, HeldReason: reason})
 		}
 	}
 	for _, t := range current {

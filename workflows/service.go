@@ -57,6 +57,9 @@ type ServiceInput struct {
 	Areas            []string
 	Priorities       []string
 	Service          store.ServiceDetails
+	// ClockOffset shifts the workflow's clock: end-to-end tests and demos run an award "as if" on
+	// another date, so quarters that would take months can be driven at once. Zero in production.
+	ClockOffset time.Duration
 }
 
 // PanelNominee is a person the officer puts on the panel (resolved by the caller from user ids).
@@ -241,7 +244,7 @@ type ReturnState struct {
 // ServiceState is the whole state of a service application, carried from one run to the next when
 // the workflow continues as new at each financial year end. It is also the status query's answer.
 type ServiceState struct {
-	In             ServiceInput           `json:"-"`
+	In             ServiceInput           `json:"input"` // carried into the next run: it must survive the data converter
 	Stage          Stage                  `json:"stage"`
 	Run            int                    `json:"run"`
 	Barred         []int64                `json:"barred_user_ids,omitempty"`
@@ -282,7 +285,7 @@ type service struct {
 
 func (sv *service) setup(ctx workflow.Context) error {
 	sv.application = newApplication(ctx, sv.st.In.ApplicationID, sv.st.In.OrganisationID, sv.st.In.Rules, sv.st.Stage)
-	sv.barred = sv.st.Barred
+	sv.barred, sv.offset = sv.st.Barred, sv.st.In.ClockOffset
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (ServiceState, error) { return sv.snapshot(), nil }); err != nil {
 		return err
 	}
@@ -330,7 +333,7 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 			return sv.end(ctx, err)
 		}
 	}
-	yearEnd := Quarter{FY: scheme.FinancialYear(workflow.Now(ctx)), Q: 4}.End()
+	runFY := scheme.FinancialYear(sv.now(ctx)) // a run delivers at most one financial year
 	for !sv.finished() {
 		if err := sv.locked(ctx, func() error { return sv.processAgenda(ctx) }); err != nil {
 			return sv.end(ctx, err)
@@ -338,16 +341,23 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 		if sv.finished() {
 			break
 		}
-		now := workflow.Now(ctx)
-		if sv.delivering() && !now.Before(yearEnd) {
+		now := sv.now(ctx)
+		if sv.delivering() && scheme.FinancialYear(now) > runFY {
 			return sv.continueAsNew(ctx)
 		}
-		wake := yearEnd
-		if next, ok := sv.nextAgendaTime(now); ok && next.Before(wake) {
-			wake = next
+		wake, timed := sv.nextAgendaTime(now)
+		if yearEnd := (Quarter{FY: runFY, Q: 4}).End(); sv.delivering() && (!timed || yearEnd.Before(wake)) {
+			wake, timed = yearEnd, true
 		}
 		sv.dirty = false
-		if _, err := workflow.AwaitWithTimeout(ctx, wake.Sub(now), func() bool { return sv.dirty || sv.finished() }); err != nil {
+		changed := func() bool { return sv.dirty || sv.finished() }
+		var err error
+		if timed {
+			_, err = workflow.AwaitWithTimeout(ctx, wake.Sub(now), changed)
+		} else {
+			err = workflow.Await(ctx, changed)
+		}
+		if err != nil {
 			return sv.end(ctx, err)
 		}
 	}
@@ -411,7 +421,7 @@ func (sv *service) screen(ctx workflow.Context) error {
 	result := CheckEligibility(in.Rules, EligibilityInput{
 		OrganisationType: in.OrganisationType, AreasServed: in.Areas, Priorities: in.Priorities, Amount: amount,
 		ProjectStart: civilDate(start), ProjectEnd: civilDate(end), RoundOpens: in.RoundOpens, RoundCloses: in.RoundCloses,
-		SubmittedAt: workflow.Now(ctx),
+		SubmittedAt: sv.now(ctx),
 	})
 	sv.st.Eligibility = &result
 	if !result.Eligible {
@@ -424,7 +434,7 @@ func (sv *service) screen(ctx workflow.Context) error {
 // reminder and lapse, tranche releases and holds, return reminders and escalations, and the move to
 // the final report once every quarter is done.
 func (sv *service) processAgenda(ctx workflow.Context) error {
-	now := workflow.Now(ctx)
+	now := sv.now(ctx)
 	switch sv.stage {
 	case StageAssessment:
 		return sv.panelAgenda(ctx, now)
@@ -675,7 +685,7 @@ func (sv *service) validateAssignPanel(ctx workflow.Context, r AssignPanelReques
 	if len(r.Assessors) == 0 {
 		return refuse(RefusalInvalid, "assessor_ids", "name at least one assessor")
 	}
-	if !r.Deadline.After(workflow.Now(ctx).Add(24 * time.Hour)) {
+	if !r.Deadline.After(sv.now(ctx).Add(24 * time.Hour)) {
 		return refuse(RefusalInvalid, "deadline", "must be at least a day from now")
 	}
 	active := 0
@@ -887,7 +897,7 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 				y.Amount, requested[y.FinancialYear], scheme.FinancialYearLabel(y.FinancialYear))
 		}
 	}
-	if r.Years[0].FinancialYear < scheme.FinancialYear(workflow.Now(ctx)) {
+	if r.Years[0].FinancialYear < scheme.FinancialYear(sv.now(ctx)) {
 		return refuse(RefusalInvalid, "years[0].financial_year", "funding cannot start in a financial year that has ended")
 	}
 	return nonEmpty(append(append([]string{}, r.Conditions...), r.ConditionsPrecedent...), "conditions")
@@ -978,7 +988,7 @@ func (sv *service) decide(ctx workflow.Context, r ServiceDecideRequest) (UpdateR
 // approve commits every year's budget at once, makes the award and its documents: a numbered
 // decision record above the officer band, the grant agreement and the finance award notice.
 func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) error {
-	now := workflow.Now(ctx)
+	now := sv.now(ctx)
 	rec := sv.st.Recommendation
 	if err := sv.commit(ctx, rec.Years); err != nil {
 		return err
@@ -1018,7 +1028,7 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) error {
 
 // commit commits (or re-commits, for a variation) the award's amounts per year against the budgets.
 func (sv *service) commit(ctx workflow.Context, years []store.YearAmount) error {
-	in := activities.CommitBudgetInput{ApplicationID: sv.id, SchemeID: sv.st.In.SchemeID, Years: years, At: workflow.Now(ctx)}
+	in := activities.CommitBudgetInput{ApplicationID: sv.id, SchemeID: sv.st.In.SchemeID, Years: years, At: sv.now(ctx)}
 	if err := workflow.ExecuteActivity(ctx, awards.CommitBudget, in).Get(ctx, nil); err != nil {
 		if msg, ok := budgetRefusal(err); ok {
 			return refuse(RefusalBudget, "years", "%s", msg)
@@ -1060,7 +1070,7 @@ func (sv *service) validateAcceptOffer(ctx workflow.Context, r AcceptOfferReques
 	if sv.stage != StageOffered {
 		return sv.wrongStage("accept the offer")
 	}
-	if !workflow.Now(ctx).Before(sv.st.Award.AcceptBy) {
+	if !sv.now(ctx).Before(sv.st.Award.AcceptBy) {
 		return refuse(RefusalStage, "", "the offer lapsed on %s", sv.st.Award.AcceptBy.In(scheme.London).Format("2 January 2006"))
 	}
 	return nil
@@ -1133,7 +1143,7 @@ func (sv *service) validateRecordTranche(ctx workflow.Context, r RecordTranchePa
 		return refuse(RefusalInvalid, "reference", "is required")
 	case r.PaidOn.IsZero():
 		return refuse(RefusalInvalid, "paid_on", "is required")
-	case r.PaidOn.After(workflow.Now(ctx).Add(24 * time.Hour)):
+	case r.PaidOn.After(sv.now(ctx).Add(24 * time.Hour)):
 		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
 	}
 	return nil
@@ -1170,7 +1180,7 @@ func (sv *service) validateSubmitReturn(ctx workflow.Context, r SubmitReturnRequ
 	switch {
 	case ret == nil:
 		return refuse(RefusalInvalid, "quarter", "%s is not a quarter of this award", r.Quarter.Label())
-	case workflow.Now(ctx).Before(r.Quarter.End().AddDate(0, 0, -14)):
+	case sv.now(ctx).Before(r.Quarter.End().AddDate(0, 0, -14)):
 		return refuse(RefusalStage, "quarter", "the %s return can be sent from two weeks before the quarter ends", r.Quarter.Label())
 	case ret.Status == ReturnSubmitted:
 		return refuse(RefusalStage, "quarter", "the %s return is awaiting review", r.Quarter.Label())
@@ -1393,7 +1403,7 @@ func (sv *service) terminate(ctx workflow.Context, r TerminateRequest) (UpdateRe
 			}
 		}
 		for i := range sv.st.Returns { // no returns are due for quarters that will not run
-			if sv.st.Returns[i].Status == ReturnAwaiting && !workflow.Now(ctx).After(sv.st.Returns[i].Quarter.Start()) {
+			if sv.st.Returns[i].Status == ReturnAwaiting && !sv.now(ctx).After(sv.st.Returns[i].Quarter.Start()) {
 				sv.st.Returns[i].Status = ReturnAccepted
 			}
 		}
@@ -1569,11 +1579,17 @@ func (sv *service) returnFor(q Quarter) *ReturnState {
 
 // plannedReturns lists a return for every quarter of the funded years, keeping existing progress.
 func (sv *service) plannedReturns(years []store.YearAmount, existing []ReturnState) []ReturnState {
+	return PlanReturns(sv.rules, years, existing)
+}
+
+// PlanReturns lists a monitoring return for every quarter of the funded years, keeping the progress
+// of those already in existing.
+func PlanReturns(rules scheme.Rules, years []store.YearAmount, existing []ReturnState) []ReturnState {
 	var out []ReturnState
 	for _, y := range years {
 		for q := 1; q <= 4; q++ {
 			quarter := Quarter{FY: y.FinancialYear, Q: q}
-			r := ReturnState{Quarter: quarter, Due: quarter.ReturnDue(sv.rules.ReturnDue()), Status: ReturnAwaiting}
+			r := ReturnState{Quarter: quarter, Due: quarter.ReturnDue(rules.ReturnDue()), Status: ReturnAwaiting}
 			for _, e := range existing {
 				if e.Quarter == quarter {
 					r = e
@@ -1620,6 +1636,14 @@ func fundedYear(years []store.YearAmount, fy int) bool {
 	return false
 }
 
+// PlanTrancheStates is a new award's schedule, every tranche scheduled.
+func PlanTrancheStates(years []store.YearAmount) []TrancheState {
+	return plannedStates(PlanTranches(years))
+}
+
+// StoreTranches is a schedule as the store keeps it.
+func StoreTranches(ts []TrancheState) []store.Tranche { return storeTranches(ts) }
+
 func plannedStates(plan []PlannedTranche) []TrancheState {
 	out := make([]TrancheState, len(plan))
 	for i, p := range plan {
@@ -1632,7 +1656,8 @@ func plannedStates(plan []PlannedTranche) []TrancheState {
 func storeTranches(ts []TrancheState) []store.Tranche {
 	out := make([]store.Tranche, len(ts))
 	for i, t := range ts {
-		out[i] = store.Tranche{No: t.No, FinancialYear: t.Quarter.FY, Quarter: t.Quarter.Q, DueOn: t.Due, Amount: t.Amount, Status: t.Status}
+		// due_on is a date: the London date the tranche falls due, not the UTC date of that midnight.
+		out[i] = store.Tranche{No: t.No, FinancialYear: t.Quarter.FY, Quarter: t.Quarter.Q, DueOn: civilDate(t.Due.In(scheme.London)), Amount: t.Amount, Status: t.Status}
 	}
 	return out
 }

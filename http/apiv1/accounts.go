@@ -51,9 +51,15 @@ func (s *Server) register(c *gin.Context) {
 	if (o.Type == scheme.OrgCharitableCompany || o.Type == scheme.OrgCIC) && strings.TrimSpace(o.CompanyNumber) == "" {
 		p.add("organisation.company_number", "is required for a company")
 	}
+	p.maxLen("organisation.charity_number", o.CharityNumber, 50)
+	p.maxLen("organisation.company_number", o.CompanyNumber, 50)
 	p.required("organisation.address", o.Address)
+	p.maxLen("organisation.address", o.Address, 500)
 	p.required("organisation.postcode", o.Postcode)
+	p.maxLen("organisation.postcode", o.Postcode, 20)
 	p.required("user.name", u.Name)
+	p.maxLen("user.name", u.Name, 200)
+	p.maxLen("user.email", u.Email, 254)
 	p.email("user.email", u.Email)
 	if len(u.Password) < minPasswordLength {
 		p.add("user.password", "must be at least 10 characters")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -50,6 +51,8 @@ func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
 	if len(req.Priorities) > 50 {
 		p.add("priorities", "lists too many priorities")
 	}
+	p.eachMaxLen("areas", req.Areas, 200)
+	p.eachMaxLen("priorities", req.Priorities, 200)
 	round, err := s.Store.Round(c.Request.Context(), req.RoundID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -59,7 +62,7 @@ func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
 	case req.SchemeID != 0 && round.SchemeID != req.SchemeID:
 		p.add("round_id", "is not a round of the chosen scheme")
 	}
-	if req.Service != nil {
+	if req.Service != nil && round.ID != 0 {
 		sc, err := s.Store.Scheme(c.Request.Context(), round.SchemeID)
 		if err != nil {
 			return store.Draft{}, err
@@ -113,6 +116,9 @@ func (s *Server) updateDraft(c *gin.Context) {
 	app, u, err := s.loadVisible(c)
 	if err == nil && !u.MemberOf(app.OrganisationID) {
 		err = httperr.Forbidden("only the applicant organisation can change its application")
+	}
+	if err == nil && app.Status != string(workflows.StageDraft) { // say so before finding fault with answers that cannot be saved
+		err = httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -191,7 +197,7 @@ func (s *Server) submit(c *gin.Context) {
 		input = workflows.ServiceState{In: workflows.ServiceInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
 			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
-			Areas: app.Areas, Priorities: app.Priorities, Service: svc,
+			Areas: app.Areas, Priorities: app.Priorities, Service: svc, ClockOffset: s.now().Sub(time.Now()).Round(time.Second),
 		}}
 	default:
 		if app.AmountRequested <= 0 {
@@ -226,7 +232,7 @@ func (s *Server) submit(c *gin.Context) {
 		return
 	}
 	// The workflow's own first step also moves the read model on; this keeps the list right at once.
-	if err := s.Store.MarkSubmitted(ctx, app.ID, id, time.Now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
+	if err := s.Store.MarkSubmitted(ctx, app.ID, id, s.now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
 		s.fail(c, err)
 		return
 	}
@@ -237,6 +243,10 @@ func (s *Server) submit(c *gin.Context) {
 func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
 	f := store.ApplicationFilter{Status: c.Query("status")}
+	if strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
+		c.JSON(http.StatusOK, gin.H{"applications": []applicationSummary{}})
+		return
+	}
 	if v := c.Query("scheme_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -314,14 +324,16 @@ func (s *Server) downloadDocument(c *gin.Context) {
 	c.Data(http.StatusOK, doc.ContentType, doc.Content)
 }
 
-// visibleDocuments hides finance's notices from applicants.
+// visibleDocuments keeps what this person may read: applicants get their letters, agreements and
+// published decision records, never finance's notices or the panel's decision pack.
 func visibleDocuments(u store.User, docs []store.Document) []store.Document {
-	if u.Role != scheme.RoleApplicant {
+	if u.Role.IsStaff() {
 		return docs
 	}
 	out := []store.Document{}
 	for _, d := range docs {
-		if d.Kind != "finance_award_notice" {
+		switch d.Kind {
+		case "award_letter", "decline_letter", "grant_agreement", "decision_record":
 			out = append(out, d)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"reflect"
 	"strings"
 	"time"
 
@@ -16,23 +17,70 @@ import (
 func jsonFieldError(err error) (field, reason string, ok bool) {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return typeErr.Field, fmt.Sprintf("must be a %s", jsonKind(typeErr.Type.Kind().String())), true
+		return typeErr.Field, "must be " + jsonKind(typeErr.Type.Kind().String()), true
 	}
 	return "", "", false
 }
 
+// notObject reports a body that is JSON but not an object (an array, a string, a number).
+func notObject(err error) bool {
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &typeErr) && typeErr.Field == ""
+}
+
 func jsonKind(k string) string {
 	switch {
-	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
-		return "number"
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(k, "float"):
+		return "a number"
 	case k == "slice":
-		return "list"
+		return "a list"
 	case k == "struct", k == "map":
-		return "object"
+		return "an object"
 	case k == "bool":
 		return "true or false"
 	}
-	return k
+	return "a " + k
+}
+
+// nulField names the first text in a decoded request that holds a NUL character, which PostgreSQL
+// cannot store (an activity saving it would fail on every retry): "organisation.name", "scores[2].comment".
+func nulField(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulField(v.Elem(), path)
+		}
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			return path
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if f := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); f != "" {
+				return f
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			sf := v.Type().Field(i)
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if !sf.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			if f := nulField(v.Field(i), name); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
 }
 
 // problems collects every field error of a request, so the caller can mend them all at once.
@@ -53,6 +101,13 @@ func (p problems) required(field, v string) {
 func (p problems) maxLen(field, v string, n int) {
 	if len([]rune(v)) > n {
 		p.add(field, fmt.Sprintf("must be at most %d characters", n))
+	}
+}
+
+// eachMaxLen checks every text of a list: "areas[3]".
+func (p problems) eachMaxLen(field string, list []string, n int) {
+	for i, v := range list {
+		p.maxLen(fmt.Sprintf("%s[%d]", field, i), v, n)
 	}
 }
 

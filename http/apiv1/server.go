@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,16 @@ type Server struct {
 	TokenTTL time.Duration
 	// TaskQueue is where new workflows are started; workflows.TaskQueue unless tests isolate themselves.
 	TaskQueue string
+	// Clock, when set, is the time service applications run on: their workflows get the offset
+	// from the real clock. Tests and demos only; nil means the real clock.
+	Clock func() time.Time
+}
+
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
 }
 
 const userKey = "grantflow.user"
@@ -96,11 +107,10 @@ func actorOf(u store.User) workflows.Actor {
 	return workflows.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
 }
 
-// bind reads a JSON body into v, answering 400 for unreadable JSON and naming the field for type errors.
+// bind reads a JSON body into v, answering 400 for unreadable JSON and naming the field for type errors
+// and for text PostgreSQL cannot store.
 func bind(c *gin.Context, v any) error {
 	if err := c.ShouldBindJSON(v); err != nil {
-		var typeErr interface{ Error() string }
-		typeErr = err
 		if errors.Is(err, io.EOF) {
 			return httperr.BadRequest("the request body is empty; send a JSON object")
 		}
@@ -111,7 +121,13 @@ func bind(c *gin.Context, v any) error {
 		if f, reason, ok := jsonFieldError(err); ok {
 			return httperr.Field(f, reason)
 		}
-		return httperr.BadRequest("the request body is not valid JSON: " + typeErr.Error())
+		if notObject(err) {
+			return httperr.BadRequest("the request body must be a JSON object")
+		}
+		return httperr.BadRequest("the request body is not valid JSON: " + err.Error())
+	}
+	if f := nulField(reflect.ValueOf(v), ""); f != "" {
+		return httperr.Field(f, "must not contain a NUL character (\\u0000)")
 	}
 	return nil
 }

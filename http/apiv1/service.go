@@ -32,6 +32,25 @@ func checkServiceDraft(p problems, d store.ServiceDetails) {
 	if len(d.Wards) > 200 {
 		p.add("service.wards", "lists too many wards")
 	}
+	p.eachMaxLen("service.wards", d.Wards, 200)
+	if len(d.Outcomes) > 50 {
+		p.add("service.outcomes", "lists too many outcomes")
+	}
+	for i, o := range d.Outcomes {
+		f := fmt.Sprintf("service.outcomes[%d]", i)
+		p.maxLen(f+".outcome", o.Outcome, 1000)
+		if len(o.Indicators) > 50 {
+			p.add(f+".indicators", "lists too many indicators")
+		}
+		for j, ind := range o.Indicators {
+			g := fmt.Sprintf("%s.indicators[%d]", f, j)
+			p.maxLen(g+".key", ind.Key, 100)
+			p.maxLen(g+".name", ind.Name, 200)
+			p.maxLen(g+".unit", ind.Unit, 50)
+		}
+	}
+	p.maxLen("service.safeguarding.lead", d.Safeguarding.Lead, 200)
+	p.maxLen("service.governance.latest_accounts_year", d.Governance.LatestAccountsYear, 20)
 	if d.Safeguarding.PolicyReviewedOn != "" {
 		p.date("service.safeguarding.policy_reviewed_on", d.Safeguarding.PolicyReviewedOn)
 	}
@@ -142,6 +161,8 @@ func (s *Server) moderate(c *gin.Context) {
 	s.serviceStep(c, workflows.UpdateModerate, withBody(c, func(a workflows.Actor, r moderationRequest) (any, error) {
 		p := problems{}
 		p.maxLen("reasons", r.Reasons, 10000)
+		p.eachMaxLen("conditions", r.Conditions, 5000)
+		p.eachMaxLen("conditions_precedent", r.ConditionsPrecedent, 5000)
 		return workflows.ModerateRequest{Actor: a, Recommendation: r.Recommendation, Years: r.Years, Conditions: r.Conditions,
 			ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons}, p.err()
 	}))
@@ -214,6 +235,7 @@ func (s *Server) vary(c *gin.Context) {
 	s.serviceStep(c, workflows.UpdateVary, withBody(c, func(a workflows.Actor, r variationRequest) (any, error) {
 		p := problems{}
 		p.maxLen("summary", r.Summary, 5000)
+		p.eachMaxLen("conditions", r.Conditions, 5000)
 		return workflows.VaryRequest{Actor: a, Years: r.Years, Conditions: r.Conditions, Summary: r.Summary}, p.err()
 	}))
 }
@@ -265,6 +287,9 @@ func (y *yearFinance) add(t store.Tranche) {
 // applicationFinance shows an award's paid, held and remaining amounts.
 func (s *Server) applicationFinance(c *gin.Context) {
 	app, _, err := s.loadVisible(c)
+	if err == nil && len(app.ServiceJSON) == 0 {
+		err = httperr.Conflict("wrong_scheme", "tranches and yearly figures are for service (multi-year) awards; a one-off grant's payment is on the application")
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -350,6 +375,9 @@ type quarterPoint struct {
 // indicators reads each indicator's actuals against targets from the latest return of each quarter.
 func (s *Server) indicators(c *gin.Context) {
 	app, _, err := s.loadVisible(c)
+	if err == nil && len(app.ServiceJSON) == 0 {
+		err = httperr.Conflict("wrong_scheme", "indicators are reported by service (multi-year) awards")
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -1,6 +1,8 @@
 package apiv1
 
 import (
+	"fmt"
+	"grantflow/http/httperr"
 	"net/http"
 	"strings"
 	"time"
@@ -23,7 +25,9 @@ func (s *Server) step(c *gin.Context, update string, build func(actor workflows.
 		s.fail(c, err)
 		return
 	}
-	if !app.WorkflowID.Valid {
+	// Not app.WorkflowID: the workflow's first event can move the status on before submit's MarkSubmitted
+	// (which only updates a draft) records it, leaving it empty; the id is deterministic anyway.
+	if app.Status == string(workflows.StageDraft) {
 		s.fail(c, errWrongStage("the application has not been submitted"))
 		return
 	}
@@ -33,7 +37,7 @@ func (s *Server) step(c *gin.Context, update string, build func(actor workflows.
 		return
 	}
 	handle, err := s.Temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		WorkflowID: app.WorkflowID.String, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: workflows.ApplicationWorkflowID(app.ID), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -70,7 +74,9 @@ type conflictRequest struct {
 
 func (s *Server) declareConflict(c *gin.Context) {
 	s.step(c, workflows.UpdateDeclareConflict, withBody(c, func(a workflows.Actor, r conflictRequest) (any, error) {
-		return workflows.DeclareConflictRequest{Actor: a, HasConflict: r.HasConflict, Details: r.Details}, nil
+		p := problems{}
+		p.maxLen("details", r.Details, 5000)
+		return workflows.DeclareConflictRequest{Actor: a, HasConflict: r.HasConflict, Details: r.Details}, p.err()
 	}))
 }
 
@@ -83,7 +89,12 @@ type assessmentRequest struct {
 
 func (s *Server) assess(c *gin.Context) {
 	s.step(c, workflows.UpdateAssess, withBody(c, func(a workflows.Actor, r assessmentRequest) (any, error) {
-		return workflows.AssessRequest{Actor: a, NoConflict: r.NoConflict, Scores: r.Scores, Recommendation: r.Recommendation, Comment: r.Comment}, nil
+		p := problems{}
+		for i, sc := range r.Scores {
+			p.maxLen(fmt.Sprintf("scores[%d].comment", i), sc.Comment, 5000)
+		}
+		p.maxLen("comment", r.Comment, 10000)
+		return workflows.AssessRequest{Actor: a, NoConflict: r.NoConflict, Scores: r.Scores, Recommendation: r.Recommendation, Comment: r.Comment}, p.err()
 	}))
 }
 
@@ -107,7 +118,8 @@ func (s *Server) decide(c *gin.Context) {
 	s.step(c, workflows.UpdateDecide, withBody(c, func(a workflows.Actor, r decisionRequest) (any, error) {
 		p := problems{}
 		if kind == scheme.Service { // the award's terms come from the moderated recommendation
-			return workflows.ServiceDecideRequest{Actor: a, Outcome: r.Outcome, Declined: r.DeclineReasons}, nil
+			p.eachMaxLen("decline_reasons", r.DeclineReasons, 5000)
+			return workflows.ServiceDecideRequest{Actor: a, Outcome: r.Outcome, Declined: r.DeclineReasons}, p.err()
 		}
 		d := workflows.DecideRequest{Actor: a, Outcome: r.Outcome, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions,
 			Reasons: r.Reasons, Declined: r.DeclineReasons, Question: r.Question}
@@ -118,11 +130,11 @@ func (s *Server) decide(c *gin.Context) {
 				d.Deadline = time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, scheme.London) // the end of that day
 			}
 		}
-		for _, v := range []string{r.Purpose, r.Reasons, r.Question} {
-			if len(v) > 5000 {
-				p.add("body", "a text field is longer than 5,000 characters")
-			}
-		}
+		p.maxLen("purpose", r.Purpose, 5000)
+		p.maxLen("reasons", r.Reasons, 5000)
+		p.maxLen("question", r.Question, 5000)
+		p.eachMaxLen("conditions", r.Conditions, 5000)
+		p.eachMaxLen("decline_reasons", r.DeclineReasons, 5000)
 		return d, p.err()
 	}))
 }
@@ -132,6 +144,14 @@ type answerRequest struct {
 }
 
 func (s *Server) answerInformation(c *gin.Context) {
+	kind, err := s.kindOf(c)
+	if err == nil && kind != scheme.Grassroots {
+		err = httperr.Conflict("wrong_scheme", "information requests are part of one-off grant applications only")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.step(c, workflows.UpdateAnswerInformation, withBody(c, func(a workflows.Actor, r answerRequest) (any, error) {
 		p := problems{}
 		p.maxLen("answer", r.Answer, 10000)

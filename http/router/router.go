@@ -24,6 +24,8 @@ type Deps struct {
 	TokenTTL time.Duration
 	// TaskQueue overrides workflows.TaskQueue (tests run each case on its own queue).
 	TaskQueue string
+	// Clock overrides the time service applications run on (tests and demos).
+	Clock func() time.Time
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -36,7 +38,7 @@ func New(d Deps) *gin.Engine {
 	r.Use(recovery(d.Logger), requestLog(d.Logger), limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	openapi.Register(r)
-	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue}
+	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock}
 	api.Register(r.Group("/api/v1"))
 	r.NoRoute(func(c *gin.Context) { httperr.Respond(c, d.Logger, httperr.NotFound("route")) })
 	return r

@@ -22,6 +22,8 @@ type Config struct {
 	LogLevel          slog.Level    // LOG_LEVEL: debug, info, warn, error
 	TokenTTL          time.Duration // TOKEN_TTL, e.g. 12h
 	Letterhead        letters.Letterhead
+	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
+	Clock func() time.Time
 }
 
 // DefaultDatabaseURL is the local server's grantflow database.

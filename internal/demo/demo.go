@@ -98,9 +98,15 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 			OpensAt: opens, ClosesAt: opens.AddDate(1, 0, 0)}); err != nil {
 			return err
 		}
-		if _, err := st.Budget(ctx, sc.ID, fy); errors.Is(err, store.ErrNotFound) {
-			if err := st.SetBudget(ctx, sc.ID, fy, s.budget); err != nil {
-				return err
+		years := 1
+		if s.rules.Kind == scheme.Service { // multi-year awards need next years' budgets too
+			years = s.rules.MaxDurationMonths / 12
+		}
+		for y := fy; y < fy+years; y++ {
+			if _, err := st.Budget(ctx, sc.ID, y); errors.Is(err, store.ErrNotFound) {
+				if err := st.SetBudget(ctx, sc.ID, y, s.budget); err != nil {
+					return err
+				}
 			}
 		}
 	}

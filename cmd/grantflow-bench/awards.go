@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"grantflow/activities"
+	"grantflow/internal/app"
+	"grantflow/internal/demo"
+	"grantflow/letters"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// benchFirstYear is the financial year the benchmark's awards begin. Their workflows run on a clock
+// set to 20 April of the next year, so the whole first year's tranches and returns are due at once.
+const benchFirstYear = 2025
+
+var benchClock = time.Date(benchFirstYear+1, time.April, 20, 10, 0, 0, 0, scheme.London)
+
+// yearResult is how long it took to drive n awards through their first year, and the bare
+// equivalent: the same number of updates against a workflow that does nothing.
+type yearResult struct {
+	awards, updates int
+	ours, bare      time.Duration
+}
+
+// benchAwardYears drives n three-year awards through their first year: for each quarter the
+// provider's return is submitted and accepted (which releases the next tranche) and finance records
+// the tranche's payment: twelve updates per award, each running our activities.
+func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, workers int) (yearResult, error) {
+	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
+	if err := w.Start(); err != nil {
+		return yearResult{}, err
+	}
+	defer w.Stop()
+	ids, err := seedAwards(ctx, c, st, queue, n)
+	if err != nil {
+		return yearResult{}, err
+	}
+	officer, provider, finance := actorFor(ctx, st, demo.Accounts[2].Email), actorFor(ctx, st, demo.Accounts[0].Email), actorFor(ctx, st, demo.Accounts[6].Email)
+	start := time.Now()
+	var failed atomic.Value
+	forEach(ids, workers, func(id int64) {
+		wf := workflows.ApplicationWorkflowID(id)
+		for q := 1; q <= 4; q++ {
+			quarter := workflows.Quarter{FY: benchFirstYear, Q: q}
+			steps := []struct {
+				name string
+				arg  any
+			}{
+				{workflows.UpdateSubmitReturn, workflows.SubmitReturnRequest{Actor: provider, Quarter: quarter, Content: benchReturn()}},
+				{workflows.UpdateReviewReturn, workflows.ReviewReturnRequest{Actor: officer, Quarter: quarter, Outcome: workflows.ReviewAccept, RAG: workflows.RAGGreen}},
+				{workflows.UpdateRecordTranche, workflows.RecordTranchePaymentRequest{Actor: finance, Tranche: q, Amount: money.Pounds(30000),
+					PaidOn: benchClock.AddDate(0, 0, -1), Reference: fmt.Sprintf("BENCH-%d-%d", id, q)}},
+			}
+			for _, s := range steps {
+				if s.name == workflows.UpdateRecordTranche {
+					if err := awaitTranche(ctx, c, wf, q); err != nil {
+						failed.Store(err)
+						return
+					}
+				}
+				if err := update(ctx, c, wf, s.name, s.arg); err != nil {
+					failed.Store(fmt.Errorf("%s on %s: %w", s.name, wf, err))
+					return
+				}
+			}
+		}
+	})
+	ours := time.Since(start)
+	if err, _ := failed.Load().(error); err != nil {
+		return yearResult{}, err
+	}
+	bare, err := bareUpdates(ctx, c, n, 12, workers)
+	return yearResult{awards: n, updates: 12 * n, ours: ours, bare: bare}, err
+}
+
+// seedAwards makes n accepted three-year awards with their conditions met, each with its workflow
+// started in the delivery stage (as a continue-as-new would hand it over). Not timed.
+func seedAwards(ctx context.Context, c client.Client, st *store.Store, queue string, n int) ([]int64, error) {
+	var sc store.Scheme
+	for _, s := range must(st.Schemes(ctx)) {
+		if s.Kind == scheme.Service {
+			sc = s
+		}
+	}
+	round := must(st.Rounds(ctx, sc.ID))[0]
+	u, err := st.UserByEmail(ctx, demo.Accounts[0].Email)
+	if err != nil {
+		return nil, err
+	}
+	org, err := st.Organisation(ctx, u.Organisations[0])
+	if err != nil {
+		return nil, err
+	}
+	approver := actorFor(ctx, st, demo.Accounts[5].Email)
+	years := []store.YearAmount{{FinancialYear: benchFirstYear, Amount: money.Pounds(120000)}, {FinancialYear: benchFirstYear + 1, Amount: money.Pounds(120000)},
+		{FinancialYear: benchFirstYear + 2, Amount: money.Pounds(120000)}}
+	details := store.ServiceDetails{Service: "Benchmark service", Description: "d", Years: years,
+		Outcomes: []store.Outcome{{Outcome: "o", Indicators: []store.Indicator{{Key: "people", Name: "People helped", Unit: "people", QuarterlyTarget: 50}}}}}
+	offset := time.Until(benchClock).Round(time.Second)
+	ids := make([]int64, n)
+	for i := range ids {
+		id, err := st.CreateDraft(ctx, org.ID, u.ID, store.Draft{SchemeID: sc.ID, RoundID: round.ID, Title: "Benchmark service", Purpose: "p",
+			Areas: []string{"Leicester"}, Priorities: []string{"Victim Services"}})
+		if err != nil {
+			return nil, err
+		}
+		if err := st.SaveServiceDetails(ctx, id, details); err != nil {
+			return nil, err
+		}
+		wf := workflows.ApplicationWorkflowID(id)
+		if err := st.MarkSubmitted(ctx, id, wf, benchClock); err != nil {
+			return nil, err
+		}
+		ref := activities.AwardReference(sc.Rules.Code, benchFirstYear, id)
+		award, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: ref, Amount: workflows.WholeLife(years), Purpose: "p",
+			Conditions: json.RawMessage(`["c"]`), Reasons: "r", ApprovedBy: approver.UserID, ApprovedRole: string(approver.Role),
+			DelegationBand: "Police and Crime Commissioner", RulesVersion: 1, DecidedAt: benchClock, AcceptBy: benchClock},
+			store.Event{Application: id, Key: wf + "/seed", At: benchClock, ActorName: "bench", ActorRole: "system", What: "Seeded", Status: "active"})
+		if err != nil {
+			return nil, err
+		}
+		tranches := workflows.PlanTrancheStates(years)
+		if err := st.SetAwardYears(ctx, award.ID, years); err != nil {
+			return nil, err
+		}
+		if err := st.ScheduleTranches(ctx, award.ID, workflows.StoreTranches(tranches)); err != nil {
+			return nil, err
+		}
+		state := workflows.ServiceState{
+			In: workflows.ServiceInput{ApplicationID: id, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name,
+				Rules: sc.Rules, RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Title: "Benchmark service", Purpose: "p",
+				Areas: []string{"Leicester"}, Priorities: []string{"Victim Services"}, Service: details, ClockOffset: offset},
+			Stage: workflows.StageActive,
+			Award: &workflows.ServiceAward{ID: award.ID, Reference: ref, Version: 1, Years: years, Conditions: []string{"c"}, FirstFY: benchFirstYear,
+				AcceptBy: benchClock, ConditionsMet: true},
+			Tranches: tranches,
+			Returns:  workflows.PlanReturns(sc.Rules, years, nil),
+		}
+		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wf, TaskQueue: queue}, workflows.ServiceWorkflowName, state); err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// awaitTranche waits until the quarter's tranche is released (the workflow releases it once the
+// previous return is accepted), so finance only pays what is payable.
+func awaitTranche(ctx context.Context, c client.Client, wf string, no int) error {
+	for i := 0; i < 500; i++ {
+		resp, err := c.QueryWorkflow(ctx, wf, "", workflows.QueryStatus)
+		if err != nil {
+			return err
+		}
+		var st workflows.ServiceState
+		if err := resp.Get(&st); err != nil {
+			return err
+		}
+		for _, t := range st.Tranches {
+			if t.No == no && t.Status == workflows.TrancheReleased {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: tranche %d was never released", wf, no)
+}
+
+func update(ctx context.Context, c client.Client, wf, name string, arg any) error {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, nil)
+}
+
+// bareWorkflow accepts "ping" updates that do nothing: the floor for an update round trip.
+func bareWorkflow(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandler(ctx, "ping", func(ctx workflow.Context) error { return nil }); err != nil {
+		return err
+	}
+	return workflow.Await(ctx, func() bool { return false })
+}
+
+// bareUpdates sends perWorkflow no-op updates to each of n bare workflows, with the same concurrency.
+func bareUpdates(ctx context.Context, c client.Client, n, perWorkflow, workers int) (time.Duration, error) {
+	queue := fmt.Sprintf("bench-bare-updates-%d", seq.Add(1))
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflow(bareWorkflow)
+	if err := w.Start(); err != nil {
+		return 0, err
+	}
+	defer w.Stop()
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = seq.Add(1)
+		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("bare-upd-%d", ids[i]), TaskQueue: queue}, bareWorkflow); err != nil {
+			return 0, err
+		}
+	}
+	start := time.Now()
+	var failed atomic.Value
+	forEach(ids, workers, func(id int64) {
+		for k := 0; k < perWorkflow; k++ {
+			if err := update(ctx, c, fmt.Sprintf("bare-upd-%d", id), "ping", nil); err != nil {
+				failed.Store(err)
+				return
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	for _, id := range ids {
+		c.TerminateWorkflow(ctx, fmt.Sprintf("bare-upd-%d", id), "", "benchmark done")
+	}
+	if err, _ := failed.Load().(error); err != nil {
+		return 0, err
+	}
+	return elapsed, nil
+}
+
+// forEach calls fn for every id with the given number of goroutines.
+func forEach(ids []int64, workers int, fn func(int64)) {
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(ids)) {
+					return
+				}
+				fn(ids[i])
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func actorFor(ctx context.Context, st *store.Store, email string) workflows.Actor {
+	u := must(st.UserByEmail(ctx, email))
+	return workflows.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
+}
+
+func benchReturn() workflows.ReturnContent {
+	return workflows.ReturnContent{Indicators: []workflows.IndicatorActual{{Key: "people", Actual: 52}}, SpendToDate: money.Pounds(25000),
+		Beneficiaries: []workflows.BeneficiaryCount{{Area: "Leicester", AgeBand: "18_24", Count: 52}}, Narrative: "On track."}
+}

@@ -1,0 +1,248 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"grantflow/internal/demo"
+	"grantflow/scheme"
+)
+
+// The columns of the access matrix: who calls.
+const (
+	asNone         = iota // no token
+	asBadToken            // a token that was never issued
+	asOwner               // a member of the applicant organisation
+	asOtherOrg            // an applicant of another organisation
+	asAssessor            // the staff roles, one demo account each
+	asOfficer             //
+	asHead                // head_of_commissioning
+	asCommissioner        //
+	asFinance             //
+	callers
+)
+
+var callerNames = [callers]string{"no token", "a bad token", "the owner", "another organisation", "assessor", "officer",
+	"head of commissioning", "commissioner", "finance"}
+
+// TestAccessMatrix calls every route as each kind of caller and checks who is let through:
+// 401 without a token or with a bad one; 404 for another organisation's application or document
+// (saying "forbidden" would reveal that it exists); 403 for a role that may not take the step;
+// 409 where the role may act but the application is at the wrong stage.
+//
+// Steps are called with a deliberately incomplete body: a caller the route lets through gets 422 (the
+// workflow checks the person, then the stage, then the fields), so nothing changes state. The one
+// allowed change, accepting the offer, is the last row but one; the last row shows its effect.
+func TestAccessMatrix(t *testing.T) {
+	s := newSystem(t)
+	var tokens [callers]string
+	tokens[asBadToken] = "not-a-real-token"
+	tokens[asOwner] = s.signIn(t, demo.Accounts[0].Email, demo.Password) // Riverside Youth Project
+	tokens[asOtherOrg] = s.registerApplicant(t, "Elsewhere Community Group", "pat@elsewhere.example.org")
+	for c, role := range map[int]string{asAssessor: "assessor", asOfficer: "officer", asHead: "head_of_commissioning",
+		asCommissioner: "commissioner", asFinance: "finance"} {
+		tokens[c] = s.staff(t, role)
+	}
+
+	// The owner's applications: one awaiting assessment, one offered, a draft and a service application.
+	schemeID, roundID := s.grassrootsRound(t, tokens[asOwner])
+	assessing := s.applyFor(t, tokens[asOwner], 300000)
+	offered := s.applyFor(t, tokens[asOwner], 250000)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/assessments", offered), tokens[asAssessor], map[string]any{
+		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Sound plan"})
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/decision", offered), tokens[asOfficer], map[string]any{
+		"outcome": "approve", "amount_pence": 250000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour.",
+		"conditions": []string{"Acknowledge the Commissioner's funding"}})
+	s.awaitStatus(t, tokens[asOwner], offered, "offered")
+	docs := s.awaitDocument(t, tokens[asOfficer], offered, "finance_award_notice")
+	var letter, notice float64
+	for _, d := range dig(docs.Body, "documents").([]any) {
+		switch dig(d, "kind") {
+		case "award_letter":
+			letter = dig(d, "id").(float64)
+		case "finance_award_notice":
+			notice = dig(d, "id").(float64)
+		}
+	}
+	draft := int64(dig(s.must(t, http.StatusCreated, "POST", "/api/v1/applications", tokens[asOwner],
+		map[string]any{"scheme_id": schemeID, "round_id": roundID, "title": "Unfinished"}).Body, "id").(float64))
+	serviceScheme, serviceRound := s.serviceRound(t)
+	service := int64(dig(s.must(t, http.StatusCreated, "POST", "/api/v1/applications", tokens[asOwner],
+		serviceAnswers(serviceScheme, serviceRound)).Body, "id").(float64))
+	s.must(t, http.StatusAccepted, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", service), tokens[asOwner], nil)
+	s.awaitStatus(t, tokens[asOwner], service, "assessment")
+	assessorID := dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", tokens[asAssessor], nil).Body, "id")
+	fy := scheme.FinancialYear(time.Now())
+
+	paths := strings.NewReplacer("{A}", fmt.Sprint(assessing), "{O}", fmt.Sprint(offered), "{D}", fmt.Sprint(draft),
+		"{S}", fmt.Sprint(service), "{letter}", fmt.Sprint(int64(letter)), "{notice}", fmt.Sprint(int64(notice)),
+		"{scheme}", fmt.Sprint(int64(schemeID)), "{unknown}", "9000000000000")
+	type w = [callers]int // the status each caller gets, in the columns' order
+	type row struct {
+		method, path string
+		body         any
+		want         w
+	}
+	badDate := map[string]any{"round_id": roundID, "project_start": "31/12/2026"}
+	payOne := map[string]any{"amount_pence": 1, "paid_on": day(0), "reference": "BACS-1"}
+	panelOfOne := map[string]any{"assessor_ids": []any{assessorID}, "deadline": day(14)}
+	// {A} awaits assessment, {O} is offered, {D} is a draft, {S} is a service application in assessment: all the
+	// owner's. Columns: no token, a bad token, the owner, another organisation, assessor, officer, head of
+	// commissioning, commissioner, finance.
+	rows := []row{
+		{"GET", "/api/v1/schemes", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/schemes/{scheme}", nil,
+			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/schemes/{scheme}/years", nil,
+			w{401, 401, 403, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/me", nil,
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/applications", nil,
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"POST", "/api/v1/applications", map[string]any{"round_id": 0},
+			w{401, 401, 422, 422, 403, 403, 403, 403, 403}},
+		{"GET", "/api/v1/applications/{A}", nil,
+			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/applications/{unknown}", nil,
+			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
+		{"GET", "/api/v1/applications/{A}/documents", nil,
+			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
+		{"PUT", "/api/v1/applications/{D}", badDate,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 422, 404, 403, 403, 403, 403, 403}},
+		{"PUT", "/api/v1/applications/{A}", badDate, // submitted: said before the date is found at fault
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{D}/submit", nil, // incomplete
+			w{401, 401, 422, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/submit", nil,
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/conflicts", map[string]any{"has_conflict": true},
+			w{401, 401, 403, 404, 422, 422, 422, 422, 403}},
+		{"POST", "/api/v1/applications/{A}/assessments", map[string]any{"no_conflict": false},
+			w{401, 401, 403, 404, 422, 422, 422, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/decision", map[string]any{"outcome": "decline"},
+			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
+		{"POST", "/api/v1/applications/{A}/information-response", map[string]any{"answer": "Three sessions."},
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/acceptance", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/payments", payOne,
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		{"POST", "/api/v1/applications/{A}/report", map[string]any{"summary": "Ran sessions.", "outcomes": "ASB fell."},
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/report-review", map[string]any{"outcome": "accept"},
+			w{401, 401, 403, 404, 403, 409, 409, 403, 403}},
+		{"POST", "/api/v1/applications/{O}/decision", map[string]any{"outcome": "decline"},
+			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
+		{"POST", "/api/v1/applications/{O}/payments", payOne, // not accepted yet
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		{"GET", "/api/v1/applications/{O}/finance", nil, // not a service award
+			w{401, 401, 409, 404, 409, 409, 409, 409, 409}},
+		{"GET", "/api/v1/applications/{A}/indicators", nil, // not a service award
+			w{401, 401, 409, 404, 409, 409, 409, 409, 409}},
+		{"GET", "/api/v1/documents/{letter}", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/documents/{notice}", nil, // finance's, never shown to applicants
+			w{401, 401, 404, 404, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/documents/{unknown}", nil,
+			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
+		{"GET", "/api/v1/finance/notices", nil,
+			w{401, 401, 403, 403, 403, 200, 200, 403, 200}},
+
+		// Service award steps: the panel applies now, the rest later.
+		{"POST", "/api/v1/applications/{S}/panel", panelOfOne,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 403, 404, 403, 422, 422, 403, 403}},
+		{"POST", "/api/v1/applications/{A}/panel", panelOfOne, // not a service award
+			w{401, 401, 409, 404, 409, 409, 409, 409, 409}},
+		{"POST", "/api/v1/applications/{S}/moderation", map[string]any{"recommendation": "fund", "reasons": "Meets the priority."},
+			w{401, 401, 403, 404, 403, 409, 409, 403, 403}},
+		{"POST", "/api/v1/applications/{S}/conditions-precedent", map[string]any{},
+			w{401, 401, 403, 404, 403, 409, 409, 403, 403}},
+		{"POST", "/api/v1/applications/{S}/returns", map[string]any{"financial_year": fy, "quarter": 1, "content": map[string]any{"narrative": "Steady."}},
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{S}/return-reviews", map[string]any{"financial_year": fy, "quarter": 1, "outcome": "accept", "rag": "green"},
+			w{401, 401, 403, 404, 403, 422, 422, 403, 403}}, // no return for that quarter yet
+		{"POST", "/api/v1/applications/{S}/variations", map[string]any{"years": serviceYears(), "summary": "Adds a year."},
+			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
+		{"POST", "/api/v1/applications/{S}/termination", map[string]any{"reason": "The service has closed."},
+			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
+		{"GET", "/api/v1/applications/{S}/indicators", nil,
+			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet
+			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
+
+		// The one allowed change of state, then what it allows.
+		{"POST", "/api/v1/applications/{O}/acceptance", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 200, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{O}/payments", payOne, // finance may pay now, but not £0.01
+			w{401, 401, 403, 404, 403, 403, 403, 403, 422}},
+	}
+
+	covered := map[string]bool{}
+	for _, r := range rows {
+		path := paths.Replace(r.path)
+		for c := range callers {
+			res := s.do(t, r.method, path, tokens[c], r.body)
+			if res.Status != r.want[c] {
+				t.Errorf("%s %s as %s = %d, want %d: %.200s", r.method, r.path, callerNames[c], res.Status, r.want[c], res.Raw)
+				continue
+			}
+			if res.Status >= 400 {
+				requireRefusal(t, fmt.Sprintf("%s %s as %s", r.method, r.path, callerNames[c]), res, res.Status, "")
+			}
+		}
+		covered[r.method+" "+r.path] = true
+	}
+
+	// Every documented operation has a row (anything but registering and signing in, which take no token).
+	generic := strings.NewReplacer("{A}", "{id}", "{O}", "{id}", "{D}", "{id}", "{S}", "{id}", "{letter}", "{id}", "{notice}", "{id}",
+		"{scheme}", "{id}", "{unknown}", "{id}")
+	rowFor := map[string]bool{}
+	for k := range covered {
+		rowFor[generic.Replace(k)] = true
+	}
+	for _, op := range loadAPIDoc(t).operations() {
+		if !rowFor[op.key()] && !slices.Contains([]string{"POST /api/v1/registrations", "POST /api/v1/tokens"}, op.key()) {
+			t.Errorf("%s has no row in the access matrix", op.key())
+		}
+	}
+
+	// Lists show each organisation only its own applications.
+	ids := func(token string) []int64 {
+		var out []int64
+		for _, a := range dig(s.must(t, http.StatusOK, "GET", "/api/v1/applications", token, nil).Body, "applications").([]any) {
+			out = append(out, int64(dig(a, "id").(float64)))
+		}
+		return out
+	}
+	mine, theirs := ids(tokens[asOwner]), ids(tokens[asOtherOrg])
+	for _, id := range []int64{assessing, offered, draft, service} {
+		if !slices.Contains(mine, id) || slices.Contains(theirs, id) {
+			t.Errorf("application %d: in the owner's list %v, in another organisation's list %v", id, slices.Contains(mine, id), slices.Contains(theirs, id))
+		}
+	}
+
+	// Tokens sent any other way than "Authorization: Bearer <token>" are refused.
+	for _, header := range []string{"Basic " + tokens[asOwner], tokens[asOwner], "Bearer", "Bearer ", "Token " + tokens[asOwner]} {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", header)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("Authorization %.12q... = %d, want 401", header, res.StatusCode)
+		}
+	}
+}
