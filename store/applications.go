@@ -81,8 +81,9 @@ func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 
 // MarkSubmitted records that a draft's workflow started. It answers ErrDuplicate if it was already submitted.
 func (s *Store) MarkSubmitted(ctx context.Context, id int64, workflowID string, at time.Time) error {
-	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET status='submitted', workflow_id=$2, submitted_at=$3, updated_at=now()
-		WHERE id=$1 AND status='draft'`, id, workflowID, at)
+	// The workflow's first step may already have moved the status on: keep it, but record the id and time.
+	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET status = CASE WHEN status = 'draft' THEN 'submitted' ELSE status END,
+		workflow_id=$2, submitted_at=$3, updated_at=now() WHERE id=$1 AND workflow_id IS NULL`, id, workflowID, at)
 	if err != nil {
 		return err
 	}

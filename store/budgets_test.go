@@ -132,3 +132,66 @@ func TestCommitIsIdempotentAndReleaseReturnsBudget(t *testing.T) {
 		t.Fatalf("a year without a budget must be refused clearly, got %v", err)
 	}
 }
+
+// Sixty multi-year approvals race for budgets that fit sixteen in the tightest year: exactly sixteen
+// are approved, each commits all three years or none, and no year goes over its budget.
+func TestConcurrentMultiYearApprovalsCommitAllYearsOrNone(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	schemeID, apps := seedApplications(t, s, 60, money.Pounds(1_000_000)) // 2026-27
+	for fy, budget := range map[int]money.Pence{2027: money.Pounds(800_000), 2028: money.Pounds(1_000_000)} {
+		if err := s.SetBudget(ctx, schemeID, fy, budget); err != nil {
+			t.Fatal(err)
+		}
+	}
+	perYear := money.Pounds(50_000)
+	years := []store.YearAmount{{FinancialYear: 2028, Amount: perYear}, {FinancialYear: 2026, Amount: perYear}, {FinancialYear: 2027, Amount: perYear}}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var approved []int64
+	start := make(chan struct{})
+	for _, id := range apps {
+		wg.Add(1)
+		go func(id int64) {
+			defer wg.Done()
+			<-start
+			err := s.CommitBudget(ctx, id, schemeID, years, time.Now())
+			if err != nil && !errors.Is(err, store.ErrBudgetExceeded) {
+				t.Errorf("commit %d: %v", id, err)
+			}
+			if err == nil {
+				mu.Lock()
+				approved = append(approved, id)
+				mu.Unlock()
+			}
+		}(id)
+	}
+	close(start)
+	wg.Wait()
+
+	if len(approved) != 16 {
+		t.Fatalf("%d approvals went through; exactly 16 fit 2027-28's £800,000.00", len(approved))
+	}
+	for fy, budget := range map[int]money.Pence{2026: money.Pounds(1_000_000), 2027: money.Pounds(800_000), 2028: money.Pounds(1_000_000)} {
+		b, err := s.Budget(ctx, schemeID, fy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.CommittedPence != perYear*16 || b.CommittedPence > budget {
+			t.Errorf("%d-%d committed %s of %s; want 16 × %s", fy, fy%100+1, b.CommittedPence, b.BudgetPence, perYear)
+		}
+	}
+	for _, id := range approved {
+		c, err := s.Commitments(ctx, id)
+		if err != nil || len(c) != 3 {
+			t.Errorf("approved application %d has commitments %v (%v); want all three years", id, c, err)
+		}
+	}
+	for _, id := range apps {
+		c, _ := s.Commitments(ctx, id)
+		if len(c) != 0 && len(c) != 3 {
+			t.Errorf("application %d is part-committed: %v", id, c)
+		}
+	}
+}

@@ -134,3 +134,12 @@ func jsonMarshal(v any) ([]byte, error) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// awaitUntil waits for cond or for d to pass. When cond comes first its timer is cancelled, so a
+// long-running workflow's history keeps no timers that later fire for nothing.
+func awaitUntil(ctx workflow.Context, d time.Duration, cond func() bool) error {
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimer(timerCtx, d)
+	return workflow.Await(ctx, func() bool { return cond() || timer.IsReady() })
+}

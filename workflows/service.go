@@ -353,7 +353,7 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 		changed := func() bool { return sv.dirty || sv.finished() }
 		var err error
 		if timed {
-			_, err = workflow.AwaitWithTimeout(ctx, wake.Sub(now), changed)
+			err = awaitUntil(ctx, wake.Sub(now), changed)
 		} else {
 			err = workflow.Await(ctx, changed)
 		}
@@ -900,7 +900,16 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 	if r.Years[0].FinancialYear < scheme.FinancialYear(sv.now(ctx)) {
 		return refuse(RefusalInvalid, "years[0].financial_year", "funding cannot start in a financial year that has ended")
 	}
-	return nonEmpty(append(append([]string{}, r.Conditions...), r.ConditionsPrecedent...), "conditions")
+	switch { // the grant agreement sets both out; it cannot be written without them
+	case len(r.Conditions) == 0:
+		return refuse(RefusalInvalid, "conditions", "give at least one condition of grant")
+	case len(r.ConditionsPrecedent) == 0:
+		return refuse(RefusalInvalid, "conditions_precedent", "give at least one condition to be met before the first payment")
+	}
+	if err := nonEmpty(r.Conditions, "conditions"); err != nil {
+		return err
+	}
+	return nonEmpty(r.ConditionsPrecedent, "conditions_precedent")
 }
 
 // moderate records the panel's recommendation and produces the decision pack.
@@ -1334,6 +1343,9 @@ func (sv *service) validateVary(ctx workflow.Context, r VaryRequest) error {
 	}
 	if err := MayApprove(sv.rules, r.Actor.Role, WholeLife(r.Years)); err != nil {
 		return refuse(RefusalForbidden, "", "%s", err.Error())
+	}
+	if len(r.Conditions) == 0 {
+		return refuse(RefusalInvalid, "conditions", "give the award's conditions as they stand after the variation (at least one)")
 	}
 	return nonEmpty(r.Conditions, "conditions")
 }
