@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
+	"grantflow/money"
 	"grantflow/scheme"
 )
 
@@ -142,4 +143,33 @@ func awaitUntil(ctx workflow.Context, d time.Duration, cond func() bool) error {
 	defer cancel()
 	timer := workflow.NewTimer(timerCtx, d)
 	return workflow.Await(ctx, func() bool { return cond() || timer.IsReady() })
+}
+
+// validateReport checks an end-of-grant or final report against what was paid.
+func validateReport(r SubmitReportRequest, paid money.Pence) error {
+	switch {
+	case strings.TrimSpace(r.Summary) == "":
+		return refuse(RefusalInvalid, "summary", "is required")
+	case strings.TrimSpace(r.Outcomes) == "":
+		return refuse(RefusalInvalid, "outcomes", "is required")
+	case r.Spent < 0:
+		return refuse(RefusalInvalid, "spent_pence", "cannot be negative")
+	case r.Spent > paid:
+		return refuse(RefusalInvalid, "spent_pence", "%s is more than the %s paid", r.Spent, paid)
+	}
+	return nil
+}
+
+// validateReview checks an officer's review of a report: accept, or ask for changes saying what.
+func validateReview(r ReviewReportRequest) error {
+	switch r.Outcome {
+	case ReviewAccept:
+	case ReviewRequestChanges:
+		if strings.TrimSpace(r.Comment) == "" {
+			return refuse(RefusalInvalid, "comment", "say what needs to change")
+		}
+	default:
+		return refuse(RefusalInvalid, "outcome", "must be %q or %q", ReviewAccept, ReviewRequestChanges)
+	}
+	return nil
 }

@@ -817,17 +817,7 @@ func (g *grassroots) validateSubmitReport(ctx workflow.Context, r SubmitReportRe
 	if g.stage != StagePaid {
 		return g.wrongStage("submit the end-of-grant report")
 	}
-	switch {
-	case strings.TrimSpace(r.Summary) == "":
-		return refuse(RefusalInvalid, "summary", "is required")
-	case strings.TrimSpace(r.Outcomes) == "":
-		return refuse(RefusalInvalid, "outcomes", "is required")
-	case r.Spent < 0:
-		return refuse(RefusalInvalid, "spent_pence", "cannot be negative")
-	case r.Spent > g.paid:
-		return refuse(RefusalInvalid, "spent_pence", "%s is more than the %s paid", r.Spent, g.paid)
-	}
-	return nil
+	return validateReport(r, g.paid)
 }
 
 func (g *grassroots) submitReport(ctx workflow.Context, r SubmitReportRequest) (UpdateResult, error) {
@@ -856,16 +846,7 @@ func (g *grassroots) validateReviewReport(ctx workflow.Context, r ReviewReportRe
 	if g.stage != StageReportSubmitted {
 		return g.wrongStage("review the end-of-grant report")
 	}
-	switch r.Outcome {
-	case ReviewAccept:
-	case ReviewRequestChanges:
-		if strings.TrimSpace(r.Comment) == "" {
-			return refuse(RefusalInvalid, "comment", "say what needs to change")
-		}
-	default:
-		return refuse(RefusalInvalid, "outcome", "must be %q or %q", ReviewAccept, ReviewRequestChanges)
-	}
-	return nil
+	return validateReview(r)
 }
 
 func (g *grassroots) reviewReport(ctx workflow.Context, r ReviewReportRequest) (UpdateResult, error) {

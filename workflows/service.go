@@ -1433,17 +1433,7 @@ func (sv *service) validateSubmitFinalReport(ctx workflow.Context, r SubmitRepor
 	if sv.stage != StageFinalReport {
 		return sv.wrongStage("submit the final report")
 	}
-	switch {
-	case strings.TrimSpace(r.Summary) == "":
-		return refuse(RefusalInvalid, "summary", "is required")
-	case strings.TrimSpace(r.Outcomes) == "":
-		return refuse(RefusalInvalid, "outcomes", "is required")
-	case r.Spent < 0:
-		return refuse(RefusalInvalid, "spent_pence", "cannot be negative")
-	case r.Spent > sv.st.Award.Paid:
-		return refuse(RefusalInvalid, "spent_pence", "%s is more than the %s paid", r.Spent, sv.st.Award.Paid)
-	}
-	return nil
+	return validateReport(r, sv.st.Award.Paid)
 }
 
 func (sv *service) submitFinalReport(ctx workflow.Context, r SubmitReportRequest) (UpdateResult, error) {
@@ -1477,16 +1467,7 @@ func (sv *service) validateReviewFinalReport(ctx workflow.Context, r ReviewRepor
 			return refuse(RefusalStage, "", "tranche %d is released but not yet paid; finance must record it before the grant closes", t.No)
 		}
 	}
-	switch r.Outcome {
-	case ReviewAccept:
-	case ReviewRequestChanges:
-		if strings.TrimSpace(r.Comment) == "" {
-			return refuse(RefusalInvalid, "comment", "say what needs to change")
-		}
-	default:
-		return refuse(RefusalInvalid, "outcome", "must be %q or %q", ReviewAccept, ReviewRequestChanges)
-	}
-	return nil
+	return validateReview(r)
 }
 
 // reviewFinalReport closes the grant on acceptance: paid is reconciled against awarded, and the
