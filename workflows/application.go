@@ -173,3 +173,20 @@ func validateReview(r ReviewReportRequest) error {
 	}
 	return nil
 }
+
+// updateHandler pairs a human step's update name with its handler and the validator that refuses
+// a wrong person, stage or value before anything is recorded.
+type updateHandler struct {
+	name      string
+	handler   any
+	validator any
+}
+
+func registerUpdates(ctx workflow.Context, handlers []updateHandler) error {
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

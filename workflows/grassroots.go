@@ -262,11 +262,7 @@ func (g *grassroots) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name      string
-		handler   any
-		validator any
-	}{
+	return registerUpdates(ctx, []updateHandler{
 		{UpdateDeclareConflict, g.declareConflict, g.validateDeclareConflict},
 		{UpdateAssess, g.assess, g.validateAssess},
 		{UpdateDecide, g.decide, g.validateDecide},
@@ -275,13 +271,7 @@ func (g *grassroots) setup(ctx workflow.Context) error {
 		{UpdateRecordPayment, g.recordPayment, g.validateRecordPayment},
 		{UpdateSubmitReport, g.submitReport, g.validateSubmitReport},
 		{UpdateReviewReport, g.reviewReport, g.validateReviewReport},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // run is the list of stages.

@@ -289,11 +289,7 @@ func (sv *service) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (ServiceState, error) { return sv.snapshot(), nil }); err != nil {
 		return err
 	}
-	handlers := []struct {
-		name      string
-		handler   any
-		validator any
-	}{
+	return registerUpdates(ctx, []updateHandler{
 		{UpdateAssignPanel, sv.assignPanel, sv.validateAssignPanel},
 		{UpdateDeclareConflict, sv.declareConflict, sv.validateDeclareConflict},
 		{UpdateAssess, sv.assess, sv.validateAssess},
@@ -308,13 +304,7 @@ func (sv *service) setup(ctx workflow.Context) error {
 		{UpdateTerminate, sv.terminate, sv.validateTerminate},
 		{UpdateSubmitFinalReport, sv.submitFinalReport, sv.validateSubmitFinalReport},
 		{UpdateReviewFinalReport, sv.reviewFinalReport, sv.validateReviewFinalReport},
-	}
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // snapshot is the state with the shared fields folded in.
