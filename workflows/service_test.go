@@ -761,3 +761,38 @@ func TestServiceFiveYearAwardStaysWellUnderTheHistoryLimitEachRun(t *testing.T) 
 		t.Errorf("%d payment notices; want 20", len(n))
 	}
 }
+
+// ---- Panel deadlines ----
+
+func TestServicePanelDeadlineRemindsTheAssessorAndEscalatesToTheOfficer(t *testing.T) {
+	t.Parallel()
+	f := newSvc(t, svcCase{})
+	deadline := endOfLondonDay(2026, time.March, 20)
+	f.ok(london(2026, time.March, 2, 10, 0), workflows.UpdateAssignPanel, svcPanel(f.officer, deadline, f.assessor, f.assessor3), workflows.StageAssessment)
+	f.ok(london(2026, time.March, 16, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor, 4), workflows.StageAssessment)
+	f.at(london(2026, time.March, 21, 9, 0), func() {
+		// The one who scored in time gets nothing; the other is reminded three days before the
+		// deadline, and the officer is told when it passes.
+		reminders := f.notifications("reminder")
+		if len(reminders) != 1 || reminders[0].Audience != fmt.Sprintf("user:%d", f.assessor3.UserID) ||
+			!reminders[0].CreatedAt.Equal(deadline.AddDate(0, 0, -3)) || !strings.Contains(reminders[0].Message, "due by 20 March 2026") {
+			t.Errorf("reminders %+v; want one to %s at %v", reminders, f.assessor3.Name, deadline.AddDate(0, 0, -3))
+		}
+		escalations := f.notifications("escalation")
+		if len(escalations) != 1 || escalations[0].Audience != "officer" || !escalations[0].CreatedAt.Equal(deadline) ||
+			!strings.Contains(escalations[0].Message, f.assessor3.Name+" has not scored") {
+			t.Errorf("escalations %+v; want one to officers at %v naming %s", escalations, deadline, f.assessor3.Name)
+		}
+		f.wantStage(workflows.StageAssessment)
+	})
+	f.ok(london(2026, time.March, 24, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor3, 4), workflows.StageModeration)
+	f.ok(london(2026, time.March, 25, 10, 0), workflows.UpdateModerate, f.svcModerate(f.officer), workflows.StageDecision)
+	f.ok(london(2026, time.March, 26, 10, 0), workflows.UpdateDecide, workflows.ServiceDecideRequest{Actor: f.commissioner,
+		Outcome: workflows.OutcomeDecline, Declined: []string{"The budget is committed to services already running."}}, workflows.StageDeclined)
+
+	final := f.drive(time.Time{})
+	f.settle(final)
+	if final.Stage != workflows.StageDeclined {
+		t.Errorf("ended at %q; want declined", final.Stage)
+	}
+}
