@@ -198,3 +198,9 @@ func (s *Store) Organisation(ctx context.Context, id int64) (Organisation, error
 	err := s.DB.GetContext(ctx, &o, `SELECT * FROM organisations WHERE id = $1`, id)
 	return o, notFound(err)
 }
+
+// RevokeToken ends a bearer token or session at once (sign-out).
+func (s *Store) RevokeToken(ctx context.Context, token string) error {
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM api_tokens WHERE token_hash = $1`, hashToken(token))
+	return err
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/store"
+)
+
+// signInPage is what the sign-in template shows besides the form.
+type signInPage struct {
+	SignedOut bool
+}
+
+func (s *Server) signInForm(c *gin.Context) {
+	if _, ok := currentUser(c); ok {
+		c.Redirect(http.StatusSeeOther, "/applications")
+		return
+	}
+	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != ""}})
+}
+
+// signIn checks the e-mail address and password with store.Authenticate, after the throttle.
+func (s *Server) signIn(c *gin.Context) {
+	f := readForm(c)
+	show := func(status int) {
+		s.render(c, status, "sign-in", page{Title: "Sign in", Nav: "sign-in", Form: f, Data: signInPage{}})
+	}
+	email, password := f.Value("email"), f.Raw("password")
+	switch {
+	case email == "":
+		f.add("email", "Enter your email address")
+	case strings.ContainsRune(email, 0) || len(email) > 254:
+		f.add("email", "Enter an email address like name@example.org")
+	}
+	if password == "" {
+		f.add("password", "Enter your password")
+	}
+	if f.invalid() {
+		show(http.StatusUnprocessableEntity)
+		return
+	}
+	now := s.now()
+	if ok, retryAt := s.throttle.take(email, now); !ok {
+		minutes := int(math.Ceil(retryAt.Sub(now).Minutes()))
+		f.add("email", fmt.Sprintf("You have tried to sign in too many times with this email address. Wait %d %s, then try again.",
+			minutes, plural(minutes, "minute", "minutes")))
+		show(http.StatusTooManyRequests)
+		return
+	}
+	u, err := s.opts.Store.Authenticate(c.Request.Context(), email, password)
+	if errors.Is(err, store.ErrBadCredentials) {
+		f.add("email", "Enter a correct email address and password")
+		show(http.StatusUnauthorized)
+		return
+	}
+	if err == nil {
+		err = s.startSession(c, u)
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.throttle.reset(email)
+	c.Redirect(http.StatusSeeOther, "/applications")
+}
+
+// signOutForm asks for the button press: signing out changes state, so it is a POST with a token.
+func (s *Server) signOutForm(c *gin.Context) {
+	if _, ok := currentUser(c); !ok {
+		c.Redirect(http.StatusSeeOther, "/sign-in")
+		return
+	}
+	s.render(c, http.StatusOK, "sign-out", page{Title: "Sign out", Nav: "sign-out"})
+}
+
+func (s *Server) signOut(c *gin.Context) {
+	if err := s.endSession(c); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/sign-in?signed-out=1")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

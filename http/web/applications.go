@@ -1,0 +1,173 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// applicationsPage is an organisation's applications with what each needs from it next.
+type applicationsPage struct {
+	Organisation string
+	Rows         []applicationRow
+	Registered   bool // just registered: say so
+	Staff        bool // staff pages are not part of this front door yet
+}
+
+type applicationRow struct {
+	ID        int64
+	Title     string
+	Scheme    string
+	Amount    string
+	Status    string
+	TagClass  string
+	Submitted string
+	NextStep  string
+	Overdue   bool
+}
+
+// applications lists the signed-in applicant's organisation's applications, as GET
+// /api/v1/applications does for them, with each one's next step.
+func (s *Server) applications(c *gin.Context) {
+	u, _ := currentUser(c)
+	data := applicationsPage{Registered: c.Query("registered") != ""}
+	if u.Role != scheme.RoleApplicant {
+		data.Staff = true
+		s.render(c, http.StatusOK, "applications", page{Title: "Your applications", Nav: "applications", Data: data})
+		return
+	}
+	ctx := c.Request.Context()
+	if len(u.Organisations) > 0 {
+		org, err := s.opts.Store.Organisation(ctx, u.Organisations[0])
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		data.Organisation = org.Name
+		list, err := s.opts.Store.Applications(ctx, store.ApplicationFilter{OrganisationID: org.ID})
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		for _, a := range list {
+			data.Rows = append(data.Rows, rowFor(a))
+		}
+	}
+	s.render(c, http.StatusOK, "applications", page{Title: "Your applications", Nav: "applications", Data: data})
+}
+
+func rowFor(a store.Application) applicationRow {
+	label, tag := statusLabel(workflows.Stage(a.Status))
+	r := applicationRow{ID: a.ID, Title: a.Title, Scheme: a.Scheme, Status: label, TagClass: tag, Overdue: a.ReportOverdue,
+		NextStep: nextStep(memberActions(a))}
+	if r.Title == "" {
+		r.Title = "Untitled application"
+	}
+	if a.AmountRequested > 0 {
+		r.Amount = a.AmountRequested.String()
+	}
+	if a.SubmittedAt != nil {
+		r.Submitted = a.SubmittedAt.In(scheme.London).Format("2 January 2006")
+	}
+	return r
+}
+
+// memberActions are what a member of the applicant organisation may do next, named as the JSON
+// API's "actions" name them (apiv1's actionsFor and serviceActionsFor, member branches; the
+// applications test compares the two at every stage). The workflow's validators stay the
+// authority; this is the helpful summary.
+func memberActions(a store.Application) []string {
+	stage := workflows.Stage(a.Status)
+	if len(a.ServiceJSON) > 0 { // a service application, as the API tells them apart
+		switch stage {
+		case workflows.StageDraft:
+			return []string{"update", "submit"}
+		case workflows.StageOffered:
+			return []string{"accept_offer"}
+		case workflows.StageAccepted, workflows.StageActive:
+			return []string{"submit_return"}
+		case workflows.StageFinalReport:
+			return []string{"submit_return", "submit_report"}
+		}
+		return []string{}
+	}
+	switch stage {
+	case workflows.StageDraft:
+		return []string{"update", "submit"}
+	case workflows.StageInformationRequested:
+		return []string{"answer_information"}
+	case workflows.StageOffered:
+		return []string{"accept_offer"}
+	case workflows.StagePaid:
+		return []string{"submit_report"}
+	}
+	return []string{}
+}
+
+// nextStep says the actions in words.
+func nextStep(actions []string) string {
+	var steps []string
+	for _, a := range actions {
+		switch a {
+		case "submit":
+			steps = append(steps, "Finish and submit your application")
+		case "answer_information":
+			steps = append(steps, "Answer the questions we have asked you")
+		case "accept_offer":
+			steps = append(steps, "Accept the offer of a grant")
+		case "submit_return":
+			steps = append(steps, "Send your monitoring return")
+		case "submit_report":
+			steps = append(steps, "Send your report")
+		}
+	}
+	return strings.Join(steps, "; ")
+}
+
+// statusLabel names a stage for applicants, with the colour of its GOV.UK tag.
+func statusLabel(stage workflows.Stage) (label, tagClass string) {
+	switch stage {
+	case workflows.StageDraft:
+		return "Draft", "govuk-tag--grey"
+	case workflows.StageSubmitted:
+		return "Submitted", "govuk-tag--blue"
+	case workflows.StageScreening:
+		return "Checking eligibility", "govuk-tag--blue"
+	case workflows.StageIneligible:
+		return "Not eligible", "govuk-tag--red"
+	case workflows.StageAssessment, workflows.StageModeration:
+		return "Being assessed", "govuk-tag--light-blue"
+	case workflows.StageDecision:
+		return "Awaiting decision", "govuk-tag--light-blue"
+	case workflows.StageInformationRequested:
+		return "Information requested", "govuk-tag--yellow"
+	case workflows.StageDeclined:
+		return "Not funded", "govuk-tag--red"
+	case workflows.StageApproved:
+		return "Approved", "govuk-tag--green"
+	case workflows.StageOffered:
+		return "Offer made", "govuk-tag--purple"
+	case workflows.StageLapsed:
+		return "Offer lapsed", "govuk-tag--orange"
+	case workflows.StageAccepted:
+		return "Offer accepted", "govuk-tag--green"
+	case workflows.StageActive:
+		return "Funded", "govuk-tag--green"
+	case workflows.StagePaid:
+		return "Paid", "govuk-tag--green"
+	case workflows.StageReportSubmitted, workflows.StageFinalSubmitted:
+		return "Report sent", "govuk-tag--blue"
+	case workflows.StageFinalReport:
+		return "Final report due", "govuk-tag--yellow"
+	case workflows.StageTerminatedEarly:
+		return "Ended early", "govuk-tag--orange"
+	case workflows.StageClosed:
+		return "Closed", "govuk-tag--grey"
+	}
+	return upperFirst(strings.ReplaceAll(string(stage), "_", " ")), "govuk-tag--grey"
+}

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/render"
+
+	"grantflow/store"
+)
+
+// pages holds one template set per page: the shared layout and partials, plus the page's own
+// "title" and "main".
+type pages map[string]*template.Template
+
+func mustParsePages() pages {
+	funcs := template.FuncMap{
+		"field":   fieldFor,
+		"choices": choicesFor,
+		"date":    dateFor,
+		"navItem": func(current, key, href, text string) navItem {
+			return navItem{Current: current == key, Href: href, Text: text}
+		},
+	}
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := pages{}
+	for _, name := range names {
+		file := path.Base(name)
+		if file == "layout.html" || file == "partials.html" {
+			continue
+		}
+		t := template.Must(base.Clone())
+		out[strings.TrimSuffix(file, ".html")] = template.Must(t.ParseFS(templateFS, name))
+	}
+	return out
+}
+
+// navItem is one link of the service navigation.
+type navItem struct {
+	Current    bool
+	Href, Text string
+}
+
+// page is what every template gets: the layout's needs, the form (values and errors, if the page
+// has one) and the page's own data.
+type page struct {
+	Title string
+	Nav   string // which navigation item is current: "funding", "check", "applications", "sign-in", "register"
+	Form  *form
+	Data  any
+
+	// Filled in by render.
+	User        *store.User
+	CSRF        string
+	Funder      string
+	ServiceName string
+}
+
+// render writes the page with Gin's HTML renderer, executing into a buffer first so that a
+// template failure shows the sorry page rather than half a page under a 200.
+func (s *Server) render(c *gin.Context, status int, name string, p page) {
+	if u, ok := currentUser(c); ok {
+		p.User = &u
+	}
+	if p.Form == nil {
+		p.Form = &form{}
+	}
+	p.CSRF = s.csrfToken(c)
+	p.Funder, p.ServiceName = s.opts.Funder, s.opts.ServiceName
+	c.Header("Cache-Control", "no-store")
+	var buf bytes.Buffer
+	t := s.pages[name]
+	err := render.HTML{Template: t, Name: "layout", Data: p}.Render(&bufferWriter{ResponseWriter: c.Writer, buf: &buf})
+	if err != nil {
+		s.opts.Logger.ErrorContext(c.Request.Context(), "page did not render", "page", name, "error", err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("Sorry, there is a problem with the service. Try again later."))
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// bufferWriter lets Gin's renderer write into a buffer; headers go to the real response.
+type bufferWriter struct {
+	http.ResponseWriter
+	buf *bytes.Buffer
+}
+
+func (w *bufferWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
+func (w *bufferWriter) WriteHeader(int)             {}

@@ -1,0 +1,201 @@
+// Package web is Grantflow's front door for people: server-rendered pages that follow the GOV.UK
+// Design System's markup and work without JavaScript. It reads through the store and applies the
+// same rules as the JSON API and the workflows (the eligibility policy, the registration checks,
+// the applicant's next steps); it starts no workflows yet, so it needs no Temporal client.
+//
+// Mount it beside the API:
+//
+//	web.New(web.Options{Store: st, Logger: logger}).Register(engine)
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// assetFS holds what /assets/ serves. Only a small fallback stylesheet lives here in the source;
+// the build adds govuk-frontend's CSS, fonts and images beside it (from npm) before compiling.
+//
+//go:embed assets
+var assetFS embed.FS
+
+// Options configure the pages. Store is required; everything else has a default.
+type Options struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// SessionTTL is how long a sign-in lasts: 12 hours when zero.
+	SessionTTL time.Duration
+	// InsecureCookies drops the Secure attribute and the __Host- prefix from cookies, so that
+	// tests over plain-HTTP localhost can keep them in a cookie jar. Never set it in production.
+	InsecureCookies bool
+	// Key signs the forms' CSRF tokens; at least 32 bytes. When shorter or empty a random key is
+	// made at start, so a form left open across a restart has to be sent again.
+	Key []byte
+	// Clock is the time rounds are open against (tests and demos); nil is the real clock.
+	Clock func() time.Time
+	// SignInAttempts sign-ins per e-mail address are allowed in each SignInWindow: 5 in 15 minutes
+	// when zero.
+	SignInAttempts int
+	SignInWindow   time.Duration
+	// Funder names the body that runs the service (in the header); ServiceName is the service's
+	// name; ContactEmail is where people report accessibility problems.
+	Funder       string
+	ServiceName  string
+	ContactEmail string
+}
+
+// Server serves the pages.
+type Server struct {
+	opts     Options
+	pages    pages
+	key      []byte
+	throttle *throttle
+	cop      *http.CrossOriginProtection
+	assets   fs.FS
+}
+
+// New builds the server; it panics only if the embedded templates do not parse (a build defect).
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	if o.SignInAttempts <= 0 {
+		o.SignInAttempts = 5
+	}
+	if o.SignInWindow <= 0 {
+		o.SignInWindow = 15 * time.Minute
+	}
+	if o.Funder == "" {
+		o.Funder = "Office of the Police and Crime Commissioner"
+	}
+	if o.ServiceName == "" {
+		o.ServiceName = "Apply for a community safety grant"
+	}
+	if o.ContactEmail == "" {
+		o.ContactEmail = "grants@opcc.example.org"
+	}
+	key := o.Key
+	if len(key) < 32 {
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
+	assets, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		panic(err)
+	}
+	return &Server{
+		opts:     o,
+		pages:    mustParsePages(),
+		key:      key,
+		throttle: newThrottle(o.SignInAttempts, o.SignInWindow),
+		cop:      http.NewCrossOriginProtection(),
+		assets:   assets,
+	}
+}
+
+// Register mounts the pages and /assets/ on the router (normally the engine's root).
+func (s *Server) Register(r gin.IRouter) {
+	r.GET("/assets/*filepath", s.securityHeaders, s.asset)
+
+	g := r.Group("", s.securityHeaders, limitForm, s.session, s.verifyCSRF)
+	g.GET("/", s.home)
+	g.GET("/check", s.checkForm)
+	g.POST("/check", s.check)
+	g.GET("/sign-in", s.signInForm)
+	g.POST("/sign-in", s.signIn)
+	g.GET("/sign-out", s.signOutForm)
+	g.POST("/sign-out", s.signOut)
+	g.GET("/register", s.registerForm)
+	g.POST("/register", s.register)
+	g.GET("/accessibility", s.accessibility)
+	g.GET("/applications", s.requireSignIn, s.applications)
+}
+
+func (s *Server) now() time.Time {
+	if s.opts.Clock != nil {
+		return s.opts.Clock()
+	}
+	return time.Now()
+}
+
+// maxForm caps a form's body; the longest form here is a few kilobytes.
+const maxForm = 64 << 10
+
+func limitForm(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxForm)
+	c.Next()
+}
+
+// securityHeaders go on every response of this front door. The policy allows scripts, styles,
+// fonts and images from this origin only (no inline script at all), no framing, no plug-ins, and
+// forms that post back here.
+func (s *Server) securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "+
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	if !s.opts.InsecureCookies {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	c.Next()
+}
+
+// asset serves a file embedded under assets/; directories are not listed.
+func (s *Server) asset(c *gin.Context) {
+	name := c.Param("filepath")
+	if len(name) > 0 && name[0] == '/' {
+		name = name[1:]
+	}
+	if st, err := fs.Stat(s.assets, name); err != nil || st.IsDir() || !fs.ValidPath(name) {
+		c.Header("Cache-Control", "no-store")
+		c.String(http.StatusNotFound, "Not found")
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=300")
+	http.ServeFileFS(c.Writer, c.Request, s.assets, name)
+}
+
+// serverError logs a failure of ours and shows the sorry page: 503 when the request ran out of
+// time, 500 otherwise. Bad input never comes here.
+func (s *Server) serverError(c *gin.Context, err error) {
+	status := http.StatusInternalServerError
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		status = http.StatusServiceUnavailable
+	} else {
+		s.opts.Logger.ErrorContext(c.Request.Context(), "page failed", "method", c.Request.Method, "path", c.FullPath(), "error", err)
+	}
+	s.render(c, status, "error", page{Title: "Sorry, there is a problem with the service", Data: errorPage{
+		Heading: "Sorry, there is a problem with the service",
+		Lines:   []string{"Try again later.", "Anything you were sending has not been saved."},
+	}})
+	c.Abort()
+}
+
+// errorPage is what the error template shows.
+type errorPage struct {
+	Heading string
+	Lines   []string
+	Link    string
+	LinkTo  string
+}

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/store"
+)
+
+// Two cookies, both Secure (unless Options.InsecureCookies), HttpOnly and SameSite=Lax, and both
+// holding only random values:
+//
+//   - the session cookie, once someone signs in: a random token from store.IssueToken, of which
+//     the database keeps only a hash and an expiry;
+//   - the form cookie, from the first page: a random id that every form's CSRF token is bound to.
+//
+// A form's token is an HMAC, under the server's key, of the form cookie and the session cookie,
+// so it is worthless to anyone who cannot read both (both are HttpOnly, and the __Host- prefix
+// stops a neighbouring subdomain planting either). Cross-origin browser posts are refused before
+// that, by Go's CrossOriginProtection (Sec-Fetch-Site and Origin).
+const (
+	sessionCookieName = "grantflow-session"
+	formCookieName    = "grantflow-form"
+	csrfField         = "csrf_token"
+)
+
+const (
+	userKey    = "web.user"
+	sessionKey = "web.session"
+	formKey    = "web.form"
+)
+
+func (s *Server) cookieName(base string) string {
+	if s.opts.InsecureCookies {
+		return base
+	}
+	return "__Host-" + base
+}
+
+func (s *Server) setCookie(c *gin.Context, base, value string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.cookieName(base), Value: value, Path: "/",
+		Secure: !s.opts.InsecureCookies, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(c *gin.Context, base string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.cookieName(base), Value: "", Path: "/", MaxAge: -1,
+		Secure: !s.opts.InsecureCookies, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// cookie reads one of our cookies, ignoring anything that is not a random value of ours.
+func (s *Server) cookie(c *gin.Context, base string) string {
+	ck, err := c.Request.Cookie(s.cookieName(base))
+	if err != nil || !randomShaped(ck.Value) {
+		return ""
+	}
+	return ck.Value
+}
+
+// randomID is 32 random bytes, base64url: the shape of our ids and of the store's tokens.
+func randomID() string {
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func randomShaped(v string) bool {
+	if len(v) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(v)
+	return err == nil
+}
+
+// session resolves the session cookie to a user and makes sure the visitor has a form cookie.
+func (s *Server) session(c *gin.Context) {
+	if token := s.cookie(c, sessionCookieName); token != "" {
+		u, err := s.opts.Store.UserByToken(c.Request.Context(), token)
+		switch {
+		case err == nil:
+			c.Set(userKey, u)
+			c.Set(sessionKey, token)
+		case errors.Is(err, store.ErrNotFound): // signed out or expired
+			s.clearCookie(c, sessionCookieName)
+		default:
+			s.serverError(c, err)
+			return
+		}
+	}
+	id := s.cookie(c, formCookieName)
+	if id == "" {
+		id = randomID()
+		s.setCookie(c, formCookieName, id)
+	}
+	c.Set(formKey, id)
+	c.Next()
+}
+
+// currentUser is the signed-in person, if any.
+func currentUser(c *gin.Context) (store.User, bool) {
+	v, ok := c.Get(userKey)
+	if !ok {
+		return store.User{}, false
+	}
+	return v.(store.User), true
+}
+
+// requireSignIn sends people who are not signed in to the sign-in page.
+func (s *Server) requireSignIn(c *gin.Context) {
+	if _, ok := currentUser(c); !ok {
+		c.Redirect(http.StatusSeeOther, "/sign-in")
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// startSession signs the person in: a fresh session token (never one the visitor brought with
+// them) and a fresh form cookie, so tokens on forms shown before no longer work.
+func (s *Server) startSession(c *gin.Context, u store.User) error {
+	token, _, err := s.opts.Store.IssueToken(c.Request.Context(), u.ID, s.opts.SessionTTL)
+	if err != nil {
+		return err
+	}
+	if old, ok := c.Get(sessionKey); ok {
+		if err := s.opts.Store.RevokeToken(c.Request.Context(), old.(string)); err != nil {
+			return err
+		}
+	}
+	s.setCookie(c, sessionCookieName, token)
+	id := randomID()
+	s.setCookie(c, formCookieName, id)
+	c.Set(userKey, u)
+	c.Set(sessionKey, token)
+	c.Set(formKey, id)
+	return nil
+}
+
+// endSession signs the person out: the session's token is deleted, so a copied cookie is useless.
+func (s *Server) endSession(c *gin.Context) error {
+	if token, ok := c.Get(sessionKey); ok {
+		if err := s.opts.Store.RevokeToken(c.Request.Context(), token.(string)); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(c, sessionCookieName)
+	id := randomID()
+	s.setCookie(c, formCookieName, id)
+	c.Set(formKey, id)
+	delete(c.Keys, userKey)
+	delete(c.Keys, sessionKey)
+	return nil
+}
+
+// csrfToken is the token the forms of this response carry.
+func (s *Server) csrfToken(c *gin.Context) string {
+	mac := hmac.New(sha256.New, s.key)
+	mac.Write([]byte("grantflow form\x00"))
+	mac.Write([]byte(c.GetString(formKey)))
+	mac.Write([]byte{0})
+	mac.Write([]byte(c.GetString(sessionKey)))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// verifyCSRF refuses a form sent from another site, or without this visitor's token, with the
+// 403 page. Safe methods pass.
+func (s *Server) verifyCSRF(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		c.Next()
+		return
+	}
+	if err := s.cop.Check(c.Request); err != nil {
+		s.forbidden(c)
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.render(c, http.StatusRequestEntityTooLarge, "error", page{Title: "The form was too large", Data: errorPage{
+				Heading: "The form was too large", Lines: []string{"Go back and shorten your answers, then try again."}}})
+		} else {
+			s.render(c, http.StatusBadRequest, "error", page{Title: "The form could not be read", Data: errorPage{
+				Heading: "The form could not be read", Lines: []string{"Go back and try again."}}})
+		}
+		c.Abort()
+		return
+	}
+	got := c.Request.PostForm.Get(csrfField)
+	if !hmac.Equal([]byte(got), []byte(s.csrfToken(c))) {
+		s.forbidden(c)
+		return
+	}
+	c.Next()
+}
+
+func (s *Server) forbidden(c *gin.Context) {
+	s.render(c, http.StatusForbidden, "error", page{Title: "This form could not be accepted", Data: errorPage{
+		Heading: "This form could not be accepted",
+		Lines: []string{
+			"It may have been open too long, or sent from another website. Nothing has been saved.",
+			"Cookies must be switched on to send forms on this service.",
+		},
+		Link: "Go back to the form", LinkTo: c.Request.URL.Path,
+	}})
+	c.Abort()
+}
