@@ -81,6 +81,7 @@ func run() error {
 func printWelcome(cfg app.Config) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGrantflow is running.\n\n")
+	fmt.Fprintf(&b, "  Web:       http://localhost:%d/\n", cfg.Port)
 	fmt.Fprintf(&b, "  API:       http://localhost:%d/api/v1/schemes\n", cfg.Port)
 	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
 	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
