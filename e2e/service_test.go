@@ -108,6 +108,17 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 	if len(s.documentText(t, officer, decision, "decision_pack")) == 0 {
 		t.Fatal("no decision pack")
 	}
+	// The pack holds every assessor's scores: never for the applicant.
+	for _, d := range dig(decision.Body, "documents").([]any) {
+		if dig(d, "kind") == "decision_pack" {
+			s.must(t, http.StatusNotFound, "GET", fmt.Sprintf("/api/v1/documents/%d", int64(dig(d, "id").(float64))), provider, nil)
+		}
+	}
+	for _, d := range dig(s.must(t, http.StatusOK, "GET", path, provider, nil).Body, "documents").([]any) {
+		if dig(d, "kind") == "decision_pack" {
+			t.Fatal("the applicant is shown the decision pack")
+		}
+	}
 
 	s.must(t, http.StatusForbidden, "POST", path+"/decision", officer, map[string]any{"outcome": "approve"}) // the moderator
 	denied := s.must(t, http.StatusForbidden, "POST", path+"/decision", head, map[string]any{"outcome": "approve"})

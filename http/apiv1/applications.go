@@ -316,6 +316,17 @@ func (s *Server) downloadDocument(c *gin.Context) {
 		return
 	}
 	app, err := s.Store.Application(ctx, doc.ApplicationID)
+	if err == nil && doc.Kind == "decision_pack" {
+		conflicts, cerr := s.Store.Conflicts(ctx, app.ID)
+		if cerr != nil {
+			s.fail(c, cerr)
+			return
+		}
+		if isConflicted(conflicts, u.ID) {
+			s.fail(c, httperr.NotFound("document"))
+			return
+		}
+	}
 	if err != nil || !mayView(u, app) || len(visibleDocuments(u, []store.Document{doc})) == 0 {
 		s.fail(c, httperr.NotFound("document"))
 		return

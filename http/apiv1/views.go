@@ -95,15 +95,12 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Documents = visibleDocuments(u, docs)
 	conflicts, err := s.Store.Conflicts(ctx, id)
 	if err != nil {
 		return d, err
 	}
-	conflicted := false
-	for _, cf := range conflicts {
-		conflicted = conflicted || (cf.UserID == u.ID && cf.HasConflict)
-	}
+	conflicted := isConflicted(conflicts, u.ID)
+	d.Documents = withoutPanelWork(visibleDocuments(u, docs), conflicted)
 	panel, err := s.Store.Panel(ctx, id)
 	if err != nil {
 		return d, err
@@ -132,7 +129,7 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return d, err
 	}
-	if err := s.serviceDetail(c, app, &d, panel); err != nil {
+	if err := s.serviceDetail(c, app, &d, panel, conflicted); err != nil {
 		return d, err
 	}
 	if d.InformationRequests, err = s.Store.InformationRequests(ctx, id); err != nil {
@@ -155,7 +152,7 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 }
 
 // serviceDetail adds what service applications carry.
-func (s *Server) serviceDetail(c *gin.Context, app store.Application, d *applicationDetail, panel []store.PanelMember) error {
+func (s *Server) serviceDetail(c *gin.Context, app store.Application, d *applicationDetail, panel []store.PanelMember, conflicted bool) error {
 	ctx := c.Request.Context()
 	if len(app.ServiceJSON) == 0 {
 		return nil
@@ -166,7 +163,7 @@ func (s *Server) serviceDetail(c *gin.Context, app store.Application, d *applica
 	}
 	d.Service = &svc
 	u := currentUser(c)
-	if u.Role.IsStaff() {
+	if u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) { // the panel's work is not for the conflicted
 		d.Panel = panel
 		if r, err := s.Store.RecommendationFor(ctx, app.ID); err == nil {
 			d.Recommendation = &r
@@ -303,4 +300,27 @@ func actionsFor(u store.User, app store.Application, conflicted bool, assessorID
 		actions = append(actions, "record_payment")
 	}
 	return actions
+}
+
+func isConflicted(conflicts []store.Conflict, userID int64) bool {
+	for _, cf := range conflicts {
+		if cf.UserID == userID && cf.HasConflict {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutPanelWork drops the decision pack (every assessor's scores) for someone who declared a conflict.
+func withoutPanelWork(docs []store.Document, conflicted bool) []store.Document {
+	if !conflicted {
+		return docs
+	}
+	out := []store.Document{}
+	for _, d := range docs {
+		if d.Kind != "decision_pack" {
+			out = append(out, d)
+		}
+	}
+	return out
 }
