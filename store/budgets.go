@@ -29,8 +29,8 @@ func (s *Store) CommitBudget(ctx context.Context, applicationID, schemeID int64,
 func adjustCommitment(ctx context.Context, tx *sqlx.Tx, applicationID, schemeID int64, fy int, newAmount, delta money.Pence, at time.Time) error {
 	var left money.Pence
 	err := tx.GetContext(ctx, &left, `UPDATE scheme_budgets SET committed_pence = committed_pence + $3
-		WHERE scheme_id = $1 AND financial_year = $2 AND committed_pence + $3 <= budget_pence
-		RETURNING budget_pence - committed_pence`, schemeID, fy, delta)
+		WHERE scheme_id = $1 AND financial_year = $2 AND ($3 <= 0 OR committed_pence + $3 <= budget_pence)
+		RETURNING budget_pence - committed_pence`, schemeID, fy, delta) // giving money back is never refused
 	if notFound(err) == ErrNotFound {
 		var b Budget
 		if err := tx.GetContext(ctx, &b, `SELECT * FROM scheme_budgets WHERE scheme_id = $1 AND financial_year = $2`, schemeID, fy); err != nil {

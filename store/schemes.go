@@ -132,9 +132,16 @@ func (s *Store) Round(ctx context.Context, id int64) (Round, error) {
 
 // SetBudget sets a scheme's budget for a financial year; it refuses to go below what is committed.
 func (s *Store) SetBudget(ctx context.Context, schemeID int64, financialYear int, amount money.Pence) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO scheme_budgets (scheme_id, financial_year, budget_pence) VALUES ($1,$2,$3)
-		ON CONFLICT (scheme_id, financial_year) DO UPDATE SET budget_pence = EXCLUDED.budget_pence`, schemeID, financialYear, amount)
-	return err
+	res, err := s.DB.ExecContext(ctx, `INSERT INTO scheme_budgets (scheme_id, financial_year, budget_pence) VALUES ($1,$2,$3)
+		ON CONFLICT (scheme_id, financial_year) DO UPDATE SET budget_pence = EXCLUDED.budget_pence
+		WHERE scheme_budgets.committed_pence <= EXCLUDED.budget_pence`, schemeID, financialYear, amount)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: more than %s is already committed in %s", ErrBudgetExceeded, amount, scheme.FinancialYearLabel(financialYear))
+	}
+	return nil
 }
 
 // Budgets lists a scheme's budgets by financial year.

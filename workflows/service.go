@@ -255,6 +255,7 @@ type ServiceState struct {
 	Award          *ServiceAward          `json:"award,omitempty"`
 	Tranches       []TrancheState         `json:"tranches,omitempty"`
 	Returns        []ReturnState          `json:"returns,omitempty"`
+	Committed      bool                   `json:"committed"` // the budget holds this application's amounts
 	FinalVersion   int                    `json:"final_report_version"`
 	FinalSpent     money.Pence            `json:"final_spent_pence"`
 }
@@ -684,9 +685,12 @@ func (sv *service) validateAssignPanel(ctx workflow.Context, r AssignPanelReques
 			active++
 		}
 	}
+	seen := map[int64]bool{}
 	for i, n := range r.Assessors {
 		field := fmt.Sprintf("assessor_ids[%d]", i)
 		switch {
+		case seen[n.UserID]:
+			return refuse(RefusalInvalid, field, "%s is named twice", n.Name)
 		case n.Role != scheme.RoleAssessor && n.Role != scheme.RoleOfficer && n.Role != scheme.RoleHeadOfCommissioning:
 			return refuse(RefusalInvalid, field, "%s is not an assessor", n.Name)
 		case sv.isBarred(n.UserID):
@@ -698,6 +702,7 @@ func (sv *service) validateAssignPanel(ctx workflow.Context, r AssignPanelReques
 		case sv.seat(n.UserID) != nil && !sv.seat(n.UserID).Removed:
 			return refuse(RefusalInvalid, field, "%s is already on the panel", n.Name)
 		}
+		seen[n.UserID] = true
 		active++
 	}
 	if active < sv.rules.PanelSize() {
@@ -772,7 +777,6 @@ func (sv *service) declareConflict(ctx workflow.Context, r DeclareConflictReques
 		if !r.HasConflict {
 			return nil
 		}
-		sv.barred = append(sv.barred, r.Actor.UserID)
 		if seat := sv.seat(r.Actor.UserID); seat != nil && !seat.Removed {
 			rm := activities.RemoveFromPanelInput{Step: sv.step(ctx, r.Actor, r.Actor.Name+" removed from the panel", "Declared a conflict of interest.", sv.stage),
 				Assessor: r.Actor.UserID, Reason: "conflict of interest"}
@@ -780,10 +784,15 @@ func (sv *service) declareConflict(ctx workflow.Context, r DeclareConflictReques
 				return err
 			}
 			seat.Removed = true
-			if sv.activePanel() < sv.rules.PanelSize() {
-				return sv.notify(ctx, fmt.Sprintf("panel-short-%d", r.Actor.UserID), "officer", "escalation",
-					fmt.Sprintf("%s left the panel for %s after declaring a conflict; assign another assessor.", r.Actor.Name, sv.st.In.Title))
-			}
+		}
+		sv.barred = append(sv.barred, r.Actor.UserID) // only once off the panel, so a failed removal leaves no half-state
+		switch {
+		case sv.stage == StageAssessment && sv.panelComplete(): // the others have all scored: no one is left to wait for
+			sv.setStage(ctx, StageModeration)
+			return sv.notify(ctx, "moderation-due", "officer", "reminder", fmt.Sprintf("The panel has scored %s: it is ready for moderation.", sv.st.In.Title))
+		case sv.seat(r.Actor.UserID) != nil && sv.activePanel() < sv.rules.PanelSize():
+			return sv.notify(ctx, fmt.Sprintf("panel-short-%d", r.Actor.UserID), "officer", "escalation",
+				fmt.Sprintf("%s left the panel for %s after declaring a conflict; assign another assessor.", r.Actor.Name, sv.st.In.Title))
 		}
 		return nil
 	})
@@ -971,6 +980,13 @@ func (sv *service) decide(ctx workflow.Context, r ServiceDecideRequest) (UpdateR
 			if err := workflow.ExecuteActivity(ctx, records.Decline, in).Get(ctx, nil); err != nil {
 				return err
 			}
+			if sv.st.Committed { // an earlier approval committed the budget before failing
+				release := sv.step(ctx, r.Actor, "Budget released", "The application was declined after an approval could not be completed.", StageDeclined)
+				if err := workflow.ExecuteActivity(ctx, awards.ReleaseBudget, release).Get(ctx, nil); err != nil {
+					return err
+				}
+				sv.st.Committed = false
+			}
 			in.Step = sv.step(ctx, r.Actor, "Decline letter issued", "", StageDeclined)
 			if err := workflow.ExecuteActivity(ctx, documents.IssueDeclineLetter, in).Get(ctx, nil); err != nil {
 				return err
@@ -986,12 +1002,22 @@ func (sv *service) decide(ctx workflow.Context, r ServiceDecideRequest) (UpdateR
 
 // approve commits every year's budget at once, makes the award and its documents: a numbered
 // decision record above the officer band, the grant agreement and the finance award notice.
-func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) error {
+//
+// Every step is idempotent, so if one fails for good the application goes back to decision: the
+// decider may approve again (nothing is done twice) or decline (which releases the commitment).
+func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err error) {
 	now := sv.now(ctx)
 	rec := sv.st.Recommendation
 	if err := sv.commit(ctx, rec.Years); err != nil {
 		return err
 	}
+	sv.st.Committed = true
+	defer func() {
+		if err != nil && sv.stage != StageDecision {
+			sv.st.Award, sv.st.Tranches, sv.st.Returns = nil, nil, nil
+			sv.setStage(ctx, StageDecision)
+		}
+	}()
 	band, _ := BandFor(sv.rules, WholeLife(rec.Years))
 	first := rec.Years[0].FinancialYear
 	award := &ServiceAward{Reference: activities.AwardReference(sv.rules.Code, first, sv.id), Version: 1, Years: rec.Years,

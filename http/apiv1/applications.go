@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/enums/v1"
@@ -114,7 +115,7 @@ func (s *Server) createDraft(c *gin.Context) {
 // updateDraft replaces a draft's answers (save and return).
 func (s *Server) updateDraft(c *gin.Context) {
 	app, u, err := s.loadVisible(c)
-	if err == nil && !u.MemberOf(app.OrganisationID) {
+	if err == nil && (!u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant) {
 		err = httperr.Forbidden("only the applicant organisation can change its application")
 	}
 	if err == nil && app.Status != string(workflows.StageDraft) { // say so before finding fault with answers that cannot be saved
@@ -149,7 +150,7 @@ func (s *Server) updateDraft(c *gin.Context) {
 // submit checks the draft is complete and starts its workflow, once.
 func (s *Server) submit(c *gin.Context) {
 	app, u, err := s.loadVisible(c)
-	if err == nil && !u.MemberOf(app.OrganisationID) {
+	if err == nil && (!u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant) {
 		err = httperr.Forbidden("only the applicant organisation can submit its application")
 	}
 	if err == nil && app.Status != string(workflows.StageDraft) {
@@ -243,6 +244,10 @@ func (s *Server) submit(c *gin.Context) {
 func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
 	f := store.ApplicationFilter{Status: c.Query("status")}
+	if !utf8.ValidString(f.Status) { // PostgreSQL would refuse it; no status is spelled that way
+		c.JSON(http.StatusOK, gin.H{"applications": []applicationSummary{}})
+		return
+	}
 	if strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
 		c.JSON(http.StatusOK, gin.H{"applications": []applicationSummary{}})
 		return
@@ -294,7 +299,12 @@ func (s *Server) listDocuments(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"documents": visibleDocuments(currentUser(c), docs)})
+	ok, err := s.mayReadPanelWork(c, currentUser(c), app)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"documents": withoutPanelWork(visibleDocuments(currentUser(c), docs), !ok)})
 }
 
 // downloadDocument serves a PDF to someone who may see its application.
@@ -317,12 +327,12 @@ func (s *Server) downloadDocument(c *gin.Context) {
 	}
 	app, err := s.Store.Application(ctx, doc.ApplicationID)
 	if err == nil && doc.Kind == "decision_pack" {
-		conflicts, cerr := s.Store.Conflicts(ctx, app.ID)
-		if cerr != nil {
-			s.fail(c, cerr)
+		ok, perr := s.mayReadPanelWork(c, u, app)
+		if perr != nil {
+			s.fail(c, perr)
 			return
 		}
-		if isConflicted(conflicts, u.ID) {
+		if !ok {
 			s.fail(c, httperr.NotFound("document"))
 			return
 		}
@@ -369,4 +379,22 @@ func (s *Server) taskQueue() string {
 		return s.TaskQueue
 	}
 	return workflows.TaskQueue
+}
+
+// mayReadPanelWork loads what the rule needs and applies it (see the function of that name in views.go).
+func (s *Server) mayReadPanelWork(c *gin.Context, u store.User, app store.Application) (bool, error) {
+	ctx := c.Request.Context()
+	conflicts, err := s.Store.Conflicts(ctx, app.ID)
+	if err != nil {
+		return false, err
+	}
+	panel, err := s.Store.Panel(ctx, app.ID)
+	if err != nil {
+		return false, err
+	}
+	assessments, err := s.Store.Assessments(ctx, app.ID)
+	if err != nil {
+		return false, err
+	}
+	return mayReadPanelWork(u, app, isConflicted(conflicts, u.ID), panel, assessments), nil
 }

@@ -124,6 +124,10 @@ type panelRequest struct {
 }
 
 func (s *Server) assignPanel(c *gin.Context) {
+	if err := requireRole(currentUser(c), scheme.RoleOfficer, scheme.RoleHeadOfCommissioning); err != nil {
+		s.fail(c, err) // before looking anyone up, so the answer says nothing about who exists
+		return
+	}
 	s.serviceStep(c, workflows.UpdateAssignPanel, withBody(c, func(a workflows.Actor, r panelRequest) (any, error) {
 		p := problems{}
 		req := workflows.AssignPanelRequest{Actor: a}

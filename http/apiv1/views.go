@@ -2,10 +2,12 @@ package apiv1
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/activities"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -100,21 +102,23 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 		return d, err
 	}
 	conflicted := isConflicted(conflicts, u.ID)
-	d.Documents = withoutPanelWork(visibleDocuments(u, docs), conflicted)
 	panel, err := s.Store.Panel(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	assessments, err := s.Store.Assessments(ctx, id)
 	if err != nil {
 		return d, err
 	}
 	// Scores are for staff without a conflict; applicants and conflicted people never see them,
 	// and a panel member sees the others' only once they have scored themselves.
+	panelWork := mayReadPanelWork(u, app, conflicted, panel, assessments)
+	d.Documents = withoutPanelWork(visibleDocuments(u, docs), !panelWork)
+	d.Timeline = redactTimeline(d.Timeline, panelWork)
+	if panelWork {
+		d.WeightedScore, d.Assessments = app.WeightedScore, assessments
+	}
 	if u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) {
-		d.WeightedScore = app.WeightedScore
-		if d.Assessments, err = s.Store.Assessments(ctx, id); err != nil {
-			return d, err
-		}
-		if onPanelNotScored(panel, d.Assessments, u.ID) {
-			d.Assessments, d.WeightedScore = nil, nil
-		}
 		if d.Notifications, err = s.Store.Notifications(ctx, id); err != nil {
 			return d, err
 		}
@@ -139,10 +143,8 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 		return d, err
 	}
 	assessor := int64(0)
-	if len(d.Assessments) > 0 {
-		assessor = d.Assessments[0].AssessorID
-	} else if as, err := s.Store.Assessments(ctx, id); err == nil && len(as) > 0 {
-		assessor = as[0].AssessorID
+	if len(assessments) > 0 {
+		assessor = assessments[0].AssessorID
 	}
 	d.Actions = actionsFor(u, app, conflicted, assessor)
 	if d.Service != nil {
@@ -311,9 +313,35 @@ func isConflicted(conflicts []store.Conflict, userID int64) bool {
 	return false
 }
 
-// withoutPanelWork drops the decision pack (every assessor's scores) for someone who declared a conflict.
-func withoutPanelWork(docs []store.Document, conflicted bool) []store.Document {
-	if !conflicted {
+// mayReadPanelWork says whether the person may see assessors' scores, recommendations and
+// declarations: staff with no conflict who are not members of the applicant, and who, if they sit
+// on the panel, have scored themselves.
+func mayReadPanelWork(u store.User, app store.Application, conflicted bool, panel []store.PanelMember, assessments []store.Assessment) bool {
+	return u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) && !onPanelNotScored(panel, assessments, u.ID)
+}
+
+// panelEvents are the audit lines whose reasons carry scores, recommendations or declarations.
+var panelEvents = []string{"Assessment submitted", "Panel assessment submitted", "Declared", "Panel moderated"}
+
+// redactTimeline keeps every line of the story but, for those who may not see the panel's work,
+// drops the reasons (scores, recommendations, declared interests) and the assessor's name.
+func redactTimeline(events []store.Event, panelWork bool) []store.Event {
+	if panelWork {
+		return events
+	}
+	for i, e := range events {
+		for _, prefix := range panelEvents {
+			if strings.HasPrefix(e.What, prefix) {
+				events[i].Why, events[i].ActorName, events[i].ActorUserID = "", activities.RoleTitle(scheme.Role(e.ActorRole)), nil
+			}
+		}
+	}
+	return events
+}
+
+// withoutPanelWork drops the decision pack (every assessor's scores) for those who may not see it.
+func withoutPanelWork(docs []store.Document, hide bool) []store.Document {
+	if !hide {
 		return docs
 	}
 	out := []store.Document{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 
 	"grantflow/store"
 	"grantflow/workflows"
@@ -101,7 +102,19 @@ func From(err error) *Error {
 		}
 		return out
 	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case "AcceptedUpdateCompletedWorkflow", "UnprocessedUpdate": // the workflow finished as the step arrived
+			return Conflict("closed", "the application moved on before this step could be taken; reload it and try again")
+		}
+	}
 	var notFound *serviceerror.NotFound
+	var exhausted *serviceerror.ResourceExhausted
+	var notReady *serviceerror.WorkflowNotReady
+	if errors.As(err, &exhausted) || errors.As(err, &notReady) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", Message: "too many steps are being taken on this application at once; try again in a moment"}
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("that record was")
