@@ -124,11 +124,18 @@ type panelRequest struct {
 }
 
 func (s *Server) assignPanel(c *gin.Context) {
-	if err := requireRole(currentUser(c), scheme.RoleOfficer, scheme.RoleHeadOfCommissioning); err != nil {
-		s.fail(c, err) // before looking anyone up, so the answer says nothing about who exists
+	kind, err := s.kindOf(c)
+	if err == nil && kind != scheme.Service {
+		err = httperr.Conflict("wrong_scheme", "this step is for service (multi-year) awards only")
+	}
+	if err == nil { // before looking anyone up, so the answer says nothing about who exists
+		err = requireRole(currentUser(c), scheme.RoleOfficer, scheme.RoleHeadOfCommissioning)
+	}
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
-	s.serviceStep(c, workflows.UpdateAssignPanel, withBody(c, func(a workflows.Actor, r panelRequest) (any, error) {
+	s.step(c, workflows.UpdateAssignPanel, withBody(c, func(a workflows.Actor, r panelRequest) (any, error) {
 		p := problems{}
 		req := workflows.AssignPanelRequest{Actor: a}
 		p.required("deadline", r.Deadline)
