@@ -1,6 +1,7 @@
 package apiv1
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -150,31 +151,45 @@ func (s *Server) updateDraft(c *gin.Context) {
 // submit checks the draft is complete and starts its workflow, once.
 func (s *Server) submit(c *gin.Context) {
 	app, u, err := s.loadVisible(c)
-	if err == nil && (!u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant) {
-		err = httperr.Forbidden("only the applicant organisation can submit its application")
-	}
-	if err == nil && app.Status != string(workflows.StageDraft) {
-		err = httperr.Conflict("wrong_stage", "the application was already submitted")
+	if err == nil {
+		err = s.SubmitApplication(c.Request.Context(), u, app.ID)
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
+	s.respondApplication(c, http.StatusAccepted, app.ID)
+}
+
+// SubmitApplication is POST /applications/{id}/submit without HTTP, for the pages too: it checks
+// the person may submit the draft and that it is complete, starts its workflow (once) and marks it
+// submitted. Its errors are those the endpoint answers with (see httperr.From): an application the
+// person may not see is not found, and a draft that is not complete is a 422 naming each field.
+func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) error {
+	app, err := s.Store.Application(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayView(u, app)) {
+		return httperr.NotFound("application")
+	}
+	if err != nil {
+		return err
+	}
+	if !u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant {
+		return httperr.Forbidden("only the applicant organisation can submit its application")
+	}
+	if app.Status != string(workflows.StageDraft) {
+		return httperr.Conflict("wrong_stage", "the application was already submitted")
+	}
 	sc, err := s.Store.Scheme(ctx, app.SchemeID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	round, err := s.Store.Round(ctx, app.RoundID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	org, err := s.Store.Organisation(ctx, app.OrganisationID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p := problems{}
 	p.required("title", app.Title)
@@ -190,8 +205,7 @@ func (s *Server) submit(c *gin.Context) {
 	case scheme.Service:
 		svc, err := app.Service()
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		checkService(p, sc.Rules, svc)
 		workflow = workflows.ServiceWorkflowName
@@ -218,26 +232,23 @@ func (s *Server) submit(c *gin.Context) {
 		}
 	}
 	if err := p.err(); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
-	id := workflows.ApplicationWorkflowID(app.ID)
+	wid := workflows.ApplicationWorkflowID(app.ID)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: s.taskQueue(),
+		ID: wid, TaskQueue: s.taskQueue(),
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}, workflow, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
-		s.fail(c, err)
-		return
+		return err
 	}
 	// The workflow's own first step also moves the read model on; this keeps the list right at once.
-	if err := s.Store.MarkSubmitted(ctx, app.ID, id, s.now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
-		s.fail(c, err)
-		return
+	if err := s.Store.MarkSubmitted(ctx, app.ID, wid, s.now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		return err
 	}
-	s.respondApplication(c, http.StatusAccepted, app.ID)
+	return nil
 }
 
 // listApplications filters by scheme and status; applicants see only their organisation's.

@@ -1,7 +1,8 @@
 // Package web is Grantflow's front door for people: server-rendered pages that follow the GOV.UK
 // Design System's markup and work without JavaScript. It reads through the store and applies the
 // same rules as the JSON API and the workflows (the eligibility policy, the registration checks,
-// the applicant's next steps); it starts no workflows yet, so it needs no Temporal client.
+// the applicant's next steps). It starts workflows only through Options.Submitter, which is the
+// JSON API's own submission, so it needs no Temporal client of its own.
 //
 // Mount it beside the API:
 //
@@ -55,6 +56,23 @@ type Options struct {
 	Funder       string
 	ServiceName  string
 	ContactEmail string
+	// Submitter submits an application as the JSON API does (the router passes its apiv1.Server);
+	// without one, the submit button answers with the sorry page.
+	Submitter Submitter
+}
+
+// Submitter submits a complete draft and starts its workflow, applying the JSON API's rules. Its
+// errors are the API's (httperr): a 422 naming each missing field, 404, 403 or 409.
+type Submitter interface {
+	Submit(ctx context.Context, u store.User, applicationID int64) error
+}
+
+// SubmitterFunc makes a function a Submitter: web.SubmitterFunc(api.SubmitApplication).
+type SubmitterFunc func(ctx context.Context, u store.User, applicationID int64) error
+
+// Submit calls f.
+func (f SubmitterFunc) Submit(ctx context.Context, u store.User, applicationID int64) error {
+	return f(ctx, u, applicationID)
 }
 
 // Server serves the pages.
@@ -125,6 +143,11 @@ func (s *Server) Register(r gin.IRouter) {
 	g.POST("/register", s.register)
 	g.GET("/accessibility", s.accessibility)
 	g.GET("/applications", s.requireSignIn, s.applications)
+	g.GET("/applications/new", s.requireSignIn, s.newApplicationForm)
+	g.POST("/applications/new", s.requireSignIn, s.createApplication)
+	g.GET("/applications/:id/edit", s.requireSignIn, s.editApplicationForm)
+	g.POST("/applications/:id/edit", s.requireSignIn, s.saveApplication)
+	g.POST("/applications/:id/submit", s.requireSignIn, s.submitApplication)
 }
 
 func (s *Server) now() time.Time {

@@ -1,0 +1,224 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
+	"grantflow/http/web"
+	"grantflow/internal/demo"
+	"grantflow/money"
+	"grantflow/store"
+)
+
+// fakeSubmitter records who submitted what; then is what it answers (nil: success).
+type fakeSubmitter struct {
+	mu    sync.Mutex
+	calls []string
+	then  func(ctx context.Context, u store.User, id int64) error
+}
+
+func (f *fakeSubmitter) Submit(ctx context.Context, u store.User, id int64) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, fmt.Sprintf("user %d application %d", u.ID, id))
+	then := f.then
+	f.mu.Unlock()
+	if then != nil {
+		return then(ctx, u, id)
+	}
+	return nil
+}
+
+// An applicant starts a grassroots application, saves it with mistakes and then properly, comes
+// back to it, and submits it; another organisation cannot see it.
+func TestApplicationFormSaveReturnAndSubmit(t *testing.T) {
+	sub := &fakeSubmitter{}
+	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	ctx := context.Background()
+	gcf := schemeID(t, s.Store, "grassroots")
+	rounds, err := s.Store.Rounds(ctx, gcf)
+	if err != nil || len(rounds) == 0 {
+		t.Fatal(rounds, err)
+	}
+	sc, _ := s.Store.Scheme(ctx, gcf)
+	area, priority := sc.Rules.Areas[0], sc.Rules.Priorities[0]
+	newPath := fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
+
+	b := s.browser()
+	b.get(newPath).mustBe(t, http.StatusOK, "/sign-in") // signed out: sign in first
+	b.fill("/sign-in", "/sign-in", url.Values{"email": {demo.Accounts[0].Email}, "password": {demo.Password}}).mustBe(t, http.StatusOK, "/applications")
+	u, err := s.Store.UserByEmail(ctx, demo.Accounts[0].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	blank := b.get(newPath)
+	blank.mustBe(t, http.StatusOK, newPath)
+	checkMarkup(t, blank)
+	blank.mustContain(t, "Grassroots Community Fund", "Start your application", area, priority)
+
+	// Start with a title only: an incomplete draft may be saved.
+	started := b.fill(newPath, newPath, url.Values{"title": {"Summer youth club"}})
+	if started.Status != http.StatusOK || !strings.HasSuffix(started.Path, "/edit?saved=1") {
+		t.Fatalf("starting a draft: %d at %s\n%s", started.Status, started.Path, started.text())
+	}
+	checkMarkup(t, started)
+	started.mustContain(t, "Your answers have been saved")
+	var id int64
+	if _, err := fmt.Sscanf(started.Path, "/applications/%d/edit", &id); err != nil {
+		t.Fatal(started.Path, err)
+	}
+	editPath := fmt.Sprintf("/applications/%d/edit", id)
+	app, err := s.Store.Application(ctx, id)
+	if err != nil || app.Title != "Summer youth club" || app.OrganisationID != u.Organisations[0] || app.RoundID != rounds[0].ID {
+		t.Fatalf("draft saved as %+v, %v", app, err)
+	}
+
+	// A bad amount and a bad date: both named and linked, and everything typed kept.
+	typed := url.Values{
+		"title": {"Summer youth club"}, "purpose": {"Weekly sessions for 11 to 16 year olds"}, "amount": {"four grand"},
+		"project-start-day": {"31"}, "project-start-month": {"2"}, "project-start-year": {"2027"},
+		"project-end-day": {"1"}, "project-end-month": {"3"}, "project-end-year": {"2028"},
+		"areas": {area}, "priorities": {priority},
+	}
+	bad := b.fill(editPath, editPath, typed)
+	bad.mustBe(t, http.StatusUnprocessableEntity, editPath)
+	checkMarkup(t, bad)
+	want := []summaryItem{
+		{"#amount", "Enter the amount in pounds and pence, like 4,250.00"},
+		{"#project-start-day", "The date the project starts must be a real date"},
+	}
+	if got := bad.summary(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("error summary:\n got %v\nwant %v", got, want)
+	}
+	for id, v := range map[string]string{"title": "Summer youth club", "amount": "four grand", "project-start-day": "31", "project-start-month": "2",
+		"project-start-year": "2027", "project-end-year": "2028"} {
+		if got := attr(byID(bad.Doc, id), "value"); got != v {
+			t.Errorf("%s kept as %q, want %q", id, got, v)
+		}
+	}
+	if got := textOf(byID(bad.Doc, "purpose")); got != "Weekly sessions for 11 to 16 year olds" {
+		t.Errorf("purpose kept as %q", got)
+	}
+	if !hasAttr(byID(bad.Doc, "areas"), "checked") || !hasAttr(byID(bad.Doc, "priorities"), "checked") {
+		t.Error("the ticked area and priority were not kept")
+	}
+	if app, _ := s.Store.Application(ctx, id); app.Purpose != "" {
+		t.Errorf("a form with mistakes was saved: %+v", app)
+	}
+
+	// The end before the start is refused too.
+	backwards := url.Values{"project-start-day": {"1"}, "project-start-month": {"6"}, "project-start-year": {"2027"},
+		"project-end-day": {"1"}, "project-end-month": {"5"}, "project-end-year": {"2027"}}
+	if got := b.fill(editPath, editPath, backwards).summary(); len(got) != 1 || got[0].Href != "#project-end-day" {
+		t.Errorf("end before start: %v", got)
+	}
+
+	// Good values are saved, and are there on coming back.
+	typed.Set("amount", "4,250.00")
+	typed.Set("project-start-day", "1")
+	typed.Set("project-start-month", "6")
+	saved := b.fill(editPath, editPath, typed)
+	saved.mustBe(t, http.StatusOK, editPath+"?saved=1")
+	app, _ = s.Store.Application(ctx, id)
+	if app.AmountRequested != money.Pounds(4250) || !app.ProjectStart.Valid || !app.ProjectStart.Time.Equal(time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)) ||
+		len(app.Areas) != 1 || app.Areas[0] != area || app.Purpose != "Weekly sessions for 11 to 16 year olds" {
+		t.Errorf("saved as %+v", app)
+	}
+	back := s.browser()
+	back.fill("/sign-in", "/sign-in", url.Values{"email": {demo.Accounts[0].Email}, "password": {demo.Password}})
+	again := back.get(editPath)
+	again.mustBe(t, http.StatusOK, editPath)
+	checkMarkup(t, again)
+	for id, v := range map[string]string{"title": "Summer youth club", "amount": "4,250.00", "project-start-day": "1", "project-start-month": "6",
+		"project-start-year": "2027", "project-end-day": "1", "project-end-month": "3", "project-end-year": "2028"} {
+		if got := attr(byID(again.Doc, id), "value"); got != v {
+			t.Errorf("on return, %s is %q, want %q", id, got, v)
+		}
+	}
+	if !hasAttr(byID(again.Doc, "areas"), "checked") || !hasAttr(byID(again.Doc, "priorities"), "checked") {
+		t.Error("on return, the area and priority are not ticked")
+	}
+
+	// Another organisation gets not found, for reading, saving and submitting.
+	other := s.browser()
+	other.fill("/register", "/register", url.Values{
+		"organisation.name": {"Hilltop Tenants' Association"}, "organisation.type": {"community_group"},
+		"organisation.address": {"2 Hill Road"}, "organisation.postcode": {"LE13 0ZZ"},
+		"user.name": {"Sam Example"}, "user.email": {"sam@hilltop.example.org"}, "user.password": {"correct horse battery"},
+	}).mustBe(t, http.StatusOK, "/applications?registered=1")
+	other.get(editPath).mustBe(t, http.StatusNotFound, editPath)
+	token := other.get("/applications/new?round="+fmt.Sprint(rounds[0].ID)).formToken(t, newPath)
+	other.post(editPath, url.Values{"csrf_token": {token}, "title": {"Mine now"}}).mustBe(t, http.StatusNotFound, editPath)
+	other.post(fmt.Sprintf("/applications/%d/submit", id), url.Values{"csrf_token": {token}}).mustBe(t, http.StatusNotFound, fmt.Sprintf("/applications/%d/submit", id))
+	if app, _ := s.Store.Application(ctx, id); app.Title != "Summer youth club" {
+		t.Errorf("another organisation changed the draft: %q", app.Title)
+	}
+	if len(sub.calls) != 0 {
+		t.Errorf("submitted for another organisation: %v", sub.calls)
+	}
+	// Without the form's token nothing is saved.
+	b.post(editPath, url.Values{"title": {"No token"}}).mustBe(t, http.StatusForbidden, editPath)
+}
+
+// Submitting an incomplete draft lists what is missing, in the API's judgement (the real
+// apiv1 check runs: it refuses before it would start a workflow), linked to each field; a complete
+// one is handed to the Submitter with the right person and application.
+func TestApplicationSubmit(t *testing.T) {
+	sub := &fakeSubmitter{}
+	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	api := &apiv1.Server{Store: s.Store}
+	ctx := context.Background()
+	gcf := schemeID(t, s.Store, "grassroots")
+	rounds, _ := s.Store.Rounds(ctx, gcf)
+	u, err := s.Store.UserByEmail(ctx, demo.Accounts[0].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: rounds[0].ID, Title: "Summer youth club"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editPath, submitPath := fmt.Sprintf("/applications/%d/edit", id), fmt.Sprintf("/applications/%d/submit", id)
+	b := s.browser()
+	b.fill("/sign-in", "/sign-in", url.Values{"email": {demo.Accounts[0].Email}, "password": {demo.Password}})
+
+	sub.then = api.SubmitApplication
+	missing := b.fill(editPath, submitPath, nil)
+	missing.mustBe(t, http.StatusUnprocessableEntity, submitPath)
+	checkMarkup(t, missing)
+	want := []summaryItem{
+		{"#purpose", "Enter what the money is for"},
+		{"#amount", "Enter how much you are applying for"},
+		{"#project-start-day", "Enter the date the project starts"},
+		{"#project-end-day", "Enter the date the project ends"},
+		{"#areas", "Name at least one area the project serves"},
+		{"#priorities", "Name at least one Police and Crime Plan priority"},
+	}
+	if got := missing.summary(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("missing answers:\n got %v\nwant %v", got, want)
+	}
+	if got := attr(byID(missing.Doc, "title"), "value"); got != "Summer youth club" {
+		t.Errorf("the saved title is not shown: %q", got)
+	}
+
+	// A refusal about no field of the form is said on a page of its own.
+	sub.then = func(context.Context, store.User, int64) error { return httperr.Forbidden("your role cannot do this") }
+	refused := b.fill(editPath, submitPath, nil)
+	refused.mustBe(t, http.StatusForbidden, submitPath)
+	refused.mustContain(t, "Your application could not be submitted", "Your role cannot do this.")
+
+	sub.calls, sub.then = nil, nil
+	done := b.fill(editPath, submitPath, nil)
+	done.mustBe(t, http.StatusOK, "/applications")
+	if want := fmt.Sprintf("user %d application %d", u.ID, id); len(sub.calls) != 1 || sub.calls[0] != want {
+		t.Errorf("submitter called %v, want [%s]", sub.calls, want)
+	}
+}
