@@ -190,3 +190,13 @@ func registerUpdates(ctx workflow.Context, handlers []updateHandler) error {
 	}
 	return nil
 }
+
+// assessmentReason is the audit line's reason for a set of scores: the weighted total, the
+// recommendation and, where a criterion fell below its minimum, why the application is not fundable.
+func assessmentReason(summary ScoreSummary, recommendation string) string {
+	why := fmt.Sprintf("Weighted score %.2f; recommendation: %s.", summary.Weighted, strings.ReplaceAll(recommendation, "_", " "))
+	if !summary.Fundable {
+		why += " Not fundable: " + strings.Join(summary.BelowMinimum, "; ") + "."
+	}
+	return why
+}

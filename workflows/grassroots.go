@@ -555,10 +555,7 @@ func (g *grassroots) assess(ctx workflow.Context, r AssessRequest) (UpdateResult
 		}
 		summary := SummariseScores(g.in.Rules, r.Scores)
 		scores, _ := jsonMarshal(r.Scores)
-		why := fmt.Sprintf("Weighted score %.2f; recommendation: %s.", summary.Weighted, strings.ReplaceAll(r.Recommendation, "_", " "))
-		if !summary.Fundable {
-			why += " Not fundable: " + strings.Join(summary.BelowMinimum, "; ") + "."
-		}
+		why := assessmentReason(summary, r.Recommendation)
 		round := g.status.AssessmentRound + 1
 		in := activities.SaveAssessmentInput{Step: g.step(ctx, r.Actor, "Assessment submitted", why, StageDecision), Round: round,
 			Scores: scores, Weighted: summary.Weighted, Fundable: summary.Fundable, Recommendation: r.Recommendation, Comment: r.Comment}

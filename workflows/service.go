@@ -833,10 +833,7 @@ func (sv *service) assess(ctx workflow.Context, r AssessRequest) (UpdateResult, 
 		}
 		summary := SummariseScores(sv.rules, r.Scores)
 		scores, _ := jsonMarshal(r.Scores)
-		why := fmt.Sprintf("Weighted score %.2f; recommendation: %s.", summary.Weighted, strings.ReplaceAll(r.Recommendation, "_", " "))
-		if !summary.Fundable {
-			why += " Not fundable: " + strings.Join(summary.BelowMinimum, "; ") + "."
-		}
+		why := assessmentReason(summary, r.Recommendation)
 		seat := sv.seat(r.Actor.UserID)
 		seat.Submitted, seat.Summary = true, &summary
 		next := sv.stage
