@@ -166,10 +166,7 @@ func (s *Server) submit(c *gin.Context) {
 // submitted. Its errors are those the endpoint answers with (see httperr.From): an application the
 // person may not see is not found, and a draft that is not complete is a 422 naming each field.
 func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) error {
-	app, err := s.Store.Application(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayView(u, app)) {
-		return httperr.NotFound("application")
-	}
+	app, err := s.visible(ctx, u, id)
 	if err != nil {
 		return err
 	}
@@ -211,7 +208,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		workflow = workflows.ServiceWorkflowName
 		input = workflows.ServiceState{In: workflows.ServiceInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
-			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
+			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: ActorOf(u), Title: app.Title, Purpose: app.Purpose,
 			Areas: app.Areas, Priorities: app.Priorities, Service: svc, ClockOffset: s.now().Sub(time.Now()).Round(time.Second),
 		}}
 	default:
@@ -227,7 +224,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		workflow = workflows.GrassrootsWorkflow
 		input = workflows.GrassrootsInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
-			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: actorOf(u), Title: app.Title, Purpose: app.Purpose,
+			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: ActorOf(u), Title: app.Title, Purpose: app.Purpose,
 			Amount: app.AmountRequested, ProjectStart: app.ProjectStart.Time, ProjectEnd: app.ProjectEnd.Time, Areas: app.Areas, Priorities: app.Priorities,
 		}
 	}
@@ -256,11 +253,11 @@ func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
 	f := store.ApplicationFilter{Status: c.Query("status")}
 	if !utf8.ValidString(f.Status) { // PostgreSQL would refuse it; no status is spelled that way
-		c.JSON(http.StatusOK, gin.H{"applications": []applicationSummary{}})
+		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}})
 		return
 	}
 	if strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
-		c.JSON(http.StatusOK, gin.H{"applications": []applicationSummary{}})
+		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}})
 		return
 	}
 	if v := c.Query("scheme_id"); v != "" {
@@ -283,7 +280,7 @@ func (s *Server) listApplications(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	views := make([]applicationSummary, len(list))
+	views := make([]ApplicationSummary, len(list))
 	for i, a := range list {
 		views[i] = summarise(a)
 	}
@@ -310,7 +307,7 @@ func (s *Server) listDocuments(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ok, err := s.mayReadPanelWork(c, currentUser(c), app)
+	ok, err := s.mayReadPanelWork(c.Request.Context(), currentUser(c), app)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -320,40 +317,43 @@ func (s *Server) listDocuments(c *gin.Context) {
 
 // downloadDocument serves a PDF to someone who may see its application.
 func (s *Server) downloadDocument(c *gin.Context) {
-	u := currentUser(c)
 	id, err := pathID(c, "id")
 	if err != nil {
 		s.fail(c, httperr.NotFound("document"))
 		return
 	}
-	ctx := c.Request.Context()
-	doc, err := s.Store.Document(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.fail(c, httperr.NotFound("document"))
-		return
-	}
+	doc, err := s.Document(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	c.Header("Content-Disposition", `attachment; filename="`+doc.Filename+`"`)
+	c.Data(http.StatusOK, doc.ContentType, doc.Content)
+}
+
+// Document is a document the person may read, with its content; any other is not found.
+func (s *Server) Document(ctx context.Context, u store.User, id int64) (store.Document, error) {
+	doc, err := s.Store.Document(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Document{}, httperr.NotFound("document")
+	}
+	if err != nil {
+		return store.Document{}, err
+	}
 	app, err := s.Store.Application(ctx, doc.ApplicationID)
 	if err == nil && doc.Kind == "decision_pack" {
-		ok, perr := s.mayReadPanelWork(c, u, app)
+		ok, perr := s.mayReadPanelWork(ctx, u, app)
 		if perr != nil {
-			s.fail(c, perr)
-			return
+			return store.Document{}, perr
 		}
 		if !ok {
-			s.fail(c, httperr.NotFound("document"))
-			return
+			return store.Document{}, httperr.NotFound("document")
 		}
 	}
 	if err != nil || !mayView(u, app) || len(visibleDocuments(u, []store.Document{doc})) == 0 {
-		s.fail(c, httperr.NotFound("document"))
-		return
+		return store.Document{}, httperr.NotFound("document")
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+doc.Filename+`"`)
-	c.Data(http.StatusOK, doc.ContentType, doc.Content)
+	return doc, nil
 }
 
 // visibleDocuments keeps what this person may read: applicants get their letters, agreements and
@@ -393,8 +393,7 @@ func (s *Server) taskQueue() string {
 }
 
 // mayReadPanelWork loads what the rule needs and applies it (see the function of that name in views.go).
-func (s *Server) mayReadPanelWork(c *gin.Context, u store.User, app store.Application) (bool, error) {
-	ctx := c.Request.Context()
+func (s *Server) mayReadPanelWork(ctx context.Context, u store.User, app store.Application) (bool, error) {
 	conflicts, err := s.Store.Conflicts(ctx, app.ID)
 	if err != nil {
 		return false, err

@@ -57,26 +57,26 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/applications/:id", s.getApplication)
 	auth.PUT("/applications/:id", s.updateDraft)
 	auth.POST("/applications/:id/submit", s.submit)
-	auth.POST("/applications/:id/conflicts", s.declareConflict)
-	auth.POST("/applications/:id/assessments", s.assess)
-	auth.POST("/applications/:id/decision", s.decide)
-	auth.POST("/applications/:id/information-response", s.answerInformation)
+	auth.POST("/applications/:id/conflicts", stepHandler(s, s.DeclareConflict))
+	auth.POST("/applications/:id/assessments", stepHandler(s, s.Assess))
+	auth.POST("/applications/:id/decision", stepHandler(s, s.Decide))
+	auth.POST("/applications/:id/information-response", stepHandler(s, s.AnswerInformation))
 	auth.POST("/applications/:id/acceptance", s.acceptOffer)
-	auth.POST("/applications/:id/payments", s.recordPayment)
-	auth.POST("/applications/:id/report", s.submitReport)
-	auth.POST("/applications/:id/report-review", s.reviewReport)
+	auth.POST("/applications/:id/payments", stepHandler(s, s.RecordPayment))
+	auth.POST("/applications/:id/report", stepHandler(s, s.SubmitReport))
+	auth.POST("/applications/:id/report-review", stepHandler(s, s.ReviewReport))
 	auth.GET("/applications/:id/documents", s.listDocuments)
 	auth.GET("/documents/:id", s.downloadDocument)
 	auth.GET("/finance/notices", s.listFinanceNotices)
 	auth.GET("/schemes/:id/years", s.schemeYears)
 	// Service (multi-year) awards.
-	auth.POST("/applications/:id/panel", s.assignPanel)
-	auth.POST("/applications/:id/moderation", s.moderate)
-	auth.POST("/applications/:id/conditions-precedent", s.confirmConditions)
-	auth.POST("/applications/:id/returns", s.submitReturn)
-	auth.POST("/applications/:id/return-reviews", s.reviewReturn)
-	auth.POST("/applications/:id/variations", s.vary)
-	auth.POST("/applications/:id/termination", s.terminate)
+	auth.POST("/applications/:id/panel", stepHandler(s, s.AssignPanel))
+	auth.POST("/applications/:id/moderation", stepHandler(s, s.Moderate))
+	auth.POST("/applications/:id/conditions-precedent", stepHandler(s, s.ConfirmConditions))
+	auth.POST("/applications/:id/returns", stepHandler(s, s.SubmitReturn))
+	auth.POST("/applications/:id/return-reviews", stepHandler(s, s.ReviewReturn))
+	auth.POST("/applications/:id/variations", stepHandler(s, s.Vary))
+	auth.POST("/applications/:id/termination", stepHandler(s, s.Terminate))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)
 }
@@ -103,7 +103,8 @@ func (s *Server) authenticate(c *gin.Context) {
 
 func currentUser(c *gin.Context) store.User { return c.MustGet(userKey).(store.User) }
 
-func actorOf(u store.User) workflows.Actor {
+// ActorOf is the person as the workflows know them.
+func ActorOf(u store.User) workflows.Actor {
 	return workflows.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
 }
 
@@ -148,10 +149,7 @@ func (s *Server) loadVisible(c *gin.Context) (store.Application, store.User, err
 	if err != nil {
 		return store.Application{}, u, httperr.NotFound("application")
 	}
-	app, err := s.Store.Application(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayView(u, app)) {
-		return store.Application{}, u, httperr.NotFound("application")
-	}
+	app, err := s.visible(c.Request.Context(), u, id)
 	return app, u, err
 }
 

@@ -1,6 +1,7 @@
 package apiv1
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,36 +107,22 @@ func (s *Server) kindOf(c *gin.Context) (scheme.Kind, error) {
 	return sc.Kind, err
 }
 
-func (s *Server) serviceStep(c *gin.Context, update string, build func(actor workflows.Actor) (any, error)) {
-	kind, err := s.kindOf(c)
-	if err == nil && kind != scheme.Service {
-		err = httperr.Conflict("wrong_scheme", "this step is for service (multi-year) awards only")
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.step(c, update, build)
-}
-
-type panelRequest struct {
+// PanelRequest names a service application's assessment panel and its deadline.
+type PanelRequest struct {
 	AssessorIDs []int64 `json:"assessor_ids"`
 	Deadline    string  `json:"deadline"`
 }
 
-func (s *Server) assignPanel(c *gin.Context) {
-	kind, err := s.kindOf(c)
-	if err == nil && kind != scheme.Service {
-		err = httperr.Conflict("wrong_scheme", "this step is for service (multi-year) awards only")
-	}
-	if err == nil { // before looking anyone up, so the answer says nothing about who exists
-		err = requireRole(currentUser(c), scheme.RoleOfficer, scheme.RoleHeadOfCommissioning)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.step(c, workflows.UpdateAssignPanel, withBody(c, func(a workflows.Actor, r panelRequest) (any, error) {
+// AssignPanel names the panel.
+func (s *Server) AssignPanel(ctx context.Context, u store.User, id int64, r PanelRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		err := serviceOnly(kind)
+		if err == nil { // before looking anyone up, so the answer says nothing about who exists
+			err = requireRole(u, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning)
+		}
+		if err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		req := workflows.AssignPanelRequest{Actor: a}
 		p.required("deadline", r.Deadline)
@@ -146,21 +133,22 @@ func (s *Server) assignPanel(c *gin.Context) {
 			p.add("assessor_ids", "name 1 to 10 assessors")
 		}
 		for i, id := range r.AssessorIDs {
-			u, err := s.Store.User(c.Request.Context(), id)
+			m, err := s.Store.User(ctx, id)
 			if errors.Is(err, store.ErrNotFound) {
 				p.add(fmt.Sprintf("assessor_ids[%d]", i), "is not a user")
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
-			req.Assessors = append(req.Assessors, workflows.PanelNominee{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations})
+			req.Assessors = append(req.Assessors, workflows.PanelNominee{UserID: m.ID, Name: m.Name, Role: m.Role, Organisations: m.Organisations})
 		}
-		return req, p.err()
-	}))
+		return workflows.UpdateAssignPanel, req, p.err()
+	})
 }
 
-type moderationRequest struct {
+// ModerationRequest is the moderated recommendation: the award's years, conditions and reasons.
+type ModerationRequest struct {
 	Recommendation      string             `json:"recommendation"`
 	Years               []store.YearAmount `json:"years"`
 	Conditions          []string           `json:"conditions"`
@@ -168,48 +156,63 @@ type moderationRequest struct {
 	Reasons             string             `json:"reasons"`
 }
 
-func (s *Server) moderate(c *gin.Context) {
-	s.serviceStep(c, workflows.UpdateModerate, withBody(c, func(a workflows.Actor, r moderationRequest) (any, error) {
+// Moderate records the moderation.
+func (s *Server) Moderate(ctx context.Context, u store.User, id int64, r ModerationRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		p.maxLen("reasons", r.Reasons, 10000)
 		p.eachMaxLen("conditions", r.Conditions, 5000)
 		p.eachMaxLen("conditions_precedent", r.ConditionsPrecedent, 5000)
-		return workflows.ModerateRequest{Actor: a, Recommendation: r.Recommendation, Years: r.Years, Conditions: r.Conditions,
+		return workflows.UpdateModerate, workflows.ModerateRequest{Actor: a, Recommendation: r.Recommendation, Years: r.Years, Conditions: r.Conditions,
 			ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons}, p.err()
-	}))
+	})
 }
 
-type conditionsRequest struct {
+// ConditionsRequest confirms the conditions precedent are met.
+type ConditionsRequest struct {
 	Note string `json:"note"`
 }
 
-func (s *Server) confirmConditions(c *gin.Context) {
-	s.serviceStep(c, workflows.UpdateConfirmConditions, withBody(c, func(a workflows.Actor, r conditionsRequest) (any, error) {
+// ConfirmConditions records that the conditions precedent are met.
+func (s *Server) ConfirmConditions(ctx context.Context, u store.User, id int64, r ConditionsRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		p.maxLen("note", r.Note, 2000)
-		return workflows.ConfirmConditionsRequest{Actor: a, Note: r.Note}, p.err()
-	}))
+		return workflows.UpdateConfirmConditions, workflows.ConfirmConditionsRequest{Actor: a, Note: r.Note}, p.err()
+	})
 }
 
-type returnRequest struct {
+// ReturnRequest is a quarterly monitoring return.
+type ReturnRequest struct {
 	FinancialYear int                     `json:"financial_year"`
 	Quarter       int                     `json:"quarter"`
 	Content       workflows.ReturnContent `json:"content"`
 }
 
-func (s *Server) submitReturn(c *gin.Context) {
-	s.serviceStep(c, workflows.UpdateSubmitReturn, withBody(c, func(a workflows.Actor, r returnRequest) (any, error) {
+// SubmitReturn sends a monitoring return.
+func (s *Server) SubmitReturn(ctx context.Context, u store.User, id int64, r ReturnRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		checkQuarter(p, r.FinancialYear, r.Quarter)
 		p.maxLen("content.narrative", r.Content.Narrative, 20000)
 		if len(r.Content.Beneficiaries) > 500 {
 			p.add("content.beneficiaries", "lists too many rows")
 		}
-		return workflows.SubmitReturnRequest{Actor: a, Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}, Content: r.Content}, p.err()
-	}))
+		return workflows.UpdateSubmitReturn, workflows.SubmitReturnRequest{Actor: a, Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}, Content: r.Content}, p.err()
+	})
 }
 
-type returnReviewRequest struct {
+// ReturnReviewRequest is an officer's review of a return, with its RAG rating.
+type ReturnReviewRequest struct {
 	FinancialYear int    `json:"financial_year"`
 	Quarter       int    `json:"quarter"`
 	Outcome       string `json:"outcome"`
@@ -217,14 +220,18 @@ type returnReviewRequest struct {
 	Comment       string `json:"comment"`
 }
 
-func (s *Server) reviewReturn(c *gin.Context) {
-	s.serviceStep(c, workflows.UpdateReviewReturn, withBody(c, func(a workflows.Actor, r returnReviewRequest) (any, error) {
+// ReviewReturn accepts a return or sends it back.
+func (s *Server) ReviewReturn(ctx context.Context, u store.User, id int64, r ReturnReviewRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		checkQuarter(p, r.FinancialYear, r.Quarter)
 		p.maxLen("comment", r.Comment, 10000)
-		return workflows.ReviewReturnRequest{Actor: a, Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}, Outcome: r.Outcome,
+		return workflows.UpdateReviewReturn, workflows.ReviewReturnRequest{Actor: a, Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}, Outcome: r.Outcome,
 			RAG: r.RAG, Comment: r.Comment}, p.err()
-	}))
+	})
 }
 
 func checkQuarter(p problems, fy, q int) {
@@ -236,42 +243,52 @@ func checkQuarter(p problems, fy, q int) {
 	}
 }
 
-type variationRequest struct {
+// VariationRequest changes a service award's amounts per year and conditions.
+type VariationRequest struct {
 	Years      []store.YearAmount `json:"years"`
 	Conditions []string           `json:"conditions"`
 	Summary    string             `json:"summary"`
 }
 
-func (s *Server) vary(c *gin.Context) {
-	s.serviceStep(c, workflows.UpdateVary, withBody(c, func(a workflows.Actor, r variationRequest) (any, error) {
+// Vary varies the award under the delegation and budget rules.
+func (s *Server) Vary(ctx context.Context, u store.User, id int64, r VariationRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		p.maxLen("summary", r.Summary, 5000)
 		p.eachMaxLen("conditions", r.Conditions, 5000)
-		return workflows.VaryRequest{Actor: a, Years: r.Years, Conditions: r.Conditions, Summary: r.Summary}, p.err()
-	}))
+		return workflows.UpdateVary, workflows.VaryRequest{Actor: a, Years: r.Years, Conditions: r.Conditions, Summary: r.Summary}, p.err()
+	})
 }
 
-type terminationRequest struct {
+// TerminationRequest ends a service award early.
+type TerminationRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) terminate(c *gin.Context) {
-	s.serviceStep(c, workflows.UpdateTerminate, withBody(c, func(a workflows.Actor, r terminationRequest) (any, error) {
+// Terminate ends the award early.
+func (s *Server) Terminate(ctx context.Context, u store.User, id int64, r TerminationRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
 		p := problems{}
 		p.maxLen("reason", r.Reason, 5000)
-		return workflows.TerminateRequest{Actor: a, Reason: r.Reason}, p.err()
-	}))
+		return workflows.UpdateTerminate, workflows.TerminateRequest{Actor: a, Reason: r.Reason}, p.err()
+	})
 }
 
-// awardFinance is an award's money: per year awarded, released, paid, held and remaining.
-type awardFinance struct {
+// AwardFinance is an award's money: per year awarded, released, paid, held and remaining.
+type AwardFinance struct {
 	Reference string          `json:"reference"`
-	Years     []yearFinance   `json:"years"`
+	Years     []YearFinance   `json:"years"`
 	Tranches  []store.Tranche `json:"tranches"`
-	Total     yearFinance     `json:"total"`
+	Total     YearFinance     `json:"total"`
 }
 
-type yearFinance struct {
+type YearFinance struct {
 	FinancialYear int         `json:"financial_year,omitempty"`
 	Label         string      `json:"label"`
 	Awarded       money.Pence `json:"awarded_pence"`
@@ -281,7 +298,7 @@ type yearFinance struct {
 	Remaining     money.Pence `json:"remaining_pence"` // scheduled, not yet due or held
 }
 
-func (y *yearFinance) add(t store.Tranche) {
+func (y *YearFinance) add(t store.Tranche) {
 	switch t.Status {
 	case workflows.TranchePaid:
 		y.Paid += t.Amount
@@ -297,37 +314,47 @@ func (y *yearFinance) add(t store.Tranche) {
 
 // applicationFinance shows an award's paid, held and remaining amounts.
 func (s *Server) applicationFinance(c *gin.Context) {
-	app, _, err := s.loadVisible(c)
-	if err == nil && len(app.ServiceJSON) == 0 {
-		err = httperr.Conflict("wrong_scheme", "tranches and yearly figures are for service (multi-year) awards; a one-off grant's payment is on the application")
-	}
+	app, u, err := s.loadVisible(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
+	out, err := s.Finance(c.Request.Context(), u, app.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// Finance is a service award's money per financial year and in total (GET
+// /applications/{id}/finance).
+func (s *Server) Finance(ctx context.Context, u store.User, id int64) (AwardFinance, error) {
+	app, err := s.visible(ctx, u, id)
+	if err != nil {
+		return AwardFinance{}, err
+	}
+	if len(app.ServiceJSON) == 0 {
+		return AwardFinance{}, httperr.Conflict("wrong_scheme", "tranches and yearly figures are for service (multi-year) awards; a one-off grant's payment is on the application")
+	}
 	award, err := s.Store.AwardForApplication(ctx, app.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(c, httperr.NotFound("award"))
-		return
+		return AwardFinance{}, httperr.NotFound("award")
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return AwardFinance{}, err
 	}
 	years, err := s.Store.AwardYears(ctx, award.ID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return AwardFinance{}, err
 	}
 	tranches, err := s.Store.Tranches(ctx, award.ID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return AwardFinance{}, err
 	}
-	out := awardFinance{Reference: award.Reference, Tranches: tranches, Total: yearFinance{Label: "total"}}
+	out := AwardFinance{Reference: award.Reference, Tranches: tranches, Total: YearFinance{Label: "total"}}
 	for _, y := range years {
-		yf := yearFinance{FinancialYear: y.FinancialYear, Label: scheme.FinancialYearLabel(y.FinancialYear), Awarded: y.Amount}
+		yf := YearFinance{FinancialYear: y.FinancialYear, Label: scheme.FinancialYearLabel(y.FinancialYear), Awarded: y.Amount}
 		for _, t := range tranches {
 			if t.FinancialYear == y.FinancialYear {
 				yf.add(t)
@@ -340,31 +367,34 @@ func (s *Server) applicationFinance(c *gin.Context) {
 		out.Total.Held += yf.Held
 		out.Total.Remaining += yf.Remaining
 	}
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // schemeYears shows, per financial year, a scheme's budget, what is committed and what is paid, held and released.
 func (s *Server) schemeYears(c *gin.Context) {
-	if !currentUser(c).Role.IsStaff() {
-		s.fail(c, httperr.Forbidden("scheme finances are for staff"))
-		return
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
-		s.fail(c, httperr.NotFound("scheme"))
-		return
+		id = 0 // not found below, after the role check
 	}
-	ctx := c.Request.Context()
-	if _, err := s.Store.Scheme(ctx, id); errors.Is(err, store.ErrNotFound) {
-		s.fail(c, httperr.NotFound("scheme"))
-		return
-	}
-	rows, err := s.Store.SchemeYears(ctx, id)
+	rows, err := s.SchemeYears(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"years": rows})
+}
+
+// SchemeYears is a scheme's budget, commitments and payments per financial year, for staff.
+func (s *Server) SchemeYears(ctx context.Context, u store.User, id int64) ([]store.SchemeYear, error) {
+	if !u.Role.IsStaff() {
+		return nil, httperr.Forbidden("scheme finances are for staff")
+	}
+	if _, err := s.Store.Scheme(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return nil, httperr.NotFound("scheme")
+	} else if err != nil {
+		return nil, err
+	}
+	return s.Store.SchemeYears(ctx, id)
 }
 
 // indicatorTrend is one indicator's target and actuals, quarter by quarter.

@@ -1,8 +1,9 @@
 package apiv1
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"grantflow/http/httperr"
 	"net/http"
 	"strings"
 	"time"
@@ -10,95 +11,141 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
+	"grantflow/store"
 	"grantflow/workflows"
 )
 
 // Each human step is a Temporal update: the workflow's validator refuses a wrong person, stage or
-// value before anything is recorded, and that refusal comes back here as a 4xx.
+// value before anything is recorded, and that refusal comes back as a 4xx.
+//
+// Every step is an exported method taking the person, the application and a request value, so
+// that the web pages drive applications through exactly the code the endpoints use; the
+// handlers only read the path and the JSON body.
 
-// step sends one update for the application in the path and answers with the application as it now stands.
-func (s *Server) step(c *gin.Context, update string, build func(actor workflows.Actor) (any, error)) {
-	app, u, err := s.loadVisible(c)
+// Step sends one update for an application the person may see. build gets the scheme's kind and
+// the person as an actor and returns the update's name and argument, or the request's problems.
+func (s *Server) Step(ctx context.Context, u store.User, id int64, build func(kind scheme.Kind, a workflows.Actor) (string, any, error)) (workflows.UpdateResult, error) {
+	app, err := s.visible(ctx, u, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return workflows.UpdateResult{}, err
 	}
 	// Not app.WorkflowID: the workflow's first event can move the status on before submit's MarkSubmitted
 	// (which only updates a draft) records it, leaving it empty; the id is deterministic anyway.
 	if app.Status == string(workflows.StageDraft) {
-		s.fail(c, errWrongStage("the application has not been submitted"))
-		return
+		return workflows.UpdateResult{}, errWrongStage("the application has not been submitted")
 	}
-	arg, err := build(actorOf(u))
+	sc, err := s.Store.Scheme(ctx, app.SchemeID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return workflows.UpdateResult{}, err
 	}
-	handle, err := s.Temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
+	update, arg, err := build(sc.Kind, ActorOf(u))
+	if err != nil {
+		return workflows.UpdateResult{}, err
+	}
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflows.ApplicationWorkflowID(app.ID), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		s.fail(c, err)
-		return
+		return workflows.UpdateResult{}, err
 	}
 	var result workflows.UpdateResult
-	if err := handle.Get(c.Request.Context(), &result); err != nil {
-		s.fail(c, err)
-		return
-	}
-	d, err := s.detail(c, app.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"result": result, "application": d})
+	err = handle.Get(ctx, &result)
+	return result, err
 }
 
-// withBody binds the JSON body into req before building the update argument.
-func withBody[T any](c *gin.Context, make func(workflows.Actor, T) (any, error)) func(workflows.Actor) (any, error) {
-	return func(a workflows.Actor) (any, error) {
+// visible reads an application the person may see; another organisation's is simply not found.
+func (s *Server) visible(ctx context.Context, u store.User, id int64) (store.Application, error) {
+	app, err := s.Store.Application(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayView(u, app)) {
+		return store.Application{}, httperr.NotFound("application")
+	}
+	return app, err
+}
+
+// serviceOnly refuses a step that service (multi-year) awards alone have.
+func serviceOnly(kind scheme.Kind) error {
+	if kind != scheme.Service {
+		return httperr.Conflict("wrong_scheme", "this step is for service (multi-year) awards only")
+	}
+	return nil
+}
+
+// stepHandler serves a step whose request is the JSON body: the application must be visible
+// before the body is read, so nothing is said about another organisation's application.
+func stepHandler[T any](s *Server, do func(context.Context, store.User, int64, T) (workflows.UpdateResult, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		app, u, err := s.loadVisible(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
 		var req T
 		if err := bind(c, &req); err != nil {
-			return nil, err
+			s.fail(c, err)
+			return
 		}
-		return make(a, req)
+		s.respondStep(c, app.ID)(do(c.Request.Context(), u, app.ID, req))
 	}
 }
 
-type conflictRequest struct {
+// respondStep answers with the update's result and the application as it now stands.
+func (s *Server) respondStep(c *gin.Context, id int64) func(workflows.UpdateResult, error) {
+	return func(result workflows.UpdateResult, err error) {
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d, err := s.detail(c.Request.Context(), currentUser(c), id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"result": result, "application": d})
+	}
+}
+
+// ConflictRequest declares whether an assessor has a conflict of interest.
+type ConflictRequest struct {
 	HasConflict bool   `json:"has_conflict"`
 	Details     string `json:"details"`
 }
 
-func (s *Server) declareConflict(c *gin.Context) {
-	s.step(c, workflows.UpdateDeclareConflict, withBody(c, func(a workflows.Actor, r conflictRequest) (any, error) {
+// DeclareConflict records a conflict declaration.
+func (s *Server) DeclareConflict(ctx context.Context, u store.User, id int64, r ConflictRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(_ scheme.Kind, a workflows.Actor) (string, any, error) {
 		p := problems{}
 		p.maxLen("details", r.Details, 5000)
-		return workflows.DeclareConflictRequest{Actor: a, HasConflict: r.HasConflict, Details: r.Details}, p.err()
-	}))
+		return workflows.UpdateDeclareConflict, workflows.DeclareConflictRequest{Actor: a, HasConflict: r.HasConflict, Details: r.Details}, p.err()
+	})
 }
 
-type assessmentRequest struct {
+// AssessmentRequest is an assessor's scores and recommendation.
+type AssessmentRequest struct {
 	NoConflict     bool              `json:"no_conflict"`
 	Scores         []workflows.Score `json:"scores"`
 	Recommendation string            `json:"recommendation"`
 	Comment        string            `json:"comment"`
 }
 
-func (s *Server) assess(c *gin.Context) {
-	s.step(c, workflows.UpdateAssess, withBody(c, func(a workflows.Actor, r assessmentRequest) (any, error) {
+// Assess records an assessment.
+func (s *Server) Assess(ctx context.Context, u store.User, id int64, r AssessmentRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(_ scheme.Kind, a workflows.Actor) (string, any, error) {
 		p := problems{}
 		for i, sc := range r.Scores {
 			p.maxLen(fmt.Sprintf("scores[%d].comment", i), sc.Comment, 5000)
 		}
 		p.maxLen("comment", r.Comment, 10000)
-		return workflows.AssessRequest{Actor: a, NoConflict: r.NoConflict, Scores: r.Scores, Recommendation: r.Recommendation, Comment: r.Comment}, p.err()
-	}))
+		return workflows.UpdateAssess, workflows.AssessRequest{Actor: a, NoConflict: r.NoConflict, Scores: r.Scores, Recommendation: r.Recommendation, Comment: r.Comment}, p.err()
+	})
 }
 
-type decisionRequest struct {
+// DecisionRequest approves, declines or (one-off grants) asks for more information. A service
+// award's terms come from the moderated recommendation, so only the outcome and any decline
+// reasons apply to it.
+type DecisionRequest struct {
 	Outcome        string      `json:"outcome"`
 	Amount         money.Pence `json:"amount_pence"`
 	Purpose        string      `json:"purpose"`
@@ -109,17 +156,13 @@ type decisionRequest struct {
 	Deadline       string      `json:"deadline"`
 }
 
-func (s *Server) decide(c *gin.Context) {
-	kind, err := s.kindOf(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.step(c, workflows.UpdateDecide, withBody(c, func(a workflows.Actor, r decisionRequest) (any, error) {
+// Decide records a decision.
+func (s *Server) Decide(ctx context.Context, u store.User, id int64, r DecisionRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
 		p := problems{}
-		if kind == scheme.Service { // the award's terms come from the moderated recommendation
+		if kind == scheme.Service {
 			p.eachMaxLen("decline_reasons", r.DeclineReasons, 5000)
-			return workflows.ServiceDecideRequest{Actor: a, Outcome: r.Outcome, Declined: r.DeclineReasons}, p.err()
+			return workflows.UpdateDecide, workflows.ServiceDecideRequest{Actor: a, Outcome: r.Outcome, Declined: r.DeclineReasons}, p.err()
 		}
 		d := workflows.DecideRequest{Actor: a, Outcome: r.Outcome, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions,
 			Reasons: r.Reasons, Declined: r.DeclineReasons, Question: r.Question}
@@ -127,7 +170,7 @@ func (s *Server) decide(c *gin.Context) {
 			if r.Deadline == "" {
 				p.add("deadline", "is required")
 			} else if t := p.date("deadline", r.Deadline); t != nil {
-				d.Deadline = time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, scheme.London) // the end of that day
+				d.Deadline = endOfLondonDay(*t)
 			}
 		}
 		p.maxLen("purpose", r.Purpose, 5000)
@@ -135,54 +178,45 @@ func (s *Server) decide(c *gin.Context) {
 		p.maxLen("question", r.Question, 5000)
 		p.eachMaxLen("conditions", r.Conditions, 5000)
 		p.eachMaxLen("decline_reasons", r.DeclineReasons, 5000)
-		return d, p.err()
-	}))
-}
-
-type answerRequest struct {
-	Answer string `json:"answer"`
-}
-
-func (s *Server) answerInformation(c *gin.Context) {
-	kind, err := s.kindOf(c)
-	if err == nil && kind != scheme.Grassroots {
-		err = httperr.Conflict("wrong_scheme", "information requests are part of one-off grant applications only")
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.step(c, workflows.UpdateAnswerInformation, withBody(c, func(a workflows.Actor, r answerRequest) (any, error) {
-		p := problems{}
-		p.maxLen("answer", r.Answer, 10000)
-		return workflows.AnswerInformationRequest{Actor: a, Answer: strings.TrimSpace(r.Answer)}, p.err()
-	}))
-}
-
-func (s *Server) acceptOffer(c *gin.Context) {
-	s.step(c, workflows.UpdateAcceptOffer, func(a workflows.Actor) (any, error) {
-		return workflows.AcceptOfferRequest{Actor: a}, nil
+		return workflows.UpdateDecide, d, p.err()
 	})
 }
 
-type paymentRequest struct {
+// AnswerRequest answers an information request.
+type AnswerRequest struct {
+	Answer string `json:"answer"`
+}
+
+// AnswerInformation sends the applicant's answer (one-off grants only).
+func (s *Server) AnswerInformation(ctx context.Context, u store.User, id int64, r AnswerRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if kind != scheme.Grassroots {
+			return "", nil, httperr.Conflict("wrong_scheme", "information requests are part of one-off grant applications only")
+		}
+		p := problems{}
+		p.maxLen("answer", r.Answer, 10000)
+		return workflows.UpdateAnswerInformation, workflows.AnswerInformationRequest{Actor: a, Answer: strings.TrimSpace(r.Answer)}, p.err()
+	})
+}
+
+// AcceptOffer accepts the offer (a one-off grant's award letter or a service award's agreement).
+func (s *Server) AcceptOffer(ctx context.Context, u store.User, id int64) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(_ scheme.Kind, a workflows.Actor) (string, any, error) {
+		return workflows.UpdateAcceptOffer, workflows.AcceptOfferRequest{Actor: a}, nil
+	})
+}
+
+// PaymentRequest records a payment made: the grant, or one tranche of a service award.
+type PaymentRequest struct {
 	Tranche   int         `json:"tranche"` // service awards: which tranche was paid
 	Amount    money.Pence `json:"amount_pence"`
 	PaidOn    string      `json:"paid_on"`
 	Reference string      `json:"reference"`
 }
 
-func (s *Server) recordPayment(c *gin.Context) {
-	kind, err := s.kindOf(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	update := workflows.UpdateRecordPayment
-	if kind == scheme.Service {
-		update = workflows.UpdateRecordTranche
-	}
-	s.step(c, update, withBody(c, func(a workflows.Actor, r paymentRequest) (any, error) {
+// RecordPayment records a payment finance has made.
+func (s *Server) RecordPayment(ctx context.Context, u store.User, id int64, r PaymentRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
 		p := problems{}
 		p.amount("amount_pence", r.Amount)
 		p.required("paid_on", r.PaidOn)
@@ -195,55 +229,57 @@ func (s *Server) recordPayment(c *gin.Context) {
 			if r.Tranche <= 0 {
 				p.add("tranche", "give the number of the tranche paid")
 			}
-			return workflows.RecordTranchePaymentRequest{Actor: a, Tranche: r.Tranche, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
+			return workflows.UpdateRecordTranche, workflows.RecordTranchePaymentRequest{Actor: a, Tranche: r.Tranche, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
 		}
-		return workflows.RecordPaymentRequest{Actor: a, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
-	}))
+		return workflows.UpdateRecordPayment, workflows.RecordPaymentRequest{Actor: a, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
+	})
 }
 
-type reportRequest struct {
+// ReportRequest is the end-of-grant report (one-off grants) or the final report (service awards).
+type ReportRequest struct {
 	Summary  string      `json:"summary"`
 	Outcomes string      `json:"outcomes"`
 	Spent    money.Pence `json:"spent_pence"`
 }
 
-// submitReport takes the end-of-grant report (one-off grants) or the final report (service awards).
-func (s *Server) submitReport(c *gin.Context) {
-	kind, err := s.kindOf(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	update := workflows.UpdateSubmitReport
-	if kind == scheme.Service {
-		update = workflows.UpdateSubmitFinalReport
-	}
-	s.step(c, update, withBody(c, func(a workflows.Actor, r reportRequest) (any, error) {
+// SubmitReport sends the report.
+func (s *Server) SubmitReport(ctx context.Context, u store.User, id int64, r ReportRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
 		p := problems{}
 		p.maxLen("summary", r.Summary, 10000)
 		p.maxLen("outcomes", r.Outcomes, 10000)
-		return workflows.SubmitReportRequest{Actor: a, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent}, p.err()
-	}))
+		update := workflows.UpdateSubmitReport
+		if kind == scheme.Service {
+			update = workflows.UpdateSubmitFinalReport
+		}
+		return update, workflows.SubmitReportRequest{Actor: a, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent}, p.err()
+	})
 }
 
-type reviewRequest struct {
+// ReviewRequest is an officer's review of a report.
+type ReviewRequest struct {
 	Outcome string `json:"outcome"`
 	Comment string `json:"comment"`
 }
 
-func (s *Server) reviewReport(c *gin.Context) {
-	kind, err := s.kindOf(c)
+// ReviewReport accepts a report or sends it back.
+func (s *Server) ReviewReport(ctx context.Context, u store.User, id int64, r ReviewRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		p := problems{}
+		p.maxLen("comment", r.Comment, 10000)
+		update := workflows.UpdateReviewReport
+		if kind == scheme.Service {
+			update = workflows.UpdateReviewFinalReport
+		}
+		return update, workflows.ReviewReportRequest{Actor: a, Outcome: r.Outcome, Comment: r.Comment}, p.err()
+	})
+}
+
+func (s *Server) acceptOffer(c *gin.Context) {
+	app, u, err := s.loadVisible(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	update := workflows.UpdateReviewReport
-	if kind == scheme.Service {
-		update = workflows.UpdateReviewFinalReport
-	}
-	s.step(c, update, withBody(c, func(a workflows.Actor, r reviewRequest) (any, error) {
-		p := problems{}
-		p.maxLen("comment", r.Comment, 10000)
-		return workflows.ReviewReportRequest{Actor: a, Outcome: r.Outcome, Comment: r.Comment}, p.err()
-	}))
+	s.respondStep(c, app.ID)(s.AcceptOffer(c.Request.Context(), u, app.ID))
 }

@@ -1,6 +1,7 @@
 package apiv1
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
@@ -14,8 +15,8 @@ import (
 	"grantflow/workflows"
 )
 
-// applicationSummary is one row of a list.
-type applicationSummary struct {
+// ApplicationSummary is one row of a list.
+type ApplicationSummary struct {
 	ID              int64       `json:"id"`
 	Organisation    string      `json:"organisation"`
 	OrganisationID  int64       `json:"organisation_id"`
@@ -31,15 +32,15 @@ type applicationSummary struct {
 	UpdatedAt       time.Time   `json:"updated_at"`
 }
 
-func summarise(a store.Application) applicationSummary {
-	return applicationSummary{ID: a.ID, Organisation: a.Organisation, OrganisationID: a.OrganisationID, Scheme: a.Scheme, SchemeID: a.SchemeID, RoundID: a.RoundID,
+func summarise(a store.Application) ApplicationSummary {
+	return ApplicationSummary{ID: a.ID, Organisation: a.Organisation, OrganisationID: a.OrganisationID, Scheme: a.Scheme, SchemeID: a.SchemeID, RoundID: a.RoundID,
 		Title: a.Title, AmountRequested: a.AmountRequested, Amount: a.AmountRequested.String(), Status: a.Status,
 		ReportOverdue: a.ReportOverdue, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
 }
 
-// applicationDetail is everything one person may see of an application.
-type applicationDetail struct {
-	applicationSummary
+// ApplicationDetail is everything one person may see of an application.
+type ApplicationDetail struct {
+	ApplicationSummary
 	Purpose             string                     `json:"purpose"`
 	ProjectStart        string                     `json:"project_start,omitempty"`
 	ProjectEnd          string                     `json:"project_end,omitempty"`
@@ -68,7 +69,7 @@ type applicationDetail struct {
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
-	d, err := s.detail(c, id)
+	d, err := s.detail(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -76,14 +77,22 @@ func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
 	c.JSON(status, d)
 }
 
-func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
-	ctx := c.Request.Context()
-	u := currentUser(c)
+// Application is everything the person may see of an application (GET /applications/{id}):
+// another organisation's is not found.
+func (s *Server) Application(ctx context.Context, u store.User, id int64) (ApplicationDetail, error) {
+	if _, err := s.visible(ctx, u, id); err != nil {
+		return ApplicationDetail{}, err
+	}
+	return s.detail(ctx, u, id)
+}
+
+// detail builds the view of an application already known to be visible to u.
+func (s *Server) detail(ctx context.Context, u store.User, id int64) (ApplicationDetail, error) {
 	app, err := s.Store.Application(ctx, id)
 	if err != nil {
-		return applicationDetail{}, err
+		return ApplicationDetail{}, err
 	}
-	d := applicationDetail{applicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Priorities: app.Priorities}
+	d := ApplicationDetail{ApplicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Priorities: app.Priorities}
 	if app.ProjectStart.Valid {
 		d.ProjectStart = app.ProjectStart.Time.Format(time.DateOnly)
 	}
@@ -133,7 +142,7 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return d, err
 	}
-	if err := s.serviceDetail(c, app, &d, panel, conflicted); err != nil {
+	if err := s.serviceDetail(ctx, u, app, &d, panel, conflicted); err != nil {
 		return d, err
 	}
 	if d.InformationRequests, err = s.Store.InformationRequests(ctx, id); err != nil {
@@ -154,8 +163,7 @@ func (s *Server) detail(c *gin.Context, id int64) (applicationDetail, error) {
 }
 
 // serviceDetail adds what service applications carry.
-func (s *Server) serviceDetail(c *gin.Context, app store.Application, d *applicationDetail, panel []store.PanelMember, conflicted bool) error {
-	ctx := c.Request.Context()
+func (s *Server) serviceDetail(ctx context.Context, u store.User, app store.Application, d *ApplicationDetail, panel []store.PanelMember, conflicted bool) error {
 	if len(app.ServiceJSON) == 0 {
 		return nil
 	}
@@ -164,7 +172,6 @@ func (s *Server) serviceDetail(c *gin.Context, app store.Application, d *applica
 		return err
 	}
 	d.Service = &svc
-	u := currentUser(c)
 	if u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) { // the panel's work is not for the conflicted
 		d.Panel = panel
 		if r, err := s.Store.RecommendationFor(ctx, app.ID); err == nil {

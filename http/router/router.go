@@ -41,7 +41,7 @@ func New(d Deps) *gin.Engine {
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock}
 	api.Register(r.Group("/api/v1"))
-	web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, Submitter: web.SubmitterFunc(api.SubmitApplication)}).Register(r)
+	web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api}).Register(r)
 	r.NoRoute(func(c *gin.Context) { httperr.Respond(c, d.Logger, httperr.NotFound("route")) })
 	return r
 }

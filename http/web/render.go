@@ -27,7 +27,8 @@ func mustParsePages() pages {
 			return navItem{Current: current == key, Href: href, Text: text}
 		},
 	}
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	// layout.html and every file whose name starts with "_" hold templates all pages share.
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -35,7 +36,7 @@ func mustParsePages() pages {
 	out := pages{}
 	for _, name := range names {
 		file := path.Base(name)
-		if file == "layout.html" || file == "partials.html" {
+		if file == "layout.html" || strings.HasPrefix(file, "_") {
 			continue
 		}
 		t := template.Must(base.Clone())

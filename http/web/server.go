@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/apiv1"
 	"grantflow/store"
 )
 
@@ -56,8 +57,11 @@ type Options struct {
 	Funder       string
 	ServiceName  string
 	ContactEmail string
-	// Submitter submits an application as the JSON API does (the router passes its apiv1.Server);
-	// without one, the submit button answers with the sorry page.
+	// API is the JSON API's core, through which every page reads an application and every form
+	// sends its step, so that pages and endpoints apply the same rules (the router passes its
+	// apiv1.Server). Pages that need it answer with the sorry page without it.
+	API *apiv1.Server
+	// Submitter submits an application; API.SubmitApplication when nil (tests replace it).
 	Submitter Submitter
 }
 
@@ -112,6 +116,9 @@ func New(o Options) *Server {
 	if len(key) < 32 {
 		key = make([]byte, 32)
 		rand.Read(key)
+	}
+	if o.Submitter == nil && o.API != nil {
+		o.Submitter = SubmitterFunc(o.API.SubmitApplication)
 	}
 	assets, err := fs.Sub(assetFS, "assets")
 	if err != nil {

@@ -1,0 +1,348 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The browser tests drive headless Chromium as a person would: typing into fields found by their
+// labels, choosing the options named in a fieldset, pressing buttons and following links. Every
+// page they land on is checked with axe-core against WCAG 2.2 AA and for script errors, assets
+// that fail to load and refusals by the content security policy, then photographed into
+// artifacts/screenshots/ at the repository's root.
+
+// axeTags are the rule sets run on every page: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
+
+// stepTimeout bounds one action (a page load, a keystroke sequence, an axe run), so a page that
+// never finishes loading fails its step rather than the whole test binary's timeout.
+const stepTimeout = 30 * time.Second
+
+// browser is one Chromium tab on a running system.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	axe  string // axe-core's source, injected into each page
+	dir  string // where screenshots go
+	name string // screenshots are <name>-<NN>-<page title>.png
+	seen int    // pages checked so far
+
+	mu       sync.Mutex
+	problems []string // console errors not yet reported
+}
+
+// chromiumPath finds a Chromium: Debian's package first (what .ci/run installs).
+func chromiumPath() string {
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// newBrowser starts headless Chromium with a fresh profile, closed when the test ends. Without a
+// Chromium the test is skipped, except in CI (CI set), where that is a failure.
+func newBrowser(t *testing.T, sys *system, name string) *browser {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no Chromium found: .ci/run installs Debian's chromium package")
+		}
+		t.Skip("no Chromium found (apt-get install chromium); the browser tests are skipped")
+	}
+	axe, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core is not installed (%v): run `make assets`", err)
+	}
+	dir := filepath.Join("..", "artifacts", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// The defaults already turn off first-run pages, background networking and sync. The rest
+	// matter on a closed network as root: without them Chromium refuses to start or stalls
+	// dialling Google.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1280, 1024),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", path, err)
+	}
+
+	b := &browser{t: t, ctx: ctx, base: sys.URL, axe: string(axe), dir: dir, name: name}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return // the tab has closed
+			}
+			if p := pageProblem(m); p != "" {
+				b.mu.Lock()
+				b.problems = append(b.problems, p)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	// A message about the last page may arrive after its check.
+	t.Cleanup(func() { b.reportProblems("after the last page") })
+	return b
+}
+
+// pageProblem describes a console message that means a page is broken for someone: an uncaught
+// exception, an error a script reports, a refusal by the content security policy, or one of our
+// assets failing to load. Other failed requests are left out: a form answered with 422 is a page
+// we meant to show, and the browser asks for /favicon.ico of its own accord.
+func pageProblem(m chromedp.ConsoleMessage) string {
+	if m.Type != chromedp.ConsoleException && m.Type != chromedp.ConsoleError {
+		return ""
+	}
+	if m.Source == "network" && !strings.Contains(m.URL, "/assets/") {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s (%s)", m.Type, m.Text, m.URL)
+}
+
+func (b *browser) reportProblems(where string) {
+	b.t.Helper()
+	b.mu.Lock()
+	problems := b.problems
+	b.problems = nil
+	b.mu.Unlock()
+	for _, p := range problems {
+		b.t.Errorf("console %s: %s", where, p)
+	}
+}
+
+// run runs one action within stepTimeout; an error fails the test.
+func run[T any](b *browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// load runs actions that lead to a new page, waits until it has loaded and checks it: it must
+// answer with the status wanted (after redirects).
+func (b *browser) load(what string, want int, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, actions...)
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	if int(res.Status) != want {
+		b.t.Fatalf("%s: %s answered %d, want %d\n%s", what, res.URL, res.Status, want, b.pageText())
+	}
+	b.checkPage()
+}
+
+// visit opens a path as if typed into the address bar; the page must answer 200.
+func (b *browser) visit(path string) {
+	b.t.Helper()
+	b.load("visiting "+path, http.StatusOK, chromedp.Navigate(b.base+path))
+}
+
+// press presses the button with this text (or a link drawn as one) and checks the page it leads to.
+func (b *browser) press(text string, want int) {
+	b.t.Helper()
+	sel := fmt.Sprintf(`//*[self::button or self::a[@role="button"]][normalize-space()=%s]`, xpathString(text))
+	b.load("pressing "+text, want, chromedp.Click(sel))
+}
+
+// follow follows the link with this text; the page it leads to must answer 200.
+func (b *browser) follow(text string) {
+	b.t.Helper()
+	b.load("following "+text, http.StatusOK, chromedp.Click(fmt.Sprintf(`//a[normalize-space()=%s]`, xpathString(text))))
+}
+
+// reloadUntil reloads the page until it shows the text (a workflow moves on by itself), then
+// checks it.
+func (b *browser) reloadUntil(text string) {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(b.pageText(), text) {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("the page never showed %q:\n%s", text, b.pageText())
+		}
+		time.Sleep(200 * time.Millisecond)
+		run(b, "reloading", chromedp.Reload())
+	}
+	b.checkPage()
+}
+
+// fill types into the text input or textarea with this label, replacing what it held.
+func (b *browser) fill(label, text string) {
+	b.t.Helper()
+	sel := fmt.Sprintf(`//*[self::input or self::textarea][@id=//label[normalize-space()=%s]/@for]`, xpathString(label))
+	run(b, "filling in "+label, chromedp.Steps(chromedp.SetValue(sel, ""), chromedp.SendKeys(sel, text)))
+}
+
+// fillDate types a date into the GOV.UK date input whose legend is given.
+func (b *browser) fillDate(legend string, d time.Time) {
+	b.t.Helper()
+	for _, f := range []struct {
+		label string
+		value int
+	}{{"Day", d.Day()}, {"Month", int(d.Month())}, {"Year", d.Year()}} {
+		sel := fmt.Sprintf(`//fieldset[legend[normalize-space()=%s]]//input[@id=//label[normalize-space()=%s]/@for]`,
+			xpathString(legend), xpathString(f.label))
+		run(b, "filling in "+legend+" "+f.label, chromedp.Steps(chromedp.SetValue(sel, ""), chromedp.SendKeys(sel, fmt.Sprint(f.value))))
+	}
+}
+
+// choose makes sure the radio or checkbox labelled so, in the fieldset with this legend, is
+// chosen, by clicking its label as a person would.
+func (b *browser) choose(legend, label string) {
+	b.t.Helper()
+	in := fmt.Sprintf(`//fieldset[legend[normalize-space()=%s]]//label[normalize-space()=%s]`, xpathString(legend), xpathString(label))
+	input := fmt.Sprintf(`//input[@id=%s/@for]`, in)
+	if run(b, "reading "+label, chromedp.JavascriptAttribute[bool](input, "checked")) {
+		return
+	}
+	run(b, "choosing "+label, chromedp.Click(in))
+}
+
+// see fails the test unless the page shows every text.
+func (b *browser) see(texts ...string) {
+	b.t.Helper()
+	page := b.pageText()
+	for _, s := range texts {
+		if !strings.Contains(page, s) {
+			b.t.Errorf("the page does not show %q:\n%s", s, page)
+		}
+	}
+}
+
+// rowText is the text of the table row headed by this text.
+func (b *browser) rowText(header string) string {
+	b.t.Helper()
+	return run(b, "reading the row "+header, chromedp.Text(fmt.Sprintf(`//tr[th[normalize-space()=%s]]`, xpathString(header))))
+}
+
+// pageText is what the page says, as rendered.
+func (b *browser) pageText() string {
+	b.t.Helper()
+	return run(b, "reading the page", chromedp.Evaluate[string](`document.body.innerText`))
+}
+
+// path is the current page's path and query.
+func (b *browser) path() string {
+	b.t.Helper()
+	return strings.TrimPrefix(run(b, "reading the location", chromedp.Location()), b.base)
+}
+
+// checkPage runs the checks every page must pass, then photographs it.
+func (b *browser) checkPage() {
+	b.t.Helper()
+	b.seen++
+	title := run(b, "reading the title", chromedp.Title())
+	where := fmt.Sprintf("on %q (%s)", title, b.path())
+	b.checkAccessibility(where)
+	b.reportProblems(where)
+	// init.js marks the body as govuk-frontend-supported before starting the components: without
+	// the mark, the page's script did not run.
+	if !run(b, "reading the body's classes", chromedp.Evaluate[bool](`document.body.classList.contains('govuk-frontend-supported')`)) {
+		b.t.Errorf("govuk-frontend's script did not start %s", where)
+	}
+	b.screenshot(fmt.Sprintf("%s-%02d-%s", b.name, b.seen, slug(strings.Split(title, " – ")[0])))
+}
+
+// axeViolation is one failed axe-core rule with the elements that fail it.
+type axeViolation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// checkAccessibility runs axe-core on the page: a serious or critical violation fails the test;
+// lesser ones are logged. The content security policy forbids inline script, but the DevTools
+// protocol's evaluation is not bound by it.
+func (b *browser) checkAccessibility(where string) {
+	b.t.Helper()
+	run(b, "injecting axe-core", chromedp.Evaluate[chromedp.Void](b.axe))
+	tags, _ := json.Marshal(axeTags)
+	script := fmt.Sprintf(`axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: ['violations']}).then(r =>
+		r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help, targets: v.nodes.map(n => n.target.flat(Infinity).join(' '))})))`, tags)
+	violations := run(b, "running axe-core", chromedp.Evaluate[[]axeViolation](script, chromedp.EvalAwaitPromise))
+	for _, v := range violations {
+		msg := fmt.Sprintf("axe %s %s: %s (%s) at %s", where, v.Impact, v.ID, v.Help, strings.Join(v.Targets, ", "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			b.t.Error(msg)
+		} else {
+			b.t.Log(msg)
+		}
+	}
+}
+
+// screenshot writes the whole page, not just the window, to artifacts/screenshots/<name>.png.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png := run(b, "taking a screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(b.dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// slug makes a page title a file name: "Error: Sign in" → "error-sign-in".
+func slug(s string) string {
+	var out strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && out.Len() > 0 {
+				out.WriteByte('-')
+			}
+			out.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return out.String()
+}
+
+// xpathString quotes text as an XPath 1.0 literal, which has no escapes: text holding both kinds
+// of quote is built with concat().
+func xpathString(s string) string {
+	switch {
+	case !strings.Contains(s, `'`):
+		return `'` + s + `'`
+	case !strings.Contains(s, `"`):
+		return `"` + s + `"`
+	}
+	parts := strings.Split(s, `'`)
+	for i, p := range parts {
+		parts[i] = `'` + p + `'`
+	}
+	return "concat(" + strings.Join(parts, `, "'", `) + ")"
+}
