@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/scheme"
 	"grantflow/store"
 )
 
@@ -155,6 +156,41 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/applications/:id/edit", s.requireSignIn, s.editApplicationForm)
 	g.POST("/applications/:id/edit", s.requireSignIn, s.saveApplication)
 	g.POST("/applications/:id/submit", s.requireSignIn, s.submitApplication)
+
+	// One application's page, for its organisation and for staff, and the steps people take there.
+	// Every step goes through the API (requireAPI), which applies the role and organisation rules.
+	app := g.Group("", s.requireSignIn, s.requireAPI)
+	app.GET("/applications/:id", s.applicationPage)
+	app.GET("/documents/:id", s.downloadDocument)
+	app.POST("/applications/:id/information-response", s.answerInformation)
+	app.POST("/applications/:id/acceptance", s.acceptOffer)
+	app.POST("/applications/:id/report", s.submitReport)
+	app.POST("/applications/:id/returns", s.submitReturn)
+	app.POST("/applications/:id/conflicts", s.declareConflict)
+	app.POST("/applications/:id/assessments", s.assess)
+	app.POST("/applications/:id/panel", s.assignPanel)
+	app.POST("/applications/:id/moderation", s.moderate)
+	app.POST("/applications/:id/decision", s.decide)
+	app.POST("/applications/:id/conditions-precedent", s.confirmConditions)
+	app.POST("/applications/:id/return-reviews", s.reviewReturn)
+	app.POST("/applications/:id/report-review", s.reviewReport)
+	app.POST("/applications/:id/variations", s.vary)
+	app.POST("/applications/:id/termination", s.terminate)
+	app.POST("/applications/:id/payments", s.recordPayment)
+
+	// Uploads (a safeguarding policy, say) have their own, larger, body limit.
+	r.POST("/applications/:id/uploads", s.securityHeaders, limitUpload, s.session, s.verifyCSRF, s.requireSignIn, s.upload)
+	app.GET("/uploads/:id", s.downloadUpload)
+
+	// Staff work queues and budgets.
+	staff := app.Group("", s.requireRole(scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner, scheme.RoleAdmin))
+	staff.GET("/work", s.workQueues)
+	staff.GET("/schemes/:id/budget", s.schemeBudget)
+
+	// Finance.
+	fin := app.Group("", s.requireRole(scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin))
+	fin.GET("/finance", s.financePage)
+	fin.GET("/finance/payments-due.csv", s.paymentsDueCSV)
 }
 
 func (s *Server) now() time.Time {
@@ -166,6 +202,14 @@ func (s *Server) now() time.Time {
 
 // maxForm caps a form's body; the longest form here is a few kilobytes.
 const maxForm = 64 << 10
+
+// maxUpload caps an uploaded document (the form around it is small).
+const maxUpload = maxUploadFile + 64<<10
+
+func limitUpload(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUpload)
+	c.Next()
+}
 
 func limitForm(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxForm)

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/http/httperr"
+	"grantflow/scheme"
+	"grantflow/workflows"
+)
+
+// Every step a form sends goes through the JSON API's own method for it (Options.API), so a page
+// refuses exactly what the endpoint refuses: the workflow's validators decide who may act, at
+// which stage and with what values. These helpers turn the outcome into a page.
+
+// pathID reads the :id of the path; anything else is not found.
+func (s *Server) pathID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.notFound(c)
+		return 0, false
+	}
+	return id, true
+}
+
+// requireAPI shows the sorry page when the server was built without the API (tests of the
+// public pages only).
+func (s *Server) requireAPI(c *gin.Context) {
+	if s.opts.API == nil {
+		s.serverError(c, errors.New("web: no API configured"))
+		return
+	}
+	c.Next()
+}
+
+// requireRole lets through only people with one of the roles; anyone else signed in is told
+// the page is not for them.
+func (s *Server) requireRole(roles ...scheme.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, ok := currentUser(c)
+		if !ok {
+			c.Redirect(http.StatusSeeOther, "/sign-in")
+			c.Abort()
+			return
+		}
+		for _, r := range roles {
+			if u.Role == r {
+				c.Next()
+				return
+			}
+		}
+		s.notAllowed(c, "This page is not available to your account")
+	}
+}
+
+// notAllowed is the 403 page: signed in, but this is not theirs to see or do.
+func (s *Server) notAllowed(c *gin.Context, heading string) {
+	s.render(c, http.StatusForbidden, "error", page{Title: heading, Data: errorPage{
+		Heading: heading,
+		Lines:   []string{"Your account does not have permission for this. Nothing has been changed."},
+		Link:    "Go to your start page", LinkTo: homeFor(c),
+	}})
+	c.Abort()
+}
+
+// homeFor is where a signed-in person's work starts.
+func homeFor(c *gin.Context) string {
+	u, ok := currentUser(c)
+	switch {
+	case !ok:
+		return "/"
+	case u.Role == scheme.RoleFinance:
+		return "/finance"
+	case u.Role.IsStaff():
+		return "/work"
+	}
+	return "/applications"
+}
+
+// applicationPath is the application's page.
+func applicationPath(id int64) string { return fmt.Sprintf("/applications/%d", id) }
+
+// afterStep finishes a form that sent a step. On success it redirects to the application's page
+// with done (a key of doneMessages) to confirm it. A refusal naming fields goes to invalid, which
+// shows the form again with each message linked to its field; other refusals (wrong stage, not
+// allowed, not found) get a page saying why, and nothing is lost because nothing was recorded.
+func (s *Server) afterStep(c *gin.Context, appID int64, result workflows.UpdateResult, err error, done string, invalid func(he *httperr.Error)) {
+	if err == nil {
+		_ = result
+		c.Redirect(http.StatusSeeOther, applicationPath(appID)+"?done="+done)
+		return
+	}
+	var he *httperr.Error
+	if !errors.As(err, &he) {
+		he = httperr.From(err)
+	}
+	switch {
+	case he.Status == http.StatusNotFound:
+		s.notFound(c)
+	case he.Status >= 500:
+		s.serverError(c, err)
+	case len(he.Fields) > 0 && invalid != nil:
+		invalid(he)
+	case he.Status == http.StatusForbidden:
+		s.render(c, http.StatusForbidden, "error", page{Title: "You cannot do this", Data: errorPage{
+			Heading: "You cannot do this", Lines: []string{upperFirst(he.Message) + ".", "Nothing has been changed."},
+			Link: "Go back to the application", LinkTo: applicationPath(appID),
+		}})
+	default:
+		s.render(c, he.Status, "error", page{Title: "This could not be done", Data: errorPage{
+			Heading: "This could not be done", Lines: []string{upperFirst(he.Message) + ".", "Nothing has been changed."},
+			Link: "Go back to the application", LinkTo: applicationPath(appID),
+		}})
+	}
+}
+
+// doneMessages confirm a step on the application page; the key comes back in the query string,
+// so only these texts can ever be shown.
+var doneMessages = map[string]string{
+	"answered":   "Your answer has been sent",
+	"accepted":   "You have accepted the offer",
+	"report":     "Your report has been sent",
+	"return":     "Your monitoring return has been sent",
+	"conflict":   "Your declaration has been recorded",
+	"assessed":   "Your assessment has been recorded",
+	"panel":      "The panel has been named",
+	"moderated":  "The moderation has been recorded",
+	"decided":    "The decision has been recorded",
+	"conditions": "The conditions precedent are recorded as met",
+	"reviewed":   "Your review has been recorded",
+	"varied":     "The variation has been recorded",
+	"terminated": "The award has been ended",
+	"paid":       "The payment has been recorded",
+	"uploaded":   "Your document has been uploaded",
+}
