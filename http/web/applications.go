@@ -16,7 +16,6 @@ type applicationsPage struct {
 	Organisation string
 	Rows         []applicationRow
 	Registered   bool // just registered: say so
-	Staff        bool // staff pages are not part of this front door yet
 }
 
 type applicationRow struct {
@@ -36,9 +35,8 @@ type applicationRow struct {
 func (s *Server) applications(c *gin.Context) {
 	u, _ := currentUser(c)
 	data := applicationsPage{Registered: c.Query("registered") != ""}
-	if u.Role != scheme.RoleApplicant {
-		data.Staff = true
-		s.render(c, http.StatusOK, "applications", page{Title: "Your applications", Nav: "applications", Data: data})
+	if u.Role != scheme.RoleApplicant { // staff start from their queues
+		c.Redirect(http.StatusSeeOther, homeFor(c))
 		return
 	}
 	ctx := c.Request.Context()
