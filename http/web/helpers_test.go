@@ -60,11 +60,12 @@ func newSiteWith(t *testing.T, o web.Options) *site {
 		t.Fatal(err)
 	}
 	clk := &clock{}
-	o.Store, o.Clock = st, clk.now
+	api := &apiv1.Server{Store: st, TokenTTL: time.Hour} // no Temporal: these tests send no steps
+	o.Store, o.Clock, o.API = st, clk.now, api
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	web.New(o).Register(r)
-	(&apiv1.Server{Store: st, TokenTTL: time.Hour}).Register(r.Group("/api/v1"))
+	api.Register(r.Group("/api/v1"))
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &site{t: t, Store: st, URL: srv.URL, clock: clk}

@@ -14,5 +14,7 @@ func (s *Server) reviewReturn(c *gin.Context)      { s.notFound(c) }
 func (s *Server) reviewReport(c *gin.Context)      { s.notFound(c) }
 func (s *Server) vary(c *gin.Context)              { s.notFound(c) }
 func (s *Server) terminate(c *gin.Context)         { s.notFound(c) }
-func (s *Server) workQueues(c *gin.Context)        { s.notFound(c) }
-func (s *Server) schemeBudget(c *gin.Context)      { s.notFound(c) }
+func (s *Server) workQueues(c *gin.Context) {
+	s.render(c, 200, "error", page{Title: "Work queues", Data: errorPage{Heading: "Work queues"}})
+}
+func (s *Server) schemeBudget(c *gin.Context) { s.notFound(c) }

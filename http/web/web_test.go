@@ -206,8 +206,7 @@ func TestSignInMistakesAndThrottling(t *testing.T) {
 
 	// Another person is not held up.
 	other := s.browser().fill("/sign-in", "/sign-in", url.Values{"email": {demo.Accounts[2].Email}, "password": {demo.Password}})
-	other.mustBe(t, http.StatusOK, "/applications")
-	other.mustContain(t, "Pages for assessors, officers and finance are not ready yet")
+	other.mustBe(t, http.StatusOK, "/work")
 
 	s.clock.advance(10 * time.Minute)
 	b.fill("/sign-in", "/sign-in", url.Values{"email": {email}, "password": {demo.Password}}).
