@@ -202,8 +202,7 @@ func (b *browser) reloadUntil(text string) {
 // fill types into the text input or textarea with this label, replacing what it held.
 func (b *browser) fill(label, text string) {
 	b.t.Helper()
-	sel := fmt.Sprintf(`//*[self::input or self::textarea][@id=//label[normalize-space()=%s]/@for]`, xpathString(label))
-	run(b, "filling in "+label, chromedp.Steps(chromedp.SetValue(sel, ""), chromedp.SendKeys(sel, text)))
+	b.typeInto("filling in "+label, fmt.Sprintf(`//*[self::input or self::textarea][@id=//label[normalize-space()=%s]/@for]`, xpathString(label)), text)
 }
 
 // fillDate types a date into the GOV.UK date input whose legend is given.
@@ -215,8 +214,17 @@ func (b *browser) fillDate(legend string, d time.Time) {
 	}{{"Day", d.Day()}, {"Month", int(d.Month())}, {"Year", d.Year()}} {
 		sel := fmt.Sprintf(`//fieldset[legend[normalize-space()=%s]]//input[@id=//label[normalize-space()=%s]/@for]`,
 			xpathString(legend), xpathString(f.label))
-		run(b, "filling in "+legend+" "+f.label, chromedp.Steps(chromedp.SetValue(sel, ""), chromedp.SendKeys(sel, fmt.Sprint(f.value))))
+		b.typeInto("filling in "+legend+" "+f.label, sel, fmt.Sprint(f.value))
 	}
+}
+
+// typeInto empties the field the XPath finds, then types the text into it key by key.
+// (chromedp.SetValue cannot set an empty value: it reports a failure.)
+func (b *browser) typeInto(what, xpath, text string) {
+	b.t.Helper()
+	literal, _ := json.Marshal(xpath)
+	empty := fmt.Sprintf(`document.evaluate(%s, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue.value = ''`, literal)
+	run(b, what, chromedp.Steps(chromedp.WaitVisible(xpath), chromedp.Evaluate[chromedp.Void](empty), chromedp.SendKeys(xpath, text)))
 }
 
 // choose makes sure the radio or checkbox labelled so, in the fieldset with this legend, is

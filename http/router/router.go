@@ -27,6 +27,8 @@ type Deps struct {
 	TaskQueue string
 	// Clock overrides the time service applications run on (tests and demos).
 	Clock func() time.Time
+	// InsecureCookies drops Secure from the pages' cookies (tests over plain HTTP only).
+	InsecureCookies bool
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -41,7 +43,7 @@ func New(d Deps) *gin.Engine {
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock}
 	api.Register(r.Group("/api/v1"))
-	web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api}).Register(r)
+	web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies}).Register(r)
 	r.NoRoute(func(c *gin.Context) { httperr.Respond(c, d.Logger, httperr.NotFound("route")) })
 	return r
 }

@@ -24,6 +24,9 @@ type Config struct {
 	Letterhead        letters.Letterhead
 	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
 	Clock func() time.Time
+	// InsecureCookies lets the pages' cookies travel over plain HTTP to a host other than
+	// localhost (tests with a cookie jar); never in production.
+	InsecureCookies bool
 }
 
 // DefaultDatabaseURL is the local server's grantflow database.
