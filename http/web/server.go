@@ -180,6 +180,7 @@ func (s *Server) Register(r gin.IRouter) {
 
 	// Uploads (a safeguarding policy, say) have their own, larger, body limit.
 	r.POST("/applications/:id/uploads", s.securityHeaders, limitUpload, s.session, s.verifyCSRF, s.requireSignIn, s.upload)
+	app.GET("/applications/:id/uploads", s.uploadsPage)
 	app.GET("/uploads/:id", s.downloadUpload)
 
 	// Staff work queues and budgets.
