@@ -37,11 +37,16 @@ histories:
 	GRANTFLOW_RECORD_HISTORIES=1 $(GO) test -count=1 -run 'TestGrassroots' ./e2e/
 
 ## assets: govuk-frontend's stylesheet, script, fonts and images from npm into http/web/assets (git-ignored)
-assets: node_modules/.package-lock.json
+assets: $(WEB_ASSETS)/govuk/.copied
+
+# Copied again only after npm has installed another version (the stamp is a dot file, which
+# go:embed leaves out), so files never vanish under a build that is embedding them.
+$(WEB_ASSETS)/govuk/.copied: node_modules/.package-lock.json
 	rm -rf $(WEB_ASSETS)/govuk $(WEB_ASSETS)/fonts $(WEB_ASSETS)/images
 	mkdir -p $(WEB_ASSETS)/govuk
 	cp $(GOVUK_DIST)/govuk-frontend.min.css $(GOVUK_DIST)/govuk-frontend.min.js $(WEB_ASSETS)/govuk/
 	cp -R $(GOVUK_DIST)/assets/fonts $(GOVUK_DIST)/assets/images $(WEB_ASSETS)/
+	touch $@
 
 # npm ci writes node_modules/.package-lock.json, so this reinstalls only when node_modules is missing
 # or older than the lock file (govuk-frontend, and axe-core for the browser tests).

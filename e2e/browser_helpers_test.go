@@ -73,9 +73,9 @@ func newBrowser(t *testing.T, sys *system, name string) *browser {
 		t.Fatal(err)
 	}
 
-	// The defaults already turn off first-run pages, background networking and sync. The rest
-	// matter on a closed network as root: without them Chromium refuses to start or stalls
-	// dialling Google.
+	// The defaults already turn off first-run pages, background networking and sync. CI runs as
+	// root, which Chromium's sandbox refuses; without QUIC and component updates it stops trying
+	// to reach Google's servers, which on a closed network makes it misbehave.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(t.TempDir()),
@@ -126,6 +126,7 @@ func pageProblem(m chromedp.ConsoleMessage) string {
 	return fmt.Sprintf("%s: %s (%s)", m.Type, m.Text, m.URL)
 }
 
+// reportProblems fails the test for each console problem collected since it last ran.
 func (b *browser) reportProblems(where string) {
 	b.t.Helper()
 	b.mu.Lock()

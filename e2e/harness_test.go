@@ -90,7 +90,7 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	logger := slog.New(slog.NewTextHandler(testLog{t}, nil)) // shown only when a test fails
+	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))      // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true} // a cookie jar keeps Secure cookies for https only
 	if !clock.IsZero() {
 		offset := time.Until(clock)
