@@ -1,11 +1,12 @@
 # The production image: cmd/grantflow only (no embedded Temporal server).
 
-# govuk-frontend's stylesheet, script, fonts and images, from npm by the Makefile's assets target
-# (the full node image has make).
+# govuk-frontend's script, and its styles compiled by Sass from http/web/styles, from npm by the
+# Makefile's assets target (the full node image has make).
 FROM node:20-bookworm AS assets
 WORKDIR /src
 COPY Makefile package.json package-lock.json ./
 COPY http/web/assets http/web/assets
+COPY http/web/styles http/web/styles
 RUN make assets
 
 FROM golang:1.26-bookworm AS build

@@ -4,10 +4,13 @@ GOTEST_FLAGS ?= -count=1 -timeout 30m
 
 .PHONY: run test bench build lint histories clean assets
 
-# govuk-frontend's built files, copied from npm into http/web/assets, which go:embed puts in the binary.
-# Its stylesheet asks for /assets/fonts/… and /assets/images/…, so those folders sit beside it there.
+# govuk-frontend from npm into http/web/assets, which go:embed puts in the binary: its script as built,
+# and its styles compiled by Sass from http/web/styles with Arial, as the GDS Transport font (and the
+# crown and crest) is licensed only for services on GOV.UK. So no fonts or images are served.
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 WEB_ASSETS := http/web/assets
+GOVUK_SCSS := http/web/styles/grantflow-govuk.scss
+SASS_FLAGS := --load-path=node_modules --style=compressed --no-source-map --quiet-deps --silence-deprecation=import
 
 ## run: the whole system locally (embedded Temporal, local PostgreSQL, demo data) on :8080
 run: assets
@@ -36,23 +39,24 @@ lint:
 histories:
 	GRANTFLOW_RECORD_HISTORIES=1 $(GO) test -count=1 -run 'TestGrassroots' ./e2e/
 
-## assets: govuk-frontend's stylesheet, script, fonts and images from npm into http/web/assets (git-ignored)
+## assets: govuk-frontend's stylesheet (compiled by Sass) and script from npm into http/web/assets (git-ignored)
 assets: $(WEB_ASSETS)/govuk/.copied
 
-# Copied again only after npm has installed another version (the stamp is a dot file, which
-# go:embed leaves out), so files never vanish under a build that is embedding them.
-$(WEB_ASSETS)/govuk/.copied: node_modules/.package-lock.json
+# Made again only after npm has installed another version or the .scss has changed (the stamp is a
+# dot file, which go:embed leaves out), so files never vanish under a build that is embedding them.
+# The fonts and images folders that older builds copied are deleted, so they are never embedded.
+$(WEB_ASSETS)/govuk/.copied: node_modules/.package-lock.json $(GOVUK_SCSS)
 	rm -rf $(WEB_ASSETS)/govuk $(WEB_ASSETS)/fonts $(WEB_ASSETS)/images
 	mkdir -p $(WEB_ASSETS)/govuk
-	cp $(GOVUK_DIST)/govuk-frontend.min.css $(GOVUK_DIST)/govuk-frontend.min.js $(WEB_ASSETS)/govuk/
-	cp -R $(GOVUK_DIST)/assets/fonts $(GOVUK_DIST)/assets/images $(WEB_ASSETS)/
+	node_modules/.bin/sass $(SASS_FLAGS) $(GOVUK_SCSS) $(WEB_ASSETS)/govuk/govuk-frontend.min.css
+	cp $(GOVUK_DIST)/govuk-frontend.min.js $(WEB_ASSETS)/govuk/
 	touch $@
 
 # npm ci writes node_modules/.package-lock.json, so this reinstalls only when node_modules is missing
-# or older than the lock file (govuk-frontend, and axe-core for the browser tests).
+# or older than the lock file (govuk-frontend, sass, and axe-core for the browser tests).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
 clean:
-	rm -rf bin .data
+	rm -rf bin .data node_modules $(WEB_ASSETS)/govuk $(WEB_ASSETS)/fonts $(WEB_ASSETS)/images
