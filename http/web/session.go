@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"mime"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -179,7 +180,7 @@ func (s *Server) verifyCSRF(c *gin.Context) {
 		s.forbidden(c)
 		return
 	}
-	if err := c.Request.ParseForm(); err != nil {
+	if err := parseBody(c.Request); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			s.render(c, http.StatusRequestEntityTooLarge, "error", page{Title: "The form was too large", Data: errorPage{
@@ -197,6 +198,15 @@ func (s *Server) verifyCSRF(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// parseBody reads a posted form into PostForm. A multipart one (an upload) is held in memory
+// whole: its route's body limit (maxUpload) bounds it, so nothing spills into temporary files.
+func parseBody(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(maxUpload)
+	}
+	return r.ParseForm()
 }
 
 func (s *Server) forbidden(c *gin.Context) {

@@ -1,0 +1,8 @@
+package apiv1
+
+import "grantflow/store"
+
+// MayView is the API's visibility rule for an application, for the web pages that read the store
+// directly: applicants see only their own organisation's applications, staff see all. Anyone else
+// must be told the application is not found, never that it is forbidden.
+func MayView(u store.User, app store.Application) bool { return mayView(u, app) }
