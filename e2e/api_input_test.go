@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -727,5 +728,34 @@ func TestBadInputToServiceSteps(t *testing.T) {
 		if op.Body != nil && !check.covered[op.key()] && !grassroots[op.key()] {
 			t.Errorf("%s takes a body but its bad input is not tried", op.key())
 		}
+	}
+}
+
+// POST /api/v1/tokens shares the sign-in page's throttle: five tries per address in 15 minutes,
+// counted in the database, so a guesser cannot switch front doors to get more.
+func TestTokensShareTheSignInThrottle(t *testing.T) {
+	sys := newSystem(t)
+	email := demo.Accounts[0].Email
+	for i := range 3 {
+		r := sys.do(t, "POST", "/api/v1/tokens", "", map[string]string{"email": email, "password": "not the password"})
+		if r.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	web := sys.webVisitor(t)
+	web.get("/sign-in")
+	for i := range 2 {
+		if p := web.post("/sign-in", url.Values{"email": {strings.ToUpper(email)}, "password": {"still not it"}}); p.Status != http.StatusUnauthorized {
+			t.Fatalf("page attempt %d: %d", i+1, p.Status)
+		}
+	}
+	r := sys.do(t, "POST", "/api/v1/tokens", "", map[string]string{"email": email, "password": demo.Password})
+	if r.Status != http.StatusTooManyRequests || r.str("error", "code") != "too_many_attempts" {
+		t.Fatalf("sixth attempt with the right password: %d %s, want 429 too_many_attempts", r.Status, r.Raw)
+	}
+	// Another address is not held up, and its successful sign-in clears only its own count.
+	sys.signIn(t, demo.Accounts[1].Email, demo.Password)
+	if r := sys.do(t, "POST", "/api/v1/tokens", "", map[string]string{"email": email, "password": demo.Password}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("still throttled: got %d", r.Status)
 	}
 }

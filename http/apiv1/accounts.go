@@ -1,8 +1,13 @@
 package apiv1
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -12,7 +17,8 @@ import (
 	"grantflow/store"
 )
 
-type registrationRequest struct {
+// RegistrationRequest registers an applicant organisation and its first account.
+type RegistrationRequest struct {
 	Organisation struct {
 		Name          string `json:"name"`
 		Type          string `json:"type"`
@@ -33,10 +39,24 @@ const minPasswordLength = 10
 
 // register creates an applicant organisation and its first user.
 func (s *Server) register(c *gin.Context) {
-	var req registrationRequest
+	var req RegistrationRequest
 	if err := bind(c, &req); err != nil {
 		s.fail(c, err)
 		return
+	}
+	org, user, err := s.RegisterOrganisation(c.Request.Context(), req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"organisation": org, "user": user})
+}
+
+// RegisterOrganisation is POST /registrations without HTTP, for the registration page too: the
+// same checks, reasons and field names on both front doors.
+func (s *Server) RegisterOrganisation(ctx context.Context, req RegistrationRequest) (store.Organisation, store.User, error) {
+	if f := nulField(reflect.ValueOf(req), ""); f != "" { // bind refuses these first; the pages do not bind JSON
+		return store.Organisation{}, store.User{}, httperr.Field(f, "must not contain a NUL character (\\u0000)")
 	}
 	p := problems{}
 	o, u := req.Organisation, req.User
@@ -68,22 +88,16 @@ func (s *Server) register(c *gin.Context) {
 		p.add("user.password", "must be at most 72 bytes")
 	}
 	if err := p.err(); err != nil {
-		s.fail(c, err)
-		return
+		return store.Organisation{}, store.User{}, err
 	}
-	org, user, err := s.Store.CreateOrganisationWithUser(c.Request.Context(),
+	org, user, err := s.Store.CreateOrganisationWithUser(ctx,
 		store.Organisation{Name: strings.TrimSpace(o.Name), Type: o.Type, CharityNumber: strings.TrimSpace(o.CharityNumber),
 			CompanyNumber: strings.TrimSpace(o.CompanyNumber), Address: strings.TrimSpace(o.Address), Postcode: strings.ToUpper(strings.TrimSpace(o.Postcode))},
 		store.NewUser{Email: u.Email, Name: strings.TrimSpace(u.Name), Role: scheme.RoleApplicant, Password: u.Password})
 	if errors.Is(err, store.ErrDuplicate) {
-		s.fail(c, httperr.Field("user.email", "an account with this e-mail already exists; sign in instead"))
-		return
+		return org, user, httperr.Field("user.email", "an account with this e-mail already exists; sign in instead")
 	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"organisation": org, "user": user})
+	return org, user, err
 }
 
 type tokenRequest struct {
@@ -105,6 +119,20 @@ func (s *Server) issueToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// The same throttle as the sign-in page's, per address, counted before the password is checked.
+	now := s.now()
+	ok, retryAt, err := s.Store.TakeSignInAttempt(c.Request.Context(), req.Email, now, store.SignInLimit, store.SignInWindow)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !ok {
+		wait := int(math.Ceil(retryAt.Sub(now).Seconds()))
+		c.Header("Retry-After", strconv.Itoa(wait))
+		s.fail(c, &httperr.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
+			Message: fmt.Sprintf("too many sign-in attempts for this e-mail address; try again in %d seconds", wait)})
+		return
+	}
 	u, err := s.Store.Authenticate(c.Request.Context(), req.Email, req.Password)
 	if errors.Is(err, store.ErrBadCredentials) {
 		s.fail(c, httperr.Unauthorized(err.Error()))
@@ -113,6 +141,9 @@ func (s *Server) issueToken(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if err := s.Store.ClearSignInAttempts(c.Request.Context(), req.Email); err != nil && s.Logger != nil {
+		s.Logger.WarnContext(c.Request.Context(), "sign-in attempts not cleared", "error", err)
 	}
 	token, expires, err := s.Store.IssueToken(c.Request.Context(), u.ID, s.TokenTTL)
 	if err != nil {

@@ -25,7 +25,8 @@ func (s *Server) signInForm(c *gin.Context) {
 	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != ""}})
 }
 
-// signIn checks the e-mail address and password with store.Authenticate, after the throttle.
+// signIn checks the e-mail address and password with store.Authenticate, after the throttle
+// (store.TakeSignInAttempt, shared with the API).
 func (s *Server) signIn(c *gin.Context) {
 	f := readForm(c)
 	show := func(status int) {
@@ -46,7 +47,12 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	if ok, retryAt := s.throttle.take(email, now); !ok {
+	ok, retryAt, err := s.opts.Store.TakeSignInAttempt(c.Request.Context(), email, now, s.opts.SignInAttempts, s.opts.SignInWindow)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if !ok {
 		minutes := int(math.Ceil(retryAt.Sub(now).Minutes()))
 		f.add("email", fmt.Sprintf("You have tried to sign in too many times with this email address. Wait %d %s, then try again.",
 			minutes, plural(minutes, "minute", "minutes")))
@@ -66,7 +72,9 @@ func (s *Server) signIn(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	s.throttle.reset(email)
+	if err := s.opts.Store.ClearSignInAttempts(c.Request.Context(), email); err != nil {
+		s.opts.Logger.WarnContext(c.Request.Context(), "sign-in attempts not cleared", "error", err)
+	}
 	c.Redirect(http.StatusSeeOther, "/applications")
 }
 

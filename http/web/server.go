@@ -49,8 +49,8 @@ type Options struct {
 	Key []byte
 	// Clock is the time rounds are open against (tests and demos); nil is the real clock.
 	Clock func() time.Time
-	// SignInAttempts sign-ins per e-mail address are allowed in each SignInWindow: 5 in 15 minutes
-	// when zero.
+	// SignInAttempts sign-ins per e-mail address are allowed in each SignInWindow, counted in the
+	// database with the API's: store.SignInLimit in store.SignInWindow when zero.
 	SignInAttempts int
 	SignInWindow   time.Duration
 	// Funder names the body that runs the service (in the header); ServiceName is the service's
@@ -82,12 +82,11 @@ func (f SubmitterFunc) Submit(ctx context.Context, u store.User, applicationID i
 
 // Server serves the pages.
 type Server struct {
-	opts     Options
-	pages    pages
-	key      []byte
-	throttle *throttle
-	cop      *http.CrossOriginProtection
-	assets   fs.FS
+	opts   Options
+	pages  pages
+	key    []byte
+	cop    *http.CrossOriginProtection
+	assets fs.FS
 }
 
 // New builds the server; it panics only if the embedded templates do not parse (a build defect).
@@ -99,10 +98,10 @@ func New(o Options) *Server {
 		o.SessionTTL = 12 * time.Hour
 	}
 	if o.SignInAttempts <= 0 {
-		o.SignInAttempts = 5
+		o.SignInAttempts = store.SignInLimit
 	}
 	if o.SignInWindow <= 0 {
-		o.SignInWindow = 15 * time.Minute
+		o.SignInWindow = store.SignInWindow
 	}
 	if o.Funder == "" {
 		o.Funder = "Office of the Police and Crime Commissioner"
@@ -126,12 +125,11 @@ func New(o Options) *Server {
 		panic(err)
 	}
 	return &Server{
-		opts:     o,
-		pages:    mustParsePages(),
-		key:      key,
-		throttle: newThrottle(o.SignInAttempts, o.SignInWindow),
-		cop:      http.NewCrossOriginProtection(),
-		assets:   assets,
+		opts:   o,
+		pages:  mustParsePages(),
+		key:    key,
+		cop:    http.NewCrossOriginProtection(),
+		assets: assets,
 	}
 }
 
@@ -148,7 +146,7 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/sign-out", s.signOutForm)
 	g.POST("/sign-out", s.signOut)
 	g.GET("/register", s.registerForm)
-	g.POST("/register", s.register)
+	g.POST("/register", s.requireAPI, s.register)
 	g.GET("/accessibility", s.accessibility)
 	g.GET("/applications", s.requireSignIn, s.applications)
 	g.GET("/applications/new", s.requireSignIn, s.newApplicationForm)
@@ -179,7 +177,7 @@ func (s *Server) Register(r gin.IRouter) {
 	app.POST("/applications/:id/payments", s.recordPayment)
 
 	// Uploads (a safeguarding policy, say) have their own, larger, body limit.
-	r.POST("/applications/:id/uploads", s.securityHeaders, limitUpload, s.session, s.verifyCSRF, s.requireSignIn, s.upload)
+	r.POST("/applications/:id/uploads", s.securityHeaders, limitUpload, s.session, s.refuseLargeUpload, s.verifyCSRF, s.requireSignIn, s.upload)
 	app.GET("/applications/:id/uploads", s.uploadsPage)
 	app.GET("/uploads/:id", s.downloadUpload)
 
