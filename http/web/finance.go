@@ -1,9 +1,350 @@
 package web
 
-import "github.com/gin-gonic/gin"
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
-// Stubs, replaced by the finance pages' work.
+	"github.com/gin-gonic/gin"
 
-func (s *Server) recordPayment(c *gin.Context)  { s.notFound(c) }
-func (s *Server) financePage(c *gin.Context)    { s.notFound(c) }
-func (s *Server) paymentsDueCSV(c *gin.Context) { s.notFound(c) }
+	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/workflows"
+)
+
+// Finance's pages: what is due to be paid this week (and what is late), the tranches held back,
+// the notices received, and the form that records a payment. Everything is read through the
+// API's FinanceWork and every payment goes through the API's RecordPayment, so the pages apply
+// the same rules as GET /finance/notices and POST /applications/{id}/payments.
+
+// financeWeek is Monday to Sunday in London: the finance team's working week.
+type financeWeek struct {
+	Monday time.Time // 00:00 on Monday in London
+	Sunday time.Time // 00:00 on Sunday in London: the last day due payments are listed for
+}
+
+func financeWeekOf(t time.Time) financeWeek {
+	l := t.In(scheme.London)
+	back := (int(l.Weekday()) + 6) % 7 // days since Monday
+	monday := time.Date(l.Year(), l.Month(), l.Day()-back, 0, 0, 0, 0, scheme.London)
+	return financeWeek{Monday: monday, Sunday: monday.AddDate(0, 0, 6)}
+}
+
+// holds reports whether the instant falls in the week.
+func (w financeWeek) holds(t time.Time) bool {
+	return !t.Before(w.Monday) && t.Before(w.Monday.AddDate(0, 0, 7))
+}
+
+// before reports whether a date (a store date, midnight UTC) is earlier than the week's Monday.
+// ISO dates compare as text.
+func (w financeWeek) before(date time.Time) bool {
+	return date.Format(time.DateOnly) < w.Monday.Format(time.DateOnly)
+}
+
+// financeWorkPage is what finance.html shows.
+type financeWorkPage struct {
+	Week            string
+	Done            string
+	RecordsPayments bool
+	Due             []paymentDueRow
+	Held            []heldTrancheRow
+	Notices         []financeNoticeRow
+	NewNotices      int
+}
+
+// paymentDueRow is one payment due, with its form's field names (unique per row, so that the error
+// summary can link to the right one).
+type paymentDueRow struct {
+	ApplicationID  int64
+	Tranche        int
+	Key            string // "<application>-<tranche>"
+	AwardRef       string
+	Organisation   string
+	Title          string
+	What           string
+	Amount         money.Pence
+	Due            string
+	Overdue        bool
+	NoticeID       int64
+	AmountField    string
+	PaidOnField    string
+	ReferenceField string
+}
+
+type heldTrancheRow struct {
+	ApplicationID int64
+	AwardRef      string
+	Organisation  string
+	What          string
+	Amount        money.Pence
+	Due           string
+	Why           string
+}
+
+type financeNoticeRow struct {
+	ApplicationID int64
+	DocumentID    int64
+	Received      string
+	Kind          string
+	Reference     string
+	AwardRef      string
+	Payee         string
+	Amount        money.Pence
+	ThisWeek      bool
+}
+
+// paymentFieldNames are the names of one row's fields: amount-12-0, paid-on-12-0(-day…), reference-12-0.
+type paymentFieldNames struct{ amount, paidOn, reference string }
+
+func paymentFieldNamesFor(appID int64, tranche int) paymentFieldNames {
+	key := fmt.Sprintf("%d-%d", appID, tranche)
+	return paymentFieldNames{amount: "amount-" + key, paidOn: "paid-on-" + key, reference: "reference-" + key}
+}
+
+// paymentWhat names a payment: the grant, or a tranche and its quarter.
+func paymentWhat(tranche, fy, quarter int) string {
+	if tranche == 0 {
+		return "One-off grant"
+	}
+	return fmt.Sprintf("Tranche %d (%s)", tranche, workflows.Quarter{FY: fy, Q: quarter}.Label())
+}
+
+func financeDate(t time.Time) string { return t.Format("2 January 2006") }
+
+// financeWork reads finance's work for this week, answering with the refusal or sorry page (and
+// false) when it cannot.
+func (s *Server) financeWork(c *gin.Context) (apiv1.FinanceWork, financeWeek, bool) {
+	u, _ := currentUser(c)
+	wk := financeWeekOf(s.now())
+	work, err := s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday)
+	if err != nil {
+		var he *httperr.Error
+		if errors.As(err, &he) && he.Status == http.StatusForbidden {
+			s.notAllowed(c, "This page is not available to your account")
+		} else {
+			s.serverError(c, err)
+		}
+		return apiv1.FinanceWork{}, wk, false
+	}
+	return work, wk, true
+}
+
+func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
+	v := financeWorkPage{Week: wk.Monday.Format("Monday 2 January 2006") + " to " + wk.Sunday.Format("Monday 2 January 2006"), RecordsPayments: work.RecordsPayments}
+	for _, d := range work.Due {
+		f := paymentFieldNamesFor(d.ApplicationID, d.Tranche)
+		r := paymentDueRow{ApplicationID: d.ApplicationID, Tranche: d.Tranche, Key: fmt.Sprintf("%d-%d", d.ApplicationID, d.Tranche),
+			AwardRef: d.AwardRef, Organisation: d.Organisation, Title: d.Title, What: paymentWhat(d.Tranche, d.FinancialYear, d.Quarter),
+			Amount: d.Amount, Due: financeDate(d.DueOn), Overdue: wk.before(d.DueOn),
+			AmountField: f.amount, PaidOnField: f.paidOn, ReferenceField: f.reference}
+		if d.NoticeDocumentID != nil {
+			r.NoticeID = *d.NoticeDocumentID
+		}
+		v.Due = append(v.Due, r)
+	}
+	for _, h := range work.Held {
+		why := "Awaiting an accepted monitoring return."
+		if h.Reason != "" {
+			why = "Held because " + h.Reason + "."
+		}
+		v.Held = append(v.Held, heldTrancheRow{ApplicationID: h.ApplicationID, AwardRef: h.AwardRef, Organisation: h.Organisation,
+			What: paymentWhat(h.Tranche, h.FinancialYear, h.Quarter), Amount: h.Amount, Due: financeDate(h.DueOn), Why: why})
+	}
+	for _, n := range work.Notices {
+		kind := "Award notice"
+		if n.Kind == "payment" {
+			kind = fmt.Sprintf("Payment notice, tranche %d", n.Seq)
+		}
+		r := financeNoticeRow{ApplicationID: n.ApplicationID, DocumentID: n.DocumentID, Received: financeDate(n.CreatedAt.In(scheme.London)), Kind: kind,
+			Reference: n.Reference, AwardRef: n.AwardRef, Payee: n.Payee, Amount: n.Amount, ThisWeek: wk.holds(n.CreatedAt)}
+		if r.ThisWeek {
+			v.NewNotices++
+		}
+		v.Notices = append(v.Notices, r)
+	}
+	return v
+}
+
+// form is the page's form: each payment's amount filled in, then whatever was sent (with its
+// problems) over it, so nothing typed is lost.
+func (v financeWorkPage) form(sent *form) *form {
+	f := &form{values: url.Values{}}
+	for _, r := range v.Due {
+		f.values.Set(r.AmountField, strings.TrimPrefix(r.Amount.String(), "£"))
+	}
+	if sent != nil {
+		for k, list := range sent.values {
+			f.values[k] = list
+		}
+		f.errors = sent.errors
+	}
+	return f
+}
+
+// financePage (GET /finance) is finance's week: payments due, tranches held, notices received.
+func (s *Server) financePage(c *gin.Context) {
+	work, wk, ok := s.financeWork(c)
+	if !ok {
+		return
+	}
+	v := financeWorkPageOf(work, wk)
+	v.Done = doneMessages[c.Query("done")]
+	s.render(c, http.StatusOK, "finance", page{Title: "Payments and notices", Nav: "finance", Form: v.form(nil), Data: v})
+}
+
+// Labels of the payment form's fields, as messages name them.
+const (
+	labelAmountPaid = "Amount paid"
+	labelPaidOn     = "The date the payment was made"
+	labelReference  = "Payment reference"
+)
+
+// recordPayment (POST /applications/:id/payments) records a payment through the API; the
+// workflow decides whether this person may, and whether the amount is the one due.
+func (s *Server) recordPayment(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	f := readForm(c)
+	tranche, err := strconv.Atoi(f.Value("tranche")) // a hidden field: 0 for a one-off grant
+	if err != nil || tranche < 0 {
+		s.paymentNotRecorded(c, http.StatusUnprocessableEntity, "The form did not say which payment this is: record it from the list of payments due.")
+		return
+	}
+	names := paymentFieldNamesFor(id, tranche)
+	req := apiv1.PaymentRequest{Tranche: tranche, Reference: f.Value(names.reference)}
+	if v := f.Value(names.amount); v == "" {
+		f.add(names.amount, "Enter the amount paid")
+	} else if p, err := money.Parse(v); err != nil {
+		f.add(names.amount, "Enter the amount paid in pounds and pence, like 4,250.00")
+	} else if p <= 0 {
+		f.add(names.amount, "Amount paid must be more than £0.00")
+	} else {
+		req.Amount = p
+	}
+	if paidOn, ok := f.date(names.paidOn, "the date the payment was made"); ok {
+		req.PaidOn = paidOn.Format(time.DateOnly)
+	}
+	if !f.noNUL(map[string]string{names.reference: labelReference}, names.reference) && req.Reference == "" {
+		f.add(names.reference, "Enter the payment reference")
+	}
+	if f.invalid() {
+		s.paymentInvalid(c, id, tranche, f)
+		return
+	}
+	u, _ := currentUser(c)
+	result, err := s.opts.API.RecordPayment(c.Request.Context(), u, id, req)
+	if err == nil && f.Value("return") == "finance" { // a fixed path, never one taken from the form
+		c.Redirect(http.StatusSeeOther, "/finance?done=paid")
+		return
+	}
+	s.afterStep(c, id, result, err, "paid", func(he *httperr.Error) {
+		for _, m := range []struct{ api, name, href, label, missing string }{
+			{"amount_pence", names.amount, htmlID(names.amount), labelAmountPaid, "Enter the amount paid"},
+			{"paid_on", names.paidOn, htmlID(names.paidOn) + "-day", labelPaidOn, "Enter the date the payment was made"},
+			{"reference", names.reference, htmlID(names.reference), labelReference, "Enter the payment reference"},
+		} {
+			if reason, ok := he.Fields[m.api]; ok {
+				msg := m.label + " " + reason // the API's reasons read on from the field: "must be …", "cannot be …"
+				if reason == "is required" {
+					msg = m.missing
+				}
+				f.addAt(m.name, m.href, msg)
+			}
+		}
+		if !f.invalid() { // about no field of the form: the tranche, say
+			msg := he.Message
+			if reason, ok := he.Fields["tranche"]; ok && len(he.Fields) == 1 { // "tranche 2 is already paid", not "tranche: tranche 2 …"
+				msg = reason
+			}
+			s.paymentNotRecorded(c, he.Status, upperFirst(msg)+".")
+			return
+		}
+		s.paymentInvalid(c, id, tranche, f)
+	})
+}
+
+// paymentInvalid shows the finance page again with the problems linked to the payment's fields
+// and everything typed kept. A payment no longer on the page (paid meanwhile, say), or a person
+// whose page has no payment forms, gets the problems on a page of their own.
+func (s *Server) paymentInvalid(c *gin.Context, appID int64, tranche int, f *form) {
+	work, wk, ok := s.financeWork(c)
+	if !ok {
+		return
+	}
+	v := financeWorkPageOf(work, wk)
+	listed := false
+	for _, r := range v.Due {
+		listed = listed || (r.ApplicationID == appID && r.Tranche == tranche)
+	}
+	if !listed || !v.RecordsPayments {
+		var lines []string
+		for _, e := range f.Errors() {
+			lines = append(lines, e.Message+".")
+		}
+		s.paymentNotRecorded(c, http.StatusUnprocessableEntity, lines...)
+		return
+	}
+	s.render(c, http.StatusUnprocessableEntity, "finance", page{Title: "Payments and notices", Nav: "finance", Form: v.form(f), Data: v})
+}
+
+// paymentNotRecorded is the page for a payment that could not be recorded, saying why.
+func (s *Server) paymentNotRecorded(c *gin.Context, status int, lines ...string) {
+	s.render(c, status, "error", page{Title: "The payment could not be recorded", Data: errorPage{
+		Heading: "The payment could not be recorded", Lines: append(lines, "Nothing has been changed."),
+		Link: "Go back to payments and notices", LinkTo: "/finance",
+	}})
+}
+
+// paymentsDueCSV (GET /finance/payments-due.csv) is the page's payments due as a spreadsheet.
+func (s *Server) paymentsDueCSV(c *gin.Context) {
+	work, wk, ok := s.financeWork(c)
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"Due date", "Overdue", "Award reference", "Payee", "Project", "Payment", "Tranche", "Amount (GBP)", "Application"})
+	for _, d := range work.Due {
+		overdue, tranche := "no", ""
+		if wk.before(d.DueOn) {
+			overdue = "yes"
+		}
+		if d.Tranche > 0 {
+			tranche = strconv.Itoa(d.Tranche)
+		}
+		w.Write(csvSafe(d.DueOn.Format(time.DateOnly), overdue, d.AwardRef, d.Organisation, d.Title, paymentWhat(d.Tranche, d.FinancialYear, d.Quarter),
+			tranche, csvPounds(d.Amount), strconv.FormatInt(d.ApplicationID, 10)))
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="payments-due-`+s.now().In(scheme.London).Format(time.DateOnly)+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// csvPounds writes an amount as a spreadsheet reads it: 4250.00.
+func csvPounds(p money.Pence) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
+
+// csvSafe stops a spreadsheet taking text for a formula: organisations name themselves, and a
+// name like "=HYPERLINK(…)" must stay a name. Such cells get a leading apostrophe.
+func csvSafe(cells ...string) []string {
+	for i, v := range cells {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			cells[i] = "'" + v
+		}
+	}
+	return cells
+}

@@ -1,0 +1,44 @@
+package apiv1
+
+import (
+	"context"
+	"time"
+
+	"grantflow/scheme"
+	"grantflow/store"
+)
+
+// financeReaders may read finance's work: the roles GET /finance/notices admits.
+var financeReaders = []scheme.Role{scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin}
+
+// FinanceWork is what finance works from: the notices received, the payments due and the
+// tranches held.
+type FinanceWork struct {
+	Notices []store.FinanceNotice
+	Due     []store.PaymentDue
+	Held    []store.HeldTranche
+	// RecordsPayments is a hint, like an application's actions: the person's role is the one the
+	// workflows let record payments. The workflows' validators remain the authority.
+	RecordsPayments bool
+}
+
+// FinanceWork reads finance's work for those who may see finance notices, with the payments due
+// on or before the date dueThrough (its year, month and day).
+func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.Time) (FinanceWork, error) {
+	if err := requireRole(u, financeReaders...); err != nil {
+		return FinanceWork{}, err
+	}
+	notices, err := s.Store.FinanceNotices(ctx)
+	if err != nil {
+		return FinanceWork{}, err
+	}
+	due, err := s.Store.PaymentsDue(ctx, dueThrough)
+	if err != nil {
+		return FinanceWork{}, err
+	}
+	held, err := s.Store.HeldTranches(ctx)
+	if err != nil {
+		return FinanceWork{}, err
+	}
+	return FinanceWork{Notices: notices, Due: due, Held: held, RecordsPayments: u.Role == scheme.RoleFinance}, nil
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"grantflow/money"
+	"grantflow/scheme"
+)
+
+// PaymentDue is money finance owes an organisation: a one-off grant its organisation has
+// accepted (due on the day of acceptance), or a service award's tranche whose payment notice has
+// been sent (due on its date). Either way not yet paid.
+type PaymentDue struct {
+	ApplicationID int64       `db:"application_id" json:"application_id"`
+	AwardID       int64       `db:"award_id" json:"award_id"`
+	AwardRef      string      `db:"award_reference" json:"award_reference"`
+	Organisation  string      `db:"organisation_name" json:"organisation"`
+	Title         string      `db:"title" json:"title"`
+	Tranche       int         `db:"tranche" json:"tranche"` // 0: a one-off grant's single payment
+	FinancialYear int         `db:"financial_year" json:"financial_year,omitempty"`
+	Quarter       int         `db:"quarter" json:"quarter,omitempty"`
+	Amount        money.Pence `db:"amount_pence" json:"amount_pence"`
+	DueOn         time.Time   `db:"due_on" json:"due_on"` // a date (midnight UTC)
+	// NoticeDocumentID is the notice finance was sent for it: the award notice of a one-off grant,
+	// the tranche's payment notice.
+	NoticeDocumentID *int64 `db:"notice_document_id" json:"notice_document_id,omitempty"`
+}
+
+// PaymentsDue lists what is awaiting payment and due on or before the date through (its year,
+// month and day), earliest first. A one-off grant's due date is the day, in London, its offer
+// was accepted.
+func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDue, error) {
+	list := []PaymentDue{}
+	err := s.DB.SelectContext(ctx, &list, `
+		SELECT * FROM (
+			SELECT ap.id AS application_id, aw.id AS award_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title,
+				0 AS tranche, 0 AS financial_year, 0 AS quarter, aw.amount_pence,
+				(coalesce(aw.accepted_at, aw.decided_at) AT TIME ZONE $2)::date AS due_on,
+				(SELECT n.document_id FROM finance_notices n WHERE n.award_id = aw.id AND n.kind = 'award' ORDER BY n.seq LIMIT 1) AS notice_document_id
+			FROM awards aw JOIN applications ap ON ap.id = aw.application_id
+			JOIN organisations o ON o.id = ap.organisation_id JOIN schemes s ON s.id = ap.scheme_id
+			WHERE s.kind = $3 AND ap.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.award_id = aw.id)
+			UNION ALL
+			SELECT ap.id, aw.id, aw.reference, o.name, ap.title, t.no, t.financial_year, t.quarter, t.amount_pence, t.due_on, n.document_id
+			FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
+			JOIN organisations o ON o.id = ap.organisation_id LEFT JOIN finance_notices n ON n.id = t.notice_id
+			WHERE t.status = 'released'
+		) due WHERE due.due_on <= $1::date
+		ORDER BY due.due_on, due.award_reference, due.tranche`,
+		through.Format(time.DateOnly), scheme.London.String(), string(scheme.Grassroots))
+	return list, err
+}
+
+// HeldTranche is a service award's tranche that fell due but was not released, and why.
+type HeldTranche struct {
+	ApplicationID int64       `db:"application_id" json:"application_id"`
+	AwardRef      string      `db:"award_reference" json:"award_reference"`
+	Organisation  string      `db:"organisation_name" json:"organisation"`
+	Title         string      `db:"title" json:"title"`
+	Tranche       int         `db:"tranche" json:"tranche"`
+	FinancialYear int         `db:"financial_year" json:"financial_year"`
+	Quarter       int         `db:"quarter" json:"quarter"`
+	Amount        money.Pence `db:"amount_pence" json:"amount_pence"`
+	DueOn         time.Time   `db:"due_on" json:"due_on"`
+	Reason        string      `db:"held_reason" json:"reason"`
+}
+
+// HeldTranches lists every held tranche, earliest due first.
+func (s *Store) HeldTranches(ctx context.Context) ([]HeldTranche, error) {
+	list := []HeldTranche{}
+	err := s.DB.SelectContext(ctx, &list, `
+		SELECT ap.id AS application_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title,
+			t.no AS tranche, t.financial_year, t.quarter, t.amount_pence, t.due_on, t.held_reason
+		FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
+		JOIN organisations o ON o.id = ap.organisation_id
+		WHERE t.status = 'held'
+		ORDER BY t.due_on, aw.reference, t.no`)
+	return list, err
+}
