@@ -258,11 +258,17 @@ func serviceActionsFor(u store.User, app store.Application, conflicted bool, pan
 		}
 	case workflows.StageAccepted:
 		if officer {
-			actions = append(actions, "confirm_conditions", "vary", "terminate")
+			actions = append(actions, "confirm_conditions")
+		}
+		if u.Role.Decides() { // the Commissioner too: a variation above the head's band is theirs
+			actions = append(actions, "vary", "terminate")
 		}
 	case workflows.StageActive:
 		if officer {
-			actions = append(actions, "review_return", "vary", "terminate")
+			actions = append(actions, "review_return")
+		}
+		if u.Role.Decides() {
+			actions = append(actions, "vary", "terminate")
 		}
 		if u.Role == scheme.RoleFinance {
 			actions = append(actions, "record_payment")

@@ -1,12 +1,480 @@
 package web
 
-import "github.com/gin-gonic/gin"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
 
-// Stubs, replaced by the application page's work.
+	"github.com/gin-gonic/gin"
 
-func (s *Server) applicationPage(c *gin.Context)   { s.notFound(c) }
-func (s *Server) downloadDocument(c *gin.Context)  { s.notFound(c) }
-func (s *Server) answerInformation(c *gin.Context) { s.notFound(c) }
-func (s *Server) acceptOffer(c *gin.Context)       { s.notFound(c) }
-func (s *Server) submitReport(c *gin.Context)      { s.notFound(c) }
-func (s *Server) submitReturn(c *gin.Context)      { s.notFound(c) }
+	"grantflow/activities"
+	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
+	"grantflow/scheme"
+	"grantflow/workflows"
+)
+
+// One application's page, for the members of its organisation and for staff alike. Everything on
+// it comes from the JSON API's own view (apiv1.Server.Application), which has already left out
+// what this person may not see (another organisation's application is not found; scores, the
+// decision pack and finance's notices are for staff), so the page shows what it is given.
+
+// applicationView is what application-page.html shows. Detail, Staff and Done are also read by
+// the staff section (_staff.html); the rest is Detail laid out for people.
+type applicationView struct {
+	Detail apiv1.ApplicationDetail
+	Staff  any    // what staffPanel made of the application, for staff only
+	Done   string // the confirmation of the step just taken, if any
+
+	Member      bool // the person belongs to the applicant organisation
+	Title       string
+	Status      string
+	TagClass    string
+	NextStep    string // what the member needs to do, in words; "" when nothing
+	WhatNext    string // what happens at this stage
+	Submitted   string
+	EditPath    string // a draft's form
+	UploadsPath string
+
+	Answers   []summaryRow
+	Service   *serviceView
+	Timeline  []eventView
+	Documents []documentView
+	Award     *awardView
+	Payments  []paymentView
+	Finance   *awardFinanceView
+	Requests  []requestView
+	Reports   []reportView
+	Returns   []returnView
+
+	// The applicant's forms (_applicant.html), each present only when the API offers the step.
+	Answer *answerForm
+	Offer  *offerForm
+	Report *reportForm
+	Return *returnForm
+}
+
+type summaryRow struct{ Key, Value string }
+
+type serviceView struct {
+	Name, Description string
+	Wards             []string
+	Years             []summaryRow // financial year and amount asked for
+	Total             string
+	Indicators        []indicatorView
+	Safeguarding      []summaryRow
+	Governance        []summaryRow
+}
+
+type indicatorView struct{ Outcome, Name, Unit, Target string }
+
+type eventView struct{ At, What, Who, Why string }
+
+type documentView struct {
+	ID               int64
+	Kind, Name, Date string
+}
+
+type awardView struct {
+	Reference, Amount, Purpose, AcceptBy, AcceptedAt string
+	Conditions, ConditionsPrecedent                  []string
+	ConditionsMet                                    string
+	EndDate                                          string
+}
+
+type paymentView struct {
+	Tranche                   int
+	Amount, PaidOn, Reference string
+}
+
+type awardFinanceView struct {
+	Years    []apiv1.YearFinance
+	Total    apiv1.YearFinance
+	Tranches []trancheView
+}
+
+type trancheView struct {
+	No                                   int
+	Quarter, Due, Amount, Status, Reason string
+	TagClass                             string
+}
+
+type requestView struct {
+	Question, Deadline, Answer, AnsweredAt string
+	Lapsed                                 bool
+}
+
+type reportView struct {
+	Submitted, Summary, Outcomes, Spent   string
+	Review, ReviewComment, ReviewTagClass string
+}
+
+type returnView struct {
+	Quarter, Submitted, Review, ReviewTagClass, RAG, Comment, Narrative string
+	Version                                                             int
+}
+
+// dateOnly writes a day as people read it.
+func dateOnly(t time.Time) string { return t.In(scheme.London).Format("2 January 2006") }
+
+// dateTime writes a moment as people read it.
+func dateTime(t time.Time) string { return t.In(scheme.London).Format("2 January 2006 at 3:04pm") }
+
+// applicationPage shows the application, with a confirmation when a step has just been taken.
+func (s *Server) applicationPage(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	s.renderApplication(c, id, nil, http.StatusOK)
+}
+
+// renderApplication shows the application page for the signed-in person with the form given
+// (what they sent and what is wrong with it; nil for none) and the status: the staff and
+// applicant forms call it to show their errors. An application the person may not see is not found.
+func (s *Server) renderApplication(c *gin.Context, id int64, f *form, status int) {
+	u, _ := currentUser(c)
+	d, err := s.opts.API.Application(c.Request.Context(), u, id)
+	if err != nil {
+		s.failRead(c, err)
+		return
+	}
+	s.showApplication(c, d, f, status)
+}
+
+// failRead answers a read the API refused: not found (the only refusal a read gives) or sorry.
+func (s *Server) failRead(c *gin.Context, err error) {
+	var he *httperr.Error
+	if !errors.As(err, &he) {
+		he = httperr.From(err)
+	}
+	if he.Status < 500 {
+		s.notFound(c)
+		return
+	}
+	s.serverError(c, err)
+}
+
+// showApplication renders an application already read for this person.
+func (s *Server) showApplication(c *gin.Context, d apiv1.ApplicationDetail, f *form, status int) {
+	u, _ := currentUser(c)
+	v, err := s.applicationViewOf(c, d)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	nav := "applications"
+	if u.Role.IsStaff() {
+		nav = "work"
+		if v.Staff, err = s.staffPanel(c, d); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	s.render(c, status, "application-page", page{Title: v.Title, Nav: nav, Form: f, Data: v})
+}
+
+// applicationViewOf lays the API's view out for the page, adding the award's money per year
+// (service awards) and, for members, the forms of the steps offered to them.
+func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (applicationView, error) {
+	u, _ := currentUser(c)
+	stage := workflows.Stage(d.Status)
+	v := applicationView{Detail: d, Done: doneMessages[c.Query("done")], Member: u.MemberOf(d.OrganisationID), Title: d.Title,
+		WhatNext: whatNext(stage, d.Service != nil), UploadsPath: applicationPath(d.ID) + "/uploads"}
+	if v.Title == "" {
+		v.Title = "Untitled application"
+	}
+	v.Status, v.TagClass = statusLabel(stage)
+	if v.Member {
+		v.NextStep = nextStep(d.Actions)
+	}
+	if stage == workflows.StageDraft && slices.Contains(d.Actions, "update") {
+		v.EditPath = applicationPath(d.ID) + "/edit"
+	}
+	if d.SubmittedAt != nil {
+		v.Submitted = dateOnly(*d.SubmittedAt)
+	}
+	v.Answers = answersOf(d)
+	if d.Service != nil {
+		v.Service = serviceViewOf(d)
+	}
+	// Newest first: what happened last is what people come to see.
+	for i := len(d.Timeline) - 1; i >= 0; i-- {
+		e := d.Timeline[i]
+		who := e.ActorName
+		if role := roleName(e.ActorRole); role != "" && role != who {
+			who += " (" + role + ")"
+		}
+		v.Timeline = append(v.Timeline, eventView{At: dateTime(e.At), What: e.What, Who: who, Why: e.Why})
+	}
+	for _, doc := range d.Documents {
+		name := documentName(doc.Kind)
+		if doc.Version > 1 {
+			name += fmt.Sprintf(" (version %d)", doc.Version)
+		}
+		v.Documents = append(v.Documents, documentView{ID: doc.ID, Kind: doc.Kind, Name: name, Date: dateOnly(doc.CreatedAt)})
+	}
+	if d.Award != nil {
+		a := d.Award
+		aw := &awardView{Reference: a.Reference, Amount: a.Amount.String(), Purpose: a.Purpose, AcceptBy: dateOnly(a.AcceptBy)}
+		if a.AcceptedAt != nil {
+			aw.AcceptedAt = dateOnly(*a.AcceptedAt)
+		}
+		if a.ConditionsMetAt != nil {
+			aw.ConditionsMet = dateOnly(*a.ConditionsMetAt)
+		}
+		if a.EndDate != nil {
+			aw.EndDate = dateOnly(*a.EndDate)
+		}
+		if err := decodeList(a.Conditions, &aw.Conditions); err != nil {
+			return v, err
+		}
+		if err := decodeList(a.ConditionsPrecedent, &aw.ConditionsPrecedent); err != nil {
+			return v, err
+		}
+		v.Award = aw
+		if d.Service != nil {
+			fin, err := s.opts.API.Finance(c.Request.Context(), u, d.ID)
+			if err != nil {
+				return v, err
+			}
+			v.Finance = awardFinanceOf(fin)
+		}
+	}
+	for _, p := range d.Payments {
+		v.Payments = append(v.Payments, paymentView{Tranche: p.Tranche, Amount: p.Amount.String(), PaidOn: dateOnly(p.PaidOn), Reference: p.Reference})
+	}
+	for _, r := range d.InformationRequests {
+		rv := requestView{Question: r.Question, Deadline: dateOnly(r.Deadline), Lapsed: r.Lapsed}
+		if r.Answer != nil {
+			rv.Answer = *r.Answer
+		}
+		if r.AnsweredAt != nil {
+			rv.AnsweredAt = dateOnly(*r.AnsweredAt)
+		}
+		v.Requests = append(v.Requests, rv)
+	}
+	for _, r := range d.Reports {
+		rv := reportView{Submitted: dateOnly(r.SubmittedAt), Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent.String()}
+		rv.Review, rv.ReviewTagClass = reviewLabel(r.ReviewOutcome)
+		if r.ReviewComment != nil {
+			rv.ReviewComment = *r.ReviewComment
+		}
+		v.Reports = append(v.Reports, rv)
+	}
+	for _, r := range d.Returns {
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		rv := returnView{Quarter: q.Label(), Version: r.Version, Submitted: dateOnly(r.SubmittedAt)}
+		rv.Review, rv.ReviewTagClass = reviewLabel(r.ReviewOutcome)
+		if r.RAG != nil {
+			rv.RAG = upperFirst(*r.RAG)
+		}
+		if r.ReviewComment != nil {
+			rv.Comment = *r.ReviewComment
+		}
+		var content workflows.ReturnContent
+		if err := json.Unmarshal(r.Content, &content); err != nil {
+			return v, err
+		}
+		rv.Narrative = content.Narrative
+		v.Returns = append(v.Returns, rv)
+	}
+	if v.Member {
+		if err := s.applicantForms(c.Request.Context(), &v); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// roleName names the role someone acted in, as the letters do; the system's own steps need none.
+func roleName(role string) string {
+	if scheme.Role(role) == activities.System.Role {
+		return ""
+	}
+	return activities.RoleTitle(scheme.Role(role))
+}
+
+// answersOf are the application's answers as a summary list.
+func answersOf(d apiv1.ApplicationDetail) []summaryRow {
+	rows := []summaryRow{{"Organisation", d.Organisation}, {"Fund", d.Scheme}, {"What the money is for", d.Purpose}}
+	if d.Service == nil {
+		rows = append(rows, summaryRow{"Amount requested", d.AmountRequested.String()})
+		if d.ProjectStart != "" {
+			rows = append(rows, summaryRow{"Project starts", isoDate(d.ProjectStart)})
+		}
+		if d.ProjectEnd != "" {
+			rows = append(rows, summaryRow{"Project ends", isoDate(d.ProjectEnd)})
+		}
+	}
+	rows = append(rows, summaryRow{"Areas", strings.Join(d.Areas, ", ")}, summaryRow{"Police and Crime Plan priorities", strings.Join(d.Priorities, ", ")})
+	return rows
+}
+
+// isoDate rewrites a YYYY-MM-DD date as people read it.
+func isoDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("2 January 2006")
+}
+
+func serviceViewOf(d apiv1.ApplicationDetail) *serviceView {
+	svc := d.Service
+	v := &serviceView{Name: svc.Service, Description: svc.Description, Wards: svc.Wards, Total: svc.Total().String()}
+	for _, y := range svc.Years {
+		v.Years = append(v.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
+	}
+	for _, o := range svc.Outcomes {
+		for _, ind := range o.Indicators {
+			v.Indicators = append(v.Indicators, indicatorView{Outcome: o.Outcome, Name: ind.Name, Unit: ind.Unit, Target: fmt.Sprint(ind.QuarterlyTarget)})
+		}
+	}
+	dbs := "No"
+	if svc.Safeguarding.DBSChecks {
+		dbs = "Yes"
+	}
+	v.Safeguarding = []summaryRow{{"Safeguarding lead", svc.Safeguarding.Lead}, {"Policy last reviewed", isoDate(svc.Safeguarding.PolicyReviewedOn)},
+		{"DBS checks for staff and volunteers", dbs}}
+	v.Governance = []summaryRow{{"Trustees or directors", fmt.Sprint(svc.Governance.Trustees)}, {"Latest accounts", svc.Governance.LatestAccountsYear}}
+	return v
+}
+
+func awardFinanceOf(fin apiv1.AwardFinance) *awardFinanceView {
+	v := &awardFinanceView{Years: fin.Years, Total: fin.Total}
+	for _, t := range fin.Tranches {
+		tv := trancheView{No: t.No, Quarter: workflows.Quarter{FY: t.FinancialYear, Q: t.Quarter}.Label(), Due: dateOnly(t.DueOn),
+			Amount: t.Amount.String(), Reason: t.HeldReason}
+		tv.Status, tv.TagClass = trancheLabel(t.Status)
+		v.Tranches = append(v.Tranches, tv)
+	}
+	return v
+}
+
+func trancheLabel(status string) (string, string) {
+	switch status {
+	case workflows.TranchePaid:
+		return "Paid", "govuk-tag--green"
+	case workflows.TrancheReleased:
+		return "Being paid", "govuk-tag--blue"
+	case workflows.TrancheHeld:
+		return "Held", "govuk-tag--orange"
+	case workflows.TrancheCancelled:
+		return "Cancelled", "govuk-tag--grey"
+	}
+	return "Scheduled", "govuk-tag--grey"
+}
+
+// reviewLabel names an officer's review of a report or return.
+func reviewLabel(outcome *string) (string, string) {
+	switch {
+	case outcome == nil:
+		return "Awaiting review", "govuk-tag--blue"
+	case *outcome == workflows.ReviewAccept:
+		return "Accepted", "govuk-tag--green"
+	case *outcome == workflows.ReviewRequestChanges:
+		return "Changes requested", "govuk-tag--orange"
+	}
+	return upperFirst(strings.ReplaceAll(*outcome, "_", " ")), "govuk-tag--grey"
+}
+
+// documentName names a kind of document for people.
+func documentName(kind string) string {
+	switch kind {
+	case "award_letter":
+		return "Award letter"
+	case "decline_letter":
+		return "Decision letter"
+	case "grant_agreement":
+		return "Grant agreement"
+	case "decision_record":
+		return "Decision record"
+	case "decision_pack":
+		return "Decision pack (panel scores)"
+	case "finance_award_notice":
+		return "Finance award notice"
+	case "payment_notice":
+		return "Payment notice"
+	}
+	return upperFirst(strings.ReplaceAll(kind, "_", " "))
+}
+
+// decodeList reads a JSON list of strings (an award's conditions); null or empty is none.
+func decodeList(raw json.RawMessage, out *[]string) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// whatNext says what happens at each stage, in words that suit applicants and staff alike.
+func whatNext(stage workflows.Stage, service bool) string {
+	switch stage {
+	case workflows.StageDraft:
+		return "The application has not been submitted yet."
+	case workflows.StageSubmitted, workflows.StageScreening:
+		return "The application is being checked against the fund's eligibility rules."
+	case workflows.StageIneligible:
+		return "The application is not eligible. The reasons are in the history below."
+	case workflows.StageAssessment:
+		if service {
+			return "An assessment panel is scoring the application against the fund's criteria."
+		}
+		return "An assessor is scoring the application against the fund's criteria."
+	case workflows.StageModeration:
+		return "The panel's scores are being moderated and a recommendation made."
+	case workflows.StageDecision:
+		return "The application is waiting for a funding decision."
+	case workflows.StageInformationRequested:
+		return "We have asked a question about the application. It goes back to the assessor once answered."
+	case workflows.StageDeclined:
+		return "The application has not been funded. The decision letter gives the reasons."
+	case workflows.StageApproved:
+		return "The grant has been approved and the award letter is being prepared."
+	case workflows.StageOffered:
+		return "The offer is waiting to be accepted. It lapses if it is not accepted by the date shown."
+	case workflows.StageLapsed:
+		return "The offer lapsed because it was not accepted in time."
+	case workflows.StageAccepted:
+		if service {
+			return "The offer has been accepted. Payments start once the conditions precedent are confirmed as met."
+		}
+		return "The offer has been accepted. Finance will make the payment."
+	case workflows.StageActive:
+		return "The service is funded: a payment is made each quarter, and a monitoring return is due after each quarter ends."
+	case workflows.StagePaid:
+		return "The grant has been paid. An end-of-grant report is due after the project ends."
+	case workflows.StageReportSubmitted, workflows.StageFinalSubmitted:
+		return "The report is being reviewed by a commissioning officer."
+	case workflows.StageFinalReport:
+		return "The funded period has ended: the final report is due."
+	case workflows.StageTerminatedEarly:
+		return "The award has been ended early. A final report is due."
+	case workflows.StageClosed:
+		return "The grant is closed."
+	}
+	return ""
+}
+
+// downloadDocument sends a letter, agreement or record the person may read; any other is not found.
+func (s *Server) downloadDocument(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	doc, err := s.opts.API.Document(c.Request.Context(), u, id)
+	if err != nil {
+		s.failRead(c, err)
+		return
+	}
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": doc.Filename}))
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, doc.ContentType, doc.Content)
+}

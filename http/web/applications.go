@@ -20,6 +20,7 @@ type applicationsPage struct {
 
 type applicationRow struct {
 	ID        int64
+	Path      string // the draft's form, or the application's page once submitted
 	Title     string
 	Scheme    string
 	Amount    string
@@ -61,8 +62,11 @@ func (s *Server) applications(c *gin.Context) {
 
 func rowFor(a store.Application) applicationRow {
 	label, tag := statusLabel(workflows.Stage(a.Status))
-	r := applicationRow{ID: a.ID, Title: a.Title, Scheme: a.Scheme, Status: label, TagClass: tag, Overdue: a.ReportOverdue,
+	r := applicationRow{ID: a.ID, Path: applicationPath(a.ID), Title: a.Title, Scheme: a.Scheme, Status: label, TagClass: tag, Overdue: a.ReportOverdue,
 		NextStep: nextStep(memberActions(a))}
+	if workflows.Stage(a.Status) == workflows.StageDraft {
+		r.Path += "/edit"
+	}
 	if r.Title == "" {
 		r.Title = "Untitled application"
 	}

@@ -19,9 +19,11 @@ import (
 	"grantflow/workflows"
 )
 
-// The grassroots application form: start a draft for a round, save it as often as wanted (anything
-// may be missing until submission), come back to it, and submit it through Options.Submitter, which
-// applies the JSON API's rules and starts the workflow.
+// The application form: start a draft for a round, save it as often as wanted (anything may be
+// missing until submission), come back to it, and submit it through Options.Submitter, which
+// applies the JSON API's rules and starts the workflow. A grassroots (one-off) scheme asks for an
+// amount and the project's dates; a service (multi-year) scheme asks for the service's details
+// instead (service_draft.go).
 
 // Field names on the page, in the order of the form.
 const (
@@ -60,6 +62,7 @@ type draftPage struct {
 	Areas      []option
 	Priorities []option
 	Saved      bool
+	Service    *serviceForm // the service (multi-year) scheme's questions; nil for grassroots
 }
 
 func (s *Server) notFound(c *gin.Context) {
@@ -71,9 +74,8 @@ func (s *Server) notFound(c *gin.Context) {
 	c.Abort()
 }
 
-// grassrootsRound reads a round and its scheme, reporting false unless it is a round of a
-// grassroots (single-payment) scheme.
-func (s *Server) grassrootsRound(c *gin.Context, id int64) (store.Round, store.Scheme, bool, error) {
+// draftRound reads a round and its scheme, reporting false when there is no such round.
+func (s *Server) draftRound(c *gin.Context, id int64) (store.Round, store.Scheme, bool, error) {
 	ctx := c.Request.Context()
 	round, err := s.opts.Store.Round(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -86,11 +88,16 @@ func (s *Server) grassrootsRound(c *gin.Context, id int64) (store.Round, store.S
 	if err != nil {
 		return store.Round{}, store.Scheme{}, false, err
 	}
-	return round, sc, sc.Kind != scheme.Service, nil
+	return round, sc, true, nil
 }
 
-func draftPageFor(sc store.Scheme, round store.Round) draftPage {
+// draftPageFor lays out the form for the scheme; svc is the service draft's saved details, whose
+// rows and years the form must be able to show.
+func (s *Server) draftPageFor(sc store.Scheme, round store.Round, svc store.ServiceDetails) draftPage {
 	d := draftPage{Scheme: sc.Name, Round: round.Name, Closes: closingTime(round.ClosesAt)}
+	if sc.Kind == scheme.Service {
+		d.Service = serviceFormFor(sc.Rules, scheme.FinancialYear(s.now()), svc)
+	}
 	for _, a := range sc.Rules.Areas {
 		d.Areas = append(d.Areas, option{Value: a, Label: a})
 	}
@@ -120,7 +127,7 @@ func (s *Server) newRound(c *gin.Context) (draftPage, store.Round, store.Scheme,
 		s.notFound(c)
 		return draftPage{}, store.Round{}, store.Scheme{}, false
 	}
-	round, sc, ok, err := s.grassrootsRound(c, id)
+	round, sc, ok, err := s.draftRound(c, id)
 	if err != nil {
 		s.serverError(c, err)
 		return draftPage{}, store.Round{}, store.Scheme{}, false
@@ -129,7 +136,7 @@ func (s *Server) newRound(c *gin.Context) (draftPage, store.Round, store.Scheme,
 		s.notFound(c)
 		return draftPage{}, store.Round{}, store.Scheme{}, false
 	}
-	d := draftPageFor(sc, round)
+	d := s.draftPageFor(sc, round, store.ServiceDetails{})
 	d.Action = "/applications/new?round=" + strconv.FormatInt(round.ID, 10)
 	return d, round, sc, true
 }
@@ -149,14 +156,18 @@ func (s *Server) createApplication(c *gin.Context) {
 		return
 	}
 	f := readForm(c)
-	draft := readDraft(f, sc)
+	draft, svc := readDraft(f, sc, d.Service)
 	if f.invalid() {
 		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: "Apply to the " + d.Scheme, Nav: "applications", Form: f, Data: d})
 		return
 	}
 	u, org, _ := applicantOrg(c)
 	draft.SchemeID, draft.RoundID = sc.ID, round.ID
-	id, err := s.opts.Store.CreateDraft(c.Request.Context(), org, u.ID, draft)
+	ctx := c.Request.Context()
+	id, err := s.opts.Store.CreateDraft(ctx, org, u.ID, draft)
+	if err == nil && svc != nil {
+		err = s.opts.Store.SaveServiceDetails(ctx, id, *svc)
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -165,7 +176,7 @@ func (s *Server) createApplication(c *gin.Context) {
 }
 
 // ownDraft loads the application in the path for a member of its organisation with the applicant
-// role; anyone else, and any application that is not a grassroots one, gets the not-found page.
+// role; anyone else gets the not-found page.
 func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, store.Scheme, bool) {
 	fail := func() (store.Application, draftPage, store.Scheme, bool) {
 		s.notFound(c)
@@ -184,22 +195,26 @@ func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, store.S
 		s.serverError(c, err)
 		return store.Application{}, draftPage{}, store.Scheme{}, false
 	}
-	round, sc, grassroots, err := s.grassrootsRound(c, app.RoundID)
+	round, sc, found, err := s.draftRound(c, app.RoundID)
+	if err == nil && !found {
+		err = fmt.Errorf("application %d: round %d not found", app.ID, app.RoundID)
+	}
+	var svc store.ServiceDetails
+	if err == nil {
+		svc, err = app.Service()
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return store.Application{}, draftPage{}, store.Scheme{}, false
 	}
-	if !grassroots {
-		return fail()
-	}
-	d := draftPageFor(sc, round)
+	d := s.draftPageFor(sc, round, svc)
 	d.ID = app.ID
 	d.Action = fmt.Sprintf("/applications/%d/edit", app.ID)
 	return app, d, sc, true
 }
 
-// formOf fills the form with what the draft holds.
-func formOf(a store.Application) *form {
+// formOf fills the form with what the draft holds (svc: its service details, for service schemes).
+func formOf(a store.Application, svc *serviceForm) *form {
 	v := url.Values{}
 	v.Set(dTitle, a.Title)
 	v.Set(dPurpose, a.Purpose)
@@ -218,6 +233,9 @@ func formOf(a store.Application) *form {
 	}
 	v[dAreas] = append([]string(nil), a.Areas...)
 	v[dPriorities] = append([]string(nil), a.Priorities...)
+	if svc != nil {
+		svc.fill(v)
+	}
 	return &form{values: v}
 }
 
@@ -231,7 +249,7 @@ func (s *Server) editApplicationForm(c *gin.Context) {
 		return
 	}
 	d.Saved = c.Query("saved") != ""
-	s.render(c, http.StatusOK, "application", page{Title: "Your application to the " + d.Scheme, Nav: "applications", Form: formOf(app), Data: d})
+	s.render(c, http.StatusOK, "application", page{Title: "Your application to the " + d.Scheme, Nav: "applications", Form: formOf(app, d.Service), Data: d})
 }
 
 // saveApplication replaces the draft's answers with what was sent, as PUT /api/v1/applications/{id} does.
@@ -245,13 +263,17 @@ func (s *Server) saveApplication(c *gin.Context) {
 		return
 	}
 	f := readForm(c)
-	draft := readDraft(f, sc)
+	draft, svc := readDraft(f, sc, d.Service)
 	if f.invalid() {
 		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: "Your application to the " + d.Scheme, Nav: "applications", Form: f, Data: d})
 		return
 	}
 	draft.SchemeID, draft.RoundID = app.SchemeID, app.RoundID
-	err := s.opts.Store.UpdateDraft(c.Request.Context(), app.ID, draft)
+	ctx := c.Request.Context()
+	err := s.opts.Store.UpdateDraft(ctx, app.ID, draft)
+	if err == nil && svc != nil {
+		err = s.opts.Store.SaveServiceDetails(ctx, app.ID, *svc)
+	}
 	if errors.Is(err, store.ErrDuplicate) { // submitted meanwhile
 		c.Redirect(http.StatusSeeOther, "/applications")
 		return
@@ -296,7 +318,7 @@ func (s *Server) submitApplication(c *gin.Context) {
 	case he.Status >= 500:
 		s.serverError(c, err)
 	default:
-		f := formOf(app)
+		f := formOf(app, d.Service)
 		for _, m := range apiFields {
 			reason, ok := he.Fields[m.api]
 			if !ok {
@@ -312,6 +334,9 @@ func (s *Server) submitApplication(c *gin.Context) {
 			}
 			f.addAt(m.page, href, msg)
 		}
+		if d.Service != nil {
+			d.Service.refused(f, he.Fields)
+		}
 		if !f.invalid() { // a refusal about no field of the form (the round has closed, say)
 			s.render(c, he.Status, "error", page{Title: "Your application could not be submitted", Data: errorPage{
 				Heading: "Your application could not be submitted", Lines: []string{upperFirst(he.Message) + "."},
@@ -324,8 +349,9 @@ func (s *Server) submitApplication(c *gin.Context) {
 }
 
 // readDraft reads the answers, recording what cannot be saved even in a draft. Anything may be
-// left out until submission.
-func readDraft(f *form, sc store.Scheme) store.Draft {
+// left out until submission. A service scheme's draft has its service details too (svc is its
+// form); a grassroots draft has none.
+func readDraft(f *form, sc store.Scheme, svc *serviceForm) (store.Draft, *store.ServiceDetails) {
 	var d store.Draft
 	f.noNUL(draftLabels, dTitle, dPurpose, dAreas, dPriorities)
 	d.Title, d.Purpose = f.Value(dTitle), f.Value(dPurpose)
@@ -334,6 +360,12 @@ func readDraft(f *form, sc store.Scheme) store.Draft {
 	}
 	if len([]rune(d.Purpose)) > 5000 {
 		f.add(dPurpose, "What the money is for must be 5,000 characters or fewer")
+	}
+	if svc != nil { // the amount is each year's, and the service runs for whole financial years
+		d.Areas = chosen(f, dAreas, sc.Rules.Areas, "Select areas from the list")
+		d.Priorities = chosen(f, dPriorities, sc.Rules.Priorities, "Select priorities from the list")
+		details := svc.read(f)
+		return d, &details
 	}
 	if v := f.Value(dAmount); v != "" {
 		p, err := money.Parse(v)
@@ -353,7 +385,7 @@ func readDraft(f *form, sc store.Scheme) store.Draft {
 	}
 	d.Areas = chosen(f, dAreas, sc.Rules.Areas, "Select areas from the list")
 	d.Priorities = chosen(f, dPriorities, sc.Rules.Priorities, "Select priorities from the list")
-	return d
+	return d, nil
 }
 
 // optionalDate reads a date input that may be left blank in a draft.

@@ -1,20 +1,985 @@
 package web
 
-import "github.com/gin-gonic/gin"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
-// Stubs, replaced by the staff pages' work.
+	"github.com/gin-gonic/gin"
 
-func (s *Server) declareConflict(c *gin.Context)   { s.notFound(c) }
-func (s *Server) assess(c *gin.Context)            { s.notFound(c) }
-func (s *Server) assignPanel(c *gin.Context)       { s.notFound(c) }
-func (s *Server) moderate(c *gin.Context)          { s.notFound(c) }
-func (s *Server) decide(c *gin.Context)            { s.notFound(c) }
-func (s *Server) confirmConditions(c *gin.Context) { s.notFound(c) }
-func (s *Server) reviewReturn(c *gin.Context)      { s.notFound(c) }
-func (s *Server) reviewReport(c *gin.Context)      { s.notFound(c) }
-func (s *Server) vary(c *gin.Context)              { s.notFound(c) }
-func (s *Server) terminate(c *gin.Context)         { s.notFound(c) }
-func (s *Server) workQueues(c *gin.Context) {
-	s.render(c, 200, "error", page{Title: "Work queues", Data: errorPage{Heading: "Work queues"}})
+	"grantflow/activities"
+	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// The staff section of the application page (_staff.html) and the steps its forms send. The page
+// shows only what the API's view of the application holds for this person (it is already
+// redacted for the conflicted), and offers a form for each step the API's action hints name. Every
+// form goes through the API's own method for its step, so the workflow's validators decide who may
+// act, when and with what values; the page only reads what was typed into the request and puts
+// each refusal back on the field it names.
+
+// staffView is what staffPanel makes of an application for _staff.html.
+type staffView struct {
+	Service bool
+	Can     map[string]bool // the API's action hints: which forms to show
+
+	WeightedScore  string
+	Assessments    []assessmentView
+	Declarations   []declarationView
+	Panel          []panelSeatView
+	Recommendation *recommendationView
+
+	// What the forms need.
+	Criteria            []criterionView
+	ScoreOptions        []option
+	Recommendations     []option
+	YesNo               []option
+	NoConflict          []option
+	Assessors           []option
+	PanelSize           int
+	ModerationYears     []yearField
+	Band                *bandView
+	Budget              []budgetLine
+	AmountDefault       string // the approval form starts at the amount requested
+	PurposeDefault      string
+	ConditionsPrecedent []string
+	Returns             []pendingReturn
+	ReturnChoices       []option
+	ReviewOutcomes      []option
+	RAGs                []option
+	Report              *pendingReport
+	VaryYears           []yearField
+	VaryConditions      string
+	VaryTotal           string
 }
-func (s *Server) schemeBudget(c *gin.Context) { s.notFound(c) }
+
+type assessmentView struct {
+	Assessor, Submitted, Weighted, Fundable, Recommendation, Comment string
+	BelowMinimum                                                     bool
+	Scores                                                           []scoreLine
+}
+
+type scoreLine struct {
+	Criterion, Weight, Score, Comment string
+}
+
+type declarationView struct {
+	Who, When, What, Details string
+}
+
+type panelSeatView struct {
+	Name, Deadline, Status, TagClass string
+}
+
+type recommendationView struct {
+	Fund                            bool
+	Years                           []summaryRow
+	Total                           string
+	Conditions, ConditionsPrecedent []string
+	Reasons                         string
+}
+
+type criterionView struct {
+	Name, Hint string
+}
+
+// yearField is the amount for one financial year: the field's name, its label and the amount it
+// starts at.
+type yearField struct {
+	Name, Label, Default string
+}
+
+// bandView says who may approve what under the scheme's delegation, and where this award falls.
+type bandView struct {
+	Bands   []summaryRow
+	Needs   string
+	Limit   string
+	Warning string // this person cannot approve it
+}
+
+type budgetLine struct {
+	Year, Budget, Committed, Left, ThisAward string
+	Short                                    bool // less left than this award needs
+}
+
+type pendingReturn struct {
+	Quarter, Sent                                  string
+	Version                                        int
+	Indicators                                     []summaryRow
+	Spend, Beneficiaries, Under25, Incidents, Text string
+}
+
+type pendingReport struct {
+	Version     int
+	Sent, Spent string
+}
+
+// Form fields. Each staff form names its fields with its own prefix, so two forms on one page never
+// share a field, an id or an error; the hidden staffForm field says which form was sent.
+const (
+	staffForm = "staff-form"
+
+	fConflict        = "conflict"
+	fConflictDetails = "conflict-details"
+
+	fNoConflict     = "assess-no-conflict"
+	fRecommendation = "assess-recommendation"
+	fAssessComment  = "assess-comment"
+
+	fPanelAssessors = "panel-assessors"
+	fPanelDeadline  = "panel-deadline"
+
+	fModRecommendation = "moderation-recommendation"
+	fModYear           = "moderation-amount-" // + the financial year
+	fModConditions     = "moderation-conditions"
+	fModPrecedent      = "moderation-conditions-precedent"
+	fModReasons        = "moderation-reasons"
+
+	fOutcome        = "decision-outcome"
+	fAmount         = "decision-amount"
+	fPurpose        = "decision-purpose"
+	fConditions     = "decision-conditions"
+	fReasons        = "decision-reasons"
+	fQuestion       = "decision-question"
+	fDeadline       = "decision-deadline"
+	fDeclineReasons = "decision-decline-reasons"
+
+	fConditionsNote = "conditions-note"
+
+	fReturnQuarter = "return-quarter"
+	fReturnOutcome = "return-outcome"
+	fReturnRAG     = "return-rag"
+	fReturnComment = "return-comment"
+
+	fReportOutcome = "report-outcome"
+	fReportComment = "report-comment"
+
+	fVaryYear       = "vary-amount-" // + the financial year
+	fVaryConditions = "vary-conditions"
+	fVarySummary    = "vary-summary"
+
+	fTerminationReason = "termination-reason"
+)
+
+func scoreField(i int) string        { return fmt.Sprintf("assess-score-%d", i) }
+func scoreCommentField(i int) string { return fmt.Sprintf("assess-comment-%d", i) }
+
+// Or is the field starting at value when its form has not just been sent, so a form opens with
+// the answers it proposes but a sent form shows exactly what was typed.
+func (v fieldView) Or(sent bool, value string) fieldView {
+	if !sent {
+		v.Value = value
+	}
+	return v
+}
+
+// staffPanel reads what the staff section shows beyond the API's view: the scheme's criteria and
+// delegation bands, its budgets, and the people who may sit on a panel.
+func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, error) {
+	ctx := c.Request.Context()
+	u, _ := currentUser(c)
+	sc, err := s.opts.Store.Scheme(ctx, d.SchemeID)
+	if err != nil {
+		return nil, err
+	}
+	rules := sc.Rules
+	v := &staffView{Service: d.Service != nil, Can: map[string]bool{},
+		Recommendations: []option{{Value: workflows.RecommendFund, Label: "Fund"}, {Value: workflows.RecommendDoNotFund, Label: "Do not fund"}},
+		YesNo:           []option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}},
+		NoConflict:      []option{{Value: "yes", Label: "I have no conflict of interest in this application"}},
+		PanelSize:       rules.PanelSize(),
+		ReviewOutcomes: []option{{Value: workflows.ReviewAccept, Label: "Accept"},
+			{Value: workflows.ReviewRequestChanges, Label: "Send it back for changes", Hint: "Say in the comment what needs to change."}},
+		RAGs: []option{{Value: workflows.RAGGreen, Label: "Green", Hint: "On track"}, {Value: workflows.RAGAmber, Label: "Amber", Hint: "Some concerns"},
+			{Value: workflows.RAGRed, Label: "Red", Hint: "Serious concerns"}},
+	}
+	for _, a := range d.Actions {
+		v.Can[a] = true
+	}
+	for n := 0; n <= workflows.MaxScore; n++ {
+		v.ScoreOptions = append(v.ScoreOptions, option{Value: strconv.Itoa(n), Label: strconv.Itoa(n)})
+	}
+	if d.WeightedScore != nil {
+		v.WeightedScore = fmt.Sprintf("%.2f out of 100", *d.WeightedScore)
+	}
+	if v.Assessments, err = assessmentsOf(d, rules); err != nil {
+		return nil, err
+	}
+	v.Declarations = declarationsOf(d.Timeline)
+	v.Panel = panelOf(d, u)
+	if d.Recommendation != nil {
+		if v.Recommendation, err = recommendationOf(*d.Recommendation); err != nil {
+			return nil, err
+		}
+	}
+	if v.Can["assess"] {
+		for _, cr := range rules.Criteria {
+			hint := fmt.Sprintf("Weight %d%%. Score from 0 (poor) to %d (excellent).", cr.Weight, workflows.MaxScore)
+			if cr.Minimum > 0 {
+				hint += fmt.Sprintf(" A score below %d makes the application not fundable.", cr.Minimum)
+			}
+			v.Criteria = append(v.Criteria, criterionView{Name: cr.Name, Hint: hint})
+		}
+	}
+	if v.Can["assign_panel"] {
+		if v.Assessors, err = s.panelCandidates(ctx, u, d); err != nil {
+			return nil, err
+		}
+	}
+	if v.Can["moderate"] && d.Service != nil {
+		for _, y := range d.Service.Years {
+			v.ModerationYears = append(v.ModerationYears, yearField{Name: fModYear + strconv.Itoa(y.FinancialYear),
+				Label: "Amount for " + scheme.FinancialYearLabel(y.FinancialYear), Default: plainAmount(y.Amount)})
+		}
+		if v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, d.Service.Years, false); err != nil {
+			return nil, err
+		}
+	}
+	if v.Can["decide"] {
+		total, what := d.AmountRequested, "the full amount requested"
+		want := []store.YearAmount{{FinancialYear: scheme.FinancialYear(s.now()), Amount: d.AmountRequested}}
+		if d.Service != nil {
+			var years []store.YearAmount
+			if d.Recommendation != nil {
+				if err := decodeJSON(d.Recommendation.Years, &years); err != nil {
+					return nil, err
+				}
+			}
+			total, what, want = workflows.WholeLife(years), "this award", years
+		}
+		if len(want) > 0 { // a recommendation not to fund can only be declined: no money is in question
+			v.Band = bandOf(rules, u.Role, total, what)
+			if v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, want, false); err != nil {
+				return nil, err
+			}
+		}
+		v.AmountDefault, v.PurposeDefault = plainAmount(d.AmountRequested), d.Purpose
+	}
+	if v.Can["confirm_conditions"] && d.Award != nil {
+		if err := decodeJSON(d.Award.ConditionsPrecedent, &v.ConditionsPrecedent); err != nil {
+			return nil, err
+		}
+	}
+	if v.Can["review_return"] {
+		if v.Returns, err = pendingReturns(d); err != nil {
+			return nil, err
+		}
+		for _, r := range v.Returns {
+			v.ReturnChoices = append(v.ReturnChoices, option{Value: r.Quarter, Label: r.Quarter, Hint: fmt.Sprintf("Version %d, sent %s", r.Version, r.Sent)})
+		}
+	}
+	if v.Can["review_report"] {
+		for _, r := range d.Reports {
+			if r.ReviewOutcome == nil {
+				v.Report = &pendingReport{Version: r.Version, Sent: dateOnly(r.SubmittedAt), Spent: r.Spent.String()}
+			}
+		}
+	}
+	if v.Can["vary"] && len(d.AwardYears) > 0 {
+		if err := s.varyForm(ctx, u, d, rules, v); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// varyForm offers an amount for each year the award may run, starting at its current terms.
+func (s *Server) varyForm(ctx context.Context, u store.User, d apiv1.ApplicationDetail, rules scheme.Rules, v *staffView) error {
+	first := d.AwardYears[0].FinancialYear
+	current := map[int]money.Pence{}
+	for _, y := range d.AwardYears {
+		current[y.FinancialYear] = y.Amount
+	}
+	var span []store.YearAmount
+	for fy := first; fy < first+max(1, rules.MaxDurationMonths/12); fy++ {
+		f := yearField{Name: fVaryYear + strconv.Itoa(fy), Label: "Amount for " + scheme.FinancialYearLabel(fy)}
+		if amount, ok := current[fy]; ok {
+			f.Default = plainAmount(amount)
+		}
+		v.VaryYears = append(v.VaryYears, f)
+		span = append(span, store.YearAmount{FinancialYear: fy, Amount: current[fy]})
+	}
+	if d.Award != nil {
+		var conditions []string
+		if err := decodeJSON(d.Award.Conditions, &conditions); err != nil {
+			return err
+		}
+		v.VaryConditions = strings.Join(conditions, "\n")
+	}
+	total := workflows.WholeLife(d.AwardYears)
+	v.VaryTotal = total.String()
+	v.Band = bandOf(rules, u.Role, total, "the award as it stands")
+	var err error
+	v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, span, true)
+	return err
+}
+
+// panelCandidates are the staff who may score: assessors, officers and heads of commissioning,
+// leaving out the officer naming the panel and those already on it. The workflow refuses anyone
+// else it must (a declared conflict, a member of the applicant).
+func (s *Server) panelCandidates(ctx context.Context, u store.User, d apiv1.ApplicationDetail) ([]option, error) {
+	people, err := s.opts.Store.UsersWithRoles(ctx, scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning)
+	if err != nil {
+		return nil, err
+	}
+	var out []option
+	for _, p := range people {
+		seated := slices.ContainsFunc(d.Panel, func(m store.PanelMember) bool { return m.AssessorID == p.ID && m.RemovedAt == nil })
+		if p.ID == u.ID || seated {
+			continue
+		}
+		out = append(out, option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name, Hint: activities.RoleTitle(p.Role)})
+	}
+	return out, nil
+}
+
+// assessmentsOf lays out each assessor's scores (present only for those who may see them).
+func assessmentsOf(d apiv1.ApplicationDetail, rules scheme.Rules) ([]assessmentView, error) {
+	names := map[int64]string{}
+	for _, e := range d.Timeline {
+		if e.ActorUserID != nil {
+			names[*e.ActorUserID] = e.ActorName
+		}
+	}
+	for _, p := range d.Panel {
+		names[p.AssessorID] = p.AssessorName
+	}
+	var out []assessmentView
+	for _, a := range d.Assessments {
+		var scores []workflows.Score
+		if err := json.Unmarshal(a.Scores, &scores); err != nil {
+			return nil, err
+		}
+		av := assessmentView{Assessor: names[a.AssessorID], Submitted: dateOnly(a.SubmittedAt), Weighted: fmt.Sprintf("%.2f out of 100", a.Weighted),
+			Fundable: "Yes", Comment: a.Comment, Recommendation: "Fund"}
+		if av.Assessor == "" {
+			av.Assessor = "An assessor"
+		}
+		if !a.Fundable {
+			av.Fundable, av.BelowMinimum = "No: a criterion scored below its minimum", true
+		}
+		if a.Recommendation == workflows.RecommendDoNotFund {
+			av.Recommendation = "Do not fund"
+		}
+		for _, sc := range scores {
+			line := scoreLine{Criterion: sc.Criterion, Score: fmt.Sprintf("%d out of %d", sc.Score, workflows.MaxScore), Comment: sc.Comment}
+			for _, cr := range rules.Criteria {
+				if cr.Key == sc.Criterion {
+					line.Criterion, line.Weight = cr.Name, fmt.Sprintf("%d%%", cr.Weight)
+				}
+			}
+			av.Scores = append(av.Scores, line)
+		}
+		out = append(out, av)
+	}
+	return out, nil
+}
+
+// declarationsOf are the declarations of interest on the timeline, as redacted for this person.
+func declarationsOf(events []store.Event) []declarationView {
+	var out []declarationView
+	for _, e := range events {
+		if strings.HasPrefix(e.What, "Declared") {
+			out = append(out, declarationView{Who: e.ActorName, When: dateOnly(e.At), What: e.What, Details: e.Why})
+		}
+	}
+	return out
+}
+
+// panelOf lays out the panel. Whether a member has scored shows only to those who may see the
+// scores: a member who has not scored sees no one's.
+func panelOf(d apiv1.ApplicationDetail, u store.User) []panelSeatView {
+	var out []panelSeatView
+	for _, p := range d.Panel {
+		seat := panelSeatView{Name: p.AssessorName, Deadline: dateOnly(p.Deadline), Status: "Not yet scored", TagClass: "govuk-tag--grey"}
+		scored := slices.ContainsFunc(d.Assessments, func(a store.Assessment) bool { return a.AssessorID == p.AssessorID })
+		switch {
+		case p.RemovedAt != nil:
+			seat.Status, seat.TagClass = "Removed: "+p.RemovedReason, "govuk-tag--orange"
+		case scored:
+			seat.Status, seat.TagClass = "Scored", "govuk-tag--green"
+		case len(d.Assessments) == 0 && slices.ContainsFunc(d.Panel, func(m store.PanelMember) bool { return m.AssessorID == u.ID && m.RemovedAt == nil }):
+			seat.Status = "Shown once you have scored"
+		}
+		out = append(out, seat)
+	}
+	return out
+}
+
+func recommendationOf(r store.Recommendation) (*recommendationView, error) {
+	v := &recommendationView{Reasons: r.Reasons}
+	var years []store.YearAmount
+	for _, part := range []struct {
+		raw json.RawMessage
+		out any
+	}{{r.Years, &years}, {r.Conditions, &v.Conditions}, {r.ConditionsPrecedent, &v.ConditionsPrecedent}} {
+		if err := decodeJSON(part.raw, part.out); err != nil {
+			return nil, err
+		}
+	}
+	v.Fund = len(years) > 0 // a recommendation not to fund carries no years
+	for _, y := range years {
+		v.Years = append(v.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
+	}
+	v.Total = workflows.WholeLife(years).String()
+	return v, nil
+}
+
+// pendingReturns are the latest versions of the returns awaiting review, with what they report.
+func pendingReturns(d apiv1.ApplicationDetail) ([]pendingReturn, error) {
+	indicators := map[string]string{}
+	targets := map[string]int64{}
+	if d.Service != nil {
+		for _, o := range d.Service.Outcomes {
+			for _, ind := range o.Indicators {
+				indicators[ind.Key], targets[ind.Key] = ind.Name, ind.QuarterlyTarget
+			}
+		}
+	}
+	latest := map[workflows.Quarter]store.MonitoringReturn{}
+	var quarters []workflows.Quarter
+	for _, r := range d.Returns { // in order of quarter and version: the last of each quarter wins
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		if _, seen := latest[q]; !seen {
+			quarters = append(quarters, q)
+		}
+		latest[q] = r
+	}
+	var out []pendingReturn
+	for _, q := range quarters {
+		r := latest[q]
+		if r.ReviewOutcome != nil {
+			continue
+		}
+		var content workflows.ReturnContent
+		if err := json.Unmarshal(r.Content, &content); err != nil {
+			return nil, err
+		}
+		p := pendingReturn{Quarter: q.Label(), Sent: dateOnly(r.SubmittedAt), Version: r.Version, Spend: content.SpendToDate.String(),
+			Under25: strconv.Itoa(content.Under25()), Incidents: strconv.Itoa(content.SafeguardingIncidents), Text: content.Narrative}
+		total := 0
+		for _, b := range content.Beneficiaries {
+			total += b.Count
+		}
+		p.Beneficiaries = strconv.Itoa(total)
+		for _, a := range content.Indicators {
+			name := indicators[a.Key]
+			if name == "" {
+				name = a.Key
+			}
+			p.Indicators = append(p.Indicators, summaryRow{name, fmt.Sprintf("%d (target %d)", a.Actual, targets[a.Key])})
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// bandOf says who may approve what under the scheme, where total falls, and whether this person
+// may approve it, in the delegation policy's own words (workflows.BandFor and MayApprove).
+func bandOf(rules scheme.Rules, role scheme.Role, total money.Pence, what string) *bandView {
+	v := &bandView{}
+	var highest money.Pence
+	for _, b := range rules.Delegation {
+		title := b.Title
+		if title == "" {
+			title = activities.RoleTitle(b.Role)
+		}
+		limit := "Any amount"
+		if b.UpTo > 0 {
+			limit = "Up to " + b.UpTo.String()
+			highest = max(highest, b.UpTo)
+		}
+		v.Bands = append(v.Bands, summaryRow{title, limit})
+	}
+	if band, err := workflows.BandFor(rules, total); err != nil {
+		v.Needs = upperFirst(err.Error()) + "."
+	} else {
+		title := band.Title
+		if title == "" {
+			title = activities.RoleTitle(band.Role)
+		}
+		v.Needs = fmt.Sprintf("%s (%s) falls in the %s band.", upperFirst(what), total, title)
+	}
+	var limit money.Pence
+	for _, b := range rules.Delegation {
+		if b.UpTo > 0 && b.UpTo > limit && workflows.MayApprove(rules, role, b.UpTo) == nil {
+			limit = b.UpTo
+		}
+	}
+	switch {
+	case workflows.MayApprove(rules, role, highest+1) == nil:
+		v.Limit = "You may approve awards of any amount."
+	case limit > 0:
+		v.Limit = "You may approve awards up to " + limit.String() + "."
+	default:
+		v.Limit = "You may not approve awards under this scheme."
+	}
+	if err := workflows.MayApprove(rules, role, total); err != nil {
+		v.Warning = fmt.Sprintf("You cannot approve %s: %s.", what, err)
+	}
+	return v
+}
+
+// budgetLeft is the scheme's budget left in each year of want, beside what want needs of it. Each
+// year short of what want needs is flagged, unless want is already committed (an award's terms).
+func (s *Server) budgetLeft(ctx context.Context, u store.User, schemeID int64, want []store.YearAmount, committed bool) ([]budgetLine, error) {
+	years, err := s.opts.API.SchemeYears(ctx, u, schemeID)
+	if err != nil {
+		return nil, err
+	}
+	var out []budgetLine
+	for _, w := range want {
+		line := budgetLine{Year: scheme.FinancialYearLabel(w.FinancialYear), Budget: "No budget set", Committed: money.Pence(0).String(),
+			Left: money.Pence(0).String(), ThisAward: w.Amount.String(), Short: !committed && w.Amount > 0}
+		for _, y := range years {
+			if y.FinancialYear == w.FinancialYear {
+				line.Budget, line.Committed, line.Left = y.Budget.String(), y.Committed.String(), y.Uncommitted.String()
+				line.Short = !committed && y.Uncommitted < w.Amount
+			}
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// plainAmount is an amount as typed into a field: 4,250.00.
+func plainAmount(p money.Pence) string { return strings.TrimPrefix(p.String(), "£") }
+
+// decodeJSON reads a JSON value the store keeps; null or empty is the zero value.
+func decodeJSON(raw json.RawMessage, out any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// ---- The steps ----
+
+// fieldRule ties the API's name for a field to the form's: "conditions" also covers
+// "conditions[2]", and "years[1]" covers "years[1].amount_pence". label names it in messages.
+type fieldRule struct {
+	api, page, label string
+	date             bool // a date input: its summary link goes to the day
+}
+
+func on(api, page, label string) fieldRule { return fieldRule{api: api, page: page, label: label} }
+func onDate(api, page, label string) fieldRule {
+	return fieldRule{api: api, page: page, label: label, date: true}
+}
+
+// refusalOn puts each field the API refused on the form's field, in the order of the form (the
+// most specific rule wins). It reports false when no field of the form was named, so the refusal
+// is about the step itself and is shown as such.
+func refusalOn(f *form, he *httperr.Error, rules []fieldRule) bool {
+	if len(rules) == 0 {
+		return false
+	}
+	keys := make([]string, 0, len(he.Fields))
+	for k := range he.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	byRule := make([][]string, len(rules))
+	matched, stray := false, map[string]bool{}
+	for _, k := range keys {
+		best := -1
+		for i, r := range rules {
+			if (k == r.api || strings.HasPrefix(k, r.api+"[") || strings.HasPrefix(k, r.api+".")) && (best < 0 || len(r.api) > len(rules[best].api)) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			matched = true
+		} else {
+			best, stray[k] = 0, true // a field this form does not have: shown on its first, rather than lost
+		}
+		byRule[best] = append(byRule[best], k)
+	}
+	if !matched {
+		return false
+	}
+	for i, r := range rules {
+		href := htmlID(r.page)
+		if r.date {
+			href += "-day"
+		}
+		for _, k := range byRule[i] {
+			msg := fieldMessage(r.label, he.Fields[k])
+			if stray[k] {
+				msg = upperFirst(he.Fields[k])
+			}
+			f.addAt(r.page, href, msg)
+		}
+	}
+	return true
+}
+
+// stepForm reads the form sent, refusing text PostgreSQL cannot store in any field of the rules.
+func stepForm(c *gin.Context, rules []fieldRule) *form {
+	f := readForm(c)
+	labels, names := map[string]string{}, []string{}
+	for _, r := range rules {
+		if _, seen := labels[r.page]; !seen {
+			labels[r.page] = r.label
+			names = append(names, r.page)
+		}
+	}
+	f.noNUL(labels, names...)
+	return f
+}
+
+// sendStep finishes a staff form. What the page could not read into a request is shown on the
+// form at once; otherwise send takes the step through the API and afterStep shows the outcome,
+// with refusals of fields back on the form under the status the API gave (422 for a bad value,
+// 403 for an amount above the person's delegation, 409 for a budget that cannot cover it).
+func (s *Server) sendStep(c *gin.Context, id int64, f *form, action, done string, rules []fieldRule, send func(context.Context) (workflows.UpdateResult, error)) {
+	if f.invalid() {
+		s.showStaffForm(c, id, f, action)
+		return
+	}
+	result, err := send(c.Request.Context())
+	s.afterStep(c, id, result, err, done, func(he *httperr.Error) {
+		if !refusalOn(f, he, rules) {
+			s.afterStep(c, id, result, he, done, nil) // about the step, not a field: say why on its own page
+			return
+		}
+		s.renderApplication(c, id, f, he.Status)
+	})
+}
+
+// showStaffForm shows what could not be read back on the form, if the API offers this person the
+// step (so the form is on the page); otherwise there is no form to show it on, and nothing to do.
+func (s *Server) showStaffForm(c *gin.Context, id int64, f *form, action string) {
+	u, _ := currentUser(c)
+	d, err := s.opts.API.Application(c.Request.Context(), u, id)
+	if err != nil {
+		s.failRead(c, err)
+		return
+	}
+	if !slices.Contains(d.Actions, action) {
+		s.render(c, http.StatusConflict, "error", page{Title: "This could not be done", Data: errorPage{
+			Heading: "This could not be done", Lines: []string{"This step is not open to you on this application now.", "Nothing has been changed."},
+			Link: "Go back to the application", LinkTo: applicationPath(id),
+		}})
+		return
+	}
+	s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+}
+
+// choice reads a radio that must be answered, recording message when it is not.
+func choice(f *form, name, message string) string {
+	v := f.Value(name)
+	if v == "" {
+		f.add(name, message)
+	}
+	return v
+}
+
+// lines reads a textarea holding one item per line: conditions, reasons.
+func lines(f *form, name string) []string {
+	var out []string
+	for _, l := range strings.Split(f.Value(name), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// dateField reads an optional date input as the API's YYYY-MM-DD: blank is "" (the API says
+// whether it is needed), a date that is not real is recorded on the form.
+func dateField(f *form, name, what string) string {
+	if f.Value(name+"-day") == "" && f.Value(name+"-month") == "" && f.Value(name+"-year") == "" {
+		return ""
+	}
+	if t, ok := f.date(name, what); ok {
+		return t.Format(time.DateOnly)
+	}
+	return ""
+}
+
+// amountField reads an amount in pounds and pence; blank is zero (the API says whether it is needed).
+func amountField(f *form, name, what string) money.Pence {
+	v := f.Value(name)
+	if v == "" {
+		return 0
+	}
+	p, err := money.Parse(v)
+	if err != nil {
+		f.add(name, "Enter "+what+" in pounds and pence, like 4,250.00")
+	}
+	return p
+}
+
+// yearsField reads the amounts per financial year of fields named prefix+year, in order of year.
+// A blank year is not funded. It also returns the rules that put the API's "years[i]" back on the
+// field of the i-th year sent, and "years" on the first.
+func yearsField(f *form, prefix string) ([]store.YearAmount, []fieldRule) {
+	var fys []int
+	for k := range f.values {
+		if fy, err := strconv.Atoi(strings.TrimPrefix(k, prefix)); strings.HasPrefix(k, prefix) && err == nil && fy >= 2000 && fy <= 2100 {
+			fys = append(fys, fy)
+		}
+	}
+	sort.Ints(fys)
+	var years []store.YearAmount
+	var rules []fieldRule
+	for _, fy := range fys {
+		name := prefix + strconv.Itoa(fy)
+		label := "The amount for " + scheme.FinancialYearLabel(fy)
+		if len(rules) == 0 {
+			rules = append(rules, on("years", name, "The amounts per year"))
+		}
+		if f.Value(name) == "" {
+			continue
+		}
+		amount := amountField(f, name, "the amount for "+scheme.FinancialYearLabel(fy))
+		rules = append(rules, on(fmt.Sprintf("years[%d]", len(years)), name, label))
+		years = append(years, store.YearAmount{FinancialYear: fy, Amount: amount})
+	}
+	return years, rules
+}
+
+func (s *Server) declareConflict(c *gin.Context) {
+	rules := []fieldRule{on("has_conflict", fConflict, "Conflict of interest"), on("details", fConflictDetails, "Details of the conflict")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	var req apiv1.ConflictRequest
+	switch choice(f, fConflict, "Select yes if you have a conflict of interest in this application, or no if you do not") {
+	case "yes":
+		req.HasConflict = true
+	case "no", "":
+	default:
+		f.add(fConflict, "Select yes or no")
+	}
+	req.Details = f.Value(fConflictDetails)
+	s.sendStep(c, id, f, "declare_conflict", "conflict", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.DeclareConflict(ctx, u, id, req)
+	})
+}
+
+func (s *Server) assess(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	sc, err := s.opts.API.ApplicationScheme(c.Request.Context(), u, id)
+	if err != nil {
+		s.failRead(c, err)
+		return
+	}
+	// The form lists every criterion, in the scheme's order; rules map the API's scores[i] back.
+	rules := []fieldRule{on("no_conflict", fNoConflict, "Declaration")}
+	if len(sc.Rules.Criteria) > 0 {
+		rules = append(rules, on("scores", scoreField(0), "Scores"))
+	}
+	for i, cr := range sc.Rules.Criteria {
+		rules = append(rules, on(fmt.Sprintf("scores[%d]", i), scoreField(i), cr.Name),
+			on(fmt.Sprintf("scores[%d].comment", i), scoreCommentField(i), "Why "+cr.Name+" scored as it did"))
+	}
+	rules = append(rules, on("recommendation", fRecommendation, "Recommendation"), on("comment", fAssessComment, "Comment"))
+	f := stepForm(c, rules)
+
+	// The workflow refuses one missing answer at a time; the page checks every answer is there
+	// first, so the error summary lists all of them at once.
+	req := apiv1.AssessmentRequest{NoConflict: f.Has(fNoConflict, "yes")}
+	if !req.NoConflict {
+		f.add(fNoConflict, "Confirm you have no conflict of interest, or declare the conflict instead")
+	}
+	for i, cr := range sc.Rules.Criteria {
+		score := workflows.Score{Criterion: cr.Key, Comment: f.Value(scoreCommentField(i))}
+		v := choice(f, scoreField(i), "Select a score for "+cr.Name)
+		n, err := strconv.Atoi(v)
+		if v != "" && (err != nil || n < 0 || n > workflows.MaxScore) {
+			f.add(scoreField(i), fmt.Sprintf("Select a score from 0 to %d for %s", workflows.MaxScore, cr.Name))
+		}
+		score.Score = n
+		if score.Comment == "" {
+			f.add(scoreCommentField(i), "Say why "+cr.Name+" scored as it did")
+		}
+		req.Scores = append(req.Scores, score)
+	}
+	req.Recommendation = choice(f, fRecommendation, "Select whether you recommend funding the application")
+	req.Comment = f.Value(fAssessComment)
+	s.sendStep(c, id, f, "assess", "assessed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Assess(ctx, u, id, req)
+	})
+}
+
+func (s *Server) assignPanel(c *gin.Context) {
+	rules := []fieldRule{on("assessor_ids", fPanelAssessors, "Assessors"), onDate("deadline", fPanelDeadline, "The deadline for scores")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	var req apiv1.PanelRequest
+	for _, v := range f.List(fPanelAssessors) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			f.add(fPanelAssessors, "Select assessors from the list")
+			continue
+		}
+		req.AssessorIDs = append(req.AssessorIDs, n)
+	}
+	req.Deadline = dateField(f, fPanelDeadline, "the deadline for scores")
+	s.sendStep(c, id, f, "assign_panel", "panel", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.AssignPanel(ctx, u, id, req)
+	})
+}
+
+func (s *Server) moderate(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := readForm(c)
+	req := apiv1.ModerationRequest{Recommendation: choice(f, fModRecommendation, "Select whether the panel recommends funding")}
+	years, yearRules := yearsField(f, fModYear)
+	rules := append([]fieldRule{on("recommendation", fModRecommendation, "Recommendation")}, yearRules...)
+	rules = append(rules, on("conditions", fModConditions, "Conditions of grant"),
+		on("conditions_precedent", fModPrecedent, "Conditions precedent"), on("reasons", fModReasons, "Reasons"))
+	f.noNUL(map[string]string{fModConditions: "Conditions of grant", fModPrecedent: "Conditions precedent", fModReasons: "Reasons"},
+		fModConditions, fModPrecedent, fModReasons)
+	req.Years, req.Conditions, req.ConditionsPrecedent, req.Reasons = years, lines(f, fModConditions), lines(f, fModPrecedent), f.Value(fModReasons)
+	s.sendStep(c, id, f, "moderate", "moderated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Moderate(ctx, u, id, req)
+	})
+}
+
+// decide sends one of the decision forms: approve, ask for information or decline (a service
+// award is approved on the moderated terms, so its approval form has no fields).
+func (s *Server) decide(c *gin.Context) {
+	var rules []fieldRule
+	outcome := c.Request.PostForm.Get(fOutcome)
+	switch outcome {
+	case workflows.OutcomeApprove:
+		rules = []fieldRule{on("amount_pence", fAmount, "The amount to award"), on("purpose", fPurpose, "What the grant is for"),
+			on("conditions", fConditions, "Conditions of grant"), on("reasons", fReasons, "The reasons for the award")}
+	case workflows.OutcomeRequestInformation:
+		rules = []fieldRule{on("question", fQuestion, "The question"), onDate("deadline", fDeadline, "The deadline for an answer")}
+	case workflows.OutcomeDecline:
+		rules = []fieldRule{on("decline_reasons", fDeclineReasons, "The reasons for declining")}
+	}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.DecisionRequest{Outcome: outcome}
+	switch outcome {
+	case workflows.OutcomeApprove:
+		req.Amount = amountField(f, fAmount, "the amount to award") // none on a service approval: its terms were moderated
+		req.Purpose, req.Conditions, req.Reasons = f.Value(fPurpose), lines(f, fConditions), f.Value(fReasons)
+	case workflows.OutcomeRequestInformation:
+		req.Question, req.Deadline = f.Value(fQuestion), dateField(f, fDeadline, "the deadline for an answer")
+	case workflows.OutcomeDecline:
+		req.DeclineReasons = lines(f, fDeclineReasons)
+	}
+	s.sendStep(c, id, f, "decide", "decided", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Decide(ctx, u, id, req)
+	})
+}
+
+func (s *Server) confirmConditions(c *gin.Context) {
+	rules := []fieldRule{on("note", fConditionsNote, "The note")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.ConditionsRequest{Note: f.Value(fConditionsNote)}
+	s.sendStep(c, id, f, "confirm_conditions", "conditions", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.ConfirmConditions(ctx, u, id, req)
+	})
+}
+
+func (s *Server) reviewReturn(c *gin.Context) {
+	rules := []fieldRule{on("financial_year", fReturnQuarter, "The return"), on("quarter", fReturnQuarter, "The return"),
+		on("outcome", fReturnOutcome, "Your decision"), on("rag", fReturnRAG, "The RAG rating"), on("comment", fReturnComment, "The comment")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	var req apiv1.ReturnReviewRequest
+	if v := choice(f, fReturnQuarter, "Select the return you are reviewing"); v != "" {
+		var q, fy, fy2 int
+		if n, err := fmt.Sscanf(v, "Q%d %d-%d", &q, &fy, &fy2); err != nil || n != 3 {
+			f.add(fReturnQuarter, "Select a return from the list")
+		}
+		req.FinancialYear, req.Quarter = fy, q
+	}
+	req.Outcome = choice(f, fReturnOutcome, "Select whether you accept the return or send it back for changes")
+	req.RAG = choice(f, fReturnRAG, "Select a RAG rating")
+	req.Comment = f.Value(fReturnComment)
+	s.sendStep(c, id, f, "review_return", "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.ReviewReturn(ctx, u, id, req)
+	})
+}
+
+func (s *Server) reviewReport(c *gin.Context) {
+	rules := []fieldRule{on("outcome", fReportOutcome, "Your decision"), on("comment", fReportComment, "The comment")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.ReviewRequest{Outcome: choice(f, fReportOutcome, "Select whether you accept the report or send it back for changes"),
+		Comment: f.Value(fReportComment)}
+	s.sendStep(c, id, f, "review_report", "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.ReviewReport(ctx, u, id, req)
+	})
+}
+
+func (s *Server) vary(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := readForm(c)
+	years, rules := yearsField(f, fVaryYear)
+	rules = append(rules, on("conditions", fVaryConditions, "Conditions of grant"), on("summary", fVarySummary, "The summary"))
+	f.noNUL(map[string]string{fVaryConditions: "Conditions of grant", fVarySummary: "The summary"}, fVaryConditions, fVarySummary)
+	req := apiv1.VariationRequest{Years: years, Conditions: lines(f, fVaryConditions), Summary: f.Value(fVarySummary)}
+	s.sendStep(c, id, f, "vary", "varied", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Vary(ctx, u, id, req)
+	})
+}
+
+func (s *Server) terminate(c *gin.Context) {
+	rules := []fieldRule{on("reason", fTerminationReason, "The reason")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.TerminationRequest{Reason: f.Value(fTerminationReason)}
+	s.sendStep(c, id, f, "terminate", "terminated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Terminate(ctx, u, id, req)
+	})
+}

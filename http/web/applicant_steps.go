@@ -1,0 +1,457 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// The steps a member of the applicant organisation takes on the application page: answer a
+// question, accept the offer, send the end-of-grant (or final) report and, for service awards,
+// the quarterly monitoring returns. Each form is shown only when the JSON API offers the step
+// (ApplicationDetail.Actions); each is sent through the API's method for it, so the workflow's
+// validators decide. What can be checked here (a blank answer, an amount that is not money) is
+// checked first, so that every problem is listed at once, and only for a person offered the step:
+// anyone else gets the API's own refusal.
+
+// Field names of the applicant's forms; prefixed so they never clash on a page holding several.
+const (
+	apAnswer          = "answer"
+	apConfirm         = "confirm"
+	apReportSummary   = "report.summary"
+	apReportOutcomes  = "report.outcomes"
+	apReportSpent     = "report.spent"
+	apReturnQuarter   = "return.quarter"
+	apReturnNarrative = "return.narrative"
+	apReturnSpend     = "return.spend"
+	apReturnIncidents = "return.incidents"
+)
+
+func apReturnIndicator(i int) string { return fmt.Sprintf("return.indicators.%d", i) }
+
+func apReturnBeneficiaries(area int, band string) string {
+	return fmt.Sprintf("return.beneficiaries.%d.%s", area, band)
+}
+
+// answerForm is the open question.
+type answerForm struct {
+	Action, Question, Deadline string
+}
+
+// offerForm is the offer to accept.
+type offerForm struct {
+	Action, Amount, Purpose, AcceptBy string
+	Years                             []summaryRow
+	Conditions, ConditionsPrecedent   []string
+	Letters                           []documentView
+	Confirm                           []option // the one checkbox that accepts
+}
+
+// reportForm is the end-of-grant report, or a service award's final report.
+type reportForm struct {
+	Action string
+	Final  bool
+	Paid   string
+}
+
+// returnForm is a quarterly monitoring return.
+type returnForm struct {
+	Action     string
+	Quarters   []option // the quarters whose return may be sent now
+	NextOpens  string   // when none may: when the next can be
+	Indicators []returnIndicator
+	Areas      []beneficiaryArea
+}
+
+type returnIndicator struct{ Name, Label, Hint string }
+
+type beneficiaryArea struct {
+	Area   string
+	ID     string
+	Fields []returnIndicator
+}
+
+// ageBandLabels name workflows.AgeBands for people.
+var ageBandLabels = map[string]string{"under_18": "Under 18", "18_24": "18 to 24", "25_plus": "25 and over"}
+
+// applicantForms adds the forms for the steps the API offers this member.
+func (s *Server) applicantForms(ctx context.Context, v *applicationView) error {
+	var err error
+	d := v.Detail
+	base := applicationPath(d.ID)
+	if slices.Contains(d.Actions, "answer_information") {
+		for _, r := range d.InformationRequests {
+			if r.Answer == nil && !r.Lapsed {
+				v.Answer = &answerForm{Action: base + "/information-response", Question: r.Question, Deadline: dateOnly(r.Deadline)}
+			}
+		}
+	}
+	if slices.Contains(d.Actions, "accept_offer") && d.Award != nil {
+		o := &offerForm{Action: base + "/acceptance", Amount: v.Award.Amount, Purpose: v.Award.Purpose,
+			AcceptBy: v.Award.AcceptBy, Conditions: v.Award.Conditions, ConditionsPrecedent: v.Award.ConditionsPrecedent}
+		letters := "the award letter"
+		if d.Service != nil {
+			letters = "the grant agreement"
+		}
+		o.Confirm = []option{{Value: "yes", Label: "I confirm that I have read " + letters + " and accept the offer and its terms and conditions on behalf of " + d.Organisation}}
+		for _, y := range d.AwardYears {
+			o.Years = append(o.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
+		}
+		for _, doc := range v.Documents {
+			if doc.Kind == "award_letter" || doc.Kind == "grant_agreement" || doc.Kind == "decision_record" {
+				o.Letters = append(o.Letters, doc)
+			}
+		}
+		v.Offer = o
+	}
+	if slices.Contains(d.Actions, "submit_report") {
+		r := &reportForm{Action: base + "/report", Final: d.Service != nil}
+		var paid money.Pence
+		for _, p := range d.Payments {
+			paid += p.Amount
+		}
+		r.Paid = paid.String()
+		v.Report = r
+	}
+	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
+		if v.Return, err = s.returnFormFor(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// returnFormFor lists the quarters whose return may be sent now: a quarter of the award from two
+// weeks before it ends, unless its latest return awaits review or was accepted.
+func (s *Server) returnFormFor(ctx context.Context, d apiv1.ApplicationDetail) (*returnForm, error) {
+	sc, err := s.opts.Store.Scheme(ctx, d.SchemeID)
+	if err != nil {
+		return nil, err
+	}
+	f := &returnForm{Action: applicationPath(d.ID) + "/returns"}
+	latest := map[workflows.Quarter]*string{} // each quarter's latest return's review outcome
+	sent := map[workflows.Quarter]bool{}
+	for _, r := range d.Returns { // ordered by quarter and version: the last is the latest
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		latest[q], sent[q] = r.ReviewOutcome, true
+	}
+	now := s.now()
+	for _, y := range d.AwardYears {
+		for n := 1; n <= 4; n++ {
+			q := workflows.Quarter{FY: y.FinancialYear, Q: n}
+			if sent[q] && (latest[q] == nil || *latest[q] == workflows.ReviewAccept) {
+				continue
+			}
+			opens := q.End().AddDate(0, 0, -14)
+			if now.Before(opens) {
+				if f.NextOpens == "" {
+					f.NextOpens = dateOnly(opens)
+				}
+				continue
+			}
+			f.Quarters = append(f.Quarters, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(),
+				Hint: "Due by " + dateOnly(q.ReturnDue(sc.Rules.ReturnDue()))})
+		}
+	}
+	for i, ind := range indicatorsOf(d) {
+		hint := fmt.Sprintf("Quarterly target: %d", ind.QuarterlyTarget)
+		if ind.Unit != "" {
+			hint += " " + ind.Unit
+		}
+		f.Indicators = append(f.Indicators, returnIndicator{Name: apReturnIndicator(i), Label: ind.Name, Hint: hint})
+	}
+	for i, area := range d.Areas {
+		a := beneficiaryArea{Area: area, ID: fmt.Sprintf("return-beneficiaries-%d", i)}
+		for _, b := range workflows.AgeBands {
+			a.Fields = append(a.Fields, returnIndicator{Name: apReturnBeneficiaries(i, b), Label: ageBandLabels[b]})
+		}
+		f.Areas = append(f.Areas, a)
+	}
+	return f, nil
+}
+
+// indicatorsOf lists the service's indicators in the order of its outcomes.
+func indicatorsOf(d apiv1.ApplicationDetail) []store.Indicator {
+	var out []store.Indicator
+	if d.Service != nil {
+		for _, o := range d.Service.Outcomes {
+			out = append(out, o.Indicators...)
+		}
+	}
+	return out
+}
+
+// memberStep reads the application in the path as the person may see it (another organisation's
+// is not found, before anything sent is read) and the form sent.
+func (s *Server) memberStep(c *gin.Context) (apiv1.ApplicationDetail, *form, bool) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return apiv1.ApplicationDetail{}, nil, false
+	}
+	u, _ := currentUser(c)
+	d, err := s.opts.API.Application(c.Request.Context(), u, id)
+	if err != nil {
+		s.failRead(c, err)
+		return apiv1.ApplicationDetail{}, nil, false
+	}
+	return d, readForm(c), true
+}
+
+// apiField is where the page shows a refusal of one of the API's fields: the field's name, the
+// element the summary links to and the words that name it.
+type apiField struct{ name, href, label string }
+
+// memberRefused shows the application again with the API's refusals against the page's fields; where
+// names each of the API's fields.
+func (s *Server) memberRefused(c *gin.Context, id int64, f *form, where func(api string) apiField) func(*httperr.Error) {
+	return func(he *httperr.Error) {
+		keys := make([]string, 0, len(he.Fields))
+		for k := range he.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			at := where(k)
+			f.addAt(at.name, at.href, refusalMessage(at.label, he.Fields[k]))
+		}
+		status := he.Status
+		if status < 400 || status >= 500 {
+			status = http.StatusUnprocessableEntity
+		}
+		s.renderApplication(c, id, f, status)
+	}
+}
+
+// refusalMessage writes the API's reason as a sentence naming the field: "Your answer is required",
+// "Amount spent: £5,000.00 is more than the £4,250.00 paid".
+func refusalMessage(label, reason string) string {
+	for _, verb := range []string{"is ", "must ", "cannot "} {
+		if strings.HasPrefix(reason, verb) {
+			return label + " " + reason
+		}
+	}
+	return label + ": " + reason
+}
+
+func pageField(name, label string) apiField { return apiField{name, htmlID(name), label} }
+
+func (s *Server) answerInformation(c *gin.Context) {
+	d, f, ok := s.memberStep(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	var req apiv1.AnswerRequest
+	if slices.Contains(d.Actions, "answer_information") {
+		req.Answer = f.Value(apAnswer)
+		f.noNUL(map[string]string{apAnswer: "Your answer"}, apAnswer)
+		switch {
+		case req.Answer == "":
+			f.add(apAnswer, "Enter your answer to the question")
+		case len([]rune(req.Answer)) > 10000:
+			f.add(apAnswer, "Your answer must be 10,000 characters or fewer")
+		}
+		if f.invalid() {
+			s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+			return
+		}
+	}
+	res, err := s.opts.API.AnswerInformation(c.Request.Context(), u, d.ID, req)
+	s.afterStep(c, d.ID, res, err, "answered", s.memberRefused(c, d.ID, f, func(string) apiField { return pageField(apAnswer, "Your answer") }))
+}
+
+func (s *Server) acceptOffer(c *gin.Context) {
+	d, f, ok := s.memberStep(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	if slices.Contains(d.Actions, "accept_offer") && !f.Has(apConfirm, "yes") {
+		f.add(apConfirm, "Confirm that you have read the offer and accept its terms and conditions")
+		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+		return
+	}
+	res, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID)
+	s.afterStep(c, d.ID, res, err, "accepted", s.memberRefused(c, d.ID, f, func(string) apiField { return pageField(apConfirm, "Your acceptance") }))
+}
+
+var apReportLabels = map[string]string{apReportSummary: "Summary", apReportOutcomes: "Outcomes", apReportSpent: "Amount spent"}
+
+func (s *Server) submitReport(c *gin.Context) {
+	d, f, ok := s.memberStep(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	var req apiv1.ReportRequest
+	if slices.Contains(d.Actions, "submit_report") {
+		f.noNUL(apReportLabels, apReportSummary, apReportOutcomes)
+		req.Summary, req.Outcomes = f.Value(apReportSummary), f.Value(apReportOutcomes)
+		for _, t := range []struct{ name, value, missing string }{
+			{apReportSummary, req.Summary, "Enter a summary of what the funding paid for"},
+			{apReportOutcomes, req.Outcomes, "Enter the outcomes: what changed because of the funding"},
+		} {
+			switch {
+			case t.value == "":
+				f.add(t.name, t.missing)
+			case len([]rune(t.value)) > 10000:
+				f.add(t.name, apReportLabels[t.name]+" must be 10,000 characters or fewer")
+			}
+		}
+		req.Spent = requiredMoney(f, apReportSpent, "Enter the amount spent", "Enter the amount spent in pounds and pence, like 1,250.00")
+		if f.invalid() {
+			s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+			return
+		}
+	}
+	res, err := s.opts.API.SubmitReport(c.Request.Context(), u, d.ID, req)
+	s.afterStep(c, d.ID, res, err, "report", s.memberRefused(c, d.ID, f, func(api string) apiField {
+		switch api {
+		case "outcomes":
+			return pageField(apReportOutcomes, apReportLabels[apReportOutcomes])
+		case "spent_pence":
+			return pageField(apReportSpent, apReportLabels[apReportSpent])
+		}
+		return pageField(apReportSummary, apReportLabels[apReportSummary])
+	}))
+}
+
+// requiredMoney reads an amount in pounds that must be given.
+func requiredMoney(f *form, name, missing, invalid string) money.Pence {
+	v := f.Value(name)
+	if v == "" {
+		f.add(name, missing)
+		return 0
+	}
+	p, err := money.Parse(v)
+	if err != nil {
+		f.add(name, invalid)
+	}
+	return p
+}
+
+// wholeNumber reads a whole number of things, at least 0; blank is missing (or, when optional, 0).
+func wholeNumber(f *form, name, what string, optional bool) int64 {
+	v := f.Value(name)
+	if v == "" {
+		if !optional {
+			f.add(name, "Enter "+what+", or 0 if there were none")
+		}
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64)
+	if err != nil || n < 0 || n > 1_000_000_000 {
+		f.add(name, upperFirst(what)+" must be a whole number, like 12")
+		return 0
+	}
+	return n
+}
+
+// apiListField reads "content.indicators[2].actual" as ("content.indicators", 2).
+var apiListField = regexp.MustCompile(`^([a-z_.]+)\[(\d+)\]`)
+
+func (s *Server) submitReturn(c *gin.Context) {
+	d, f, ok := s.memberStep(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	var req apiv1.ReturnRequest
+	var rowField []string // the page's field behind each beneficiary row sent
+	inds := indicatorsOf(d)
+	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
+		rf, err := s.returnFormFor(c.Request.Context(), d)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		if len(rf.Quarters) == 0 { // the page offered no quarter: say when one opens
+			lines := []string{"No monitoring return can be sent at the moment.", "Nothing has been changed."}
+			if rf.NextOpens != "" {
+				lines[0] = "The next monitoring return can be sent from " + rf.NextOpens + "."
+			}
+			s.render(c, http.StatusConflict, "error", page{Title: "This could not be done", Data: errorPage{
+				Heading: "This could not be done", Lines: lines, Link: "Go back to the application", LinkTo: applicationPath(d.ID)}})
+			return
+		}
+		quarter := f.Value(apReturnQuarter)
+		open := slices.ContainsFunc(rf.Quarters, func(o option) bool { return o.Value == quarter })
+		switch {
+		case quarter == "":
+			f.add(apReturnQuarter, "Select the quarter this return is for")
+		case !open:
+			f.add(apReturnQuarter, "Select one of the quarters listed")
+		default:
+			fy, q, _ := strings.Cut(quarter, "-")
+			req.FinancialYear, _ = strconv.Atoi(fy)
+			req.Quarter, _ = strconv.Atoi(q)
+		}
+		for i, ind := range inds {
+			n := wholeNumber(f, apReturnIndicator(i), "the figure for "+ind.Name, false)
+			req.Content.Indicators = append(req.Content.Indicators, workflows.IndicatorActual{Key: ind.Key, Actual: n})
+		}
+		for i, area := range d.Areas {
+			for _, b := range workflows.AgeBands {
+				name := apReturnBeneficiaries(i, b)
+				if n := wholeNumber(f, name, fmt.Sprintf("the number of people aged %s in %s", strings.ToLower(ageBandLabels[b]), area), true); n > 0 {
+					req.Content.Beneficiaries = append(req.Content.Beneficiaries, workflows.BeneficiaryCount{Area: area, AgeBand: b, Count: int(n)})
+					rowField = append(rowField, name)
+				}
+			}
+		}
+		req.Content.SpendToDate = requiredMoney(f, apReturnSpend, "Enter the amount spent to date", "Enter the amount spent to date in pounds and pence, like 12,500.00")
+		req.Content.SafeguardingIncidents = int(wholeNumber(f, apReturnIncidents, "the number of safeguarding incidents", false))
+		f.noNUL(map[string]string{apReturnNarrative: "How the quarter went"}, apReturnNarrative)
+		req.Content.Narrative = f.Value(apReturnNarrative)
+		switch {
+		case req.Content.Narrative == "":
+			f.add(apReturnNarrative, "Tell us how the quarter went")
+		case len([]rune(req.Content.Narrative)) > 20000:
+			f.add(apReturnNarrative, "How the quarter went must be 20,000 characters or fewer")
+		}
+		if f.invalid() {
+			s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+			return
+		}
+	}
+	res, err := s.opts.API.SubmitReturn(c.Request.Context(), u, d.ID, req)
+	s.afterStep(c, d.ID, res, err, "return", s.memberRefused(c, d.ID, f, func(api string) apiField {
+		quarter := apiField{apReturnQuarter, htmlID(apReturnQuarter), "Quarter"}
+		if m := apiListField.FindStringSubmatch(api); m != nil {
+			i, _ := strconv.Atoi(m[2])
+			switch {
+			case m[1] == "content.indicators" && i < len(inds):
+				return pageField(apReturnIndicator(i), inds[i].Name)
+			case m[1] == "content.beneficiaries" && i < len(rowField):
+				return pageField(rowField[i], "People helped")
+			}
+		}
+		switch api {
+		case "financial_year", "quarter":
+			return quarter
+		case "content.indicators":
+			if len(inds) > 0 {
+				return pageField(apReturnIndicator(0), "Indicators")
+			}
+		case "content.spend_to_date_pence":
+			return pageField(apReturnSpend, "Amount spent to date")
+		case "content.safeguarding_incidents":
+			return pageField(apReturnIncidents, "Safeguarding incidents")
+		}
+		return pageField(apReturnNarrative, "How the quarter went")
+	}))
+}

@@ -1,0 +1,489 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"grantflow/internal/demo"
+	"grantflow/money"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// These tests need no workflow: the queues and the budget come from the read model, the staff
+// section of the application page from the API's view, and each form refusal checked here is the
+// page's own, before a step would be sent. The steps are driven in e2e/web_staff_test.go.
+
+var eventSeq atomic.Int64
+
+// event is an audit line as an activity would record it, moving the application to status.
+func event(id int64, at time.Time, actor store.User, what string, status workflows.Stage) store.Event {
+	e := store.Event{Application: id, Key: fmt.Sprintf("staff-test-%d", eventSeq.Add(1)), At: at, ActorName: actor.Name,
+		ActorRole: string(actor.Role), What: what, Status: string(status)}
+	if actor.ID != 0 {
+		e.ActorUserID = &actor.ID
+	}
+	return e
+}
+
+var system = store.User{Name: "Grantflow", Role: "system"}
+
+func user(t *testing.T, st *store.Store, email string) store.User {
+	t.Helper()
+	u, err := st.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// submitted makes an application of the demo applicant's organisation, submitted at the time
+// given and at the status given since then. A service application asks for perYear in each of
+// years financial years from firstFY.
+func submitted(t *testing.T, st *store.Store, slug, title string, amount money.Pence, status workflows.Stage, at time.Time, service ...store.YearAmount) int64 {
+	t.Helper()
+	ctx := context.Background()
+	u := user(t, st, demo.Accounts[0].Email)
+	sid := schemeID(t, st, slug)
+	rounds, err := st.Rounds(ctx, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := at.AddDate(0, 1, 0), at.AddDate(0, 10, 0)
+	id, err := st.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: sid, RoundID: rounds[0].ID, Title: title,
+		Purpose: "Evening youth work in Melton", AmountRequested: amount, ProjectStart: &start, ProjectEnd: &end,
+		Areas: []string{"Melton"}, Priorities: []string{"Anti-social behaviour"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(service) > 0 {
+		if err := st.SaveServiceDetails(ctx, id, store.ServiceDetails{Service: title, Description: "Advocacy for victims", Years: service,
+			Outcomes: []store.Outcome{{Outcome: "Victims are safer", Indicators: []store.Indicator{{Key: "referrals", Name: "Victims supported", QuarterlyTarget: 60}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.MarkSubmitted(ctx, id, workflows.ApplicationWorkflowID(id), at); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordEvent(ctx, event(id, at, system, "Moved on", status)); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// queueText is what the queue of that id says: its heading, table or empty message.
+func queueText(t *testing.T, r response, id string) string {
+	t.Helper()
+	h := byID(r.Doc, id)
+	if h == nil || h.Data != "h2" {
+		t.Fatalf("%s: no queue %q", r.Path, id)
+	}
+	return strings.Join(strings.Fields(textOf(h.Parent)), " ")
+}
+
+func mustSay(t *testing.T, where, text string, phrases ...string) {
+	t.Helper()
+	for _, p := range phrases {
+		if !strings.Contains(text, p) {
+			t.Errorf("%s does not say %q: %s", where, p, text)
+		}
+	}
+}
+
+func mustNotSay(t *testing.T, where, text string, phrases ...string) {
+	t.Helper()
+	for _, p := range phrases {
+		if strings.Contains(text, p) {
+			t.Errorf("%s says %q and should not: %s", where, p, text)
+		}
+	}
+}
+
+// Officers see each stage's queue with what waits there, oldest first and how long for; returns
+// and reports to review and what is overdue come from the awards' own plans. Assessors see only
+// what needs their scores. Applicants may see neither the queues nor the budgets.
+func TestWorkQueues(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	officer := signInAs(t, s, "officer@opcc.example.org")
+
+	empty := officer.get("/work")
+	empty.mustBe(t, http.StatusOK, "/work")
+	checkMarkup(t, empty)
+	mustSay(t, "screening", queueText(t, empty, "screening"), "Awaiting screening", "No applications are awaiting screening.")
+	mustSay(t, "overdue", queueText(t, empty, "overdue"), "Nothing is overdue.")
+	empty.mustContain(t, "Grassroots Community Fund budget", "Commissioned Services Fund budget")
+
+	now := time.Now()
+	fy := scheme.FinancialYear(now)
+	screening := submitted(t, st, "grassroots", "Street football nights", money.Pounds(3000), workflows.StageScreening, now.Add(-73*time.Hour))
+	submitted(t, st, "grassroots", "Newer screening", money.Pounds(1000), workflows.StageSubmitted, now.Add(-time.Hour))
+	scoring := submitted(t, st, "grassroots", "Knife crime workshops", money.Pounds(4500), workflows.StageAssessment, now.AddDate(0, 0, -2))
+	panel := submitted(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -5),
+		store.YearAmount{FinancialYear: fy, Amount: money.Pounds(100000)}, store.YearAmount{FinancialYear: fy + 1, Amount: money.Pounds(100000)},
+		store.YearAmount{FinancialYear: fy + 2, Amount: money.Pounds(100000)})
+	submitted(t, st, "commissioned-services", "Youth diversion", money.Pounds(50000), workflows.StageModeration, now.AddDate(0, 0, -1),
+		store.YearAmount{FinancialYear: fy, Amount: money.Pounds(50000)})
+	submitted(t, st, "grassroots", "Safer parks", money.Pounds(2500), workflows.StageDecision, now.AddDate(0, 0, -8))
+	submitted(t, st, "grassroots", "Allotment project", money.Pounds(2000), workflows.StageReportSubmitted, now.AddDate(0, 0, -4))
+	late := submitted(t, st, "grassroots", "Graffiti clean-up", money.Pounds(1500), workflows.StagePaid, now.AddDate(-1, 0, 0))
+	if err := st.SetReportOverdue(ctx, late, true, event(late, now.AddDate(0, 0, -3), system, "End-of-grant report overdue", workflows.StagePaid)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A service award that ran last financial year: Q1's return awaits review, Q2's was sent back
+	// and not sent again, Q3's never came. Both are past their due dates.
+	active := submitted(t, st, "commissioned-services", "Witness service", money.Pounds(100000), workflows.StageActive, now.AddDate(-1, -6, 0),
+		store.YearAmount{FinancialYear: fy - 1, Amount: money.Pounds(100000)})
+	officerUser := user(t, st, "officer@opcc.example.org")
+	award, err := st.CreateAward(ctx, store.Award{ApplicationID: active, Reference: "CSF-TEST-1", Amount: money.Pounds(100000), Purpose: "Witness care",
+		Conditions: json.RawMessage(`["Attend the board"]`), Reasons: "r", ApprovedBy: officerUser.ID, ApprovedRole: "commissioner", DelegationBand: "c",
+		RulesVersion: 1, DecidedAt: now.AddDate(-1, -6, 0), AcceptBy: now.AddDate(-1, -5, 0)},
+		event(active, now.AddDate(-1, -6, 0), officerUser, "Approved", workflows.StageActive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetAwardYears(ctx, award.ID, []store.YearAmount{{FinancialYear: fy - 1, Amount: money.Pounds(100000)}}); err != nil {
+		t.Fatal(err)
+	}
+	provider := user(t, st, demo.Accounts[0].Email)
+	for q, at := range map[int]time.Time{1: now.AddDate(0, 0, -6), 2: now.AddDate(0, -2, 0)} {
+		if err := st.SaveReturn(ctx, store.MonitoringReturn{ApplicationID: active, FinancialYear: fy - 1, Quarter: q, Version: 1, Content: json.RawMessage(`{}`),
+			SubmittedBy: provider.ID, SubmittedAt: at}, event(active, at, provider, "Return sent", workflows.StageActive)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.ReviewReturn(ctx, active, fy-1, 2, 1, workflows.ReviewRequestChanges, workflows.RAGAmber, "Explain the dip", officerUser.ID,
+		event(active, now.AddDate(0, -1, 0), officerUser, "Changes requested", workflows.StageActive)); err != nil {
+		t.Fatal(err)
+	}
+
+	work := officer.get("/work")
+	work.mustBe(t, http.StatusOK, "/work")
+	checkMarkup(t, work)
+	screeningQueue := queueText(t, work, "screening")
+	mustSay(t, "screening", screeningQueue, "Street football nights", "Riverside Youth Project", "Grassroots Community Fund", "£3,000.00", "3 days",
+		"Newer screening", "Less than a day")
+	if strings.Index(screeningQueue, "Street football nights") > strings.Index(screeningQueue, "Newer screening") {
+		t.Error("the screening queue does not put the longest waiting first")
+	}
+	if byID(work.Doc, "screening") == nil || len(findAll(byID(work.Doc, "screening").Parent, func(n *html.Node) bool {
+		return n.Data == "a" && attr(n, "href") == fmt.Sprintf("/applications/%d", screening)
+	})) != 1 {
+		t.Error("the screening queue does not link to the application")
+	}
+	mustSay(t, "assessment", queueText(t, work, "assessment"), "Knife crime workshops", "Score the application", "Victim advocacy", "Name the assessment panel")
+	mustSay(t, "moderation", queueText(t, work, "moderation"), "Youth diversion", "Commissioned Services Fund")
+	mustSay(t, "decision", queueText(t, work, "decision"), "Safer parks", "8 days")
+	review := queueText(t, work, "review")
+	mustSay(t, "review", review, "Allotment project", "End-of-grant report", "Witness service",
+		fmt.Sprintf("Q1 %s monitoring return (version 1)", scheme.FinancialYearLabel(fy-1)), "6 days")
+	overdue := queueText(t, work, "overdue")
+	mustSay(t, "overdue", overdue, "Graffiti clean-up", "End-of-grant report",
+		fmt.Sprintf("Q2 %s monitoring return, due", scheme.FinancialYearLabel(fy-1)), fmt.Sprintf("Q3 %s monitoring return, due", scheme.FinancialYearLabel(fy-1)),
+		"Overdue by")
+	mustNotSay(t, "overdue", overdue, fmt.Sprintf("Q1 %s", scheme.FinancialYearLabel(fy-1)), "Safer parks")
+	work.mustContain(t, "Awaiting screening (2)", "Decision (1)")
+
+	// The assessor sees the one-off grant anyone may score, and the service application once on its panel.
+	assessor := signInAs(t, s, "assessor@opcc.example.org")
+	mine := queueText(t, assessor.get("/work"), "assessment")
+	mustSay(t, "the assessor's queue", mine, "Awaiting your scores", "Knife crime workshops")
+	mustNotSay(t, "the assessor's queue", mine, "Victim advocacy")
+	alex := user(t, st, "assessor@opcc.example.org")
+	if err := st.AssignPanel(ctx, panel, []int64{alex.ID}, officerUser.ID, now.AddDate(0, 0, 14),
+		event(panel, now, officerUser, "Panel assigned", workflows.StageAssessment)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveConflict(ctx, store.Conflict{ApplicationID: scoring, UserID: alex.ID, HasConflict: true, Details: "Trustee", DeclaredAt: now},
+		event(scoring, now, alex, "Declared a conflict of interest", workflows.StageAssessment)); err != nil {
+		t.Fatal(err)
+	}
+	mine = queueText(t, assessor.get("/work"), "assessment")
+	mustSay(t, "the assessor's queue", mine, "Victim advocacy", "Your scores are needed")
+	mustNotSay(t, "the assessor's queue", mine, "Knife crime workshops") // declared a conflict
+	mustSay(t, "the officer's queue", queueText(t, officer.get("/work"), "assessment"), "Panel scoring: 0 of 1 scored")
+
+	// Applicants and finance are not staff who work these queues.
+	applicant := signInAs(t, s, demo.Accounts[0].Email)
+	applicant.get("/work").mustBe(t, http.StatusForbidden, "/work")
+	budget := fmt.Sprintf("/schemes/%d/budget", schemeID(t, st, "grassroots"))
+	applicant.get(budget).mustBe(t, http.StatusForbidden, budget)
+	signInAs(t, s, "finance@opcc.example.org").get("/work").mustBe(t, http.StatusForbidden, "/work")
+}
+
+// The budget page shows each financial year's budget, what approvals have committed and what is
+// left; an unknown scheme is not found.
+func TestSchemeBudgetPage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	gcf := schemeID(t, s.Store, "grassroots")
+	fy := scheme.FinancialYear(time.Now())
+	id := submitted(t, s.Store, "grassroots", "Safer parks", money.Pounds(4250), workflows.StageApproved, time.Now())
+	if err := s.Store.CommitBudget(ctx, id, gcf, []store.YearAmount{{FinancialYear: fy, Amount: money.Pounds(4250)}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	head := signInAs(t, s, "head@opcc.example.org")
+	path := fmt.Sprintf("/schemes/%d/budget", gcf)
+	p := head.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Grassroots Community Fund", "Budget by financial year", "Left to commit")
+	row := findAll(p.Doc, func(n *html.Node) bool {
+		return n.Data == "tr" && strings.Contains(textOf(n), scheme.FinancialYearLabel(fy))
+	})
+	if len(row) != 1 {
+		t.Fatalf("no single row for %s", scheme.FinancialYearLabel(fy))
+	}
+	mustSay(t, "the year's row", strings.Join(strings.Fields(textOf(row[0])), " "), "£150,000.00", "£4,250.00", "£145,750.00")
+
+	head.get("/schemes/999999/budget").mustBe(t, http.StatusNotFound, "/schemes/999999/budget")
+	head.get("/schemes/budget/budget").mustBe(t, http.StatusNotFound, "/schemes/budget/budget")
+}
+
+// At decision the officer sees the assessor's scores, who may approve what and the budget left,
+// with forms to approve, ask for information or decline. An amount that is not money is refused on
+// the page, naming the field, keeping every answer; nothing is sent. Someone with a conflict sees
+// no scores; the applicant, who has no such form, is told the step is not theirs.
+func TestStaffSectionAtDecision(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	id := submitted(t, st, "grassroots", "Safer parks", money.Pounds(4500), workflows.StageAssessment, time.Now().AddDate(0, 0, -3))
+	alex := user(t, st, "assessor@opcc.example.org")
+	scores, _ := json.Marshal([]workflows.Score{{Criterion: "fit", Score: 4, Comment: "Clear fit"}, {Criterion: "need", Score: 3, Comment: "Some evidence"},
+		{Criterion: "deliverability", Score: 4, Comment: "Experienced team"}, {Criterion: "value", Score: 3, Comment: "Fair costs"},
+		{Criterion: "partnership", Score: 5, Comment: "Works with the police"}})
+	if err := st.SaveAssessment(ctx, store.Assessment{ApplicationID: id, Round: 1, AssessorID: alex.ID, Scores: scores, Weighted: 74, Fundable: true,
+		Recommendation: workflows.RecommendFund, Comment: "A strong local project", SubmittedAt: time.Now()},
+		event(id, time.Now(), alex, "Assessment submitted", workflows.StageDecision)); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/applications/%d", id)
+
+	officer := signInAs(t, s, "officer@opcc.example.org")
+	p := officer.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Scores", "Weighted score: 74.00 out of 100", "Alex Assessor", "Need and evidence", "3 out of 5", "Some evidence",
+		"A strong local project", "Delegated authority", "Commissioning officer", "Up to £5,000.00", "Police and Crime Commissioner", "Any amount",
+		"The full amount requested (£4,500.00) falls in the Commissioning officer band.", "You may approve awards up to £5,000.00.",
+		"Budget left in the Grassroots Community Fund", "£150,000.00", "Approve a grant", "Ask the applicant for more information",
+		"Decline the application", "Declare a conflict of interest")
+	if v := attr(byID(p.Doc, "decision-amount"), "value"); v != "4,500.00" {
+		t.Errorf("the amount to award starts at %q, want the 4,500.00 requested", v)
+	}
+
+	bad := officer.fill(path, path+"/decision", url.Values{"staff-form": {"approve"}, "decision-outcome": {"approve"}, "decision-amount": {"abc"},
+		"decision-purpose": {"Evening youth work"}, "decision-conditions": {"Acknowledge the funding\nKeep a safeguarding policy"}, "decision-reasons": {"Hotspots"}})
+	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/decision")
+	checkMarkup(t, bad)
+	if got := bad.summary(); len(got) != 1 || got[0].Href != "#decision-amount" || got[0].Message != "Enter the amount to award in pounds and pence, like 4,250.00" {
+		t.Errorf("error summary = %+v", got)
+	}
+	if v := attr(byID(bad.Doc, "decision-amount"), "value"); v != "abc" {
+		t.Errorf("the amount typed was not kept: %q", v)
+	}
+	if v := textOf(byID(bad.Doc, "decision-conditions")); v != "Acknowledge the funding\nKeep a safeguarding policy" {
+		t.Errorf("the conditions typed were not kept: %q", v)
+	}
+	if got, _ := st.Application(ctx, id); got.Status != string(workflows.StageDecision) {
+		t.Errorf("status = %s after a refused form", got.Status)
+	}
+
+	// The head of commissioning's band is wider.
+	signInAs(t, s, "head@opcc.example.org").get(path).mustContain(t, "You may approve awards up to £100,000.00.")
+
+	// A conflict of interest hides the scores.
+	orla := user(t, st, "officer2@opcc.example.org")
+	if err := st.SaveConflict(ctx, store.Conflict{ApplicationID: id, UserID: orla.ID, HasConflict: true, Details: "Trustee", DeclaredAt: time.Now()},
+		event(id, time.Now(), orla, "Declared a conflict of interest: barred from scoring and deciding", workflows.StageDecision)); err != nil {
+		t.Fatal(err)
+	}
+	conflicted := signInAs(t, s, "officer2@opcc.example.org").get(path)
+	conflicted.mustBe(t, http.StatusOK, path)
+	conflicted.mustNotContain(t, "Weighted score", "Some evidence", "Approve a grant")
+
+	// The applicant has no decision form; posting one anyway changes nothing.
+	applicant := signInAs(t, s, demo.Accounts[0].Email)
+	applicant.get(path).mustNotContain(t, "Approve a grant", "Some evidence")
+	token := applicant.get("/sign-out").formToken(t, "/sign-out")
+	refused := applicant.post(path+"/decision", url.Values{"csrf_token": {token}, "decision-outcome": {"approve"}, "decision-amount": {"abc"}})
+	refused.mustBe(t, http.StatusConflict, path+"/decision")
+	refused.mustContain(t, "This step is not open to you on this application now.")
+
+	// Another organisation finds nothing.
+	other := registerOther(t, s)
+	token = other.get("/sign-out").formToken(t, "/sign-out")
+	other.post(path+"/decision", url.Values{"csrf_token": {token}, "decision-outcome": {"approve"}, "decision-amount": {"abc"}}).
+		mustBe(t, http.StatusNotFound, path+"/decision")
+}
+
+// The scoring form asks for every criterion of the scheme with its weight and minimum; sent with
+// answers missing it lists each of them at once, linked to its field, and keeps what was given.
+func TestScoringFormListsEveryMissingAnswer(t *testing.T) {
+	s := newSite(t)
+	id := submitted(t, s.Store, "grassroots", "Safer parks", money.Pounds(4500), workflows.StageAssessment, time.Now())
+	path := fmt.Sprintf("/applications/%d", id)
+	assessor := signInAs(t, s, "assessor@opcc.example.org")
+	p := assessor.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Score the application", "Fit with Police and Crime Plan priorities", "Weight 30%", "Deliverability and governance",
+		"A score below 2 makes the application not fundable.", "Do you recommend funding the application?")
+
+	bad := assessor.fill(path, path+"/assessments", url.Values{"staff-form": {"assess"}, "assess-no-conflict": {"yes"},
+		"assess-score-0": {"4"}, "assess-comment-0": {"Clear fit"}, "assess-score-2": {"9"}, "assess-comment-2": {"Experienced"}})
+	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/assessments")
+	checkMarkup(t, bad)
+	var hrefs []string
+	for _, e := range bad.summary() {
+		hrefs = append(hrefs, e.Href+" "+e.Message)
+	}
+	want := []string{"#assess-score-1 Select a score for Need and evidence", "#assess-comment-1 Say why Need and evidence scored as it did",
+		"#assess-score-2 Select a score from 0 to 5 for Deliverability and governance", "#assess-score-3 Select a score for Value for money",
+		"#assess-comment-3 Say why Value for money scored as it did", "#assess-score-4 Select a score for Partnership working",
+		"#assess-comment-4 Say why Partnership working scored as it did", "#assess-recommendation Select whether you recommend funding the application"}
+	if strings.Join(hrefs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("error summary:\n%s\nwant:\n%s", strings.Join(hrefs, "\n"), strings.Join(want, "\n"))
+	}
+	if !hasAttr(byID(bad.Doc, "assess-score-0-5"), "checked") {
+		t.Error("the score given for the first criterion was not kept")
+	}
+	if v := textOf(byID(bad.Doc, "assess-comment-2")); v != "Experienced" {
+		t.Errorf("a comment was not kept: %q", v)
+	}
+}
+
+// A service application's staff section at each stage: the panel to name, the moderation with the
+// amounts asked for, the decision on the recommendation with the Commissioner's band, and a live
+// award's return review, variation and termination. What the page cannot read (a date that is not
+// real, an amount that is not money, questions not answered) is refused on the page, each on its
+// field; the markup holds together at every stage.
+func TestStaffSectionForAServiceAward(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	now := time.Now()
+	fy := scheme.FinancialYear(now)
+	years := []store.YearAmount{{FinancialYear: fy, Amount: money.Pounds(150000)}, {FinancialYear: fy + 1, Amount: money.Pounds(150000)}}
+	id := submitted(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -10), years...)
+	path := fmt.Sprintf("/applications/%d", id)
+	officer := signInAs(t, s, "officer@opcc.example.org")
+	olu, alex, orla := user(t, st, "officer@opcc.example.org"), user(t, st, "assessor@opcc.example.org"), user(t, st, "officer2@opcc.example.org")
+
+	p := officer.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Name the assessment panel", "Alex Assessor", "Orla Officer", "Hana Head", "Select at least 2 people")
+	if byID(p.Doc, "panel-assessors") == nil || strings.Contains(textOf(byID(p.Doc, "panel-assessors").Parent.Parent), "Olu Officer") {
+		t.Error("the panel's choices should leave out the officer naming it")
+	}
+	bad := officer.fill(path, path+"/panel", url.Values{"staff-form": {"panel"}, "panel-assessors": {strconv.FormatInt(alex.ID, 10)},
+		"panel-deadline-day": {"31"}, "panel-deadline-month": {"2"}, "panel-deadline-year": {"2027"}})
+	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/panel")
+	checkMarkup(t, bad)
+	if got := bad.summary(); len(got) != 1 || got[0].Href != "#panel-deadline-day" || got[0].Message != "The deadline for scores must be a real date" {
+		t.Errorf("error summary = %+v", got)
+	}
+	if !hasAttr(byID(bad.Doc, "panel-assessors"), "checked") {
+		t.Error("the assessor chosen was not kept")
+	}
+
+	// The panel has scored: moderation.
+	if err := st.AssignPanel(ctx, id, []int64{alex.ID, orla.ID}, olu.ID, now.AddDate(0, 0, 7), event(id, now, olu, "Panel assigned", workflows.StageAssessment)); err != nil {
+		t.Fatal(err)
+	}
+	scores, _ := json.Marshal([]workflows.Score{{Criterion: "fit", Score: 4, Comment: "Clear fit"}})
+	for _, u := range []store.User{alex, orla} {
+		if err := st.SaveAssessment(ctx, store.Assessment{ApplicationID: id, Round: 1, AssessorID: u.ID, Scores: scores, Weighted: 70, Fundable: true,
+			Recommendation: workflows.RecommendFund, SubmittedAt: now}, event(id, now, u, "Panel assessment submitted", workflows.StageModeration)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = officer.get(path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Assessment panel", "Scored", "Moderate the panel's scores", "Amount for "+scheme.FinancialYearLabel(fy+1), "Budget left in the Commissioned Services Fund")
+	if v := attr(byID(p.Doc, fmt.Sprintf("moderation-amount-%d", fy+1)), "value"); v != "150,000.00" {
+		t.Errorf("the second year starts at %q, want the 150,000.00 asked for", v)
+	}
+	bad = officer.fill(path, path+"/moderation", url.Values{"staff-form": {"moderation"}, "moderation-recommendation": {"fund"},
+		fmt.Sprintf("moderation-amount-%d", fy): {"lots"}, fmt.Sprintf("moderation-amount-%d", fy+1): {""}})
+	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/moderation")
+	checkMarkup(t, bad)
+	if got := bad.summary(); len(got) != 1 || got[0].Message != "Enter the amount for "+scheme.FinancialYearLabel(fy)+" in pounds and pence, like 4,250.00" {
+		t.Errorf("error summary = %+v", got)
+	}
+	if v := attr(byID(bad.Doc, fmt.Sprintf("moderation-amount-%d", fy+1)), "value"); v != "" {
+		t.Errorf("a year left blank came back as %q", v)
+	}
+
+	// Moderated: the decision is the Commissioner's.
+	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	if err := st.SaveRecommendation(ctx, store.Recommendation{ApplicationID: id, RecommendedBy: olu.ID, Years: raw(years),
+		Conditions: raw([]string{"Attend the partnership board"}), ConditionsPrecedent: raw([]string{"A safeguarding policy approved by the board"}),
+		Reasons: "Reduces repeat victimisation", CreatedAt: now}, event(id, now, olu, "Panel moderated", workflows.StageDecision)); err != nil {
+		t.Fatal(err)
+	}
+	commissioner := signInAs(t, s, "commissioner@opcc.example.org")
+	p = commissioner.get(path)
+	checkMarkup(t, p)
+	p.mustContain(t, "The panel's recommendation", "Fund: £300,000.00 in all", "Attend the partnership board", "Reduces repeat victimisation",
+		"This award (£300,000.00) falls in the Police and Crime Commissioner band.", "You may approve awards of any amount.", "Approve the award",
+		"Decline the application")
+	signInAs(t, s, "head@opcc.example.org").get(path).mustContain(t,
+		"You cannot approve this award: £300,000.00 needs approval by the Police and Crime Commissioner")
+	officer.get(path).mustNotContain(t, "Approve the award") // who moderated may not decide
+
+	// A live award with a return to review.
+	award, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: "CSF-TEST-2", Amount: money.Pounds(300000), Purpose: "Advocacy",
+		Conditions: raw([]string{"Attend the partnership board"}), Reasons: "r", ApprovedBy: olu.ID, ApprovedRole: "commissioner", DelegationBand: "c",
+		RulesVersion: 1, DecidedAt: now, AcceptBy: now.AddDate(0, 0, 28)}, event(id, now, olu, "Approved", workflows.StageActive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetAwardYears(ctx, award.ID, years); err != nil {
+		t.Fatal(err)
+	}
+	content := raw(workflows.ReturnContent{Indicators: []workflows.IndicatorActual{{Key: "referrals", Actual: 58}}, SpendToDate: money.Pounds(30000),
+		Beneficiaries: []workflows.BeneficiaryCount{{Area: "Leicester", AgeBand: "18_24", Count: 12}, {Area: "Leicester", AgeBand: "25_plus", Count: 46}},
+		Narrative:     "Caseloads steady"})
+	provider := user(t, st, demo.Accounts[0].Email)
+	if err := st.SaveReturn(ctx, store.MonitoringReturn{ApplicationID: id, FinancialYear: fy, Quarter: 1, Version: 1, Content: content,
+		SubmittedBy: provider.ID, SubmittedAt: now}, event(id, now, provider, "Return sent", workflows.StageActive)); err != nil {
+		t.Fatal(err)
+	}
+	p = officer.get(path)
+	checkMarkup(t, p)
+	q1 := "Q1 " + scheme.FinancialYearLabel(fy)
+	p.mustContain(t, "Review a monitoring return", q1+" return (version 1", "Victims supported 58 (target 60)", "Spent to date £30,000.00",
+		"People helped 58 (12 under 25)", "Caseloads steady", "Vary the award", "The award is £300,000.00 in all", "End the award early")
+	if v := attr(byID(p.Doc, fmt.Sprintf("vary-amount-%d", fy)), "value"); v != "150,000.00" {
+		t.Errorf("the variation starts the first year at %q", v)
+	}
+	if v := textOf(byID(p.Doc, "vary-conditions")); v != "Attend the partnership board" {
+		t.Errorf("the variation starts the conditions at %q", v)
+	}
+	bad = officer.fill(path, path+"/return-reviews", url.Values{"staff-form": {"return"}, "return-comment": {"Good quarter"}})
+	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/return-reviews")
+	checkMarkup(t, bad)
+	var got []string
+	for _, e := range bad.summary() {
+		got = append(got, e.Href)
+	}
+	if strings.Join(got, " ") != "#return-quarter #return-outcome #return-rag" {
+		t.Errorf("error summary links %v", got)
+	}
+}
