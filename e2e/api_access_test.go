@@ -37,12 +37,26 @@ var callerNames = [callers]string{"no token", "a bad token", "the owner", "anoth
 // Steps are called with a deliberately incomplete body: a caller the route lets through gets 422 (the
 // workflow checks the person, then the stage, then the fields), so nothing changes state. The one
 // allowed change, accepting the offer, is the last row but one; the last row shows its effect.
-func TestAccessMatrix(t *testing.T) {
-	s := newSystem(t)
+// accessFixture is what both access matrices (the API's and the pages') run against: a signed-in
+// caller of each kind and the owner's applications at the stages the rows need.
+type accessFixture struct {
+	tokens                             [callers]string
+	schemeID, roundID                  float64
+	assessing, offered, draft, service int64   // {A} awaits assessment, {O} is offered, {D} is a draft, {S} a service application in assessment
+	letter, notice                     float64 // the offered grant's award letter and finance's award notice
+	assessorID                         any
+	fy                                 int
+}
+
+// otherOrgEmail signs in as "another organisation" (password "a long enough password").
+const otherOrgEmail = "pat@elsewhere.example.org"
+
+func newAccessFixture(t *testing.T, s *system) accessFixture {
+	t.Helper()
 	var tokens [callers]string
 	tokens[asBadToken] = "not-a-real-token"
 	tokens[asOwner] = s.signIn(t, demo.Accounts[0].Email, demo.Password) // Riverside Youth Project
-	tokens[asOtherOrg] = s.registerApplicant(t, "Elsewhere Community Group", "pat@elsewhere.example.org")
+	tokens[asOtherOrg] = s.registerApplicant(t, "Elsewhere Community Group", otherOrgEmail)
 	for c, role := range map[int]string{asAssessor: "assessor", asOfficer: "officer", asHead: "head_of_commissioning",
 		asCommissioner: "commissioner", asFinance: "finance"} {
 		tokens[c] = s.staff(t, role)
@@ -75,8 +89,17 @@ func TestAccessMatrix(t *testing.T) {
 		serviceAnswers(serviceScheme, serviceRound)).Body, "id").(float64))
 	s.must(t, http.StatusAccepted, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", service), tokens[asOwner], nil)
 	s.awaitStatus(t, tokens[asOwner], service, "assessment")
-	assessorID := dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", tokens[asAssessor], nil).Body, "id")
-	fy := scheme.FinancialYear(time.Now())
+	return accessFixture{tokens: tokens, schemeID: schemeID, roundID: roundID, assessing: assessing, offered: offered, draft: draft,
+		service: service, letter: letter, notice: notice,
+		assessorID: dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", tokens[asAssessor], nil).Body, "id"),
+		fy:         scheme.FinancialYear(time.Now())}
+}
+
+func TestAccessMatrix(t *testing.T) {
+	s := newSystem(t)
+	fx := newAccessFixture(t, s)
+	tokens, schemeID, roundID, assessorID, fy := fx.tokens, fx.schemeID, fx.roundID, fx.assessorID, fx.fy
+	assessing, offered, draft, service, letter, notice := fx.assessing, fx.offered, fx.draft, fx.service, fx.letter, fx.notice
 
 	paths := strings.NewReplacer("{A}", fmt.Sprint(assessing), "{O}", fmt.Sprint(offered), "{D}", fmt.Sprint(draft),
 		"{S}", fmt.Sprint(service), "{letter}", fmt.Sprint(int64(letter)), "{notice}", fmt.Sprint(int64(notice)),

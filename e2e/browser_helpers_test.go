@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -20,7 +21,8 @@ import (
 // labels, choosing the options named in a fieldset, pressing buttons and following links. Every
 // page they land on is checked with axe-core against WCAG 2.2 AA and for script errors, assets
 // that fail to load and refusals by the content security policy, then photographed into
-// artifacts/screenshots/ at the repository's root.
+// artifacts/screenshots/ at the repository's root. One browser may be used by several people in
+// turn (signing out and in), as at a shared desk: each page's photograph names who was using it.
 
 // axeTags are the rule sets run on every page: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
 var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
@@ -31,13 +33,15 @@ const stepTimeout = 30 * time.Second
 
 // browser is one Chromium tab on a running system.
 type browser struct {
-	t    *testing.T
-	ctx  context.Context
-	base string
-	axe  string // axe-core's source, injected into each page
-	dir  string // where screenshots go
-	name string // screenshots are <name>-<NN>-<page title>.png
-	seen int    // pages checked so far
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	axe   string // axe-core's source, injected into each page
+	dir   string // where screenshots go
+	name  string // screenshots are <name>-<NN>-<actor>-<page title>.png
+	actor string // who is using the browser now: "applicant", "assessor"…
+	seen  int    // pages checked so far
+	scope string // an XPath: when set, fields, buttons, links, rows and text are looked for only within it
 
 	mu       sync.Mutex
 	problems []string // console errors not yet reported
@@ -175,35 +179,69 @@ func (b *browser) visit(path string) {
 // press presses the button with this text (or a link drawn as one) and checks the page it leads to.
 func (b *browser) press(text string, want int) {
 	b.t.Helper()
-	sel := fmt.Sprintf(`//*[self::button or self::a[@role="button"]][normalize-space()=%s]`, xpathString(text))
+	sel := fmt.Sprintf(`%s//*[self::button or self::a[@role="button"]][normalize-space()=%s]`, b.scope, xpathString(text))
 	b.load("pressing "+text, want, chromedp.Click(sel))
 }
 
 // follow follows the link with this text; the page it leads to must answer 200.
 func (b *browser) follow(text string) {
 	b.t.Helper()
-	b.load("following "+text, http.StatusOK, chromedp.Click(fmt.Sprintf(`//a[normalize-space()=%s]`, xpathString(text))))
+	b.load("following "+text, http.StatusOK, chromedp.Click(b.link(text)))
 }
 
 // reloadUntil reloads the page until it shows the text (a workflow moves on by itself), then
-// checks it.
+// checks the page it reloaded (a page already showing the text was checked when it loaded).
 func (b *browser) reloadUntil(text string) {
 	b.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	reloaded := false
 	for !strings.Contains(b.pageText(), text) {
 		if time.Now().After(deadline) {
 			b.t.Fatalf("the page never showed %q:\n%s", text, b.pageText())
 		}
 		time.Sleep(200 * time.Millisecond)
 		run(b, "reloading", chromedp.Reload())
+		reloaded = true
 	}
-	b.checkPage()
+	if reloaded {
+		b.checkPage()
+	}
 }
+
+// within runs steps looking for fields, buttons, links, rows and text only inside the part of the
+// page the XPath finds (within the current part, if already inside one): one card of several
+// alike, one queue of several.
+func (b *browser) within(region string, steps func()) {
+	b.t.Helper()
+	outer := b.scope
+	b.scope = outer + region
+	defer func() { b.scope = outer }()
+	steps()
+}
+
+// as says who is using the browser now, for the photographs' names.
+func (b *browser) as(actor string) { b.actor = actor }
 
 // fill types into the text input or textarea with this label, replacing what it held.
 func (b *browser) fill(label, text string) {
 	b.t.Helper()
-	b.typeInto("filling in "+label, fmt.Sprintf(`//*[self::input or self::textarea][@id=//label[normalize-space()=%s]/@for]`, xpathString(label)), text)
+	b.typeInto("filling in "+label, b.field(label), text)
+}
+
+// field is the XPath of the text input or textarea with this label.
+func (b *browser) field(label string) string {
+	return fmt.Sprintf(`%s//*[self::input or self::textarea][@id=%s//label[normalize-space()=%s]/@for]`, b.scope, b.scope, xpathString(label))
+}
+
+// link is the XPath of the link with this text.
+func (b *browser) link(text string) string {
+	return fmt.Sprintf(`%s//a[normalize-space()=%s]`, b.scope, xpathString(text))
+}
+
+// value is what the field with this label holds, as the page filled it in.
+func (b *browser) value(label string) string {
+	b.t.Helper()
+	return run(b, "reading "+label, chromedp.JavascriptAttribute[string](b.field(label), "value"))
 }
 
 // fillDate types a date into the GOV.UK date input whose legend is given.
@@ -213,8 +251,8 @@ func (b *browser) fillDate(legend string, d time.Time) {
 		label string
 		value int
 	}{{"Day", d.Day()}, {"Month", int(d.Month())}, {"Year", d.Year()}} {
-		sel := fmt.Sprintf(`//fieldset[legend[normalize-space()=%s]]//input[@id=//label[normalize-space()=%s]/@for]`,
-			xpathString(legend), xpathString(f.label))
+		sel := fmt.Sprintf(`%s//fieldset[legend[normalize-space()=%s]]//input[@id=%s//label[normalize-space()=%s]/@for]`,
+			b.scope, xpathString(legend), b.scope, xpathString(f.label))
 		b.typeInto("filling in "+legend+" "+f.label, sel, fmt.Sprint(f.value))
 	}
 }
@@ -232,7 +270,7 @@ func (b *browser) typeInto(what, xpath, text string) {
 // chosen, by clicking its label as a person would.
 func (b *browser) choose(legend, label string) {
 	b.t.Helper()
-	in := fmt.Sprintf(`//fieldset[legend[normalize-space()=%s]]//label[normalize-space()=%s]`, xpathString(legend), xpathString(label))
+	in := fmt.Sprintf(`%s//fieldset[legend[normalize-space()=%s]]//label[normalize-space()=%s]`, b.scope, xpathString(legend), xpathString(label))
 	input := fmt.Sprintf(`//input[@id=%s/@for]`, in)
 	if run(b, "reading "+label, chromedp.JavascriptAttribute[bool](input, "checked")) {
 		return
@@ -240,10 +278,13 @@ func (b *browser) choose(legend, label string) {
 	run(b, "choosing "+label, chromedp.Click(in))
 }
 
-// see fails the test unless the page shows every text.
+// see fails the test unless the page (or the part of it within) shows every text.
 func (b *browser) see(texts ...string) {
 	b.t.Helper()
 	page := b.pageText()
+	if b.scope != "" {
+		page = run(b, "reading "+b.scope, chromedp.Text(b.scope))
+	}
 	for _, s := range texts {
 		if !strings.Contains(page, s) {
 			b.t.Errorf("the page does not show %q:\n%s", s, page)
@@ -254,7 +295,59 @@ func (b *browser) see(texts ...string) {
 // rowText is the text of the table row headed by this text.
 func (b *browser) rowText(header string) string {
 	b.t.Helper()
-	return run(b, "reading the row "+header, chromedp.Text(fmt.Sprintf(`//tr[th[normalize-space()=%s]]`, xpathString(header))))
+	return run(b, "reading the row "+header, chromedp.Text(fmt.Sprintf(`%s//tr[th[normalize-space()=%s]]`, b.scope, xpathString(header))))
+}
+
+// summary is the value of the summary list row with this key.
+func (b *browser) summary(key string) string {
+	b.t.Helper()
+	return run(b, "reading "+key, chromedp.Text(fmt.Sprintf(`%s//div[dt[normalize-space()=%s]]/dd`, b.scope, xpathString(key))))
+}
+
+// download follows the link with this text, which the page marks as a download, and waits for
+// Chromium to save the file into a directory of the test's: the name the server gave it
+// (Content-Disposition) and what it holds. The page stays where it was.
+func (b *browser) download(text string) (string, []byte) {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	events := true
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
+		DownloadPath: dir, EventsEnabled: &events}); err != nil {
+		b.t.Fatalf("allowing downloads: %v", err)
+	}
+	begun := chromedp.BrowserEvents(ctx, cdpbrowser.DownloadWillBegin)
+	progress := chromedp.BrowserEvents(ctx, cdpbrowser.DownloadProgress)
+	run(b, "downloading "+text, chromedp.Click(b.link(text)))
+	var guid, name string
+	for ev, err := range begun {
+		if err != nil {
+			b.t.Fatalf("downloading %s: no download began: %v", text, err)
+		}
+		guid, name = ev.GUID, ev.SuggestedFilename
+		break
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("downloading %s: %v", text, err)
+		}
+		if ev.GUID != guid {
+			continue
+		}
+		if ev.State == cdpbrowser.DownloadProgressStateCanceled {
+			b.t.Fatalf("downloading %s: Chromium cancelled the download", text)
+		}
+		if ev.State == cdpbrowser.DownloadProgressStateCompleted {
+			break
+		}
+	}
+	body, err := os.ReadFile(filepath.Join(dir, guid)) // allowAndName saves it under its id
+	if err != nil {
+		b.t.Fatalf("reading the download of %s: %v", text, err)
+	}
+	return name, body
 }
 
 // pageText is what the page says, as rendered.
@@ -282,7 +375,11 @@ func (b *browser) checkPage() {
 	if !run(b, "reading the body's classes", chromedp.Evaluate[bool](`document.body.classList.contains('govuk-frontend-supported')`)) {
 		b.t.Errorf("govuk-frontend's script did not start %s", where)
 	}
-	b.screenshot(fmt.Sprintf("%s-%02d-%s", b.name, b.seen, slug(strings.Split(title, " – ")[0])))
+	name := fmt.Sprintf("%s-%02d", b.name, b.seen)
+	if b.actor != "" {
+		name += "-" + b.actor
+	}
+	b.screenshot(name + "-" + slug(strings.Split(title, " – ")[0]))
 }
 
 // axeViolation is one failed axe-core rule with the elements that fail it.

@@ -40,9 +40,15 @@ func (s *system) webVisitor(t testing.TB) *webUser {
 // webSignIn signs a demo account in through the sign-in page.
 func (s *system) webSignIn(t testing.TB, email string) *webUser {
 	t.Helper()
+	return s.webSignInWith(t, email, demo.Password)
+}
+
+// webSignInWith signs anyone in through the sign-in page.
+func (s *system) webSignInWith(t testing.TB, email, password string) *webUser {
+	t.Helper()
 	w := s.webVisitor(t)
 	w.get("/sign-in")
-	p := w.post("/sign-in", url.Values{"email": {email}, "password": {demo.Password}})
+	p := w.post("/sign-in", url.Values{"email": {email}, "password": {password}})
 	if p.Status != http.StatusOK || p.Path == "/sign-in" {
 		t.Fatalf("signing %s in: %d at %s", email, p.Status, p.Path)
 	}

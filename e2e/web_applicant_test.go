@@ -19,17 +19,6 @@ import (
 
 const webApplicant = "applicant@riverside-youth.example.org"
 
-// webSignInWith signs someone in on the sign-in page with their own password.
-func (s *system) webSignInWith(t *testing.T, email, password string) *webUser {
-	t.Helper()
-	w := s.webVisitor(t)
-	w.get("/sign-in")
-	if p := w.post("/sign-in", url.Values{"email": {email}, "password": {password}}); p.Status != http.StatusOK || p.Path == "/sign-in" {
-		t.Fatalf("signing %s in: %d at %s", email, p.Status, p.Path)
-	}
-	return w
-}
-
 // documentLink finds the page's download link for the document named (e.g. "Award letter").
 func documentLink(t *testing.T, p page, name string) string {
 	t.Helper()

@@ -305,8 +305,11 @@ func actionsFor(u store.User, app store.Application, conflicted bool, assessorID
 	}
 	judges := u.Role == scheme.RoleAssessor || u.Role.Decides()
 	switch {
-	case stage == workflows.StageAssessment && judges && u.Role != scheme.RoleCommissioner:
-		actions = append(actions, "declare_conflict", "assess")
+	case stage == workflows.StageAssessment && judges:
+		actions = append(actions, "declare_conflict") // the Commissioner too, who decides above the head's band
+		if u.Role != scheme.RoleCommissioner {
+			actions = append(actions, "assess")
+		}
 	case stage == workflows.StageDecision && u.Role.Decides() && u.ID != assessorID:
 		actions = append(actions, "declare_conflict", "decide")
 	case stage == workflows.StageReportSubmitted && (u.Role == scheme.RoleOfficer || u.Role == scheme.RoleHeadOfCommissioning):

@@ -373,6 +373,11 @@ func (s *Server) submitReturn(c *gin.Context) {
 	var req apiv1.ReturnRequest
 	var rowField []string // the page's field behind each beneficiary row sent
 	inds := indicatorsOf(d)
+	// Someone the return is not open to gets the API's own refusal of the quarter they named.
+	if fy, q, ok := strings.Cut(f.Value(apReturnQuarter), "-"); ok {
+		req.FinancialYear, _ = strconv.Atoi(fy)
+		req.Quarter, _ = strconv.Atoi(q)
+	}
 	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
 		rf, err := s.returnFormFor(c.Request.Context(), d)
 		if err != nil {

@@ -149,11 +149,13 @@ func (s *Server) Register(r gin.IRouter) {
 	g.POST("/register", s.requireAPI, s.register)
 	g.GET("/accessibility", s.accessibility)
 	g.GET("/applications", s.requireSignIn, s.applications)
-	g.GET("/applications/new", s.requireSignIn, s.newApplicationForm)
-	g.POST("/applications/new", s.requireSignIn, s.createApplication)
-	g.GET("/applications/:id/edit", s.requireSignIn, s.editApplicationForm)
-	g.POST("/applications/:id/edit", s.requireSignIn, s.saveApplication)
-	g.POST("/applications/:id/submit", s.requireSignIn, s.submitApplication)
+	// Drafts are the applicant organisation's alone, as in the API (staff are refused, 403).
+	drafts := g.Group("", s.requireSignIn, s.requireRole(scheme.RoleApplicant))
+	drafts.GET("/applications/new", s.newApplicationForm)
+	drafts.POST("/applications/new", s.createApplication)
+	drafts.GET("/applications/:id/edit", s.editApplicationForm)
+	drafts.POST("/applications/:id/edit", s.saveApplication)
+	drafts.POST("/applications/:id/submit", s.submitApplication)
 
 	// One application's page, for its organisation and for staff, and the steps people take there.
 	// Every step goes through the API (requireAPI), which applies the role and organisation rules.

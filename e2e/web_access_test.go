@@ -1,0 +1,192 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"grantflow/http/router"
+	"grantflow/internal/demo"
+	"grantflow/store"
+)
+
+// What a person gets from a page or form, as the access matrix of the pages counts it.
+const (
+	wOK     = "ok"      // the page, or the step done (after any redirect)
+	wForm   = "form"    // let through, but the form is incomplete: shown again with its errors (422)
+	wDeny   = "deny"    // refused: not theirs to do, or not now (403 or 409); nothing changed
+	wHidden = "hidden"  // not found (404): another organisation's application is never admitted to exist
+	wSignIn = "sign-in" // sent to sign in
+)
+
+func classify(requested string, p page) string {
+	switch {
+	case strings.HasPrefix(p.Path, "/sign-in") && !strings.HasPrefix(requested, "/sign-in"):
+		return wSignIn
+	case p.Status == http.StatusNotFound:
+		return wHidden
+	case p.Status == http.StatusForbidden || p.Status == http.StatusConflict:
+		return wDeny
+	case p.Status == http.StatusUnprocessableEntity:
+		return wForm
+	case p.Status == http.StatusOK:
+		return wOK
+	}
+	return fmt.Sprintf("status %d", p.Status)
+}
+
+// TestPageAccessMatrix sends every page and form of the web front door as each kind of person (not
+// signed in, a forged session, the applicant organisation, another organisation and each staff
+// role) against the same applications as the API's matrix, and checks who is let through. The
+// steps go through the API's own methods, so each refusal here is the API's (its matrix gives the
+// status codes); forms are sent incomplete unless the row says otherwise, so nothing changes but
+// the one acceptance near the end.
+func TestPageAccessMatrix(t *testing.T) {
+	s := newSystem(t)
+	fx := newAccessFixture(t, s)
+	ctx := context.Background()
+	owner, err := s.Store.UserByEmail(ctx, demo.Accounts[0].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := s.Store.SaveUpload(ctx, store.Upload{ApplicationID: fx.draft, Kind: "safeguarding_policy", Filename: "policy.pdf",
+		ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var people [callers]*webUser
+	people[asNone] = s.webVisitor(t)
+	people[asBadToken] = s.webVisitor(t)
+	u, _ := url.Parse(s.URL)
+	people[asBadToken].client.Jar.SetCookies(u, []*http.Cookie{{Name: "grantflow-session", Value: strings.Repeat("A", 43), Path: "/"}})
+	people[asOwner] = s.webSignIn(t, demo.Accounts[0].Email)
+	people[asOtherOrg] = s.webSignInWith(t, otherOrgEmail, "a long enough password")
+	for c, email := range map[int]string{asAssessor: "assessor@opcc.example.org", asOfficer: "officer@opcc.example.org",
+		asHead: "head@opcc.example.org", asCommissioner: "commissioner@opcc.example.org", asFinance: "finance@opcc.example.org"} {
+		people[c] = s.webSignIn(t, email)
+	}
+	for _, p := range people {
+		p.get("/") // a form token for everyone, signed in or not
+	}
+
+	paths := strings.NewReplacer("{A}", fmt.Sprint(fx.assessing), "{O}", fmt.Sprint(fx.offered), "{D}", fmt.Sprint(fx.draft),
+		"{S}", fmt.Sprint(fx.service), "{letter}", fmt.Sprint(int64(fx.letter)), "{notice}", fmt.Sprint(int64(fx.notice)),
+		"{scheme}", fmt.Sprint(int64(fx.schemeID)), "{round}", fmt.Sprint(int64(fx.roundID)), "{upload}", fmt.Sprint(upload.ID),
+		"{unknown}", "9000000000000")
+	today := time.Now()
+	payment := func(id int64) url.Values { // a complete payment form, so the API decides
+		key := fmt.Sprintf("%d-0", id)
+		return url.Values{"tranche": {"0"}, "amount-" + key: {"0.01"}, "paid-on-" + key + "-day": {fmt.Sprint(today.Day())},
+			"paid-on-" + key + "-month": {fmt.Sprint(int(today.Month()))}, "paid-on-" + key + "-year": {fmt.Sprint(today.Year())},
+			"reference-" + key: {"BACS-1"}}
+	}
+	type w = [callers]string // the outcome for each kind of person, in the columns' order
+	const (
+		ok, form, deny, hidden, signin = wOK, wForm, wDeny, wHidden, wSignIn
+	)
+	type row struct {
+		method, path string
+		form         url.Values
+		want         w
+	}
+	// {A} awaits assessment, {O} is offered, {D} is a draft, {S} is a service application in assessment: all the
+	// owner's. Columns: not signed in, a forged session, the owner, another organisation, assessor, officer, head of
+	// commissioning, commissioner, finance.
+	rows := []row{
+		// Public pages; signed-in people are sent on to their own start page where a page is not for them.
+		{"GET", "/", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/check", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/check", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
+		{"GET", "/accessibility", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/sign-in", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/sign-in", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
+		{"GET", "/register", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/register", url.Values{}, w{form, form, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/sign-out", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+
+		// The applicant organisation's own pages.
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/applications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/applications/new?round={round}", nil, w{signin, signin, ok, ok, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/new?round={round}", url.Values{"title": {"x"}}, w{signin, signin, ok, ok, deny, deny, deny, deny, deny}},
+		{"GET", "/applications/{D}/edit", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{D}/edit", url.Values{"title": {"Unfinished"}}, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{D}/submit", url.Values{}, w{signin, signin, form, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/applications/{A}", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
+		{"GET", "/applications/{unknown}", nil, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"GET", "/documents/{letter}", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
+		{"GET", "/documents/{notice}", nil, w{signin, signin, hidden, hidden, ok, ok, ok, ok, ok}},
+		{"GET", "/documents/{unknown}", nil, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"GET", "/applications/{D}/uploads", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
+		{"POST", "/applications/{D}/uploads", url.Values{}, w{signin, signin, form, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/uploads/{upload}", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"POST", "/applications/{A}/information-response", url.Values{"answer": {"Three sessions."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{A}/acceptance", url.Values{"confirm": {"yes"}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{A}/report", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/returns", url.Values{"return.quarter": {fmt.Sprintf("%d-1", fx.fy)}, "return.narrative": {"Steady."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+
+		// Staff steps.
+		{"POST", "/applications/{A}/conflicts", url.Values{}, w{signin, signin, deny, hidden, form, form, form, form, deny}},
+		{"POST", "/applications/{A}/assessments", url.Values{}, w{signin, signin, deny, hidden, form, form, form, deny, deny}},
+		{"POST", "/applications/{A}/decision", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{A}/report-review", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{A}/payments", payment(fx.assessing), w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/panel", url.Values{}, w{signin, signin, deny, hidden, deny, form, form, deny, deny}},
+		{"POST", "/applications/{S}/moderation", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/conditions-precedent", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/return-reviews", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/variations", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/termination", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
+		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
+		{"GET", "/schemes/{unknown}/budget", nil, w{signin, signin, deny, deny, hidden, hidden, hidden, hidden, deny}},
+		{"GET", "/finance", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
+		{"GET", "/finance/payments-due.csv", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
+
+		// The one change of state: the owner accepts the offer; then finance may pay (but not £0.01).
+		{"POST", "/applications/{O}/acceptance", url.Values{"confirm": {"yes"}}, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{O}/payments", payment(fx.offered), w{signin, signin, deny, hidden, deny, deny, deny, deny, form}},
+		// Last, as it ends each session.
+		{"POST", "/sign-out", url.Values{}, w{signin, signin, signin, signin, signin, signin, signin, signin, signin}},
+	}
+
+	covered := map[string]bool{}
+	for _, r := range rows {
+		path := paths.Replace(r.path)
+		for c := range callers {
+			var p page
+			if r.method == http.MethodGet {
+				p = people[c].get(path)
+			} else {
+				p = people[c].post(path, r.form)
+			}
+			if got := classify(path, p); got != r.want[c] {
+				t.Errorf("%s %s as %s: %s (%d at %s), want %s: %.300s", r.method, r.path, callerNames[c], got, p.Status, p.Path, r.want[c], p.text())
+			}
+		}
+		covered[r.method+" "+strings.SplitN(r.path, "?", 2)[0]] = true
+	}
+
+	// Every page and form of the front door has a row.
+	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
+		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id")
+	rowFor := map[string]bool{}
+	for k := range covered {
+		rowFor[generic.Replace(k)] = true
+	}
+	for _, rt := range router.New(router.Deps{Store: s.Store}).Routes() {
+		if strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/openapi") || rt.Path == "/healthz" || strings.HasPrefix(rt.Path, "/assets/") {
+			continue
+		}
+		if !rowFor[rt.Method+" "+rt.Path] {
+			t.Errorf("%s %s has no row in the pages' access matrix", rt.Method, rt.Path)
+		}
+	}
+}
