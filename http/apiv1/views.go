@@ -220,17 +220,7 @@ func serviceActionsFor(u store.User, app store.Application, conflicted bool, pan
 	stage := workflows.Stage(app.Status)
 	actions := []string{}
 	if u.MemberOf(app.OrganisationID) {
-		switch stage {
-		case workflows.StageDraft:
-			actions = append(actions, "update", "submit")
-		case workflows.StageOffered:
-			actions = append(actions, "accept_offer")
-		case workflows.StageAccepted, workflows.StageActive:
-			actions = append(actions, "submit_return")
-		case workflows.StageFinalReport:
-			actions = append(actions, "submit_return", "submit_report")
-		}
-		return actions
+		return MemberActions(app)
 	}
 	if conflicted {
 		return actions
@@ -283,22 +273,41 @@ func serviceActionsFor(u store.User, app store.Application, conflicted bool, pan
 
 // actionsFor lists what this person may do next, so clients need not know the workflow's rules.
 // The workflow's validators remain the authority; this is the helpful summary.
-func actionsFor(u store.User, app store.Application, conflicted bool, assessorID int64) []string {
+// MemberActions are what a member of the applicant organisation may do next at the application's
+// stage: the "actions" the API shows them, and the next step on their list of applications.
+func MemberActions(app store.Application) []string {
 	stage := workflows.Stage(app.Status)
-	member := u.MemberOf(app.OrganisationID)
-	actions := []string{}
-	if member {
+	if len(app.ServiceJSON) > 0 { // a service (multi-year) application
 		switch stage {
 		case workflows.StageDraft:
-			actions = append(actions, "update", "submit")
-		case workflows.StageInformationRequested:
-			actions = append(actions, "answer_information")
+			return []string{"update", "submit"}
 		case workflows.StageOffered:
-			actions = append(actions, "accept_offer")
-		case workflows.StagePaid:
-			actions = append(actions, "submit_report")
+			return []string{"accept_offer"}
+		case workflows.StageAccepted, workflows.StageActive:
+			return []string{"submit_return"}
+		case workflows.StageFinalReport:
+			return []string{"submit_return", "submit_report"}
 		}
-		return actions
+		return []string{}
+	}
+	switch stage {
+	case workflows.StageDraft:
+		return []string{"update", "submit"}
+	case workflows.StageInformationRequested:
+		return []string{"answer_information"}
+	case workflows.StageOffered:
+		return []string{"accept_offer"}
+	case workflows.StagePaid:
+		return []string{"submit_report"}
+	}
+	return []string{}
+}
+
+func actionsFor(u store.User, app store.Application, conflicted bool, assessorID int64) []string {
+	stage := workflows.Stage(app.Status)
+	actions := []string{}
+	if u.MemberOf(app.OrganisationID) {
+		return MemberActions(app)
 	}
 	if conflicted {
 		return actions

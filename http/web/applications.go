@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/apiv1"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -63,7 +64,7 @@ func (s *Server) applications(c *gin.Context) {
 func rowFor(a store.Application) applicationRow {
 	label, tag := statusLabel(workflows.Stage(a.Status))
 	r := applicationRow{ID: a.ID, Path: applicationPath(a.ID), Title: a.Title, Scheme: a.Scheme, Status: label, TagClass: tag, Overdue: a.ReportOverdue,
-		NextStep: nextStep(memberActions(a))}
+		NextStep: nextStep(apiv1.MemberActions(a))}
 	if workflows.Stage(a.Status) == workflows.StageDraft {
 		r.Path += "/edit"
 	}
@@ -77,38 +78,6 @@ func rowFor(a store.Application) applicationRow {
 		r.Submitted = a.SubmittedAt.In(scheme.London).Format("2 January 2006")
 	}
 	return r
-}
-
-// memberActions are what a member of the applicant organisation may do next, named as the JSON
-// API's "actions" name them (apiv1's actionsFor and serviceActionsFor, member branches; the
-// applications test compares the two at every stage). The workflow's validators stay the
-// authority; this is the helpful summary.
-func memberActions(a store.Application) []string {
-	stage := workflows.Stage(a.Status)
-	if len(a.ServiceJSON) > 0 { // a service application, as the API tells them apart
-		switch stage {
-		case workflows.StageDraft:
-			return []string{"update", "submit"}
-		case workflows.StageOffered:
-			return []string{"accept_offer"}
-		case workflows.StageAccepted, workflows.StageActive:
-			return []string{"submit_return"}
-		case workflows.StageFinalReport:
-			return []string{"submit_return", "submit_report"}
-		}
-		return []string{}
-	}
-	switch stage {
-	case workflows.StageDraft:
-		return []string{"update", "submit"}
-	case workflows.StageInformationRequested:
-		return []string{"answer_information"}
-	case workflows.StageOffered:
-		return []string{"accept_offer"}
-	case workflows.StagePaid:
-		return []string{"submit_report"}
-	}
-	return []string{}
 }
 
 // nextStep says the actions in words.

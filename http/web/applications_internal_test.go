@@ -82,7 +82,7 @@ func TestNextStepsAreTheAPIsActions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := memberActions(app)
+			got := apiv1.MemberActions(app)
 			if fmt.Sprint(got) != fmt.Sprint(detail.Actions) {
 				t.Errorf("%s at %s: the page's actions %v, the API's %v", sc.Kind, stage, got, detail.Actions)
 			}
