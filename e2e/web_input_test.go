@@ -1,0 +1,144 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"grantflow/internal/demo"
+)
+
+// webForm is one form as a page offers it: where it posts and the names of its fields.
+type webForm struct {
+	action string
+	fields []string
+}
+
+// formsOn reads the forms of a page.
+func formsOn(t *testing.T, p page) []*webForm {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(p.Body))
+	if err != nil {
+		t.Fatalf("%s: %v", p.Path, err)
+	}
+	var out []*webForm
+	var walk func(n *html.Node, f *webForm)
+	walk = func(n *html.Node, f *webForm) {
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "form":
+				f = &webForm{action: attrOf(n, "action")}
+				out = append(out, f)
+			case "input", "textarea", "select":
+				if name := attrOf(n, "name"); f != nil && name != "" && name != "csrf_token" && attrOf(n, "type") != "file" {
+					f.fields = append(f.fields, name)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, f)
+		}
+	}
+	walk(doc, nil)
+	return out
+}
+
+func attrOf(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// hostile are values no field expects: each is sent in every field of every form.
+var hostile = map[string]string{
+	"a NUL":              "before\x00after",
+	"invalid UTF-8":      "\xff\xfe\xfd",
+	"markup":             `<script>alert("x")</script>`,
+	"SQL":                "'; DROP TABLE applications; --",
+	"blank":              "   ",
+	"a huge number":      "99999999999999999999999",
+	"a negative number":  "-1",
+	"an exponent":        "1e309",
+	"an impossible date": "2026-02-31",
+	"very long text":     strings.Repeat("long text ", 3000),
+}
+
+// Every form on the pages people use, sent with hostile values in every field by someone the form
+// is for: the answer is always a page saying what to mend or why not (never a 5xx, which the web
+// user reports as a test error), and what was typed comes back escaped.
+func TestPagesRefuseBadInputClearly(t *testing.T) {
+	s := newSystem(t)
+	fx := newAccessFixture(t, s)
+	sent := map[string]bool{} // the forms sent, by action
+	// sendHostile opens the page as the person and sends each of its forms with every hostile value.
+	sendHostile := func(who *webUser, name, path string) {
+		p := who.get(path)
+		if p.Status != http.StatusOK {
+			t.Fatalf("%s could not open %s: %d", name, path, p.Status)
+		}
+		for _, f := range formsOn(t, p) {
+			if f.action == "/sign-out" || len(f.fields) == 0 {
+				continue
+			}
+			for what, value := range hostile {
+				form := url.Values{}
+				for _, field := range f.fields {
+					form.Add(field, value)
+				}
+				who.get(path) // a fresh token, as the browser has
+				res := who.post(f.action, form)
+				if res.Status < 400 && res.Status != http.StatusOK {
+					t.Errorf("%s sending %s to %s: %d", name, what, f.action, res.Status)
+				}
+				if strings.Contains(res.Body, `<script>alert("x")</script>`) {
+					t.Errorf("%s sending %s to %s: the markup came back unescaped", name, what, f.action)
+				}
+			}
+			sent[f.action] = true
+		}
+	}
+	app := func(id int64) string { return fmt.Sprintf("/applications/%d", id) }
+
+	// One more application, scored and awaiting the decision, for the decision form.
+	deciding := s.applyFor(t, fx.tokens[asOwner], 320000)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/assessments", deciding), fx.tokens[asAssessor], map[string]any{
+		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Sound plan"})
+	s.awaitStatus(t, fx.tokens[asOwner], deciding, "decision")
+
+	owner := s.webSignIn(t, demo.Accounts[0].Email)
+	sendHostile(s.webVisitor(t), "a visitor", "/check")
+	sendHostile(s.webVisitor(t), "a visitor", "/register")
+	sendHostile(s.webVisitor(t), "a visitor", "/sign-in")
+	sendHostile(owner, "the owner", fmt.Sprintf("/applications/new?round=%d", int64(fx.roundID)))
+	sendHostile(owner, "the owner", app(fx.draft)+"/edit")
+	sendHostile(owner, "the owner", app(fx.draft)+"/uploads")
+	sendHostile(owner, "the owner", app(fx.offered))
+	sendHostile(s.webSignIn(t, "assessor@opcc.example.org"), "the assessor", app(fx.assessing))
+	officer := s.webSignIn(t, "officer@opcc.example.org")
+	sendHostile(officer, "an officer", app(fx.assessing))
+	sendHostile(officer, "an officer", app(fx.service))
+	sendHostile(s.webSignIn(t, "officer2@opcc.example.org"), "another officer", app(deciding))
+	// Finance's payment form, once the offer is accepted.
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", fx.offered), fx.tokens[asOwner], nil)
+	s.awaitStatus(t, fx.tokens[asOwner], fx.offered, "accepted")
+	sendHostile(s.webSignIn(t, "finance@opcc.example.org"), "finance", "/finance")
+
+	for _, want := range []string{"/check", "/register", "/sign-in", "/applications/new", app(fx.draft) + "/edit", app(fx.draft) + "/uploads",
+		app(fx.offered) + "/acceptance", app(fx.assessing) + "/assessments", app(fx.assessing) + "/conflicts", app(fx.service) + "/panel",
+		app(deciding) + "/decision", app(fx.offered) + "/payments"} {
+		found := false
+		for action := range sent {
+			found = found || strings.HasPrefix(action, want)
+		}
+		if !found {
+			t.Errorf("no form posting to %s was found and sent", want)
+		}
+	}
+}
