@@ -94,13 +94,15 @@ func (s *Server) afterStep(c *gin.Context, appID int64, result workflows.UpdateR
 		c.Redirect(http.StatusSeeOther, applicationPath(appID)+"?done="+done)
 		return
 	}
-	var he *httperr.Error
-	if !errors.As(err, &he) {
-		he = httperr.From(err)
-	}
+	he := httperr.From(err)
 	switch {
 	case he.Status == http.StatusNotFound:
 		s.notFound(c)
+	case he.Status == http.StatusServiceUnavailable: // busy or not ready: nothing was done, try again
+		s.render(c, he.Status, "error", page{Title: "Sorry, the service is busy", Data: errorPage{
+			Heading: "Sorry, the service is busy", Lines: []string{"Nothing has been changed. Try again in a moment."},
+			Link: "Go back to the application", LinkTo: applicationPath(appID),
+		}})
 	case he.Status >= 500:
 		s.serverError(c, err)
 	case len(he.Fields) > 0 && invalid != nil:
