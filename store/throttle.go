@@ -32,7 +32,9 @@ func (s *Store) TakeSignInAttempt(ctx context.Context, email string, now time.Ti
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(binary.BigEndian.Uint64(key))); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_attempts WHERE email_hash = $1 AND attempted_at <= $2`, key, now.Add(-window)); err != nil {
+		// Every address's expired attempts go, not just this one's: guesses at many addresses
+		// must not fill the table.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_attempts WHERE attempted_at <= $1`, now.Add(-window)); err != nil {
 			return err
 		}
 		var recent []time.Time

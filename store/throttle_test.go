@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +39,28 @@ func TestSignInThrottleCountsPerAddressAndClears(t *testing.T) {
 		if ok, _, _ := st.TakeSignInAttempt(ctx, "ann@example.org", now.Add(16*time.Minute), 5, 15*time.Minute); !ok {
 			t.Fatalf("after clearing, attempt %d refused", i+1)
 		}
+	}
+}
+
+// Attempts at many addresses leave nothing behind once the window has passed.
+func TestSignInThrottleForgetsOldAttempts(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		if _, _, err := st.TakeSignInAttempt(ctx, fmt.Sprintf("guess%d@example.org", i), now, 5, 15*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := st.TakeSignInAttempt(ctx, "later@example.org", now.Add(16*time.Minute), 5, 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := st.DB.GetContext(ctx, &rows, `SELECT count(*) FROM sign_in_attempts`); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 {
+		t.Fatalf("%d attempts kept, want only the latest", rows)
 	}
 }
 

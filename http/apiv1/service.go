@@ -97,16 +97,6 @@ func checkService(p problems, rules scheme.Rules, d store.ServiceDetails) {
 	}
 }
 
-// serviceOnly answers 409 unless the application belongs to a service scheme.
-func (s *Server) kindOf(c *gin.Context) (scheme.Kind, error) {
-	app, _, err := s.loadVisible(c)
-	if err != nil {
-		return "", err
-	}
-	sc, err := s.Store.Scheme(c.Request.Context(), app.SchemeID)
-	return sc.Kind, err
-}
-
 // PanelRequest names a service application's assessment panel and its deadline.
 type PanelRequest struct {
 	AssessorIDs []int64 `json:"assessor_ids"`

@@ -271,8 +271,6 @@ func serviceActionsFor(u store.User, app store.Application, conflicted bool, pan
 	return actions
 }
 
-// actionsFor lists what this person may do next, so clients need not know the workflow's rules.
-// The workflow's validators remain the authority; this is the helpful summary.
 // MemberActions are what a member of the applicant organisation may do next at the application's
 // stage: the "actions" the API shows them, and the next step on their list of applications.
 func MemberActions(app store.Application) []string {
@@ -303,6 +301,8 @@ func MemberActions(app store.Application) []string {
 	return []string{}
 }
 
+// actionsFor lists what this person may do next, so clients need not know the workflow's rules.
+// The workflow's validators remain the authority; this is the helpful summary.
 func actionsFor(u store.User, app store.Application, conflicted bool, assessorID int64) []string {
 	stage := workflows.Stage(app.Status)
 	actions := []string{}

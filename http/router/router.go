@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,13 +39,20 @@ const maxBody = 1 << 20
 func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(recovery(d.Logger), requestLog(d.Logger), limitBody)
+	r.Use(recovery(d.Logger), requestLog(d.Logger))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock}
-	api.Register(r.Group("/api/v1"))
-	web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies}).Register(r)
-	r.NoRoute(func(c *gin.Context) { httperr.Respond(c, d.Logger, httperr.NotFound("route")) })
+	api.Register(r.Group("/api/v1", limitBody)) // the pages cap their own bodies: forms small, uploads larger
+	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies})
+	pages.Register(r)
+	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
+	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			httperr.Respond(c, d.Logger, httperr.NotFound("route"))
+			c.Abort()
+		}
+	}}, pages.NotFoundHandlers()...)...)
 	return r
 }
 

@@ -15,6 +15,7 @@ import (
 // signInPage is what the sign-in template shows besides the form.
 type signInPage struct {
 	SignedOut bool
+	Expired   bool // a form was sent after the session ended
 }
 
 func (s *Server) signInForm(c *gin.Context) {
@@ -22,7 +23,7 @@ func (s *Server) signInForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/applications")
 		return
 	}
-	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != ""}})
+	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != "", Expired: c.Query("expired") != ""}})
 }
 
 // signIn checks the e-mail address and password with store.Authenticate, after the throttle
@@ -47,7 +48,7 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	ok, retryAt, err := s.opts.Store.TakeSignInAttempt(c.Request.Context(), email, now, s.opts.SignInAttempts, s.opts.SignInWindow)
+	ok, retryAt, err := s.opts.Store.TakeSignInAttempt(c.Request.Context(), email, now, store.SignInLimit, store.SignInWindow)
 	if err != nil {
 		s.serverError(c, err)
 		return

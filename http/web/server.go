@@ -49,10 +49,6 @@ type Options struct {
 	Key []byte
 	// Clock is the time rounds are open against (tests and demos); nil is the real clock.
 	Clock func() time.Time
-	// SignInAttempts sign-ins per e-mail address are allowed in each SignInWindow, counted in the
-	// database with the API's: store.SignInLimit in store.SignInWindow when zero.
-	SignInAttempts int
-	SignInWindow   time.Duration
 	// Funder names the body that runs the service (in the header); ServiceName is the service's
 	// name; ContactEmail is where people report accessibility problems.
 	Funder       string
@@ -97,12 +93,6 @@ func New(o Options) *Server {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 12 * time.Hour
 	}
-	if o.SignInAttempts <= 0 {
-		o.SignInAttempts = store.SignInLimit
-	}
-	if o.SignInWindow <= 0 {
-		o.SignInWindow = store.SignInWindow
-	}
 	if o.Funder == "" {
 		o.Funder = "Office of the Police and Crime Commissioner"
 	}
@@ -137,7 +127,8 @@ func New(o Options) *Server {
 func (s *Server) Register(r gin.IRouter) {
 	r.GET("/assets/*filepath", s.securityHeaders, s.asset)
 
-	g := r.Group("", s.securityHeaders, limitForm, s.session, s.verifyCSRF)
+	base := r.Group("", s.securityHeaders, limitForm, s.session)
+	g := base.Group("", s.verifyCSRF)
 	g.GET("/", s.home)
 	g.GET("/check", s.checkForm)
 	g.POST("/check", s.check)
@@ -148,9 +139,13 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/register", s.registerForm)
 	g.POST("/register", s.requireAPI, s.register)
 	g.GET("/accessibility", s.accessibility)
-	g.GET("/applications", s.requireSignIn, s.applications)
+
+	// Everything else needs a signed-in person, checked before the form's token: a form sent after
+	// the session ended goes to the sign-in page saying so.
+	signed := base.Group("", s.requireSignIn, s.verifyCSRF)
+	signed.GET("/applications", s.applications)
 	// Drafts are the applicant organisation's alone, as in the API (staff are refused, 403).
-	drafts := g.Group("", s.requireSignIn, s.requireRole(scheme.RoleApplicant))
+	drafts := signed.Group("", s.requireRole(scheme.RoleApplicant))
 	drafts.GET("/applications/new", s.newApplicationForm)
 	drafts.POST("/applications/new", s.createApplication)
 	drafts.GET("/applications/:id/edit", s.editApplicationForm)
@@ -159,7 +154,7 @@ func (s *Server) Register(r gin.IRouter) {
 
 	// One application's page, for its organisation and for staff, and the steps people take there.
 	// Every step goes through the API (requireAPI), which applies the role and organisation rules.
-	app := g.Group("", s.requireSignIn, s.requireAPI)
+	app := signed.Group("", s.requireAPI)
 	app.GET("/applications/:id", s.applicationPage)
 	app.GET("/documents/:id", s.downloadDocument)
 	app.POST("/applications/:id/information-response", s.answerInformation)
@@ -179,7 +174,8 @@ func (s *Server) Register(r gin.IRouter) {
 	app.POST("/applications/:id/payments", s.recordPayment)
 
 	// Uploads (a safeguarding policy, say) have their own, larger, body limit.
-	r.POST("/applications/:id/uploads", s.securityHeaders, limitUpload, s.session, s.refuseLargeUpload, s.verifyCSRF, s.requireSignIn, s.upload)
+	// Signed in before the body is read: nobody else's upload is parsed at all.
+	r.POST("/applications/:id/uploads", s.securityHeaders, limitUpload, s.session, s.requireSignIn, s.refuseLargeUpload, s.verifyCSRF, s.upload)
 	app.GET("/applications/:id/uploads", s.uploadsPage)
 	app.GET("/uploads/:id", s.downloadUpload)
 
@@ -203,6 +199,12 @@ func (s *Server) now() time.Time {
 
 // maxForm caps a form's body; the longest form here is a few kilobytes.
 const maxForm = 64 << 10
+
+// NotFoundHandlers answer an address that is not a page with the pages' own "Page not found"
+// (the router sends the API's unknown addresses elsewhere first).
+func (s *Server) NotFoundHandlers() []gin.HandlerFunc {
+	return []gin.HandlerFunc{s.securityHeaders, s.session, s.notFound}
+}
 
 // maxUpload caps an uploaded document (the form around it is small).
 const maxUpload = maxUploadFile + 64<<10

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -111,10 +112,15 @@ func currentUser(c *gin.Context) (store.User, bool) {
 	return v.(store.User), true
 }
 
-// requireSignIn sends people who are not signed in to the sign-in page.
+// requireSignIn sends people who are not signed in to the sign-in page; one sending a form was
+// signed in when the form was shown, so the page says their session ended and nothing was saved.
 func (s *Server) requireSignIn(c *gin.Context) {
 	if _, ok := currentUser(c); !ok {
-		c.Redirect(http.StatusSeeOther, "/sign-in")
+		to := "/sign-in"
+		if c.Request.Method == http.MethodPost {
+			to += "?expired=1"
+		}
+		c.Redirect(http.StatusSeeOther, to)
 		c.Abort()
 		return
 	}
@@ -200,6 +206,22 @@ func (s *Server) verifyCSRF(c *gin.Context) {
 	c.Next()
 }
 
+// formPage is the page a form was on, for "go back" links: step forms post to addresses that have
+// no page of their own, so they go back to their application's page.
+func formPage(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if len(parts) == 3 && parts[0] == "applications" {
+		switch parts[2] {
+		case "edit", "uploads":
+			return path
+		case "submit":
+			return "/applications/" + parts[1] + "/edit"
+		}
+		return "/applications/" + parts[1]
+	}
+	return path
+}
+
 // parseBody reads a posted form into PostForm. A multipart one (an upload) is held in memory
 // whole: its route's body limit (maxUpload) bounds it, so nothing spills into temporary files.
 func parseBody(r *http.Request) error {
@@ -216,7 +238,7 @@ func (s *Server) forbidden(c *gin.Context) {
 			"It may have been open too long, or sent from another website. Nothing has been saved.",
 			"Cookies must be switched on to send forms on this service.",
 		},
-		Link: "Go back to the form", LinkTo: c.Request.URL.Path,
+		Link: "Go back to the form", LinkTo: formPage(c.Request.URL.Path),
 	}})
 	c.Abort()
 }
