@@ -109,6 +109,12 @@ func run() error {
 	ours := testing.Benchmark(func(b *testing.B) { benchSubmissions(b, c, st, logger) })
 	report("workflow starts", "bare Temporal ExecuteWorkflow", bare, "Grantflow POST /submit over HTTP", ours)
 
+	apiReads, pageReads, err := benchApplicationReads(ctx, c, st, logger)
+	if err != nil {
+		return err
+	}
+	report("application reads by an officer", "JSON GET /api/v1/applications/{id}", apiReads, "web page GET /applications/{id}", pageReads)
+
 	bareLetters := testing.Benchmark(benchBareLetter)
 	ourLetters := testing.Benchmark(benchAwardLetter)
 	report("letters", "bare gofpdf one-page letter", bareLetters, "Grantflow award letter PDF", ourLetters)
