@@ -353,13 +353,14 @@ func acceptOffer(b *browser, confirmation string) {
 func recordPayment(b *browser, title, ref string, p paymentRecord) {
 	b.t.Helper()
 	card := fmt.Sprintf(`//div[contains(concat(' ', normalize-space(@class), ' '), ' govuk-summary-card ')][.//dd[normalize-space()=%s]]`, xpathString(title))
+	payment := " for " + ref + ": One-off grant" // each card's fields name their payment to a screen reader
 	b.within(card, func() {
 		b.see(ref+": One-off grant", "£"+p.Amount)
-		if got := b.value("Amount paid"); got != p.Amount {
+		if got := b.value("Amount paid" + payment); got != p.Amount {
 			b.t.Errorf("the amount paid starts at %q, want %s", got, p.Amount)
 		}
-		b.fillDate("Date paid", p.PaidOn)
-		b.fill("Payment reference", p.Reference)
-		b.press("Record payment for "+ref+": One-off grant", http.StatusOK)
+		b.fillDate("Date paid"+payment, p.PaidOn)
+		b.fill("Payment reference"+payment, p.Reference)
+		b.press("Record payment"+payment, http.StatusOK)
 	})
 }

@@ -101,7 +101,8 @@ func TestWebFinanceRecordsAGrantPayment(t *testing.T) {
 }
 
 // Finance pays a service award's released tranche from the finance page, on a clock set in the
-// award's third quarter: the first tranche is due (late), the next two are held for want of
+// award's third quarter: the first tranche, held until the conditions precedent were confirmed
+// today, is due today (not late: it could not be paid before), the next two are held for want of
 // accepted returns, and a held one cannot be paid.
 func TestWebFinancePaysAReleasedTranche(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
@@ -114,11 +115,15 @@ func TestWebFinancePaysAReleasedTranche(t *testing.T) {
 	ref := sys.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d", id), financeToken, nil).str("award", "reference")
 
 	finance := sys.webSignIn(t, "finance@opcc.example.org")
-	finance.get("/finance").mustSay(t, http.StatusOK, "This week is Monday 19 October 2026 to Sunday 25 October 2026.",
-		ref+": Tranche 1 (Q1 2026-27) Overdue", "Harbour Victim Support", "£30,000.00", "Due 1 April 2026", "Payment notice (PDF)",
+	week := finance.get("/finance")
+	week.mustSay(t, http.StatusOK, "This week is Monday 19 October 2026 to Sunday 25 October 2026.",
+		ref+": Tranche 1 (Q1 2026-27) View application", "Harbour Victim Support", "£30,000.00", "Due 20 October 2026", "Payment notice (PDF)",
 		"Tranche 2 (Q2 2026-27)", "Held because the Q1 2026-27 monitoring return has not been accepted.",
 		"Tranche 3 (Q3 2026-27)", "Held because the Q2 2026-27 monitoring return has not been accepted.",
 		ref+"-T01", "Payment notice, tranche 1")
+	if strings.Contains(week.text(), "Overdue") {
+		t.Error("the tranche released today is shown as overdue")
+	}
 
 	action := fmt.Sprintf("/applications/%d/payments", id)
 	tranche := func(no int, amount string) url.Values {

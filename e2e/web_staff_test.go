@@ -90,7 +90,7 @@ func TestWebStaffScoreAndApproveAGrant(t *testing.T) {
 	orla := s.webSignIn(t, "officer2@opcc.example.org")
 	orla.get(path).mustSay(t, http.StatusOK, "Declare a conflict of interest", "Reason for criterion 1")
 	p = orla.post(path+"/conflicts", url.Values{"staff-form": {"conflict"}, "conflict": {"yes"}})
-	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Say what the conflict of interest is")
+	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Details of the conflict: say what the conflict of interest is")
 	if !strings.Contains(p.Body, `<a href="#conflict-details">`) {
 		t.Errorf("the refusal is not linked to the details:\n%s", p.text())
 	}
@@ -124,7 +124,7 @@ func TestWebStaffScoreAndApproveAGrant(t *testing.T) {
 	noConditions := approveForm("4,250.00")
 	noConditions.Set("decision-conditions", " \r\n ")
 	officer.post(path+"/decision", noConditions).mustSay(t, http.StatusUnprocessableEntity,
-		"Give at least one condition of grant; the award letter lists them")
+		"Conditions of grant: give at least one condition of grant; the award letter lists them")
 	if got := s.status(t, applicant, id); got != "decision" {
 		t.Fatalf("after refused decisions the status is %s", got)
 	}
@@ -145,9 +145,9 @@ func TestWebStaffScoreAndApproveAGrant(t *testing.T) {
 		"summary": "Ran 30 evening sessions.", "outcomes": "ASB reports in the area fell.", "spent_pence": 425000})
 	officer.get("/work").mustSay(t, http.StatusOK, "Returns and reports to review (1)", "End-of-grant report")
 	officer.get(path).mustSay(t, http.StatusOK, "Review the end-of-grant report", "Version 1, sent", "reports £4,250.00 spent")
-	officer.post(path+"/report-review", url.Values{"staff-form": {"report"}, "report-outcome": {"request_changes"}}).
-		mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Say what needs to change")
-	officer.post(path+"/report-review", url.Values{"staff-form": {"report"}, "report-outcome": {"accept"}, "report-comment": {"Thank you."}}).
+	officer.post(path+"/report-review", url.Values{"staff-form": {"report"}, "report-review-outcome": {"request_changes"}}).
+		mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "The comment: say what needs to change")
+	officer.post(path+"/report-review", url.Values{"staff-form": {"report"}, "report-review-outcome": {"accept"}, "report-review-comment": {"Thank you."}}).
 		mustSay(t, http.StatusOK, "Your review has been recorded", "Closed")
 }
 
@@ -217,7 +217,7 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	panelForm := url.Values{"staff-form": {"panel"}, "panel-assessors": {alex},
 		"panel-deadline-day": {strconv.Itoa(due.Day())}, "panel-deadline-month": {strconv.Itoa(int(due.Month()))}, "panel-deadline-year": {strconv.Itoa(due.Year())}}
 	p := officer.post(path+"/panel", panelForm)
-	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "The panel needs at least 2 assessors without a conflict of interest")
+	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Assessors: the panel needs at least 2 assessors without a conflict of interest")
 	if !strings.Contains(p.Body, `<a href="#panel-assessors">`) {
 		t.Errorf("the refusal is not linked to the assessors:\n%s", p.text())
 	}
@@ -284,16 +284,16 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	officer.get("/work").mustSay(t, http.StatusOK, q1+" monitoring return (version 1)")
 	officer.get(path).mustSay(t, http.StatusOK, "Review a monitoring return", q1+" return (version 1", "High-risk victims supported", "58 (target 60)",
 		"People helped 58 (12 under 25)")
-	review := url.Values{"staff-form": {"return"}, "return-quarter": {q1}, "return-outcome": {"request_changes"}}
+	review := url.Values{"staff-form": {"return"}, "return-review-quarter": {q1}, "return-review-outcome": {"request_changes"}}
 	officer.post(path+"/return-reviews", review).mustSay(t, http.StatusUnprocessableEntity, "Select a RAG rating")
-	review.Set("return-rag", "amber")
+	review.Set("return-review-rag", "amber")
 	p = officer.post(path+"/return-reviews", review)
-	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Say what needs to change")
-	if !strings.Contains(p.Body, `<a href="#return-comment">`) {
+	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "The comment: say what needs to change")
+	if !strings.Contains(p.Body, `<a href="#return-review-comment">`) {
 		t.Errorf("the refusal is not linked to the comment:\n%s", p.text())
 	}
-	review.Set("return-outcome", "accept")
-	review.Set("return-rag", "green")
+	review.Set("return-review-outcome", "accept")
+	review.Set("return-review-rag", "green")
 	officer.post(path+"/return-reviews", review).mustSay(t, http.StatusOK, "Your review has been recorded", "Accepted")
 
 	// A variation to £290,000.00 is still the Commissioner's to approve.
@@ -309,7 +309,7 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	// Ending the award early needs a reason.
 	officer.get(path)
 	officer.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {" "}}).
-		mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Say why the award is ending early")
+		mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "The reason: say why the award is ending early")
 	officer.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {"The service has closed."}}).
 		mustSay(t, http.StatusOK, "The award has been ended")
 	s.awaitStatus(t, provider, id, "final_report")

@@ -10,7 +10,8 @@ import (
 
 // PaymentDue is money finance owes an organisation: a one-off grant its organisation has
 // accepted (due on the day of acceptance), or a service award's tranche whose payment notice has
-// been sent (due on its date). Either way not yet paid.
+// been sent (due on its date or, if it was held and released later, on the day it was released:
+// it could not be paid before). Either way not yet paid.
 type PaymentDue struct {
 	ApplicationID int64       `db:"application_id" json:"application_id"`
 	AwardID       int64       `db:"award_id" json:"award_id"`
@@ -21,7 +22,7 @@ type PaymentDue struct {
 	FinancialYear int         `db:"financial_year" json:"financial_year,omitempty"`
 	Quarter       int         `db:"quarter" json:"quarter,omitempty"`
 	Amount        money.Pence `db:"amount_pence" json:"amount_pence"`
-	DueOn         time.Time   `db:"due_on" json:"due_on"` // a date (midnight UTC)
+	DueOn         time.Time   `db:"due_on" json:"due_on"` // a date (midnight UTC): what is due before the week is overdue
 	// NoticeDocumentID is the notice finance was sent for it: the award notice of a one-off grant,
 	// the tranche's payment notice.
 	NoticeDocumentID *int64 `db:"notice_document_id" json:"notice_document_id,omitempty"`
@@ -29,7 +30,7 @@ type PaymentDue struct {
 
 // PaymentsDue lists what is awaiting payment and due on or before the date through (its year,
 // month and day), earliest first. A one-off grant's due date is the day, in London, its offer
-// was accepted.
+// was accepted; a tranche's the later of its quarter's date and the day, in London, it was released.
 func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDue, error) {
 	list := []PaymentDue{}
 	err := s.DB.SelectContext(ctx, &list, `
@@ -42,7 +43,8 @@ func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDu
 			JOIN organisations o ON o.id = ap.organisation_id JOIN schemes s ON s.id = ap.scheme_id
 			WHERE s.kind = $3 AND ap.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.award_id = aw.id)
 			UNION ALL
-			SELECT ap.id, aw.id, aw.reference, o.name, ap.title, t.no, t.financial_year, t.quarter, t.amount_pence, t.due_on, n.document_id
+			SELECT ap.id, aw.id, aw.reference, o.name, ap.title, t.no, t.financial_year, t.quarter, t.amount_pence,
+				greatest(t.due_on, (t.released_at AT TIME ZONE $2)::date), n.document_id
 			FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
 			JOIN organisations o ON o.id = ap.organisation_id LEFT JOIN finance_notices n ON n.id = t.notice_id
 			WHERE t.status = 'released'

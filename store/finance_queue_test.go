@@ -203,3 +203,38 @@ func TestPaymentsDueAndHeldTranches(t *testing.T) {
 		t.Fatalf("held = %+v", held)
 	}
 }
+
+// A tranche held past its date and released later could not be paid before it was released: it is
+// due (and late) from the day of its release in London, and sorts there, not as the oldest.
+func TestAReleasedHeldTrancheIsDueFromItsRelease(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	grant, _, _ := a.award("grassroots", "Accepted grant", money.Pounds(3000), time.Date(2026, 6, 10, 12, 0, 0, 0, scheme.London))
+	service, aw, _ := a.award("commissioned-services", "Victim service", money.Pounds(100000), time.Date(2026, 3, 1, 12, 0, 0, 0, scheme.London))
+	a.tranches(service, aw, "held", "scheduled") // tranche 1 due 1 April 2026, held
+	// Released at 23:30 UTC on 19 June: 20 June in London.
+	released := time.Date(2026, 6, 19, 23, 30, 0, 0, time.UTC)
+	if _, err := st.ReleaseTranche(ctx, aw.ID, 1, store.FinanceNotice{Reference: aw.Reference + "-T01", Payee: "Riverside Youth Project", Amount: money.Pounds(50000),
+		Schedule: json.RawMessage("[]"), CostCentre: "CC", CreatedAt: released},
+		store.Document{ApplicationID: service, Kind: "payment_notice", Version: 1, Filename: aw.Reference + "-T01.pdf", Content: []byte("%PDF-1.3 T01")},
+		a.event(service, released, "active")); err != nil {
+		t.Fatal(err)
+	}
+
+	due, err := st.PaymentsDue(ctx, time.Date(2026, 6, 19, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].ApplicationID != grant {
+		t.Fatalf("due through 19 June = %+v, want only the grant accepted on 10 June", due)
+	}
+	due, err = st.PaymentsDue(ctx, time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 2 || due[0].ApplicationID != grant || due[1].ApplicationID != service || due[1].Tranche != 1 ||
+		due[1].DueOn.Format(time.DateOnly) != "2026-06-20" {
+		t.Fatalf("due through 30 June = %+v, want the grant (10 June) then tranche 1 (released 20 June)", due)
+	}
+}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/lib/pq"
@@ -49,6 +51,29 @@ func (s *Store) LatestReturns(ctx context.Context, ids []int64) ([]LatestReturn,
 		FROM monitoring_returns WHERE application_id = ANY($1)
 		ORDER BY application_id, financial_year, quarter, version DESC`, pq.Int64Array(ids))
 	return list, err
+}
+
+// LatestOfEachQuarter keeps the latest version of each quarter's return of one application's
+// returns (as Returns lists them), in order of quarter: what LatestReturns reads for many
+// applications at once, for returns already read.
+func LatestOfEachQuarter(returns []MonitoringReturn) []MonitoringReturn {
+	var out []MonitoringReturn
+	at := map[[2]int]int{} // financial year and quarter → index in out
+	for _, r := range returns {
+		q := [2]int{r.FinancialYear, r.Quarter}
+		i, seen := at[q]
+		switch {
+		case !seen:
+			at[q] = len(out)
+			out = append(out, r)
+		case r.Version > out[i].Version:
+			out[i] = r
+		}
+	}
+	slices.SortFunc(out, func(a, b MonitoringReturn) int {
+		return cmp.Or(cmp.Compare(a.FinancialYear, b.FinancialYear), cmp.Compare(a.Quarter, b.Quarter))
+	})
+	return out
 }
 
 // AwardYearsByApplication is each application's award, per financial year.

@@ -21,7 +21,9 @@ import (
 	"grantflow/workflows"
 )
 
-type draftRequest struct {
+// DraftRequest is an application's answers as a draft holds them (POST /applications, PUT
+// /applications/{id}): anything may be missing until submission.
+type DraftRequest struct {
 	SchemeID        int64       `json:"scheme_id"`
 	RoundID         int64       `json:"round_id"`
 	Title           string      `json:"title"`
@@ -36,7 +38,10 @@ type draftRequest struct {
 }
 
 // draft checks what a draft may hold (anything may be missing until submission) and resolves the round.
-func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
+func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, error) {
+	if err := refuseNUL(req); err != nil { // bind refuses these first; the pages do not bind JSON
+		return store.Draft{}, err
+	}
 	p := problems{}
 	p.maxLen("title", req.Title, 200)
 	p.maxLen("purpose", req.Purpose, 5000)
@@ -55,7 +60,7 @@ func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
 	}
 	p.eachMaxLen("areas", req.Areas, 200)
 	p.eachMaxLen("priorities", req.Priorities, 200)
-	round, err := s.Store.Round(c.Request.Context(), req.RoundID)
+	round, err := s.Store.Round(ctx, req.RoundID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		p.add("round_id", "is not a funding round")
@@ -65,7 +70,7 @@ func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
 		p.add("round_id", "is not a round of the chosen scheme")
 	}
 	if req.Service != nil && round.ID != 0 {
-		sc, err := s.Store.Scheme(c.Request.Context(), round.SchemeID)
+		sc, err := s.Store.Scheme(ctx, round.SchemeID)
 		if err != nil {
 			return store.Draft{}, err
 		}
@@ -81,31 +86,41 @@ func (s *Server) draft(c *gin.Context, req draftRequest) (store.Draft, error) {
 		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities}, nil
 }
 
+// mayStartDraft lets an applicant with an organisation start an application.
+func mayStartDraft(u store.User) error {
+	if err := requireRole(u, scheme.RoleApplicant); err != nil {
+		return err
+	}
+	if len(u.Organisations) == 0 {
+		return httperr.Forbidden("your account belongs to no organisation")
+	}
+	return nil
+}
+
+// mayChangeDraft lets a member of the applicant organisation change its application while it is a draft.
+func mayChangeDraft(u store.User, app store.Application) error {
+	if !u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant {
+		return httperr.Forbidden("only the applicant organisation can change its application")
+	}
+	if app.Status != string(workflows.StageDraft) { // say so before finding fault with answers that cannot be saved
+		return httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
+	}
+	return nil
+}
+
 // createDraft starts an application for the applicant's organisation.
 func (s *Server) createDraft(c *gin.Context) {
 	u := currentUser(c)
-	if err := requireRole(u, scheme.RoleApplicant); err != nil {
+	if err := mayStartDraft(u); err != nil { // before reading the body, as CreateDraft checks it
 		s.fail(c, err)
 		return
 	}
-	if len(u.Organisations) == 0 {
-		s.fail(c, httperr.Forbidden("your account belongs to no organisation"))
-		return
-	}
-	var req draftRequest
+	var req DraftRequest
 	if err := bind(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	d, err := s.draft(c, req)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	id, err := s.Store.CreateDraft(c.Request.Context(), u.Organisations[0], u.ID, d)
-	if err == nil && req.Service != nil {
-		err = s.Store.SaveServiceDetails(c.Request.Context(), id, *req.Service)
-	}
+	id, err := s.CreateDraft(c.Request.Context(), u, req)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -113,39 +128,75 @@ func (s *Server) createDraft(c *gin.Context) {
 	s.respondApplication(c, http.StatusCreated, id)
 }
 
+// CreateDraft is POST /applications without HTTP, for the pages too: it starts an application of
+// the person's organisation with the answers given and returns its id. Its errors are those the
+// endpoint answers with: 403 for anyone but an applicant with an organisation, 422 naming each
+// field a draft cannot hold.
+func (s *Server) CreateDraft(ctx context.Context, u store.User, req DraftRequest) (int64, error) {
+	if err := mayStartDraft(u); err != nil {
+		return 0, err
+	}
+	d, err := s.draft(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, d)
+	if err == nil && req.Service != nil {
+		err = s.Store.SaveServiceDetails(ctx, id, *req.Service)
+	}
+	return id, err
+}
+
 // updateDraft replaces a draft's answers (save and return).
 func (s *Server) updateDraft(c *gin.Context) {
 	app, u, err := s.loadVisible(c)
-	if err == nil && (!u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant) {
-		err = httperr.Forbidden("only the applicant organisation can change its application")
-	}
-	if err == nil && app.Status != string(workflows.StageDraft) { // say so before finding fault with answers that cannot be saved
-		err = httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
+	if err == nil {
+		err = mayChangeDraft(u, app) // before reading the body, as UpdateDraft checks it
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	var req draftRequest
+	var req DraftRequest
 	if err := bind(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	d, err := s.draft(c, req)
-	if err == nil {
-		err = s.Store.UpdateDraft(c.Request.Context(), app.ID, d)
-	}
-	if err == nil && req.Service != nil {
-		err = s.Store.SaveServiceDetails(c.Request.Context(), app.ID, *req.Service)
-	}
-	if errors.Is(err, store.ErrDuplicate) {
-		err = httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
-	}
-	if err != nil {
+	if err := s.saveDraft(c.Request.Context(), app, req); err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.respondApplication(c, http.StatusOK, app.ID)
+}
+
+// UpdateDraft is PUT /applications/{id} without HTTP, for the pages too: it replaces the draft's
+// answers with those given. Its errors are those the endpoint answers with: an application the
+// person may not see is not found, 403 for anyone but its organisation's applicants, 409 once it
+// is submitted, 422 naming each field a draft cannot hold.
+func (s *Server) UpdateDraft(ctx context.Context, u store.User, id int64, req DraftRequest) error {
+	app, err := s.visible(ctx, u, id)
+	if err == nil {
+		err = mayChangeDraft(u, app)
+	}
+	if err != nil {
+		return err
+	}
+	return s.saveDraft(ctx, app, req)
+}
+
+// saveDraft checks and saves the answers of a draft the person may change.
+func (s *Server) saveDraft(ctx context.Context, app store.Application, req DraftRequest) error {
+	d, err := s.draft(ctx, req)
+	if err == nil {
+		err = s.Store.UpdateDraft(ctx, app.ID, d)
+	}
+	if err == nil && req.Service != nil {
+		err = s.Store.SaveServiceDetails(ctx, app.ID, *req.Service)
+	}
+	if errors.Is(err, store.ErrDuplicate) {
+		err = httperr.Conflict("wrong_stage", "the application has been submitted and can no longer be changed")
+	}
+	return err
 }
 
 // submit checks the draft is complete and starts its workflow, once.

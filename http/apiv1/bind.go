@@ -83,6 +83,15 @@ func nulField(v reflect.Value, path string) string {
 	return ""
 }
 
+// refuseNUL refuses a decoded request holding a NUL character in any text, naming the first such
+// field, as bind does: for methods the pages call without JSON.
+func refuseNUL(req any) error {
+	if f := nulField(reflect.ValueOf(req), ""); f != "" {
+		return httperr.Field(f, "must not contain a NUL character (\\u0000)")
+	}
+	return nil
+}
+
 // problems collects every field error of a request, so the caller can mend them all at once.
 type problems map[string]string
 

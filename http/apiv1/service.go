@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -342,22 +341,7 @@ func (s *Server) Finance(ctx context.Context, u store.User, id int64) (AwardFina
 	if err != nil {
 		return AwardFinance{}, err
 	}
-	out := AwardFinance{Reference: award.Reference, Tranches: tranches, Total: YearFinance{Label: "total"}}
-	for _, y := range years {
-		yf := YearFinance{FinancialYear: y.FinancialYear, Label: scheme.FinancialYearLabel(y.FinancialYear), Awarded: y.Amount}
-		for _, t := range tranches {
-			if t.FinancialYear == y.FinancialYear {
-				yf.add(t)
-			}
-		}
-		out.Years = append(out.Years, yf)
-		out.Total.Awarded += yf.Awarded
-		out.Total.Released += yf.Released
-		out.Total.Paid += yf.Paid
-		out.Total.Held += yf.Held
-		out.Total.Remaining += yf.Remaining
-	}
-	return out, nil
+	return FinanceOf(award.Reference, years, tranches), nil
 }
 
 // schemeYears shows, per financial year, a scheme's budget, what is committed and what is paid, held and released.
@@ -423,22 +407,13 @@ func (s *Server) indicators(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	latest := map[workflows.Quarter]store.MonitoringReturn{}
-	var quarters []workflows.Quarter
-	for _, r := range returns {
-		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
-		if _, seen := latest[q]; !seen {
-			quarters = append(quarters, q)
-		}
-		latest[q] = r // ordered by version, so the last wins
-	}
-	sort.Slice(quarters, func(i, j int) bool { return quarters[i].Before(quarters[j]) })
+	latest := store.LatestOfEachQuarter(returns) // in order of quarter
 	var trends []indicatorTrend
 	for _, o := range svc.Outcomes {
 		for _, ind := range o.Indicators {
 			tr := indicatorTrend{Key: ind.Key, Name: ind.Name, Unit: ind.Unit, Target: ind.QuarterlyTarget, Quarters: []quarterPoint{}}
-			for _, q := range quarters {
-				r := latest[q]
+			for _, r := range latest {
+				q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
 				var content workflows.ReturnContent
 				if err := jsonUnmarshal(r.Content, &content); err != nil {
 					s.fail(c, err)

@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
-	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -145,7 +142,7 @@ func (s *Server) returnFormFor(ctx context.Context, d apiv1.ApplicationDetail) (
 	f := &returnForm{Action: applicationPath(d.ID) + "/returns"}
 	latest := map[workflows.Quarter]*string{} // each quarter's latest return's review outcome
 	sent := map[workflows.Quarter]bool{}
-	for _, r := range d.Returns { // ordered by quarter and version: the last is the latest
+	for _, r := range store.LatestOfEachQuarter(d.Returns) {
 		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
 		latest[q], sent[q] = r.ReviewOutcome, true
 	}
@@ -211,44 +208,6 @@ func (s *Server) memberStep(c *gin.Context) (apiv1.ApplicationDetail, *form, boo
 	return d, readForm(c), true
 }
 
-// apiField is where the page shows a refusal of one of the API's fields: the field's name, the
-// element the summary links to and the words that name it.
-type apiField struct{ name, href, label string }
-
-// memberRefused shows the application again with the API's refusals against the page's fields; where
-// names each of the API's fields.
-func (s *Server) memberRefused(c *gin.Context, id int64, f *form, where func(api string) apiField) func(*httperr.Error) {
-	return func(he *httperr.Error) {
-		keys := make([]string, 0, len(he.Fields))
-		for k := range he.Fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			at := where(k)
-			f.addAt(at.name, at.href, refusalMessage(at.label, he.Fields[k]))
-		}
-		status := he.Status
-		if status < 400 || status >= 500 {
-			status = http.StatusUnprocessableEntity
-		}
-		s.renderApplication(c, id, f, status)
-	}
-}
-
-// refusalMessage writes the API's reason as a sentence naming the field: "Your answer is required",
-// "Amount spent: £5,000.00 is more than the £4,250.00 paid".
-func refusalMessage(label, reason string) string {
-	for _, verb := range []string{"is ", "must ", "cannot "} {
-		if strings.HasPrefix(reason, verb) {
-			return label + " " + reason
-		}
-	}
-	return label + ": " + reason
-}
-
-func pageField(name, label string) apiField { return apiField{name, htmlID(name), label} }
-
 func (s *Server) answerInformation(c *gin.Context) {
 	d, f, ok := s.memberStep(c)
 	if !ok {
@@ -270,8 +229,8 @@ func (s *Server) answerInformation(c *gin.Context) {
 			return
 		}
 	}
-	res, err := s.opts.API.AnswerInformation(c.Request.Context(), u, d.ID, req)
-	s.afterStep(c, d.ID, res, err, "answered", s.memberRefused(c, d.ID, f, func(string) apiField { return pageField(apAnswer, "Your answer") }))
+	_, err := s.opts.API.AnswerInformation(c.Request.Context(), u, d.ID, req)
+	s.afterStep(c, d.ID, err, "answered", s.onApplication(c, d.ID, f, []fieldRule{on("answer", apAnswer, "Your answer")}))
 }
 
 func (s *Server) acceptOffer(c *gin.Context) {
@@ -285,8 +244,9 @@ func (s *Server) acceptOffer(c *gin.Context) {
 		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
 		return
 	}
-	res, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID)
-	s.afterStep(c, d.ID, res, err, "accepted", s.memberRefused(c, d.ID, f, func(string) apiField { return pageField(apConfirm, "Your acceptance") }))
+	_, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID)
+	// The acceptance sends no fields: any the workflow names are about the offer, said on their own page.
+	s.afterStep(c, d.ID, err, "accepted", nil)
 }
 
 var apReportLabels = map[string]string{apReportSummary: "Summary", apReportOutcomes: "Outcomes", apReportSpent: "Amount spent"}
@@ -318,16 +278,9 @@ func (s *Server) submitReport(c *gin.Context) {
 			return
 		}
 	}
-	res, err := s.opts.API.SubmitReport(c.Request.Context(), u, d.ID, req)
-	s.afterStep(c, d.ID, res, err, "report", s.memberRefused(c, d.ID, f, func(api string) apiField {
-		switch api {
-		case "outcomes":
-			return pageField(apReportOutcomes, apReportLabels[apReportOutcomes])
-		case "spent_pence":
-			return pageField(apReportSpent, apReportLabels[apReportSpent])
-		}
-		return pageField(apReportSummary, apReportLabels[apReportSummary])
-	}))
+	_, err := s.opts.API.SubmitReport(c.Request.Context(), u, d.ID, req)
+	s.afterStep(c, d.ID, err, "report", s.onApplication(c, d.ID, f, []fieldRule{on("summary", apReportSummary, apReportLabels[apReportSummary]),
+		on("outcomes", apReportOutcomes, apReportLabels[apReportOutcomes]), on("spent_pence", apReportSpent, apReportLabels[apReportSpent])}))
 }
 
 // requiredMoney reads an amount in pounds that must be given.
@@ -360,9 +313,6 @@ func wholeNumber(f *form, name, what string, optional bool) int64 {
 	}
 	return n
 }
-
-// apiListField reads "content.indicators[2].actual" as ("content.indicators", 2).
-var apiListField = regexp.MustCompile(`^([a-z_.]+)\[(\d+)\]`)
 
 func (s *Server) submitReturn(c *gin.Context) {
 	d, f, ok := s.memberStep(c)
@@ -433,30 +383,23 @@ func (s *Server) submitReturn(c *gin.Context) {
 			return
 		}
 	}
-	res, err := s.opts.API.SubmitReturn(c.Request.Context(), u, d.ID, req)
-	s.afterStep(c, d.ID, res, err, "return", s.memberRefused(c, d.ID, f, func(api string) apiField {
-		quarter := apiField{apReturnQuarter, htmlID(apReturnQuarter), "Quarter"}
-		if m := apiListField.FindStringSubmatch(api); m != nil {
-			i, _ := strconv.Atoi(m[2])
-			switch {
-			case m[1] == "content.indicators" && i < len(inds):
-				return pageField(apReturnIndicator(i), inds[i].Name)
-			case m[1] == "content.beneficiaries" && i < len(rowField):
-				return pageField(rowField[i], "People helped")
-			}
-		}
-		switch api {
-		case "financial_year", "quarter":
-			return quarter
-		case "content.indicators":
-			if len(inds) > 0 {
-				return pageField(apReturnIndicator(0), "Indicators")
-			}
-		case "content.spend_to_date_pence":
-			return pageField(apReturnSpend, "Amount spent to date")
-		case "content.safeguarding_incidents":
-			return pageField(apReturnIncidents, "Safeguarding incidents")
-		}
-		return pageField(apReturnNarrative, "How the quarter went")
-	}))
+	_, err := s.opts.API.SubmitReturn(c.Request.Context(), u, d.ID, req)
+	s.afterStep(c, d.ID, err, "return", s.onApplication(c, d.ID, f, returnRules(inds, rowField)))
+}
+
+// returnRules put the API's refusals of a return on the form: "content.indicators[2]" on the third
+// indicator's box and "content.beneficiaries[1]" on the box of the second count sent (rowField).
+func returnRules(inds []store.Indicator, rowField []string) []fieldRule {
+	rules := []fieldRule{on("financial_year", apReturnQuarter, "Quarter"), on("quarter", apReturnQuarter, "Quarter")}
+	if len(inds) > 0 {
+		rules = append(rules, on("content.indicators", apReturnIndicator(0), "Indicators"))
+	}
+	for i, ind := range inds {
+		rules = append(rules, on(fmt.Sprintf("content.indicators[%d]", i), apReturnIndicator(i), ind.Name))
+	}
+	for i, name := range rowField {
+		rules = append(rules, on(fmt.Sprintf("content.beneficiaries[%d]", i), name, "People helped"))
+	}
+	return append(rules, on("content.spend_to_date_pence", apReturnSpend, "Amount spent to date"),
+		on("content.safeguarding_incidents", apReturnIncidents, "Safeguarding incidents"), on("content.narrative", apReturnNarrative, "How the quarter went"))
 }

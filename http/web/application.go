@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -149,11 +148,7 @@ func (s *Server) renderApplication(c *gin.Context, id int64, f *form, status int
 
 // failRead answers a read the API refused: not found (the only refusal a read gives) or sorry.
 func (s *Server) failRead(c *gin.Context, err error) {
-	var he *httperr.Error
-	if !errors.As(err, &he) {
-		he = httperr.From(err)
-	}
-	if he.Status < 500 {
+	if httperr.From(err).Status < 500 {
 		s.notFound(c)
 		return
 	}
@@ -168,15 +163,13 @@ func (s *Server) showApplication(c *gin.Context, d apiv1.ApplicationDetail, f *f
 		s.serverError(c, err)
 		return
 	}
-	nav := "applications"
 	if u.Role.IsStaff() {
-		nav = "work"
 		if v.Staff, err = s.staffPanel(c, d); err != nil {
 			s.serverError(c, err)
 			return
 		}
 	}
-	s.render(c, status, "application-page", page{Title: v.Title, Nav: nav, Form: f, Data: v})
+	s.render(c, status, "application-page", page{Title: v.Title, Nav: navOf(u), Form: f, Data: v})
 }
 
 // applicationViewOf lays the API's view out for the page, adding the award's money per year
@@ -231,19 +224,15 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		if a.EndDate != nil {
 			aw.EndDate = dateOnly(*a.EndDate)
 		}
-		if err := decodeList(a.Conditions, &aw.Conditions); err != nil {
+		if err := decodeJSON(a.Conditions, &aw.Conditions); err != nil {
 			return v, err
 		}
-		if err := decodeList(a.ConditionsPrecedent, &aw.ConditionsPrecedent); err != nil {
+		if err := decodeJSON(a.ConditionsPrecedent, &aw.ConditionsPrecedent); err != nil {
 			return v, err
 		}
 		v.Award = aw
-		if d.Service != nil {
-			fin, err := s.opts.API.Finance(c.Request.Context(), u, d.ID)
-			if err != nil {
-				return v, err
-			}
-			v.Finance = awardFinanceOf(fin)
+		if d.Service != nil { // the figures GET /applications/{id}/finance gives, from what the view holds
+			v.Finance = awardFinanceOf(apiv1.FinanceOf(a.Reference, d.AwardYears, d.Tranches))
 		}
 	}
 	for _, p := range d.Payments {
@@ -403,14 +392,6 @@ func documentName(kind string) string {
 		return "Payment notice"
 	}
 	return upperFirst(strings.ReplaceAll(kind, "_", " "))
-}
-
-// decodeList reads a JSON list of strings (an award's conditions); null or empty is none.
-func decodeList(raw json.RawMessage, out *[]string) error {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
 }
 
 // whatNext says what happens at each stage, in words that suit applicants and staff alike.

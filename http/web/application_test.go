@@ -342,7 +342,7 @@ func TestServiceApplicationForm(t *testing.T) {
 	missing.mustBe(t, http.StatusUnprocessableEntity, fmt.Sprintf("/applications/%d/submit", id))
 	checkMarkup(t, missing)
 	want = []summaryItem{
-		{"#priorities", "Name at least one Police and Crime Plan priority"},
+		{"#priorities", "Priorities: name at least one Police and Crime Plan priority"},
 		{"#service-description", "Describe the service"},
 		{"#service-years-" + fmt.Sprint(fy), fmt.Sprintf("Amount for %d-%02d must be between £25,000.00 and £500,000.00 a year", fy, (fy+1)%100)},
 		{"#service-safeguarding-lead", "Enter the name or role of your safeguarding lead"},

@@ -1,17 +1,18 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -21,9 +22,10 @@ import (
 
 // The application form: start a draft for a round, save it as often as wanted (anything may be
 // missing until submission), come back to it, and submit it through Options.Submitter, which
-// applies the JSON API's rules and starts the workflow. A grassroots (one-off) scheme asks for an
-// amount and the project's dates; a service (multi-year) scheme asks for the service's details
-// instead (service_draft.go).
+// applies the JSON API's rules and starts the workflow. Every save goes through the API's own
+// CreateDraft and UpdateDraft, so the pages and the API accept the same drafts. A grassroots
+// (one-off) scheme asks for an amount and the project's dates; a service (multi-year) scheme asks
+// for the service's details instead (service_draft.go).
 
 // Field names on the page, in the order of the form.
 const (
@@ -36,20 +38,22 @@ const (
 	dPriorities = "priorities"
 )
 
-var draftLabels = map[string]string{
-	dTitle: "Project title", dPurpose: "What the money is for", dAmount: "Amount", dStart: "The date the project starts",
-	dEnd: "The date the project ends", dAreas: "Areas", dPriorities: "Priorities",
-}
-
-// apiFields maps the JSON API's field names to the page's, in the order of the form.
-var apiFields = []struct{ api, page, missing string }{
-	{"title", dTitle, "Enter a project title"},
-	{"purpose", dPurpose, "Enter what the money is for"},
-	{"amount_requested_pence", dAmount, "Enter how much you are applying for"},
-	{"project_start", dStart, "Enter the date the project starts"},
-	{"project_end", dEnd, "Enter the date the project ends"},
-	{"areas", dAreas, "Select at least one area the project will serve"},
-	{"priorities", dPriorities, "Select at least one Police and Crime Plan priority"},
+// draftRules put the API's refusals of a draft's answers on the form, in its order: the common
+// questions, then the grassroots scheme's amount and dates or the service scheme's questions
+// (serviceForm.rules). A refusal of a field the form lacks goes on the title, the first.
+func draftRules(service []fieldRule) []fieldRule {
+	rules := []fieldRule{
+		on("title", dTitle, "Project title").missing("Enter a project title"),
+		on("purpose", dPurpose, "What the money is for").missing("Enter what the money is for"),
+	}
+	if service == nil {
+		rules = append(rules, on("amount_requested_pence", dAmount, "Amount").missing("Enter how much you are applying for"),
+			onDate("project_start", dStart, "The date the project starts").missing("Enter the date the project starts"),
+			onDate("project_end", dEnd, "The date the project ends").missing("Enter the date the project ends").
+				saying("must be after project_start", "The date the project ends must be after the date it starts"))
+	}
+	rules = append(rules, on("areas", dAreas, "Areas"), on("priorities", dPriorities, "Priorities"))
+	return append(rules, service...)
 }
 
 // draftPage is what application.html shows.
@@ -149,38 +153,54 @@ func (s *Server) newApplicationForm(c *gin.Context) {
 	s.render(c, http.StatusOK, "application", page{Title: "Apply to the " + d.Scheme, Nav: "applications", Data: d})
 }
 
-// createApplication saves the first version of a draft and goes on to its own page.
+// createApplication saves the first version of a draft through the API and goes on to its own page.
 func (s *Server) createApplication(c *gin.Context) {
 	d, round, sc, ok := s.newRound(c)
 	if !ok {
 		return
 	}
+	s.sendDraft(c, d, "Apply to the "+d.Scheme, func(ctx context.Context, u store.User, req apiv1.DraftRequest) (int64, error) {
+		req.SchemeID, req.RoundID = sc.ID, round.ID
+		return s.opts.API.CreateDraft(ctx, u, req)
+	})
+}
+
+// sendDraft reads the form into the API's request and sends it (send is the API's CreateDraft or
+// UpdateDraft), going on to the draft's form with a confirmation. What the page cannot read, and
+// the API's refusal of fields, are shown on the form with everything typed kept; an application
+// submitted meanwhile goes back to the list; anything else is not found or the sorry page.
+func (s *Server) sendDraft(c *gin.Context, d draftPage, title string, send func(context.Context, store.User, apiv1.DraftRequest) (int64, error)) {
 	f := readForm(c)
-	draft, svc := readDraft(f, sc, d.Service)
+	req, rules := draftRequestOf(f, d.Service)
 	if f.invalid() {
-		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: "Apply to the " + d.Scheme, Nav: "applications", Form: f, Data: d})
+		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: title, Nav: "applications", Form: f, Data: d})
 		return
 	}
-	u, org, _ := applicantOrg(c)
-	draft.SchemeID, draft.RoundID = sc.ID, round.ID
-	ctx := c.Request.Context()
-	id, err := s.opts.Store.CreateDraft(ctx, org, u.ID, draft)
-	if err == nil && svc != nil {
-		err = s.opts.Store.SaveServiceDetails(ctx, id, *svc)
+	u, _ := currentUser(c)
+	id, err := send(c.Request.Context(), u, req)
+	if err == nil {
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/applications/%d/edit?saved=1", id))
+		return
 	}
-	if err != nil {
+	he := httperr.From(err)
+	switch {
+	case he.Status == http.StatusConflict && he.Code == "wrong_stage":
+		c.Redirect(http.StatusSeeOther, "/applications")
+	case he.Status == http.StatusNotFound || he.Status == http.StatusForbidden:
+		s.notFound(c)
+	case he.Status < 500 && f.refused(he, rules):
+		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: title, Nav: "applications", Form: f, Data: d})
+	default:
 		s.serverError(c, err)
-		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/applications/%d/edit?saved=1", id))
 }
 
 // ownDraft loads the application in the path for a member of its organisation with the applicant
 // role; anyone else gets the not-found page.
-func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, store.Scheme, bool) {
-	fail := func() (store.Application, draftPage, store.Scheme, bool) {
+func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, bool) {
+	fail := func() (store.Application, draftPage, bool) {
 		s.notFound(c)
-		return store.Application{}, draftPage{}, store.Scheme{}, false
+		return store.Application{}, draftPage{}, false
 	}
 	u, _, ok := applicantOrg(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -193,7 +213,7 @@ func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, store.S
 	}
 	if err != nil {
 		s.serverError(c, err)
-		return store.Application{}, draftPage{}, store.Scheme{}, false
+		return store.Application{}, draftPage{}, false
 	}
 	round, sc, found, err := s.draftRound(c, app.RoundID)
 	if err == nil && !found {
@@ -205,12 +225,12 @@ func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, store.S
 	}
 	if err != nil {
 		s.serverError(c, err)
-		return store.Application{}, draftPage{}, store.Scheme{}, false
+		return store.Application{}, draftPage{}, false
 	}
 	d := s.draftPageFor(sc, round, svc)
 	d.ID = app.ID
 	d.Action = fmt.Sprintf("/applications/%d/edit", app.ID)
-	return app, d, sc, true
+	return app, d, true
 }
 
 // formOf fills the form with what the draft holds (svc: its service details, for service schemes).
@@ -240,7 +260,7 @@ func formOf(a store.Application, svc *serviceForm) *form {
 }
 
 func (s *Server) editApplicationForm(c *gin.Context) {
-	app, d, _, ok := s.ownDraft(c)
+	app, d, ok := s.ownDraft(c)
 	if !ok {
 		return
 	}
@@ -252,9 +272,10 @@ func (s *Server) editApplicationForm(c *gin.Context) {
 	s.render(c, http.StatusOK, "application", page{Title: "Your application to the " + d.Scheme, Nav: "applications", Form: formOf(app, d.Service), Data: d})
 }
 
-// saveApplication replaces the draft's answers with what was sent, as PUT /api/v1/applications/{id} does.
+// saveApplication replaces the draft's answers with what was sent, through PUT
+// /api/v1/applications/{id}'s own method.
 func (s *Server) saveApplication(c *gin.Context) {
-	app, d, sc, ok := s.ownDraft(c)
+	app, d, ok := s.ownDraft(c)
 	if !ok {
 		return
 	}
@@ -262,33 +283,16 @@ func (s *Server) saveApplication(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/applications")
 		return
 	}
-	f := readForm(c)
-	draft, svc := readDraft(f, sc, d.Service)
-	if f.invalid() {
-		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: "Your application to the " + d.Scheme, Nav: "applications", Form: f, Data: d})
-		return
-	}
-	draft.SchemeID, draft.RoundID = app.SchemeID, app.RoundID
-	ctx := c.Request.Context()
-	err := s.opts.Store.UpdateDraft(ctx, app.ID, draft)
-	if err == nil && svc != nil {
-		err = s.opts.Store.SaveServiceDetails(ctx, app.ID, *svc)
-	}
-	if errors.Is(err, store.ErrDuplicate) { // submitted meanwhile
-		c.Redirect(http.StatusSeeOther, "/applications")
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/applications/%d/edit?saved=1", app.ID))
+	s.sendDraft(c, d, "Your application to the "+d.Scheme, func(ctx context.Context, u store.User, req apiv1.DraftRequest) (int64, error) {
+		req.SchemeID, req.RoundID = app.SchemeID, app.RoundID
+		return app.ID, s.opts.API.UpdateDraft(ctx, u, app.ID, req)
+	})
 }
 
 // submitApplication submits the saved draft through the Submitter; what the API finds missing is
 // listed in the error summary, linked to its field.
 func (s *Server) submitApplication(c *gin.Context) {
-	app, d, _, ok := s.ownDraft(c)
+	app, d, ok := s.ownDraft(c)
 	if !ok {
 		return
 	}
@@ -306,10 +310,7 @@ func (s *Server) submitApplication(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/applications")
 		return
 	}
-	var he *httperr.Error
-	if !errors.As(err, &he) {
-		he = httperr.From(err)
-	}
+	he := httperr.From(err)
 	switch {
 	case he.Status == http.StatusNotFound:
 		s.notFound(c)
@@ -319,27 +320,13 @@ func (s *Server) submitApplication(c *gin.Context) {
 		s.serverError(c, err)
 	default:
 		f := formOf(app, d.Service)
-		for _, m := range apiFields {
-			reason, ok := he.Fields[m.api]
-			if !ok {
-				continue
-			}
-			href := htmlID(m.page)
-			if m.page == dStart || m.page == dEnd {
-				href += "-day"
-			}
-			msg := fieldMessage(draftLabels[m.page], reason)
-			if reason == "is required" {
-				msg = m.missing
-			}
-			f.addAt(m.page, href, msg)
+		var service []fieldRule
+		if d.Service != nil { // the API's indexes count the saved outcomes, which the form shows in order
+			service = d.Service.rules(d.Service.saved, savedRows(d.Service.saved))
 		}
-		if d.Service != nil {
-			d.Service.refused(f, he.Fields)
-		}
-		if !f.invalid() { // a refusal about no field of the form (the round has closed, say)
+		if !f.refused(he, draftRules(service)) { // a refusal about no field of the form (the round has closed, say)
 			s.render(c, he.Status, "error", page{Title: "Your application could not be submitted", Data: errorPage{
-				Heading: "Your application could not be submitted", Lines: []string{upperFirst(he.Message) + "."},
+				Heading: "Your application could not be submitted", Lines: refusalLines(he),
 				Link: "Go back to your application", LinkTo: d.Action,
 			}})
 			return
@@ -348,44 +335,31 @@ func (s *Server) submitApplication(c *gin.Context) {
 	}
 }
 
-// readDraft reads the answers, recording what cannot be saved even in a draft. Anything may be
-// left out until submission. A service scheme's draft has its service details too (svc is its
-// form); a grassroots draft has none.
-func readDraft(f *form, sc store.Scheme, svc *serviceForm) (store.Draft, *store.ServiceDetails) {
-	var d store.Draft
-	f.noNUL(draftLabels, dTitle, dPurpose, dAreas, dPriorities)
-	d.Title, d.Purpose = f.Value(dTitle), f.Value(dPurpose)
-	if len([]rune(d.Title)) > 200 {
-		f.add(dTitle, "Project title must be 200 characters or fewer")
-	}
-	if len([]rune(d.Purpose)) > 5000 {
-		f.add(dPurpose, "What the money is for must be 5,000 characters or fewer")
-	}
+// draftRequestOf reads the answers into the API's request, with the rules that put the API's
+// refusals back on the form. Only what the API cannot read is checked here: an amount typed in
+// pounds and pence, a date typed in three boxes, the service questions' rows (svc is the service
+// scheme's form; nil for grassroots). What a draft may hold is the API's to say.
+func draftRequestOf(f *form, svc *serviceForm) (apiv1.DraftRequest, []fieldRule) {
+	req := apiv1.DraftRequest{Title: f.Value(dTitle), Purpose: f.Value(dPurpose), Areas: f.List(dAreas), Priorities: f.List(dPriorities)}
 	if svc != nil { // the amount is each year's, and the service runs for whole financial years
-		d.Areas = chosen(f, dAreas, sc.Rules.Areas, "Select areas from the list")
-		d.Priorities = chosen(f, dPriorities, sc.Rules.Priorities, "Select priorities from the list")
-		details := svc.read(f)
-		return d, &details
+		details, rules := svc.read(f)
+		req.Service = &details
+		return req, draftRules(rules)
 	}
 	if v := f.Value(dAmount); v != "" {
 		p, err := money.Parse(v)
-		switch {
-		case err != nil:
+		if err != nil {
 			f.add(dAmount, "Enter the amount in pounds and pence, like 4,250.00")
-		case p > money.Pounds(100_000_000):
-			f.add(dAmount, "Amount is larger than any grant")
-		default:
-			d.AmountRequested = p
 		}
+		req.AmountRequested = p
 	}
-	d.ProjectStart = optionalDate(f, dStart, "the date the project starts")
-	d.ProjectEnd = optionalDate(f, dEnd, "the date the project ends")
-	if d.ProjectStart != nil && d.ProjectEnd != nil && !d.ProjectEnd.After(*d.ProjectStart) {
-		f.addAt(dEnd, htmlID(dEnd)+"-day", "The date the project ends must be after the date it starts")
+	if t := optionalDate(f, dStart, "the date the project starts"); t != nil {
+		req.ProjectStart = t.Format(time.DateOnly)
 	}
-	d.Areas = chosen(f, dAreas, sc.Rules.Areas, "Select areas from the list")
-	d.Priorities = chosen(f, dPriorities, sc.Rules.Priorities, "Select priorities from the list")
-	return d, nil
+	if t := optionalDate(f, dEnd, "the date the project ends"); t != nil {
+		req.ProjectEnd = t.Format(time.DateOnly)
+	}
+	return req, draftRules(nil)
 }
 
 // optionalDate reads a date input that may be left blank in a draft.
@@ -398,19 +372,4 @@ func optionalDate(f *form, name, what string) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-// chosen is the ticked checkboxes, each of which must be one the scheme offers.
-func chosen(f *form, name string, allowed []string, message string) []string {
-	out := []string{}
-	for _, v := range f.List(name) {
-		if !slices.Contains(allowed, v) {
-			f.add(name, message)
-			continue
-		}
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/http/web"
@@ -199,8 +201,8 @@ func TestApplicationSubmit(t *testing.T) {
 		{"#amount", "Enter how much you are applying for"},
 		{"#project-start-day", "Enter the date the project starts"},
 		{"#project-end-day", "Enter the date the project ends"},
-		{"#areas", "Name at least one area the project serves"},
-		{"#priorities", "Name at least one Police and Crime Plan priority"},
+		{"#areas", "Areas: name at least one area the project serves"},
+		{"#priorities", "Priorities: name at least one Police and Crime Plan priority"},
 	}
 	if got := missing.summary(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("missing answers:\n got %v\nwant %v", got, want)
@@ -220,5 +222,172 @@ func TestApplicationSubmit(t *testing.T) {
 	done.mustBe(t, http.StatusOK, "/applications")
 	if want := fmt.Sprintf("user %d application %d", u.ID, id); len(sub.calls) != 1 || sub.calls[0] != want {
 		t.Errorf("submitter called %v, want [%s]", sub.calls, want)
+	}
+}
+
+// applicantAndRound are the demo applicant and the scheme of that slug with its first round.
+func applicantAndRound(t *testing.T, s *site, slug string) (u store.User, sid, roundID int64) {
+	t.Helper()
+	ctx := context.Background()
+	sid = schemeID(t, s.Store, slug)
+	rounds, err := s.Store.Rounds(ctx, sid)
+	if err != nil || len(rounds) == 0 {
+		t.Fatal(rounds, err)
+	}
+	if u, err = s.Store.UserByEmail(ctx, demo.Accounts[0].Email); err != nil {
+		t.Fatal(err)
+	}
+	return u, sid, rounds[0].ID
+}
+
+// formValues is what a browser would send of the page's form posting to action: its inputs
+// (hidden ones too), textareas and ticked boxes, as the page fills them.
+func formValues(t *testing.T, r response, action string) url.Values {
+	t.Helper()
+	forms := findAll(r.Doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == action })
+	if len(forms) != 1 {
+		t.Fatalf("%s: no form posting to %s", r.Path, action)
+	}
+	v := url.Values{}
+	for _, n := range findAll(forms[0], func(n *html.Node) bool { return n.Data == "input" || n.Data == "textarea" }) {
+		name := attr(n, "name")
+		switch {
+		case name == "":
+		case n.Data == "textarea":
+			v.Add(name, textOf(n))
+		case attr(n, "type") == "checkbox" || attr(n, "type") == "radio":
+			if hasAttr(n, "checked") {
+				v.Add(name, attr(n, "value"))
+			}
+		default:
+			v.Add(name, attr(n, "value"))
+		}
+	}
+	return v
+}
+
+// The draft form saves through the API's own method, so it refuses what PUT
+// /api/v1/applications/{id} refuses, naming the same fields with the API's reasons in the form's
+// words, and saves nothing.
+func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	u, gcf, round := applicantAndRound(t, s, "grassroots")
+	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: round, Title: "Summer youth club"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := s.Store.IssueToken(ctx, u.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editPath := fmt.Sprintf("/applications/%d/edit", id)
+	b := signInAs(t, s, demo.Accounts[0].Email)
+	cases := []struct {
+		name string
+		api  map[string]any
+		page url.Values
+		want []summaryItem
+	}{
+		{"a title too long", map[string]any{"title": strings.Repeat("t", 201)}, url.Values{"title": {strings.Repeat("t", 201)}},
+			[]summaryItem{{"#title", "Project title must be at most 200 characters"}}},
+		{"a NUL", map[string]any{"purpose": "Youth\x00club"}, url.Values{"purpose": {"Youth\x00club"}},
+			[]summaryItem{{"#purpose", `What the money is for must not contain a NUL character (\u0000)`}}},
+		{"the end before the start", map[string]any{"project_start": "2027-06-01", "project_end": "2027-05-01"},
+			url.Values{"project-start-day": {"1"}, "project-start-month": {"6"}, "project-start-year": {"2027"},
+				"project-end-day": {"1"}, "project-end-month": {"5"}, "project-end-year": {"2027"}},
+			[]summaryItem{{"#project-end-day", "The date the project ends must be after the date it starts"}}},
+		{"an area too long", map[string]any{"areas": []string{strings.Repeat("a", 201)}}, url.Values{"areas": {strings.Repeat("a", 201)}},
+			[]summaryItem{{"#areas", "Areas must be at most 200 characters"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.api["round_id"] = round
+			status, body := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, c.api)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("the API answered %d: %v", status, body)
+			}
+			fields := body["error"].(map[string]any)["fields"].(map[string]any)
+			page := b.fill(editPath, editPath, c.page)
+			page.mustBe(t, http.StatusUnprocessableEntity, editPath)
+			checkMarkup(t, page)
+			if got := page.summary(); fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("the page says %v, want %v (the API: %v)", got, c.want, fields)
+			}
+			if len(fields) != len(c.want) {
+				t.Errorf("the API refused %v", fields)
+			}
+			if app, _ := s.Store.Application(ctx, id); app.Title != "Summer youth club" || app.Purpose != "" {
+				t.Errorf("a refused draft was saved: %+v", app)
+			}
+		})
+	}
+}
+
+// The service questions always offer an empty outcome row and an empty indicator row in each
+// outcome beyond what the draft holds, so the form can grow. An indicator keeps its key (set
+// through the API, say) while it keeps its name; a renamed or new one is given a key made from its
+// name. A refusal of the i-th outcome sent goes on the row it was typed in, blank rows skipped.
+func TestServiceFormGrowsAndKeepsIndicatorKeys(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	u, _, round := applicantAndRound(t, s, "commissioned-services")
+	api := &apiv1.Server{Store: s.Store}
+	outcome := func(name string, indicators ...store.Indicator) store.Outcome {
+		return store.Outcome{Outcome: name, Indicators: indicators}
+	}
+	id, err := api.CreateDraft(ctx, u, apiv1.DraftRequest{RoundID: round, Title: "IDVA service", Service: &store.ServiceDetails{
+		Service: "Advocacy", Wards: []string{}, Years: []store.YearAmount{},
+		Outcomes: []store.Outcome{
+			outcome("Victims are safer", store.Indicator{Key: "hrv", Name: "High-risk victims supported", QuarterlyTarget: 60},
+				store.Indicator{Key: "plans", Name: "Safety plans completed", QuarterlyTarget: 45}),
+			outcome("Fewer repeat incidents"), outcome("Children are safer"),
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editPath := fmt.Sprintf("/applications/%d/edit", id)
+	b := signInAs(t, s, demo.Accounts[0].Email)
+	p := b.get(editPath)
+	checkMarkup(t, p)
+	for _, want := range []string{"service-outcomes-3-outcome", "service-outcomes-0-indicators-2-name", "service-outcomes-1-indicators-1-name"} {
+		if byID(p.Doc, want) == nil {
+			t.Errorf("no empty row %s to add to", want)
+		}
+	}
+	if byID(p.Doc, "service-outcomes-4-outcome") != nil || byID(p.Doc, "service-outcomes-0-indicators-3-name") != nil {
+		t.Error("more than one empty row is offered")
+	}
+
+	// Sent as the page fills it, with the second indicator renamed, a third added and a fourth outcome.
+	sent := formValues(t, p, editPath)
+	sent.Set("csrf_token", p.formToken(t, editPath))
+	sent.Set("service.outcomes.0.indicators.1.name", "Safety plans agreed")
+	sent.Set("service.outcomes.0.indicators.2.name", "Referrals made")
+	sent.Set("service.outcomes.3.outcome", "Victims recover")
+	b.post(editPath, sent).mustBe(t, http.StatusOK, editPath+"?saved=1")
+	app, _ := s.Store.Application(ctx, id)
+	svc, _ := app.Service()
+	var keys []string
+	for _, ind := range svc.Outcomes[0].Indicators {
+		keys = append(keys, ind.Key)
+	}
+	if fmt.Sprint(keys) != "[hrv safety_plans_agreed referrals_made]" || len(svc.Outcomes) != 4 {
+		t.Fatalf("saved as %+v", svc.Outcomes)
+	}
+	again := b.get(editPath)
+	if byID(again.Doc, "service-outcomes-4-outcome") == nil || byID(again.Doc, "service-outcomes-0-indicators-3-name") == nil {
+		t.Error("after saving, the form has no empty row to grow into")
+	}
+
+	// The first outcome row left blank: the API's refusal of the first outcome sent (a NUL in its
+	// indicator's name) is shown on the row it was typed in.
+	fields := url.Values{"service.outcomes.1.outcome": {"Fewer repeat incidents"}, "service.outcomes.1.indicators.0.name": {"Repeat\x00incidents"}}
+	bad := b.fill(editPath, editPath, fields)
+	bad.mustBe(t, http.StatusUnprocessableEntity, editPath)
+	checkMarkup(t, bad)
+	if got := bad.summary(); len(got) != 1 || got[0].Href != "#service-outcomes-1-indicators-0-name" ||
+		got[0].Message != `Indicator 1 of outcome 2 must not contain a NUL character (\u0000)` {
+		t.Errorf("the refusal is shown as %v", got)
 	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -126,8 +125,7 @@ func (s *Server) financeWork(c *gin.Context) (apiv1.FinanceWork, financeWeek, bo
 	wk := financeWeekOf(s.now())
 	work, err := s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday)
 	if err != nil {
-		var he *httperr.Error
-		if errors.As(err, &he) && he.Status == http.StatusForbidden {
+		if httperr.From(err).Status == http.StatusForbidden {
 			s.notAllowed(c, "This page is not available to your account")
 		} else {
 			s.serverError(c, err)
@@ -242,34 +240,21 @@ func (s *Server) recordPayment(c *gin.Context) {
 		return
 	}
 	u, _ := currentUser(c)
-	result, err := s.opts.API.RecordPayment(c.Request.Context(), u, id, req)
+	_, err = s.opts.API.RecordPayment(c.Request.Context(), u, id, req)
 	if err == nil && f.Value("return") == "finance" { // a fixed path, never one taken from the form
 		c.Redirect(http.StatusSeeOther, "/finance?done=paid")
 		return
 	}
-	s.afterStep(c, id, result, err, "paid", func(he *httperr.Error) {
-		for _, m := range []struct{ api, name, href, label, missing string }{
-			{"amount_pence", names.amount, htmlID(names.amount), labelAmountPaid, "Enter the amount paid"},
-			{"paid_on", names.paidOn, htmlID(names.paidOn) + "-day", labelPaidOn, "Enter the date the payment was made"},
-			{"reference", names.reference, htmlID(names.reference), labelReference, "Enter the payment reference"},
-		} {
-			if reason, ok := he.Fields[m.api]; ok {
-				msg := m.label + " " + reason // the API's reasons read on from the field: "must be …", "cannot be …"
-				if reason == "is required" {
-					msg = m.missing
-				}
-				f.addAt(m.name, m.href, msg)
-			}
+	rules := []fieldRule{on("amount_pence", names.amount, labelAmountPaid).missing("Enter the amount paid"),
+		onDate("paid_on", names.paidOn, labelPaidOn).missing("Enter the date the payment was made"),
+		on("reference", names.reference, labelReference).missing("Enter the payment reference")}
+	s.afterStep(c, id, err, "paid", func(he *httperr.Error) bool {
+		if f.refused(he, rules) {
+			s.paymentInvalid(c, id, tranche, f)
+		} else { // about no field of the form: the tranche, say ("tranche 2 is already paid")
+			s.paymentNotRecorded(c, he.Status, refusalLines(he)...)
 		}
-		if !f.invalid() { // about no field of the form: the tranche, say
-			msg := he.Message
-			if reason, ok := he.Fields["tranche"]; ok && len(he.Fields) == 1 { // "tranche 2 is already paid", not "tranche: tranche 2 …"
-				msg = reason
-			}
-			s.paymentNotRecorded(c, he.Status, upperFirst(msg)+".")
-			return
-		}
-		s.paymentInvalid(c, id, tranche, f)
+		return true
 	})
 }
 
@@ -305,13 +290,15 @@ func (s *Server) paymentNotRecorded(c *gin.Context, status int, lines ...string)
 	}})
 }
 
-// paymentsDueCSV (GET /finance/payments-due.csv) is the page's payments due as a spreadsheet.
+// paymentsDueCSV (GET /finance/payments-due.csv) is the page's payments due as a spreadsheet, in
+// UTF-8 with a byte order mark and every cell guarded against running as a formula.
 func (s *Server) paymentsDueCSV(c *gin.Context) {
 	work, wk, ok := s.financeWork(c)
 	if !ok {
 		return
 	}
 	var buf bytes.Buffer
+	buf.WriteString("\uFEFF") // a byte order mark, so that Excel reads the names as UTF-8
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"Due date", "Overdue", "Award reference", "Payee", "Project", "Payment", "Tranche", "Amount (GBP)", "Application"})
 	for _, d := range work.Due {

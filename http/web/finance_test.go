@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"grantflow/http/apiv1"
 	"grantflow/internal/demo"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -22,7 +23,8 @@ import (
 // financeBook is what finance has to work on, made through the store as the workflows'
 // activities make it: two accepted one-off grants (one accepted today, one three weeks ago, to an
 // organisation whose name is a spreadsheet formula), an offered one not yet accepted, and a
-// service award with one tranche released today and one held.
+// service award with a tranche due two weeks ago, held and released today, one due and released
+// today, and one held.
 type financeBook struct {
 	today, late, offered int64 // one-off grants
 	service              int64
@@ -72,6 +74,9 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 		t.Helper()
 		id, err := st.CreateDraft(ctx, org, user, store.Draft{SchemeID: rounds[slug][0], RoundID: rounds[slug][1], Title: title})
 		must(err)
+		if slug == "commissioned-services" {
+			must(st.SaveServiceDetails(ctx, id, store.ServiceDetails{Service: title, Years: []store.YearAmount{{FinancialYear: scheme.FinancialYear(now), Amount: amount}}}))
+		}
 		decided := now.AddDate(0, -2, 0)
 		aw, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: fmt.Sprintf("GCF-TEST-%d", id), Amount: amount, Purpose: title,
 			Conditions: json.RawMessage("[]"), Reasons: "Reasons", ApprovedBy: officer.ID, ApprovedRole: "officer", DelegationBand: "officer",
@@ -108,14 +113,21 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 	must(st.ScheduleTranches(ctx, aw.ID, []store.Tranche{
 		{No: 1, FinancialYear: fy, Quarter: 1, DueOn: b.trancheDue.AddDate(0, 0, -14), Amount: money.Pounds(25000), Status: "scheduled"},
 		{No: 2, FinancialYear: fy, Quarter: 2, DueOn: b.trancheDue, Amount: money.Pounds(25000), Status: "scheduled"},
+		{No: 3, FinancialYear: fy, Quarter: 3, DueOn: b.trancheDue, Amount: money.Pounds(25000), Status: "scheduled"},
+		{No: 4, FinancialYear: fy, Quarter: 4, DueOn: b.trancheDue.AddDate(0, 3, 0), Amount: money.Pounds(25000), Status: "scheduled"},
 	}))
-	must(st.HoldTranche(ctx, aw.ID, 1, "the Q4 2025-26 monitoring return has not been accepted", event(b.service, now, "active")))
-	tn, err := st.ReleaseTranche(ctx, aw.ID, 2, store.FinanceNotice{Reference: aw.Reference + "-T02", Payee: "Riverside Youth Project", Amount: money.Pounds(25000),
-		Schedule: json.RawMessage("[]"), CostCentre: "OPCC-CSF-4420", CreatedAt: now},
-		store.Document{ApplicationID: b.service, Kind: "payment_notice", Version: 2, Filename: aw.Reference + "-T02.pdf", Content: []byte("%PDF-1.3 T02")},
-		event(b.service, now, "active"))
-	must(err)
-	b.trancheNotice = tn.DocumentID
+	must(st.SetAwardYears(ctx, aw.ID, []store.YearAmount{{FinancialYear: fy, Amount: money.Pounds(100000)}}))
+	must(st.HoldTranche(ctx, aw.ID, 1, "the Q4 2025-26 monitoring return has not been accepted", event(b.service, now.AddDate(0, 0, -14), "active")))
+	must(st.HoldTranche(ctx, aw.ID, 3, "the Q2 monitoring return has not been accepted", event(b.service, now, "active")))
+	for _, no := range []int{1, 2} {
+		ref := fmt.Sprintf("%s-T%02d", aw.Reference, no)
+		tn, err := st.ReleaseTranche(ctx, aw.ID, no, store.FinanceNotice{Reference: ref, Payee: "Riverside Youth Project", Amount: money.Pounds(25000),
+			Schedule: json.RawMessage("[]"), CostCentre: "OPCC-CSF-4420", CreatedAt: now},
+			store.Document{ApplicationID: b.service, Kind: "payment_notice", Version: no, Filename: ref + ".pdf", Content: []byte("%PDF-1.3 " + ref)},
+			event(b.service, now, "active"))
+		must(err)
+		b.trancheNotice = tn.DocumentID // tranche 2's, the last
+	}
 	return b
 }
 
@@ -147,16 +159,41 @@ func TestFinancePageListsPaymentsDueHeldTranchesAndNotices(t *testing.T) {
 	p := b.get("/finance")
 	p.mustBe(t, http.StatusOK, "/finance")
 	checkMarkup(t, p)
+	fy := scheme.FinancialYearLabel(scheme.FinancialYear(time.Now()))
 	p.mustContain(t, "Payments and notices", "Payments due",
 		book.todayRef+": One-off grant", "Riverside Youth Project", "Summer youth club", "£3,000.00",
 		book.lateRef+": One-off grant Overdue", formulaOrg, "£1,250.50",
 		book.serviceRef+": Tranche 2 (Q2 ", "£25,000.00", book.trancheDue.Format("2 January 2006"),
-		"Held tranches", "Tranche 1 (Q1 ", "Held because the Q4 2025-26 monitoring return has not been accepted.",
+		"Held tranches", "Tranche 3 (Q3 ", "Held because the Q2 monitoring return has not been accepted.",
 		"Notices received", book.serviceRef+"-T02", "Payment notice, tranche 2", "New this week")
 	// The offer not yet accepted is not due; its notice, sent this week, is listed as new.
 	offeredRef := fmt.Sprintf("GCF-TEST-%d", book.offered)
-	p.mustNotContain(t, offeredRef+": One-off grant", book.todayRef+": One-off grant Overdue", book.serviceRef+": Tranche 1")
+	p.mustNotContain(t, offeredRef+": One-off grant", book.todayRef+": One-off grant Overdue", book.serviceRef+": Tranche 3")
 	p.mustContain(t, offeredRef+"-AN")
+	// Tranche 1 fell due two weeks ago but was held until today: it is due today, not overdue,
+	// and listed with today's payments rather than as the oldest.
+	tranche1 := byID(p.Doc, fmt.Sprintf("payment-%d-1", book.service))
+	if tranche1 == nil {
+		t.Fatal("tranche 1, released today, is not due")
+	}
+	if got := strings.Join(strings.Fields(textOf(tranche1)), " "); !strings.Contains(got, "Tranche 1 (Q1 "+fy+") View application") ||
+		!strings.Contains(got, "Due "+book.trancheDue.Format("2 January 2006")) {
+		t.Errorf("tranche 1 released today: %s", got)
+	}
+	var cards []string
+	for _, n := range findAll(p.Doc, hasClass("govuk-summary-card")) {
+		cards = append(cards, attr(n, "id"))
+	}
+	if len(cards) != 4 || cards[0] != fmt.Sprintf("payment-%d-0", book.late) {
+		t.Errorf("payments due in the order %v: the late grant first, then today's", cards)
+	}
+	// Each payment's fields say, to a screen reader, which payment they are for.
+	for id, label := range map[string]string{fmt.Sprintf("amount-%d-1", book.service): "Amount paid", fmt.Sprintf("reference-%d-1", book.service): "Payment reference"} {
+		got := findAll(p.Doc, func(n *html.Node) bool { return n.Data == "label" && attr(n, "for") == id })
+		if want := label + " for " + book.serviceRef + ": Tranche 1 (Q1 " + fy + ")"; len(got) != 1 || strings.TrimSpace(textOf(got[0])) != want {
+			t.Errorf("the label of #%s is not %q", id, want)
+		}
+	}
 	// Each payment has its own form, its amount filled in, its notice a link away.
 	if got := inputValue(t, p, fmt.Sprintf("amount-%d-0", book.today)); got != "3,000.00" {
 		t.Errorf("the grant's amount is filled in as %q", got)
@@ -171,6 +208,14 @@ func TestFinancePageListsPaymentsDueHeldTranchesAndNotices(t *testing.T) {
 	}
 	for _, action := range []string{fmt.Sprintf("/applications/%d/payments", book.today), fmt.Sprintf("/applications/%d/payments", book.service)} {
 		p.formToken(t, action)
+	}
+
+	// An application's pages come under finance's own navigation item, as the finance page does.
+	for _, path := range []string{fmt.Sprintf("/applications/%d", book.service), fmt.Sprintf("/applications/%d/uploads", book.service)} {
+		current := findAll(b.get(path).Doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "aria-current") == "page" })
+		if len(current) != 1 || attr(current[0], "href") != "/finance" {
+			t.Errorf("%s: the current navigation item is not Finance", path)
+		}
 	}
 
 	// Only the keys of confirmations are shown, never text from the address.
@@ -286,12 +331,16 @@ func TestFinancePaymentsDueCSV(t *testing.T) {
 	if got, want := r.Header.Get("Content-Disposition"), `attachment; filename="payments-due-`+today+`.csv"`; got != want {
 		t.Errorf("Content-Disposition = %q, want %q", got, want)
 	}
-	rows, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	body, bom := strings.CutPrefix(r.Body, "\uFEFF")
+	if !bom {
+		t.Error("the CSV does not start with a byte order mark: Excel would misread the names")
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 {
-		t.Fatalf("CSV has %d rows, want a header and 3 payments:\n%s", len(rows), r.Body)
+	if len(rows) != 5 {
+		t.Fatalf("CSV has %d rows, want a header and 4 payments:\n%s", len(rows), r.Body)
 	}
 	if got := strings.Join(rows[0], "|"); got != "Due date|Overdue|Award reference|Payee|Project|Payment|Tranche|Amount (GBP)|Application" {
 		t.Errorf("header = %s", got)
@@ -310,6 +359,9 @@ func TestFinancePaymentsDueCSV(t *testing.T) {
 	}
 	if got := byRef[book.serviceRef+"/2"]; got == nil || got[0] != book.trancheDue.Format(time.DateOnly) || got[7] != "25000.00" || !strings.HasPrefix(got[5], "Tranche 2 (Q2 ") {
 		t.Errorf("the tranche's row = %q", got)
+	}
+	if got := byRef[book.serviceRef+"/1"]; got == nil || got[0] != book.trancheDue.Format(time.DateOnly) || got[1] != "no" {
+		t.Errorf("the tranche held and released today: %q, want due today and not overdue", got)
 	}
 	if rows[1][2] != book.lateRef {
 		t.Errorf("the earliest due should come first: %q", rows[1])
@@ -349,4 +401,36 @@ func TestFinancePagesAreForFinanceAndCommissioning(t *testing.T) {
 		"paid-on-" + key + "-month": {"2"}, "paid-on-" + key + "-year": {"2026"}, "reference-" + key: {"BACS"}})
 	r.mustBe(t, http.StatusNotFound, path)
 	r.mustContain(t, "Page not found")
+}
+
+// The yearly figures on a service award's page are those GET /applications/{id}/finance gives,
+// made from the award's years and tranches the page has already read.
+func TestAwardFinanceFromTheApplicationIsTheAPIs(t *testing.T) {
+	s := newSite(t)
+	book := newFinanceBook(t, s.Store)
+	ctx := context.Background()
+	api := &apiv1.Server{Store: s.Store}
+	officer, err := s.Store.UserByEmail(ctx, "officer@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := api.Application(ctx, officer, book.service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, err := api.Finance(ctx, officer, book.service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(apiv1.FinanceOf(d.Award.Reference, d.AwardYears, d.Tranches))
+	want, _ := json.Marshal(fin)
+	if string(got) != string(want) {
+		t.Errorf("from the application:\n%s\nfrom the API:\n%s", got, want)
+	}
+	if fin.Total.Released != money.Pounds(50000) || fin.Total.Held != money.Pounds(25000) || len(fin.Years) != 1 {
+		t.Errorf("the book's award is %+v, want two tranches released and one held", fin)
+	}
+	p := s.signedIn("officer@opcc.example.org").get(fmt.Sprintf("/applications/%d", book.service))
+	checkMarkup(t, p)
+	p.mustContain(t, "£50,000.00", "£25,000.00")
 }

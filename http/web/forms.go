@@ -125,6 +125,7 @@ type fieldView struct {
 	Items                               []itemView
 	Multiple                            bool // checkboxes rather than radios
 	LegendClass                         string
+	Context                             string // visually hidden words after the label: " for GCF-2026-0012"
 }
 
 // DescribedBy lists the ids of the hint and the error message, for aria-describedby.
@@ -139,6 +140,19 @@ func (v fieldView) DescribedBy() string {
 	return strings.Join(ids, " ")
 }
 
+// templateOptions reads a template function's "key=value" options into the strings named by key;
+// any other key is a defect of the template, which the tests' pages find at once.
+func templateOptions(what string, opts []string, into map[string]*string) {
+	for _, o := range opts {
+		k, val, _ := strings.Cut(o, "=")
+		to, ok := into[k]
+		if !ok {
+			panic(fmt.Sprintf("%s: unknown option %q", what, o))
+		}
+		*to = val
+	}
+}
+
 // option is one radio or checkbox.
 type option struct {
 	Value, Label, Hint string
@@ -150,34 +164,17 @@ type itemView struct {
 }
 
 // fieldFor builds a text input's view from the page's form. Options are "key=value" strings:
-// hint, type, autocomplete, class, prefix, inputmode, rows, spellcheck=false.
+// hint, type, autocomplete, class, prefix, inputmode, rows, spellcheck=false, legend (its class)
+// and context (words only a screen reader reads after the label, telling apart fields that share
+// one, as on a page of several payments).
 func fieldFor(p page, name, label string, opts ...string) fieldView {
 	v := fieldView{Name: name, ID: htmlID(name), Label: label, Type: "text"}
-	for _, o := range opts {
-		k, val, _ := strings.Cut(o, "=")
-		switch k {
-		case "hint":
-			v.Hint = val
-		case "type":
-			v.Type = val
-		case "autocomplete":
-			v.Autocomplete = val
-		case "class":
-			v.Class = val
-		case "prefix":
-			v.Prefix = val
-		case "inputmode":
-			v.InputMode = val
-		case "rows":
-			v.Rows, _ = strconv.Atoi(val)
-		case "spellcheck":
-			v.NoSpellcheck = val == "false"
-		case "legend":
-			v.LegendClass = val
-		default:
-			panic(fmt.Sprintf("field %s: unknown option %q", name, o))
-		}
-	}
+	var rows, spellcheck string
+	templateOptions("field "+name, opts, map[string]*string{"hint": &v.Hint, "type": &v.Type, "autocomplete": &v.Autocomplete,
+		"class": &v.Class, "prefix": &v.Prefix, "inputmode": &v.InputMode, "rows": &rows, "spellcheck": &spellcheck,
+		"legend": &v.LegendClass, "context": &v.Context})
+	v.Rows, _ = strconv.Atoi(rows)
+	v.NoSpellcheck = spellcheck == "false"
 	if p.Form != nil {
 		v.Error = p.Form.Error(name)
 		if v.Type != "password" { // a password is never sent back
@@ -214,10 +211,13 @@ func choicesFor(p page, name, legend string, items []option, opts ...string) fie
 type dateView struct {
 	Name, ID, Legend, Hint, Error string
 	Day, Month, Year              string
+	Context                       string // as fieldView's, after the legend
 }
 
-func dateFor(p page, name, legend, hint string) dateView {
+// dateFor builds a date input's view; its one option is "context=…", as fieldFor's.
+func dateFor(p page, name, legend, hint string, opts ...string) dateView {
 	v := dateView{Name: name, ID: htmlID(name), Legend: legend, Hint: hint}
+	templateOptions("date "+name, opts, map[string]*string{"context": &v.Context})
 	if p.Form != nil {
 		v.Error = p.Form.Error(name)
 		v.Day, v.Month, v.Year = p.Form.Value(name+"-day"), p.Form.Value(name+"-month"), p.Form.Value(name+"-year")

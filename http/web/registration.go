@@ -1,9 +1,7 @@
 package web
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,7 +12,7 @@ import (
 
 // The registration page sends its answers to the JSON API's RegisterOrganisation, so a person
 // gets the same checks and reasons on either front door; the fields are named as the API names
-// them, and each reason is shown after its field's label.
+// them, and each reason is shown with its field's label (refusalMessage).
 const (
 	fOrgName       = "organisation.name"
 	fOrgType       = "organisation.type"
@@ -46,12 +44,13 @@ func registrationOf(f *form) apiv1.RegistrationRequest {
 	return r
 }
 
-// message writes a reason as a person reads it on the page: "Postcode is required".
-func fieldMessage(label, reason string) string {
-	if strings.HasPrefix(reason, "is ") || strings.HasPrefix(reason, "must ") {
-		return label + " " + reason
+// registrationRules put the API's refusals on the page's fields, which are named as the API names them.
+func registrationRules() []fieldRule {
+	rules := make([]fieldRule, len(registrationFields))
+	for i, name := range registrationFields {
+		rules[i] = on(name, name, registrationLabels[name])
 	}
-	return upperFirst(reason)
+	return rules
 }
 
 // organisationTypes are the radios, in a fixed order, named as the eligibility reasons name them.
@@ -82,13 +81,7 @@ func (s *Server) register(c *gin.Context) {
 	}
 	f := readForm(c)
 	_, user, err := s.opts.API.RegisterOrganisation(c.Request.Context(), registrationOf(f))
-	var he *httperr.Error
-	if errors.As(err, &he) && len(he.Fields) > 0 {
-		for _, name := range registrationFields {
-			if reason, ok := he.Fields[name]; ok {
-				f.add(name, fieldMessage(registrationLabels[name], reason))
-			}
-		}
+	if he := httperr.From(err); err != nil && he.Status < 500 && f.refused(he, registrationRules()) {
 		s.render(c, http.StatusUnprocessableEntity, "register", page{Title: "Register your organisation", Nav: "register", Form: f, Data: organisationTypes()})
 		return
 	}

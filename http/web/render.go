@@ -26,6 +26,7 @@ func mustParsePages() pages {
 		"navItem": func(current, key, href, text string) navItem {
 			return navItem{Current: current == key, Href: href, Text: text}
 		},
+		"banner": bannerFor,
 	}
 	// layout.html and every file whose name starts with "_" hold templates all pages share.
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
@@ -49,6 +50,19 @@ func mustParsePages() pages {
 type navItem struct {
 	Current    bool
 	Href, Text string
+}
+
+// bannerView is the success banner (_partials.html): the heading and, if any, a line ending in a link.
+type bannerView struct {
+	Heading, Text, Link, LinkText string
+}
+
+// bannerFor builds the success banner. Options are "key=value" strings: text (a line under the
+// heading), link and link-text (a link ending that line).
+func bannerFor(heading string, opts ...string) bannerView {
+	v := bannerView{Heading: heading}
+	templateOptions("banner "+heading, opts, map[string]*string{"text": &v.Text, "link": &v.Link, "link-text": &v.LinkText})
+	return v
 }
 
 // page is what every template gets: the layout's needs, the form (values and errors, if the page

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +16,10 @@ import (
 
 // The service (multi-year) scheme's questions on the application form: what the
 // /api/v1/applications draft's "service" holds (store.ServiceDetails). The amount is asked for
-// each financial year, one box per year the scheme allows; outcomes and their indicators are a
-// fixed number of rows, blank rows ignored. The API's field names ("service.years[0].amount_pence")
-// are mapped back to these boxes when a submission is refused.
+// each financial year, one box per year the scheme allows; outcomes and their indicators are rows,
+// blank rows ignored, with always an empty row more than the draft holds so that it can grow. The
+// API's field names ("service.years[0].amount_pence") are mapped back to these boxes when a save
+// or a submission is refused.
 
 // Field names of the service questions.
 const (
@@ -39,10 +39,13 @@ func sIndicator(i, j int, part string) string {
 	return fmt.Sprintf("service.outcomes.%d.indicators.%d.%s", i, j, part)
 }
 
-// The form shows at least this many outcome rows, each with at least this many indicator rows.
+// The form shows at least this many outcome rows, each with at least this many indicator rows, and
+// always one empty row of each more than the draft holds, up to what the API lets a draft hold.
 const (
 	outcomeRows   = 3
 	indicatorRows = 2
+	maxOutcomes   = 50 // the API's limits (checkServiceDraft)
+	maxIndicators = 50
 )
 
 // serviceForm lays out the service questions for one draft.
@@ -67,14 +70,17 @@ type outcomeInput struct {
 	Indicators []indicatorInput
 }
 
+// indicatorInput is one indicator's row. Key is a hidden field holding the key of the indicator
+// the row was filled with, so the key stays as long as the indicator keeps its name.
 type indicatorInput struct {
-	No                 int
-	ID                 string
-	Name, Unit, Target string
+	No                      int
+	ID                      string
+	Name, Unit, Target, Key string
 }
 
 // serviceFormFor offers a box for each financial year from this one to as many as the scheme
-// allows, and for any other year the draft already holds.
+// allows, and for any other year the draft already holds; and a row for each outcome and
+// indicator the draft holds, with an empty one more.
 func serviceFormFor(rules scheme.Rules, thisFY int, saved store.ServiceDetails) *serviceForm {
 	maxYears := max(1, rules.MaxDurationMonths/12)
 	sf := &serviceForm{MinAmount: rules.MinAmount.String(), MaxAmount: rules.MaxAmount.String(), MaxYears: maxYears, saved: saved,
@@ -92,15 +98,15 @@ func serviceFormFor(rules scheme.Rules, thisFY int, saved store.ServiceDetails) 
 	for _, fy := range fys {
 		sf.Years = append(sf.Years, yearInput{FY: fy, Name: sYear(fy), Label: scheme.FinancialYearLabel(fy)})
 	}
-	for i := range max(outcomeRows, len(saved.Outcomes)) {
+	for i := range min(maxOutcomes, max(outcomeRows, len(saved.Outcomes)+1)) {
 		o := outcomeInput{No: i + 1, ID: htmlID(fmt.Sprintf("service.outcomes.%d", i)), Name: sOutcome(i)}
-		n := indicatorRows
+		held := 0
 		if i < len(saved.Outcomes) {
-			n = max(n, len(saved.Outcomes[i].Indicators))
+			held = len(saved.Outcomes[i].Indicators)
 		}
-		for j := range n {
+		for j := range min(maxIndicators, max(indicatorRows, held+1)) {
 			o.Indicators = append(o.Indicators, indicatorInput{No: j + 1, ID: htmlID(fmt.Sprintf("service.outcomes.%d.indicators.%d", i, j)),
-				Name: sIndicator(i, j, "name"), Unit: sIndicator(i, j, "unit"), Target: sIndicator(i, j, "target")})
+				Name: sIndicator(i, j, "name"), Unit: sIndicator(i, j, "unit"), Target: sIndicator(i, j, "target"), Key: sIndicator(i, j, "key")})
 		}
 		sf.Outcomes = append(sf.Outcomes, o)
 	}
@@ -124,6 +130,7 @@ func (sf *serviceForm) fill(v url.Values) {
 			v.Set(sIndicator(i, j, "name"), ind.Name)
 			v.Set(sIndicator(i, j, "unit"), ind.Unit)
 			v.Set(sIndicator(i, j, "target"), strconv.FormatInt(ind.QuarterlyTarget, 10))
+			v.Set(sIndicator(i, j, "key"), ind.Key)
 		}
 	}
 	v.Set(sLead, d.Safeguarding.Lead)
@@ -143,41 +150,40 @@ func (sf *serviceForm) fill(v url.Values) {
 	v.Set(sAccounts, d.Governance.LatestAccountsYear)
 }
 
-// read reads the service questions, recording what cannot be saved even in a draft (the limits
-// the API's draft check sets). Blank rows and years are left out.
-func (sf *serviceForm) read(f *form) store.ServiceDetails {
+// rowsOf says which row of the form each outcome of the details, and each of its indicators,
+// is on: outcome[k] is the row of the k-th outcome, indicator[k][m] the row of its m-th indicator.
+type rowsOf struct {
+	outcome   []int
+	indicator [][]int
+}
+
+// savedRows are the rows of the details the form was filled with (fill): each in its own place.
+func savedRows(d store.ServiceDetails) rowsOf {
+	var r rowsOf
+	for k, o := range d.Outcomes {
+		r.outcome = append(r.outcome, k)
+		r.indicator = append(r.indicator, make([]int, len(o.Indicators)))
+		for m := range o.Indicators {
+			r.indicator[k][m] = m
+		}
+	}
+	return r
+}
+
+// read reads the service questions into the API's service details, with the rules that put the
+// API's refusals of them back on their boxes. Only what the API cannot read is checked here:
+// amounts in pounds and pence, numbers, the date's three boxes and the yes or no. Blank rows and
+// years are left out, so the API's indexes count what was sent, and the rules map each back to
+// the row it came from. An indicator keeps its key while it keeps its name; a new or renamed one
+// is given a key made from its name.
+func (sf *serviceForm) read(f *form) (store.ServiceDetails, []fieldRule) {
 	var d store.ServiceDetails
-	labels := map[string]string{sService: "Name of the service", sDescription: "Description of the service", sWards: "Wards",
-		sLead: "Safeguarding lead", sAccounts: "Latest accounts"}
-	texts := []string{sService, sDescription, sWards, sLead, sAccounts}
-	for _, o := range sf.Outcomes {
-		labels[o.Name] = fmt.Sprintf("Outcome %d", o.No)
-		texts = append(texts, o.Name)
-		for _, ind := range o.Indicators {
-			labels[ind.Name], labels[ind.Unit] = fmt.Sprintf("Indicator %d of outcome %d", ind.No, o.No), fmt.Sprintf("Unit of indicator %d of outcome %d", ind.No, o.No)
-			texts = append(texts, ind.Name, ind.Unit)
-		}
-	}
-	f.noNUL(labels, texts...)
-	text := func(name string, limit int) string {
-		v := f.Value(name)
-		if len([]rune(v)) > limit {
-			f.add(name, fmt.Sprintf("%s must be %s characters or fewer", labels[name], commaInt(limit)))
-		}
-		return v
-	}
-	d.Service, d.Description = text(sService, 200), text(sDescription, 10000)
+	d.Service, d.Description = f.Value(sService), f.Value(sDescription)
 	d.Wards = []string{}
 	for _, w := range strings.Split(f.Value(sWards), "\n") {
 		if w = strings.TrimSpace(w); w != "" {
 			d.Wards = append(d.Wards, w)
-			if len([]rune(w)) > 200 {
-				f.add(sWards, "Each ward must be 200 characters or fewer")
-			}
 		}
-	}
-	if len(d.Wards) > 200 {
-		f.add(sWards, "List 200 wards or fewer")
 	}
 	d.Years = []store.YearAmount{}
 	for _, y := range sf.Years {
@@ -186,21 +192,25 @@ func (sf *serviceForm) read(f *form) store.ServiceDetails {
 			continue
 		}
 		p, err := money.Parse(v)
-		switch {
-		case err != nil:
+		if err != nil {
 			f.add(y.Name, "Enter the amount for "+y.Label+" in pounds and pence, like 150,000.00")
-		case p > money.Pounds(100_000_000):
-			f.add(y.Name, "The amount for "+y.Label+" is larger than any grant")
-		default:
-			d.Years = append(d.Years, store.YearAmount{FinancialYear: y.FY, Amount: p})
+			continue
+		}
+		d.Years = append(d.Years, store.YearAmount{FinancialYear: y.FY, Amount: p})
+	}
+	savedNames := map[string]string{} // the saved indicators' names, by key
+	for _, o := range sf.saved.Outcomes {
+		for _, ind := range o.Indicators {
+			savedNames[ind.Key] = ind.Name
 		}
 	}
+	var rows rowsOf
 	d.Outcomes = []store.Outcome{}
-	keys := map[string]bool{}
-	for _, o := range sf.Outcomes {
-		out := store.Outcome{Outcome: text(o.Name, 1000), Indicators: []store.Indicator{}}
-		for _, row := range o.Indicators {
-			ind := store.Indicator{Name: text(row.Name, 200), Unit: text(row.Unit, 50)}
+	for i, o := range sf.Outcomes {
+		out := store.Outcome{Outcome: f.Value(o.Name), Indicators: []store.Indicator{}}
+		var at []int
+		for j, row := range o.Indicators {
+			ind := store.Indicator{Name: f.Value(row.Name), Unit: f.Value(row.Unit)}
 			if t := f.Value(row.Target); t != "" {
 				n, err := strconv.ParseInt(strings.ReplaceAll(t, ",", ""), 10, 64)
 				if err != nil || n < 0 || n > 1_000_000_000 {
@@ -211,14 +221,19 @@ func (sf *serviceForm) read(f *form) store.ServiceDetails {
 			if ind.Name == "" && ind.Unit == "" && f.Value(row.Target) == "" {
 				continue
 			}
-			ind.Key = indicatorKey(ind.Name, keys)
+			if key := f.Value(row.Key); key != "" && ind.Name != "" && savedNames[key] == ind.Name {
+				ind.Key = key
+			}
 			out.Indicators = append(out.Indicators, ind)
+			at = append(at, j)
 		}
 		if out.Outcome != "" || len(out.Indicators) > 0 {
 			d.Outcomes = append(d.Outcomes, out)
+			rows.outcome, rows.indicator = append(rows.outcome, i), append(rows.indicator, at)
 		}
 	}
-	d.Safeguarding.Lead = text(sLead, 200)
+	keyIndicators(d.Outcomes)
+	d.Safeguarding.Lead = f.Value(sLead)
 	if t := optionalDate(f, sPolicy, "the date your safeguarding policy was last reviewed"); t != nil {
 		d.Safeguarding.PolicyReviewedOn = t.Format(time.DateOnly)
 	}
@@ -236,8 +251,72 @@ func (sf *serviceForm) read(f *form) store.ServiceDetails {
 		}
 		d.Governance.Trustees = n
 	}
-	d.Governance.LatestAccountsYear = text(sAccounts, 20)
-	return d
+	d.Governance.LatestAccountsYear = f.Value(sAccounts)
+	return d, sf.rules(d, rows)
+}
+
+// keyIndicators gives each indicator without a key one made from its name, leaving the keys kept
+// as they are and every key unique in the service.
+func keyIndicators(outcomes []store.Outcome) {
+	taken := map[string]bool{}
+	for _, o := range outcomes {
+		for j, ind := range o.Indicators {
+			switch {
+			case ind.Key == "":
+			case taken[ind.Key]: // the same key sent twice: the second is a new indicator
+				o.Indicators[j].Key = ""
+			default:
+				taken[ind.Key] = true
+			}
+		}
+	}
+	for _, o := range outcomes {
+		for j := range o.Indicators {
+			if o.Indicators[j].Key == "" {
+				o.Indicators[j].Key = indicatorKey(o.Indicators[j].Name, taken)
+			}
+		}
+	}
+}
+
+// rules put the API's refusals of the service details d on the boxes they came from (rows), in
+// the order of the form.
+func (sf *serviceForm) rules(d store.ServiceDetails, rows rowsOf) []fieldRule {
+	rules := []fieldRule{
+		on("service.service", sService, "Name of the service").missing("Enter the name of the service"),
+		on("service.description", sDescription, "Description of the service").missing("Describe the service"),
+		on("service.wards", sWards, "Wards"),
+	}
+	if len(sf.Years) > 0 {
+		rules = append(rules, on("service.years", sf.Years[0].Name, "Amount"))
+	}
+	for i, y := range d.Years {
+		if slices.ContainsFunc(sf.Years, func(b yearInput) bool { return b.FY == y.FinancialYear }) {
+			rules = append(rules, on(fmt.Sprintf("service.years[%d]", i), sYear(y.FinancialYear), "Amount for "+scheme.FinancialYearLabel(y.FinancialYear)))
+		}
+	}
+	rules = append(rules, on("service.outcomes", sOutcome(0), "Outcomes"))
+	for k, i := range rows.outcome {
+		o := fmt.Sprintf("service.outcomes[%d]", k)
+		rules = append(rules, on(o, sOutcome(i), fmt.Sprintf("Outcome %d", i+1)),
+			on(o+".outcome", sOutcome(i), fmt.Sprintf("Outcome %d", i+1)).missing(fmt.Sprintf("Enter outcome %d", i+1)),
+			on(o+".indicators", sIndicator(i, 0, "name"), fmt.Sprintf("Indicators of outcome %d", i+1)))
+		for m, j := range rows.indicator[k] {
+			ind := fmt.Sprintf("%s.indicators[%d]", o, m)
+			what := fmt.Sprintf("indicator %d of outcome %d", j+1, i+1)
+			rules = append(rules, on(ind, sIndicator(i, j, "name"), upperFirst(what)),
+				on(ind+".key", sIndicator(i, j, "name"), upperFirst(what)).missing("Enter the name of "+what),
+				on(ind+".name", sIndicator(i, j, "name"), upperFirst(what)).missing("Enter the name of "+what),
+				on(ind+".unit", sIndicator(i, j, "unit"), "Unit of "+what),
+				on(ind+".quarterly_target", sIndicator(i, j, "target"), "Target for "+what))
+		}
+	}
+	return append(rules,
+		on("service.safeguarding.lead", sLead, "Safeguarding lead").missing("Enter the name or role of your safeguarding lead"),
+		onDate("service.safeguarding.policy_reviewed_on", sPolicy, "The date your safeguarding policy was last reviewed").
+			missing("Enter the date your safeguarding policy was last reviewed"),
+		on("service.governance.trustees", sTrustees, "Number of trustees or directors"),
+		on("service.governance.latest_accounts_year", sAccounts, "Latest accounts"))
 }
 
 // indicatorKey names an indicator for the returns that report against it, from its name:
@@ -269,111 +348,4 @@ func indicatorKey(name string, taken map[string]bool) string {
 	}
 	taken[key] = true
 	return key
-}
-
-// commaInt writes a count as people read it: 10,000.
-func commaInt(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// apiIndex reads the indexes out of a field such as "service.outcomes[1].indicators[0].name".
-var apiIndex = regexp.MustCompile(`\[(\d+)\]`)
-
-// refused puts the API's refusals of the service questions against their boxes, in the order of
-// the form. The API's indexes count the saved years and outcomes, which the form shows in order.
-func (sf *serviceForm) refused(f *form, fields map[string]string) {
-	type target struct{ name, href, label, missing string }
-	where := func(api string) (target, bool) {
-		var idx []int
-		for _, m := range apiIndex.FindAllStringSubmatch(api, -1) {
-			n, _ := strconv.Atoi(m[1])
-			idx = append(idx, n)
-		}
-		shape := apiIndex.ReplaceAllString(api, "[]")
-		first := func(name string) string { return htmlID(name) }
-		switch shape {
-		case "service.service":
-			return target{sService, first(sService), "Name of the service", "Enter the name of the service"}, true
-		case "service.description":
-			return target{sDescription, first(sDescription), "Description of the service", "Describe the service"}, true
-		case "service.wards", "service.wards[]":
-			return target{sWards, first(sWards), "Wards", "List the wards the service covers"}, true
-		case "service.years":
-			return target{sf.Years[0].Name, first(sf.Years[0].Name), "Amount", ""}, true
-		case "service.years[].amount_pence", "service.years[].financial_year":
-			if idx[0] < len(sf.saved.Years) {
-				name := sYear(sf.saved.Years[idx[0]].FinancialYear)
-				return target{name, htmlID(name), "Amount for " + scheme.FinancialYearLabel(sf.saved.Years[idx[0]].FinancialYear), ""}, true
-			}
-		case "service.outcomes":
-			return target{sOutcome(0), htmlID(sOutcome(0)), "Outcomes", ""}, true
-		case "service.outcomes[].outcome":
-			return target{sOutcome(idx[0]), htmlID(sOutcome(idx[0])), fmt.Sprintf("Outcome %d", idx[0]+1), fmt.Sprintf("Enter outcome %d", idx[0]+1)}, true
-		case "service.outcomes[].indicators":
-			name := sIndicator(idx[0], 0, "name")
-			return target{name, htmlID(name), fmt.Sprintf("Indicators of outcome %d", idx[0]+1), ""}, true
-		case "service.outcomes[].indicators[].key", "service.outcomes[].indicators[].name":
-			name := sIndicator(idx[0], idx[1], "name")
-			return target{name, htmlID(name), fmt.Sprintf("Indicator %d of outcome %d", idx[1]+1, idx[0]+1),
-				fmt.Sprintf("Enter the name of indicator %d of outcome %d", idx[1]+1, idx[0]+1)}, true
-		case "service.outcomes[].indicators[].unit":
-			name := sIndicator(idx[0], idx[1], "unit")
-			return target{name, htmlID(name), fmt.Sprintf("Unit of indicator %d of outcome %d", idx[1]+1, idx[0]+1), ""}, true
-		case "service.outcomes[].indicators[].quarterly_target":
-			name := sIndicator(idx[0], idx[1], "target")
-			return target{name, htmlID(name), fmt.Sprintf("Target for indicator %d of outcome %d", idx[1]+1, idx[0]+1), ""}, true
-		case "service.safeguarding.lead":
-			return target{sLead, first(sLead), "Safeguarding lead", "Enter the name or role of your safeguarding lead"}, true
-		case "service.safeguarding.policy_reviewed_on":
-			return target{sPolicy, htmlID(sPolicy) + "-day", "The date your safeguarding policy was last reviewed",
-				"Enter the date your safeguarding policy was last reviewed"}, true
-		case "service.governance.trustees":
-			return target{sTrustees, first(sTrustees), "Number of trustees or directors", ""}, true
-		case "service.governance.latest_accounts_year":
-			return target{sAccounts, first(sAccounts), "Latest accounts", ""}, true
-		}
-		return target{}, false
-	}
-	type found struct {
-		target
-		reason string
-		order  int
-	}
-	var list []found
-	for api, reason := range fields {
-		if t, ok := where(api); ok {
-			list = append(list, found{t, reason, sf.order(t.name)})
-		}
-	}
-	slices.SortFunc(list, func(a, b found) int { return a.order - b.order })
-	for _, e := range list {
-		msg := fieldMessage(e.label, e.reason)
-		switch {
-		case e.reason == "is required" && e.missing != "":
-			msg = e.missing
-		case strings.HasPrefix(e.reason, "cannot "):
-			msg = e.label + " " + e.reason
-		}
-		f.addAt(e.name, e.href, msg)
-	}
-}
-
-// order is a field's place in the form, so the error summary lists problems as the form asks.
-func (sf *serviceForm) order(name string) int {
-	names := []string{sService, sDescription, sWards}
-	for _, y := range sf.Years {
-		names = append(names, y.Name)
-	}
-	for _, o := range sf.Outcomes {
-		names = append(names, o.Name)
-		for _, ind := range o.Indicators {
-			names = append(names, ind.Name, ind.Unit, ind.Target)
-		}
-	}
-	names = append(names, sLead, sPolicy, sDBS, sTrustees, sAccounts)
-	return slices.Index(names, name)
 }

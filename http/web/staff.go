@@ -15,7 +15,6 @@ import (
 
 	"grantflow/activities"
 	"grantflow/http/apiv1"
-	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -126,7 +125,9 @@ type pendingReport struct {
 }
 
 // Form fields. Each staff form names its fields with its own prefix, so two forms on one page never
-// share a field, an id or an error; the hidden staffForm field says which form was sent.
+// share a field, an id or an error, nor with the applicant's forms (_applicant.html: "return.quarter"
+// is the id "return-quarter", so the review of a return is "return-review-…"); the hidden staffForm
+// field says which form was sent.
 const (
 	staffForm = "staff-form"
 
@@ -157,13 +158,13 @@ const (
 
 	fConditionsNote = "conditions-note"
 
-	fReturnQuarter = "return-quarter"
-	fReturnOutcome = "return-outcome"
-	fReturnRAG     = "return-rag"
-	fReturnComment = "return-comment"
+	fReturnQuarter = "return-review-quarter"
+	fReturnOutcome = "return-review-outcome"
+	fReturnRAG     = "return-review-rag"
+	fReturnComment = "return-review-comment"
 
-	fReportOutcome = "report-outcome"
-	fReportComment = "report-comment"
+	fReportOutcome = "report-review-outcome"
+	fReportComment = "report-review-comment"
 
 	fVaryYear       = "vary-amount-" // + the financial year
 	fVaryConditions = "vary-conditions"
@@ -447,21 +448,12 @@ func pendingReturns(d apiv1.ApplicationDetail) ([]pendingReturn, error) {
 			}
 		}
 	}
-	latest := map[workflows.Quarter]store.MonitoringReturn{}
-	var quarters []workflows.Quarter
-	for _, r := range d.Returns { // in order of quarter and version: the last of each quarter wins
-		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
-		if _, seen := latest[q]; !seen {
-			quarters = append(quarters, q)
-		}
-		latest[q] = r
-	}
 	var out []pendingReturn
-	for _, q := range quarters {
-		r := latest[q]
+	for _, r := range store.LatestOfEachQuarter(d.Returns) {
 		if r.ReviewOutcome != nil {
 			continue
 		}
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
 		var content workflows.ReturnContent
 		if err := json.Unmarshal(r.Content, &content); err != nil {
 			return nil, err
@@ -566,65 +558,6 @@ func decodeJSON(raw json.RawMessage, out any) error {
 
 // ---- The steps ----
 
-// fieldRule ties the API's name for a field to the form's: "conditions" also covers
-// "conditions[2]", and "years[1]" covers "years[1].amount_pence". label names it in messages.
-type fieldRule struct {
-	api, page, label string
-	date             bool // a date input: its summary link goes to the day
-}
-
-func on(api, page, label string) fieldRule { return fieldRule{api: api, page: page, label: label} }
-func onDate(api, page, label string) fieldRule {
-	return fieldRule{api: api, page: page, label: label, date: true}
-}
-
-// refusalOn puts each field the API refused on the form's field, in the order of the form (the
-// most specific rule wins). It reports false when no field of the form was named, so the refusal
-// is about the step itself and is shown as such.
-func refusalOn(f *form, he *httperr.Error, rules []fieldRule) bool {
-	if len(rules) == 0 {
-		return false
-	}
-	keys := make([]string, 0, len(he.Fields))
-	for k := range he.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	byRule := make([][]string, len(rules))
-	matched, stray := false, map[string]bool{}
-	for _, k := range keys {
-		best := -1
-		for i, r := range rules {
-			if (k == r.api || strings.HasPrefix(k, r.api+"[") || strings.HasPrefix(k, r.api+".")) && (best < 0 || len(r.api) > len(rules[best].api)) {
-				best = i
-			}
-		}
-		if best >= 0 {
-			matched = true
-		} else {
-			best, stray[k] = 0, true // a field this form does not have: shown on its first, rather than lost
-		}
-		byRule[best] = append(byRule[best], k)
-	}
-	if !matched {
-		return false
-	}
-	for i, r := range rules {
-		href := htmlID(r.page)
-		if r.date {
-			href += "-day"
-		}
-		for _, k := range byRule[i] {
-			msg := fieldMessage(r.label, he.Fields[k])
-			if stray[k] {
-				msg = upperFirst(he.Fields[k])
-			}
-			f.addAt(r.page, href, msg)
-		}
-	}
-	return true
-}
-
 // stepForm reads the form sent, refusing text PostgreSQL cannot store in any field of the rules.
 func stepForm(c *gin.Context, rules []fieldRule) *form {
 	f := readForm(c)
@@ -641,21 +574,14 @@ func stepForm(c *gin.Context, rules []fieldRule) *form {
 
 // sendStep finishes a staff form. What the page could not read into a request is shown on the
 // form at once; otherwise send takes the step through the API and afterStep shows the outcome,
-// with refusals of fields back on the form under the status the API gave (422 for a bad value,
-// 403 for an amount above the person's delegation, 409 for a budget that cannot cover it).
+// with refusals of fields back on the form by the rules.
 func (s *Server) sendStep(c *gin.Context, id int64, f *form, action, done string, rules []fieldRule, send func(context.Context) (workflows.UpdateResult, error)) {
 	if f.invalid() {
 		s.showStaffForm(c, id, f, action)
 		return
 	}
-	result, err := send(c.Request.Context())
-	s.afterStep(c, id, result, err, done, func(he *httperr.Error) {
-		if !refusalOn(f, he, rules) {
-			s.afterStep(c, id, result, he, done, nil) // about the step, not a field: say why on its own page
-			return
-		}
-		s.renderApplication(c, id, f, he.Status)
-	})
+	_, err := send(c.Request.Context())
+	s.afterStep(c, id, err, done, s.onApplication(c, id, f, rules))
 }
 
 // showStaffForm shows what could not be read back on the form, if the API offers this person the

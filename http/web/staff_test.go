@@ -476,14 +476,14 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 	if v := textOf(byID(p.Doc, "vary-conditions")); v != "Attend the partnership board" {
 		t.Errorf("the variation starts the conditions at %q", v)
 	}
-	bad = officer.fill(path, path+"/return-reviews", url.Values{"staff-form": {"return"}, "return-comment": {"Good quarter"}})
+	bad = officer.fill(path, path+"/return-reviews", url.Values{"staff-form": {"return"}, "return-review-comment": {"Good quarter"}})
 	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/return-reviews")
 	checkMarkup(t, bad)
 	var got []string
 	for _, e := range bad.summary() {
 		got = append(got, e.Href)
 	}
-	if strings.Join(got, " ") != "#return-quarter #return-outcome #return-rag" {
+	if strings.Join(got, " ") != "#return-review-quarter #return-review-outcome #return-review-rag" {
 		t.Errorf("error summary links %v", got)
 	}
 }

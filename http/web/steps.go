@@ -10,7 +10,7 @@ import (
 
 	"grantflow/http/httperr"
 	"grantflow/scheme"
-	"grantflow/workflows"
+	"grantflow/store"
 )
 
 // Every step a form sends goes through the JSON API's own method for it (Options.API), so a page
@@ -70,27 +70,34 @@ func (s *Server) notAllowed(c *gin.Context, heading string) {
 // homeFor is where a signed-in person's work starts.
 func homeFor(c *gin.Context) string {
 	u, ok := currentUser(c)
-	switch {
-	case !ok:
+	if !ok {
 		return "/"
-	case u.Role == scheme.RoleFinance:
-		return "/finance"
-	case u.Role.IsStaff():
-		return "/work"
 	}
-	return "/applications"
+	return "/" + navOf(u)
+}
+
+// navOf is the navigation item a person's work comes under, and so their pages about an
+// application: finance's "finance", other staff's "work", an applicant's "applications".
+func navOf(u store.User) string {
+	switch {
+	case u.Role == scheme.RoleFinance:
+		return "finance"
+	case u.Role.IsStaff():
+		return "work"
+	}
+	return "applications"
 }
 
 // applicationPath is the application's page.
 func applicationPath(id int64) string { return fmt.Sprintf("/applications/%d", id) }
 
 // afterStep finishes a form that sent a step. On success it redirects to the application's page
-// with done (a key of doneMessages) to confirm it. A refusal naming fields goes to invalid, which
-// shows the form again with each message linked to its field; other refusals (wrong stage, not
-// allowed, not found) get a page saying why, and nothing is lost because nothing was recorded.
-func (s *Server) afterStep(c *gin.Context, appID int64, result workflows.UpdateResult, err error, done string, invalid func(he *httperr.Error)) {
+// with done (a key of doneMessages) to confirm it. A refusal naming fields goes to onForm, which
+// shows the form again with each message linked to its field and reports true, or reports false
+// when the refusal is about none of the form's fields; that and every other refusal (wrong stage,
+// not allowed, not found) gets a page saying why, and nothing is lost because nothing was recorded.
+func (s *Server) afterStep(c *gin.Context, appID int64, err error, done string, onForm func(he *httperr.Error) bool) {
 	if err == nil {
-		_ = result
 		c.Redirect(http.StatusSeeOther, applicationPath(appID)+"?done="+done)
 		return
 	}
@@ -105,18 +112,31 @@ func (s *Server) afterStep(c *gin.Context, appID int64, result workflows.UpdateR
 		}})
 	case he.Status >= 500:
 		s.serverError(c, err)
-	case len(he.Fields) > 0 && invalid != nil:
-		invalid(he)
+	case len(he.Fields) > 0 && onForm != nil && onForm(he):
 	case he.Status == http.StatusForbidden:
 		s.render(c, http.StatusForbidden, "error", page{Title: "You cannot do this", Data: errorPage{
-			Heading: "You cannot do this", Lines: []string{upperFirst(he.Message) + ".", "Nothing has been changed."},
+			Heading: "You cannot do this", Lines: append(refusalLines(he), "Nothing has been changed."),
 			Link: "Go back to the application", LinkTo: applicationPath(appID),
 		}})
 	default:
 		s.render(c, he.Status, "error", page{Title: "This could not be done", Data: errorPage{
-			Heading: "This could not be done", Lines: []string{upperFirst(he.Message) + ".", "Nothing has been changed."},
+			Heading: "This could not be done", Lines: append(refusalLines(he), "Nothing has been changed."),
 			Link: "Go back to the application", LinkTo: applicationPath(appID),
 		}})
+	}
+}
+
+// onApplication is afterStep's onForm for the forms of the application page: the refusal goes on
+// the form's fields by its rules, and the page is shown again with everything typed kept, under
+// the status the API gave (422 for a bad value, 403 for an amount above the person's delegation,
+// 409 for a budget that cannot cover it).
+func (s *Server) onApplication(c *gin.Context, appID int64, f *form, rules []fieldRule) func(he *httperr.Error) bool {
+	return func(he *httperr.Error) bool {
+		if !f.refused(he, rules) {
+			return false
+		}
+		s.renderApplication(c, appID, f, he.Status)
+		return true
 	}
 }
 

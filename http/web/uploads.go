@@ -160,18 +160,7 @@ func (s *Server) showUploads(c *gin.Context, status int, app store.Application, 
 			Type: uploadTypeName(up.ContentType), Size: uploadSize(up.Size), By: up.UploaderName,
 			On: up.UploadedAt.In(scheme.London).Format("2 January 2006")})
 	}
-	s.render(c, status, "uploads", page{Title: "Supporting documents", Nav: uploadsNav(u), Form: f, Data: v})
-}
-
-// uploadsNav is the navigation item an application's pages come under for this person.
-func uploadsNav(u store.User) string {
-	switch u.Role {
-	case scheme.RoleApplicant:
-		return "applications"
-	case scheme.RoleFinance:
-		return "finance"
-	}
-	return "work"
+	s.render(c, status, "uploads", page{Title: "Supporting documents", Nav: navOf(u), Form: f, Data: v})
 }
 
 // refuseLargeUpload answers an upload whose declared length is already over the limit with the

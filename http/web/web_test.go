@@ -152,7 +152,7 @@ func TestRegisterSignInSeeApplicationsSignOut(t *testing.T) {
 	// An e-mail address already registered is refused with the API's words.
 	dup := s.browser().fill("/register", "/register", applicant)
 	dup.mustBe(t, http.StatusUnprocessableEntity, "/register")
-	if got := dup.summary(); len(got) != 1 || got[0].Href != "#user-email" || got[0].Message != "An account with this e-mail already exists; sign in instead" {
+	if got := dup.summary(); len(got) != 1 || got[0].Href != "#user-email" || got[0].Message != "Email address: an account with this e-mail already exists; sign in instead" {
 		t.Errorf("duplicate registration: %v", got)
 	}
 }

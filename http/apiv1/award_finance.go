@@ -1,0 +1,28 @@
+package apiv1
+
+import (
+	"grantflow/scheme"
+	"grantflow/store"
+)
+
+// FinanceOf is a service award's money per financial year and in total, from the award's years
+// and tranches as ApplicationDetail already holds them (AwardYears, Tranches): what Finance
+// answers, without reading them again.
+func FinanceOf(reference string, years []store.YearAmount, tranches []store.Tranche) AwardFinance {
+	out := AwardFinance{Reference: reference, Tranches: tranches, Total: YearFinance{Label: "total"}}
+	for _, y := range years {
+		yf := YearFinance{FinancialYear: y.FinancialYear, Label: scheme.FinancialYearLabel(y.FinancialYear), Awarded: y.Amount}
+		for _, t := range tranches {
+			if t.FinancialYear == y.FinancialYear {
+				yf.add(t)
+			}
+		}
+		out.Years = append(out.Years, yf)
+		out.Total.Awarded += yf.Awarded
+		out.Total.Released += yf.Released
+		out.Total.Paid += yf.Paid
+		out.Total.Held += yf.Held
+		out.Total.Remaining += yf.Remaining
+	}
+	return out
+}
