@@ -282,6 +282,10 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if err := p.err(); err != nil {
 		return err
 	}
+	// Kept first, so the pages show staff the bands and criteria the workflow applies.
+	if err := s.Store.SaveSubmittedRules(ctx, app.ID, sc.Rules); err != nil {
+		return err
+	}
 	wid := workflows.ApplicationWorkflowID(app.ID)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: wid, TaskQueue: s.taskQueue(),

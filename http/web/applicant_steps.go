@@ -86,7 +86,7 @@ type beneficiaryArea struct {
 var ageBandLabels = map[string]string{"under_18": "Under 18", "18_24": "18 to 24", "25_plus": "25 and over"}
 
 // applicantForms adds the forms for the steps the API offers this member.
-func (s *Server) applicantForms(ctx context.Context, v *applicationView) error {
+func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicationView) error {
 	var err error
 	d := v.Detail
 	base := applicationPath(d.ID)
@@ -125,7 +125,7 @@ func (s *Server) applicantForms(ctx context.Context, v *applicationView) error {
 		v.Report = r
 	}
 	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
-		if v.Return, err = s.returnFormFor(ctx, d); err != nil {
+		if v.Return, err = s.returnFormFor(ctx, u, d); err != nil {
 			return err
 		}
 	}
@@ -134,8 +134,8 @@ func (s *Server) applicantForms(ctx context.Context, v *applicationView) error {
 
 // returnFormFor lists the quarters whose return may be sent now: a quarter of the award from two
 // weeks before it ends, unless its latest return awaits review or was accepted.
-func (s *Server) returnFormFor(ctx context.Context, d apiv1.ApplicationDetail) (*returnForm, error) {
-	sc, err := s.opts.Store.Scheme(ctx, d.SchemeID)
+func (s *Server) returnFormFor(ctx context.Context, u store.User, d apiv1.ApplicationDetail) (*returnForm, error) {
+	sc, err := s.opts.API.ApplicationScheme(ctx, u, d.ID) // the return timetable it was submitted under
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func (s *Server) submitReturn(c *gin.Context) {
 		req.Quarter, _ = strconv.Atoi(q)
 	}
 	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
-		rf, err := s.returnFormFor(c.Request.Context(), d)
+		rf, err := s.returnFormFor(c.Request.Context(), u, d)
 		if err != nil {
 			s.serverError(c, err)
 			return

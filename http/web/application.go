@@ -274,7 +274,7 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		v.Returns = append(v.Returns, rv)
 	}
 	if v.Member {
-		if err := s.applicantForms(c.Request.Context(), &v); err != nil {
+		if err := s.applicantForms(c.Request.Context(), u, &v); err != nil {
 			return v, err
 		}
 	}

@@ -185,12 +185,13 @@ func (v fieldView) Or(sent bool, value string) fieldView {
 	return v
 }
 
-// staffPanel reads what the staff section shows beyond the API's view: the scheme's criteria and
-// delegation bands, its budgets, and the people who may sit on a panel.
+// staffPanel reads what the staff section shows beyond the API's view: the criteria and
+// delegation bands the application was submitted under, the scheme's budgets, and the people who
+// may sit on a panel.
 func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, error) {
 	ctx := c.Request.Context()
 	u, _ := currentUser(c)
-	sc, err := s.opts.Store.Scheme(ctx, d.SchemeID)
+	sc, err := s.opts.API.ApplicationScheme(ctx, u, d.ID)
 	if err != nil {
 		return nil, err
 	}
