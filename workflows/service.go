@@ -258,6 +258,7 @@ type ServiceState struct {
 	Committed      bool                   `json:"committed"` // the budget holds this application's amounts
 	FinalVersion   int                    `json:"final_report_version"`
 	FinalSpent     money.Pence            `json:"final_spent_pence"`
+	AgendaFailures int                    `json:"agenda_failures,omitempty"` // times the agenda has been held (holdAfterAgendaFailure)
 }
 
 // ---- Workflow ----
@@ -327,7 +328,10 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 	runFY := scheme.FinancialYear(sv.now(ctx)) // a run delivers at most one financial year
 	for !sv.finished() {
 		if err := sv.locked(ctx, func() error { return sv.processAgenda(ctx) }); err != nil {
-			return sv.end(ctx, err)
+			if !sv.holdAfterAgendaFailure(ctx, err) {
+				return sv.end(ctx, err)
+			}
+			continue
 		}
 		if sv.finished() {
 			break
@@ -353,6 +357,32 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 		}
 	}
 	return sv.end(ctx, nil)
+}
+
+// agendaRetry is how long the agenda waits, after one of its steps failed for good, before it
+// tries again (unless a person's step comes first).
+const agendaRetry = 24 * time.Hour
+
+// holdAfterAgendaFailure keeps a multi-year award going when a step of its agenda fails for good
+// (a payment notice that cannot be made, say) rather than ending the whole award: the officer is
+// told what failed, and the agenda is tried again a day later, or as soon as someone takes a step.
+// It reports false, and the run ends with the error as it always did, for a cancelled workflow, a
+// run from before this existed (version marker), or when even the officer cannot be told.
+func (sv *service) holdAfterAgendaFailure(ctx workflow.Context, err error) bool {
+	if temporal.IsCanceledError(err) || workflow.GetVersion(ctx, "agenda-failure-hold", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return false
+	}
+	sv.st.AgendaFailures++
+	reference := ""
+	if sv.st.Award != nil {
+		reference = sv.st.Award.Reference + ": "
+	}
+	msg := fmt.Sprintf("%sa scheduled step could not be done and will be tried again within a day, or as soon as a step is taken on the award: %v", reference, err)
+	if nerr := sv.notify(ctx, fmt.Sprintf("agenda-failed-%d", sv.st.AgendaFailures), "officer", "escalation", msg); nerr != nil {
+		return false
+	}
+	sv.dirty = false
+	return awaitUntil(ctx, agendaRetry, func() bool { return sv.dirty || sv.finished() }) == nil
 }
 
 func (sv *service) finished() bool {

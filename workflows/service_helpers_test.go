@@ -79,6 +79,8 @@ type svcFixture struct {
 	in    workflows.ServiceInput
 	years []store.YearAmount
 	orgID int64
+	// envHook, when set, adjusts each run's environment (a test that makes an activity fail).
+	envHook func(*testsuite.TestWorkflowEnvironment)
 
 	applicant, outsider                             workflows.Actor
 	assessor, assessor2, assessor3                  workflows.Actor
@@ -273,6 +275,9 @@ func (f *svcFixture) newEnv(run int, start time.Time) (*testsuite.TestWorkflowEn
 		Address: []string{"Police Headquarters", "St Johns", "Enderby", "LE19 2BX"},
 		Email:   "grants@opcc.example", Phone: "0116 000 0000",
 	}})
+	if f.envHook != nil {
+		f.envHook(env)
+	}
 	stats := &svcRunStats{Run: run, Start: start}
 	count := func(n *int) {
 		f.mu.Lock()
