@@ -283,6 +283,10 @@ type service struct {
 	application
 	st    ServiceState
 	dirty bool // a handler changed something the main line should look at
+	// releasing is the tranche whose payment notice is being issued: the read model may already
+	// show it released, so finance's payment is let through to wait for the lock, and is checked
+	// again there once the release is done (or refused if it failed).
+	releasing int
 }
 
 func (sv *service) setup(ctx workflow.Context) error {
@@ -622,6 +626,8 @@ func (sv *service) releaseTranche(ctx workflow.Context, t *TrancheState) error {
 		Step:    sv.step(ctx, activities.System, fmt.Sprintf("Tranche %d (%s) released: %s payment notice sent to finance", t.No, t.Quarter.Label(), t.Amount), basis, sv.stage),
 		AwardID: sv.st.Award.ID, Tranche: t.No, Quarter: t.Quarter.Label(), Due: t.Due, Amount: t.Amount, Basis: basis,
 	}
+	sv.releasing = t.No
+	defer func() { sv.releasing = 0 }()
 	if err := workflow.ExecuteActivity(ctx, documents.IssuePaymentNotice, in).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -1187,7 +1193,7 @@ func (sv *service) validateRecordTranche(ctx workflow.Context, r RecordTranchePa
 		return refuse(RefusalInvalid, "tranche", "there is no tranche %d", r.Tranche)
 	case t.Status == TranchePaid:
 		return refuse(RefusalStage, "tranche", "tranche %d is already paid", r.Tranche)
-	case t.Status != TrancheReleased:
+	case t.Status != TrancheReleased && sv.releasing != t.No:
 		return refuse(RefusalStage, "tranche", "tranche %d has not been released for payment (%s)", r.Tranche, t.Status)
 	case r.Amount != t.Amount:
 		return refuse(RefusalInvalid, "amount_pence", "must be the tranche's %s", t.Amount)
