@@ -69,7 +69,7 @@ func bannerFor(heading string, opts ...string) bannerView {
 // has one) and the page's own data.
 type page struct {
 	Title string
-	Nav   string // which navigation item is current: "funding", "check", "applications", "sign-in", "register"
+	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "sign-in", "register", "sign-out"
 	Form  *form
 	Data  any
 

@@ -1,12 +1,13 @@
 // Package web is Grantflow's front door for people: server-rendered pages that follow the GOV.UK
-// Design System's markup and work without JavaScript. It reads through the store and applies the
-// same rules as the JSON API and the workflows (the eligibility policy, the registration checks,
-// the applicant's next steps). It starts workflows only through Options.Submitter, which is the
-// JSON API's own submission, so it needs no Temporal client of its own.
+// Design System's markup and work without JavaScript. Every read of an application and every step
+// goes through the JSON API's own methods (Options.API), so the pages apply exactly the API's
+// visibility rule and the workflows' validators; the store is read directly only for what has no
+// owner there (funding rounds, queues, budgets, uploads). It needs no Temporal client of its own.
 //
 // Mount it beside the API:
 //
-//	web.New(web.Options{Store: st, Logger: logger}).Register(engine)
+//	api := &apiv1.Server{Temporal: c, Store: st, Logger: logger}
+//	web.New(web.Options{Store: st, Logger: logger, API: api}).Register(engine)
 package web
 
 import (
