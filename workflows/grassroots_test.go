@@ -309,29 +309,42 @@ func (f *grassrootsFixture) send(u *sentUpdate, req any) {
 // wantDone checks that an update was accepted and completed, leaving the application at stage.
 func (f *grassrootsFixture) wantDone(u *sentUpdate, stage workflows.Stage) {
 	f.t.Helper()
-	switch {
-	case !u.fired:
-		f.t.Errorf("%s was never sent", u.label)
-	case u.rejected:
-		f.t.Errorf("%s was rejected: %v", u.label, u.err)
-	case !u.completed:
-		f.t.Errorf("%s never completed", u.label)
-	case u.err != nil:
-		f.t.Errorf("%s failed: %v", u.label, u.err)
-	case stage != "" && u.result.Stage != stage:
-		f.t.Errorf("%s left the application %q; want %q", u.label, u.result.Stage, stage)
-	}
+	u.wantDone(f.t, stage)
 }
 
 // wantRefused checks that the validator rejected an update (so nothing ran) with the kind, field and reason.
 func (f *grassrootsFixture) wantRefused(u *sentUpdate, kind, field, reason string) {
 	f.t.Helper()
+	u.wantRefused(f.t, kind, field, reason)
+}
+
+// wantDone checks that the update was accepted and completed, leaving the application at stage
+// (any stage when empty). Both workflows' fixtures use it.
+func (u *sentUpdate) wantDone(t *testing.T, stage workflows.Stage) {
+	t.Helper()
+	switch {
+	case !u.fired:
+		t.Errorf("%s was never sent", u.label)
+	case u.rejected:
+		t.Errorf("%s was rejected: %v", u.label, u.err)
+	case !u.completed:
+		t.Errorf("%s never completed", u.label)
+	case u.err != nil:
+		t.Errorf("%s failed: %v", u.label, u.err)
+	case stage != "" && u.result.Stage != stage:
+		t.Errorf("%s left the application %q; want %q", u.label, u.result.Stage, stage)
+	}
+}
+
+// wantRefused checks that the validator rejected the update (so nothing ran) with the kind, field and reason.
+func (u *sentUpdate) wantRefused(t *testing.T, kind, field, reason string) {
+	t.Helper()
 	if !u.fired || !u.rejected || u.accepted {
-		f.t.Errorf("%s: fired %v, rejected %v, accepted %v (err %v); want it rejected by the validator",
+		t.Errorf("%s: fired %v, rejected %v, accepted %v (err %v); want it rejected by the validator",
 			u.label, u.fired, u.rejected, u.accepted, u.err)
 		return
 	}
-	wantRefusal(f.t, u, kind, field, reason)
+	wantRefusal(t, u, kind, field, reason)
 }
 
 func wantRefusal(t *testing.T, u *sentUpdate, kind, field, reason string) {
