@@ -22,7 +22,7 @@ func TestSubmissionKeepsTheRulesItStartedWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, kept, err := s.Store.SubmittedRules(ctx, id)
+	rules, kept, err := app.SubmittedRules()
 	if err != nil || !kept || !reflect.DeepEqual(rules, sc.Rules) {
 		t.Fatalf("kept %v (%v): %+v, want the scheme's %+v", kept, err, rules, sc.Rules)
 	}

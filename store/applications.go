@@ -34,7 +34,7 @@ type Application struct {
 	WeightedScore   *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
 	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
 	ServiceJSON     []byte         `db:"service" json:"-"`         // ServiceDetails for service schemes; nil otherwise
-	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see SubmittedRules
+	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
 	SubmittedAt     *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
 	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
 	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"grantflow/scheme"
 )
@@ -23,17 +21,12 @@ func (s *Store) SaveSubmittedRules(ctx context.Context, id int64, rules scheme.R
 
 // SubmittedRules are the rules the application was submitted under; false when none were kept
 // (a draft, or an application submitted before they were).
-func (s *Store) SubmittedRules(ctx context.Context, id int64) (scheme.Rules, bool, error) {
-	var raw []byte
-	err := s.DB.GetContext(ctx, &raw, `SELECT submitted_rules FROM applications WHERE id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return scheme.Rules{}, false, ErrNotFound
-	}
-	if err != nil || raw == nil {
-		return scheme.Rules{}, false, err
+func (a Application) SubmittedRules() (scheme.Rules, bool, error) {
+	if a.RulesJSON == nil {
+		return scheme.Rules{}, false, nil
 	}
 	var r scheme.Rules
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := json.Unmarshal(a.RulesJSON, &r); err != nil {
 		return scheme.Rules{}, false, err
 	}
 	return r, true, nil

@@ -98,7 +98,7 @@ func (s *Server) respondStep(c *gin.Context, id int64) func(workflows.UpdateResu
 			s.fail(c, err)
 			return
 		}
-		d, err := s.detail(c.Request.Context(), currentUser(c), id)
+		d, err := s.Application(c.Request.Context(), currentUser(c), id)
 		if err != nil {
 			s.fail(c, err)
 			return

@@ -69,7 +69,7 @@ type ApplicationDetail struct {
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
-	d, err := s.detail(c.Request.Context(), currentUser(c), id)
+	d, err := s.Application(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -80,18 +80,17 @@ func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
 // Application is everything the person may see of an application (GET /applications/{id}):
 // another organisation's is not found.
 func (s *Server) Application(ctx context.Context, u store.User, id int64) (ApplicationDetail, error) {
-	if _, err := s.visible(ctx, u, id); err != nil {
-		return ApplicationDetail{}, err
-	}
-	return s.detail(ctx, u, id)
-}
-
-// detail builds the view of an application already known to be visible to u.
-func (s *Server) detail(ctx context.Context, u store.User, id int64) (ApplicationDetail, error) {
-	app, err := s.Store.Application(ctx, id)
+	app, err := s.visible(ctx, u, id)
 	if err != nil {
 		return ApplicationDetail{}, err
 	}
+	return s.detail(ctx, u, app)
+}
+
+// detail builds the view of an application known to be visible to u.
+func (s *Server) detail(ctx context.Context, u store.User, app store.Application) (ApplicationDetail, error) {
+	id := app.ID
+	var err error
 	d := ApplicationDetail{ApplicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Priorities: app.Priorities}
 	if app.ProjectStart.Valid {
 		d.ProjectStart = app.ProjectStart.Time.Format(time.DateOnly)

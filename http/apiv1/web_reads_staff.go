@@ -19,7 +19,7 @@ func (s *Server) ApplicationScheme(ctx context.Context, u store.User, id int64) 
 	if err != nil {
 		return sc, err
 	}
-	rules, kept, err := s.Store.SubmittedRules(ctx, app.ID)
+	rules, kept, err := app.SubmittedRules()
 	if kept {
 		sc.Rules = rules
 	}

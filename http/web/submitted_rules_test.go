@@ -31,7 +31,7 @@ func TestStaffSeeTheRulesAnApplicationWasSubmittedUnder(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := sc.Rules
-	if _, kept, _ := st.SubmittedRules(ctx, id); kept {
+	if again, _ := st.Application(ctx, id); again.RulesJSON != nil {
 		t.Fatal("rules were kept for an application that had already left the draft stage")
 	}
 	// Keep them as a submission would have, then lower the officers' band in the scheme.
