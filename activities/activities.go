@@ -12,8 +12,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"grantflow/grant"
 	"grantflow/letters"
-	"grantflow/scheme"
 	"grantflow/store"
 )
 
@@ -24,31 +24,10 @@ const (
 	ErrTypeDocumentInvalid = "DocumentInvalid"
 )
 
-// Actor is the person (or the system) on whose behalf a step runs.
-type Actor struct {
-	UserID        int64       `json:"user_id,omitempty"`
-	Name          string      `json:"name"`
-	Role          scheme.Role `json:"role"`
-	Organisations []int64     `json:"organisations,omitempty"`
-}
-
-// System is the actor for steps nobody took by hand: timers, screening, letters.
-var System = Actor{Name: "Grantflow", Role: "system"}
-
-// MemberOf reports whether the actor belongs to the organisation.
-func (a Actor) MemberOf(orgID int64) bool {
-	for _, id := range a.Organisations {
-		if id == orgID {
-			return true
-		}
-	}
-	return false
-}
-
 // Step is the audit line every state change carries: who, what, when, why, and the stage it leads to.
 type Step struct {
 	ApplicationID int64
-	Actor         Actor
+	Actor         grant.Actor
 	What          string
 	Why           string
 	Status        string

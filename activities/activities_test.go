@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/internal/demo"
 	"grantflow/internal/pdftext"
 	"grantflow/letters"
@@ -137,7 +138,7 @@ type fixture struct {
 	fy         int
 	scheme     store.Scheme
 	roundID    int64
-	officer    activities.Actor
+	officer    grant.Actor
 	org        store.Organisation
 	applicant  store.User
 	appID      int64
@@ -187,7 +188,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.officer = activities.Actor{UserID: officer.ID, Name: officer.Name, Role: officer.Role}
+	f.officer = grant.Actor{UserID: officer.ID, Name: officer.Name, Role: officer.Role}
 	f.org, f.applicant, err = st.CreateOrganisationWithUser(ctx, store.Organisation{Name: orgName, Type: scheme.OrgCommunityGroup,
 		Address: "12 Harbour Lane, Loughborough", Postcode: "LE11 1AA"},
 		store.NewUser{Email: "sam@harbour-lane.example.org", Name: "Sam Example", Role: scheme.RoleApplicant, Password: "correct horse battery"})
@@ -330,7 +331,7 @@ func TestRecordStepRetryWritesOneEventAndMovesStatusOnce(t *testing.T) {
 func TestCommitBudgetRetryCommitsOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	in := activities.CommitBudgetInput{ApplicationID: f.appID, SchemeID: f.scheme.ID, Years: []store.YearAmount{{FinancialYear: f.fy, Amount: amount}}, At: f.now}
+	in := activities.CommitBudgetInput{ApplicationID: f.appID, SchemeID: f.scheme.ID, Years: []grant.YearAmount{{FinancialYear: f.fy, Amount: amount}}, At: f.now}
 	retried(t, f.exec("commit"), f.awards, f.awards.CommitBudget, in)
 
 	if got := f.committed(t); got != amount {
@@ -348,7 +349,7 @@ func TestCommitBudgetBeyondTheBudgetIsANonRetryableBudgetExceeded(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, years := range map[string][]store.YearAmount{
+	for name, years := range map[string][]grant.YearAmount{
 		"one penny too much": {{FinancialYear: f.fy, Amount: b.BudgetPence + 1}},
 		// All years or none: this year fits, next year has no budget, so nothing is committed.
 		"a year with no budget": {{FinancialYear: f.fy, Amount: amount}, {FinancialYear: f.fy + 1, Amount: amount}},
@@ -556,12 +557,12 @@ func TestNotifyOncePerKey(t *testing.T) {
 func TestReleaseBudgetRetryReleasesOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	commit := activities.CommitBudgetInput{ApplicationID: f.appID, SchemeID: f.scheme.ID, Years: []store.YearAmount{{FinancialYear: f.fy, Amount: amount}}, At: f.now}
+	commit := activities.CommitBudgetInput{ApplicationID: f.appID, SchemeID: f.scheme.ID, Years: []grant.YearAmount{{FinancialYear: f.fy, Amount: amount}}, At: f.now}
 	once(t, f.exec("commit"), f.awards, f.awards.CommitBudget, commit)
 	// Another approval's commitment stays in the budget; a second release of this one would eat into it.
 	other := commit
 	other.ApplicationID = f.newApplication(t, money.Pounds(5000))
-	other.Years = []store.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(5000)}}
+	other.Years = []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(5000)}}
 	once(t, execution{WorkflowID: fmt.Sprintf("grant-application-%d", other.ApplicationID), RunID: "run-1", ActivityID: "commit"}, f.awards, f.awards.CommitBudget, other)
 	if got := f.committed(t); got != amount+money.Pounds(5000) {
 		t.Fatalf("committed = %s before release, want %s", got, amount+money.Pounds(5000))

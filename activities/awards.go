@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/store"
 )
@@ -18,7 +19,7 @@ type Awards struct {
 type CommitBudgetInput struct {
 	ApplicationID int64
 	SchemeID      int64
-	Years         []store.YearAmount
+	Years         []grant.YearAmount
 	At            time.Time
 }
 

@@ -71,9 +71,9 @@ func (d *Documents) facts(ctx context.Context, applicationID int64) (grantFacts,
 func (d *Documents) signatory(ctx context.Context, userID int64, role string) string {
 	u, err := d.Store.User(ctx, userID)
 	if err != nil {
-		return RoleTitle(scheme.Role(role))
+		return scheme.Role(role).Title()
 	}
-	return u.Name + ", " + RoleTitle(scheme.Role(role))
+	return u.Name + ", " + scheme.Role(role).Title()
 }
 
 // IssueAwardLetter writes the offer letter for an approved application.
@@ -113,7 +113,7 @@ func (d *Documents) IssueDeclineLetter(ctx context.Context, in DeclineInput) (Do
 	ref := ApplicationReference(f.sc.Rules.Code, f.app.ID)
 	pdf, err := letters.DeclineLetter{
 		Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ref, Recipient: f.recip, Scheme: f.sc.Name,
-		AmountRequested: f.app.AmountRequested, Reasons: in.Reasons, Signatory: in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role),
+		AmountRequested: f.app.AmountRequested, Reasons: in.Reasons, Signatory: in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title(),
 	}.PDF()
 	if err != nil {
 		return DocumentResult{}, classify(err)
@@ -184,25 +184,6 @@ func ApplicationReference(code string, applicationID int64) string {
 // AwardReference is the award's reference, from the scheme code, financial year and application.
 func AwardReference(code string, financialYear int, applicationID int64) string {
 	return fmt.Sprintf("%s-%d-%05d", code, financialYear, applicationID)
-}
-
-// RoleTitle is how a role is written on letters.
-func RoleTitle(r scheme.Role) string {
-	switch r {
-	case scheme.RoleOfficer:
-		return "Commissioning Officer"
-	case scheme.RoleHeadOfCommissioning:
-		return "Head of Commissioning"
-	case scheme.RoleCommissioner:
-		return "Police and Crime Commissioner"
-	case scheme.RoleFinance:
-		return "Finance"
-	case scheme.RoleAssessor:
-		return "Assessor"
-	case "":
-		return ""
-	}
-	return strings.ToUpper(string(r[:1])) + string(r[1:])
 }
 
 func addressLines(o store.Organisation) []string {

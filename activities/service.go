@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/store"
 )
@@ -69,9 +70,9 @@ func (r *Records) ReviewReturn(ctx context.Context, in ReviewReturnInput) error 
 // CreateServiceAwardInput is an approved multi-year award with its schedule.
 type CreateServiceAwardInput struct {
 	Award               CreateAwardInput
-	Years               []store.YearAmount
+	Years               []grant.YearAmount
 	ConditionsPrecedent []string
-	Tranches            []store.Tranche
+	Tranches            []grant.Tranche
 }
 
 // CreateServiceAward records the award, its amounts per year and its tranche schedule, once.
@@ -128,11 +129,11 @@ type VaryInput struct {
 	AwardID        int64
 	Version        int
 	Summary        string
-	Years          []store.YearAmount
+	Years          []grant.YearAmount
 	Conditions     []string
 	DelegationBand string
 	RulesVersion   int
-	Tranches       []store.Tranche
+	Tranches       []grant.Tranche
 }
 
 // Vary re-commits the budgets to the new amounts (all years or none), records the variation and
@@ -155,7 +156,7 @@ func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
 type CloseAwardInput struct {
 	Step       Step
 	SchemeID   int64
-	Keep       []store.YearAmount
+	Keep       []grant.YearAmount
 	Spent      *money.Pence
 	Terminated bool
 	Reason     string

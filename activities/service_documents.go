@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/letters"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -25,7 +26,7 @@ const (
 type RecommendInput struct {
 	Step                Step
 	Fund                bool
-	Years               []store.YearAmount
+	Years               []grant.YearAmount
 	Conditions          []string
 	ConditionsPrecedent []string
 	Reasons             string
@@ -61,7 +62,7 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	pack := letters.DecisionPack{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ApplicationReference(f.sc.Rules.Code, f.app.ID),
 		Organisation: f.org.Name, Scheme: f.sc.Name, Service: svc.Service, Requested: letterYears(svc.Years),
 		Recommendation: letters.PanelRecommendation{Approve: in.Fund, Conditions: append(append([]string{}, in.ConditionsPrecedent...), in.Conditions...), Reasons: []string{in.Reasons}},
-		ModeratedBy:    []string{in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role) + " (moderator)"}}
+		ModeratedBy:    []string{in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title() + " (moderator)"}}
 	if in.Fund {
 		pack.Recommendation.Years = letterYears(in.Years)
 	}
@@ -149,7 +150,7 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 		title += " (variation, version " + strconv.Itoa(in.AwardVersion) + ")"
 	}
 	pdf, err := letters.DecisionRecord{Letterhead: d.Letterhead, Number: rec.Number, Title: title, DecisionMaker: in.Step.Actor.Name,
-		DecisionMakerRole: RoleTitle(in.Step.Actor.Role), Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
+		DecisionMakerRole: in.Step.Actor.Role.Title(), Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
 		Scheme: f.sc.Name, Reference: award.Reference, Years: letterYears(years), Total: award.Amount, Purpose: award.Purpose, Conditions: conditions,
 		Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion, RecommendedBy: recommendedBy, Declarations: declarations}.PDF()
 	if err != nil {
@@ -217,7 +218,7 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 		Recipient: f.recip, Scheme: f.sc.Name, Service: svc.Service, ServiceDescription: svc.Description, Total: award.Amount,
 		Years: letterYears(years), Purpose: award.Purpose, ConditionsPrecedent: cp, Conditions: conditions, AcceptBy: acceptBy.In(scheme.London),
 		HowToAccept: "Sign in to Grantflow and accept the agreement on your application's page.",
-		Signatory:   in.Step.Actor.Name + ", " + RoleTitle(in.Step.Actor.Role)} // the person who decided this version
+		Signatory:   in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title()} // the person who decided this version
 	if in.Version > 1 {
 		agreement.VariedOn, agreement.Variation = in.Step.At.In(scheme.London), in.Variation
 	}
@@ -303,7 +304,7 @@ func OrganisationID(o store.Organisation) string {
 	return ""
 }
 
-func letterYears(years []store.YearAmount) []letters.YearAmount {
+func letterYears(years []grant.YearAmount) []letters.YearAmount {
 	out := make([]letters.YearAmount, len(years))
 	for i, y := range years {
 		out[i] = letters.YearAmount{Label: scheme.FinancialYearLabel(y.FinancialYear), Amount: y.Amount}
@@ -311,9 +312,9 @@ func letterYears(years []store.YearAmount) []letters.YearAmount {
 	return out
 }
 
-func nonNilYears(v []store.YearAmount) []store.YearAmount {
+func nonNilYears(v []grant.YearAmount) []grant.YearAmount {
 	if v == nil {
-		return []store.YearAmount{}
+		return []grant.YearAmount{}
 	}
 	return v
 }

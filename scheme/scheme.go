@@ -5,6 +5,7 @@ package scheme
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"grantflow/money"
@@ -29,6 +30,7 @@ const (
 	RoleCommissioner        Role = "commissioner"
 	RoleFinance             Role = "finance"
 	RoleAdmin               Role = "admin"
+	RoleSystem              Role = "system" // Grantflow itself: timers, screening, letters; never a user's role
 )
 
 // Roles lists every role, for validating input.
@@ -40,6 +42,50 @@ func (r Role) IsStaff() bool { return r != RoleApplicant && r != "" }
 // Decides reports whether the role may take funding decisions (within a band).
 func (r Role) Decides() bool {
 	return r == RoleOfficer || r == RoleHeadOfCommissioning || r == RoleCommissioner
+}
+
+// Title is how letters, pages and the timeline name the role: "Head of Commissioning".
+func (r Role) Title() string {
+	switch r {
+	case RoleApplicant:
+		return "Applicant"
+	case RoleAssessor:
+		return "Assessor"
+	case RoleOfficer:
+		return "Commissioning Officer"
+	case RoleHeadOfCommissioning:
+		return "Head of Commissioning"
+	case RoleCommissioner:
+		return "Police and Crime Commissioner"
+	case RoleFinance:
+		return "Finance"
+	case RoleAdmin:
+		return "Administrator"
+	case RoleSystem:
+		return "Grantflow"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
+}
+
+// Noun is the role inside a sentence: "a head of commissioning may approve up to …".
+func (r Role) Noun() string {
+	switch r {
+	case RoleOfficer:
+		return "commissioning officer"
+	case RoleHeadOfCommissioning:
+		return "head of commissioning"
+	case RoleCommissioner:
+		return "Commissioner"
+	case RoleFinance:
+		return "finance officer"
+	case RoleAdmin:
+		return "administrator"
+	case "":
+		return "person without a role"
+	}
+	return strings.ReplaceAll(string(r), "_", " ")
 }
 
 // Organisation types an applicant may declare. Only the eligible ones appear in a scheme's rules.

@@ -33,7 +33,7 @@ type Application struct {
 	ReportOverdue   bool           `db:"report_overdue" json:"report_overdue"`
 	WeightedScore   *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
 	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
-	ServiceJSON     []byte         `db:"service" json:"-"`         // ServiceDetails for service schemes; nil otherwise
+	ServiceJSON     []byte         `db:"service" json:"-"`         // grant.ServiceDetails for service schemes; nil otherwise
 	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
 	SubmittedAt     *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
 	CreatedAt       time.Time      `db:"created_at" json:"created_at"`

@@ -8,20 +8,15 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
 )
 
-// YearAmount is the part of an award that falls in one financial year.
-type YearAmount struct {
-	FinancialYear int         `json:"financial_year"`
-	Amount        money.Pence `json:"amount_pence"`
-}
-
 // CommitBudget commits an application's amounts against its scheme's budgets, all years or none.
 // It is idempotent: committing the same amounts again changes nothing. The conditional UPDATE takes
 // the budget row's lock, so concurrent approvals queue there and only those that fit get through.
-func (s *Store) CommitBudget(ctx context.Context, applicationID, schemeID int64, years []YearAmount, at time.Time) error {
+func (s *Store) CommitBudget(ctx context.Context, applicationID, schemeID int64, years []grant.YearAmount, at time.Time) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recommitTx(ctx, tx, applicationID, schemeID, years, at) })
 }
 
@@ -65,8 +60,8 @@ func sortedKeys(m map[int]bool) []int {
 }
 
 // Commitments lists an application's live commitments by financial year.
-func (s *Store) Commitments(ctx context.Context, applicationID int64) ([]YearAmount, error) {
-	list := []YearAmount{}
+func (s *Store) Commitments(ctx context.Context, applicationID int64) ([]grant.YearAmount, error) {
+	list := []grant.YearAmount{}
 	err := s.DB.SelectContext(ctx, &list, `SELECT financial_year AS "financialyear", amount_pence AS "amount" FROM budget_commitments
 		WHERE application_id = $1 AND released_at IS NULL ORDER BY financial_year`, applicationID)
 	return list, err

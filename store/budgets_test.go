@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -69,7 +70,7 @@ func TestConcurrentApprovalsNeverOvercommit(t *testing.T) {
 		go func(id int64) {
 			defer wg.Done()
 			<-start
-			err := s.CommitBudget(context.Background(), id, schemeID, []store.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(5000)}}, time.Now())
+			err := s.CommitBudget(context.Background(), id, schemeID, []grant.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(5000)}}, time.Now())
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -102,7 +103,7 @@ func TestCommitIsIdempotentAndReleaseReturnsBudget(t *testing.T) {
 	ctx := context.Background()
 	schemeID, apps := seedApplications(t, s, 2, money.Pounds(6000))
 	commit := func(id int64) error {
-		return s.CommitBudget(ctx, id, schemeID, []store.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(4000)}}, time.Now())
+		return s.CommitBudget(ctx, id, schemeID, []grant.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(4000)}}, time.Now())
 	}
 	for i := 0; i < 3; i++ { // a retried activity commits once
 		if err := commit(apps[0]); err != nil {
@@ -127,7 +128,7 @@ func TestCommitIsIdempotentAndReleaseReturnsBudget(t *testing.T) {
 	if err := commit(apps[1]); err != nil {
 		t.Fatalf("released budget should now cover the second award: %v", err)
 	}
-	err = s.CommitBudget(ctx, apps[0], schemeID, []store.YearAmount{{FinancialYear: 2031, Amount: 100}}, time.Now())
+	err = s.CommitBudget(ctx, apps[0], schemeID, []grant.YearAmount{{FinancialYear: 2031, Amount: 100}}, time.Now())
 	if !errors.Is(err, store.ErrBudgetExceeded) || !strings.Contains(err.Error(), "no budget for 2031-32") {
 		t.Fatalf("a year without a budget must be refused clearly, got %v", err)
 	}
@@ -145,7 +146,7 @@ func TestConcurrentMultiYearApprovalsCommitAllYearsOrNone(t *testing.T) {
 		}
 	}
 	perYear := money.Pounds(50_000)
-	years := []store.YearAmount{{FinancialYear: 2028, Amount: perYear}, {FinancialYear: 2026, Amount: perYear}, {FinancialYear: 2027, Amount: perYear}}
+	years := []grant.YearAmount{{FinancialYear: 2028, Amount: perYear}, {FinancialYear: 2026, Amount: perYear}, {FinancialYear: 2027, Amount: perYear}}
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex

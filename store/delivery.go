@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"grantflow/grant"
 	"grantflow/money"
 )
 
@@ -26,7 +27,7 @@ type Tranche struct {
 }
 
 // SetAwardYears replaces an award's amounts per financial year (on approval and on each variation).
-func (s *Store) SetAwardYears(ctx context.Context, awardID int64, years []YearAmount) error {
+func (s *Store) SetAwardYears(ctx context.Context, awardID int64, years []grant.YearAmount) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM award_years WHERE award_id = $1`, awardID); err != nil {
 			return err
@@ -42,15 +43,15 @@ func (s *Store) SetAwardYears(ctx context.Context, awardID int64, years []YearAm
 }
 
 // AwardYears lists an award's amounts per financial year.
-func (s *Store) AwardYears(ctx context.Context, awardID int64) ([]YearAmount, error) {
-	list := []YearAmount{}
+func (s *Store) AwardYears(ctx context.Context, awardID int64) ([]grant.YearAmount, error) {
+	list := []grant.YearAmount{}
 	err := s.DB.SelectContext(ctx, &list, `SELECT financial_year AS "financialyear", amount_pence AS "amount" FROM award_years WHERE award_id = $1 ORDER BY financial_year`, awardID)
 	return list, err
 }
 
 // ScheduleTranches writes the payment schedule. Tranches already released or paid are kept as they
 // are; the rest are replaced (a variation changes only the remaining schedule).
-func (s *Store) ScheduleTranches(ctx context.Context, awardID int64, tranches []Tranche) error {
+func (s *Store) ScheduleTranches(ctx context.Context, awardID int64, tranches []grant.Tranche) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, t := range tranches {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tranches (award_id, no, financial_year, quarter, due_on, amount_pence, status)
@@ -204,7 +205,7 @@ type Variation struct {
 // ApplyVariation records the variation and changes the award's terms and budget commitments to
 // match, all at once: each year's commitment moves by the difference, refused if a budget cannot
 // cover an increase.
-func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64, years []YearAmount, e Event) error {
+func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64, years []grant.YearAmount, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO variations (application_id, award_version, summary, years, end_date, conditions, decided_by,
 			decided_role, delegation_band, rules_version, decided_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING`,
@@ -253,7 +254,7 @@ func (s *Store) Variations(ctx context.Context, applicationID int64) ([]Variatio
 // CloseAward ends an award: terminated early (reason set) or completed. The commitment left over
 // after what was paid goes back to each year's budget, and the underspend the provider reported
 // (paid less spent) is recorded. Idempotent.
-func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, paidByYear []YearAmount, spent *money.Pence, terminated bool, reason string, e Event) error {
+func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, paidByYear []grant.YearAmount, spent *money.Pence, terminated bool, reason string, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var a Award
 		if err := tx.GetContext(ctx, &a, `SELECT * FROM awards WHERE application_id = $1 FOR UPDATE`, applicationID); err != nil {
@@ -296,12 +297,12 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 
 // recommitTx moves an application's budget commitments to the given amounts per year, in one lock
 // order, refusing an increase a budget cannot cover.
-func recommitTx(ctx context.Context, tx *sqlx.Tx, applicationID, schemeID int64, years []YearAmount, at time.Time) error {
+func recommitTx(ctx context.Context, tx *sqlx.Tx, applicationID, schemeID int64, years []grant.YearAmount, at time.Time) error {
 	want := map[int]money.Pence{}
 	for _, y := range years {
 		want[y.FinancialYear] += y.Amount
 	}
-	var current []YearAmount
+	var current []grant.YearAmount
 	if err := tx.SelectContext(ctx, &current, `SELECT financial_year AS "financialyear", amount_pence AS "amount" FROM budget_commitments
 		WHERE application_id = $1 AND released_at IS NULL ORDER BY financial_year`, applicationID); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/internal/demo"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -97,9 +98,9 @@ func (a *awards) award(slug, title string, amount money.Pence, acceptedAt time.T
 func (a *awards) tranches(app int64, aw store.Award, statuses ...string) map[int]store.FinanceNotice {
 	a.t.Helper()
 	ctx := context.Background()
-	var plan []store.Tranche
+	var plan []grant.Tranche
 	for i := range statuses {
-		plan = append(plan, store.Tranche{No: i + 1, FinancialYear: 2026, Quarter: i + 1, DueOn: time.Date(2026, time.Month(4+3*i), 1, 0, 0, 0, 0, time.UTC),
+		plan = append(plan, grant.Tranche{No: i + 1, FinancialYear: 2026, Quarter: i + 1, DueOn: time.Date(2026, time.Month(4+3*i), 1, 0, 0, 0, 0, time.UTC),
 			Amount: aw.Amount / money.Pence(len(statuses)), Status: "scheduled"})
 	}
 	if err := a.st.ScheduleTranches(ctx, aw.ID, plan); err != nil {

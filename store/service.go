@@ -6,63 +6,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
+	"grantflow/grant"
 
-	"grantflow/money"
+	"github.com/jmoiron/sqlx"
 )
 
-// ServiceDetails is what a service application adds: the service, where it works (to ward level
-// where known), the amount asked for each financial year, outcomes with measurable indicators and
-// quarterly targets, and the organisation's safeguarding and governance.
-type ServiceDetails struct {
-	Service      string       `json:"service"`
-	Description  string       `json:"description"`
-	Wards        []string     `json:"wards"`
-	Years        []YearAmount `json:"years"`
-	Outcomes     []Outcome    `json:"outcomes"`
-	Safeguarding Safeguarding `json:"safeguarding"`
-	Governance   Governance   `json:"governance"`
-}
-
-// Outcome is a change the service commits to, measured by its indicators.
-type Outcome struct {
-	Outcome    string      `json:"outcome"`
-	Indicators []Indicator `json:"indicators"`
-}
-
-// Indicator is a measure with a target for each quarter.
-type Indicator struct {
-	Key             string `json:"key"`
-	Name            string `json:"name"`
-	Unit            string `json:"unit"`
-	QuarterlyTarget int64  `json:"quarterly_target"`
-}
-
-// Safeguarding is the organisation's safeguarding arrangements.
-type Safeguarding struct {
-	PolicyReviewedOn string `json:"policy_reviewed_on"` // YYYY-MM-DD
-	Lead             string `json:"lead"`
-	DBSChecks        bool   `json:"dbs_checks"`
-}
-
-// Governance is how the organisation is run.
-type Governance struct {
-	Trustees           int    `json:"trustees"`
-	LatestAccountsYear string `json:"latest_accounts_year"`
-}
-
-// Total is the whole-life amount asked for.
-func (d ServiceDetails) Total() money.Pence {
-	var t money.Pence
-	for _, y := range d.Years {
-		t += y.Amount
-	}
-	return t
-}
-
 // Service decodes an application's service details (zero for grassroots applications).
-func (a Application) Service() (ServiceDetails, error) {
-	var d ServiceDetails
+func (a Application) Service() (grant.ServiceDetails, error) {
+	var d grant.ServiceDetails
 	if len(a.ServiceJSON) == 0 {
 		return d, nil
 	}
@@ -70,7 +21,7 @@ func (a Application) Service() (ServiceDetails, error) {
 }
 
 // SaveServiceDetails stores a draft's service details and its whole-life total as the amount requested.
-func (s *Store) SaveServiceDetails(ctx context.Context, applicationID int64, d ServiceDetails) error {
+func (s *Store) SaveServiceDetails(ctx context.Context, applicationID int64, d grant.ServiceDetails) error {
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return err

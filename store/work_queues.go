@@ -8,6 +8,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"grantflow/grant"
 	"grantflow/scheme"
 )
 
@@ -77,15 +78,15 @@ func LatestOfEachQuarter(returns []MonitoringReturn) []MonitoringReturn {
 }
 
 // AwardYearsByApplication is each application's award, per financial year.
-func (s *Store) AwardYearsByApplication(ctx context.Context, ids []int64) (map[int64][]YearAmount, error) {
+func (s *Store) AwardYearsByApplication(ctx context.Context, ids []int64) (map[int64][]grant.YearAmount, error) {
 	var rows []struct {
 		ApplicationID int64 `db:"application_id"`
-		YearAmount
+		grant.YearAmount
 	}
 	err := s.DB.SelectContext(ctx, &rows, `SELECT aw.application_id, y.financial_year AS "financialyear", y.amount_pence AS "amount"
 		FROM award_years y JOIN awards aw ON aw.id = y.award_id WHERE aw.application_id = ANY($1)
 		ORDER BY aw.application_id, y.financial_year`, pq.Int64Array(ids))
-	out := map[int64][]YearAmount{}
+	out := map[int64][]grant.YearAmount{}
 	for _, r := range rows {
 		out[r.ApplicationID] = append(out[r.ApplicationID], r.YearAmount)
 	}

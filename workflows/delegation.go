@@ -42,7 +42,7 @@ func BandFor(rules scheme.Rules, wholeLife money.Pence) (scheme.Band, error) {
 // £100,000.00); a commissioning officer may approve up to £5,000.00".
 func MayApprove(rules scheme.Rules, role scheme.Role, wholeLife money.Pence) error {
 	if roleRank(role) == 0 {
-		return fmt.Errorf("%s may not approve awards", aOrAn(roleReadable(role)))
+		return fmt.Errorf("%s may not approve awards", aOrAn(role.Noun()))
 	}
 	band, err := BandFor(rules, wholeLife)
 	if err != nil {
@@ -119,7 +119,7 @@ func bandTitle(b scheme.Band) string {
 	if b.Title != "" {
 		return b.Title
 	}
-	return roleReadable(b.Role)
+	return b.Role.Noun()
 }
 
 // roleTitle is how the scheme's bands name a role, or its readable name if no band names it.
@@ -129,27 +129,6 @@ func roleTitle(rules scheme.Rules, role scheme.Role) string {
 			return b.Title
 		}
 	}
-	return roleReadable(role)
+	return role.Noun()
 }
 
-func roleReadable(r scheme.Role) string {
-	switch r {
-	case scheme.RoleApplicant:
-		return "applicant"
-	case scheme.RoleAssessor:
-		return "assessor"
-	case scheme.RoleOfficer:
-		return "commissioning officer"
-	case scheme.RoleHeadOfCommissioning:
-		return "head of commissioning"
-	case scheme.RoleCommissioner:
-		return "Commissioner"
-	case scheme.RoleFinance:
-		return "finance officer"
-	case scheme.RoleAdmin:
-		return "administrator"
-	case "":
-		return "person without a role"
-	}
-	return string(r)
-}

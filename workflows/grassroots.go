@@ -10,9 +10,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 )
 
 // ---- Contract: what callers of the grassroots workflow need ----
@@ -66,7 +66,7 @@ const (
 )
 
 // Actor is the person taking a step, as the HTTP layer authenticated them.
-type Actor = activities.Actor
+type Actor = grant.Actor
 
 // GrassrootsInput is a submitted application with the scheme rules it was submitted under.
 type GrassrootsInput struct {
@@ -318,7 +318,7 @@ func (g *grassroots) end(ctx workflow.Context, err error) (GrassrootsResult, err
 // ---- Stages ----
 
 func (g *grassroots) screen(ctx workflow.Context) error {
-	if err := g.moveTo(ctx, StageScreening, activities.System, "Eligibility screening started", ""); err != nil {
+	if err := g.moveTo(ctx, StageScreening, grant.System, "Eligibility screening started", ""); err != nil {
 		return err
 	}
 	result := CheckEligibility(g.in.Rules, EligibilityInput{
@@ -329,9 +329,9 @@ func (g *grassroots) screen(ctx workflow.Context) error {
 	g.status.Eligibility = &result
 	if !result.Eligible {
 		g.status.IneligibleBecause = result.Reasons()
-		return g.moveTo(ctx, StageIneligible, activities.System, "Not eligible: application closed", strings.Join(result.Reasons(), " "))
+		return g.moveTo(ctx, StageIneligible, grant.System, "Not eligible: application closed", strings.Join(result.Reasons(), " "))
 	}
-	return g.moveTo(ctx, StageAssessment, activities.System, "Eligible: ready for assessment", "All eligibility checks passed.")
+	return g.moveTo(ctx, StageAssessment, grant.System, "Eligible: ready for assessment", "All eligibility checks passed.")
 }
 
 // awaitAssessmentAndDecision waits for a scored assessment, then for a decision on it.
@@ -355,7 +355,7 @@ func (g *grassroots) awaitInformation(ctx workflow.Context) error {
 			if g.answered { // the answer won the race with the timer
 				return nil
 			}
-			in := activities.CloseInformationRequestInput{Step: g.step(ctx, activities.System, "Information request lapsed: back to assessment",
+			in := activities.CloseInformationRequestInput{Step: g.step(ctx, grant.System, "Information request lapsed: back to assessment",
 				"No answer arrived by "+deadline.In(scheme.London).Format("2 January 2006 15:04")+".", StageAssessment), Seq: g.infoSeq}
 			if err := workflow.ExecuteActivity(ctx, records.CloseInformationRequest, in).Get(ctx, nil); err != nil {
 				return err
@@ -375,11 +375,11 @@ func (g *grassroots) awaitInformation(ctx workflow.Context) error {
 func (g *grassroots) offer(ctx workflow.Context) error {
 	var letter, notice activities.DocumentResult
 	reportDue := g.reportDue()
-	in := activities.IssueDocumentInput{Step: g.step(ctx, activities.System, "Award letter issued", g.status.AwardReference, StageApproved), ReportDue: reportDue}
+	in := activities.IssueDocumentInput{Step: g.step(ctx, grant.System, "Award letter issued", g.status.AwardReference, StageApproved), ReportDue: reportDue}
 	if err := workflow.ExecuteActivity(ctx, documents.IssueAwardLetter, in).Get(ctx, &letter); err != nil {
 		return err
 	}
-	in.Step = g.step(ctx, activities.System, "Finance award notice sent", g.status.AwardReference, StageOffered)
+	in.Step = g.step(ctx, grant.System, "Finance award notice sent", g.status.AwardReference, StageOffered)
 	if err := workflow.ExecuteActivity(ctx, documents.IssueFinanceAwardNotice, in).Get(ctx, &notice); err != nil {
 		return err
 	}
@@ -404,11 +404,11 @@ func (g *grassroots) awaitAcceptance(ctx workflow.Context) (bool, error) {
 		if g.accepted {
 			return nil
 		}
-		lapse := activities.SetAwardStatusInput{Step: g.step(ctx, activities.System, "Offer lapsed: not accepted in time", "The acceptance deadline passed.", StageLapsed), AwardStatus: "lapsed"}
+		lapse := activities.SetAwardStatusInput{Step: g.step(ctx, grant.System, "Offer lapsed: not accepted in time", "The acceptance deadline passed.", StageLapsed), AwardStatus: "lapsed"}
 		if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, lapse).Get(ctx, nil); err != nil {
 			return err
 		}
-		release := g.step(ctx, activities.System, "Budget released", g.status.AwardAmount.String()+" returned to the scheme's budget.", StageLapsed)
+		release := g.step(ctx, grant.System, "Budget released", g.status.AwardAmount.String()+" returned to the scheme's budget.", StageLapsed)
 		if err := workflow.ExecuteActivity(ctx, awards.ReleaseBudget, release).Get(ctx, nil); err != nil {
 			return err
 		}
@@ -466,7 +466,7 @@ func (g *grassroots) awaitReportBy(ctx workflow.Context, due time.Time, round in
 		if g.report != nil {
 			return nil
 		}
-		in := activities.FlagReportOverdueInput{Step: g.step(ctx, activities.System, "End-of-grant report overdue",
+		in := activities.FlagReportOverdueInput{Step: g.step(ctx, grant.System, "End-of-grant report overdue",
 			"It was due by "+dueText+".", g.stage), Overdue: true}
 		if err := workflow.ExecuteActivity(ctx, records.FlagReportOverdue, in).Get(ctx, nil); err != nil {
 			return err
@@ -670,7 +670,7 @@ func (g *grassroots) approve(ctx workflow.Context, r DecideRequest) error {
 	now := workflow.Now(ctx)
 	fy := scheme.FinancialYear(now)
 	commit := activities.CommitBudgetInput{ApplicationID: g.in.ApplicationID, SchemeID: g.in.SchemeID,
-		Years: []store.YearAmount{{FinancialYear: fy, Amount: r.Amount}}, At: now}
+		Years: []grant.YearAmount{{FinancialYear: fy, Amount: r.Amount}}, At: now}
 	if err := workflow.ExecuteActivity(ctx, awards.CommitBudget, commit).Get(ctx, nil); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeBudgetExceeded {

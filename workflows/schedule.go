@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 )
 
 // Quarter is a quarter of a UK financial year: Q1 April–June ... Q4 January–March.
@@ -70,7 +70,7 @@ type PlannedTranche struct {
 
 // PlanTranches splits each year's amount into four tranches paid on the first day of each quarter;
 // pence that do not divide by four go to the year's first tranche.
-func PlanTranches(years []store.YearAmount) []PlannedTranche {
+func PlanTranches(years []grant.YearAmount) []PlannedTranche {
 	if len(years) == 0 {
 		return nil
 	}
@@ -123,7 +123,7 @@ func (t TrancheState) Settled() bool { return t.Status == TrancheReleased || t.S
 // remaining amount is split over its unsettled quarters (a held one stays held; one left with
 // nothing to pay is cancelled); quarters of years no longer funded are cancelled. It refuses a year
 // cut below what has already been released for it.
-func Replan(current []TrancheState, years []store.YearAmount, firstFY int) ([]TrancheState, error) {
+func Replan(current []TrancheState, years []grant.YearAmount, firstFY int) ([]TrancheState, error) {
 	byQuarter := map[Quarter]TrancheState{}
 	settled := map[int]money.Pence{}
 	for _, t := range current {
@@ -196,7 +196,7 @@ func sortTranches(ts []TrancheState) {
 
 // ValidateYears checks a service's amounts per financial year against the scheme's rules: one to
 // the maximum number of consecutive years, each within the yearly limits.
-func ValidateYears(rules scheme.Rules, years []store.YearAmount, field string) error {
+func ValidateYears(rules scheme.Rules, years []grant.YearAmount, field string) error {
 	maxYears := max(1, rules.MaxDurationMonths/12)
 	if len(years) == 0 || len(years) > maxYears {
 		return &FieldError{Field: field, Reason: fmt.Sprintf("give an amount for each of 1 to %d financial years", maxYears)}
@@ -214,10 +214,4 @@ func ValidateYears(rules scheme.Rules, years []store.YearAmount, field string) e
 }
 
 // WholeLife adds up the years.
-func WholeLife(years []store.YearAmount) money.Pence {
-	var t money.Pence
-	for _, y := range years {
-		t += y.Amount
-	}
-	return t
-}
+func WholeLife(years []grant.YearAmount) money.Pence { return grant.WholeLife(years) }

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/internal/demo"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 	"grantflow/workflows"
 )
 
@@ -132,22 +132,22 @@ func tranchePlan(ts []workflows.PlannedTranche) []string {
 func TestPlanTranches(t *testing.T) {
 	cases := []struct {
 		name  string
-		years []store.YearAmount
+		years []grant.YearAmount
 		want  []string
 	}{
 		{"nothing to plan", nil, nil},
 		{"one year divides by four", svcYears(2026, 120000), []string{
 			"1 Q1 2026-27 2026-04-01 00:00 £30,000.00", "2 Q2 2026-27 2026-07-01 00:00 £30,000.00",
 			"3 Q3 2026-27 2026-10-01 00:00 £30,000.00", "4 Q4 2026-27 2027-01-01 00:00 £30,000.00"}},
-		{"pennies that do not divide go to the first tranche", []store.YearAmount{{FinancialYear: 2026, Amount: 10000003}}, []string{
+		{"pennies that do not divide go to the first tranche", []grant.YearAmount{{FinancialYear: 2026, Amount: 10000003}}, []string{
 			"1 Q1 2026-27 2026-04-01 00:00 £25,000.03", "2 Q2 2026-27 2026-07-01 00:00 £25,000.00",
 			"3 Q3 2026-27 2026-10-01 00:00 £25,000.00", "4 Q4 2026-27 2027-01-01 00:00 £25,000.00"}},
-		{"each year's pennies go to its own first tranche", []store.YearAmount{{FinancialYear: 2026, Amount: 2500001}, {FinancialYear: 2027, Amount: 3000002}}, []string{
+		{"each year's pennies go to its own first tranche", []grant.YearAmount{{FinancialYear: 2026, Amount: 2500001}, {FinancialYear: 2027, Amount: 3000002}}, []string{
 			"1 Q1 2026-27 2026-04-01 00:00 £6,250.01", "2 Q2 2026-27 2026-07-01 00:00 £6,250.00",
 			"3 Q3 2026-27 2026-10-01 00:00 £6,250.00", "4 Q4 2026-27 2027-01-01 00:00 £6,250.00",
 			"5 Q1 2027-28 2027-04-01 00:00 £7,500.02", "6 Q2 2027-28 2027-07-01 00:00 £7,500.00",
 			"7 Q3 2027-28 2027-10-01 00:00 £7,500.00", "8 Q4 2027-28 2028-01-01 00:00 £7,500.00"}},
-		{"numbered from the earliest year whatever the order", []store.YearAmount{{FinancialYear: 2028, Amount: money.Pounds(40000)}, {FinancialYear: 2027, Amount: money.Pounds(40000)}}, []string{
+		{"numbered from the earliest year whatever the order", []grant.YearAmount{{FinancialYear: 2028, Amount: money.Pounds(40000)}, {FinancialYear: 2027, Amount: money.Pounds(40000)}}, []string{
 			"5 Q1 2028-29 2028-04-01 00:00 £10,000.00", "6 Q2 2028-29 2028-07-01 00:00 £10,000.00",
 			"7 Q3 2028-29 2028-10-01 00:00 £10,000.00", "8 Q4 2028-29 2029-01-01 00:00 £10,000.00",
 			"1 Q1 2027-28 2027-04-01 00:00 £10,000.00", "2 Q2 2027-28 2027-07-01 00:00 £10,000.00",
@@ -180,7 +180,7 @@ func sumPlanned(ts []workflows.PlannedTranche) money.Pence {
 }
 
 // trancheStates plans the years and gives tranches the statuses listed (by number); the rest are scheduled.
-func trancheStates(years []store.YearAmount, statuses map[int]string) []workflows.TrancheState {
+func trancheStates(years []grant.YearAmount, statuses map[int]string) []workflows.TrancheState {
 	var out []workflows.TrancheState
 	for _, p := range workflows.PlanTranches(years) {
 		s := workflows.TrancheState{PlannedTranche: p, Status: workflows.TrancheScheduled}
@@ -213,7 +213,7 @@ func TestReplan(t *testing.T) {
 	cases := []struct {
 		name    string
 		current []workflows.TrancheState
-		years   []store.YearAmount
+		years   []grant.YearAmount
 		want    []string
 		field   string // set when Replan must refuse
 		reason  string
@@ -235,7 +235,7 @@ func TestReplan(t *testing.T) {
 		{
 			name:    "pennies go to the first open quarter",
 			current: trancheStates(svcYears(2026, 120000), map[int]string{1: paid}),
-			years:   []store.YearAmount{{FinancialYear: 2026, Amount: 10000001}},
+			years:   []grant.YearAmount{{FinancialYear: 2026, Amount: 10000001}},
 			want:    []string{"1:paid:£30,000.00", "2:scheduled:£23,333.35", "3:scheduled:£23,333.33", "4:scheduled:£23,333.33"},
 		},
 		{
@@ -336,7 +336,7 @@ func TestScheduleValidateYears(t *testing.T) {
 	cases := []struct {
 		name   string
 		rules  scheme.Rules
-		years  []store.YearAmount
+		years  []grant.YearAmount
 		field  string // "" = valid
 		reason string
 	}{
@@ -346,15 +346,15 @@ func TestScheduleValidateYears(t *testing.T) {
 		{name: "no years", rules: rules, years: nil, field: "years", reason: "give an amount for each of 1 to 5 financial years"},
 		{name: "six years", rules: rules, years: svcYears(2026, 30000, 30000, 30000, 30000, 30000, 30000), field: "years",
 			reason: "give an amount for each of 1 to 5 financial years"},
-		{name: "a gap", rules: rules, years: []store.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(30000)}, {FinancialYear: 2028, Amount: money.Pounds(30000)}},
+		{name: "a gap", rules: rules, years: []grant.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(30000)}, {FinancialYear: 2028, Amount: money.Pounds(30000)}},
 			field: "years[1].financial_year", reason: "years must be consecutive and in order"},
-		{name: "backwards", rules: rules, years: []store.YearAmount{{FinancialYear: 2027, Amount: money.Pounds(30000)}, {FinancialYear: 2026, Amount: money.Pounds(30000)}},
+		{name: "backwards", rules: rules, years: []grant.YearAmount{{FinancialYear: 2027, Amount: money.Pounds(30000)}, {FinancialYear: 2026, Amount: money.Pounds(30000)}},
 			field: "years[1].financial_year", reason: "years must be consecutive and in order"},
-		{name: "the same year twice", rules: rules, years: []store.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(30000)}, {FinancialYear: 2026, Amount: money.Pounds(30000)}},
+		{name: "the same year twice", rules: rules, years: []grant.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(30000)}, {FinancialYear: 2026, Amount: money.Pounds(30000)}},
 			field: "years[1].financial_year", reason: "years must be consecutive and in order"},
-		{name: "a penny under the minimum", rules: rules, years: []store.YearAmount{{FinancialYear: 2026, Amount: 2499999}}, field: "years[0].amount_pence",
+		{name: "a penny under the minimum", rules: rules, years: []grant.YearAmount{{FinancialYear: 2026, Amount: 2499999}}, field: "years[0].amount_pence",
 			reason: "must be between £25,000.00 and £500,000.00 a year"},
-		{name: "a penny over the maximum in the third year", rules: rules, years: []store.YearAmount{
+		{name: "a penny over the maximum in the third year", rules: rules, years: []grant.YearAmount{
 			{FinancialYear: 2026, Amount: money.Pounds(30000)}, {FinancialYear: 2027, Amount: money.Pounds(30000)}, {FinancialYear: 2028, Amount: 50000001}},
 			field: "years[2].amount_pence", reason: "must be between £25,000.00 and £500,000.00 a year"},
 		{name: "under a year's duration still allows one year", rules: oneYear, years: svcYears(2026, 30000)},

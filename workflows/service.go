@@ -9,9 +9,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 )
 
 // ---- Contract: the commissioned-service workflow ----
@@ -56,7 +56,7 @@ type ServiceInput struct {
 	Purpose          string
 	Areas            []string
 	Priorities       []string
-	Service          store.ServiceDetails
+	Service          grant.ServiceDetails
 	// ClockOffset shifts the workflow's clock: end-to-end tests and demos run an award "as if" on
 	// another date, so quarters that would take months can be driven at once. Zero in production.
 	ClockOffset time.Duration
@@ -81,7 +81,7 @@ type AssignPanelRequest struct {
 type ModerateRequest struct {
 	Actor               Actor
 	Recommendation      string // RecommendFund or RecommendDoNotFund
-	Years               []store.YearAmount
+	Years               []grant.YearAmount
 	Conditions          []string
 	ConditionsPrecedent []string
 	Reasons             string
@@ -172,7 +172,7 @@ type ReviewReturnRequest struct {
 // date), new conditions, and a summary for the re-issued agreement.
 type VaryRequest struct {
 	Actor      Actor
-	Years      []store.YearAmount
+	Years      []grant.YearAmount
 	Conditions []string
 	Summary    string
 }
@@ -199,7 +199,7 @@ type PanelSeat struct {
 type ServiceRecommendation struct {
 	By                  Actor              `json:"by"`
 	Fund                bool               `json:"fund"`
-	Years               []store.YearAmount `json:"years"`
+	Years               []grant.YearAmount `json:"years"`
 	Conditions          []string           `json:"conditions"`
 	ConditionsPrecedent []string           `json:"conditions_precedent"`
 	Reasons             string             `json:"reasons"`
@@ -210,7 +210,7 @@ type ServiceAward struct {
 	ID             int64              `json:"id"`
 	Reference      string             `json:"reference"`
 	Version        int                `json:"version"`
-	Years          []store.YearAmount `json:"years"`
+	Years          []grant.YearAmount `json:"years"`
 	Conditions     []string           `json:"conditions"`
 	FirstFY        int                `json:"first_financial_year"`
 	AcceptBy       time.Time          `json:"accept_by"`
@@ -425,7 +425,7 @@ func (sv *service) continueAsNew(ctx workflow.Context) (ServiceState, error) {
 // ---- Stages ----
 
 func (sv *service) screen(ctx workflow.Context) error {
-	if err := sv.moveTo(ctx, StageScreening, activities.System, "Eligibility screening started", ""); err != nil {
+	if err := sv.moveTo(ctx, StageScreening, grant.System, "Eligibility screening started", ""); err != nil {
 		return err
 	}
 	in := sv.st.In
@@ -450,9 +450,9 @@ func (sv *service) screen(ctx workflow.Context) error {
 	})
 	sv.st.Eligibility = &result
 	if !result.Eligible {
-		return sv.moveTo(ctx, StageIneligible, activities.System, "Not eligible: application closed", strings.Join(result.Reasons(), " "))
+		return sv.moveTo(ctx, StageIneligible, grant.System, "Not eligible: application closed", strings.Join(result.Reasons(), " "))
 	}
-	return sv.moveTo(ctx, StageAssessment, activities.System, "Eligible: awaiting the assessment panel", "All eligibility checks passed.")
+	return sv.moveTo(ctx, StageAssessment, grant.System, "Eligible: awaiting the assessment panel", "All eligibility checks passed.")
 }
 
 // processAgenda does whatever has fallen due: panel reminders and escalations, the acceptance
@@ -553,11 +553,11 @@ func (sv *service) offerAgenda(ctx workflow.Context, now time.Time) error {
 	if now.Before(a.AcceptBy) {
 		return nil
 	}
-	lapse := activities.SetAwardStatusInput{Step: sv.step(ctx, activities.System, "Offer lapsed: not accepted in time", "The acceptance deadline passed.", StageLapsed), AwardStatus: "lapsed"}
+	lapse := activities.SetAwardStatusInput{Step: sv.step(ctx, grant.System, "Offer lapsed: not accepted in time", "The acceptance deadline passed.", StageLapsed), AwardStatus: "lapsed"}
 	if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, lapse).Get(ctx, nil); err != nil {
 		return err
 	}
-	release := sv.step(ctx, activities.System, "Budget released", WholeLife(a.Years).String()+" returned to the scheme's budgets.", StageLapsed)
+	release := sv.step(ctx, grant.System, "Budget released", WholeLife(a.Years).String()+" returned to the scheme's budgets.", StageLapsed)
 	if err := workflow.ExecuteActivity(ctx, awards.ReleaseBudget, release).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -582,7 +582,7 @@ func (sv *service) trancheAgenda(ctx workflow.Context, now time.Time) error {
 		if t.Status == TrancheHeld && t.HeldReason == reason {
 			continue
 		}
-		in := activities.HoldTrancheInput{Step: sv.step(ctx, activities.System, fmt.Sprintf("Tranche %d (%s) held", t.No, t.Quarter.Label()), reason, sv.stage),
+		in := activities.HoldTrancheInput{Step: sv.step(ctx, grant.System, fmt.Sprintf("Tranche %d (%s) held", t.No, t.Quarter.Label()), reason, sv.stage),
 			AwardID: sv.st.Award.ID, Tranche: t.No, Reason: reason}
 		if err := workflow.ExecuteActivity(ctx, awards.HoldTranche, in).Get(ctx, nil); err != nil {
 			return err
@@ -623,7 +623,7 @@ func (sv *service) releaseTranche(ctx workflow.Context, t *TrancheState) error {
 		basis += " and the " + prev.Label() + " monitoring return accepted"
 	}
 	in := activities.ReleaseTrancheInput{
-		Step:    sv.step(ctx, activities.System, fmt.Sprintf("Tranche %d (%s) released: %s payment notice sent to finance", t.No, t.Quarter.Label(), t.Amount), basis, sv.stage),
+		Step:    sv.step(ctx, grant.System, fmt.Sprintf("Tranche %d (%s) released: %s payment notice sent to finance", t.No, t.Quarter.Label(), t.Amount), basis, sv.stage),
 		AwardID: sv.st.Award.ID, Tranche: t.No, Quarter: t.Quarter.Label(), Due: t.Due, Amount: t.Amount, Basis: basis,
 	}
 	sv.releasing = t.No
@@ -665,7 +665,7 @@ func (sv *service) returnAgenda(ctx workflow.Context, now time.Time) error {
 		}
 		if !r.Overdue && !now.Before(r.Due) {
 			r.Overdue = true
-			in := sv.step(ctx, activities.System, r.Quarter.Label()+" monitoring return overdue", "It was due by "+due+".", sv.stage)
+			in := sv.step(ctx, grant.System, r.Quarter.Label()+" monitoring return overdue", "It was due by "+due+".", sv.stage)
 			if err := workflow.ExecuteActivity(ctx, records.RecordStep, in).Get(ctx, nil); err != nil {
 				return err
 			}
@@ -693,7 +693,7 @@ func (sv *service) completeIfDone(ctx workflow.Context) error {
 			return nil
 		}
 	}
-	if err := sv.moveTo(ctx, StageFinalReport, activities.System, "Every quarter is done: final report due", ""); err != nil {
+	if err := sv.moveTo(ctx, StageFinalReport, grant.System, "Every quarter is done: final report due", ""); err != nil {
 		return err
 	}
 	return sv.notify(ctx, "final-report-due", "applicant", "reminder",
@@ -1075,7 +1075,7 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 	if err := sv.issueDecisionDocuments(ctx, r.Actor, band, "Award letter and grant agreement issued", ""); err != nil {
 		return err
 	}
-	notice := activities.IssueDocumentInput{Step: sv.step(ctx, activities.System, "Finance award notice sent", award.Reference, StageOffered)}
+	notice := activities.IssueDocumentInput{Step: sv.step(ctx, grant.System, "Finance award notice sent", award.Reference, StageOffered)}
 	if err := workflow.ExecuteActivity(ctx, documents.IssueFinanceAwardNotice, notice).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -1085,7 +1085,7 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 }
 
 // commit commits (or re-commits, for a variation) the award's amounts per year against the budgets.
-func (sv *service) commit(ctx workflow.Context, years []store.YearAmount) error {
+func (sv *service) commit(ctx workflow.Context, years []grant.YearAmount) error {
 	in := activities.CommitBudgetInput{ApplicationID: sv.id, SchemeID: sv.st.In.SchemeID, Years: years, At: sv.now(ctx)}
 	if err := workflow.ExecuteActivity(ctx, awards.CommitBudget, in).Get(ctx, nil); err != nil {
 		if msg, ok := budgetRefusal(err); ok {
@@ -1620,13 +1620,13 @@ func (sv *service) returnFor(q Quarter) *ReturnState {
 }
 
 // plannedReturns lists a return for every quarter of the funded years, keeping existing progress.
-func (sv *service) plannedReturns(years []store.YearAmount, existing []ReturnState) []ReturnState {
+func (sv *service) plannedReturns(years []grant.YearAmount, existing []ReturnState) []ReturnState {
 	return PlanReturns(sv.rules, years, existing)
 }
 
 // PlanReturns lists a monitoring return for every quarter of the funded years, keeping the progress
 // of those already in existing.
-func PlanReturns(rules scheme.Rules, years []store.YearAmount, existing []ReturnState) []ReturnState {
+func PlanReturns(rules scheme.Rules, years []grant.YearAmount, existing []ReturnState) []ReturnState {
 	var out []ReturnState
 	for _, y := range years {
 		for q := 1; q <= 4; q++ {
@@ -1644,10 +1644,10 @@ func PlanReturns(rules scheme.Rules, years []store.YearAmount, existing []Return
 }
 
 // settledByYear adds up the money that has left (released or paid) in each financial year.
-func (sv *service) settledByYear() []store.YearAmount {
-	var out []store.YearAmount
+func (sv *service) settledByYear() []grant.YearAmount {
+	var out []grant.YearAmount
 	for _, y := range sv.st.Award.Years {
-		ya := store.YearAmount{FinancialYear: y.FinancialYear}
+		ya := grant.YearAmount{FinancialYear: y.FinancialYear}
 		for _, t := range sv.st.Tranches {
 			if t.Quarter.FY == y.FinancialYear && t.Settled() {
 				ya.Amount += t.Amount
@@ -1659,8 +1659,8 @@ func (sv *service) settledByYear() []store.YearAmount {
 }
 
 // withoutUnderspend takes an underspend off the latest years first.
-func withoutUnderspend(years []store.YearAmount, underspend money.Pence) []store.YearAmount {
-	out := append([]store.YearAmount(nil), years...)
+func withoutUnderspend(years []grant.YearAmount, underspend money.Pence) []grant.YearAmount {
+	out := append([]grant.YearAmount(nil), years...)
 	for i := len(out) - 1; i >= 0 && underspend > 0; i-- {
 		take := min(out[i].Amount, underspend)
 		out[i].Amount -= take
@@ -1669,7 +1669,7 @@ func withoutUnderspend(years []store.YearAmount, underspend money.Pence) []store
 	return out
 }
 
-func fundedYear(years []store.YearAmount, fy int) bool {
+func fundedYear(years []grant.YearAmount, fy int) bool {
 	for _, y := range years {
 		if y.FinancialYear == fy {
 			return true
@@ -1679,12 +1679,12 @@ func fundedYear(years []store.YearAmount, fy int) bool {
 }
 
 // PlanTrancheStates is a new award's schedule, every tranche scheduled.
-func PlanTrancheStates(years []store.YearAmount) []TrancheState {
+func PlanTrancheStates(years []grant.YearAmount) []TrancheState {
 	return plannedStates(PlanTranches(years))
 }
 
 // StoreTranches is a schedule as the store keeps it.
-func StoreTranches(ts []TrancheState) []store.Tranche { return storeTranches(ts) }
+func StoreTranches(ts []TrancheState) []grant.Tranche { return storeTranches(ts) }
 
 func plannedStates(plan []PlannedTranche) []TrancheState {
 	out := make([]TrancheState, len(plan))
@@ -1695,11 +1695,11 @@ func plannedStates(plan []PlannedTranche) []TrancheState {
 }
 
 // storeTranches is the schedule as the store keeps it.
-func storeTranches(ts []TrancheState) []store.Tranche {
-	out := make([]store.Tranche, len(ts))
+func storeTranches(ts []TrancheState) []grant.Tranche {
+	out := make([]grant.Tranche, len(ts))
 	for i, t := range ts {
 		// due_on is a date: the London date the tranche falls due, not the UTC date of that midnight.
-		out[i] = store.Tranche{No: t.No, FinancialYear: t.Quarter.FY, Quarter: t.Quarter.Q, DueOn: civilDate(t.Due.In(scheme.London)), Amount: t.Amount, Status: t.Status}
+		out[i] = grant.Tranche{No: t.No, FinancialYear: t.Quarter.FY, Quarter: t.Quarter.Q, DueOn: civilDate(t.Due.In(scheme.London)), Amount: t.Amount, Status: t.Status}
 	}
 	return out
 }

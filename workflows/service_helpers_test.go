@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/internal/demo"
 	"grantflow/internal/pdftext"
 	"grantflow/letters"
@@ -57,17 +58,17 @@ const svcMaxRuns = 12
 const svcEventLimit = 2000
 
 // svcYears writes consecutive financial years' amounts in pounds.
-func svcYears(first int, pounds ...int64) []store.YearAmount {
-	out := make([]store.YearAmount, len(pounds))
+func svcYears(first int, pounds ...int64) []grant.YearAmount {
+	out := make([]grant.YearAmount, len(pounds))
 	for i, p := range pounds {
-		out[i] = store.YearAmount{FinancialYear: first + i, Amount: money.Pounds(p)}
+		out[i] = grant.YearAmount{FinancialYear: first + i, Amount: money.Pounds(p)}
 	}
 	return out
 }
 
 // svcCase is what a test changes about the standard application (£120,000 a year for 2026-27 to 2028-29).
 type svcCase struct {
-	years   []store.YearAmount
+	years   []grant.YearAmount
 	budgets map[int]money.Pence // per financial year; £2,500,000 for every year 2026-27 to 2031-32 otherwise
 }
 
@@ -77,7 +78,7 @@ type svcFixture struct {
 	s     *store.Store
 	sc    store.Scheme
 	in    workflows.ServiceInput
-	years []store.YearAmount
+	years []grant.YearAmount
 	orgID int64
 	// envHook, when set, adjusts each run's environment (a test that makes an activity fail).
 	envHook func(*testsuite.TestWorkflowEnvironment)
@@ -222,22 +223,22 @@ func newSvc(t *testing.T, c svcCase) *svcFixture {
 	org, err := s.Organisation(ctx, f.orgID)
 	must(err)
 
-	details := store.ServiceDetails{
+	details := grant.ServiceDetails{
 		Service:     "Reachable Moments",
 		Description: "Youth workers in the Royal Infirmary's emergency department meet young people treated for violent injuries.",
 		Wards:       []string{"Braunstone Park and Rowley Fields", "Loughborough Lemyngton"},
 		Years:       c.years,
-		Outcomes: []store.Outcome{
-			{Outcome: "Young people treated for violent injuries engage with a youth worker", Indicators: []store.Indicator{
+		Outcomes: []grant.Outcome{
+			{Outcome: "Young people treated for violent injuries engage with a youth worker", Indicators: []grant.Indicator{
 				{Key: "referrals", Name: "Young people referred", Unit: "people", QuarterlyTarget: 40},
 				{Key: "engaged", Name: "Young people engaged for 12 weeks", Unit: "people", QuarterlyTarget: 25},
 			}},
-			{Outcome: "Fewer young people come back with another violent injury", Indicators: []store.Indicator{
+			{Outcome: "Fewer young people come back with another violent injury", Indicators: []grant.Indicator{
 				{Key: "reinjured", Name: "Young people treated again within 6 months", Unit: "people", QuarterlyTarget: 4},
 			}},
 		},
-		Safeguarding: store.Safeguarding{PolicyReviewedOn: "2025-11-01", Lead: "Dee Lead", DBSChecks: true},
-		Governance:   store.Governance{Trustees: 6, LatestAccountsYear: "2024-25"},
+		Safeguarding: grant.Safeguarding{PolicyReviewedOn: "2025-11-01", Lead: "Dee Lead", DBSChecks: true},
+		Governance:   grant.Governance{Trustees: 6, LatestAccountsYear: "2024-25"},
 	}
 	draft := store.Draft{SchemeID: f.sc.ID, RoundID: round.ID, Title: "Reachable Moments in A&E",
 		Purpose:         "Youth workers in A&E to help young victims of violence away from further harm.",
@@ -599,7 +600,7 @@ func (f *svcFixture) committed(fy int) money.Pence {
 	return b.CommittedPence
 }
 
-func (f *svcFixture) commitments() []store.YearAmount {
+func (f *svcFixture) commitments() []grant.YearAmount {
 	f.t.Helper()
 	list, err := f.s.Commitments(f.ctx, f.in.ApplicationID)
 	if err != nil {

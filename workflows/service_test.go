@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -328,7 +329,7 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 	t.Parallel()
 	f := newSvc(t, svcCase{years: svcYears(2026, 30000, 30000, 30000), budgets: map[int]money.Pence{2028: money.Pounds(42000)}})
 	q := func(fy, n int) workflows.Quarter { return workflows.Quarter{FY: fy, Q: n} }
-	vary := func(a workflows.Actor, years []store.YearAmount) workflows.VaryRequest {
+	vary := func(a workflows.Actor, years []grant.YearAmount) workflows.VaryRequest {
 		return workflows.VaryRequest{Actor: a, Years: years, Conditions: []string{"Acknowledge the Commissioner's funding in publicity.", "Report weekend cover separately."},
 			Summary: "Weekend cover in A&E from 2027-28."}
 	}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
 	"grantflow/letters"
@@ -106,10 +107,10 @@ func seedAwards(ctx context.Context, c client.Client, st *store.Store, queue str
 		return nil, err
 	}
 	approver := actorFor(ctx, st, demo.Accounts[5].Email)
-	years := []store.YearAmount{{FinancialYear: benchFirstYear, Amount: money.Pounds(120000)}, {FinancialYear: benchFirstYear + 1, Amount: money.Pounds(120000)},
+	years := []grant.YearAmount{{FinancialYear: benchFirstYear, Amount: money.Pounds(120000)}, {FinancialYear: benchFirstYear + 1, Amount: money.Pounds(120000)},
 		{FinancialYear: benchFirstYear + 2, Amount: money.Pounds(120000)}}
-	details := store.ServiceDetails{Service: "Benchmark service", Description: "d", Years: years,
-		Outcomes: []store.Outcome{{Outcome: "o", Indicators: []store.Indicator{{Key: "people", Name: "People helped", Unit: "people", QuarterlyTarget: 50}}}}}
+	details := grant.ServiceDetails{Service: "Benchmark service", Description: "d", Years: years,
+		Outcomes: []grant.Outcome{{Outcome: "o", Indicators: []grant.Indicator{{Key: "people", Name: "People helped", Unit: "people", QuarterlyTarget: 50}}}}}
 	offset := time.Until(benchClock).Round(time.Second)
 	ids := make([]int64, n)
 	for i := range ids {

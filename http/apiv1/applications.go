@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"grantflow/grant"
 	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -34,7 +35,7 @@ type DraftRequest struct {
 	Areas           []string    `json:"areas"`
 	Priorities      []string    `json:"priorities"`
 	// Service is required for service schemes (multi-year funding) and refused for others.
-	Service *store.ServiceDetails `json:"service"`
+	Service *grant.ServiceDetails `json:"service"`
 }
 
 // draft checks what a draft may hold (anything may be missing until submission) and resolves the round.

@@ -1,6 +1,7 @@
 package apiv1
 
 import (
+	"grantflow/grant"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -8,7 +9,7 @@ import (
 // FinanceOf is a service award's money per financial year and in total, from the award's years
 // and tranches as ApplicationDetail already holds them (AwardYears, Tranches): what Finance
 // answers, without reading them again.
-func FinanceOf(reference string, years []store.YearAmount, tranches []store.Tranche) AwardFinance {
+func FinanceOf(reference string, years []grant.YearAmount, tranches []store.Tranche) AwardFinance {
 	out := AwardFinance{Reference: reference, Tranches: tranches, Total: YearFinance{Label: "total"}}
 	for _, y := range years {
 		yf := YearFinance{FinancialYear: y.FinancialYear, Label: scheme.FinancialYearLabel(y.FinancialYear), Awarded: y.Amount}

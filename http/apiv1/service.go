@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/grant"
 	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -18,7 +19,7 @@ import (
 )
 
 // checkServiceDraft checks what a service draft may hold before it is complete.
-func checkServiceDraft(p problems, d store.ServiceDetails) {
+func checkServiceDraft(p problems, d grant.ServiceDetails) {
 	p.maxLen("service.service", d.Service, 200)
 	p.maxLen("service.description", d.Description, 10000)
 	if len(d.Years) > 10 {
@@ -57,7 +58,7 @@ func checkServiceDraft(p problems, d store.ServiceDetails) {
 }
 
 // checkService checks a service application is complete enough to submit.
-func checkService(p problems, rules scheme.Rules, d store.ServiceDetails) {
+func checkService(p problems, rules scheme.Rules, d grant.ServiceDetails) {
 	p.required("service.service", d.Service)
 	p.required("service.description", d.Description)
 	if err := workflows.ValidateYears(rules, d.Years, "service.years"); err != nil {
@@ -139,7 +140,7 @@ func (s *Server) AssignPanel(ctx context.Context, u store.User, id int64, r Pane
 // ModerationRequest is the moderated recommendation: the award's years, conditions and reasons.
 type ModerationRequest struct {
 	Recommendation      string             `json:"recommendation"`
-	Years               []store.YearAmount `json:"years"`
+	Years               []grant.YearAmount `json:"years"`
 	Conditions          []string           `json:"conditions"`
 	ConditionsPrecedent []string           `json:"conditions_precedent"`
 	Reasons             string             `json:"reasons"`
@@ -234,7 +235,7 @@ func checkQuarter(p problems, fy, q int) {
 
 // VariationRequest changes a service award's amounts per year and conditions.
 type VariationRequest struct {
-	Years      []store.YearAmount `json:"years"`
+	Years      []grant.YearAmount `json:"years"`
 	Conditions []string           `json:"conditions"`
 	Summary    string             `json:"summary"`
 }

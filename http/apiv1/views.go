@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -58,11 +58,11 @@ type ApplicationDetail struct {
 	Notifications       []store.Notification       `json:"notifications,omitempty"`
 
 	// Service (multi-year) applications.
-	Service         *store.ServiceDetails    `json:"service,omitempty"`
+	Service         *grant.ServiceDetails    `json:"service,omitempty"`
 	Panel           []store.PanelMember      `json:"panel,omitempty"`
 	Recommendation  *store.Recommendation    `json:"recommendation,omitempty"`
 	DecisionRecords []store.DecisionRecord   `json:"decision_records,omitempty"`
-	AwardYears      []store.YearAmount       `json:"award_years,omitempty"`
+	AwardYears      []grant.YearAmount       `json:"award_years,omitempty"`
 	Tranches        []store.Tranche          `json:"tranches,omitempty"`
 	Returns         []store.MonitoringReturn `json:"returns,omitempty"`
 	Variations      []store.Variation        `json:"variations,omitempty"`
@@ -356,7 +356,7 @@ func redactTimeline(events []store.Event, panelWork bool) []store.Event {
 	for i, e := range events {
 		for _, prefix := range panelEvents {
 			if strings.HasPrefix(e.What, prefix) {
-				events[i].Why, events[i].ActorName, events[i].ActorUserID = "", activities.RoleTitle(scheme.Role(e.ActorRole)), nil
+				events[i].Why, events[i].ActorName, events[i].ActorUserID = "", scheme.Role(e.ActorRole).Title(), nil
 			}
 		}
 	}

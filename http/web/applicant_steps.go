@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -182,8 +183,8 @@ func (s *Server) returnFormFor(ctx context.Context, u store.User, d apiv1.Applic
 }
 
 // indicatorsOf lists the service's indicators in the order of its outcomes.
-func indicatorsOf(d apiv1.ApplicationDetail) []store.Indicator {
-	var out []store.Indicator
+func indicatorsOf(d apiv1.ApplicationDetail) []grant.Indicator {
+	var out []grant.Indicator
 	if d.Service != nil {
 		for _, o := range d.Service.Outcomes {
 			out = append(out, o.Indicators...)
@@ -389,7 +390,7 @@ func (s *Server) submitReturn(c *gin.Context) {
 
 // returnRules put the API's refusals of a return on the form: "content.indicators[2]" on the third
 // indicator's box and "content.beneficiaries[1]" on the box of the second count sent (rowField).
-func returnRules(inds []store.Indicator, rowField []string) []fieldRule {
+func returnRules(inds []grant.Indicator, rowField []string) []fieldRule {
 	rules := []fieldRule{on("financial_year", apReturnQuarter, "Quarter"), on("quarter", apReturnQuarter, "Quarter")}
 	if len(inds) > 0 {
 		rules = append(rules, on("content.indicators", apReturnIndicator(0), "Indicators"))

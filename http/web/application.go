@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/scheme"
@@ -283,10 +283,10 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 
 // roleName names the role someone acted in, as the letters do; the system's own steps need none.
 func roleName(role string) string {
-	if scheme.Role(role) == activities.System.Role {
+	if scheme.Role(role) == grant.System.Role {
 		return ""
 	}
-	return activities.RoleTitle(scheme.Role(role))
+	return scheme.Role(role).Title()
 }
 
 // answersOf are the application's answers as a summary list.

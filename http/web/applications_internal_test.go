@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/internal/demo"
 	"grantflow/money"
@@ -56,7 +57,7 @@ func TestNextStepsAreTheAPIsActions(t *testing.T) {
 				t.Fatal(err)
 			}
 			if sc.Kind == "service" {
-				err = st.SaveServiceDetails(ctx, id, store.ServiceDetails{Service: "Youth diversion", Years: []store.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(30000)}}})
+				err = st.SaveServiceDetails(ctx, id, grant.ServiceDetails{Service: "Youth diversion", Years: []grant.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(30000)}}})
 				if err != nil {
 					t.Fatal(err)
 				}

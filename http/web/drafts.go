@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/money"
@@ -97,7 +98,7 @@ func (s *Server) draftRound(c *gin.Context, id int64) (store.Round, store.Scheme
 
 // draftPageFor lays out the form for the scheme; svc is the service draft's saved details, whose
 // rows and years the form must be able to show.
-func (s *Server) draftPageFor(sc store.Scheme, round store.Round, svc store.ServiceDetails) draftPage {
+func (s *Server) draftPageFor(sc store.Scheme, round store.Round, svc grant.ServiceDetails) draftPage {
 	d := draftPage{Scheme: sc.Name, Round: round.Name, Closes: closingTime(round.ClosesAt)}
 	if sc.Kind == scheme.Service {
 		d.Service = serviceFormFor(sc.Rules, scheme.FinancialYear(s.now()), svc)
@@ -140,7 +141,7 @@ func (s *Server) newRound(c *gin.Context) (draftPage, store.Round, store.Scheme,
 		s.notFound(c)
 		return draftPage{}, store.Round{}, store.Scheme{}, false
 	}
-	d := s.draftPageFor(sc, round, store.ServiceDetails{})
+	d := s.draftPageFor(sc, round, grant.ServiceDetails{})
 	d.Action = "/applications/new?round=" + strconv.FormatInt(round.ID, 10)
 	return d, round, sc, true
 }
@@ -219,7 +220,7 @@ func (s *Server) ownDraft(c *gin.Context) (store.Application, draftPage, bool) {
 	if err == nil && !found {
 		err = fmt.Errorf("application %d: round %d not found", app.ID, app.RoundID)
 	}
-	var svc store.ServiceDetails
+	var svc grant.ServiceDetails
 	if err == nil {
 		svc, err = app.Service()
 	}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/http/web"
@@ -333,14 +334,14 @@ func TestServiceFormGrowsAndKeepsIndicatorKeys(t *testing.T) {
 	ctx := context.Background()
 	u, _, round := applicantAndRound(t, s, "commissioned-services")
 	api := &apiv1.Server{Store: s.Store}
-	outcome := func(name string, indicators ...store.Indicator) store.Outcome {
-		return store.Outcome{Outcome: name, Indicators: indicators}
+	outcome := func(name string, indicators ...grant.Indicator) grant.Outcome {
+		return grant.Outcome{Outcome: name, Indicators: indicators}
 	}
-	id, err := api.CreateDraft(ctx, u, apiv1.DraftRequest{RoundID: round, Title: "IDVA service", Service: &store.ServiceDetails{
-		Service: "Advocacy", Wards: []string{}, Years: []store.YearAmount{},
-		Outcomes: []store.Outcome{
-			outcome("Victims are safer", store.Indicator{Key: "hrv", Name: "High-risk victims supported", QuarterlyTarget: 60},
-				store.Indicator{Key: "plans", Name: "Safety plans completed", QuarterlyTarget: 45}),
+	id, err := api.CreateDraft(ctx, u, apiv1.DraftRequest{RoundID: round, Title: "IDVA service", Service: &grant.ServiceDetails{
+		Service: "Advocacy", Wards: []string{}, Years: []grant.YearAmount{},
+		Outcomes: []grant.Outcome{
+			outcome("Victims are safer", grant.Indicator{Key: "hrv", Name: "High-risk victims supported", QuarterlyTarget: 60},
+				grant.Indicator{Key: "plans", Name: "Safety plans completed", QuarterlyTarget: 45}),
 			outcome("Fewer repeat incidents"), outcome("Children are safer"),
 		}}})
 	if err != nil {

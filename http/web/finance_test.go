@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/internal/demo"
 	"grantflow/money"
@@ -75,7 +76,7 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 		id, err := st.CreateDraft(ctx, org, user, store.Draft{SchemeID: rounds[slug][0], RoundID: rounds[slug][1], Title: title})
 		must(err)
 		if slug == "commissioned-services" {
-			must(st.SaveServiceDetails(ctx, id, store.ServiceDetails{Service: title, Years: []store.YearAmount{{FinancialYear: scheme.FinancialYear(now), Amount: amount}}}))
+			must(st.SaveServiceDetails(ctx, id, grant.ServiceDetails{Service: title, Years: []grant.YearAmount{{FinancialYear: scheme.FinancialYear(now), Amount: amount}}}))
 		}
 		decided := now.AddDate(0, -2, 0)
 		aw, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: fmt.Sprintf("GCF-TEST-%d", id), Amount: amount, Purpose: title,
@@ -110,13 +111,13 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 	london := now.In(scheme.London)
 	b.trancheDue = time.Date(london.Year(), london.Month(), london.Day(), 0, 0, 0, 0, time.UTC)
 	fy := scheme.FinancialYear(now)
-	must(st.ScheduleTranches(ctx, aw.ID, []store.Tranche{
+	must(st.ScheduleTranches(ctx, aw.ID, []grant.Tranche{
 		{No: 1, FinancialYear: fy, Quarter: 1, DueOn: b.trancheDue.AddDate(0, 0, -14), Amount: money.Pounds(25000), Status: "scheduled"},
 		{No: 2, FinancialYear: fy, Quarter: 2, DueOn: b.trancheDue, Amount: money.Pounds(25000), Status: "scheduled"},
 		{No: 3, FinancialYear: fy, Quarter: 3, DueOn: b.trancheDue, Amount: money.Pounds(25000), Status: "scheduled"},
 		{No: 4, FinancialYear: fy, Quarter: 4, DueOn: b.trancheDue.AddDate(0, 3, 0), Amount: money.Pounds(25000), Status: "scheduled"},
 	}))
-	must(st.SetAwardYears(ctx, aw.ID, []store.YearAmount{{FinancialYear: fy, Amount: money.Pounds(100000)}}))
+	must(st.SetAwardYears(ctx, aw.ID, []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(100000)}}))
 	must(st.HoldTranche(ctx, aw.ID, 1, "the Q4 2025-26 monitoring return has not been accepted", event(b.service, now.AddDate(0, 0, -14), "active")))
 	must(st.HoldTranche(ctx, aw.ID, 3, "the Q2 monitoring return has not been accepted", event(b.service, now, "active")))
 	for _, no := range []int{1, 2} {

@@ -9,13 +9,13 @@ import (
 	"time"
 	"unicode"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 )
 
 // The service (multi-year) scheme's questions on the application form: what the
-// /api/v1/applications draft's "service" holds (store.ServiceDetails). The amount is asked for
+// /api/v1/applications draft's "service" holds (grant.ServiceDetails). The amount is asked for
 // each financial year, one box per year the scheme allows; outcomes and their indicators are rows,
 // blank rows ignored, with always an empty row more than the draft holds so that it can grow. The
 // API's field names ("service.years[0].amount_pence") are mapped back to these boxes when a save
@@ -56,7 +56,7 @@ type serviceForm struct {
 	Outcomes             []outcomeInput
 	DBS                  []option
 
-	saved store.ServiceDetails // what the draft holds: the API's indexes refer to it
+	saved grant.ServiceDetails // what the draft holds: the API's indexes refer to it
 }
 
 type yearInput struct {
@@ -81,7 +81,7 @@ type indicatorInput struct {
 // serviceFormFor offers a box for each financial year from this one to as many as the scheme
 // allows, and for any other year the draft already holds; and a row for each outcome and
 // indicator the draft holds, with an empty one more.
-func serviceFormFor(rules scheme.Rules, thisFY int, saved store.ServiceDetails) *serviceForm {
+func serviceFormFor(rules scheme.Rules, thisFY int, saved grant.ServiceDetails) *serviceForm {
 	maxYears := max(1, rules.MaxDurationMonths/12)
 	sf := &serviceForm{MinAmount: rules.MinAmount.String(), MaxAmount: rules.MaxAmount.String(), MaxYears: maxYears, saved: saved,
 		DBS: []option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}}
@@ -158,7 +158,7 @@ type rowsOf struct {
 }
 
 // savedRows are the rows of the details the form was filled with (fill): each in its own place.
-func savedRows(d store.ServiceDetails) rowsOf {
+func savedRows(d grant.ServiceDetails) rowsOf {
 	var r rowsOf
 	for k, o := range d.Outcomes {
 		r.outcome = append(r.outcome, k)
@@ -176,8 +176,8 @@ func savedRows(d store.ServiceDetails) rowsOf {
 // years are left out, so the API's indexes count what was sent, and the rules map each back to
 // the row it came from. An indicator keeps its key while it keeps its name; a new or renamed one
 // is given a key made from its name.
-func (sf *serviceForm) read(f *form) (store.ServiceDetails, []fieldRule) {
-	var d store.ServiceDetails
+func (sf *serviceForm) read(f *form) (grant.ServiceDetails, []fieldRule) {
+	var d grant.ServiceDetails
 	d.Service, d.Description = f.Value(sService), f.Value(sDescription)
 	d.Wards = []string{}
 	for _, w := range strings.Split(f.Value(sWards), "\n") {
@@ -185,7 +185,7 @@ func (sf *serviceForm) read(f *form) (store.ServiceDetails, []fieldRule) {
 			d.Wards = append(d.Wards, w)
 		}
 	}
-	d.Years = []store.YearAmount{}
+	d.Years = []grant.YearAmount{}
 	for _, y := range sf.Years {
 		v := f.Value(y.Name)
 		if v == "" {
@@ -196,7 +196,7 @@ func (sf *serviceForm) read(f *form) (store.ServiceDetails, []fieldRule) {
 			f.add(y.Name, "Enter the amount for "+y.Label+" in pounds and pence, like 150,000.00")
 			continue
 		}
-		d.Years = append(d.Years, store.YearAmount{FinancialYear: y.FY, Amount: p})
+		d.Years = append(d.Years, grant.YearAmount{FinancialYear: y.FY, Amount: p})
 	}
 	savedNames := map[string]string{} // the saved indicators' names, by key
 	for _, o := range sf.saved.Outcomes {
@@ -205,12 +205,12 @@ func (sf *serviceForm) read(f *form) (store.ServiceDetails, []fieldRule) {
 		}
 	}
 	var rows rowsOf
-	d.Outcomes = []store.Outcome{}
+	d.Outcomes = []grant.Outcome{}
 	for i, o := range sf.Outcomes {
-		out := store.Outcome{Outcome: f.Value(o.Name), Indicators: []store.Indicator{}}
+		out := grant.Outcome{Outcome: f.Value(o.Name), Indicators: []grant.Indicator{}}
 		var at []int
 		for j, row := range o.Indicators {
-			ind := store.Indicator{Name: f.Value(row.Name), Unit: f.Value(row.Unit)}
+			ind := grant.Indicator{Name: f.Value(row.Name), Unit: f.Value(row.Unit)}
 			if t := f.Value(row.Target); t != "" {
 				n, err := strconv.ParseInt(strings.ReplaceAll(t, ",", ""), 10, 64)
 				if err != nil || n < 0 || n > 1_000_000_000 {
@@ -257,7 +257,7 @@ func (sf *serviceForm) read(f *form) (store.ServiceDetails, []fieldRule) {
 
 // keyIndicators gives each indicator without a key one made from its name, leaving the keys kept
 // as they are and every key unique in the service.
-func keyIndicators(outcomes []store.Outcome) {
+func keyIndicators(outcomes []grant.Outcome) {
 	taken := map[string]bool{}
 	for _, o := range outcomes {
 		for j, ind := range o.Indicators {
@@ -281,7 +281,7 @@ func keyIndicators(outcomes []store.Outcome) {
 
 // rules put the API's refusals of the service details d on the boxes they came from (rows), in
 // the order of the form.
-func (sf *serviceForm) rules(d store.ServiceDetails, rows rowsOf) []fieldRule {
+func (sf *serviceForm) rules(d grant.ServiceDetails, rows rowsOf) []fieldRule {
 	rules := []fieldRule{
 		on("service.service", sService, "Name of the service").missing("Enter the name of the service"),
 		on("service.description", sDescription, "Description of the service").missing("Describe the service"),

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -250,9 +250,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 	}
 	if v.Can["decide"] {
 		total, what := d.AmountRequested, "the full amount requested"
-		want := []store.YearAmount{{FinancialYear: scheme.FinancialYear(s.now()), Amount: d.AmountRequested}}
+		want := []grant.YearAmount{{FinancialYear: scheme.FinancialYear(s.now()), Amount: d.AmountRequested}}
 		if d.Service != nil {
-			var years []store.YearAmount
+			var years []grant.YearAmount
 			if d.Recommendation != nil {
 				if err := decodeJSON(d.Recommendation.Years, &years); err != nil {
 					return nil, err
@@ -303,14 +303,14 @@ func (s *Server) varyForm(ctx context.Context, u store.User, d apiv1.Application
 	for _, y := range d.AwardYears {
 		current[y.FinancialYear] = y.Amount
 	}
-	var span []store.YearAmount
+	var span []grant.YearAmount
 	for fy := first; fy < first+max(1, rules.MaxDurationMonths/12); fy++ {
 		f := yearField{Name: fVaryYear + strconv.Itoa(fy), Label: "Amount for " + scheme.FinancialYearLabel(fy)}
 		if amount, ok := current[fy]; ok {
 			f.Default = plainAmount(amount)
 		}
 		v.VaryYears = append(v.VaryYears, f)
-		span = append(span, store.YearAmount{FinancialYear: fy, Amount: current[fy]})
+		span = append(span, grant.YearAmount{FinancialYear: fy, Amount: current[fy]})
 	}
 	if d.Award != nil {
 		var conditions []string
@@ -341,7 +341,7 @@ func (s *Server) panelCandidates(ctx context.Context, u store.User, d apiv1.Appl
 		if p.ID == u.ID || seated {
 			continue
 		}
-		out = append(out, option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name, Hint: activities.RoleTitle(p.Role)})
+		out = append(out, option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name, Hint: p.Role.Title()})
 	}
 	return out, nil
 }
@@ -421,7 +421,7 @@ func panelOf(d apiv1.ApplicationDetail, u store.User) []panelSeatView {
 
 func recommendationOf(r store.Recommendation) (*recommendationView, error) {
 	v := &recommendationView{Reasons: r.Reasons}
-	var years []store.YearAmount
+	var years []grant.YearAmount
 	for _, part := range []struct {
 		raw json.RawMessage
 		out any
@@ -486,7 +486,7 @@ func bandOf(rules scheme.Rules, role scheme.Role, total money.Pence, what string
 	for _, b := range rules.Delegation {
 		title := b.Title
 		if title == "" {
-			title = activities.RoleTitle(b.Role)
+			title = b.Role.Title()
 		}
 		limit := "Any amount"
 		if b.UpTo > 0 {
@@ -500,7 +500,7 @@ func bandOf(rules scheme.Rules, role scheme.Role, total money.Pence, what string
 	} else {
 		title := band.Title
 		if title == "" {
-			title = activities.RoleTitle(band.Role)
+			title = band.Role.Title()
 		}
 		v.Needs = fmt.Sprintf("%s (%s) falls in the %s band.", upperFirst(what), total, title)
 	}
@@ -526,7 +526,7 @@ func bandOf(rules scheme.Rules, role scheme.Role, total money.Pence, what string
 
 // budgetLeft is the scheme's budget left in each year of want, beside what want needs of it. Each
 // year short of what want needs is flagged, unless want is already committed (an award's terms).
-func (s *Server) budgetLeft(ctx context.Context, u store.User, schemeID int64, want []store.YearAmount, committed bool) ([]budgetLine, error) {
+func (s *Server) budgetLeft(ctx context.Context, u store.User, schemeID int64, want []grant.YearAmount, committed bool) ([]budgetLine, error) {
 	years, err := s.opts.API.SchemeYears(ctx, u, schemeID)
 	if err != nil {
 		return nil, err
@@ -652,7 +652,7 @@ func amountField(f *form, name, what string) money.Pence {
 // yearsField reads the amounts per financial year of fields named prefix+year, in order of year.
 // A blank year is not funded. It also returns the rules that put the API's "years[i]" back on the
 // field of the i-th year sent, and "years" on the first.
-func yearsField(f *form, prefix string) ([]store.YearAmount, []fieldRule) {
+func yearsField(f *form, prefix string) ([]grant.YearAmount, []fieldRule) {
 	var fys []int
 	for k := range f.values {
 		if fy, err := strconv.Atoi(strings.TrimPrefix(k, prefix)); strings.HasPrefix(k, prefix) && err == nil && fy >= 2000 && fy <= 2100 {
@@ -660,7 +660,7 @@ func yearsField(f *form, prefix string) ([]store.YearAmount, []fieldRule) {
 		}
 	}
 	sort.Ints(fys)
-	var years []store.YearAmount
+	var years []grant.YearAmount
 	var rules []fieldRule
 	for _, fy := range fys {
 		name := prefix + strconv.Itoa(fy)
@@ -673,7 +673,7 @@ func yearsField(f *form, prefix string) ([]store.YearAmount, []fieldRule) {
 		}
 		amount := amountField(f, name, "the amount for "+scheme.FinancialYearLabel(fy))
 		rules = append(rules, on(fmt.Sprintf("years[%d]", len(years)), name, label))
-		years = append(years, store.YearAmount{FinancialYear: fy, Amount: amount})
+		years = append(years, grant.YearAmount{FinancialYear: fy, Amount: amount})
 	}
 	return years, rules
 }

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"grantflow/grant"
 	"grantflow/internal/demo"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -51,7 +52,7 @@ func user(t *testing.T, st *store.Store, email string) store.User {
 // submitted makes an application of the demo applicant's organisation, submitted at the time
 // given and at the status given since then. A service application asks for perYear in each of
 // years financial years from firstFY.
-func submitted(t *testing.T, st *store.Store, slug, title string, amount money.Pence, status workflows.Stage, at time.Time, service ...store.YearAmount) int64 {
+func submitted(t *testing.T, st *store.Store, slug, title string, amount money.Pence, status workflows.Stage, at time.Time, service ...grant.YearAmount) int64 {
 	t.Helper()
 	ctx := context.Background()
 	u := user(t, st, demo.Accounts[0].Email)
@@ -68,8 +69,8 @@ func submitted(t *testing.T, st *store.Store, slug, title string, amount money.P
 		t.Fatal(err)
 	}
 	if len(service) > 0 {
-		if err := st.SaveServiceDetails(ctx, id, store.ServiceDetails{Service: title, Description: "Advocacy for victims", Years: service,
-			Outcomes: []store.Outcome{{Outcome: "Victims are safer", Indicators: []store.Indicator{{Key: "referrals", Name: "Victims supported", QuarterlyTarget: 60}}}}}); err != nil {
+		if err := st.SaveServiceDetails(ctx, id, grant.ServiceDetails{Service: title, Description: "Advocacy for victims", Years: service,
+			Outcomes: []grant.Outcome{{Outcome: "Victims are safer", Indicators: []grant.Indicator{{Key: "referrals", Name: "Victims supported", QuarterlyTarget: 60}}}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -132,10 +133,10 @@ func TestWorkQueues(t *testing.T) {
 	submitted(t, st, "grassroots", "Newer screening", money.Pounds(1000), workflows.StageSubmitted, now.Add(-time.Hour))
 	scoring := submitted(t, st, "grassroots", "Knife crime workshops", money.Pounds(4500), workflows.StageAssessment, now.AddDate(0, 0, -2))
 	panel := submitted(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -5),
-		store.YearAmount{FinancialYear: fy, Amount: money.Pounds(100000)}, store.YearAmount{FinancialYear: fy + 1, Amount: money.Pounds(100000)},
-		store.YearAmount{FinancialYear: fy + 2, Amount: money.Pounds(100000)})
+		grant.YearAmount{FinancialYear: fy, Amount: money.Pounds(100000)}, grant.YearAmount{FinancialYear: fy + 1, Amount: money.Pounds(100000)},
+		grant.YearAmount{FinancialYear: fy + 2, Amount: money.Pounds(100000)})
 	submitted(t, st, "commissioned-services", "Youth diversion", money.Pounds(50000), workflows.StageModeration, now.AddDate(0, 0, -1),
-		store.YearAmount{FinancialYear: fy, Amount: money.Pounds(50000)})
+		grant.YearAmount{FinancialYear: fy, Amount: money.Pounds(50000)})
 	submitted(t, st, "grassroots", "Safer parks", money.Pounds(2500), workflows.StageDecision, now.AddDate(0, 0, -8))
 	submitted(t, st, "grassroots", "Allotment project", money.Pounds(2000), workflows.StageReportSubmitted, now.AddDate(0, 0, -4))
 	late := submitted(t, st, "grassroots", "Graffiti clean-up", money.Pounds(1500), workflows.StagePaid, now.AddDate(-1, 0, 0))
@@ -146,7 +147,7 @@ func TestWorkQueues(t *testing.T) {
 	// A service award that ran last financial year: Q1's return awaits review, Q2's was sent back
 	// and not sent again, Q3's never came. Both are past their due dates.
 	active := submitted(t, st, "commissioned-services", "Witness service", money.Pounds(100000), workflows.StageActive, now.AddDate(-1, -6, 0),
-		store.YearAmount{FinancialYear: fy - 1, Amount: money.Pounds(100000)})
+		grant.YearAmount{FinancialYear: fy - 1, Amount: money.Pounds(100000)})
 	officerUser := user(t, st, "officer@opcc.example.org")
 	award, err := st.CreateAward(ctx, store.Award{ApplicationID: active, Reference: "CSF-TEST-1", Amount: money.Pounds(100000), Purpose: "Witness care",
 		Conditions: json.RawMessage(`["Attend the board"]`), Reasons: "r", ApprovedBy: officerUser.ID, ApprovedRole: "commissioner", DelegationBand: "c",
@@ -155,7 +156,7 @@ func TestWorkQueues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetAwardYears(ctx, award.ID, []store.YearAmount{{FinancialYear: fy - 1, Amount: money.Pounds(100000)}}); err != nil {
+	if err := st.SetAwardYears(ctx, award.ID, []grant.YearAmount{{FinancialYear: fy - 1, Amount: money.Pounds(100000)}}); err != nil {
 		t.Fatal(err)
 	}
 	provider := user(t, st, demo.Accounts[0].Email)
@@ -232,7 +233,7 @@ func TestSchemeBudgetPage(t *testing.T) {
 	gcf := schemeID(t, s.Store, "grassroots")
 	fy := scheme.FinancialYear(time.Now())
 	id := submitted(t, s.Store, "grassroots", "Safer parks", money.Pounds(4250), workflows.StageApproved, time.Now())
-	if err := s.Store.CommitBudget(ctx, id, gcf, []store.YearAmount{{FinancialYear: fy, Amount: money.Pounds(4250)}}, time.Now()); err != nil {
+	if err := s.Store.CommitBudget(ctx, id, gcf, []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(4250)}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	head := signInAs(t, s, "head@opcc.example.org")
@@ -378,7 +379,7 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 	st := s.Store
 	now := time.Now()
 	fy := scheme.FinancialYear(now)
-	years := []store.YearAmount{{FinancialYear: fy, Amount: money.Pounds(150000)}, {FinancialYear: fy + 1, Amount: money.Pounds(150000)}}
+	years := []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(150000)}, {FinancialYear: fy + 1, Amount: money.Pounds(150000)}}
 	id := submitted(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -10), years...)
 	path := fmt.Sprintf("/applications/%d", id)
 	officer := signInAs(t, s, "officer@opcc.example.org")
