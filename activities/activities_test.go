@@ -156,6 +156,16 @@ const (
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	f := newSchemeFixture(t, "grassroots")
+	f.appID = f.newApplication(t, amount)
+	f.workflowID = fmt.Sprintf("grant-application-%d", f.appID)
+	return f
+}
+
+// newSchemeFixture is the demo data and the applicant organisation, with the demo scheme of the
+// slug chosen and no application yet.
+func newSchemeFixture(t *testing.T, slug string) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
 	now := time.Date(2026, time.June, 15, 10, 30, 0, 0, scheme.London)
@@ -172,16 +182,16 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	for _, sc := range schemes {
-		if sc.Slug == "grassroots" {
+		if sc.Slug == slug {
 			f.scheme = sc
 		}
 	}
 	if f.scheme.ID == 0 {
-		t.Fatal("demo.Seed made no grassroots scheme")
+		t.Fatalf("demo.Seed made no %s scheme", slug)
 	}
 	rounds, err := st.Rounds(ctx, f.scheme.ID)
 	if err != nil || len(rounds) == 0 {
-		t.Fatalf("grassroots rounds: %v %v", rounds, err)
+		t.Fatalf("%s rounds: %v %v", slug, rounds, err)
 	}
 	f.roundID = rounds[0].ID
 	officer, err := st.UserByEmail(ctx, "officer@opcc.example.org")
@@ -195,8 +205,6 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.appID = f.newApplication(t, amount)
-	f.workflowID = fmt.Sprintf("grant-application-%d", f.appID)
 	return f
 }
 
@@ -220,6 +228,26 @@ func (f *fixture) exec(id string) execution {
 
 func (f *fixture) step(what, status string) activities.Step {
 	return activities.Step{ApplicationID: f.appID, Actor: f.officer, What: what, Status: status, At: f.now}
+}
+
+// actor is a demo user as the workflow passes them to an activity.
+func (f *fixture) actor(t *testing.T, email string) activities.Actor {
+	t.Helper()
+	u, err := f.st.UserByEmail(f.ctx, email)
+	if err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return activities.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
+}
+
+// applicantActor is the applicant, acting for the organisation.
+func (f *fixture) applicantActor() activities.Actor {
+	return activities.Actor{UserID: f.applicant.ID, Name: f.applicant.Name, Role: f.applicant.Role, Organisations: []int64{f.org.ID}}
+}
+
+// stepBy is a step someone other than the officer takes, with its reason.
+func (f *fixture) stepBy(a activities.Actor, what, why, status string) activities.Step {
+	return activities.Step{ApplicationID: f.appID, Actor: a, What: what, Why: why, Status: status, At: f.now}
 }
 
 func (f *fixture) createAwardInput() activities.CreateAwardInput {
