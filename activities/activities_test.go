@@ -231,22 +231,22 @@ func (f *fixture) step(what, status string) activities.Step {
 }
 
 // actor is a demo user as the workflow passes them to an activity.
-func (f *fixture) actor(t *testing.T, email string) activities.Actor {
+func (f *fixture) actor(t *testing.T, email string) grant.Actor {
 	t.Helper()
 	u, err := f.st.UserByEmail(f.ctx, email)
 	if err != nil {
 		t.Fatalf("user %s: %v", email, err)
 	}
-	return activities.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
+	return grant.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}
 }
 
 // applicantActor is the applicant, acting for the organisation.
-func (f *fixture) applicantActor() activities.Actor {
-	return activities.Actor{UserID: f.applicant.ID, Name: f.applicant.Name, Role: f.applicant.Role, Organisations: []int64{f.org.ID}}
+func (f *fixture) applicantActor() grant.Actor {
+	return grant.Actor{UserID: f.applicant.ID, Name: f.applicant.Name, Role: f.applicant.Role, Organisations: []int64{f.org.ID}}
 }
 
 // stepBy is a step someone other than the officer takes, with its reason.
-func (f *fixture) stepBy(a activities.Actor, what, why, status string) activities.Step {
+func (f *fixture) stepBy(a grant.Actor, what, why, status string) activities.Step {
 	return activities.Step{ApplicationID: f.appID, Actor: a, What: what, Why: why, Status: status, At: f.now}
 }
 

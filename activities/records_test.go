@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"grantflow/activities"
+	"grantflow/grant"
 )
 
 // Retry tests for the audit-trail records of a grassroots application's life: declarations,
@@ -104,7 +105,7 @@ func TestCloseInformationRequestRetryRecordsOneAnswerOrLapse(t *testing.T) {
 	ask(2, "ask-2")
 	lapsed := f.exec("lapse-2")
 	retried(t, lapsed, f.records, f.records.CloseInformationRequest, activities.CloseInformationRequestInput{
-		Step: f.stepBy(activities.System, "No answer by the deadline", "", "assessment"), Seq: 2})
+		Step: f.stepBy(grant.System, "No answer by the deadline", "", "assessment"), Seq: 2})
 	f.wantEvents(t, 4, lapsed)
 
 	list, err := f.st.InformationRequests(f.ctx, f.appID)
@@ -156,7 +157,7 @@ func TestSubmitReportRetryRecordsOneReport(t *testing.T) {
 	f := newFixture(t)
 	f.award(t)
 	once(t, f.exec("overdue"), f.records, f.records.FlagReportOverdue, activities.FlagReportOverdueInput{
-		Step: f.stepBy(activities.System, "End-of-grant report overdue", "", "paid"), Overdue: true})
+		Step: f.stepBy(grant.System, "End-of-grant report overdue", "", "paid"), Overdue: true})
 	submit := f.exec("report-1")
 	retried(t, submit, f.records, f.records.SubmitReport, f.reportInput())
 
@@ -212,7 +213,7 @@ func TestFlagReportOverdueRetryFlagsOnce(t *testing.T) {
 	f.award(t)
 	overdue := f.exec("overdue")
 	retried(t, overdue, f.records, f.records.FlagReportOverdue, activities.FlagReportOverdueInput{
-		Step: f.stepBy(activities.System, "End-of-grant report overdue", "It was due by 30 September 2027.", "paid"), Overdue: true})
+		Step: f.stepBy(grant.System, "End-of-grant report overdue", "It was due by 30 September 2027.", "paid"), Overdue: true})
 
 	app, err := f.st.Application(f.ctx, f.appID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"grantflow/activities"
+	"grantflow/grant"
 	"grantflow/internal/pdftext"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -30,7 +31,7 @@ const (
 // two years, and the staff who act on it.
 type serviceFixture struct {
 	*fixture
-	head, assessor, finance activities.Actor
+	head, assessor, finance grant.Actor
 }
 
 func newServiceFixture(t *testing.T) *serviceFixture {
@@ -44,19 +45,19 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 	return f
 }
 
-func (f *serviceFixture) years() []store.YearAmount {
-	return []store.YearAmount{{FinancialYear: f.fy, Amount: yearAmount}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
+func (f *serviceFixture) years() []grant.YearAmount {
+	return []grant.YearAmount{{FinancialYear: f.fy, Amount: yearAmount}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
 }
 
 func (f *serviceFixture) newServiceApplication(t *testing.T) int64 {
 	t.Helper()
 	id := f.newApplication(t, 2*yearAmount)
-	details := store.ServiceDetails{Service: serviceName, Description: "Youth workers on the streets of Loughborough on weekend evenings.",
+	details := grant.ServiceDetails{Service: serviceName, Description: "Youth workers on the streets of Loughborough on weekend evenings.",
 		Wards: []string{"Loughborough Lemyngton"}, Years: f.years(),
-		Outcomes: []store.Outcome{{Outcome: "Fewer young people drawn into exploitation",
-			Indicators: []store.Indicator{{Key: "engaged", Name: "Young people engaged", Unit: "people", QuarterlyTarget: 40}}}},
-		Safeguarding: store.Safeguarding{PolicyReviewedOn: "2026-01-10", Lead: "Sam Example", DBSChecks: true},
-		Governance:   store.Governance{Trustees: 5, LatestAccountsYear: "2025"}}
+		Outcomes: []grant.Outcome{{Outcome: "Fewer young people drawn into exploitation",
+			Indicators: []grant.Indicator{{Key: "engaged", Name: "Young people engaged", Unit: "people", QuarterlyTarget: 40}}}},
+		Safeguarding: grant.Safeguarding{PolicyReviewedOn: "2026-01-10", Lead: "Sam Example", DBSChecks: true},
+		Governance:   grant.Governance{Trustees: 5, LatestAccountsYear: "2025"}}
 	if err := f.st.SaveServiceDetails(f.ctx, id, details); err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +73,12 @@ func quarterLabel(fy, q int) string { return fmt.Sprintf("Q%d %s", q, scheme.Fin
 
 // schedule is the tranches as the workflow plans them: each year's amount in four, due on the first
 // day of each quarter, numbered from the first quarter of the first year.
-func schedule(years []store.YearAmount) []store.Tranche {
-	var out []store.Tranche
+func schedule(years []grant.YearAmount) []grant.Tranche {
+	var out []grant.Tranche
 	for _, y := range years {
 		for q := 1; q <= 4; q++ {
 			due := quarterStart(y.FinancialYear, q)
-			out = append(out, store.Tranche{No: (y.FinancialYear-years[0].FinancialYear)*4 + q, FinancialYear: y.FinancialYear, Quarter: q,
+			out = append(out, grant.Tranche{No: (y.FinancialYear-years[0].FinancialYear)*4 + q, FinancialYear: y.FinancialYear, Quarter: q,
 				DueOn: time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC), Amount: y.Amount / 4, Status: "scheduled"})
 		}
 	}
@@ -108,7 +109,7 @@ func (f *serviceFixture) releaseInput(award activities.AwardResult, no int) acti
 	tr := schedule(f.years())[no-1]
 	basis := "conditions precedent met"
 	return activities.ReleaseTrancheInput{
-		Step:    f.stepBy(activities.System, fmt.Sprintf("Tranche %d released: %s payment notice sent to finance", no, tr.Amount), basis, "active"),
+		Step:    f.stepBy(grant.System, fmt.Sprintf("Tranche %d released: %s payment notice sent to finance", no, tr.Amount), basis, "active"),
 		AwardID: award.AwardID, Tranche: no, Quarter: quarterLabel(tr.FinancialYear, tr.Quarter), Due: quarterStart(tr.FinancialYear, tr.Quarter),
 		Amount: tr.Amount, Basis: basis,
 	}
@@ -127,7 +128,7 @@ func (f *serviceFixture) payFirstTranche(t *testing.T, award activities.AwardRes
 	once(t, f.exec("payment-1"), f.awards, f.awards.RecordTranchePayment, f.paymentInput(award, 1))
 }
 
-func (f *serviceFixture) agreementInput(version int, years []store.YearAmount, variation string) activities.AgreementInput {
+func (f *serviceFixture) agreementInput(version int, years []grant.YearAmount, variation string) activities.AgreementInput {
 	in := activities.AgreementInput{Step: f.stepBy(f.head, "Award letter and grant agreement issued", fmt.Sprintf("version %d", version), "approved"),
 		Version: version, Variation: variation}
 	for _, tr := range schedule(years) {
@@ -139,7 +140,7 @@ func (f *serviceFixture) agreementInput(version int, years []store.YearAmount, v
 	return in
 }
 
-func (f *serviceFixture) varyInput(award activities.AwardResult, years []store.YearAmount) activities.VaryInput {
+func (f *serviceFixture) varyInput(award activities.AwardResult, years []grant.YearAmount) activities.VaryInput {
 	return activities.VaryInput{Step: f.stepBy(f.head, "Award varied (version 2)", "A second youth worker from the autumn.", "active"),
 		SchemeID: f.scheme.ID, AwardID: award.AwardID, Version: 2, Summary: "A second youth worker from the autumn.", Years: years,
 		Conditions: []string{"Send a monitoring return each quarter.", "Report the second worker's start date."}, DelegationBand: headBand,
@@ -250,7 +251,7 @@ func TestHoldTrancheRetryHoldsOnce(t *testing.T) {
 	award := f.serviceAward(t)
 	hold := f.exec("hold-1")
 	reason := "the conditions precedent have not been confirmed as met"
-	in := activities.HoldTrancheInput{Step: f.stepBy(activities.System, "Tranche 1 (Q1 2026-27) held", reason, "accepted"),
+	in := activities.HoldTrancheInput{Step: f.stepBy(grant.System, "Tranche 1 (Q1 2026-27) held", reason, "accepted"),
 		AwardID: award.AwardID, Tranche: 1, Reason: reason}
 	retried(t, hold, f.awards, f.awards.HoldTranche, in)
 
@@ -351,7 +352,7 @@ func TestVaryRetryVariesTheAwardOnce(t *testing.T) {
 	f := newServiceFixture(t)
 	award := f.serviceAward(t)
 	vary := f.exec("vary-2")
-	years := []store.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
+	years := []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
 	retried(t, vary, f.awards, f.awards.Vary, f.varyInput(award, years))
 
 	for _, y := range years {
@@ -392,7 +393,7 @@ func TestCloseAwardTerminatedRetryEndsTheAwardOnce(t *testing.T) {
 	terminate := f.exec("terminate")
 	reason := "The provider has stopped running the service."
 	in := activities.CloseAwardInput{Step: f.stepBy(f.head, "Award ended early: future tranches stopped", reason, "final_report"),
-		SchemeID: f.scheme.ID, Keep: []store.YearAmount{{FinancialYear: f.fy, Amount: trancheAmount}}, Terminated: true, Reason: reason}
+		SchemeID: f.scheme.ID, Keep: []grant.YearAmount{{FinancialYear: f.fy, Amount: trancheAmount}}, Terminated: true, Reason: reason}
 	retried(t, terminate, f.awards, f.awards.CloseAward, in)
 
 	if got := f.schemeYear(t, f.fy).Committed; got != trancheAmount {
@@ -425,7 +426,7 @@ func TestCloseAwardReconciledRetryClosesOnce(t *testing.T) {
 	f := newServiceFixture(t)
 	award := f.serviceAward(t)
 	f.payFirstTranche(t, award)
-	paid := []store.YearAmount{{FinancialYear: f.fy, Amount: trancheAmount}}
+	paid := []grant.YearAmount{{FinancialYear: f.fy, Amount: trancheAmount}}
 	once(t, f.exec("terminate"), f.awards, f.awards.CloseAward, activities.CloseAwardInput{
 		Step:     f.stepBy(f.head, "Award ended early: future tranches stopped", "The provider has stopped running the service.", "final_report"),
 		SchemeID: f.scheme.ID, Keep: paid, Terminated: true, Reason: "The provider has stopped running the service."})
@@ -434,7 +435,7 @@ func TestCloseAwardReconciledRetryClosesOnce(t *testing.T) {
 	spent := money.Pounds(9000)
 	closing := f.exec("close")
 	in := activities.CloseAwardInput{Step: f.stepBy(f.officer, "Grant reconciled and closed", "Underspend £1,000.00 returned to the budget.", "closed"),
-		SchemeID: f.scheme.ID, Keep: []store.YearAmount{{FinancialYear: f.fy, Amount: spent}}, Spent: &spent}
+		SchemeID: f.scheme.ID, Keep: []grant.YearAmount{{FinancialYear: f.fy, Amount: spent}}, Spent: &spent}
 	retried(t, closing, f.awards, f.awards.CloseAward, in)
 
 	if got := f.schemeYear(t, f.fy).Committed; got != spent {
@@ -593,7 +594,7 @@ func TestIssueGrantAgreementRetryIssuesOneAgreementPerVersion(t *testing.T) {
 	}
 	f.wantEvents(t, 2, v1)
 
-	years := []store.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
+	years := []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
 	once(t, f.exec("vary-2"), f.awards, f.awards.Vary, f.varyInput(award, years))
 	v2 := f.exec("agreement-2")
 	varied := f.agreementInput(2, years, "A second youth worker from the autumn.")
