@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
@@ -26,49 +28,31 @@ type application struct {
 	lock   workflow.Mutex
 	logger log.Logger
 	offset time.Duration // ServiceInput.ClockOffset; zero for real applications
+	kind   scheme.Kind
+	// oldRules is set while a handler of a run from before the rule book re-checks its step (humanStep).
+	oldRules bool
 }
 
 // now is the workflow's time, shifted by the application's clock offset (tests and demos only).
 func (a *application) now(ctx workflow.Context) time.Time { return workflow.Now(ctx).Add(a.offset) }
 
-func newApplication(ctx workflow.Context, id, orgID int64, rules scheme.Rules, stage Stage) application {
-	return application{id: id, orgID: orgID, rules: rules, stage: stage, lock: workflow.NewMutex(ctx),
+func newApplication(ctx workflow.Context, kind scheme.Kind, id, orgID int64, rules scheme.Rules, stage Stage) application {
+	return application{kind: kind, id: id, orgID: orgID, rules: rules, stage: stage, lock: workflow.NewMutex(ctx),
 		logger: log.With(workflow.GetLogger(ctx), "application", id)}
 }
 
-// ---- Rules about people ----
-
-// mayJudge checks a staff member's role and that they are neither conflicted nor a member of the applicant.
-func (a *application) mayJudge(actor Actor, roles ...scheme.Role) error {
-	allowed := false
-	for _, r := range roles {
-		allowed = allowed || actor.Role == r
+// permit asks the rule book whether the actor may take the step now (see rulebook.go). party says
+// what the workflow knows of the actor; stakes is the whole-life total a banded step answers for.
+func (a *application) permit(action Action, p Party, stakes money.Pence) error {
+	c := Case{Kind: a.kind, Stage: a.stage, Rules: a.rules, Stakes: stakes}
+	if a.oldRules {
+		return PermitStage(c, action)
 	}
-	if !allowed {
-		return refuse(RefusalForbidden, "", "%s cannot take this step", aOrAn(strings.ReplaceAll(string(actor.Role), "_", " ")))
-	}
-	if actor.MemberOf(a.orgID) {
-		return refuse(RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot assess or decide this application")
-	}
-	for _, id := range a.barred {
-		if id == actor.UserID {
-			return refuse(RefusalForbidden, "", "you declared a conflict of interest in this application")
-		}
-	}
-	return nil
+	return Permit(c, action, p)
 }
 
-// mayAct checks that an applicant-side step is taken by a member of the applicant organisation.
-func (a *application) mayAct(actor Actor) error {
-	if !actor.MemberOf(a.orgID) {
-		return refuse(RefusalForbidden, "", "only a member of the applicant organisation can take this step")
-	}
-	return nil
-}
-
-func (a *application) wrongStage(action string) error {
-	return refuse(RefusalStage, "", "cannot %s while the application is %s", action, strings.ReplaceAll(string(a.stage), "_", " "))
-}
+// isBarred is true for a person who declared a conflict of interest.
+func (a *application) isBarred(userID int64) bool { return slices.Contains(a.barred, userID) }
 
 func (a *application) locked(ctx workflow.Context, fn func() error) error {
 	if err := a.lock.Lock(ctx); err != nil {
@@ -174,21 +158,27 @@ func validateReview(r ReviewReportRequest) error {
 	return nil
 }
 
-// updateHandler pairs a human step's update name with its handler and the validator that refuses
-// a wrong person, stage or value before anything is recorded.
-type updateHandler struct {
-	name      string
-	handler   any
-	validator any
-}
-
-func registerUpdates(ctx workflow.Context, handlers []updateHandler) error {
-	for _, h := range handlers {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
-			return err
-		}
+// humanStep registers one step a person takes, as an update with its validator. validate refuses a
+// wrong person, stage or value before anything is recorded; the handler takes the lock, validates
+// again (the application may have moved on while it waited), records the step with do, and answers
+// with where the application now stands and the message done.
+func humanStep[R any](ctx workflow.Context, a *application, name string, validate func(workflow.Context, R) error, do func(workflow.Context, R) error, done string) error {
+	handler := func(ctx workflow.Context, r R) (UpdateResult, error) {
+		ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
+		err := a.locked(ctx, func() error {
+			// A run from before the rule book checked people by older rules when it admitted its
+			// steps; its handlers re-check only the stage, so a replay takes the path it took then.
+			a.oldRules = workflow.GetVersion(ctx, "rule-book", workflow.DefaultVersion, 1) == workflow.DefaultVersion
+			err := validate(ctx, r)
+			a.oldRules = false
+			if err != nil {
+				return err
+			}
+			return do(ctx, r)
+		})
+		return a.result(done), err
 	}
-	return nil
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, handler, workflow.UpdateHandlerOptions{Validator: validate})
 }
 
 // assessmentReason is the audit line's reason for a set of scores: the weighted total, the
@@ -199,4 +189,22 @@ func assessmentReason(summary ScoreSummary, recommendation string) string {
 		why += " Not fundable: " + strings.Join(summary.BelowMinimum, "; ") + "."
 	}
 	return why
+}
+
+func nonEmpty(items []string, field string) error {
+	for i, s := range items {
+		if strings.TrimSpace(s) == "" {
+			return refuse(RefusalInvalid, fmt.Sprintf("%s[%d]", field, i), "is empty")
+		}
+	}
+	return nil
+}
+
+// budgetRefusal recognises an activity's budget refusal and returns its message.
+func budgetRefusal(err error) (string, bool) {
+	var appErr *temporal.ApplicationError
+	if errorsAs(err, &appErr) && appErr.Type() == activities.ErrTypeBudgetExceeded {
+		return appErr.Message(), true
+	}
+	return "", false
 }

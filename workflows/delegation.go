@@ -131,4 +131,3 @@ func roleTitle(rules scheme.Rules, role scheme.Role) string {
 	}
 	return role.Noun()
 }
-

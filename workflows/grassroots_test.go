@@ -490,18 +490,18 @@ func assessReq(a workflows.Actor, scores []workflows.Score, recommendation strin
 }
 
 func approveReq(a workflows.Actor, amount money.Pence) workflows.DecideRequest {
-	return workflows.DecideRequest{Actor: a, Outcome: workflows.OutcomeApprove, Amount: amount,
+	return workflows.DecideRequest{Actor: a, NoConflict: true, Outcome: workflows.OutcomeApprove, Amount: amount,
 		Purpose:    "Evening youth sessions in Shepshed Park",
 		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."},
 		Reasons:    "Diverts young people from anti-social behaviour in the park."}
 }
 
 func declineReq(a workflows.Actor, reasons ...string) workflows.DecideRequest {
-	return workflows.DecideRequest{Actor: a, Outcome: workflows.OutcomeDecline, Declined: reasons}
+	return workflows.DecideRequest{Actor: a, NoConflict: true, Outcome: workflows.OutcomeDecline, Declined: reasons}
 }
 
 func askReq(a workflows.Actor, question string, deadline time.Time) workflows.DecideRequest {
-	return workflows.DecideRequest{Actor: a, Outcome: workflows.OutcomeRequestInformation, Question: question, Deadline: deadline}
+	return workflows.DecideRequest{Actor: a, NoConflict: true, Outcome: workflows.OutcomeRequestInformation, Question: question, Deadline: deadline}
 }
 
 func acceptReq(a workflows.Actor) workflows.AcceptOfferRequest {

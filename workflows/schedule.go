@@ -215,3 +215,14 @@ func ValidateYears(rules scheme.Rules, years []grant.YearAmount, field string) e
 
 // WholeLife adds up the years.
 func WholeLife(years []grant.YearAmount) money.Pence { return grant.WholeLife(years) }
+
+// endOfDay is the last moment of t's day in London, so deadlines fall where people expect them.
+func endOfDay(t time.Time) time.Time {
+	t = t.In(scheme.London)
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, scheme.London).UTC()
+}
+
+func startOfDay(t time.Time) time.Time {
+	l := t.In(scheme.London)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, scheme.London).UTC()
+}

@@ -747,7 +747,7 @@ func (f *svcFixture) svcModerate(by workflows.Actor) workflows.ModerateRequest {
 }
 
 func svcApprove(a workflows.Actor) workflows.ServiceDecideRequest {
-	return workflows.ServiceDecideRequest{Actor: a, Outcome: workflows.OutcomeApprove}
+	return workflows.ServiceDecideRequest{Actor: a, NoConflict: true, Outcome: workflows.OutcomeApprove}
 }
 
 func svcReturn(a workflows.Actor, q workflows.Quarter) workflows.SubmitReturnRequest {

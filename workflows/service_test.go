@@ -371,8 +371,9 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 	if err := workflows.MayApprove(f.sc.Rules, scheme.RoleCommissioner, workflows.WholeLife(varied)); err != nil {
 		t.Fatalf("MayApprove: %v", err)
 	}
+	// The officer who moderated it may not vary it, as they could not decide it.
 	f.refused(london(2027, time.May, 10, 10, 0), workflows.UpdateVary, vary(f.officer, varied), workflows.RefusalForbidden, "",
-		"£102,000.00 needs approval by the Police and Crime Commissioner (band over £100,000.00); a Commissioning officer may approve up to £5,000.00")
+		"you recommended this award, so someone else must vary the award")
 	f.refused(london(2027, time.May, 10, 11, 0), workflows.UpdateVary, vary(f.head, varied), workflows.RefusalForbidden, "",
 		"a Head of commissioning may approve up to £100,000.00")
 	f.refused(london(2027, time.May, 10, 12, 0), workflows.UpdateVary, vary(f.commissioner, svcYears(2026, 29000, 32000, 40000)), workflows.RefusalInvalid, "years",
@@ -464,10 +465,14 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 		f.onTime(q(2028, n), 2026, workflows.RAGGreen)
 	}
 
-	// A second variation cuts 2028-29 to the £30,000 already paid: nothing more is paid that year,
-	// and at £92,000 whole-life it is the head of commissioning's to decide.
+	// A second variation cuts 2028-29 to the £30,000 already paid: nothing more is paid that year.
+	// At £92,000 whole-life the cut award is within the head of commissioning's band, but the award
+	// as it stands (£102,000) is not, so only the Commissioner may vary it.
 	cut := svcYears(2026, 30000, 32000, 30000)
-	f.ok(london(2028, time.November, 15, 10, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.head, Years: cut,
+	f.refused(london(2028, time.November, 15, 9, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.head, Years: cut,
+		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "Weekend cover ends."},
+		workflows.RefusalForbidden, "", "£102,000.00 needs approval by the")
+	f.ok(london(2028, time.November, 15, 10, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.commissioner, Years: cut,
 		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "Weekend cover ends with the hospital's own service from January 2029."}, workflows.StageActive)
 	f.at(london(2028, time.November, 15, 11, 0), func() {
 		st := f.wantStage(workflows.StageActive)
@@ -478,7 +483,7 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 		if got := f.trancheSummary()[8:]; !slices.Equal(got, want) {
 			t.Errorf("2028-29 tranches after the cut %q; want %q", got, want)
 		}
-		f.wantText(f.document(activities.KindGrantAgreement, 3), "Weekend cover ends with the hospital's own service from January 2029.", "£92,000.00", "Hana Head")
+		f.wantText(f.document(activities.KindGrantAgreement, 3), "Weekend cover ends with the hospital's own service from January 2029.", "£92,000.00", "Casey Commissioner")
 		if got := f.commitments(); !slices.Equal(got, cut) {
 			t.Errorf("commitments after the cut %+v; want %+v", got, cut)
 		}
@@ -524,11 +529,16 @@ func TestServiceTerminatedInYearTwoStopsTranchesAndReturnsTheBudget(t *testing.T
 	f.onTime(q(2027, 1), 2026, workflows.RAGAmber)
 	f.releasedOnTime(q(2027, 2), 6)
 	f.pay(london(2027, time.July, 3, 10, 0), 6)
-	f.refused(london(2027, time.August, 10, 9, 0), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.officer},
+	f.refused(london(2027, time.August, 10, 9, 0), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.commissioner},
 		workflows.RefusalInvalid, "reason", "say why the award is ending early")
+	// Ending an award follows the delegation bands as varying it does: £360,000 is the Commissioner's.
+	f.refused(london(2027, time.August, 10, 9, 15), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.head, Reason: "Ending."},
+		workflows.RefusalForbidden, "", "£360,000.00 needs approval by the")
+	f.refused(london(2027, time.August, 10, 9, 20), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.officer, Reason: "Ending."},
+		workflows.RefusalForbidden, "", "you recommended this award, so someone else must end the award early")
 	f.refused(london(2027, time.August, 10, 9, 30), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.applicant, Reason: "We want to stop."},
 		workflows.RefusalForbidden, "", "an applicant cannot take this step")
-	f.ok(london(2027, time.August, 10, 10, 0), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.officer,
+	f.ok(london(2027, time.August, 10, 10, 0), workflows.UpdateTerminate, workflows.TerminateRequest{Actor: f.commissioner,
 		Reason: "The hospital trust ended the data-sharing agreement."}, workflows.StageFinalReport)
 	f.at(london(2027, time.August, 10, 11, 0), func() {
 		st := f.wantStage(workflows.StageFinalReport)
@@ -788,7 +798,7 @@ func TestServicePanelDeadlineRemindsTheAssessorAndEscalatesToTheOfficer(t *testi
 	})
 	f.ok(london(2026, time.March, 24, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor3, 4), workflows.StageModeration)
 	f.ok(london(2026, time.March, 25, 10, 0), workflows.UpdateModerate, f.svcModerate(f.officer), workflows.StageDecision)
-	f.ok(london(2026, time.March, 26, 10, 0), workflows.UpdateDecide, workflows.ServiceDecideRequest{Actor: f.commissioner,
+	f.ok(london(2026, time.March, 26, 10, 0), workflows.UpdateDecide, workflows.ServiceDecideRequest{Actor: f.commissioner, NoConflict: true,
 		Outcome: workflows.OutcomeDecline, Declined: []string{"The budget is committed to services already running."}}, workflows.StageDeclined)
 
 	final := f.drive(time.Time{})

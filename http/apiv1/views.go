@@ -2,7 +2,9 @@ package apiv1
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -47,7 +49,7 @@ type ApplicationDetail struct {
 	Areas               []string                   `json:"areas"`
 	Priorities          []string                   `json:"priorities"`
 	WeightedScore       *float64                   `json:"weighted_score,omitempty"`
-	Actions             []string                   `json:"actions"`
+	Actions             []workflows.Action         `json:"actions"`
 	Timeline            []store.Event              `json:"timeline"`
 	Documents           []store.Document           `json:"documents"`
 	Award               *store.Award               `json:"award,omitempty"`
@@ -150,13 +152,8 @@ func (s *Server) detail(ctx context.Context, u store.User, app store.Application
 	if d.Reports, err = s.Store.GrantReports(ctx, id); err != nil {
 		return d, err
 	}
-	assessor := int64(0)
-	if len(assessments) > 0 {
-		assessor = assessments[0].AssessorID
-	}
-	d.Actions = actionsFor(u, app, conflicted, assessor)
-	if d.Service != nil {
-		d.Actions = serviceActionsFor(u, app, conflicted, panel, d.Recommendation)
+	if d.Actions, err = s.actionsFor(ctx, u, app, d, conflicts, assessments, panel); err != nil {
+		return d, err
 	}
 	return d, nil
 }
@@ -214,118 +211,81 @@ func onPanelNotScored(panel []store.PanelMember, assessments []store.Assessment,
 	return false
 }
 
-// serviceActionsFor lists what this person may do next on a service application.
-func serviceActionsFor(u store.User, app store.Application, conflicted bool, panel []store.PanelMember, rec *store.Recommendation) []string {
-	stage := workflows.Stage(app.Status)
-	actions := []string{}
-	if u.MemberOf(app.OrganisationID) {
-		return MemberActions(app)
+// actionsFor lists what this person may do next, from the workflows' rule book (the validators
+// read the same table), so clients need not know the workflow's rules.
+func (s *Server) actionsFor(ctx context.Context, u store.User, app store.Application, d ApplicationDetail, conflicts []store.Conflict, assessments []store.Assessment, panel []store.PanelMember) ([]workflows.Action, error) {
+	c, err := s.caseOf(ctx, app, d)
+	if err != nil {
+		return nil, err
 	}
-	if conflicted {
-		return actions
+	return workflows.Actions(c, partyOf(u, app, conflicts, assessments, panel, d.Recommendation)), nil
+}
+
+// caseOf is the application as the rule book sees it: its kind, stage, the rules it was submitted
+// under, and the whole-life total a banded step answers for (see workflows.Case).
+func (s *Server) caseOf(ctx context.Context, app store.Application, d ApplicationDetail) (workflows.Case, error) {
+	c := workflows.Case{Kind: scheme.Grassroots, Stage: workflows.Stage(app.Status)}
+	if len(app.ServiceJSON) == 0 {
+		return c, nil
 	}
-	onPanel := false
-	for _, p := range panel {
-		onPanel = onPanel || (p.AssessorID == u.ID && p.RemovedAt == nil)
+	c.Kind = scheme.Service
+	switch {
+	case c.Stage == workflows.StageDecision && d.Recommendation != nil:
+		var years []grant.YearAmount
+		if len(d.Recommendation.Years) > 0 {
+			if err := json.Unmarshal(d.Recommendation.Years, &years); err != nil {
+				return c, fmt.Errorf("recommendation of application %d: %w", app.ID, err)
+			}
+		}
+		c.Stakes = grant.WholeLife(years) // nothing when the panel did not recommend funding
+	case c.Stage != workflows.StageDecision && d.Award != nil:
+		c.Stakes = grant.WholeLife(d.AwardYears)
 	}
-	officer := u.Role == scheme.RoleOfficer || u.Role == scheme.RoleHeadOfCommissioning
-	switch stage {
-	case workflows.StageAssessment:
-		if officer {
-			actions = append(actions, "assign_panel")
+	if c.Stakes == 0 {
+		return c, nil
+	}
+	rules, kept, err := app.SubmittedRules()
+	if err != nil {
+		return c, fmt.Errorf("rules of application %d: %w", app.ID, err)
+	}
+	if !kept {
+		sc, err := s.Store.Scheme(ctx, app.SchemeID)
+		if err != nil {
+			return c, fmt.Errorf("scheme of application %d: %w", app.ID, err)
 		}
-		if onPanel {
-			actions = append(actions, "declare_conflict", "assess")
-		}
-	case workflows.StageModeration:
-		if officer && !onPanel {
-			actions = append(actions, "moderate")
-		}
-	case workflows.StageDecision:
-		if u.Role.Decides() && !onPanel && (rec == nil || rec.RecommendedBy != u.ID) {
-			actions = append(actions, "declare_conflict", "decide")
-		}
-	case workflows.StageAccepted:
-		if officer {
-			actions = append(actions, "confirm_conditions")
-		}
-		if u.Role.Decides() { // the Commissioner too: a variation above the head's band is theirs
-			actions = append(actions, "vary", "terminate")
-		}
-	case workflows.StageActive:
-		if officer {
-			actions = append(actions, "review_return")
-		}
-		if u.Role.Decides() {
-			actions = append(actions, "vary", "terminate")
-		}
-		if u.Role == scheme.RoleFinance {
-			actions = append(actions, "record_payment")
-		}
-	case workflows.StageFinalSubmitted:
-		if officer {
-			actions = append(actions, "review_report")
+		rules = sc.Rules
+	}
+	c.Rules = rules
+	return c, nil
+}
+
+// partyOf is what the rule book needs to know of the person, from the read model: the same facts the
+// workflow keeps (membership, declared conflicts, assessments in any round, panel seats, moderation).
+// The recommendation is nil for those who may not see it; they are never offered a banded decision.
+func partyOf(u store.User, app store.Application, conflicts []store.Conflict, assessments []store.Assessment, panel []store.PanelMember, rec *store.Recommendation) workflows.Party {
+	p := workflows.Party{Role: u.Role, Member: u.MemberOf(app.OrganisationID), Conflicted: isConflicted(conflicts, u.ID),
+		Moderated: rec != nil && rec.RecommendedBy == u.ID}
+	for _, a := range assessments {
+		p.Assessed = p.Assessed || a.AssessorID == u.ID
+	}
+	for _, m := range panel {
+		if m.AssessorID == u.ID {
+			p.Panel = true
+			p.Seated = p.Seated || m.RemovedAt == nil
 		}
 	}
-	return actions
+	p.Scored = p.Panel && p.Assessed
+	return p
 }
 
 // MemberActions are what a member of the applicant organisation may do next at the application's
-// stage: the "actions" the API shows them, and the next step on their list of applications.
-func MemberActions(app store.Application) []string {
-	stage := workflows.Stage(app.Status)
-	if len(app.ServiceJSON) > 0 { // a service (multi-year) application
-		switch stage {
-		case workflows.StageDraft:
-			return []string{"update", "submit"}
-		case workflows.StageOffered:
-			return []string{"accept_offer"}
-		case workflows.StageAccepted, workflows.StageActive:
-			return []string{"submit_return"}
-		case workflows.StageFinalReport:
-			return []string{"submit_return", "submit_report"}
-		}
-		return []string{}
+// stage: the next step on their list of applications.
+func MemberActions(app store.Application) []workflows.Action {
+	kind := scheme.Grassroots
+	if len(app.ServiceJSON) > 0 {
+		kind = scheme.Service
 	}
-	switch stage {
-	case workflows.StageDraft:
-		return []string{"update", "submit"}
-	case workflows.StageInformationRequested:
-		return []string{"answer_information"}
-	case workflows.StageOffered:
-		return []string{"accept_offer"}
-	case workflows.StagePaid:
-		return []string{"submit_report"}
-	}
-	return []string{}
-}
-
-// actionsFor lists what this person may do next, so clients need not know the workflow's rules.
-// The workflow's validators remain the authority; this is the helpful summary.
-func actionsFor(u store.User, app store.Application, conflicted bool, assessorID int64) []string {
-	stage := workflows.Stage(app.Status)
-	actions := []string{}
-	if u.MemberOf(app.OrganisationID) {
-		return MemberActions(app)
-	}
-	if conflicted {
-		return actions
-	}
-	judges := u.Role == scheme.RoleAssessor || u.Role.Decides()
-	switch {
-	case stage == workflows.StageAssessment && judges:
-		actions = append(actions, "declare_conflict") // the Commissioner too, who decides above the head's band
-		if u.Role != scheme.RoleCommissioner {
-			actions = append(actions, "assess")
-		}
-	case stage == workflows.StageDecision && u.Role.Decides() && u.ID != assessorID:
-		actions = append(actions, "declare_conflict", "decide")
-	case stage == workflows.StageReportSubmitted && (u.Role == scheme.RoleOfficer || u.Role == scheme.RoleHeadOfCommissioning):
-		actions = append(actions, "review_report")
-	case stage == workflows.StageAccepted && u.Role == scheme.RoleFinance:
-		actions = append(actions, "record_payment")
-	}
-	return actions
+	return workflows.Actions(workflows.Case{Kind: kind, Stage: workflows.Stage(app.Status)}, workflows.Party{Role: scheme.RoleApplicant, Member: true})
 }
 
 func isConflicted(conflicts []store.Conflict, userID int64) bool {

@@ -91,14 +91,14 @@ func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicatio
 	var err error
 	d := v.Detail
 	base := applicationPath(d.ID)
-	if slices.Contains(d.Actions, "answer_information") {
+	if slices.Contains(d.Actions, workflows.ActionAnswerInformation) {
 		for _, r := range d.InformationRequests {
 			if r.Answer == nil && !r.Lapsed {
 				v.Answer = &answerForm{Action: base + "/information-response", Question: r.Question, Deadline: dateOnly(r.Deadline)}
 			}
 		}
 	}
-	if slices.Contains(d.Actions, "accept_offer") && d.Award != nil {
+	if slices.Contains(d.Actions, workflows.ActionAcceptOffer) && d.Award != nil {
 		o := &offerForm{Action: base + "/acceptance", Amount: v.Award.Amount, Purpose: v.Award.Purpose,
 			AcceptBy: v.Award.AcceptBy, Conditions: v.Award.Conditions, ConditionsPrecedent: v.Award.ConditionsPrecedent}
 		letters := "the award letter"
@@ -116,7 +116,7 @@ func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicatio
 		}
 		v.Offer = o
 	}
-	if slices.Contains(d.Actions, "submit_report") {
+	if slices.Contains(d.Actions, workflows.ActionSubmitReport) {
 		r := &reportForm{Action: base + "/report", Final: d.Service != nil}
 		var paid money.Pence
 		for _, p := range d.Payments {
@@ -125,7 +125,7 @@ func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicatio
 		r.Paid = paid.String()
 		v.Report = r
 	}
-	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
+	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
 		if v.Return, err = s.returnFormFor(ctx, u, d); err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Server) answerInformation(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	var req apiv1.AnswerRequest
-	if slices.Contains(d.Actions, "answer_information") {
+	if slices.Contains(d.Actions, workflows.ActionAnswerInformation) {
 		req.Answer = f.Value(apAnswer)
 		f.noNUL(map[string]string{apAnswer: "Your answer"}, apAnswer)
 		switch {
@@ -240,7 +240,7 @@ func (s *Server) acceptOffer(c *gin.Context) {
 		return
 	}
 	u, _ := currentUser(c)
-	if slices.Contains(d.Actions, "accept_offer") && !f.Has(apConfirm, "yes") {
+	if slices.Contains(d.Actions, workflows.ActionAcceptOffer) && !f.Has(apConfirm, "yes") {
 		f.add(apConfirm, "Confirm that you have read the offer and accept its terms and conditions")
 		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
 		return
@@ -259,7 +259,7 @@ func (s *Server) submitReport(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	var req apiv1.ReportRequest
-	if slices.Contains(d.Actions, "submit_report") {
+	if slices.Contains(d.Actions, workflows.ActionSubmitReport) {
 		f.noNUL(apReportLabels, apReportSummary, apReportOutcomes)
 		req.Summary, req.Outcomes = f.Value(apReportSummary), f.Value(apReportOutcomes)
 		for _, t := range []struct{ name, value, missing string }{
@@ -329,7 +329,7 @@ func (s *Server) submitReturn(c *gin.Context) {
 		req.FinancialYear, _ = strconv.Atoi(fy)
 		req.Quarter, _ = strconv.Atoi(q)
 	}
-	if slices.Contains(d.Actions, "submit_return") && d.Service != nil {
+	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
 		rf, err := s.returnFormFor(c.Request.Context(), u, d)
 		if err != nil {
 			s.serverError(c, err)

@@ -186,7 +186,7 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 	if v.Member {
 		v.NextStep = nextStep(d.Actions)
 	}
-	if stage == workflows.StageDraft && slices.Contains(d.Actions, "update") {
+	if stage == workflows.StageDraft && slices.Contains(d.Actions, workflows.ActionUpdate) {
 		v.EditPath = applicationPath(d.ID) + "/edit"
 	}
 	if d.SubmittedAt != nil {

@@ -81,19 +81,19 @@ func rowFor(a store.Application) applicationRow {
 }
 
 // nextStep says the actions in words.
-func nextStep(actions []string) string {
+func nextStep(actions []workflows.Action) string {
 	var steps []string
 	for _, a := range actions {
 		switch a {
-		case "submit":
+		case workflows.ActionSubmit:
 			steps = append(steps, "Finish and submit your application")
-		case "answer_information":
+		case workflows.ActionAnswerInformation:
 			steps = append(steps, "Answer the questions we have asked you")
-		case "accept_offer":
+		case workflows.ActionAcceptOffer:
 			steps = append(steps, "Accept the offer of a grant")
-		case "submit_return":
+		case workflows.ActionSubmitReturn:
 			steps = append(steps, "Send your monitoring return")
-		case "submit_report":
+		case workflows.ActionSubmitReport:
 			steps = append(steps, "Send your report")
 		}
 	}

@@ -207,7 +207,7 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			{Value: workflows.RAGRed, Label: "Red", Hint: "Serious concerns"}},
 	}
 	for _, a := range d.Actions {
-		v.Can[a] = true
+		v.Can[string(a)] = true
 	}
 	for n := 0; n <= workflows.MaxScore; n++ {
 		v.ScoreOptions = append(v.ScoreOptions, option{Value: strconv.Itoa(n), Label: strconv.Itoa(n)})
@@ -225,7 +225,7 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			return nil, err
 		}
 	}
-	if v.Can["assess"] {
+	if v.Can[string(workflows.ActionAssess)] {
 		for _, cr := range rules.Criteria {
 			hint := fmt.Sprintf("Weight %d%%. Score from 0 (poor) to %d (excellent).", cr.Weight, workflows.MaxScore)
 			if cr.Minimum > 0 {
@@ -234,12 +234,12 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			v.Criteria = append(v.Criteria, criterionView{Name: cr.Name, Hint: hint})
 		}
 	}
-	if v.Can["assign_panel"] {
+	if v.Can[string(workflows.ActionAssignPanel)] {
 		if v.Assessors, err = s.panelCandidates(ctx, u, d); err != nil {
 			return nil, err
 		}
 	}
-	if v.Can["moderate"] && d.Service != nil {
+	if v.Can[string(workflows.ActionModerate)] && d.Service != nil {
 		for _, y := range d.Service.Years {
 			v.ModerationYears = append(v.ModerationYears, yearField{Name: fModYear + strconv.Itoa(y.FinancialYear),
 				Label: "Amount for " + scheme.FinancialYearLabel(y.FinancialYear), Default: plainAmount(y.Amount)})
@@ -248,7 +248,7 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			return nil, err
 		}
 	}
-	if v.Can["decide"] {
+	if v.Can[string(workflows.ActionDecide)] {
 		total, what := d.AmountRequested, "the full amount requested"
 		want := []grant.YearAmount{{FinancialYear: scheme.FinancialYear(s.now()), Amount: d.AmountRequested}}
 		if d.Service != nil {
@@ -268,12 +268,12 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		}
 		v.AmountDefault, v.PurposeDefault = plainAmount(d.AmountRequested), d.Purpose
 	}
-	if v.Can["confirm_conditions"] && d.Award != nil {
+	if v.Can[string(workflows.ActionConfirmConditions)] && d.Award != nil {
 		if err := decodeJSON(d.Award.ConditionsPrecedent, &v.ConditionsPrecedent); err != nil {
 			return nil, err
 		}
 	}
-	if v.Can["review_return"] {
+	if v.Can[string(workflows.ActionReviewReturn)] {
 		if v.Returns, err = pendingReturns(d); err != nil {
 			return nil, err
 		}
@@ -281,14 +281,14 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			v.ReturnChoices = append(v.ReturnChoices, option{Value: r.Quarter, Label: r.Quarter, Hint: fmt.Sprintf("Version %d, sent %s", r.Version, r.Sent)})
 		}
 	}
-	if v.Can["review_report"] {
+	if v.Can[string(workflows.ActionReviewReport)] {
 		for _, r := range d.Reports {
 			if r.ReviewOutcome == nil {
 				v.Report = &pendingReport{Version: r.Version, Sent: dateOnly(r.SubmittedAt), Spent: r.Spent.String()}
 			}
 		}
 	}
-	if v.Can["vary"] && len(d.AwardYears) > 0 {
+	if v.Can[string(workflows.ActionVary)] && len(d.AwardYears) > 0 {
 		if err := s.varyForm(ctx, u, d, rules, v); err != nil {
 			return nil, err
 		}
@@ -576,7 +576,7 @@ func stepForm(c *gin.Context, rules []fieldRule) *form {
 // sendStep finishes a staff form. What the page could not read into a request is shown on the
 // form at once; otherwise send takes the step through the API and afterStep shows the outcome,
 // with refusals of fields back on the form by the rules.
-func (s *Server) sendStep(c *gin.Context, id int64, f *form, action, done string, rules []fieldRule, send func(context.Context) (workflows.UpdateResult, error)) {
+func (s *Server) sendStep(c *gin.Context, id int64, f *form, action workflows.Action, done string, rules []fieldRule, send func(context.Context) (workflows.UpdateResult, error)) {
 	if f.invalid() {
 		s.showStaffForm(c, id, f, action)
 		return
@@ -587,7 +587,7 @@ func (s *Server) sendStep(c *gin.Context, id int64, f *form, action, done string
 
 // showStaffForm shows what could not be read back on the form, if the API offers this person the
 // step (so the form is on the page); otherwise there is no form to show it on, and nothing to do.
-func (s *Server) showStaffForm(c *gin.Context, id int64, f *form, action string) {
+func (s *Server) showStaffForm(c *gin.Context, id int64, f *form, action workflows.Action) {
 	u, _ := currentUser(c)
 	d, err := s.opts.API.Application(c.Request.Context(), u, id)
 	if err != nil {
@@ -695,7 +695,7 @@ func (s *Server) declareConflict(c *gin.Context) {
 		f.add(fConflict, "Select yes or no")
 	}
 	req.Details = f.Value(fConflictDetails)
-	s.sendStep(c, id, f, "declare_conflict", "conflict", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionDeclareConflict, "conflict", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.DeclareConflict(ctx, u, id, req)
 	})
 }
@@ -744,7 +744,7 @@ func (s *Server) assess(c *gin.Context) {
 	}
 	req.Recommendation = choice(f, fRecommendation, "Select whether you recommend funding the application")
 	req.Comment = f.Value(fAssessComment)
-	s.sendStep(c, id, f, "assess", "assessed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionAssess, "assessed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Assess(ctx, u, id, req)
 	})
 }
@@ -767,7 +767,7 @@ func (s *Server) assignPanel(c *gin.Context) {
 		req.AssessorIDs = append(req.AssessorIDs, n)
 	}
 	req.Deadline = dateField(f, fPanelDeadline, "the deadline for scores")
-	s.sendStep(c, id, f, "assign_panel", "panel", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionAssignPanel, "panel", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.AssignPanel(ctx, u, id, req)
 	})
 }
@@ -787,7 +787,7 @@ func (s *Server) moderate(c *gin.Context) {
 	f.noNUL(map[string]string{fModConditions: "Conditions of grant", fModPrecedent: "Conditions precedent", fModReasons: "Reasons"},
 		fModConditions, fModPrecedent, fModReasons)
 	req.Years, req.Conditions, req.ConditionsPrecedent, req.Reasons = years, lines(f, fModConditions), lines(f, fModPrecedent), f.Value(fModReasons)
-	s.sendStep(c, id, f, "moderate", "moderated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionModerate, "moderated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Moderate(ctx, u, id, req)
 	})
 }
@@ -822,7 +822,7 @@ func (s *Server) decide(c *gin.Context) {
 	case workflows.OutcomeDecline:
 		req.DeclineReasons = lines(f, fDeclineReasons)
 	}
-	s.sendStep(c, id, f, "decide", "decided", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionDecide, "decided", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Decide(ctx, u, id, req)
 	})
 }
@@ -836,7 +836,7 @@ func (s *Server) confirmConditions(c *gin.Context) {
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
 	req := apiv1.ConditionsRequest{Note: f.Value(fConditionsNote)}
-	s.sendStep(c, id, f, "confirm_conditions", "conditions", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionConfirmConditions, "conditions", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.ConfirmConditions(ctx, u, id, req)
 	})
 }
@@ -861,7 +861,7 @@ func (s *Server) reviewReturn(c *gin.Context) {
 	req.Outcome = choice(f, fReturnOutcome, "Select whether you accept the return or send it back for changes")
 	req.RAG = choice(f, fReturnRAG, "Select a RAG rating")
 	req.Comment = f.Value(fReturnComment)
-	s.sendStep(c, id, f, "review_return", "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionReviewReturn, "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.ReviewReturn(ctx, u, id, req)
 	})
 }
@@ -876,7 +876,7 @@ func (s *Server) reviewReport(c *gin.Context) {
 	f := stepForm(c, rules)
 	req := apiv1.ReviewRequest{Outcome: choice(f, fReportOutcome, "Select whether you accept the report or send it back for changes"),
 		Comment: f.Value(fReportComment)}
-	s.sendStep(c, id, f, "review_report", "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionReviewReport, "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.ReviewReport(ctx, u, id, req)
 	})
 }
@@ -892,7 +892,7 @@ func (s *Server) vary(c *gin.Context) {
 	rules = append(rules, on("conditions", fVaryConditions, "Conditions of grant"), on("summary", fVarySummary, "The summary"))
 	f.noNUL(map[string]string{fVaryConditions: "Conditions of grant", fVarySummary: "The summary"}, fVaryConditions, fVarySummary)
 	req := apiv1.VariationRequest{Years: years, Conditions: lines(f, fVaryConditions), Summary: f.Value(fVarySummary)}
-	s.sendStep(c, id, f, "vary", "varied", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionVary, "varied", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Vary(ctx, u, id, req)
 	})
 }
@@ -906,7 +906,7 @@ func (s *Server) terminate(c *gin.Context) {
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
 	req := apiv1.TerminationRequest{Reason: f.Value(fTerminationReason)}
-	s.sendStep(c, id, f, "terminate", "terminated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+	s.sendStep(c, id, f, workflows.ActionTerminate, "terminated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Terminate(ctx, u, id, req)
 	})
 }

@@ -1,0 +1,172 @@
+// The contract every caller of the application workflows shares: the task queue and workflow ids, the
+// update and query names, the stages, the requests common to both kinds of scheme, and the options
+// the workflows run their activities with.
+
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"grantflow/activities"
+	"grantflow/grant"
+	"grantflow/money"
+)
+
+// TaskQueue is where Grantflow's workers listen.
+const TaskQueue = "grantflow"
+
+// ApplicationWorkflowID is the one workflow id an application ever has, so a second submit is refused.
+func ApplicationWorkflowID(applicationID int64) string {
+	return fmt.Sprintf("application-%d", applicationID)
+}
+
+// Updates (human decisions, validated before anything is recorded) and the status query.
+const (
+	UpdateDeclareConflict   = "declare-conflict"
+	UpdateAssess            = "assess"
+	UpdateDecide            = "decide"
+	UpdateAnswerInformation = "answer-information"
+	UpdateAcceptOffer       = "accept-offer"
+	UpdateRecordPayment     = "record-payment"
+	UpdateSubmitReport      = "submit-report"
+	UpdateReviewReport      = "review-report"
+	QueryStatus             = "status"
+)
+
+// Service updates, in addition to the shared declare-conflict, assess, decide and accept-offer.
+const (
+	UpdateAssignPanel        = "assign-panel"
+	UpdateModerate           = "moderate"
+	UpdateConfirmConditions  = "confirm-conditions"
+	UpdateRecordTranche      = "record-tranche-payment"
+	UpdateSubmitReturn       = "submit-return"
+	UpdateReviewReturn       = "review-return"
+	UpdateVary               = "vary"
+	UpdateTerminate          = "terminate"
+	UpdateSubmitFinalReport  = "submit-final-report"
+	UpdateReviewFinalReport  = "review-final-report"
+	ServiceWorkflowName      = "ServiceWorkflow"
+	serviceRunEventsEstimate = 2000 // each run (one financial year) must stay well under this
+)
+
+// Search attributes registered on the namespace, kept current by the workflow.
+var (
+	SearchStage  = temporal.NewSearchAttributeKeyKeyword("GrantflowStage")
+	SearchScheme = temporal.NewSearchAttributeKeyKeyword("GrantflowScheme")
+)
+
+// Stage is where an application stands; it is also the read model's status.
+type Stage string
+
+const (
+	StageDraft                Stage = "draft"
+	StageSubmitted            Stage = "submitted"
+	StageScreening            Stage = "screening"
+	StageIneligible           Stage = "ineligible"
+	StageAssessment           Stage = "assessment"
+	StageDecision             Stage = "decision"
+	StageInformationRequested Stage = "information_requested"
+	StageDeclined             Stage = "declined"
+	StageApproved             Stage = "approved" // letters being issued
+	StageOffered              Stage = "offered"
+	StageLapsed               Stage = "lapsed"
+	StageAccepted             Stage = "accepted" // awaiting payment
+	StagePaid                 Stage = "paid"     // awaiting the end-of-grant report
+	StageReportSubmitted      Stage = "report_submitted"
+	StageClosed               Stage = "closed"
+)
+
+// Service stages, in addition to the shared ones.
+const (
+	StageModeration      Stage = "moderation"
+	StageActive          Stage = "active"       // conditions met, tranches and returns running
+	StageFinalReport     Stage = "final_report" // awaiting the final report (after the last quarter or a termination)
+	StageFinalSubmitted  Stage = "final_report_submitted"
+	StageTerminatedEarly Stage = "terminated" // recorded with the termination; the grant then awaits its final report
+)
+
+// Actor is the person taking a step, as the HTTP layer authenticated them.
+type Actor = grant.Actor
+
+// DeclareConflictRequest is a declaration of interest by an assessor or decider.
+type DeclareConflictRequest struct {
+	Actor       Actor
+	HasConflict bool
+	Details     string
+}
+
+// Recommendations an assessor may make.
+const (
+	RecommendFund      = "fund"
+	RecommendDoNotFund = "do_not_fund"
+)
+
+// AssessRequest is one assessor's scores. NoConflict is the assessor's declaration that they have no
+// conflict of interest; scores are refused without it.
+type AssessRequest struct {
+	Actor          Actor
+	NoConflict     bool
+	Scores         []Score
+	Recommendation string
+	Comment        string
+}
+
+// Decision outcomes.
+const (
+	OutcomeApprove            = "approve"
+	OutcomeDecline            = "decline"
+	OutcomeRequestInformation = "request_information"
+)
+
+// AcceptOfferRequest is the organisation's acceptance of the offer.
+type AcceptOfferRequest struct {
+	Actor Actor
+}
+
+// SubmitReportRequest is the end-of-grant report.
+type SubmitReportRequest struct {
+	Actor    Actor
+	Summary  string
+	Outcomes string
+	Spent    money.Pence
+}
+
+// Report review outcomes.
+const (
+	ReviewAccept         = "accept"
+	ReviewRequestChanges = "request_changes"
+)
+
+// ReviewReportRequest is the officer's review of the end-of-grant report.
+type ReviewReportRequest struct {
+	Actor   Actor
+	Outcome string
+	Comment string
+}
+
+// UpdateResult tells the caller where the application now stands.
+type UpdateResult struct {
+	Stage   Stage  `json:"stage"`
+	Message string `json:"message"`
+}
+
+// Options for the activities: short, retried on infrastructure errors, never on business refusals.
+var activityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		MaximumInterval:        time.Minute,
+		NonRetryableErrorTypes: []string{activities.ErrTypeBudgetExceeded, activities.ErrTypeNotFound},
+	},
+}
+
+// Typed nil pointers: the worker registers the real structs; workflows only name their methods.
+var (
+	records   *activities.Records
+	awards    *activities.Awards
+	documents *activities.Documents
+)

@@ -1,0 +1,187 @@
+// The award phase: the offer and its acceptance or lapse, the conditions precedent, and the changes
+// made to an award once it runs (variation and early termination).
+
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"grantflow/activities"
+	"grantflow/grant"
+	"grantflow/scheme"
+)
+
+// offerMoments are the acceptance reminder and the lapse.
+func (sv *service) offerMoments() []time.Time {
+	return []time.Time{sv.acceptanceReminder(), sv.st.Award.AcceptBy}
+}
+
+func (sv *service) acceptanceReminder() time.Time {
+	return sv.st.Award.AcceptBy.AddDate(0, 0, -sv.rules.AcceptanceReminderDays)
+}
+
+func (sv *service) offerAgenda(ctx workflow.Context, now time.Time) error {
+	a := sv.st.Award
+	remindAt := sv.acceptanceReminder()
+	if !a.AcceptReminded && !now.Before(remindAt) && now.Before(a.AcceptBy) {
+		a.AcceptReminded = true
+		if err := sv.notify(ctx, "acceptance-reminder", "applicant", "reminder", fmt.Sprintf("Your offer of %s (%s) must be accepted by %s or it will lapse.",
+			WholeLife(a.Years), a.Reference, a.AcceptBy.In(scheme.London).Format("2 January 2006"))); err != nil {
+			return err
+		}
+	}
+	if now.Before(a.AcceptBy) {
+		return nil
+	}
+	lapse := activities.SetAwardStatusInput{Step: sv.step(ctx, grant.System, "Offer lapsed: not accepted in time", "The acceptance deadline passed.", StageLapsed), AwardStatus: "lapsed"}
+	if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, lapse).Get(ctx, nil); err != nil {
+		return err
+	}
+	release := sv.step(ctx, grant.System, "Budget released", WholeLife(a.Years).String()+" returned to the scheme's budgets.", StageLapsed)
+	if err := workflow.ExecuteActivity(ctx, awards.ReleaseBudget, release).Get(ctx, nil); err != nil {
+		return err
+	}
+	sv.setStage(ctx, StageLapsed)
+	return nil
+}
+
+func (sv *service) validateAcceptOffer(ctx workflow.Context, r AcceptOfferRequest) error {
+	if err := sv.permit(ActionAcceptOffer, sv.party(r.Actor), 0); err != nil {
+		return err
+	}
+	if !sv.now(ctx).Before(sv.st.Award.AcceptBy) {
+		return refuse(RefusalStage, "", "the offer lapsed on %s", sv.st.Award.AcceptBy.In(scheme.London).Format("2 January 2006"))
+	}
+	return nil
+}
+
+func (sv *service) acceptOffer(ctx workflow.Context, r AcceptOfferRequest) error {
+	in := activities.SetAwardStatusInput{Step: sv.step(ctx, r.Actor, "Offer accepted: conditions precedent to be confirmed", "", StageAccepted), AwardStatus: "accepted", Accepting: true}
+	if err := workflow.ExecuteActivity(ctx, awards.SetAwardStatus, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	sv.setStage(ctx, StageAccepted)
+	sv.dirty = true
+	return sv.notify(ctx, "conditions-precedent", "officer", "reminder",
+		fmt.Sprintf("%s accepted %s: confirm its conditions precedent so the first tranche can be released.", sv.st.In.Title, sv.st.Award.Reference))
+}
+
+func (sv *service) validateConfirmConditions(ctx workflow.Context, r ConfirmConditionsRequest) error {
+	if err := sv.permit(ActionConfirmConditions, sv.party(r.Actor), 0); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (sv *service) confirmConditions(ctx workflow.Context, r ConfirmConditionsRequest) error {
+	in := sv.step(ctx, r.Actor, "Conditions precedent confirmed as met", r.Note, StageActive)
+	if err := workflow.ExecuteActivity(ctx, awards.MarkConditionsMet, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	sv.st.Award.ConditionsMet = true
+	sv.setStage(ctx, StageActive)
+	sv.dirty = true
+	return nil
+}
+
+func (sv *service) validateVary(ctx workflow.Context, r VaryRequest) error {
+	if err := sv.permit(ActionVary, sv.party(r.Actor), sv.stakes()); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Summary) == "" {
+		return refuse(RefusalInvalid, "summary", "say what the variation changes and why")
+	}
+	if err := ValidateYears(sv.rules, r.Years, "years"); err != nil {
+		return invalid(err)
+	}
+	if r.Years[0].FinancialYear != sv.st.Award.FirstFY {
+		return refuse(RefusalInvalid, "years[0].financial_year", "must stay %s, the award's first year", scheme.FinancialYearLabel(sv.st.Award.FirstFY))
+	}
+	if _, err := Replan(sv.st.Tranches, r.Years, sv.st.Award.FirstFY); err != nil {
+		return invalid(err)
+	}
+	for i, ret := range sv.st.Returns {
+		if ret.Status != ReturnAwaiting && !fundedYear(r.Years, ret.Quarter.FY) {
+			return refuse(RefusalInvalid, "years", "the %s return was already submitted (returns[%d]), so %s cannot be removed", ret.Quarter.Label(), i, scheme.FinancialYearLabel(ret.Quarter.FY))
+		}
+	}
+	if err := MayApprove(sv.rules, r.Actor.Role, WholeLife(r.Years)); err != nil {
+		return refuse(RefusalForbidden, "", "%s", err.Error())
+	}
+	if len(r.Conditions) == 0 {
+		return refuse(RefusalInvalid, "conditions", "give the award's conditions as they stand after the variation (at least one)")
+	}
+	return nonEmpty(r.Conditions, "conditions")
+}
+
+// vary changes the award under the same delegation and budget rules as an approval, re-issues the
+// agreement as a new version and reschedules the tranches not yet released.
+func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
+	a := sv.st.Award
+	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
+	band, _ := BandFor(sv.rules, WholeLife(r.Years))
+	in := activities.VaryInput{
+		Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", a.Version+1, WholeLife(r.Years), len(r.Years)), r.Summary, sv.stage),
+		SchemeID: sv.st.In.SchemeID, AwardID: a.ID, Version: a.Version + 1, Summary: r.Summary, Years: r.Years, Conditions: r.Conditions,
+		DelegationBand: band.Title, RulesVersion: sv.rules.Version, Tranches: storeTranches(tranches),
+	}
+	if err := workflow.ExecuteActivity(ctx, awards.Vary, in).Get(ctx, nil); err != nil {
+		if msg, ok := budgetRefusal(err); ok {
+			return refuse(RefusalBudget, "years", "%s", msg)
+		}
+		return err
+	}
+	a.Version, a.Years, a.Conditions = a.Version+1, r.Years, r.Conditions
+	sv.st.Tranches = tranches
+	sv.st.Returns = sv.plannedReturns(r.Years, sv.st.Returns)
+	sv.dirty = true
+	return sv.issueDecisionDocuments(ctx, r.Actor, band, fmt.Sprintf("Grant agreement re-issued as version %d", a.Version), r.Summary)
+}
+
+func (sv *service) validateTerminate(ctx workflow.Context, r TerminateRequest) error {
+	if err := sv.permit(ActionTerminate, sv.party(r.Actor), sv.stakes()); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return refuse(RefusalInvalid, "reason", "say why the award is ending early")
+	}
+	return nil
+}
+
+// terminate stops future tranches, returns what is not yet released to the budgets and asks for
+// the final report.
+func (sv *service) terminate(ctx workflow.Context, r TerminateRequest) error {
+	kept := sv.settledByYear()
+	in := activities.CloseAwardInput{Step: sv.step(ctx, r.Actor, "Award ended early: future tranches stopped", r.Reason, StageFinalReport),
+		SchemeID: sv.st.In.SchemeID, Keep: kept, Terminated: true, Reason: r.Reason}
+	if err := workflow.ExecuteActivity(ctx, awards.CloseAward, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	sv.st.Award.Terminated = true
+	for i := range sv.st.Tranches {
+		if !sv.st.Tranches[i].Settled() {
+			sv.st.Tranches[i].Status = TrancheCancelled
+		}
+	}
+	for i := range sv.st.Returns { // no returns are due for quarters that will not run
+		if sv.st.Returns[i].Status == ReturnAwaiting && !sv.now(ctx).After(sv.st.Returns[i].Quarter.Start()) {
+			sv.st.Returns[i].Status = ReturnAccepted
+		}
+	}
+	sv.setStage(ctx, StageFinalReport)
+	sv.dirty = true
+	return nil
+}
+
+func fundedYear(years []grant.YearAmount, fy int) bool {
+	for _, y := range years {
+		if y.FinancialYear == fy {
+			return true
+		}
+	}
+	return false
+}
