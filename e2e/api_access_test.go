@@ -69,7 +69,7 @@ func newAccessFixture(t *testing.T, s *system) accessFixture {
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/assessments", offered), tokens[asAssessor], map[string]any{
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Sound plan"})
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/decision", offered), tokens[asOfficer], map[string]any{
-		"outcome": "approve", "amount_pence": 250000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour.",
+		"no_conflict": true, "outcome": "approve", "amount_pence": 250000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour.",
 		"conditions": []string{"Acknowledge the Commissioner's funding"}})
 	s.awaitStatus(t, tokens[asOwner], offered, "offered")
 	docs := s.awaitDocument(t, tokens[asOfficer], offered, "finance_award_notice")
@@ -149,7 +149,7 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 422, 422, 422, 422, 403}},
 		{"POST", "/api/v1/applications/{A}/assessments", map[string]any{"no_conflict": false},
 			w{401, 401, 403, 404, 422, 422, 422, 403, 403}},
-		{"POST", "/api/v1/applications/{A}/decision", map[string]any{"outcome": "decline"},
+		{"POST", "/api/v1/applications/{A}/decision", map[string]any{"no_conflict": true, "outcome": "decline"},
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"POST", "/api/v1/applications/{A}/information-response", map[string]any{"answer": "Three sessions."},
 			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
@@ -162,7 +162,7 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
 		{"POST", "/api/v1/applications/{A}/report-review", map[string]any{"outcome": "accept"},
 			w{401, 401, 403, 404, 403, 409, 409, 403, 403}},
-		{"POST", "/api/v1/applications/{O}/decision", map[string]any{"outcome": "decline"},
+		{"POST", "/api/v1/applications/{O}/decision", map[string]any{"no_conflict": true, "outcome": "decline"},
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"POST", "/api/v1/applications/{O}/payments", payOne, // not accepted yet
 			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},

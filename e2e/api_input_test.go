@@ -544,30 +544,30 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	t.Run("decision", func(t *testing.T) {
 		before := s.snapshot(t, officer, id)
 		check.badBodies(t, "POST /api/v1/applications/{id}/decision", path+"/decision", officer,
-			map[string]any{"outcome": "request_information", "question": "How many sessions a week?", "deadline": day(14)}, named)
-		requireReason(t, "an unknown outcome", step(t, "decision", officer, map[string]any{"outcome": "defer"}), "outcome", "must be")
-		requireReason(t, "no outcome", step(t, "decision", officer, map[string]any{}), "outcome", "must be")
+			map[string]any{"no_conflict": true, "outcome": "request_information", "question": "How many sessions a week?", "deadline": day(14)}, named)
+		requireReason(t, "an unknown outcome", step(t, "decision", officer, map[string]any{"no_conflict": true, "outcome": "defer"}), "outcome", "must be")
+		requireReason(t, "no outcome", step(t, "decision", officer, map[string]any{"no_conflict": true}), "outcome", "must be")
 		requireReason(t, "an approval without an amount", step(t, "decision", officer,
-			map[string]any{"outcome": "approve", "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"c"}}), "amount_pence", "more than £0.00")
+			map[string]any{"no_conflict": true, "outcome": "approve", "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"c"}}), "amount_pence", "more than £0.00")
 		requireReason(t, "an approval over the amount asked", step(t, "decision", officer,
-			map[string]any{"outcome": "approve", "amount_pence": 300001, "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"c"}}), "amount_pence", "more than the £3,000.00 requested")
+			map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": 300001, "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"c"}}), "amount_pence", "more than the £3,000.00 requested")
 		requireReason(t, "an approval without reasons", step(t, "decision", officer,
-			map[string]any{"outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "conditions": []any{"c"}}), "reasons", "say why")
+			map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "conditions": []any{"c"}}), "reasons", "say why")
 		// The award letter lists the conditions; an approval without any would stall at "approved".
 		requireReason(t, "an approval without conditions", step(t, "decision", officer,
-			map[string]any{"outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "reasons": "Reduces ASB."}), "conditions", "at least one condition")
+			map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "reasons": "Reduces ASB."}), "conditions", "at least one condition")
 		requireReason(t, "an empty condition", step(t, "decision", officer,
-			map[string]any{"outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"Publicity", " "}}),
+			map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "Youth work.", "reasons": "Reduces ASB.", "conditions": []any{"Publicity", " "}}),
 			"conditions[1]", "is empty")
-		requireReason(t, "a decline without reasons", step(t, "decision", officer, map[string]any{"outcome": "decline", "decline_reasons": []any{}}),
+		requireReason(t, "a decline without reasons", step(t, "decision", officer, map[string]any{"no_conflict": true, "outcome": "decline", "decline_reasons": []any{}}),
 			"decline_reasons", "at least one reason")
 		ask := func(deadline any) map[string]any {
-			return map[string]any{"outcome": "request_information", "question": "How many sessions a week?", "deadline": deadline}
+			return map[string]any{"no_conflict": true, "outcome": "request_information", "question": "How many sessions a week?", "deadline": deadline}
 		}
 		requireReason(t, "a deadline in the past", step(t, "decision", officer, ask(day(-1))), "deadline", "at least an hour from now")
 		requireReason(t, "a day-first deadline", step(t, "decision", officer, ask("31/12/2026")), "deadline", "a date like")
 		requireReason(t, "no deadline", step(t, "decision", officer, ask("")), "deadline", "is required")
-		requireReason(t, "no question", step(t, "decision", officer, map[string]any{"outcome": "request_information", "deadline": day(14)}),
+		requireReason(t, "no question", step(t, "decision", officer, map[string]any{"no_conflict": true, "outcome": "request_information", "deadline": day(14)}),
 			"question", "is required")
 		requireUnchanged(t, "refused decisions", before, s.snapshot(t, officer, id))
 		s.must(t, http.StatusOK, "POST", path+"/decision", officer, ask(day(14)))
@@ -583,7 +583,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		s.must(t, http.StatusOK, "POST", path+"/information-response", owner, map[string]any{"answer": "Three sessions a week."})
 		s.awaitStatus(t, owner, id, "assessment")
 		s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, scoresBody(4))
-		s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{"outcome": "approve", "amount_pence": 300000,
+		s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": 300000,
 			"purpose": "Evening youth work.", "reasons": "Reduces anti-social behaviour.", "conditions": []any{"Acknowledge the funding"}})
 		s.awaitStatus(t, owner, id, "offered")
 		s.must(t, http.StatusOK, "POST", path+"/acceptance", owner, nil)

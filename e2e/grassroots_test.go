@@ -90,7 +90,7 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 	if dig(bad.Body, "error", "fields", "scores[2].score") == nil {
 		t.Fatalf("an out-of-range score should name scores[2].score: %s", bad.Raw)
 	}
-	s.must(t, http.StatusForbidden, "POST", path+"/decision", assessor, map[string]any{"outcome": "approve"})
+	s.must(t, http.StatusForbidden, "POST", path+"/decision", assessor, map[string]any{"no_conflict": true, "outcome": "approve"})
 	s.must(t, http.StatusConflict, "POST", path+"/acceptance", applicant, nil)
 	r := s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, map[string]any{
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Strong local project"})
@@ -100,12 +100,12 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 
 	// The officer approves within delegation: £4,250.00 of the £4,500.00 asked.
 	tooMuch := s.must(t, http.StatusUnprocessableEntity, "POST", path+"/decision", officer, map[string]any{
-		"outcome": "approve", "amount_pence": 460000, "purpose": "p", "reasons": "r"})
+		"no_conflict": true, "outcome": "approve", "amount_pence": 460000, "purpose": "p", "reasons": "r"})
 	if !strings.Contains(tooMuch.str("error", "message"), "more than the £4,500.00 requested") {
 		t.Fatalf("approving more than requested should say so: %s", tooMuch.Raw)
 	}
 	s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{
-		"outcome": "approve", "amount_pence": 425000,
+		"no_conflict": true, "outcome": "approve", "amount_pence": 425000,
 		"purpose":    "Evening detached youth work in Melton town centre.",
 		"conditions": []string{"Acknowledge the Commissioner's funding in publicity", "Keep an up-to-date safeguarding policy"},
 		"reasons":    "Targets the anti-social behaviour hotspots identified by the neighbourhood policing team.",
@@ -198,13 +198,13 @@ func TestGrassrootsDeclined(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, map[string]any{
 		"no_conflict": true, "scores": scores(1), "recommendation": "do_not_fund", "comment": "Governance is not yet in place"})
 	notFundable := s.must(t, http.StatusUnprocessableEntity, "POST", path+"/decision", officer, map[string]any{
-		"outcome": "approve", "amount_pence": 300000, "purpose": "p", "reasons": "r"})
+		"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "p", "reasons": "r"})
 	if !strings.Contains(notFundable.str("error", "message"), "not fundable") {
 		t.Fatalf("approving a not-fundable application should be refused clearly: %s", notFundable.Raw)
 	}
-	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/decision", officer, map[string]any{"outcome": "decline"})
+	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/decision", officer, map[string]any{"no_conflict": true, "outcome": "decline"})
 	s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{
-		"outcome": "decline", "decline_reasons": []string{"The group does not yet have a constitution and a bank account in its own name."}})
+		"no_conflict": true, "outcome": "decline", "decline_reasons": []string{"The group does not yet have a constitution and a bank account in its own name."}})
 	declined := s.awaitDocument(t, applicant, id, "decline_letter")
 	text := s.documentText(t, applicant, declined, "decline_letter")
 	if !strings.Contains(text, "does not yet have a constitution") || !strings.Contains(text, "Hilltop Residents Association") {

@@ -120,12 +120,12 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 		}
 	}
 
-	s.must(t, http.StatusForbidden, "POST", path+"/decision", officer, map[string]any{"outcome": "approve"}) // the moderator
-	denied := s.must(t, http.StatusForbidden, "POST", path+"/decision", head, map[string]any{"outcome": "approve"})
+	s.must(t, http.StatusForbidden, "POST", path+"/decision", officer, map[string]any{"no_conflict": true, "outcome": "approve"}) // the moderator
+	denied := s.must(t, http.StatusForbidden, "POST", path+"/decision", head, map[string]any{"no_conflict": true, "outcome": "approve"})
 	if !strings.Contains(denied.str("error", "message"), "Commissioner") {
 		t.Fatalf("the head of commissioning's refusal should name the band: %s", denied.Raw)
 	}
-	s.must(t, http.StatusOK, "POST", path+"/decision", commissioner, map[string]any{"outcome": "approve"})
+	s.must(t, http.StatusOK, "POST", path+"/decision", commissioner, map[string]any{"no_conflict": true, "outcome": "approve"})
 	offered := s.awaitStatus(t, provider, id, "offered")
 	record := s.documentText(t, provider, offered, "decision_record")
 	total := fmt.Sprintf("£%s", commas(int64(nYears)*perYear/100))

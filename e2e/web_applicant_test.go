@@ -52,7 +52,7 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Strong local project"})
 	deadline := time.Now().AddDate(0, 0, 14)
 	s.must(t, http.StatusOK, "POST", api+"/decision", officer, map[string]any{
-		"outcome": "request_information", "question": "How many young people will each session reach?", "deadline": deadline.Format(time.DateOnly)})
+		"no_conflict": true, "outcome": "request_information", "question": "How many young people will each session reach?", "deadline": deadline.Format(time.DateOnly)})
 	s.awaitStatus(t, applicant, id, "information_requested")
 	w.get(path).mustSay(t, http.StatusOK, "Information requested", "Answer the questions we have asked you", "How many young people will each session reach?",
 		"Send your answer by "+deadline.In(scheme.London).Format("2 January 2006"))
@@ -78,7 +78,7 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", api+"/assessments", assessor, map[string]any{
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Numbers confirmed"})
 	s.must(t, http.StatusOK, "POST", api+"/decision", officer, map[string]any{
-		"outcome": "approve", "amount_pence": 425000, "purpose": "Evening detached youth work in Melton town centre.",
+		"no_conflict": true, "outcome": "approve", "amount_pence": 425000, "purpose": "Evening detached youth work in Melton town centre.",
 		"conditions": []string{"Acknowledge the Commissioner's funding in publicity"}, "reasons": "Targets the hotspots."})
 	s.awaitStatus(t, applicant, id, "offered")
 	s.awaitDocument(t, applicant, id, "award_letter")

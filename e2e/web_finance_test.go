@@ -25,7 +25,7 @@ func TestWebFinanceRecordsAGrantPayment(t *testing.T) {
 	sys.must(t, http.StatusOK, "POST", api+"/assessments", assessor, map[string]any{
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Well run"})
 	sys.must(t, http.StatusOK, "POST", api+"/decision", officerToken, map[string]any{
-		"outcome": "approve", "amount_pence": 300000, "purpose": "Volunteer night patrols in Hinckley town centre.",
+		"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "Volunteer night patrols in Hinckley town centre.",
 		"conditions": []string{"Keep an up-to-date safeguarding policy"}, "reasons": "Addresses night-time economy violence."})
 	sys.awaitStatus(t, applicant, id, "offered")
 	sys.must(t, http.StatusOK, "POST", api+"/acceptance", applicant, nil)

@@ -146,6 +146,7 @@ func (s *Server) Assess(ctx context.Context, u store.User, id int64, r Assessmen
 // award's terms come from the moderated recommendation, so only the outcome and any decline
 // reasons apply to it.
 type DecisionRequest struct {
+	NoConflict     bool        `json:"no_conflict"` // the decider declares no conflict of interest
 	Outcome        string      `json:"outcome"`
 	Amount         money.Pence `json:"amount_pence"`
 	Purpose        string      `json:"purpose"`
@@ -162,9 +163,9 @@ func (s *Server) Decide(ctx context.Context, u store.User, id int64, r DecisionR
 		p := problems{}
 		if kind == scheme.Service {
 			p.eachMaxLen("decline_reasons", r.DeclineReasons, 5000)
-			return workflows.UpdateDecide, workflows.ServiceDecideRequest{Actor: a, Outcome: r.Outcome, Declined: r.DeclineReasons}, p.err()
+			return workflows.UpdateDecide, workflows.ServiceDecideRequest{Actor: a, NoConflict: r.NoConflict, Outcome: r.Outcome, Declined: r.DeclineReasons}, p.err()
 		}
-		d := workflows.DecideRequest{Actor: a, Outcome: r.Outcome, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions,
+		d := workflows.DecideRequest{Actor: a, NoConflict: r.NoConflict, Outcome: r.Outcome, Amount: r.Amount, Purpose: r.Purpose, Conditions: r.Conditions,
 			Reasons: r.Reasons, Declined: r.DeclineReasons, Question: r.Question}
 		if r.Outcome == workflows.OutcomeRequestInformation {
 			if r.Deadline == "" {

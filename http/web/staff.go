@@ -173,6 +173,13 @@ const (
 	fTerminationReason = "termination-reason"
 )
 
+// decisionNoConflict names, for each outcome, its form's declaration of no conflict of interest.
+var decisionNoConflict = map[string]string{
+	workflows.OutcomeApprove:            "approve-no-conflict",
+	workflows.OutcomeRequestInformation: "information-no-conflict",
+	workflows.OutcomeDecline:            "decline-no-conflict",
+}
+
 func scoreField(i int) string        { return fmt.Sprintf("assess-score-%d", i) }
 func scoreCommentField(i int) string { return fmt.Sprintf("assess-comment-%d", i) }
 
@@ -797,6 +804,7 @@ func (s *Server) moderate(c *gin.Context) {
 func (s *Server) decide(c *gin.Context) {
 	var rules []fieldRule
 	outcome := c.Request.PostForm.Get(fOutcome)
+	noConflict := decisionNoConflict[outcome] // each of the decision's forms has its own declaration
 	switch outcome {
 	case workflows.OutcomeApprove:
 		rules = []fieldRule{on("amount_pence", fAmount, "The amount to award"), on("purpose", fPurpose, "What the grant is for"),
@@ -806,13 +814,19 @@ func (s *Server) decide(c *gin.Context) {
 	case workflows.OutcomeDecline:
 		rules = []fieldRule{on("decline_reasons", fDeclineReasons, "The reasons for declining")}
 	}
+	if noConflict != "" {
+		rules = append(rules, on("no_conflict", noConflict, "Declaration"))
+	}
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
-	req := apiv1.DecisionRequest{Outcome: outcome}
+	req := apiv1.DecisionRequest{Outcome: outcome, NoConflict: noConflict != "" && f.Has(noConflict, "yes")}
+	if noConflict != "" && !req.NoConflict {
+		f.add(noConflict, "Confirm you have no conflict of interest, or declare the conflict instead")
+	}
 	switch outcome {
 	case workflows.OutcomeApprove:
 		req.Amount = amountField(f, fAmount, "the amount to award") // none on a service approval: its terms were moderated
