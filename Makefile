@@ -35,9 +35,11 @@ lint:
 	$(GO) vet ./...
 	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...
 
-## histories: re-record the workflow histories the replay tests use (after a versioned workflow change)
+## histories: record the workflow histories the replay tests use, from every end-to-end test that calls
+## recordHistory (TestHistoriesTargetRunsEveryRecordingTest checks the pattern). Record from the code that
+## is running before a versioned change, not after it: re-recorded histories no longer show the old code.
 histories:
-	GRANTFLOW_RECORD_HISTORIES=1 $(GO) test -count=1 -run 'TestGrassroots' ./e2e/
+	GRANTFLOW_RECORD_HISTORIES=1 $(GO) test -count=1 -timeout 30m -run '^(TestGrassroots|TestServiceAward|TestFiveYearAward|TestHistoriesTarget)' ./e2e/
 
 ## assets: govuk-frontend's stylesheet (compiled by Sass) and script from npm into http/web/assets (git-ignored)
 assets: $(WEB_ASSETS)/govuk/.copied

@@ -217,6 +217,84 @@ func TestGrassrootsDeclined(t *testing.T) {
 	recordHistory(t, s, id, "grassroots_declined.json")
 }
 
+// TestGrassrootsSecondAssessmentAfterInformationRequest: the officer asks the applicant a
+// question after the first assessment; the answer sends the application back to assessment, where
+// a different assessor scores it again. The bar on deciding moves to that second assessor, and the
+// grant goes on to its offer, payment and closure.
+func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
+	s := newSystem(t)
+	applicant := s.registerApplicant(t, "Wreake Valley Youth Trust", "kim@wreake.example.org")
+	assessor, officer, finance := s.staff(t, "assessor"), s.staff(t, "officer"), s.staff(t, "finance")
+	officer2 := s.signIn(t, "officer2@opcc.example.org", "grantflow-demo")
+	id := s.applyFor(t, applicant, 480000)
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+
+	s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, map[string]any{
+		"no_conflict": true, "scores": scores(2), "recommendation": "fund", "comment": "Unclear how many young people each session reaches"})
+	deadline := time.Now().AddDate(0, 0, 14).Format(time.DateOnly)
+	s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{
+		"outcome": "request_information", "question": "How many young people will each session reach, and who leads it?", "deadline": deadline})
+	s.awaitStatus(t, applicant, id, "information_requested")
+	s.must(t, http.StatusConflict, "POST", path+"/assessments", officer2, map[string]any{ // not while the question is open
+		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "c"})
+	s.must(t, http.StatusOK, "POST", path+"/information-response", applicant, map[string]any{
+		"answer": "About twenty a session, aged 11 to 17, led by two qualified youth workers."})
+	s.awaitStatus(t, applicant, id, "assessment")
+
+	// The second assessment, by another assessor: Orla Officer, who may then not decide; Olu may.
+	second := s.must(t, http.StatusOK, "POST", path+"/assessments", officer2, map[string]any{
+		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "The answer settles deliverability"})
+	if got := second.str("application", "status"); got != "decision" {
+		t.Fatalf("after the second assessment status = %q, want decision", got)
+	}
+	if got := dig(s.must(t, http.StatusOK, "GET", path, officer2, nil).Body, "actions"); fmt.Sprint(got) != "[]" {
+		t.Errorf("the second assessor is offered %v; want nothing to do", got)
+	}
+	if got := dig(s.must(t, http.StatusOK, "GET", path, officer, nil).Body, "actions"); !strings.Contains(fmt.Sprint(got), "decide") {
+		t.Errorf("the officer who asked the question is offered %v; want decide", got)
+	}
+	refused := s.must(t, http.StatusForbidden, "POST", path+"/decision", officer2, map[string]any{
+		"outcome": "approve", "amount_pence": 480000, "purpose": "p", "reasons": "r", "conditions": []string{"c"}})
+	if !strings.Contains(refused.str("error", "message"), "you assessed this application") {
+		t.Fatalf("the second assessor's decision should be refused as theirs to assess, not decide: %s", refused.Raw)
+	}
+	detail := s.must(t, http.StatusOK, "GET", path, officer, nil)
+	first, latest := dig(detail.Body, "assessments", "1"), dig(detail.Body, "assessments", "0")
+	if dig(first, "round") != float64(1) || dig(latest, "round") != float64(2) || dig(first, "assessor_id") == dig(latest, "assessor_id") ||
+		dig(latest, "assessor_id") != s.userID(t, officer2) || dig(latest, "fundable") != true {
+		t.Fatalf("assessments = %v; want round 1 by Alex and a fundable round 2 by Orla", dig(detail.Body, "assessments"))
+	}
+	if got := dig(detail.Body, "information_requests", "0", "answer"); !strings.Contains(fmt.Sprint(got), "two qualified youth workers") {
+		t.Fatalf("information requests = %v", dig(detail.Body, "information_requests"))
+	}
+
+	s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{
+		"outcome": "approve", "amount_pence": 480000, "purpose": "Evening detached youth work in Syston and Thurmaston.",
+		"conditions": []string{"Acknowledge the Commissioner's funding in publicity"}, "reasons": "Reaches young people at the hotspots the neighbourhood team named."})
+	offered := s.awaitStatus(t, applicant, id, "offered")
+	if letter := s.documentText(t, applicant, offered, "award_letter"); !strings.Contains(letter, "£4,800.00") || !strings.Contains(letter, "Wreake Valley Youth Trust") {
+		t.Errorf("award letter lacks the amount or the recipient:\n%s", letter)
+	}
+	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, nil)
+	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
+		"amount_pence": 480000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261201-07"})
+	s.must(t, http.StatusOK, "POST", path+"/report", applicant, map[string]any{
+		"summary": "Ran 36 evening sessions for 240 young people.", "outcomes": "ASB reports in Syston fell by a quarter.", "spent_pence": 480000})
+	closed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
+	if got := closed.str("application", "status"); got != "closed" {
+		t.Fatalf("after accepting the report status = %q, want closed", got)
+	}
+	story := timelineText(dig(closed.Body, "application", "timeline"))
+	for _, want := range []string{"Alex Assessor (assessor): Assessment submitted", "Olu Officer (officer): More information requested",
+		"Jo Tester (applicant): Information provided: back to assessment", "Orla Officer (officer): Assessment submitted",
+		"Olu Officer (officer): Approved: £4,800.00 awarded", "grant closed"} {
+		if !strings.Contains(story, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, story)
+		}
+	}
+	recordHistory(t, s, id, "grassroots_second_assessment.json")
+}
+
 // awaitDocument polls until a document of the kind is listed.
 func (s *system) awaitDocument(t *testing.T, token string, id int64, kind string) response {
 	t.Helper()

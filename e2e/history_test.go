@@ -2,8 +2,13 @@ package e2e
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"go.temporal.io/api/enums/v1"
@@ -43,4 +48,58 @@ func recordRunHistory(t *testing.T, s *system, applicationID int64, runID, name 
 	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", name), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestHistoriesTargetRunsEveryRecordingTest checks that `make histories` runs every test that
+// records a history: a recording test its -run pattern misses would leave its history as it was
+// recorded from older workflow code.
+func TestHistoriesTargetRunsEveryRecordingTest(t *testing.T) {
+	makefile, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^histories:\n(?:\t.*\n)*?\t.*GRANTFLOW_RECORD_HISTORIES=1 .* -run '([^']+)' \./e2e/`).FindSubmatch(makefile)
+	if m == nil {
+		t.Fatal("the Makefile's histories target has no -run pattern for ./e2e/")
+	}
+	pattern := regexp.MustCompile(string(m[1]))
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	recording := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Test") || !callsRecorder(fn) {
+				continue
+			}
+			recording++
+			if !pattern.MatchString(fn.Name.Name) {
+				t.Errorf("%s records a history, but `make histories` (-run '%s') does not run it", fn.Name.Name, m[1])
+			}
+		}
+	}
+	if recording == 0 {
+		t.Fatal("found no test that records a history")
+	}
+}
+
+// callsRecorder says whether a function calls recordHistory or recordRunHistory.
+func callsRecorder(fn *ast.FuncDecl) bool {
+	found := false
+	ast.Inspect(fn, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && (id.Name == "recordHistory" || id.Name == "recordRunHistory") {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -18,8 +18,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 5 {
-		t.Fatalf("found %d recorded histories in testdata; expected grassroots (closed, declined) and service (two quarters, both runs across a year end)", len(files))
+	if len(files) < 8 {
+		t.Fatalf("found %d recorded histories in testdata; expected 8: grassroots (closed, declined, second assessment after an information request) "+
+			"and service (two quarters, both runs across a year end, varied then ended early, an agenda step that failed and was held)", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"grantflow/scheme"
+)
+
+// TestServiceAwardVariedThenEndedEarly varies a three-year award in its first year (a smaller
+// second year, no third), which the Commissioner decides and which re-issues the agreement as
+// version 2; the award is then ended early, the provider still sends the last quarter's return
+// and its final report, and the grant closes with the underspend returned to the budget. The clock
+// is 20 October 2026, so the first two quarters can be paid at once.
+func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
+	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
+	s := newSystemAt(t, clock)
+	const perYear = 15_000_000 // £150,000.00 a year, £450,000.00 in all
+	provider, id := s.serviceApplication(t, "Safe Haven Domestic Abuse Partnership", perYear, 2026, 3)
+	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	officer, finance, commissioner := s.staff(t, "officer"), s.staff(t, "finance"), s.staff(t, "commissioner")
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+
+	// Q1 is paid; its return is accepted, so Q2 is released and paid too: £75,000.00 out.
+	s.awaitTranches(t, officer, id, "released", "held", "held", "scheduled")
+	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
+		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-1"})
+	s.must(t, http.StatusOK, "POST", path+"/returns", provider, quarterReturn(2026, 1, 58, 40))
+	s.must(t, http.StatusOK, "POST", path+"/return-reviews", officer, map[string]any{
+		"financial_year": 2026, "quarter": 1, "outcome": "accept", "rag": "green"})
+	s.awaitTranches(t, officer, id, "paid", "released", "held", "scheduled")
+	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
+		"tranche": 2, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-2"})
+
+	// The variation: £130,000.00 this year (£55,000.00 left for Q3 and Q4), £120,000.00 next year,
+	// none in 2028-29. £250,000.00 in all is still the Commissioner's to approve.
+	variation := map[string]any{
+		"years":      []map[string]any{{"financial_year": 2026, "amount_pence": 13_000_000}, {"financial_year": 2027, "amount_pence": 12_000_000}},
+		"conditions": []string{"Quarterly attendance at the domestic abuse partnership board", "Two advocates in post until March 2028"},
+		"summary":    "One advocate post ends in 2027-28 and the service is not commissioned for 2028-29.",
+	}
+	denied := s.must(t, http.StatusForbidden, "POST", path+"/variations", officer, variation)
+	if !strings.Contains(denied.str("error", "message"), "Commissioner") {
+		t.Fatalf("the officer's refused variation should name the Commissioner's band: %s", denied.Raw)
+	}
+	s.must(t, http.StatusOK, "POST", path+"/variations", commissioner, variation)
+	varied := s.awaitDocumentVersion(t, provider, id, "grant_agreement", 2)
+	if got := dig(varied.Body, "award", "version"); got != float64(2) {
+		t.Fatalf("award version after the variation = %v, want 2", got)
+	}
+	if got := dig(varied.Body, "award", "amount_pence"); got != float64(25_000_000) {
+		t.Fatalf("award amount after the variation = %v, want 25000000", got)
+	}
+	if got := dig(varied.Body, "variations", "0", "award_version"); got != float64(2) {
+		t.Fatalf("variations = %v, want one at version 2", dig(varied.Body, "variations"))
+	}
+	agreement := s.pdfText(t, provider, documentID(t, varied, "grant_agreement", 2))
+	for _, want := range []string{"version 2", "£250,000.00", "One advocate post ends in 2027-28", "Two advocates in post until March 2028", "Q4 2027-28"} {
+		if !strings.Contains(agreement, want) {
+			t.Errorf("the re-issued agreement lacks %q:\n%s", want, agreement)
+		}
+	}
+	if strings.Contains(agreement, "Q1 2028-29") {
+		t.Errorf("the re-issued agreement still schedules 2028-29:\n%s", agreement)
+	}
+	// The Commissioner's variation has its own numbered decision record, after the approval's.
+	if got := dig(s.must(t, http.StatusOK, "GET", path, officer, nil).Body, "decision_records"); got == nil || len(got.([]any)) != 2 {
+		t.Fatalf("decision records after the variation = %v, want the approval's and the variation's", got)
+	}
+	// Q3 and Q4 now pay £27,500.00 each; 2027-28 £30,000.00 a quarter; 2028-29 is cancelled.
+	fin := s.must(t, http.StatusOK, "GET", path+"/finance", officer, nil)
+	wantTranches := []string{"paid 3750000", "paid 3750000", "held 2750000", "scheduled 2750000", "scheduled 3000000", "scheduled 3000000",
+		"scheduled 3000000", "scheduled 3000000", "cancelled", "cancelled", "cancelled", "cancelled"}
+	for i, want := range wantTranches {
+		tr := dig(fin.Body, "tranches", fmt.Sprint(i))
+		got := fmt.Sprintf("%v %.0f", dig(tr, "status"), dig(tr, "amount_pence"))
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("tranche %d after the variation = %s, want %s", i+1, got, want)
+		}
+	}
+
+	// Ended early: what was not released goes back to the budget, and the provider is asked for a
+	// final report.
+	s.must(t, http.StatusOK, "POST", path+"/termination", officer, map[string]any{
+		"reason": "The provider's premises closed in October; the service cannot continue."})
+	ended := s.awaitStatus(t, provider, id, "final_report")
+	if got := dig(ended.Body, "award", "status"); got != "terminated" {
+		t.Fatalf("award status after the termination = %v, want terminated", got)
+	}
+	s.awaitTranches(t, officer, id, "paid", "paid", "cancelled", "cancelled", "cancelled")
+	schemeID := int64(dig(ended.Body, "scheme_id").(float64))
+	s.wantSchemeYear(t, officer, schemeID, 2026, 7_500_000, 7_500_000)
+	s.wantSchemeYear(t, officer, schemeID, 2027, 0, 0)
+
+	// The Q2 return is still owed for a quarter that ran, and is reviewed as before.
+	s.must(t, http.StatusOK, "POST", path+"/returns", provider, quarterReturn(2026, 2, 55, 41))
+	s.must(t, http.StatusOK, "POST", path+"/return-reviews", officer, map[string]any{
+		"financial_year": 2026, "quarter": 2, "outcome": "accept", "rag": "amber", "comment": "Service wound down from September."})
+
+	// Final report: £72,000.00 spent of the £75,000.00 paid; the grant closes and the £3,000.00
+	// underspend goes back to the 2026-27 budget.
+	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/report", provider, map[string]any{
+		"summary": "s", "outcomes": "o", "spent_pence": 7_500_001})
+	s.must(t, http.StatusOK, "POST", path+"/report", provider, map[string]any{
+		"summary":  "Advocacy for 113 high-risk victims until the premises closed.",
+		"outcomes": "Safety plans for 81; cases handed to the county IDVA service.", "spent_pence": 7_200_000})
+	s.awaitStatus(t, officer, id, "final_report_submitted")
+	closed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
+	if got := closed.str("application", "status"); got != "closed" {
+		t.Fatalf("after accepting the final report status = %q, want closed", got)
+	}
+	award := dig(closed.Body, "application", "award")
+	if dig(award, "status") != "closed" || dig(award, "spent_pence") != float64(7_200_000) || dig(award, "underspend_pence") != float64(300_000) {
+		t.Fatalf("closed award = %v", award)
+	}
+	s.wantSchemeYear(t, officer, schemeID, 2026, 7_200_000, 7_500_000)
+	story := timelineText(dig(closed.Body, "application", "timeline"))
+	for _, want := range []string{"Award varied (version 2): £250,000.00 over 2 years", "Grant agreement re-issued as version 2",
+		"Award ended early: future tranches stopped", "Q2 2026-27 monitoring return accepted (amber)", "Final report accepted",
+		"Grant reconciled and closed", "underspend £3,000.00 returned to the budget"} {
+		if !strings.Contains(story, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, story)
+		}
+	}
+	recordHistory(t, s, id, "service_varied_terminated.json")
+}
+
+// awaitDocumentVersion polls until the application lists the given version of a document.
+func (s *system) awaitDocumentVersion(t *testing.T, token string, id int64, kind string, version int) response {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var r response
+	for time.Now().Before(deadline) {
+		r = s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d", id), token, nil)
+		for _, d := range dig(r.Body, "documents").([]any) {
+			if dig(d, "kind") == kind && dig(d, "version") == float64(version) {
+				return r
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no %s version %d for application %d among %v", kind, version, id, dig(r.Body, "documents"))
+	return r
+}
+
+// documentID is the id of the given version of a document listed on the application.
+func documentID(t *testing.T, app response, kind string, version int) int64 {
+	t.Helper()
+	for _, d := range dig(app.Body, "documents").([]any) {
+		if dig(d, "kind") == kind && dig(d, "version") == float64(version) {
+			return int64(dig(d, "id").(float64))
+		}
+	}
+	t.Fatalf("no %s version %d among %v", kind, version, dig(app.Body, "documents"))
+	return 0
+}
+
+// wantSchemeYear checks a scheme year's committed and paid totals.
+func (s *system) wantSchemeYear(t *testing.T, token string, schemeID int64, fy int, committed, paid int64) {
+	t.Helper()
+	years := s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/schemes/%d/years", schemeID), token, nil)
+	for _, y := range dig(years.Body, "years").([]any) {
+		if dig(y, "financial_year") == float64(fy) {
+			if dig(y, "committed_pence") != float64(committed) || dig(y, "paid_pence") != float64(paid) {
+				t.Fatalf("scheme year %s = %v, want committed %d and paid %d", scheme.FinancialYearLabel(fy), y, committed, paid)
+			}
+			return
+		}
+	}
+	if committed != 0 || paid != 0 {
+		t.Fatalf("scheme years %v lack %s", dig(years.Body, "years"), scheme.FinancialYearLabel(fy))
+	}
+}
+
+// timelineText is the timeline as lines of "actor (role): what: why".
+func timelineText(timeline any) string {
+	var lines []string
+	for _, e := range timeline.([]any) {
+		lines = append(lines, fmt.Sprintf("%s (%s): %s: %s", dig(e, "actor"), dig(e, "role"), dig(e, "what"), dig(e, "why")))
+	}
+	return strings.Join(lines, "\n")
+}
