@@ -338,6 +338,7 @@ func approve(b *browser, a approval) {
 	b.fill("What the grant is for", a.Purpose)
 	b.fill("Conditions of grant", a.Conditions)
 	b.fill("Why the grant will help reduce crime and disorder", a.Reasons)
+	b.choose("Conflict of interest", "I have no conflict of interest in this application") // the approval form's, the first on the page
 	b.press("Approve the grant", http.StatusOK)
 }
 

@@ -233,7 +233,7 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 		"no_conflict": true, "scores": scores(2), "recommendation": "fund", "comment": "Unclear how many young people each session reaches"})
 	deadline := time.Now().AddDate(0, 0, 14).Format(time.DateOnly)
 	s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{
-		"outcome": "request_information", "question": "How many young people will each session reach, and who leads it?", "deadline": deadline})
+		"no_conflict": true, "outcome": "request_information", "question": "How many young people will each session reach, and who leads it?", "deadline": deadline})
 	s.awaitStatus(t, applicant, id, "information_requested")
 	s.must(t, http.StatusConflict, "POST", path+"/assessments", officer2, map[string]any{ // not while the question is open
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "c"})
@@ -254,7 +254,7 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 		t.Errorf("the officer who asked the question is offered %v; want decide", got)
 	}
 	refused := s.must(t, http.StatusForbidden, "POST", path+"/decision", officer2, map[string]any{
-		"outcome": "approve", "amount_pence": 480000, "purpose": "p", "reasons": "r", "conditions": []string{"c"}})
+		"no_conflict": true, "outcome": "approve", "amount_pence": 480000, "purpose": "p", "reasons": "r", "conditions": []string{"c"}})
 	if !strings.Contains(refused.str("error", "message"), "you assessed this application") {
 		t.Fatalf("the second assessor's decision should be refused as theirs to assess, not decide: %s", refused.Raw)
 	}
@@ -269,7 +269,7 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 	}
 
 	s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{
-		"outcome": "approve", "amount_pence": 480000, "purpose": "Evening detached youth work in Syston and Thurmaston.",
+		"no_conflict": true, "outcome": "approve", "amount_pence": 480000, "purpose": "Evening detached youth work in Syston and Thurmaston.",
 		"conditions": []string{"Acknowledge the Commissioner's funding in publicity"}, "reasons": "Reaches young people at the hotspots the neighbourhood team named."})
 	offered := s.awaitStatus(t, applicant, id, "offered")
 	if letter := s.documentText(t, applicant, offered, "award_letter"); !strings.Contains(letter, "£4,800.00") || !strings.Contains(letter, "Wreake Valley Youth Trust") {

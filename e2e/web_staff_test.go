@@ -33,7 +33,7 @@ func scoreForm(deliverability string) url.Values {
 
 // approveForm is the approval form filled in.
 func approveForm(amount string) url.Values {
-	return url.Values{"staff-form": {"approve"}, "decision-outcome": {"approve"}, "decision-amount": {amount},
+	return url.Values{"staff-form": {"approve"}, "decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}, "decision-amount": {amount},
 		"decision-purpose":    {"Evening detached youth work in Melton town centre."},
 		"decision-conditions": {"Acknowledge the Commissioner's funding in publicity\r\nKeep an up-to-date safeguarding policy"},
 		"decision-reasons":    {"Targets the anti-social behaviour hotspots identified by the neighbourhood policing team."}}
@@ -263,11 +263,11 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	head := s.webSignIn(t, "head@opcc.example.org")
 	head.get(path).mustSay(t, http.StatusOK, "This award (£300,000.00) falls in the Police and Crime Commissioner band.",
 		"You cannot approve this award")
-	head.post(path+"/decision", url.Values{"decision-outcome": {"approve"}}).mustSay(t, http.StatusForbidden, "You cannot do this",
+	head.post(path+"/decision", url.Values{"decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}}).mustSay(t, http.StatusForbidden, "You cannot do this",
 		"£300,000.00 needs approval by the Police and Crime Commissioner")
 	commissioner := s.webSignIn(t, "commissioner@opcc.example.org")
 	commissioner.get(path).mustSay(t, http.StatusOK, "You may approve awards of any amount.", "Approve the award")
-	commissioner.post(path+"/decision", url.Values{"decision-outcome": {"approve"}}).mustSay(t, http.StatusOK, "The decision has been recorded")
+	commissioner.post(path+"/decision", url.Values{"decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}}).mustSay(t, http.StatusOK, "The decision has been recorded")
 	s.awaitStatus(t, provider, id, "offered")
 
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", id), provider, nil)

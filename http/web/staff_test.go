@@ -287,7 +287,7 @@ func TestStaffSectionAtDecision(t *testing.T) {
 		t.Errorf("the amount to award starts at %q, want the 4,500.00 requested", v)
 	}
 
-	bad := officer.fill(path, path+"/decision", url.Values{"staff-form": {"approve"}, "decision-outcome": {"approve"}, "decision-amount": {"abc"},
+	bad := officer.fill(path, path+"/decision", url.Values{"staff-form": {"approve"}, "decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}, "decision-amount": {"abc"},
 		"decision-purpose": {"Evening youth work"}, "decision-conditions": {"Acknowledge the funding\nKeep a safeguarding policy"}, "decision-reasons": {"Hotspots"}})
 	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/decision")
 	checkMarkup(t, bad)
@@ -321,14 +321,14 @@ func TestStaffSectionAtDecision(t *testing.T) {
 	applicant := signInAs(t, s, demo.Accounts[0].Email)
 	applicant.get(path).mustNotContain(t, "Approve a grant", "Some evidence")
 	token := applicant.get("/sign-out").formToken(t, "/sign-out")
-	refused := applicant.post(path+"/decision", url.Values{"csrf_token": {token}, "decision-outcome": {"approve"}, "decision-amount": {"abc"}})
+	refused := applicant.post(path+"/decision", url.Values{"csrf_token": {token}, "decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}, "decision-amount": {"abc"}})
 	refused.mustBe(t, http.StatusConflict, path+"/decision")
 	refused.mustContain(t, "This step is not open to you on this application now.")
 
 	// Another organisation finds nothing.
 	other := registerOther(t, s)
 	token = other.get("/sign-out").formToken(t, "/sign-out")
-	other.post(path+"/decision", url.Values{"csrf_token": {token}, "decision-outcome": {"approve"}, "decision-amount": {"abc"}}).
+	other.post(path+"/decision", url.Values{"csrf_token": {token}, "decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}, "decision-amount": {"abc"}}).
 		mustBe(t, http.StatusNotFound, path+"/decision")
 }
 
