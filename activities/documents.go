@@ -68,12 +68,14 @@ func (d *Documents) facts(ctx context.Context, applicationID int64) (grantFacts,
 	return f, nil
 }
 
-func (d *Documents) signatory(ctx context.Context, userID int64, role string) string {
+// signatory is the person who approved, as a letter signs: "Name, Title". A failure to read them is
+// returned (and retried), never printed as a letter without its signatory's name.
+func (d *Documents) signatory(ctx context.Context, userID int64, role string) (string, error) {
 	u, err := d.Store.User(ctx, userID)
 	if err != nil {
-		return scheme.Role(role).Title()
+		return "", fmt.Errorf("signatory %d: %w", userID, classify(err))
 	}
-	return u.Name + ", " + scheme.Role(role).Title()
+	return u.Name + ", " + scheme.Role(role).Title(), nil
 }
 
 // IssueAwardLetter writes the offer letter for an approved application.
@@ -87,7 +89,13 @@ func (d *Documents) IssueAwardLetter(ctx context.Context, in IssueDocumentInput)
 		return DocumentResult{}, classify(err)
 	}
 	var conditions []string
-	json.Unmarshal(award.Conditions, &conditions)
+	if err := json.Unmarshal(award.Conditions, &conditions); err != nil {
+		return DocumentResult{}, fmt.Errorf("conditions of award %s: %w", award.Reference, err)
+	}
+	signatory, err := d.signatory(ctx, award.ApprovedBy, award.ApprovedRole)
+	if err != nil {
+		return DocumentResult{}, err
+	}
 	monitoring := []string{fmt.Sprintf("An end-of-grant report is due by %s: what the project did, what changed for the people it served, and how the grant was spent.", in.ReportDue.In(scheme.London).Format("2 January 2006"))}
 	pdf, err := letters.AwardLetter{
 		Letterhead: d.Letterhead, Date: award.DecidedAt.In(scheme.London), Reference: award.Reference, Recipient: f.recip,
@@ -96,7 +104,7 @@ func (d *Documents) IssueAwardLetter(ctx context.Context, in IssueDocumentInput)
 		Monitoring:  monitoring,
 		AcceptBy:    award.AcceptBy.In(scheme.London),
 		HowToAccept: "Sign in to Grantflow and accept the offer on your application's page.",
-		Signatory:   d.signatory(ctx, award.ApprovedBy, award.ApprovedRole),
+		Signatory:   signatory,
 	}.PDF()
 	if err != nil {
 		return DocumentResult{}, classify(err)
@@ -146,10 +154,14 @@ func (d *Documents) IssueFinanceAwardNotice(ctx context.Context, in IssueDocumen
 		}
 	}
 	noticeRef := award.Reference + "-FN1"
+	approvedBy, err := d.signatory(ctx, award.ApprovedBy, award.ApprovedRole)
+	if err != nil {
+		return DocumentResult{}, err
+	}
 	pdf, err := letters.FinanceAwardNotice{
 		Letterhead: d.Letterhead, Date: award.DecidedAt.In(scheme.London), NoticeReference: noticeRef, AwardReference: award.Reference,
 		Payee: f.recip, Scheme: f.sc.Name, Amount: award.Amount, Schedule: schedule, CostCentre: f.sc.Rules.CostCentre,
-		ApprovedBy: d.signatory(ctx, award.ApprovedBy, award.ApprovedRole),
+		ApprovedBy: approvedBy,
 	}.PDF()
 	if err != nil {
 		return DocumentResult{}, classify(err)

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -119,29 +120,46 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 	if err != nil {
 		return "", err
 	}
-	rec, err := d.Store.AllocateDecisionRecord(ctx, in.Prefix, f.app.ID, in.AwardVersion, in.Step.Actor.UserID, string(in.Step.Actor.Role), in.Step.At.In(scheme.London))
-	if err != nil {
-		return "", err
-	}
+	// Everything the record says is read before its number is allocated, and any failure to read
+	// it is returned (and retried): a numbered public record is never published incomplete.
 	var conditions []string
-	json.Unmarshal(award.Conditions, &conditions)
+	if err := json.Unmarshal(award.Conditions, &conditions); err != nil {
+		return "", fmt.Errorf("conditions of award %s: %w", award.Reference, err)
+	}
 	recommendedBy := ""
-	if r, err := d.Store.RecommendationFor(ctx, f.app.ID); err == nil {
-		if u, err := d.Store.User(ctx, r.RecommendedBy); err == nil {
-			recommendedBy = u.Name
+	r, err := d.Store.RecommendationFor(ctx, f.app.ID)
+	switch {
+	case err == nil:
+		u, err := d.Store.User(ctx, r.RecommendedBy)
+		if err != nil {
+			return "", fmt.Errorf("decision record of %s: the recommending officer: %w", award.Reference, err)
 		}
+		recommendedBy = u.Name
+	case !errors.Is(err, store.ErrNotFound):
+		return "", fmt.Errorf("decision record of %s: the recommendation: %w", award.Reference, err)
+	}
+	conflicts, err := d.Store.Conflicts(ctx, f.app.ID)
+	if err != nil {
+		return "", fmt.Errorf("decision record of %s: declarations of interest: %w", award.Reference, err)
 	}
 	declarations := []string{}
-	if conflicts, err := d.Store.Conflicts(ctx, f.app.ID); err == nil {
-		for _, c := range conflicts {
-			if c.HasConflict {
-				if u, err := d.Store.User(ctx, c.UserID); err == nil {
-					declarations = append(declarations, u.Name+" declared an interest and took no part: "+c.Details)
-				}
+	for _, c := range conflicts {
+		if c.HasConflict {
+			u, err := d.Store.User(ctx, c.UserID)
+			if err != nil {
+				return "", fmt.Errorf("decision record of %s: who declared an interest: %w", award.Reference, err)
 			}
+			declarations = append(declarations, u.Name+" declared an interest and took no part: "+c.Details)
 		}
 	}
-	svc, _ := f.app.Service()
+	svc, err := f.app.Service()
+	if err != nil {
+		return "", fmt.Errorf("decision record of %s: service details: %w", award.Reference, err)
+	}
+	rec, err := d.Store.AllocateDecisionRecord(ctx, in.Prefix, f.app.ID, in.AwardVersion, in.Step.Actor.UserID, string(in.Step.Actor.Role), in.Step.At.In(scheme.London))
+	if err != nil {
+		return "", fmt.Errorf("decision record of %s: allocate its number: %w", award.Reference, err)
+	}
 	title := svc.Service
 	if len(years) > 0 {
 		title = fmt.Sprintf("%s, %s to %s", svc.Service, scheme.FinancialYearLabel(years[0].FinancialYear), scheme.FinancialYearLabel(years[len(years)-1].FinancialYear))

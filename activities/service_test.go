@@ -732,3 +732,32 @@ func TestReviewReturnRetryRecordsOneReview(t *testing.T) {
 	}
 	f.wantEvents(t, 3, review)
 }
+
+// A decision record is a numbered public document: when what it must say cannot be read (here the
+// declarations of interest), the activity fails and is retried, and no number is spent on a record
+// that would have been published without them.
+func TestIssueDecisionRecordFailsRatherThanPublishingWithoutTheDeclarations(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	f.serviceAward(t)
+	if _, err := f.st.DB.ExecContext(f.ctx, `ALTER TABLE conflicts RENAME TO conflicts_unreadable`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := attempt(t, f.exec("decision-record"), 1, f.documents, f.documents.IssueDecisionRecord, f.decisionRecordInput())
+	if err == nil || !strings.Contains(err.Error(), "declarations of interest") {
+		t.Fatalf("IssueDecisionRecord with the declarations unreadable = %v; want an error naming them", err)
+	}
+	if _, err := f.st.DB.ExecContext(f.ctx, `ALTER TABLE conflicts_unreadable RENAME TO conflicts`); err != nil {
+		t.Fatal(err)
+	}
+	records, err := f.st.DecisionRecords(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 0 {
+		t.Fatalf("decision records after the failure = %+v; want none, so the number is not spent", records)
+	}
+	if n := f.documentCount(t, activities.KindDecisionRecord); n != 0 {
+		t.Errorf("%d decision record documents after the failure, want none", n)
+	}
+}

@@ -138,8 +138,12 @@ func (s *Store) AllocateDecisionRecord(ctx context.Context, prefix string, appli
 	var r DecisionRecord
 	for attempt := 0; attempt < 5; attempt++ {
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-			if err := tx.GetContext(ctx, &r, `SELECT * FROM decision_records WHERE application_id = $1 AND award_version = $2`, applicationID, awardVersion); err == nil {
-				return nil
+			err := tx.GetContext(ctx, &r, `SELECT * FROM decision_records WHERE application_id = $1 AND award_version = $2`, applicationID, awardVersion)
+			if err == nil {
+				return nil // a retry: the number was allocated before
+			}
+			if notFound(err) != ErrNotFound {
+				return fmt.Errorf("look up the decision record of application %d version %d: %w", applicationID, awardVersion, err)
 			}
 			year := at.Year()
 			var seq int
