@@ -47,6 +47,14 @@ func (q Quarter) Next() Quarter {
 	return Quarter{FY: q.FY, Q: q.Q + 1}
 }
 
+// Previous is the quarter before.
+func (q Quarter) Previous() Quarter {
+	if q.Q == 1 {
+		return Quarter{FY: q.FY - 1, Q: 4}
+	}
+	return Quarter{FY: q.FY, Q: q.Q - 1}
+}
+
 // Before reports whether q comes before o.
 func (q Quarter) Before(o Quarter) bool { return q.FY < o.FY || (q.FY == o.FY && q.Q < o.Q) }
 

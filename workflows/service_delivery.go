@@ -33,7 +33,7 @@ func (sv *service) trancheAgenda(ctx workflow.Context, now time.Time) error {
 		if (t.Status != TrancheScheduled && t.Status != TrancheHeld) || t.Due.After(now) || sv.st.Award.Terminated {
 			continue
 		}
-		reason := sv.holdReason(*t)
+		code, reason := sv.holdReason(*t)
 		if reason == "" {
 			if err := sv.releaseTranche(ctx, t); err != nil {
 				return err
@@ -49,7 +49,7 @@ func (sv *service) trancheAgenda(ctx workflow.Context, now time.Time) error {
 			return err
 		}
 		t.Status, t.HeldReason = TrancheHeld, reason
-		if err := sv.notify(ctx, fmt.Sprintf("tranche-%d-held-%d", t.No, len(reason)), "officer", "tranche_held",
+		if err := sv.notify(ctx, fmt.Sprintf("tranche-%d-held-%s", t.No, code), "officer", "tranche_held",
 			fmt.Sprintf("%s tranche %d (%s, %s) is held: %s", sv.st.Award.Reference, t.No, t.Quarter.Label(), t.Amount, reason)); err != nil {
 			return err
 		}
@@ -57,31 +57,25 @@ func (sv *service) trancheAgenda(ctx workflow.Context, now time.Time) error {
 	return nil
 }
 
-// holdReason says why a due tranche cannot be released yet, or "" when it can.
-func (sv *service) holdReason(t TrancheState) string {
+// holdReason says why a due tranche cannot be released yet, or "" when it can, with a short code
+// that keys the officer's notice: one notice per tranche and reason, however the wording changes.
+func (sv *service) holdReason(t TrancheState) (code, reason string) {
 	if !sv.st.Award.ConditionsMet {
-		return "the conditions precedent have not been confirmed as met"
+		return "conditions-precedent", "the conditions precedent have not been confirmed as met"
 	}
-	prev := Quarter{FY: t.Quarter.FY, Q: t.Quarter.Q - 1}
-	if t.Quarter.Q == 1 {
-		prev = Quarter{FY: t.Quarter.FY - 1, Q: 4}
-	}
+	prev := t.Quarter.Previous()
 	for _, r := range sv.st.Returns {
 		if r.Quarter == prev && r.Status != ReturnAccepted {
-			return fmt.Sprintf("the %s monitoring return has not been accepted", prev.Label())
+			return fmt.Sprintf("return-%d-q%d", prev.FY, prev.Q), fmt.Sprintf("the %s monitoring return has not been accepted", prev.Label())
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func (sv *service) releaseTranche(ctx workflow.Context, t *TrancheState) error {
 	basis := "conditions precedent met"
 	if TrancheNo(sv.st.Award.FirstFY, t.Quarter) > 1 {
-		prev := Quarter{FY: t.Quarter.FY, Q: t.Quarter.Q - 1}
-		if t.Quarter.Q == 1 {
-			prev = Quarter{FY: t.Quarter.FY - 1, Q: 4}
-		}
-		basis += " and the " + prev.Label() + " monitoring return accepted"
+		basis += " and the " + t.Quarter.Previous().Label() + " monitoring return accepted"
 	}
 	in := activities.ReleaseTrancheInput{
 		Step:    sv.step(ctx, grant.System, fmt.Sprintf("Tranche %d (%s) released: %s payment notice sent to finance", t.No, t.Quarter.Label(), t.Amount), basis, sv.stage),

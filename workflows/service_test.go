@@ -146,6 +146,10 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 			!strings.Contains(held[0].Message, ref+" tranche 3 (Q3 2026-27, £30,000.00) is held: the Q2 2026-27 monitoring return has not been accepted") {
 			t.Errorf("tranche_held notifications %+v", held)
 		}
+		// One notice per tranche and reason, keyed by what the reason is, not by its wording.
+		if len(held) == 1 && !strings.HasSuffix(held[0].Key, "/tranche-3-held-return-2026-q2") {
+			t.Errorf("the held notice is keyed %q; want it keyed by the tranche and the Q2 2026-27 return it waits for", held[0].Key)
+		}
 		if e := f.event("Tranche 3 (Q3 2026-27) held"); !e.At.Equal(london(2026, time.October, 1, 0, 0)) {
 			t.Errorf("hold event %+v", e)
 		}

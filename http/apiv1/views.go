@@ -304,20 +304,31 @@ func mayReadPanelWork(u store.User, app store.Application, conflicted bool, pane
 	return u.Role.IsStaff() && !conflicted && !u.MemberOf(app.OrganisationID) && !onPanelNotScored(panel, assessments, u.ID)
 }
 
-// panelEvents are the audit lines whose reasons carry scores, recommendations or declarations.
-var panelEvents = []string{"Assessment submitted", "Panel assessment submitted", "Declared", "Panel moderated"}
+// panelEvents are the audit lines that carry scores, recommendations, declarations or who sits on
+// the panel.
+var panelEvents = []string{"Assessment submitted", "Panel assessment submitted", "Declared", "Panel moderated", "Panel assigned"}
 
 // redactTimeline keeps every line of the story but, for those who may not see the panel's work,
-// drops the reasons (scores, recommendations, declared interests) and the assessor's name.
+// drops what the panel's lines say of people: their reasons (scores, recommendations, declared
+// interests), who acted and in what role, and the names of panel members.
 func redactTimeline(events []store.Event, panelWork bool) []store.Event {
 	if panelWork {
 		return events
 	}
 	for i, e := range events {
+		panelLine := strings.HasSuffix(e.What, " removed from the panel")
 		for _, prefix := range panelEvents {
-			if strings.HasPrefix(e.What, prefix) {
-				events[i].Why, events[i].ActorName, events[i].ActorUserID = "", scheme.Role(e.ActorRole).Title(), nil
-			}
+			panelLine = panelLine || strings.HasPrefix(e.What, prefix)
+		}
+		if !panelLine {
+			continue
+		}
+		events[i].Why, events[i].ActorName, events[i].ActorRole, events[i].ActorUserID = "", "", "", nil
+		switch {
+		case strings.HasPrefix(e.What, "Panel assigned"):
+			events[i].What = "Panel assigned"
+		case strings.HasSuffix(e.What, " removed from the panel"):
+			events[i].What = "A panel member stood down"
 		}
 	}
 	return events
