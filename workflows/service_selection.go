@@ -388,6 +388,15 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 	defer func() {
 		if err != nil && sv.stage != StageDecision {
 			sv.st.Award, sv.st.Tranches, sv.st.Returns = nil, nil, nil
+			// The award was recorded as approved; the read model must not go on saying so while the
+			// workflow waits for a decision again (runs from before this kept saying it).
+			if workflow.GetVersion(ctx, "failed-approval-back-to-decision", workflow.DefaultVersion, 1) == 1 {
+				back := sv.step(ctx, r.Actor, "Approval could not be completed: back to decision",
+					"The award's documents could not be issued. The decider may approve it again or decline it.", StageDecision)
+				if rerr := workflow.ExecuteActivity(ctx, records.RecordStep, back).Get(ctx, nil); rerr != nil {
+					err = fmt.Errorf("%w; and recording the return to decision failed: %v", err, rerr)
+				}
+			}
 			sv.setStage(ctx, StageDecision)
 		}
 	}()
