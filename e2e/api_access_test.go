@@ -193,7 +193,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/api/v1/applications/{S}/returns", map[string]any{"financial_year": fy, "quarter": 1, "content": map[string]any{"narrative": "Steady."}},
 			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
 		{"POST", "/api/v1/applications/{S}/return-reviews", map[string]any{"financial_year": fy, "quarter": 1, "outcome": "accept", "rag": "green"},
-			w{401, 401, 403, 404, 403, 422, 422, 403, 403}}, // no return for that quarter yet
+			w{401, 401, 403, 404, 403, 409, 409, 403, 403}}, // returns are reviewed once the award is accepted
 		{"POST", "/api/v1/applications/{S}/variations", map[string]any{"years": serviceYears(), "summary": "Adds a year."},
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"POST", "/api/v1/applications/{S}/termination", map[string]any{"reason": "The service has closed."},

@@ -247,8 +247,8 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 	if got := second.str("application", "status"); got != "decision" {
 		t.Fatalf("after the second assessment status = %q, want decision", got)
 	}
-	if got := dig(s.must(t, http.StatusOK, "GET", path, officer2, nil).Body, "actions"); fmt.Sprint(got) != "[]" {
-		t.Errorf("the second assessor is offered %v; want nothing to do", got)
+	if got := dig(s.must(t, http.StatusOK, "GET", path, officer2, nil).Body, "actions"); fmt.Sprint(got) != "[declare_conflict]" {
+		t.Errorf("the second assessor is offered %v; want only a declaration of interest, not the decision", got)
 	}
 	if got := dig(s.must(t, http.StatusOK, "GET", path, officer, nil).Body, "actions"); !strings.Contains(fmt.Sprint(got), "decide") {
 		t.Errorf("the officer who asked the question is offered %v; want decide", got)

@@ -42,9 +42,10 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 		"conditions": []string{"Quarterly attendance at the domestic abuse partnership board", "Two advocates in post until March 2028"},
 		"summary":    "One advocate post ends in 2027-28 and the service is not commissioned for 2028-29.",
 	}
+	// The officer moderated it, so may not vary it; the refusal says why.
 	denied := s.must(t, http.StatusForbidden, "POST", path+"/variations", officer, variation)
-	if !strings.Contains(denied.str("error", "message"), "Commissioner") {
-		t.Fatalf("the officer's refused variation should name the Commissioner's band: %s", denied.Raw)
+	if !strings.Contains(denied.str("error", "message"), "you recommended this award") {
+		t.Fatalf("the moderating officer's refused variation should say they recommended it: %s", denied.Raw)
 	}
 	s.must(t, http.StatusOK, "POST", path+"/variations", commissioner, variation)
 	varied := s.awaitDocumentVersion(t, provider, id, "grant_agreement", 2)

@@ -272,8 +272,10 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", id), provider, nil)
 	s.awaitStatus(t, provider, id, "accepted")
-	officer.get(path).mustSay(t, http.StatusOK, "Confirm the conditions precedent are met", "An up-to-date safeguarding policy approved by the board",
-		"Vary the award", "End the award early")
+	// The officer who moderated confirms the conditions, but may not vary or end the award: as with
+	// the decision, that is for someone else, within their band (here the Commissioner's).
+	officer.get(path).mustSay(t, http.StatusOK, "Confirm the conditions precedent are met", "An up-to-date safeguarding policy approved by the board")
+	commissioner.get(path).mustSay(t, http.StatusOK, "Vary the award", "End the award early")
 	officer.post(path+"/conditions-precedent", url.Values{"staff-form": {"conditions"}, "conditions-note": {"Policy seen, dated May 2026."}}).
 		mustSay(t, http.StatusOK, "The conditions precedent are recorded as met")
 	s.awaitStatus(t, provider, id, "active")
@@ -297,20 +299,22 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	officer.post(path+"/return-reviews", review).mustSay(t, http.StatusOK, "Your review has been recorded", "Accepted")
 
 	// A variation to £290,000.00 is still the Commissioner's to approve.
-	vary := officer.get(path)
+	vary := commissioner.get(path)
 	vary.mustSay(t, http.StatusOK, "Vary the award", "The award is £300,000.00 in all", "Amount for "+scheme.FinancialYearLabel(fy+2))
 	variation := url.Values{"staff-form": {"vary"}, fmt.Sprintf("vary-amount-%d", fy): {"150,000.00"}, fmt.Sprintf("vary-amount-%d", fy+1): {"140,000.00"},
 		"vary-conditions": {"Quarterly attendance at the domestic abuse partnership board"}, "vary-summary": {"A smaller second year: one advocate post ends."}}
+	head.post(path+"/variations", variation).mustSay(t, http.StatusForbidden, "You cannot do this",
+		"£300,000.00 needs approval by the Police and Crime Commissioner")
 	officer.post(path+"/variations", variation).mustSay(t, http.StatusForbidden, "You cannot do this",
-		"£290,000.00 needs approval by the Police and Crime Commissioner")
+		"you recommended this award, so someone else must vary the award")
 	commissioner.get(path).mustSay(t, http.StatusOK, "Vary the award", "You may approve awards of any amount.")
 	commissioner.post(path+"/variations", variation).mustSay(t, http.StatusOK, "The variation has been recorded", "The award is £290,000.00 in all")
 
-	// Ending the award early needs a reason.
-	officer.get(path)
-	officer.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {" "}}).
+	// Ending the award early needs a reason, and the Commissioner's authority at £290,000.00.
+	commissioner.get(path)
+	commissioner.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {" "}}).
 		mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "The reason: say why the award is ending early")
-	officer.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {"The service has closed."}}).
+	commissioner.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {"The service has closed."}}).
 		mustSay(t, http.StatusOK, "The award has been ended")
 	s.awaitStatus(t, provider, id, "final_report")
 }

@@ -32,6 +32,9 @@ import (
 type staffView struct {
 	Service bool
 	Can     map[string]bool // the API's action hints: which forms to show
+	// BeyondBand is true for a decider shown a service award awaiting a decision that their
+	// delegated authority does not cover: they see the bands and who must decide, not the forms.
+	BeyondBand bool
 
 	WeightedScore  string
 	Assessments    []assessmentView
@@ -255,7 +258,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			return nil, err
 		}
 	}
-	if v.Can[string(workflows.ActionDecide)] {
+	v.BeyondBand = !v.Can[string(workflows.ActionDecide)] && d.Service != nil && d.Recommendation != nil &&
+		workflows.Stage(d.Status) == workflows.StageDecision && u.Role.Decides() && d.Recommendation.RecommendedBy != u.ID
+	if v.Can[string(workflows.ActionDecide)] || v.BeyondBand {
 		total, what := d.AmountRequested, "the full amount requested"
 		want := []grant.YearAmount{{FinancialYear: scheme.FinancialYear(s.now()), Amount: d.AmountRequested}}
 		if d.Service != nil {
