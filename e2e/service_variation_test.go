@@ -85,7 +85,7 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 
 	// Ended early: what was not released goes back to the budget, and the provider is asked for a
 	// final report.
-	s.must(t, http.StatusOK, "POST", path+"/termination", officer, map[string]any{
+	s.must(t, http.StatusOK, "POST", path+"/termination", commissioner, map[string]any{
 		"reason": "The provider's premises closed in October; the service cannot continue."})
 	ended := s.awaitStatus(t, provider, id, "final_report")
 	if got := dig(ended.Body, "award", "status"); got != "terminated" {
