@@ -224,13 +224,16 @@ func (a GrantAgreement) PDF() ([]byte, error) {
 	if v > 1 {
 		footer += ", version " + strconv.Itoa(v)
 	}
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   fmt.Sprintf("Grant agreement %s, version %d", a.Reference, v),
 		subject: a.Scheme + ": grant agreement with " + a.Recipient.Organisation + " for " + a.Service,
 		author:  a.Letterhead.Body,
 		date:    a.Date,
 		footer:  footer,
 	})
+	if err != nil {
+		return nil, err
+	}
 	w.letterhead(a.Letterhead)
 	w.addressee(a.Recipient, []field{
 		{"Our reference", a.Reference},

@@ -50,13 +50,16 @@ func (l AwardLetter) PDF() ([]byte, error) {
 	if err := l.validate(); err != nil {
 		return nil, err
 	}
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   "Offer of grant " + l.Reference,
 		subject: l.Scheme + ": offer of grant to " + l.Recipient.Organisation,
 		author:  l.Letterhead.Body,
 		date:    l.Date,
 		footer:  "Our reference: " + l.Reference,
 	})
+	if err != nil {
+		return nil, err
+	}
 	w.letterhead(l.Letterhead)
 	w.addressee(l.Recipient, []field{{"Our reference", l.Reference}, {"Date", longDate(l.Date)}})
 	dear, yours := salutation(l.Recipient)

@@ -240,7 +240,7 @@ func (d DecisionPack) scoreTables(w *writer) []tablePart {
 			{title: "Min.", width: minW, align: "R"},
 		}
 		for _, s := range group {
-			cols = append(cols, column{title: w.hyphenBreaks(s.Assessor, scoreW, "B", compactSize), width: scoreW, align: "R"})
+			cols = append(cols, column{title: s.Assessor, width: scoreW, align: "R"})
 		}
 		cols = append(cols, column{title: "Panel mean", width: meanW, align: "R"})
 
@@ -327,13 +327,16 @@ func (d DecisionPack) PDF() ([]byte, error) {
 	if err := d.validate(); err != nil {
 		return nil, err
 	}
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   "Panel decision pack " + d.Reference,
 		subject: d.Scheme + ": " + d.Service + " from " + d.Organisation,
 		author:  d.Letterhead.Body,
 		date:    d.Date,
 		footer:  "Decision pack: application " + d.Reference,
 	})
+	if err != nil {
+		return nil, err
+	}
 	flags := d.shortfalls()
 	minimums := "Met by every assessor"
 	if len(flags) > 0 {

@@ -96,13 +96,16 @@ func (r DecisionRecord) PDF() ([]byte, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   "Decision record " + r.Number + ": " + r.Title,
 		subject: r.Scheme + ": grant to " + r.Recipient,
 		author:  r.Letterhead.Body,
 		date:    r.Date,
 		footer:  "Decision record " + r.Number,
 	})
+	if err != nil {
+		return nil, err
+	}
 	w.letterhead(r.Letterhead)
 	w.heading("Decision record " + r.Number)
 	w.strong(r.Title)

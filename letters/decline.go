@@ -40,13 +40,16 @@ func (l DeclineLetter) PDF() ([]byte, error) {
 	if err := l.validate(); err != nil {
 		return nil, err
 	}
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   "Outcome of application " + l.Reference,
 		subject: l.Scheme + ": application from " + l.Recipient.Organisation + " not successful",
 		author:  l.Letterhead.Body,
 		date:    l.Date,
 		footer:  "Our reference: " + l.Reference,
 	})
+	if err != nil {
+		return nil, err
+	}
 	w.letterhead(l.Letterhead)
 	w.addressee(l.Recipient, []field{{"Our reference", l.Reference}, {"Date", longDate(l.Date)}})
 	dear, yours := salutation(l.Recipient)

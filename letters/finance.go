@@ -43,13 +43,16 @@ func (n FinanceAwardNotice) PDF() ([]byte, error) {
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   "Finance award notice " + n.NoticeReference,
 		subject: n.Scheme + ": award " + n.AwardReference + " to " + n.Payee.Organisation,
 		author:  n.Letterhead.Body,
 		date:    n.Date,
 		footer:  "Notice reference: " + n.NoticeReference,
 	})
+	if err != nil {
+		return nil, err
+	}
 	w.letterhead(n.Letterhead)
 	w.heading("Finance award notice")
 	w.paragraph("An award has been approved. Please set up the payee and make the payments below.")

@@ -9,9 +9,9 @@
 // else in the file depends on the clock or on chance, so a retried activity can compare or hash
 // what it wrote.
 //
-// Text is set in Helvetica (a PDF core font) in the cp1252 encoding, which covers English and
-// Western European names, "£" and "€". Characters beyond it are shown in a close ASCII form or as
-// "?"; see text.go.
+// Text is set in Liberation Sans, embedded in the binary and in each document, which covers the
+// Latin, Greek and Cyrillic alphabets: a Welsh, Polish, Irish, Turkish or Vietnamese name prints
+// and reads back from the PDF as given. Characters of other scripts are shown as "?"; see font.go.
 package letters
 
 import (

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"grantflow/internal/pdftext"
 	"grantflow/money"
@@ -263,31 +266,95 @@ func TestDifferentAmountDifferentBytes(t *testing.T) {
 	assertContains(t, got, "a grant of £4,300.00", "Total £4,300.00")
 }
 
-func TestOutsideCP1252DegradesWithoutBreakingThePDF(t *testing.T) {
-	l := award()
-	l.Recipient.Organisation = "Łódź Ședință Ltd"
-	l.Recipient.Contact = "Ivan Петров"
-	l.Purpose = "Ages 11–18 → mentoring ≥ 6 months 🙂 " + "e\u0301" // decomposed é
-	got := text(t, l.PDF)
-	assertContains(t, got,
-		"Lódz Sedinta Ltd", // ó is in cp1252; Ł, ź, ș and ț are not
-		"Ivan ??????",
-		"Ages 11–18 -> mentoring >= 6 months ? é",
-		"£4,250.00",
-	)
+// Names in the languages of the people a commissioner funds read back from the letter exactly as
+// given: Welsh, Polish, Irish, Turkish and Vietnamese, and Greek and Cyrillic beside them.
+func TestNamesInAnyLanguageReadBackAsGiven(t *testing.T) {
+	names := []string{
+		"Cymdeithas Gymunedol Ŵyr Łódź",  // Welsh and Polish
+		"Zoë Ní Bhriain",                 // Irish
+		"Şükrü Öztürk İğdır Dayanışması", // Turkish: dotted and dotless i, ş, ğ
+		"Nguyễn Thị Hương Trầm",          // Vietnamese: stacked accents
+		"Ŷr Wyddfa Ŵyn Ẁ Ẃ Ẅ Ỳ",          // Welsh w and y with every accent
+		"Αθηνά Παπαδοπούλου",             // Greek
+		"Иван Петров і Їжак",             // Russian and Ukrainian
+		"Brontë Żółć Čapek Ærø Ångström", // more of Latin Extended
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			l := award()
+			l.Recipient.Organisation = name
+			l.Recipient.Contact = name
+			l.Signatory = name + ", Commissioning Officer"
+			got := text(t, l.PDF)
+			assertContains(t, got, "Dear "+name, name+" a grant of £4,250.00", name+" Commissioning Officer")
+		})
+	}
 }
 
-func TestFoldCP1252(t *testing.T) {
+// What the font cannot show still leaves a sound PDF: an accent Unicode has no single letter for
+// is kept as a combining accent, a decomposed letter is composed, and characters of other scripts
+// (Chinese, emoji) become "?".
+func TestCharactersOutsideTheFontDegradeWithoutBreakingThePDF(t *testing.T) {
+	l := award()
+	l.Recipient.Organisation = "Ședință 日本 Ltd"
+	l.Purpose = "Ages 11–18 → mentoring ≥ 6 months 🙂 " + "e\u0301" + " ⇒ done"
+	got := text(t, l.PDF)
+	assertContains(t, got, "Ședință ?? Ltd", "Ages 11–18 → mentoring ≥ 6 months ? é => done", "£4,250.00")
+}
+
+func TestRunsSplitTextByCodePage(t *testing.T) {
+	fonts, err := fontTable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := map[string]string{
 		"Café Naïve £5 €6 “quoted” – — •": "Café Naïve £5 €6 “quoted” – — •",
-		"Wałęsa":                 "Walesa",
-		"A\tB\u2009C\u200bD":     "A B CD",
-		"日本":                     "??",
-		"line one\nline two\r\n": "line one\nline two\n",
+		"Wałęsa":             "Wałęsa",
+		"A\tB\u2009C\u200bD": "A B CD",
+		"日本":                 "??",
+		"Nguye\u0302\u0303n": "Nguyễn",
 	}
 	for in, want := range cases {
-		if got := foldCP1252(in); got != want {
-			t.Errorf("foldCP1252(%q) = %q, want %q", in, got, want)
+		if got := fonts.decode(fonts.runs(in)); got != want {
+			t.Errorf("runs(%q) reads %q, want %q", in, got, want)
+		}
+	}
+	if l := fonts.runs("Łódź"); len(l) != 3 || l[1].page != 0 || l[0].page == 0 {
+		t.Errorf("runs(Łódź) = %v, want Ł on a later page, ód on page 0, then ź", l)
+	}
+}
+
+// Every character of every code page is drawn by the font and reads back from the PDF as itself,
+// in both styles.
+func TestEveryCharacterOfTheFontReadsBack(t *testing.T) {
+	fonts, err := fontTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []rune
+	for p, cp := range fonts.pages {
+		for _, c := range cp.chars {
+			r := rune(c[1])
+			if c[0] < 0x80 || unicode.Is(unicode.Mn, r) || unicode.IsSpace(r) || fonts.where[r].page != uint8(p) ||
+				norm.NFC.String(string(r)) != string(r) {
+				continue // ASCII is on every page; accents and spaces do not read back alone; Ω (ohm) is composed to Ω
+			}
+			if cp.regular.widths[c[0]] == 0 || cp.bold.widths[c[0]] == 0 {
+				t.Errorf("U+%04X on page %d has no width", r, p)
+			}
+			all = append(all, r)
+		}
+	}
+	var words []string
+	for i := 0; i < len(all); i += 40 {
+		words = append(words, string(all[i:min(i+40, len(all))]))
+	}
+	l := award()
+	l.Conditions = words
+	got := text(t, l.PDF)
+	for i, word := range words {
+		if !strings.Contains(got, word) {
+			t.Errorf("condition %d does not read back as given: %q", i+1, word)
 		}
 	}
 }
@@ -371,6 +438,58 @@ func TestLongLetterBreaksOntoNumberedPages(t *testing.T) {
 	for i, p := range pages {
 		if p[1] != strconv.Itoa(i+1) || p[2] != strconv.Itoa(len(pages)) {
 			t.Errorf("page %d is numbered %q", i+1, p[0])
+		}
+	}
+}
+
+// decode is the text l shows, as a reader sees it.
+func (t *fontPages) decode(l line) string {
+	var b strings.Builder
+	for _, r := range l {
+		for i := 0; i < len(r.bytes); i++ {
+			for _, c := range t.pages[r.page].chars {
+				if c[0] == int(r.bytes[i]) {
+					b.WriteRune(rune(c[1]))
+					break
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// Lines break at spaces; a word too wide for its column breaks after a hyphen (a double-barrelled
+// name in a narrow heading reads "Worthington-" over "Smythe"); a word with no hyphen breaks where
+// the column ends; a newline always breaks.
+func TestWrapBreaksAtSpacesThenHyphens(t *testing.T) {
+	fonts, err := fontTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(lines []line) []string {
+		var out []string
+		for _, l := range lines {
+			out = append(out, fonts.decode(l))
+		}
+		return out
+	}
+	width := func(s string) int { return fonts.width(fonts.runs(s), "B") }
+	cases := []struct {
+		text string
+		max  int
+		want []string
+	}{
+		{"Dr Valentina Worthington-Smythe", width("Worthington-Smythe") - 1, []string{"Dr Valentina", "Worthington-", "Smythe"}},
+		{"Dr Valentina Worthington-Smythe", width("Worthington-"), []string{"Dr Valentina", "Worthington-", "Smythe"}},
+		{"Łódź Łódź", width("Łódź Łódź"), []string{"Łódź Łódź"}},
+		{"Łódź Łódź", width("Łódź Łód"), []string{"Łódź", "Łódź"}},
+		{"Abcdefgh", width("Abcd"), []string{"Abcd", "efgh"}},
+		{"one\ntwo", 100000, []string{"one", "two"}},
+		{"W", 1, []string{"W"}},
+	}
+	for _, c := range cases {
+		if got := read(fonts.wrap(c.text, "B", c.max)); !slices.Equal(got, c.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", c.text, c.max, got, c.want)
 		}
 	}
 }

@@ -63,13 +63,16 @@ func (n PaymentNotice) PDF() ([]byte, error) {
 		tranche += " of " + strconv.Itoa(n.TrancheCount)
 	}
 	basis := strings.TrimSuffix(strings.TrimSpace(n.Basis), ".")
-	w := newWriter(meta{
+	w, err := newWriter(meta{
 		title:   "Payment notice " + n.NoticeReference,
 		subject: fmt.Sprintf("Award %s: tranche %d to %s", n.AwardReference, n.Tranche, n.Payee.Organisation),
 		author:  n.Letterhead.Body,
 		date:    n.Date,
 		footer:  "Notice reference: " + n.NoticeReference,
 	})
+	if err != nil {
+		return nil, err
+	}
 	w.letterhead(n.Letterhead)
 	w.heading("Payment notice: tranche " + tranche)
 	w.paragraph(fmt.Sprintf("A tranche of award %s has been released. Please pay %s to %s by %s.",

@@ -131,9 +131,9 @@ func yearsPart(ys []YearAmount, totalLabel string) tablePart {
 // minorHeading labels a part of a section, such as one year's targets.
 func (w *writer) minorHeading(s string) {
 	w.keepTogether(5 * lineH)
-	w.pdf.SetFont("Helvetica", "B", bodySize)
+	w.font("B", bodySize)
 	w.colour(accentColour)
-	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.multi(0, lineH, s)
 	w.pdf.Ln(1)
 	w.body()
 }
@@ -143,7 +143,7 @@ func (w *writer) minorHeading(s string) {
 func (w *writer) banner(s string) {
 	const pad = 3.0
 	p := w.pdf
-	p.SetFont("Helvetica", "B", bodySize)
+	w.font("B", bodySize)
 	lines := w.lines(s, contentWidth-2*pad)
 	h := float64(len(lines))*lineH + 2*pad
 	w.keepTogether(h)
@@ -155,7 +155,7 @@ func (w *writer) banner(s string) {
 	w.colour(inkColour)
 	for i, l := range lines {
 		p.SetXY(marginLeft+pad, y+pad+float64(i)*lineH)
-		p.CellFormat(contentWidth-2*pad, lineH, l, "", 0, "L", false, 0, "")
+		w.cell(contentWidth-2*pad, lineH, l, "L")
 	}
 	p.SetXY(marginLeft, y+h)
 	p.Ln(5)
@@ -170,9 +170,9 @@ func (w *writer) signatureBlock(name, role string) {
 	p.Ln(2)
 	const labelW = 42.0 // as in a details table
 	label := func(s string) {
-		p.SetFont("Helvetica", "B", smallSize)
+		w.font("B", smallSize)
 		w.colour(mutedColour)
-		p.CellFormat(labelW, lineH, w.text(s), "", 0, "L", false, 0, "")
+		w.cell(labelW, lineH, w.line(s), "L")
 	}
 	rule := func(x, y, width float64) {
 		p.SetDrawColor(inkColour.r, inkColour.g, inkColour.b)
@@ -184,20 +184,20 @@ func (w *writer) signatureBlock(name, role string) {
 	label("Signature")
 	rule(marginLeft+labelW, y, 70)
 	p.SetXY(marginLeft+labelW+75, y-lineH+1)
-	p.SetFont("Helvetica", "B", smallSize)
+	w.font("B", smallSize)
 	w.colour(mutedColour)
-	p.CellFormat(12, lineH, w.text("Date"), "", 0, "L", false, 0, "")
+	w.cell(12, lineH, w.line("Date"), "L")
 	rule(marginLeft+labelW+87, y, contentWidth-labelW-87)
 	p.SetXY(marginLeft, y+4)
 	for _, row := range []field{{"Name", name}, {"Role", role}} {
 		y := p.GetY()
 		p.SetXY(marginLeft, y)
 		label(row.label)
-		p.SetFont("Helvetica", "", bodySize)
+		w.font("", bodySize)
 		w.colour(inkColour)
 		p.SetLeftMargin(marginLeft + labelW)
 		p.SetXY(marginLeft+labelW, y)
-		p.MultiCell(contentWidth-labelW, lineH, w.text(strings.TrimSpace(row.value)), "", "L", false)
+		w.multi(contentWidth-labelW, lineH, row.value)
 		p.SetLeftMargin(marginLeft)
 	}
 	p.SetX(marginLeft)
@@ -287,19 +287,4 @@ func (w *writer) keepWithTable(lead float64, cols []column, rows [][]string, tot
 		return
 	}
 	w.keepTogether(lead + w.tableHeight(cols, rows[:min(3, len(rows))], nil))
-}
-
-// hyphenBreaks lets a word too wide for a column break after its hyphens, so that a
-// double-barrelled name in a narrow column heading reads "Worthington-" over "Smythe" rather than
-// being cut where the column ends.
-func (w *writer) hyphenBreaks(s string, width float64, style string, size float64) string {
-	w.pdf.SetFont("Helvetica", style, size)
-	words := strings.Fields(s)
-	for i, word := range words {
-		if strings.Contains(word, "-") && w.pdf.GetStringWidth(w.text(word)) > width-0.5 {
-			words[i] = strings.ReplaceAll(word, "-", "-\n")
-		}
-	}
-	w.body()
-	return strings.Join(words, " ")
 }

@@ -3,6 +3,7 @@ package letters
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -45,8 +46,12 @@ type meta struct {
 // writer lays out one document. The three documents share it, so a letterhead, a paragraph, a list
 // or a table looks the same in each.
 type writer struct {
-	pdf *gofpdf.Fpdf
-	enc func(string) string // gofpdf's cp1252 translator; use through text
+	pdf   *gofpdf.Fpdf
+	fonts *fontPages
+
+	style string  // the type style, "" or "B"; set through font
+	size  float64 // the type size in points
+	added [2][]bool
 
 	// cellSize and cellLineH set the type of table cells; zero means body text. Dense tables
 	// (a five-year payment schedule, say) set them smaller for a while; see writer.section.
@@ -71,9 +76,16 @@ type column struct {
 // field is a label and its value, shown as a row of a details table.
 type field struct{ label, value string }
 
-func newWriter(m meta) *writer {
+func newWriter(m meta) (*writer, error) {
+	fonts, err := fontTable()
+	if err != nil {
+		return nil, err
+	}
 	pdf := gofpdf.New("P", "mm", "A4", "")
-	w := &writer{pdf: pdf, enc: pdf.UnicodeTranslatorFromDescriptor("")}
+	w := &writer{pdf: pdf, fonts: fonts}
+	for i := range w.added {
+		w.added[i] = make([]bool, len(fonts.pages))
+	}
 
 	// Same input, same bytes: fixed dates instead of time.Now, resources written in sorted order
 	// rather than map order. gofpdf writes no document ID unless the file is encrypted.
@@ -93,41 +105,118 @@ func newWriter(m meta) *writer {
 	pdf.SetAutoPageBreak(true, marginBottom)
 	pdf.AliasNbPages("{nb}")
 	pdf.SetFooterFunc(func() {
+		style, size := w.style, w.size
 		pdf.SetY(-16)
 		w.colour(mutedColour)
 		pdf.SetDrawColor(ruleColour.r, ruleColour.g, ruleColour.b)
 		pdf.SetLineWidth(0.2)
 		pdf.Line(marginLeft, pdf.GetY(), pageWidth-marginRight, pdf.GetY())
 		pdf.Ln(1.5)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(contentWidth/2, 4, w.text(m.footer), "", 0, "L", false, 0, "")
-		pdf.CellFormat(contentWidth/2, 4, w.text(fmt.Sprintf("Page %d of {nb}", pdf.PageNo())), "", 0, "R", false, 0, "")
+		w.font("", 8)
+		w.cell(contentWidth/2, 4, w.line(m.footer), "L")
+		w.cell(contentWidth/2, 4, w.line(fmt.Sprintf("Page %d of {nb}", pdf.PageNo())), "R")
+		w.font(style, size)
 	})
+	w.font("", bodySize)
 	pdf.AddPage()
 	w.body()
-	return w
+	return w, nil
 }
 
-// text is the one way text reaches the page: it folds s into what core fonts can show (see
-// text.go) and encodes it as cp1252.
-func (w *writer) text(s string) string { return w.enc(foldCP1252(s)) }
+// font selects the type style ("" or "B") and size in points of the text that follows.
+func (w *writer) font(style string, size float64) {
+	w.style, w.size = style, size
+	w.use(0)
+}
+
+// use selects code page p of the current style, adding it to the document the first time.
+func (w *writer) use(p uint8) {
+	cp := w.fonts.pages[p]
+	s := 0
+	if w.style == "B" {
+		s = 1
+	}
+	if !w.added[s][p] {
+		f := cp.face(w.style)
+		w.pdf.AddFontFromBytes(cp.family, w.style, f.def, f.file)
+		w.added[s][p] = true
+	}
+	w.pdf.SetFont(cp.family, w.style, w.size)
+}
+
+// line is s as one line of text in the document's font (see font.go), not wrapped.
+func (w *writer) line(s string) line { return w.fonts.runs(s) }
+
+// em is the type size in millimetres.
+func (w *writer) em() float64 { return w.size / w.pdf.GetConversionRatio() }
+
+// measure is the width of l in millimetres in the current style and size.
+func (w *writer) measure(l line) float64 {
+	return float64(w.fonts.width(l, w.style)) * w.em() / 1000
+}
+
+// cell draws l in a box width wide and h high at the current position, aligned left ("L") or
+// right ("R") within gofpdf's cell margin, and moves to the box's right edge, as gofpdf's
+// CellFormat does. A line may switch code page, so it is drawn run by run.
+func (w *writer) cell(width, h float64, l line, align string) {
+	x, y := w.pdf.GetXY()
+	margin := w.pdf.GetCellMargin()
+	tx := x + margin
+	if align == "R" {
+		tx = x + width - margin - w.measure(l)
+	}
+	baseline := y + 0.5*h + 0.3*w.em()
+	for _, r := range l {
+		w.use(r.page)
+		w.pdf.Text(tx, baseline, r.bytes)
+		tx += w.measure(line{r})
+	}
+	w.use(0)
+	w.pdf.SetXY(x+width, y)
+}
+
+// multi writes s wrapped to width (to the right margin when width is 0), h millimetres a line,
+// starting new pages as needed, and returns to the left margin below it, as gofpdf's MultiCell
+// does. A blank s still takes one line.
+func (w *writer) multi(width, h float64, s string) {
+	x := w.pdf.GetX()
+	if width == 0 {
+		width = pageWidth - marginRight - x
+	}
+	lines := w.lines(s, width)
+	if len(lines) == 0 {
+		lines = []line{nil}
+	}
+	for _, l := range lines {
+		if !w.fits(h) {
+			w.pdf.AddPage()
+		}
+		y := w.pdf.GetY()
+		w.pdf.SetX(x)
+		w.cell(width, h, l, "L")
+		w.pdf.SetXY(x, y+h)
+	}
+	left, _, _, _ := w.pdf.GetMargins()
+	w.pdf.SetX(left)
+}
 
 func (w *writer) colour(c rgb) { w.pdf.SetTextColor(c.r, c.g, c.b) }
 
 // body selects the body text style.
 func (w *writer) body() {
-	w.pdf.SetFont("Helvetica", "", bodySize)
+	w.font("", bodySize)
 	w.colour(inkColour)
 }
 
-// lines wraps s to width using the current font and returns the encoded lines, ready for
-// CellFormat. A blank s gives no lines.
-func (w *writer) lines(s string, width float64) []string {
-	var out []string
-	for _, l := range w.pdf.SplitLines([]byte(w.text(strings.TrimSpace(s))), width) {
-		out = append(out, string(l))
+// lines wraps s to a box width wide (within its cell margins) in the current style and size. A
+// blank s gives no lines.
+func (w *writer) lines(s string, width float64) []line {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
 	}
-	return out
+	limit := int(math.Ceil((width - 2*w.pdf.GetCellMargin()) * 1000 / w.em()))
+	return w.fonts.wrap(s, w.style, limit)
 }
 
 // keepTogether starts a new page unless h millimetres fit above the bottom margin.
@@ -145,7 +234,7 @@ func (w *writer) letterhead(lh Letterhead) {
 	const rightWidth = 64.0
 	rightX := pageWidth - marginRight - rightWidth
 
-	p.SetFont("Helvetica", "", smallSize)
+	w.font("", smallSize)
 	w.colour(mutedColour)
 	details := append([]string(nil), lh.Address...)
 	if lh.Phone != "" {
@@ -158,17 +247,17 @@ func (w *writer) letterhead(lh Letterhead) {
 	for _, d := range details {
 		for _, l := range w.lines(d, rightWidth) {
 			p.SetXY(rightX, y)
-			p.CellFormat(rightWidth, 3.9, l, "", 0, "R", false, 0, "")
+			w.cell(rightWidth, 3.9, l, "R")
 			y += 3.9
 		}
 	}
 
-	p.SetFont("Helvetica", "B", 14)
+	w.font("B", 14)
 	w.colour(accentColour)
 	y2 := top
 	for _, l := range w.lines(lh.Body, contentWidth-rightWidth-8) {
 		p.SetXY(marginLeft, y2)
-		p.CellFormat(contentWidth-rightWidth-8, 6.4, l, "", 0, "L", false, 0, "")
+		w.cell(contentWidth-rightWidth-8, 6.4, l, "L")
 		y2 += 6.4
 	}
 
@@ -201,22 +290,22 @@ func (w *writer) addressee(r Recipient, refs []field) {
 	for _, line := range block {
 		for _, l := range w.lines(line, leftWidth) {
 			p.SetXY(marginLeft, y)
-			p.CellFormat(leftWidth, lineH, l, "", 0, "L", false, 0, "")
+			w.cell(leftWidth, lineH, l, "L")
 			y += lineH
 		}
 	}
 
 	yr := top
 	for _, f := range refs {
-		p.SetFont("Helvetica", "", smallSize)
+		w.font("", smallSize)
 		w.colour(mutedColour)
 		p.SetXY(refX, yr)
-		p.CellFormat(labelWidth, lineH, w.text(f.label), "", 0, "L", false, 0, "")
-		p.SetFont("Helvetica", "B", 9.5)
+		w.cell(labelWidth, lineH, w.line(f.label), "L")
+		w.font("B", 9.5)
 		w.colour(inkColour)
 		for _, l := range w.lines(f.value, valueWidth) {
 			p.SetXY(refX+labelWidth, yr)
-			p.CellFormat(valueWidth, lineH, l, "", 0, "L", false, 0, "")
+			w.cell(valueWidth, lineH, l, "L")
 			yr += lineH
 		}
 	}
@@ -227,9 +316,9 @@ func (w *writer) addressee(r Recipient, refs []field) {
 // heading writes the subject line of a letter or the title of a notice.
 func (w *writer) heading(s string) {
 	w.keepTogether(4 * lineH)
-	w.pdf.SetFont("Helvetica", "B", 12.5)
+	w.font("B", 12.5)
 	w.colour(accentColour)
-	w.pdf.MultiCell(0, 6.2, w.text(s), "", "L", false)
+	w.multi(0, 6.2, s)
 	w.pdf.Ln(2.5)
 	w.body()
 }
@@ -238,9 +327,9 @@ func (w *writer) heading(s string) {
 func (w *writer) subheading(s string) {
 	w.pdf.Ln(1.5)
 	w.keepTogether(5 * lineH)
-	w.pdf.SetFont("Helvetica", "B", 11)
+	w.font("B", 11)
 	w.colour(accentColour)
-	w.pdf.MultiCell(0, lineH+0.4, w.text(s), "", "L", false)
+	w.multi(0, lineH+0.4, s)
 	w.pdf.Ln(1)
 	w.body()
 }
@@ -248,15 +337,15 @@ func (w *writer) subheading(s string) {
 // paragraph writes s wrapped to the text width, followed by a gap.
 func (w *writer) paragraph(s string) {
 	w.body()
-	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.multi(0, lineH, s)
 	w.pdf.Ln(2.5)
 }
 
 // strong writes a paragraph in bold.
 func (w *writer) strong(s string) {
-	w.pdf.SetFont("Helvetica", "B", bodySize)
+	w.font("B", bodySize)
 	w.colour(inkColour)
-	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.multi(0, lineH, s)
 	w.pdf.Ln(2.5)
 	w.body()
 }
@@ -274,10 +363,10 @@ func (w *writer) list(items []string, numbered bool) {
 		}
 		y := p.GetY()
 		p.SetXY(marginLeft+1, y)
-		p.CellFormat(listIndent-1, lineH, w.text(label), "", 0, "L", false, 0, "")
+		w.cell(listIndent-1, lineH, w.line(label), "L")
 		p.SetLeftMargin(marginLeft + listIndent)
 		p.SetXY(marginLeft+listIndent, y)
-		p.MultiCell(0, lineH, w.text(strings.TrimSpace(item)), "", "L", false)
+		w.multi(0, lineH, item)
 		p.SetLeftMargin(marginLeft)
 		p.Ln(1.2)
 	}
@@ -355,7 +444,7 @@ func (w *writer) rowHeight(cols []column, cells []string, st rowStyle) float64 {
 	for i, c := range cols {
 		if i < len(cells) {
 			style, _ := st.font(i)
-			w.pdf.SetFont("Helvetica", style, size)
+			w.font(style, size)
 			n = max(n, len(w.lines(cells[i], c.width)))
 		}
 	}
@@ -382,12 +471,12 @@ func (w *writer) row(cols []column, cells []string, st rowStyle) {
 	x := marginLeft
 	for i, c := range cols {
 		style, colour := st.font(i)
-		p.SetFont("Helvetica", style, size)
+		w.font(style, size)
 		w.colour(colour)
 		if i < len(cells) {
 			for j, l := range w.lines(cells[i], c.width) {
 				p.SetXY(x, y+cellPad+float64(j)*lh)
-				p.CellFormat(c.width, lh, l, "", 0, c.align, false, 0, "")
+				w.cell(c.width, lh, l, c.align)
 			}
 		}
 		x += c.width
@@ -415,15 +504,15 @@ func (w *writer) signOff(valediction, signatory, organisation string) {
 }
 
 func (w *writer) strongLine(s string) {
-	w.pdf.SetFont("Helvetica", "B", bodySize)
+	w.font("B", bodySize)
 	w.colour(inkColour)
-	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.multi(0, lineH, s)
 	w.body()
 }
 
 func (w *writer) plainLine(s string) {
 	w.body()
-	w.pdf.MultiCell(0, lineH, w.text(strings.TrimSpace(s)), "", "L", false)
+	w.multi(0, lineH, s)
 }
 
 // bytes finishes the document and returns the PDF.

@@ -8,7 +8,7 @@ import (
 	"github.com/jung-kurt/gofpdf"
 )
 
-// twoPages writes a small PDF the way the letters package does: Helvetica, cp1252, compressed.
+// twoPages writes a small PDF in gofpdf's core Helvetica (cp1252, compressed, no widths in the file).
 func twoPages(t *testing.T) []byte {
 	t.Helper()
 	pdf := gofpdf.New("P", "mm", "A4", "")
