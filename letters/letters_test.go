@@ -493,3 +493,25 @@ func TestWrapBreaksAtSpacesThenHyphens(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAwardLetter writes a two-page award letter to a Welsh organisation (so the extended Latin
+// cut of the font is embedded too) as the letters are written, and with its page text compressed
+// as longer documents are: go test -bench AwardLetter -benchmem ./letters/
+func BenchmarkAwardLetter(b *testing.B) {
+	l := award()
+	l.Recipient.Organisation = "Cymdeithas Gymunedol Ŵyr Łódź"
+	for _, c := range []struct {
+		name string
+		from int
+	}{{"as-written", compressFrom}, {"page-text-compressed", 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer func(was int) { compressFrom = was }(compressFrom)
+			compressFrom = c.from
+			for b.Loop() {
+				if _, err := l.PDF(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
