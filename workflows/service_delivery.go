@@ -188,16 +188,8 @@ func (sv *service) validateRecordTranche(ctx workflow.Context, r RecordTranchePa
 		return refuse(RefusalStage, "tranche", "tranche %d is already paid", r.Tranche)
 	case t.Status != TrancheReleased && sv.releasing != t.No:
 		return refuse(RefusalStage, "tranche", "tranche %d has not been released for payment (%s)", r.Tranche, t.Status)
-	case r.Amount != t.Amount:
-		return refuse(RefusalInvalid, "amount_pence", "must be the tranche's %s", t.Amount)
-	case strings.TrimSpace(r.Reference) == "":
-		return refuse(RefusalInvalid, "reference", "is required")
-	case r.PaidOn.IsZero():
-		return refuse(RefusalInvalid, "paid_on", "is required")
-	case r.PaidOn.After(sv.now(ctx).Add(24 * time.Hour)):
-		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
 	}
-	return nil
+	return validatePayment(sv.now(ctx), r.Amount, t.Amount, fmt.Sprintf("the tranche's %s", t.Amount), r.Reference, r.PaidOn)
 }
 
 func (sv *service) recordTranche(ctx workflow.Context, r RecordTranchePaymentRequest) error {

@@ -179,10 +179,7 @@ func (sv *service) validateDeclareConflict(ctx workflow.Context, r DeclareConfli
 	if err := sv.permit(ActionDeclareConflict, sv.party(r.Actor), 0); err != nil {
 		return err
 	}
-	if r.HasConflict && strings.TrimSpace(r.Details) == "" {
-		return refuse(RefusalInvalid, "details", "say what the conflict of interest is")
-	}
-	return nil
+	return validateDeclaration(r)
 }
 
 // declareConflict records a declaration; a conflict removes the person from the panel and from
@@ -223,9 +220,8 @@ func (sv *service) validateAssess(ctx workflow.Context, r AssessRequest) error {
 	if err := sv.permit(ActionAssess, sv.party(r.Actor), 0); err != nil {
 		return err
 	}
-	switch {
-	case !r.NoConflict:
-		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before scoring (or declare the conflict instead)")
+	if err := declaredNoConflict(r.NoConflict, "scoring"); err != nil {
+		return err
 	}
 	if err := ValidateScores(sv.rules, r.Scores); err != nil {
 		return invalid(err)
@@ -329,8 +325,8 @@ func (sv *service) validateDecide(ctx workflow.Context, r ServiceDecideRequest) 
 	if err := sv.permit(ActionDecide, sv.party(r.Actor), sv.stakes()); err != nil {
 		return err
 	}
-	if !r.NoConflict && !sv.oldRules {
-		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before deciding (or declare the conflict instead)")
+	if err := declaredNoConflict(r.NoConflict || sv.oldRules, "deciding"); err != nil {
+		return err
 	}
 	rec := sv.st.Recommendation
 	switch r.Outcome {
