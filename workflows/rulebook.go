@@ -101,6 +101,7 @@ var (
 	// a decision about money: nobody with a stake in the application or its recommendation takes it
 	decisionBars = []Bar{BarMember, BarConflict, BarPanel, BarModerated, BarAssessed}
 	delivering   = []Stage{StageAccepted, StageActive, StageFinalReport, StageFinalSubmitted}
+	paying       = []Stage{StageActive, StageFinalReport, StageFinalSubmitted}
 )
 
 // rulebook lists every step in the order the API offers them.
@@ -119,7 +120,8 @@ var rulebook = []rule{
 	{action: ActionAcceptOffer, applicant: true, stages: []Stage{StageOffered}},
 	{action: ActionConfirmConditions, kinds: svcOnly, roles: officers, stages: []Stage{StageAccepted}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionRecordPayment, kinds: grassOnly, roles: finance, stages: []Stage{StageAccepted}, bars: []Bar{BarMember}},
-	{action: ActionRecordPayment, kinds: svcOnly, roles: finance, stages: delivering, bars: []Bar{BarMember}},
+	// A service tranche is paid once released, which needs the conditions precedent met (active).
+	{action: ActionRecordPayment, kinds: svcOnly, roles: finance, stages: paying, bars: []Bar{BarMember}},
 	{action: ActionSubmitReturn, kinds: svcOnly, applicant: true, stages: []Stage{StageAccepted, StageActive, StageFinalReport}},
 	{action: ActionReviewReturn, kinds: svcOnly, roles: officers, stages: delivering, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionVary, kinds: svcOnly, roles: deciders, stages: []Stage{StageAccepted, StageActive}, bars: decisionBars, banded: true},

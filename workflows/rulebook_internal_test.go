@@ -641,6 +641,9 @@ func TestRuleBookBars(t *testing.T) {
 		{what: "member finance user paying a service tranche", kind: svc, stage: StageActive, rel: member, stakes: headBand, role: scheme.RoleFinance, action: ActionRecordPayment, barredFor: "member of the applicant organisation"},
 		{what: "finance paying a grassroots grant", kind: grass, stage: StageAccepted, rel: none, role: scheme.RoleFinance, action: ActionRecordPayment},
 		{what: "finance paying a service tranche", kind: svc, stage: StageActive, rel: none, stakes: headBand, role: scheme.RoleFinance, action: ActionRecordPayment},
+		// No service tranche is released before the conditions precedent are met, so nothing is paid at accepted.
+		{what: "finance paying a service tranche at accepted", kind: svc, stage: StageAccepted, rel: none, stakes: headBand, role: scheme.RoleFinance,
+			action: ActionRecordPayment, barredFor: "cannot record a payment while the application is accepted", refusal: RefusalStage},
 		// An officer who is a member of the applicant cannot accept its offer.
 		{what: "member officer accepting a grassroots offer", kind: grass, stage: StageOffered, rel: member, role: officer, action: ActionAcceptOffer, barredFor: "only a member of the applicant organisation"},
 		{what: "member officer accepting a service offer", kind: svc, stage: StageOffered, rel: member, stakes: headBand, role: officer, action: ActionAcceptOffer, barredFor: "only a member of the applicant organisation"},
