@@ -77,9 +77,12 @@ type CreateServiceAwardInput struct {
 
 // CreateServiceAward records the award, its amounts per year and its tranche schedule, once.
 func (a *Awards) CreateServiceAward(ctx context.Context, in CreateServiceAwardInput) (AwardResult, error) {
+	if len(in.Years) == 0 {
+		return AwardResult{}, invalidInput("service award %s for application %d has no financial years", in.Award.Reference, in.Award.Step.ApplicationID)
+	}
 	conditions, _ := json.Marshal(nonNilStrings(in.Award.Conditions))
 	cp, _ := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
-	end := time.Date(in.Years[len(in.Years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+	end := awardEnd(in.Years)
 	s := in.Award.Step
 	award, err := a.Store.CreateAward(ctx, store.Award{ApplicationID: s.ApplicationID, Reference: in.Award.Reference, Amount: in.Award.Amount,
 		Purpose: in.Award.Purpose, Conditions: conditions, Reasons: in.Award.Reasons, ApprovedBy: s.Actor.UserID, ApprovedRole: string(s.Actor.Role),
@@ -139,9 +142,12 @@ type VaryInput struct {
 // Vary re-commits the budgets to the new amounts (all years or none), records the variation and
 // reschedules the tranches not yet released.
 func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
+	if len(in.Years) == 0 {
+		return invalidInput("variation to version %d of award %d has no financial years", in.Version, in.AwardID)
+	}
 	years, _ := json.Marshal(in.Years)
 	conditions, _ := json.Marshal(nonNilStrings(in.Conditions))
-	end := time.Date(in.Years[len(in.Years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+	end := awardEnd(in.Years)
 	v := store.Variation{ApplicationID: in.Step.ApplicationID, AwardVersion: in.Version, Summary: in.Summary, Years: years, EndDate: &end,
 		Conditions: conditions, DecidedBy: in.Step.Actor.UserID, DecidedRole: string(in.Step.Actor.Role), DelegationBand: in.DelegationBand,
 		RulesVersion: in.RulesVersion, DecidedAt: in.Step.At}
@@ -149,6 +155,11 @@ func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
 		return classify(err)
 	}
 	return a.Store.ScheduleTranches(ctx, in.AwardID, in.Tranches)
+}
+
+// awardEnd is the last day of the award's last financial year (31 March).
+func awardEnd(years []grant.YearAmount) time.Time {
+	return time.Date(years[len(years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
 }
 
 // CloseAwardInput ends an award: early (Terminated) or on acceptance of the final report. Keep is

@@ -33,21 +33,19 @@ type RecommendInput struct {
 	Reasons             string
 }
 
-// IssueDecisionPack records the recommendation and writes the decision pack: every assessor's
-// scores per criterion, weighted totals and the recommendation, for the decision maker.
+// IssueDecisionPack writes the decision pack (every assessor's scores per criterion, weighted totals
+// and the recommendation, for the decision maker), then records the recommendation with it in one
+// transaction: a pack that cannot be made leaves no recommendation, and the application where it was.
 func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (DocumentResult, error) {
 	f, err := d.facts(ctx, in.Step.ApplicationID)
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	years, _ := json.Marshal(nonNilYears(in.Years))
-	conditions, _ := json.Marshal(nonNilStrings(in.Conditions))
-	cp, _ := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
-	if err := d.Store.SaveRecommendation(ctx, store.Recommendation{ApplicationID: f.app.ID, RecommendedBy: in.Step.Actor.UserID, Years: years,
-		Conditions: conditions, ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At}, event(ctx, in.Step)); err != nil {
-		return DocumentResult{}, classify(err)
+	ref := ApplicationReference(f.sc.Rules.Code, f.app.ID)
+	svc, err := f.app.Service()
+	if err != nil {
+		return DocumentResult{}, fmt.Errorf("decision pack for %s: service details: %w", ref, err)
 	}
-	svc, _ := f.app.Service()
 	panel, err := d.Store.Panel(ctx, f.app.ID)
 	if err != nil {
 		return DocumentResult{}, err
@@ -60,7 +58,7 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	for _, p := range panel {
 		names[p.AssessorID] = p.AssessorName
 	}
-	pack := letters.DecisionPack{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ApplicationReference(f.sc.Rules.Code, f.app.ID),
+	pack := letters.DecisionPack{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ref,
 		Organisation: f.org.Name, Scheme: f.sc.Name, Service: svc.Service, Requested: letterYears(svc.Years),
 		Recommendation: letters.PanelRecommendation{Approve: in.Fund, Conditions: append(append([]string{}, in.ConditionsPrecedent...), in.Conditions...), Reasons: []string{in.Reasons}},
 		ModeratedBy:    []string{in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title() + " (moderator)"}}
@@ -77,7 +75,7 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 			Score     int    `json:"score"`
 		}
 		if err := json.Unmarshal(a.Scores, &scores); err != nil {
-			return DocumentResult{}, err
+			return DocumentResult{}, fmt.Errorf("decision pack for %s: scores of assessor %d: %w", ref, a.AssessorID, err)
 		}
 		byKey := map[string]int{}
 		for _, s := range scores {
@@ -89,11 +87,26 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	if err != nil {
 		return DocumentResult{}, classify(err)
 	}
-	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf})
+	years, err := json.Marshal(nonNilYears(in.Years))
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	return DocumentResult{DocumentID: doc.ID, SHA256: doc.SHA256}, d.Store.AttachDecisionPack(ctx, f.app.ID, doc.ID)
+	conditions, err := json.Marshal(nonNilStrings(in.Conditions))
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	cp, err := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	rec := store.Recommendation{ApplicationID: f.app.ID, RecommendedBy: in.Step.Actor.UserID, Years: years, Conditions: conditions,
+		ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At}
+	doc, err := d.Store.SaveRecommendationWithPack(ctx, rec,
+		store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf}, event(ctx, in.Step))
+	if err != nil {
+		return DocumentResult{}, classify(err)
+	}
+	return DocumentResult{DocumentID: doc.ID, SHA256: doc.SHA256}, nil
 }
 
 // DecisionRecordInput asks for the numbered record of a decision above the officer band.
@@ -223,10 +236,17 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	svc, _ := f.app.Service()
+	svc, err := f.app.Service()
+	if err != nil {
+		return DocumentResult{}, fmt.Errorf("grant agreement %s: service details: %w", award.Reference, err)
+	}
 	var conditions, cp []string
-	json.Unmarshal(award.Conditions, &conditions)
-	json.Unmarshal(award.ConditionsPrecedent, &cp)
+	if err := json.Unmarshal(award.Conditions, &conditions); err != nil {
+		return DocumentResult{}, fmt.Errorf("grant agreement %s: conditions: %w", award.Reference, err)
+	}
+	if err := json.Unmarshal(award.ConditionsPrecedent, &cp); err != nil {
+		return DocumentResult{}, fmt.Errorf("grant agreement %s: conditions precedent: %w", award.Reference, err)
+	}
 	acceptBy := award.AcceptBy
 	if in.Version > 1 { // a varied agreement is accepted afresh, within the scheme's acceptance period from the variation
 		d := in.Step.At.In(scheme.London).AddDate(0, 0, f.sc.Rules.AcceptanceDays)
