@@ -200,6 +200,7 @@ const (
 	ReturnSubmitted        = "submitted"
 	ReturnChangesRequested = "changes_requested"
 	ReturnAccepted         = "accepted"
+	ReturnNotRequired      = "not_required" // for a quarter that had not begun when the award ended early
 )
 
 // ReturnState is one quarter's monitoring return as the workflow tracks it.

@@ -167,9 +167,15 @@ func (sv *service) terminate(ctx workflow.Context, r TerminateRequest) error {
 			sv.st.Tranches[i].Status = TrancheCancelled
 		}
 	}
-	for i := range sv.st.Returns { // no returns are due for quarters that will not run
-		if sv.st.Returns[i].Status == ReturnAwaiting && !sv.now(ctx).After(sv.st.Returns[i].Quarter.Start()) {
-			sv.st.Returns[i].Status = ReturnAccepted
+	// No returns are due for quarters that will not run. Runs from before the marker recorded them
+	// as accepted, which counted returns never sent as received.
+	notRequired := ReturnAccepted
+	if workflow.GetVersion(ctx, "returns-not-required", workflow.DefaultVersion, 1) == 1 {
+		notRequired = ReturnNotRequired
+	}
+	for i := range sv.st.Returns {
+		if sv.st.Returns[i].Status == ReturnAwaiting && QuarterAfterEnd(sv.st.Returns[i].Quarter, sv.now(ctx)) {
+			sv.st.Returns[i].Status = notRequired
 		}
 	}
 	sv.setStage(ctx, StageFinalReport)

@@ -213,6 +213,8 @@ func (sv *service) validateSubmitReturn(ctx workflow.Context, r SubmitReturnRequ
 	switch {
 	case ret == nil:
 		return refuse(RefusalInvalid, "quarter", "%s is not a quarter of this award", r.Quarter.Label())
+	case ret.Status == ReturnNotRequired:
+		return refuse(RefusalStage, "quarter", "the %s return is not required: the award ended before the quarter began", r.Quarter.Label())
 	case sv.now(ctx).Before(r.Quarter.End().AddDate(0, 0, -14)):
 		return refuse(RefusalStage, "quarter", "the %s return can be sent from two weeks before the quarter ends", r.Quarter.Label())
 	case ret.Status == ReturnSubmitted:
@@ -364,6 +366,34 @@ func PlanReturns(rules scheme.Rules, years []grant.YearAmount, existing []Return
 				}
 			}
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// QuarterAfterEnd is true for a quarter that had not begun when the award ended early: its return
+// is not required.
+func QuarterAfterEnd(q Quarter, ended time.Time) bool { return !ended.After(q.Start()) }
+
+// ReturnTimetable is an award's monitoring returns as the read model can tell them: each quarter of
+// the funded years with its due date and status. sent holds the review outcome of each quarter's
+// latest return sent ("" while it awaits review); ended is when the award ended early (zero if it
+// did not), after which returns for quarters not yet begun are not required. The workflow keeps the
+// same statuses (ServiceState.Returns); pages and work queues read this.
+func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, sent map[Quarter]string, ended time.Time) []ReturnState {
+	out := PlanReturns(rules, years, nil)
+	for i := range out {
+		r := &out[i]
+		outcome, ok := sent[r.Quarter]
+		switch {
+		case ok && outcome == "":
+			r.Status = ReturnSubmitted
+		case ok && outcome == ReviewAccept:
+			r.Status = ReturnAccepted
+		case ok:
+			r.Status = ReturnChangesRequested
+		case !ended.IsZero() && QuarterAfterEnd(r.Quarter, ended):
+			r.Status = ReturnNotRequired
 		}
 	}
 	return out

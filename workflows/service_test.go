@@ -571,14 +571,23 @@ func TestServiceTerminatedInYearTwoStopsTranchesAndReturnsTheBudget(t *testing.T
 		if a.Status != "terminated" || a.TerminatedAt == nil || a.TerminationReason != "The hospital trust ended the data-sharing agreement." || a.ClosedAt != nil {
 			t.Errorf("award after termination %+v", a)
 		}
+		// The current quarter's return is still owed; those of quarters that will not run are not
+		// required (never "accepted": nothing was received).
 		for _, r := range st.Returns {
-			current := r.Quarter == q(2027, 2)
-			if current && r.Status != workflows.ReturnAwaiting || !current && r.Quarter.Before(q(2027, 2)) && r.Status != workflows.ReturnAccepted ||
-				q(2027, 2).Before(r.Quarter) && r.Status == workflows.ReturnAwaiting {
-				t.Errorf("return %s is %s after termination", r.Quarter.Label(), r.Status)
+			want := workflows.ReturnAccepted
+			switch {
+			case r.Quarter == q(2027, 2):
+				want = workflows.ReturnAwaiting
+			case q(2027, 2).Before(r.Quarter):
+				want = workflows.ReturnNotRequired
+			}
+			if r.Status != want {
+				t.Errorf("return %s is %s after termination; want %s", r.Quarter.Label(), r.Status, want)
 			}
 		}
 	})
+	f.refused(london(2027, time.August, 11, 10, 0), workflows.UpdateSubmitReturn, svcReturn(f.applicant, q(2027, 3)),
+		workflows.RefusalStage, "quarter", "the Q3 2027-28 return is not required: the award ended before the quarter began")
 	f.refused(london(2027, time.August, 12, 10, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.commissioner, Years: f.years, Summary: "Restart."},
 		workflows.RefusalStage, "", "cannot vary the award while the application is final report")
 	f.refused(london(2027, time.August, 12, 11, 0), workflows.UpdateRecordTranche,

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,7 +13,6 @@ import (
 	"grantflow/http/apiv1"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 	"grantflow/workflows"
 )
 
@@ -87,8 +85,7 @@ type beneficiaryArea struct {
 var ageBandLabels = map[string]string{"under_18": "Under 18", "18_24": "18 to 24", "25_plus": "25 and over"}
 
 // applicantForms adds the forms for the steps the API offers this member.
-func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicationView) error {
-	var err error
+func (s *Server) applicantForms(v *applicationView) {
 	d := v.Detail
 	base := applicationPath(d.ID)
 	if slices.Contains(d.Actions, workflows.ActionAnswerInformation) {
@@ -126,44 +123,29 @@ func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicatio
 		v.Report = r
 	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
-		if v.Return, err = s.returnFormFor(ctx, u, d); err != nil {
-			return err
-		}
+		v.Return = s.returnFormFor(d)
 	}
-	return nil
 }
 
-// returnFormFor lists the quarters whose return may be sent now: a quarter of the award from two
-// weeks before it ends, unless its latest return awaits review or was accepted.
-func (s *Server) returnFormFor(ctx context.Context, u store.User, d apiv1.ApplicationDetail) (*returnForm, error) {
-	sc, err := s.opts.API.ApplicationScheme(ctx, u, d.ID) // the return timetable it was submitted under
-	if err != nil {
-		return nil, err
-	}
+// returnFormFor lists the quarters whose return may be sent now: from the award's timetable of
+// returns, each still to send (or sent back for changes) from two weeks before its quarter ends;
+// one awaiting review, accepted, or not required after an early ending is not offered.
+func (s *Server) returnFormFor(d apiv1.ApplicationDetail) *returnForm {
 	f := &returnForm{Action: applicationPath(d.ID) + "/returns"}
-	latest := map[workflows.Quarter]*string{} // each quarter's latest return's review outcome
-	sent := map[workflows.Quarter]bool{}
-	for _, r := range store.LatestOfEachQuarter(d.Returns) {
-		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
-		latest[q], sent[q] = r.ReviewOutcome, true
-	}
 	now := s.now()
-	for _, y := range d.AwardYears {
-		for n := 1; n <= 4; n++ {
-			q := workflows.Quarter{FY: y.FinancialYear, Q: n}
-			if sent[q] && (latest[q] == nil || *latest[q] == workflows.ReviewAccept) {
-				continue
-			}
-			opens := q.End().AddDate(0, 0, -14)
-			if now.Before(opens) {
-				if f.NextOpens == "" {
-					f.NextOpens = dateOnly(opens)
-				}
-				continue
-			}
-			f.Quarters = append(f.Quarters, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(),
-				Hint: "Due by " + dateOnly(q.ReturnDue(sc.Rules.ReturnDue()))})
+	for _, r := range d.ReturnSchedule {
+		if r.Status != workflows.ReturnAwaiting && r.Status != workflows.ReturnChangesRequested {
+			continue
 		}
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		opens := q.End().AddDate(0, 0, -14)
+		if now.Before(opens) {
+			if f.NextOpens == "" {
+				f.NextOpens = dateOnly(opens)
+			}
+			continue
+		}
+		f.Quarters = append(f.Quarters, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(), Hint: "Due by " + dateOnly(r.Due)})
 	}
 	for i, ind := range indicatorsOf(d) {
 		hint := fmt.Sprintf("Quarterly target: %d", ind.QuarterlyTarget)
@@ -179,7 +161,7 @@ func (s *Server) returnFormFor(ctx context.Context, u store.User, d apiv1.Applic
 		}
 		f.Areas = append(f.Areas, a)
 	}
-	return f, nil
+	return f
 }
 
 // indicatorsOf lists the service's indicators in the order of its outcomes.
@@ -330,11 +312,7 @@ func (s *Server) submitReturn(c *gin.Context) {
 		req.Quarter, _ = strconv.Atoi(q)
 	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
-		rf, err := s.returnFormFor(c.Request.Context(), u, d)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
+		rf := s.returnFormFor(d)
 		if len(rf.Quarters) == 0 { // the page offered no quarter: say when one opens
 			lines := []string{"No monitoring return can be sent at the moment.", "Nothing has been changed."}
 			if rf.NextOpens != "" {

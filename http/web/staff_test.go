@@ -491,3 +491,82 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 		t.Errorf("error summary links %v", got)
 	}
 }
+
+// After an award is ended early, the returns of quarters that had not begun are not required: the
+// application's page says so to staff and the provider alike, the provider is not offered them, and
+// the work queue never lists them as overdue. The quarter that was running is still owed.
+func TestReturnsNotRequiredAfterAnEarlyEnding(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	now := time.Now()
+	fy := scheme.FinancialYear(now) - 1 // a year that is over, so every quarter's return window has opened
+	q := func(n int) workflows.Quarter { return workflows.Quarter{FY: fy, Q: n} }
+	years := []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(100000)}}
+	id := submitted(t, st, "commissioned-services", "Witness care", money.Pounds(100000), workflows.StageActive, q(1).Start().AddDate(0, -2, 0), years...)
+	olu, provider := user(t, st, "officer@opcc.example.org"), user(t, st, demo.Accounts[0].Email)
+	award, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: "CSF-TEST-3", Amount: money.Pounds(100000), Purpose: "Witness care",
+		Conditions: json.RawMessage(`["Attend the board"]`), Reasons: "r", ApprovedBy: olu.ID, ApprovedRole: "commissioner", DelegationBand: "c",
+		RulesVersion: 1, DecidedAt: q(1).Start().AddDate(0, -1, 0), AcceptBy: q(1).Start()},
+		event(id, q(1).Start().AddDate(0, -1, 0), olu, "Approved", workflows.StageActive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetAwardYears(ctx, award.ID, years); err != nil {
+		t.Fatal(err)
+	}
+	sent := q(1).End().AddDate(0, 0, -5)
+	if err := st.SaveReturn(ctx, store.MonitoringReturn{ApplicationID: id, FinancialYear: fy, Quarter: 1, Version: 1, Content: json.RawMessage(`{"narrative":"Steady"}`),
+		SubmittedBy: provider.ID, SubmittedAt: sent}, event(id, sent, provider, "Return sent", workflows.StageActive)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReviewReturn(ctx, id, fy, 1, 1, workflows.ReviewAccept, workflows.RAGGreen, "", olu.ID,
+		event(id, sent.AddDate(0, 0, 2), olu, "Return accepted", workflows.StageActive)); err != nil {
+		t.Fatal(err)
+	}
+	ending := q(3).Start().AddDate(0, 0, -10) // in Q2: Q3 and Q4 never run
+	if err := st.CloseAward(ctx, id, schemeID(t, st, "commissioned-services"), nil, nil, true, "The service closed.",
+		event(id, ending, olu, "Award ended early: future tranches stopped", workflows.StageFinalReport)); err != nil {
+		t.Fatal(err)
+	}
+
+	officer := signInAs(t, s, "officer@opcc.example.org")
+	overdue := queueText(t, officer.get("/work"), "overdue")
+	mustSay(t, "overdue", overdue, "Witness care", q(2).Label()+" monitoring return, due")
+	mustNotSay(t, "overdue", overdue, q(3).Label(), q(4).Label())
+
+	path := fmt.Sprintf("/applications/%d", id)
+	for _, who := range []*browser{officer, signInAs(t, s, demo.Accounts[0].Email)} {
+		p := who.get(path)
+		p.mustBe(t, http.StatusOK, path)
+		checkMarkup(t, p)
+		due := strings.Join(strings.Fields(textOf(byCaption(t, p, "Monitoring returns due"))), " ")
+		for _, want := range []string{q(1).Label() + " ", "Accepted", q(2).Label() + " ", "Overdue", q(3).Label() + " ", q(4).Label() + " "} {
+			mustSay(t, "the returns due", due, want)
+		}
+		if n := strings.Count(due, "Not required"); n != 2 {
+			t.Errorf("the returns due mark %d quarters not required, want Q3 and Q4: %s", n, due)
+		}
+	}
+	// The provider may send only the return still owed.
+	form := signInAs(t, s, demo.Accounts[0].Email).get(path)
+	var offered []string
+	for _, n := range findAll(form.Doc, func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "return.quarter" }) {
+		offered = append(offered, attr(n, "value"))
+	}
+	if want := fmt.Sprintf("%d-2", fy); strings.Join(offered, " ") != want {
+		t.Errorf("the return form offers quarters %q, want only %s", offered, want)
+	}
+}
+
+// byCaption finds the table with this caption.
+func byCaption(t *testing.T, r response, caption string) *html.Node {
+	t.Helper()
+	for _, c := range findAll(r.Doc, func(n *html.Node) bool { return n.Data == "caption" }) {
+		if strings.TrimSpace(textOf(c)) == caption {
+			return c.Parent
+		}
+	}
+	t.Fatalf("%s: no table captioned %q", r.Path, caption)
+	return nil
+}
