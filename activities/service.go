@@ -140,7 +140,7 @@ type VaryInput struct {
 }
 
 // Vary re-commits the budgets to the new amounts (all years or none), records the variation and
-// reschedules the tranches not yet released.
+// reschedules the tranches not yet released, in one transaction.
 func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
 	if len(in.Years) == 0 {
 		return invalidInput("variation to version %d of award %d has no financial years", in.Version, in.AwardID)
@@ -151,10 +151,7 @@ func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
 	v := store.Variation{ApplicationID: in.Step.ApplicationID, AwardVersion: in.Version, Summary: in.Summary, Years: years, EndDate: &end,
 		Conditions: conditions, DecidedBy: in.Step.Actor.UserID, DecidedRole: string(in.Step.Actor.Role), DelegationBand: in.DelegationBand,
 		RulesVersion: in.RulesVersion, DecidedAt: in.Step.At}
-	if err := a.Store.ApplyVariation(ctx, v, in.SchemeID, in.Years, event(ctx, in.Step)); err != nil {
-		return classify(err)
-	}
-	return a.Store.ScheduleTranches(ctx, in.AwardID, in.Tranches)
+	return classify(a.Store.ApplyVariation(ctx, v, in.SchemeID, in.Years, in.Tranches, event(ctx, in.Step)))
 }
 
 // awardEnd is the last day of the award's last financial year (31 March).

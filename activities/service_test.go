@@ -897,3 +897,56 @@ func TestServiceAwardAndVariationWithoutYearsAreRefused(t *testing.T) {
 		t.Errorf("%d variations recorded without years, want none", n)
 	}
 }
+
+// A variation's documents are issued with its terms before it stands; when it cannot be completed
+// they are withdrawn, once: the application lists no agreement or record of that version, the
+// record's number stays with the version, and the version that stands cannot be withdrawn.
+func TestWithdrawVariationDocumentsRetryWithdrawsOnce(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	f.serviceAward(t)
+	years := []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
+	terms := &activities.AwardTerms{Years: years, Conditions: []string{"Report the second worker's start date."}}
+	record := f.decisionRecordInput()
+	record.AwardVersion, record.Terms = 2, terms
+	number := result[string](t, once(t, f.exec("record-2"), f.documents, f.documents.IssueDecisionRecord, record))
+	agreement := f.agreementInput(2, years, "A second youth worker from the autumn.")
+	agreement.Terms = terms
+	doc := result[activities.DocumentResult](t, once(t, f.exec("agreement-2"), f.documents, f.documents.IssueGrantAgreement, agreement))
+	// Issued before the variation stands, they say its terms, not the award's as stored.
+	wantText(t, "grant agreement version 2", f.pdfText(t, doc.DocumentID), "£90,000.00", "Report the second worker's start date.")
+	if a := f.awardRow(t); a.Version != 1 || a.Amount != 2*yearAmount {
+		t.Fatalf("the award changed when the variation's documents were issued: %+v", a)
+	}
+
+	withdraw := f.exec("withdraw-2")
+	retried(t, withdraw, f.documents, f.documents.WithdrawVariationDocuments, activities.WithdrawVariationInput{Version: 2,
+		Step: f.stepBy(f.head, "Variation could not be completed: the award stands as version 1", "", "active")})
+	var versions []string
+	if err := f.st.DB.SelectContext(f.ctx, &versions, `SELECT kind || ' v' || version FROM documents WHERE application_id = $1 AND kind IN ($2, $3) ORDER BY id`,
+		f.appID, activities.KindGrantAgreement, activities.KindDecisionRecord); err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 0 {
+		t.Errorf("documents after the withdrawal %q, want none of version 2 (and none were issued for version 1)", versions)
+	}
+	records, err := f.st.DecisionRecords(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1 || records[0].Number != number || records[0].AwardVersion != 2 || records[0].DocumentID != nil {
+		t.Errorf("decision records %+v; want %s kept for version 2, without its document", records, number)
+	}
+	f.wantEvents(t, 4, withdraw) // approval, record, agreement, withdrawal
+
+	// Issued again, the record keeps its number.
+	again := result[string](t, once(t, f.exec("record-2-again"), f.documents, f.documents.IssueDecisionRecord, record))
+	if again != number {
+		t.Errorf("the record issued again is %s, want %s", again, number)
+	}
+	_, err = attempt(t, f.exec("withdraw-1"), 1, f.documents, f.documents.WithdrawVariationDocuments, activities.WithdrawVariationInput{Version: 1,
+		Step: f.stepBy(f.head, "Withdrawn", "", "active")})
+	if err == nil || !strings.Contains(err.Error(), "it stands") {
+		t.Errorf("withdrawing the version that stands = %v; want it refused", err)
+	}
+}

@@ -5,6 +5,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,8 +120,83 @@ func (sv *service) validateVary(ctx workflow.Context, r VaryRequest) error {
 }
 
 // vary changes the award under the same delegation and budget rules as an approval, re-issues the
-// agreement as a new version and reschedules the tranches not yet released.
+// agreement as a new version and reschedules the tranches not yet released. The agreement (and the
+// decision record above the officer band) is issued before the variation stands; if either cannot
+// be, nothing of the variation stands (version marker variation-documents-first).
 func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
+	if workflow.GetVersion(ctx, "variation-documents-first", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return sv.varyThenIssue(ctx, r)
+	}
+	a := sv.st.Award
+	version := a.Version + 1
+	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
+	returns := sv.plannedReturns(r.Years, sv.st.Returns)
+	band, _ := BandFor(sv.rules, WholeLife(r.Years))
+	// Hold the budget both sets of terms need, year by year, so neither undoing the variation nor
+	// applying it can be refused for want of budget once the documents are out.
+	if err := sv.commit(ctx, largerEachYear(a.Years, r.Years)); err != nil {
+		return err
+	}
+	doc := agreementVersion{Version: version, Years: r.Years, Conditions: r.Conditions, Tranches: tranches, Returns: returns, Variation: r.Summary}
+	record, err := sv.issueVersionDocuments(ctx, r.Actor, band, fmt.Sprintf("Grant agreement re-issued as version %d", version), doc)
+	if err == nil {
+		in := activities.VaryInput{
+			Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", version, WholeLife(r.Years), len(r.Years)), r.Summary, sv.stage),
+			SchemeID: sv.st.In.SchemeID, AwardID: a.ID, Version: version, Summary: r.Summary, Years: r.Years, Conditions: r.Conditions,
+			DelegationBand: band.Title, RulesVersion: sv.rules.Version, Tranches: storeTranches(tranches),
+		}
+		err = workflow.ExecuteActivity(ctx, awards.Vary, in).Get(ctx, nil)
+	}
+	if err != nil {
+		return sv.undoVariation(ctx, r.Actor, version, err)
+	}
+	a.Version, a.Years, a.Conditions = version, r.Years, r.Conditions
+	if record != "" {
+		a.DecisionRecord = record
+	}
+	sv.st.Tranches, sv.st.Returns = tranches, returns
+	sv.dirty = true
+	return nil
+}
+
+// undoVariation takes back what a variation that could not be completed had done: the documents
+// issued for its version are withdrawn and the budget goes back to the award as it stands. The
+// award, its tranches and its returns were never changed.
+func (sv *service) undoVariation(ctx workflow.Context, actor Actor, version int, cause error) error {
+	a := sv.st.Award
+	undo := activities.WithdrawVariationInput{Version: version, Step: sv.step(ctx, actor,
+		fmt.Sprintf("Variation could not be completed: the award stands as version %d", a.Version),
+		fmt.Sprintf("The documents for version %d could not be issued, so nothing was varied: %v", version, cause), sv.stage)}
+	if err := workflow.ExecuteActivity(ctx, documents.WithdrawVariationDocuments, undo).Get(ctx, nil); err != nil {
+		return fmt.Errorf("%w; and withdrawing the documents of version %d failed: %v", cause, version, err)
+	}
+	if err := sv.commit(ctx, a.Years); err != nil {
+		return fmt.Errorf("%w; and returning the budget held for it failed: %v", cause, err)
+	}
+	return cause
+}
+
+// largerEachYear is, for every year either covers, the larger of the two amounts.
+func largerEachYear(a, b []grant.YearAmount) []grant.YearAmount {
+	out := append([]grant.YearAmount(nil), a...)
+	for _, y := range b {
+		found := false
+		for i := range out {
+			if out[i].FinancialYear == y.FinancialYear {
+				out[i].Amount, found = max(out[i].Amount, y.Amount), true
+			}
+		}
+		if !found {
+			out = append(out, y)
+		}
+	}
+	slices.SortFunc(out, func(x, y grant.YearAmount) int { return x.FinancialYear - y.FinancialYear })
+	return out
+}
+
+// varyThenIssue is how runs from before version marker variation-documents-first vary an award:
+// the variation stands first, then its documents are issued (and a failure leaves it without them).
+func (sv *service) varyThenIssue(ctx workflow.Context, r VaryRequest) error {
 	a := sv.st.Award
 	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
 	band, _ := BandFor(sv.rules, WholeLife(r.Years))
