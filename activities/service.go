@@ -137,6 +137,7 @@ type VaryInput struct {
 	DelegationBand string
 	RulesVersion   int
 	Tranches       []grant.Tranche
+	AcceptBy       time.Time // when the provider must accept the varied agreement by; zero: it stands at once
 }
 
 // Vary re-commits the budgets to the new amounts (all years or none), records the variation and
@@ -151,12 +152,26 @@ func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
 	v := store.Variation{ApplicationID: in.Step.ApplicationID, AwardVersion: in.Version, Summary: in.Summary, Years: years, EndDate: &end,
 		Conditions: conditions, DecidedBy: in.Step.Actor.UserID, DecidedRole: string(in.Step.Actor.Role), DelegationBand: in.DelegationBand,
 		RulesVersion: in.RulesVersion, DecidedAt: in.Step.At}
+	if !in.AcceptBy.IsZero() {
+		v.AcceptBy = &in.AcceptBy
+	}
 	return classify(a.Store.ApplyVariation(ctx, v, in.SchemeID, in.Years, in.Tranches, event(ctx, in.Step)))
 }
 
 // awardEnd is the last day of the award's last financial year (31 March).
 func awardEnd(years []grant.YearAmount) time.Time {
 	return time.Date(years[len(years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+}
+
+// AcceptVariationInput is the provider's acceptance of a varied agreement.
+type AcceptVariationInput struct {
+	Step    Step
+	Version int
+}
+
+// AcceptVariation records who accepted the varied agreement and when, once.
+func (a *Awards) AcceptVariation(ctx context.Context, in AcceptVariationInput) error {
+	return classify(a.Store.AcceptVariation(ctx, in.Step.ApplicationID, in.Version, in.Step.Actor.UserID, event(ctx, in.Step)))
 }
 
 // CloseAwardInput ends an award: early (Terminated) or on acceptance of the final report. Keep is

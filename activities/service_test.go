@@ -950,3 +950,32 @@ func TestWithdrawVariationDocumentsRetryWithdrawsOnce(t *testing.T) {
 		t.Errorf("withdrawing the version that stands = %v; want it refused", err)
 	}
 }
+
+// The provider's acceptance of a varied agreement is recorded once, with the date it was due by.
+func TestAcceptVariationRetryAcceptsOnce(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	award := f.serviceAward(t)
+	vary := f.varyInput(award, []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}})
+	vary.AcceptBy = f.now.AddDate(0, 0, 28)
+	once(t, f.exec("vary-2"), f.awards, f.awards.Vary, vary)
+	accept := f.exec("accept-2")
+	retried(t, accept, f.awards, f.awards.AcceptVariation, activities.AcceptVariationInput{Version: 2,
+		Step: f.stepBy(f.applicantActor(), "Varied agreement accepted (version 2)", "", "active")})
+
+	v, err := f.st.Variations(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) != 1 || v[0].AcceptBy == nil || !v[0].AcceptBy.Equal(vary.AcceptBy) || v[0].AcceptedAt == nil || !v[0].AcceptedAt.Equal(f.now) ||
+		v[0].AcceptedBy == nil || *v[0].AcceptedBy != f.applicant.ID {
+		t.Errorf("variations %+v; want version 2, due by %v, accepted by the applicant at %v", v, vary.AcceptBy, f.now)
+	}
+	f.wantEvents(t, 3, accept) // approval, variation, acceptance
+	_, err = attempt(t, f.exec("accept-9"), 1, f.awards, f.awards.AcceptVariation, activities.AcceptVariationInput{Version: 9,
+		Step: f.stepBy(f.applicantActor(), "Varied agreement accepted (version 9)", "", "active")})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeNotFound {
+		t.Errorf("accepting a version never offered = %v; want NotFound", err)
+	}
+}

@@ -202,6 +202,11 @@ type Variation struct {
 	DelegationBand string          `db:"delegation_band" json:"delegation_band"`
 	RulesVersion   int             `db:"rules_version" json:"rules_version"`
 	DecidedAt      time.Time       `db:"decided_at" json:"decided_at"`
+	// The provider accepts the varied agreement afresh, by AcceptBy (nil for variations that stood
+	// at once, before this was asked).
+	AcceptBy   *time.Time `db:"accept_by" json:"accept_by,omitempty"`
+	AcceptedAt *time.Time `db:"accepted_at" json:"accepted_at,omitempty"`
+	AcceptedBy *int64     `db:"accepted_by" json:"accepted_by,omitempty"`
 }
 
 // ApplyVariation records the variation and changes the award's terms, budget commitments and
@@ -210,9 +215,9 @@ type Variation struct {
 func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64, years []grant.YearAmount, tranches []grant.Tranche, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO variations (application_id, award_version, summary, years, end_date, conditions, decided_by,
-			decided_role, delegation_band, rules_version, decided_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING`,
+			decided_role, delegation_band, rules_version, decided_at, accept_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING`,
 			v.ApplicationID, v.AwardVersion, v.Summary, []byte(v.Years), v.EndDate, []byte(v.Conditions), v.DecidedBy, v.DecidedRole,
-			v.DelegationBand, v.RulesVersion, v.DecidedAt)
+			v.DelegationBand, v.RulesVersion, v.DecidedAt, v.AcceptBy)
 		if err != nil {
 			return err
 		}
@@ -244,6 +249,21 @@ func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64,
 		}
 		if err := scheduleTranches(ctx, tx, awardID, tranches); err != nil {
 			return err
+		}
+		return recordEvent(ctx, tx, e)
+	})
+}
+
+// AcceptVariation records the provider's acceptance of the varied agreement of that version, once.
+func (s *Store) AcceptVariation(ctx context.Context, applicationID int64, version int, by int64, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE variations SET accepted_at = coalesce(accepted_at, $3), accepted_by = coalesce(accepted_by, $4)
+			WHERE application_id = $1 AND award_version = $2`, applicationID, version, e.At, by)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("accept version %d of application %d's award: %w", version, applicationID, ErrNotFound)
 		}
 		return recordEvent(ctx, tx, e)
 	})

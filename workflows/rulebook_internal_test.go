@@ -108,12 +108,12 @@ var grassrootsStages = []Stage{StageDraft, StageSubmitted, StageScreening, Stage
 	StageReportSubmitted, StageClosed}
 
 var serviceStages = []Stage{StageDraft, StageSubmitted, StageScreening, StageIneligible, StageAssessment, StageModeration,
-	StageDecision, StageDeclined, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageFinalReport,
-	StageFinalSubmitted, StageTerminatedEarly, StageClosed}
+	StageDecision, StageDeclined, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered,
+	StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed}
 
 var ruleActions = []Action{ActionUpdate, ActionSubmit, ActionAssignPanel, ActionDeclareConflict, ActionAssess, ActionModerate,
 	ActionDecide, ActionAnswerInformation, ActionAcceptOffer, ActionConfirmConditions, ActionRecordPayment, ActionSubmitReturn,
-	ActionReviewReturn, ActionVary, ActionTerminate, ActionSubmitReport, ActionReviewReport}
+	ActionReviewReturn, ActionVary, ActionAcceptVariation, ActionTerminate, ActionSubmitReport, ActionReviewReport}
 
 // bandedActions answer for an award's whole-life total, so the walk tries them in every band. Listed
 // here rather than read from the rule book, so a step the rule book forgot to band is still caught.
@@ -223,8 +223,8 @@ func ruleService(ctx workflow.Context, stage Stage, rel ruleRelation, stakes rul
 			sv.st.Panel = append(sv.st.Panel, seat)
 		}
 	}
-	awarded := []Stage{StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageFinalReport, StageFinalSubmitted,
-		StageTerminatedEarly, StageClosed}
+	awarded := []Stage{StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered, StageFinalReport,
+		StageFinalSubmitted, StageTerminatedEarly, StageClosed}
 	if stageIn(stage, append([]Stage{StageDecision, StageDeclined}, awarded...)...) {
 		by := Actor{UserID: ruleModerator, Name: "Orla Officer", Role: scheme.RoleOfficer, Organisations: []int64{ruleOtherOrg}}
 		if rel.moderated {
@@ -243,7 +243,10 @@ func ruleService(ctx workflow.Context, stage Stage, rel ruleRelation, stakes rul
 			FirstFY: 2026, AcceptBy: now.AddDate(0, 0, 20)}
 		sv.st.Tranches = plannedStates(PlanTranches(stakes.years))
 		sv.st.Returns = sv.plannedReturns(stakes.years, nil)
-		if stageIn(stage, StageAccepted, StageActive, StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed) {
+		if stage == StageVariationOffered { // varied to the same amounts, awaiting the provider's acceptance
+			sv.st.Award.Version, sv.st.Award.VariationAcceptBy = 2, now.AddDate(0, 0, 20)
+		}
+		if stageIn(stage, StageAccepted, StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed) {
 			sv.st.Award.ConditionsMet = stage != StageAccepted
 			sv.st.Tranches[0].Status, sv.st.Tranches[1].Status = TranchePaid, TrancheReleased
 			sv.st.Award.Paid = sv.st.Tranches[0].Amount
@@ -347,6 +350,13 @@ var serviceValidators = map[Action]func(workflow.Context, *service, Actor) error
 			years = sv.st.Award.Years // the same total: the band of the award as it stands
 		}
 		return sv.validateVary(ctx, VaryRequest{Actor: a, Years: years, Conditions: []string{"Quarterly returns"}, Summary: "New venue"})
+	},
+	ActionAcceptVariation: func(ctx workflow.Context, sv *service, a Actor) error {
+		r := AcceptVariationRequest{Actor: a, Version: 2}
+		if sv.st.Award != nil {
+			r.Version = sv.st.Award.Version
+		}
+		return sv.validateAcceptVariation(ctx, r)
 	},
 	ActionTerminate: func(ctx workflow.Context, sv *service, a Actor) error {
 		return sv.validateTerminate(ctx, TerminateRequest{Actor: a, Reason: "The venue closed"})
@@ -497,8 +507,8 @@ func TestRuleBookTableHintsAgreeWithValidators(t *testing.T) {
 		}
 		for _, stage := range serviceStages {
 			for _, stakes := range serviceStakes {
-				if !stakes.fund && stageIn(stage, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageFinalReport,
-					StageFinalSubmitted, StageTerminatedEarly, StageClosed) {
+				if !stakes.fund && stageIn(stage, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered,
+					StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed) {
 					continue // nothing recommended, nothing awarded
 				}
 				for _, rel := range serviceRelations {
@@ -649,5 +659,12 @@ func TestRuleBookBars(t *testing.T) {
 		{what: "member officer accepting a service offer", kind: svc, stage: StageOffered, rel: member, stakes: headBand, role: officer, action: ActionAcceptOffer, barredFor: "only a member of the applicant organisation"},
 		{what: "the applicant accepting a grassroots offer", kind: grass, stage: StageOffered, rel: member, role: scheme.RoleApplicant, action: ActionAcceptOffer},
 		{what: "the applicant accepting a service offer", kind: svc, stage: StageOffered, rel: member, stakes: headBand, role: scheme.RoleApplicant, action: ActionAcceptOffer},
+		// Only the provider accepts a varied agreement, and only while one awaits acceptance.
+		{what: "member officer accepting a varied agreement", kind: svc, stage: StageVariationOffered, rel: member, stakes: headBand, role: officer,
+			action: ActionAcceptVariation, barredFor: "only a member of the applicant organisation"},
+		{what: "the provider accepting a varied agreement", kind: svc, stage: StageVariationOffered, rel: member, stakes: headBand, role: scheme.RoleApplicant,
+			action: ActionAcceptVariation},
+		{what: "the provider accepting a varied agreement while none awaits", kind: svc, stage: StageActive, rel: member, stakes: headBand, role: scheme.RoleApplicant,
+			action: ActionAcceptVariation, barredFor: "cannot accept a varied agreement while the application is active", refusal: RefusalStage},
 	})
 }

@@ -132,18 +132,25 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
 	returns := sv.plannedReturns(r.Years, sv.st.Returns)
 	band, _ := BandFor(sv.rules, WholeLife(r.Years))
+	// The provider accepts the varied agreement afresh (version marker variation-reacceptance);
+	// runs varied before that went on under the new terms at once.
+	next, acceptBy := sv.stage, time.Time{}
+	if workflow.GetVersion(ctx, "variation-reacceptance", workflow.DefaultVersion, 1) == 1 {
+		next, acceptBy = StageVariationOffered, endOfDay(sv.now(ctx).In(scheme.London).AddDate(0, 0, sv.rules.AcceptanceDays))
+	}
 	// Hold the budget both sets of terms need, year by year, so neither undoing the variation nor
 	// applying it can be refused for want of budget once the documents are out.
 	if err := sv.commit(ctx, largerEachYear(a.Years, r.Years)); err != nil {
 		return err
 	}
-	doc := agreementVersion{Version: version, Years: r.Years, Conditions: r.Conditions, Tranches: tranches, Returns: returns, Variation: r.Summary}
+	doc := agreementVersion{Version: version, Years: r.Years, Conditions: r.Conditions, Tranches: tranches, Returns: returns, Variation: r.Summary,
+		AcceptBy: acceptBy}
 	record, err := sv.issueVersionDocuments(ctx, r.Actor, band, fmt.Sprintf("Grant agreement re-issued as version %d", version), doc)
 	if err == nil {
 		in := activities.VaryInput{
-			Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", version, WholeLife(r.Years), len(r.Years)), r.Summary, sv.stage),
+			Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", version, WholeLife(r.Years), len(r.Years)), r.Summary, next),
 			SchemeID: sv.st.In.SchemeID, AwardID: a.ID, Version: version, Summary: r.Summary, Years: r.Years, Conditions: r.Conditions,
-			DelegationBand: band.Title, RulesVersion: sv.rules.Version, Tranches: storeTranches(tranches),
+			DelegationBand: band.Title, RulesVersion: sv.rules.Version, Tranches: storeTranches(tranches), AcceptBy: acceptBy,
 		}
 		err = workflow.ExecuteActivity(ctx, awards.Vary, in).Get(ctx, nil)
 	}
@@ -155,6 +162,72 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 		a.DecisionRecord = record
 	}
 	sv.st.Tranches, sv.st.Returns = tranches, returns
+	if next == StageVariationOffered {
+		a.VariationAcceptBy, a.VariationReminded, a.VariationEscalated = acceptBy, false, false
+		sv.setStage(ctx, next)
+	}
+	sv.dirty = true
+	return nil
+}
+
+// variationMoments are the reminder to accept a varied agreement and its acceptance date.
+func (sv *service) variationMoments() []time.Time {
+	a := sv.st.Award
+	return []time.Time{a.VariationAcceptBy.AddDate(0, 0, -sv.rules.AcceptanceReminderDays), a.VariationAcceptBy}
+}
+
+// variationAgenda reminds the provider to accept the varied agreement and, once its date has passed,
+// tells the officer. The variation does not lapse: it stands, and the tranches it holds wait, until
+// the provider accepts it or the award is varied again or ended.
+func (sv *service) variationAgenda(ctx workflow.Context, now time.Time) error {
+	a := sv.st.Award
+	by := a.VariationAcceptBy.In(scheme.London).Format("2 January 2006")
+	if !a.VariationReminded && !now.Before(a.VariationAcceptBy.AddDate(0, 0, -sv.rules.AcceptanceReminderDays)) {
+		a.VariationReminded = true
+		if now.Before(a.VariationAcceptBy) {
+			if err := sv.notify(ctx, fmt.Sprintf("variation-v%d-reminder", a.Version), "applicant", "reminder", fmt.Sprintf(
+				"Please accept version %d of the grant agreement for %s by %s: payments not yet made wait until you do.", a.Version, a.Reference, by)); err != nil {
+				return err
+			}
+		}
+	}
+	if !a.VariationEscalated && !now.Before(a.VariationAcceptBy) {
+		a.VariationEscalated = true
+		return sv.notify(ctx, fmt.Sprintf("variation-v%d-not-accepted", a.Version), "officer", "escalation", fmt.Sprintf(
+			"%s: version %d of the grant agreement was not accepted by %s. Payments not yet made stay held; vary the award again or end it if the provider will not accept.",
+			a.Reference, a.Version, by))
+	}
+	return nil
+}
+
+func (sv *service) validateAcceptVariation(ctx workflow.Context, r AcceptVariationRequest) error {
+	if err := sv.permit(ActionAcceptVariation, sv.party(r.Actor), 0); err != nil {
+		return err
+	}
+	switch v := sv.st.Award.Version; {
+	case r.Version <= 0:
+		return refuse(RefusalInvalid, "version", "say which version of the grant agreement you accept")
+	case r.Version != v:
+		return refuse(RefusalStage, "version", "version %d of the grant agreement is the one to accept, not version %d", v, r.Version)
+	}
+	return nil
+}
+
+// acceptVariation records the provider's acceptance of the varied agreement; the award goes back to
+// where it stood (active, or accepted while the conditions precedent are still to be confirmed) and
+// tranches held for the acceptance are released as they fall due.
+func (sv *service) acceptVariation(ctx workflow.Context, r AcceptVariationRequest) error {
+	a := sv.st.Award
+	next := StageActive
+	if !a.ConditionsMet {
+		next = StageAccepted
+	}
+	in := activities.AcceptVariationInput{Step: sv.step(ctx, r.Actor, fmt.Sprintf("Varied agreement accepted (version %d)", a.Version), "", next), Version: a.Version}
+	if err := workflow.ExecuteActivity(ctx, awards.AcceptVariation, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	a.VariationAcceptBy, a.VariationReminded, a.VariationEscalated = time.Time{}, false, false
+	sv.setStage(ctx, next)
 	sv.dirty = true
 	return nil
 }

@@ -69,6 +69,10 @@ func (sv *service) holdReason(t TrancheState) (code, reason string) {
 			return fmt.Sprintf("return-%d-q%d", prev.FY, prev.Q), fmt.Sprintf("the %s monitoring return has not been accepted", prev.Label())
 		}
 	}
+	if sv.stage == StageVariationOffered {
+		v := sv.st.Award.Version
+		return fmt.Sprintf("variation-v%d", v), fmt.Sprintf("the varied agreement (version %d) has not been accepted by the provider", v)
+	}
 	return "", ""
 }
 
