@@ -140,8 +140,9 @@ func TestServiceVariationWhoseAgreementFailsDoesNotStand(t *testing.T) {
 	f.at(london(2026, time.July, 20, 9, 0), func() { before = f.trancheSummary() })
 	failed := f.update(london(2026, time.July, 20, 10, 0), workflows.UpdateVary, vary)
 	f.at(london(2026, time.July, 20, 11, 0), func() {
-		if failed.err == nil || !strings.Contains(failed.err.Error(), "the agreement was refused") {
-			t.Errorf("the variation whose agreement failed answered %v; want the agreement's failure", failed.err)
+		if kind, r, ok := workflows.RefusalOf(failed.err); !ok || kind != workflows.RefusalStage ||
+			!strings.Contains(r.Reason, "the award stands as version 1 and nothing was changed: the agreement was refused") {
+			t.Errorf("the variation whose agreement failed answered %v; want it refused, saying nothing changed and why", failed.err)
 		}
 		st := f.wantStage(workflows.StageActive)
 		if st.Award.Version != 1 || !slices.Equal(st.Award.Years, f.years) || st.Award.DecisionRecord != "PCC/2026/001" {

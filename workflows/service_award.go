@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
@@ -234,19 +235,33 @@ func (sv *service) acceptVariation(ctx workflow.Context, r AcceptVariationReques
 
 // undoVariation takes back what a variation that could not be completed had done: the documents
 // issued for its version are withdrawn and the budget goes back to the award as it stands. The
-// award, its tranches and its returns were never changed.
+// award, its tranches and its returns were never changed, so the person varying it is told, as a
+// refusal, that nothing changed and why. A budget refusal was refused before anything was done.
 func (sv *service) undoVariation(ctx workflow.Context, actor Actor, version int, cause error) error {
+	if _, _, refused := RefusalOf(cause); refused || temporal.IsCanceledError(cause) {
+		return cause
+	}
 	a := sv.st.Award
+	why := activityMessage(cause)
 	undo := activities.WithdrawVariationInput{Version: version, Step: sv.step(ctx, actor,
 		fmt.Sprintf("Variation could not be completed: the award stands as version %d", a.Version),
-		fmt.Sprintf("The documents for version %d could not be issued, so nothing was varied: %v", version, cause), sv.stage)}
+		fmt.Sprintf("The documents for version %d could not be issued, so nothing was varied: %s", version, why), sv.stage)}
 	if err := workflow.ExecuteActivity(ctx, documents.WithdrawVariationDocuments, undo).Get(ctx, nil); err != nil {
 		return fmt.Errorf("%w; and withdrawing the documents of version %d failed: %v", cause, version, err)
 	}
 	if err := sv.commit(ctx, a.Years); err != nil {
 		return fmt.Errorf("%w; and returning the budget held for it failed: %v", cause, err)
 	}
-	return cause
+	return refuse(RefusalStage, "", "the variation could not be completed, so the award stands as version %d and nothing was changed: %s", a.Version, why)
+}
+
+// activityMessage is what a failed activity said, without the wrapping that names its event ids.
+func activityMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if errorsAs(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
 }
 
 // largerEachYear is, for every year either covers, the larger of the two amounts.
