@@ -120,6 +120,7 @@ var rulebook = []rule{
 	{action: ActionDecide, kinds: svcOnly, roles: deciders, stages: []Stage{StageDecision}, bars: decisionBars, banded: true},
 	{action: ActionAnswerInformation, kinds: grassOnly, applicant: true, stages: []Stage{StageInformationRequested}},
 	{action: ActionAcceptOffer, applicant: true, stages: []Stage{StageOffered}},
+	{action: ActionAcceptVariation, kinds: svcOnly, applicant: true, stages: []Stage{StageVariationOffered}},
 	{action: ActionConfirmConditions, kinds: svcOnly, roles: officers, stages: []Stage{StageAccepted}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionRecordPayment, kinds: grassOnly, roles: finance, stages: []Stage{StageAccepted}, bars: []Bar{BarMember}},
 	// A service tranche is paid once released, which needs the conditions precedent met (active).
@@ -127,7 +128,6 @@ var rulebook = []rule{
 	{action: ActionSubmitReturn, kinds: svcOnly, applicant: true, stages: []Stage{StageAccepted, StageActive, StageVariationOffered, StageFinalReport}},
 	{action: ActionReviewReturn, kinds: svcOnly, roles: officers, stages: delivering, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionVary, kinds: svcOnly, roles: deciders, stages: running, bars: decisionBars, banded: true},
-	{action: ActionAcceptVariation, kinds: svcOnly, applicant: true, stages: []Stage{StageVariationOffered}},
 	{action: ActionTerminate, kinds: svcOnly, roles: deciders, stages: running, bars: decisionBars, banded: true},
 	{action: ActionSubmitReport, kinds: grassOnly, applicant: true, stages: []Stage{StagePaid}},
 	{action: ActionSubmitReport, kinds: svcOnly, applicant: true, stages: []Stage{StageFinalReport}},

@@ -28,6 +28,8 @@ import (
 const (
 	apAnswer          = "answer"
 	apConfirm         = "confirm"
+	apVariationVer    = "variation.version"
+	apVariationOK     = "variation.confirm"
 	apReportSummary   = "report.summary"
 	apReportOutcomes  = "report.outcomes"
 	apReportSpent     = "report.spent"
@@ -55,6 +57,16 @@ type offerForm struct {
 	Conditions, ConditionsPrecedent   []string
 	Letters                           []documentView
 	Confirm                           []option // the one checkbox that accepts
+}
+
+// variationForm is a varied grant agreement to accept: what the variation changes, the award as
+// varied, and the version accepted.
+type variationForm struct {
+	Action, Version, Summary, Amount, AcceptBy string
+	Years                                      []summaryRow
+	Conditions                                 []string
+	Letters                                    []documentView
+	Confirm                                    []option // the one checkbox that accepts
 }
 
 // reportForm is the end-of-grant report, or a service award's final report.
@@ -113,6 +125,9 @@ func (s *Server) applicantForms(v *applicationView) {
 		}
 		v.Offer = o
 	}
+	if slices.Contains(d.Actions, workflows.ActionAcceptVariation) && d.Award != nil {
+		v.Variation = variationFormFor(v)
+	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReport) {
 		r := &reportForm{Action: base + "/report", Final: d.Service != nil}
 		var paid money.Pence
@@ -125,6 +140,35 @@ func (s *Server) applicantForms(v *applicationView) {
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
 		v.Return = s.returnFormFor(d)
 	}
+}
+
+// variationFormFor sets out the varied agreement the provider is asked to accept: the award's
+// current version, its variation and its documents.
+func variationFormFor(v *applicationView) *variationForm {
+	d := v.Detail
+	version := d.Award.Version
+	f := &variationForm{Action: applicationPath(d.ID) + "/variation-acceptance", Version: strconv.Itoa(version), Amount: v.Award.Amount,
+		Conditions: v.Award.Conditions,
+		Confirm:    []option{{Value: "yes", Label: fmt.Sprintf("I confirm that I have read version %d of the grant agreement and accept it on behalf of %s", version, d.Organisation)}}}
+	for _, y := range d.AwardYears {
+		f.Years = append(f.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
+	}
+	for _, vr := range d.Variations {
+		if vr.AwardVersion == version {
+			f.Summary = vr.Summary
+			if vr.AcceptBy != nil {
+				f.AcceptBy = dateOnly(*vr.AcceptBy)
+			}
+		}
+	}
+	for _, doc := range v.Documents {
+		for _, raw := range d.Documents {
+			if raw.ID == doc.ID && raw.Version == version && (raw.Kind == "grant_agreement" || raw.Kind == "decision_record") {
+				f.Letters = append(f.Letters, doc)
+			}
+		}
+	}
+	return f
 }
 
 // returnFormFor lists the quarters whose return may be sent now: from the award's timetable of
@@ -230,6 +274,23 @@ func (s *Server) acceptOffer(c *gin.Context) {
 	_, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID)
 	// The acceptance sends no fields: any the workflow names are about the offer, said on their own page.
 	s.afterStep(c, d.ID, err, "accepted", nil)
+}
+
+// acceptVariation accepts the varied grant agreement: the version the page showed, once the box is ticked.
+func (s *Server) acceptVariation(c *gin.Context) {
+	d, f, ok := s.memberStep(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	if slices.Contains(d.Actions, workflows.ActionAcceptVariation) && !f.Has(apVariationOK, "yes") {
+		f.add(apVariationOK, "Confirm that you have read the varied grant agreement and accept it")
+		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+		return
+	}
+	version, _ := strconv.Atoi(f.Value(apVariationVer)) // not a number: the workflow refuses version 0, saying which to accept
+	_, err := s.opts.API.AcceptVariation(c.Request.Context(), u, d.ID, apiv1.VariationAcceptanceRequest{Version: version})
+	s.afterStep(c, d.ID, err, "variation-accepted", nil)
 }
 
 var apReportLabels = map[string]string{apReportSummary: "Summary", apReportOutcomes: "Outcomes", apReportSpent: "Amount spent"}

@@ -56,8 +56,10 @@ type applicationView struct {
 	// The applicant's forms (_applicant.html), each present only when the API offers the step.
 	Answer *answerForm
 	Offer  *offerForm
-	Report *reportForm
-	Return *returnForm
+	// Variation is a varied grant agreement to accept.
+	Variation *variationForm
+	Report    *reportForm
+	Return    *returnForm
 }
 
 type summaryRow struct{ Key, Value string }
@@ -455,6 +457,8 @@ func whatNext(stage workflows.Stage, service bool) string {
 		return "The offer has been accepted. Finance will make the payment."
 	case workflows.StageActive:
 		return "The service is funded: a payment is made each quarter, and a monitoring return is due after each quarter ends."
+	case workflows.StageVariationOffered:
+		return "The award has been varied. Payments not yet made wait until the provider accepts the varied grant agreement; monitoring returns are due as before."
 	case workflows.StagePaid:
 		return "The grant has been paid. An end-of-grant report is due after the project ends."
 	case workflows.StageReportSubmitted, workflows.StageFinalSubmitted:

@@ -54,7 +54,7 @@ func (s *Server) workQueues(c *gin.Context) {
 	var ids []int64
 	for _, stage := range []workflows.Stage{workflows.StageSubmitted, workflows.StageScreening, workflows.StageAssessment, workflows.StageModeration,
 		workflows.StageDecision, workflows.StageReportSubmitted, workflows.StageFinalSubmitted, workflows.StagePaid,
-		workflows.StageAccepted, workflows.StageActive, workflows.StageFinalReport} {
+		workflows.StageAccepted, workflows.StageActive, workflows.StageVariationOffered, workflows.StageFinalReport} {
 		list, err := st.Applications(ctx, store.ApplicationFilter{Status: string(stage)})
 		if err != nil {
 			s.serverError(c, err)
@@ -141,7 +141,7 @@ func (s *Server) workQueues(c *gin.Context) {
 
 	// Returns and reports awaiting review; returns and reports overdue.
 	var delivering []store.Application
-	for _, stage := range []workflows.Stage{workflows.StageAccepted, workflows.StageActive, workflows.StageFinalReport} {
+	for _, stage := range []workflows.Stage{workflows.StageAccepted, workflows.StageActive, workflows.StageVariationOffered, workflows.StageFinalReport} {
 		for _, a := range byStatus[stage] {
 			if len(a.ServiceJSON) > 0 {
 				delivering = append(delivering, a)
