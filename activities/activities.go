@@ -22,6 +22,7 @@ const (
 	ErrTypeBudgetExceeded  = "BudgetExceeded"
 	ErrTypeNotFound        = "NotFound"
 	ErrTypeDocumentInvalid = "DocumentInvalid"
+	ErrTypeInvalidInput    = "InvalidInput" // the workflow asked for something that cannot be done (a bug): retrying sends the same
 )
 
 // Step is the audit line every state change carries: who, what, when, why, and the stage it leads to.
@@ -53,6 +54,11 @@ func event(ctx context.Context, s Step) store.Event {
 		e.ActorUserID = &id
 	}
 	return e
+}
+
+// invalidInput refuses, for good, an input no attempt could carry out.
+func invalidInput(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeInvalidInput, nil)
 }
 
 // classify turns store errors a retry cannot mend into non-retryable application errors.

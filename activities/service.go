@@ -77,9 +77,12 @@ type CreateServiceAwardInput struct {
 
 // CreateServiceAward records the award, its amounts per year and its tranche schedule, once.
 func (a *Awards) CreateServiceAward(ctx context.Context, in CreateServiceAwardInput) (AwardResult, error) {
+	if len(in.Years) == 0 {
+		return AwardResult{}, invalidInput("service award %s for application %d has no financial years", in.Award.Reference, in.Award.Step.ApplicationID)
+	}
 	conditions, _ := json.Marshal(nonNilStrings(in.Award.Conditions))
 	cp, _ := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
-	end := time.Date(in.Years[len(in.Years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+	end := awardEnd(in.Years)
 	s := in.Award.Step
 	award, err := a.Store.CreateAward(ctx, store.Award{ApplicationID: s.ApplicationID, Reference: in.Award.Reference, Amount: in.Award.Amount,
 		Purpose: in.Award.Purpose, Conditions: conditions, Reasons: in.Award.Reasons, ApprovedBy: s.Actor.UserID, ApprovedRole: string(s.Actor.Role),
@@ -134,21 +137,41 @@ type VaryInput struct {
 	DelegationBand string
 	RulesVersion   int
 	Tranches       []grant.Tranche
+	AcceptBy       time.Time // when the provider must accept the varied agreement by; zero: it stands at once
 }
 
 // Vary re-commits the budgets to the new amounts (all years or none), records the variation and
-// reschedules the tranches not yet released.
+// reschedules the tranches not yet released, in one transaction.
 func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
+	if len(in.Years) == 0 {
+		return invalidInput("variation to version %d of award %d has no financial years", in.Version, in.AwardID)
+	}
 	years, _ := json.Marshal(in.Years)
 	conditions, _ := json.Marshal(nonNilStrings(in.Conditions))
-	end := time.Date(in.Years[len(in.Years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+	end := awardEnd(in.Years)
 	v := store.Variation{ApplicationID: in.Step.ApplicationID, AwardVersion: in.Version, Summary: in.Summary, Years: years, EndDate: &end,
 		Conditions: conditions, DecidedBy: in.Step.Actor.UserID, DecidedRole: string(in.Step.Actor.Role), DelegationBand: in.DelegationBand,
 		RulesVersion: in.RulesVersion, DecidedAt: in.Step.At}
-	if err := a.Store.ApplyVariation(ctx, v, in.SchemeID, in.Years, event(ctx, in.Step)); err != nil {
-		return classify(err)
+	if !in.AcceptBy.IsZero() {
+		v.AcceptBy = &in.AcceptBy
 	}
-	return a.Store.ScheduleTranches(ctx, in.AwardID, in.Tranches)
+	return classify(a.Store.ApplyVariation(ctx, v, in.SchemeID, in.Years, in.Tranches, event(ctx, in.Step)))
+}
+
+// awardEnd is the last day of the award's last financial year (31 March).
+func awardEnd(years []grant.YearAmount) time.Time {
+	return time.Date(years[len(years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+}
+
+// AcceptVariationInput is the provider's acceptance of a varied agreement.
+type AcceptVariationInput struct {
+	Step    Step
+	Version int
+}
+
+// AcceptVariation records who accepted the varied agreement and when, once.
+func (a *Awards) AcceptVariation(ctx context.Context, in AcceptVariationInput) error {
+	return classify(a.Store.AcceptVariation(ctx, in.Step.ApplicationID, in.Version, in.Step.Actor.UserID, event(ctx, in.Step)))
 }
 
 // CloseAwardInput ends an award: early (Terminated) or on acceptance of the final report. Keep is

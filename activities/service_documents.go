@@ -33,21 +33,19 @@ type RecommendInput struct {
 	Reasons             string
 }
 
-// IssueDecisionPack records the recommendation and writes the decision pack: every assessor's
-// scores per criterion, weighted totals and the recommendation, for the decision maker.
+// IssueDecisionPack writes the decision pack (every assessor's scores per criterion, weighted totals
+// and the recommendation, for the decision maker), then records the recommendation with it in one
+// transaction: a pack that cannot be made leaves no recommendation, and the application where it was.
 func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (DocumentResult, error) {
 	f, err := d.facts(ctx, in.Step.ApplicationID)
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	years, _ := json.Marshal(nonNilYears(in.Years))
-	conditions, _ := json.Marshal(nonNilStrings(in.Conditions))
-	cp, _ := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
-	if err := d.Store.SaveRecommendation(ctx, store.Recommendation{ApplicationID: f.app.ID, RecommendedBy: in.Step.Actor.UserID, Years: years,
-		Conditions: conditions, ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At}, event(ctx, in.Step)); err != nil {
-		return DocumentResult{}, classify(err)
+	ref := ApplicationReference(f.sc.Rules.Code, f.app.ID)
+	svc, err := f.app.Service()
+	if err != nil {
+		return DocumentResult{}, fmt.Errorf("decision pack for %s: service details: %w", ref, err)
 	}
-	svc, _ := f.app.Service()
 	panel, err := d.Store.Panel(ctx, f.app.ID)
 	if err != nil {
 		return DocumentResult{}, err
@@ -60,7 +58,7 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	for _, p := range panel {
 		names[p.AssessorID] = p.AssessorName
 	}
-	pack := letters.DecisionPack{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ApplicationReference(f.sc.Rules.Code, f.app.ID),
+	pack := letters.DecisionPack{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: ref,
 		Organisation: f.org.Name, Scheme: f.sc.Name, Service: svc.Service, Requested: letterYears(svc.Years),
 		Recommendation: letters.PanelRecommendation{Approve: in.Fund, Conditions: append(append([]string{}, in.ConditionsPrecedent...), in.Conditions...), Reasons: []string{in.Reasons}},
 		ModeratedBy:    []string{in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title() + " (moderator)"}}
@@ -77,7 +75,7 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 			Score     int    `json:"score"`
 		}
 		if err := json.Unmarshal(a.Scores, &scores); err != nil {
-			return DocumentResult{}, err
+			return DocumentResult{}, fmt.Errorf("decision pack for %s: scores of assessor %d: %w", ref, a.AssessorID, err)
 		}
 		byKey := map[string]int{}
 		for _, s := range scores {
@@ -89,11 +87,26 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	if err != nil {
 		return DocumentResult{}, classify(err)
 	}
-	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf})
+	years, err := json.Marshal(nonNilYears(in.Years))
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	return DocumentResult{DocumentID: doc.ID, SHA256: doc.SHA256}, d.Store.AttachDecisionPack(ctx, f.app.ID, doc.ID)
+	conditions, err := json.Marshal(nonNilStrings(in.Conditions))
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	cp, err := json.Marshal(nonNilStrings(in.ConditionsPrecedent))
+	if err != nil {
+		return DocumentResult{}, err
+	}
+	rec := store.Recommendation{ApplicationID: f.app.ID, RecommendedBy: in.Step.Actor.UserID, Years: years, Conditions: conditions,
+		ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At}
+	doc, err := d.Store.SaveRecommendationWithPack(ctx, rec,
+		store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf}, event(ctx, in.Step))
+	if err != nil {
+		return DocumentResult{}, classify(err)
+	}
+	return DocumentResult{DocumentID: doc.ID, SHA256: doc.SHA256}, nil
 }
 
 // DecisionRecordInput asks for the numbered record of a decision above the officer band.
@@ -103,6 +116,14 @@ type DecisionRecordInput struct {
 	AwardVersion   int
 	DelegationBand string
 	RulesVersion   int
+	Terms          *AwardTerms // a variation's terms, recorded before they stand; nil: the award's as stored
+}
+
+// AwardTerms are the terms a version of an award sets: its amounts per year and its conditions. A
+// variation's documents are issued with them before the variation is applied to the award.
+type AwardTerms struct {
+	Years      []grant.YearAmount
+	Conditions []string
 }
 
 // IssueDecisionRecord numbers the decision (the next in the year, the same number on a retry) and
@@ -125,6 +146,10 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 	var conditions []string
 	if err := json.Unmarshal(award.Conditions, &conditions); err != nil {
 		return "", fmt.Errorf("conditions of award %s: %w", award.Reference, err)
+	}
+	total := award.Amount
+	if in.Terms != nil {
+		years, conditions, total = in.Terms.Years, in.Terms.Conditions, grant.WholeLife(in.Terms.Years)
 	}
 	recommendedBy := ""
 	r, err := d.Store.RecommendationFor(ctx, f.app.ID)
@@ -169,7 +194,7 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 	}
 	pdf, err := letters.DecisionRecord{Letterhead: d.Letterhead, Number: rec.Number, Title: title, DecisionMaker: in.Step.Actor.Name,
 		DecisionMakerRole: in.Step.Actor.Role.Title(), Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
-		Scheme: f.sc.Name, Reference: award.Reference, Years: letterYears(years), Total: award.Amount, Purpose: award.Purpose, Conditions: conditions,
+		Scheme: f.sc.Name, Reference: award.Reference, Years: letterYears(years), Total: total, Purpose: award.Purpose, Conditions: conditions,
 		Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion, RecommendedBy: recommendedBy, Declarations: declarations}.PDF()
 	if err != nil {
 		return "", classify(err)
@@ -207,6 +232,8 @@ type AgreementInput struct {
 	Variation string // what a varied version changes
 	Tranches  []ScheduledPayment
 	Returns   []ScheduledReturn
+	Terms     *AwardTerms // a variation's terms, issued before they stand; nil: the award's as stored
+	AcceptBy  time.Time   // a varied version's acceptance deadline, as the workflow keeps it; zero: worked out here
 }
 
 // IssueGrantAgreement writes the award letter and grant agreement (a new version after a variation).
@@ -223,17 +250,31 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 	if err != nil {
 		return DocumentResult{}, err
 	}
-	svc, _ := f.app.Service()
+	svc, err := f.app.Service()
+	if err != nil {
+		return DocumentResult{}, fmt.Errorf("grant agreement %s: service details: %w", award.Reference, err)
+	}
 	var conditions, cp []string
-	json.Unmarshal(award.Conditions, &conditions)
-	json.Unmarshal(award.ConditionsPrecedent, &cp)
+	if err := json.Unmarshal(award.Conditions, &conditions); err != nil {
+		return DocumentResult{}, fmt.Errorf("grant agreement %s: conditions: %w", award.Reference, err)
+	}
+	if err := json.Unmarshal(award.ConditionsPrecedent, &cp); err != nil {
+		return DocumentResult{}, fmt.Errorf("grant agreement %s: conditions precedent: %w", award.Reference, err)
+	}
+	total := award.Amount
+	if in.Terms != nil {
+		years, conditions, total = in.Terms.Years, in.Terms.Conditions, grant.WholeLife(in.Terms.Years)
+	}
 	acceptBy := award.AcceptBy
-	if in.Version > 1 { // a varied agreement is accepted afresh, within the scheme's acceptance period from the variation
+	switch {
+	case in.Version > 1 && !in.AcceptBy.IsZero():
+		acceptBy = in.AcceptBy
+	case in.Version > 1: // a varied agreement is accepted afresh, within the scheme's acceptance period from the variation
 		d := in.Step.At.In(scheme.London).AddDate(0, 0, f.sc.Rules.AcceptanceDays)
 		acceptBy = time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, scheme.London)
 	}
 	agreement := letters.GrantAgreement{Letterhead: d.Letterhead, Date: in.Step.At.In(scheme.London), Reference: award.Reference, Version: in.Version,
-		Recipient: f.recip, Scheme: f.sc.Name, Service: svc.Service, ServiceDescription: svc.Description, Total: award.Amount,
+		Recipient: f.recip, Scheme: f.sc.Name, Service: svc.Service, ServiceDescription: svc.Description, Total: total,
 		Years: letterYears(years), Purpose: award.Purpose, ConditionsPrecedent: cp, Conditions: conditions, AcceptBy: acceptBy.In(scheme.London),
 		HowToAccept: "Sign in to Grantflow and accept the agreement on your application's page.",
 		Signatory:   in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title()} // the person who decided this version
@@ -261,6 +302,19 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 	}
 	return d.save(ctx, in.Step, store.Document{ApplicationID: f.app.ID, Kind: KindGrantAgreement, Version: in.Version,
 		Filename: fmt.Sprintf("%s-grant-agreement-v%d.pdf", award.Reference, in.Version), Content: pdf})
+}
+
+// WithdrawVariationInput takes back the documents issued for an award version whose variation
+// could not be completed.
+type WithdrawVariationInput struct {
+	Step    Step
+	Version int
+}
+
+// WithdrawVariationDocuments removes that version's grant agreement and decision record (its
+// number stays with the version) and records why, once.
+func (d *Documents) WithdrawVariationDocuments(ctx context.Context, in WithdrawVariationInput) error {
+	return classify(d.Store.WithdrawVariationDocuments(ctx, in.Step.ApplicationID, in.Version, event(ctx, in.Step)))
 }
 
 // ReleaseTrancheInput releases one tranche to finance.

@@ -2,10 +2,13 @@ package activities_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"grantflow/activities"
 	"grantflow/grant"
@@ -759,5 +762,220 @@ func TestIssueDecisionRecordFailsRatherThanPublishingWithoutTheDeclarations(t *t
 	}
 	if n := f.documentCount(t, activities.KindDecisionRecord); n != 0 {
 		t.Errorf("%d decision record documents after the failure, want none", n)
+	}
+}
+
+// A grant agreement is the provider's contract: when its conditions cannot be read back, the
+// activity fails (and is retried) rather than issuing an agreement without them.
+func TestIssueGrantAgreementFailsRatherThanIssuingWithoutItsConditions(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	f.serviceAward(t)
+	if _, err := f.st.DB.ExecContext(f.ctx, `UPDATE awards SET conditions = '{"not": "a list"}' WHERE application_id = $1`, f.appID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := attempt(t, f.exec("agreement-1"), 1, f.documents, f.documents.IssueGrantAgreement, f.agreementInput(1, f.years(), ""))
+	if err == nil || !strings.Contains(err.Error(), "conditions") {
+		t.Fatalf("IssueGrantAgreement with unreadable conditions = %v; want an error naming them", err)
+	}
+	if n := f.documentCount(t, activities.KindGrantAgreement); n != 0 {
+		t.Errorf("%d grant agreements issued without their conditions, want none", n)
+	}
+}
+
+// moderated assigns the panel and saves one assessment with these scores, ready for moderation.
+func (f *serviceFixture) moderated(t *testing.T, scores json.RawMessage) activities.RecommendInput {
+	t.Helper()
+	once(t, f.exec("panel"), f.records, f.records.AssignPanel, activities.AssignPanelInput{
+		Step: f.step("Panel assigned", "assessment"), Assessors: []int64{f.assessor.UserID}, Deadline: f.now.AddDate(0, 0, 14)})
+	in := f.assessment()
+	in.Scores = scores
+	once(t, f.exec("assess"), f.records, f.records.SaveAssessment, in)
+	return activities.RecommendInput{Step: f.step("Panel moderated: recommended for funding, £80,000.00", "decision"), Fund: true, Years: f.years(),
+		Conditions: []string{"Send a monitoring return each quarter."}, ConditionsPrecedent: []string{"Send us your safeguarding policy."},
+		Reasons: "A clear need, well evidenced, from a provider that can deliver."}
+}
+
+// A decision pack that cannot be made (an assessment's scores unreadable) leaves no recommendation
+// and the application in assessment, so moderation can be done again; once the scores can be read,
+// the retry records the recommendation and its pack together.
+func TestIssueDecisionPackThatCannotBeMadeLeavesNoRecommendation(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	in := f.moderated(t, json.RawMessage(`{"fit": 4}`))
+	moderate := f.exec("moderate")
+	_, err := attempt(t, moderate, 1, f.documents, f.documents.IssueDecisionPack, in)
+	if err == nil || !strings.Contains(err.Error(), "scores of assessor") {
+		t.Fatalf("IssueDecisionPack with unreadable scores = %v; want an error naming them", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM recommendations WHERE application_id = $1`, f.appID); n != 0 {
+		t.Errorf("%d recommendations after the pack failed, want none", n)
+	}
+	if n := f.documentCount(t, activities.KindDecisionPack); n != 0 {
+		t.Errorf("%d decision packs after the failure, want none", n)
+	}
+	if k := f.count(t, `SELECT count(*) FROM application_events WHERE event_key = $1`, moderate.eventKey()); k != 0 {
+		t.Errorf("%d moderation events after the pack failed, want none", k)
+	}
+	if got := f.status(t); got != "assessment" {
+		t.Errorf("status = %q after the pack failed, want assessment still", got)
+	}
+
+	if _, err := f.st.DB.ExecContext(f.ctx, `UPDATE assessments SET scores = $2 WHERE application_id = $1`, f.appID, []byte(f.assessment().Scores)); err != nil {
+		t.Fatal(err)
+	}
+	v, err := attempt(t, moderate, 2, f.documents, f.documents.IssueDecisionPack, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack := result[activities.DocumentResult](t, v)
+	rec, err := f.st.RecommendationFor(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.DocumentID == nil || *rec.DocumentID != pack.DocumentID {
+		t.Errorf("recommendation's pack %v, want %d", rec.DocumentID, pack.DocumentID)
+	}
+	f.wantEvents(t, 3, moderate)
+	if got := f.status(t); got != "decision" {
+		t.Errorf("status = %q, want decision", got)
+	}
+}
+
+// The decision pack reads the service's details; when they cannot be read it fails, naming them,
+// rather than writing a pack without the service.
+func TestIssueDecisionPackFailsOnUnreadableServiceDetails(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	in := f.moderated(t, f.assessment().Scores)
+	if _, err := f.st.DB.ExecContext(f.ctx, `UPDATE applications SET service = '{"years": "three"}' WHERE id = $1`, f.appID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := attempt(t, f.exec("moderate"), 1, f.documents, f.documents.IssueDecisionPack, in)
+	if err == nil || !strings.Contains(err.Error(), "service details") {
+		t.Fatalf("IssueDecisionPack with unreadable service details = %v; want an error naming them", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM recommendations WHERE application_id = $1`, f.appID); n != 0 {
+		t.Errorf("%d recommendations after the pack failed, want none", n)
+	}
+}
+
+// wantInvalidInput checks an activity's error is a clear refusal that no retry could mend.
+func wantInvalidInput(t *testing.T, what string, err error, says string) {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	switch {
+	case !errors.As(err, &appErr):
+		t.Errorf("%s = %v; want a non-retryable application error", what, err)
+	case !appErr.NonRetryable() || appErr.Type() != activities.ErrTypeInvalidInput:
+		t.Errorf("%s = %v (type %s, non-retryable %v); want a non-retryable %s", what, err, appErr.Type(), appErr.NonRetryable(), activities.ErrTypeInvalidInput)
+	case !strings.Contains(err.Error(), says):
+		t.Errorf("%s = %v; want it to say %q", what, err, says)
+	}
+}
+
+// An award or a variation with no financial years is refused for good, saying so, and writes
+// nothing (it used to index the first year and panic, which Temporal retries for ever).
+func TestServiceAwardAndVariationWithoutYearsAreRefused(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	none := f.serviceAwardInput()
+	none.Years = nil
+	_, err := attempt(t, f.exec("approve-empty"), 1, f.awards, f.awards.CreateServiceAward, none)
+	wantInvalidInput(t, "CreateServiceAward with no years", err, "has no financial years")
+	if n := f.count(t, `SELECT count(*) FROM awards WHERE application_id = $1`, f.appID); n != 0 {
+		t.Errorf("%d awards made without years, want none", n)
+	}
+
+	award := f.serviceAward(t)
+	_, err = attempt(t, f.exec("vary-empty"), 1, f.awards, f.awards.Vary, f.varyInput(award, nil))
+	wantInvalidInput(t, "Vary with no years", err, "has no financial years")
+	if a := f.awardRow(t); a.Version != 1 || a.Amount != 2*yearAmount {
+		t.Errorf("award after the refused variation: version %d, %s; want version 1 of %s", a.Version, a.Amount, 2*yearAmount)
+	}
+	if n := f.count(t, `SELECT count(*) FROM variations WHERE application_id = $1`, f.appID); n != 0 {
+		t.Errorf("%d variations recorded without years, want none", n)
+	}
+}
+
+// A variation's documents are issued with its terms before it stands; when it cannot be completed
+// they are withdrawn, once: the application lists no agreement or record of that version, the
+// record's number stays with the version, and the version that stands cannot be withdrawn.
+func TestWithdrawVariationDocumentsRetryWithdrawsOnce(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	f.serviceAward(t)
+	years := []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}}
+	terms := &activities.AwardTerms{Years: years, Conditions: []string{"Report the second worker's start date."}}
+	record := f.decisionRecordInput()
+	record.AwardVersion, record.Terms = 2, terms
+	number := result[string](t, once(t, f.exec("record-2"), f.documents, f.documents.IssueDecisionRecord, record))
+	agreement := f.agreementInput(2, years, "A second youth worker from the autumn.")
+	agreement.Terms = terms
+	doc := result[activities.DocumentResult](t, once(t, f.exec("agreement-2"), f.documents, f.documents.IssueGrantAgreement, agreement))
+	// Issued before the variation stands, they say its terms, not the award's as stored.
+	wantText(t, "grant agreement version 2", f.pdfText(t, doc.DocumentID), "£90,000.00", "Report the second worker's start date.")
+	if a := f.awardRow(t); a.Version != 1 || a.Amount != 2*yearAmount {
+		t.Fatalf("the award changed when the variation's documents were issued: %+v", a)
+	}
+
+	withdraw := f.exec("withdraw-2")
+	retried(t, withdraw, f.documents, f.documents.WithdrawVariationDocuments, activities.WithdrawVariationInput{Version: 2,
+		Step: f.stepBy(f.head, "Variation could not be completed: the award stands as version 1", "", "active")})
+	var versions []string
+	if err := f.st.DB.SelectContext(f.ctx, &versions, `SELECT kind || ' v' || version FROM documents WHERE application_id = $1 AND kind IN ($2, $3) ORDER BY id`,
+		f.appID, activities.KindGrantAgreement, activities.KindDecisionRecord); err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 0 {
+		t.Errorf("documents after the withdrawal %q, want none of version 2 (and none were issued for version 1)", versions)
+	}
+	records, err := f.st.DecisionRecords(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1 || records[0].Number != number || records[0].AwardVersion != 2 || records[0].DocumentID != nil {
+		t.Errorf("decision records %+v; want %s kept for version 2, without its document", records, number)
+	}
+	f.wantEvents(t, 4, withdraw) // approval, record, agreement, withdrawal
+
+	// Issued again, the record keeps its number.
+	again := result[string](t, once(t, f.exec("record-2-again"), f.documents, f.documents.IssueDecisionRecord, record))
+	if again != number {
+		t.Errorf("the record issued again is %s, want %s", again, number)
+	}
+	_, err = attempt(t, f.exec("withdraw-1"), 1, f.documents, f.documents.WithdrawVariationDocuments, activities.WithdrawVariationInput{Version: 1,
+		Step: f.stepBy(f.head, "Withdrawn", "", "active")})
+	if err == nil || !strings.Contains(err.Error(), "it stands") {
+		t.Errorf("withdrawing the version that stands = %v; want it refused", err)
+	}
+}
+
+// The provider's acceptance of a varied agreement is recorded once, with the date it was due by.
+func TestAcceptVariationRetryAcceptsOnce(t *testing.T) {
+	t.Parallel()
+	f := newServiceFixture(t)
+	award := f.serviceAward(t)
+	vary := f.varyInput(award, []grant.YearAmount{{FinancialYear: f.fy, Amount: money.Pounds(50000)}, {FinancialYear: f.fy + 1, Amount: yearAmount}})
+	vary.AcceptBy = f.now.AddDate(0, 0, 28)
+	once(t, f.exec("vary-2"), f.awards, f.awards.Vary, vary)
+	accept := f.exec("accept-2")
+	retried(t, accept, f.awards, f.awards.AcceptVariation, activities.AcceptVariationInput{Version: 2,
+		Step: f.stepBy(f.applicantActor(), "Varied agreement accepted (version 2)", "", "active")})
+
+	v, err := f.st.Variations(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) != 1 || v[0].AcceptBy == nil || !v[0].AcceptBy.Equal(vary.AcceptBy) || v[0].AcceptedAt == nil || !v[0].AcceptedAt.Equal(f.now) ||
+		v[0].AcceptedBy == nil || *v[0].AcceptedBy != f.applicant.ID {
+		t.Errorf("variations %+v; want version 2, due by %v, accepted by the applicant at %v", v, vary.AcceptBy, f.now)
+	}
+	f.wantEvents(t, 3, accept) // approval, variation, acceptance
+	_, err = attempt(t, f.exec("accept-9"), 1, f.awards, f.awards.AcceptVariation, activities.AcceptVariationInput{Version: 9,
+		Step: f.stepBy(f.applicantActor(), "Varied agreement accepted (version 9)", "", "active")})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeNotFound {
+		t.Errorf("accepting a version never offered = %v; want NotFound", err)
 	}
 }

@@ -198,6 +198,8 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"POST", "/api/v1/applications/{S}/termination", map[string]any{"reason": "The service has closed."},
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
+		{"POST", "/api/v1/applications/{S}/variation-acceptance", map[string]any{"version": 2}, // the provider's, once a variation awaits it
+			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
 		{"GET", "/api/v1/applications/{S}/indicators", nil,
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet

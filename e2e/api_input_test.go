@@ -713,6 +713,7 @@ func TestBadInputToServiceSteps(t *testing.T) {
 		{"POST /api/v1/applications/{id}/return-reviews", map[string]any{"financial_year": fy, "quarter": 1, "outcome": "accept", "rag": "green", "comment": "Fine."}},
 		{"POST /api/v1/applications/{id}/variations", map[string]any{"years": serviceYears(), "conditions": []any{"Attend the board"}, "summary": "Adds a year."}},
 		{"POST /api/v1/applications/{id}/termination", map[string]any{"reason": "The service has closed."}},
+		{"POST /api/v1/applications/{id}/variation-acceptance", map[string]any{"version": 2}},
 	}
 	for _, l := range later {
 		check.badBodies(t, l.key, strings.Replace(l.key[len("POST "):], "{id}", fmt.Sprint(id), 1), finance, l.base, anyRefusal)

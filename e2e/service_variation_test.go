@@ -12,9 +12,10 @@ import (
 
 // TestServiceAwardVariedThenEndedEarly varies a three-year award in its first year (a smaller
 // second year, no third), which the Commissioner decides and which re-issues the agreement as
-// version 2; the award is then ended early, the provider still sends the last quarter's return
-// and its final report, and the grant closes with the underspend returned to the budget. The clock
-// is 20 October 2026, so the first two quarters can be paid at once.
+// version 2 for the provider to accept afresh; the award is then ended early (the returns of
+// quarters that had not begun are not required), the provider still sends the last quarter's
+// return and its final report, and the grant closes with the underspend returned to the budget.
+// The clock is 20 October 2026, so the first two quarters can be paid at once.
 func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
 	s := newSystemAt(t, clock)
@@ -58,6 +59,16 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	if got := dig(varied.Body, "variations", "0", "award_version"); got != float64(2) {
 		t.Fatalf("variations = %v, want one at version 2", dig(varied.Body, "variations"))
 	}
+	// The provider is to accept the varied agreement; an older version is not the one offered.
+	if got := varied.str("status"); got != "variation_offered" {
+		t.Fatalf("status after the variation = %q, want variation_offered", got)
+	}
+	if actions := fmt.Sprint(dig(varied.Body, "actions")); !strings.Contains(actions, "accept_variation") {
+		t.Fatalf("the provider's actions after the variation = %s, want accept_variation", actions)
+	}
+	if dig(varied.Body, "variations", "0", "accept_by") == nil || dig(varied.Body, "variations", "0", "accepted_at") != nil {
+		t.Fatalf("the variation = %v, want a date to accept it by and no acceptance yet", dig(varied.Body, "variations", "0"))
+	}
 	agreement := s.pdfText(t, provider, documentID(t, varied, "grant_agreement", 2))
 	for _, want := range []string{"version 2", "£250,000.00", "One advocate post ends in 2027-28", "Two advocates in post until March 2028", "Q4 2027-28"} {
 		if !strings.Contains(agreement, want) {
@@ -83,6 +94,19 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 		}
 	}
 
+	stale := s.must(t, http.StatusConflict, "POST", path+"/variation-acceptance", provider, map[string]any{"version": 1})
+	if !strings.Contains(stale.str("error", "message"), "version 2 of the grant agreement is the one to accept") {
+		t.Fatalf("accepting version 1 = %s, want it refused naming version 2", stale.Raw)
+	}
+	s.must(t, http.StatusForbidden, "POST", path+"/variation-acceptance", officer, map[string]any{"version": 2})
+	accepted := s.must(t, http.StatusOK, "POST", path+"/variation-acceptance", provider, map[string]any{"version": 2})
+	if got := accepted.str("application", "status"); got != "active" {
+		t.Fatalf("status after accepting the varied agreement = %q, want active", got)
+	}
+	if dig(accepted.Body, "application", "variations", "0", "accepted_at") == nil {
+		t.Fatalf("the variation after its acceptance = %v, want accepted_at", dig(accepted.Body, "application", "variations", "0"))
+	}
+
 	// Ended early: what was not released goes back to the budget, and the provider is asked for a
 	// final report.
 	s.must(t, http.StatusOK, "POST", path+"/termination", commissioner, map[string]any{
@@ -95,6 +119,20 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	schemeID := int64(dig(ended.Body, "scheme_id").(float64))
 	s.wantSchemeYear(t, officer, schemeID, 2026, 7_500_000, 7_500_000)
 	s.wantSchemeYear(t, officer, schemeID, 2027, 0, 0)
+	// Q1's return was accepted; Q2's and Q3's are owed (those quarters ran); the rest are not required.
+	var schedule []string
+	for _, r := range dig(ended.Body, "return_schedule").([]any) {
+		schedule = append(schedule, fmt.Sprintf("%v %v", dig(r, "label"), dig(r, "status")))
+	}
+	wantSchedule := []string{"Q1 2026-27 accepted", "Q2 2026-27 awaiting", "Q3 2026-27 awaiting", "Q4 2026-27 not_required",
+		"Q1 2027-28 not_required", "Q2 2027-28 not_required", "Q3 2027-28 not_required", "Q4 2027-28 not_required"}
+	if strings.Join(schedule, ", ") != strings.Join(wantSchedule, ", ") {
+		t.Fatalf("return schedule after the termination = %q, want %q", schedule, wantSchedule)
+	}
+	notRequired := s.must(t, http.StatusConflict, "POST", path+"/returns", provider, quarterReturn(2027, 1, 50, 40))
+	if !strings.Contains(notRequired.str("error", "message"), "the Q1 2027-28 return is not required") {
+		t.Fatalf("a return for a quarter after the ending = %s, want it refused as not required", notRequired.Raw)
+	}
 
 	// The Q2 return is still owed for a quarter that ran, and is reviewed as before.
 	s.must(t, http.StatusOK, "POST", path+"/returns", provider, quarterReturn(2026, 2, 55, 41))
@@ -120,13 +158,88 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	s.wantSchemeYear(t, officer, schemeID, 2026, 7_200_000, 7_500_000)
 	story := timelineText(dig(closed.Body, "application", "timeline"))
 	for _, want := range []string{"Award varied (version 2): £250,000.00 over 2 years", "Grant agreement re-issued as version 2",
-		"Award ended early: future tranches stopped", "Q2 2026-27 monitoring return accepted (amber)", "Final report accepted",
+		"Varied agreement accepted (version 2)", "Award ended early: future tranches stopped", "Q2 2026-27 monitoring return accepted (amber)", "Final report accepted",
 		"Grant reconciled and closed", "underspend £3,000.00 returned to the budget"} {
 		if !strings.Contains(story, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, story)
 		}
 	}
-	recordHistory(t, s, id, "service_varied_terminated.json")
+	// service_varied_terminated.json is this test recorded before varied agreements were accepted
+	// afresh and before returns read "not required": kept, so those runs are still replayed.
+	recordHistory(t, s, id, "service_varied_reaccepted_terminated.json")
+}
+
+// TestServiceAwardVariationUndoneWhenItsDocumentsFail: the provider's organisation record has lost
+// its name (damaged outside Grantflow, here by SQL), so the variation's decision record cannot be
+// written. The variation does not stand: the award, its budget and its documents are as they were,
+// and the timeline says why. Once the record is mended the Commissioner varies it again, under the
+// decision record number the first attempt was given, and the provider accepts it.
+func TestServiceAwardVariationUndoneWhenItsDocumentsFail(t *testing.T) {
+	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
+	s := newSystemAt(t, clock)
+	const perYear = 15_000_000
+	const org = "Harbour Lights Advocacy"
+	provider, id := s.serviceApplication(t, org, perYear, 2026, 3)
+	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	officer, commissioner := s.staff(t, "officer"), s.staff(t, "commissioner")
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+	setName := func(name string) {
+		t.Helper()
+		if _, err := s.Store.DB.Exec(`UPDATE organisations SET name = $2 WHERE id = (SELECT organisation_id FROM applications WHERE id = $1)`, id, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.must(t, http.StatusOK, "GET", path, officer, nil)
+	schemeID := int64(dig(before.Body, "scheme_id").(float64))
+	variation := map[string]any{
+		"years": []map[string]any{{"financial_year": 2026, "amount_pence": perYear}, {"financial_year": 2027, "amount_pence": perYear + 1_000_000},
+			{"financial_year": 2028, "amount_pence": perYear}},
+		"conditions": []string{"Quarterly attendance at the domestic abuse partnership board"},
+		"summary":    "A second advocate in 2027-28.",
+	}
+
+	setName("")
+	failed := s.must(t, http.StatusConflict, "POST", path+"/variations", commissioner, variation)
+	if msg := failed.str("error", "message"); !strings.Contains(msg, "nothing was changed") || !strings.Contains(msg, "decision record cannot be written") {
+		t.Fatalf("the variation whose documents cannot be written = %s, want refused saying nothing changed and why", failed.Raw)
+	}
+	after := s.must(t, http.StatusOK, "GET", path, officer, nil)
+	if got := after.str("status"); got != "active" {
+		t.Fatalf("status after the failed variation = %q, want active", got)
+	}
+	if dig(after.Body, "award", "version") != float64(1) || dig(after.Body, "award", "amount_pence") != float64(3*perYear) || dig(after.Body, "variations") != nil {
+		t.Fatalf("award %v and variations %v after the failed variation; want version 1 unchanged and none", dig(after.Body, "award"), dig(after.Body, "variations"))
+	}
+	s.wantSchemeYear(t, officer, schemeID, 2027, perYear, 0)
+	for _, d := range dig(after.Body, "documents").([]any) {
+		if dig(d, "version") == float64(2) && (dig(d, "kind") == "grant_agreement" || dig(d, "kind") == "decision_record") {
+			t.Errorf("%v version 2 is listed although the variation did not stand", dig(d, "kind"))
+		}
+	}
+	if story := timelineText(dig(after.Body, "timeline")); !strings.Contains(story, "Variation could not be completed: the award stands as version 1") {
+		t.Errorf("timeline lacks the failed variation:\n%s", story)
+	}
+
+	setName(org)
+	s.must(t, http.StatusOK, "POST", path+"/variations", commissioner, variation)
+	varied := s.awaitDocumentVersion(t, provider, id, "grant_agreement", 2)
+	if got := varied.str("status"); got != "variation_offered" {
+		t.Fatalf("status after varying again = %q, want variation_offered", got)
+	}
+	s.wantSchemeYear(t, officer, schemeID, 2027, perYear+1_000_000, 0)
+	var numbers []string
+	for _, r := range dig(s.must(t, http.StatusOK, "GET", path, officer, nil).Body, "decision_records").([]any) {
+		numbers = append(numbers, fmt.Sprint(dig(r, "number")))
+	}
+	if len(numbers) != 2 || numbers[1] != "PCC/2026/002" {
+		t.Fatalf("decision records %v, want the approval's and PCC/2026/002 for the variation", numbers)
+	}
+	s.must(t, http.StatusOK, "POST", path+"/variation-acceptance", provider, map[string]any{"version": 2})
+	s.awaitStatus(t, officer, id, "active")
+	// Ending the award closes the workflow's story for the recorded history.
+	s.must(t, http.StatusOK, "POST", path+"/termination", commissioner, map[string]any{"reason": "The service moved to another funder."})
+	s.awaitStatus(t, provider, id, "final_report")
+	recordHistory(t, s, id, "service_variation_undone.json")
 }
 
 // awaitDocumentVersion polls until the application lists the given version of a document.

@@ -143,6 +143,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/applications/{S}/return-reviews", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/variations", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/termination", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/variation-acceptance", url.Values{"variation.confirm": {"yes"}, "variation.version": {"2"}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},

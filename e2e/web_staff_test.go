@@ -308,6 +308,16 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	commissioner.get(path).mustSay(t, http.StatusOK, "Vary the award", "You may approve awards of any amount.")
 	commissioner.post(path+"/variations", variation).mustSay(t, http.StatusOK, "The variation has been recorded", "The award is £290,000.00 in all")
 
+	// The provider accepts the varied agreement on their page (the box ticked, as for the offer).
+	providerWeb := s.webSignInWith(t, "safe@provider.example.org", "a long enough password")
+	providerWeb.get(path).mustSay(t, http.StatusOK, "Accept the varied grant agreement", "A smaller second year: one advocate post ends.",
+		"Grant agreement (version 2) (PDF)")
+	providerWeb.post(path+"/variation-acceptance", url.Values{"variation.version": {"2"}}).mustSay(t, http.StatusUnprocessableEntity,
+		"There is a problem", "Confirm that you have read the varied grant agreement and accept it")
+	providerWeb.post(path+"/variation-acceptance", url.Values{"variation.version": {"2"}, "variation.confirm": {"yes"}}).
+		mustSay(t, http.StatusOK, "You have accepted the varied grant agreement", "Funded")
+	s.awaitStatus(t, provider, id, "active")
+
 	// Ending the award early needs a reason, and the Commissioner's authority at £290,000.00.
 	commissioner.get(path)
 	commissioner.post(path+"/termination", url.Values{"staff-form": {"terminate"}, "termination-reason": {" "}}).

@@ -52,20 +52,22 @@ func (s *Store) AwardYears(ctx context.Context, awardID int64) ([]grant.YearAmou
 // ScheduleTranches writes the payment schedule. Tranches already released or paid are kept as they
 // are; the rest are replaced (a variation changes only the remaining schedule).
 func (s *Store) ScheduleTranches(ctx context.Context, awardID int64, tranches []grant.Tranche) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, t := range tranches {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tranches (award_id, no, financial_year, quarter, due_on, amount_pence, status)
-				VALUES ($1,$2,$3,$4,$5,$6,$7)
-				ON CONFLICT (award_id, no) DO UPDATE SET financial_year = EXCLUDED.financial_year, quarter = EXCLUDED.quarter,
-					due_on = EXCLUDED.due_on, amount_pence = EXCLUDED.amount_pence, status = EXCLUDED.status,
-					held_reason = CASE WHEN EXCLUDED.status = 'held' THEN tranches.held_reason ELSE '' END
-				WHERE tranches.status IN ('scheduled', 'held', 'cancelled')`,
-				awardID, t.No, t.FinancialYear, t.Quarter, t.DueOn, t.Amount, t.Status); err != nil {
-				return err
-			}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return scheduleTranches(ctx, tx, awardID, tranches) })
+}
+
+func scheduleTranches(ctx context.Context, tx *sqlx.Tx, awardID int64, tranches []grant.Tranche) error {
+	for _, t := range tranches {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tranches (award_id, no, financial_year, quarter, due_on, amount_pence, status)
+			VALUES ($1,$2,$3,$4,$5,$6,$7)
+			ON CONFLICT (award_id, no) DO UPDATE SET financial_year = EXCLUDED.financial_year, quarter = EXCLUDED.quarter,
+				due_on = EXCLUDED.due_on, amount_pence = EXCLUDED.amount_pence, status = EXCLUDED.status,
+				held_reason = CASE WHEN EXCLUDED.status = 'held' THEN tranches.held_reason ELSE '' END
+			WHERE tranches.status IN ('scheduled', 'held', 'cancelled')`,
+			awardID, t.No, t.FinancialYear, t.Quarter, t.DueOn, t.Amount, t.Status); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // HoldTranche marks a due tranche held, with the reason, and records the event.
@@ -200,17 +202,22 @@ type Variation struct {
 	DelegationBand string          `db:"delegation_band" json:"delegation_band"`
 	RulesVersion   int             `db:"rules_version" json:"rules_version"`
 	DecidedAt      time.Time       `db:"decided_at" json:"decided_at"`
+	// The provider accepts the varied agreement afresh, by AcceptBy (nil for variations that stood
+	// at once, before this was asked).
+	AcceptBy   *time.Time `db:"accept_by" json:"accept_by,omitempty"`
+	AcceptedAt *time.Time `db:"accepted_at" json:"accepted_at,omitempty"`
+	AcceptedBy *int64     `db:"accepted_by" json:"accepted_by,omitempty"`
 }
 
-// ApplyVariation records the variation and changes the award's terms and budget commitments to
-// match, all at once: each year's commitment moves by the difference, refused if a budget cannot
-// cover an increase.
-func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64, years []grant.YearAmount, e Event) error {
+// ApplyVariation records the variation and changes the award's terms, budget commitments and
+// remaining tranche schedule to match, all at once: each year's commitment moves by the difference,
+// refused if a budget cannot cover an increase.
+func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64, years []grant.YearAmount, tranches []grant.Tranche, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO variations (application_id, award_version, summary, years, end_date, conditions, decided_by,
-			decided_role, delegation_band, rules_version, decided_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING`,
+			decided_role, delegation_band, rules_version, decided_at, accept_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING`,
 			v.ApplicationID, v.AwardVersion, v.Summary, []byte(v.Years), v.EndDate, []byte(v.Conditions), v.DecidedBy, v.DecidedRole,
-			v.DelegationBand, v.RulesVersion, v.DecidedAt)
+			v.DelegationBand, v.RulesVersion, v.DecidedAt, v.AcceptBy)
 		if err != nil {
 			return err
 		}
@@ -239,6 +246,50 @@ func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64,
 			if _, err := tx.ExecContext(ctx, `INSERT INTO award_years (award_id, financial_year, amount_pence) VALUES ($1,$2,$3)`, awardID, y.FinancialYear, y.Amount); err != nil {
 				return err
 			}
+		}
+		if err := scheduleTranches(ctx, tx, awardID, tranches); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, e)
+	})
+}
+
+// AcceptVariation records the provider's acceptance of the varied agreement of that version, once.
+func (s *Store) AcceptVariation(ctx context.Context, applicationID int64, version int, by int64, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE variations SET accepted_at = coalesce(accepted_at, $3), accepted_by = coalesce(accepted_by, $4)
+			WHERE application_id = $1 AND award_version = $2`, applicationID, version, e.At, by)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("accept version %d of application %d's award: %w", version, applicationID, ErrNotFound)
+		}
+		return recordEvent(ctx, tx, e)
+	})
+}
+
+// WithdrawVariationDocuments takes back the grant agreement and decision record issued for an award
+// version that never stood (its variation could not be completed), so the application lists no
+// agreement for terms that do not apply and a later variation to that version issues them afresh.
+// The decision record's number stays with that version. Refused for a version the award has
+// reached. Records the event; idempotent.
+func (s *Store) WithdrawVariationDocuments(ctx context.Context, applicationID int64, version int, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var current int
+		if err := tx.GetContext(ctx, &current, `SELECT version FROM awards WHERE application_id = $1 FOR UPDATE`, applicationID); err != nil {
+			return notFound(err)
+		}
+		if version <= current {
+			return fmt.Errorf("withdraw the documents of version %d of application %d's award: it stands (version %d)", version, applicationID, current)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE decision_records SET document_id = NULL WHERE application_id = $1 AND award_version = $2`,
+			applicationID, version); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE application_id = $1 AND version = $2 AND kind IN ('grant_agreement', 'decision_record')`,
+			applicationID, version); err != nil {
+			return err
 		}
 		return recordEvent(ctx, tx, e)
 	})

@@ -96,18 +96,35 @@ type Recommendation struct {
 // SaveRecommendation records moderation once.
 func (s *Store) SaveRecommendation(ctx context.Context, r Recommendation, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO recommendations (application_id, recommended_by, years, conditions, conditions_precedent, reasons, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`, r.ApplicationID, r.RecommendedBy, []byte(r.Years), []byte(r.Conditions),
-			[]byte(r.ConditionsPrecedent), r.Reasons, r.CreatedAt); err != nil {
+		if err := saveRecommendation(ctx, tx, r); err != nil {
 			return err
 		}
 		return recordEvent(ctx, tx, e)
 	})
 }
 
-// AttachDecisionPack links the decision pack PDF to the recommendation.
-func (s *Store) AttachDecisionPack(ctx context.Context, applicationID, documentID int64) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE recommendations SET document_id = $2 WHERE application_id = $1`, applicationID, documentID)
+// SaveRecommendationWithPack records moderation and its decision pack together, once: either both
+// stand, with the pack linked to the recommendation and the audit event written, or neither does.
+func (s *Store) SaveRecommendationWithPack(ctx context.Context, r Recommendation, pack Document, e Event) (Document, error) {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := saveRecommendation(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := saveDocument(ctx, tx, &pack); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE recommendations SET document_id = $2 WHERE application_id = $1`, r.ApplicationID, pack.ID); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, e)
+	})
+	return pack, err
+}
+
+func saveRecommendation(ctx context.Context, tx *sqlx.Tx, r Recommendation) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO recommendations (application_id, recommended_by, years, conditions, conditions_precedent, reasons, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`, r.ApplicationID, r.RecommendedBy, []byte(r.Years), []byte(r.Conditions),
+		[]byte(r.ConditionsPrecedent), r.Reasons, r.CreatedAt)
 	return err
 }
 

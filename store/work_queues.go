@@ -93,6 +93,21 @@ func (s *Store) AwardYearsByApplication(ctx context.Context, ids []int64) (map[i
 	return out, err
 }
 
+// AwardsEndedEarly is when each of the applications' awards was ended early, for those that were.
+func (s *Store) AwardsEndedEarly(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	var rows []struct {
+		ApplicationID int64     `db:"application_id"`
+		TerminatedAt  time.Time `db:"terminated_at"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `SELECT application_id, terminated_at FROM awards
+		WHERE application_id = ANY($1) AND terminated_at IS NOT NULL`, pq.Int64Array(ids))
+	out := map[int64]time.Time{}
+	for _, r := range rows {
+		out[r.ApplicationID] = r.TerminatedAt
+	}
+	return out, err
+}
+
 // PanelProgress is how far a service application's panel has got.
 type PanelProgress struct {
 	Members int // on the panel now

@@ -129,6 +129,39 @@ func awaitUntil(ctx workflow.Context, d time.Duration, cond func() bool) error {
 	return workflow.Await(ctx, func() bool { return cond() || timer.IsReady() })
 }
 
+// declaredNoConflict refuses a step taken (scoring, deciding) without the person's declaration that
+// they have no conflict of interest.
+func declaredNoConflict(declared bool, taking string) error {
+	if !declared {
+		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before %s (or declare the conflict instead)", taking)
+	}
+	return nil
+}
+
+// validateDeclaration checks a declaration of interest: a conflict must say what it is.
+func validateDeclaration(r DeclareConflictRequest) error {
+	if r.HasConflict && strings.TrimSpace(r.Details) == "" {
+		return refuse(RefusalInvalid, "details", "say what the conflict of interest is")
+	}
+	return nil
+}
+
+// validatePayment checks a payment finance records: the amount owed (owedAs names it, as "the
+// tranche's £30,000.00"), a reference, and the day it was paid, which cannot be in the future.
+func validatePayment(now time.Time, amount, owed money.Pence, owedAs, reference string, paidOn time.Time) error {
+	switch {
+	case amount != owed:
+		return refuse(RefusalInvalid, "amount_pence", "must be %s", owedAs)
+	case strings.TrimSpace(reference) == "":
+		return refuse(RefusalInvalid, "reference", "is required")
+	case paidOn.IsZero():
+		return refuse(RefusalInvalid, "paid_on", "is required")
+	case paidOn.After(now.Add(24 * time.Hour)):
+		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
+	}
+	return nil
+}
+
 // validateReport checks an end-of-grant or final report against what was paid.
 func validateReport(r SubmitReportRequest, paid money.Pence) error {
 	switch {

@@ -46,6 +46,7 @@ const (
 	UpdateSubmitReturn       = "submit-return"
 	UpdateReviewReturn       = "review-return"
 	UpdateVary               = "vary"
+	UpdateAcceptVariation    = "accept-variation"
 	UpdateTerminate          = "terminate"
 	UpdateSubmitFinalReport  = "submit-final-report"
 	UpdateReviewFinalReport  = "review-final-report"
@@ -82,11 +83,12 @@ const (
 
 // Service stages, in addition to the shared ones.
 const (
-	StageModeration      Stage = "moderation"
-	StageActive          Stage = "active"       // conditions met, tranches and returns running
-	StageFinalReport     Stage = "final_report" // awaiting the final report (after the last quarter or a termination)
-	StageFinalSubmitted  Stage = "final_report_submitted"
-	StageTerminatedEarly Stage = "terminated" // recorded with the termination; the grant then awaits its final report
+	StageModeration       Stage = "moderation"
+	StageActive           Stage = "active"            // conditions met, tranches and returns running
+	StageVariationOffered Stage = "variation_offered" // varied: the provider is to accept the new agreement; tranches wait, returns go on
+	StageFinalReport      Stage = "final_report"      // awaiting the final report (after the last quarter or a termination)
+	StageFinalSubmitted   Stage = "final_report_submitted"
+	StageTerminatedEarly  Stage = "terminated" // recorded with the termination; the grant then awaits its final report
 )
 
 // Actor is the person taking a step, as the HTTP layer authenticated them.

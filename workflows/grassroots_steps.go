@@ -29,10 +29,7 @@ func (g *grassroots) validateDeclareConflict(ctx workflow.Context, r DeclareConf
 	if err := g.permit(ActionDeclareConflict, g.party(r.Actor), 0); err != nil {
 		return err
 	}
-	if r.HasConflict && strings.TrimSpace(r.Details) == "" {
-		return refuse(RefusalInvalid, "details", "say what the conflict of interest is")
-	}
-	return nil
+	return validateDeclaration(r)
 }
 
 func (g *grassroots) declareConflict(ctx workflow.Context, r DeclareConflictRequest) error {
@@ -54,8 +51,8 @@ func (g *grassroots) validateAssess(ctx workflow.Context, r AssessRequest) error
 	if err := g.permit(ActionAssess, g.party(r.Actor), 0); err != nil {
 		return err
 	}
-	if !r.NoConflict {
-		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before scoring (or declare the conflict instead)")
+	if err := declaredNoConflict(r.NoConflict, "scoring"); err != nil {
+		return err
 	}
 	if err := ValidateScores(g.in.Rules, r.Scores); err != nil {
 		return invalid(err)
@@ -91,8 +88,8 @@ func (g *grassroots) validateDecide(ctx workflow.Context, r DecideRequest) error
 	if g.decision != nil { // approved: the offer is being issued
 		return refuse(RefusalStage, "", "a decision has already been recorded on this application")
 	}
-	if !r.NoConflict && !g.oldRules {
-		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before deciding (or declare the conflict instead)")
+	if err := declaredNoConflict(r.NoConflict || g.oldRules, "deciding"); err != nil {
+		return err
 	}
 	switch r.Outcome {
 	case OutcomeApprove:
@@ -248,17 +245,8 @@ func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPayment
 	if err := g.permit(ActionRecordPayment, g.party(r.Actor), 0); err != nil {
 		return err
 	}
-	switch {
-	case r.Amount != g.status.AwardAmount:
-		return refuse(RefusalInvalid, "amount_pence", "must be the award's %s, paid in one payment", g.status.AwardAmount)
-	case strings.TrimSpace(r.Reference) == "":
-		return refuse(RefusalInvalid, "reference", "is required")
-	case r.PaidOn.IsZero():
-		return refuse(RefusalInvalid, "paid_on", "is required")
-	case r.PaidOn.After(workflow.Now(ctx).Add(24 * time.Hour)):
-		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
-	}
-	return nil
+	owed := g.status.AwardAmount
+	return validatePayment(workflow.Now(ctx), r.Amount, owed, fmt.Sprintf("the award's %s, paid in one payment", owed), r.Reference, r.PaidOn)
 }
 
 func (g *grassroots) recordPayment(ctx workflow.Context, r RecordPaymentRequest) error {

@@ -31,6 +31,7 @@ const (
 	ActionSubmitReturn      Action = "submit_return"
 	ActionReviewReturn      Action = "review_return"
 	ActionVary              Action = "vary"
+	ActionAcceptVariation   Action = "accept_variation"
 	ActionTerminate         Action = "terminate"
 	ActionSubmitReport      Action = "submit_report"
 	ActionReviewReport      Action = "review_report"
@@ -100,7 +101,9 @@ var (
 	svcOnly   = []scheme.Kind{scheme.Service}
 	// a decision about money: nobody with a stake in the application or its recommendation takes it
 	decisionBars = []Bar{BarMember, BarConflict, BarPanel, BarModerated, BarAssessed}
-	delivering   = []Stage{StageAccepted, StageActive, StageFinalReport, StageFinalSubmitted}
+	delivering   = []Stage{StageAccepted, StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted}
+	paying       = []Stage{StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted}
+	running      = []Stage{StageAccepted, StageActive, StageVariationOffered} // an award that may still be varied or ended
 )
 
 // rulebook lists every step in the order the API offers them.
@@ -117,13 +120,15 @@ var rulebook = []rule{
 	{action: ActionDecide, kinds: svcOnly, roles: deciders, stages: []Stage{StageDecision}, bars: decisionBars, banded: true},
 	{action: ActionAnswerInformation, kinds: grassOnly, applicant: true, stages: []Stage{StageInformationRequested}},
 	{action: ActionAcceptOffer, applicant: true, stages: []Stage{StageOffered}},
+	{action: ActionAcceptVariation, kinds: svcOnly, applicant: true, stages: []Stage{StageVariationOffered}},
 	{action: ActionConfirmConditions, kinds: svcOnly, roles: officers, stages: []Stage{StageAccepted}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionRecordPayment, kinds: grassOnly, roles: finance, stages: []Stage{StageAccepted}, bars: []Bar{BarMember}},
-	{action: ActionRecordPayment, kinds: svcOnly, roles: finance, stages: delivering, bars: []Bar{BarMember}},
-	{action: ActionSubmitReturn, kinds: svcOnly, applicant: true, stages: []Stage{StageAccepted, StageActive, StageFinalReport}},
+	// A service tranche is paid once released, which needs the conditions precedent met (active).
+	{action: ActionRecordPayment, kinds: svcOnly, roles: finance, stages: paying, bars: []Bar{BarMember}},
+	{action: ActionSubmitReturn, kinds: svcOnly, applicant: true, stages: []Stage{StageAccepted, StageActive, StageVariationOffered, StageFinalReport}},
 	{action: ActionReviewReturn, kinds: svcOnly, roles: officers, stages: delivering, bars: []Bar{BarMember, BarConflict}},
-	{action: ActionVary, kinds: svcOnly, roles: deciders, stages: []Stage{StageAccepted, StageActive}, bars: decisionBars, banded: true},
-	{action: ActionTerminate, kinds: svcOnly, roles: deciders, stages: []Stage{StageAccepted, StageActive}, bars: decisionBars, banded: true},
+	{action: ActionVary, kinds: svcOnly, roles: deciders, stages: running, bars: decisionBars, banded: true},
+	{action: ActionTerminate, kinds: svcOnly, roles: deciders, stages: running, bars: decisionBars, banded: true},
 	{action: ActionSubmitReport, kinds: grassOnly, applicant: true, stages: []Stage{StagePaid}},
 	{action: ActionSubmitReport, kinds: svcOnly, applicant: true, stages: []Stage{StageFinalReport}},
 	{action: ActionReviewReport, kinds: grassOnly, roles: officers, stages: []Stage{StageReportSubmitted}, bars: []Bar{BarMember, BarConflict}},
@@ -295,6 +300,8 @@ func actionPhrase(kind scheme.Kind, a Action) string {
 		return "review a monitoring return"
 	case ActionVary:
 		return "vary the award"
+	case ActionAcceptVariation:
+		return "accept a varied agreement"
 	case ActionTerminate:
 		return "end the award early"
 	}

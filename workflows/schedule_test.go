@@ -377,3 +377,37 @@ func TestScheduleValidateYears(t *testing.T) {
 		})
 	}
 }
+
+// The returns timetable the pages and work queues read: each quarter's status from the returns sent
+// and, once an award has ended early, "not required" for the quarters that had not begun.
+func TestReturnTimetable(t *testing.T) {
+	rules := demo.ServiceRules()
+	years := []grant.YearAmount{{FinancialYear: 2026, Amount: money.Pounds(100000)}, {FinancialYear: 2027, Amount: money.Pounds(100000)}}
+	q := func(fy, n int) workflows.Quarter { return workflows.Quarter{FY: fy, Q: n} }
+	sent := map[workflows.Quarter]string{q(2026, 1): workflows.ReviewAccept, q(2026, 2): workflows.ReviewRequestChanges, q(2026, 3): ""}
+	statuses := func(ended time.Time) []string {
+		var out []string
+		for _, r := range workflows.ReturnTimetable(rules, years, sent, ended) {
+			out = append(out, r.Quarter.Label()+" "+r.Status)
+		}
+		return out
+	}
+	running := []string{"Q1 2026-27 accepted", "Q2 2026-27 changes_requested", "Q3 2026-27 submitted", "Q4 2026-27 awaiting",
+		"Q1 2027-28 awaiting", "Q2 2027-28 awaiting", "Q3 2027-28 awaiting", "Q4 2027-28 awaiting"}
+	if got := statuses(time.Time{}); !slices.Equal(got, running) {
+		t.Errorf("a running award's returns %q; want %q", got, running)
+	}
+	// Ended on 20 December 2026: Q4 2026-27 had not begun, so neither it nor any later return is due.
+	ended := []string{"Q1 2026-27 accepted", "Q2 2026-27 changes_requested", "Q3 2026-27 submitted", "Q4 2026-27 not_required",
+		"Q1 2027-28 not_required", "Q2 2027-28 not_required", "Q3 2027-28 not_required", "Q4 2027-28 not_required"}
+	if got := statuses(london(2026, time.December, 20, 10, 0)); !slices.Equal(got, ended) {
+		t.Errorf("an award ended on 20 December 2026 has returns %q; want %q", got, ended)
+	}
+	// Ended at the very start of a quarter: that quarter did not run either.
+	if got := statuses(q(2027, 1).Start())[4]; got != "Q1 2027-28 not_required" {
+		t.Errorf("ended as Q1 2027-28 began: %s; want not required", got)
+	}
+	if got := statuses(q(2027, 1).Start().Add(time.Minute))[4]; got != "Q1 2027-28 awaiting" {
+		t.Errorf("ended a minute into Q1 2027-28: %s; want it still owed", got)
+	}
+}

@@ -150,6 +150,13 @@ type VaryRequest struct {
 	Summary    string
 }
 
+// AcceptVariationRequest is the provider's acceptance of the varied agreement: the version they
+// read, which must be the award's latest.
+type AcceptVariationRequest struct {
+	Actor   Actor
+	Version int
+}
+
 // TerminateRequest ends an award early.
 type TerminateRequest struct {
 	Actor  Actor
@@ -192,6 +199,11 @@ type ServiceAward struct {
 	ConditionsMet  bool               `json:"conditions_met"`
 	Terminated     bool               `json:"terminated"`
 	Paid           money.Pence        `json:"paid_pence"`
+	// A varied agreement awaiting the provider's acceptance (StageVariationOffered): by when, and
+	// whether the provider has been reminded and the officer told that the date has passed.
+	VariationAcceptBy  time.Time `json:"variation_accept_by,omitempty"`
+	VariationReminded  bool      `json:"variation_reminded,omitempty"`
+	VariationEscalated bool      `json:"variation_escalated,omitempty"`
 }
 
 // Return statuses.
@@ -200,6 +212,7 @@ const (
 	ReturnSubmitted        = "submitted"
 	ReturnChangesRequested = "changes_requested"
 	ReturnAccepted         = "accepted"
+	ReturnNotRequired      = "not_required" // for a quarter that had not begun when the award ended early
 )
 
 // ReturnState is one quarter's monitoring return as the workflow tracks it.
@@ -278,6 +291,8 @@ func (sv *service) setup(ctx workflow.Context) error {
 		humanStep(ctx, &sv.application, UpdateSubmitReturn, sv.validateSubmitReturn, sv.submitReturn, "Return submitted: a commissioning officer will review it."),
 		humanStep(ctx, &sv.application, UpdateReviewReturn, sv.validateReviewReturn, sv.reviewReturn, "Review recorded."),
 		humanStep(ctx, &sv.application, UpdateVary, sv.validateVary, sv.vary, "Variation decided; the agreement has been re-issued."),
+		humanStep(ctx, &sv.application, UpdateAcceptVariation, sv.validateAcceptVariation, sv.acceptVariation,
+			"Varied agreement accepted: payments go on under its terms."),
 		humanStep(ctx, &sv.application, UpdateTerminate, sv.validateTerminate, sv.terminate, "Award ended early: the provider is asked for a final report."),
 		humanStep(ctx, &sv.application, UpdateSubmitFinalReport, sv.validateSubmitFinalReport, sv.submitFinalReport, "Final report submitted."),
 		humanStep(ctx, &sv.application, UpdateReviewFinalReport, sv.validateReviewFinalReport, sv.reviewFinalReport, "Final report accepted: the grant is closed."),
@@ -371,7 +386,7 @@ func (sv *service) finished() bool {
 // delivering is true once an award is accepted: only then do runs roll over at year end.
 func (sv *service) delivering() bool {
 	switch sv.stage {
-	case StageAccepted, StageActive, StageFinalReport, StageFinalSubmitted:
+	case StageAccepted, StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted:
 		return true
 	}
 	return false
@@ -411,6 +426,14 @@ func (sv *service) processAgenda(ctx workflow.Context) error {
 			return err
 		}
 		return sv.completeIfDone(ctx)
+	case StageVariationOffered: // tranches due are held until the provider accepts; returns go on
+		if err := sv.trancheAgenda(ctx, now); err != nil {
+			return err
+		}
+		if err := sv.returnAgenda(ctx, now); err != nil {
+			return err
+		}
+		return sv.variationAgenda(ctx, now)
 	case StageFinalReport, StageFinalSubmitted:
 		return sv.returnAgenda(ctx, now)
 	}
@@ -428,6 +451,8 @@ func (sv *service) nextAgendaTime(now time.Time) (time.Time, bool) {
 		moments = sv.offerMoments()
 	case StageAccepted, StageActive, StageFinalReport, StageFinalSubmitted:
 		moments = append(sv.trancheMoments(), sv.returnMoments()...)
+	case StageVariationOffered:
+		moments = append(append(sv.trancheMoments(), sv.returnMoments()...), sv.variationMoments()...)
 	}
 	var next time.Time
 	for _, t := range moments {

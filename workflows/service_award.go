@@ -5,9 +5,11 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
@@ -119,8 +121,170 @@ func (sv *service) validateVary(ctx workflow.Context, r VaryRequest) error {
 }
 
 // vary changes the award under the same delegation and budget rules as an approval, re-issues the
-// agreement as a new version and reschedules the tranches not yet released.
+// agreement as a new version and reschedules the tranches not yet released. The agreement (and the
+// decision record above the officer band) is issued before the variation stands; if either cannot
+// be, nothing of the variation stands (version marker variation-documents-first).
 func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
+	if workflow.GetVersion(ctx, "variation-documents-first", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return sv.varyThenIssue(ctx, r)
+	}
+	a := sv.st.Award
+	version := a.Version + 1
+	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
+	returns := sv.plannedReturns(r.Years, sv.st.Returns)
+	band, _ := BandFor(sv.rules, WholeLife(r.Years))
+	// The provider accepts the varied agreement afresh (version marker variation-reacceptance);
+	// runs varied before that went on under the new terms at once.
+	next, acceptBy := sv.stage, time.Time{}
+	if workflow.GetVersion(ctx, "variation-reacceptance", workflow.DefaultVersion, 1) == 1 {
+		next, acceptBy = StageVariationOffered, endOfDay(sv.now(ctx).In(scheme.London).AddDate(0, 0, sv.rules.AcceptanceDays))
+	}
+	// Hold the budget both sets of terms need, year by year, so neither undoing the variation nor
+	// applying it can be refused for want of budget once the documents are out.
+	if err := sv.commit(ctx, largerEachYear(a.Years, r.Years)); err != nil {
+		return err
+	}
+	doc := agreementVersion{Version: version, Years: r.Years, Conditions: r.Conditions, Tranches: tranches, Returns: returns, Variation: r.Summary,
+		AcceptBy: acceptBy}
+	record, err := sv.issueVersionDocuments(ctx, r.Actor, band, fmt.Sprintf("Grant agreement re-issued as version %d", version), doc)
+	if err == nil {
+		in := activities.VaryInput{
+			Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", version, WholeLife(r.Years), len(r.Years)), r.Summary, next),
+			SchemeID: sv.st.In.SchemeID, AwardID: a.ID, Version: version, Summary: r.Summary, Years: r.Years, Conditions: r.Conditions,
+			DelegationBand: band.Title, RulesVersion: sv.rules.Version, Tranches: storeTranches(tranches), AcceptBy: acceptBy,
+		}
+		err = workflow.ExecuteActivity(ctx, awards.Vary, in).Get(ctx, nil)
+	}
+	if err != nil {
+		return sv.undoVariation(ctx, r.Actor, version, err)
+	}
+	a.Version, a.Years, a.Conditions = version, r.Years, r.Conditions
+	if record != "" {
+		a.DecisionRecord = record
+	}
+	sv.st.Tranches, sv.st.Returns = tranches, returns
+	if next == StageVariationOffered {
+		a.VariationAcceptBy, a.VariationReminded, a.VariationEscalated = acceptBy, false, false
+		sv.setStage(ctx, next)
+	}
+	sv.dirty = true
+	return nil
+}
+
+// variationMoments are the reminder to accept a varied agreement and its acceptance date.
+func (sv *service) variationMoments() []time.Time {
+	a := sv.st.Award
+	return []time.Time{a.VariationAcceptBy.AddDate(0, 0, -sv.rules.AcceptanceReminderDays), a.VariationAcceptBy}
+}
+
+// variationAgenda reminds the provider to accept the varied agreement and, once its date has passed,
+// tells the officer. The variation does not lapse: it stands, and the tranches it holds wait, until
+// the provider accepts it or the award is varied again or ended.
+func (sv *service) variationAgenda(ctx workflow.Context, now time.Time) error {
+	a := sv.st.Award
+	by := a.VariationAcceptBy.In(scheme.London).Format("2 January 2006")
+	if !a.VariationReminded && !now.Before(a.VariationAcceptBy.AddDate(0, 0, -sv.rules.AcceptanceReminderDays)) {
+		a.VariationReminded = true
+		if now.Before(a.VariationAcceptBy) {
+			if err := sv.notify(ctx, fmt.Sprintf("variation-v%d-reminder", a.Version), "applicant", "reminder", fmt.Sprintf(
+				"Please accept version %d of the grant agreement for %s by %s: payments not yet made wait until you do.", a.Version, a.Reference, by)); err != nil {
+				return err
+			}
+		}
+	}
+	if !a.VariationEscalated && !now.Before(a.VariationAcceptBy) {
+		a.VariationEscalated = true
+		return sv.notify(ctx, fmt.Sprintf("variation-v%d-not-accepted", a.Version), "officer", "escalation", fmt.Sprintf(
+			"%s: version %d of the grant agreement was not accepted by %s. Payments not yet made stay held; vary the award again or end it if the provider will not accept.",
+			a.Reference, a.Version, by))
+	}
+	return nil
+}
+
+func (sv *service) validateAcceptVariation(ctx workflow.Context, r AcceptVariationRequest) error {
+	if err := sv.permit(ActionAcceptVariation, sv.party(r.Actor), 0); err != nil {
+		return err
+	}
+	switch v := sv.st.Award.Version; {
+	case r.Version <= 0:
+		return refuse(RefusalInvalid, "version", "say which version of the grant agreement you accept")
+	case r.Version != v:
+		return refuse(RefusalStage, "version", "version %d of the grant agreement is the one to accept, not version %d", v, r.Version)
+	}
+	return nil
+}
+
+// acceptVariation records the provider's acceptance of the varied agreement; the award goes back to
+// where it stood (active, or accepted while the conditions precedent are still to be confirmed) and
+// tranches held for the acceptance are released as they fall due.
+func (sv *service) acceptVariation(ctx workflow.Context, r AcceptVariationRequest) error {
+	a := sv.st.Award
+	next := StageActive
+	if !a.ConditionsMet {
+		next = StageAccepted
+	}
+	in := activities.AcceptVariationInput{Step: sv.step(ctx, r.Actor, fmt.Sprintf("Varied agreement accepted (version %d)", a.Version), "", next), Version: a.Version}
+	if err := workflow.ExecuteActivity(ctx, awards.AcceptVariation, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	a.VariationAcceptBy, a.VariationReminded, a.VariationEscalated = time.Time{}, false, false
+	sv.setStage(ctx, next)
+	sv.dirty = true
+	return nil
+}
+
+// undoVariation takes back what a variation that could not be completed had done: the documents
+// issued for its version are withdrawn and the budget goes back to the award as it stands. The
+// award, its tranches and its returns were never changed, so the person varying it is told, as a
+// refusal, that nothing changed and why. A budget refusal was refused before anything was done.
+func (sv *service) undoVariation(ctx workflow.Context, actor Actor, version int, cause error) error {
+	if _, _, refused := RefusalOf(cause); refused || temporal.IsCanceledError(cause) {
+		return cause
+	}
+	a := sv.st.Award
+	why := activityMessage(cause)
+	undo := activities.WithdrawVariationInput{Version: version, Step: sv.step(ctx, actor,
+		fmt.Sprintf("Variation could not be completed: the award stands as version %d", a.Version),
+		fmt.Sprintf("The documents for version %d could not be issued, so nothing was varied: %s", version, why), sv.stage)}
+	if err := workflow.ExecuteActivity(ctx, documents.WithdrawVariationDocuments, undo).Get(ctx, nil); err != nil {
+		return fmt.Errorf("%w; and withdrawing the documents of version %d failed: %v", cause, version, err)
+	}
+	if err := sv.commit(ctx, a.Years); err != nil {
+		return fmt.Errorf("%w; and returning the budget held for it failed: %v", cause, err)
+	}
+	return refuse(RefusalStage, "", "the variation could not be completed, so the award stands as version %d and nothing was changed: %s", a.Version, why)
+}
+
+// activityMessage is what a failed activity said, without the wrapping that names its event ids.
+func activityMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if errorsAs(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
+}
+
+// largerEachYear is, for every year either covers, the larger of the two amounts.
+func largerEachYear(a, b []grant.YearAmount) []grant.YearAmount {
+	out := append([]grant.YearAmount(nil), a...)
+	for _, y := range b {
+		found := false
+		for i := range out {
+			if out[i].FinancialYear == y.FinancialYear {
+				out[i].Amount, found = max(out[i].Amount, y.Amount), true
+			}
+		}
+		if !found {
+			out = append(out, y)
+		}
+	}
+	slices.SortFunc(out, func(x, y grant.YearAmount) int { return x.FinancialYear - y.FinancialYear })
+	return out
+}
+
+// varyThenIssue is how runs from before version marker variation-documents-first vary an award:
+// the variation stands first, then its documents are issued (and a failure leaves it without them).
+func (sv *service) varyThenIssue(ctx workflow.Context, r VaryRequest) error {
 	a := sv.st.Award
 	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
 	band, _ := BandFor(sv.rules, WholeLife(r.Years))
@@ -167,9 +331,15 @@ func (sv *service) terminate(ctx workflow.Context, r TerminateRequest) error {
 			sv.st.Tranches[i].Status = TrancheCancelled
 		}
 	}
-	for i := range sv.st.Returns { // no returns are due for quarters that will not run
-		if sv.st.Returns[i].Status == ReturnAwaiting && !sv.now(ctx).After(sv.st.Returns[i].Quarter.Start()) {
-			sv.st.Returns[i].Status = ReturnAccepted
+	// No returns are due for quarters that will not run. Runs from before the marker recorded them
+	// as accepted, which counted returns never sent as received.
+	notRequired := ReturnAccepted
+	if workflow.GetVersion(ctx, "returns-not-required", workflow.DefaultVersion, 1) == 1 {
+		notRequired = ReturnNotRequired
+	}
+	for i := range sv.st.Returns {
+		if sv.st.Returns[i].Status == ReturnAwaiting && QuarterAfterEnd(sv.st.Returns[i].Quarter, sv.now(ctx)) {
+			sv.st.Returns[i].Status = notRequired
 		}
 	}
 	sv.setStage(ctx, StageFinalReport)

@@ -69,6 +69,10 @@ func (sv *service) holdReason(t TrancheState) (code, reason string) {
 			return fmt.Sprintf("return-%d-q%d", prev.FY, prev.Q), fmt.Sprintf("the %s monitoring return has not been accepted", prev.Label())
 		}
 	}
+	if sv.stage == StageVariationOffered {
+		v := sv.st.Award.Version
+		return fmt.Sprintf("variation-v%d", v), fmt.Sprintf("the varied agreement (version %d) has not been accepted by the provider", v)
+	}
 	return "", ""
 }
 
@@ -188,16 +192,8 @@ func (sv *service) validateRecordTranche(ctx workflow.Context, r RecordTranchePa
 		return refuse(RefusalStage, "tranche", "tranche %d is already paid", r.Tranche)
 	case t.Status != TrancheReleased && sv.releasing != t.No:
 		return refuse(RefusalStage, "tranche", "tranche %d has not been released for payment (%s)", r.Tranche, t.Status)
-	case r.Amount != t.Amount:
-		return refuse(RefusalInvalid, "amount_pence", "must be the tranche's %s", t.Amount)
-	case strings.TrimSpace(r.Reference) == "":
-		return refuse(RefusalInvalid, "reference", "is required")
-	case r.PaidOn.IsZero():
-		return refuse(RefusalInvalid, "paid_on", "is required")
-	case r.PaidOn.After(sv.now(ctx).Add(24 * time.Hour)):
-		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
 	}
-	return nil
+	return validatePayment(sv.now(ctx), r.Amount, t.Amount, fmt.Sprintf("the tranche's %s", t.Amount), r.Reference, r.PaidOn)
 }
 
 func (sv *service) recordTranche(ctx workflow.Context, r RecordTranchePaymentRequest) error {
@@ -221,6 +217,8 @@ func (sv *service) validateSubmitReturn(ctx workflow.Context, r SubmitReturnRequ
 	switch {
 	case ret == nil:
 		return refuse(RefusalInvalid, "quarter", "%s is not a quarter of this award", r.Quarter.Label())
+	case ret.Status == ReturnNotRequired:
+		return refuse(RefusalStage, "quarter", "the %s return is not required: the award ended before the quarter began", r.Quarter.Label())
 	case sv.now(ctx).Before(r.Quarter.End().AddDate(0, 0, -14)):
 		return refuse(RefusalStage, "quarter", "the %s return can be sent from two weeks before the quarter ends", r.Quarter.Label())
 	case ret.Status == ReturnSubmitted:
@@ -372,6 +370,34 @@ func PlanReturns(rules scheme.Rules, years []grant.YearAmount, existing []Return
 				}
 			}
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// QuarterAfterEnd is true for a quarter that had not begun when the award ended early: its return
+// is not required.
+func QuarterAfterEnd(q Quarter, ended time.Time) bool { return !ended.After(q.Start()) }
+
+// ReturnTimetable is an award's monitoring returns as the read model can tell them: each quarter of
+// the funded years with its due date and status. sent holds the review outcome of each quarter's
+// latest return sent ("" while it awaits review); ended is when the award ended early (zero if it
+// did not), after which returns for quarters not yet begun are not required. The workflow keeps the
+// same statuses (ServiceState.Returns); pages and work queues read this.
+func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, sent map[Quarter]string, ended time.Time) []ReturnState {
+	out := PlanReturns(rules, years, nil)
+	for i := range out {
+		r := &out[i]
+		outcome, ok := sent[r.Quarter]
+		switch {
+		case ok && outcome == "":
+			r.Status = ReturnSubmitted
+		case ok && outcome == ReviewAccept:
+			r.Status = ReturnAccepted
+		case ok:
+			r.Status = ReturnChangesRequested
+		case !ended.IsZero() && QuarterAfterEnd(r.Quarter, ended):
+			r.Status = ReturnNotRequired
 		}
 	}
 	return out

@@ -391,7 +391,7 @@ func (f *svcFixture) drive(until time.Time) workflows.ServiceState {
 // svcDelivering is true at the stages from which a run rolls over at the year end.
 func svcDelivering(s workflows.Stage) bool {
 	switch s {
-	case workflows.StageAccepted, workflows.StageActive, workflows.StageFinalReport, workflows.StageFinalSubmitted:
+	case workflows.StageAccepted, workflows.StageActive, workflows.StageVariationOffered, workflows.StageFinalReport, workflows.StageFinalSubmitted:
 		return true
 	}
 	return false

@@ -179,10 +179,7 @@ func (sv *service) validateDeclareConflict(ctx workflow.Context, r DeclareConfli
 	if err := sv.permit(ActionDeclareConflict, sv.party(r.Actor), 0); err != nil {
 		return err
 	}
-	if r.HasConflict && strings.TrimSpace(r.Details) == "" {
-		return refuse(RefusalInvalid, "details", "say what the conflict of interest is")
-	}
-	return nil
+	return validateDeclaration(r)
 }
 
 // declareConflict records a declaration; a conflict removes the person from the panel and from
@@ -223,9 +220,8 @@ func (sv *service) validateAssess(ctx workflow.Context, r AssessRequest) error {
 	if err := sv.permit(ActionAssess, sv.party(r.Actor), 0); err != nil {
 		return err
 	}
-	switch {
-	case !r.NoConflict:
-		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before scoring (or declare the conflict instead)")
+	if err := declaredNoConflict(r.NoConflict, "scoring"); err != nil {
+		return err
 	}
 	if err := ValidateScores(sv.rules, r.Scores); err != nil {
 		return invalid(err)
@@ -329,8 +325,8 @@ func (sv *service) validateDecide(ctx workflow.Context, r ServiceDecideRequest) 
 	if err := sv.permit(ActionDecide, sv.party(r.Actor), sv.stakes()); err != nil {
 		return err
 	}
-	if !r.NoConflict && !sv.oldRules {
-		return refuse(RefusalInvalid, "no_conflict", "declare that you have no conflict of interest before deciding (or declare the conflict instead)")
+	if err := declaredNoConflict(r.NoConflict || sv.oldRules, "deciding"); err != nil {
+		return err
 	}
 	rec := sv.st.Recommendation
 	switch r.Outcome {
@@ -445,29 +441,57 @@ func (sv *service) commit(ctx workflow.Context, years []grant.YearAmount) error 
 	return nil
 }
 
-// issueDecisionDocuments writes the decision record (above the officer band) and the agreement.
+// issueDecisionDocuments writes the decision record (above the officer band) and the agreement for
+// the award as the workflow holds it.
 func (sv *service) issueDecisionDocuments(ctx workflow.Context, decider Actor, band scheme.Band, what, variation string) error {
 	a := sv.st.Award
-	if len(sv.rules.Delegation) > 0 && band.Role != sv.rules.Delegation[0].Role {
-		var number string
-		in := activities.DecisionRecordInput{Step: sv.step(ctx, decider, "Decision record published", band.Title, sv.stage),
-			Prefix: sv.rules.RecordPrefix(), AwardVersion: a.Version, DelegationBand: band.Title, RulesVersion: sv.rules.Version}
-		if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
-			return err
-		}
-		a.DecisionRecord = number
+	record, err := sv.issueVersionDocuments(ctx, decider, band, what,
+		agreementVersion{Version: a.Version, Tranches: sv.st.Tranches, Returns: sv.st.Returns, Variation: variation})
+	if record != "" {
+		a.DecisionRecord = record
 	}
-	agreement := activities.AgreementInput{Step: sv.step(ctx, decider, what, fmt.Sprintf("%s version %d", a.Reference, a.Version), sv.stage),
-		Version: a.Version, Variation: variation}
-	for _, t := range sv.st.Tranches {
+	return err
+}
+
+// agreementVersion is what one version of the grant agreement sets out. Years and Conditions are
+// set for a variation's version, issued before it stands; otherwise the award's, as stored, apply.
+type agreementVersion struct {
+	Version    int
+	Years      []grant.YearAmount
+	Conditions []string
+	Tranches   []TrancheState
+	Returns    []ReturnState
+	Variation  string // what a varied version changes
+	AcceptBy   time.Time
+}
+
+// issueVersionDocuments writes the decision record (above the officer band; its number is
+// returned) and the agreement for one version of the award.
+func (sv *service) issueVersionDocuments(ctx workflow.Context, decider Actor, band scheme.Band, what string, v agreementVersion) (string, error) {
+	a := sv.st.Award
+	var terms *activities.AwardTerms
+	if v.Years != nil {
+		terms = &activities.AwardTerms{Years: v.Years, Conditions: v.Conditions}
+	}
+	var number string
+	if len(sv.rules.Delegation) > 0 && band.Role != sv.rules.Delegation[0].Role {
+		in := activities.DecisionRecordInput{Step: sv.step(ctx, decider, "Decision record published", band.Title, sv.stage),
+			Prefix: sv.rules.RecordPrefix(), AwardVersion: v.Version, DelegationBand: band.Title, RulesVersion: sv.rules.Version, Terms: terms}
+		if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
+			return "", err
+		}
+	}
+	agreement := activities.AgreementInput{Step: sv.step(ctx, decider, what, fmt.Sprintf("%s version %d", a.Reference, v.Version), sv.stage),
+		Version: v.Version, Variation: v.Variation, Terms: terms, AcceptBy: v.AcceptBy}
+	for _, t := range v.Tranches {
 		if t.Status != TrancheCancelled {
 			agreement.Tranches = append(agreement.Tranches, activities.ScheduledPayment{No: t.No, Quarter: t.Quarter.Label(), Due: t.Due, Amount: t.Amount})
 		}
 	}
-	for _, r := range sv.st.Returns {
+	for _, r := range v.Returns {
 		agreement.Returns = append(agreement.Returns, activities.ScheduledReturn{Quarter: r.Quarter.Label(), Due: r.Due})
 	}
-	return workflow.ExecuteActivity(ctx, documents.IssueGrantAgreement, agreement).Get(ctx, nil)
+	return number, workflow.ExecuteActivity(ctx, documents.IssueGrantAgreement, agreement).Get(ctx, nil)
 }
 
 func (sv *service) seat(userID int64) *PanelSeat {

@@ -419,9 +419,11 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 			t.Errorf("%d documents after the refused variations; want %d", n, beforeDocs)
 		}
 	})
-	f.ok(london(2027, time.May, 11, 10, 0), workflows.UpdateVary, vary(f.commissioner, varied), workflows.StageActive)
+	f.ok(london(2027, time.May, 11, 10, 0), workflows.UpdateVary, vary(f.commissioner, varied), workflows.StageVariationOffered)
+	// The provider accepts the varied agreement at noon; until then it awaits them.
+	f.ok(london(2027, time.May, 11, 12, 0), workflows.UpdateAcceptVariation, workflows.AcceptVariationRequest{Actor: f.applicant, Version: 2}, workflows.StageActive)
 	f.at(london(2027, time.May, 11, 11, 0), func() {
-		st := f.wantStage(workflows.StageActive)
+		st := f.wantStage(workflows.StageVariationOffered)
 		if st.Award.Version != 2 || !slices.Equal(st.Award.Years, varied) || st.Award.DecisionRecord != "PCC/2027/001" {
 			t.Errorf("award after the variation %+v; want version 2 of %+v under PCC/2027/001", st.Award, varied)
 		}
@@ -477,9 +479,11 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "Weekend cover ends."},
 		workflows.RefusalForbidden, "", "£102,000.00 needs approval by the")
 	f.ok(london(2028, time.November, 15, 10, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.commissioner, Years: cut,
-		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "Weekend cover ends with the hospital's own service from January 2029."}, workflows.StageActive)
+		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "Weekend cover ends with the hospital's own service from January 2029."},
+		workflows.StageVariationOffered)
+	f.ok(london(2028, time.November, 16, 10, 0), workflows.UpdateAcceptVariation, workflows.AcceptVariationRequest{Actor: f.applicant, Version: 3}, workflows.StageActive)
 	f.at(london(2028, time.November, 15, 11, 0), func() {
-		st := f.wantStage(workflows.StageActive)
+		st := f.wantStage(workflows.StageVariationOffered)
 		if st.Award.Version != 3 || !slices.Equal(st.Award.Years, cut) || st.Award.DecisionRecord != "PCC/2028/001" {
 			t.Errorf("award after the second variation %+v; want version 3 of %+v under PCC/2028/001", st.Award, cut)
 		}
@@ -518,6 +522,92 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 	if got := f.commitments(); !slices.Equal(got, cut) {
 		t.Errorf("commitments at closure %+v; want %+v (everything paid and spent)", got, cut)
 	}
+}
+
+// A varied agreement is the provider's to accept afresh. Until they do, the award waits at
+// variation_offered: tranches not yet released are held (the one already released may still be
+// paid), returns go on, the provider is reminded before the date in the agreement and the officer
+// told once it has passed. Only the provider may accept, and only the version now offered; once they
+// do, the held tranche is released at once at the varied amount.
+func TestServiceVariedAgreementIsAcceptedAfreshBeforeTranchesPay(t *testing.T) {
+	t.Parallel()
+	f := newSvc(t, svcCase{})
+	q := func(fy, n int) workflows.Quarter { return workflows.Quarter{FY: fy, Q: n} }
+	varied := svcYears(2026, 126000, 100000, 100000) // the three tranches left this year £32,000.00 each
+	accept := func(a workflows.Actor, version int) workflows.AcceptVariationRequest {
+		return workflows.AcceptVariationRequest{Actor: a, Version: version}
+	}
+	f.toActive(f.commissioner)
+	f.onTime(q(2026, 1), 2026, workflows.RAGGreen) // Q1's return is sent and accepted while the variation awaits acceptance
+	f.ok(london(2026, time.June, 10, 10, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.commissioner, Years: varied,
+		Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "More youth work this summer; less in later years."},
+		workflows.StageVariationOffered)
+	f.at(london(2026, time.June, 10, 11, 0), func() {
+		st := f.wantStage(workflows.StageVariationOffered)
+		if want := endOfLondonDay(2026, time.July, 8); !st.Award.VariationAcceptBy.Equal(want) {
+			t.Errorf("the varied agreement is to be accepted by %v; want %v", st.Award.VariationAcceptBy, want)
+		}
+		f.wantText(f.document(activities.KindGrantAgreement, 2), "More youth work this summer", "8 July 2026")
+		v, err := f.s.Variations(f.ctx, f.in.ApplicationID)
+		if err != nil || len(v) != 1 || v[0].AcceptBy == nil || !v[0].AcceptBy.Equal(st.Award.VariationAcceptBy) || v[0].AcceptedAt != nil {
+			t.Errorf("variations %+v (%v); want version 2 to be accepted by 8 July 2026, not accepted yet", v, err)
+		}
+	})
+	f.refused(london(2026, time.June, 11, 10, 0), workflows.UpdateAcceptVariation, accept(f.officer2, 2), workflows.RefusalForbidden, "",
+		"only a member of the applicant organisation can take this step")
+	f.refused(london(2026, time.June, 11, 10, 5), workflows.UpdateAcceptVariation, accept(f.applicant, 1), workflows.RefusalStage, "version",
+		"version 2 of the grant agreement is the one to accept, not version 1")
+	f.refused(london(2026, time.June, 11, 10, 10), workflows.UpdateConfirmConditions, workflows.ConfirmConditionsRequest{Actor: f.officer2, Note: "Again"},
+		workflows.RefusalStage, "", "cannot confirm the conditions precedent while the application is variation offered")
+	// Tranche 2 falls due on 1 July: the Q1 return is accepted, but the varied agreement is not.
+	heldFor := "the varied agreement (version 2) has not been accepted by the provider"
+	f.at(london(2026, time.July, 1, 1, 0), func() {
+		f.wantStage(workflows.StageVariationOffered)
+		if x := f.tranche(2); x.Status != workflows.TrancheHeld || x.HeldReason != heldFor || x.Amount != money.Pounds(32000) {
+			t.Errorf("tranche 2 on its due date: %+v; want £32,000.00 held until the varied agreement is accepted", x)
+		}
+	})
+	f.at(london(2026, time.July, 2, 1, 0), func() { // a week before the date in the agreement
+		reminded := 0
+		for _, r := range f.notifications("reminder") {
+			if strings.Contains(r.Message, "Please accept version 2 of the grant agreement") && strings.Contains(r.Message, "by 8 July 2026") && r.Audience == "applicant" {
+				reminded++
+			}
+		}
+		if reminded != 1 {
+			t.Errorf("the provider was reminded %d times to accept version 2; want once", reminded)
+		}
+	})
+	f.at(london(2026, time.July, 9, 1, 0), func() {
+		esc := f.notifications("escalation")
+		if len(esc) == 0 || !strings.Contains(esc[len(esc)-1].Message, "version 2 of the grant agreement was not accepted by 8 July 2026") ||
+			esc[len(esc)-1].Audience != "officer" {
+			t.Errorf("escalations %+v; want the officer told the varied agreement was not accepted in time", esc)
+		}
+		f.wantStage(workflows.StageVariationOffered) // it does not lapse
+	})
+	f.ok(london(2026, time.July, 10, 10, 0), workflows.UpdateAcceptVariation, accept(f.applicant, 2), workflows.StageActive)
+	f.at(london(2026, time.July, 10, 11, 0), func() {
+		st := f.wantStage(workflows.StageActive)
+		if !st.Award.VariationAcceptBy.IsZero() {
+			t.Errorf("the award still awaits acceptance by %v", st.Award.VariationAcceptBy)
+		}
+		if x := f.tranche(2); x.Status != workflows.TrancheReleased || x.Amount != money.Pounds(32000) || x.ReleasedAt == nil ||
+			!x.ReleasedAt.Equal(london(2026, time.July, 10, 10, 0)) {
+			t.Errorf("tranche 2 once the varied agreement is accepted: %+v; want £32,000.00 released then", x)
+		}
+		if e := f.event("Varied agreement accepted (version 2)"); e.ActorName != f.applicant.Name || e.Status != string(workflows.StageActive) {
+			t.Errorf("the timeline's acceptance line %+v", e)
+		}
+		v, err := f.s.Variations(f.ctx, f.in.ApplicationID)
+		if err != nil || len(v) != 1 || v[0].AcceptedAt == nil || v[0].AcceptedBy == nil || *v[0].AcceptedBy != f.applicant.UserID {
+			t.Errorf("variations %+v (%v); want version 2 accepted by the provider", v, err)
+		}
+	})
+	f.refused(london(2026, time.July, 10, 12, 0), workflows.UpdateAcceptVariation, accept(f.applicant, 2), workflows.RefusalStage, "",
+		"cannot accept a varied agreement while the application is active")
+	f.pay(london(2026, time.July, 11, 10, 0), 2)
+	f.settle(f.drive(london(2026, time.August, 1, 0, 0)))
 }
 
 // ---- 3. Early termination ----
@@ -571,14 +661,23 @@ func TestServiceTerminatedInYearTwoStopsTranchesAndReturnsTheBudget(t *testing.T
 		if a.Status != "terminated" || a.TerminatedAt == nil || a.TerminationReason != "The hospital trust ended the data-sharing agreement." || a.ClosedAt != nil {
 			t.Errorf("award after termination %+v", a)
 		}
+		// The current quarter's return is still owed; those of quarters that will not run are not
+		// required (never "accepted": nothing was received).
 		for _, r := range st.Returns {
-			current := r.Quarter == q(2027, 2)
-			if current && r.Status != workflows.ReturnAwaiting || !current && r.Quarter.Before(q(2027, 2)) && r.Status != workflows.ReturnAccepted ||
-				q(2027, 2).Before(r.Quarter) && r.Status == workflows.ReturnAwaiting {
-				t.Errorf("return %s is %s after termination", r.Quarter.Label(), r.Status)
+			want := workflows.ReturnAccepted
+			switch {
+			case r.Quarter == q(2027, 2):
+				want = workflows.ReturnAwaiting
+			case q(2027, 2).Before(r.Quarter):
+				want = workflows.ReturnNotRequired
+			}
+			if r.Status != want {
+				t.Errorf("return %s is %s after termination; want %s", r.Quarter.Label(), r.Status, want)
 			}
 		}
 	})
+	f.refused(london(2027, time.August, 11, 10, 0), workflows.UpdateSubmitReturn, svcReturn(f.applicant, q(2027, 3)),
+		workflows.RefusalStage, "quarter", "the Q3 2027-28 return is not required: the award ended before the quarter began")
 	f.refused(london(2027, time.August, 12, 10, 0), workflows.UpdateVary, workflows.VaryRequest{Actor: f.commissioner, Years: f.years, Summary: "Restart."},
 		workflows.RefusalStage, "", "cannot vary the award while the application is final report")
 	f.refused(london(2027, time.August, 12, 11, 0), workflows.UpdateRecordTranche,

@@ -76,6 +76,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/returns", stepHandler(s, s.SubmitReturn))
 	auth.POST("/applications/:id/return-reviews", stepHandler(s, s.ReviewReturn))
 	auth.POST("/applications/:id/variations", stepHandler(s, s.Vary))
+	auth.POST("/applications/:id/variation-acceptance", stepHandler(s, s.AcceptVariation))
 	auth.POST("/applications/:id/termination", stepHandler(s, s.Terminate))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)

@@ -253,6 +253,22 @@ func (s *Server) Vary(ctx context.Context, u store.User, id int64, r VariationRe
 	})
 }
 
+// VariationAcceptanceRequest is the provider's acceptance of the varied grant agreement: the
+// version they read, which must be the one now offered.
+type VariationAcceptanceRequest struct {
+	Version int `json:"version"`
+}
+
+// AcceptVariation accepts the varied grant agreement.
+func (s *Server) AcceptVariation(ctx context.Context, u store.User, id int64, r VariationAcceptanceRequest) (workflows.UpdateResult, error) {
+	return s.Step(ctx, u, id, func(kind scheme.Kind, a workflows.Actor) (string, any, error) {
+		if err := serviceOnly(kind); err != nil {
+			return "", nil, err
+		}
+		return workflows.UpdateAcceptVariation, workflows.AcceptVariationRequest{Actor: a, Version: r.Version}, nil
+	})
+}
+
 // TerminationRequest ends a service award early.
 type TerminationRequest struct {
 	Reason string `json:"reason"`

@@ -67,6 +67,7 @@ type ApplicationDetail struct {
 	AwardYears      []grant.YearAmount       `json:"award_years,omitempty"`
 	Tranches        []store.Tranche          `json:"tranches,omitempty"`
 	Returns         []store.MonitoringReturn `json:"returns,omitempty"`
+	ReturnSchedule  []ReturnDue              `json:"return_schedule,omitempty"` // every quarter's return of the award, with its status
 	Variations      []store.Variation        `json:"variations,omitempty"`
 }
 
@@ -192,6 +193,9 @@ func (s *Server) serviceDetail(ctx context.Context, u store.User, app store.Appl
 		if d.Tranches, err = s.Store.Tranches(ctx, d.Award.ID); err != nil {
 			return err
 		}
+		if d.ReturnSchedule, err = s.returnSchedule(ctx, app, *d.Award, d.AwardYears, d.Returns); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -244,19 +248,62 @@ func (s *Server) caseOf(ctx context.Context, app store.Application, d Applicatio
 	if c.Stakes == 0 {
 		return c, nil
 	}
+	rules, err := s.rulesOf(ctx, app)
+	c.Rules = rules
+	return c, err
+}
+
+// rulesOf is the rules the application was submitted under (its scheme's rules now, for one
+// submitted before they were kept).
+func (s *Server) rulesOf(ctx context.Context, app store.Application) (scheme.Rules, error) {
 	rules, kept, err := app.SubmittedRules()
 	if err != nil {
-		return c, fmt.Errorf("rules of application %d: %w", app.ID, err)
+		return rules, fmt.Errorf("rules of application %d: %w", app.ID, err)
 	}
 	if !kept {
 		sc, err := s.Store.Scheme(ctx, app.SchemeID)
 		if err != nil {
-			return c, fmt.Errorf("scheme of application %d: %w", app.ID, err)
+			return rules, fmt.Errorf("scheme of application %d: %w", app.ID, err)
 		}
 		rules = sc.Rules
 	}
-	c.Rules = rules
-	return c, nil
+	return rules, nil
+}
+
+// ReturnDue is one quarter's monitoring return as the award's timetable has it.
+type ReturnDue struct {
+	FinancialYear int       `json:"financial_year"`
+	Quarter       int       `json:"quarter"`
+	Label         string    `json:"label"`
+	Due           time.Time `json:"due"`
+	// Status is awaiting, submitted (awaiting review), changes_requested, accepted, or not_required
+	// (a quarter that had not begun when the award ended early).
+	Status string `json:"status"`
+}
+
+// returnSchedule lists every quarter's return of the award with its status.
+func (s *Server) returnSchedule(ctx context.Context, app store.Application, award store.Award, years []grant.YearAmount, returns []store.MonitoringReturn) ([]ReturnDue, error) {
+	rules, err := s.rulesOf(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	sent := map[workflows.Quarter]string{}
+	for _, r := range store.LatestOfEachQuarter(returns) {
+		outcome := ""
+		if r.ReviewOutcome != nil {
+			outcome = *r.ReviewOutcome
+		}
+		sent[workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}] = outcome
+	}
+	var ended time.Time
+	if award.TerminatedAt != nil {
+		ended = *award.TerminatedAt
+	}
+	out := []ReturnDue{}
+	for _, r := range workflows.ReturnTimetable(rules, years, sent, ended) {
+		out = append(out, ReturnDue{FinancialYear: r.Quarter.FY, Quarter: r.Quarter.Q, Label: r.Quarter.Label(), Due: r.Due, Status: r.Status})
+	}
+	return out, nil
 }
 
 // partyOf is what the rule book needs to know of the person, from the read model: the same facts the

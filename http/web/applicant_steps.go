@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,7 +13,6 @@ import (
 	"grantflow/http/apiv1"
 	"grantflow/money"
 	"grantflow/scheme"
-	"grantflow/store"
 	"grantflow/workflows"
 )
 
@@ -30,6 +28,8 @@ import (
 const (
 	apAnswer          = "answer"
 	apConfirm         = "confirm"
+	apVariationVer    = "variation.version"
+	apVariationOK     = "variation.confirm"
 	apReportSummary   = "report.summary"
 	apReportOutcomes  = "report.outcomes"
 	apReportSpent     = "report.spent"
@@ -57,6 +57,16 @@ type offerForm struct {
 	Conditions, ConditionsPrecedent   []string
 	Letters                           []documentView
 	Confirm                           []option // the one checkbox that accepts
+}
+
+// variationForm is a varied grant agreement to accept: what the variation changes, the award as
+// varied, and the version accepted.
+type variationForm struct {
+	Action, Version, Summary, Amount, AcceptBy string
+	Years                                      []summaryRow
+	Conditions                                 []string
+	Letters                                    []documentView
+	Confirm                                    []option // the one checkbox that accepts
 }
 
 // reportForm is the end-of-grant report, or a service award's final report.
@@ -87,8 +97,7 @@ type beneficiaryArea struct {
 var ageBandLabels = map[string]string{"under_18": "Under 18", "18_24": "18 to 24", "25_plus": "25 and over"}
 
 // applicantForms adds the forms for the steps the API offers this member.
-func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicationView) error {
-	var err error
+func (s *Server) applicantForms(v *applicationView) {
 	d := v.Detail
 	base := applicationPath(d.ID)
 	if slices.Contains(d.Actions, workflows.ActionAnswerInformation) {
@@ -116,6 +125,9 @@ func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicatio
 		}
 		v.Offer = o
 	}
+	if slices.Contains(d.Actions, workflows.ActionAcceptVariation) && d.Award != nil {
+		v.Variation = variationFormFor(v)
+	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReport) {
 		r := &reportForm{Action: base + "/report", Final: d.Service != nil}
 		var paid money.Pence
@@ -126,44 +138,58 @@ func (s *Server) applicantForms(ctx context.Context, u store.User, v *applicatio
 		v.Report = r
 	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
-		if v.Return, err = s.returnFormFor(ctx, u, d); err != nil {
-			return err
-		}
+		v.Return = s.returnFormFor(d)
 	}
-	return nil
 }
 
-// returnFormFor lists the quarters whose return may be sent now: a quarter of the award from two
-// weeks before it ends, unless its latest return awaits review or was accepted.
-func (s *Server) returnFormFor(ctx context.Context, u store.User, d apiv1.ApplicationDetail) (*returnForm, error) {
-	sc, err := s.opts.API.ApplicationScheme(ctx, u, d.ID) // the return timetable it was submitted under
-	if err != nil {
-		return nil, err
-	}
-	f := &returnForm{Action: applicationPath(d.ID) + "/returns"}
-	latest := map[workflows.Quarter]*string{} // each quarter's latest return's review outcome
-	sent := map[workflows.Quarter]bool{}
-	for _, r := range store.LatestOfEachQuarter(d.Returns) {
-		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
-		latest[q], sent[q] = r.ReviewOutcome, true
-	}
-	now := s.now()
+// variationFormFor sets out the varied agreement the provider is asked to accept: the award's
+// current version, its variation and its documents.
+func variationFormFor(v *applicationView) *variationForm {
+	d := v.Detail
+	version := d.Award.Version
+	f := &variationForm{Action: applicationPath(d.ID) + "/variation-acceptance", Version: strconv.Itoa(version), Amount: v.Award.Amount,
+		Conditions: v.Award.Conditions,
+		Confirm:    []option{{Value: "yes", Label: fmt.Sprintf("I confirm that I have read version %d of the grant agreement and accept it on behalf of %s", version, d.Organisation)}}}
 	for _, y := range d.AwardYears {
-		for n := 1; n <= 4; n++ {
-			q := workflows.Quarter{FY: y.FinancialYear, Q: n}
-			if sent[q] && (latest[q] == nil || *latest[q] == workflows.ReviewAccept) {
-				continue
+		f.Years = append(f.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
+	}
+	for _, vr := range d.Variations {
+		if vr.AwardVersion == version {
+			f.Summary = vr.Summary
+			if vr.AcceptBy != nil {
+				f.AcceptBy = dateOnly(*vr.AcceptBy)
 			}
-			opens := q.End().AddDate(0, 0, -14)
-			if now.Before(opens) {
-				if f.NextOpens == "" {
-					f.NextOpens = dateOnly(opens)
-				}
-				continue
-			}
-			f.Quarters = append(f.Quarters, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(),
-				Hint: "Due by " + dateOnly(q.ReturnDue(sc.Rules.ReturnDue()))})
 		}
+	}
+	for _, doc := range v.Documents {
+		for _, raw := range d.Documents {
+			if raw.ID == doc.ID && raw.Version == version && (raw.Kind == "grant_agreement" || raw.Kind == "decision_record") {
+				f.Letters = append(f.Letters, doc)
+			}
+		}
+	}
+	return f
+}
+
+// returnFormFor lists the quarters whose return may be sent now: from the award's timetable of
+// returns, each still to send (or sent back for changes) from two weeks before its quarter ends;
+// one awaiting review, accepted, or not required after an early ending is not offered.
+func (s *Server) returnFormFor(d apiv1.ApplicationDetail) *returnForm {
+	f := &returnForm{Action: applicationPath(d.ID) + "/returns"}
+	now := s.now()
+	for _, r := range d.ReturnSchedule {
+		if r.Status != workflows.ReturnAwaiting && r.Status != workflows.ReturnChangesRequested {
+			continue
+		}
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		opens := q.End().AddDate(0, 0, -14)
+		if now.Before(opens) {
+			if f.NextOpens == "" {
+				f.NextOpens = dateOnly(opens)
+			}
+			continue
+		}
+		f.Quarters = append(f.Quarters, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(), Hint: "Due by " + dateOnly(r.Due)})
 	}
 	for i, ind := range indicatorsOf(d) {
 		hint := fmt.Sprintf("Quarterly target: %d", ind.QuarterlyTarget)
@@ -179,7 +205,7 @@ func (s *Server) returnFormFor(ctx context.Context, u store.User, d apiv1.Applic
 		}
 		f.Areas = append(f.Areas, a)
 	}
-	return f, nil
+	return f
 }
 
 // indicatorsOf lists the service's indicators in the order of its outcomes.
@@ -248,6 +274,23 @@ func (s *Server) acceptOffer(c *gin.Context) {
 	_, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID)
 	// The acceptance sends no fields: any the workflow names are about the offer, said on their own page.
 	s.afterStep(c, d.ID, err, "accepted", nil)
+}
+
+// acceptVariation accepts the varied grant agreement: the version the page showed, once the box is ticked.
+func (s *Server) acceptVariation(c *gin.Context) {
+	d, f, ok := s.memberStep(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	if slices.Contains(d.Actions, workflows.ActionAcceptVariation) && !f.Has(apVariationOK, "yes") {
+		f.add(apVariationOK, "Confirm that you have read the varied grant agreement and accept it")
+		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+		return
+	}
+	version, _ := strconv.Atoi(f.Value(apVariationVer)) // not a number: the workflow refuses version 0, saying which to accept
+	_, err := s.opts.API.AcceptVariation(c.Request.Context(), u, d.ID, apiv1.VariationAcceptanceRequest{Version: version})
+	s.afterStep(c, d.ID, err, "variation-accepted", nil)
 }
 
 var apReportLabels = map[string]string{apReportSummary: "Summary", apReportOutcomes: "Outcomes", apReportSpent: "Amount spent"}
@@ -330,11 +373,7 @@ func (s *Server) submitReturn(c *gin.Context) {
 		req.Quarter, _ = strconv.Atoi(q)
 	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
-		rf, err := s.returnFormFor(c.Request.Context(), u, d)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
+		rf := s.returnFormFor(d)
 		if len(rf.Quarters) == 0 { // the page offered no quarter: say when one opens
 			lines := []string{"No monitoring return can be sent at the moment.", "Nothing has been changed."}
 			if rf.NextOpens != "" {

@@ -50,12 +50,16 @@ type applicationView struct {
 	Requests  []requestView
 	Reports   []reportView
 	Returns   []returnView
+	// ReturnsDue is the award's timetable of monitoring returns, each quarter with its status.
+	ReturnsDue []returnDueView
 
 	// The applicant's forms (_applicant.html), each present only when the API offers the step.
 	Answer *answerForm
 	Offer  *offerForm
-	Report *reportForm
-	Return *returnForm
+	// Variation is a varied grant agreement to accept.
+	Variation *variationForm
+	Report    *reportForm
+	Return    *returnForm
 }
 
 type summaryRow struct{ Key, Value string }
@@ -112,6 +116,8 @@ type reportView struct {
 	Submitted, Summary, Outcomes, Spent   string
 	Review, ReviewComment, ReviewTagClass string
 }
+
+type returnDueView struct{ Quarter, Due, Status, TagClass string }
 
 type returnView struct {
 	Quarter, Submitted, Review, ReviewTagClass, RAG, Comment, Narrative string
@@ -273,12 +279,34 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		rv.Narrative = content.Narrative
 		v.Returns = append(v.Returns, rv)
 	}
+	now := s.now()
+	for _, r := range d.ReturnSchedule {
+		rv := returnDueView{Quarter: workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}.Label(), Due: dateOnly(r.Due)}
+		rv.Status, rv.TagClass = returnDueLabel(r.Status, !now.Before(r.Due))
+		v.ReturnsDue = append(v.ReturnsDue, rv)
+	}
 	if v.Member {
-		if err := s.applicantForms(c.Request.Context(), u, &v); err != nil {
-			return v, err
-		}
+		s.applicantForms(&v)
 	}
 	return v, nil
+}
+
+// returnDueLabel names a quarter's return status on the award's timetable for people.
+func returnDueLabel(status string, pastDue bool) (string, string) {
+	switch status {
+	case workflows.ReturnSubmitted:
+		return "Awaiting review", "govuk-tag--blue"
+	case workflows.ReturnAccepted:
+		return "Accepted", "govuk-tag--green"
+	case workflows.ReturnChangesRequested:
+		return "Changes requested", "govuk-tag--orange"
+	case workflows.ReturnNotRequired:
+		return "Not required", "govuk-tag--grey"
+	}
+	if pastDue {
+		return "Overdue", "govuk-tag--red"
+	}
+	return "Not sent yet", "govuk-tag--grey"
 }
 
 // roleName names the role someone acted in, as the letters do; the system's own steps need none.
@@ -429,6 +457,8 @@ func whatNext(stage workflows.Stage, service bool) string {
 		return "The offer has been accepted. Finance will make the payment."
 	case workflows.StageActive:
 		return "The service is funded: a payment is made each quarter, and a monitoring return is due after each quarter ends."
+	case workflows.StageVariationOffered:
+		return "The award has been varied. Payments not yet made wait until the provider accepts the varied grant agreement; monitoring returns are due as before."
 	case workflows.StagePaid:
 		return "The grant has been paid. An end-of-grant report is due after the project ends."
 	case workflows.StageReportSubmitted, workflows.StageFinalSubmitted:

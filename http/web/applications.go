@@ -91,6 +91,8 @@ func nextStep(actions []workflows.Action) string {
 			steps = append(steps, "Answer the questions we have asked you")
 		case workflows.ActionAcceptOffer:
 			steps = append(steps, "Accept the offer of a grant")
+		case workflows.ActionAcceptVariation:
+			steps = append(steps, "Accept the varied grant agreement")
 		case workflows.ActionSubmitReturn:
 			steps = append(steps, "Send your monitoring return")
 		case workflows.ActionSubmitReport:
@@ -129,6 +131,8 @@ func statusLabel(stage workflows.Stage) (label, tagClass string) {
 		return "Offer accepted", "govuk-tag--green"
 	case workflows.StageActive:
 		return "Funded", "govuk-tag--green"
+	case workflows.StageVariationOffered:
+		return "Varied: to accept", "govuk-tag--purple"
 	case workflows.StagePaid:
 		return "Paid", "govuk-tag--green"
 	case workflows.StageReportSubmitted, workflows.StageFinalSubmitted:

@@ -160,6 +160,7 @@ func (s *Server) Register(r gin.IRouter) {
 	app.GET("/documents/:id", s.downloadDocument)
 	app.POST("/applications/:id/information-response", s.answerInformation)
 	app.POST("/applications/:id/acceptance", s.acceptOffer)
+	app.POST("/applications/:id/variation-acceptance", s.acceptVariation)
 	app.POST("/applications/:id/report", s.submitReport)
 	app.POST("/applications/:id/returns", s.submitReturn)
 	app.POST("/applications/:id/conflicts", s.declareConflict)

@@ -54,7 +54,7 @@ func (s *Server) workQueues(c *gin.Context) {
 	var ids []int64
 	for _, stage := range []workflows.Stage{workflows.StageSubmitted, workflows.StageScreening, workflows.StageAssessment, workflows.StageModeration,
 		workflows.StageDecision, workflows.StageReportSubmitted, workflows.StageFinalSubmitted, workflows.StagePaid,
-		workflows.StageAccepted, workflows.StageActive, workflows.StageFinalReport} {
+		workflows.StageAccepted, workflows.StageActive, workflows.StageVariationOffered, workflows.StageFinalReport} {
 		list, err := st.Applications(ctx, store.ApplicationFilter{Status: string(stage)})
 		if err != nil {
 			s.serverError(c, err)
@@ -141,7 +141,7 @@ func (s *Server) workQueues(c *gin.Context) {
 
 	// Returns and reports awaiting review; returns and reports overdue.
 	var delivering []store.Application
-	for _, stage := range []workflows.Stage{workflows.StageAccepted, workflows.StageActive, workflows.StageFinalReport} {
+	for _, stage := range []workflows.Stage{workflows.StageAccepted, workflows.StageActive, workflows.StageVariationOffered, workflows.StageFinalReport} {
 		for _, a := range byStatus[stage] {
 			if len(a.ServiceJSON) > 0 {
 				delivering = append(delivering, a)
@@ -162,6 +162,11 @@ func (s *Server) workQueues(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
+	ended, err := st.AwardsEndedEarly(ctx, deliveringIDs)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
 	latest := map[int64]map[workflows.Quarter]store.LatestReturn{}
 	for _, r := range returns {
 		if latest[r.ApplicationID] == nil {
@@ -171,13 +176,20 @@ func (s *Server) workQueues(c *gin.Context) {
 	}
 	var review, overdue []queueRow
 	for _, a := range delivering {
-		// The workflow's own plan of returns says which quarters are due and when.
-		for _, planned := range workflows.PlanReturns(rules[a.SchemeID], years[a.ID], nil) {
-			r, sent := latest[a.ID][planned.Quarter]
-			switch {
-			case sent && r.ReviewOutcome == nil:
+		// The workflow's own timetable of returns says which quarters are due and when, and which
+		// are not required after an early ending.
+		sent := map[workflows.Quarter]string{}
+		for q, r := range latest[a.ID] {
+			sent[q] = ""
+			if r.ReviewOutcome != nil {
+				sent[q] = *r.ReviewOutcome
+			}
+		}
+		for _, planned := range workflows.ReturnTimetable(rules[a.SchemeID], years[a.ID], sent, ended[a.ID]) {
+			switch r := latest[a.ID][planned.Quarter]; {
+			case planned.Status == workflows.ReturnSubmitted:
 				review = append(review, row(a, r.SubmittedAt, fmt.Sprintf("%s monitoring return (version %d)", planned.Quarter.Label(), r.Version)))
-			case !now.Before(planned.Due) && (!sent || *r.ReviewOutcome == workflows.ReviewRequestChanges):
+			case !now.Before(planned.Due) && (planned.Status == workflows.ReturnAwaiting || planned.Status == workflows.ReturnChangesRequested):
 				o := row(a, planned.Due, fmt.Sprintf("%s monitoring return, due %s", planned.Quarter.Label(), dateOnly(planned.Due)))
 				o.Waiting = "Overdue by " + waitedFor(o.waited)
 				overdue = append(overdue, o)

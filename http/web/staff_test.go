@@ -491,3 +491,155 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 		t.Errorf("error summary links %v", got)
 	}
 }
+
+// After an award is ended early, the returns of quarters that had not begun are not required: the
+// application's page says so to staff and the provider alike, the provider is not offered them, and
+// the work queue never lists them as overdue. The quarter that was running is still owed.
+func TestReturnsNotRequiredAfterAnEarlyEnding(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	now := time.Now()
+	fy := scheme.FinancialYear(now) - 1 // a year that is over, so every quarter's return window has opened
+	q := func(n int) workflows.Quarter { return workflows.Quarter{FY: fy, Q: n} }
+	years := []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(100000)}}
+	id := submitted(t, st, "commissioned-services", "Witness care", money.Pounds(100000), workflows.StageActive, q(1).Start().AddDate(0, -2, 0), years...)
+	olu, provider := user(t, st, "officer@opcc.example.org"), user(t, st, demo.Accounts[0].Email)
+	award, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: "CSF-TEST-3", Amount: money.Pounds(100000), Purpose: "Witness care",
+		Conditions: json.RawMessage(`["Attend the board"]`), Reasons: "r", ApprovedBy: olu.ID, ApprovedRole: "commissioner", DelegationBand: "c",
+		RulesVersion: 1, DecidedAt: q(1).Start().AddDate(0, -1, 0), AcceptBy: q(1).Start()},
+		event(id, q(1).Start().AddDate(0, -1, 0), olu, "Approved", workflows.StageActive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetAwardYears(ctx, award.ID, years); err != nil {
+		t.Fatal(err)
+	}
+	sent := q(1).End().AddDate(0, 0, -5)
+	if err := st.SaveReturn(ctx, store.MonitoringReturn{ApplicationID: id, FinancialYear: fy, Quarter: 1, Version: 1, Content: json.RawMessage(`{"narrative":"Steady"}`),
+		SubmittedBy: provider.ID, SubmittedAt: sent}, event(id, sent, provider, "Return sent", workflows.StageActive)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReviewReturn(ctx, id, fy, 1, 1, workflows.ReviewAccept, workflows.RAGGreen, "", olu.ID,
+		event(id, sent.AddDate(0, 0, 2), olu, "Return accepted", workflows.StageActive)); err != nil {
+		t.Fatal(err)
+	}
+	ending := q(3).Start().AddDate(0, 0, -10) // in Q2: Q3 and Q4 never run
+	if err := st.CloseAward(ctx, id, schemeID(t, st, "commissioned-services"), nil, nil, true, "The service closed.",
+		event(id, ending, olu, "Award ended early: future tranches stopped", workflows.StageFinalReport)); err != nil {
+		t.Fatal(err)
+	}
+
+	officer := signInAs(t, s, "officer@opcc.example.org")
+	overdue := queueText(t, officer.get("/work"), "overdue")
+	mustSay(t, "overdue", overdue, "Witness care", q(2).Label()+" monitoring return, due")
+	mustNotSay(t, "overdue", overdue, q(3).Label(), q(4).Label())
+
+	path := fmt.Sprintf("/applications/%d", id)
+	for _, who := range []*browser{officer, signInAs(t, s, demo.Accounts[0].Email)} {
+		p := who.get(path)
+		p.mustBe(t, http.StatusOK, path)
+		checkMarkup(t, p)
+		due := strings.Join(strings.Fields(textOf(byCaption(t, p, "Monitoring returns due"))), " ")
+		for _, want := range []string{q(1).Label() + " ", "Accepted", q(2).Label() + " ", "Overdue", q(3).Label() + " ", q(4).Label() + " "} {
+			mustSay(t, "the returns due", due, want)
+		}
+		if n := strings.Count(due, "Not required"); n != 2 {
+			t.Errorf("the returns due mark %d quarters not required, want Q3 and Q4: %s", n, due)
+		}
+	}
+	// The provider may send only the return still owed.
+	form := signInAs(t, s, demo.Accounts[0].Email).get(path)
+	var offered []string
+	for _, n := range findAll(form.Doc, func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "return.quarter" }) {
+		offered = append(offered, attr(n, "value"))
+	}
+	if want := fmt.Sprintf("%d-2", fy); strings.Join(offered, " ") != want {
+		t.Errorf("the return form offers quarters %q, want only %s", offered, want)
+	}
+}
+
+// byCaption finds the table with this caption.
+func byCaption(t *testing.T, r response, caption string) *html.Node {
+	t.Helper()
+	for _, c := range findAll(r.Doc, func(n *html.Node) bool { return n.Data == "caption" }) {
+		if strings.TrimSpace(textOf(c)) == caption {
+			return c.Parent
+		}
+	}
+	t.Fatalf("%s: no table captioned %q", r.Path, caption)
+	return nil
+}
+
+// A varied agreement awaiting the provider: the page says what the variation changes, the award as
+// varied and the date to accept by, with the varied agreement to read, and the form refuses an
+// acceptance without the box ticked. Staff see the stage but no such form.
+func TestVariedAgreementToAcceptOnThePage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	now := time.Now()
+	fy := scheme.FinancialYear(now)
+	years := []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(90000)}, {FinancialYear: fy + 1, Amount: money.Pounds(110000)}}
+	id := submitted(t, st, "commissioned-services", "Victim advocacy", money.Pounds(200000), workflows.StageActive, now.AddDate(0, -3, 0), years...)
+	olu := user(t, st, "officer@opcc.example.org")
+	award, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: "CSF-TEST-4", Amount: money.Pounds(200000), Purpose: "Advocacy",
+		Conditions: json.RawMessage(`["Attend the partnership board"]`), Reasons: "r", ApprovedBy: olu.ID, ApprovedRole: "commissioner", DelegationBand: "c",
+		RulesVersion: 1, DecidedAt: now.AddDate(0, -2, 0), AcceptBy: now.AddDate(0, -1, 0)}, event(id, now.AddDate(0, -2, 0), olu, "Approved", workflows.StageActive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetAwardYears(ctx, award.ID, years); err != nil {
+		t.Fatal(err)
+	}
+	acceptBy := now.AddDate(0, 0, 20)
+	// As the workflow leaves it once varied: version 2 stands, its agreement issued, awaiting the provider.
+	if _, err := st.DB.ExecContext(ctx, `UPDATE awards SET version = 2, conditions = '["Attend the partnership board", "Report each site separately"]' WHERE id = $1`, award.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.ExecContext(ctx, `INSERT INTO variations (application_id, award_version, summary, years, conditions, decided_by, decided_role,
+		delegation_band, rules_version, decided_at, accept_by) VALUES ($1, 2, 'A second site in Loughborough.', '[]', '[]', $2, 'commissioner', 'c', 1, $3, $4)`,
+		id, olu.ID, now, acceptBy); err != nil {
+		t.Fatal(err)
+	}
+	agreement, err := st.SaveDocument(ctx, store.Document{ApplicationID: id, Kind: "grant_agreement", Version: 2, Filename: "agreement-v2.pdf", Content: []byte("%PDF-1.4\n%%EOF\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordEvent(ctx, event(id, now, olu, "Award varied (version 2)", workflows.StageVariationOffered)); err != nil {
+		t.Fatal(err)
+	}
+
+	path := fmt.Sprintf("/applications/%d", id)
+	provider := signInAs(t, s, demo.Accounts[0].Email)
+	p := provider.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Varied: to accept", "What you need to do Accept the varied grant agreement; Send your monitoring return.", "Accept the varied grant agreement",
+		"Version 2 of the grant agreement replaces the one you accepted", "A second site in Loughborough.", "Report each site separately",
+		"Accept by "+dateOnly(acceptBy), "Grant agreement (version 2) (PDF)")
+	if v := findAll(p.Doc, func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "variation.version" }); len(v) != 1 || attr(v[0], "value") != "2" {
+		t.Errorf("the form does not name version 2 as the one accepted: %v", v)
+	}
+	if l := findAll(p.Doc, func(n *html.Node) bool {
+		return n.Data == "a" && attr(n, "href") == fmt.Sprintf("/documents/%d", agreement.ID)
+	}); len(l) == 0 {
+		t.Error("no link to the varied agreement")
+	}
+	refused := provider.fill(path, path+"/variation-acceptance", url.Values{"variation.version": {"2"}})
+	refused.mustBe(t, http.StatusUnprocessableEntity, path+"/variation-acceptance")
+	checkMarkup(t, refused)
+	if got := refused.summary(); len(got) != 1 || got[0].Href != "#variation-confirm" || !strings.Contains(got[0].Message, "accept it") {
+		t.Errorf("error summary: %v", got)
+	}
+	if app, _ := st.Application(ctx, id); app.Status != string(workflows.StageVariationOffered) {
+		t.Errorf("status is %s after a refused acceptance", app.Status)
+	}
+	staffView := signInAs(t, s, "officer@opcc.example.org").get(path)
+	checkMarkup(t, staffView)
+	staffView.mustContain(t, "Varied: to accept", "Payments not yet made wait until the provider accepts the varied grant agreement")
+	staffView.mustNotContain(t, "Accept the varied agreement")
+}
+
+// dateOnly writes a day as the pages do.
+func dateOnly(t time.Time) string { return t.In(scheme.London).Format("2 January 2006") }
