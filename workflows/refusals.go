@@ -16,10 +16,12 @@ const (
 	RefusalBudget    = "BudgetExceeded" // the scheme's budget cannot cover the approval (409)
 )
 
-// Refusal is the detail of a refused update: the field at fault (if any) and the reason.
+// Refusal is the detail of a refused update: the field at fault (if any) and the reason; a refusal
+// for the stage says which stage the workflow was at (see apiv1's Step for why).
 type Refusal struct {
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason"`
+	Stage  Stage  `json:"stage,omitempty"`
 }
 
 func refuse(kind, field, format string, args ...any) error {
@@ -29,6 +31,12 @@ func refuse(kind, field, format string, args ...any) error {
 		msg = field + ": " + reason
 	}
 	return temporal.NewNonRetryableApplicationError(msg, kind, nil, Refusal{Field: field, Reason: reason})
+}
+
+// refuseAtStage refuses a step that does not apply at stage.
+func refuseAtStage(stage Stage, format string, args ...any) error {
+	reason := fmt.Sprintf(format, args...)
+	return temporal.NewNonRetryableApplicationError(reason, RefusalStage, nil, Refusal{Reason: reason, Stage: stage})
 }
 
 // invalid turns a policy FieldError into an Invalid refusal, and any other error into one without a field.

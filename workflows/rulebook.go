@@ -215,7 +215,7 @@ func PermitStage(c Case, action Action) error {
 
 func (r rule) atStage(kind scheme.Kind, stage Stage) error {
 	if !slices.Contains(r.stages, stage) {
-		return refuse(RefusalStage, "", "cannot %s while the application is %s", actionPhrase(kind, r.action), strings.ReplaceAll(string(stage), "_", " "))
+		return refuseAtStage(stage, "cannot %s while the application is %s", actionPhrase(kind, r.action), strings.ReplaceAll(string(stage), "_", " "))
 	}
 	return nil
 }

@@ -45,8 +45,28 @@ func (s *Server) Step(ctx context.Context, u store.User, id int64, build func(ki
 	if err != nil {
 		return workflows.UpdateResult{}, err
 	}
+	// The read model can be a moment ahead of the workflow: the activity that records a new stage
+	// completes before the workflow's next task moves its own stage on, and an update delivered in
+	// that task is validated first. So a person who acts on the stage they were shown ("offered")
+	// while the workflow still says the one before ("approved") is not refused: the step is sent
+	// again, briefly, until the workflow reaches the stage the read model shows.
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		result, err := s.sendStep(ctx, app.ID, update, arg)
+		kind, r, refused := workflows.RefusalOf(err)
+		if !refused || kind != workflows.RefusalStage || r.Stage == "" || string(r.Stage) == app.Status || wait > 2*time.Second {
+			return result, err
+		}
+		select {
+		case <-ctx.Done():
+			return result, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Server) sendStep(ctx context.Context, id int64, update string, arg any) (workflows.UpdateResult, error) {
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ApplicationWorkflowID(app.ID), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: workflows.ApplicationWorkflowID(id), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return workflows.UpdateResult{}, err
