@@ -315,8 +315,15 @@ func (a GrantAgreement) PDF() ([]byte, error) {
 	}
 	w.subheading("How to accept " + what)
 	w.paragraph(a.HowToAccept)
-	w.strong("Please accept " + what + " by " + longDate(a.AcceptBy) + ". If we have not received your " +
-		"acceptance by then, the offer will lapse.")
+	if v > 1 {
+		// A variation does not lapse (see the workflow's variation-reacceptance): the payments it
+		// changes wait for it instead.
+		w.strong("Please accept " + what + " by " + longDate(a.AcceptBy) + ". Until you accept it, we hold the " +
+			"payments not yet released; we will remind you if it has not been accepted by then.")
+	} else {
+		w.strong("Please accept " + what + " by " + longDate(a.AcceptBy) + ". If we have not received your " +
+			"acceptance by then, the offer will lapse.")
+	}
 	w.paragraph(contactSentence(a.Letterhead, "If you have any questions about this agreement", a.Reference))
 
 	w.signOff(yours, a.Signatory, a.Letterhead.Body)

@@ -167,9 +167,12 @@ func TestVariedAgreementSaysWhichVersionAndWhy(t *testing.T) {
 		"a grant of £400,000.00",
 		"2027-28 £140,000.00 2028-29 £140,000.00 Total award £400,000.00",
 		"5 Q1 2027-28 1 April 2027 £35,000.00",
-		"Please accept this varied agreement by 24 March 2027.",
+		"Please accept this varied agreement by 24 March 2027. Until you accept it, we hold the payments not yet released",
 		"Our reference: CSF-2026-00017, version 2",
 	)
+	if strings.Contains(got, "lapse") {
+		t.Error("a varied agreement says it will lapse, but a variation waits for acceptance instead")
+	}
 	// The banner comes before the body of the letter.
 	if strings.Index(got, "varied on 3 March 2027") > strings.Index(got, "Grant agreement:") {
 		t.Error("the variation is not shown near the top")
