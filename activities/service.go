@@ -7,6 +7,7 @@ import (
 
 	"grantflow/grant"
 	"grantflow/money"
+	"grantflow/scheme"
 	"grantflow/store"
 )
 
@@ -73,6 +74,7 @@ type CreateServiceAwardInput struct {
 	Years               []grant.YearAmount
 	ConditionsPrecedent []string
 	Tranches            []grant.Tranche
+	StartDate           time.Time // when the agreement starts (London midnight); zero for awards from before start dates
 }
 
 // CreateServiceAward records the award, its amounts per year and its tranche schedule, once.
@@ -87,7 +89,7 @@ func (a *Awards) CreateServiceAward(ctx context.Context, in CreateServiceAwardIn
 	award, err := a.Store.CreateAward(ctx, store.Award{ApplicationID: s.ApplicationID, Reference: in.Award.Reference, Amount: in.Award.Amount,
 		Purpose: in.Award.Purpose, Conditions: conditions, Reasons: in.Award.Reasons, ApprovedBy: s.Actor.UserID, ApprovedRole: string(s.Actor.Role),
 		DelegationBand: in.Award.DelegationBand, RulesVersion: in.Award.RulesVersion, DecidedAt: s.At, AcceptBy: in.Award.AcceptBy,
-		ConditionsPrecedent: cp, EndDate: &end}, event(ctx, s))
+		ConditionsPrecedent: cp, StartDate: dateColumn(in.StartDate), EndDate: &end}, event(ctx, s))
 	if err != nil {
 		return AwardResult{}, classify(err)
 	}
@@ -158,7 +160,24 @@ func (a *Awards) Vary(ctx context.Context, in VaryInput) error {
 	return classify(a.Store.ApplyVariation(ctx, v, in.SchemeID, in.Years, in.Tranches, event(ctx, in.Step)))
 }
 
-// awardEnd is the last day of the award's last financial year (31 March).
+// dateColumn is a London date as a date column takes it (midnight UTC of the same calendar day, so
+// no time zone moves it to the day before), or nil for a zero time.
+func dateColumn(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	y, m, d := t.In(scheme.London).Date()
+	c := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return &c
+}
+
+// LondonDate is a date column's calendar day as a London date (midnight in London).
+func LondonDate(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, scheme.London)
+}
+
+// awardEnd is the last day of the award's last financial year (31 March): the end of its last
+// funded quarter.
 func awardEnd(years []grant.YearAmount) time.Time {
 	return time.Date(years[len(years)-1].FinancialYear+1, time.March, 31, 0, 0, 0, 0, time.UTC)
 }

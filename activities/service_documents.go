@@ -31,6 +31,8 @@ type RecommendInput struct {
 	Conditions          []string
 	ConditionsPrecedent []string
 	Reasons             string
+	StartDate           time.Time // when the agreement is to start (London midnight); zero before start dates
+	Version             int       // 2, 3, ... when moderated again: a new decision pack replaces the recommendation
 }
 
 // IssueDecisionPack writes the decision pack (every assessor's scores per criterion, weighted totals
@@ -100,9 +102,13 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 		return DocumentResult{}, err
 	}
 	rec := store.Recommendation{ApplicationID: f.app.ID, RecommendedBy: in.Step.Actor.UserID, Years: years, Conditions: conditions,
-		ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At}
+		ConditionsPrecedent: cp, Reasons: in.Reasons, CreatedAt: in.Step.At, StartDate: dateColumn(in.StartDate), Version: max(in.Version, 1)}
+	filename := pack.Reference + "-decision-pack.pdf"
+	if rec.Version > 1 {
+		filename = fmt.Sprintf("%s-decision-pack-v%d.pdf", pack.Reference, rec.Version)
+	}
 	doc, err := d.Store.SaveRecommendationWithPack(ctx, rec,
-		store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Filename: pack.Reference + "-decision-pack.pdf", Content: pdf}, event(ctx, in.Step))
+		store.Document{ApplicationID: f.app.ID, Kind: KindDecisionPack, Version: rec.Version, Filename: filename, Content: pdf}, event(ctx, in.Step))
 	if err != nil {
 		return DocumentResult{}, classify(err)
 	}
@@ -280,6 +286,9 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 		Signatory:   in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title()} // the person who decided this version
 	if in.Version > 1 {
 		agreement.VariedOn, agreement.Variation = in.Step.At.In(scheme.London), in.Variation
+	}
+	if award.StartDate != nil && len(years) > 0 { // awards from before start dates print no period
+		agreement.StartDate, agreement.EndDate = LondonDate(*award.StartDate), LondonDate(awardEnd(years))
 	}
 	for _, t := range in.Tranches {
 		agreement.Tranches = append(agreement.Tranches, letters.Tranche{No: t.No, Quarter: t.Quarter, Due: t.Due.In(scheme.London), Amount: t.Amount})

@@ -62,10 +62,13 @@ type Tranche struct {
 // where known), the amount asked for each financial year, outcomes with measurable indicators and
 // quarterly targets, and the organisation's safeguarding and governance.
 type ServiceDetails struct {
-	Service      string       `json:"service"`
-	Description  string       `json:"description"`
-	Wards        []string     `json:"wards"`
-	Years        []YearAmount `json:"years"`
+	Service     string       `json:"service"`
+	Description string       `json:"description"`
+	Wards       []string     `json:"wards"`
+	Years       []YearAmount `json:"years"`
+	// StartDate is the date (YYYY-MM-DD) the applicant proposes the agreement starts, in the first
+	// year asked for; optional. The officer sets the agreement's start date at moderation.
+	StartDate    string       `json:"start_date,omitempty"`
 	Outcomes     []Outcome    `json:"outcomes"`
 	Safeguarding Safeguarding `json:"safeguarding"`
 	Governance   Governance   `json:"governance"`

@@ -44,8 +44,13 @@ type GrantAgreement struct {
 	ConditionsPrecedent []string
 	Conditions          []string
 	AcceptBy            time.Time // the offer lapses after this day
-	HowToAccept         string    // e.g. "Please accept the agreement in your Grantflow account."
-	Signatory           string    // "A. Example, Head of Commissioning"
+	// StartDate and EndDate are the agreement's period: it starts on StartDate (the first tranche
+	// falls due then, or later) and ends on EndDate, the last day of its last funded quarter. Both
+	// or neither: agreements from before start dates print neither.
+	StartDate   time.Time
+	EndDate     time.Time
+	HowToAccept string // e.g. "Please accept the agreement in your Grantflow account."
+	Signatory   string // "A. Example, Head of Commissioning"
 }
 
 // Tranche is one quarterly payment of a multi-year award. No counts from 1. Quarter is the period
@@ -111,6 +116,16 @@ func (a GrantAgreement) validate() error {
 	c.date("AcceptBy", a.AcceptBy)
 	if !a.AcceptBy.IsZero() && !a.Date.IsZero() && !sameDayOrLater(a.AcceptBy, a.Date) {
 		c.fail("AcceptBy", "is before the letter Date")
+	}
+	if !a.StartDate.IsZero() || !a.EndDate.IsZero() {
+		c.date("StartDate", a.StartDate)
+		c.date("EndDate", a.EndDate)
+		if !a.StartDate.IsZero() && !a.EndDate.IsZero() && a.EndDate.Before(a.StartDate) {
+			c.fail("EndDate", "is before the StartDate")
+		}
+		if len(a.Tranches) > 0 && !a.StartDate.IsZero() && !sameDayOrLater(a.Tranches[0].Due, a.StartDate) {
+			c.fail("Tranches[0].Due", "is before the StartDate: nothing is paid before the agreement starts")
+		}
 	}
 	c.text("HowToAccept", a.HowToAccept)
 	c.text("Signatory", a.Signatory)
@@ -264,13 +279,18 @@ func (a GrantAgreement) PDF() ([]byte, error) {
 	if len(a.Tranches) > 1 {
 		payments = fmt.Sprintf("%s; the first due on %s", countWords(len(a.Tranches), "tranche", "tranches"), longDate(a.Tranches[0].Due))
 	}
-	w.details([]field{
+	details := []field{
 		{"Scheme", a.Scheme},
 		{"Service", a.Service},
+	}
+	if !a.StartDate.IsZero() {
+		details = append(details, field{"Agreement starts", longDate(a.StartDate)}, field{"Agreement ends", longDate(a.EndDate)})
+	}
+	w.details(append(details, []field{
 		{"Total award", fmt.Sprintf("%s over %s (%s)", a.Total, years, yearSpan(a.Years))},
 		{"Payments", payments},
 		{"Monitoring", countWords(len(a.Returns), "quarterly return", "quarterly returns")},
-	})
+	}...))
 
 	w.subheading("The service")
 	w.paragraph(a.ServiceDescription)

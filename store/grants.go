@@ -141,6 +141,7 @@ type Award struct {
 	ConditionsPrecedent json.RawMessage `db:"conditions_precedent" json:"conditions_precedent"`
 	ConditionsMetAt     *time.Time      `db:"conditions_met_at" json:"conditions_met_at,omitempty"`
 	ConditionsMetBy     *int64          `db:"conditions_met_by" json:"conditions_met_by,omitempty"`
+	StartDate           *time.Time      `db:"start_date" json:"start_date,omitempty"` // nil: from before start dates, 1 April of the first year
 	EndDate             *time.Time      `db:"end_date" json:"end_date,omitempty"`
 	TerminatedAt        *time.Time      `db:"terminated_at" json:"terminated_at,omitempty"`
 	TerminationReason   string          `db:"termination_reason" json:"termination_reason,omitempty"`
@@ -157,10 +158,10 @@ func (s *Store) CreateAward(ctx context.Context, a Award, e Event) (Award, error
 			cp = json.RawMessage("[]")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO awards (application_id, reference, amount_pence, purpose, conditions, reasons,
-			approved_by, approved_role, delegation_band, rules_version, decided_at, accept_by, conditions_precedent, end_date)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (application_id) DO NOTHING`,
+			approved_by, approved_role, delegation_band, rules_version, decided_at, accept_by, conditions_precedent, start_date, end_date)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (application_id) DO NOTHING`,
 			a.ApplicationID, a.Reference, a.Amount, a.Purpose, []byte(a.Conditions), a.Reasons, a.ApprovedBy, a.ApprovedRole,
-			a.DelegationBand, a.RulesVersion, a.DecidedAt, a.AcceptBy, []byte(cp), a.EndDate); err != nil {
+			a.DelegationBand, a.RulesVersion, a.DecidedAt, a.AcceptBy, []byte(cp), a.StartDate, a.EndDate); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &a, `SELECT * FROM awards WHERE application_id = $1`, a.ApplicationID); err != nil {

@@ -89,6 +89,8 @@ type Recommendation struct {
 	Conditions          json.RawMessage `db:"conditions" json:"conditions"`
 	ConditionsPrecedent json.RawMessage `db:"conditions_precedent" json:"conditions_precedent"`
 	Reasons             string          `db:"reasons" json:"reasons"`
+	StartDate           *time.Time      `db:"start_date" json:"start_date,omitempty"` // when the agreement is to start; nil before start dates
+	Version             int             `db:"version" json:"version"`                 // 2, 3, ... once moderated again
 	DocumentID          *int64          `db:"document_id" json:"document_id,omitempty"`
 	CreatedAt           time.Time       `db:"created_at" json:"created_at"`
 }
@@ -113,7 +115,8 @@ func (s *Store) SaveRecommendationWithPack(ctx context.Context, r Recommendation
 		if err := saveDocument(ctx, tx, &pack); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE recommendations SET document_id = $2 WHERE application_id = $1`, r.ApplicationID, pack.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE recommendations SET document_id = $2 WHERE application_id = $1 AND version = $3`,
+			r.ApplicationID, pack.ID, max(r.Version, 1)); err != nil {
 			return err
 		}
 		return recordEvent(ctx, tx, e)
@@ -122,9 +125,15 @@ func (s *Store) SaveRecommendationWithPack(ctx context.Context, r Recommendation
 }
 
 func saveRecommendation(ctx context.Context, tx *sqlx.Tx, r Recommendation) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO recommendations (application_id, recommended_by, years, conditions, conditions_precedent, reasons, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`, r.ApplicationID, r.RecommendedBy, []byte(r.Years), []byte(r.Conditions),
-		[]byte(r.ConditionsPrecedent), r.Reasons, r.CreatedAt)
+	// A later moderation replaces an earlier one; a retry of the same one changes nothing.
+	_, err := tx.ExecContext(ctx, `INSERT INTO recommendations (application_id, recommended_by, years, conditions, conditions_precedent, reasons,
+			created_at, start_date, version)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+		ON CONFLICT (application_id) DO UPDATE SET recommended_by = EXCLUDED.recommended_by, years = EXCLUDED.years,
+			conditions = EXCLUDED.conditions, conditions_precedent = EXCLUDED.conditions_precedent, reasons = EXCLUDED.reasons,
+			created_at = EXCLUDED.created_at, start_date = EXCLUDED.start_date, version = EXCLUDED.version
+		WHERE recommendations.version < EXCLUDED.version`, r.ApplicationID, r.RecommendedBy, []byte(r.Years), []byte(r.Conditions),
+		[]byte(r.ConditionsPrecedent), r.Reasons, r.CreatedAt, r.StartDate, max(r.Version, 1))
 	return err
 }
 

@@ -108,6 +108,22 @@ func (s *Store) AwardsEndedEarly(ctx context.Context, ids []int64) (map[int64]ti
 	return out, err
 }
 
+// AwardStartDates is each award's agreement start date, by application; awards from before start
+// dates are absent.
+func (s *Store) AwardStartDates(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	var rows []struct {
+		ApplicationID int64     `db:"application_id"`
+		StartDate     time.Time `db:"start_date"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `SELECT application_id, start_date FROM awards
+		WHERE application_id = ANY($1) AND start_date IS NOT NULL`, pq.Int64Array(ids))
+	out := map[int64]time.Time{}
+	for _, r := range rows {
+		out[r.ApplicationID] = r.StartDate
+	}
+	return out, err
+}
+
 // PanelProgress is how far a service application's panel has got.
 type PanelProgress struct {
 	Members int // on the panel now

@@ -52,6 +52,11 @@ const (
 	UpdateReviewFinalReport  = "review-final-report"
 	ServiceWorkflowName      = "ServiceWorkflow"
 	serviceRunEventsEstimate = 2000 // each run (one financial year) must stay well under this
+	// SignalAdvanceClock moves a service workflow's clock forward by a time.Duration, so tests and
+	// demos can drive quarters at once. Honoured only by workflows started with a non-zero
+	// ServiceInput.ClockOffset (never real applications); sent through the Temporal client, never
+	// through the public API.
+	SignalAdvanceClock = "advance-clock"
 )
 
 // Search attributes registered on the namespace, kept current by the workflow.

@@ -115,7 +115,7 @@ var rulebook = []rule{
 	{action: ActionDeclareConflict, kinds: svcOnly, roles: judges, stages: []Stage{StageAssessment, StageModeration, StageDecision}, bars: []Bar{BarMember, BarConflict, BarScored}},
 	{action: ActionAssess, kinds: grassOnly, roles: scorers, stages: []Stage{StageAssessment}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionAssess, kinds: svcOnly, roles: scorers, stages: []Stage{StageAssessment}, bars: []Bar{BarMember, BarConflict, BarScored}, seated: true},
-	{action: ActionModerate, kinds: svcOnly, roles: officers, stages: []Stage{StageModeration}, bars: []Bar{BarMember, BarConflict, BarPanel}},
+	{action: ActionModerate, kinds: svcOnly, roles: officers, stages: []Stage{StageModeration, StageDecision}, bars: []Bar{BarMember, BarConflict, BarPanel}},
 	{action: ActionDecide, kinds: grassOnly, roles: deciders, stages: []Stage{StageDecision}, bars: decisionBars},
 	{action: ActionDecide, kinds: svcOnly, roles: deciders, stages: []Stage{StageDecision}, bars: decisionBars, banded: true},
 	{action: ActionAnswerInformation, kinds: grassOnly, applicant: true, stages: []Stage{StageInformationRequested}},

@@ -241,8 +241,8 @@ func ruleService(ctx workflow.Context, stage Stage, rel ruleRelation, stakes rul
 		sv.st.Committed = true
 		sv.st.Award = &ServiceAward{ID: 55, Reference: "CSF-2026-43", Version: 1, Years: stakes.years, Conditions: []string{"Quarterly returns"},
 			FirstFY: 2026, AcceptBy: now.AddDate(0, 0, 20)}
-		sv.st.Tranches = plannedStates(PlanTranches(stakes.years))
-		sv.st.Returns = sv.plannedReturns(stakes.years, nil)
+		sv.st.Tranches = plannedStates(PlanTranches(stakes.years, sv.st.Award.Start()))
+		sv.st.Returns = PlanReturns(sv.rules, stakes.years, sv.st.Award.Start(), nil)
 		if stage == StageVariationOffered { // varied to the same amounts, awaiting the provider's acceptance
 			sv.st.Award.Version, sv.st.Award.VariationAcceptBy = 2, now.AddDate(0, 0, 20)
 		}

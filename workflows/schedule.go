@@ -64,9 +64,96 @@ func (q Quarter) ReturnDue(days int) time.Time {
 	return endOfDay(lastDay.AddDate(0, 0, days))
 }
 
-// TrancheNo numbers a quarter's tranche from the award's first financial year: Q1 of the first
-// year is 1, its Q4 is 4, Q1 of the next year is 5. Stable across variations.
-func TrancheNo(firstFY int, q Quarter) int { return (q.FY-firstFY)*4 + q.Q }
+// AwardStart is when an award's agreement starts: its first financial year and its start date (a
+// London date). Awards made before agreements had start dates have a zero Date and ran from 1 April
+// of their first year, so everything below treats a zero Date as that.
+type AwardStart struct {
+	FirstFY int
+	Date    time.Time
+}
+
+// StartOf is the start of an award funding these years from date (zero: the first year's 1 April).
+func StartOf(years []grant.YearAmount, date time.Time) AwardStart {
+	first := 0
+	for i, y := range years {
+		if i == 0 || y.FinancialYear < first {
+			first = y.FinancialYear
+		}
+	}
+	return AwardStart{FirstFY: first, Date: date}
+}
+
+// StoredStart is the start of an award as the store keeps it: a date column (midnight UTC of the
+// day), zero for awards from before start dates.
+func StoredStart(years []grant.YearAmount, date time.Time) AwardStart {
+	s := StartOf(years, time.Time{})
+	if !date.IsZero() {
+		s.Date = time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, scheme.London)
+	}
+	return s
+}
+
+// Quarter is the first funded quarter: the one the start date falls in.
+func (s AwardStart) Quarter() Quarter {
+	if s.Date.IsZero() {
+		return Quarter{FY: s.FirstFY, Q: 1}
+	}
+	return QuarterOf(s.Date)
+}
+
+// Funded reports whether the award pays for (and asks a return for) quarter q of a funded year.
+func (s AwardStart) Funded(q Quarter) bool { return !q.Before(s.Quarter()) }
+
+// Due is when quarter q's tranche falls due: the first day of the quarter, or the start date in the
+// quarter the agreement starts, since nothing is paid before the agreement exists.
+func (s AwardStart) Due(q Quarter) time.Time {
+	if !s.Date.IsZero() && q == s.Quarter() {
+		return startOfDay(s.Date)
+	}
+	return q.Start().UTC()
+}
+
+// quarters lists the funded quarters of financial year fy.
+func (s AwardStart) quarters(fy int) []Quarter {
+	var out []Quarter
+	for q := 1; q <= 4; q++ {
+		if quarter := (Quarter{FY: fy, Q: q}); s.Funded(quarter) {
+			out = append(out, quarter)
+		}
+	}
+	return out
+}
+
+// TrancheNo numbers a quarter's tranche from the award's first funded quarter, which is 1; the
+// next quarter is 2, and so on across years. Stable across variations. (An award from before start
+// dates numbers from Q1 of its first year, as it always did.)
+func TrancheNo(first Quarter, q Quarter) int { return (q.FY-first.FY)*4 + q.Q - first.Q + 1 }
+
+// QuartersLeft is how many quarters of its financial year remain from q, q included.
+func QuartersLeft(q Quarter) int { return 5 - q.Q }
+
+// ProRate is a year's amount for the quarters of it that remain from q: £150,000.00 a year from
+// a start in Q3 is 2 of 4 quarters, £75,000.00.
+func ProRate(amount money.Pence, q Quarter) money.Pence {
+	return amount * money.Pence(QuartersLeft(q)) / 4
+}
+
+// ProposedYears is the split a moderator is offered for an agreement starting on start: the years
+// requested from the start's financial year on, the first pro-rated to the quarters that remain.
+func ProposedYears(requested []grant.YearAmount, start time.Time) []grant.YearAmount {
+	first := QuarterOf(start)
+	var out []grant.YearAmount
+	for _, y := range requested {
+		switch {
+		case y.FinancialYear < first.FY:
+			continue
+		case y.FinancialYear == first.FY:
+			y.Amount = ProRate(y.Amount, first)
+		}
+		out = append(out, y)
+	}
+	return out
+}
 
 // PlannedTranche is one quarterly payment in advance.
 type PlannedTranche struct {
@@ -76,22 +163,19 @@ type PlannedTranche struct {
 	Amount  money.Pence `json:"amount_pence"`
 }
 
-// PlanTranches splits each year's amount into four tranches paid on the first day of each quarter;
-// pence that do not divide by four go to the year's first tranche.
-func PlanTranches(years []grant.YearAmount) []PlannedTranche {
-	if len(years) == 0 {
-		return nil
-	}
-	first := years[0].FinancialYear
-	for _, y := range years {
-		first = min(first, y.FinancialYear)
-	}
+// PlanTranches splits each year's amount into a tranche for each of its funded quarters (four, or
+// those left from the start quarter in the first year), paid on the first day of each quarter (the
+// first on the start date); pence that do not divide go to the year's first tranche.
+func PlanTranches(years []grant.YearAmount, start AwardStart) []PlannedTranche {
 	var out []PlannedTranche
 	for _, y := range years {
-		quarters := []Quarter{{y.FinancialYear, 1}, {y.FinancialYear, 2}, {y.FinancialYear, 3}, {y.FinancialYear, 4}}
-		for i, amount := range split(y.Amount, 4) {
+		quarters := start.quarters(y.FinancialYear)
+		if len(quarters) == 0 {
+			continue
+		}
+		for i, amount := range split(y.Amount, len(quarters)) {
 			q := quarters[i]
-			out = append(out, PlannedTranche{No: TrancheNo(first, q), Quarter: q, Due: q.Start().UTC(), Amount: amount})
+			out = append(out, PlannedTranche{No: TrancheNo(start.Quarter(), q), Quarter: q, Due: start.Due(q), Amount: amount})
 		}
 	}
 	return out
@@ -131,7 +215,8 @@ func (t TrancheState) Settled() bool { return t.Status == TrancheReleased || t.S
 // remaining amount is split over its unsettled quarters (a held one stays held; one left with
 // nothing to pay is cancelled); quarters of years no longer funded are cancelled. It refuses a year
 // cut below what has already been released for it.
-func Replan(current []TrancheState, years []grant.YearAmount, firstFY int) ([]TrancheState, error) {
+func Replan(current []TrancheState, years []grant.YearAmount, start AwardStart) ([]TrancheState, error) {
+	firstFY := start.FirstFY
 	byQuarter := map[Quarter]TrancheState{}
 	settled := map[int]money.Pence{}
 	for _, t := range current {
@@ -153,8 +238,7 @@ func Replan(current []TrancheState, years []grant.YearAmount, firstFY int) ([]Tr
 				scheme.FinancialYearLabel(y.FinancialYear), settled[y.FinancialYear])}
 		}
 		var open []Quarter
-		for q := 1; q <= 4; q++ {
-			quarter := Quarter{y.FinancialYear, q}
+		for _, quarter := range start.quarters(y.FinancialYear) {
 			if t, ok := byQuarter[quarter]; ok && t.Settled() {
 				out = append(out, t)
 				continue
@@ -177,7 +261,7 @@ func Replan(current []TrancheState, years []grant.YearAmount, firstFY int) ([]Tr
 			case ok && t.Status == TrancheHeld: // still held, for the same reason
 				status, reason = TrancheHeld, t.HeldReason
 			}
-			out = append(out, TrancheState{PlannedTranche: PlannedTranche{No: TrancheNo(firstFY, q), Quarter: q, Due: q.Start().UTC(), Amount: amount},
+			out = append(out, TrancheState{PlannedTranche: PlannedTranche{No: TrancheNo(start.Quarter(), q), Quarter: q, Due: start.Due(q), Amount: amount},
 				Status: status, HeldReason: reason})
 		}
 	}
@@ -205,6 +289,12 @@ func sortTranches(ts []TrancheState) {
 // ValidateYears checks a service's amounts per financial year against the scheme's rules: one to
 // the maximum number of consecutive years, each within the yearly limits.
 func ValidateYears(rules scheme.Rules, years []grant.YearAmount, field string) error {
+	return ValidateAwardYears(rules, years, AwardStart{}, field)
+}
+
+// ValidateAwardYears checks an award's amounts per financial year as ValidateYears does, with the
+// yearly limits of the year the agreement starts in pro-rated to the quarters that remain of it.
+func ValidateAwardYears(rules scheme.Rules, years []grant.YearAmount, start AwardStart, field string) error {
 	maxYears := max(1, rules.MaxDurationMonths/12)
 	if len(years) == 0 || len(years) > maxYears {
 		return &FieldError{Field: field, Reason: fmt.Sprintf("give an amount for each of 1 to %d financial years", maxYears)}
@@ -214,6 +304,13 @@ func ValidateYears(rules scheme.Rules, years []grant.YearAmount, field string) e
 		switch {
 		case i > 0 && y.FinancialYear != years[i-1].FinancialYear+1:
 			return &FieldError{Field: f + ".financial_year", Reason: "years must be consecutive and in order"}
+		case !start.Date.IsZero() && y.FinancialYear == start.FirstFY && start.Quarter().Q > 1:
+			first := start.Quarter()
+			low, high := ProRate(rules.MinAmount, first), ProRate(rules.MaxAmount, first)
+			if y.Amount < low || y.Amount > high {
+				return &FieldError{Field: f + ".amount_pence", Reason: fmt.Sprintf("must be between %s and %s for the %d of its 4 quarters from the start date",
+					low, high, QuartersLeft(first))}
+			}
 		case y.Amount < rules.MinAmount || y.Amount > rules.MaxAmount:
 			return &FieldError{Field: f + ".amount_pence", Reason: fmt.Sprintf("must be between %s and %s a year", rules.MinAmount, rules.MaxAmount)}
 		}

@@ -114,7 +114,7 @@ func TestTrancheNo(t *testing.T) {
 		{2026, workflows.Quarter{FY: 2030, Q: 4}, 20},
 	}
 	for _, tc := range cases {
-		if got := workflows.TrancheNo(tc.first, tc.q); got != tc.want {
+		if got := workflows.TrancheNo(workflows.Quarter{FY: tc.first, Q: 1}, tc.q); got != tc.want {
 			t.Errorf("TrancheNo(%d, %s) = %d; want %d", tc.first, tc.q.Label(), got, tc.want)
 		}
 	}
@@ -155,7 +155,7 @@ func TestPlanTranches(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := workflows.PlanTranches(tc.years)
+			plan := workflows.PlanTranches(tc.years, workflows.StartOf(tc.years, time.Time{}))
 			if got := tranchePlan(plan); !slices.Equal(got, tc.want) {
 				t.Errorf("PlanTranches:\n  %q\nwant\n  %q", got, tc.want)
 			}
@@ -182,7 +182,7 @@ func sumPlanned(ts []workflows.PlannedTranche) money.Pence {
 // trancheStates plans the years and gives tranches the statuses listed (by number); the rest are scheduled.
 func trancheStates(years []grant.YearAmount, statuses map[int]string) []workflows.TrancheState {
 	var out []workflows.TrancheState
-	for _, p := range workflows.PlanTranches(years) {
+	for _, p := range workflows.PlanTranches(years, workflows.StartOf(years, time.Time{})) {
 		s := workflows.TrancheState{PlannedTranche: p, Status: workflows.TrancheScheduled}
 		if st, ok := statuses[p.No]; ok {
 			s.Status = st
@@ -296,7 +296,7 @@ func TestReplan(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := stateSummary(tc.current)
-			got, err := workflows.Replan(tc.current, tc.years, 2026)
+			got, err := workflows.Replan(tc.current, tc.years, workflows.AwardStart{FirstFY: 2026})
 			if !slices.Equal(stateSummary(tc.current), before) {
 				t.Errorf("Replan changed its input: %q; was %q", stateSummary(tc.current), before)
 			}
@@ -318,7 +318,7 @@ func TestReplan(t *testing.T) {
 				if x.Status != workflows.TrancheCancelled {
 					live += x.Amount
 				}
-				if !x.Due.Equal(x.Quarter.Start()) || x.No != workflows.TrancheNo(2026, x.Quarter) {
+				if !x.Due.Equal(x.Quarter.Start()) || x.No != workflows.TrancheNo(workflows.Quarter{FY: 2026, Q: 1}, x.Quarter) {
 					t.Errorf("tranche %+v is not numbered and dated by its quarter", x)
 				}
 			}
@@ -387,7 +387,7 @@ func TestReturnTimetable(t *testing.T) {
 	sent := map[workflows.Quarter]string{q(2026, 1): workflows.ReviewAccept, q(2026, 2): workflows.ReviewRequestChanges, q(2026, 3): ""}
 	statuses := func(ended time.Time) []string {
 		var out []string
-		for _, r := range workflows.ReturnTimetable(rules, years, sent, ended) {
+		for _, r := range workflows.ReturnTimetable(rules, years, workflows.StartOf(years, time.Time{}), sent, ended) {
 			out = append(out, r.Quarter.Label()+" "+r.Status)
 		}
 		return out

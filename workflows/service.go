@@ -51,8 +51,11 @@ type AssignPanelRequest struct {
 
 // ModerateRequest is the officer's record of the panel's recommendation.
 type ModerateRequest struct {
-	Actor               Actor
-	Recommendation      string // RecommendFund or RecommendDoNotFund
+	Actor          Actor
+	Recommendation string // RecommendFund or RecommendDoNotFund
+	// StartDate is when the grant agreement starts (London midnight), required to fund: never
+	// before the decision; the first of Years is pro-rated to the quarters left from it.
+	StartDate           time.Time
 	Years               []grant.YearAmount
 	Conditions          []string
 	ConditionsPrecedent []string
@@ -183,6 +186,8 @@ type ServiceRecommendation struct {
 	Conditions          []string           `json:"conditions"`
 	ConditionsPrecedent []string           `json:"conditions_precedent"`
 	Reasons             string             `json:"reasons"`
+	StartDate           time.Time          `json:"start_date,omitzero"` // zero for recommendations from before start dates
+	Version             int                `json:"version,omitempty"`   // 2, 3, ... when moderated again at decision
 }
 
 // ServiceAward is the award as the workflow tracks it.
@@ -193,6 +198,7 @@ type ServiceAward struct {
 	Years          []grant.YearAmount `json:"years"`
 	Conditions     []string           `json:"conditions"`
 	FirstFY        int                `json:"first_financial_year"`
+	StartDate      time.Time          `json:"start_date,omitzero"` // zero: an award from before start dates, which ran from 1 April of FirstFY
 	AcceptBy       time.Time          `json:"accept_by"`
 	AcceptReminded bool               `json:"accept_reminded"`
 	DecisionRecord string             `json:"decision_record,omitempty"`
@@ -205,6 +211,9 @@ type ServiceAward struct {
 	VariationReminded  bool      `json:"variation_reminded,omitempty"`
 	VariationEscalated bool      `json:"variation_escalated,omitempty"`
 }
+
+// Start is when the award's agreement starts.
+func (a *ServiceAward) Start() AwardStart { return AwardStart{FirstFY: a.FirstFY, Date: a.StartDate} }
 
 // Return statuses.
 const (
@@ -279,6 +288,7 @@ func (sv *service) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (ServiceState, error) { return sv.snapshot(), nil }); err != nil {
 		return err
 	}
+	sv.listenForClockAdvances(ctx)
 	return errors.Join(
 		humanStep(ctx, &sv.application, UpdateAssignPanel, sv.validateAssignPanel, sv.assignPanel, "Panel assigned."),
 		humanStep(ctx, &sv.application, UpdateDeclareConflict, sv.validateDeclareConflict, sv.declareConflict, "Declaration recorded."),
@@ -297,6 +307,26 @@ func (sv *service) setup(ctx workflow.Context) error {
 		humanStep(ctx, &sv.application, UpdateSubmitFinalReport, sv.validateSubmitFinalReport, sv.submitFinalReport, "Final report submitted."),
 		humanStep(ctx, &sv.application, UpdateReviewFinalReport, sv.validateReviewFinalReport, sv.reviewFinalReport, "Final report accepted: the grant is closed."),
 	)
+}
+
+// listenForClockAdvances moves the clock of a workflow started with a clock offset (tests and
+// demos) forward by each advance-clock signal, and wakes the agenda to act on the new time. The
+// offset is carried into later runs. A workflow on the real clock ignores the signal.
+func (sv *service) listenForClockAdvances(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalAdvanceClock)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var by time.Duration
+			ch.Receive(ctx, &by)
+			if sv.st.In.ClockOffset == 0 || by <= 0 {
+				sv.logger.Warn("advance-clock ignored: only a workflow started with a clock offset moves forward", "by", by)
+				continue
+			}
+			sv.st.In.ClockOffset += by
+			sv.offset = sv.st.In.ClockOffset
+			sv.dirty = true
+		}
+	})
 }
 
 // snapshot is the state with the shared fields folded in.

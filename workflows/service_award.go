@@ -97,13 +97,13 @@ func (sv *service) validateVary(ctx workflow.Context, r VaryRequest) error {
 	if strings.TrimSpace(r.Summary) == "" {
 		return refuse(RefusalInvalid, "summary", "say what the variation changes and why")
 	}
-	if err := ValidateYears(sv.rules, r.Years, "years"); err != nil {
+	if err := ValidateAwardYears(sv.rules, r.Years, sv.st.Award.Start(), "years"); err != nil {
 		return invalid(err)
 	}
 	if r.Years[0].FinancialYear != sv.st.Award.FirstFY {
 		return refuse(RefusalInvalid, "years[0].financial_year", "must stay %s, the award's first year", scheme.FinancialYearLabel(sv.st.Award.FirstFY))
 	}
-	if _, err := Replan(sv.st.Tranches, r.Years, sv.st.Award.FirstFY); err != nil {
+	if _, err := Replan(sv.st.Tranches, r.Years, sv.st.Award.Start()); err != nil {
 		return invalid(err)
 	}
 	for i, ret := range sv.st.Returns {
@@ -130,8 +130,8 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 	}
 	a := sv.st.Award
 	version := a.Version + 1
-	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
-	returns := sv.plannedReturns(r.Years, sv.st.Returns)
+	tranches, _ := Replan(sv.st.Tranches, r.Years, a.Start())
+	returns := PlanReturns(sv.rules, r.Years, a.Start(), sv.st.Returns)
 	band, _ := BandFor(sv.rules, WholeLife(r.Years))
 	// The provider accepts the varied agreement afresh (version marker variation-reacceptance);
 	// runs varied before that went on under the new terms at once.
@@ -286,7 +286,7 @@ func largerEachYear(a, b []grant.YearAmount) []grant.YearAmount {
 // the variation stands first, then its documents are issued (and a failure leaves it without them).
 func (sv *service) varyThenIssue(ctx workflow.Context, r VaryRequest) error {
 	a := sv.st.Award
-	tranches, _ := Replan(sv.st.Tranches, r.Years, a.FirstFY)
+	tranches, _ := Replan(sv.st.Tranches, r.Years, a.Start())
 	band, _ := BandFor(sv.rules, WholeLife(r.Years))
 	in := activities.VaryInput{
 		Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", a.Version+1, WholeLife(r.Years), len(r.Years)), r.Summary, sv.stage),
@@ -301,7 +301,7 @@ func (sv *service) varyThenIssue(ctx workflow.Context, r VaryRequest) error {
 	}
 	a.Version, a.Years, a.Conditions = a.Version+1, r.Years, r.Conditions
 	sv.st.Tranches = tranches
-	sv.st.Returns = sv.plannedReturns(r.Years, sv.st.Returns)
+	sv.st.Returns = PlanReturns(sv.rules, r.Years, a.Start(), sv.st.Returns)
 	sv.dirty = true
 	return sv.issueDecisionDocuments(ctx, r.Actor, band, fmt.Sprintf("Grant agreement re-issued as version %d", a.Version), r.Summary)
 }

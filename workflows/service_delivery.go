@@ -78,7 +78,7 @@ func (sv *service) holdReason(t TrancheState) (code, reason string) {
 
 func (sv *service) releaseTranche(ctx workflow.Context, t *TrancheState) error {
 	basis := "conditions precedent met"
-	if TrancheNo(sv.st.Award.FirstFY, t.Quarter) > 1 {
+	if TrancheNo(sv.st.Award.Start().Quarter(), t.Quarter) > 1 {
 		basis += " and the " + t.Quarter.Previous().Label() + " monitoring return accepted"
 	}
 	in := activities.ReleaseTrancheInput{
@@ -351,18 +351,12 @@ func (sv *service) returnFor(q Quarter) *ReturnState {
 	return nil
 }
 
-// plannedReturns lists a return for every quarter of the funded years, keeping existing progress.
-func (sv *service) plannedReturns(years []grant.YearAmount, existing []ReturnState) []ReturnState {
-	return PlanReturns(sv.rules, years, existing)
-}
-
-// PlanReturns lists a monitoring return for every quarter of the funded years, keeping the progress
-// of those already in existing.
-func PlanReturns(rules scheme.Rules, years []grant.YearAmount, existing []ReturnState) []ReturnState {
+// PlanReturns lists a monitoring return for every funded quarter of the funded years (from the
+// quarter the agreement starts in), keeping the progress of those already in existing.
+func PlanReturns(rules scheme.Rules, years []grant.YearAmount, start AwardStart, existing []ReturnState) []ReturnState {
 	var out []ReturnState
 	for _, y := range years {
-		for q := 1; q <= 4; q++ {
-			quarter := Quarter{FY: y.FinancialYear, Q: q}
+		for _, quarter := range start.quarters(y.FinancialYear) {
 			r := ReturnState{Quarter: quarter, Due: quarter.ReturnDue(rules.ReturnDue()), Status: ReturnAwaiting}
 			for _, e := range existing {
 				if e.Quarter == quarter {
@@ -384,8 +378,8 @@ func QuarterAfterEnd(q Quarter, ended time.Time) bool { return !ended.After(q.St
 // latest return sent ("" while it awaits review); ended is when the award ended early (zero if it
 // did not), after which returns for quarters not yet begun are not required. The workflow keeps the
 // same statuses (ServiceState.Returns); pages and work queues read this.
-func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, sent map[Quarter]string, ended time.Time) []ReturnState {
-	out := PlanReturns(rules, years, nil)
+func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, start AwardStart, sent map[Quarter]string, ended time.Time) []ReturnState {
+	out := PlanReturns(rules, years, start, nil)
 	for i := range out {
 		r := &out[i]
 		outcome, ok := sent[r.Quarter]
@@ -404,8 +398,8 @@ func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, sent map[Quar
 }
 
 // PlanTrancheStates is a new award's schedule, every tranche scheduled.
-func PlanTrancheStates(years []grant.YearAmount) []TrancheState {
-	return plannedStates(PlanTranches(years))
+func PlanTrancheStates(years []grant.YearAmount, start AwardStart) []TrancheState {
+	return plannedStates(PlanTranches(years, start))
 }
 
 // StoreTranches is a schedule as the store keeps it.

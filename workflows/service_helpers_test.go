@@ -741,6 +741,7 @@ func svcAssess(a workflows.Actor, fit int) workflows.AssessRequest {
 
 func (f *svcFixture) svcModerate(by workflows.Actor) workflows.ModerateRequest {
 	return workflows.ModerateRequest{Actor: by, Recommendation: workflows.RecommendFund, Years: f.years,
+		StartDate:           (workflows.Quarter{FY: f.years[0].FinancialYear, Q: 1}).Start(), // the first year's 1 April
 		Conditions:          []string{"Acknowledge the Commissioner's funding in publicity.", "Share anonymised outcomes with the Violence Reduction Network each quarter."},
 		ConditionsPrecedent: []string{"A signed data-sharing agreement with the hospital trust."},
 		Reasons:             "Reaches young victims of violence at the moment they are most open to help."}
@@ -807,7 +808,7 @@ func (f *svcFixture) pay(when time.Time, no int) *sentUpdate {
 // later) and paid two days after; the provider sends the return ten days before the quarter ends
 // and Orla accepts it three days later, so the next tranche can be released on time.
 func (f *svcFixture) onTime(q workflows.Quarter, firstFY int, rag string) {
-	no := workflows.TrancheNo(firstFY, q)
+	no := workflows.TrancheNo(workflows.Quarter{FY: firstFY, Q: 1}, q)
 	f.releasedOnTime(q, no)
 	f.pay(svcDay(q.Start(), 2, 10), no)
 	f.ok(svcDay(q.End(), -10, 10), workflows.UpdateSubmitReturn, svcReturn(f.applicant, q), "")

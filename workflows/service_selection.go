@@ -275,21 +275,33 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 			return refuse(RefusalInvalid, "recommendation", "%s's scores mark the application not fundable (%s)", p.Name, strings.Join(p.Summary.BelowMinimum, "; "))
 		}
 	}
-	if err := ValidateYears(sv.rules, r.Years, "years"); err != nil {
+	if err := sv.validateStartDate(ctx, r.StartDate); err != nil {
+		return err
+	}
+	if len(r.Years) > 0 && r.Years[0].FinancialYear != scheme.FinancialYear(r.StartDate) {
+		return refuse(RefusalInvalid, "years[0].financial_year", "must be %s, the financial year of the start date (%s)",
+			scheme.FinancialYearLabel(scheme.FinancialYear(r.StartDate)), longDate(r.StartDate))
+	}
+	start := AwardStart{FirstFY: scheme.FinancialYear(r.StartDate), Date: r.StartDate}
+	if err := ValidateAwardYears(sv.rules, r.Years, start, "years"); err != nil {
 		return invalid(err)
 	}
-	requested := map[int]money.Pence{}
-	for _, y := range sv.st.In.Service.Years {
-		requested[y.FinancialYear] = y.Amount
+	// No year may be more than was asked for it; the first no more than its share of the year for
+	// the quarters left from the start date.
+	proposed := map[int]money.Pence{}
+	for _, y := range ProposedYears(sv.st.In.Service.Years, r.StartDate) {
+		proposed[y.FinancialYear] = y.Amount
 	}
 	for i, y := range r.Years {
-		if y.Amount > requested[y.FinancialYear] {
-			return refuse(RefusalInvalid, fmt.Sprintf("years[%d].amount_pence", i), "%s is more than the %s requested for %s",
-				y.Amount, requested[y.FinancialYear], scheme.FinancialYearLabel(y.FinancialYear))
+		if y.Amount <= proposed[y.FinancialYear] {
+			continue
 		}
-	}
-	if r.Years[0].FinancialYear < scheme.FinancialYear(sv.now(ctx)) {
-		return refuse(RefusalInvalid, "years[0].financial_year", "funding cannot start in a financial year that has ended")
+		field := fmt.Sprintf("years[%d].amount_pence", i)
+		if q := start.Quarter(); y.FinancialYear == q.FY && q.Q > 1 {
+			return refuse(RefusalInvalid, field, "%s is more than the %s requested for %s pro-rated to the %d of its 4 quarters from the start date",
+				y.Amount, proposed[y.FinancialYear], scheme.FinancialYearLabel(y.FinancialYear), QuartersLeft(q))
+		}
+		return refuse(RefusalInvalid, field, "%s is more than the %s requested for %s", y.Amount, proposed[y.FinancialYear], scheme.FinancialYearLabel(y.FinancialYear))
 	}
 	switch { // the grant agreement sets both out; it cannot be written without them
 	case len(r.Conditions) == 0:
@@ -303,16 +315,40 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 	return nonEmpty(r.ConditionsPrecedent, "conditions_precedent")
 }
 
-// moderate records the panel's recommendation and produces the decision pack.
+// validateStartDate refuses a missing start date, or one before today: the agreement cannot start
+// before it is decided.
+func (sv *service) validateStartDate(ctx workflow.Context, start time.Time) error {
+	today := startOfDay(sv.now(ctx))
+	switch {
+	case start.IsZero():
+		return refuse(RefusalInvalid, "start_date", "give the date the grant agreement starts")
+	case start.Before(today):
+		return refuse(RefusalInvalid, "start_date", "%s has passed: the agreement cannot start before it is decided, so give a date from %s",
+			longDate(start), longDate(today))
+	}
+	return nil
+}
+
+// longDate writes a date as letters do: 6 December 2026.
+func longDate(t time.Time) string { return t.In(scheme.London).Format("2 January 2006") }
+
+// moderate records the panel's recommendation and produces the decision pack. Moderating again at
+// decision (when the start date passed before the decision) replaces the recommendation and its pack.
 func (sv *service) moderate(ctx workflow.Context, r ModerateRequest) error {
 	rec := ServiceRecommendation{By: r.Actor, Fund: r.Recommendation == RecommendFund, Years: r.Years, Conditions: r.Conditions,
-		ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons}
+		ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons, StartDate: r.StartDate}
+	if sv.st.Recommendation != nil {
+		rec.Version = max(sv.st.Recommendation.Version, 1) + 1
+	}
 	what := "Panel moderated: recommended for funding, " + WholeLife(r.Years).String()
+	if rec.Version > 1 {
+		what = "Panel moderated again: recommended for funding, " + WholeLife(r.Years).String()
+	}
 	if !rec.Fund {
-		what, rec.Years = "Panel moderated: not recommended for funding", nil
+		what, rec.Years, rec.StartDate = "Panel moderated: not recommended for funding", nil, time.Time{}
 	}
 	in := activities.RecommendInput{Step: sv.step(ctx, r.Actor, what, r.Reasons, StageDecision), Fund: rec.Fund, Years: rec.Years,
-		Conditions: rec.Conditions, ConditionsPrecedent: rec.ConditionsPrecedent, Reasons: rec.Reasons}
+		Conditions: rec.Conditions, ConditionsPrecedent: rec.ConditionsPrecedent, Reasons: rec.Reasons, StartDate: rec.StartDate, Version: rec.Version}
 	if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionPack, in).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -333,6 +369,10 @@ func (sv *service) validateDecide(ctx workflow.Context, r ServiceDecideRequest) 
 	case OutcomeApprove:
 		if !rec.Fund { // the delegation band was checked by the rule book (stakes)
 			return refuse(RefusalInvalid, "outcome", "the panel did not recommend funding; decline it, or ask for it to be moderated again")
+		}
+		if today := startOfDay(sv.now(ctx)); !rec.StartDate.IsZero() && rec.StartDate.Before(today) {
+			return refuse(RefusalStage, "", "the grant agreement was moderated to start on %s, which has passed: it must be moderated again with a start date from %s before it is approved",
+				longDate(rec.StartDate), longDate(today))
 		}
 	case OutcomeDecline:
 		if len(r.Declined) == 0 {
@@ -400,6 +440,12 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 	first := rec.Years[0].FinancialYear
 	award := &ServiceAward{Reference: activities.AwardReference(sv.rules.Code, first, sv.id), Version: 1, Years: rec.Years,
 		Conditions: rec.Conditions, FirstFY: first, AcceptBy: endOfDay(now.AddDate(0, 0, sv.rules.AcceptanceDays))}
+	// The timetable starts when the agreement does (version marker award-start-date); runs from
+	// before it planned every award from 1 April of its first year.
+	if workflow.GetVersion(ctx, "award-start-date", workflow.DefaultVersion, 1) == 1 {
+		award.StartDate = rec.StartDate
+	}
+	plan := plannedStates(PlanTranches(rec.Years, award.Start()))
 	var created activities.AwardResult
 	in := activities.CreateServiceAwardInput{
 		Award: activities.CreateAwardInput{
@@ -407,15 +453,15 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 			Reference: award.Reference, Amount: WholeLife(rec.Years), Purpose: sv.st.In.Purpose, Conditions: rec.Conditions, Reasons: rec.Reasons,
 			DelegationBand: band.Title, RulesVersion: sv.rules.Version, AcceptBy: award.AcceptBy,
 		},
-		Years: rec.Years, ConditionsPrecedent: rec.ConditionsPrecedent, Tranches: storeTranches(plannedStates(PlanTranches(rec.Years))),
+		Years: rec.Years, ConditionsPrecedent: rec.ConditionsPrecedent, Tranches: storeTranches(plan), StartDate: award.StartDate,
 	}
 	if err := workflow.ExecuteActivity(ctx, awards.CreateServiceAward, in).Get(ctx, &created); err != nil {
 		return err
 	}
 	award.ID = created.AwardID
 	sv.st.Award = award
-	sv.st.Tranches = plannedStates(PlanTranches(rec.Years))
-	sv.st.Returns = sv.plannedReturns(rec.Years, nil)
+	sv.st.Tranches = plan
+	sv.st.Returns = PlanReturns(sv.rules, rec.Years, award.Start(), nil)
 	sv.setStage(ctx, StageApproved)
 	if err := sv.issueDecisionDocuments(ctx, r.Actor, band, "Award letter and grant agreement issued", ""); err != nil {
 		return err

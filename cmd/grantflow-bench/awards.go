@@ -134,7 +134,7 @@ func seedAwards(ctx context.Context, c client.Client, st *store.Store, queue str
 		if err != nil {
 			return nil, err
 		}
-		tranches := workflows.PlanTrancheStates(years)
+		tranches := workflows.PlanTrancheStates(years, workflows.StartOf(years, time.Time{}))
 		if err := st.SetAwardYears(ctx, award.ID, years); err != nil {
 			return nil, err
 		}
@@ -149,7 +149,7 @@ func seedAwards(ctx context.Context, c client.Client, st *store.Store, queue str
 			Award: &workflows.ServiceAward{ID: award.ID, Reference: ref, Version: 1, Years: years, Conditions: []string{"c"}, FirstFY: benchFirstYear,
 				AcceptBy: benchClock, ConditionsMet: true},
 			Tranches: tranches,
-			Returns:  workflows.PlanReturns(sc.Rules, years, nil),
+			Returns:  workflows.PlanReturns(sc.Rules, years, workflows.StartOf(years, time.Time{}), nil),
 		}
 		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wf, TaskQueue: queue}, workflows.ServiceWorkflowName, state); err != nil {
 			return nil, err

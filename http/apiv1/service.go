@@ -55,6 +55,12 @@ func checkServiceDraft(p problems, d grant.ServiceDetails) {
 	if d.Safeguarding.PolicyReviewedOn != "" {
 		p.date("service.safeguarding.policy_reviewed_on", d.Safeguarding.PolicyReviewedOn)
 	}
+	p.date("service.start_date", d.StartDate)
+}
+
+// londonDate is a calendar date (as parsed, midnight UTC) as midnight in London.
+func londonDate(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, scheme.London)
 }
 
 // checkService checks a service application is complete enough to submit.
@@ -66,6 +72,10 @@ func checkService(p problems, rules scheme.Rules, d grant.ServiceDetails) {
 		if errors.As(err, &fe) {
 			p.add(fe.Field, fe.Reason)
 		}
+	}
+	// The proposed start date, if given, falls in the first year asked for: the years say when.
+	if t := p.date("service.start_date", d.StartDate); t != nil && len(d.Years) > 0 && scheme.FinancialYear(londonDate(*t)) != d.Years[0].FinancialYear {
+		p.add("service.start_date", fmt.Sprintf("must fall in %s, the first financial year asked for", scheme.FinancialYearLabel(d.Years[0].FinancialYear)))
 	}
 	if len(d.Outcomes) == 0 {
 		p.add("service.outcomes", "name at least one outcome with a measurable indicator")
@@ -137,9 +147,11 @@ func (s *Server) AssignPanel(ctx context.Context, u store.User, id int64, r Pane
 	})
 }
 
-// ModerationRequest is the moderated recommendation: the award's years, conditions and reasons.
+// ModerationRequest is the moderated recommendation: the agreement's start date, the award's years
+// (the first pro-rated to the quarters left from the start), conditions and reasons.
 type ModerationRequest struct {
 	Recommendation      string             `json:"recommendation"`
+	StartDate           string             `json:"start_date"`
 	Years               []grant.YearAmount `json:"years"`
 	Conditions          []string           `json:"conditions"`
 	ConditionsPrecedent []string           `json:"conditions_precedent"`
@@ -156,8 +168,12 @@ func (s *Server) Moderate(ctx context.Context, u store.User, id int64, r Moderat
 		p.maxLen("reasons", r.Reasons, 10000)
 		p.eachMaxLen("conditions", r.Conditions, 5000)
 		p.eachMaxLen("conditions_precedent", r.ConditionsPrecedent, 5000)
-		return workflows.UpdateModerate, workflows.ModerateRequest{Actor: a, Recommendation: r.Recommendation, Years: r.Years, Conditions: r.Conditions,
-			ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons}, p.err()
+		var start time.Time // missing: the workflow says it is needed to fund
+		if d := p.date("start_date", r.StartDate); d != nil {
+			start = londonDate(*d)
+		}
+		return workflows.UpdateModerate, workflows.ModerateRequest{Actor: a, Recommendation: r.Recommendation, StartDate: start, Years: r.Years,
+			Conditions: r.Conditions, ConditionsPrecedent: r.ConditionsPrecedent, Reasons: r.Reasons}, p.err()
 	})
 }
 
@@ -289,6 +305,8 @@ func (s *Server) Terminate(ctx context.Context, u store.User, id int64, r Termin
 // AwardFinance is an award's money: per year awarded, released, paid, held and remaining.
 type AwardFinance struct {
 	Reference string          `json:"reference"`
+	StartDate string          `json:"start_date,omitempty"` // the agreement's first day (YYYY-MM-DD); absent for awards from before start dates
+	EndDate   string          `json:"end_date,omitempty"`   // its last day, the end of the last funded quarter
 	Years     []YearFinance   `json:"years"`
 	Tranches  []store.Tranche `json:"tranches"`
 	Total     YearFinance     `json:"total"`
@@ -358,7 +376,14 @@ func (s *Server) Finance(ctx context.Context, u store.User, id int64) (AwardFina
 	if err != nil {
 		return AwardFinance{}, err
 	}
-	return FinanceOf(award.Reference, years, tranches), nil
+	out := FinanceOf(award.Reference, years, tranches)
+	if award.StartDate != nil {
+		out.StartDate = award.StartDate.Format(time.DateOnly)
+	}
+	if award.EndDate != nil {
+		out.EndDate = award.EndDate.Format(time.DateOnly)
+	}
+	return out, nil
 }
 
 // schemeYears shows, per financial year, a scheme's budget, what is committed and what is paid, held and released.

@@ -300,10 +300,17 @@ func (s *Server) returnSchedule(ctx context.Context, app store.Application, awar
 		ended = *award.TerminatedAt
 	}
 	out := []ReturnDue{}
-	for _, r := range workflows.ReturnTimetable(rules, years, sent, ended) {
+	for _, r := range workflows.ReturnTimetable(rules, years, workflows.StoredStart(years, derefTime(award.StartDate)), sent, ended) {
 		out = append(out, ReturnDue{FinancialYear: r.Quarter.FY, Quarter: r.Quarter.Q, Label: r.Quarter.Label(), Due: r.Due, Status: r.Status})
 	}
 	return out, nil
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 // partyOf is what the rule book needs to know of the person, from the read model: the same facts the

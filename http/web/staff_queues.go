@@ -167,6 +167,11 @@ func (s *Server) workQueues(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
+	starts, err := st.AwardStartDates(ctx, deliveringIDs)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
 	latest := map[int64]map[workflows.Quarter]store.LatestReturn{}
 	for _, r := range returns {
 		if latest[r.ApplicationID] == nil {
@@ -185,7 +190,7 @@ func (s *Server) workQueues(c *gin.Context) {
 				sent[q] = *r.ReviewOutcome
 			}
 		}
-		for _, planned := range workflows.ReturnTimetable(rules[a.SchemeID], years[a.ID], sent, ended[a.ID]) {
+		for _, planned := range workflows.ReturnTimetable(rules[a.SchemeID], years[a.ID], workflows.StoredStart(years[a.ID], starts[a.ID]), sent, ended[a.ID]) {
 			switch r := latest[a.ID][planned.Quarter]; {
 			case planned.Status == workflows.ReturnSubmitted:
 				review = append(review, row(a, r.SubmittedAt, fmt.Sprintf("%s monitoring return (version %d)", planned.Quarter.Label(), r.Version)))
