@@ -118,9 +118,15 @@ func TestServiceAwardStartsInTheQuarterItIsApproved(t *testing.T) {
 				if x := f.tranche(2); x.Status != workflows.TrancheReleased || x.FinancialYear != second.FY || x.Quarter != second.Q {
 					t.Errorf("tranche 2 an hour into %s: %+v; want it released", second.Label(), x)
 				}
+				// (Tranche 1 may wait for the conditions precedent; never for a quarter before the start.)
 				for _, n := range f.notifications("") {
-					if strings.Contains(n.Message, "held") || strings.Contains(n.Message, "overdue") {
-						t.Errorf("notification %q: nothing should be held or overdue", n.Message)
+					for q := tc.first.Previous(); q.FY >= tc.first.FY-1; q = q.Previous() {
+						if strings.Contains(n.Message, q.Label()) {
+							t.Errorf("notification %q names %s, a quarter before the award started", n.Message, q.Label())
+						}
+					}
+					if strings.Contains(n.Message, "overdue") {
+						t.Errorf("notification %q: no return should be overdue", n.Message)
 					}
 				}
 			})
