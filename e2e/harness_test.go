@@ -23,8 +23,10 @@ import (
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
 	"grantflow/letters"
+	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/store/storetest"
+	"grantflow/workflows"
 )
 
 // temporal is one in-process server for the package; each test isolates itself on its own task queue
@@ -53,6 +55,7 @@ type system struct {
 	URL    string
 	Queue  string
 	clock  func() time.Time // the service applications' clock; nil is the real one
+	offset atomic.Int64     // how far clock runs ahead of the real one, in nanoseconds
 }
 
 // now is the time as the system's service applications see it.
@@ -92,18 +95,61 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	t.Cleanup(w.Stop)
 	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))      // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true} // a cookie jar keeps Secure cookies for https only
+	sys := &system{Store: st, Client: c, Queue: queue}
 	if !clock.IsZero() {
-		offset := time.Until(clock)
-		cfg.Clock = func() time.Time { return time.Now().Add(offset) }
+		sys.offset.Store(int64(time.Until(clock)))
+		cfg.Clock = func() time.Time { return time.Now().Add(time.Duration(sys.offset.Load())) }
+		sys.clock = cfg.Clock
 	}
 	h := app.HandlerOnQueue(c, st, cfg, logger, queue)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	sys := &system{Store: st, Client: c, URL: srv.URL, Queue: queue, clock: cfg.Clock}
+	sys.URL = srv.URL
 	if tt, ok := t.(*testing.T); ok {
 		sys.t = tt
 	}
 	return sys
+}
+
+// yearStart is 10am on 1 April 2026, the first day of 2026-27: a service award decided then starts
+// at once, so a test can move the clock on (advanceTo) through the quarters it wants to drive.
+var yearStart = time.Date(2026, time.April, 1, 10, 0, 0, 0, scheme.London)
+
+// advanceTo moves the clock forward to when, for the system and for the application's workflow, as
+// the demo and tests do (the workflow's advance-clock signal, sent through the Temporal client; the
+// public API has no such step). It returns once the workflow has taken the new time.
+func (s *system) advanceTo(t testing.TB, id int64, when time.Time) {
+	t.Helper()
+	if s.clock == nil {
+		t.Fatal("advanceTo needs a system on a set clock (newSystemAt)")
+	}
+	by := when.Sub(s.now())
+	if by <= 0 {
+		t.Fatalf("the clock is already at %v, past %v", s.now(), when)
+	}
+	ctx := context.Background()
+	wfID := workflows.ApplicationWorkflowID(id)
+	offset := func() time.Duration {
+		resp, err := s.Client.QueryWorkflow(ctx, wfID, "", workflows.QueryStatus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st workflows.ServiceState
+		if err := resp.Get(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st.In.ClockOffset
+	}
+	before := offset()
+	s.offset.Add(int64(by))
+	if err := s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalAdvanceClock, by); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); offset() == before; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the workflow did not take the advanced clock")
+		}
+	}
 }
 
 // response is a decoded JSON answer.

@@ -18,11 +18,12 @@ import (
 // runs the agenda again and the tranche is released.
 func TestServiceAwardHoldsItsAgendaWhenAStepFailsForGood(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
-	s := newSystemAt(t, clock)
+	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; later moved to clock
 	const perYear = 15_000_000
 	const org = "Harbour Lights Advocacy"
 	provider, id := s.serviceApplication(t, org, perYear, 2026, 3)
 	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	s.advanceTo(t, id, clock)
 	officer, finance := s.staff(t, "officer"), s.staff(t, "finance")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	s.awaitTranches(t, officer, id, "released", "held", "held", "scheduled")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/workflows"
 )
@@ -95,11 +96,18 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 		"no_conflict": true, "scores": scores(3), "recommendation": "fund", "comment": "Good partnership links"})
 	s.awaitStatus(t, officer, id, "moderation")
 
+	// The agreement starts on 1 April of the first year, or today once that has passed, with the
+	// first year pro-rated to the quarters left (as the moderation page proposes).
+	start := (workflows.Quarter{FY: firstFY, Q: 1}).Start()
+	if today := s.now().In(scheme.London); today.After(start) {
+		start = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, scheme.London)
+	}
 	years := yearsOf(perYear, firstFY, nYears)
+	years[0]["amount_pence"] = int64(workflows.ProRate(money.Pence(perYear), workflows.QuarterOf(start)))
 	s.must(t, http.StatusForbidden, "POST", path+"/moderation", officer2, map[string]any{ // a panel member cannot moderate
 		"recommendation": "fund", "years": years, "reasons": "r"})
 	s.must(t, http.StatusOK, "POST", path+"/moderation", officer, map[string]any{
-		"recommendation": "fund", "years": years,
+		"recommendation": "fund", "years": years, "start_date": start.Format(time.DateOnly),
 		"conditions":           []string{"Quarterly attendance at the domestic abuse partnership board"},
 		"conditions_precedent": []string{"An up-to-date safeguarding policy approved by the board"},
 		"reasons":              "Meets the Victim Services priority; advocacy reduces repeat victimisation of high-risk victims.",
@@ -128,14 +136,19 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 	s.must(t, http.StatusOK, "POST", path+"/decision", commissioner, map[string]any{"no_conflict": true, "outcome": "approve"})
 	offered := s.awaitStatus(t, provider, id, "offered")
 	record := s.documentText(t, provider, offered, "decision_record")
-	total := fmt.Sprintf("£%s", commas(int64(nYears)*perYear/100))
+	var whole int64
+	for _, y := range years {
+		whole += y["amount_pence"].(int64)
+	}
+	total := fmt.Sprintf("£%s", commas(whole/100))
 	for _, want := range []string{"PCC/", total, "Casey Commissioner", "reduces repeat victimisation"} {
 		if !strings.Contains(record, want) {
 			t.Errorf("decision record lacks %q:\n%s", want, record)
 		}
 	}
 	agreement := s.documentText(t, provider, offered, "grant_agreement")
-	for _, want := range []string{total, "Q1 " + scheme.FinancialYearLabel(firstFY), "safeguarding policy approved by the board", "High-risk victims supported"} {
+	for _, want := range []string{total, workflows.QuarterOf(start).Label(), "safeguarding policy approved by the board", "High-risk victims supported",
+		"the first due on " + start.Format("2 January 2006")} {
 		if !strings.Contains(agreement, want) {
 			t.Errorf("grant agreement lacks %q", want)
 		}
@@ -147,14 +160,15 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 	return s.awaitStatus(t, provider, id, "active")
 }
 
-// TestServiceAwardPanelDecisionAndFirstTwoQuarters runs a three-year award on a clock set to
-// 20 October 2026 (third quarter), so the first two quarters' tranches and returns can be driven at once.
+// TestServiceAwardPanelDecisionAndFirstTwoQuarters runs a three-year award decided on a clock set to
+// 1 April 2026, its agreement starting that day, then moves the clock to 20 October 2026 (third
+// quarter), so the first two quarters' tranches and returns can be driven at once.
 func TestServiceAwardPanelDecisionAndFirstTwoQuarters(t *testing.T) {
-	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
-	s := newSystemAt(t, clock)
+	s := newSystemAt(t, time.Date(2026, time.April, 1, 10, 0, 0, 0, scheme.London))
 	const perYear = 15_000_000 // £150,000.00 a year, £450,000.00 in all: the Commissioner's band
 	provider, id := s.serviceApplication(t, "Safe Haven Domestic Abuse Partnership", perYear, 2026, 3)
 	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	s.advanceTo(t, id, time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London))
 	officer, finance := s.staff(t, "officer"), s.staff(t, "finance")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 
@@ -278,10 +292,11 @@ func yearsOf(perYear int64, firstFY, n int) []map[string]any {
 // stay well under 2,000 events. Both runs' histories are kept for the replay tests.
 func TestFiveYearAwardRollsOverAtYearEndWithASmallHistory(t *testing.T) {
 	clock := time.Date(2027, time.March, 31, 23, 58, 50, 0, scheme.London)
-	s := newSystemAt(t, clock)
+	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; then moved to clock
 	const perYear = 6_000_000 // £60,000.00 a year, £300,000.00 over five years
 	provider, id := s.serviceApplication(t, "Northfields Youth Diversion", perYear, 2026, 5)
 	s.driveToActive(t, provider, id, perYear, 2026, 5)
+	s.advanceTo(t, id, clock)
 	officer, finance := s.staff(t, "officer"), s.staff(t, "finance")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	for q := 1; q <= 4; q++ {

@@ -18,10 +18,11 @@ import (
 // The clock is 20 October 2026, so the first two quarters can be paid at once.
 func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
-	s := newSystemAt(t, clock)
+	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; later moved to clock
 	const perYear = 15_000_000 // £150,000.00 a year, £450,000.00 in all
 	provider, id := s.serviceApplication(t, "Safe Haven Domestic Abuse Partnership", perYear, 2026, 3)
 	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	s.advanceTo(t, id, clock)
 	officer, finance, commissioner := s.staff(t, "officer"), s.staff(t, "finance"), s.staff(t, "commissioner")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 
@@ -176,11 +177,12 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 // decision record number the first attempt was given, and the provider accepts it.
 func TestServiceAwardVariationUndoneWhenItsDocumentsFail(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
-	s := newSystemAt(t, clock)
+	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; later moved to clock
 	const perYear = 15_000_000
 	const org = "Harbour Lights Advocacy"
 	provider, id := s.serviceApplication(t, org, perYear, 2026, 3)
 	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	s.advanceTo(t, id, clock)
 	officer, commissioner := s.staff(t, "officer"), s.staff(t, "commissioner")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	setName := func(name string) {

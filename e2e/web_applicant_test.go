@@ -138,10 +138,11 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 // offered, mistakes are named, and the return reaches the officer's review.
 func TestWebApplicantSendsAMonitoringReturn(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
-	s := newSystemAt(t, clock)
+	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; later moved to clock
 	const perYear = 15_000_000
 	provider, id := s.serviceApplication(t, "Safe Haven Domestic Abuse Partnership", perYear, 2026, 3)
 	s.driveToActive(t, provider, id, perYear, 2026, 3)
+	s.advanceTo(t, id, clock)
 	path := fmt.Sprintf("/applications/%d", id)
 
 	w := s.webSignInWith(t, "safe@provider.example.org", "a long enough password")

@@ -202,7 +202,7 @@ func TestWebStaffApprovalAboveTheOfficersBand(t *testing.T) {
 // approves; after acceptance the officer confirms the conditions precedent and reviews a return,
 // the Commissioner varies the award (the officer may not) and the officer ends it early.
 func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
-	s := newSystemAt(t, time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London))
+	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; moved to 20 October for the returns
 	fy := 2026
 	const perYear = 15_000_000 // £150,000.00 a year for two years: the Commissioner's band
 	provider, id := s.serviceApplication(t, "Safe Haven Domestic Abuse Partnership", perYear, fy, 2)
@@ -241,10 +241,12 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	// Moderation starts at the amounts asked for.
 	mod := officer.get(path)
 	mod.mustSay(t, http.StatusOK, "Moderate the panel's scores", "Amount for "+scheme.FinancialYearLabel(fy), "Budget left in the Commissioned Services Fund")
+	mod.mustSay(t, http.StatusOK, "When does the grant agreement start?", "Proposed: 1 April 2026.")
 	if !strings.Contains(mod.Body, `value="150,000.00"`) {
 		t.Errorf("the moderation form does not start at the amounts asked for:\n%s", mod.text())
 	}
 	moderation := url.Values{"staff-form": {"moderation"}, "moderation-recommendation": {"fund"},
+		"moderation-start-date-day": {"1"}, "moderation-start-date-month": {"4"}, "moderation-start-date-year": {"2026"},
 		fmt.Sprintf("moderation-amount-%d", fy): {"150,000.00"}, fmt.Sprintf("moderation-amount-%d", fy+1): {"160,000.00"},
 		"moderation-conditions":           {"Quarterly attendance at the domestic abuse partnership board"},
 		"moderation-conditions-precedent": {"An up-to-date safeguarding policy approved by the board"},
@@ -280,7 +282,9 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 		mustSay(t, http.StatusOK, "The conditions precedent are recorded as met")
 	s.awaitStatus(t, provider, id, "active")
 
-	// The Q1 return: the review needs a rating, and a return sent back needs a comment.
+	// The Q1 return, sent once the quarter is over: the review needs a rating, and a return sent
+	// back needs a comment.
+	s.advanceTo(t, id, time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London))
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/returns", id), provider, quarterReturn(fy, 1, 58, 40))
 	q1 := "Q1 " + scheme.FinancialYearLabel(fy)
 	officer.get("/work").mustSay(t, http.StatusOK, q1+" monitoring return (version 1)")

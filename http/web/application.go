@@ -87,7 +87,7 @@ type awardView struct {
 	Reference, Amount, Purpose, AcceptBy, AcceptedAt string
 	Conditions, ConditionsPrecedent                  []string
 	ConditionsMet                                    string
-	EndDate                                          string
+	StartDate, EndDate                               string
 }
 
 type paymentView struct {
@@ -226,6 +226,9 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		}
 		if a.ConditionsMetAt != nil {
 			aw.ConditionsMet = dateOnly(*a.ConditionsMetAt)
+		}
+		if a.StartDate != nil {
+			aw.StartDate = dateOnly(*a.StartDate)
 		}
 		if a.EndDate != nil {
 			aw.EndDate = dateOnly(*a.EndDate)

@@ -51,6 +51,7 @@ type staffView struct {
 	Assessors           []option
 	PanelSize           int
 	ModerationYears     []yearField
+	ModerationStart     string // the date hint: the start proposed and the split it gives
 	Band                *bandView
 	Budget              []budgetLine
 	AmountDefault       string // the approval form starts at the amount requested
@@ -146,6 +147,7 @@ const (
 
 	fModRecommendation = "moderation-recommendation"
 	fModYear           = "moderation-amount-" // + the financial year
+	fModStart          = "moderation-start-date"
 	fModConditions     = "moderation-conditions"
 	fModPrecedent      = "moderation-conditions-precedent"
 	fModReasons        = "moderation-reasons"
@@ -250,10 +252,16 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		}
 	}
 	if v.Can[string(workflows.ActionModerate)] && d.Service != nil {
+		start := proposedStart(*d.Service, s.now())
+		proposed := map[int]money.Pence{}
+		for _, y := range workflows.ProposedYears(d.Service.Years, start) {
+			proposed[y.FinancialYear] = y.Amount
+		}
 		for _, y := range d.Service.Years {
 			v.ModerationYears = append(v.ModerationYears, yearField{Name: fModYear + strconv.Itoa(y.FinancialYear),
-				Label: "Amount for " + scheme.FinancialYearLabel(y.FinancialYear), Default: plainAmount(y.Amount)})
+				Label: "Amount for " + scheme.FinancialYearLabel(y.FinancialYear), Default: plainAmount(proposed[y.FinancialYear])})
 		}
+		v.ModerationStart = moderationStartHint(start)
 		if v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, d.Service.Years, false); err != nil {
 			return nil, err
 		}
@@ -648,6 +656,35 @@ func dateField(f *form, name, what string) string {
 	return ""
 }
 
+// proposedStart is the start date the moderation form proposes: the applicant's, unless it has
+// passed; otherwise 1 April of the first year asked for, or today once that has passed.
+func proposedStart(d grant.ServiceDetails, now time.Time) time.Time {
+	today := now.In(scheme.London)
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, scheme.London)
+	if t, err := time.Parse(time.DateOnly, d.StartDate); err == nil {
+		if start := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, scheme.London); !start.Before(today) {
+			return start
+		}
+	}
+	if len(d.Years) > 0 {
+		if april := (workflows.Quarter{FY: d.Years[0].FinancialYear, Q: 1}).Start(); april.After(today) {
+			return april
+		}
+	}
+	return today
+}
+
+// moderationStartHint proposes a start date and says how it splits the first year.
+func moderationStartHint(start time.Time) string {
+	q := workflows.QuarterOf(start)
+	hint := fmt.Sprintf("Not before the decision. Proposed: %s", start.Format("2 January 2006"))
+	if q.Q > 1 {
+		hint += fmt.Sprintf(", when %d of the 4 quarters of %s remain, so the amounts below start with that year pro-rated", workflows.QuartersLeft(q),
+			scheme.FinancialYearLabel(q.FY))
+	}
+	return hint + ". Payments and monitoring run from the quarter the agreement starts in. For example, " + start.Format("2 1 2006")
+}
+
 // amountField reads an amount in pounds and pence; blank is zero (the API says whether it is needed).
 func amountField(f *form, name, what string) money.Pence {
 	v := f.Value(name)
@@ -793,7 +830,9 @@ func (s *Server) moderate(c *gin.Context) {
 	f := readForm(c)
 	req := apiv1.ModerationRequest{Recommendation: choice(f, fModRecommendation, "Select whether the panel recommends funding")}
 	years, yearRules := yearsField(f, fModYear)
-	rules := append([]fieldRule{on("recommendation", fModRecommendation, "Recommendation")}, yearRules...)
+	req.StartDate = dateField(f, fModStart, "the date the agreement starts")
+	rules := append([]fieldRule{on("recommendation", fModRecommendation, "Recommendation"),
+		onDate("start_date", fModStart, "The date the agreement starts")}, yearRules...)
 	rules = append(rules, on("conditions", fModConditions, "Conditions of grant"),
 		on("conditions_precedent", fModPrecedent, "Conditions precedent"), on("reasons", fModReasons, "Reasons"))
 	f.noNUL(map[string]string{fModConditions: "Conditions of grant", fModPrecedent: "Conditions precedent", fModReasons: "Reasons"},
