@@ -31,6 +31,9 @@ type application struct {
 	kind   scheme.Kind
 	// oldRules is set while a handler of a run from before the rule book re-checks its step (humanStep).
 	oldRules bool
+	// rechecking is set while a handler re-checks its step (humanStep): only then may a validator
+	// ask for a version marker, to re-check a replayed step by the rules it was admitted under.
+	rechecking bool
 }
 
 // now is the workflow's time, shifted by the application's clock offset (tests and demos only).
@@ -202,8 +205,9 @@ func humanStep[R any](ctx workflow.Context, a *application, name string, validat
 			// A run from before the rule book checked people by older rules when it admitted its
 			// steps; its handlers re-check only the stage, so a replay takes the path it took then.
 			a.oldRules = workflow.GetVersion(ctx, "rule-book", workflow.DefaultVersion, 1) == workflow.DefaultVersion
+			a.rechecking = true
 			err := validate(ctx, r)
-			a.oldRules = false
+			a.oldRules, a.rechecking = false, false
 			if err != nil {
 				return err
 			}

@@ -313,7 +313,9 @@ var serviceValidators = map[Action]func(workflow.Context, *service, Actor) error
 	},
 	ActionAssess: func(ctx workflow.Context, sv *service, a Actor) error { return sv.validateAssess(ctx, ruleAssess(a)) },
 	ActionModerate: func(ctx workflow.Context, sv *service, a Actor) error {
-		return sv.validateModerate(ctx, ModerateRequest{Actor: a, Recommendation: RecommendFund, Years: sv.st.In.Service.Years,
+		start := startOfDay(sv.now(ctx)).In(scheme.London) // the agreement starts on the day, its first year pro-rated
+		return sv.validateModerate(ctx, ModerateRequest{Actor: a, Recommendation: RecommendFund, Years: ProposedYears(sv.st.In.Service.Years, start),
+			StartDate: start,
 			Conditions: []string{"Quarterly returns"}, ConditionsPrecedent: []string{"Safeguarding policy"}, Reasons: "Strong need"})
 	},
 	ActionDecide: func(ctx workflow.Context, sv *service, a Actor) error {

@@ -275,6 +275,9 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 			return refuse(RefusalInvalid, "recommendation", "%s's scores mark the application not fundable (%s)", p.Name, strings.Join(p.Summary.BelowMinimum, "; "))
 		}
 	}
+	if sv.rechecking && workflow.GetVersion(ctx, "award-start-date", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return sv.validateYearsBeforeStartDates(ctx, r) // a run moderated before start dates, replayed
+	}
 	if err := sv.validateStartDate(ctx, r.StartDate); err != nil {
 		return err
 	}
@@ -303,6 +306,11 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 		}
 		return refuse(RefusalInvalid, field, "%s is more than the %s requested for %s", y.Amount, proposed[y.FinancialYear], scheme.FinancialYearLabel(y.FinancialYear))
 	}
+	return sv.validateTerms(r)
+}
+
+// validateTerms checks the conditions a recommendation to fund sets.
+func (sv *service) validateTerms(r ModerateRequest) error {
 	switch { // the grant agreement sets both out; it cannot be written without them
 	case len(r.Conditions) == 0:
 		return refuse(RefusalInvalid, "conditions", "give at least one condition of grant")
@@ -313,6 +321,28 @@ func (sv *service) validateModerate(ctx workflow.Context, r ModerateRequest) err
 		return err
 	}
 	return nonEmpty(r.ConditionsPrecedent, "conditions_precedent")
+}
+
+// validateYearsBeforeStartDates is how a recommendation's years were checked before agreements had
+// start dates: whole years, none more than asked for it, none in a year that has ended.
+func (sv *service) validateYearsBeforeStartDates(ctx workflow.Context, r ModerateRequest) error {
+	if err := ValidateYears(sv.rules, r.Years, "years"); err != nil {
+		return invalid(err)
+	}
+	requested := map[int]money.Pence{}
+	for _, y := range sv.st.In.Service.Years {
+		requested[y.FinancialYear] = y.Amount
+	}
+	for i, y := range r.Years {
+		if y.Amount > requested[y.FinancialYear] {
+			return refuse(RefusalInvalid, fmt.Sprintf("years[%d].amount_pence", i), "%s is more than the %s requested for %s",
+				y.Amount, requested[y.FinancialYear], scheme.FinancialYearLabel(y.FinancialYear))
+		}
+	}
+	if r.Years[0].FinancialYear < scheme.FinancialYear(sv.now(ctx)) {
+		return refuse(RefusalInvalid, "years[0].financial_year", "funding cannot start in a financial year that has ended")
+	}
+	return sv.validateTerms(r)
 }
 
 // validateStartDate refuses a missing start date, or one before today: the agreement cannot start

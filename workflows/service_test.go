@@ -808,12 +808,15 @@ func TestServiceDecidedAfterTheYearEndRollsOverAtTheNextOne(t *testing.T) {
 	f.ok(london(2026, time.March, 2, 10, 0), workflows.UpdateAssignPanel, svcPanel(f.officer, deadline, f.assessor, f.assessor3), workflows.StageAssessment)
 	f.ok(london(2026, time.March, 19, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor, 4), workflows.StageAssessment)
 	f.ok(london(2026, time.March, 24, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor3, 4), workflows.StageModeration)
-	f.ok(london(2026, time.March, 30, 10, 0), workflows.UpdateModerate, f.svcModerate(f.officer), workflows.StageDecision)
+	// The agreement starts on the day it is decided, 10 April (Q1, so the whole first year).
+	moderate := f.svcModerate(f.officer)
+	moderate.StartDate = london(2026, time.April, 10, 0, 0)
+	f.ok(london(2026, time.March, 30, 10, 0), workflows.UpdateModerate, moderate, workflows.StageDecision)
 	f.ok(london(2026, time.April, 10, 10, 0), workflows.UpdateDecide, svcApprove(f.commissioner), workflows.StageOffered)
 	f.ok(london(2026, time.April, 15, 10, 0), workflows.UpdateAcceptOffer, workflows.AcceptOfferRequest{Actor: f.applicant}, workflows.StageAccepted)
 	f.at(london(2026, time.April, 15, 11, 0), func() {
 		if x := f.tranche(1); x.Status != workflows.TrancheHeld || x.HeldReason != "the conditions precedent have not been confirmed as met" {
-			t.Errorf("tranche 1, due on 1 April, once the offer is accepted: %+v; want held for the conditions precedent", x)
+			t.Errorf("tranche 1, due on 10 April, once the offer is accepted: %+v; want held for the conditions precedent", x)
 		}
 	})
 	f.ok(london(2026, time.April, 20, 10, 0), workflows.UpdateConfirmConditions, workflows.ConfirmConditionsRequest{Actor: f.officer2}, workflows.StageActive)
