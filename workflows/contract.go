@@ -91,7 +91,7 @@ const (
 	StageVariationOffered Stage = "variation_offered" // varied: the provider is to accept the new agreement; tranches wait, returns go on
 	StageFinalReport      Stage = "final_report"      // awaiting the final report (after the last quarter or a termination)
 	StageFinalSubmitted   Stage = "final_report_submitted"
-	StageRecovery         Stage = "recovery" // final report accepted; the underspend is owed back before the grant closes
+	StageRecovery         Stage = "recovery"   // final report accepted; the underspend is owed back before the grant closes
 	StageTerminatedEarly  Stage = "terminated" // recorded with the termination; the grant then awaits its final report
 )
 
