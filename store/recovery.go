@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"grantflow/money"
 )
@@ -165,4 +166,15 @@ func (s *Store) ReturnWaivers(ctx context.Context, applicationID int64) ([]Retur
 	list := []ReturnWaiver{}
 	err := s.DB.SelectContext(ctx, &list, `SELECT * FROM return_waivers WHERE application_id = $1 ORDER BY financial_year, quarter`, applicationID)
 	return list, err
+}
+
+// ReturnWaiversByApplication lists the waived returns of each of the applications.
+func (s *Store) ReturnWaiversByApplication(ctx context.Context, ids []int64) (map[int64][]ReturnWaiver, error) {
+	var list []ReturnWaiver
+	err := s.DB.SelectContext(ctx, &list, `SELECT * FROM return_waivers WHERE application_id = ANY($1) ORDER BY financial_year, quarter`, pq.Int64Array(ids))
+	out := map[int64][]ReturnWaiver{}
+	for _, w := range list {
+		out[w.ApplicationID] = append(out[w.ApplicationID], w)
+	}
+	return out, err
 }

@@ -292,6 +292,7 @@ type AwardFinance struct {
 	Years     []YearFinance   `json:"years"`
 	Tranches  []store.Tranche `json:"tranches"`
 	Total     YearFinance     `json:"total"`
+	Recovery  *RecoveryView   `json:"recovery,omitempty"` // an underspend owed back after the final report
 }
 
 type YearFinance struct {
@@ -358,7 +359,9 @@ func (s *Server) Finance(ctx context.Context, u store.User, id int64) (AwardFina
 	if err != nil {
 		return AwardFinance{}, err
 	}
-	return FinanceOf(award.Reference, years, tranches), nil
+	out := FinanceOf(award.Reference, years, tranches)
+	out.Recovery, err = s.recoveryOf(ctx, app.ID, award.ID)
+	return out, err
 }
 
 // schemeYears shows, per financial year, a scheme's budget, what is committed and what is paid, held and released.
