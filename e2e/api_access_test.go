@@ -200,6 +200,14 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"POST", "/api/v1/applications/{S}/variation-acceptance", map[string]any{"version": 2}, // the provider's, once a variation awaits it
 			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
+		// Closure steps: the waiver is the head of commissioning's, repayments finance's, a write-off a decider's.
+		{"POST", "/api/v1/applications/{S}/return-waivers", map[string]any{"quarters": []any{map[string]any{"financial_year": fy, "quarter": 1}}, "reason": "Stopped."},
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 403, 404, 403, 403, 409, 403, 403}},
+		{"POST", "/api/v1/applications/{S}/repayments", map[string]any{"amount_pence": 100, "received_on": time.Now().Format(time.DateOnly), "reference": "RTN-1"},
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		{"POST", "/api/v1/applications/{S}/write-off", map[string]any{"reason": "The provider has closed."},
+			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"GET", "/api/v1/applications/{S}/indicators", nil,
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet

@@ -714,6 +714,9 @@ func TestBadInputToServiceSteps(t *testing.T) {
 		{"POST /api/v1/applications/{id}/variations", map[string]any{"years": serviceYears(), "conditions": []any{"Attend the board"}, "summary": "Adds a year."}},
 		{"POST /api/v1/applications/{id}/termination", map[string]any{"reason": "The service has closed."}},
 		{"POST /api/v1/applications/{id}/variation-acceptance", map[string]any{"version": 2}},
+		{"POST /api/v1/applications/{id}/return-waivers", map[string]any{"quarters": []any{map[string]any{"financial_year": fy, "quarter": 1}}, "reason": "Stopped."}},
+		{"POST /api/v1/applications/{id}/repayments", map[string]any{"amount_pence": 100_000, "received_on": "2026-07-01", "reference": "RTN-1"}},
+		{"POST /api/v1/applications/{id}/write-off", map[string]any{"reason": "The provider has closed."}},
 	}
 	for _, l := range later {
 		check.badBodies(t, l.key, strings.Replace(l.key[len("POST "):], "{id}", fmt.Sprint(id), 1), finance, l.base, anyRefusal)

@@ -140,17 +140,26 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", path+"/return-reviews", officer, map[string]any{
 		"financial_year": 2026, "quarter": 2, "outcome": "accept", "rag": "amber", "comment": "Service wound down from September."})
 
-	// Final report: £72,000.00 spent of the £75,000.00 paid; the grant closes and the £3,000.00
-	// underspend goes back to the 2026-27 budget.
+	// Final report: £72,000.00 spent of the £75,000.00 paid; the £3,000.00 underspend is repaid,
+	// then goes back to the 2026-27 budget and the grant closes.
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/report", provider, map[string]any{
 		"summary": "s", "outcomes": "o", "spent_pence": 7_500_001})
 	s.must(t, http.StatusOK, "POST", path+"/report", provider, map[string]any{
 		"summary":  "Advocacy for 113 high-risk victims until the premises closed.",
 		"outcomes": "Safety plans for 81; cases handed to the county IDVA service.", "spent_pence": 7_200_000})
 	s.awaitStatus(t, officer, id, "final_report_submitted")
-	closed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
+	// The Q3 return is still missing: the head of commissioning waives it so the grant may close.
+	s.must(t, http.StatusConflict, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
+	s.must(t, http.StatusOK, "POST", path+"/return-waivers", s.staff(t, "head_of_commissioning"), map[string]any{
+		"quarters": []any{map[string]any{"financial_year": 2026, "quarter": 3}}, "reason": "The premises closed in October."})
+	// The £3,000.00 underspend is owed back; the grant closes once finance records it repaid.
+	if got := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"}).str("application", "status"); got != "recovery" {
+		t.Fatalf("after accepting the final report status = %q, want recovery", got)
+	}
+	s.wantSchemeYear(t, officer, schemeID, 2026, 7_500_000, 7_500_000)
+	closed := s.must(t, http.StatusOK, "POST", path+"/repayments", finance, map[string]any{"amount_pence": 300_000, "received_on": "2026-10-20", "reference": "RTN-1"})
 	if got := closed.str("application", "status"); got != "closed" {
-		t.Fatalf("after accepting the final report status = %q, want closed", got)
+		t.Fatalf("after the repayment status = %q, want closed", got)
 	}
 	award := dig(closed.Body, "application", "award")
 	if dig(award, "status") != "closed" || dig(award, "spent_pence") != float64(7_200_000) || dig(award, "underspend_pence") != float64(300_000) {
@@ -160,7 +169,7 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	story := timelineText(dig(closed.Body, "application", "timeline"))
 	for _, want := range []string{"Award varied (version 2): £250,000.00 over 2 years", "Grant agreement re-issued as version 2",
 		"Varied agreement accepted (version 2)", "Award ended early: future tranches stopped", "Q2 2026-27 monitoring return accepted (amber)", "Final report accepted",
-		"Grant reconciled and closed", "underspend £3,000.00 returned to the budget"} {
+		"Grant reconciled and closed", "underspend £3,000.00 repaid and returned to the budget"} {
 		if !strings.Contains(story, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, story)
 		}

@@ -28,6 +28,18 @@ type Letterhead struct {
 	Address []string // one line each, postcode last
 	Email   string
 	Phone   string
+	// PayTo is how money owed to the office is paid to it (account name, sort code, account
+	// number), one line each; recovery letters and notices print it. Empty: pay the office named
+	// in Body, quoting the reference.
+	PayTo []string
+}
+
+// PayToLines is how to pay the office, as the recovery documents print it.
+func (lh Letterhead) PayToLines() []string {
+	if len(lh.PayTo) == 0 {
+		return []string{"By bank transfer to " + lh.Body + " (ask us for the account details)"}
+	}
+	return lh.PayTo
 }
 
 // Recipient is the organisation a letter goes to, or the payee of a finance notice.

@@ -154,6 +154,7 @@ type Rules struct {
 	ReturnDueDays        int    `json:"return_due_days,omitempty"`        // after each quarter ends; 0 = 15
 	ReturnReminderDays   int    `json:"return_reminder_days,omitempty"`   // before a return is due; 0 = 7
 	DecisionRecordPrefix string `json:"decision_record_prefix,omitempty"` // numbered records, e.g. PCC/2026/017; "" = PCC
+	RepaymentDays        int    `json:"repayment_days,omitempty"`         // to repay an underspend after the final report is accepted; 0 = 30
 	Signatory            string `json:"signatory"`                        // name and title on letters
 }
 
@@ -212,6 +213,9 @@ func (r Rules) PanelReminder() int { return orDefault(r.PanelReminderDays, 3) }
 
 // ReturnDue is how many days after a quarter ends its monitoring return is due.
 func (r Rules) ReturnDue() int { return orDefault(r.ReturnDueDays, 15) }
+
+// Repayment is how many days a provider has to repay an underspend once its final report is accepted.
+func (r Rules) Repayment() int { return orDefault(r.RepaymentDays, 30) }
 
 // ReturnReminder is how many days before a return is due the provider is reminded.
 func (r Rules) ReturnReminder() int { return orDefault(r.ReturnReminderDays, 7) }

@@ -152,15 +152,22 @@ func validateDeclaration(r DeclareConflictRequest) error {
 // validatePayment checks a payment finance records: the amount owed (owedAs names it, as "the
 // tranche's £30,000.00"), a reference, and the day it was paid, which cannot be in the future.
 func validatePayment(now time.Time, amount, owed money.Pence, owedAs, reference string, paidOn time.Time) error {
-	switch {
-	case amount != owed:
+	if amount != owed {
 		return refuse(RefusalInvalid, "amount_pence", "must be %s", owedAs)
+	}
+	return validateMoneyMoved(now, reference, "paid_on", paidOn)
+}
+
+// validateMoneyMoved checks what finance records of money paid or received: its reference, and the
+// day (dateField) it moved, which cannot be in the future.
+func validateMoneyMoved(now time.Time, reference, dateField string, on time.Time) error {
+	switch {
 	case strings.TrimSpace(reference) == "":
 		return refuse(RefusalInvalid, "reference", "is required")
-	case paidOn.IsZero():
-		return refuse(RefusalInvalid, "paid_on", "is required")
-	case paidOn.After(now.Add(24 * time.Hour)):
-		return refuse(RefusalInvalid, "paid_on", "cannot be in the future")
+	case on.IsZero():
+		return refuse(RefusalInvalid, dateField, "is required")
+	case on.After(now.Add(24 * time.Hour)):
+		return refuse(RefusalInvalid, dateField, "cannot be in the future")
 	}
 	return nil
 }

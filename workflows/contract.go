@@ -50,6 +50,9 @@ const (
 	UpdateTerminate          = "terminate"
 	UpdateSubmitFinalReport  = "submit-final-report"
 	UpdateReviewFinalReport  = "review-final-report"
+	UpdateWaiveReturns       = "waive-returns"
+	UpdateRecordRepayment    = "record-repayment"
+	UpdateWriteOff           = "write-off"
 	ServiceWorkflowName      = "ServiceWorkflow"
 	serviceRunEventsEstimate = 2000 // each run (one financial year) must stay well under this
 	// SignalAdvanceClock moves a service workflow's clock forward by a time.Duration, so tests and
@@ -93,6 +96,7 @@ const (
 	StageVariationOffered Stage = "variation_offered" // varied: the provider is to accept the new agreement; tranches wait, returns go on
 	StageFinalReport      Stage = "final_report"      // awaiting the final report (after the last quarter or a termination)
 	StageFinalSubmitted   Stage = "final_report_submitted"
+	StageRecovery         Stage = "recovery"   // final report accepted; the underspend is owed back before the grant closes
 	StageTerminatedEarly  Stage = "terminated" // recorded with the termination; the grant then awaits its final report
 )
 

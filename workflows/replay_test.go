@@ -21,7 +21,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if len(files) < 11 {
 		t.Fatalf("found %d recorded histories in testdata; expected 11: grassroots (closed, declined, second assessment after an information request) "+
 			"and service (two quarters, both runs across a year end, varied then ended early before and after varied agreements were accepted afresh, "+
-			"a variation undone when its documents failed, an agenda step that failed and was held, an award starting mid-year)", len(files))
+			"a variation undone when its documents failed, an agenda step that failed and was held, an award starting mid-year, an underspend recovered after a return was waived)", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -35,6 +35,9 @@ const (
 	ActionTerminate         Action = "terminate"
 	ActionSubmitReport      Action = "submit_report"
 	ActionReviewReport      Action = "review_report"
+	ActionWaiveReturns      Action = "waive_returns"
+	ActionRecordRepayment   Action = "record_repayment"
+	ActionWriteOff          Action = "write_off"
 )
 
 // Bar is a relation between a person and an application that stops them taking a step.
@@ -97,6 +100,7 @@ var (
 	officers  = []scheme.Role{scheme.RoleOfficer, scheme.RoleHeadOfCommissioning}
 	deciders  = []scheme.Role{scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner}
 	finance   = []scheme.Role{scheme.RoleFinance}
+	heads     = []scheme.Role{scheme.RoleHeadOfCommissioning}
 	grassOnly = []scheme.Kind{scheme.Grassroots}
 	svcOnly   = []scheme.Kind{scheme.Service}
 	// a decision about money: nobody with a stake in the application or its recommendation takes it
@@ -133,6 +137,11 @@ var rulebook = []rule{
 	{action: ActionSubmitReport, kinds: svcOnly, applicant: true, stages: []Stage{StageFinalReport}},
 	{action: ActionReviewReport, kinds: grassOnly, roles: officers, stages: []Stage{StageReportSubmitted}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionReviewReport, kinds: svcOnly, roles: officers, stages: []Stage{StageFinalSubmitted}, bars: []Bar{BarMember, BarConflict}},
+	// A grant closes with a funded quarter's return missing only on the head of commissioning's waiver.
+	{action: ActionWaiveReturns, kinds: svcOnly, roles: heads, stages: []Stage{StageFinalReport, StageFinalSubmitted}, bars: []Bar{BarMember, BarConflict}},
+	{action: ActionRecordRepayment, kinds: svcOnly, roles: finance, stages: []Stage{StageRecovery}, bars: []Bar{BarMember}},
+	// Writing off a debt is a decision about money, banded on what is still owed (Stakes).
+	{action: ActionWriteOff, kinds: svcOnly, roles: deciders, stages: []Stage{StageRecovery}, bars: decisionBars, banded: true},
 }
 
 // Case is the application as the rule book sees it.
@@ -142,7 +151,8 @@ type Case struct {
 	Rules scheme.Rules
 	// Stakes is the whole-life total a banded step answers for: the recommended award when deciding
 	// a service application the panel recommended (zero when it did not, as a decline commits
-	// nothing), the award as it stands when varying or ending it.
+	// nothing), the award as it stands when varying or ending it, what is still owed when writing
+	// off an underspend.
 	Stakes money.Pence
 }
 
@@ -170,6 +180,9 @@ func Permit(c Case, action Action, p Party) error {
 		if !slices.Contains(r.roles, p.Role) {
 			if slices.Equal(r.roles, finance) {
 				return refuse(RefusalForbidden, "", "only finance may record payments")
+			}
+			if len(r.roles) == 1 {
+				return refuse(RefusalForbidden, "", "only the %s may %s", r.roles[0].Noun(), actionPhrase(c.Kind, action))
 			}
 			return refuse(RefusalForbidden, "", "%s cannot take this step", aOrAn(p.Role.Noun()))
 		}
@@ -304,6 +317,12 @@ func actionPhrase(kind scheme.Kind, a Action) string {
 		return "accept a varied agreement"
 	case ActionTerminate:
 		return "end the award early"
+	case ActionWaiveReturns:
+		return "waive missing monitoring returns"
+	case ActionRecordRepayment:
+		return "record a repayment"
+	case ActionWriteOff:
+		return "write off the amount owed"
 	}
 	return fmt.Sprint(a)
 }

@@ -109,15 +109,16 @@ var grassrootsStages = []Stage{StageDraft, StageSubmitted, StageScreening, Stage
 
 var serviceStages = []Stage{StageDraft, StageSubmitted, StageScreening, StageIneligible, StageAssessment, StageModeration,
 	StageDecision, StageDeclined, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered,
-	StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed}
+	StageFinalReport, StageFinalSubmitted, StageRecovery, StageTerminatedEarly, StageClosed}
 
 var ruleActions = []Action{ActionUpdate, ActionSubmit, ActionAssignPanel, ActionDeclareConflict, ActionAssess, ActionModerate,
 	ActionDecide, ActionAnswerInformation, ActionAcceptOffer, ActionConfirmConditions, ActionRecordPayment, ActionSubmitReturn,
-	ActionReviewReturn, ActionVary, ActionAcceptVariation, ActionTerminate, ActionSubmitReport, ActionReviewReport}
+	ActionReviewReturn, ActionVary, ActionAcceptVariation, ActionTerminate, ActionSubmitReport, ActionReviewReport, ActionWaiveReturns,
+	ActionRecordRepayment, ActionWriteOff}
 
 // bandedActions answer for an award's whole-life total, so the walk tries them in every band. Listed
 // here rather than read from the rule book, so a step the rule book forgot to band is still caught.
-var bandedActions = []Action{ActionDecide, ActionVary, ActionTerminate}
+var bandedActions = []Action{ActionDecide, ActionVary, ActionTerminate, ActionWriteOff}
 
 // ruleStakes is the service application's money: the recommendation and then the award.
 type ruleStakes struct {
@@ -224,7 +225,7 @@ func ruleService(ctx workflow.Context, stage Stage, rel ruleRelation, stakes rul
 		}
 	}
 	awarded := []Stage{StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered, StageFinalReport,
-		StageFinalSubmitted, StageTerminatedEarly, StageClosed}
+		StageFinalSubmitted, StageRecovery, StageTerminatedEarly, StageClosed}
 	if stageIn(stage, append([]Stage{StageDecision, StageDeclined}, awarded...)...) {
 		by := Actor{UserID: ruleModerator, Name: "Orla Officer", Role: scheme.RoleOfficer, Organisations: []int64{ruleOtherOrg}}
 		if rel.moderated {
@@ -246,14 +247,18 @@ func ruleService(ctx workflow.Context, stage Stage, rel ruleRelation, stakes rul
 		if stage == StageVariationOffered { // varied to the same amounts, awaiting the provider's acceptance
 			sv.st.Award.Version, sv.st.Award.VariationAcceptBy = 2, now.AddDate(0, 0, 20)
 		}
-		if stageIn(stage, StageAccepted, StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed) {
+		if stageIn(stage, StageAccepted, StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted, StageRecovery, StageTerminatedEarly, StageClosed) {
 			sv.st.Award.ConditionsMet = stage != StageAccepted
 			sv.st.Tranches[0].Status, sv.st.Tranches[1].Status = TranchePaid, TrancheReleased
 			sv.st.Award.Paid = sv.st.Tranches[0].Amount
 			sv.st.Returns[0].Status, sv.st.Returns[0].Version = ReturnSubmitted, 1
 		}
-		if stageIn(stage, StageFinalSubmitted, StageClosed) {
+		if stageIn(stage, StageFinalSubmitted, StageRecovery, StageClosed) {
 			sv.st.FinalVersion, sv.st.FinalSpent = 1, sv.st.Award.Paid
+		}
+		if stage == StageRecovery { // what is owed follows the stakes, so a write-off is walked in every band
+			sv.st.Reconciling = true
+			sv.st.Recovery = &Recovery{Reference: "CSF-2026-43-REC", Owed: WholeLife(stakes.years), DueBy: now.AddDate(0, 0, 30)}
 		}
 	}
 	return sv
@@ -374,6 +379,20 @@ var serviceValidators = map[Action]func(workflow.Context, *service, Actor) error
 		// Changes requested: accepting is refused while tranche 2 is released and unpaid, a check of
 		// the money rather than of the person.
 		return sv.validateReviewFinalReport(ctx, ReviewReportRequest{Actor: a, Outcome: ReviewRequestChanges, Comment: "Add the spend by year"})
+	},
+	ActionWaiveReturns: func(ctx workflow.Context, sv *service, a Actor) error {
+		// The second quarter's return is still awaited (the first was sent and awaits review).
+		return sv.validateWaiveReturns(ctx, WaiveReturnsRequest{Actor: a, Quarters: []Quarter{{FY: 2026, Q: 2}}, Reason: "The service stopped"})
+	},
+	ActionRecordRepayment: func(ctx workflow.Context, sv *service, a Actor) error {
+		r := RecordRepaymentRequest{Actor: a, Amount: money.Pounds(1), ReceivedOn: workflow.Now(ctx), Reference: "RTN-1"}
+		if sv.st.Recovery != nil {
+			r.Amount = sv.st.Recovery.Outstanding()
+		}
+		return sv.validateRecordRepayment(ctx, r)
+	},
+	ActionWriteOff: func(ctx workflow.Context, sv *service, a Actor) error {
+		return sv.validateWriteOff(ctx, WriteOffRequest{Actor: a, Reason: "The provider has closed"})
 	},
 }
 
@@ -510,7 +529,7 @@ func TestRuleBookTableHintsAgreeWithValidators(t *testing.T) {
 		for _, stage := range serviceStages {
 			for _, stakes := range serviceStakes {
 				if !stakes.fund && stageIn(stage, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered,
-					StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageClosed) {
+					StageFinalReport, StageFinalSubmitted, StageRecovery, StageTerminatedEarly, StageClosed) {
 					continue // nothing recommended, nothing awarded
 				}
 				for _, rel := range serviceRelations {

@@ -222,6 +222,7 @@ const (
 	ReturnChangesRequested = "changes_requested"
 	ReturnAccepted         = "accepted"
 	ReturnNotRequired      = "not_required" // for a quarter that had not begun when the award ended early
+	ReturnWaived           = "waived"       // missing at closure, waived by the head of commissioning
 )
 
 // ReturnState is one quarter's monitoring return as the workflow tracks it.
@@ -254,6 +255,10 @@ type ServiceState struct {
 	FinalVersion   int                    `json:"final_report_version"`
 	FinalSpent     money.Pence            `json:"final_spent_pence"`
 	AgendaFailures int                    `json:"agenda_failures,omitempty"` // times the agenda has been held (holdAfterAgendaFailure)
+	// Reconciling is set when the final report is submitted under version marker
+	// closure-reconciliation: closure then refuses missing returns and recovers an underspend.
+	Reconciling bool      `json:"reconciling,omitempty"`
+	Recovery    *Recovery `json:"recovery,omitempty"`
 }
 
 // ServiceWorkflow carries a commissioned-service application from submission through panel,
@@ -305,7 +310,10 @@ func (sv *service) setup(ctx workflow.Context) error {
 			"Varied agreement accepted: payments go on under its terms."),
 		humanStep(ctx, &sv.application, UpdateTerminate, sv.validateTerminate, sv.terminate, "Award ended early: the provider is asked for a final report."),
 		humanStep(ctx, &sv.application, UpdateSubmitFinalReport, sv.validateSubmitFinalReport, sv.submitFinalReport, "Final report submitted."),
-		humanStep(ctx, &sv.application, UpdateReviewFinalReport, sv.validateReviewFinalReport, sv.reviewFinalReport, "Final report accepted: the grant is closed."),
+		humanStep(ctx, &sv.application, UpdateReviewFinalReport, sv.validateReviewFinalReport, sv.reviewFinalReport, "Final report reviewed."),
+		humanStep(ctx, &sv.application, UpdateWaiveReturns, sv.validateWaiveReturns, sv.waiveReturns, "Returns waived: the grant may close without them."),
+		humanStep(ctx, &sv.application, UpdateRecordRepayment, sv.validateRecordRepayment, sv.recordRepayment, "Repayment recorded."),
+		humanStep(ctx, &sv.application, UpdateWriteOff, sv.validateWriteOff, sv.writeOff, "Amount owed written off: the grant is closed."),
 	)
 }
 
@@ -466,6 +474,8 @@ func (sv *service) processAgenda(ctx workflow.Context) error {
 		return sv.variationAgenda(ctx, now)
 	case StageFinalReport, StageFinalSubmitted:
 		return sv.returnAgenda(ctx, now)
+	case StageRecovery:
+		return sv.recoveryAgenda(ctx, now)
 	}
 	return nil
 }
@@ -483,6 +493,8 @@ func (sv *service) nextAgendaTime(now time.Time) (time.Time, bool) {
 		moments = append(sv.trancheMoments(), sv.returnMoments()...)
 	case StageVariationOffered:
 		moments = append(append(sv.trancheMoments(), sv.returnMoments()...), sv.variationMoments()...)
+	case StageRecovery:
+		moments = sv.recoveryMoments()
 	}
 	var next time.Time
 	for _, t := range moments {

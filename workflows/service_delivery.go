@@ -375,7 +375,7 @@ func QuarterAfterEnd(q Quarter, ended time.Time) bool { return !ended.After(q.St
 
 // ReturnTimetable is an award's monitoring returns as the read model can tell them: each quarter of
 // the funded years with its due date and status. sent holds the review outcome of each quarter's
-// latest return sent ("" while it awaits review); ended is when the award ended early (zero if it
+// latest return sent ("" while it awaits review), or ReturnWaived for a return waived at closure; ended is when the award ended early (zero if it
 // did not), after which returns for quarters not yet begun are not required. The workflow keeps the
 // same statuses (ServiceState.Returns); pages and work queues read this.
 func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, start AwardStart, sent map[Quarter]string, ended time.Time) []ReturnState {
@@ -388,6 +388,8 @@ func ReturnTimetable(rules scheme.Rules, years []grant.YearAmount, start AwardSt
 			r.Status = ReturnSubmitted
 		case ok && outcome == ReviewAccept:
 			r.Status = ReturnAccepted
+		case ok && outcome == ReturnWaived:
+			r.Status = ReturnWaived
 		case ok:
 			r.Status = ReturnChangesRequested
 		case !ended.IsZero() && QuarterAfterEnd(r.Quarter, ended):

@@ -100,9 +100,11 @@ func (sv *service) party(actor Actor) Party {
 
 // stakes is the whole-life total a banded step answers for at this stage: the recommended award
 // while it awaits a decision (nothing when the panel did not recommend funding), then the award as
-// it stands.
+// it stands, and during recovery what is still owed (a write-off answers for that alone).
 func (sv *service) stakes() money.Pence {
 	switch {
+	case sv.stage == StageRecovery && sv.st.Recovery != nil:
+		return sv.st.Recovery.Outstanding()
 	case sv.stage == StageDecision && sv.st.Recommendation != nil && sv.st.Recommendation.Fund:
 		return WholeLife(sv.st.Recommendation.Years)
 	case sv.stage != StageDecision && sv.st.Award != nil:

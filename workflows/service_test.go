@@ -235,7 +235,10 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 	f.refused(london(2029, time.March, 27, 9, 0), workflows.UpdateSubmitFinalReport, svcFinalReport(f.applicant, money.Pounds(360001)),
 		workflows.RefusalInvalid, "spent_pence", "£360,001.00 is more than the £360,000.00 paid")
 	f.ok(london(2029, time.March, 27, 10, 0), workflows.UpdateSubmitFinalReport, svcFinalReport(f.applicant, money.Pounds(355000)), workflows.StageFinalSubmitted)
-	f.ok(london(2029, time.March, 28, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer2, workflows.ReviewAccept, ""), workflows.StageClosed)
+	// The £5,000.00 underspend is owed back; the grant closes once finance records it repaid.
+	f.ok(london(2029, time.March, 28, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer2, workflows.ReviewAccept, ""), workflows.StageRecovery)
+	f.ok(london(2029, time.March, 30, 10, 0), workflows.UpdateRecordRepayment, workflows.RecordRepaymentRequest{Actor: f.finance, Amount: money.Pounds(5000),
+		ReceivedOn: london(2029, time.March, 30, 0, 0), Reference: "RTN-0001"}, workflows.StageClosed)
 
 	final := f.drive(time.Time{})
 	f.settle(final)
@@ -254,7 +257,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		t.Errorf("final state: stage %q, spent %s, paid %s", final.Stage, final.FinalSpent, final.Award.Paid)
 	}
 	a := f.award()
-	if a.Status != "closed" || a.ClosedAt == nil || !a.ClosedAt.Equal(london(2029, time.March, 28, 10, 0)) ||
+	if a.Status != "closed" || a.ClosedAt == nil || !a.ClosedAt.Equal(london(2029, time.March, 30, 10, 0)) ||
 		a.Spent == nil || *a.Spent != money.Pounds(355000) || a.Underspend == nil || *a.Underspend != money.Pounds(5000) {
 		t.Errorf("award at closure %+v; want closed with £5,000.00 underspent", a)
 	}
@@ -264,7 +267,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 	if got := f.committed(2028); got != money.Pounds(115000) {
 		t.Errorf("2028-29 budget committed %s after closure; want £115,000.00 (£120,000.00 less the £5,000.00 underspend)", got)
 	}
-	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £360,000.00, paid £360,000.00, spent £355,000.00; underspend £5,000.00 returned to the budget." {
+	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £360,000.00, paid £360,000.00, spent £355,000.00; underspend £5,000.00 repaid and returned to the budget." {
 		t.Errorf("closing event %+v", e)
 	}
 	payments, err := f.s.Payments(f.ctx, a.ID)
@@ -322,8 +325,8 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		kinds = append(kinds, n.Audience+" "+n.Kind)
 	}
 	if want := []string{"officer escalation", "officer reminder", "officer reminder", "officer tranche_held", "applicant reminder", "applicant reminder",
-		"officer escalation", "applicant reminder"}; !slices.Equal(kinds, want) {
-		t.Errorf("notifications %q; want %q (the panel short, moderation, conditions, the late Q2 return and the final report)", kinds, want)
+		"officer escalation", "applicant reminder", "applicant repayment_due"}; !slices.Equal(kinds, want) {
+		t.Errorf("notifications %q; want %q (the panel short, moderation, conditions, the late Q2 return, the final report and the repayment)", kinds, want)
 	}
 }
 
@@ -508,7 +511,10 @@ func TestServiceVariationReissuesTheAgreementAndReschedules(t *testing.T) {
 	f.ok(svcDay(q(2028, 4).End(), -10, 10), workflows.UpdateSubmitReturn, svcReturn(f.applicant, q(2028, 4)), "")
 	f.ok(svcDay(q(2028, 4).End(), -7, 10), workflows.UpdateReviewReturn, svcReview(f.officer2, q(2028, 4), workflows.RAGGreen), "")
 	f.ok(london(2029, time.March, 27, 10, 0), workflows.UpdateSubmitFinalReport, svcFinalReport(f.applicant, money.Pounds(92000)), workflows.StageFinalSubmitted)
-	f.ok(london(2029, time.March, 28, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer2, workflows.ReviewAccept, ""), workflows.StageClosed)
+	// The £5,000.00 underspend is owed back; the grant closes once finance records it repaid.
+	f.ok(london(2029, time.March, 28, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer2, workflows.ReviewAccept, ""), workflows.StageRecovery)
+	f.ok(london(2029, time.March, 30, 10, 0), workflows.UpdateRecordRepayment, workflows.RecordRepaymentRequest{Actor: f.finance, Amount: money.Pounds(5000),
+		ReceivedOn: london(2029, time.March, 30, 0, 0), Reference: "RTN-0001"}, workflows.StageClosed)
 
 	final := f.drive(time.Time{})
 	f.settle(final)
@@ -684,7 +690,15 @@ func TestServiceTerminatedInYearTwoStopsTranchesAndReturnsTheBudget(t *testing.T
 		workflows.RecordTranchePaymentRequest{Actor: f.finance, Tranche: 7, Amount: money.Pounds(30000), PaidOn: london(2027, time.August, 12, 0, 0), Reference: "BACS-0007"},
 		workflows.RefusalStage, "tranche", "tranche 7 has not been released for payment (cancelled)")
 	f.ok(london(2027, time.August, 20, 10, 0), workflows.UpdateSubmitFinalReport, svcFinalReport(f.applicant, money.Pounds(175000)), workflows.StageFinalSubmitted)
-	f.ok(london(2027, time.August, 22, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer, workflows.ReviewAccept, ""), workflows.StageClosed)
+	// The Q2 2027-28 return, for the quarter the award ended in, was never sent: the head of
+	// commissioning waives it so the grant can close, and the £5,000.00 underspend is repaid.
+	f.refused(london(2027, time.August, 21, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer, workflows.ReviewAccept, ""),
+		workflows.RefusalStage, "", "monitoring returns are missing: Q2 2027-28 (awaiting)")
+	f.ok(london(2027, time.August, 21, 11, 0), workflows.UpdateWaiveReturns, workflows.WaiveReturnsRequest{Actor: f.head, Quarters: []workflows.Quarter{q(2027, 2)},
+		Reason: "The service stopped half way through the quarter; the final report covers it."}, workflows.StageFinalSubmitted)
+	f.ok(london(2027, time.August, 22, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer, workflows.ReviewAccept, ""), workflows.StageRecovery)
+	f.ok(london(2027, time.August, 25, 10, 0), workflows.UpdateRecordRepayment, workflows.RecordRepaymentRequest{Actor: f.finance, Amount: money.Pounds(5000),
+		ReceivedOn: london(2027, time.August, 25, 0, 0), Reference: "RTN-0001"}, workflows.StageClosed)
 
 	final := f.drive(time.Time{})
 	f.settle(final)

@@ -421,7 +421,7 @@ func visibleDocuments(u store.User, docs []store.Document) []store.Document {
 	out := []store.Document{}
 	for _, d := range docs {
 		switch d.Kind {
-		case "award_letter", "decline_letter", "grant_agreement", "decision_record":
+		case "award_letter", "decline_letter", "grant_agreement", "decision_record", "repayment_letter":
 			out = append(out, d)
 		}
 	}

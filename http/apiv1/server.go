@@ -78,6 +78,9 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/variations", stepHandler(s, s.Vary))
 	auth.POST("/applications/:id/variation-acceptance", stepHandler(s, s.AcceptVariation))
 	auth.POST("/applications/:id/termination", stepHandler(s, s.Terminate))
+	auth.POST("/applications/:id/return-waivers", stepHandler(s, s.WaiveReturns))
+	auth.POST("/applications/:id/repayments", stepHandler(s, s.RecordRepayment))
+	auth.POST("/applications/:id/write-off", stepHandler(s, s.WriteOff))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)
 }

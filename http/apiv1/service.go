@@ -310,6 +310,7 @@ type AwardFinance struct {
 	Years     []YearFinance   `json:"years"`
 	Tranches  []store.Tranche `json:"tranches"`
 	Total     YearFinance     `json:"total"`
+	Recovery  *RecoveryView   `json:"recovery,omitempty"` // an underspend owed back after the final report
 }
 
 type YearFinance struct {
@@ -383,7 +384,8 @@ func (s *Server) Finance(ctx context.Context, u store.User, id int64) (AwardFina
 	if award.EndDate != nil {
 		out.EndDate = award.EndDate.Format(time.DateOnly)
 	}
-	return out, nil
+	out.Recovery, err = s.recoveryOf(ctx, app.ID, award.ID)
+	return out, err
 }
 
 // schemeYears shows, per financial year, a scheme's budget, what is committed and what is paid, held and released.

@@ -69,6 +69,8 @@ type ApplicationDetail struct {
 	Returns         []store.MonitoringReturn `json:"returns,omitempty"`
 	ReturnSchedule  []ReturnDue              `json:"return_schedule,omitempty"` // every quarter's return of the award, with its status
 	Variations      []store.Variation        `json:"variations,omitempty"`
+	ReturnWaivers   []store.ReturnWaiver     `json:"return_waivers,omitempty"` // returns the head of commissioning waived at closure
+	Recovery        *RecoveryView            `json:"recovery,omitempty"`       // an underspend owed back after the final report
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
@@ -193,7 +195,13 @@ func (s *Server) serviceDetail(ctx context.Context, u store.User, app store.Appl
 		if d.Tranches, err = s.Store.Tranches(ctx, d.Award.ID); err != nil {
 			return err
 		}
-		if d.ReturnSchedule, err = s.returnSchedule(ctx, app, *d.Award, d.AwardYears, d.Returns); err != nil {
+		if d.ReturnWaivers, err = s.Store.ReturnWaivers(ctx, app.ID); err != nil {
+			return err
+		}
+		if d.ReturnSchedule, err = s.returnSchedule(ctx, app, *d.Award, d.AwardYears, d.Returns, d.ReturnWaivers); err != nil {
+			return err
+		}
+		if d.Recovery, err = s.recoveryOf(ctx, app.ID, d.Award.ID); err != nil {
 			return err
 		}
 	}
@@ -242,6 +250,8 @@ func (s *Server) caseOf(ctx context.Context, app store.Application, d Applicatio
 			}
 		}
 		c.Stakes = grant.WholeLife(years) // nothing when the panel did not recommend funding
+	case c.Stage == workflows.StageRecovery && d.Recovery != nil: // a write-off answers for what is still owed
+		c.Stakes = d.Recovery.Outstanding
 	case c.Stage != workflows.StageDecision && d.Award != nil:
 		c.Stakes = grant.WholeLife(d.AwardYears)
 	}
@@ -282,7 +292,8 @@ type ReturnDue struct {
 }
 
 // returnSchedule lists every quarter's return of the award with its status.
-func (s *Server) returnSchedule(ctx context.Context, app store.Application, award store.Award, years []grant.YearAmount, returns []store.MonitoringReturn) ([]ReturnDue, error) {
+func (s *Server) returnSchedule(ctx context.Context, app store.Application, award store.Award, years []grant.YearAmount, returns []store.MonitoringReturn,
+	waivers []store.ReturnWaiver) ([]ReturnDue, error) {
 	rules, err := s.rulesOf(ctx, app)
 	if err != nil {
 		return nil, err
@@ -294,6 +305,9 @@ func (s *Server) returnSchedule(ctx context.Context, app store.Application, awar
 			outcome = *r.ReviewOutcome
 		}
 		sent[workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}] = outcome
+	}
+	for _, w := range waivers {
+		sent[workflows.Quarter{FY: w.FinancialYear, Q: w.Quarter}] = workflows.ReturnWaived
 	}
 	var ended time.Time
 	if award.TerminatedAt != nil {

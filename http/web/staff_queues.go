@@ -172,6 +172,11 @@ func (s *Server) workQueues(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
+	waived, err := st.ReturnWaiversByApplication(ctx, deliveringIDs)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
 	latest := map[int64]map[workflows.Quarter]store.LatestReturn{}
 	for _, r := range returns {
 		if latest[r.ApplicationID] == nil {
@@ -189,6 +194,9 @@ func (s *Server) workQueues(c *gin.Context) {
 			if r.ReviewOutcome != nil {
 				sent[q] = *r.ReviewOutcome
 			}
+		}
+		for _, w := range waived[a.ID] {
+			sent[workflows.Quarter{FY: w.FinancialYear, Q: w.Quarter}] = workflows.ReturnWaived
 		}
 		for _, planned := range workflows.ReturnTimetable(rules[a.SchemeID], years[a.ID], workflows.StoredStart(years[a.ID], starts[a.ID]), sent, ended[a.ID]) {
 			switch r := latest[a.ID][planned.Quarter]; {

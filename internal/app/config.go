@@ -43,6 +43,8 @@ func LoadConfig() (Config, error) {
 			Address: strings.Split(env("LETTERHEAD_ADDRESS", "1 Example Street|Exampleton|EX1 2MP"), "|"),
 			Email:   env("LETTERHEAD_EMAIL", "grants@opcc.example.org"),
 			Phone:   env("LETTERHEAD_PHONE", "0100 000 0000"),
+			PayTo: strings.Split(env("LETTERHEAD_PAY_TO",
+				"Account name: Office of the Police and Crime Commissioner (demo)|Sort code: 00-00-00|Account number: 00000000"), "|"),
 		},
 	}
 	var err error
