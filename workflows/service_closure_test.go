@@ -37,26 +37,11 @@ func repayment(a workflows.Actor, pounds int64, on time.Time, ref string) workfl
 	return workflows.RecordRepaymentRequest{Actor: a, Amount: money.Pounds(pounds), ReceivedOn: on, Reference: ref}
 }
 
-// recoveryNotices are the finance notices of kind "recovery" for the fixture's application.
-func (f *svcFixture) recoveryNotices() []store.FinanceNotice {
-	f.t.Helper()
-	all, err := f.s.FinanceNotices(f.ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out []store.FinanceNotice
-	for _, n := range all {
-		if n.ApplicationID == f.in.ApplicationID && n.Kind == "recovery" {
-			out = append(out, n)
-		}
-	}
-	return out
-}
+func (f *svcFixture) recoveryNotices() []store.FinanceNotice { return f.financeNotices("recovery") }
 
 func TestServiceClosureRecoversTheUnderspendBeforeClosing(t *testing.T) {
 	t.Parallel()
 	f := closureTo(t, london(2026, time.June, 25, 10, 0), money.Pounds(20000), true)
-	ref := f.in.Rules.Code + "-2026-" + strings.TrimPrefix(workflows.ApplicationWorkflowID(f.in.ApplicationID), "application-")
 	f.ok(london(2026, time.June, 29, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer2, workflows.ReviewAccept, "Clear account of the quarter."),
 		workflows.StageRecovery)
 	f.at(london(2026, time.June, 29, 11, 0), func() {
@@ -140,7 +125,6 @@ func TestServiceClosureRecoversTheUnderspendBeforeClosing(t *testing.T) {
 	if i := slices.Index(whats, want[0]); i < 0 || !slices.Equal(whats[i:], want) {
 		t.Errorf("timeline ends %q; want %q", whats, want)
 	}
-	_ = ref
 }
 
 func TestServiceClosureRefusesMissingReturnsUntilWaivedAndWritesOffWithinBand(t *testing.T) {

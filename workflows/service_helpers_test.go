@@ -683,7 +683,10 @@ func (f *svcFixture) notifications(kind string) []store.Notification {
 	return out
 }
 
-func (f *svcFixture) paymentNotices() []store.FinanceNotice {
+func (f *svcFixture) paymentNotices() []store.FinanceNotice { return f.financeNotices("payment") }
+
+// financeNotices are the application's finance notices of a kind, in order of tranche.
+func (f *svcFixture) financeNotices(kind string) []store.FinanceNotice {
 	f.t.Helper()
 	all, err := f.s.FinanceNotices(f.ctx)
 	if err != nil {
@@ -691,7 +694,7 @@ func (f *svcFixture) paymentNotices() []store.FinanceNotice {
 	}
 	var out []store.FinanceNotice
 	for _, n := range all {
-		if n.ApplicationID == f.in.ApplicationID && n.Kind == "payment" {
+		if n.ApplicationID == f.in.ApplicationID && n.Kind == kind {
 			out = append(out, n)
 		}
 	}

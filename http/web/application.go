@@ -470,6 +470,8 @@ func whatNext(stage workflows.Stage, service bool) string {
 		return "The funded period has ended: the final report is due."
 	case workflows.StageTerminatedEarly:
 		return "The award has been ended early. A final report is due."
+	case workflows.StageRecovery:
+		return "The final report is accepted. Part of the grant was not spent and must be repaid: the repayment letter says how much, how and by when. The grant closes once it is repaid."
 	case workflows.StageClosed:
 		return "The grant is closed."
 	}

@@ -141,6 +141,8 @@ func statusLabel(stage workflows.Stage) (label, tagClass string) {
 		return "Final report due", "govuk-tag--yellow"
 	case workflows.StageTerminatedEarly:
 		return "Ended early", "govuk-tag--orange"
+	case workflows.StageRecovery:
+		return "Underspend to repay", "govuk-tag--orange"
 	case workflows.StageClosed:
 		return "Closed", "govuk-tag--grey"
 	}
