@@ -417,7 +417,7 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 	sv.st.Tranches = plannedStates(PlanTranches(rec.Years))
 	sv.st.Returns = sv.plannedReturns(rec.Years, nil)
 	sv.setStage(ctx, StageApproved)
-	if err := sv.issueDecisionDocuments(ctx, r.Actor, band, "Award letter and grant agreement issued", ""); err != nil {
+	if err := sv.issueDecisionDocuments(ctx, r.Actor, band, "Grant agreement issued", ""); err != nil {
 		return err
 	}
 	notice := activities.IssueDocumentInput{Step: sv.step(ctx, grant.System, "Finance award notice sent", award.Reference, StageOffered)}
