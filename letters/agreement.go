@@ -28,9 +28,9 @@ type GrantAgreement struct {
 	// Version is 1 (or 0) for the agreement as first offered; a varied agreement is re-issued in
 	// full as version 2, 3, ... with the date it was varied and a summary of what changed, shown
 	// near the top.
-	Version            int
-	VariedOn           time.Time
-	Variation          string // e.g. "the 2027-28 and 2028-29 amounts rise by £5,000.00 a year for a second caseworker"
+	Version   int
+	VariedOn  time.Time
+	Variation string // e.g. "the 2027-28 and 2028-29 amounts rise by £5,000.00 a year for a second caseworker"
 	// Changes is each year's amount under the version before and under this one, and
 	// PreviousConditions that version's conditions: a varied agreement sets out what it changes.
 	// Both optional.
