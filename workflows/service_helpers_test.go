@@ -685,16 +685,7 @@ func (f *svcFixture) notifications(kind string) []store.Notification {
 
 func (f *svcFixture) paymentNotices() []store.FinanceNotice {
 	f.t.Helper()
-	all, err := f.s.FinanceNotices(f.ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out []store.FinanceNotice
-	for _, n := range all {
-		if n.ApplicationID == f.in.ApplicationID && n.Kind == "payment" {
-			out = append(out, n)
-		}
-	}
+	out := f.financeNotices("payment")
 	slices.SortFunc(out, func(a, b store.FinanceNotice) int { return a.Seq - b.Seq })
 	return out
 }
