@@ -267,6 +267,10 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 	if err := json.Unmarshal(award.ConditionsPrecedent, &cp); err != nil {
 		return DocumentResult{}, fmt.Errorf("grant agreement %s: conditions precedent: %w", award.Reference, err)
 	}
+	changes, previousConditions, err := versionChanges(award, years, in)
+	if err != nil {
+		return DocumentResult{}, err
+	}
 	total := award.Amount
 	if in.Terms != nil {
 		years, conditions, total = in.Terms.Years, in.Terms.Conditions, grant.WholeLife(in.Terms.Years)
@@ -284,14 +288,18 @@ func (d *Documents) IssueGrantAgreement(ctx context.Context, in AgreementInput) 
 		Years: letterYears(years), Purpose: award.Purpose, ConditionsPrecedent: cp, Conditions: conditions, AcceptBy: acceptBy.In(scheme.London),
 		HowToAccept: "Sign in to Grantflow and accept the agreement on your application's page.",
 		Signatory:   in.Step.Actor.Name + ", " + in.Step.Actor.Role.Title()} // the person who decided this version
-	if in.Version > 1 {
-		agreement.VariedOn, agreement.Variation = in.Step.At.In(scheme.London), in.Variation
-	}
 	if award.StartDate != nil && len(years) > 0 { // awards from before start dates print no period
 		agreement.StartDate, agreement.EndDate = LondonDate(*award.StartDate), LondonDate(awardEnd(years))
 	}
 	for _, t := range in.Tranches {
 		agreement.Tranches = append(agreement.Tranches, letters.Tranche{No: t.No, Quarter: t.Quarter, Due: t.Due.In(scheme.London), Amount: t.Amount})
+	}
+	if in.Version > 1 {
+		agreement.VariedOn, agreement.Variation = in.Step.At.In(scheme.London), in.Variation
+		agreement.Changes, agreement.PreviousConditions = changes, previousConditions
+		if err := d.markSettled(ctx, award.ID, agreement.Tranches); err != nil {
+			return DocumentResult{}, err
+		}
 	}
 	for _, r := range in.Returns {
 		agreement.Returns = append(agreement.Returns, letters.ReturnDue{Quarter: r.Quarter, Due: r.Due.In(scheme.London)})

@@ -2,6 +2,7 @@ package letters
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,9 +28,14 @@ type GrantAgreement struct {
 	// Version is 1 (or 0) for the agreement as first offered; a varied agreement is re-issued in
 	// full as version 2, 3, ... with the date it was varied and a summary of what changed, shown
 	// near the top.
-	Version            int
-	VariedOn           time.Time
-	Variation          string // e.g. "the 2027-28 and 2028-29 amounts rise by £5,000.00 a year for a second caseworker"
+	Version   int
+	VariedOn  time.Time
+	Variation string // e.g. "the 2027-28 and 2028-29 amounts rise by £5,000.00 a year for a second caseworker"
+	// Changes is each year's amount under the version before and under this one, and
+	// PreviousConditions that version's conditions: a varied agreement sets out what it changes.
+	// Both optional.
+	Changes            []YearChange
+	PreviousConditions []string
 	Recipient          Recipient
 	Scheme             string
 	Service            string // the service's name, e.g. "Young people's A&E navigator service"
@@ -56,13 +62,16 @@ type GrantAgreement struct {
 // Tranche is one quarterly payment of a multi-year award. No counts from 1. Quarter is the period
 // the tranche pays for, e.g. "Q1 2026-27". An empty Note is printed as the usual release rule: the
 // first tranche once the conditions precedent are met, each later one when the previous quarter's
-// monitoring return is accepted.
+// monitoring return is accepted. A varied agreement marks the tranches already paid (PaidOn) or
+// released for payment (ReleasedOn) under an earlier version: they stay as they were.
 type Tranche struct {
-	No      int
-	Quarter string
-	Due     time.Time
-	Amount  money.Pence
-	Note    string
+	No         int
+	Quarter    string
+	Due        time.Time
+	Amount     money.Pence
+	Note       string
+	PaidOn     time.Time
+	ReleasedOn time.Time
 }
 
 // ReturnDue is when the monitoring return for a quarter is due, e.g. Q1 2026-27 on 15 July 2026.
@@ -100,6 +109,9 @@ func (a GrantAgreement) validate() error {
 	case a.Version > 1:
 		c.date("VariedOn", a.VariedOn)
 		c.text("Variation", a.Variation)
+		if len(a.Changes) > 0 {
+			c.yearChanges("Changes", a.Changes)
+		}
 	}
 	c.recipient("Recipient", a.Recipient, true)
 	c.text("Scheme", a.Scheme)
@@ -295,15 +307,23 @@ func (a GrantAgreement) PDF() ([]byte, error) {
 	w.subheading("The service")
 	w.paragraph(a.ServiceDescription)
 
+	if v > 1 {
+		a.writeChanges(w)
+	}
 	w.section("Amount per financial year", "", []tablePart{yearsPart(a.Years, "Total award")}, false)
 
 	w.subheading("What the grant is for")
 	w.paragraph(a.Purpose)
 
-	w.section("Payment schedule", "We will pay the grant in the tranches below. We will pay the first "+
-		"tranche once you have accepted this agreement and met the conditions precedent. We will release "+
-		"each later tranche only when we have accepted your monitoring return for the previous quarter; "+
-		"until then, we will hold it.", []tablePart{tranchePart(a.Tranches)}, true)
+	schedule := "We will pay the grant in the tranches below. We will pay the first " +
+		"tranche once you have accepted this agreement and met the conditions precedent. We will release " +
+		"each later tranche only when we have accepted your monitoring return for the previous quarter; " +
+		"until then, we will hold it."
+	if v > 1 {
+		schedule += " Tranches already paid, or released for payment, under an earlier version are marked " +
+			"so: this version does not change them."
+	}
+	w.section("Payment schedule", schedule, []tablePart{tranchePart(a.Tranches)}, true)
 
 	returns := make([][]string, len(a.Returns))
 	for i, r := range a.Returns {
@@ -350,6 +370,42 @@ func (a GrantAgreement) PDF() ([]byte, error) {
 	return w.bytes()
 }
 
+// writeChanges sets out what a varied version changes: each year's amount before and after, and
+// the conditions it adds and no longer includes.
+func (a GrantAgreement) writeChanges(w *writer) {
+	if len(a.Changes) > 0 {
+		w.section("What this version changes", fmt.Sprintf("The amount in each financial year under version %d "+
+			"and under this version:", a.version()-1), []tablePart{yearChangesPart(a.Changes, fmt.Sprintf("Version %d", a.version()-1),
+			fmt.Sprintf("Version %d", a.version()))}, false)
+	}
+	if a.PreviousConditions == nil {
+		return
+	}
+	added, dropped := listDifference(a.Conditions, a.PreviousConditions), listDifference(a.PreviousConditions, a.Conditions)
+	if len(added) > 0 {
+		w.paragraph("Conditions this version adds:")
+		w.list(added, false)
+	}
+	if len(dropped) > 0 {
+		w.paragraph("Conditions that no longer apply:")
+		w.list(dropped, false)
+	}
+	if len(added) == 0 && len(dropped) == 0 {
+		w.paragraph("The conditions of grant are unchanged.")
+	}
+}
+
+// listDifference is the items of a that are not in b, in a's order.
+func listDifference(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // tranchePart lays out the payment schedule of a service award with a total row.
 func tranchePart(ts []Tranche) tablePart {
 	cols := []column{
@@ -365,6 +421,10 @@ func tranchePart(ts []Tranche) tablePart {
 	for i, t := range ts {
 		note := strings.TrimSpace(t.Note)
 		switch {
+		case !t.PaidOn.IsZero():
+			note = "Paid on " + longDate(t.PaidOn)
+		case !t.ReleasedOn.IsZero():
+			note = "Released for payment on " + longDate(t.ReleasedOn)
 		case note != "":
 		case i == 0:
 			note = FirstTrancheNote

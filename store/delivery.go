@@ -10,6 +10,7 @@ import (
 
 	"grantflow/grant"
 	"grantflow/money"
+	"grantflow/scheme"
 )
 
 // Tranche is one quarterly payment of a service award.
@@ -318,8 +319,7 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 			return err
 		}
 		if terminated {
-			if _, err := tx.ExecContext(ctx, `UPDATE awards SET terminated_at = $2, termination_reason = $3, status = 'terminated' WHERE id = $1`,
-				a.ID, e.At, reason); err != nil {
+			if err := endEarlyTx(ctx, tx, a, paidByYear, reason, e.At); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE tranches SET status = 'cancelled' WHERE award_id = $1 AND status IN ('scheduled', 'held')`, a.ID); err != nil {
@@ -344,6 +344,34 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 		}
 		return recordEvent(ctx, tx, e)
 	})
+}
+
+// endEarlyTx records an award's early ending and its figures as they now stand: its amount and
+// years are what was released or paid (paidByYear; a year with nothing is kept at £0.00 so its
+// quarters still have their returns), the rest is recorded as cancelled, and it ends with the
+// quarter in which it was ended.
+func endEarlyTx(ctx context.Context, tx *sqlx.Tx, a Award, paidByYear []grant.YearAmount, reason string, at time.Time) error {
+	var kept money.Pence
+	for _, y := range paidByYear {
+		kept += y.Amount
+	}
+	endedOn := at.In(scheme.London)
+	endedOn = time.Date(endedOn.Year(), endedOn.Month(), endedOn.Day(), 0, 0, 0, 0, time.UTC)
+	quarterEnd := time.Date(endedOn.Year(), time.Month((int(endedOn.Month())-1)/3*3+4), 0, 0, 0, 0, 0, time.UTC) // day 0: the last of the month before
+	if _, err := tx.ExecContext(ctx, `UPDATE awards SET terminated_at = $2, termination_reason = $3, status = 'terminated',
+		amount_pence = $4, cancelled_pence = greatest(amount_pence - $4, 0), ended_early_on = $5, end_date = least(coalesce(end_date, $6), $6) WHERE id = $1`,
+		a.ID, at, reason, kept, endedOn, quarterEnd); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE award_years SET amount_pence = 0 WHERE award_id = $1`, a.ID); err != nil {
+		return err
+	}
+	for _, y := range paidByYear {
+		if _, err := tx.ExecContext(ctx, `UPDATE award_years SET amount_pence = $3 WHERE award_id = $1 AND financial_year = $2`, a.ID, y.FinancialYear, y.Amount); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recommitTx moves an application's budget commitments to the given amounts per year, in one lock

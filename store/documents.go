@@ -80,6 +80,26 @@ type FinanceNotice struct {
 	CostCentre    string          `db:"cost_centre" json:"cost_centre"`
 	DocumentID    int64           `db:"document_id" json:"document_id"`
 	CreatedAt     time.Time       `db:"created_at" json:"created_at"`
+	// A revised award notice (kind "variation" or "termination") says what changed: the total
+	// before, each year's amount before and after (NoticeChange), and the tranches cancelled
+	// (rows as in Schedule). Empty on award and payment notices.
+	PreviousAmount *money.Pence    `db:"previous_amount_pence" json:"previous_amount_pence,omitempty"`
+	Changes        json.RawMessage `db:"changes" json:"changes"`
+	Cancelled      json.RawMessage `db:"cancelled" json:"cancelled"`
+}
+
+// Kinds of finance notice beyond the award notice ("award") and a tranche's payment notice ("payment").
+const (
+	NoticeVariation   = "variation"   // the award was varied; Seq is its new version
+	NoticeTermination = "termination" // the award was ended early; Seq is 0
+)
+
+// NoticeChange is one financial year's amount before and after a change, as a revised notice lists it.
+type NoticeChange struct {
+	FinancialYear int         `json:"financial_year"`
+	Label         string      `json:"label"`
+	Before        money.Pence `json:"before_pence"`
+	After         money.Pence `json:"after_pence"`
 }
 
 // SaveFinanceNotice stores the notice's PDF and its record together, once per award and kind.
@@ -88,9 +108,11 @@ func (s *Store) SaveFinanceNotice(ctx context.Context, n FinanceNotice, doc Docu
 		if err := saveDocument(ctx, tx, &doc); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO finance_notices (award_id, kind, seq, reference, payee, amount_pence, schedule, cost_centre, document_id, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (award_id, kind, seq) DO NOTHING`,
-			n.AwardID, n.Kind, n.Seq, n.Reference, n.Payee, n.Amount, []byte(n.Schedule), n.CostCentre, doc.ID, n.CreatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO finance_notices (award_id, kind, seq, reference, payee, amount_pence, schedule, cost_centre, document_id, created_at,
+			previous_amount_pence, changes, cancelled)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (award_id, kind, seq) DO NOTHING`,
+			n.AwardID, n.Kind, n.Seq, n.Reference, n.Payee, n.Amount, []byte(n.Schedule), n.CostCentre, doc.ID, n.CreatedAt,
+			n.PreviousAmount, jsonList(n.Changes), jsonList(n.Cancelled)); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &n, financeNoticeSelect+` WHERE n.award_id = $1 AND n.kind = $2 AND n.seq = $3`, n.AwardID, n.Kind, n.Seq); err != nil {
@@ -99,6 +121,14 @@ func (s *Store) SaveFinanceNotice(ctx context.Context, n FinanceNotice, doc Docu
 		return recordEvent(ctx, tx, e)
 	})
 	return n, err
+}
+
+// jsonList is a JSON list as stored: an empty one when none is given.
+func jsonList(v json.RawMessage) []byte {
+	if len(v) == 0 {
+		return []byte("[]")
+	}
+	return v
 }
 
 const financeNoticeSelect = `SELECT n.*, a.application_id, a.reference AS award_reference FROM finance_notices n JOIN awards a ON a.id = n.award_id`

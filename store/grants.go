@@ -148,6 +148,11 @@ type Award struct {
 	Spent               *money.Pence    `db:"spent_pence" json:"spent_pence,omitempty"`
 	Underspend          *money.Pence    `db:"underspend_pence" json:"underspend_pence,omitempty"`
 	ClosedAt            *time.Time      `db:"closed_at" json:"closed_at,omitempty"`
+	// An award ended early stands at what was released or paid before it ended (Amount, its years
+	// likewise); Cancelled is what the ending took off it, EndedEarlyOn the day it ended, and
+	// EndDate the end of the quarter it ended in.
+	Cancelled    *money.Pence `db:"cancelled_pence" json:"cancelled_pence,omitempty"`
+	EndedEarlyOn *time.Time   `db:"ended_early_on" json:"ended_early_on,omitempty"`
 }
 
 // CreateAward records an approval once per application and returns the award (new or existing).

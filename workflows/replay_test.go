@@ -18,10 +18,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 11 {
-		t.Fatalf("found %d recorded histories in testdata; expected 11: grassroots (closed, declined, second assessment after an information request) "+
+	if len(files) < 13 {
+		t.Fatalf("found %d recorded histories in testdata; expected 13: grassroots (closed, declined, second assessment after an information request) "+
 			"and service (two quarters, both runs across a year end, varied then ended early before and after varied agreements were accepted afresh, "+
-			"a variation undone when its documents failed, an agenda step that failed and was held, an award starting mid-year, an underspend recovered after a return was waived)", len(files))
+			"a variation undone when its documents failed, an agenda step that failed and was held, varied then ended early with revised finance notices, an award starting mid-year, an underspend recovered after a return was waived)", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -130,6 +130,7 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 	}
 	a := sv.st.Award
 	version := a.Version + 1
+	previous, before := a.Years, sv.st.Tranches
 	tranches, _ := Replan(sv.st.Tranches, r.Years, a.Start())
 	returns := PlanReturns(sv.rules, r.Years, a.Start(), sv.st.Returns)
 	band, _ := BandFor(sv.rules, WholeLife(r.Years))
@@ -168,7 +169,50 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 		sv.setStage(ctx, next)
 	}
 	sv.dirty = true
+	if workflow.GetVersion(ctx, revisedFinanceNotices, workflow.DefaultVersion, 1) == 1 {
+		return sv.sendRevisedNotice(ctx, r.Actor, version, r.Summary, previous, newlyCancelled(before, tranches))
+	}
 	return nil
+}
+
+// revisedFinanceNotices is the version marker under which a variation or an early ending sends
+// finance a revised award notice, and an ending leaves the award's years at what was released or
+// paid (so closure reconciles against the award as it stood when it ended).
+const revisedFinanceNotices = "revised-finance-notices"
+
+// sendRevisedNotice tells finance how the award changed, as the award notice told them it was made:
+// each year's amount before and after, the schedule now and the tranches cancelled (version 0: the
+// award was ended early). The change already stands; the notice is keyed, so it is sent once.
+func (sv *service) sendRevisedNotice(ctx workflow.Context, decider Actor, version int, reason string, previous []grant.YearAmount, cancelled []TrancheState) error {
+	a := sv.st.Award
+	what := fmt.Sprintf("Revised finance award notice sent (version %d)", version)
+	if version == 0 {
+		what = "Finance notice sent: award ended early"
+	}
+	in := activities.RevisedNoticeInput{Step: sv.step(ctx, decider, what, activities.RevisedNoticeReference(a.Reference, version), sv.stage),
+		Version: version, Reason: reason, Previous: previous}
+	for _, t := range cancelled {
+		in.Cancelled = append(in.Cancelled, activities.ScheduledPayment{No: t.No, Quarter: t.Quarter.Label(), Due: t.Due, Amount: t.Amount})
+	}
+	return workflow.ExecuteActivity(ctx, documents.IssueRevisedFinanceNotice, in).Get(ctx, nil)
+}
+
+// newlyCancelled is the tranches of after that are cancelled and were not before, with the amount
+// they had before (a tranche cancelled by a variation is left with nothing to pay).
+func newlyCancelled(before, after []TrancheState) []TrancheState {
+	var out []TrancheState
+	for _, t := range after {
+		if t.Status != TrancheCancelled {
+			continue
+		}
+		i := slices.IndexFunc(before, func(b TrancheState) bool { return b.No == t.No })
+		switch {
+		case i < 0:
+		case before[i].Status != TrancheCancelled && before[i].Amount > 0:
+			out = append(out, before[i])
+		}
+	}
+	return out
 }
 
 // variationMoments are the reminder to accept a varied agreement and its acceptance date.
@@ -326,10 +370,17 @@ func (sv *service) terminate(ctx workflow.Context, r TerminateRequest) error {
 		return err
 	}
 	sv.st.Award.Terminated = true
+	previous, before := sv.st.Award.Years, slices.Clone(sv.st.Tranches)
 	for i := range sv.st.Tranches {
 		if !sv.st.Tranches[i].Settled() {
 			sv.st.Tranches[i].Status = TrancheCancelled
 		}
+	}
+	// The award now stands at what was released or paid (runs from before the marker kept the
+	// years awarded, so closure said it had awarded what it never would).
+	revised := workflow.GetVersion(ctx, revisedFinanceNotices, workflow.DefaultVersion, 1) == 1
+	if revised {
+		sv.st.Award.Years = kept
 	}
 	// No returns are due for quarters that will not run. Runs from before the marker recorded them
 	// as accepted, which counted returns never sent as received.
@@ -344,6 +395,9 @@ func (sv *service) terminate(ctx workflow.Context, r TerminateRequest) error {
 	}
 	sv.setStage(ctx, StageFinalReport)
 	sv.dirty = true
+	if revised {
+		return sv.sendRevisedNotice(ctx, r.Actor, 0, r.Reason, previous, newlyCancelled(before, sv.st.Tranches))
+	}
 	return nil
 }
 

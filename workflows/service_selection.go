@@ -495,7 +495,7 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 	sv.st.Tranches = plan
 	sv.st.Returns = PlanReturns(sv.rules, rec.Years, award.Start(), nil)
 	sv.setStage(ctx, StageApproved)
-	if err := sv.issueDecisionDocuments(ctx, r.Actor, band, "Award letter and grant agreement issued", ""); err != nil {
+	if err := sv.issueDecisionDocuments(ctx, r.Actor, band, "Grant agreement issued", ""); err != nil {
 		return err
 	}
 	notice := activities.IssueDocumentInput{Step: sv.step(ctx, grant.System, "Finance award notice sent", award.Reference, StageOffered)}

@@ -88,6 +88,7 @@ type awardView struct {
 	Conditions, ConditionsPrecedent                  []string
 	ConditionsMet                                    string
 	StartDate, EndDate                               string
+	EndedEarly, Cancelled                            string // an award ended early: the day, and what the ending took off it
 }
 
 type paymentView struct {
@@ -232,6 +233,12 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		}
 		if a.EndDate != nil {
 			aw.EndDate = dateOnly(*a.EndDate)
+		}
+		if a.EndedEarlyOn != nil {
+			aw.EndedEarly = dateOnly(*a.EndedEarlyOn)
+		}
+		if a.Cancelled != nil {
+			aw.Cancelled = a.Cancelled.String()
 		}
 		if err := decodeJSON(a.Conditions, &aw.Conditions); err != nil {
 			return v, err
@@ -419,6 +426,10 @@ func documentName(kind string) string {
 		return "Decision pack (panel scores)"
 	case "finance_award_notice":
 		return "Finance award notice"
+	case "revised_finance_notice":
+		return "Revised finance award notice"
+	case "finance_ending_notice":
+		return "Finance notice: award ended early"
 	case "payment_notice":
 		return "Payment notice"
 	}
@@ -448,6 +459,9 @@ func whatNext(stage workflows.Stage, service bool) string {
 	case workflows.StageDeclined:
 		return "The application has not been funded. The decision letter gives the reasons."
 	case workflows.StageApproved:
+		if service {
+			return "The grant has been approved and the grant agreement is being prepared."
+		}
 		return "The grant has been approved and the award letter is being prepared."
 	case workflows.StageOffered:
 		return "The offer is waiting to be accepted. It lapses if it is not accepted by the date shown."

@@ -16,6 +16,7 @@ import (
 	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
+	"grantflow/store"
 	"grantflow/workflows"
 )
 
@@ -158,8 +159,13 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 	}
 	for _, n := range work.Notices {
 		kind := "Award notice"
-		if n.Kind == "payment" {
+		switch n.Kind {
+		case "payment":
 			kind = fmt.Sprintf("Payment notice, tranche %d", n.Seq)
+		case store.NoticeVariation:
+			kind = fmt.Sprintf("Revised award notice: varied (version %d), was %s", n.Seq, n.PreviousAmount)
+		case store.NoticeTermination:
+			kind = fmt.Sprintf("Revised award notice: ended early, was %s", n.PreviousAmount)
 		}
 		r := financeNoticeRow{ApplicationID: n.ApplicationID, DocumentID: n.DocumentID, Received: financeDate(n.CreatedAt.In(scheme.London)), Kind: kind,
 			Reference: n.Reference, AwardRef: n.AwardRef, Payee: n.Payee, Amount: n.Amount, ThisWeek: wk.holds(n.CreatedAt)}
