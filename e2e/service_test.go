@@ -73,9 +73,9 @@ func (s *system) userID(t *testing.T, token string) float64 {
 	return dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", token, nil).Body, "id").(float64)
 }
 
-// driveToActive takes a submitted service application through panel, moderation, a Commissioner's
-// decision, acceptance and conditions precedent.
-func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear int64, firstFY, nYears int) response {
+// driveToAccepted takes a submitted service application through panel, moderation, a
+// Commissioner's decision and acceptance; it returns the application as offered.
+func (s *system) driveToAccepted(t *testing.T, provider string, id int64, perYear int64, firstFY, nYears int) response {
 	t.Helper()
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	assessor, officer, officer2 := s.staff(t, "assessor"), s.staff(t, "officer"), s.signIn(t, "officer2@opcc.example.org", "grantflow-demo")
@@ -155,6 +155,22 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 	}
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", provider, nil)
 	s.awaitStatus(t, officer, id, "accepted")
+	return offered
+}
+
+// driveToActive takes a submitted service application through panel, moderation, a Commissioner's
+// decision, acceptance and conditions precedent.
+func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear int64, firstFY, nYears int) response {
+	t.Helper()
+	s.driveToAccepted(t, provider, id, perYear, firstFY, nYears)
+	return s.confirmConditions(t, provider, id)
+}
+
+// confirmConditions has the officer confirm an accepted award's conditions precedent.
+func (s *system) confirmConditions(t *testing.T, provider string, id int64) response {
+	t.Helper()
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+	officer := s.staff(t, "officer")
 	s.must(t, http.StatusForbidden, "POST", path+"/conditions-precedent", provider, map[string]any{})
 	s.must(t, http.StatusOK, "POST", path+"/conditions-precedent", officer, map[string]any{"note": "Policy seen, dated May 2026."})
 	return s.awaitStatus(t, provider, id, "active")
