@@ -309,7 +309,7 @@ func yearsOf(perYear int64, firstFY, n int) []map[string]any {
 func TestFiveYearAwardRollsOverAtYearEndWithASmallHistory(t *testing.T) {
 	clock := time.Date(2027, time.March, 31, 23, 58, 50, 0, scheme.London)
 	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; then moved to clock
-	const perYear = 6_000_000 // £60,000.00 a year, £300,000.00 over five years
+	const perYear = 6_000_000      // £60,000.00 a year, £300,000.00 over five years
 	provider, id := s.serviceApplication(t, "Northfields Youth Diversion", perYear, 2026, 5)
 	s.driveToActive(t, provider, id, perYear, 2026, 5)
 	s.advanceTo(t, id, clock)
@@ -348,14 +348,7 @@ func TestFiveYearAwardRollsOverAtYearEndWithASmallHistory(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	resp, err := s.Client.QueryWorkflow(ctx, wfID, "", workflows.QueryStatus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st workflows.ServiceState
-	if err := resp.Get(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := s.serviceState(t, id)
 	if st.Run != 2 || st.Stage != workflows.StageActive || st.Award == nil || !st.Award.ConditionsMet || len(st.Tranches) != 20 || st.Award.Paid != perYear {
 		t.Fatalf("second run state: run %d, stage %s, award %+v, %d tranches", st.Run, st.Stage, st.Award, len(st.Tranches))
 	}

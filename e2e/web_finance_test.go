@@ -107,7 +107,7 @@ func TestWebFinanceRecordsAGrantPayment(t *testing.T) {
 func TestWebFinancePaysAReleasedTranche(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
 	sys := newSystemAt(t, yearStart) // decided and accepted on 1 April 2026, the agreement starting then
-	const perYear = 12_000_000 // £120,000.00 a year: £30,000.00 a quarter
+	const perYear = 12_000_000       // £120,000.00 a year: £30,000.00 a quarter
 	provider, id := sys.serviceApplication(t, "Harbour Victim Support", perYear, 2026, 2)
 	sys.driveToAccepted(t, provider, id, perYear, 2026, 2)
 	sys.advanceTo(t, id, clock)
