@@ -127,29 +127,30 @@ func (s *system) advanceTo(t testing.TB, id int64, when time.Time) {
 	if by <= 0 {
 		t.Fatalf("the clock is already at %v, past %v", s.now(), when)
 	}
-	ctx := context.Background()
-	wfID := workflows.ApplicationWorkflowID(id)
-	offset := func() time.Duration {
-		resp, err := s.Client.QueryWorkflow(ctx, wfID, "", workflows.QueryStatus)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var st workflows.ServiceState
-		if err := resp.Get(&st); err != nil {
-			t.Fatal(err)
-		}
-		return st.In.ClockOffset
-	}
-	before := offset()
+	before := s.serviceState(t, id).In.ClockOffset
 	s.offset.Add(int64(by))
-	if err := s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalAdvanceClock, by); err != nil {
+	if err := s.Client.SignalWorkflow(context.Background(), workflows.ApplicationWorkflowID(id), "", workflows.SignalAdvanceClock, by); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); offset() == before; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); s.serviceState(t, id).In.ClockOffset == before; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the workflow did not take the advanced clock")
 		}
 	}
+}
+
+// serviceState asks a service application's workflow (its latest run) for its state.
+func (s *system) serviceState(t testing.TB, id int64) workflows.ServiceState {
+	t.Helper()
+	resp, err := s.Client.QueryWorkflow(context.Background(), workflows.ApplicationWorkflowID(id), "", workflows.QueryStatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st workflows.ServiceState
+	if err := resp.Get(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // response is a decoded JSON answer.

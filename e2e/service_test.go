@@ -73,9 +73,9 @@ func (s *system) userID(t *testing.T, token string) float64 {
 	return dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", token, nil).Body, "id").(float64)
 }
 
-// driveToActive takes a submitted service application through panel, moderation, a Commissioner's
-// decision, acceptance and conditions precedent.
-func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear int64, firstFY, nYears int) response {
+// driveToAccepted takes a submitted service application through panel, moderation, a
+// Commissioner's decision and acceptance; it returns the application as offered.
+func (s *system) driveToAccepted(t *testing.T, provider string, id int64, perYear int64, firstFY, nYears int) response {
 	t.Helper()
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	assessor, officer, officer2 := s.staff(t, "assessor"), s.staff(t, "officer"), s.signIn(t, "officer2@opcc.example.org", "grantflow-demo")
@@ -155,6 +155,22 @@ func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear 
 	}
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", provider, nil)
 	s.awaitStatus(t, officer, id, "accepted")
+	return offered
+}
+
+// driveToActive takes a submitted service application through panel, moderation, a Commissioner's
+// decision, acceptance and conditions precedent.
+func (s *system) driveToActive(t *testing.T, provider string, id int64, perYear int64, firstFY, nYears int) response {
+	t.Helper()
+	s.driveToAccepted(t, provider, id, perYear, firstFY, nYears)
+	return s.confirmConditions(t, provider, id)
+}
+
+// confirmConditions has the officer confirm an accepted award's conditions precedent.
+func (s *system) confirmConditions(t *testing.T, provider string, id int64) response {
+	t.Helper()
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+	officer := s.staff(t, "officer")
 	s.must(t, http.StatusForbidden, "POST", path+"/conditions-precedent", provider, map[string]any{})
 	s.must(t, http.StatusOK, "POST", path+"/conditions-precedent", officer, map[string]any{"note": "Policy seen, dated May 2026."})
 	return s.awaitStatus(t, provider, id, "active")
@@ -293,7 +309,7 @@ func yearsOf(perYear int64, firstFY, n int) []map[string]any {
 func TestFiveYearAwardRollsOverAtYearEndWithASmallHistory(t *testing.T) {
 	clock := time.Date(2027, time.March, 31, 23, 58, 50, 0, scheme.London)
 	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; then moved to clock
-	const perYear = 6_000_000 // £60,000.00 a year, £300,000.00 over five years
+	const perYear = 6_000_000      // £60,000.00 a year, £300,000.00 over five years
 	provider, id := s.serviceApplication(t, "Northfields Youth Diversion", perYear, 2026, 5)
 	s.driveToActive(t, provider, id, perYear, 2026, 5)
 	s.advanceTo(t, id, clock)
@@ -332,14 +348,7 @@ func TestFiveYearAwardRollsOverAtYearEndWithASmallHistory(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	resp, err := s.Client.QueryWorkflow(ctx, wfID, "", workflows.QueryStatus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st workflows.ServiceState
-	if err := resp.Get(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := s.serviceState(t, id)
 	if st.Run != 2 || st.Stage != workflows.StageActive || st.Award == nil || !st.Award.ConditionsMet || len(st.Tranches) != 20 || st.Award.Paid != perYear {
 		t.Fatalf("second run state: run %d, stage %s, award %+v, %d tranches", st.Run, st.Stage, st.Award, len(st.Tranches))
 	}

@@ -19,7 +19,7 @@ import (
 func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
 	s := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; later moved to clock
-	const perYear = 15_000_000 // £150,000.00 a year, £450,000.00 in all
+	const perYear = 15_000_000     // £150,000.00 a year, £450,000.00 in all
 	provider, id := s.serviceApplication(t, "Safe Haven Domestic Abuse Partnership", perYear, 2026, 3)
 	s.driveToActive(t, provider, id, perYear, 2026, 3)
 	s.advanceTo(t, id, clock)

@@ -106,11 +106,12 @@ func TestWebFinanceRecordsAGrantPayment(t *testing.T) {
 // accepted returns, and a held one cannot be paid.
 func TestWebFinancePaysAReleasedTranche(t *testing.T) {
 	clock := time.Date(2026, time.October, 20, 10, 0, 0, 0, scheme.London)
-	sys := newSystemAt(t, yearStart) // decided on 1 April 2026, the agreement starting then; later moved to clock
-	const perYear = 12_000_000 // £120,000.00 a year: £30,000.00 a quarter
+	sys := newSystemAt(t, yearStart) // decided and accepted on 1 April 2026, the agreement starting then
+	const perYear = 12_000_000       // £120,000.00 a year: £30,000.00 a quarter
 	provider, id := sys.serviceApplication(t, "Harbour Victim Support", perYear, 2026, 2)
-	sys.driveToActive(t, provider, id, perYear, 2026, 2)
+	sys.driveToAccepted(t, provider, id, perYear, 2026, 2)
 	sys.advanceTo(t, id, clock)
+	sys.confirmConditions(t, provider, id) // on 20 October
 	officerToken, financeToken := sys.staff(t, "officer"), sys.staff(t, "finance")
 	sys.awaitTranches(t, officerToken, id, "released", "held", "held", "scheduled")
 	ref := sys.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d", id), financeToken, nil).str("award", "reference")

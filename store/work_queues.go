@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -95,31 +96,26 @@ func (s *Store) AwardYearsByApplication(ctx context.Context, ids []int64) (map[i
 
 // AwardsEndedEarly is when each of the applications' awards was ended early, for those that were.
 func (s *Store) AwardsEndedEarly(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
-	var rows []struct {
-		ApplicationID int64     `db:"application_id"`
-		TerminatedAt  time.Time `db:"terminated_at"`
-	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT application_id, terminated_at FROM awards
-		WHERE application_id = ANY($1) AND terminated_at IS NOT NULL`, pq.Int64Array(ids))
-	out := map[int64]time.Time{}
-	for _, r := range rows {
-		out[r.ApplicationID] = r.TerminatedAt
-	}
-	return out, err
+	return s.awardTimes(ctx, ids, "terminated_at")
 }
 
 // AwardStartDates is each award's agreement start date, by application; awards from before start
 // dates are absent.
 func (s *Store) AwardStartDates(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	return s.awardTimes(ctx, ids, "start_date")
+}
+
+// awardTimes reads one date or time column of the applications' awards, leaving out those unset.
+func (s *Store) awardTimes(ctx context.Context, ids []int64, column string) (map[int64]time.Time, error) {
 	var rows []struct {
 		ApplicationID int64     `db:"application_id"`
-		StartDate     time.Time `db:"start_date"`
+		At            time.Time `db:"at"`
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT application_id, start_date FROM awards
-		WHERE application_id = ANY($1) AND start_date IS NOT NULL`, pq.Int64Array(ids))
+	err := s.DB.SelectContext(ctx, &rows, fmt.Sprintf(`SELECT application_id, %[1]s AS at FROM awards
+		WHERE application_id = ANY($1) AND %[1]s IS NOT NULL`, column), pq.Int64Array(ids))
 	out := map[int64]time.Time{}
 	for _, r := range rows {
-		out[r.ApplicationID] = r.StartDate
+		out[r.ApplicationID] = r.At
 	}
 	return out, err
 }

@@ -320,7 +320,7 @@ var serviceValidators = map[Action]func(workflow.Context, *service, Actor) error
 	ActionModerate: func(ctx workflow.Context, sv *service, a Actor) error {
 		start := startOfDay(sv.now(ctx)).In(scheme.London) // the agreement starts on the day, its first year pro-rated
 		return sv.validateModerate(ctx, ModerateRequest{Actor: a, Recommendation: RecommendFund, Years: ProposedYears(sv.st.In.Service.Years, start),
-			StartDate: start,
+			StartDate:  start,
 			Conditions: []string{"Quarterly returns"}, ConditionsPrecedent: []string{"Safeguarding policy"}, Reasons: "Strong need"})
 	},
 	ActionDecide: func(ctx workflow.Context, sv *service, a Actor) error {

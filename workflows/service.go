@@ -281,6 +281,9 @@ type service struct {
 	application
 	st    ServiceState
 	dirty bool // a handler changed something the main line should look at
+	// advanced is set when the clock moves forward (advance-clock) and cleared only as the agenda
+	// is next processed, so an advance that lands while the agenda is busy is not lost.
+	advanced bool
 	// releasing is the tranche whose payment notice is being issued: the read model may already
 	// show it released, so finance's payment is let through to wait for the lock, and is checked
 	// again there once the release is done (or refused if it failed).
@@ -332,7 +335,7 @@ func (sv *service) listenForClockAdvances(ctx workflow.Context) {
 			}
 			sv.st.In.ClockOffset += by
 			sv.offset = sv.st.In.ClockOffset
-			sv.dirty = true
+			sv.advanced = true
 		}
 	})
 }
@@ -355,6 +358,7 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 	}
 	runFY := scheme.FinancialYear(sv.now(ctx)) // a run delivers at most one financial year
 	for !sv.finished() {
+		sv.advanced = false
 		if err := sv.locked(ctx, func() error { return sv.processAgenda(ctx) }); err != nil {
 			if !sv.holdAfterAgendaFailure(ctx, err) {
 				return sv.end(ctx, err)
@@ -373,7 +377,7 @@ func (sv *service) run(ctx workflow.Context) (ServiceState, error) {
 			wake, timed = yearEnd, true
 		}
 		sv.dirty = false
-		changed := func() bool { return sv.dirty || sv.finished() }
+		changed := func() bool { return sv.dirty || sv.advanced || sv.finished() }
 		var err error
 		if timed {
 			err = awaitUntil(ctx, wake.Sub(now), changed)
