@@ -103,7 +103,7 @@ func TestServiceClosureRecoversTheUnderspendBeforeClosing(t *testing.T) {
 	if a.Status != "closed" || a.ClosedAt == nil || !a.ClosedAt.Equal(london(2026, time.July, 10, 10, 0)) || *a.Spent != money.Pounds(20000) || *a.Underspend != money.Pounds(10000) {
 		t.Errorf("award at closure %+v", a)
 	}
-	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £120,000.00, paid £30,000.00, spent £20,000.00; underspend £10,000.00 repaid and returned to the budget." {
+	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £30,000.00, paid £30,000.00, spent £20,000.00; underspend £10,000.00 repaid and returned to the budget." {
 		t.Errorf("closing event %+v", e)
 	}
 	repaid, err := f.s.Repayments(f.ctx, a.ID)
@@ -194,7 +194,7 @@ func TestServiceClosureRefusesMissingReturnsUntilWaivedAndWritesOffWithinBand(t 
 	if got := f.committed(2026); got != money.Pounds(29000) {
 		t.Errorf("2026-27 committed %s after the write-off; want £29,000.00 (only the £1,000.00 repaid credited)", got)
 	}
-	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £120,000.00, paid £30,000.00, spent £24,000.00; underspend £6,000.00: £1,000.00 repaid and returned to the budget, £5,000.00 written off by Orla Officer." {
+	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £30,000.00, paid £30,000.00, spent £24,000.00; underspend £6,000.00: £1,000.00 repaid and returned to the budget, £5,000.00 written off by Orla Officer." {
 		t.Errorf("closing event %+v", e)
 	}
 	rec, err := f.s.RecoveryFor(f.ctx, f.in.ApplicationID)
@@ -216,7 +216,7 @@ func TestServiceClosureWithoutUnderspendClosesAtOnce(t *testing.T) {
 	if final.Recovery != nil || len(f.recoveryNotices()) != 0 {
 		t.Errorf("recovery %+v, notices %+v; want none", final.Recovery, f.recoveryNotices())
 	}
-	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £120,000.00, paid £30,000.00, spent £30,000.00; underspend £0.00 returned to the budget." {
+	if e := f.event("Grant reconciled and closed"); e.Why != "Awarded £30,000.00, paid £30,000.00, spent £30,000.00; underspend £0.00 returned to the budget." {
 		t.Errorf("closing event %+v", e)
 	}
 	if got := f.committed(2026); got != money.Pounds(30000) {

@@ -120,7 +120,14 @@ func TestServiceVariationAndEndingEachSendFinanceOneRevisedNotice(t *testing.T) 
 		}
 	})
 	f.ok(london(2026, time.August, 20, 10, 0), workflows.UpdateSubmitFinalReport, svcFinalReport(f.applicant, money.Pounds(55000)), workflows.StageFinalSubmitted)
-	f.ok(london(2026, time.August, 22, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer, workflows.ReviewAccept, ""), workflows.StageClosed)
+	// The quarter the award ended in still owes its return, so closing needs the head's waiver; the
+	// £5,000.00 underspend is then owed back before the grant closes.
+	f.ok(london(2026, time.August, 21, 10, 0), workflows.UpdateWaiveReturns, workflows.WaiveReturnsRequest{Actor: f.head,
+		Quarters: []workflows.Quarter{q(2026, 2)}, Reason: "The service ended in August; the final report covers its last weeks."},
+		workflows.StageFinalSubmitted)
+	f.ok(london(2026, time.August, 22, 10, 0), workflows.UpdateReviewFinalReport, reviewReq(f.officer, workflows.ReviewAccept, ""), workflows.StageRecovery)
+	f.ok(london(2026, time.August, 28, 10, 0), workflows.UpdateRecordRepayment, workflows.RecordRepaymentRequest{Actor: f.finance, Amount: money.Pounds(5000),
+		ReceivedOn: london(2026, time.August, 28, 0, 0), Reference: "RTN-0002"}, workflows.StageClosed)
 
 	final := f.drive(time.Time{})
 	f.settle(final)
