@@ -331,7 +331,7 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		}
 	}
 	if _, refused := v.Refused[string(workflows.ActionWaiveReturns)]; refused || v.Can[string(workflows.ActionWaiveReturns)] {
-		v.MissingReturns, v.WaiveChoices = missingReturns(d)
+		v.MissingReturns, v.WaiveChoices = missingReturns(d, s.now())
 	}
 	if r := d.Recovery; r != nil {
 		v.Outstanding, v.RecoveryReference, v.RepaymentDefault = r.Outstanding.String(), r.Reference, plainAmount(r.Outstanding)
@@ -528,7 +528,7 @@ func pendingReturns(d apiv1.ApplicationDetail) ([]pendingReturn, error) {
 
 // missingReturns are the award's returns that hold up closure (workflows.ReturnMissing), and the
 // choices of those that may be waived: a return sent and awaiting review is reviewed instead.
-func missingReturns(d apiv1.ApplicationDetail) ([]returnDueView, []option) {
+func missingReturns(d apiv1.ApplicationDetail, now time.Time) ([]returnDueView, []option) {
 	var missing []returnDueView
 	var choices []option
 	for _, r := range d.ReturnSchedule {
@@ -537,10 +537,10 @@ func missingReturns(d apiv1.ApplicationDetail) ([]returnDueView, []option) {
 		}
 		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
 		rv := returnDueView{Quarter: q.Label(), Due: dateOnly(r.Due)}
-		rv.Status, rv.TagClass = returnDueLabel(r.Status, true)
+		rv.Status, rv.TagClass = returnDueLabel(r.Status, !now.Before(r.Due))
 		missing = append(missing, rv)
 		if r.Status != workflows.ReturnSubmitted {
-			choices = append(choices, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(), Hint: rv.Status + ", was due by " + rv.Due})
+			choices = append(choices, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(), Hint: rv.Status + ", due by " + rv.Due})
 		}
 	}
 	return missing, choices
