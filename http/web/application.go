@@ -121,6 +121,13 @@ type reportView struct {
 
 type returnDueView struct{ Quarter, Due, Status, TagClass string }
 
+// returnsTable is a table of quarters' returns with their status: the award's timetable, or the
+// returns missing at the final review. Size is the caption's: "m" or "s".
+type returnsTable struct {
+	Caption, Size string
+	Rows          []returnDueView
+}
+
 // recoveryView is an underspend owed back: how much, how much is repaid or written off, by when,
 // the reference to quote and the provider's repayment letter.
 type recoveryView struct {
