@@ -95,6 +95,15 @@ func TestWebClosureWaiverRepaymentAndWriteOff(t *testing.T) {
 	p.mustSay(t, http.StatusUnprocessableEntity, "Enter the amount repaid in pounds and pence", "The date the repayment was received must include a day",
 		"Enter the payment reference")
 	finance.sendHostile(t, "finance", path)
+	// Repayments are finance's, write-offs a decider's; another organisation is not told the application exists.
+	mine.get("/sign-out") // for a form token: the provider's page has no form now
+	mine.post(path+"/repayments", repay("1.00", "1", "RTN-X")).mustSay(t, http.StatusForbidden, "Only finance may record payments.")
+	finance.post(path+"/write-off", url.Values{"write-off-reason": {"Uncollectable."}}).
+		mustSay(t, http.StatusForbidden, "A finance officer cannot take this step.")
+	s.registerApplicant(t, "Elsewhere Community Group", otherOrgEmail)
+	other := s.webSignInWith(t, otherOrgEmail, "a long enough password")
+	other.get("/sign-out")
+	other.post(path+"/repayments", repay("1.00", "1", "RTN-X")).mustSay(t, http.StatusNotFound)
 	finance.post(path+"/repayments", repay("4,000.00", "1", "RTN-1")).
 		mustSay(t, http.StatusOK, "The repayment has been recorded", "Already repaid £4,000.00", "Still owed £6,000.00",
 			"Repayment of £4,000.00 received: £6,000.00 still owed")
