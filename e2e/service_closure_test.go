@@ -10,6 +10,29 @@ import (
 	"grantflow/scheme"
 )
 
+// underspentFinalReport runs a one-year award (£120,000.00 for 2026-27, in the Commissioner's band)
+// on a system whose clock is at the very start of the financial year, so its first tranche is
+// released at once: finance pays it, the Commissioner ends the award early and the provider's final
+// report shows £20,000.00 of the £30,000.00 paid as spent. The report awaits review with the Q1
+// return never sent. It returns the provider's token, the application and its scheme.
+func (s *system) underspentFinalReport(t *testing.T, org string) (provider string, id, schemeID int64) {
+	t.Helper()
+	const perYear = 12_000_000
+	provider, id = s.serviceApplication(t, org, perYear, 2026, 1)
+	s.driveToActive(t, provider, id, perYear, 2026, 1)
+	officer := s.staff(t, "officer")
+	path := fmt.Sprintf("/api/v1/applications/%d", id)
+	s.awaitTranches(t, officer, id, "released", "scheduled", "scheduled", "scheduled")
+	s.must(t, http.StatusOK, "POST", path+"/payments", s.staff(t, "finance"), map[string]any{
+		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-04-01", "reference": "BACS-1"})
+	s.must(t, http.StatusOK, "POST", path+"/termination", s.staff(t, "commissioner"), map[string]any{"reason": "The partnership dissolved."})
+	ended := s.awaitStatus(t, provider, id, "final_report")
+	s.must(t, http.StatusOK, "POST", path+"/report", provider, map[string]any{
+		"summary": "Advocacy for 40 victims in April and May.", "outcomes": "Safety plans for 31.", "spent_pence": 2_000_000})
+	s.awaitStatus(t, officer, id, "final_report_submitted")
+	return provider, id, int64(dig(ended.Body, "scheme_id").(float64))
+}
+
 // TestServiceAwardClosureRecoversTheUnderspend runs a one-year award (£120,000.00 for 2026-27) on a
 // clock at the very start of the financial year, so its first tranche is released at once. The
 // Commissioner ends it early after that tranche is paid; the provider reports £20,000.00 of the
@@ -19,24 +42,11 @@ import (
 // repayment letter, finance records a part and then the rest, and only then is the budget credited
 // and the grant closed.
 func TestServiceAwardClosureRecoversTheUnderspend(t *testing.T) {
-	clock := time.Date(2026, time.April, 1, 10, 0, 0, 0, scheme.London)
-	s := newSystemAt(t, clock)
-	const perYear = 12_000_000 // £120,000.00: the Commissioner's band
-	provider, id := s.serviceApplication(t, "Northfields Advocacy Partnership", perYear, 2026, 1)
-	s.driveToActive(t, provider, id, perYear, 2026, 1)
-	officer, finance, commissioner := s.staff(t, "officer"), s.staff(t, "finance"), s.staff(t, "commissioner")
+	s := newSystemAt(t, time.Date(2026, time.April, 1, 10, 0, 0, 0, scheme.London))
+	provider, id, schemeID := s.underspentFinalReport(t, "Northfields Advocacy Partnership")
+	officer, finance := s.staff(t, "officer"), s.staff(t, "finance")
 	head := s.staff(t, "head_of_commissioning")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
-
-	s.awaitTranches(t, officer, id, "released", "scheduled", "scheduled", "scheduled")
-	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
-		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-04-01", "reference": "BACS-1"})
-	s.must(t, http.StatusOK, "POST", path+"/termination", commissioner, map[string]any{"reason": "The partnership dissolved."})
-	ended := s.awaitStatus(t, provider, id, "final_report")
-	schemeID := int64(dig(ended.Body, "scheme_id").(float64))
-	s.must(t, http.StatusOK, "POST", path+"/report", provider, map[string]any{
-		"summary": "Advocacy for 40 victims in April and May.", "outcomes": "Safety plans for 31.", "spent_pence": 2_000_000})
-	s.awaitStatus(t, officer, id, "final_report_submitted")
 
 	// The Q1 return was never sent: acceptance is refused naming it, until it is waived.
 	missing := s.must(t, http.StatusConflict, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})

@@ -144,6 +144,12 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/applications/{S}/variations", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/termination", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/variation-acceptance", url.Values{"variation.confirm": {"yes"}, "variation.version": {"2"}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		// Closure steps (not at this stage for anyone): complete forms, so the API's refusal decides.
+		{"POST", "/applications/{S}/return-waivers", url.Values{"waiver-quarters": {fmt.Sprintf("%d-1", fx.fy)}, "waiver-reason": {"Stopped."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/repayments", url.Values{"repayment-amount": {"1.00"}, "repayment-received-on-day": {fmt.Sprint(today.Day())},
+			"repayment-received-on-month": {fmt.Sprint(int(today.Month()))}, "repayment-received-on-year": {fmt.Sprint(today.Year())}, "repayment-reference": {"RTN-1"}},
+			w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{S}/write-off", url.Values{"write-off-reason": {"The provider has closed."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},

@@ -70,6 +70,39 @@ var hostile = map[string]string{
 	"very long text":     strings.Repeat("long text ", 3000),
 }
 
+// sendHostile opens the page as the person and sends each of its forms with every hostile value in
+// every field: each answer must be a page (never a 5xx, which the web user reports) with any markup
+// escaped. It returns the actions of the forms sent.
+func (w *webUser) sendHostile(t *testing.T, name, path string) []string {
+	t.Helper()
+	p := w.get(path)
+	if p.Status != http.StatusOK {
+		t.Fatalf("%s could not open %s: %d", name, path, p.Status)
+	}
+	var sent []string
+	for _, f := range formsOn(t, p) {
+		if f.action == "/sign-out" || len(f.fields) == 0 {
+			continue
+		}
+		for what, value := range hostile {
+			form := url.Values{}
+			for _, field := range f.fields {
+				form.Add(field, value)
+			}
+			w.get(path) // a fresh token, as the browser has
+			res := w.post(f.action, form)
+			if res.Status < 400 && res.Status != http.StatusOK {
+				t.Errorf("%s sending %s to %s: %d", name, what, f.action, res.Status)
+			}
+			if strings.Contains(res.Body, `<script>alert("x")</script>`) {
+				t.Errorf("%s sending %s to %s: the markup came back unescaped", name, what, f.action)
+			}
+		}
+		sent = append(sent, f.action)
+	}
+	return sent
+}
+
 // Every form on the pages people use, sent with hostile values in every field by someone the form
 // is for: the answer is always a page saying what to mend or why not (never a 5xx, which the web
 // user reports as a test error), and what was typed comes back escaped.
@@ -77,31 +110,9 @@ func TestPagesRefuseBadInputClearly(t *testing.T) {
 	s := newSystem(t)
 	fx := newAccessFixture(t, s)
 	sent := map[string]bool{} // the forms sent, by action
-	// sendHostile opens the page as the person and sends each of its forms with every hostile value.
 	sendHostile := func(who *webUser, name, path string) {
-		p := who.get(path)
-		if p.Status != http.StatusOK {
-			t.Fatalf("%s could not open %s: %d", name, path, p.Status)
-		}
-		for _, f := range formsOn(t, p) {
-			if f.action == "/sign-out" || len(f.fields) == 0 {
-				continue
-			}
-			for what, value := range hostile {
-				form := url.Values{}
-				for _, field := range f.fields {
-					form.Add(field, value)
-				}
-				who.get(path) // a fresh token, as the browser has
-				res := who.post(f.action, form)
-				if res.Status < 400 && res.Status != http.StatusOK {
-					t.Errorf("%s sending %s to %s: %d", name, what, f.action, res.Status)
-				}
-				if strings.Contains(res.Body, `<script>alert("x")</script>`) {
-					t.Errorf("%s sending %s to %s: the markup came back unescaped", name, what, f.action)
-				}
-			}
-			sent[f.action] = true
+		for _, action := range who.sendHostile(t, name, path) {
+			sent[action] = true
 		}
 	}
 	app := func(id int64) string { return fmt.Sprintf("/applications/%d", id) }

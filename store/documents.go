@@ -88,10 +88,13 @@ type FinanceNotice struct {
 	Cancelled      json.RawMessage `db:"cancelled" json:"cancelled"`
 }
 
-// Kinds of finance notice beyond the award notice ("award") and a tranche's payment notice ("payment").
+// Kinds of finance notice.
 const (
+	NoticeAward       = "award"       // an award was made
+	NoticePayment     = "payment"     // a tranche released for payment; Seq is the tranche
 	NoticeVariation   = "variation"   // the award was varied; Seq is its new version
 	NoticeTermination = "termination" // the award was ended early; Seq is 0
+	NoticeRecovery    = "recovery"    // an underspend to collect after the final report
 )
 
 // NoticeChange is one financial year's amount before and after a change, as a revised notice lists it.

@@ -80,3 +80,34 @@ func (s *Store) HeldTranches(ctx context.Context) ([]HeldTranche, error) {
 		ORDER BY t.due_on, aw.reference, t.no`)
 	return list, err
 }
+
+// RecoveryDue is an underspend finance is waiting to be repaid: recovery started, not yet repaid in
+// full nor written off.
+type RecoveryDue struct {
+	ApplicationID int64       `db:"application_id" json:"application_id"`
+	AwardRef      string      `db:"award_reference" json:"award_reference"`
+	Organisation  string      `db:"organisation_name" json:"organisation"`
+	Title         string      `db:"title" json:"title"`
+	Reference     string      `db:"reference" json:"reference"` // what the provider quotes when repaying
+	Owed          money.Pence `db:"amount_pence" json:"owed_pence"`
+	Repaid        money.Pence `db:"repaid_pence" json:"repaid_pence"`
+	DueOn         time.Time   `db:"due_on" json:"due_on"`
+}
+
+// Outstanding is what is still to be repaid.
+func (r RecoveryDue) Outstanding() money.Pence { return r.Owed - r.Repaid }
+
+// RecoveriesDue lists the underspends awaiting repayment, earliest due first.
+func (s *Store) RecoveriesDue(ctx context.Context) ([]RecoveryDue, error) {
+	list := []RecoveryDue{}
+	err := s.DB.SelectContext(ctx, &list, `
+		SELECT * FROM (
+			SELECT r.application_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title, r.reference, r.amount_pence,
+				(SELECT coalesce(sum(p.amount_pence), 0) FROM repayments p WHERE p.award_id = r.award_id) AS repaid_pence, r.due_on
+			FROM recoveries r JOIN awards aw ON aw.id = r.award_id JOIN applications ap ON ap.id = r.application_id
+			JOIN organisations o ON o.id = ap.organisation_id
+			WHERE r.written_off_at IS NULL
+		) due WHERE due.repaid_pence < due.amount_pence
+		ORDER BY due.due_on, due.award_reference`)
+	return list, err
+}

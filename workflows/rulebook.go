@@ -244,6 +244,26 @@ func Actions(c Case, p Party) []Action {
 	return out
 }
 
+// Refusals says, for each step that applies at the case's stage but that the party may not take,
+// why not, in Permit's words: the pages show it where the step's form would be ("only the head of
+// commissioning may waive missing monitoring returns"), so a person learns who may.
+func Refusals(c Case, p Party) map[Action]string {
+	out := map[Action]string{}
+	for _, r := range rulebook {
+		if (len(r.kinds) > 0 && !slices.Contains(r.kinds, c.Kind)) || r.atStage(c.Kind, c.Stage) != nil {
+			continue
+		}
+		if _, seen := out[r.action]; seen {
+			continue
+		}
+		if err := Permit(c, r.action, p); err != nil {
+			_, refusal, _ := RefusalOf(err)
+			out[r.action] = refusal.Reason
+		}
+	}
+	return out
+}
+
 func barReason(b Bar, kind scheme.Kind, action Action) string {
 	object := actionPhrase(kind, action)
 	if action == ActionDecide {

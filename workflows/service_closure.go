@@ -98,13 +98,17 @@ func (sv *service) validateReviewFinalReport(ctx workflow.Context, r ReviewRepor
 func (sv *service) missingReturns() []ReturnState {
 	var out []ReturnState
 	for _, r := range sv.st.Returns {
-		switch r.Status {
-		case ReturnAccepted, ReturnNotRequired, ReturnWaived:
-		default:
+		if ReturnMissing(r.Status) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// ReturnMissing says whether a funded quarter's return, in this status, holds up closure: it is
+// neither accepted, nor not required, nor waived.
+func ReturnMissing(status string) bool {
+	return status != ReturnAccepted && status != ReturnNotRequired && status != ReturnWaived
 }
 
 // describeReturns lists returns with their status: "Q1 2026-27 (awaiting), Q2 2026-27 (submitted)".
@@ -224,7 +228,7 @@ func (sv *service) validateWaiveReturns(ctx workflow.Context, r WaiveReturnsRequ
 			return refuse(RefusalInvalid, field, "%s is named twice", q.Label())
 		case ret.Status == ReturnSubmitted:
 			return refuse(RefusalInvalid, field, "the %s return has been sent and awaits review: review it instead", q.Label())
-		case ret.Status == ReturnAccepted || ret.Status == ReturnNotRequired || ret.Status == ReturnWaived:
+		case !ReturnMissing(ret.Status):
 			return refuse(RefusalInvalid, field, "the %s return is not missing (%s)", q.Label(), strings.ReplaceAll(ret.Status, "_", " "))
 		}
 	}

@@ -71,6 +71,10 @@ type ApplicationDetail struct {
 	Variations      []store.Variation        `json:"variations,omitempty"`
 	ReturnWaivers   []store.ReturnWaiver     `json:"return_waivers,omitempty"` // returns the head of commissioning waived at closure
 	Recovery        *RecoveryView            `json:"recovery,omitempty"`       // an underspend owed back after the final report
+
+	// Refusals says why a step of the application's stage is not this person's, in the rule book's
+	// words (workflows.Refusals), so the pages can say who may take it. Not sent as JSON.
+	Refusals map[workflows.Action]string `json:"-"`
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
@@ -155,7 +159,7 @@ func (s *Server) detail(ctx context.Context, u store.User, app store.Application
 	if d.Reports, err = s.Store.GrantReports(ctx, id); err != nil {
 		return d, err
 	}
-	if d.Actions, err = s.actionsFor(ctx, u, app, d, conflicts, assessments, panel); err != nil {
+	if d.Actions, d.Refusals, err = s.actionsFor(ctx, u, app, d, conflicts, assessments, panel); err != nil {
 		return d, err
 	}
 	return d, nil
@@ -223,14 +227,17 @@ func onPanelNotScored(panel []store.PanelMember, assessments []store.Assessment,
 	return false
 }
 
-// actionsFor lists what this person may do next, from the workflows' rule book (the validators
-// read the same table), so clients need not know the workflow's rules.
-func (s *Server) actionsFor(ctx context.Context, u store.User, app store.Application, d ApplicationDetail, conflicts []store.Conflict, assessments []store.Assessment, panel []store.PanelMember) ([]workflows.Action, error) {
+// actionsFor lists what this person may do next, and why not the other steps of the stage, from
+// the workflows' rule book (the validators read the same table), so clients need not know the
+// workflow's rules.
+func (s *Server) actionsFor(ctx context.Context, u store.User, app store.Application, d ApplicationDetail, conflicts []store.Conflict,
+	assessments []store.Assessment, panel []store.PanelMember) ([]workflows.Action, map[workflows.Action]string, error) {
 	c, err := s.caseOf(ctx, app, d)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return workflows.Actions(c, partyOf(u, app, conflicts, assessments, panel, d.Recommendation)), nil
+	p := partyOf(u, app, conflicts, assessments, panel, d.Recommendation)
+	return workflows.Actions(c, p), workflows.Refusals(c, p), nil
 }
 
 // caseOf is the application as the rule book sees it: its kind, stage, the rules it was submitted

@@ -11,12 +11,13 @@ import (
 // financeReaders may read finance's work: the roles GET /finance/notices admits.
 var financeReaders = []scheme.Role{scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin}
 
-// FinanceWork is what finance works from: the notices received, the payments due and the
-// tranches held.
+// FinanceWork is what finance works from: the notices received, the payments due, the
+// tranches held and the underspends awaiting repayment.
 type FinanceWork struct {
-	Notices []store.FinanceNotice
-	Due     []store.PaymentDue
-	Held    []store.HeldTranche
+	Notices    []store.FinanceNotice
+	Due        []store.PaymentDue
+	Held       []store.HeldTranche
+	Recoveries []store.RecoveryDue
 	// RecordsPayments is a hint, like an application's actions: the person's role is the one the
 	// workflows let record payments. The workflows' validators remain the authority.
 	RecordsPayments bool
@@ -40,5 +41,9 @@ func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.
 	if err != nil {
 		return FinanceWork{}, err
 	}
-	return FinanceWork{Notices: notices, Due: due, Held: held, RecordsPayments: u.Role == scheme.RoleFinance}, nil
+	recoveries, err := s.Store.RecoveriesDue(ctx)
+	if err != nil {
+		return FinanceWork{}, err
+	}
+	return FinanceWork{Notices: notices, Due: due, Held: held, Recoveries: recoveries, RecordsPayments: u.Role == scheme.RoleFinance}, nil
 }

@@ -52,6 +52,8 @@ type applicationView struct {
 	Returns   []returnView
 	// ReturnsDue is the award's timetable of monitoring returns, each quarter with its status.
 	ReturnsDue []returnDueView
+	// Recovery is an underspend owed back after the final report, and how its repayment stands.
+	Recovery *recoveryView
 
 	// The applicant's forms (_applicant.html), each present only when the API offers the step.
 	Answer *answerForm
@@ -119,6 +121,23 @@ type reportView struct {
 }
 
 type returnDueView struct{ Quarter, Due, Status, TagClass string }
+
+// returnsTable is a table of quarters' returns with their status: the award's timetable, or the
+// returns missing at the final review. Size is the caption's: "m" or "s".
+type returnsTable struct {
+	Caption, Size string
+	Rows          []returnDueView
+}
+
+// recoveryView is an underspend owed back: how much, how much is repaid or written off, by when,
+// the reference to quote and the provider's repayment letter.
+type recoveryView struct {
+	Reference, Owed, Repaid, WrittenOff, Outstanding, DueOn string
+	Overdue, Settled                                        bool
+	WriteOffReason                                          string
+	LetterID                                                int64
+	Repayments                                              []paymentView
+}
 
 type returnView struct {
 	Quarter, Submitted, Review, ReviewTagClass, RAG, Comment, Narrative string
@@ -295,10 +314,30 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		rv.Status, rv.TagClass = returnDueLabel(r.Status, !now.Before(r.Due))
 		v.ReturnsDue = append(v.ReturnsDue, rv)
 	}
+	if r := d.Recovery; r != nil {
+		v.Recovery = recoveryViewOf(*r, now)
+	}
 	if v.Member {
 		s.applicantForms(&v)
 	}
 	return v, nil
+}
+
+// recoveryViewOf lays out a recovery; it is overdue once its due date has passed with money owed.
+func recoveryViewOf(r apiv1.RecoveryView, now time.Time) *recoveryView {
+	v := &recoveryView{Reference: r.Reference, Owed: r.Owed.String(), Repaid: r.Repaid.String(), Outstanding: r.Outstanding.String(),
+		DueOn: isoDate(r.DueOn), Settled: r.Outstanding == 0, WriteOffReason: r.WriteOffReason}
+	if r.WrittenOff > 0 {
+		v.WrittenOff = r.WrittenOff.String()
+	}
+	if r.LetterID != nil {
+		v.LetterID = *r.LetterID
+	}
+	v.Overdue = !v.Settled && now.In(scheme.London).Format(time.DateOnly) > r.DueOn
+	for _, p := range r.Repayments {
+		v.Repayments = append(v.Repayments, paymentView{Tranche: p.Seq, Amount: p.Amount.String(), PaidOn: dateOnly(p.ReceivedOn), Reference: p.Reference})
+	}
+	return v
 }
 
 // returnDueLabel names a quarter's return status on the award's timetable for people.
@@ -312,6 +351,8 @@ func returnDueLabel(status string, pastDue bool) (string, string) {
 		return "Changes requested", "govuk-tag--orange"
 	case workflows.ReturnNotRequired:
 		return "Not required", "govuk-tag--grey"
+	case workflows.ReturnWaived:
+		return "Waived", "govuk-tag--grey"
 	}
 	if pastDue {
 		return "Overdue", "govuk-tag--red"
@@ -432,6 +473,10 @@ func documentName(kind string) string {
 		return "Finance notice: award ended early"
 	case "payment_notice":
 		return "Payment notice"
+	case "repayment_letter":
+		return "Repayment letter"
+	case "recovery_notice":
+		return "Recovery notice"
 	}
 	return upperFirst(strings.ReplaceAll(kind, "_", " "))
 }

@@ -58,6 +58,16 @@ type financeWorkPage struct {
 	Held            []heldTrancheRow
 	Notices         []financeNoticeRow
 	NewNotices      int
+	Recoveries      []recoveryDueRow
+}
+
+// recoveryDueRow is an underspend awaiting repayment; its form is on the application's page.
+type recoveryDueRow struct {
+	ApplicationID                        int64
+	AwardRef, Organisation, Title        string
+	Reference, Owed, Repaid, Outstanding string
+	Due                                  string
+	Overdue                              bool
 }
 
 // paymentDueRow is one payment due, with its form's field names (unique per row, so that the error
@@ -157,17 +167,13 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 		v.Held = append(v.Held, heldTrancheRow{ApplicationID: h.ApplicationID, AwardRef: h.AwardRef, Organisation: h.Organisation,
 			What: paymentWhat(h.Tranche, h.FinancialYear, h.Quarter), Amount: h.Amount, Due: financeDate(h.DueOn), Why: why})
 	}
+	for _, r := range work.Recoveries {
+		v.Recoveries = append(v.Recoveries, recoveryDueRow{ApplicationID: r.ApplicationID, AwardRef: r.AwardRef, Organisation: r.Organisation,
+			Title: r.Title, Reference: r.Reference, Owed: r.Owed.String(), Repaid: r.Repaid.String(), Outstanding: r.Outstanding().String(),
+			Due: financeDate(r.DueOn), Overdue: wk.before(r.DueOn)})
+	}
 	for _, n := range work.Notices {
-		kind := "Award notice"
-		switch n.Kind {
-		case "payment":
-			kind = fmt.Sprintf("Payment notice, tranche %d", n.Seq)
-		case store.NoticeVariation:
-			kind = fmt.Sprintf("Revised award notice: varied (version %d), was %s", n.Seq, n.PreviousAmount)
-		case store.NoticeTermination:
-			kind = fmt.Sprintf("Revised award notice: ended early, was %s", n.PreviousAmount)
-		}
-		r := financeNoticeRow{ApplicationID: n.ApplicationID, DocumentID: n.DocumentID, Received: financeDate(n.CreatedAt.In(scheme.London)), Kind: kind,
+		r := financeNoticeRow{ApplicationID: n.ApplicationID, DocumentID: n.DocumentID, Received: financeDate(n.CreatedAt.In(scheme.London)), Kind: noticeKind(n),
 			Reference: n.Reference, AwardRef: n.AwardRef, Payee: n.Payee, Amount: n.Amount, ThisWeek: wk.holds(n.CreatedAt)}
 		if r.ThisWeek {
 			v.NewNotices++
@@ -175,6 +181,21 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 		v.Notices = append(v.Notices, r)
 	}
 	return v
+}
+
+// noticeKind names a kind of finance notice for people.
+func noticeKind(n store.FinanceNotice) string {
+	switch n.Kind {
+	case store.NoticePayment:
+		return fmt.Sprintf("Payment notice, tranche %d", n.Seq)
+	case store.NoticeVariation:
+		return fmt.Sprintf("Revised award notice: varied (version %d), was %s", n.Seq, n.PreviousAmount)
+	case store.NoticeTermination:
+		return fmt.Sprintf("Revised award notice: ended early, was %s", n.PreviousAmount)
+	case store.NoticeRecovery:
+		return "Recovery notice: underspend to collect"
+	}
+	return "Award notice"
 }
 
 // form is the page's form: each payment's amount filled in, then whatever was sent (with its
@@ -225,16 +246,7 @@ func (s *Server) recordPayment(c *gin.Context) {
 		return
 	}
 	names := paymentFieldNamesFor(id, tranche)
-	req := apiv1.PaymentRequest{Tranche: tranche, Reference: f.Value(names.reference)}
-	if v := f.Value(names.amount); v == "" {
-		f.add(names.amount, "Enter the amount paid")
-	} else if p, err := money.Parse(v); err != nil {
-		f.add(names.amount, "Enter the amount paid in pounds and pence, like 4,250.00")
-	} else if p <= 0 {
-		f.add(names.amount, "Amount paid must be more than £0.00")
-	} else {
-		req.Amount = p
-	}
+	req := apiv1.PaymentRequest{Tranche: tranche, Amount: moneyReceived(f, names.amount, "the amount paid", labelAmountPaid), Reference: f.Value(names.reference)}
 	if paidOn, ok := f.date(names.paidOn, "the date the payment was made"); ok {
 		req.PaidOn = paidOn.Format(time.DateOnly)
 	}
@@ -262,6 +274,25 @@ func (s *Server) recordPayment(c *gin.Context) {
 		}
 		return true
 	})
+}
+
+// moneyReceived reads an amount of money that has changed hands (a payment, a repayment): it must
+// be there, in pounds and pence, and more than nothing. what names it in a sentence ("the amount
+// paid"), label at the start of one ("Amount paid").
+func moneyReceived(f *form, name, what, label string) money.Pence {
+	v := f.Value(name)
+	p, err := money.Parse(v)
+	switch {
+	case v == "":
+		f.add(name, "Enter "+what)
+	case err != nil:
+		f.add(name, "Enter "+what+" in pounds and pence, like 4,250.00")
+	case p <= 0:
+		f.add(name, label+" must be more than £0.00")
+	default:
+		return p
+	}
+	return 0
 }
 
 // paymentInvalid shows the finance page again with the problems linked to the payment's fields

@@ -27,6 +27,9 @@ func mustParsePages() pages {
 			return navItem{Current: current == key, Href: href, Text: text}
 		},
 		"banner": bannerFor,
+		"returnsTable": func(caption, size string, rows []returnDueView) returnsTable {
+			return returnsTable{Caption: caption, Size: size, Rows: rows}
+		},
 	}
 	// layout.html and every file whose name starts with "_" hold templates all pages share.
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))

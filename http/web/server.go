@@ -174,6 +174,9 @@ func (s *Server) Register(r gin.IRouter) {
 	app.POST("/applications/:id/variations", s.vary)
 	app.POST("/applications/:id/termination", s.terminate)
 	app.POST("/applications/:id/payments", s.recordPayment)
+	app.POST("/applications/:id/return-waivers", s.waiveReturns)
+	app.POST("/applications/:id/repayments", s.recordRepayment)
+	app.POST("/applications/:id/write-off", s.writeOff)
 
 	// Uploads (a safeguarding policy, say) have their own, larger, body limit.
 	// Signed in before the body is read: nobody else's upload is parsed at all.

@@ -32,6 +32,9 @@ import (
 type staffView struct {
 	Service bool
 	Can     map[string]bool // the API's action hints: which forms to show
+	// Refused says why a step of this stage is not this person's (the rule book's words), for
+	// steps whose forms others see: "only the head of commissioning may waive …".
+	Refused map[string]string
 	// BeyondBand is true for a decider shown a service award awaiting a decision that their
 	// delegated authority does not cover: they see the bands and who must decide, not the forms.
 	BeyondBand bool
@@ -65,6 +68,13 @@ type staffView struct {
 	VaryYears           []yearField
 	VaryConditions      string
 	VaryTotal           string
+	// Closure: the returns still missing at the final review (those that may be waived offered as
+	// choices), and what is still owed during recovery.
+	MissingReturns    []returnDueView
+	WaiveChoices      []option
+	Outstanding       string
+	RecoveryReference string
+	RepaymentDefault  string
 }
 
 type assessmentView struct {
@@ -176,6 +186,15 @@ const (
 	fVarySummary    = "vary-summary"
 
 	fTerminationReason = "termination-reason"
+
+	fWaiverQuarters = "waiver-quarters"
+	fWaiverReason   = "waiver-reason"
+
+	fRepaymentAmount    = "repayment-amount"
+	fRepaymentReceived  = "repayment-received-on"
+	fRepaymentReference = "repayment-reference"
+
+	fWriteOffReason = "write-off-reason"
 )
 
 // decisionNoConflict names, for each outcome, its form's declaration of no conflict of interest.
@@ -208,7 +227,7 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		return nil, err
 	}
 	rules := sc.Rules
-	v := &staffView{Service: d.Service != nil, Can: map[string]bool{},
+	v := &staffView{Service: d.Service != nil, Can: map[string]bool{}, Refused: map[string]string{},
 		Recommendations: []option{{Value: workflows.RecommendFund, Label: "Fund"}, {Value: workflows.RecommendDoNotFund, Label: "Do not fund"}},
 		YesNo:           []option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}},
 		NoConflict:      []option{{Value: "yes", Label: "I have no conflict of interest in this application"}},
@@ -220,6 +239,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 	}
 	for _, a := range d.Actions {
 		v.Can[string(a)] = true
+	}
+	for a, why := range d.Refusals {
+		v.Refused[string(a)] = upperFirst(why)
 	}
 	for n := 0; n <= workflows.MaxScore; n++ {
 		v.ScoreOptions = append(v.ScoreOptions, option{Value: strconv.Itoa(n), Label: strconv.Itoa(n)})
@@ -307,6 +329,12 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 				v.Report = &pendingReport{Version: r.Version, Sent: dateOnly(r.SubmittedAt), Spent: r.Spent.String()}
 			}
 		}
+	}
+	if _, refused := v.Refused[string(workflows.ActionWaiveReturns)]; refused || v.Can[string(workflows.ActionWaiveReturns)] {
+		v.MissingReturns, v.WaiveChoices = missingReturns(d, s.now())
+	}
+	if r := d.Recovery; r != nil {
+		v.Outstanding, v.RecoveryReference, v.RepaymentDefault = r.Outstanding.String(), r.Reference, plainAmount(r.Outstanding)
 	}
 	if v.Can[string(workflows.ActionVary)] && len(d.AwardYears) > 0 {
 		if err := s.varyForm(ctx, u, d, rules, v); err != nil {
@@ -496,6 +524,26 @@ func pendingReturns(d apiv1.ApplicationDetail) ([]pendingReturn, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// missingReturns are the award's returns that hold up closure (workflows.ReturnMissing), and the
+// choices of those that may be waived: a return sent and awaiting review is reviewed instead.
+func missingReturns(d apiv1.ApplicationDetail, now time.Time) ([]returnDueView, []option) {
+	var missing []returnDueView
+	var choices []option
+	for _, r := range d.ReturnSchedule {
+		if !workflows.ReturnMissing(r.Status) {
+			continue
+		}
+		q := workflows.Quarter{FY: r.FinancialYear, Q: r.Quarter}
+		rv := returnDueView{Quarter: q.Label(), Due: dateOnly(r.Due)}
+		rv.Status, rv.TagClass = returnDueLabel(r.Status, !now.Before(r.Due))
+		missing = append(missing, rv)
+		if r.Status != workflows.ReturnSubmitted {
+			choices = append(choices, option{Value: fmt.Sprintf("%d-%d", q.FY, q.Q), Label: q.Label(), Hint: rv.Status + ", due by " + rv.Due})
+		}
+	}
+	return missing, choices
 }
 
 // bandOf says who may approve what under the scheme, where total falls, and whether this person
@@ -966,5 +1014,70 @@ func (s *Server) terminate(c *gin.Context) {
 	req := apiv1.TerminationRequest{Reason: f.Value(fTerminationReason)}
 	s.sendStep(c, id, f, workflows.ActionTerminate, "terminated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Terminate(ctx, u, id, req)
+	})
+}
+
+// waiveReturns sends the head of commissioning's waiver of the returns chosen, with the reason.
+func (s *Server) waiveReturns(c *gin.Context) {
+	rules := []fieldRule{on("quarters", fWaiverQuarters, "The returns to waive"), on("reason", fWaiverReason, "The reason")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.WaiverRequest{Reason: f.Value(fWaiverReason)}
+	chosen := f.List(fWaiverQuarters)
+	if len(chosen) == 0 {
+		f.add(fWaiverQuarters, "Select the returns to waive")
+	}
+	for _, v := range chosen {
+		var q apiv1.QuarterRef
+		if n, err := fmt.Sscanf(v, "%d-%d", &q.FinancialYear, &q.Quarter); err != nil || n != 2 {
+			f.add(fWaiverQuarters, "Select the returns to waive from the list")
+			continue
+		}
+		req.Quarters = append(req.Quarters, q)
+	}
+	s.sendStep(c, id, f, workflows.ActionWaiveReturns, "waived", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.WaiveReturns(ctx, u, id, req)
+	})
+}
+
+// recordRepayment sends finance's record of money the provider repaid.
+func (s *Server) recordRepayment(c *gin.Context) {
+	rules := []fieldRule{on("amount_pence", fRepaymentAmount, "Amount repaid").missing("Enter the amount repaid"),
+		onDate("received_on", fRepaymentReceived, "The date the repayment was received").missing("Enter the date the repayment was received"),
+		on("reference", fRepaymentReference, "Payment reference").missing("Enter the payment reference")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.RepaymentRequest{Amount: moneyReceived(f, fRepaymentAmount, "the amount repaid", "Amount repaid"), Reference: f.Value(fRepaymentReference)}
+	if on, ok := f.date(fRepaymentReceived, "the date the repayment was received"); ok {
+		req.ReceivedOn = on.Format(time.DateOnly)
+	}
+	if req.Reference == "" {
+		f.add(fRepaymentReference, "Enter the payment reference")
+	}
+	s.sendStep(c, id, f, workflows.ActionRecordRepayment, "repaid", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.RecordRepayment(ctx, u, id, req)
+	})
+}
+
+// writeOff sends a decider's write-off of what is still owed, with the reason.
+func (s *Server) writeOff(c *gin.Context) {
+	rules := []fieldRule{on("reason", fWriteOffReason, "The reason")}
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := apiv1.WriteOffRequest{Reason: f.Value(fWriteOffReason)}
+	s.sendStep(c, id, f, workflows.ActionWriteOff, "written-off", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.WriteOff(ctx, u, id, req)
 	})
 }

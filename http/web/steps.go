@@ -159,4 +159,7 @@ var doneMessages = map[string]string{
 	"terminated":         "The award has been ended",
 	"paid":               "The payment has been recorded",
 	"uploaded":           "Your document has been uploaded",
+	"waived":             "The missing monitoring returns have been waived",
+	"repaid":             "The repayment has been recorded",
+	"written-off":        "The amount still owed has been written off",
 }
