@@ -325,6 +325,43 @@ func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
 	}
 }
 
+// Text that is not valid UTF-8 is refused by the API and the draft page alike, naming the field, and
+// nothing is saved: it was once replaced by U+FFFD and stored (and, in an award's purpose, published).
+func TestDraftRefusesTextThatIsNotUTF8(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	u, gcf, round := applicantAndRound(t, s, "grassroots")
+	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: round, Title: "Summer youth club"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := s.Store.IssueToken(ctx, u.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"round_id": %d, "title": "Summer youth club", "areas": ["Leicester", "Melton"], "purpose": "Youth `+"\xff\xfe"+` club"}`, round)
+	status, answer := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, body)
+	if fields, _ := answer["error"].(map[string]any)["fields"].(map[string]any); status != http.StatusUnprocessableEntity || len(fields) != 1 || fields["purpose"] == nil {
+		t.Errorf("the API answered %d %v, want 422 naming purpose", status, answer)
+	}
+	nested := fmt.Sprintf(`{"round_id": %d, "areas": ["Leicester", "Mel`+"\xfe"+`ton"]}`, round)
+	if status, answer := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, nested); status != http.StatusUnprocessableEntity ||
+		answer["error"].(map[string]any)["fields"].(map[string]any)["areas[1]"] == nil {
+		t.Errorf("the API answered %d %v, want 422 naming areas[1]", status, answer)
+	}
+
+	editPath := fmt.Sprintf("/applications/%d/edit", id)
+	page := signInAs(t, s, demo.Accounts[0].Email).fill(editPath, editPath, url.Values{"purpose": {"Youth \xff\xfe club"}})
+	page.mustBe(t, http.StatusUnprocessableEntity, editPath)
+	checkMarkup(t, page)
+	if got := fmt.Sprint(page.summary()); got != "[{#purpose This contains characters that could not be read (it is not valid UTF-8): type it again}]" {
+		t.Errorf("the page says %s", got)
+	}
+	if app, _ := s.Store.Application(ctx, id); app.Purpose != "" || len(app.Areas) != 0 {
+		t.Errorf("text that is not UTF-8 was saved: purpose %q, areas %q", app.Purpose, app.Areas)
+	}
+}
+
 // The service questions always offer an empty outcome row and an empty indicator row in each
 // outcome beyond what the draft holds, so the form can grow. An indicator keeps its key (set
 // through the API, say) while it keeps its name; a renamed or new one is given a key made from its
