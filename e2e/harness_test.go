@@ -137,14 +137,17 @@ func dig(v any, path ...string) any {
 
 func (s *system) do(t testing.TB, method, path, token string, body any) response {
 	t.Helper()
-	var rd io.Reader
+	var sent []byte
 	if body != nil {
 		if raw, ok := body.(string); ok {
-			rd = strings.NewReader(raw)
+			sent = []byte(raw)
 		} else {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
+			sent, _ = json.Marshal(body)
 		}
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, _ := http.NewRequest(method, s.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
@@ -165,6 +168,9 @@ func (s *system) do(t testing.TB, method, path, token string, body any) response
 	}
 	if res.StatusCode >= 500 {
 		t.Fatalf("%s %s answered %d: %s", method, path, res.StatusCode, raw)
+	}
+	if problem := contractProblem(req, sent, res, raw); problem != "" {
+		t.Errorf("%s %s does not keep to openapi.yaml: %s", method, path, problem)
 	}
 	return out
 }
