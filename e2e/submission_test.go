@@ -55,19 +55,19 @@ func TestConcurrentSubmissionsStartOneWorkflow(t *testing.T) {
 		t.Errorf("%d submissions answered 202 and %d answered 409, want 1 and %d", accepted, refused, submissions-1)
 	}
 
-	// One application, one workflow run (the first of its id), one submission in the timeline.
+	// One application, one workflow run (the first of its id), screened once.
 	detail := s.awaitStatus(t, token, id, "assessment")
 	if list := dig(s.must(t, http.StatusOK, "GET", "/api/v1/applications", token, nil).Body, "applications").([]any); len(list) != 1 {
 		t.Errorf("the organisation has %d applications, want 1", len(list))
 	}
-	submitted := 0
+	screened := 0
 	for _, e := range dig(detail.Body, "timeline").([]any) {
-		if dig(e, "status") == "submitted" {
-			submitted++
+		if dig(e, "status") == "screening" {
+			screened++
 		}
 	}
-	if submitted != 1 {
-		t.Errorf("the timeline records %d submissions, want 1: %v", submitted, dig(detail.Body, "timeline"))
+	if screened != 1 {
+		t.Errorf("the timeline records %d screenings, want 1: %v", screened, dig(detail.Body, "timeline"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
