@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -83,4 +84,35 @@ func contractProblem(req *http.Request, reqBody []byte, res *http.Response, resB
 		return fmt.Sprintf("%s: the %d response does not match the document: %v", op, res.StatusCode, err)
 	}
 	return ""
+}
+
+// The check bites: an answer the document does not describe, or a bad request accepted, is named
+// with its operation; a bad request refused, and a page, pass.
+func TestContractCheckFindsMismatches(t *testing.T) {
+	exchange := func(method, path, reqBody string, status int, resBody string) string {
+		req, _ := http.NewRequest(method, "http://127.0.0.1:1"+path, strings.NewReader(reqBody))
+		req.Header.Set("Content-Type", "application/json")
+		res := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}}
+		return contractProblem(req, []byte(reqBody), res, []byte(resBody))
+	}
+	for _, c := range []struct {
+		what, method, path, reqBody string
+		status                      int
+		resBody, want               string
+	}{
+		{"a list that is not a list", "GET", "/api/v1/schemes", "", 200, `{"schemes": 3}`, "listSchemes: the 200 response does not match"},
+		{"an undocumented status", "GET", "/api/v1/schemes", "", 418, `{}`, "listSchemes: the 418 response does not match"},
+		{"an error code not in the document", "POST", "/api/v1/tokens", `{"email": "a@b.example", "password": "x"}`, 401,
+			`{"error": {"code": "nope", "message": "no"}}`, "issueToken: the 401 response does not match"},
+		{"a bad request accepted", "POST", "/api/v1/tokens", `{"email": 1}`, 201,
+			`{"token": "t", "expires_at": "2026-01-01T00:00:00Z"}`, "issueToken: the server answered 201 to a request the document says is invalid"},
+		{"a bad request refused", "POST", "/api/v1/tokens", `{"email": 1}`, 422,
+			`{"error": {"code": "invalid", "message": "email: must be a string", "fields": {"email": "must be a string"}}}`, ""},
+		{"a page", "GET", "/applications", "", 200, `<html>`, ""},
+	} {
+		got := exchange(c.method, c.path, c.reqBody, c.status, c.resBody)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.what, got, c.want)
+		}
+	}
 }

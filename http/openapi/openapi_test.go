@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"gopkg.in/yaml.v3"
 
@@ -209,6 +210,19 @@ func resolves(root map[string]any, ref string) bool {
 		}
 	}
 	return true
+}
+
+// The document is valid OpenAPI as kin-openapi reads it, since the end-to-end tests check every
+// call against it with that library (e2e/contract_test.go).
+func TestDocumentIsValidOpenAPI(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(Spec)
+	if err != nil {
+		t.Fatalf("openapi.yaml does not load: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Errorf("openapi.yaml is not valid: %v", err)
+	}
 }
 
 func TestRegisterServesTheSpec(t *testing.T) {
