@@ -340,13 +340,18 @@ func TestDraftRefusesTextThatIsNotUTF8(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := fmt.Sprintf(`{"round_id": %d, "title": "Summer youth club", "areas": ["Leicester", "Melton"], "purpose": "Youth `+"\xff\xfe"+` club"}`, round)
+	refusedFields := func(answer map[string]any) map[string]any {
+		e, _ := answer["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		return fields
+	}
 	status, answer := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, body)
-	if fields, _ := answer["error"].(map[string]any)["fields"].(map[string]any); status != http.StatusUnprocessableEntity || len(fields) != 1 || fields["purpose"] == nil {
+	if fields := refusedFields(answer); status != http.StatusUnprocessableEntity || len(fields) != 1 || fields["purpose"] == nil {
 		t.Errorf("the API answered %d %v, want 422 naming purpose", status, answer)
 	}
 	nested := fmt.Sprintf(`{"round_id": %d, "areas": ["Leicester", "Mel`+"\xfe"+`ton"]}`, round)
 	if status, answer := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, nested); status != http.StatusUnprocessableEntity ||
-		answer["error"].(map[string]any)["fields"].(map[string]any)["areas[1]"] == nil {
+		refusedFields(answer)["areas[1]"] == nil {
 		t.Errorf("the API answered %d %v, want 422 naming areas[1]", status, answer)
 	}
 
