@@ -267,21 +267,29 @@ func formValues(t *testing.T, r response, action string) url.Values {
 	return v
 }
 
-// The draft form saves through the API's own method, so it refuses what PUT
-// /api/v1/applications/{id} refuses, naming the same fields with the API's reasons in the form's
-// words, and saves nothing.
-func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
-	s := newSite(t)
+// draftWithToken is a grassroots draft "Summer youth club" of the demo applicant, with its round and
+// an API token for them.
+func draftWithToken(t *testing.T) (s *site, id, round int64, token string) {
+	t.Helper()
+	s = newSite(t)
 	ctx := context.Background()
 	u, gcf, round := applicantAndRound(t, s, "grassroots")
 	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: round, Title: "Summer youth club"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := s.Store.IssueToken(ctx, u.ID, time.Hour)
-	if err != nil {
+	if token, _, err = s.Store.IssueToken(ctx, u.ID, time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	return s, id, round, token
+}
+
+// The draft form saves through the API's own method, so it refuses what PUT
+// /api/v1/applications/{id} refuses, naming the same fields with the API's reasons in the form's
+// words, and saves nothing.
+func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
+	s, id, round, token := draftWithToken(t)
+	ctx := context.Background()
 	editPath := fmt.Sprintf("/applications/%d/edit", id)
 	b := signInAs(t, s, demo.Accounts[0].Email)
 	cases := []struct {
@@ -328,17 +336,8 @@ func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
 // Text that is not valid UTF-8 is refused by the API and the draft page alike, naming the field, and
 // nothing is saved: it was once replaced by U+FFFD and stored (and, in an award's purpose, published).
 func TestDraftRefusesTextThatIsNotUTF8(t *testing.T) {
-	s := newSite(t)
+	s, id, round, token := draftWithToken(t)
 	ctx := context.Background()
-	u, gcf, round := applicantAndRound(t, s, "grassroots")
-	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: round, Title: "Summer youth club"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := s.Store.IssueToken(ctx, u.ID, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
 	body := fmt.Sprintf(`{"round_id": %d, "title": "Summer youth club", "areas": ["Leicester", "Melton"], "purpose": "Youth `+"\xff\xfe"+` club"}`, round)
 	refusedFields := func(answer map[string]any) map[string]any {
 		e, _ := answer["error"].(map[string]any)
