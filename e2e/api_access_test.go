@@ -269,13 +269,8 @@ func TestAccessMatrix(t *testing.T) {
 	for _, header := range []string{"Basic " + tokens[asOwner], tokens[asOwner], "Bearer", "Bearer ", "Token " + tokens[asOwner]} {
 		req, _ := http.NewRequest("GET", s.URL+"/api/v1/me", nil)
 		req.Header.Set("Authorization", header)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusUnauthorized {
-			t.Errorf("Authorization %.12q... = %d, want 401", header, res.StatusCode)
+		if r := s.send(t, req, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("Authorization %.12q... = %d, want 401", header, r.Status)
 		}
 	}
 }

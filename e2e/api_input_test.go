@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -97,8 +98,8 @@ type badCase struct {
 // longText is longer than any text field may be.
 const longText = 20_001
 
-// fieldCases lists, for every field of the schema, a value of the wrong type, an over-long text and a
-// text with a NUL character, each put into a copy of base (an otherwise valid body).
+// fieldCases lists, for every field of the schema, a value of the wrong type, an over-long text, a
+// text with a NUL character and one with bytes that are not UTF-8, each put into a copy of base (an otherwise valid body).
 func (d apiDoc) fieldCases(base map[string]any, schema map[string]any) []badCase {
 	var out []badCase
 	add := func(name string, segs []string, value any, field string) {
@@ -129,6 +130,10 @@ func (d apiDoc) fieldCases(base map[string]any, schema map[string]any) []badCase
 			}
 			add(fmt.Sprintf("%d characters in", n), segs, strings.Repeat("x", n), pathName(segs))
 			add("a NUL character in", segs, "a\u0000b", pathName(segs))
+			// Sent as raw text: JSON encoding would mend the bytes that are not UTF-8.
+			raw, _ := json.Marshal(setAt(base, segs, notUTF8Marker))
+			out = append(out, badCase{name: "bytes that are not UTF-8 in " + pathName(segs), status: http.StatusUnprocessableEntity, field: pathName(segs),
+				body: strings.Replace(string(raw), notUTF8Marker, "a\xff\xfeb", 1)})
 		case "integer", "number":
 			add("a string for the number", segs, "12", typeErrName(segs))
 			if s["type"] == "integer" {
@@ -142,6 +147,9 @@ func (d apiDoc) fieldCases(base map[string]any, schema map[string]any) []badCase
 	walk(schema, nil)
 	return out
 }
+
+// notUTF8Marker stands in a body for bytes that are not UTF-8 until it is encoded.
+const notUTF8Marker = "not-utf8-goes-here"
 
 // pathName writes a field's path as the API names it: "organisation.name", "scores[0].comment".
 func pathName(segs []string) string {

@@ -184,20 +184,29 @@ func dig(v any, path ...string) any {
 
 func (s *system) do(t testing.TB, method, path, token string, body any) response {
 	t.Helper()
+	var sent []byte
 	var rd io.Reader
 	if body != nil {
 		if raw, ok := body.(string); ok {
-			rd = strings.NewReader(raw)
+			sent = []byte(raw) // as it is: bad JSON, or bytes that are not UTF-8
 		} else {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
+			sent, _ = json.Marshal(body)
 		}
+		rd = bytes.NewReader(sent)
 	}
 	req, _ := http.NewRequest(method, s.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return s.send(t, req, sent)
+}
+
+// send is the one place the tests' API requests go out: the answer must be no 5xx and must keep to
+// the OpenAPI document (contractProblem). sent is the request's body.
+func (s *system) send(t testing.TB, req *http.Request, sent []byte) response {
+	t.Helper()
+	method, path := req.Method, req.URL.RequestURI()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -212,6 +221,9 @@ func (s *system) do(t testing.TB, method, path, token string, body any) response
 	}
 	if res.StatusCode >= 500 {
 		t.Fatalf("%s %s answered %d: %s", method, path, res.StatusCode, raw)
+	}
+	if problem := contractProblem(req, sent, res, raw); problem != "" {
+		t.Errorf("%s %s does not keep to openapi.yaml: %s", method, path, problem)
 	}
 	return out
 }

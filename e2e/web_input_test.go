@@ -94,6 +94,10 @@ func (w *webUser) sendHostile(t *testing.T, name, path string) []string {
 			if res.Status < 400 && res.Status != http.StatusOK {
 				t.Errorf("%s sending %s to %s: %d", name, what, f.action, res.Status)
 			}
+			// Text that is not UTF-8 is refused on the form, never mended and stored.
+			if value == hostile["invalid UTF-8"] && res.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s sending %s to %s: %d, want 422", name, what, f.action, res.Status)
+			}
 			if strings.Contains(res.Body, `<script>alert("x")</script>`) {
 				t.Errorf("%s sending %s to %s: the markup came back unescaped", name, what, f.action)
 			}

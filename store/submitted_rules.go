@@ -3,6 +3,10 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"grantflow/scheme"
 )
@@ -30,4 +34,30 @@ func (a Application) SubmittedRules() (scheme.Rules, bool, error) {
 		return scheme.Rules{}, false, err
 	}
 	return r, true, nil
+}
+
+// ErrAlreadySubmitted answers a submission of an application that is no longer a draft.
+var ErrAlreadySubmitted = fmt.Errorf("the application was already submitted: %w", ErrDuplicate)
+
+// SubmitDraft claims a draft for submission and starts its workflow with start, in one
+// transaction: the draft becomes submitted (with its workflow id, time and the rules it is
+// submitted under) only if it still is a draft, and stays one if start fails. Concurrent
+// submissions queue on the row's lock, so exactly one claims it and the others get
+// ErrAlreadySubmitted; the workflow's own first step waits for the claim to commit.
+func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, at time.Time, rules scheme.Rules, start func() error) error {
+	raw, err := json.Marshal(rules)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = 'submitted', workflow_id = $2, submitted_at = $3,
+			submitted_rules = $4, updated_at = now() WHERE id = $1 AND status = 'draft' AND workflow_id IS NULL`, id, workflowID, at, raw)
+		if err != nil {
+			return fmt.Errorf("claim application %d for submission: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrAlreadySubmitted
+		}
+		return start()
+	})
 }

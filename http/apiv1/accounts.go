@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -55,8 +54,8 @@ func (s *Server) register(c *gin.Context) {
 // RegisterOrganisation is POST /registrations without HTTP, for the registration page too: the
 // same checks, reasons and field names on both front doors.
 func (s *Server) RegisterOrganisation(ctx context.Context, req RegistrationRequest) (store.Organisation, store.User, error) {
-	if f := nulField(reflect.ValueOf(req), ""); f != "" { // bind refuses these first; the pages do not bind JSON
-		return store.Organisation{}, store.User{}, httperr.Field(f, "must not contain a NUL character (\\u0000)")
+	if err := refuseBadText(req); err != nil { // bind refuses these first; the pages do not bind JSON
+		return store.Organisation{}, store.User{}, err
 	}
 	p := problems{}
 	o, u := req.Organisation, req.User

@@ -40,7 +40,7 @@ type DraftRequest struct {
 
 // draft checks what a draft may hold (anything may be missing until submission) and resolves the round.
 func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, error) {
-	if err := refuseNUL(req); err != nil { // bind refuses these first; the pages do not bind JSON
+	if err := refuseBadText(req); err != nil { // bind refuses these first; the pages do not bind JSON
 		return store.Draft{}, err
 	}
 	p := problems{}
@@ -213,6 +213,8 @@ func (s *Server) submit(c *gin.Context) {
 	s.respondApplication(c, http.StatusAccepted, app.ID)
 }
 
+var errAlreadySubmitted = httperr.Conflict("wrong_stage", "the application was already submitted")
+
 // SubmitApplication is POST /applications/{id}/submit without HTTP, for the pages too: it checks
 // the person may submit the draft and that it is complete, starts its workflow (once) and marks it
 // submitted. Its errors are those the endpoint answers with (see httperr.From): an application the
@@ -226,7 +228,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		return httperr.Forbidden("only the applicant organisation can submit its application")
 	}
 	if app.Status != string(workflows.StageDraft) {
-		return httperr.Conflict("wrong_stage", "the application was already submitted")
+		return errAlreadySubmitted
 	}
 	sc, err := s.Store.Scheme(ctx, app.SchemeID)
 	if err != nil {
@@ -283,25 +285,27 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if err := p.err(); err != nil {
 		return err
 	}
-	// Kept first, so the pages show staff the bands and criteria the workflow applies.
-	if err := s.Store.SaveSubmittedRules(ctx, app.ID, sc.Rules); err != nil {
-		return err
-	}
+	// The draft is claimed and its workflow started in one transaction, so of any number of
+	// submissions at once exactly one starts it and is answered 202; the rules are kept with the
+	// claim, so the pages show staff the bands and criteria the workflow applies.
 	wid := workflows.ApplicationWorkflowID(app.ID)
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: wid, TaskQueue: s.taskQueue(),
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflow, input)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
+	err = s.Store.SubmitDraft(ctx, app.ID, wid, s.now(), sc.Rules, func() error {
+		_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: wid, TaskQueue: s.taskQueue(),
+			WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		}, workflow, input)
+		// Started by an earlier attempt of this claim whose commit was lost: it is this submission.
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			return nil
+		}
 		return err
+	})
+	if errors.Is(err, store.ErrAlreadySubmitted) {
+		return errAlreadySubmitted
 	}
-	// The workflow's own first step also moves the read model on; this keeps the list right at once.
-	if err := s.Store.MarkSubmitted(ctx, app.ID, wid, s.now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
-		return err
-	}
-	return nil
+	return err
 }
 
 // listApplications filters by scheme and status; applicants see only their organisation's.

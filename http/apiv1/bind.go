@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"grantflow/http/httperr"
 	"grantflow/money"
@@ -44,22 +47,35 @@ func jsonKind(k string) string {
 	return "a " + k
 }
 
-// nulField names the first text in a decoded request that holds a NUL character, which PostgreSQL
-// cannot store (an activity saving it would fail on every retry): "organisation.name", "scores[2].comment".
-func nulField(v reflect.Value, path string) string {
+// Text the server stores must be valid UTF-8 without NUL characters: PostgreSQL cannot store a NUL
+// (an activity saving it would fail on every retry), and bytes that are not UTF-8 would be silently
+// replaced by U+FFFD on the way in (JSON decoding does it), so what was published would not be what
+// was sent. These are the reasons a request is refused for either.
+const (
+	reasonNUL     = "must not contain a NUL character (\\u0000)"
+	reasonNotUTF8 = "must be valid UTF-8 text (it holds bytes that are not)"
+)
+
+// badText names the first text in a decoded request that cannot be stored as sent, with the reason:
+// "organisation.name", "scores[2].comment". Requests decoded from JSON have had invalid UTF-8
+// replaced already; bind finds that in the raw body (notUTF8Field).
+func badText(v reflect.Value, path string) (field, reason string) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return nulField(v.Elem(), path)
+			return badText(v.Elem(), path)
 		}
 	case reflect.String:
-		if strings.ContainsRune(v.String(), 0) {
-			return path
+		switch {
+		case strings.ContainsRune(v.String(), 0):
+			return path, reasonNUL
+		case !utf8.ValidString(v.String()):
+			return path, reasonNotUTF8
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if f := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); f != "" {
-				return f
+			if f, r := badText(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); f != "" {
+				return f, r
 			}
 		}
 	case reflect.Struct:
@@ -72,22 +88,55 @@ func nulField(v reflect.Value, path string) string {
 			if name == "" {
 				name = sf.Name
 			}
-			if path != "" {
-				name = path + "." + name
+			if f, r := badText(v.Field(i), joinField(path, name)); f != "" {
+				return f, r
 			}
-			if f := nulField(v.Field(i), name); f != "" {
+		}
+	}
+	return "", ""
+}
+
+func joinField(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// notUTF8Field names the first value in a JSON body holding bytes that are not UTF-8, by the path
+// the caller wrote ("service.outcomes[0].indicators[1].name"), or "" when the body is valid UTF-8.
+// A key that is not UTF-8 is named by the object holding it ("body" at the top).
+func notUTF8Field(raw []byte, path string) string {
+	if utf8.Valid(raw) {
+		return ""
+	}
+	var object map[string]json.RawMessage
+	if json.Unmarshal(raw, &object) == nil {
+		for _, key := range slices.Sorted(maps.Keys(object)) {
+			if f := notUTF8Field(object[key], joinField(path, key)); f != "" {
 				return f
 			}
 		}
 	}
-	return ""
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		for i, item := range list {
+			if f := notUTF8Field(item, fmt.Sprintf("%s[%d]", path, i)); f != "" {
+				return f
+			}
+		}
+	}
+	if path == "" {
+		return "body"
+	}
+	return path
 }
 
-// refuseNUL refuses a decoded request holding a NUL character in any text, naming the first such
+// refuseBadText refuses a request holding text that cannot be stored as sent, naming the first such
 // field, as bind does: for methods the pages call without JSON.
-func refuseNUL(req any) error {
-	if f := nulField(reflect.ValueOf(req), ""); f != "" {
-		return httperr.Field(f, "must not contain a NUL character (\\u0000)")
+func refuseBadText(req any) error {
+	if f, reason := badText(reflect.ValueOf(req), ""); f != "" {
+		return httperr.Field(f, reason)
 	}
 	return nil
 }

@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 	"go.temporal.io/sdk/client"
 
 	"grantflow/http/httperr"
@@ -113,9 +113,14 @@ func ActorOf(u store.User) workflows.Actor {
 }
 
 // bind reads a JSON body into v, answering 400 for unreadable JSON and naming the field for type errors
-// and for text PostgreSQL cannot store.
+// and for text that cannot be stored as sent (invalid UTF-8, found in the raw body since decoding
+// replaces it, or a NUL).
 func bind(c *gin.Context, v any) error {
-	if err := c.ShouldBindJSON(v); err != nil {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err == nil {
+		err = binding.JSON.BindBody(raw, v)
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return httperr.BadRequest("the request body is empty; send a JSON object")
 		}
@@ -131,10 +136,10 @@ func bind(c *gin.Context, v any) error {
 		}
 		return httperr.BadRequest("the request body is not valid JSON: " + err.Error())
 	}
-	if f := nulField(reflect.ValueOf(v), ""); f != "" {
-		return httperr.Field(f, "must not contain a NUL character (\\u0000)")
+	if f := notUTF8Field(raw, ""); f != "" {
+		return httperr.Field(f, reasonNotUTF8)
 	}
-	return nil
+	return refuseBadText(v)
 }
 
 // pathID reads a numeric path parameter.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"gopkg.in/yaml.v3"
 
@@ -211,6 +212,19 @@ func resolves(root map[string]any, ref string) bool {
 	return true
 }
 
+// The document is valid OpenAPI as kin-openapi reads it, since the end-to-end tests check every
+// call against it with that library (e2e/contract_test.go).
+func TestDocumentIsValidOpenAPI(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(Spec)
+	if err != nil {
+		t.Fatalf("openapi.yaml does not load: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Errorf("openapi.yaml is not valid: %v", err)
+	}
+}
+
 func TestRegisterServesTheSpec(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	engine := gin.New()
@@ -235,4 +249,85 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Every field an operation's own documented refusal names (the `fields` of an Error example) is a
+// field of its request body, as the server names the fields it was sent: "amount_pence", not
+// "amount"; "scores[2].score" is "scores.score".
+func TestRefusalExamplesNameFieldsOfTheRequest(t *testing.T) {
+	doc := load(t)
+	index := regexp.MustCompile(`\[\d+\]`)
+	for _, key := range sortedKeys(doc.ops) {
+		method, path, _ := strings.Cut(key, " ")
+		op := doc.raw["paths"].(map[string]any)[path].(map[string]any)[strings.ToLower(method)].(map[string]any)
+		body := doc.deref(dig(op, "requestBody", "content", "application/json", "schema"))
+		if body == nil {
+			continue
+		}
+		for status, resp := range op["responses"].(map[string]any) {
+			if dig(resp, "$ref") != nil {
+				continue // a shared response's example is about no operation in particular
+			}
+			content := dig(resp, "content", "application/json")
+			examples := []any{dig(content, "example")}
+			if many, ok := dig(content, "examples").(map[string]any); ok {
+				for _, ex := range many {
+					examples = append(examples, dig(ex, "value"))
+				}
+			}
+			for _, ex := range examples {
+				fields, _ := dig(ex, "error", "fields").(map[string]any)
+				for field := range fields {
+					if !doc.hasField(body, strings.Split(index.ReplaceAllString(field, ""), ".")) {
+						t.Errorf("%s %s: the example refusal names %q, which the request does not have", key, status, field)
+					}
+				}
+			}
+		}
+	}
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// deref follows a local $ref.
+func (d document) deref(v any) any {
+	for {
+		ref, ok := dig(v, "$ref").(string)
+		if !ok {
+			return v
+		}
+		v = d.raw
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			v = dig(v, part)
+		}
+	}
+}
+
+// hasField reports whether the schema has the property path, through lists, allOf and refs.
+func (d document) hasField(schema any, path []string) bool {
+	schema = d.deref(schema)
+	if len(path) == 0 {
+		return true
+	}
+	if items := dig(schema, "items"); items != nil {
+		return d.hasField(items, path)
+	}
+	if all, ok := dig(schema, "allOf").([]any); ok {
+		for _, s := range all {
+			if d.hasField(s, path) {
+				return true
+			}
+		}
+	}
+	prop := dig(schema, "properties", path[0])
+	return prop != nil && d.hasField(prop, path[1:])
 }

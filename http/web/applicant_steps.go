@@ -232,7 +232,12 @@ func (s *Server) memberStep(c *gin.Context) (apiv1.ApplicationDetail, *form, boo
 		s.failRead(c, err)
 		return apiv1.ApplicationDetail{}, nil, false
 	}
-	return d, readForm(c), true
+	f := readForm(c)
+	if f.invalid() { // text that could not be read: nothing is sent, whatever the step
+		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
+		return apiv1.ApplicationDetail{}, nil, false
+	}
+	return d, f, true
 }
 
 func (s *Server) answerInformation(c *gin.Context) {

@@ -267,21 +267,29 @@ func formValues(t *testing.T, r response, action string) url.Values {
 	return v
 }
 
-// The draft form saves through the API's own method, so it refuses what PUT
-// /api/v1/applications/{id} refuses, naming the same fields with the API's reasons in the form's
-// words, and saves nothing.
-func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
-	s := newSite(t)
+// draftWithToken is a grassroots draft "Summer youth club" of the demo applicant, with its round and
+// an API token for them.
+func draftWithToken(t *testing.T) (s *site, id, round int64, token string) {
+	t.Helper()
+	s = newSite(t)
 	ctx := context.Background()
 	u, gcf, round := applicantAndRound(t, s, "grassroots")
 	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: round, Title: "Summer youth club"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := s.Store.IssueToken(ctx, u.ID, time.Hour)
-	if err != nil {
+	if token, _, err = s.Store.IssueToken(ctx, u.ID, time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	return s, id, round, token
+}
+
+// The draft form saves through the API's own method, so it refuses what PUT
+// /api/v1/applications/{id} refuses, naming the same fields with the API's reasons in the form's
+// words, and saves nothing.
+func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
+	s, id, round, token := draftWithToken(t)
+	ctx := context.Background()
 	editPath := fmt.Sprintf("/applications/%d/edit", id)
 	b := signInAs(t, s, demo.Accounts[0].Email)
 	cases := []struct {
@@ -322,6 +330,39 @@ func TestDraftPageRefusesWhatTheAPIRefuses(t *testing.T) {
 				t.Errorf("a refused draft was saved: %+v", app)
 			}
 		})
+	}
+}
+
+// Text that is not valid UTF-8 is refused by the API and the draft page alike, naming the field, and
+// nothing is saved: it was once replaced by U+FFFD and stored (and, in an award's purpose, published).
+func TestDraftRefusesTextThatIsNotUTF8(t *testing.T) {
+	s, id, round, token := draftWithToken(t)
+	ctx := context.Background()
+	body := fmt.Sprintf(`{"round_id": %d, "title": "Summer youth club", "areas": ["Leicester", "Melton"], "purpose": "Youth `+"\xff\xfe"+` club"}`, round)
+	refusedFields := func(answer map[string]any) map[string]any {
+		e, _ := answer["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		return fields
+	}
+	status, answer := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, body)
+	if fields := refusedFields(answer); status != http.StatusUnprocessableEntity || len(fields) != 1 || fields["purpose"] == nil {
+		t.Errorf("the API answered %d %v, want 422 naming purpose", status, answer)
+	}
+	nested := fmt.Sprintf(`{"round_id": %d, "areas": ["Leicester", "Mel`+"\xfe"+`ton"]}`, round)
+	if status, answer := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), token, nested); status != http.StatusUnprocessableEntity ||
+		refusedFields(answer)["areas[1]"] == nil {
+		t.Errorf("the API answered %d %v, want 422 naming areas[1]", status, answer)
+	}
+
+	editPath := fmt.Sprintf("/applications/%d/edit", id)
+	page := signInAs(t, s, demo.Accounts[0].Email).fill(editPath, editPath, url.Values{"purpose": {"Youth \xff\xfe club"}})
+	page.mustBe(t, http.StatusUnprocessableEntity, editPath)
+	checkMarkup(t, page)
+	if got := fmt.Sprint(page.summary()); got != "[{#purpose This contains characters that could not be read (it is not valid UTF-8): type it again}]" {
+		t.Errorf("the page says %s", got)
+	}
+	if app, _ := s.Store.Application(ctx, id); app.Purpose != "" || len(app.Areas) != 0 {
+		t.Errorf("text that is not UTF-8 was saved: purpose %q, areas %q", app.Purpose, app.Areas)
 	}
 }
 

@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,19 +29,25 @@ type fieldError struct {
 	Message string
 }
 
-// readForm takes the posted fields (parsed and size-limited by verifyCSRF). Text that is not
-// valid UTF-8 is mended as the JSON API's decoder mends it, so it can never reach PostgreSQL.
+// readForm takes the posted fields (parsed and size-limited by verifyCSRF). Text that is not valid
+// UTF-8 is refused against its field, as the JSON API refuses it: it would otherwise be stored (and
+// published) as something other than what was sent. Every handler shows the form's problems before
+// taking a step; the text is kept mended only to be shown back on the form.
 func readForm(c *gin.Context) *form {
-	v := url.Values{}
-	for k, list := range c.Request.PostForm {
+	f := &form{values: url.Values{}}
+	for _, k := range slices.Sorted(maps.Keys(c.Request.PostForm)) {
 		if k == csrfField {
 			continue
 		}
-		for _, s := range list {
-			v.Add(strings.ToValidUTF8(k, "\uFFFD"), strings.ToValidUTF8(s, "\uFFFD"))
+		for _, s := range c.Request.PostForm[k] {
+			if !utf8.ValidString(k) || !utf8.ValidString(s) {
+				name := strings.ToValidUTF8(k, "\uFFFD")
+				f.addAt(dateOf(name), htmlID(name), "This contains characters that could not be read (it is not valid UTF-8): type it again")
+			}
+			f.values.Add(strings.ToValidUTF8(k, "\uFFFD"), strings.ToValidUTF8(s, "\uFFFD"))
 		}
 	}
-	return &form{values: v}
+	return f
 }
 
 // add records a problem with a field; the first problem of each field is the one shown.
@@ -260,6 +268,17 @@ func (f *form) date(name, what string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// dateOf is the name of the date a part of a date input belongs to ("project-start" for
+// "project-start-day"), where its problems are shown; other names are their own.
+func dateOf(name string) string {
+	for _, part := range []string{"-day", "-month", "-year"} {
+		if base, ok := strings.CutSuffix(name, part); ok {
+			return base
+		}
+	}
+	return name
 }
 
 // upperFirst capitalises the first letter, whole: a message may start with "£".

@@ -80,9 +80,16 @@ func (s *Server) register(c *gin.Context) {
 		return
 	}
 	f := readForm(c)
+	show := func() {
+		s.render(c, http.StatusUnprocessableEntity, "register", page{Title: "Register your organisation", Nav: "register", Form: f, Data: organisationTypes()})
+	}
+	if f.invalid() {
+		show()
+		return
+	}
 	_, user, err := s.opts.API.RegisterOrganisation(c.Request.Context(), registrationOf(f))
 	if he := httperr.From(err); err != nil && he.Status < 500 && f.refused(he, registrationRules()) {
-		s.render(c, http.StatusUnprocessableEntity, "register", page{Title: "Register your organisation", Nav: "register", Form: f, Data: organisationTypes()})
+		show()
 		return
 	}
 	if err == nil {
