@@ -69,6 +69,7 @@ type serviceView struct {
 	Wards             []string
 	Years             []summaryRow // financial year and amount asked for
 	Total             string
+	ProposedStart     string // the start date the applicant proposes; "" if none
 	Indicators        []indicatorView
 	Safeguarding      []summaryRow
 	Governance        []summaryRow
@@ -354,7 +355,7 @@ func isoDate(s string) string {
 
 func serviceViewOf(d apiv1.ApplicationDetail) *serviceView {
 	svc := d.Service
-	v := &serviceView{Name: svc.Service, Description: svc.Description, Wards: svc.Wards, Total: svc.Total().String()}
+	v := &serviceView{Name: svc.Service, Description: svc.Description, Wards: svc.Wards, Total: svc.Total().String(), ProposedStart: isoDate(svc.StartDate)}
 	for _, y := range svc.Years {
 		v.Years = append(v.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
 	}
