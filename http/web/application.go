@@ -249,7 +249,7 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		}
 		v.Award = aw
 		if d.Service != nil { // the figures GET /applications/{id}/finance gives, from what the view holds
-			v.Finance = awardFinanceOf(apiv1.FinanceOf(a.Reference, d.AwardYears, d.Tranches))
+			v.Finance = awardFinanceOf(apiv1.FinanceOf(*a, d.AwardYears, d.Tranches))
 		}
 	}
 	for _, p := range d.Payments {
