@@ -235,17 +235,26 @@ func TestApplicationsListLinksEachApplication(t *testing.T) {
 	}
 }
 
+// serviceFormSite is a site whose submissions go to the Submitter returned, and the page that
+// starts an application to the service scheme's first round.
+func serviceFormSite(t *testing.T) (*site, *fakeSubmitter, string) {
+	t.Helper()
+	sub := &fakeSubmitter{}
+	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	rounds, err := s.Store.Rounds(context.Background(), schemeID(t, s.Store, "commissioned-services"))
+	if err != nil || len(rounds) == 0 {
+		t.Fatal(rounds, err)
+	}
+	return s, sub, fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
+}
+
 // A service provider starts a service application: one box per financial year the scheme allows,
 // outcome and indicator rows, safeguarding and governance. Mistakes are named and linked with
 // everything typed kept; good answers are saved as the API would save them and are there on
 // return; submitting an incomplete one lists what the API finds missing against the boxes.
 func TestServiceApplicationForm(t *testing.T) {
-	sub := &fakeSubmitter{}
-	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	s, sub, newPath := serviceFormSite(t)
 	ctx := context.Background()
-	csf := schemeID(t, s.Store, "commissioned-services")
-	rounds, _ := s.Store.Rounds(ctx, csf)
-	newPath := fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
 	fy := scheme.FinancialYear(time.Now())
 	y1, y2, y3 := fmt.Sprintf("service.years.%d", fy), fmt.Sprintf("service.years.%d", fy+1), fmt.Sprintf("service.years.%d", fy+5)
 
@@ -374,12 +383,8 @@ func TestServiceApplicationForm(t *testing.T) {
 // asked for is refused at submission by the API's own rule, on the same field. Staff read it on
 // the application page as the proposed start.
 func TestServiceApplicationProposedStart(t *testing.T) {
-	sub := &fakeSubmitter{}
-	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	s, sub, newPath := serviceFormSite(t)
 	ctx := context.Background()
-	csf := schemeID(t, s.Store, "commissioned-services")
-	rounds, _ := s.Store.Rounds(ctx, csf)
-	newPath := fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
 	fy := scheme.FinancialYear(time.Now())
 	b := signInAs(t, s, demo.Accounts[0].Email)
 	b.get(newPath).mustContain(t, "When would you like the service to start? (optional)", "It must be in the first financial year you apply for")
