@@ -140,7 +140,7 @@ func TestServiceAwardVariationThenEndingReachFinance(t *testing.T) {
 	s.webSignIn(t, "finance@opcc.example.org").get("/finance").mustSay(t, http.StatusOK, ref+"-FN2",
 		"Revised award notice: varied (version 2), was £450,000.00", ref+"-FN-END", "Revised award notice: ended early, was £250,000.00")
 	s.webSignIn(t, "officer@opcc.example.org").get(fmt.Sprintf("/applications/%d", id)).mustSay(t, http.StatusOK,
-		"Amount awarded £37,500.00", "Ended early 1 April 2026", "Amount cancelled £212,500.00", "Funding ends 30 June 2026")
+		"Amount awarded £37,500.00", "Ended early 1 April 2026", "Amount cancelled £212,500.00", "Agreement ends 30 June 2026")
 
 	// Closure reconciles against the award as it stood when it ended.
 	s.must(t, http.StatusOK, "POST", path+"/report", provider, map[string]any{

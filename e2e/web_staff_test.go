@@ -241,7 +241,8 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	// Moderation starts at the amounts asked for.
 	mod := officer.get(path)
 	mod.mustSay(t, http.StatusOK, "Moderate the panel's scores", "Amount for "+scheme.FinancialYearLabel(fy), "Budget left in the Commissioned Services Fund")
-	mod.mustSay(t, http.StatusOK, "When does the grant agreement start?", "Proposed: 1 April 2026.")
+	mod.mustSay(t, http.StatusOK, "When does the grant agreement start?", "Proposed start Not given",
+		"An agreement starting on 1 April 2026 is funded for whole years: the amounts below are those asked for.")
 	if !strings.Contains(mod.Body, `value="150,000.00"`) {
 		t.Errorf("the moderation form does not start at the amounts asked for:\n%s", mod.text())
 	}
@@ -251,6 +252,28 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 		"moderation-conditions":           {"Quarterly attendance at the domestic abuse partnership board"},
 		"moderation-conditions-precedent": {"An up-to-date safeguarding policy approved by the board"},
 		"moderation-reasons":              {"Meets the Victim Services priority; advocacy reduces repeat victimisation."}}
+	// A start date that has passed, or a first year above its share for a later start, is refused
+	// by the workflow on its field, keeping what was typed.
+	moderation.Set("moderation-start-date-day", "31")
+	moderation.Set("moderation-start-date-month", "3")
+	p = officer.post(path+"/moderation", moderation)
+	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem",
+		"The date the agreement starts: 31 March 2026 has passed: the agreement cannot start before it is decided, so give a date from 1 April 2026")
+	if !strings.Contains(p.Body, `<a href="#moderation-start-date-day">`) || !strings.Contains(p.Body, `id="moderation-start-date-day" name="moderation-start-date-day" type="text" inputmode="numeric" value="31"`) {
+		t.Errorf("the refusal is not on the start date, or what was typed was lost:\n%s", p.text())
+	}
+	moderation.Set("moderation-start-date-day", "6")
+	moderation.Set("moderation-start-date-month", "12")
+	moderation.Set(fmt.Sprintf("moderation-amount-%d", fy+1), "150,000.00")
+	p = officer.post(path+"/moderation", moderation)
+	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "£150,000.00 is more than the £75,000.00 requested for "+
+		scheme.FinancialYearLabel(fy)+" pro-rated to the 2 of its 4 quarters from the start date")
+	if !strings.Contains(p.Body, fmt.Sprintf(`<a href="#moderation-amount-%d">`, fy)) || !strings.Contains(p.Body, `value="6"`) {
+		t.Errorf("the refusal is not on the first year's amount, or the start date typed was lost:\n%s", p.text())
+	}
+	moderation.Set("moderation-start-date-day", "1")
+	moderation.Set("moderation-start-date-month", "4")
+	moderation.Set(fmt.Sprintf("moderation-amount-%d", fy+1), "160,000.00")
 	p = officer.post(path+"/moderation", moderation)
 	p.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "£160,000.00 is more than the £150,000.00 requested for "+scheme.FinancialYearLabel(fy+1))
 	if !strings.Contains(p.Body, fmt.Sprintf(`<a href="#moderation-amount-%d">`, fy+1)) || !strings.Contains(p.Body, `value="160,000.00"`) {

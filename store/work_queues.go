@@ -105,6 +105,11 @@ func (s *Store) AwardStartDates(ctx context.Context, ids []int64) (map[int64]tim
 	return s.awardTimes(ctx, ids, "start_date")
 }
 
+// AwardEndDates is each award's agreement end date, by application; awards without one are absent.
+func (s *Store) AwardEndDates(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	return s.awardTimes(ctx, ids, "end_date")
+}
+
 // awardTimes reads one date or time column of the applications' awards, leaving out those unset.
 func (s *Store) awardTimes(ctx context.Context, ids []int64, column string) (map[int64]time.Time, error) {
 	var rows []struct {

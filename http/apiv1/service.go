@@ -377,13 +377,7 @@ func (s *Server) Finance(ctx context.Context, u store.User, id int64) (AwardFina
 	if err != nil {
 		return AwardFinance{}, err
 	}
-	out := FinanceOf(award.Reference, years, tranches)
-	if award.StartDate != nil {
-		out.StartDate = award.StartDate.Format(time.DateOnly)
-	}
-	if award.EndDate != nil {
-		out.EndDate = award.EndDate.Format(time.DateOnly)
-	}
+	out := FinanceOf(award, years, tranches)
 	out.Recovery, err = s.recoveryOf(ctx, app.ID, award.ID)
 	return out, err
 }

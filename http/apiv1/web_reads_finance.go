@@ -18,6 +18,9 @@ type FinanceWork struct {
 	Due        []store.PaymentDue
 	Held       []store.HeldTranche
 	Recoveries []store.RecoveryDue
+	// The agreement's start and end dates of the awards above, by application, where the award
+	// has them (a one-off grant has neither; a service award from before start dates no start).
+	AgreementStarts, AgreementEnds map[int64]time.Time
 	// RecordsPayments is a hint, like an application's actions: the person's role is the one the
 	// workflows let record payments. The workflows' validators remain the authority.
 	RecordsPayments bool
@@ -45,5 +48,24 @@ func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.
 	if err != nil {
 		return FinanceWork{}, err
 	}
-	return FinanceWork{Notices: notices, Due: due, Held: held, Recoveries: recoveries, RecordsPayments: u.Role == scheme.RoleFinance}, nil
+	var ids []int64
+	for _, n := range notices {
+		ids = append(ids, n.ApplicationID)
+	}
+	for _, d := range due {
+		ids = append(ids, d.ApplicationID)
+	}
+	for _, h := range held {
+		ids = append(ids, h.ApplicationID)
+	}
+	starts, err := s.Store.AwardStartDates(ctx, ids)
+	if err != nil {
+		return FinanceWork{}, err
+	}
+	ends, err := s.Store.AwardEndDates(ctx, ids)
+	if err != nil {
+		return FinanceWork{}, err
+	}
+	return FinanceWork{Notices: notices, Due: due, Held: held, Recoveries: recoveries, AgreementStarts: starts, AgreementEnds: ends,
+		RecordsPayments: u.Role == scheme.RoleFinance}, nil
 }

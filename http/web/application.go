@@ -71,6 +71,7 @@ type serviceView struct {
 	Wards             []string
 	Years             []summaryRow // financial year and amount asked for
 	Total             string
+	ProposedStart     string // the start date the applicant proposes; "" if none
 	Indicators        []indicatorView
 	Safeguarding      []summaryRow
 	Governance        []summaryRow
@@ -267,7 +268,7 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		}
 		v.Award = aw
 		if d.Service != nil { // the figures GET /applications/{id}/finance gives, from what the view holds
-			v.Finance = awardFinanceOf(apiv1.FinanceOf(a.Reference, d.AwardYears, d.Tranches))
+			v.Finance = awardFinanceOf(apiv1.FinanceOf(*a, d.AwardYears, d.Tranches))
 		}
 	}
 	for _, p := range d.Payments {
@@ -395,7 +396,7 @@ func isoDate(s string) string {
 
 func serviceViewOf(d apiv1.ApplicationDetail) *serviceView {
 	svc := d.Service
-	v := &serviceView{Name: svc.Service, Description: svc.Description, Wards: svc.Wards, Total: svc.Total().String()}
+	v := &serviceView{Name: svc.Service, Description: svc.Description, Wards: svc.Wards, Total: svc.Total().String(), ProposedStart: isoDate(svc.StartDate)}
 	for _, y := range svc.Years {
 		v.Years = append(v.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -234,17 +235,26 @@ func TestApplicationsListLinksEachApplication(t *testing.T) {
 	}
 }
 
+// serviceFormSite is a site whose submissions go to the Submitter returned, and the page that
+// starts an application to the service scheme's first round.
+func serviceFormSite(t *testing.T) (*site, *fakeSubmitter, string) {
+	t.Helper()
+	sub := &fakeSubmitter{}
+	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	rounds, err := s.Store.Rounds(context.Background(), schemeID(t, s.Store, "commissioned-services"))
+	if err != nil || len(rounds) == 0 {
+		t.Fatal(rounds, err)
+	}
+	return s, sub, fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
+}
+
 // A service provider starts a service application: one box per financial year the scheme allows,
 // outcome and indicator rows, safeguarding and governance. Mistakes are named and linked with
 // everything typed kept; good answers are saved as the API would save them and are there on
 // return; submitting an incomplete one lists what the API finds missing against the boxes.
 func TestServiceApplicationForm(t *testing.T) {
-	sub := &fakeSubmitter{}
-	s := newSiteWith(t, web.Options{InsecureCookies: true, Submitter: sub})
+	s, sub, newPath := serviceFormSite(t)
 	ctx := context.Background()
-	csf := schemeID(t, s.Store, "commissioned-services")
-	rounds, _ := s.Store.Rounds(ctx, csf)
-	newPath := fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
 	fy := scheme.FinancialYear(time.Now())
 	y1, y2, y3 := fmt.Sprintf("service.years.%d", fy), fmt.Sprintf("service.years.%d", fy+1), fmt.Sprintf("service.years.%d", fy+5)
 
@@ -365,4 +375,110 @@ func TestServiceApplicationForm(t *testing.T) {
 		return httperr.Conflict("round_closed", "the round has closed")
 	}
 	b.fill(editPath, fmt.Sprintf("/applications/%d/submit", id), nil).mustContain(t, "Your application could not be submitted", "The round has closed.")
+}
+
+// The service form asks when the applicant would like the service to start, as a GOV.UK date
+// input: a date that is not real or lacks its day is refused on the field with everything typed
+// kept; a good one is saved with the draft and is there on return; one outside the first year
+// asked for is refused at submission by the API's own rule, on the same field. Staff read it on
+// the application page as the proposed start.
+func TestServiceApplicationProposedStart(t *testing.T) {
+	s, sub, newPath := serviceFormSite(t)
+	ctx := context.Background()
+	fy := scheme.FinancialYear(time.Now())
+	b := signInAs(t, s, demo.Accounts[0].Email)
+	b.get(newPath).mustContain(t, "When would you like the service to start? (optional)", "It must be in the first financial year you apply for")
+
+	typed := url.Values{"title": {"IDVA service"}, "service.service": {"Independent domestic violence advocacy"},
+		fmt.Sprintf("service.years.%d", fy): {"150,000.00"}, fmt.Sprintf("service.years.%d", fy+1): {"150,000.00"}}
+	for name, c := range map[string]struct {
+		day, month, year string
+		want             summaryItem
+	}{
+		"not a real date": {"31", "2", fmt.Sprint(fy + 1), summaryItem{"#service-start-date-day", "The date you propose the service starts must be a real date"}},
+		"no day":          {"", "12", fmt.Sprint(fy), summaryItem{"#service-start-date-day", "The date you propose the service starts must include a day"}},
+		"no year":         {"6", "12", "", summaryItem{"#service-start-date-year", "The date you propose the service starts must include a year"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			typed.Set("service.start_date-day", c.day)
+			typed.Set("service.start_date-month", c.month)
+			typed.Set("service.start_date-year", c.year)
+			bad := b.fill(newPath, newPath, typed)
+			bad.mustBe(t, http.StatusUnprocessableEntity, newPath)
+			checkMarkup(t, bad)
+			if got := bad.summary(); len(got) != 1 || got[0] != c.want {
+				t.Errorf("error summary %v, want [%v]", got, c.want)
+			}
+			if msg := byID(bad.Doc, "service-start-date-error"); msg == nil || !strings.Contains(textOf(msg), c.want.Message) {
+				t.Error("the message is not on the field")
+			}
+			for id, v := range map[string]string{"service-start-date-day": c.day, "service-start-date-month": c.month, "service-start-date-year": c.year,
+				"service-service": "Independent domestic violence advocacy", fmt.Sprintf("service-years-%d", fy+1): "150,000.00"} {
+				if got := attr(byID(bad.Doc, id), "value"); got != v {
+					t.Errorf("%s kept as %q, want %q", id, got, v)
+				}
+			}
+		})
+	}
+
+	// A good date is saved with the draft, as the API saves service.start_date, and shown on return.
+	typed.Set("service.start_date-day", "6")
+	typed.Set("service.start_date-month", "12")
+	typed.Set("service.start_date-year", fmt.Sprint(fy))
+	saved := b.fill(newPath, newPath, typed)
+	if saved.Status != http.StatusOK || !strings.HasSuffix(saved.Path, "/edit?saved=1") {
+		t.Fatalf("saving: %d at %s\n%s", saved.Status, saved.Path, saved.text())
+	}
+	var id int64
+	fmt.Sscanf(saved.Path, "/applications/%d/edit", &id)
+	app, err := s.Store.Application(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc, _ := app.Service(); svc.StartDate != fmt.Sprintf("%d-12-06", fy) {
+		t.Errorf("saved start date %q, want %d-12-06", svc.StartDate, fy)
+	}
+	editPath := fmt.Sprintf("/applications/%d/edit", id)
+	again := b.get(editPath)
+	checkMarkup(t, again)
+	for id, v := range map[string]string{"service-start-date-day": "6", "service-start-date-month": "12", "service-start-date-year": fmt.Sprint(fy)} {
+		if got := attr(byID(again.Doc, id), "value"); got != v {
+			t.Errorf("on return %s is %q, want %q", id, got, v)
+		}
+	}
+
+	// A date in the second year asked for is saved (a draft may hold it) but refused at submission,
+	// by the API's rule, on the field; the draft is shown as saved.
+	typed.Set("service.start_date-year", fmt.Sprint(fy+1))
+	b.fill(editPath, editPath, typed).mustBe(t, http.StatusOK, editPath+"?saved=1")
+	sub.then = (&apiv1.Server{Store: s.Store}).SubmitApplication
+	submitPath := fmt.Sprintf("/applications/%d/submit", id)
+	refused := b.fill(editPath, submitPath, nil)
+	refused.mustBe(t, http.StatusUnprocessableEntity, submitPath)
+	checkMarkup(t, refused)
+	want := summaryItem{"#service-start-date-day", fmt.Sprintf("The date you propose the service starts must fall in %s, the first financial year asked for",
+		scheme.FinancialYearLabel(fy))}
+	if got := refused.summary(); !slices.Contains(got, want) {
+		t.Errorf("submission refused with %v; want it to include %v", got, want)
+	}
+	if got := attr(byID(refused.Doc, "service-start-date-year"), "value"); got != fmt.Sprint(fy+1) {
+		t.Errorf("the saved year is shown as %q", got)
+	}
+	if len(sub.calls) != 1 {
+		t.Fatalf("submitter called %v", sub.calls)
+	}
+	// Submitted with the date in the first year, staff read it on the application page.
+	typed.Set("service.start_date-year", fmt.Sprint(fy))
+	b.fill(editPath, editPath, typed).mustBe(t, http.StatusOK, editPath+"?saved=1")
+	if err := s.Store.MarkSubmitted(ctx, id, workflows.ApplicationWorkflowID(id), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/applications/%d", id)
+	page := signInAs(t, s, "officer@opcc.example.org").get(path)
+	page.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, page)
+	if got := strings.TrimSpace(textOf(byID(page.Doc, "proposed-start"))); got != fmt.Sprintf("6 December %d", fy) {
+		t.Errorf("the application page's proposed start is %q", got)
+	}
+	page.mustContain(t, "Proposed start")
 }

@@ -242,15 +242,11 @@ func formOf(a store.Application, svc *serviceForm) *form {
 	if a.AmountRequested > 0 {
 		v.Set(dAmount, strings.TrimPrefix(a.AmountRequested.String(), "£"))
 	}
-	for name, t := range map[string]struct {
-		ok bool
-		at time.Time
-	}{dStart: {a.ProjectStart.Valid, a.ProjectStart.Time}, dEnd: {a.ProjectEnd.Valid, a.ProjectEnd.Time}} {
-		if t.ok {
-			v.Set(name+"-day", strconv.Itoa(t.at.Day()))
-			v.Set(name+"-month", strconv.Itoa(int(t.at.Month())))
-			v.Set(name+"-year", strconv.Itoa(t.at.Year()))
-		}
+	if a.ProjectStart.Valid {
+		setDate(v, dStart, a.ProjectStart.Time.Format(time.DateOnly))
+	}
+	if a.ProjectEnd.Valid {
+		setDate(v, dEnd, a.ProjectEnd.Time.Format(time.DateOnly))
 	}
 	v[dAreas] = append([]string(nil), a.Areas...)
 	v[dPriorities] = append([]string(nil), a.Priorities...)
@@ -361,6 +357,15 @@ func draftRequestOf(f *form, svc *serviceForm) (apiv1.DraftRequest, []fieldRule)
 		req.ProjectEnd = t.Format(time.DateOnly)
 	}
 	return req, draftRules(nil)
+}
+
+// setDate fills a date input's three boxes from a YYYY-MM-DD date; any other text leaves them blank.
+func setDate(v url.Values, name, date string) {
+	if t, err := time.Parse(time.DateOnly, date); err == nil {
+		v.Set(name+"-day", strconv.Itoa(t.Day()))
+		v.Set(name+"-month", strconv.Itoa(int(t.Month())))
+		v.Set(name+"-year", strconv.Itoa(t.Year()))
+	}
 }
 
 // optionalDate reads a date input that may be left blank in a draft.

@@ -79,6 +79,7 @@ type paymentDueRow struct {
 	AwardRef       string
 	Organisation   string
 	Title          string
+	Agreement      string // the agreement's dates, where the award has them
 	What           string
 	Amount         money.Pence
 	Due            string
@@ -93,6 +94,7 @@ type heldTrancheRow struct {
 	ApplicationID int64
 	AwardRef      string
 	Organisation  string
+	Agreement     string
 	What          string
 	Amount        money.Pence
 	Due           string
@@ -106,6 +108,7 @@ type financeNoticeRow struct {
 	Kind          string
 	Reference     string
 	AwardRef      string
+	Agreement     string
 	Payee         string
 	Amount        money.Pence
 	ThisWeek      bool
@@ -129,6 +132,22 @@ func paymentWhat(tranche, fy, quarter int) string {
 
 func financeDate(t time.Time) string { return t.Format("2 January 2006") }
 
+// agreementOf says when an application's award agreement runs, as far as its dates are known:
+// "6 December 2026 to 31 March 2029"; "" for an award with neither (a one-off grant).
+func agreementOf(work apiv1.FinanceWork, applicationID int64) string {
+	start, hasStart := work.AgreementStarts[applicationID]
+	end, hasEnd := work.AgreementEnds[applicationID]
+	switch {
+	case hasStart && hasEnd:
+		return financeDate(start) + " to " + financeDate(end)
+	case hasStart:
+		return "From " + financeDate(start)
+	case hasEnd:
+		return "Until " + financeDate(end)
+	}
+	return ""
+}
+
 // financeWork reads finance's work for this week, answering with the refusal or sorry page (and
 // false) when it cannot.
 func (s *Server) financeWork(c *gin.Context) (apiv1.FinanceWork, financeWeek, bool) {
@@ -151,7 +170,7 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 	for _, d := range work.Due {
 		f := paymentFieldNamesFor(d.ApplicationID, d.Tranche)
 		r := paymentDueRow{ApplicationID: d.ApplicationID, Tranche: d.Tranche, Key: fmt.Sprintf("%d-%d", d.ApplicationID, d.Tranche),
-			AwardRef: d.AwardRef, Organisation: d.Organisation, Title: d.Title, What: paymentWhat(d.Tranche, d.FinancialYear, d.Quarter),
+			AwardRef: d.AwardRef, Organisation: d.Organisation, Title: d.Title, Agreement: agreementOf(work, d.ApplicationID), What: paymentWhat(d.Tranche, d.FinancialYear, d.Quarter),
 			Amount: d.Amount, Due: financeDate(d.DueOn), Overdue: wk.before(d.DueOn),
 			AmountField: f.amount, PaidOnField: f.paidOn, ReferenceField: f.reference}
 		if d.NoticeDocumentID != nil {
@@ -164,7 +183,7 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 		if h.Reason != "" {
 			why = "Held because " + h.Reason + "."
 		}
-		v.Held = append(v.Held, heldTrancheRow{ApplicationID: h.ApplicationID, AwardRef: h.AwardRef, Organisation: h.Organisation,
+		v.Held = append(v.Held, heldTrancheRow{ApplicationID: h.ApplicationID, AwardRef: h.AwardRef, Organisation: h.Organisation, Agreement: agreementOf(work, h.ApplicationID),
 			What: paymentWhat(h.Tranche, h.FinancialYear, h.Quarter), Amount: h.Amount, Due: financeDate(h.DueOn), Why: why})
 	}
 	for _, r := range work.Recoveries {
@@ -174,7 +193,7 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 	}
 	for _, n := range work.Notices {
 		r := financeNoticeRow{ApplicationID: n.ApplicationID, DocumentID: n.DocumentID, Received: financeDate(n.CreatedAt.In(scheme.London)), Kind: noticeKind(n),
-			Reference: n.Reference, AwardRef: n.AwardRef, Payee: n.Payee, Amount: n.Amount, ThisWeek: wk.holds(n.CreatedAt)}
+			Reference: n.Reference, AwardRef: n.AwardRef, Agreement: agreementOf(work, n.ApplicationID), Payee: n.Payee, Amount: n.Amount, ThisWeek: wk.holds(n.CreatedAt)}
 		if r.ThisWeek {
 			v.NewNotices++
 		}

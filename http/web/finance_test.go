@@ -34,6 +34,8 @@ type financeBook struct {
 	todayNotice          int64 // the award notice's document
 	trancheNotice        int64 // tranche 2's payment notice's document
 	trancheDue           time.Time
+	// The service award's agreement: the financial year it was made in.
+	agreementStart, agreementEnd time.Time
 }
 
 const formulaOrg = `=HYPERLINK("http://evil.example/","Click me")`
@@ -70,8 +72,8 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 	}
 	now := time.Now()
 	// award makes an approved application with its finance award notice, accepted at the time given
-	// unless that is zero.
-	award := func(slug string, org, user int64, title string, amount money.Pence, acceptedAt time.Time) (int64, store.Award, store.FinanceNotice) {
+	// unless that is zero; a service award's agreement runs from start to end.
+	award := func(slug string, org, user int64, title string, amount money.Pence, acceptedAt time.Time, agreement ...*time.Time) (int64, store.Award, store.FinanceNotice) {
 		t.Helper()
 		id, err := st.CreateDraft(ctx, org, user, store.Draft{SchemeID: rounds[slug][0], RoundID: rounds[slug][1], Title: title})
 		must(err)
@@ -79,9 +81,14 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 			must(st.SaveServiceDetails(ctx, id, grant.ServiceDetails{Service: title, Years: []grant.YearAmount{{FinancialYear: scheme.FinancialYear(now), Amount: amount}}}))
 		}
 		decided := now.AddDate(0, -2, 0)
-		aw, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: fmt.Sprintf("GCF-TEST-%d", id), Amount: amount, Purpose: title,
+		a := store.Award{ApplicationID: id, Reference: fmt.Sprintf("GCF-TEST-%d", id), Amount: amount, Purpose: title,
 			Conditions: json.RawMessage("[]"), Reasons: "Reasons", ApprovedBy: officer.ID, ApprovedRole: "officer", DelegationBand: "officer",
-			RulesVersion: 1, DecidedAt: decided, AcceptBy: now.AddDate(0, 1, 0)}, event(id, decided, "approved"))
+			RulesVersion: 1, DecidedAt: decided, AcceptBy: now.AddDate(0, 1, 0)}
+		if len(agreement) == 2 {
+			a.StartDate, a.EndDate = agreement[0], agreement[1]
+		}
+		aw, err := st.CreateAward(ctx, a, event(id, decided, "approved"))
+
 		must(err)
 		noticeAt := decided
 		if acceptedAt.IsZero() {
@@ -106,11 +113,13 @@ func newFinanceBook(t *testing.T, st *store.Store) financeBook {
 	b.lateRef = aw.Reference
 	b.offered, _, _ = award("grassroots", applicant.Organisations[0], applicant.ID, "Not yet accepted", money.Pounds(900), time.Time{})
 
-	b.service, aw, _ = award("commissioned-services", applicant.Organisations[0], applicant.ID, "Victim service", money.Pounds(100000), now.AddDate(0, -1, 0))
+	fy := scheme.FinancialYear(now)
+	b.agreementStart, b.agreementEnd = time.Date(fy, time.April, 1, 0, 0, 0, 0, time.UTC), time.Date(fy+1, time.March, 31, 0, 0, 0, 0, time.UTC)
+	b.service, aw, _ = award("commissioned-services", applicant.Organisations[0], applicant.ID, "Victim service", money.Pounds(100000), now.AddDate(0, -1, 0),
+		&b.agreementStart, &b.agreementEnd)
 	b.serviceRef = aw.Reference
 	london := now.In(scheme.London)
 	b.trancheDue = time.Date(london.Year(), london.Month(), london.Day(), 0, 0, 0, 0, time.UTC)
-	fy := scheme.FinancialYear(now)
 	must(st.ScheduleTranches(ctx, aw.ID, []grant.Tranche{
 		{No: 1, FinancialYear: fy, Quarter: 1, DueOn: b.trancheDue.AddDate(0, 0, -14), Amount: money.Pounds(25000), Status: "scheduled"},
 		{No: 2, FinancialYear: fy, Quarter: 2, DueOn: b.trancheDue, Amount: money.Pounds(25000), Status: "scheduled"},
@@ -180,6 +189,30 @@ func TestFinancePageListsPaymentsDueHeldTranchesAndNotices(t *testing.T) {
 	if got := strings.Join(strings.Fields(textOf(tranche1)), " "); !strings.Contains(got, "Tranche 1 (Q1 "+fy+") View application") ||
 		!strings.Contains(got, "Due "+book.trancheDue.Format("2 January 2006")) {
 		t.Errorf("tranche 1 released today: %s", got)
+	}
+	// The service award's agreement dates are with each of its payments, held tranches and notices;
+	// a one-off grant has none.
+	period := book.agreementStart.Format("2 January 2006") + " to " + book.agreementEnd.Format("2 January 2006")
+	if got := strings.Join(strings.Fields(textOf(tranche1)), " "); !strings.Contains(got, "Agreement "+period) {
+		t.Errorf("tranche 1 does not give the agreement's dates (%s): %s", period, got)
+	}
+	if got := textOf(byID(p.Doc, fmt.Sprintf("payment-%d-0", book.today))); strings.Contains(got, "Agreement") {
+		t.Errorf("a one-off grant is given agreement dates: %s", got)
+	}
+	for _, caption := range []string{"Tranches held back from payment", "Award and payment notices sent to finance"} {
+		tables := findAll(p.Doc, func(n *html.Node) bool { return n.Data == "table" && strings.Contains(textOf(n), caption) })
+		if len(tables) != 1 {
+			t.Fatalf("no table %q", caption)
+		}
+		rows := findAll(tables[0], func(n *html.Node) bool {
+			return n.Data == "tr" && strings.Contains(textOf(n), book.serviceRef) && strings.Contains(textOf(n), period)
+		})
+		if len(rows) == 0 {
+			t.Errorf("the table %q does not give the service award's agreement dates (%s)", caption, period)
+		}
+	}
+	if strings.Count(p.text(), period) < 5 { // tranches 1 and 2, the held tranche 3, both payment notices
+		t.Errorf("the agreement's dates are given %d times, want 5 or more", strings.Count(p.text(), period))
 	}
 	var cards []string
 	for _, n := range findAll(p.Doc, hasClass("govuk-summary-card")) {
@@ -423,7 +456,7 @@ func TestAwardFinanceFromTheApplicationIsTheAPIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := json.Marshal(apiv1.FinanceOf(d.Award.Reference, d.AwardYears, d.Tranches))
+	got, _ := json.Marshal(apiv1.FinanceOf(*d.Award, d.AwardYears, d.Tranches))
 	want, _ := json.Marshal(fin)
 	if string(got) != string(want) {
 		t.Errorf("from the application:\n%s\nfrom the API:\n%s", got, want)
@@ -431,7 +464,13 @@ func TestAwardFinanceFromTheApplicationIsTheAPIs(t *testing.T) {
 	if fin.Total.Released != money.Pounds(50000) || fin.Total.Held != money.Pounds(25000) || len(fin.Years) != 1 {
 		t.Errorf("the book's award is %+v, want two tranches released and one held", fin)
 	}
-	p := s.signedIn("officer@opcc.example.org").get(fmt.Sprintf("/applications/%d", book.service))
-	checkMarkup(t, p)
-	p.mustContain(t, "£50,000.00", "£25,000.00")
+	if fin.StartDate != book.agreementStart.Format(time.DateOnly) || fin.EndDate != book.agreementEnd.Format(time.DateOnly) {
+		t.Errorf("the award's agreement runs %s to %s, want %s to %s", fin.StartDate, fin.EndDate, book.agreementStart, book.agreementEnd)
+	}
+	for _, who := range []string{"officer@opcc.example.org", "finance@opcc.example.org"} {
+		p := s.signedIn(who).get(fmt.Sprintf("/applications/%d", book.service))
+		checkMarkup(t, p)
+		p.mustContain(t, "£50,000.00", "£25,000.00", "Agreement starts "+book.agreementStart.Format("2 January 2006"),
+			"Agreement ends "+book.agreementEnd.Format("2 January 2006"))
+	}
 }

@@ -233,6 +233,14 @@ func dateFor(p page, name, legend, hint string, opts ...string) dateView {
 	return v
 }
 
+// Or fills the date input with t unless the form was the one sent, whose values it keeps.
+func (v dateView) Or(sent bool, t time.Time) dateView {
+	if !sent && !t.IsZero() {
+		v.Day, v.Month, v.Year = strconv.Itoa(t.Day()), strconv.Itoa(int(t.Month())), strconv.Itoa(t.Year())
+	}
+	return v
+}
+
 // date reads a GOV.UK date input, recording what is wrong with it in the words the Design System
 // suggests. what names the date in messages: "the date the project starts".
 func (f *form) date(name, what string) (time.Time, bool) {

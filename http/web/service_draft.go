@@ -26,6 +26,7 @@ const (
 	sService     = "service.service"
 	sDescription = "service.description"
 	sWards       = "service.wards"
+	sStart       = "service.start_date"
 	sLead        = "service.safeguarding.lead"
 	sPolicy      = "service.safeguarding.policy_reviewed_on"
 	sDBS         = "service.safeguarding.dbs_checks"
@@ -53,6 +54,7 @@ type serviceForm struct {
 	Years                []yearInput
 	MinAmount, MaxAmount string
 	MaxYears             int
+	StartHint            string // the proposed start date's hint
 	Outcomes             []outcomeInput
 	DBS                  []option
 
@@ -85,6 +87,9 @@ func serviceFormFor(rules scheme.Rules, thisFY int, saved grant.ServiceDetails) 
 	maxYears := max(1, rules.MaxDurationMonths/12)
 	sf := &serviceForm{MinAmount: rules.MinAmount.String(), MaxAmount: rules.MaxAmount.String(), MaxYears: maxYears, saved: saved,
 		DBS: []option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}}
+	sf.StartHint = "It must be in the first financial year you apply for. The amounts are a full year's funding: if the service starts after 1 April, " +
+		"its first year is funded for the quarters left from the quarter it starts in. The commissioning officer sets the date the agreement starts. " +
+		fmt.Sprintf("For example, 1 10 %d", thisFY)
 	var fys []int
 	for fy := thisFY; fy < thisFY+maxYears; fy++ {
 		fys = append(fys, fy)
@@ -124,6 +129,7 @@ func (sf *serviceForm) fill(v url.Values) {
 			v.Set(sYear(y.FinancialYear), strings.TrimPrefix(y.Amount.String(), "£"))
 		}
 	}
+	setDate(v, sStart, d.StartDate)
 	for i, o := range d.Outcomes {
 		v.Set(sOutcome(i), o.Outcome)
 		for j, ind := range o.Indicators {
@@ -134,11 +140,7 @@ func (sf *serviceForm) fill(v url.Values) {
 		}
 	}
 	v.Set(sLead, d.Safeguarding.Lead)
-	if t, err := time.Parse(time.DateOnly, d.Safeguarding.PolicyReviewedOn); err == nil {
-		v.Set(sPolicy+"-day", strconv.Itoa(t.Day()))
-		v.Set(sPolicy+"-month", strconv.Itoa(int(t.Month())))
-		v.Set(sPolicy+"-year", strconv.Itoa(t.Year()))
-	}
+	setDate(v, sPolicy, d.Safeguarding.PolicyReviewedOn)
 	if d.Safeguarding.DBSChecks {
 		v.Set(sDBS, "yes")
 	} else if d.Safeguarding.Lead != "" || d.Safeguarding.PolicyReviewedOn != "" {
@@ -197,6 +199,9 @@ func (sf *serviceForm) read(f *form) (grant.ServiceDetails, []fieldRule) {
 			continue
 		}
 		d.Years = append(d.Years, grant.YearAmount{FinancialYear: y.FY, Amount: p})
+	}
+	if t := optionalDate(f, sStart, "the date you propose the service starts"); t != nil {
+		d.StartDate = t.Format(time.DateOnly)
 	}
 	savedNames := map[string]string{} // the saved indicators' names, by key
 	for _, o := range sf.saved.Outcomes {
@@ -295,7 +300,9 @@ func (sf *serviceForm) rules(d grant.ServiceDetails, rows rowsOf) []fieldRule {
 			rules = append(rules, on(fmt.Sprintf("service.years[%d]", i), sYear(y.FinancialYear), "Amount for "+scheme.FinancialYearLabel(y.FinancialYear)))
 		}
 	}
-	rules = append(rules, on("service.outcomes", sOutcome(0), "Outcomes"))
+	// Whether the proposed start falls in the first year asked for is the API's rule, at submission.
+	rules = append(rules, onDate("service.start_date", sStart, "The date you propose the service starts"),
+		on("service.outcomes", sOutcome(0), "Outcomes"))
 	for k, i := range rows.outcome {
 		o := fmt.Sprintf("service.outcomes[%d]", k)
 		rules = append(rules, on(o, sOutcome(i), fmt.Sprintf("Outcome %d", i+1)),

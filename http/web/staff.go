@@ -54,7 +54,10 @@ type staffView struct {
 	Assessors           []option
 	PanelSize           int
 	ModerationYears     []yearField
-	ModerationStart     string // the date hint: the start proposed and the split it gives
+	ProposedStart       string    // the applicant's proposed start, as the moderation form shows it
+	ModerationStart     time.Time // the start date the moderation form starts at
+	ModerationStartHint string
+	ModerationSplit     []string // how that start splits the amounts asked for
 	Band                *bandView
 	Budget              []budgetLine
 	AmountDefault       string // the approval form starts at the amount requested
@@ -283,7 +286,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 			v.ModerationYears = append(v.ModerationYears, yearField{Name: fModYear + strconv.Itoa(y.FinancialYear),
 				Label: "Amount for " + scheme.FinancialYearLabel(y.FinancialYear), Default: plainAmount(proposed[y.FinancialYear])})
 		}
-		v.ModerationStart = moderationStartHint(start)
+		v.ProposedStart = proposedStartOf(*d.Service, start)
+		v.ModerationStart, v.ModerationStartHint = start, "It cannot be before the decision. For example, "+start.Format("2 1 2006")
+		v.ModerationSplit = moderationSplit(d.Service.Years, start)
 		if v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, d.Service.Years, false); err != nil {
 			return nil, err
 		}
@@ -695,10 +700,7 @@ func lines(f *form, name string) []string {
 // dateField reads an optional date input as the API's YYYY-MM-DD: blank is "" (the API says
 // whether it is needed), a date that is not real is recorded on the form.
 func dateField(f *form, name, what string) string {
-	if f.Value(name+"-day") == "" && f.Value(name+"-month") == "" && f.Value(name+"-year") == "" {
-		return ""
-	}
-	if t, ok := f.date(name, what); ok {
+	if t := optionalDate(f, name, what); t != nil {
 		return t.Format(time.DateOnly)
 	}
 	return ""
@@ -722,15 +724,43 @@ func proposedStart(d grant.ServiceDetails, now time.Time) time.Time {
 	return today
 }
 
-// moderationStartHint proposes a start date and says how it splits the first year.
-func moderationStartHint(start time.Time) string {
-	q := workflows.QuarterOf(start)
-	hint := fmt.Sprintf("Not before the decision. Proposed: %s", start.Format("2 January 2006"))
-	if q.Q > 1 {
-		hint += fmt.Sprintf(", when %d of the 4 quarters of %s remain, so the amounts below start with that year pro-rated", workflows.QuartersLeft(q),
-			scheme.FinancialYearLabel(q.FY))
+// proposedStartOf is what the moderation form says of the applicant's proposed start date; start
+// is the date the form proposes.
+func proposedStartOf(d grant.ServiceDetails, start time.Time) string {
+	t, err := time.Parse(time.DateOnly, d.StartDate)
+	switch {
+	case err != nil:
+		return "Not given"
+	case t.Format(time.DateOnly) != start.Format(time.DateOnly):
+		return isoDate(d.StartDate) + " (it has passed, so the form proposes " + start.Format("2 January 2006") + ")"
 	}
-	return hint + ". Payments and monitoring run from the quarter the agreement starts in. For example, " + start.Format("2 1 2006")
+	return isoDate(d.StartDate)
+}
+
+// moderationSplit says how an agreement starting on start splits the amounts asked for, as the
+// moderation form's amounts propose: "£150,000.00 a year from 6 December 2026 is 2 of 4 quarters
+// in 2026-27: £75,000.00."
+func moderationSplit(requested []grant.YearAmount, start time.Time) []string {
+	from := start.Format("2 January 2006")
+	first := workflows.QuarterOf(start)
+	var out []string
+	for _, y := range requested {
+		label := scheme.FinancialYearLabel(y.FinancialYear)
+		switch {
+		case y.FinancialYear < first.FY:
+			out = append(out, fmt.Sprintf("%s is not funded: it ends before an agreement starting on %s.", label, from))
+		case y.FinancialYear == first.FY && first.Q > 1:
+			out = append(out, fmt.Sprintf("%s a year from %s is %d of 4 quarters in %s: %s.", y.Amount, from, workflows.QuartersLeft(first), label,
+				workflows.ProRate(y.Amount, first)))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, fmt.Sprintf("An agreement starting on %s is funded for whole years: the amounts below are those asked for.", from))
+	} else {
+		out = append(out, "Later years are funded in full.")
+	}
+	return append(out, "If you set another start date, change the amounts to match: payments and monitoring run from the quarter the agreement starts in, "+
+		"and the first year is funded for the quarters left from it.")
 }
 
 // amountField reads an amount in pounds and pence; blank is zero (the API says whether it is needed).

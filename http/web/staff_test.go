@@ -54,6 +54,17 @@ func user(t *testing.T, st *store.Store, email string) store.User {
 // years financial years from firstFY.
 func submitted(t *testing.T, st *store.Store, slug, title string, amount money.Pence, status workflows.Stage, at time.Time, service ...grant.YearAmount) int64 {
 	t.Helper()
+	var details *grant.ServiceDetails
+	if len(service) > 0 {
+		details = &grant.ServiceDetails{Service: title, Description: "Advocacy for victims", Years: service,
+			Outcomes: []grant.Outcome{{Outcome: "Victims are safer", Indicators: []grant.Indicator{{Key: "referrals", Name: "Victims supported", QuarterlyTarget: 60}}}}}
+	}
+	return submittedWith(t, st, slug, title, amount, status, at, details)
+}
+
+// submittedWith is submitted with the service details given (nil for a grassroots application).
+func submittedWith(t *testing.T, st *store.Store, slug, title string, amount money.Pence, status workflows.Stage, at time.Time, details *grant.ServiceDetails) int64 {
+	t.Helper()
 	ctx := context.Background()
 	u := user(t, st, demo.Accounts[0].Email)
 	sid := schemeID(t, st, slug)
@@ -68,9 +79,8 @@ func submitted(t *testing.T, st *store.Store, slug, title string, amount money.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(service) > 0 {
-		if err := st.SaveServiceDetails(ctx, id, grant.ServiceDetails{Service: title, Description: "Advocacy for victims", Years: service,
-			Outcomes: []grant.Outcome{{Outcome: "Victims are safer", Indicators: []grant.Indicator{{Key: "referrals", Name: "Victims supported", QuarterlyTarget: 60}}}}}); err != nil {
+	if details != nil {
+		if err := st.SaveServiceDetails(ctx, id, *details); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,6 +91,24 @@ func submitted(t *testing.T, st *store.Store, slug, title string, amount money.P
 		t.Fatal(err)
 	}
 	return id
+}
+
+// panelScored names the demo assessor and the second officer as a service application's panel,
+// as the officer would, and records both their scores: the application awaits moderation.
+func panelScored(t *testing.T, st *store.Store, id int64, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	olu, alex, orla := user(t, st, "officer@opcc.example.org"), user(t, st, "assessor@opcc.example.org"), user(t, st, "officer2@opcc.example.org")
+	if err := st.AssignPanel(ctx, id, []int64{alex.ID, orla.ID}, olu.ID, now.AddDate(0, 0, 7), event(id, now, olu, "Panel assigned", workflows.StageAssessment)); err != nil {
+		t.Fatal(err)
+	}
+	scores, _ := json.Marshal([]workflows.Score{{Criterion: "fit", Score: 4, Comment: "Clear fit"}})
+	for _, u := range []store.User{alex, orla} {
+		if err := st.SaveAssessment(ctx, store.Assessment{ApplicationID: id, Round: 1, AssessorID: u.ID, Scores: scores, Weighted: 70, Fundable: true,
+			Recommendation: workflows.RecommendFund, SubmittedAt: now}, event(id, now, u, "Panel assessment submitted", workflows.StageModeration)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // queueText is what the queue of that id says: its heading, table or empty message.
@@ -383,7 +411,7 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 	id := submitted(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -10), years...)
 	path := fmt.Sprintf("/applications/%d", id)
 	officer := signInAs(t, s, "officer@opcc.example.org")
-	olu, alex, orla := user(t, st, "officer@opcc.example.org"), user(t, st, "assessor@opcc.example.org"), user(t, st, "officer2@opcc.example.org")
+	olu, alex := user(t, st, "officer@opcc.example.org"), user(t, st, "assessor@opcc.example.org")
 
 	p := officer.get(path)
 	p.mustBe(t, http.StatusOK, path)
@@ -404,16 +432,7 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 	}
 
 	// The panel has scored: moderation.
-	if err := st.AssignPanel(ctx, id, []int64{alex.ID, orla.ID}, olu.ID, now.AddDate(0, 0, 7), event(id, now, olu, "Panel assigned", workflows.StageAssessment)); err != nil {
-		t.Fatal(err)
-	}
-	scores, _ := json.Marshal([]workflows.Score{{Criterion: "fit", Score: 4, Comment: "Clear fit"}})
-	for _, u := range []store.User{alex, orla} {
-		if err := st.SaveAssessment(ctx, store.Assessment{ApplicationID: id, Round: 1, AssessorID: u.ID, Scores: scores, Weighted: 70, Fundable: true,
-			Recommendation: workflows.RecommendFund, SubmittedAt: now}, event(id, now, u, "Panel assessment submitted", workflows.StageModeration)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	panelScored(t, st, id, now)
 	p = officer.get(path)
 	checkMarkup(t, p)
 	p.mustContain(t, "Assessment panel", "Scored", "Moderate the panel's scores", "Amount for "+scheme.FinancialYearLabel(fy+1), "Budget left in the Commissioned Services Fund")
@@ -643,3 +662,79 @@ func TestVariedAgreementToAcceptOnThePage(t *testing.T) {
 
 // dateOnly writes a day as the pages do.
 func dateOnly(t time.Time) string { return t.In(scheme.London).Format("2 January 2006") }
+
+// The moderation form starts at the applicant's proposed start date, shows it as the proposed
+// start, and says how that date splits the amounts asked for, which it proposes: £150,000.00 a
+// year from 6 December is 2 of 4 quarters of that year, £75,000.00. A start date that is not real
+// is refused on its field with everything typed kept. Without a proposal it says so.
+func TestModerationFormProposesTheApplicantsStart(t *testing.T) {
+	s := newSite(t)
+	st := s.Store
+	now := time.Now()
+	fy := scheme.FinancialYear(now) + 1 // next year, so that 6 December of it has not passed
+	years := []grant.YearAmount{{FinancialYear: fy, Amount: money.Pounds(150000)}, {FinancialYear: fy + 1, Amount: money.Pounds(150000)}}
+	details := grant.ServiceDetails{Service: "Victim advocacy", Description: "Advocacy for victims", Years: years, StartDate: fmt.Sprintf("%d-12-06", fy)}
+	id := submittedWith(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -10), &details)
+	panelScored(t, st, id, now)
+	path := fmt.Sprintf("/applications/%d", id)
+	officer := signInAs(t, s, "officer@opcc.example.org")
+
+	p := officer.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	sixth := fmt.Sprintf("6 December %d", fy)
+	for id, want := range map[string]string{"proposed-start": sixth, "moderation-proposed-start": sixth} {
+		if got := strings.TrimSpace(textOf(byID(p.Doc, id))); got != want {
+			t.Errorf("#%s says %q, want %q", id, got, want)
+		}
+	}
+	for id, want := range map[string]string{"moderation-start-date-day": "6", "moderation-start-date-month": "12", "moderation-start-date-year": fmt.Sprint(fy),
+		fmt.Sprintf("moderation-amount-%d", fy): "75,000.00", fmt.Sprintf("moderation-amount-%d", fy+1): "150,000.00"} {
+		if got := attr(byID(p.Doc, id), "value"); got != want {
+			t.Errorf("#%s starts at %q, want %q", id, got, want)
+		}
+	}
+	split := strings.Join(strings.Fields(textOf(byID(p.Doc, "moderation-split"))), " ")
+	mustSay(t, "the split", split, fmt.Sprintf("£150,000.00 a year from %s is 2 of 4 quarters in %s: £75,000.00.", sixth, scheme.FinancialYearLabel(fy)),
+		"Later years are funded in full.", "If you set another start date, change the amounts to match")
+	p.mustContain(t, fmt.Sprintf("It cannot be before the decision. For example, 6 12 %d", fy))
+
+	// A start date that is not real: named in the summary and on the field, nothing typed lost.
+	typed := url.Values{"staff-form": {"moderation"}, "moderation-recommendation": {"fund"},
+		"moderation-start-date-day": {"31"}, "moderation-start-date-month": {"2"}, "moderation-start-date-year": {fmt.Sprint(fy + 1)},
+		fmt.Sprintf("moderation-amount-%d", fy): {"70,000.00"}, fmt.Sprintf("moderation-amount-%d", fy+1): {"140,000.00"},
+		"moderation-conditions": {"Attend the partnership board"}, "moderation-reasons": {"Reduces repeat victimisation"}}
+	bad := officer.fill(path, path+"/moderation", typed)
+	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/moderation")
+	checkMarkup(t, bad)
+	if got, want := bad.summary(), (summaryItem{"#moderation-start-date-day", "The date the agreement starts must be a real date"}); len(got) != 1 || got[0] != want {
+		t.Errorf("error summary %v, want [%v]", got, want)
+	}
+	if msg := byID(bad.Doc, "moderation-start-date-error"); msg == nil || !strings.Contains(textOf(msg), "must be a real date") {
+		t.Error("the start date's field does not say what is wrong")
+	}
+	for id, want := range map[string]string{"moderation-start-date-day": "31", "moderation-start-date-month": "2", "moderation-start-date-year": fmt.Sprint(fy + 1),
+		fmt.Sprintf("moderation-amount-%d", fy): "70,000.00", fmt.Sprintf("moderation-amount-%d", fy+1): "140,000.00"} {
+		if got := attr(byID(bad.Doc, id), "value"); got != want {
+			t.Errorf("#%s came back as %q, want %q as typed", id, got, want)
+		}
+	}
+	if got := textOf(byID(bad.Doc, "moderation-reasons")); got != "Reduces repeat victimisation" {
+		t.Errorf("the reasons came back as %q", got)
+	}
+
+	// Without a proposal the form says so, and proposes 1 April of the first year asked for.
+	details.StartDate = ""
+	other := submittedWith(t, st, "commissioned-services", "Victim advocacy", money.Pounds(300000), workflows.StageAssessment, now.AddDate(0, 0, -10), &details)
+	panelScored(t, st, other, now)
+	p = officer.get(fmt.Sprintf("/applications/%d", other))
+	checkMarkup(t, p)
+	if got := strings.TrimSpace(textOf(byID(p.Doc, "moderation-proposed-start"))); got != "Not given" {
+		t.Errorf("with no proposal the form says %q", got)
+	}
+	if got := attr(byID(p.Doc, "moderation-start-date-month"), "value"); got != "4" {
+		t.Errorf("with no proposal the start month is %q, want 4 (1 April)", got)
+	}
+	mustSay(t, "the split", strings.Join(strings.Fields(textOf(byID(p.Doc, "moderation-split"))), " "),
+		fmt.Sprintf("An agreement starting on 1 April %d is funded for whole years", fy))
+}
