@@ -100,6 +100,7 @@ type panelSeatView struct {
 
 type recommendationView struct {
 	Fund                            bool
+	Start                           string // the day the agreement starts, as moderated; empty before start dates
 	Years                           []summaryRow
 	Total                           string
 	Conditions, ConditionsPrecedent []string
@@ -484,6 +485,9 @@ func recommendationOf(r store.Recommendation) (*recommendationView, error) {
 		}
 	}
 	v.Fund = len(years) > 0 // a recommendation not to fund carries no years
+	if v.Fund && r.StartDate != nil {
+		v.Start = dateOnly(*r.StartDate)
+	}
 	for _, y := range years {
 		v.Years = append(v.Years, summaryRow{scheme.FinancialYearLabel(y.FinancialYear), y.Amount.String()})
 	}

@@ -452,17 +452,22 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 
 	// Moderated: the decision is the Commissioner's.
 	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	agreementStart := time.Date(fy+1, time.April, 1, 0, 0, 0, 0, time.UTC) // a date, as the API stores it
 	if err := st.SaveRecommendation(ctx, store.Recommendation{ApplicationID: id, RecommendedBy: olu.ID, Years: raw(years),
 		Conditions: raw([]string{"Attend the partnership board"}), ConditionsPrecedent: raw([]string{"A safeguarding policy approved by the board"}),
-		Reasons: "Reduces repeat victimisation", CreatedAt: now}, event(id, now, olu, "Panel moderated", workflows.StageDecision)); err != nil {
+		Reasons: "Reduces repeat victimisation", StartDate: &agreementStart, CreatedAt: now}, event(id, now, olu, "Panel moderated", workflows.StageDecision)); err != nil {
 		t.Fatal(err)
 	}
 	commissioner := signInAs(t, s, "commissioner@opcc.example.org")
 	p = commissioner.get(path)
 	checkMarkup(t, p)
 	p.mustContain(t, "The panel's recommendation", "Fund: £300,000.00 in all", "Attend the partnership board", "Reduces repeat victimisation",
+		"Agreement starts", // the decider reads the start moderated, not only the one the applicant proposed
 		"This award (£300,000.00) falls in the Police and Crime Commissioner band.", "You may approve awards of any amount.", "Approve the award",
 		"Decline the application")
+	if n := byID(p.Doc, "recommendation-start"); n == nil || textOf(n) != fmt.Sprintf("1 April %d", fy+1) {
+		t.Errorf("the recommendation does not say the agreement starts on 1 April %d", fy+1)
+	}
 	signInAs(t, s, "head@opcc.example.org").get(path).mustContain(t,
 		"You cannot approve this award: £300,000.00 needs approval by the Police and Crime Commissioner")
 	officer.get(path).mustNotContain(t, "Approve the award") // who moderated may not decide
