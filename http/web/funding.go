@@ -116,6 +116,7 @@ type checkPage struct {
 
 type checkResult struct {
 	Scheme   string
+	RoundID  int64 // the open round a signed-in applicant may start an application to; 0 when none is open
 	Eligible bool
 	Failed   []string // reasons it cannot apply, in the policy's order
 	Passed   []string
@@ -233,6 +234,9 @@ func (s *Server) check(c *gin.Context) {
 	}
 	result := workflows.CheckEligibility(chosen.Rules, in)
 	answer := &checkResult{Scheme: chosen.Name, Eligible: result.Eligible}
+	if chosen.Open {
+		answer.RoundID = chosen.Round.ID
+	}
 	for _, ch := range result.Checks {
 		if ch.Passed {
 			answer.Passed = append(answer.Passed, ch.Reason)

@@ -545,3 +545,58 @@ func tokenIn(t *testing.T, body string) string {
 	}
 	return response{Doc: doc}.formToken(t, "/sign-in")
 }
+
+// A signed-in applicant finds how to apply from the funding and from a positive check: a start
+// link to each open round. A visitor is told to register or sign in; staff are offered no start.
+func TestApplicantStartsAnApplicationFromTheFunding(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	startLinks := func(r response) []string {
+		var hrefs []string
+		for _, a := range findAll(r.Doc, func(n *html.Node) bool {
+			return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/applications/new?round=")
+		}) {
+			hrefs = append(hrefs, attr(a, "href"))
+		}
+		return hrefs
+	}
+	var want []string
+	for _, slug := range []string{"grassroots", "commissioned-services"} {
+		rounds, err := s.Store.Rounds(ctx, schemeID(t, s.Store, slug))
+		if err != nil || len(rounds) == 0 {
+			t.Fatalf("rounds of %s: %v %v", slug, rounds, err)
+		}
+		want = append(want, fmt.Sprintf("/applications/new?round=%d", rounds[0].ID))
+	}
+
+	applicant := signInAs(t, s, "applicant@riverside-youth.example.org")
+	home := applicant.get("/")
+	checkMarkup(t, home)
+	home.mustContain(t, "Start an application to the Grassroots Community Fund", "Start an application to the Commissioned Services Fund")
+	if got := startLinks(home); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the applicant's start links are %v, want %v", got, want)
+	}
+	applicant.get(want[1]).mustContain(t, "Commissioned Services Fund", "Start your application")
+
+	gcf := strconv.FormatInt(schemeID(t, s.Store, "grassroots"), 10)
+	eligible := url.Values{"scheme": {gcf}, "organisation-type": {scheme.OrgCommunityGroup}, "areas": {"Melton"}, "priorities": {"Hate crime"},
+		"amount": {"2500"}, "project-start-day": {"1"}, "project-start-month": {"6"}, "project-start-year": {"2026"},
+		"project-end-day": {"31"}, "project-end-month": {"3"}, "project-end-year": {"2027"}}
+	yes := applicant.fill("/check", "/check", eligible)
+	checkMarkup(t, yes)
+	yes.mustContain(t, "You can apply to the Grassroots Community Fund", "Start an application to the Grassroots Community Fund")
+	yes.mustNotContain(t, "register your organisation")
+	if got := startLinks(yes); fmt.Sprint(got) != fmt.Sprint(want[:1]) {
+		t.Errorf("the check's start link is %v, want %v", got, want[:1])
+	}
+
+	visitor := s.browser()
+	visitor.get("/").mustNotContain(t, "Start an application")
+	answer := visitor.fill("/check", "/check", eligible)
+	answer.mustContain(t, "register your organisation")
+	answer.mustNotContain(t, "Start an application")
+	officer := signInAs(t, s, "officer@opcc.example.org")
+	if got := startLinks(officer.get("/")); len(got) != 0 {
+		t.Errorf("staff are offered %v", got)
+	}
+}
