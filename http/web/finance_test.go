@@ -199,7 +199,7 @@ func TestFinancePageListsPaymentsDueHeldTranchesAndNotices(t *testing.T) {
 	if got := textOf(byID(p.Doc, fmt.Sprintf("payment-%d-0", book.today))); strings.Contains(got, "Agreement") {
 		t.Errorf("a one-off grant is given agreement dates: %s", got)
 	}
-	for _, caption := range []string{"Tranches held back from payment", "Award and payment notices sent to finance"} {
+	for _, caption := range []string{"Tranches held back from payment", "Award, payment and recovery notices sent to finance"} {
 		tables := findAll(p.Doc, func(n *html.Node) bool { return n.Data == "table" && strings.Contains(textOf(n), caption) })
 		if len(tables) != 1 {
 			t.Fatalf("no table %q", caption)
