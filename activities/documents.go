@@ -149,7 +149,7 @@ func (d *Documents) IssueFinanceAwardNotice(ctx context.Context, in IssueDocumen
 		schedule, scheduleRows = nil, nil
 		for _, t := range tranches {
 			note := fmt.Sprintf("Tranche %d, Q%d %s: released by a payment notice", t.No, t.Quarter, scheme.FinancialYearLabel(t.FinancialYear))
-			schedule = append(schedule, letters.Payment{Due: t.DueOn, Amount: t.Amount, Note: note})
+			schedule = append(schedule, letters.Payment{No: t.No, Due: t.DueOn, Amount: t.Amount, Note: note})
 			scheduleRows = append(scheduleRows, map[string]any{"tranche": t.No, "due": t.DueOn.Format(time.DateOnly), "amount_pence": t.Amount})
 		}
 	}

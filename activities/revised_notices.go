@@ -96,13 +96,13 @@ func (d *Documents) IssueRevisedFinanceNotice(ctx context.Context, in RevisedNot
 		case t.Status == "released":
 			note = fmt.Sprintf("Tranche %d, %s: released for payment", t.No, quarter)
 		}
-		notice.Schedule = append(notice.Schedule, letters.Payment{Due: t.DueOn, Amount: t.Amount, Note: note})
+		notice.Schedule = append(notice.Schedule, letters.Payment{No: t.No, Due: t.DueOn, Amount: t.Amount, Note: note})
 		scheduleRows = append(scheduleRows, map[string]any{"tranche": t.No, "quarter": quarter, "due": t.DueOn.Format(time.DateOnly),
 			"amount_pence": t.Amount, "status": t.Status})
 	}
 	for _, c := range in.Cancelled {
 		due := c.Due.In(scheme.London)
-		notice.Cancelled = append(notice.Cancelled, letters.Payment{Due: due, Amount: c.Amount, Note: fmt.Sprintf("Tranche %d, %s: cancelled", c.No, c.Quarter)})
+		notice.Cancelled = append(notice.Cancelled, letters.Payment{No: c.No, Due: due, Amount: c.Amount, Note: fmt.Sprintf("Tranche %d, %s: cancelled", c.No, c.Quarter)})
 		cancelledRows = append(cancelledRows, map[string]any{"tranche": c.No, "quarter": c.Quarter, "due": due.Format(time.DateOnly), "amount_pence": c.Amount})
 	}
 	pdf, err := notice.PDF()

@@ -52,6 +52,7 @@ type Recipient struct {
 // Payment is one row of a payment schedule. A zero Due means the payment is made on acceptance
 // of the offer, and the schedule says so.
 type Payment struct {
+	No     int // the tranche's number, kept in a list of some tranches (those cancelled); 0: rows numbered in order
 	Due    time.Time
 	Amount money.Pence
 	Note   string // e.g. "Released when the Q1 monitoring return is accepted"
@@ -213,7 +214,11 @@ func (w *writer) scheduleTable(ps []Payment) {
 		if !p.Due.IsZero() {
 			due = longDate(p.Due)
 		}
-		rows[i] = []string{fmt.Sprintf("%d", i+1), due, p.Amount.String(), "", p.Note}
+		no := p.No
+		if no == 0 {
+			no = i + 1
+		}
+		rows[i] = []string{fmt.Sprintf("%d", no), due, p.Amount.String(), "", p.Note}
 		total += p.Amount
 	}
 	w.table(cols, rows, []string{"", "Total", total.String(), "", ""})

@@ -52,7 +52,7 @@ func revisedNotice() RevisedFinanceNotice {
 		Schedule: []Payment{{Due: day(2026, time.April, 1), Amount: money.Pounds(60000), Note: "Tranches 1-2: paid"},
 			{Due: day(2026, time.October, 1), Amount: money.Pounds(60000), Note: "Tranches 3-4"},
 			{Due: day(2027, time.April, 1), Amount: money.Pounds(100000), Note: "Tranches 5-8"}},
-		Cancelled:  []Payment{{Due: day(2028, time.April, 1), Amount: money.Pounds(120000), Note: "Tranches 9-12"}},
+		Cancelled:  []Payment{{No: 9, Due: day(2028, time.April, 1), Amount: money.Pounds(120000), Note: "Tranche 9, Q1 2028-29: cancelled"}},
 		CostCentre: "CC-4410 Community Safety", DecidedBy: "C. Example, Police and Crime Commissioner",
 	}
 }
@@ -70,7 +70,7 @@ func TestRevisedFinanceNoticeSaysWhatChangedAndWhatWasCancelled(t *testing.T) {
 		"Varied by C. Example, Police and Crime Commissioner",
 		"2027-28 £120,000.00 £100,000.00 -£20,000.00 2028-29 £120,000.00 £0.00 -£120,000.00 Total £360,000.00 £220,000.00 -£140,000.00",
 		"Cancelled payments",
-		"1 April 2028 £120,000.00 Tranches 9-12",
+		"9 1 April 2028 £120,000.00 Tranche 9, Q1 2028-29: cancelled", // numbered as the tranche, not as the list's first row
 	)
 
 	ended := revisedNotice()
