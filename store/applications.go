@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -190,13 +191,14 @@ func nonNil(v []string) []string {
 
 // ApplicationSearch is staff's search of every application. Zero values mean "any".
 type ApplicationSearch struct {
-	Text          string // part of the award reference, the organisation's name or the title
-	SchemeID      int64
-	RoundID       int64
-	Status        string
-	FinancialYear int // the year the round opened in, or any year of the award
-	Page          int // from 1
-	PerPage       int
+	Text           string // part of the award reference, the organisation's name or the title
+	SchemeID       int64
+	RoundID        int64
+	Status         string
+	FinancialYear  int // the year the round opened in, or any year of the award
+	OrganisationID int64
+	Page           int // from 1
+	PerPage        int // 25 when zero, at most 500
 }
 
 // SearchPage is one page of a search and how many applications matched in all.
@@ -208,9 +210,7 @@ type SearchPage struct {
 // SearchApplications finds applications for staff, newest first, one page at a time. Input only
 // ever travels as parameters; the text matches literally (its % and _ are not wildcards).
 func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (SearchPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 100 {
-		f.PerPage = 25
-	}
+	f.PerPage = min(cmp.Or(max(f.PerPage, 0), 25), 500)
 	if f.Page < 1 {
 		f.Page = 1
 	}
@@ -227,8 +227,9 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		AND ($4 = '' OR a.status = $4)
 		AND ($5 = 0 OR extract(year FROM (r.opens_at AT TIME ZONE 'Europe/London') - interval '3 months') = $5
 			OR EXISTS (SELECT 1 FROM award_years y WHERE y.award_id = aw.id AND y.financial_year = $5))
+		AND ($8 = 0 OR a.organisation_id = $8)
 		ORDER BY a.id DESC LIMIT $6 OFFSET $7`,
-		containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.PerPage, (f.Page-1)*f.PerPage)
+		containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.PerPage, (f.Page-1)*f.PerPage, f.OrganisationID)
 	out := SearchPage{Applications: []Application{}}
 	for _, r := range rows {
 		out.Applications = append(out.Applications, r.Application)

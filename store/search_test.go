@@ -70,6 +70,7 @@ func TestSearchApplications(t *testing.T) {
 		"round":                       {store.ApplicationSearch{RoundID: later.ID}, []int64{canal}},
 		"stage":                       {store.ApplicationSearch{Status: "offered"}, []int64{awarded}},
 		"financial year of the round": {store.ApplicationSearch{FinancialYear: 2027}, []int64{canal}},
+		"organisation":                {store.ApplicationSearch{OrganisationID: other.ID}, []int64{percent, canal}},
 		"filters together":            {store.ApplicationSearch{SchemeID: grass[0], Status: "draft", Text: "trust"}, []int64{percent, canal}},
 		"page two of two a page":      {store.ApplicationSearch{Page: 2, PerPage: 2}, []int64{victims, youth}},
 		"page past the end is empty":  {store.ApplicationSearch{Page: 9, PerPage: 2}, nil},
