@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"grantflow/money"
@@ -136,10 +137,27 @@ type NotifyInput struct {
 	Kind          string
 	Message       string
 	At            time.Time
+	// PaymentDue, when set, is finance's notice that a payment is due: the message is written
+	// here, naming the organisation to pay from the read model (the workflow knows only its id).
+	PaymentDue *PaymentDue
+}
+
+// PaymentDue is what finance is told to pay once an offer is accepted.
+type PaymentDue struct {
+	AwardReference string
+	Amount         money.Pence
 }
 
 // Notify records the notification once per key.
 func (r *Records) Notify(ctx context.Context, in NotifyInput) error {
+	msg := in.Message
+	if in.PaymentDue != nil {
+		app, err := r.Store.Application(ctx, in.ApplicationID)
+		if err != nil {
+			return classify(err)
+		}
+		msg = fmt.Sprintf("%s accepted: pay %s to %s.", in.PaymentDue.AwardReference, in.PaymentDue.Amount, app.Organisation)
+	}
 	return classify(r.Store.Notify(ctx, store.Notification{Key: in.Key, ApplicationID: in.ApplicationID, Audience: in.Audience,
-		Kind: in.Kind, Message: in.Message, CreatedAt: in.At}))
+		Kind: in.Kind, Message: msg, CreatedAt: in.At}))
 }

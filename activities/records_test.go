@@ -244,3 +244,20 @@ func TestSetAwardStatusRetryAcceptsOnce(t *testing.T) {
 		t.Errorf("status = %q, want accepted", got)
 	}
 }
+
+func TestPaymentDueNoticeNamesTheOrganisationOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	notify := f.exec("payment-due")
+	retried(t, notify, f.records, f.records.Notify, activities.NotifyInput{ApplicationID: f.appID, Key: f.workflowID + "/payment-due",
+		Audience: "finance", Kind: "payment_due", At: f.now, PaymentDue: &activities.PaymentDue{AwardReference: "GCF-2026-0001", Amount: 250000}})
+
+	list, err := f.st.Notifications(f.ctx, f.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "GCF-2026-0001 accepted: pay £2,500.00 to " + f.org.Name + "."
+	if len(list) != 1 || list[0].Message != want || list[0].Audience != "finance" {
+		t.Errorf("notifications = %+v, want one to finance saying %q", list, want)
+	}
+}

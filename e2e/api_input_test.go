@@ -436,6 +436,13 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		requireRefusal(t, "an unknown method", s.do(t, "DELETE", "/api/v1/schemes/1", officer, nil), http.StatusNotFound, "")
 		requireRefusal(t, "scheme_id that is not a number", s.do(t, "GET", "/api/v1/applications?scheme_id=abc", officer, nil),
 			http.StatusUnprocessableEntity, "scheme_id")
+		for query, field := range map[string]string{"round_id=abc": "round_id", "financial_year=26": "financial_year", "page=0": "page",
+			"per_page=501": "per_page", "q=a%00b": "q", "q=" + strings.Repeat("x", 201): "q"} {
+			requireRefusal(t, "the list's "+query, s.do(t, "GET", "/api/v1/applications?"+query, officer, nil), http.StatusUnprocessableEntity, field)
+		}
+		if r := s.do(t, "GET", "/api/v1/applications?q=%25_&page=1&per_page=1", officer, nil); r.Status != http.StatusOK || dig(r.Body, "total") == nil {
+			t.Errorf("a search for %%_ should answer a page of literal matches: %d %.200s", r.Status, r.Raw)
+		}
 		for _, status := range []string{"nonsense", "a%00b", strings.Repeat("x", 5000)} {
 			r := s.do(t, "GET", "/api/v1/applications?status="+status, officer, nil)
 			if r.Status != http.StatusOK || len(dig(r.Body, "applications").([]any)) != 0 {

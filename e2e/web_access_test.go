@@ -152,6 +152,8 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/applications/{S}/write-off", url.Values{"write-off-reason": {"The provider has closed."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
+		{"GET", "/staff/applications", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
+		{"GET", "/staff/applications?stage=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, deny}},
 		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/schemes/{unknown}/budget", nil, w{signin, signin, deny, deny, hidden, hidden, hidden, hidden, deny}},
 		{"GET", "/finance", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -186,4 +187,62 @@ func nonNil(v []string) []string {
 		return []string{}
 	}
 	return v
+}
+
+// ApplicationSearch is staff's search of every application. Zero values mean "any".
+type ApplicationSearch struct {
+	Text           string // part of the award reference, the organisation's name or the title
+	SchemeID       int64
+	RoundID        int64
+	Status         string
+	FinancialYear  int // the year the round opened in, or any year of the award
+	OrganisationID int64
+	Page           int // from 1
+	PerPage        int // 25 when zero, at most 500
+}
+
+// SearchPage is one page of a search and how many applications matched in all.
+type SearchPage struct {
+	Applications []Application
+	Total        int
+}
+
+// SearchApplications finds applications for staff, newest first, one page at a time. Input only
+// ever travels as parameters; the text matches literally (its % and _ are not wildcards).
+func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (SearchPage, error) {
+	f.PerPage = min(cmp.Or(max(f.PerPage, 0), 25), 500)
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var rows []struct {
+		Application
+		Total int `db:"total"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+`, count(*) OVER () AS total`+applicationFrom+`
+		JOIN rounds r ON r.id = a.round_id
+		LEFT JOIN awards aw ON aw.application_id = a.id
+		WHERE ($1 = '' OR aw.reference ILIKE $1 ESCAPE '\' OR o.name ILIKE $1 ESCAPE '\' OR a.title ILIKE $1 ESCAPE '\')
+		AND ($2 = 0 OR a.scheme_id = $2)
+		AND ($3 = 0 OR a.round_id = $3)
+		AND ($4 = '' OR a.status = $4)
+		AND ($5 = 0 OR extract(year FROM (r.opens_at AT TIME ZONE 'Europe/London') - interval '3 months') = $5
+			OR EXISTS (SELECT 1 FROM award_years y WHERE y.award_id = aw.id AND y.financial_year = $5))
+		AND ($8 = 0 OR a.organisation_id = $8)
+		ORDER BY a.id DESC LIMIT $6 OFFSET $7`,
+		containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.PerPage, (f.Page-1)*f.PerPage, f.OrganisationID)
+	out := SearchPage{Applications: []Application{}}
+	for _, r := range rows {
+		out.Applications = append(out.Applications, r.Application)
+		out.Total = r.Total
+	}
+	return out, err
+}
+
+// containing is an ILIKE pattern (ESCAPE '\') matching text anywhere, literally; "" for no text.
+func containing(text string) string {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return ""
+	}
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
 }

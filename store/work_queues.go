@@ -180,3 +180,17 @@ func (s *Store) ConflictsOf(ctx context.Context, userID int64) ([]int64, error) 
 	err := s.DB.SelectContext(ctx, &ids, `SELECT application_id FROM conflicts WHERE user_id = $1 AND has_conflict ORDER BY application_id`, userID)
 	return ids, err
 }
+
+// AwardReferences is each application's award reference, for those with an award.
+func (s *Store) AwardReferences(ctx context.Context, ids []int64) (map[int64]string, error) {
+	var rows []struct {
+		ApplicationID int64  `db:"application_id"`
+		Reference     string `db:"reference"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `SELECT application_id, reference FROM awards WHERE application_id = ANY($1)`, pq.Int64Array(ids))
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ApplicationID] = r.Reference
+	}
+	return out, err
+}

@@ -91,8 +91,16 @@ func (a *application) result(msg string) UpdateResult {
 }
 
 func (a *application) notify(ctx workflow.Context, key, audience, kind, msg string) error {
-	in := activities.NotifyInput{ApplicationID: a.id, Key: fmt.Sprintf("%s/%s", workflow.GetInfo(ctx).WorkflowExecution.ID, key),
+	return a.sendNotice(ctx, a.notice(ctx, key, audience, kind, msg))
+}
+
+// notice is a notification of this application, its key unique to the workflow.
+func (a *application) notice(ctx workflow.Context, key, audience, kind, msg string) activities.NotifyInput {
+	return activities.NotifyInput{ApplicationID: a.id, Key: fmt.Sprintf("%s/%s", workflow.GetInfo(ctx).WorkflowExecution.ID, key),
 		Audience: audience, Kind: kind, Message: msg, At: a.now(ctx)}
+}
+
+func (a *application) sendNotice(ctx workflow.Context, in activities.NotifyInput) error {
 	return workflow.ExecuteActivity(ctx, records.Notify, in).Get(ctx, nil)
 }
 

@@ -100,6 +100,11 @@ const (
 	StageTerminatedEarly  Stage = "terminated" // recorded with the termination; the grant then awaits its final report
 )
 
+// Stages are every stage, roughly in the order of an application's life (for lists and filters).
+var Stages = []Stage{StageDraft, StageSubmitted, StageScreening, StageIneligible, StageAssessment, StageModeration, StageDecision,
+	StageInformationRequested, StageDeclined, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered,
+	StagePaid, StageReportSubmitted, StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageRecovery, StageClosed}
+
 // Actor is the person taking a step, as the HTTP layer authenticated them.
 type Actor = grant.Actor
 

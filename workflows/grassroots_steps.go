@@ -237,8 +237,10 @@ func (g *grassroots) acceptOffer(ctx workflow.Context, r AcceptOfferRequest) err
 	}
 	g.accepted = true
 	g.setStage(ctx, StageAccepted)
-	return g.notify(ctx, "payment-due", "finance", "payment_due",
-		fmt.Sprintf("%s accepted: pay %s to %s.", g.status.AwardReference, g.status.AwardAmount, g.in.Title))
+	// The activity writes the message, naming the organisation to pay (the workflow has only its id).
+	due := g.notice(ctx, "payment-due", "finance", "payment_due", "")
+	due.PaymentDue = &activities.PaymentDue{AwardReference: g.status.AwardReference, Amount: g.status.AwardAmount}
+	return g.sendNotice(ctx, due)
 }
 
 func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPaymentRequest) error {

@@ -608,8 +608,8 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 	f.at(london(2026, time.June, 3, 11, 0), func() {
 		f.wantStage(workflows.StageAccepted)
 		n := f.notifications()
-		if len(n) != 1 || n[0].Audience != "finance" || n[0].Kind != "payment_due" || !strings.Contains(n[0].Message, "pay £2,500.00") {
-			t.Errorf("notifications after acceptance %+v; want one telling finance to pay £2,500.00", n)
+		if len(n) != 1 || n[0].Audience != "finance" || n[0].Kind != "payment_due" || !strings.Contains(n[0].Message, "pay £2,500.00 to Friends of Shepshed Park.") {
+			t.Errorf("notifications after acceptance %+v; want one telling finance to pay £2,500.00 to the organisation", n)
 		}
 	})
 	paid := f.update(london(2026, time.June, 5, 10, 0), workflows.UpdateRecordPayment, payReq(f.finance, award, london(2026, time.June, 5, 0, 0)))

@@ -3,6 +3,7 @@ package apiv1
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -311,40 +312,71 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 // listApplications filters by scheme and status; applicants see only their organisation's.
 func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
-	f := store.ApplicationFilter{Status: c.Query("status")}
-	if !utf8.ValidString(f.Status) { // PostgreSQL would refuse it; no status is spelled that way
-		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}})
+	f := store.ApplicationSearch{Status: c.Query("status"), Text: c.Query("q"), PerPage: 500}
+	if !utf8.ValidString(f.Status) || strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
+		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0})
 		return
 	}
-	if strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
-		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}})
+	if !utf8.ValidString(f.Text) || strings.ContainsRune(f.Text, 0) {
+		s.fail(c, httperr.Field("q", "must be ordinary text"))
 		return
 	}
-	if v := c.Query("scheme_id"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			s.fail(c, httperr.Field("scheme_id", "must be a number"))
-			return
+	if len(f.Text) > 200 {
+		s.fail(c, httperr.Field("q", "must be 200 characters or fewer"))
+		return
+	}
+	for _, p := range []struct {
+		name     string
+		into     *int64
+		min, max int64
+	}{
+		{"scheme_id", &f.SchemeID, 1, math.MaxInt64}, {"round_id", &f.RoundID, 1, math.MaxInt64},
+	} {
+		if v := c.Query(p.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < p.min || n > p.max {
+				s.fail(c, httperr.Field(p.name, "must be a number"))
+				return
+			}
+			*p.into = n
 		}
-		f.SchemeID = id
+	}
+	for _, p := range []struct {
+		name     string
+		into     *int
+		min, max int
+		reason   string
+	}{
+		{"financial_year", &f.FinancialYear, 2000, 2100, "must be a year such as 2026 (for 2026-27)"},
+		{"page", &f.Page, 1, 100000, "must be a whole number, 1 or more"},
+		{"per_page", &f.PerPage, 1, 500, "must be a whole number from 1 to 500"},
+	} {
+		if v := c.Query(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < p.min || n > p.max {
+				s.fail(c, httperr.Field(p.name, p.reason))
+				return
+			}
+			*p.into = n
+		}
 	}
 	if u.Role == scheme.RoleApplicant {
 		if len(u.Organisations) == 0 {
-			c.JSON(http.StatusOK, gin.H{"applications": []store.Application{}})
+			c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0})
 			return
 		}
 		f.OrganisationID = u.Organisations[0]
 	}
-	list, err := s.Store.Applications(c.Request.Context(), f)
+	found, err := s.Store.SearchApplications(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	views := make([]ApplicationSummary, len(list))
-	for i, a := range list {
+	views := make([]ApplicationSummary, len(found.Applications))
+	for i, a := range found.Applications {
 		views[i] = summarise(a)
 	}
-	c.JSON(http.StatusOK, gin.H{"applications": views})
+	c.JSON(http.StatusOK, gin.H{"applications": views, "total": found.Total})
 }
 
 func (s *Server) getApplication(c *gin.Context) {

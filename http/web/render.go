@@ -27,6 +27,9 @@ func mustParsePages() pages {
 			return navItem{Current: current == key, Href: href, Text: text}
 		},
 		"banner": bannerFor,
+		"findSelect": func(name, label, err string, options []findOption) findSelect {
+			return findSelect{ID: name, Name: name, Label: label, Error: err, Options: options}
+		},
 		"returnsTable": func(caption, size string, rows []returnDueView) returnsTable {
 			return returnsTable{Caption: caption, Size: size, Rows: rows}
 		},
@@ -72,7 +75,7 @@ func bannerFor(heading string, opts ...string) bannerView {
 // has one) and the page's own data.
 type page struct {
 	Title string
-	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "sign-in", "register", "sign-out"
+	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "find", "sign-in", "register", "sign-out"
 	Form  *form
 	Data  any
 

@@ -187,6 +187,7 @@ func (s *Server) Register(r gin.IRouter) {
 	// Staff work queues and budgets.
 	staff := app.Group("", s.requireRole(scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner, scheme.RoleAdmin))
 	staff.GET("/work", s.workQueues)
+	staff.GET("/staff/applications", s.findApplications)
 	staff.GET("/schemes/:id/budget", s.schemeBudget)
 
 	// Finance.

@@ -1,0 +1,225 @@
+package web
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/workflows"
+)
+
+// Staff's search of every application, whatever its stage (the queues show only what waits on
+// staff). Staff may see every application, so nothing is filtered by organisation.
+
+const findPerPage = 25
+
+// findPage is what find.html shows.
+type findPage struct {
+	Schemes, Rounds, Stages, Years []findOption
+	Rows                           []findRow
+	Total                          int
+	Shown                          string // "Showing 26 to 50 of 60 applications"
+	Pages                          []pageLink
+	Previous, Next                 string
+	Searched                       bool // any filter given: the empty message says so
+}
+
+type findOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// findSelect is one filter's select, as the find-select template shows it.
+type findSelect struct {
+	ID, Name, Label, Error string
+	Options                []findOption
+}
+
+type findRow struct {
+	applicationRow
+	Organisation string
+	Reference    string
+}
+
+// pageLink is one item of the GOV.UK pagination component; an ellipsis has no number.
+type pageLink struct {
+	Number  int
+	Href    string
+	Current bool
+}
+
+// findApplications lists the applications matching the search, a page at a time.
+func (s *Server) findApplications(c *gin.Context) {
+	ctx := c.Request.Context()
+	st := s.opts.Store
+	f := &form{values: c.Request.URL.Query()}
+	schemes, err := st.Schemes(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var rounds []store.Round
+	for _, sc := range schemes {
+		list, err := st.Rounds(ctx, sc.ID)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		rounds = append(rounds, list...)
+	}
+	search, ok := readSearch(f, schemes, rounds)
+	// The page number comes only from the pagination's links, not from a field: one that is not a
+	// page is an address that does not exist.
+	search.Page = 1
+	if v := c.Query("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			s.notFound(c)
+			return
+		}
+		search.Page = n
+	}
+	data := findPage{Searched: search.Text != "" || search.SchemeID != 0 || search.RoundID != 0 || search.Status != "" || search.FinancialYear != 0 || search.Page > 1}
+	data.Schemes = []findOption{{Label: "Any fund"}}
+	for _, sc := range schemes {
+		data.Schemes = append(data.Schemes, findChoice(strconv.FormatInt(sc.ID, 10), sc.Name, f.Value("scheme")))
+	}
+	data.Rounds = []findOption{{Label: "Any round"}}
+	years := map[int]bool{}
+	for _, r := range rounds {
+		label := r.Name
+		if i := slices.IndexFunc(schemes, func(sc store.Scheme) bool { return sc.ID == r.SchemeID }); i >= 0 {
+			label = schemes[i].Name + ": " + r.Name
+		}
+		data.Rounds = append(data.Rounds, findChoice(strconv.FormatInt(r.ID, 10), label, f.Value("round")))
+		years[scheme.FinancialYear(r.OpensAt)] = true
+	}
+	data.Stages = []findOption{{Label: "Any stage"}}
+	for _, stage := range workflows.Stages {
+		label, _ := statusLabel(stage)
+		data.Stages = append(data.Stages, findChoice(string(stage), label+" ("+strings.ReplaceAll(string(stage), "_", " ")+")", f.Value("stage")))
+	}
+	data.Years = []findOption{{Label: "Any year"}}
+	for _, y := range slices.Sorted(maps.Keys(years)) {
+		data.Years = append(data.Years, findChoice(strconv.Itoa(y), scheme.FinancialYearLabel(y), f.Value("year")))
+	}
+	if !ok {
+		s.render(c, http.StatusUnprocessableEntity, "find", page{Title: "Error: Find an application", Nav: "find", Form: f, Data: data})
+		return
+	}
+	search.PerPage = findPerPage
+	found, err := st.SearchApplications(ctx, search)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	ids := make([]int64, len(found.Applications))
+	for i, a := range found.Applications {
+		ids[i] = a.ID
+	}
+	refs, err := st.AwardReferences(ctx, ids)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for _, a := range found.Applications {
+		data.Rows = append(data.Rows, findRow{applicationRow: rowFor(a), Organisation: a.Organisation, Reference: refs[a.ID]})
+	}
+	data.Total = found.Total
+	if len(found.Applications) > 0 {
+		first := (search.Page-1)*findPerPage + 1
+		data.Shown = fmt.Sprintf("Showing %d to %d of %d applications", first, first+len(found.Applications)-1, found.Total)
+	}
+	last := (found.Total + findPerPage - 1) / findPerPage
+	href := func(n int) string {
+		q := url.Values{}
+		for _, name := range []string{"q", "scheme", "round", "stage", "year"} {
+			if v := f.Value(name); v != "" {
+				q.Set(name, v)
+			}
+		}
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return "/staff/applications"
+		}
+		return "/staff/applications?" + q.Encode()
+	}
+	if last > 1 {
+		for n := 1; n <= last; n++ {
+			switch {
+			case n == 1 || n == last || (n >= search.Page-1 && n <= search.Page+1):
+				data.Pages = append(data.Pages, pageLink{Number: n, Href: href(n), Current: n == search.Page})
+			case len(data.Pages) > 0 && data.Pages[len(data.Pages)-1].Number != 0:
+				data.Pages = append(data.Pages, pageLink{}) // an ellipsis
+			}
+		}
+		if search.Page > 1 && search.Page <= last {
+			data.Previous = href(search.Page - 1)
+		}
+		if search.Page < last {
+			data.Next = href(search.Page + 1)
+		}
+	}
+	s.render(c, http.StatusOK, "find", page{Title: "Find an application", Nav: "find", Form: f, Data: data})
+}
+
+// readSearch reads the search from the query string, adding an error naming each bad filter.
+func readSearch(f *form, schemes []store.Scheme, rounds []store.Round) (store.ApplicationSearch, bool) {
+	var search store.ApplicationSearch
+	for _, name := range []string{"q", "scheme", "round", "stage", "year"} {
+		if v := f.Raw(name); !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			f.values.Set(name, "")
+			f.add(name, "Search terms must be ordinary text")
+		}
+	}
+	if f.invalid() {
+		return search, false
+	}
+	search.Text = f.Value("q")
+	if len(search.Text) > 200 {
+		f.add("q", "Search terms must be 200 characters or fewer")
+	}
+	if v := f.Value("scheme"); v != "" {
+		id, _ := strconv.ParseInt(v, 10, 64)
+		if !slices.ContainsFunc(schemes, func(sc store.Scheme) bool { return sc.ID == id }) {
+			f.add("scheme", "Select a fund from the list")
+		}
+		search.SchemeID = id
+	}
+	if v := f.Value("round"); v != "" {
+		id, _ := strconv.ParseInt(v, 10, 64)
+		if !slices.ContainsFunc(rounds, func(r store.Round) bool { return r.ID == id }) {
+			f.add("round", "Select a funding round from the list")
+		}
+		search.RoundID = id
+	}
+	if v := f.Value("stage"); v != "" {
+		if !slices.Contains(workflows.Stages, workflows.Stage(v)) {
+			f.add("stage", "Select a stage from the list")
+		}
+		search.Status = v
+	}
+	if v := f.Value("year"); v != "" {
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 2000 || y > 2100 {
+			f.add("year", "Select a financial year from the list")
+		}
+		search.FinancialYear = y
+	}
+	return search, !f.invalid()
+}
+
+func findChoice(value, label, selected string) findOption {
+	return findOption{Value: value, Label: label, Selected: value == selected}
+}

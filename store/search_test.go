@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/store/storetest"
+)
+
+// Staff's search of every application: each filter alone, the text matching literally, and paging.
+func TestSearchApplications(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	other, applicant, err := st.CreateOrganisationWithUser(ctx, store.Organisation{Name: "Canal_Side 100% Trust", Type: scheme.OrgCommunityGroup,
+		Address: "1 Wharf Lane", Postcode: "LE1 1AA"}, store.NewUser{Email: "lead@canalside.example.org", Name: "Canal Lead", Role: scheme.RoleApplicant, Password: "a long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grass, service := a.schemeOf["grassroots"], a.schemeOf["commissioned-services"]
+	later, err := st.AddRound(ctx, store.Round{SchemeID: grass[0], Name: "2027-28 round",
+		OpensAt: time.Date(2027, time.April, 1, 0, 0, 0, 0, scheme.London), ClosesAt: time.Date(2028, time.April, 1, 0, 0, 0, 0, scheme.London)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft := func(org, user, schemeID, roundID int64, title string) int64 {
+		t.Helper()
+		id, err := st.CreateDraft(ctx, org, user, store.Draft{SchemeID: schemeID, RoundID: roundID, Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	awarded, aw, _ := a.award("grassroots", "Safer streets", 250000, time.Time{})
+	youth := draft(a.org, a.user, grass[0], grass[1], "Youth club nights")
+	victims := draft(a.org, a.user, service[0], service[1], "Victim support service")
+	canal := draft(other.ID, applicant.ID, grass[0], later.ID, "Towpath patrols")
+	percent := draft(other.ID, applicant.ID, grass[0], grass[1], "50% more lighting")
+
+	ids := func(f store.ApplicationSearch) []int64 {
+		t.Helper()
+		page, err := st.SearchApplications(ctx, f)
+		if err != nil {
+			t.Fatalf("search %+v: %v", f, err)
+		}
+		var out []int64
+		for _, app := range page.Applications {
+			out = append(out, app.ID)
+		}
+		return out
+	}
+	for name, c := range map[string]struct {
+		f    store.ApplicationSearch
+		want []int64
+	}{
+		"everything, newest first":    {store.ApplicationSearch{}, []int64{percent, canal, victims, youth, awarded}},
+		"award reference":             {store.ApplicationSearch{Text: aw.Reference}, []int64{awarded}},
+		"organisation, any case":      {store.ApplicationSearch{Text: "canal_side"}, []int64{percent, canal}},
+		"title":                       {store.ApplicationSearch{Text: "youth CLUB"}, []int64{youth}},
+		"% is literal":                {store.ApplicationSearch{Text: "50%"}, []int64{percent}},
+		"% alone matches only a %":    {store.ApplicationSearch{Text: "%"}, []int64{percent, canal}},
+		"_ is literal":                {store.ApplicationSearch{Text: "l_side"}, []int64{percent, canal}},
+		"_ does not match a space":    {store.ApplicationSearch{Text: "Youth_club"}, nil},
+		"scheme":                      {store.ApplicationSearch{SchemeID: service[0]}, []int64{victims}},
+		"round":                       {store.ApplicationSearch{RoundID: later.ID}, []int64{canal}},
+		"stage":                       {store.ApplicationSearch{Status: "offered"}, []int64{awarded}},
+		"financial year of the round": {store.ApplicationSearch{FinancialYear: 2027}, []int64{canal}},
+		"organisation":                {store.ApplicationSearch{OrganisationID: other.ID}, []int64{percent, canal}},
+		"filters together":            {store.ApplicationSearch{SchemeID: grass[0], Status: "draft", Text: "trust"}, []int64{percent, canal}},
+		"page two of two a page":      {store.ApplicationSearch{Page: 2, PerPage: 2}, []int64{victims, youth}},
+		"page past the end is empty":  {store.ApplicationSearch{Page: 9, PerPage: 2}, nil},
+	} {
+		if got := ids(c.f); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+	}
+	page, err := st.SearchApplications(ctx, store.ApplicationSearch{Page: 3, PerPage: 2})
+	if err != nil || page.Total != 5 || len(page.Applications) != 1 || page.Applications[0].ID != awarded {
+		t.Errorf("page 3 of 2 a page: %+v (%v), want the oldest of 5", page, err)
+	}
+}
