@@ -131,7 +131,7 @@ type checkPage struct {
 type checkResult struct {
 	Scheme   string
 	Eligible bool
-	Start    string // the open round's start page, when the person may start an application now
+	Start    string   // the open round's start page, when the person may start an application now
 	Failed   []string // reasons it cannot apply, in the policy's order
 	Passed   []string
 }
