@@ -118,13 +118,14 @@ func newBrowser(t *testing.T, sys *system, name string) *browser {
 
 // pageProblem describes a console message that means a page is broken for someone: an uncaught
 // exception, an error a script reports, a refusal by the content security policy, or one of our
-// assets failing to load. Other failed requests are left out: a form answered with 422 is a page
-// we meant to show, and the browser asks for /favicon.ico of its own accord.
+// assets or the icon failing to load (the layout names an empty icon, so the browser never asks for
+// a missing /favicon.ico). Pages' own statuses are left out: a form answered with 422 is a page we
+// meant to show.
 func pageProblem(m chromedp.ConsoleMessage) string {
 	if m.Type != chromedp.ConsoleException && m.Type != chromedp.ConsoleError {
 		return ""
 	}
-	if m.Source == "network" && !strings.Contains(m.URL, "/assets/") {
+	if m.Source == "network" && !strings.Contains(m.URL, "/assets/") && !strings.Contains(m.URL, "/favicon") {
 		return ""
 	}
 	return fmt.Sprintf("%s: %s (%s)", m.Type, m.Text, m.URL)

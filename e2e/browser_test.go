@@ -73,8 +73,9 @@ type paymentRecord struct {
 }
 
 // A grassroots grant from start to finish, all in the browser. An applicant finds the funding,
-// checks they can apply, registers their organisation, starts an application, saves it, signs out,
-// comes back and submits it, and sees it being assessed. The assessor finds it in their queue (the
+// checks they can apply, presses "Start an application", registers their organisation on the way and
+// lands on the form, saves it, signs out, comes back and submits it, sees the confirmation, and then
+// sees it being assessed. No address is typed after the home page. The assessor finds it in their queue (the
 // eligibility screening was automatic: its outcome is on the history) and scores it; an officer
 // reads the delegation and the budget left beside the decision form and approves a grant within
 // their band; the applicant reads the offer, accepts it and downloads the award letter; finance
@@ -103,23 +104,29 @@ func TestBrowserGrassrootsJourney(t *testing.T) {
 	checkEligibility(b, p)
 	b.see("You can apply to the Grassroots Community Fund")
 
+	// From the funding page, the start leads through registration straight to the form.
+	b.follow("Funding")
+	b.press("Start an application to the Grassroots Community Fund", http.StatusOK)
+	b.see("Sign in", "register your organisation")
 	b.follow("register your organisation")
 	register(b, org, me)
-	b.see("Your organisation is registered and you are signed in", "Your organisation has no applications yet")
-
-	b.visit(fmt.Sprintf("/applications/new?round=%d", int64(round)))
+	if got := b.path(); got != fmt.Sprintf("/applications/new?round=%d", int64(round)) {
+		t.Fatalf("registering from the start led to %s, want the application form", got)
+	}
+	b.see("Start your application", p.Fund)
 	fillApplication(b, p)
 	b.press("Save and come back later", http.StatusOK)
 	b.see("Your answers have been saved")
-	draft, _, _ := strings.Cut(b.path(), "?")
 
 	signOut(b)
 	signIn(b, applicant)
 	if row := b.rowText(p.Title); !strings.Contains(row, "Draft") || !strings.Contains(row, "Not submitted") {
 		t.Errorf("the saved application is listed as %q", row)
 	}
-	b.visit(draft)
+	b.follow(p.Title)
 	b.press("Submit application", http.StatusOK)
+	b.see("Application submitted", "Your reference number", "What happens next")
+	b.follow("go to your applications")
 	b.reloadUntil("Being assessed")
 	if row := b.rowText(p.Title); !strings.Contains(row, p.Fund) || !strings.Contains(row, "£4,250.00") || !strings.Contains(row, today.Format("2 January 2006")) {
 		t.Errorf("the submitted application is listed as %q, want the fund, £4,250.00 and submitted %s", row, today.Format("2 January 2006"))

@@ -112,6 +112,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		// The applicant organisation's own pages.
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"GET", "/applications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/applications/new", nil, w{signin, signin, ok, ok, deny, deny, deny, deny, deny}}, // the open rounds to choose from
 		{"GET", "/applications/new?round={round}", nil, w{signin, signin, ok, ok, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/new?round={round}", url.Values{"title": {"x"}}, w{signin, signin, ok, ok, deny, deny, deny, deny, deny}},
 		{"GET", "/applications/{D}/edit", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},

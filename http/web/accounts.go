@@ -15,15 +15,24 @@ import (
 // signInPage is what the sign-in template shows besides the form.
 type signInPage struct {
 	SignedOut bool
-	Expired   bool // a form was sent after the session ended
+	Expired   bool   // a form was sent after the session ended
+	Return    string // where to go once signed in (a path on this site), carried by the form
 }
+
+// returnTo is the page to go on to once signed in or registered: the form's (or the address's)
+// return path when it is on this site, else the applicant's list of applications.
+func returnTo(raw string) string { return returnPath(raw, "/applications") }
+
+// returnFrom reads a safe return path from the form or the query, "" when none.
+func returnFrom(raw string) string { return returnPath(raw, "") }
 
 func (s *Server) signInForm(c *gin.Context) {
 	if _, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, "/applications")
+		c.Redirect(http.StatusSeeOther, returnTo(c.Query(returnField)))
 		return
 	}
-	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != "", Expired: c.Query("expired") != ""}})
+	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != "", Expired: c.Query("expired") != "",
+		Return: returnFrom(c.Query(returnField))}})
 }
 
 // signIn checks the e-mail address and password with store.Authenticate, after the throttle
@@ -31,7 +40,7 @@ func (s *Server) signInForm(c *gin.Context) {
 func (s *Server) signIn(c *gin.Context) {
 	f := readForm(c)
 	show := func(status int) {
-		s.render(c, status, "sign-in", page{Title: "Sign in", Nav: "sign-in", Form: f, Data: signInPage{}})
+		s.render(c, status, "sign-in", page{Title: "Sign in", Nav: "sign-in", Form: f, Data: signInPage{Return: returnFrom(f.Raw(returnField))}})
 	}
 	email, password := f.Value("email"), f.Raw("password")
 	switch {
@@ -76,7 +85,7 @@ func (s *Server) signIn(c *gin.Context) {
 	if err := s.opts.Store.ClearSignInAttempts(c.Request.Context(), email); err != nil {
 		s.opts.Logger.WarnContext(c.Request.Context(), "sign-in attempts not cleared", "error", err)
 	}
-	c.Redirect(http.StatusSeeOther, "/applications")
+	c.Redirect(http.StatusSeeOther, returnTo(f.Raw(returnField)))
 }
 
 // signOutForm asks for the button press: signing out changes state, so it is a POST with a token.

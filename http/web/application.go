@@ -37,6 +37,7 @@ type applicationView struct {
 	NextStep    string // what the member needs to do, in words; "" when nothing
 	WhatNext    string // what happens at this stage
 	Submitted   string
+	Reference   string // the application's reference, once submitted (as the confirmation gave it)
 	EditPath    string // a draft's form
 	UploadsPath string
 
@@ -218,6 +219,7 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 	}
 	if d.SubmittedAt != nil {
 		v.Submitted = dateOnly(*d.SubmittedAt)
+		v.Reference = applicationReference(d.ID)
 	}
 	v.Answers = answersOf(d)
 	if d.Service != nil {

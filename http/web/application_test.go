@@ -107,6 +107,7 @@ func TestApplicationPageForAnOffer(t *testing.T) {
 	p := b.get(path)
 	p.mustBe(t, http.StatusOK, path)
 	checkMarkup(t, p)
+	p.mustContain(t, fmt.Sprintf("Application reference APP-%06d", id)) // as the submission's confirmation gave it
 	p.mustContain(t, "Summer youth club", "Riverside Youth Project", "Grassroots Community Fund", "Offer made",
 		"What you need to do Accept the offer of a grant.", "Your offer", "£4,250.00", "Evening youth work in Melton",
 		"Acknowledge the Commissioner's funding in publicity", "Award letter (PDF)", "Approved: £4,250.00 awarded", "Olu Officer (Commissioning Officer)",

@@ -16,7 +16,8 @@ import (
 type applicationsPage struct {
 	Organisation string
 	Rows         []applicationRow
-	Registered   bool // just registered: say so
+	Registered   bool         // just registered: say so
+	Open         []schemeView // the rounds open now, each with a start
 }
 
 type applicationRow struct {
@@ -58,6 +59,12 @@ func (s *Server) applications(c *gin.Context) {
 			data.Rows = append(data.Rows, rowFor(a))
 		}
 	}
+	open, err := s.openSchemes(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	data.Open = open
 	s.render(c, http.StatusOK, "applications", page{Title: "Your applications", Nav: "applications", Data: data})
 }
 

@@ -146,12 +146,35 @@ func (s *Server) newRound(c *gin.Context) (draftPage, store.Round, store.Scheme,
 	return d, round, sc, true
 }
 
+// newApplicationForm is the form for ?round=ID; without a round it offers the open rounds to
+// choose from, or goes straight to the only one.
 func (s *Server) newApplicationForm(c *gin.Context) {
+	if c.Query("round") == "" {
+		s.chooseRound(c)
+		return
+	}
 	d, _, _, ok := s.newRound(c)
 	if !ok {
 		return
 	}
 	s.render(c, http.StatusOK, "application", page{Title: "Apply to the " + d.Scheme, Nav: "applications", Data: d})
+}
+
+func (s *Server) chooseRound(c *gin.Context) {
+	if _, _, ok := applicantOrg(c); !ok {
+		s.notFound(c)
+		return
+	}
+	open, err := s.openSchemes(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if len(open) == 1 {
+		c.Redirect(http.StatusSeeOther, open[0].StartPath())
+		return
+	}
+	s.render(c, http.StatusOK, "choose-round", page{Title: "Which fund do you want to apply to?", Nav: "applications", Data: open})
 }
 
 // createApplication saves the first version of a draft through the API and goes on to its own page.
@@ -304,7 +327,8 @@ func (s *Server) submitApplication(c *gin.Context) {
 	u, _ := currentUser(c)
 	err := s.opts.Submitter.Submit(c.Request.Context(), u, app.ID)
 	if err == nil {
-		c.Redirect(http.StatusSeeOther, "/applications")
+		s.render(c, http.StatusOK, "submitted", page{Title: "Application submitted", Nav: "applications", Data: submittedPage{
+			Reference: applicationReference(app.ID), Scheme: d.Scheme, Path: applicationPath(app.ID)}})
 		return
 	}
 	he := httperr.From(err)
@@ -331,6 +355,14 @@ func (s *Server) submitApplication(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: "Your application to the " + d.Scheme, Nav: "applications", Form: f, Data: d})
 	}
 }
+
+// submittedPage is the confirmation that an application was submitted.
+type submittedPage struct {
+	Reference, Scheme, Path string
+}
+
+// applicationReference is the number an applicant quotes about an application before any award.
+func applicationReference(id int64) string { return fmt.Sprintf("APP-%06d", id) }
 
 // draftRequestOf reads the answers into the API's request, with the rules that put the API's
 // refusals back on the form. Only what the API cannot read is checked here: an amount typed in

@@ -55,8 +55,9 @@ func TestApplicationFormSaveReturnAndSubmit(t *testing.T) {
 	newPath := fmt.Sprintf("/applications/new?round=%d", rounds[0].ID)
 
 	b := s.browser()
-	b.get(newPath).mustBe(t, http.StatusOK, "/sign-in") // signed out: sign in first
-	b.fill("/sign-in", "/sign-in", url.Values{"email": {demo.Accounts[0].Email}, "password": {demo.Password}}).mustBe(t, http.StatusOK, "/applications")
+	signInPath := "/sign-in?" + url.Values{"return": {newPath}}.Encode()
+	b.get(newPath).mustBe(t, http.StatusOK, signInPath) // signed out: sign in first, then on to the form
+	b.fill(signInPath, "/sign-in", url.Values{"email": {demo.Accounts[0].Email}, "password": {demo.Password}, "return": {newPath}}).mustBe(t, http.StatusOK, newPath)
 	u, err := s.Store.UserByEmail(ctx, demo.Accounts[0].Email)
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +221,12 @@ func TestApplicationSubmit(t *testing.T) {
 
 	sub.calls, sub.then = nil, nil
 	done := b.fill(editPath, submitPath, nil)
-	done.mustBe(t, http.StatusOK, "/applications")
+	done.mustBe(t, http.StatusOK, submitPath)
+	checkMarkup(t, done)
+	if len(findAll(done.Doc, hasClass("govuk-panel--confirmation"))) != 1 {
+		t.Errorf("submitting does not end on a confirmation panel:\n%s", done.text())
+	}
+	done.mustContain(t, "Application submitted", fmt.Sprintf("APP-%06d", id), "What happens next")
 	if want := fmt.Sprintf("user %d application %d", u.ID, id); len(sub.calls) != 1 || sub.calls[0] != want {
 		t.Errorf("submitter called %v, want [%s]", sub.calls, want)
 	}

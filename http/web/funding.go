@@ -89,18 +89,32 @@ func closingTime(t time.Time) string {
 	return clock + " on " + t.Format("Monday 2 January 2006")
 }
 
-// home lists the open funding rounds with their schemes' rules.
-func (s *Server) home(c *gin.Context) {
-	all, err := s.schemes(c.Request.Context(), s.now())
+// StartPath is where an application to the scheme's open round starts.
+func (v schemeView) StartPath() string {
+	return "/applications/new?round=" + strconv.FormatInt(v.Round.ID, 10)
+}
+
+// openSchemes are the schemes whose round is open now: those anyone may start an application to.
+func (s *Server) openSchemes(ctx context.Context) ([]schemeView, error) {
+	all, err := s.schemes(ctx, s.now())
 	if err != nil {
-		s.serverError(c, err)
-		return
+		return nil, err
 	}
 	var open []schemeView
 	for _, v := range all {
 		if v.Open {
 			open = append(open, v)
 		}
+	}
+	return open, nil
+}
+
+// home lists the open funding rounds with their schemes' rules.
+func (s *Server) home(c *gin.Context) {
+	open, err := s.openSchemes(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
 	}
 	s.render(c, http.StatusOK, "home", page{Title: "Funding you can apply for", Nav: "funding", Data: open})
 }
@@ -116,8 +130,8 @@ type checkPage struct {
 
 type checkResult struct {
 	Scheme   string
-	RoundID  int64 // the open round a signed-in applicant may start an application to; 0 when none is open
 	Eligible bool
+	Start    string   // the open round's start page, when the person may start an application now
 	Failed   []string // reasons it cannot apply, in the policy's order
 	Passed   []string
 }
@@ -234,8 +248,8 @@ func (s *Server) check(c *gin.Context) {
 	}
 	result := workflows.CheckEligibility(chosen.Rules, in)
 	answer := &checkResult{Scheme: chosen.Name, Eligible: result.Eligible}
-	if chosen.Open {
-		answer.RoundID = chosen.Round.ID
+	if result.Eligible && chosen.Open {
+		answer.Start = chosen.StartPath()
 	}
 	for _, ch := range result.Checks {
 		if ch.Passed {

@@ -64,24 +64,33 @@ func organisationTypes() []option {
 	return out
 }
 
+// registerPage is what the registration template shows besides the form.
+type registerPage struct {
+	OrganisationTypes []option
+	Return            string // where to go once registered (a path on this site), carried by the form
+}
+
 func (s *Server) registerForm(c *gin.Context) {
 	if _, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, "/applications")
+		c.Redirect(http.StatusSeeOther, returnTo(c.Query(returnField)))
 		return
 	}
-	s.render(c, http.StatusOK, "register", page{Title: "Register your organisation", Nav: "register", Data: organisationTypes()})
+	s.render(c, http.StatusOK, "register", page{Title: "Register your organisation", Nav: "register",
+		Data: registerPage{OrganisationTypes: organisationTypes(), Return: returnFrom(c.Query(returnField))}})
 }
 
 // register creates the organisation and its first account, as POST /api/v1/registrations does,
 // then signs the person in.
 func (s *Server) register(c *gin.Context) {
+	f := readForm(c)
+	next := returnFrom(f.Raw(returnField))
 	if _, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, "/applications")
+		c.Redirect(http.StatusSeeOther, returnTo(next))
 		return
 	}
-	f := readForm(c)
 	show := func() {
-		s.render(c, http.StatusUnprocessableEntity, "register", page{Title: "Register your organisation", Nav: "register", Form: f, Data: organisationTypes()})
+		s.render(c, http.StatusUnprocessableEntity, "register", page{Title: "Register your organisation", Nav: "register", Form: f,
+			Data: registerPage{OrganisationTypes: organisationTypes(), Return: next}})
 	}
 	if f.invalid() {
 		show()
@@ -97,6 +106,10 @@ func (s *Server) register(c *gin.Context) {
 	}
 	if err != nil {
 		s.serverError(c, err)
+		return
+	}
+	if next != "" {
+		c.Redirect(http.StatusSeeOther, next)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/applications?registered=1")

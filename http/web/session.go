@@ -8,6 +8,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -119,12 +120,37 @@ func (s *Server) requireSignIn(c *gin.Context) {
 		to := "/sign-in"
 		if c.Request.Method == http.MethodPost {
 			to += "?expired=1"
+		} else if next := c.Request.URL.RequestURI(); next != "/applications" { // where sign-in goes anyway
+			to += "?" + returnQuery(next)
 		}
 		c.Redirect(http.StatusSeeOther, to)
 		c.Abort()
 		return
 	}
 	c.Next()
+}
+
+// returnField carries where a person was going through sign-in and registration.
+const returnField = "return"
+
+// returnQuery is the query that sends a person on to path once signed in ("return=...").
+func returnQuery(path string) string {
+	return url.Values{returnField: {path}}.Encode()
+}
+
+// returnPath is where to go after signing in: the return path asked for when it is an address on
+// this site (a path, never another host: "//host", "/\\host" and absolute URLs are refused), else
+// fallback. It keeps sign-in from being an open redirect.
+func returnPath(raw, fallback string) string {
+	if len(raw) > 2000 || !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") ||
+		strings.ContainsAny(raw, "\\\x00\r\n\t") {
+		return fallback
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return fallback
+	}
+	return raw
 }
 
 // startSession signs the person in: a fresh session token (never one the visitor brought with
