@@ -41,6 +41,10 @@ func TestSearchApplications(t *testing.T) {
 	victims := draft(a.org, a.user, service[0], service[1], "Victim support service")
 	canal := draft(other.ID, applicant.ID, grass[0], later.ID, "Towpath patrols")
 	percent := draft(other.ID, applicant.ID, grass[0], grass[1], "50% more lighting")
+	// A year of the award (as a service award's years are saved) counts as well as the round's.
+	if _, err := st.DB.ExecContext(ctx, `INSERT INTO award_years (award_id, financial_year, amount_pence) VALUES ($1, 2028, 250000)`, aw.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	ids := func(f store.ApplicationSearch) []int64 {
 		t.Helper()
@@ -71,6 +75,7 @@ func TestSearchApplications(t *testing.T) {
 		"stage":                       {store.ApplicationSearch{Status: "offered"}, []int64{awarded}},
 		"financial year of the round": {store.ApplicationSearch{FinancialYear: 2027}, []int64{canal}},
 		"organisation":                {store.ApplicationSearch{OrganisationID: other.ID}, []int64{percent, canal}},
+		"financial year of the award": {store.ApplicationSearch{FinancialYear: 2028}, []int64{awarded}},
 		"filters together":            {store.ApplicationSearch{SchemeID: grass[0], Status: "draft", Text: "trust"}, []int64{percent, canal}},
 		"page two of two a page":      {store.ApplicationSearch{Page: 2, PerPage: 2}, []int64{victims, youth}},
 		"page past the end is empty":  {store.ApplicationSearch{Page: 9, PerPage: 2}, nil},
