@@ -279,8 +279,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 	}
 	if v.Can[string(workflows.ActionModerate)] && d.Service != nil {
 		start := proposedStart(*d.Service, s.now())
+		proposedYears := workflows.ProposedYears(d.Service.Years, start)
 		proposed := map[int]money.Pence{}
-		for _, y := range workflows.ProposedYears(d.Service.Years, start) {
+		for _, y := range proposedYears {
 			proposed[y.FinancialYear] = y.Amount
 		}
 		for _, y := range d.Service.Years {
@@ -290,7 +291,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		v.ProposedStart = proposedStartOf(*d.Service, start)
 		v.ModerationStart, v.ModerationStartHint = start, "It cannot be before the decision. For example, "+start.Format("2 1 2006")
 		v.ModerationSplit = moderationSplit(d.Service.Years, start)
-		if v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, d.Service.Years, false); err != nil {
+		// The budget beside the proposed split, not the full years asked for: a first year pro-rated
+		// to its quarters needs only its share.
+		if v.Budget, err = s.budgetLeft(ctx, u, d.SchemeID, proposedYears, false); err != nil {
 			return nil, err
 		}
 	}

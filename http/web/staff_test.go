@@ -703,6 +703,16 @@ func TestModerationFormProposesTheApplicantsStart(t *testing.T) {
 	mustSay(t, "the split", split, fmt.Sprintf("£150,000.00 a year from %s is 2 of 4 quarters in %s: £75,000.00.", sixth, scheme.FinancialYearLabel(fy)),
 		"Later years are funded in full.", "If you set another start date, change the amounts to match")
 	p.mustContain(t, fmt.Sprintf("It cannot be before the decision. For example, 6 12 %d", fy))
+	// The budget table sets the proposed split, not the whole first year asked for, against what is left.
+	budget := findAll(p.Doc, func(n *html.Node) bool { return n.Data == "table" && strings.Contains(textOf(n), "Budget left in the") })
+	if len(budget) != 1 {
+		t.Fatalf("%d budget tables on the moderation page, want 1", len(budget))
+	}
+	rows := strings.Join(strings.Fields(textOf(budget[0])), " ")
+	mustSay(t, "the budget table", rows, scheme.FinancialYearLabel(fy)+" ")
+	if first := rows[strings.Index(rows, scheme.FinancialYearLabel(fy)+" "):]; !strings.Contains(first[:strings.Index(first, scheme.FinancialYearLabel(fy+1))], "£75,000.00") {
+		t.Errorf("the budget table's first year does not set the pro-rated £75,000.00 against the budget: %s", rows)
+	}
 
 	// A start date that is not real: named in the summary and on the field, nothing typed lost.
 	typed := url.Values{"staff-form": {"moderation"}, "moderation-recommendation": {"fund"},
