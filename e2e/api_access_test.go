@@ -208,6 +208,14 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
 		{"POST", "/api/v1/applications/{S}/write-off", map[string]any{"reason": "The provider has closed."},
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
+		// Case officers: a commissioning officer or the head of commissioning assigns one (user_id missing here).
+		{"PUT", "/api/v1/applications/{A}/case-officer", map[string]any{},
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 403, 404, 403, 422, 422, 403, 403}},
+		{"PUT", "/api/v1/applications/{D}/case-officer", map[string]any{}, // not before it is submitted
+			w{401, 401, 403, 404, 403, 409, 409, 403, 403}},
+		{"GET", "/api/v1/case-officers", nil,
+			w{401, 401, 403, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/indicators", nil,
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet

@@ -139,6 +139,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/applications/{A}/report-review", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{A}/payments", payment(fx.assessing), w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/panel", url.Values{}, w{signin, signin, deny, hidden, deny, form, form, deny, deny}},
+		{"POST", "/applications/{A}/case-officer", url.Values{}, w{signin, signin, deny, hidden, deny, form, form, deny, deny}},
 		{"POST", "/applications/{S}/moderation", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/conditions-precedent", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/return-reviews", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
@@ -153,8 +154,9 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/applications/{S}/write-off", url.Values{"write-off-reason": {"The provider has closed."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
-		{"GET", "/staff/applications", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
-		{"GET", "/staff/applications?stage=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, deny}},
+		{"GET", "/staff/applications", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, ok}}, // finance too: it only reads
+		{"GET", "/staff/applications?stage=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, form}},
+		{"GET", "/staff/applications?officer=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, form}},
 		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/schemes/{unknown}/budget", nil, w{signin, signin, deny, deny, hidden, hidden, hidden, hidden, deny}},
 		{"GET", "/finance", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},

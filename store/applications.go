@@ -33,6 +33,8 @@ type Application struct {
 	Status          string         `db:"status" json:"status"`
 	ReportOverdue   bool           `db:"report_overdue" json:"report_overdue"`
 	WeightedScore   *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
+	CaseOfficerID   *int64         `db:"case_officer_id" json:"-"`   // the officer who looks after it; nil until assigned
+	CaseOfficer     *string        `db:"case_officer_name" json:"-"` // their name
 	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
 	ServiceJSON     []byte         `db:"service" json:"-"`         // grant.ServiceDetails for service schemes; nil otherwise
 	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
@@ -54,8 +56,9 @@ type Draft struct {
 	Priorities      []string
 }
 
-const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name`
-const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.organisation_id JOIN schemes s ON s.id = a.scheme_id`
+const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name, co.name AS case_officer_name`
+const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.organisation_id JOIN schemes s ON s.id = a.scheme_id
+	LEFT JOIN users co ON co.id = a.case_officer_id`
 
 // CreateDraft saves a new draft for an organisation.
 func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (int64, error) {
@@ -197,9 +200,13 @@ type ApplicationSearch struct {
 	Status         string
 	FinancialYear  int // the year the round opened in, or any year of the award
 	OrganisationID int64
-	Page           int // from 1
-	PerPage        int // 25 when zero, at most 500
+	CaseOfficerID  int64 // NoCaseOfficer for the applications nobody is assigned to
+	Page           int   // from 1
+	PerPage        int   // 25 when zero, at most 500
 }
+
+// NoCaseOfficer searches for the applications nobody has been assigned to look after.
+const NoCaseOfficer = -1
 
 // SearchPage is one page of a search and how many applications matched in all.
 type SearchPage struct {
@@ -214,11 +221,7 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	var rows []struct {
-		Application
-		Total int `db:"total"`
-	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+`, count(*) OVER () AS total`+applicationFrom+`
+	where := applicationFrom + `
 		JOIN rounds r ON r.id = a.round_id
 		LEFT JOIN awards aw ON aw.application_id = a.id
 		WHERE ($1 = '' OR aw.reference ILIKE $1 ESCAPE '\' OR o.name ILIKE $1 ESCAPE '\' OR a.title ILIKE $1 ESCAPE '\')
@@ -227,13 +230,25 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		AND ($4 = '' OR a.status = $4)
 		AND ($5 = 0 OR extract(year FROM (r.opens_at AT TIME ZONE 'Europe/London') - interval '3 months') = $5
 			OR EXISTS (SELECT 1 FROM award_years y WHERE y.award_id = aw.id AND y.financial_year = $5))
-		AND ($8 = 0 OR a.organisation_id = $8)
-		ORDER BY a.id DESC LIMIT $6 OFFSET $7`,
-		containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.PerPage, (f.Page-1)*f.PerPage, f.OrganisationID)
+		AND ($6 = 0 OR a.organisation_id = $6)
+		AND ($7 = 0 OR a.case_officer_id = $7 OR ($7 = -1 AND a.case_officer_id IS NULL))`
+	args := []any{containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID}
+	var rows []struct {
+		Application
+		Total int `db:"total"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+`, count(*) OVER () AS total`+where+`
+		ORDER BY a.id DESC LIMIT $8 OFFSET $9`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	if err != nil {
+		return SearchPage{}, err
+	}
 	out := SearchPage{Applications: []Application{}}
 	for _, r := range rows {
 		out.Applications = append(out.Applications, r.Application)
 		out.Total = r.Total
+	}
+	if len(rows) == 0 && f.Page > 1 { // past the last page: the count still says how many matched
+		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*)`+where, args...)
 	}
 	return out, err
 }

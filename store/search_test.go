@@ -88,4 +88,84 @@ func TestSearchApplications(t *testing.T) {
 	if err != nil || page.Total != 5 || len(page.Applications) != 1 || page.Applications[0].ID != awarded {
 		t.Errorf("page 3 of 2 a page: %+v (%v), want the oldest of 5", page, err)
 	}
+	past, err := st.SearchApplications(ctx, store.ApplicationSearch{Page: 9, PerPage: 2})
+	if err != nil || past.Total != 5 || len(past.Applications) != 0 {
+		t.Errorf("page 9 of 2 a page: %d applications of %d (%v), want none of 5: the count is right past the last page", len(past.Applications), past.Total, err)
+	}
+}
+
+// An application's case officer: assigned, reassigned (the history names who assigned whom, and
+// whom they replaced), found by the search's case officer filter (or as not assigned), and
+// assigning the same officer again writes nothing.
+func TestAssignCaseOfficer(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	grass := a.schemeOf["grassroots"]
+	youth, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: "Youth club nights"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lights, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: "Brighter alleys"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer, err := st.User(ctx, a.officer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := st.UserByEmail(ctx, "head@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 6, 1, 9, 0, 0, 0, scheme.London)
+	if err := st.AssignCaseOfficer(ctx, youth, officer, head, at); err != nil {
+		t.Fatal(err)
+	}
+	app, err := st.Application(ctx, youth)
+	if err != nil || app.CaseOfficerID == nil || *app.CaseOfficerID != officer.ID || app.CaseOfficer == nil || *app.CaseOfficer != officer.Name {
+		t.Fatalf("after assigning, the case officer is %v %v (%v)", app.CaseOfficerID, app.CaseOfficer, err)
+	}
+	if app.Status != "draft" {
+		t.Errorf("assigning moved the application to %s", app.Status)
+	}
+	if err := st.AssignCaseOfficer(ctx, youth, officer, head, at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AssignCaseOfficer(ctx, youth, head, head, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	events, err := st.Timeline(ctx, youth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range events {
+		lines = append(lines, e.What+" | "+e.Why+" | "+e.ActorName+" | "+e.At.In(scheme.London).Format("15:04"))
+	}
+	want := []string{"Case officer assigned: " + officer.Name + " |  | " + head.Name + " | 09:00",
+		"Case officer assigned: " + head.Name + " | Replaces " + officer.Name + ". | " + head.Name + " | 10:00"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("history:\n %q\nwant %q", lines, want)
+	}
+	for name, c := range map[string]struct {
+		id   int64
+		want []int64
+	}{"the head's": {head.ID, []int64{youth}}, "the officer's (reassigned away)": {officer.ID, nil}, "not assigned": {store.NoCaseOfficer, []int64{lights}}} {
+		page, err := st.SearchApplications(ctx, store.ApplicationSearch{CaseOfficerID: c.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, app := range page.Applications {
+			got = append(got, app.ID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s applications: %v, want %v", name, got, c.want)
+		}
+	}
+	if err := st.AssignCaseOfficer(ctx, 999999, head, head, at); err != store.ErrNotFound {
+		t.Errorf("assigning on no application: %v, want not found", err)
+	}
 }

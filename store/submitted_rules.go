@@ -36,6 +36,9 @@ func (a Application) SubmittedRules() (scheme.Rules, bool, error) {
 	return r, true, nil
 }
 
+// WhatSubmitted is the history's first line: the submission itself, by the person who submitted.
+const WhatSubmitted = "Application submitted"
+
 // ErrAlreadySubmitted answers a submission of an application that is no longer a draft.
 var ErrAlreadySubmitted = fmt.Errorf("the application was already submitted: %w", ErrDuplicate)
 
@@ -43,8 +46,9 @@ var ErrAlreadySubmitted = fmt.Errorf("the application was already submitted: %w"
 // transaction: the draft becomes submitted (with its workflow id, time and the rules it is
 // submitted under) only if it still is a draft, and stays one if start fails. Concurrent
 // submissions queue on the row's lock, so exactly one claims it and the others get
-// ErrAlreadySubmitted; the workflow's own first step waits for the claim to commit.
-func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, at time.Time, rules scheme.Rules, start func() error) error {
+// ErrAlreadySubmitted; the workflow's own first step waits for the claim to commit. The history's
+// first line, the submission by the person who submitted, is written with the claim.
+func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by User, at time.Time, rules scheme.Rules, start func() error) error {
 	raw, err := json.Marshal(rules)
 	if err != nil {
 		return err
@@ -57,6 +61,11 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, at
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrAlreadySubmitted
+		}
+		submitter := by.ID
+		if err := recordEvent(ctx, tx, Event{Application: id, Key: fmt.Sprintf("application-%d-submitted", id), At: at, ActorUserID: &submitter,
+			ActorName: by.Name, ActorRole: string(by.Role), What: WhatSubmitted, Status: "submitted"}); err != nil {
+			return fmt.Errorf("record the submission of application %d: %w", id, err)
 		}
 		return start()
 	})

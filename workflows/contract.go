@@ -6,6 +6,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -14,6 +15,7 @@ import (
 	"grantflow/activities"
 	"grantflow/grant"
 	"grantflow/money"
+	"grantflow/scheme"
 )
 
 // TaskQueue is where Grantflow's workers listen.
@@ -100,10 +102,98 @@ const (
 	StageTerminatedEarly  Stage = "terminated" // recorded with the termination; the grant then awaits its final report
 )
 
-// Stages are every stage, roughly in the order of an application's life (for lists and filters).
-var Stages = []Stage{StageDraft, StageSubmitted, StageScreening, StageIneligible, StageAssessment, StageModeration, StageDecision,
-	StageInformationRequested, StageDeclined, StageApproved, StageOffered, StageLapsed, StageAccepted, StageActive, StageVariationOffered,
-	StagePaid, StageReportSubmitted, StageFinalReport, StageFinalSubmitted, StageTerminatedEarly, StageRecovery, StageClosed}
+// Milestone is one step of an application's progress as people follow it (the page's "where it
+// stands"); several stages fall in one milestone.
+type Milestone string
+
+const (
+	MilestoneSubmitted   Milestone = "submitted"
+	MilestoneEligibility Milestone = "eligibility"
+	MilestoneAssessment  Milestone = "assessment"
+	MilestoneModeration  Milestone = "moderation"
+	MilestoneDecision    Milestone = "decision"
+	MilestoneOffer       Milestone = "offer"      // the offer, and its acceptance
+	MilestonePayment     Milestone = "payment"    // a grassroots grant's one payment
+	MilestoneMonitoring  Milestone = "monitoring" // grassroots: the end-of-grant report
+	MilestoneDelivery    Milestone = "delivery"   // service: quarterly tranches and monitoring returns
+	MilestoneFinal       Milestone = "final"      // service: the final report (and any underspend repaid)
+	MilestoneClosed      Milestone = "closed"
+)
+
+// stageDef is one stage: the milestone it falls in for each kind of scheme ("" where that kind never
+// reaches it, or before submission) and whether an application's journey ends there short of closing.
+type stageDef struct {
+	stage               Stage
+	grassroots, service Milestone
+	endsShortOfClosing  bool
+}
+
+// stageDefs is the one definition of the stages, in the order of an application's life: Stages and
+// each kind's Milestones are read from it.
+var stageDefs = []stageDef{
+	{stage: StageDraft},
+	{StageSubmitted, MilestoneSubmitted, MilestoneSubmitted, false},
+	{StageScreening, MilestoneEligibility, MilestoneEligibility, false},
+	{StageIneligible, MilestoneEligibility, MilestoneEligibility, true},
+	{StageAssessment, MilestoneAssessment, MilestoneAssessment, false},
+	{StageModeration, "", MilestoneModeration, false},
+	{StageDecision, MilestoneDecision, MilestoneDecision, false},
+	{StageInformationRequested, MilestoneDecision, "", false},
+	{StageDeclined, MilestoneDecision, MilestoneDecision, true},
+	{StageApproved, MilestoneOffer, MilestoneOffer, false},
+	{StageOffered, MilestoneOffer, MilestoneOffer, false},
+	{StageLapsed, MilestoneOffer, MilestoneOffer, true},
+	// Accepted: a grassroots grant then waits for its payment; a service award for its conditions.
+	{StageAccepted, MilestonePayment, MilestoneOffer, false},
+	{StageActive, "", MilestoneDelivery, false},
+	{StageVariationOffered, "", MilestoneDelivery, false},
+	{StagePaid, MilestoneMonitoring, "", false},
+	{StageReportSubmitted, MilestoneMonitoring, "", false},
+	{StageFinalReport, "", MilestoneFinal, false},
+	{StageFinalSubmitted, "", MilestoneFinal, false},
+	{StageTerminatedEarly, "", MilestoneFinal, false}, // an ended award then awaits its final report
+	{StageRecovery, "", MilestoneFinal, false},
+	{StageClosed, MilestoneClosed, MilestoneClosed, false},
+}
+
+// Stages are every stage, in the order of an application's life (for lists and filters).
+var Stages = func() []Stage {
+	out := make([]Stage, len(stageDefs))
+	for i, d := range stageDefs {
+		out[i] = d.stage
+	}
+	return out
+}()
+
+func (d stageDef) milestone(kind scheme.Kind) Milestone {
+	if kind == scheme.Service {
+		return d.service
+	}
+	return d.grassroots
+}
+
+// Milestones are a kind of scheme's steps of progress, in order.
+func Milestones(kind scheme.Kind) []Milestone {
+	var out []Milestone
+	for _, d := range stageDefs {
+		if m := d.milestone(kind); m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// MilestoneOf says which milestone an application of the kind is at in the stage, and whether its
+// journey ended there without going on (not eligible, declined, an offer lapsed). A draft, or a stage
+// the kind never reaches, is at none ("").
+func MilestoneOf(kind scheme.Kind, stage Stage) (m Milestone, ended bool) {
+	for _, d := range stageDefs {
+		if d.stage == stage {
+			return d.milestone(kind), d.endsShortOfClosing
+		}
+	}
+	return "", false
+}
 
 // Actor is the person taking a step, as the HTTP layer authenticated them.
 type Actor = grant.Actor

@@ -346,3 +346,41 @@ func actionPhrase(kind scheme.Kind, a Action) string {
 	}
 	return fmt.Sprint(a)
 }
+
+// Case officers are not a step of the workflow (an assignment changes no stage, so it is not among
+// the API's "actions"), but who may assign them is a rule like the others: a commissioning officer
+// or the head of commissioning, on a submitted application they are not barred from (a member of
+// the applicant, or conflicted); and the officer assigned must be one who could be (of those roles,
+// and not barred).
+// PermitAssignCaseOfficer says whether the party may assign a case officer to the case, as a refusal
+// naming the reason, or nil.
+func PermitAssignCaseOfficer(c Case, p Party) error {
+	if !slices.Contains(officers, p.Role) {
+		return refuse(RefusalForbidden, "", "only a commissioning officer or the head of commissioning may assign a case officer")
+	}
+	if p.Member {
+		return refuse(RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot assign its case officer")
+	}
+	if p.Conflicted {
+		return refuse(RefusalForbidden, "", "you declared a conflict of interest in this application")
+	}
+	if c.Stage == StageDraft || c.Stage == "" {
+		return refuse(RefusalStage, "", "a case officer is assigned once the application is submitted")
+	}
+	return nil
+}
+
+// MayBeCaseOfficer says whether the person (as the party to the case) may be its case officer, as a
+// refusal naming the reason, or nil.
+func MayBeCaseOfficer(p Party) error {
+	if !slices.Contains(officers, p.Role) {
+		return refuse(RefusalInvalid, "user_id", "must be a commissioning officer or the head of commissioning")
+	}
+	if p.Member {
+		return refuse(RefusalInvalid, "user_id", "is a member of the applicant organisation")
+	}
+	if p.Conflicted {
+		return refuse(RefusalInvalid, "user_id", "has declared a conflict of interest in this application")
+	}
+	return nil
+}

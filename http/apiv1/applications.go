@@ -290,7 +290,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	// submissions at once exactly one starts it and is answered 202; the rules are kept with the
 	// claim, so the pages show staff the bands and criteria the workflow applies.
 	wid := workflows.ApplicationWorkflowID(app.ID)
-	err = s.Store.SubmitDraft(ctx, app.ID, wid, s.now(), sc.Rules, func() error {
+	err = s.Store.SubmitDraft(ctx, app.ID, wid, u, s.now(), sc.Rules, func() error {
 		_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: wid, TaskQueue: s.taskQueue(),
 			WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -359,6 +359,18 @@ func (s *Server) listApplications(c *gin.Context) {
 			}
 			*p.into = n
 		}
+	}
+	switch v := c.Query("case_officer"); v {
+	case "":
+	case "none":
+		f.CaseOfficerID = store.NoCaseOfficer
+	default:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			s.fail(c, httperr.Field("case_officer", "must be a case officer's user id, or none for the applications nobody is assigned to"))
+			return
+		}
+		f.CaseOfficerID = n
 	}
 	if u.Role == scheme.RoleApplicant {
 		if len(u.Organisations) == 0 {

@@ -66,6 +66,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/report", stepHandler(s, s.SubmitReport))
 	auth.POST("/applications/:id/report-review", stepHandler(s, s.ReviewReport))
 	auth.GET("/applications/:id/documents", s.listDocuments)
+	auth.PUT("/applications/:id/case-officer", s.assignCaseOfficer)
+	auth.GET("/case-officers", s.listCaseOfficers)
 	auth.GET("/documents/:id", s.downloadDocument)
 	auth.GET("/finance/notices", s.listFinanceNotices)
 	auth.GET("/schemes/:id/years", s.schemeYears)

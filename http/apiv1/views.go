@@ -32,12 +32,14 @@ type ApplicationSummary struct {
 	ReportOverdue   bool        `json:"report_overdue"`
 	SubmittedAt     *time.Time  `json:"submitted_at,omitempty"`
 	UpdatedAt       time.Time   `json:"updated_at"`
+	// CaseOfficer is the officer who looks after the application; absent until one is assigned.
+	CaseOfficer *CaseOfficerView `json:"case_officer,omitempty"`
 }
 
 func summarise(a store.Application) ApplicationSummary {
 	return ApplicationSummary{ID: a.ID, Organisation: a.Organisation, OrganisationID: a.OrganisationID, Scheme: a.Scheme, SchemeID: a.SchemeID, RoundID: a.RoundID,
 		Title: a.Title, AmountRequested: a.AmountRequested, Amount: a.AmountRequested.String(), Status: a.Status,
-		ReportOverdue: a.ReportOverdue, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
+		ReportOverdue: a.ReportOverdue, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt, CaseOfficer: caseOfficerOf(a)}
 }
 
 // ApplicationDetail is everything one person may see of an application.
@@ -75,6 +77,8 @@ type ApplicationDetail struct {
 	// Refusals says why a step of the application's stage is not this person's, in the rule book's
 	// words (workflows.Refusals), so the pages can say who may take it. Not sent as JSON.
 	Refusals map[workflows.Action]string `json:"-"`
+	// MayAssignCaseOfficer: the person may assign (or reassign) the case officer. Not sent as JSON.
+	MayAssignCaseOfficer bool `json:"-"`
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
@@ -162,6 +166,11 @@ func (s *Server) detail(ctx context.Context, u store.User, app store.Application
 	if d.Actions, d.Refusals, err = s.actionsFor(ctx, u, app, d, conflicts, assessments, panel); err != nil {
 		return d, err
 	}
+	c, err := s.caseOf(ctx, app, d)
+	if err != nil {
+		return d, err
+	}
+	d.MayAssignCaseOfficer = mayAssignCaseOfficer(u, app, c, conflicts)
 	return d, nil
 }
 

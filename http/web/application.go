@@ -15,6 +15,7 @@ import (
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/scheme"
+	"grantflow/store"
 	"grantflow/workflows"
 )
 
@@ -41,6 +42,8 @@ type applicationView struct {
 	EditPath    string // a draft's form
 	UploadsPath string
 
+	// Progress is where the application stands, milestone by milestone; none for a draft.
+	Progress  []progressStep
 	Answers   []summaryRow
 	Service   *serviceView
 	Timeline  []eventView
@@ -80,7 +83,7 @@ type serviceView struct {
 
 type indicatorView struct{ Outcome, Name, Unit, Target string }
 
-type eventView struct{ At, What, Who, Why string }
+type eventView struct{ At, What, Who, Why, Link string } // Link: where the line's record can be read, if anywhere
 
 type documentView struct {
 	ID               int64
@@ -221,6 +224,11 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		v.Submitted = dateOnly(*d.SubmittedAt)
 		v.Reference = applicationReference(d.ID)
 	}
+	kind := scheme.Grassroots
+	if d.Service != nil {
+		kind = scheme.Service
+	}
+	v.Progress = progressOf(kind, stage)
 	v.Answers = answersOf(d)
 	if d.Service != nil {
 		v.Service = serviceViewOf(d)
@@ -232,7 +240,11 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		if role := roleName(e.ActorRole); role != "" && role != who {
 			who += " (" + role + ")"
 		}
-		v.Timeline = append(v.Timeline, eventView{At: dateTime(e.At), What: e.What, Who: who, Why: e.Why})
+		ev := eventView{At: dateTime(e.At), What: e.What, Who: who, Why: e.Why}
+		if e.What == store.WhatSubmitted {
+			ev.Link = submittedAnswersPath(d.ID)
+		}
+		v.Timeline = append(v.Timeline, ev)
 	}
 	for _, doc := range d.Documents {
 		name := documentName(doc.Kind)

@@ -177,6 +177,7 @@ func (s *Server) Register(r gin.IRouter) {
 	app.POST("/applications/:id/return-waivers", s.waiveReturns)
 	app.POST("/applications/:id/repayments", s.recordRepayment)
 	app.POST("/applications/:id/write-off", s.writeOff)
+	app.POST("/applications/:id/case-officer", s.assignCaseOfficer)
 
 	// Uploads (a safeguarding policy, say) have their own, larger, body limit.
 	// Signed in before the body is read: nobody else's upload is parsed at all.
@@ -187,13 +188,28 @@ func (s *Server) Register(r gin.IRouter) {
 	// Staff work queues and budgets.
 	staff := app.Group("", s.requireRole(scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner, scheme.RoleAdmin))
 	staff.GET("/work", s.workQueues)
-	staff.GET("/staff/applications", s.findApplications)
 	staff.GET("/schemes/:id/budget", s.schemeBudget)
+
+	// Finding any application is open to everyone who may read any application (the API's rule: all
+	// staff), finance included: they look up an award from a remittance query. The page only reads.
+	readers := app.Group("", s.requireRole(staffRoles()...))
+	readers.GET("/staff/applications", s.findApplications)
 
 	// Finance.
 	fin := app.Group("", s.requireRole(scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin))
 	fin.GET("/finance", s.financePage)
 	fin.GET("/finance/payments-due.csv", s.paymentsDueCSV)
+}
+
+// staffRoles are the roles that may read every application (scheme.Role.IsStaff).
+func staffRoles() []scheme.Role {
+	var out []scheme.Role
+	for _, r := range scheme.Roles {
+		if r.IsStaff() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (s *Server) now() time.Time {

@@ -39,6 +39,8 @@ type staffView struct {
 	// delegated authority does not cover: they see the bands and who must decide, not the forms.
 	BeyondBand bool
 
+	CaseOfficer caseOfficerView
+
 	WeightedScore  string
 	Assessments    []assessmentView
 	Declarations   []declarationView
@@ -258,6 +260,9 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 	}
 	v.Declarations = declarationsOf(d.Timeline)
 	v.Panel = panelOf(d, u)
+	if v.CaseOfficer, err = s.caseOfficerOf(c, d); err != nil {
+		return nil, err
+	}
 	if d.Recommendation != nil {
 		if v.Recommendation, err = recommendationOf(*d.Recommendation); err != nil {
 			return nil, err

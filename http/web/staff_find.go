@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/apiv1"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -25,6 +26,7 @@ const findPerPage = 25
 // findPage is what find.html shows.
 type findPage struct {
 	Schemes, Rounds, Stages, Years []findOption
+	Officers                       []findOption // case officers
 	Rows                           []findRow
 	Total                          int
 	Shown                          string // "Showing 26 to 50 of 60 applications"
@@ -48,6 +50,7 @@ type findRow struct {
 	applicationRow
 	Organisation string
 	Reference    string
+	CaseOfficer  string // "" when nobody is assigned
 }
 
 // pageLink is one item of the GOV.UK pagination component; an ellipsis has no number.
@@ -76,7 +79,13 @@ func (s *Server) findApplications(c *gin.Context) {
 		}
 		rounds = append(rounds, list...)
 	}
-	search, ok := readSearch(f, schemes, rounds)
+	u, _ := currentUser(c)
+	officers, err := s.opts.API.CaseOfficers(ctx, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	search, ok := readSearch(f, schemes, rounds, officers)
 	// The page number comes only from the pagination's links, not from a field: one that is not a
 	// page is an address that does not exist.
 	search.Page = 1
@@ -88,7 +97,7 @@ func (s *Server) findApplications(c *gin.Context) {
 		}
 		search.Page = n
 	}
-	data := findPage{Searched: search.Text != "" || search.SchemeID != 0 || search.RoundID != 0 || search.Status != "" || search.FinancialYear != 0 || search.Page > 1}
+	data := findPage{Searched: search.Text != "" || search.SchemeID != 0 || search.RoundID != 0 || search.Status != "" || search.FinancialYear != 0 || search.CaseOfficerID != 0 || search.Page > 1}
 	data.Schemes = []findOption{{Label: "Any fund"}}
 	for _, sc := range schemes {
 		data.Schemes = append(data.Schemes, findChoice(strconv.FormatInt(sc.ID, 10), sc.Name, f.Value("scheme")))
@@ -112,6 +121,10 @@ func (s *Server) findApplications(c *gin.Context) {
 	for _, y := range slices.Sorted(maps.Keys(years)) {
 		data.Years = append(data.Years, findChoice(strconv.Itoa(y), scheme.FinancialYearLabel(y), f.Value("year")))
 	}
+	data.Officers = []findOption{{Label: "Anyone"}, findChoice(findNoOfficer, "Not assigned", f.Value("officer"))}
+	for _, o := range officers {
+		data.Officers = append(data.Officers, findChoice(strconv.FormatInt(o.ID, 10), o.Name, f.Value("officer")))
+	}
 	if !ok {
 		s.render(c, http.StatusUnprocessableEntity, "find", page{Title: "Error: Find an application", Nav: "find", Form: f, Data: data})
 		return
@@ -132,7 +145,11 @@ func (s *Server) findApplications(c *gin.Context) {
 		return
 	}
 	for _, a := range found.Applications {
-		data.Rows = append(data.Rows, findRow{applicationRow: rowFor(a), Organisation: a.Organisation, Reference: refs[a.ID]})
+		row := findRow{applicationRow: rowFor(a), Organisation: a.Organisation, Reference: refs[a.ID]}
+		if a.CaseOfficer != nil {
+			row.CaseOfficer = *a.CaseOfficer
+		}
+		data.Rows = append(data.Rows, row)
 	}
 	data.Total = found.Total
 	if len(found.Applications) > 0 {
@@ -142,7 +159,7 @@ func (s *Server) findApplications(c *gin.Context) {
 	last := (found.Total + findPerPage - 1) / findPerPage
 	href := func(n int) string {
 		q := url.Values{}
-		for _, name := range []string{"q", "scheme", "round", "stage", "year"} {
+		for _, name := range findFilters {
 			if v := f.Value(name); v != "" {
 				q.Set(name, v)
 			}
@@ -174,10 +191,16 @@ func (s *Server) findApplications(c *gin.Context) {
 	s.render(c, http.StatusOK, "find", page{Title: "Find an application", Nav: "find", Form: f, Data: data})
 }
 
+// findFilters are the search's fields, as the query string names them.
+var findFilters = []string{"q", "scheme", "round", "stage", "year", "officer"}
+
+// findNoOfficer is the case officer filter's value for the applications nobody is assigned to.
+const findNoOfficer = "none"
+
 // readSearch reads the search from the query string, adding an error naming each bad filter.
-func readSearch(f *form, schemes []store.Scheme, rounds []store.Round) (store.ApplicationSearch, bool) {
+func readSearch(f *form, schemes []store.Scheme, rounds []store.Round, officers []apiv1.CaseOfficerView) (store.ApplicationSearch, bool) {
 	var search store.ApplicationSearch
-	for _, name := range []string{"q", "scheme", "round", "stage", "year"} {
+	for _, name := range findFilters {
 		if v := f.Raw(name); !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
 			f.values.Set(name, "")
 			f.add(name, "Search terms must be ordinary text")
@@ -216,6 +239,17 @@ func readSearch(f *form, schemes []store.Scheme, rounds []store.Round) (store.Ap
 			f.add("year", "Select a financial year from the list")
 		}
 		search.FinancialYear = y
+	}
+	switch v := f.Value("officer"); v {
+	case "":
+	case findNoOfficer:
+		search.CaseOfficerID = store.NoCaseOfficer
+	default:
+		id, _ := strconv.ParseInt(v, 10, 64)
+		if !slices.ContainsFunc(officers, func(o apiv1.CaseOfficerView) bool { return o.ID == id }) {
+			f.add("officer", "Select a case officer from the list")
+		}
+		search.CaseOfficerID = id
 	}
 	return search, !f.invalid()
 }

@@ -37,6 +37,7 @@ type queueRow struct {
 	ID                                  int64
 	Title, Organisation, Scheme, Amount string
 	Submitted, Waiting, Note            string
+	CaseOfficer                         string // "" when nobody is assigned
 	waited                              time.Duration // for ordering: longest first
 }
 
@@ -89,6 +90,9 @@ func (s *Server) workQueues(c *gin.Context) {
 		}
 		if a.SubmittedAt != nil {
 			r.Submitted = dateOnly(*a.SubmittedAt)
+		}
+		if a.CaseOfficer != nil {
+			r.CaseOfficer = *a.CaseOfficer
 		}
 		r.Waiting = waitedFor(r.waited)
 		return r

@@ -91,6 +91,10 @@ func navOf(u store.User) string {
 // applicationPath is the application's page.
 func applicationPath(id int64) string { return fmt.Sprintf("/applications/%d", id) }
 
+// submittedAnswersPath is the page of what was submitted, as it was sent (the frozen answers): the
+// history's submission line leads there.
+func submittedAnswersPath(id int64) string { return applicationPath(id) + "/submitted" }
+
 // afterStep finishes a form that sent a step. On success it redirects to the application's page
 // with done (a key of doneMessages) to confirm it. A refusal naming fields goes to onForm, which
 // shows the form again with each message linked to its field and reports true, or reports false
@@ -162,4 +166,5 @@ var doneMessages = map[string]string{
 	"waived":             "The missing monitoring returns have been waived",
 	"repaid":             "The repayment has been recorded",
 	"written-off":        "The amount still owed has been written off",
+	"case-officer":       "The case officer has been assigned",
 }
