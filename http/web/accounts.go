@@ -23,12 +23,24 @@ type signInPage struct {
 // return path when it is on this site, else the applicant's list of applications.
 func returnTo(raw string) string { return returnPath(raw, "/applications") }
 
+// homeOf is where a person's work starts: an applicant's applications, finance's payments, the
+// other staff's work queues (navOf's sections).
+func homeOf(u store.User) string {
+	switch navOf(u) {
+	case "finance":
+		return "/finance"
+	case "work":
+		return "/work"
+	}
+	return "/applications"
+}
+
 // returnFrom reads a safe return path from the form or the query, "" when none.
 func returnFrom(raw string) string { return returnPath(raw, "") }
 
 func (s *Server) signInForm(c *gin.Context) {
-	if _, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, returnTo(c.Query(returnField)))
+	if u, ok := currentUser(c); ok {
+		c.Redirect(http.StatusSeeOther, returnPath(c.Query(returnField), homeOf(u)))
 		return
 	}
 	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != "", Expired: c.Query("expired") != "",
@@ -85,7 +97,7 @@ func (s *Server) signIn(c *gin.Context) {
 	if err := s.opts.Store.ClearSignInAttempts(c.Request.Context(), email); err != nil {
 		s.opts.Logger.WarnContext(c.Request.Context(), "sign-in attempts not cleared", "error", err)
 	}
-	c.Redirect(http.StatusSeeOther, returnTo(f.Raw(returnField)))
+	c.Redirect(http.StatusSeeOther, returnPath(f.Raw(returnField), homeOf(u)))
 }
 
 // signOutForm asks for the button press: signing out changes state, so it is a POST with a token.

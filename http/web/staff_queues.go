@@ -37,7 +37,7 @@ type queueRow struct {
 	ID                                  int64
 	Title, Organisation, Scheme, Amount string
 	Submitted, Waiting, Note            string
-	CaseOfficer                         string // "" when nobody is assigned
+	CaseOfficer                         string        // "" when nobody is assigned
 	waited                              time.Duration // for ordering: longest first
 }
 
