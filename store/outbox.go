@@ -174,11 +174,20 @@ func (s *Store) ClaimMessages(ctx context.Context, limit int, lease time.Duratio
 }
 
 // MarkSent records that the server accepted the message, with its answer. Only the claim's holder
-// records; once sent, a message is never claimed again.
+// records; once sent, a message is never claimed again. The commit does not wait for the disk
+// (synchronous_commit off, for this transaction only): a record lost in a database crash means the
+// message is sent again after its lease, with the same Message-ID, which the design already
+// tolerates for a sender that dies before recording; waiting for the disk on every message
+// would cost far more than that rare resend.
 func (s *Store) MarkSent(ctx context.Context, m OutboxMessage, response string) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = now(), server_response = $3,
-		claimed_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'pending'`, m.ID, m.ClaimToken, response)
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = now(), server_response = $3,
+			claimed_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'pending'`, m.ID, m.ClaimToken, response)
+		return err
+	})
 }
 
 // MarkRetry releases the claim after a temporary failure: the message is tried again after wait.
