@@ -24,6 +24,7 @@ import (
 	"grantflow/internal/pdftext"
 	"grantflow/letters"
 	"grantflow/money"
+	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/store/storetest"
@@ -173,7 +174,7 @@ func newSchemeFixture(t *testing.T, slug string) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{ctx: ctx, st: st, now: now, fy: scheme.FinancialYear(now),
-		records:   &activities.Records{Store: st},
+		records:   &activities.Records{Store: st, Outbox: notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")},
 		awards:    &activities.Awards{Store: st},
 		documents: &activities.Documents{Store: st, Letterhead: letters.Letterhead{Body: "Office of the Police and Crime Commissioner for Leicestershire (demo)", Address: []string{"1 Example Street", "Leicester", "LE1 1AA"}}},
 	}

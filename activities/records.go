@@ -13,6 +13,8 @@ import (
 // Records keeps the read model and the audit trail in step with the workflow.
 type Records struct {
 	Store *store.Store
+	// Outbox turns each notification into its recipients' messages, in the same transaction.
+	Outbox store.Outbox
 }
 
 // RecordStep writes an audit event and moves the application to the step's status.
@@ -133,7 +135,7 @@ func (r *Records) FlagReportOverdue(ctx context.Context, in FlagReportOverdueInp
 type NotifyInput struct {
 	ApplicationID int64
 	Key           string // unique per reminder, e.g. "application-7/acceptance-reminder"
-	Audience      string // "applicant", "officer", "finance"
+	Audience      string // "applicant", "finance", a staff role such as "officer", or "user:<id>" (see store.recipients)
 	Kind          string
 	Message       string
 	At            time.Time
@@ -148,7 +150,7 @@ type PaymentDue struct {
 	Amount         money.Pence
 }
 
-// Notify records the notification once per key.
+// Notify records the notification once per key, with one message per recipient.
 func (r *Records) Notify(ctx context.Context, in NotifyInput) error {
 	msg := in.Message
 	if in.PaymentDue != nil {
@@ -159,5 +161,5 @@ func (r *Records) Notify(ctx context.Context, in NotifyInput) error {
 		msg = fmt.Sprintf("%s accepted: pay %s to %s.", in.PaymentDue.AwardReference, in.PaymentDue.Amount, app.Organisation)
 	}
 	return classify(r.Store.Notify(ctx, store.Notification{Key: in.Key, ApplicationID: in.ApplicationID, Audience: in.Audience,
-		Kind: in.Kind, Message: msg, CreatedAt: in.At}))
+		Kind: in.Kind, Message: msg, CreatedAt: in.At}, r.Outbox))
 }

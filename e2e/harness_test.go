@@ -23,6 +23,7 @@ import (
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
 	"grantflow/letters"
+	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/store/storetest"
@@ -88,7 +89,8 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 		t.Fatal(err)
 	}
 	c := temporal.GetDefaultClient()
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}})
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}},
+		notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example"))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -315,13 +315,6 @@ type Notification struct {
 	CreatedAt     time.Time `db:"created_at" json:"created_at"`
 }
 
-// Notify records a notification once per key.
-func (s *Store) Notify(ctx context.Context, n Notification) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO notifications (key, application_id, audience, kind, message, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (key) DO NOTHING`, n.Key, n.ApplicationID, n.Audience, n.Kind, n.Message, n.CreatedAt)
-	return err
-}
-
 // Notifications lists an application's notifications.
 func (s *Store) Notifications(ctx context.Context, applicationID int64) ([]Notification, error) {
 	list := []Notification{}

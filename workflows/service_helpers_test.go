@@ -24,6 +24,7 @@ import (
 	"grantflow/internal/pdftext"
 	"grantflow/letters"
 	"grantflow/money"
+	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/store/storetest"
@@ -269,7 +270,7 @@ func (f *svcFixture) newEnv(run int, start time.Time) (*testsuite.TestWorkflowEn
 	}
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue})
 	env.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
-	env.RegisterActivity(&activities.Records{Store: f.s})
+	env.RegisterActivity(&activities.Records{Store: f.s, Outbox: notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")})
 	env.RegisterActivity(&activities.Awards{Store: f.s})
 	env.RegisterActivity(&activities.Documents{Store: f.s, Letterhead: letters.Letterhead{
 		Body:    "Office of the Police and Crime Commissioner for Leicestershire (demo)",

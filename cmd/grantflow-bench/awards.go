@@ -18,6 +18,7 @@ import (
 	"grantflow/internal/demo"
 	"grantflow/letters"
 	"grantflow/money"
+	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -41,7 +42,8 @@ type yearResult struct {
 // the tranche's payment: twelve updates per award, each running our activities.
 func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, workers int) (yearResult, error) {
 	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}},
+		notify.MustOutbox("http://localhost:8080", ""))
 	if err := w.Start(); err != nil {
 		return yearResult{}, err
 	}

@@ -37,6 +37,7 @@ import (
 	"grantflow/internal/devtemporal"
 	"grantflow/letters"
 	"grantflow/money"
+	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -243,7 +244,8 @@ func benchBareStarts(b *testing.B, c client.Client) {
 func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *slog.Logger) {
 	ctx := context.Background()
 	queue := fmt.Sprintf("bench-grantflow-%d", seq.Add(1))
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}},
+		notify.MustOutbox("http://localhost:8080", ""))
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}

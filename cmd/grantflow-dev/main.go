@@ -7,6 +7,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -17,6 +20,8 @@ import (
 	"grantflow/internal/demo"
 	"grantflow/internal/devpostgres"
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/mailcatcher"
+	"grantflow/notify"
 	"grantflow/store"
 )
 
@@ -74,17 +79,58 @@ func run() error {
 			return err
 		}
 	}
-	printWelcome(cfg)
+	inbox := ""
+	if os.Getenv("SMTP_URL") == "" && !cfg.Mail.Disabled {
+		stopCatcher, smtpAddr, inboxURL, err := startMailCatcher(logger)
+		if err != nil {
+			return err
+		}
+		defer stopCatcher()
+		host, port, _ := net.SplitHostPort(smtpAddr)
+		cfg.Mail.SMTP = notify.SMTPSettings{Host: host}
+		fmt.Sscan(port, &cfg.Mail.SMTP.Port)
+		inbox = inboxURL
+	}
+	printWelcome(cfg, inbox)
 	return app.Serve(ctx, cfg, c, st, logger, true, true)
 }
 
-func printWelcome(cfg app.Config) {
+// startMailCatcher receives the demo's e-mail on a local SMTP port and serves its inbox page
+// (MAIL_CATCHER_SMTP, default 127.0.0.1:1025; MAIL_CATCHER_WEB, default 127.0.0.1:8025).
+func startMailCatcher(logger *slog.Logger) (stop func(), smtpAddr, inboxURL string, err error) {
+	c := mailcatcher.New()
+	if err := c.Start(envOr("MAIL_CATCHER_SMTP", "127.0.0.1:1025")); err != nil {
+		return nil, "", "", fmt.Errorf("%w (set SMTP_URL to use another mail server)", err)
+	}
+	ln, err := net.Listen("tcp", envOr("MAIL_CATCHER_WEB", "127.0.0.1:8025"))
+	if err != nil {
+		c.Close()
+		return nil, "", "", fmt.Errorf("mail catcher inbox: %w", err)
+	}
+	web := &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go web.Serve(ln)
+	logger.Info("mail catcher running", "smtp", c.Addr(), "inbox", "http://"+ln.Addr().String()+"/")
+	return func() { web.Close(); c.Close() }, c.Addr(), "http://" + ln.Addr().String() + "/", nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func printWelcome(cfg app.Config, inbox string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGrantflow is running.\n\n")
 	fmt.Fprintf(&b, "  Web:       http://localhost:%d/\n", cfg.Port)
 	fmt.Fprintf(&b, "  API:       http://localhost:%d/api/v1/schemes\n", cfg.Port)
 	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
-	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	if inbox != "" {
+		fmt.Fprintf(&b, "  E-mail:    %s (every message Grantflow sends arrives here)\n", inbox)
+	}
+	fmt.Fprintf(&b, "\n")
 	fmt.Fprintf(&b, "Demo accounts (password %q):\n", demo.Password)
 	for _, a := range demo.Accounts {
 		fmt.Fprintf(&b, "  %-24s %s\n", a.Role, a.Email)

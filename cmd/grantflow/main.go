@@ -46,6 +46,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if args[0] == "serve" || args[0] == "worker" {
+		if err := cfg.Mail.RequireMail(); err != nil {
+			return err
+		}
+	}
 	logger := app.NewLogger(cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

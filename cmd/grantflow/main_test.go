@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"grantflow/internal/app"
 	"grantflow/scheme"
 	"grantflow/store/storetest"
 )
@@ -47,5 +49,22 @@ func TestUsersAdd(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("users add %s: error %v, want one mentioning %q", args, err, want)
 		}
+	}
+}
+
+// serve and worker refuse to start when nobody would receive mail, before touching anything else.
+func TestServeRefusesToStartWithoutSMTP(t *testing.T) {
+	t.Setenv("SMTP_URL", "")
+	t.Setenv("MAIL_DISABLED", "")
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?sslmode=disable")
+	for _, cmd := range []string{"serve", "worker"} {
+		if err := run([]string{cmd}); !errors.Is(err, app.ErrNoSMTP) {
+			t.Errorf("grantflow %s without SMTP_URL: %v; want %v", cmd, err, app.ErrNoSMTP)
+		}
+	}
+	// Disabled on purpose, it goes on (and here fails at the unreachable database instead).
+	t.Setenv("MAIL_DISABLED", "true")
+	if err := run([]string{"worker"}); err == nil || errors.Is(err, app.ErrNoSMTP) {
+		t.Errorf("grantflow worker with MAIL_DISABLED=true: %v; want it past the mail check", err)
 	}
 }

@@ -52,6 +52,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 
 	auth := g.Group("", s.authenticate)
 	auth.GET("/me", s.me)
+	auth.GET("/notifications", s.listNotifications)
+	auth.POST("/notifications/:id/read", s.markNotificationRead)
 	auth.POST("/applications", s.createDraft)
 	auth.GET("/applications", s.listApplications)
 	auth.GET("/applications/:id", s.getApplication)

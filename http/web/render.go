@@ -75,12 +75,13 @@ func bannerFor(heading string, opts ...string) bannerView {
 // has one) and the page's own data.
 type page struct {
 	Title string
-	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "find", "sign-in", "register", "sign-out"
+	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "find", "notifications", "sign-in", "register", "sign-out"
 	Form  *form
 	Data  any
 
 	// Filled in by render.
 	User        *store.User
+	Unread      int // the person's unread notifications, counted in the header
 	CSRF        string
 	Funder      string
 	ServiceName string
@@ -91,6 +92,11 @@ type page struct {
 func (s *Server) render(c *gin.Context, status int, name string, p page) {
 	if u, ok := currentUser(c); ok {
 		p.User = &u
+		if s.opts.API != nil {
+			if n, err := s.opts.API.Store.UnreadCount(c.Request.Context(), u.ID); err == nil {
+				p.Unread = n
+			}
+		}
 	}
 	if p.Form == nil {
 		p.Form = &form{}

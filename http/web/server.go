@@ -157,6 +157,8 @@ func (s *Server) Register(r gin.IRouter) {
 	// Every step goes through the API (requireAPI), which applies the role and organisation rules.
 	app := signed.Group("", s.requireAPI)
 	app.GET("/applications/:id", s.applicationPage)
+	app.GET("/notifications", s.notificationsPage)
+	app.POST("/notifications/:id/read", s.markNotificationRead)
 	app.GET("/documents/:id", s.downloadDocument)
 	app.POST("/applications/:id/information-response", s.answerInformation)
 	app.POST("/applications/:id/acceptance", s.acceptOffer)

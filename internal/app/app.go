@@ -21,6 +21,7 @@ import (
 	"grantflow/activities"
 	"grantflow/http/router"
 	"grantflow/letters"
+	"grantflow/notify"
 	"grantflow/store"
 	"grantflow/workflows"
 )
@@ -52,12 +53,13 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
-// NewWorker registers the workflows and activities on Grantflow's task queue.
-func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead) worker.Worker {
+// NewWorker registers the workflows and activities on Grantflow's task queue; the outbox turns
+// notifications into messages.
+func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, outbox store.Outbox) worker.Worker {
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
 	w.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
-	w.RegisterActivity(&activities.Records{Store: st})
+	w.RegisterActivity(&activities.Records{Store: st, Outbox: outbox})
 	w.RegisterActivity(&activities.Awards{Store: st})
 	w.RegisterActivity(&activities.Documents{Store: st, Letterhead: letterhead})
 	return w
@@ -79,11 +81,21 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 	errs := make(chan error, 2)
 	var w worker.Worker
 	if withWorker {
-		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead)
+		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead, cfg.Mail.Outbox())
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer w.Stop()
+		if cfg.Mail.Sends() {
+			sender := &notify.Sender{Store: st, SMTP: cfg.Mail.SMTP, From: cfg.Mail.From, Logger: logger}
+			senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+			done := make(chan struct{})
+			go func() { defer close(done); sender.Run(senderCtx) }()
+			defer func() { stopSender(); <-done }() // the batch in hand is sent and recorded first
+			logger.Info("outbox sender running", "smtp", fmt.Sprintf("%s:%d", cfg.Mail.SMTP.Host, cfg.Mail.SMTP.Port))
+		} else {
+			logger.Warn("e-mail is disabled: messages stay in the outbox and in-app notifications")
+		}
 	}
 	var srv *http.Server
 	if withHTTP {

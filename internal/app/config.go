@@ -3,14 +3,18 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"grantflow/letters"
+	"grantflow/notify"
+	"grantflow/store"
 )
 
 // Config is every setting, read from environment variables with defaults.
@@ -24,6 +28,7 @@ type Config struct {
 	Letterhead        letters.Letterhead
 	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
 	Clock func() time.Time
+	Mail  MailConfig
 	// InsecureCookies lets the pages' cookies travel over plain HTTP to a host other than
 	// localhost (tests with a cookie jar); never in production.
 	InsecureCookies bool
@@ -48,6 +53,9 @@ func LoadConfig() (Config, error) {
 		},
 	}
 	var err error
+	if c.Mail, err = loadMailConfig(); err != nil {
+		return c, err
+	}
 	if c.Port, err = strconv.Atoi(env("PORT", "8080")); err != nil || c.Port <= 0 || c.Port > 65535 {
 		return c, fmt.Errorf("PORT must be a port number, not %q", os.Getenv("PORT"))
 	}
@@ -58,6 +66,74 @@ func LoadConfig() (Config, error) {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
 	return c, nil
+}
+
+// MailConfig is how people are told: where mail goes and what links in it point to.
+type MailConfig struct {
+	SMTP           notify.SMTPSettings // SMTP_URL: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (implicit TLS)
+	From           string              // MAIL_FROM: the sender, e.g. "Grants team <grants@example.org>"
+	FinanceMailbox string              // FINANCE_MAILBOX: copied on every notice to finance; optional
+	PublicBaseURL  string              // PUBLIC_BASE_URL: the site's address, for links in messages
+	Disabled       bool                // MAIL_DISABLED=true: keep messages in the outbox and in-app only, on purpose
+}
+
+func loadMailConfig() (MailConfig, error) {
+	m := MailConfig{
+		From:           env("MAIL_FROM", "Grantflow <grantflow@localhost>"),
+		FinanceMailbox: os.Getenv("FINANCE_MAILBOX"),
+		PublicBaseURL:  env("PUBLIC_BASE_URL", "http://localhost:8080"),
+	}
+	if v := os.Getenv("MAIL_DISABLED"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return m, fmt.Errorf("MAIL_DISABLED must be true or false, not %q", v)
+		}
+		m.Disabled = b
+	}
+	if v := os.Getenv("SMTP_URL"); v != "" {
+		s, err := notify.ParseSMTPURL(v)
+		if err != nil {
+			return m, fmt.Errorf("SMTP_URL: %w", err)
+		}
+		m.SMTP = s
+	}
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		return m, fmt.Errorf("MAIL_FROM must be an e-mail address such as \"Grants <grants@example.org>\", not %q", m.From)
+	}
+	if m.FinanceMailbox != "" {
+		if _, err := mail.ParseAddress(m.FinanceMailbox); err != nil {
+			return m, fmt.Errorf("FINANCE_MAILBOX must be an e-mail address, not %q", m.FinanceMailbox)
+		}
+	}
+	if _, err := notify.NewComposer(m.PublicBaseURL); err != nil {
+		return m, fmt.Errorf("PUBLIC_BASE_URL: %w", err)
+	}
+	return m, nil
+}
+
+// ErrNoSMTP is why production refuses to start with no mail server: people would never be told.
+var ErrNoSMTP = errors.New("SMTP_URL is not set, so nobody would receive e-mail: set SMTP_URL " +
+	"(smtp://user:password@host:587 for STARTTLS, smtps://user:password@host:465 for implicit TLS), " +
+	"or MAIL_DISABLED=true to run without e-mail on purpose")
+
+// RequireMail is production's check before serving or working: mail is configured, or disabled on purpose.
+func (m MailConfig) RequireMail() error {
+	if m.SMTP.Host == "" && !m.Disabled {
+		return ErrNoSMTP
+	}
+	return nil
+}
+
+// Sends reports whether this process delivers the outbox over SMTP.
+func (m MailConfig) Sends() bool { return m.SMTP.Host != "" && !m.Disabled }
+
+// Outbox is the notification outbox these settings describe.
+func (m MailConfig) Outbox() store.Outbox {
+	c, err := notify.NewComposer(m.PublicBaseURL)
+	if err != nil { // LoadConfig checked it; a Config built by hand gets the local default
+		c, _ = notify.NewComposer("http://localhost:8080")
+	}
+	return c.Outbox(m.FinanceMailbox)
 }
 
 func env(name, def string) string {

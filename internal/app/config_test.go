@@ -1,0 +1,64 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestMailConfig(t *testing.T) {
+	t.Setenv("SMTP_URL", "smtps://grants:s3cret@mail.example.org")
+	t.Setenv("MAIL_FROM", "Grants team <grants@example.org>")
+	t.Setenv("FINANCE_MAILBOX", "finance-team@example.org")
+	t.Setenv("PUBLIC_BASE_URL", "https://grants.example.org/")
+	t.Setenv("MAIL_DISABLED", "")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Mail
+	if m.SMTP.Host != "mail.example.org" || m.SMTP.Port != 465 || !m.SMTP.Implicit || m.SMTP.Username != "grants" ||
+		m.SMTP.Password != "s3cret" || m.FinanceMailbox != "finance-team@example.org" || !m.Sends() || m.RequireMail() != nil {
+		t.Errorf("mail config %+v", m)
+	}
+	if ob := m.Outbox(); ob.FinanceMailbox != "finance-team@example.org" || ob.Compose == nil {
+		t.Errorf("outbox %+v", ob)
+	}
+
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"bad scheme":   {map[string]string{"SMTP_URL": "imap://mail.example.org"}, "SMTP_URL: the scheme must be smtp"},
+		"bad port":     {map[string]string{"SMTP_URL": "smtp://mail.example.org:99999"}, "SMTP_URL: the port must be"},
+		"bad from":     {map[string]string{"MAIL_FROM": "grants team"}, "MAIL_FROM must be an e-mail address"},
+		"bad finance":  {map[string]string{"FINANCE_MAILBOX": "finance"}, "FINANCE_MAILBOX must be an e-mail address"},
+		"bad base URL": {map[string]string{"PUBLIC_BASE_URL": "grants.example.org"}, "PUBLIC_BASE_URL"},
+		"bad disabled": {map[string]string{"MAIL_DISABLED": "perhaps"}, "MAIL_DISABLED must be true or false"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
+			}
+		})
+	}
+
+	// Production refuses to start with no mail server unless mail is disabled on purpose.
+	t.Setenv("SMTP_URL", "")
+	if c, err = LoadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail.RequireMail(); !errors.Is(err, ErrNoSMTP) || !strings.Contains(err.Error(), "MAIL_DISABLED=true") {
+		t.Errorf("no SMTP_URL: %v", err)
+	}
+	t.Setenv("MAIL_DISABLED", "true")
+	if c, err = LoadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail.RequireMail(); err != nil || c.Mail.Sends() {
+		t.Errorf("MAIL_DISABLED=true: %v, sends %v", err, c.Mail.Sends())
+	}
+}

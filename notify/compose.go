@@ -1,0 +1,123 @@
+// Package notify owns telling people: it composes each recipient's message from templates (plain
+// text and HTML, in the GOV.UK Notify style: what happened, what to do, by when, one link) and
+// delivers the outbox that store.Notify fills over SMTP (Sender). Who receives a notification is
+// the store's one rule (store.recipients); what it says is here.
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+
+	"grantflow/store"
+)
+
+//go:embed templates
+var templates embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.ParseFS(templates, "templates/*.txt.tmpl"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/*.html.tmpl"))
+)
+
+// Composer renders messages with links to the public site.
+type Composer struct {
+	baseURL string
+}
+
+// NewComposer makes links from the public base URL (e.g. https://grants.example.org).
+func NewComposer(publicBaseURL string) (*Composer, error) {
+	u, err := url.Parse(publicBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("public base URL must be an http or https address, not %q", publicBaseURL)
+	}
+	return &Composer{baseURL: strings.TrimRight(u.String(), "/")}, nil
+}
+
+// Outbox is the store's outbox using this composer, copying finance's notices to financeMailbox.
+func (c *Composer) Outbox(financeMailbox string) store.Outbox {
+	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose}
+}
+
+// wording is what a kind of notification is called and asks of the person told.
+type wording struct {
+	heading   string
+	applicant string // what an applicant should do
+	staff     string // what staff should do
+}
+
+var wordings = map[string]wording{
+	"reminder": {heading: "Reminder",
+		applicant: "Sign in and complete what is asked before the date above.",
+		staff:     "Sign in and complete what is asked before the date above."},
+	"escalation": {heading: "Action needed",
+		applicant: "Sign in to see what happens next.",
+		staff:     "Sign in, check the application and decide what happens next."},
+	"payment_due": {heading: "Payment due",
+		staff: "Make the payment, then record it in Grantflow so the group is told."},
+	"tranche_held": {heading: "Payment held",
+		applicant: "Sign in to see why the payment is held and what releases it.",
+		staff:     "Sign in to see why the payment is held and what releases it."},
+	"repayment_due": {heading: "Repayment due",
+		applicant: "Repay the amount above by the date given. Sign in to see the details.",
+		staff:     "Sign in to see the repayment and record it when it arrives."},
+}
+
+var fallback = wording{heading: "Update", applicant: "Sign in to see the details.", staff: "Sign in to see the details."}
+
+type messageData struct {
+	Heading, Title, Organisation, Name, Message, Action, Link, LinkText string
+}
+
+// Compose renders one recipient's message about a notification.
+func (c *Composer) Compose(n store.NotificationContext, r store.Recipient) (store.MailContent, error) {
+	w, ok := wordings[n.Kind]
+	if !ok {
+		w = fallback
+	}
+	action := w.staff
+	if n.Audience == store.AudienceApplicant {
+		action = w.applicant
+	}
+	if action == "" {
+		action = fallback.staff
+	}
+	name := r.Name
+	if name == "" {
+		name = "there"
+	}
+	d := messageData{Heading: w.heading, Title: oneLine(n.Title), Organisation: oneLine(n.Organisation), Name: oneLine(name),
+		Message: n.Message, Action: action, Link: fmt.Sprintf("%s/applications/%d", c.baseURL, n.ApplicationID),
+		LinkText: "Open the application in Grantflow"}
+	if d.Title == "" {
+		d.Title = fmt.Sprintf("application %d", n.ApplicationID)
+	}
+	var subject, text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&subject, "subject", d); err != nil {
+		return store.MailContent{}, err
+	}
+	if err := textTemplates.ExecuteTemplate(&text, "text", d); err != nil {
+		return store.MailContent{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "html", d); err != nil {
+		return store.MailContent{}, err
+	}
+	return store.MailContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String(), Link: d.Link}, nil
+}
+
+// oneLine keeps a header-bound value on one line whatever a person typed.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// MustOutbox is the outbox for a base URL known to be good (tests and fixed settings); it panics
+// on a bad one.
+func MustOutbox(publicBaseURL, financeMailbox string) store.Outbox {
+	c, err := NewComposer(publicBaseURL)
+	if err != nil {
+		panic(err)
+	}
+	return c.Outbox(financeMailbox)
+}

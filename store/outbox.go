@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"grantflow/scheme"
+)
+
+// Recipient is a person, or a shared mailbox, that a notification goes to.
+type Recipient struct {
+	UserID sql.NullInt64 // unset for a mailbox that is nobody's account
+	Name   string
+	Email  string
+}
+
+// NotificationContext is what a message about a notification may say: the notification and the
+// application it is about.
+type NotificationContext struct {
+	Notification
+	Title        string
+	Organisation string
+}
+
+// MailContent is one rendered message.
+type MailContent struct {
+	Subject string
+	Text    string
+	HTML    string
+	Link    string
+}
+
+// Outbox turns a notification into messages: the finance mailbox to copy finance's notices to and
+// the composer that renders each recipient's message.
+type Outbox struct {
+	FinanceMailbox string
+	Compose        func(NotificationContext, Recipient) (MailContent, error)
+}
+
+// Audiences of notifications. Staff audiences name a role; "user:<id>" names one person.
+const (
+	AudienceApplicant = "applicant"
+	AudienceFinance   = "finance"
+	AudienceOfficer   = "officer"
+	audienceUser      = "user:"
+)
+
+// Notify records a notification once per key and, in the same transaction, one message per
+// recipient, so a retried activity writes neither twice and a notification never exists without
+// its messages.
+func (s *Store) Notify(ctx context.Context, n Notification, ob Outbox) error {
+	if ob.Compose == nil {
+		return errors.New("notify: the outbox has no composer")
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO notifications (key, application_id, audience, kind, message, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (key) DO NOTHING`, n.Key, n.ApplicationID, n.Audience, n.Kind, n.Message, n.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if rows, _ := res.RowsAffected(); rows == 0 {
+			return nil // recorded before, with its messages
+		}
+		nc := NotificationContext{Notification: n}
+		if err := tx.QueryRowxContext(ctx, `SELECT a.title, o.name FROM applications a JOIN organisations o ON o.id = a.organisation_id
+			WHERE a.id = $1`, n.ApplicationID).Scan(&nc.Title, &nc.Organisation); err != nil {
+			return fmt.Errorf("notify %s: application %d: %w", n.Key, n.ApplicationID, notFound(err))
+		}
+		recipients, err := recipients(ctx, tx, n.ApplicationID, n.Audience, ob.FinanceMailbox)
+		if err != nil {
+			return fmt.Errorf("notify %s: recipients: %w", n.Key, err)
+		}
+		for _, r := range recipients {
+			m, err := ob.Compose(nc, r)
+			if err != nil {
+				return fmt.Errorf("notify %s: compose for %s: %w", n.Key, r.Email, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (notification_key, user_id, address, subject, body_text, body_html, link, created_at)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (notification_key, address) DO NOTHING`,
+				n.Key, r.UserID, strings.ToLower(r.Email), m.Subject, m.Text, m.HTML, m.Link, n.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// recipients is the one place that says who an audience is:
+//   - the applicant: every member of the applying organisation;
+//   - finance: every user with the finance role, and the finance mailbox when one is configured;
+//   - a staff role (officer, head_of_commissioning, ...): every user with that role, for now
+//     (a later change narrows "officer" to the application's case officer);
+//   - "user:<id>": that person (a panel member), if they are staff.
+//
+// Staff audiences never reach a member of the applying organisation, so an applicant never
+// receives staff-only content (scores, conflicts, panel names) even when they also hold a staff role.
+func recipients(ctx context.Context, tx *sqlx.Tx, applicationID int64, audience, financeMailbox string) ([]Recipient, error) {
+	const notMember = ` AND NOT EXISTS (SELECT 1 FROM organisation_members m JOIN applications a ON a.organisation_id = m.organisation_id
+		WHERE a.id = $1 AND m.user_id = u.id)`
+	var (
+		list []Recipient
+		err  error
+	)
+	scan := func(query string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, query+` ORDER BY u.id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r Recipient
+			if err := rows.Scan(&r.UserID, &r.Name, &r.Email); err != nil {
+				return err
+			}
+			list = append(list, r)
+		}
+		return rows.Err()
+	}
+	switch {
+	case audience == AudienceApplicant:
+		err = scan(`SELECT u.id, u.name, u.email FROM users u JOIN organisation_members m ON m.user_id = u.id
+			JOIN applications a ON a.organisation_id = m.organisation_id WHERE a.id = $1`, applicationID)
+	case strings.HasPrefix(audience, audienceUser):
+		id, perr := strconv.ParseInt(strings.TrimPrefix(audience, audienceUser), 10, 64)
+		if perr != nil {
+			return nil, fmt.Errorf("audience %q names no user", audience)
+		}
+		err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.id = $2 AND u.role <> 'applicant'`+notMember, applicationID, id)
+	default:
+		role := scheme.Role(audience)
+		if !role.IsStaff() || role == scheme.RoleSystem {
+			return nil, fmt.Errorf("audience %q is not a staff role", audience)
+		}
+		err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2`+notMember, applicationID, string(role))
+		if err == nil && role == scheme.RoleFinance && financeMailbox != "" {
+			list = append(list, Recipient{Name: "Finance", Email: financeMailbox})
+		}
+	}
+	return list, err
+}
+
+// OutboxMessage is a message waiting to be sent, as the sender claims it.
+type OutboxMessage struct {
+	ID              int64     `db:"id"`
+	NotificationKey string    `db:"notification_key"`
+	Address         string    `db:"address"`
+	Subject         string    `db:"subject"`
+	Text            string    `db:"body_text"`
+	HTML            string    `db:"body_html"`
+	CreatedAt       time.Time `db:"created_at"`
+	Attempts        int       `db:"attempts"`
+	ClaimToken      string    `db:"claim_token"`
+}
+
+// ClaimMessages leases up to limit pending messages that are due to this sender for lease. Rows
+// another sender holds are skipped, not waited for; a lease that ran out (its sender died) is
+// claimed again, so a message is never stranded.
+func (s *Store) ClaimMessages(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	list := []OutboxMessage{}
+	err := s.DB.SelectContext(ctx, &list, `UPDATE messages SET claimed_until = now() + make_interval(secs => $2),
+			claim_token = gen_random_uuid(), attempts = attempts + 1
+		WHERE id IN (SELECT id FROM messages WHERE status = 'pending' AND next_attempt_at <= now()
+			AND (claimed_until IS NULL OR claimed_until < now()) ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+		RETURNING id, notification_key, address, subject, body_text, body_html, created_at, attempts, claim_token`,
+		limit, lease.Seconds())
+	return list, err
+}
+
+// MarkSent records that the server accepted the message, with its answer. Only the claim's holder
+// records; once sent, a message is never claimed again. The commit does not wait for the disk
+// (synchronous_commit off, for this transaction only): a record lost in a database crash means the
+// message is sent again after its lease, with the same Message-ID, which the design already
+// tolerates for a sender that dies before recording; waiting for the disk on every message
+// would cost far more than that rare resend.
+func (s *Store) MarkSent(ctx context.Context, m OutboxMessage, response string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = now(), server_response = $3,
+			claimed_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'pending'`, m.ID, m.ClaimToken, response)
+		return err
+	})
+}
+
+// MarkRetry releases the claim after a temporary failure: the message is tried again after wait.
+func (s *Store) MarkRetry(ctx context.Context, m OutboxMessage, response string, wait time.Duration) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE messages SET server_response = $3, claimed_until = NULL,
+		next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1 AND claim_token = $2 AND status = 'pending'`,
+		m.ID, m.ClaimToken, response, wait.Seconds())
+	return err
+}
+
+// MarkFailed records a permanent failure (or too many attempts) with the server's answer.
+func (s *Store) MarkFailed(ctx context.Context, m OutboxMessage, response string) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE messages SET status = 'failed', server_response = $3, claimed_until = NULL
+		WHERE id = $1 AND claim_token = $2 AND status = 'pending'`, m.ID, m.ClaimToken, response)
+	return err
+}
+
+// MessageStatus is a message's delivery record.
+type MessageStatus struct {
+	ID              int64      `db:"id"`
+	NotificationKey string     `db:"notification_key"`
+	Address         string     `db:"address"`
+	Status          string     `db:"status"`
+	Attempts        int        `db:"attempts"`
+	SentAt          *time.Time `db:"sent_at"`
+	ServerResponse  string     `db:"server_response"`
+}
+
+// MessageStatuses lists every message's delivery record, oldest first (tests and operators).
+func (s *Store) MessageStatuses(ctx context.Context) ([]MessageStatus, error) {
+	list := []MessageStatus{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT id, notification_key, address, status, attempts, sent_at, server_response
+		FROM messages ORDER BY id`)
+	return list, err
+}
+
+// InboxItem is one of a person's in-app notifications.
+type InboxItem struct {
+	ID            int64      `db:"id" json:"id"`
+	ApplicationID int64      `db:"application_id" json:"application_id"`
+	Kind          string     `db:"kind" json:"kind"`
+	Subject       string     `db:"subject" json:"subject"`
+	Message       string     `db:"message" json:"message"`
+	Link          string     `db:"link" json:"link"`
+	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
+	ReadAt        *time.Time `db:"read_at" json:"read_at,omitempty"`
+}
+
+// Inbox lists the user's own notifications, newest first.
+func (s *Store) Inbox(ctx context.Context, userID int64, limit int) ([]InboxItem, error) {
+	list := []InboxItem{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, n.application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
+		FROM messages m JOIN notifications n ON n.key = m.notification_key
+		WHERE m.user_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2`, userID, limit)
+	return list, err
+}
+
+// UnreadCount is how many of the user's notifications they have not marked as read.
+func (s *Store) UnreadCount(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM messages WHERE user_id = $1 AND read_at IS NULL`, userID)
+	return n, err
+}
+
+// MarkRead marks one of the user's own notifications as read; another person's is ErrNotFound.
+func (s *Store) MarkRead(ctx context.Context, userID, messageID int64, at time.Time) error {
+	res, err := s.DB.ExecContext(ctx, `UPDATE messages SET read_at = COALESCE(read_at, $3) WHERE id = $1 AND user_id = $2`,
+		messageID, userID, at)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
