@@ -94,7 +94,7 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))      // shown only when a test fails
+	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))                              // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true, Letterhead: letterhead} // a cookie jar keeps Secure cookies for https only
 	sys := &system{Store: st, Client: c, Queue: queue}
 	if !clock.IsZero() {
