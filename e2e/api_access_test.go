@@ -153,7 +153,7 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 403, 409, 409, 409, 403}},
 		{"POST", "/api/v1/applications/{A}/information-response", map[string]any{"answer": "Three sessions."},
 			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
-		{"POST", "/api/v1/applications/{A}/acceptance", nil,
+		{"POST", "/api/v1/applications/{A}/acceptance", testBank,
 			//none bad  own  oth  asr  off  head com  fin
 			w{401, 401, 409, 404, 403, 403, 403, 403, 403}},
 		{"POST", "/api/v1/applications/{A}/payments", payOne,
@@ -214,7 +214,7 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
 
 		// The one allowed change of state, then what it allows.
-		{"POST", "/api/v1/applications/{O}/acceptance", nil,
+		{"POST", "/api/v1/applications/{O}/acceptance", testBank,
 			//none bad  own  oth  asr  off  head com  fin
 			w{401, 401, 200, 404, 403, 403, 403, 403, 403}},
 		{"POST", "/api/v1/applications/{O}/payments", payOne, // finance may pay now, but not £0.01

@@ -27,11 +27,12 @@ const (
 	callBackNotes     = "callback.notes"
 )
 
-// bankRules map the API's fields to the forms'.
+// bankRules map the API's fields to the forms'. The reasons (package bankaccount) are sentences
+// naming their field already, so they need no label.
 var bankRules = []fieldRule{
-	on("account_name", bankAccountName, "The name on the account"),
-	on("sort_code", bankSortCode, "The sort code"),
-	on("account_number", bankAccountNumber, "The account number"),
+	on("account_name", bankAccountName, ""),
+	on("sort_code", bankSortCode, ""),
+	on("account_number", bankAccountNumber, ""),
 }
 
 var callBackRules = []fieldRule{
