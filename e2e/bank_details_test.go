@@ -93,8 +93,10 @@ func TestBankDetailsHeldUntilFinanceCallsBack(t *testing.T) {
 	if confirmed.str("current", "account_ending") != "7491" || confirmed.str("payment_held") != "false" || dig(confirmed.Body, "held_change") != nil {
 		t.Fatalf("after the call-back: %s", confirmed.Raw)
 	}
+	s.must(t, http.StatusOK, "POST", path+"/bank-details/call-back", finance, callBack) // the same call-back again: a harmless retry
+	callBack["outcome"] = "rejected"
 	if r := s.must(t, http.StatusConflict, "POST", path+"/bank-details/call-back", finance, callBack); r.str("error", "code") != "not_held" {
-		t.Errorf("a second call-back on a decided change: %s", r.Raw)
+		t.Errorf("a second, different call-back on a decided change: %s", r.Raw)
 	}
 	if text := s.noticeText(t, finance, path); !strings.Contains(text, "88837491") || !strings.Contains(text, "10-79-99") || !strings.Contains(text, "0116 496 0000") {
 		t.Errorf("finance's notice after the call-back:\n%s", text)
