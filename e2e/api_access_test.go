@@ -219,6 +219,14 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 200, 404, 403, 403, 403, 403, 403}},
 		{"POST", "/api/v1/applications/{O}/payments", payOne, // finance may pay now, but not £0.01
 			w{401, 401, 403, 404, 403, 403, 403, 403, 422}},
+		// A change of bank details, held; only finance records the call-back (an unknown change: 422),
+		// and finance's notice waits for it (409).
+		{"POST", "/api/v1/applications/{O}/bank-details", map[string]any{"account_name": "Riverside Youth Project", "sort_code": "10-79-99", "account_number": "88837491"},
+			w{401, 401, 200, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/applications/{O}/bank-details/call-back", map[string]any{"change_id": 999999999, "outcome": "rejected", "phone": "0116 496 0000", "notes": "Not known."},
+			w{401, 401, 403, 404, 403, 403, 403, 403, 422}},
+		{"GET", "/api/v1/applications/{O}/bank-details/notice", nil,
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
 	}
 
 	covered := map[string]bool{}
