@@ -601,7 +601,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		s.must(t, http.StatusOK, "POST", path+"/decision", officer, map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": 300000,
 			"purpose": "Evening youth work.", "reasons": "Reduces anti-social behaviour.", "conditions": []any{"Acknowledge the funding"}})
 		s.awaitStatus(t, owner, id, "offered")
-		s.must(t, http.StatusOK, "POST", path+"/acceptance", owner, nil)
+		s.must(t, http.StatusOK, "POST", path+"/acceptance", owner, testBank)
 	})
 
 	t.Run("payment", func(t *testing.T) {

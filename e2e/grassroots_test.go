@@ -82,7 +82,7 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 
 	// Another organisation cannot see or act on it.
 	s.must(t, http.StatusNotFound, "GET", path, other, nil)
-	s.must(t, http.StatusNotFound, "POST", path+"/acceptance", other, nil)
+	s.must(t, http.StatusNotFound, "POST", path+"/acceptance", other, testBank)
 
 	// The assessor scores; bad scores are refused with the field named and nothing recorded.
 	bad := s.must(t, http.StatusUnprocessableEntity, "POST", path+"/assessments", assessor, map[string]any{
@@ -91,7 +91,7 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 		t.Fatalf("an out-of-range score should name scores[2].score: %s", bad.Raw)
 	}
 	s.must(t, http.StatusForbidden, "POST", path+"/decision", assessor, map[string]any{"no_conflict": true, "outcome": "approve"})
-	s.must(t, http.StatusConflict, "POST", path+"/acceptance", applicant, nil)
+	s.must(t, http.StatusConflict, "POST", path+"/acceptance", applicant, testBank)
 	r := s.must(t, http.StatusOK, "POST", path+"/assessments", assessor, map[string]any{
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Strong local project"})
 	if got := r.str("application", "status"); got != "decision" {
@@ -144,7 +144,7 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 	// Acceptance, payment, report, review, closed.
 	s.must(t, http.StatusConflict, "POST", path+"/payments", finance, map[string]any{ // not accepted yet
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-0"})
-	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, nil)
+	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, testBank)
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 100, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
 	s.must(t, http.StatusForbidden, "POST", path+"/payments", officer, map[string]any{
@@ -213,7 +213,7 @@ func TestGrassrootsDeclined(t *testing.T) {
 	if got := declined.str("status"); got != "declined" {
 		t.Fatalf("status = %q, want declined", got)
 	}
-	s.must(t, http.StatusConflict, "POST", path+"/acceptance", applicant, nil)
+	s.must(t, http.StatusConflict, "POST", path+"/acceptance", applicant, testBank)
 	recordHistory(t, s, id, "grassroots_declined.json")
 }
 
@@ -275,7 +275,7 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 	if letter := s.documentText(t, applicant, offered, "award_letter"); !strings.Contains(letter, "£4,800.00") || !strings.Contains(letter, "Wreake Valley Youth Trust") {
 		t.Errorf("award letter lacks the amount or the recipient:\n%s", letter)
 	}
-	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, nil)
+	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, testBank)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 480000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261201-07"})
 	s.must(t, http.StatusOK, "POST", path+"/report", applicant, map[string]any{

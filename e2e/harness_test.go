@@ -89,14 +89,14 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 		t.Fatal(err)
 	}
 	c := temporal.GetDefaultClient()
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}},
-		notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example"))
+	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
+	w := app.NewWorker(c, queue, st, letterhead, notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example"))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))      // shown only when a test fails
-	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true} // a cookie jar keeps Secure cookies for https only
+	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))                              // shown only when a test fails
+	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true, Letterhead: letterhead} // a cookie jar keeps Secure cookies for https only
 	sys := &system{Store: st, Client: c, Queue: queue}
 	if !clock.IsZero() {
 		sys.offset.Store(int64(time.Until(clock)))

@@ -153,7 +153,7 @@ func (s *system) driveToAccepted(t *testing.T, provider string, id int64, perYea
 			t.Errorf("grant agreement lacks %q", want)
 		}
 	}
-	s.must(t, http.StatusOK, "POST", path+"/acceptance", provider, nil)
+	s.must(t, http.StatusOK, "POST", path+"/acceptance", provider, testBank)
 	s.awaitStatus(t, officer, id, "accepted")
 	return offered
 }

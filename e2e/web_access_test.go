@@ -128,7 +128,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/uploads/{upload}", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"POST", "/applications/{A}/information-response", url.Values{"answer": {"Three sessions."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
-		{"POST", "/applications/{A}/acceptance", url.Values{"confirm": {"yes"}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{A}/acceptance", acceptForm(), w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{A}/report", url.Values{}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/returns", url.Values{"return.quarter": {fmt.Sprintf("%d-1", fx.fy)}, "return.narrative": {"Steady."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 
@@ -163,8 +163,15 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/finance/payments-due.csv", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
 
 		// The one change of state: the owner accepts the offer; then finance may pay (but not £0.01).
-		{"POST", "/applications/{O}/acceptance", url.Values{"confirm": {"yes"}}, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{O}/acceptance", acceptForm(), w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{O}/payments", payment(fx.offered), w{signin, signin, deny, hidden, deny, deny, deny, deny, form}},
+		// The owner changes the bank details (held); finance alone records the call-back (rejecting
+		// it), and then alone reads the notice with the full numbers.
+		{"POST", "/applications/{O}/bank-details", url.Values{"bank.account_name": {"Riverside Youth Project"}, "bank.sort_code": {"10-79-99"}, "bank.account_number": {"88837491"}},
+			w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{O}/bank-details/call-back", url.Values{"callback.outcome": {"rejected"}, "callback.phone": {"0116 496 0000"}, "callback.notes": {"Not known."}},
+			w{signin, signin, deny, hidden, deny, deny, deny, deny, ok}},
+		{"GET", "/applications/{O}/bank-details/notice.pdf", nil, w{signin, signin, deny, hidden, deny, deny, deny, deny, ok}},
 		// Last, as it ends each session.
 		{"POST", "/sign-out", url.Values{}, w{signin, signin, signin, signin, signin, signin, signin, signin, signin}},
 	}

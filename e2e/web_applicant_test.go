@@ -98,10 +98,10 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 	if got := s.must(t, http.StatusOK, "GET", api, applicant, nil).str("status"); got != "offered" {
 		t.Fatalf("after a refused acceptance the status is %s", got)
 	}
-	other.post(path+"/acceptance", url.Values{"confirm": {"yes"}}).mustSay(t, http.StatusNotFound, "Page not found")
-	w.post(path+"/acceptance", url.Values{"confirm": {"yes"}}).mustSay(t, http.StatusOK, "You have accepted the offer", "Offer accepted")
+	other.post(path+"/acceptance", acceptForm()).mustSay(t, http.StatusNotFound, "Page not found")
+	w.post(path+"/acceptance", acceptForm()).mustSay(t, http.StatusOK, "You have accepted the offer", "Offer accepted")
 	s.awaitStatus(t, applicant, id, "accepted")
-	w.post(path+"/acceptance", url.Values{"confirm": {"yes"}}).mustSay(t, http.StatusConflict, "This could not be done", "Nothing has been changed.")
+	w.post(path+"/acceptance", acceptForm()).mustSay(t, http.StatusConflict, "This could not be done", "Nothing has been changed.")
 
 	// Paid: the payment is on the page, and the report is sent there. Spending more than was paid
 	// is the workflow's refusal, shown against the amount with everything typed kept.

@@ -28,7 +28,7 @@ func TestWebFinanceRecordsAGrantPayment(t *testing.T) {
 		"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "Volunteer night patrols in Hinckley town centre.",
 		"conditions": []string{"Keep an up-to-date safeguarding policy"}, "reasons": "Addresses night-time economy violence."})
 	sys.awaitStatus(t, applicant, id, "offered")
-	sys.must(t, http.StatusOK, "POST", api+"/acceptance", applicant, nil)
+	sys.must(t, http.StatusOK, "POST", api+"/acceptance", applicant, testBank)
 	ref := sys.awaitStatus(t, financeToken, id, "accepted").str("award", "reference")
 
 	finance := sys.webSignIn(t, "finance@opcc.example.org")

@@ -141,7 +141,7 @@ func TestPagesRefuseBadInputClearly(t *testing.T) {
 	sendHostile(officer, "an officer", app(fx.service))
 	sendHostile(s.webSignIn(t, "officer2@opcc.example.org"), "another officer", app(deciding))
 	// Finance's payment form, once the offer is accepted.
-	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", fx.offered), fx.tokens[asOwner], nil)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", fx.offered), fx.tokens[asOwner], testBank)
 	s.awaitStatus(t, fx.tokens[asOwner], fx.offered, "accepted")
 	sendHostile(s.webSignIn(t, "finance@opcc.example.org"), "finance", "/finance")
 

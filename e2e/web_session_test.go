@@ -66,7 +66,7 @@ func TestWebSessionEndsAndRefusals(t *testing.T) {
 	other.get("/sign-out")
 	other.post("/sign-out", url.Values{})
 	w.token = token
-	p := w.post(offer+"/acceptance", url.Values{"confirm": {"yes"}})
+	p := w.post(offer+"/acceptance", acceptForm())
 	if !strings.HasPrefix(p.Path, "/sign-in") {
 		t.Fatalf("after signing out elsewhere: %d at %s, want the sign-in page", p.Status, p.Path)
 	}
@@ -76,7 +76,7 @@ func TestWebSessionEndsAndRefusals(t *testing.T) {
 	w = s.webSignIn(t, demo.Accounts[0].Email)
 	w.get(offer)
 	w.token = "not-the-token"
-	p = w.post(offer+"/acceptance", url.Values{"confirm": {"yes"}})
+	p = w.post(offer+"/acceptance", acceptForm())
 	p.mustSay(t, http.StatusForbidden, "This form could not be accepted")
 	if !strings.Contains(p.Body, `href="`+offer+`"`) {
 		t.Errorf("the refusal does not link back to %s:\n%s", offer, p.Body)

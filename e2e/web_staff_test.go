@@ -138,7 +138,7 @@ func TestWebStaffScoreAndApproveAGrant(t *testing.T) {
 
 	// Accepted, paid and reported on: the officer reviews the report on the page.
 	api := fmt.Sprintf("/api/v1/applications/%d", id)
-	s.must(t, http.StatusOK, "POST", api+"/acceptance", applicant, nil)
+	s.must(t, http.StatusOK, "POST", api+"/acceptance", applicant, testBank)
 	s.must(t, http.StatusOK, "POST", api+"/payments", s.staff(t, "finance"), map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
 	s.must(t, http.StatusOK, "POST", api+"/report", applicant, map[string]any{
@@ -295,7 +295,7 @@ func TestWebStaffServiceAwardFromPanelToTermination(t *testing.T) {
 	commissioner.post(path+"/decision", url.Values{"decision-outcome": {"approve"}, "approve-no-conflict": {"yes"}}).mustSay(t, http.StatusOK, "The decision has been recorded")
 	s.awaitStatus(t, provider, id, "offered")
 
-	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", id), provider, nil)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", id), provider, testBank)
 	s.awaitStatus(t, provider, id, "accepted")
 	// The officer who moderated confirms the conditions, but may not vary or end the award: as with
 	// the decision, that is for someone else, within their band (here the Commissioner's).

@@ -515,3 +515,28 @@ func BenchmarkAwardLetter(b *testing.B) {
 		})
 	}
 }
+
+// The payee bank details notice is the one document with the full sort code and account number.
+func TestPayeeBankDetailsNotice(t *testing.T) {
+	n := PayeeBankDetailsNotice{Letterhead: letterhead(), Date: day(2026, time.December, 2), AwardReference: "GF-2026-0042", Payee: "Café Naïve Ltd",
+		AccountName: "Cafe Naive Ltd", SortCode: "08-99-99", AccountNumber: "66374958", GivenOn: day(2026, time.December, 1),
+		HowConfirmed: "Given by the organisation when it accepted the offer"}
+	pdf, err := n.PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := pdftext.Text(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Finance notice: payee bank details", "GF-2026-0042", "08-99-99", "66374958", "Cafe Naive Ltd", "1 December 2026"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the notice does not say %q:\n%s", want, text)
+		}
+	}
+	n.AccountNumber = ""
+	var verr *ValidationError
+	if _, err := n.PDF(); !errors.As(err, &verr) || !slices.Contains(verr.Fields(), "AccountNumber") {
+		t.Errorf("a notice without the account number: %v", err)
+	}
+}

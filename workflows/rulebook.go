@@ -38,6 +38,10 @@ const (
 	ActionWaiveReturns      Action = "waive_returns"
 	ActionRecordRepayment   Action = "record_repayment"
 	ActionWriteOff          Action = "write_off"
+	// Bank details are kept outside the workflow (no full account number in a history): the API
+	// checks these two steps against the rule book and the store records them.
+	ActionChangeBankDetails  Action = "change_bank_details"  // the applicant's change after acceptance, held until call-back
+	ActionConfirmBankDetails Action = "confirm_bank_details" // finance's call-back, confirming or rejecting a held change
 )
 
 // Bar is a relation between a person and an application that stops them taking a step.
@@ -108,6 +112,9 @@ var (
 	delivering   = []Stage{StageAccepted, StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted}
 	paying       = []Stage{StageActive, StageVariationOffered, StageFinalReport, StageFinalSubmitted}
 	running      = []Stage{StageAccepted, StageActive, StageVariationOffered} // an award that may still be varied or ended
+	// while something may still be paid: a one-off grant until its payment, a service award until
+	// its final report is reviewed
+	payable = map[scheme.Kind][]Stage{scheme.Grassroots: {StageAccepted}, scheme.Service: delivering}
 )
 
 // rulebook lists every step in the order the API offers them.
@@ -137,6 +144,11 @@ var rulebook = []rule{
 	{action: ActionSubmitReport, kinds: svcOnly, applicant: true, stages: []Stage{StageFinalReport}},
 	{action: ActionReviewReport, kinds: grassOnly, roles: officers, stages: []Stage{StageReportSubmitted}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionReviewReport, kinds: svcOnly, roles: officers, stages: []Stage{StageFinalSubmitted}, bars: []Bar{BarMember, BarConflict}},
+	{action: ActionChangeBankDetails, kinds: grassOnly, applicant: true, stages: payable[scheme.Grassroots]},
+	{action: ActionChangeBankDetails, kinds: svcOnly, applicant: true, stages: payable[scheme.Service]},
+	// The call-back that confirms a change is never taken by someone of the organisation that asked for it.
+	{action: ActionConfirmBankDetails, kinds: grassOnly, roles: finance, stages: payable[scheme.Grassroots], bars: []Bar{BarMember}},
+	{action: ActionConfirmBankDetails, kinds: svcOnly, roles: finance, stages: payable[scheme.Service], bars: []Bar{BarMember}},
 	// A grant closes with a funded quarter's return missing only on the head of commissioning's waiver.
 	{action: ActionWaiveReturns, kinds: svcOnly, roles: heads, stages: []Stage{StageFinalReport, StageFinalSubmitted}, bars: []Bar{BarMember, BarConflict}},
 	{action: ActionRecordRepayment, kinds: svcOnly, roles: finance, stages: []Stage{StageRecovery}, bars: []Bar{BarMember}},
@@ -179,6 +191,9 @@ func Permit(c Case, action Action, p Party) error {
 	} else {
 		if !slices.Contains(r.roles, p.Role) {
 			if slices.Equal(r.roles, finance) {
+				if action == ActionConfirmBankDetails {
+					return refuse(RefusalForbidden, "", "only finance may %s", actionPhrase(c.Kind, action))
+				}
 				return refuse(RefusalForbidden, "", "only finance may record payments")
 			}
 			if len(r.roles) == 1 {
@@ -343,6 +358,10 @@ func actionPhrase(kind scheme.Kind, a Action) string {
 		return "record a repayment"
 	case ActionWriteOff:
 		return "write off the amount owed"
+	case ActionChangeBankDetails:
+		return "change the bank details"
+	case ActionConfirmBankDetails:
+		return "confirm a change of bank details by call-back"
 	}
 	return fmt.Sprint(a)
 }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"grantflow/http/httperr"
+	"grantflow/letters"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -32,6 +33,8 @@ type Server struct {
 	// Clock, when set, is the time service applications run on: their workflows get the offset
 	// from the real clock. Tests and demos only; nil means the real clock.
 	Clock func() time.Time
+	// Letterhead heads the documents written on request (finance's payee bank details notice).
+	Letterhead letters.Letterhead
 }
 
 func (s *Server) now() time.Time {
@@ -63,7 +66,10 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/assessments", stepHandler(s, s.Assess))
 	auth.POST("/applications/:id/decision", stepHandler(s, s.Decide))
 	auth.POST("/applications/:id/information-response", stepHandler(s, s.AnswerInformation))
-	auth.POST("/applications/:id/acceptance", s.acceptOffer)
+	auth.POST("/applications/:id/acceptance", stepHandler(s, s.AcceptOffer))
+	auth.POST("/applications/:id/bank-details", s.changeBankDetails)
+	auth.POST("/applications/:id/bank-details/call-back", s.recordBankCallBack)
+	auth.GET("/applications/:id/bank-details/notice", s.payeeBankDetailsNotice)
 	auth.POST("/applications/:id/payments", stepHandler(s, s.RecordPayment))
 	auth.POST("/applications/:id/report", stepHandler(s, s.SubmitReport))
 	auth.POST("/applications/:id/report-review", stepHandler(s, s.ReviewReport))

@@ -220,13 +220,6 @@ func (s *Server) AnswerInformation(ctx context.Context, u store.User, id int64, 
 	})
 }
 
-// AcceptOffer accepts the offer (a one-off grant's award letter or a service award's agreement).
-func (s *Server) AcceptOffer(ctx context.Context, u store.User, id int64) (workflows.UpdateResult, error) {
-	return s.Step(ctx, u, id, func(_ scheme.Kind, a workflows.Actor) (string, any, error) {
-		return workflows.UpdateAcceptOffer, workflows.AcceptOfferRequest{Actor: a}, nil
-	})
-}
-
 // PaymentRequest records a payment made: the grant, or one tranche of a service award.
 type PaymentRequest struct {
 	Tranche   int         `json:"tranche"` // service awards: which tranche was paid
@@ -294,13 +287,4 @@ func (s *Server) ReviewReport(ctx context.Context, u store.User, id int64, r Rev
 		}
 		return update, workflows.ReviewReportRequest{Actor: a, Outcome: r.Outcome, Comment: r.Comment}, p.err()
 	})
-}
-
-func (s *Server) acceptOffer(c *gin.Context) {
-	app, u, err := s.loadVisible(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.respondStep(c, app.ID)(s.AcceptOffer(c.Request.Context(), u, app.ID))
 }

@@ -56,6 +56,7 @@ type ApplicationDetail struct {
 	Documents           []store.Document           `json:"documents"`
 	Award               *store.Award               `json:"award,omitempty"`
 	Payments            []store.Payment            `json:"payments,omitempty"`
+	Bank                *BankView                  `json:"bank_details,omitempty"` // masked for everyone; finance's notice has the full numbers
 	Assessments         []store.Assessment         `json:"assessments,omitempty"`
 	InformationRequests []store.InformationRequest `json:"information_requests"`
 	Reports             []store.GrantReport        `json:"reports"`
@@ -152,6 +153,9 @@ func (s *Server) detail(ctx context.Context, u store.User, app store.Application
 			return d, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
+		return d, err
+	}
+	if d.Bank, err = s.bankView(ctx, id); err != nil {
 		return d, err
 	}
 	if err := s.serviceDetail(ctx, u, app, &d, panel, conflicted); err != nil {

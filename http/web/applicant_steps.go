@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/bankaccount"
 	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/money"
@@ -272,13 +273,20 @@ func (s *Server) acceptOffer(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	if slices.Contains(d.Actions, workflows.ActionAcceptOffer) && !f.Has(apConfirm, "yes") {
+		// Every problem at once: the bank details are checked here too, as the API would.
+		_, refused := bankaccount.Check(f.Value(bankAccountName), f.Value(bankSortCode), f.Value(bankAccountNumber))
+		for _, r := range bankRules {
+			if reason, bad := refused[r.api]; bad {
+				f.add(r.page, upperFirst(reason))
+			}
+		}
 		f.add(apConfirm, "Confirm that you have read the offer and accept its terms and conditions")
 		s.showApplication(c, d, f, http.StatusUnprocessableEntity)
 		return
 	}
-	_, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID)
-	// The acceptance sends no fields: any the workflow names are about the offer, said on their own page.
-	s.afterStep(c, d.ID, err, "accepted", nil)
+	_, err := s.opts.API.AcceptOffer(c.Request.Context(), u, d.ID, bankRequestOf(f))
+	// The fields refused are the bank details'; the form shows them again as typed.
+	s.afterStep(c, d.ID, err, "accepted", s.onApplication(c, d.ID, f, bankRules))
 }
 
 // acceptVariation accepts the varied grant agreement: the version the page showed, once the box is ticked.

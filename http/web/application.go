@@ -50,6 +50,7 @@ type applicationView struct {
 	Documents []documentView
 	Award     *awardView
 	Payments  []paymentView
+	Bank      *bankSection // masked bank details, with the change and call-back forms offered
 	Finance   *awardFinanceView
 	Requests  []requestView
 	Reports   []reportView
@@ -335,6 +336,7 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 	if v.Member {
 		s.applicantForms(&v)
 	}
+	v.Bank = bankSectionOf(d, u.Role, v.Member)
 	return v, nil
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -125,15 +126,40 @@ func TestApplicationPageForAnOffer(t *testing.T) {
 		t.Fatalf("award letter: %d %v %q", doc.Status, doc.Header, doc.Body)
 	}
 
-	// No confirmation ticked: the box is named and linked, and the offer still stands.
+	// Nothing given: the bank details and the box are each named and linked, and the offer still stands.
 	refused := b.fill(path, path+"/acceptance", nil)
 	refused.mustBe(t, http.StatusUnprocessableEntity, path+"/acceptance")
 	checkMarkup(t, refused)
-	if got := refused.summary(); len(got) != 1 || got[0].Href != "#confirm" || !strings.Contains(got[0].Message, "accept its terms") {
+	got := refused.summary()
+	var hrefs []string
+	for _, e := range got {
+		hrefs = append(hrefs, e.Href)
+	}
+	if strings.Join(hrefs, " ") != "#bank-account-name #bank-sort-code #bank-account-number #confirm" || !strings.Contains(got[3].Message, "accept its terms") ||
+		got[1].Message != "Enter the sort code" {
 		t.Errorf("error summary: %v", got)
 	}
 	if app, _ := s.Store.Application(ctx, id); app.Status != string(workflows.StageOffered) {
 		t.Errorf("status is %s after a refused acceptance", app.Status)
+	}
+
+	// The box ticked but a sort code the account number fails the modulus check at: the account
+	// number is named, nothing is kept, and what was typed is shown again to mend.
+	badBank := b.fill(path, path+"/acceptance", url.Values{"confirm": {"yes"}, "bank.account_name": {"Riverside Youth Project"},
+		"bank.sort_code": {"08-99-99"}, "bank.account_number": {"66374959"}})
+	badBank.mustBe(t, http.StatusUnprocessableEntity, path+"/acceptance")
+	checkMarkup(t, badBank)
+	if got := badBank.summary(); len(got) != 1 || got[0].Href != "#bank-account-number" || !strings.HasPrefix(got[0].Message, "This account number is not a valid number at sort code 08-99-99") {
+		t.Errorf("error summary for a failed modulus check: %v", got)
+	}
+	if !strings.Contains(badBank.Body, `value="66374959"`) || !strings.Contains(badBank.Body, `value="Riverside Youth Project"`) {
+		t.Error("the refused form does not show again what was typed")
+	}
+	if _, err := s.Store.PayeeBankDetails(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("refused bank details were kept: %v", err)
+	}
+	if app, _ := s.Store.Application(ctx, id); app.Status != string(workflows.StageOffered) {
+		t.Errorf("status is %s after refused bank details", app.Status)
 	}
 
 	// Staff read the page too, with no applicant's forms.

@@ -64,7 +64,11 @@ func (r fieldRule) message(reason string) string {
 // reason that reads on from the field's name follows it ("Postcode is required", "Payment
 // reference must be at most 100 characters", "The date the payment was made cannot be in the
 // future"); any other follows a colon ("Amount spent: £5,000.00 is more than the £4,250.00 paid").
+// With no label, the reason is already a sentence about the field and stands alone.
 func refusalMessage(label, reason string) string {
+	if label == "" { // a reason written as a whole sentence naming its field ("enter the sort code")
+		return upperFirst(reason)
+	}
 	for _, verb := range []string{"is ", "must ", "cannot "} {
 		if strings.HasPrefix(reason, verb) {
 			return label + " " + reason

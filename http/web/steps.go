@@ -149,6 +149,9 @@ func (s *Server) onApplication(c *gin.Context, appID int64, f *form, rules []fie
 var doneMessages = map[string]string{
 	"answered":           "Your answer has been sent",
 	"accepted":           "You have accepted the offer",
+	"bank-changed":       "Your new bank details are held until our finance team calls you back to confirm them",
+	"bank-confirmed":     "The change of bank details is confirmed: payments go to the new account",
+	"bank-rejected":      "The change of bank details is rejected: payments go to the account we had",
 	"variation-accepted": "You have accepted the varied grant agreement",
 	"report":             "Your report has been sent",
 	"return":             "Your monitoring return has been sent",
