@@ -301,6 +301,9 @@ func missingMessage(q Question) string {
 
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
+	if strings.HasPrefix(s, "I ") { // the pronoun keeps its capital
+		return s
+	}
 	if r >= 'A' && r <= 'Z' && !(n < len(s) && s[n] >= 'A' && s[n] <= 'Z') {
 		return strings.ToLower(s[:n]) + s[n:]
 	}
