@@ -88,7 +88,7 @@ func TestGrassrootsFormThroughTheTaskList(t *testing.T) {
 	b.fill(budget, budget, url.Values{"budget_lines.0.item": {"Youth workers"}, "budget_lines.0.amount_pence": {"1,500"},
 		"budget_lines.1.item": {"Kit"}, "budget_lines.1.amount_pence": {"400"}})
 	page := b.get(budget)
-	if got := strings.Join(strings.Fields(textOf(byID(page.Doc, "budget-check"))), " "); got != "Your budget lines add up to £1,900.00 . You are applying for £2,000.00 . They must be the same before you submit." {
+	if got := strings.Join(strings.Fields(textOf(byID(page.Doc, "budget-check"))), " "); got != "Your budget lines add up to £1,900.00. You are applying for £2,000.00. They must be the same before you submit." {
 		t.Errorf("the budget page says %q", got)
 	}
 	if got := b.get(tasks); taskStatus(got, "budget") != "In progress" {
