@@ -167,10 +167,10 @@ func (s *Server) getSubmitted(c *gin.Context) {
 		s.fail(c, httperr.NotFound("application"))
 		return
 	}
-	copy, err := s.Submitted(c.Request.Context(), currentUser(c), id)
+	submitted, err := s.Submitted(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, copy)
+	c.JSON(http.StatusOK, submitted)
 }
