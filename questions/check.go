@@ -133,10 +133,17 @@ func (c *checker) value(q Question, owner string, line int, col string, raw json
 			at("must be one of: "+q.values(), "Select an answer for "+lowerFirst(what))
 		}
 	case Checkboxes:
-		l, ok := list(raw)
-		if !ok {
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
 			at("must be a list of options", "Select from the options for "+lowerFirst(what))
 			return
+		}
+		l := make([]string, len(items))
+		for i, item := range items {
+			if json.Unmarshal(item, &l[i]) != nil {
+				c.add(owner, i, "", "must be text, one of: "+q.values(), "Select from the options for "+lowerFirst(what))
+				return
+			}
 		}
 		for i, v := range l {
 			if !q.allows(v) || slices.Index(l, v) != i {
@@ -154,14 +161,21 @@ func (c *checker) value(q Question, owner string, line int, col string, raw json
 			at("must be true or false", "Tick the box to confirm: "+lowerFirst(what))
 		}
 	case Lines:
-		rows, ok := lines(raw)
+		var items []json.RawMessage
 		switch {
-		case !ok:
+		case json.Unmarshal(raw, &items) != nil:
 			at("must be a list of rows, each an object", what+" could not be read")
 			return
-		case q.MaxLines > 0 && len(rows) > q.MaxLines:
+		case q.MaxLines > 0 && len(items) > q.MaxLines:
 			at(fmt.Sprintf("must have at most %d rows", q.MaxLines), fmt.Sprintf("%s can have at most %d rows", what, q.MaxLines))
 			return
+		}
+		rows := make([]Line, len(items))
+		for i, item := range items {
+			if json.Unmarshal(item, &rows[i]) != nil {
+				c.add(owner, i, "", "must be an object", rowName(q, i)+" could not be read")
+				return
+			}
 		}
 		for i, row := range rows {
 			for k := range row {

@@ -129,10 +129,10 @@ func Grassroots(r scheme.Rules) Form {
 		{ID: "beneficiaries_under_25", Label: "How many of them are under 25?", Kind: Number, Required: true, Max: 10_000_000, AtMost: "beneficiaries"},
 		{ID: "age_bands", Label: "Which age groups will benefit?", Hint: "Select all that apply.", Kind: Checkboxes, Required: true, Options: AgeBands},
 	}
-	if len(r.Wards) > 0 {
-		beneficiaries = append(beneficiaries, Question{ID: "wards", Label: "Which wards will the project serve?", Hint: "Select all that apply.",
-			Kind: Checkboxes, Required: true, Options: options(r.Wards)})
-	}
+	// Wards are asked (and required) only where the scheme lists them; without options no answer
+	// is accepted and no page shows the question.
+	beneficiaries = append(beneficiaries, Question{ID: "wards", Label: "Which wards will the project serve?", Hint: "Select all that apply.",
+		Kind: Checkboxes, Required: len(r.Wards) > 0, Options: options(r.Wards)})
 	return Form{Sections: []Section{
 		{ID: ProjectSection, Title: "Project details", Questions: []Question{
 			{ID: CoreTitle, Label: "Project title", Kind: Text, Required: true, MaxLength: 200, Core: true},
@@ -188,6 +188,11 @@ func options(values []string) []Option {
 		out[i] = Option{Value: v, Label: v}
 	}
 	return out
+}
+
+// Asked reports whether a page asks the question: a choice without options is not asked.
+func (q Question) Asked() bool {
+	return (q.Kind != Choice && q.Kind != Checkboxes) || len(q.Options) > 0
 }
 
 // Answers are an application's answers by question id, each as its JSON value.

@@ -132,10 +132,13 @@ func TestWardsOnlyWhereTheSchemeListsThem(t *testing.T) {
 	}
 	rules.Wards = nil
 	f := questions.Grassroots(rules)
-	if _, _, ok := f.Question("wards"); ok {
+	if q, _, _ := f.Question("wards"); q.Asked() || q.Required {
 		t.Fatal("a scheme without wards should not ask for them")
 	}
 	a := complete()
+	if got := paths(questions.Incomplete(f, a)); !slices.Equal(got, []string{"answers.wards[0]"}) {
+		t.Fatalf("a ward named where the scheme lists none: %v", got)
+	}
 	delete(a, "wards")
 	if got := questions.Incomplete(f, a); len(got) != 0 {
 		t.Fatalf("no wards needed: %v", got)

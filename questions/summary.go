@@ -42,7 +42,9 @@ func Summarise(f Form, a Answers) []SectionSummary {
 	for _, s := range f.Sections {
 		ss := SectionSummary{ID: s.ID, Title: s.Title, Status: SectionStatus(s, a, problems)}
 		for _, q := range s.Questions {
-			ss.Rows = append(ss.Rows, Row{ID: q.ID, Label: q.Label, Values: show(q, a)})
+			if q.Asked() {
+				ss.Rows = append(ss.Rows, Row{ID: q.ID, Label: q.Label, Values: show(q, a)})
+			}
 		}
 		out = append(out, ss)
 	}

@@ -75,12 +75,12 @@ func savedAnswers(app store.Application) (questions.Answers, error) {
 // checkAnswers adds what a draft's answers cannot hold to p, naming each field by its path
 // ("answers.budget_lines[2].amount_pence").
 func checkAnswers(p problems, sc store.Scheme, a questions.Answers) {
-	if sc.Kind != scheme.Grassroots {
-		p.add("answers", "is only for grassroots schemes (a service scheme's answers are its service details)")
-		return
-	}
-	for _, pr := range questions.CheckDraft(questions.Grassroots(sc.Rules), a) {
+	found := questions.CheckDraft(questions.Grassroots(sc.Rules), a)
+	for _, pr := range found {
 		p.add("answers."+pr.Question+pathTail(pr), pr.Reason)
+	}
+	if sc.Kind != scheme.Grassroots && len(found) == 0 && len(a) > 0 {
+		p.add("answers", "is only for grassroots schemes (a service scheme's answers are its service details)")
 	}
 }
 

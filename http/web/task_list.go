@@ -153,7 +153,9 @@ var yesNo = []option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}
 func questionViews(p page, sec questions.Section, rows map[string]int) []questionView {
 	var out []questionView
 	for _, q := range sec.Questions {
-		out = append(out, questionViewOf(p, q, q.ID, q.Label, rows[q.ID]))
+		if q.Asked() {
+			out = append(out, questionViewOf(p, q, q.ID, q.Label, rows[q.ID]))
+		}
 	}
 	return out
 }
