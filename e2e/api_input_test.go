@@ -165,6 +165,9 @@ func pathName(segs []string) string {
 
 // typeErrName is the path a JSON type error can name: without list indexes ("scores.score").
 func typeErrName(segs []string) string {
+	if len(segs) > 1 && segs[0] == "answers" { // checked by the questions definition, which names the row
+		return pathName(segs)
+	}
 	var keep []string
 	for _, s := range segs {
 		if !strings.HasPrefix(s, "[") {

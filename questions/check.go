@@ -105,7 +105,7 @@ func (c *checker) value(q Question, owner string, line int, col string, raw json
 	if string(raw) == "null" {
 		return // no answer
 	}
-	if !utf8.Valid(raw) || hasNUL(raw) {
+	if q.Kind != Lines && q.Kind != Checkboxes && (!utf8.Valid(raw) || hasNUL(raw)) { // rows and options are checked one by one
 		c.add(owner, line, col, "must be ordinary text (valid UTF-8, without NUL characters)", what+": type it again without unusual characters")
 		return
 	}
@@ -140,7 +140,7 @@ func (c *checker) value(q Question, owner string, line int, col string, raw json
 		}
 		l := make([]string, len(items))
 		for i, item := range items {
-			if json.Unmarshal(item, &l[i]) != nil {
+			if json.Unmarshal(item, &l[i]) != nil || !utf8.Valid(item) || hasNUL(item) {
 				c.add(owner, i, "", "must be text, one of: "+q.values(), "Select from the options for "+lowerFirst(what))
 				return
 			}
