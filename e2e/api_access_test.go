@@ -132,6 +132,8 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 422, 422, 403, 403, 403, 403, 403}},
 		{"GET", "/api/v1/applications/{A}", nil,
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/applications/{A}/submitted", nil,
+			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{unknown}", nil,
 			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
 		{"GET", "/api/v1/applications/{A}/documents", nil,

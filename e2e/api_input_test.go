@@ -165,6 +165,9 @@ func pathName(segs []string) string {
 
 // typeErrName is the path a JSON type error can name: without list indexes ("scores.score").
 func typeErrName(segs []string) string {
+	if len(segs) > 1 && segs[0] == "answers" { // checked by the questions definition, which names the row
+		return pathName(segs)
+	}
 	var keep []string
 	for _, s := range segs {
 		if !strings.HasPrefix(s, "[") {
@@ -334,7 +337,7 @@ func (s *system) snapshot(t testing.TB, token string, id int64) map[string]any {
 	r := s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d", id), token, nil)
 	out := map[string]any{}
 	for _, k := range []string{"title", "purpose", "amount_requested_pence", "project_start", "project_end", "areas", "priorities",
-		"status", "round_id", "scheme_id", "service", "timeline", "assessments", "information_requests", "reports", "payments", "award"} {
+		"answers", "status", "round_id", "scheme_id", "service", "timeline", "assessments", "information_requests", "reports", "payments", "award"} {
 		out[k] = fmt.Sprint(dig(r.Body, k))
 	}
 	return out
@@ -508,7 +511,10 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		bare := s.must(t, http.StatusCreated, "POST", "/api/v1/applications", owner, map[string]any{"round_id": roundID})
 		bareID := int64(dig(bare.Body, "id").(float64))
 		r := s.do(t, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", bareID), owner, nil)
-		requireFields(t, "submitting an empty draft", r, "title", "purpose", "amount_requested_pence", "project_start", "project_end", "areas", "priorities")
+		requireFields(t, "submitting an empty draft", r, "title", "purpose", "amount_requested_pence", "project_start", "project_end", "areas", "priorities",
+			"answers.description", "answers.need", "answers.evidence", "answers.beneficiaries", "answers.beneficiaries_under_25", "answers.age_bands",
+			"answers.wards", "answers.outcomes", "answers.budget_lines", "answers.other_funding", "answers.safeguarding_policy", "answers.safeguarding_lead",
+			"answers.declare_true", "answers.declare_use", "answers.declare_authorised", "answers.data_protection_consent")
 		if got := s.snapshot(t, owner, bareID)["status"]; got != "draft" {
 			t.Errorf("a refused submission left status %v, want draft", got)
 		}

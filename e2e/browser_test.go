@@ -124,9 +124,12 @@ func TestBrowserGrassrootsJourney(t *testing.T) {
 		t.Errorf("the saved application is listed as %q", row)
 	}
 	b.follow(p.Title)
-	b.press("Submit application", http.StatusOK)
+	completeTaskList(b, p)
+	b.press("Accept and submit application", http.StatusOK)
 	b.see("Application submitted", "Your reference number", "What happens next")
-	b.follow("go to your applications")
+	b.follow("See a copy of what you submitted")
+	b.see("as submitted", "Submitted by "+me.Name, "Youth workers — £4,000.00", "Total: £4,250.00", "Sam Lead")
+	b.visit("/applications")
 	b.reloadUntil("Being assessed")
 	if row := b.rowText(p.Title); !strings.Contains(row, p.Fund) || !strings.Contains(row, "£4,250.00") || !strings.Contains(row, today.Format("2 January 2006")) {
 		t.Errorf("the submitted application is listed as %q, want the fund, £4,250.00 and submitted %s", row, today.Format("2 January 2006"))
@@ -253,6 +256,61 @@ func fillApplication(b *browser, p project) {
 	b.fillDate("When will the project end?", p.End)
 	b.choose("Which areas will the project serve?", p.Area)
 	b.choose("Which Police and Crime Plan priorities will the project address?", p.Priority)
+}
+
+// completeTaskList answers the rest of the grassroots form from its project details page, one
+// section of the task list at a time, and opens the check-answers page. The budget is first
+// entered £250 short, which its page points out.
+func completeTaskList(b *browser, p project) {
+	b.t.Helper()
+	b.follow("Continue to the rest of your application")
+	b.see("Your application", "Project details", "Completed", "Cannot start yet")
+	section := func(title string, answer func()) {
+		b.t.Helper()
+		b.follow(title)
+		answer()
+		b.press("Save and return to your application", http.StatusOK)
+		b.see("Your answers to " + title + " have been saved")
+	}
+	section("About the project", func() {
+		b.fill("Describe the project", "Two evening sessions a week on the estate.")
+		b.fill("Why is the project needed?", "Evening reports of anti-social behaviour have doubled.")
+		b.fill("What evidence shows the need?", "Neighbourhood policing figures and a residents' survey.")
+	})
+	section("Who will benefit", func() {
+		b.fill("How many people will benefit?", "80")
+		b.fill("How many of them are under 25?", "60")
+		b.choose("Which age groups will benefit?", "11 to 17")
+		b.choose("Which wards will the project serve?", "Melton: Melton Egerton")
+	})
+	section("Outcomes", func() {
+		b.fill("Outcome (outcome 1)", "Fewer evening reports of anti-social behaviour")
+		b.fill("How you will know (outcome 1)", "Police figures each quarter")
+	})
+	section("Budget", func() {
+		b.fill("Item (budget line 1)", "Youth workers")
+		b.fill("Cost (budget line 1)", "4,000")
+	})
+	b.follow("Budget")
+	b.see("Your budget lines add up to £4,000.00", "You are applying for £4,250.00", "They must be the same before you submit")
+	b.fill("Item (budget line 2)", "Sports kit")
+	b.fill("Cost (budget line 2)", "250")
+	b.press("Save and return to your application", http.StatusOK)
+	section("Other funding", func() { b.choose("Have you applied for or secured other funding for this project?", "No") })
+	section("Safeguarding", func() {
+		b.choose("Does your organisation have a safeguarding policy?", "Yes")
+		b.fill("Who is your named safeguarding lead?", "Sam Lead")
+	})
+	section("Declarations", func() {
+		for _, d := range []string{"The information in this application is true and complete to the best of my knowledge",
+			"Any grant will be spent only on the project described, and unspent money returned",
+			"I am authorised to apply on behalf of the organisation",
+			"I agree that the Office of the Police and Crime Commissioner may process the information in this application to assess it, administer any grant and meet its legal duties"} {
+			b.choose(d, "I confirm")
+		}
+	})
+	b.follow("Check answers and submit")
+	b.see("Check your answers before submitting your application", "Youth workers — £4,000.00", "Sports kit — £250.00", "Total: £4,250.00")
 }
 
 // signIn signs in from the sign-in page and lands on the account's home: an applicant's

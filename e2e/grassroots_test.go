@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/internal/demo"
 	"grantflow/internal/pdftext"
+	"grantflow/money"
 )
 
 // applicant registers an organisation and signs in; it returns the token.
@@ -49,14 +51,34 @@ func (s *system) applyFor(t *testing.T, token string, amountPence int64) int64 {
 	if dig(missing.Body, "error", "fields", "purpose") == nil || dig(missing.Body, "error", "fields", "areas") == nil {
 		t.Fatalf("submitting an incomplete draft should name purpose and areas: %s", missing.Raw)
 	}
-	s.must(t, http.StatusOK, "PUT", fmt.Sprintf("/api/v1/applications/%d", id), token, map[string]any{
+	body := map[string]any{
 		"scheme_id": schemeID, "round_id": roundID, "title": "Safer Streets after dark",
 		"purpose":                "Evening detached youth work in Melton to reduce anti-social behaviour.",
 		"amount_requested_pence": amountPence, "project_start": start, "project_end": end,
 		"areas": []string{"Melton"}, "priorities": []string{"Anti-social behaviour", "Serious violence"},
-	})
+	}
+	// The project details alone are not enough: the rest of the form is named field by field.
+	s.must(t, http.StatusOK, "PUT", fmt.Sprintf("/api/v1/applications/%d", id), token, body)
+	missing = s.must(t, http.StatusUnprocessableEntity, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", id), token, nil)
+	for _, f := range []string{"answers.need", "answers.budget_lines", "answers.safeguarding_lead", "answers.declare_true", "answers.data_protection_consent"} {
+		if dig(missing.Body, "error", "fields", f) == nil {
+			t.Fatalf("submitting without the rest of the form should name %s: %s", f, missing.Raw)
+		}
+	}
+	answers := demo.GrassrootsAnswers(money.Pence(amountPence))
+	body["answers"] = answers
+	saved := s.must(t, http.StatusOK, "PUT", fmt.Sprintf("/api/v1/applications/%d", id), token, body)
+	if dig(saved.Body, "answers", "safeguarding_lead") != "Sam Lead" {
+		t.Fatalf("the saved answers are not in the draft: %s", saved.Raw)
+	}
+	s.must(t, http.StatusNotFound, "GET", fmt.Sprintf("/api/v1/applications/%d/submitted", id), token, nil) // a draft has no submitted copy
 	s.must(t, http.StatusAccepted, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", id), token, nil)
 	s.must(t, http.StatusConflict, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", id), token, nil)
+	submitted := s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/applications/%d/submitted", id), token, nil)
+	if dig(submitted.Body, "answers", "title") != "Safer Streets after dark" || dig(submitted.Body, "answers", "safeguarding_lead") != "Sam Lead" ||
+		dig(submitted.Body, "submitted_by", "id") != s.userID(t, token) || dig(submitted.Body, "submitted_by", "name") == "" {
+		t.Fatalf("the submitted copy should hold every answer and who submitted: %s", submitted.Raw)
+	}
 	s.awaitStatus(t, token, id, "assessment")
 	return id
 }

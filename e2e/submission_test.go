@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/internal/demo"
 	"grantflow/workflows"
 )
 
@@ -22,7 +23,7 @@ func TestConcurrentSubmissionsStartOneWorkflow(t *testing.T) {
 		"scheme_id": schemeID, "round_id": roundID, "title": "Safer Streets after dark",
 		"purpose":                "Evening detached youth work in Melton to reduce anti-social behaviour.",
 		"amount_requested_pence": 300000, "project_start": day(30), "project_end": day(300),
-		"areas": []string{"Melton"}, "priorities": []string{"Anti-social behaviour"},
+		"areas": []string{"Melton"}, "priorities": []string{"Anti-social behaviour"}, "answers": demo.GrassrootsAnswers(300000),
 	}
 	id := int64(dig(s.must(t, http.StatusCreated, "POST", "/api/v1/applications", token, answers).Body, "id").(float64))
 	submit := fmt.Sprintf("/api/v1/applications/%d/submit", id)

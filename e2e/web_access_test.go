@@ -118,6 +118,11 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/applications/{D}/edit", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{D}/edit", url.Values{"title": {"Unfinished"}}, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{D}/submit", url.Values{}, w{signin, signin, form, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/applications/{D}/tasks", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/applications/{D}/sections/about", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/applications/{D}/sections/about", url.Values{"description": {"Unfinished"}}, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/applications/{D}/check-answers", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/applications/{A}/submitted", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
 		{"GET", "/applications/{A}", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
 		{"GET", "/applications/{unknown}", nil, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 		{"GET", "/documents/{letter}", nil, w{signin, signin, ok, hidden, ok, ok, ok, ok, ok}},
@@ -195,7 +200,7 @@ func TestPageAccessMatrix(t *testing.T) {
 
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
-		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id")
+		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

@@ -138,6 +138,7 @@ type Rules struct {
 	MaxDurationMonths      int         `json:"max_duration_months"`
 	OrganisationTypes      []string    `json:"organisation_types"`
 	Areas                  []string    `json:"areas"`
+	Wards                  []string    `json:"wards,omitempty"` // grassroots: the wards an applicant may name; none = not asked
 	Priorities             []string    `json:"priorities"`
 	Criteria               []Criterion `json:"criteria"`
 	Delegation             []Band      `json:"delegation"`

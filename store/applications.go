@@ -38,6 +38,7 @@ type Application struct {
 	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
 	ServiceJSON     []byte         `db:"service" json:"-"`         // grant.ServiceDetails for service schemes; nil otherwise
 	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
+	AnswersJSON     []byte         `db:"answers" json:"-"`         // questions.Answers beyond the columns above
 	SubmittedAt     *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
 	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
 	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
@@ -54,6 +55,7 @@ type Draft struct {
 	ProjectEnd      *time.Time
 	Areas           []string
 	Priorities      []string
+	Answers         []byte // questions.Answers as JSON; nil keeps the answers saved (a new draft has none)
 }
 
 const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name, co.name AS case_officer_name`
@@ -64,17 +66,19 @@ const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.o
 func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (int64, error) {
 	var id int64
 	err := s.DB.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
-		amount_requested_pence, project_start, project_end, areas, priorities) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+		amount_requested_pence, project_start, project_end, areas, priorities, answers) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::jsonb, '{}')) RETURNING id`,
 		orgID, d.SchemeID, d.RoundID, userID, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd,
-		pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities))).Scan(&id)
+		pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), nullJSON(d.Answers)).Scan(&id)
 	return id, err
 }
 
 // UpdateDraft replaces a draft's answers; it refuses once the application is submitted.
 func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET title=$2, purpose=$3, amount_requested_pence=$4, project_start=$5,
-		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, updated_at=now() WHERE id=$1 AND status='draft'`,
-		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), d.SchemeID, d.RoundID)
+		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, answers=COALESCE($11::jsonb, answers), updated_at=now()
+		WHERE id=$1 AND status='draft'`,
+		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)),
+		d.SchemeID, d.RoundID, nullJSON(d.Answers))
 	if err != nil {
 		return err
 	}
@@ -183,6 +187,14 @@ func recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 // RecordEvent appends an audit event on its own and moves the application to its status.
 func (s *Store) RecordEvent(ctx context.Context, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recordEvent(ctx, tx, e) })
+}
+
+// nullJSON passes JSON to PostgreSQL as text, or NULL for none.
+func nullJSON(raw []byte) any {
+	if raw == nil {
+		return nil
+	}
+	return string(raw)
 }
 
 func nonNil(v []string) []string {

@@ -42,13 +42,32 @@ const WhatSubmitted = "Application submitted"
 // ErrAlreadySubmitted answers a submission of an application that is no longer a draft.
 var ErrAlreadySubmitted = fmt.Errorf("the application was already submitted: %w", ErrDuplicate)
 
+// Submission is the record of a submission: who submitted the application, when, and a frozen
+// copy of what was submitted (questions.Snapshot as JSON).
+type Submission struct {
+	ApplicationID int64     `db:"application_id"`
+	SubmittedBy   int64     `db:"submitted_by"`
+	ByName        string    `db:"submitted_by_name"`
+	SubmittedAt   time.Time `db:"submitted_at"`
+	Snapshot      []byte    `db:"snapshot"`
+}
+
+// Submission reads the record of an application's submission: ErrNotFound for a draft, or an
+// application submitted before submissions were recorded.
+func (s *Store) Submission(ctx context.Context, applicationID int64) (Submission, error) {
+	var sub Submission
+	err := s.DB.GetContext(ctx, &sub, `SELECT * FROM submissions WHERE application_id = $1`, applicationID)
+	return sub, notFound(err)
+}
+
 // SubmitDraft claims a draft for submission and starts its workflow with start, in one
 // transaction: the draft becomes submitted (with its workflow id, time and the rules it is
-// submitted under) only if it still is a draft, and stays one if start fails. Concurrent
-// submissions queue on the row's lock, so exactly one claims it and the others get
-// ErrAlreadySubmitted; the workflow's own first step waits for the claim to commit. The history's
-// first line, the submission by the person who submitted, is written with the claim.
-func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by User, at time.Time, rules scheme.Rules, start func() error) error {
+// submitted under) only if it still is a draft, and stays one if start fails. The history's first
+// line (the submission, by the person who submitted) and the record of the submission (who, and
+// snapshot: the frozen copy of the answers; its time is at) are written with the claim, so they
+// exist exactly when it does. Concurrent submissions queue on the row's lock, so exactly one claims
+// it and the others get ErrAlreadySubmitted; the workflow's own first step waits for the claim to commit.
+func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by User, at time.Time, rules scheme.Rules, snapshot []byte, start func() error) error {
 	raw, err := json.Marshal(rules)
 	if err != nil {
 		return err
@@ -66,6 +85,10 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 		if err := recordEvent(ctx, tx, Event{Application: id, Key: fmt.Sprintf("application-%d-submitted", id), At: at, ActorUserID: &submitter,
 			ActorName: by.Name, ActorRole: string(by.Role), What: WhatSubmitted, Status: "submitted"}); err != nil {
 			return fmt.Errorf("record the submission of application %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (application_id, submitted_by, submitted_by_name, submitted_at, snapshot)
+			VALUES ($1,$2,$3,$4,$5)`, id, by.ID, by.Name, at, string(snapshot)); err != nil {
+			return fmt.Errorf("record submission of application %d: %w", id, err)
 		}
 		return start()
 	})

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -297,11 +298,15 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	}
 	round := must(st.Rounds(ctx, grassroots.ID))[0]
 	start, end := time.Now().AddDate(0, 1, 0), time.Now().AddDate(0, 9, 0)
+	benchAnswers, err := json.Marshal(demo.GrassrootsAnswers(money.Pounds(3000)))
+	if err != nil {
+		b.Fatal(err)
+	}
 	ids := make([]int64, n)
 	for i := range ids {
 		ids[i], err = st.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: grassroots.ID, RoundID: round.ID,
 			Title: "Benchmark project", Purpose: "Youth diversion sessions", AmountRequested: money.Pounds(3000),
-			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Leicester"}, Priorities: []string{"Serious violence"}})
+			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Leicester"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package apiv1
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"grantflow/grant"
 	"grantflow/http/httperr"
 	"grantflow/money"
+	"grantflow/questions"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -37,6 +39,9 @@ type DraftRequest struct {
 	Priorities      []string    `json:"priorities"`
 	// Service is required for service schemes (multi-year funding) and refused for others.
 	Service *grant.ServiceDetails `json:"service"`
+	// Answers are a grassroots application's answers beyond the fields above, by question id
+	// (package questions); nil keeps those saved, so clients that do not send them lose nothing.
+	Answers questions.Answers `json:"answers"`
 }
 
 // draft checks what a draft may hold (anything may be missing until submission) and resolves the round.
@@ -71,21 +76,30 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 	case req.SchemeID != 0 && round.SchemeID != req.SchemeID:
 		p.add("round_id", "is not a round of the chosen scheme")
 	}
-	if req.Service != nil && round.ID != 0 {
-		sc, err := s.Store.Scheme(ctx, round.SchemeID)
-		if err != nil {
+	var sc store.Scheme
+	if (req.Service != nil || req.Answers != nil) && round.ID != 0 {
+		if sc, err = s.Store.Scheme(ctx, round.SchemeID); err != nil {
 			return store.Draft{}, err
 		}
+	}
+	if req.Service != nil && round.ID != 0 {
 		if sc.Kind != scheme.Service {
 			p.add("service", "is only for service schemes")
 		}
 		checkServiceDraft(p, *req.Service)
 	}
+	var answers []byte
+	if req.Answers != nil && round.ID != 0 {
+		checkAnswers(p, sc, req.Answers)
+		if answers, err = json.Marshal(req.Answers); err != nil {
+			return store.Draft{}, err
+		}
+	}
 	if err := p.err(); err != nil {
 		return store.Draft{}, err
 	}
 	return store.Draft{SchemeID: round.SchemeID, RoundID: round.ID, Title: req.Title, Purpose: req.Purpose, AmountRequested: req.AmountRequested,
-		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities}, nil
+		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities, Answers: answers}, nil
 }
 
 // mayStartDraft lets an applicant with an organisation start an application.
@@ -276,6 +290,11 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		if !app.ProjectEnd.Valid {
 			p.add("project_end", "is required")
 		}
+		answers, err := AnswersOf(app)
+		if err != nil {
+			return err
+		}
+		incompleteAnswers(p, questions.Grassroots(sc.Rules), answers)
 		workflow = workflows.GrassrootsWorkflow
 		input = workflows.GrassrootsInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
@@ -286,11 +305,16 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if err := p.err(); err != nil {
 		return err
 	}
+	snapshot, err := snapshotOf(sc, app)
+	if err != nil {
+		return err
+	}
 	// The draft is claimed and its workflow started in one transaction, so of any number of
 	// submissions at once exactly one starts it and is answered 202; the rules are kept with the
-	// claim, so the pages show staff the bands and criteria the workflow applies.
+	// claim, so the pages show staff the bands and criteria the workflow applies, and so is the
+	// frozen copy of what was submitted.
 	wid := workflows.ApplicationWorkflowID(app.ID)
-	err = s.Store.SubmitDraft(ctx, app.ID, wid, u, s.now(), sc.Rules, func() error {
+	err = s.Store.SubmitDraft(ctx, app.ID, wid, u, s.now(), sc.Rules, snapshot, func() error {
 		_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: wid, TaskQueue: s.taskQueue(),
 			WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,

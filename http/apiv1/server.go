@@ -62,6 +62,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/applications/:id", s.getApplication)
 	auth.PUT("/applications/:id", s.updateDraft)
 	auth.POST("/applications/:id/submit", s.submit)
+	auth.GET("/applications/:id/submitted", s.getSubmitted)
 	auth.POST("/applications/:id/conflicts", stepHandler(s, s.DeclareConflict))
 	auth.POST("/applications/:id/assessments", stepHandler(s, s.Assess))
 	auth.POST("/applications/:id/decision", stepHandler(s, s.Decide))

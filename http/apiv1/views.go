@@ -12,6 +12,7 @@ import (
 
 	"grantflow/grant"
 	"grantflow/money"
+	"grantflow/questions"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -50,6 +51,7 @@ type ApplicationDetail struct {
 	ProjectEnd          string                     `json:"project_end,omitempty"`
 	Areas               []string                   `json:"areas"`
 	Priorities          []string                   `json:"priorities"`
+	Answers             questions.Answers          `json:"answers"` // beyond the fields above, by question id (package questions)
 	WeightedScore       *float64                   `json:"weighted_score,omitempty"`
 	Actions             []workflows.Action         `json:"actions"`
 	Timeline            []store.Event              `json:"timeline"`
@@ -111,6 +113,9 @@ func (s *Server) detail(ctx context.Context, u store.User, app store.Application
 	}
 	if app.ProjectEnd.Valid {
 		d.ProjectEnd = app.ProjectEnd.Time.Format(time.DateOnly)
+	}
+	if d.Answers, err = savedAnswers(app); err != nil {
+		return d, err
 	}
 	if d.Timeline, err = s.Store.Timeline(ctx, id); err != nil {
 		return d, err

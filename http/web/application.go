@@ -14,6 +14,7 @@ import (
 	"grantflow/grant"
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
+	"grantflow/questions"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -43,18 +44,23 @@ type applicationView struct {
 	UploadsPath string
 
 	// Progress is where the application stands, milestone by milestone; none for a draft.
-	Progress  []progressStep
-	Answers   []summaryRow
-	Service   *serviceView
-	Timeline  []eventView
-	Documents []documentView
-	Award     *awardView
-	Payments  []paymentView
-	Bank      *bankSection // masked bank details, with the change and call-back forms offered
-	Finance   *awardFinanceView
-	Requests  []requestView
-	Reports   []reportView
-	Returns   []returnView
+	Progress []progressStep
+	Answers  []summaryRow
+	// Form is the grassroots form's answers beyond the project details, section by section: as
+	// submitted once there is a recorded submission, else as saved. SubmittedCopy is the frozen
+	// copy's page, once there is one.
+	Form          []answersSection
+	SubmittedCopy string
+	Service       *serviceView
+	Timeline      []eventView
+	Documents     []documentView
+	Award         *awardView
+	Payments      []paymentView
+	Bank          *bankSection // masked bank details, with the change and call-back forms offered
+	Finance       *awardFinanceView
+	Requests      []requestView
+	Reports       []reportView
+	Returns       []returnView
 	// ReturnsDue is the award's timetable of monitoring returns, each quarter with its status.
 	ReturnsDue []returnDueView
 	// Recovery is an underspend owed back after the final report, and how its repayment stands.
@@ -233,6 +239,11 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 	v.Answers = answersOf(d)
 	if d.Service != nil {
 		v.Service = serviceViewOf(d)
+	} else if err := s.formAnswers(c, d, &v); err != nil {
+		return v, err
+	}
+	if v.EditPath != "" && d.Service == nil {
+		v.EditPath = tasksPath(d.ID)
 	}
 	// Newest first: what happened last is what people come to see.
 	for i := len(d.Timeline) - 1; i >= 0; i-- {
@@ -569,4 +580,34 @@ func (s *Server) downloadDocument(c *gin.Context) {
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": doc.Filename}))
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, doc.ContentType, doc.Content)
+}
+
+// formAnswers adds a grassroots application's answers beyond its project details to its page:
+// the frozen copy of the submission when there is one (what was submitted, whatever happened
+// since), else the answers saved.
+func (s *Server) formAnswers(c *gin.Context, d apiv1.ApplicationDetail, v *applicationView) error {
+	u, _ := currentUser(c)
+	form, answers := questions.Form{}, d.Answers
+	sub, err := s.opts.API.Submitted(c.Request.Context(), u, d.ID)
+	switch {
+	case err == nil:
+		form, answers = sub.Form, sub.Answers
+		v.SubmittedCopy = submittedAnswersPath(d.ID)
+	case httperr.From(err).Status == http.StatusNotFound:
+		sc, err := s.opts.Store.Scheme(c.Request.Context(), d.SchemeID)
+		if err != nil {
+			return err
+		}
+		form = questions.Grassroots(sc.Rules)
+	default:
+		return err
+	}
+	var rest []questions.Section
+	for _, sec := range form.Sections {
+		if sec.ID != questions.ProjectSection { // shown above with the application's own fields
+			rest = append(rest, sec)
+		}
+	}
+	v.Form = answersSections(questions.Form{Sections: rest}, answers, nil)
+	return nil
 }

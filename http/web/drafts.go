@@ -328,7 +328,7 @@ func (s *Server) submitApplication(c *gin.Context) {
 	err := s.opts.Submitter.Submit(c.Request.Context(), u, app.ID)
 	if err == nil {
 		s.render(c, http.StatusOK, "submitted", page{Title: "Application submitted", Nav: "applications", Data: submittedPage{
-			Reference: applicationReference(app.ID), Scheme: d.Scheme, Path: applicationPath(app.ID)}})
+			Reference: applicationReference(app.ID), Scheme: d.Scheme, Path: applicationPath(app.ID), Copy: submittedAnswersPath(app.ID)}})
 		return
 	}
 	he := httperr.From(err)
@@ -339,7 +339,14 @@ func (s *Server) submitApplication(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/applications")
 	case he.Status >= 500:
 		s.serverError(c, err)
+	case d.Service == nil && onlyAnswers(he):
+		if g, ok := s.ownGrassrootsDraft(c); ok {
+			s.renderCheckAnswers(c, http.StatusUnprocessableEntity, g, he)
+		}
 	default:
+		if d.Service == nil { // the project details first: the rest of the form is the task list's
+			he = withoutAnswers(he)
+		}
 		f := formOf(app, d.Service)
 		var service []fieldRule
 		if d.Service != nil { // the API's indexes count the saved outcomes, which the form shows in order
@@ -358,7 +365,33 @@ func (s *Server) submitApplication(c *gin.Context) {
 
 // submittedPage is the confirmation that an application was submitted.
 type submittedPage struct {
-	Reference, Scheme, Path string
+	Reference, Scheme, Path, Copy string
+}
+
+// onlyAnswers reports a refusal only of the grassroots form's answers beyond the project
+// details, which the check-answers page lists.
+func onlyAnswers(he *httperr.Error) bool {
+	if len(he.Fields) == 0 {
+		return false
+	}
+	for k := range he.Fields {
+		if !strings.HasPrefix(k, "answers.") {
+			return false
+		}
+	}
+	return true
+}
+
+// withoutAnswers is a refusal without its fields about the answers beyond the project details.
+func withoutAnswers(he *httperr.Error) *httperr.Error {
+	out := *he
+	out.Fields = map[string]string{}
+	for k, v := range he.Fields {
+		if !strings.HasPrefix(k, "answers.") {
+			out.Fields[k] = v
+		}
+	}
+	return &out
 }
 
 // applicationReference is the number an applicant quotes about an application before any award.

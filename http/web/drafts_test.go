@@ -195,7 +195,7 @@ func TestApplicationSubmit(t *testing.T) {
 	b.fill("/sign-in", "/sign-in", url.Values{"email": {demo.Accounts[0].Email}, "password": {demo.Password}})
 
 	sub.then = api.SubmitApplication
-	missing := b.fill(editPath, submitPath, nil)
+	missing := submitFrom(b, editPath, submitPath)
 	missing.mustBe(t, http.StatusUnprocessableEntity, submitPath)
 	checkMarkup(t, missing)
 	want := []summaryItem{
@@ -215,12 +215,12 @@ func TestApplicationSubmit(t *testing.T) {
 
 	// A refusal about no field of the form is said on a page of its own.
 	sub.then = func(context.Context, store.User, int64) error { return httperr.Forbidden("your role cannot do this") }
-	refused := b.fill(editPath, submitPath, nil)
+	refused := submitFrom(b, editPath, submitPath)
 	refused.mustBe(t, http.StatusForbidden, submitPath)
 	refused.mustContain(t, "Your application could not be submitted", "Your role cannot do this.")
 
 	sub.calls, sub.then = nil, nil
-	done := b.fill(editPath, submitPath, nil)
+	done := submitFrom(b, editPath, submitPath)
 	done.mustBe(t, http.StatusOK, submitPath)
 	checkMarkup(t, done)
 	if len(findAll(done.Doc, hasClass("govuk-panel--confirmation"))) != 1 {
@@ -230,6 +230,14 @@ func TestApplicationSubmit(t *testing.T) {
 	if want := fmt.Sprintf("user %d application %d", u.ID, id); len(sub.calls) != 1 || sub.calls[0] != want {
 		t.Errorf("submitter called %v, want [%s]", sub.calls, want)
 	}
+}
+
+// submitFrom sends a grassroots draft's submission with the token of its project details form
+// (the button itself is on the check-answers page, shown once every section is complete).
+func submitFrom(b *browser, editPath, submitPath string) response {
+	b.t.Helper()
+	token := b.get(editPath).formToken(b.t, editPath)
+	return b.post(submitPath, url.Values{"csrf_token": {token}})
 }
 
 // applicantAndRound are the demo applicant and the scheme of that slug with its first round.

@@ -152,6 +152,10 @@ func (s *Server) Register(r gin.IRouter) {
 	drafts.GET("/applications/:id/edit", s.editApplicationForm)
 	drafts.POST("/applications/:id/edit", s.saveApplication)
 	drafts.POST("/applications/:id/submit", s.submitApplication)
+	drafts.GET("/applications/:id/tasks", s.taskList)
+	drafts.GET("/applications/:id/sections/:section", s.sectionForm)
+	drafts.POST("/applications/:id/sections/:section", s.saveSection)
+	drafts.GET("/applications/:id/check-answers", s.checkAnswers)
 
 	// One application's page, for its organisation and for staff, and the steps people take there.
 	// Every step goes through the API (requireAPI), which applies the role and organisation rules.
@@ -159,6 +163,7 @@ func (s *Server) Register(r gin.IRouter) {
 	app.GET("/applications/:id", s.applicationPage)
 	app.GET("/notifications", s.notificationsPage)
 	app.POST("/notifications/:id/read", s.markNotificationRead)
+	app.GET("/applications/:id/submitted", s.submittedCopy)
 	app.GET("/documents/:id", s.downloadDocument)
 	app.POST("/applications/:id/information-response", s.answerInformation)
 	app.POST("/applications/:id/acceptance", s.acceptOffer)

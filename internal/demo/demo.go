@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"grantflow/money"
+	"grantflow/questions"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -38,6 +39,12 @@ var Accounts = []Account{
 var Areas = []string{"Leicester", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton",
 	"North West Leicestershire", "Oadby and Wigston", "Rutland"}
 
+// Wards are some of the wards of Leicester and Melton, named with their area, for the
+// grassroots form's "which wards" question.
+var Wards = []string{"Leicester: Abbey", "Leicester: Aylestone", "Leicester: Beaumont Leys", "Leicester: Belgrave", "Leicester: Castle",
+	"Leicester: Evington", "Leicester: Saffron", "Leicester: Spinney Hills", "Leicester: Westcotes",
+	"Melton: Melton Egerton", "Melton: Melton Newport", "Melton: Melton Sysonby", "Melton: Melton Warwick"}
+
 // Priorities are the Police and Crime Plan's "Five V's" and its named priority areas.
 var Priorities = []string{"Viable Partnerships", "Visible Policing", "Victim Services", "Vulnerability Protection", "Value for Money",
 	"Alcohol and drug-related crime", "Child sexual exploitation", "Domestic violence and abuse", "Hate crime",
@@ -65,7 +72,7 @@ var eligibleTypes = []string{scheme.OrgRegisteredCharity, scheme.OrgCIO, scheme.
 // GrassrootsRules are the Grassroots Community Fund's demo rules.
 func GrassrootsRules() scheme.Rules {
 	return scheme.Rules{Kind: scheme.Grassroots, Code: "GCF", MinAmount: money.Pounds(500), MaxAmount: money.Pounds(5000), MaxDurationMonths: 12,
-		OrganisationTypes: eligibleTypes, Areas: Areas, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
+		OrganisationTypes: eligibleTypes, Areas: Areas, Wards: Wards, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
 		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-GCF-4410"}
 }
 
@@ -126,4 +133,36 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// GrassrootsAnswers are the answers of a complete grassroots application asking for amount
+// beyond its own fields (title, amount, dates, areas, priorities), for the benchmark and tests:
+// a made-up evening youth project in Melton whose two budget lines add up to amount.
+func GrassrootsAnswers(amount money.Pence) questions.Answers {
+	a := questions.Answers{}
+	for id, v := range map[string]any{
+		"description":            "Two evening sessions a week of detached youth work and sport in Melton town centre.",
+		"need":                   "Anti-social behaviour reports rise on weekday evenings, when nothing is open for young people.",
+		"evidence":               "Neighbourhood policing figures for the last year and a survey of 120 young people.",
+		"beneficiaries":          150,
+		"beneficiaries_under_25": 120,
+		"age_bands":              []string{"11_17", "18_24"},
+		"wards":                  []string{"Melton: Melton Egerton"},
+		"outcomes":               []map[string]any{{"outcome": "Fewer evening reports of anti-social behaviour", "measure": "Police figures each quarter"}},
+		"budget_lines": []map[string]any{
+			{"item": "Youth workers' time", "amount_pence": amount - amount/4},
+			{"item": "Sports equipment and hall hire", "amount_pence": amount / 4},
+		},
+		"other_funding":           "yes",
+		"funding_lines":           []map[string]any{{"funder": "Melton Borough Council", "amount_pence": 50000, "status": "secured"}},
+		"safeguarding_policy":     "yes",
+		"safeguarding_lead":       "Sam Lead",
+		"declare_true":            true,
+		"declare_use":             true,
+		"declare_authorised":      true,
+		"data_protection_consent": true,
+	} {
+		a.Set(id, v)
+	}
+	return a
 }
