@@ -218,6 +218,12 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 403, 409, 409, 403, 403}},
 		{"GET", "/api/v1/case-officers", nil,
 			w{401, 401, 403, 403, 200, 200, 200, 200, 200}},
+		// Everyone signed in reads their own notifications; another's (or none) is not found.
+		{"GET", "/api/v1/notifications", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"POST", "/api/v1/notifications/{unknown}/read", nil,
+			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
 		{"GET", "/api/v1/applications/{S}/indicators", nil,
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet

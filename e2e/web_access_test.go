@@ -158,6 +158,8 @@ func TestPageAccessMatrix(t *testing.T) {
 			w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		{"POST", "/applications/{S}/write-off", url.Values{"write-off-reason": {"The provider has closed."}}, w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/notifications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/notifications/{unknown}/read", url.Values{}, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/staff/applications", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, ok}}, // finance too: it only reads
 		{"GET", "/staff/applications?stage=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, form}},
