@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -236,7 +237,7 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 	where := applicationFrom + `
 		JOIN rounds r ON r.id = a.round_id
 		LEFT JOIN awards aw ON aw.application_id = a.id
-		WHERE ($1 = '' OR aw.reference ILIKE $1 ESCAPE '\' OR o.name ILIKE $1 ESCAPE '\' OR a.title ILIKE $1 ESCAPE '\')
+		WHERE ($1 = '' OR aw.reference ILIKE $1 ESCAPE '\' OR o.name ILIKE $1 ESCAPE '\' OR a.title ILIKE $1 ESCAPE '\' OR a.id = $8)
 		AND ($2 = 0 OR a.scheme_id = $2)
 		AND ($3 = 0 OR a.round_id = $3)
 		AND ($4 = '' OR a.status = $4)
@@ -244,13 +245,14 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 			OR EXISTS (SELECT 1 FROM award_years y WHERE y.award_id = aw.id AND y.financial_year = $5))
 		AND ($6 = 0 OR a.organisation_id = $6)
 		AND ($7 = 0 OR a.case_officer_id = $7 OR ($7 = -1 AND a.case_officer_id IS NULL))`
-	args := []any{containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID}
+	args := []any{containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID,
+		applicationIDOf(f.Text)}
 	var rows []struct {
 		Application
 		Total int `db:"total"`
 	}
 	err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+`, count(*) OVER () AS total`+where+`
-		ORDER BY a.id DESC LIMIT $8 OFFSET $9`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+		ORDER BY a.id DESC LIMIT $9 OFFSET $10`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
 	if err != nil {
 		return SearchPage{}, err
 	}
@@ -263,6 +265,24 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*)`+where, args...)
 	}
 	return out, err
+}
+
+// ApplicationReference is how an application is known to its applicant from submission on
+// (the confirmation tells them to quote it).
+func ApplicationReference(id int64) string { return fmt.Sprintf("APP-%06d", id) }
+
+// applicationIDOf reads an application reference ("APP-000003", any case, with or without the
+// zeros); 0 when the text is not one, which matches no application.
+func applicationIDOf(text string) int64 {
+	text = strings.TrimSpace(text)
+	if len(text) < 5 || !strings.EqualFold(text[:4], "APP-") {
+		return 0
+	}
+	id, err := strconv.ParseInt(text[4:], 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
 }
 
 // containing is an ILIKE pattern (ESCAPE '\') matching text anywhere, literally; "" for no text.

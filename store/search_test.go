@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -66,6 +67,8 @@ func TestSearchApplications(t *testing.T) {
 		"award reference":             {store.ApplicationSearch{Text: aw.Reference}, []int64{awarded}},
 		"organisation, any case":      {store.ApplicationSearch{Text: "canal_side"}, []int64{percent, canal}},
 		"title":                       {store.ApplicationSearch{Text: "youth CLUB"}, []int64{youth}},
+		"application reference":       {store.ApplicationSearch{Text: store.ApplicationReference(youth)}, []int64{youth}},
+		"reference, any case, short":  {store.ApplicationSearch{Text: fmt.Sprintf(" app-%d ", youth)}, []int64{youth}},
 		"% is literal":                {store.ApplicationSearch{Text: "50%"}, []int64{percent}},
 		"% alone matches only a %":    {store.ApplicationSearch{Text: "%"}, []int64{percent, canal}},
 		"_ is literal":                {store.ApplicationSearch{Text: "l_side"}, []int64{percent, canal}},

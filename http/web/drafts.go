@@ -395,7 +395,7 @@ func withoutAnswers(he *httperr.Error) *httperr.Error {
 }
 
 // applicationReference is the number an applicant quotes about an application before any award.
-func applicationReference(id int64) string { return fmt.Sprintf("APP-%06d", id) }
+func applicationReference(id int64) string { return store.ApplicationReference(id) }
 
 // draftRequestOf reads the answers into the API's request, with the rules that put the API's
 // refusals back on the form. Only what the API cannot read is checked here: an amount typed in

@@ -64,7 +64,7 @@ func tasksPath(id int64) string { return fmt.Sprintf("/applications/%d/tasks", i
 func sectionPath(id int64, section string) string {
 	return fmt.Sprintf("/applications/%d/sections/%s", id, section)
 }
-func checkAnswersPath(id int64) string  { return fmt.Sprintf("/applications/%d/check-answers", id) }
+func checkAnswersPath(id int64) string { return fmt.Sprintf("/applications/%d/check-answers", id) }
 
 // changePath is where a section's answers are changed: the project details form, or its page.
 func changePath(id int64, section string) string {
