@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"grantflow/internal/pdftext"
 )
@@ -75,6 +76,11 @@ func TestBankDetailsHeldUntilFinanceCallsBack(t *testing.T) {
 	s.must(t, http.StatusForbidden, "POST", path+"/bank-details", officer, bank("Oadby Street Pastors", "10-79-99", "88837491"))
 	if r := s.must(t, http.StatusConflict, "GET", path+"/bank-details/notice", finance, nil); r.str("error", "code") != "bank_change_held" {
 		t.Errorf("the notice while a change is held: %s", r.Raw)
+	}
+	// Nothing is paid while the change is held: the call-back decides which account is paid.
+	if r := s.must(t, http.StatusConflict, "POST", path+"/payments", finance, map[string]any{
+		"amount_pence": 250000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-HELD"}); r.str("error", "code") != "bank_change_held" {
+		t.Errorf("a payment while a change is held: %s", r.Raw)
 	}
 	changeID := dig(held.Body, "held_change", "id")
 	callBack := map[string]any{"change_id": changeID, "outcome": "confirmed", "phone": "0116 496 0000", "notes": "Spoke to the treasurer, who confirmed the new account."}

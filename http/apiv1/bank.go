@@ -320,3 +320,19 @@ func (s *Server) payeeBankDetailsNotice(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/pdf", pdf)
 }
+
+// refuseWhileBankChangeHeld stops a payment while a change of the payee's bank details awaits
+// finance's call-back: paying the old account, or the new unconfirmed one, is what the call-back
+// is there to prevent.
+func (s *Server) refuseWhileBankChangeHeld(ctx context.Context, applicationID int64) error {
+	b, err := s.Store.PayeeBankDetails(ctx, applicationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if b.ChangeHeld {
+		return httperr.Conflict("bank_change_held", "bank details change awaiting call-back: confirm or reject it before paying")
+	}
+	return nil
+}

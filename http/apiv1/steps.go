@@ -239,10 +239,18 @@ func (s *Server) RecordPayment(ctx context.Context, u store.User, id int64, r Pa
 		if t := p.date("paid_on", r.PaidOn); t != nil {
 			paidOn = *t
 		}
-		if kind == scheme.Service {
-			if r.Tranche <= 0 {
-				p.add("tranche", "give the number of the tranche paid")
+		if kind == scheme.Service && r.Tranche <= 0 {
+			p.add("tranche", "give the number of the tranche paid")
+		}
+		if err := p.err(); err != nil {
+			return "", nil, err
+		}
+		if u.Role == scheme.RoleFinance { // others are refused by the workflow's rules, as before
+			if err := s.refuseWhileBankChangeHeld(ctx, id); err != nil {
+				return "", nil, err
 			}
+		}
+		if kind == scheme.Service {
 			return workflows.UpdateRecordTranche, workflows.RecordTranchePaymentRequest{Actor: a, Tranche: r.Tranche, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
 		}
 		return workflows.UpdateRecordPayment, workflows.RecordPaymentRequest{Actor: a, Amount: r.Amount, PaidOn: paidOn, Reference: strings.TrimSpace(r.Reference)}, p.err()
