@@ -302,6 +302,9 @@ func missingReason(q Question) string {
 }
 
 func missingMessage(q Question) string {
+	if q.Missing != "" {
+		return q.Missing
+	}
 	switch q.Kind {
 	case Confirm:
 		return "Tick the box to confirm: " + lowerFirst(q.Label)

@@ -57,6 +57,9 @@ type Question struct {
 	// SumsTo names the money question that a lines question's money column must add up to.
 	SumsTo string `json:"sums_to,omitempty"`
 	Core   bool   `json:"core,omitempty"`
+	// Missing is the page's error message when a required answer is missing, in the GOV.UK
+	// style ("Enter a description of the project"): a label does not make a sentence.
+	Missing string `json:"missing,omitempty"`
 }
 
 // Condition is another question's answer having a value.
@@ -125,59 +128,59 @@ var FundingStatuses = []Option{{"applied", "Applied for"}, {"secured", "Secured"
 // the scheme lists them) wards are the scheme's own.
 func Grassroots(r scheme.Rules) Form {
 	beneficiaries := []Question{
-		{ID: "beneficiaries", Label: "How many people will benefit?", Hint: "An estimate is fine.", Kind: Number, Required: true, Max: 10_000_000},
-		{ID: "beneficiaries_under_25", Label: "How many of them are under 25?", Kind: Number, Required: true, Max: 10_000_000, AtMost: "beneficiaries"},
-		{ID: "age_bands", Label: "Which age groups will benefit?", Hint: "Select all that apply.", Kind: Checkboxes, Required: true, Options: AgeBands},
+		{ID: "beneficiaries", Label: "How many people will benefit?", Missing: "Enter how many people will benefit", Hint: "An estimate is fine.", Kind: Number, Required: true, Max: 10_000_000},
+		{ID: "beneficiaries_under_25", Label: "How many of them are under 25?", Missing: "Enter how many of the people who will benefit are under 25", Kind: Number, Required: true, Max: 10_000_000, AtMost: "beneficiaries"},
+		{ID: "age_bands", Label: "Which age groups will benefit?", Missing: "Select which age groups will benefit", Hint: "Select all that apply.", Kind: Checkboxes, Required: true, Options: AgeBands},
 	}
 	// Wards are asked (and required) only where the scheme lists them; without options no answer
 	// is accepted and no page shows the question.
-	beneficiaries = append(beneficiaries, Question{ID: "wards", Label: "Which wards will the project serve?", Hint: "Select all that apply.",
+	beneficiaries = append(beneficiaries, Question{ID: "wards", Label: "Which wards will the project serve?", Missing: "Select which wards the project will serve", Hint: "Select all that apply.",
 		Kind: Checkboxes, Required: len(r.Wards) > 0, Options: options(r.Wards)})
 	return Form{Sections: []Section{
 		{ID: ProjectSection, Title: "Project details", Questions: []Question{
-			{ID: CoreTitle, Label: "Project title", Kind: Text, Required: true, MaxLength: 200, Core: true},
-			{ID: CorePurpose, Label: "What the money is for", Kind: Textarea, Required: true, MaxLength: 5000, Core: true},
-			{ID: CoreAmount, Label: "Amount requested", Kind: Money, Required: true, Core: true},
-			{ID: CoreStart, Label: "Project start", Kind: Date, Required: true, Core: true},
-			{ID: CoreEnd, Label: "Project end", Kind: Date, Required: true, Core: true},
-			{ID: CoreAreas, Label: "Areas served", Kind: Checkboxes, Required: true, Options: options(r.Areas), Core: true},
-			{ID: CorePriorities, Label: "Police and Crime Plan priorities", Kind: Checkboxes, Required: true, Options: options(r.Priorities), Core: true},
+			{ID: CoreTitle, Label: "Project title", Missing: "Enter a project title", Kind: Text, Required: true, MaxLength: 200, Core: true},
+			{ID: CorePurpose, Label: "What the money is for", Missing: "Enter what the money is for", Kind: Textarea, Required: true, MaxLength: 5000, Core: true},
+			{ID: CoreAmount, Label: "Amount requested", Missing: "Enter the amount requested", Kind: Money, Required: true, Core: true},
+			{ID: CoreStart, Label: "Project start", Missing: "Enter the date the project starts", Kind: Date, Required: true, Core: true},
+			{ID: CoreEnd, Label: "Project end", Missing: "Enter the date the project ends", Kind: Date, Required: true, Core: true},
+			{ID: CoreAreas, Label: "Areas served", Missing: "Select the areas the project will serve", Kind: Checkboxes, Required: true, Options: options(r.Areas), Core: true},
+			{ID: CorePriorities, Label: "Police and Crime Plan priorities", Missing: "Select the Police and Crime Plan priorities the project meets", Kind: Checkboxes, Required: true, Options: options(r.Priorities), Core: true},
 		}},
 		{ID: "about", Title: "About the project", Questions: []Question{
-			{ID: "description", Label: "Describe the project", Hint: "What you will do, where, when and who will run it.", Kind: Textarea, Required: true, MaxLength: 5000},
-			{ID: "need", Label: "Why is the project needed?", Hint: "The problem it tackles in your area.", Kind: Textarea, Required: true, MaxLength: 5000},
-			{ID: "evidence", Label: "What evidence shows the need?", Hint: "For example, local crime figures, surveys or what people have told you.", Kind: Textarea, Required: true, MaxLength: 5000},
+			{ID: "description", Label: "Describe the project", Missing: "Enter a description of the project", Hint: "What you will do, where, when and who will run it.", Kind: Textarea, Required: true, MaxLength: 5000},
+			{ID: "need", Label: "Why is the project needed?", Missing: "Enter why the project is needed", Hint: "The problem it tackles in your area.", Kind: Textarea, Required: true, MaxLength: 5000},
+			{ID: "evidence", Label: "What evidence shows the need?", Missing: "Enter the evidence that shows the need", Hint: "For example, local crime figures, surveys or what people have told you.", Kind: Textarea, Required: true, MaxLength: 5000},
 		}},
 		{ID: "beneficiaries", Title: "Who will benefit", Questions: beneficiaries},
 		{ID: "outcomes", Title: "Outcomes", Questions: []Question{
-			{ID: "outcomes", Label: "Outcomes", Hint: "Each change the project will bring about, and how you will know it has.", Kind: Lines, Required: true, MaxLines: 10, Columns: []Question{
-				{ID: "outcome", Label: "Outcome", Kind: Text, Required: true, MaxLength: 300},
-				{ID: "measure", Label: "How you will know", Kind: Text, Required: true, MaxLength: 500},
+			{ID: "outcomes", Label: "Outcomes", Missing: "Add at least one outcome", Hint: "Each change the project will bring about, and how you will know it has.", Kind: Lines, Required: true, MaxLines: 10, Columns: []Question{
+				{ID: "outcome", Label: "Outcome", Missing: "Enter the outcome", Kind: Text, Required: true, MaxLength: 300},
+				{ID: "measure", Label: "How you will know", Missing: "Enter how you will know the outcome is achieved", Kind: Text, Required: true, MaxLength: 500},
 			}},
 		}},
 		{ID: "budget", Title: "Budget", Questions: []Question{
-			{ID: "budget_lines", Label: "Budget", Hint: "What the money will be spent on. The lines must add up to the amount requested.", Kind: Lines, Required: true, MaxLines: 20, SumsTo: CoreAmount, Columns: []Question{
-				{ID: "item", Label: "Item", Kind: Text, Required: true, MaxLength: 200},
-				{ID: "amount_pence", Label: "Cost", Kind: Money, Required: true, Max: 100_000_000_00},
+			{ID: "budget_lines", Label: "Budget", Missing: "Add at least one budget line", Hint: "What the money will be spent on. The lines must add up to the amount requested.", Kind: Lines, Required: true, MaxLines: 20, SumsTo: CoreAmount, Columns: []Question{
+				{ID: "item", Label: "Item", Missing: "Enter what the money will be spent on", Kind: Text, Required: true, MaxLength: 200},
+				{ID: "amount_pence", Label: "Cost", Missing: "Enter the cost", Kind: Money, Required: true, Max: 100_000_000_00},
 			}},
 		}},
 		{ID: "funding", Title: "Other funding", Questions: []Question{
-			{ID: "other_funding", Label: "Have you applied for or secured other funding for this project?", Kind: YesNo, Required: true},
-			{ID: "funding_lines", Label: "Other funding", Kind: Lines, RequiredWhen: &Condition{Question: "other_funding", Equals: "yes"}, MaxLines: 10, Columns: []Question{
-				{ID: "funder", Label: "Funder", Kind: Text, Required: true, MaxLength: 200},
-				{ID: "amount_pence", Label: "Amount", Kind: Money, Required: true, Max: 100_000_000_00},
-				{ID: "status", Label: "Applied for or secured", Kind: Choice, Required: true, Options: FundingStatuses},
+			{ID: "other_funding", Label: "Have you applied for or secured other funding for this project?", Missing: "Select yes if you have applied for or secured other funding", Kind: YesNo, Required: true},
+			{ID: "funding_lines", Label: "Other funding", Missing: "Add the other funding you have applied for or secured", Kind: Lines, RequiredWhen: &Condition{Question: "other_funding", Equals: "yes"}, MaxLines: 10, Columns: []Question{
+				{ID: "funder", Label: "Funder", Missing: "Enter who the funding is from", Kind: Text, Required: true, MaxLength: 200},
+				{ID: "amount_pence", Label: "Amount", Missing: "Enter the amount of funding", Kind: Money, Required: true, Max: 100_000_000_00},
+				{ID: "status", Label: "Applied for or secured", Missing: "Select whether the funding is applied for or secured", Kind: Choice, Required: true, Options: FundingStatuses},
 			}},
 		}},
 		{ID: "safeguarding", Title: "Safeguarding", Questions: []Question{
-			{ID: "safeguarding_policy", Label: "Does your organisation have a safeguarding policy?", Kind: YesNo, Required: true},
-			{ID: "safeguarding_lead", Label: "Who is your named safeguarding lead?", Hint: "Their full name.", Kind: Text, Required: true, MaxLength: 200},
+			{ID: "safeguarding_policy", Label: "Does your organisation have a safeguarding policy?", Missing: "Select yes if your organisation has a safeguarding policy", Kind: YesNo, Required: true},
+			{ID: "safeguarding_lead", Label: "Who is your named safeguarding lead?", Missing: "Enter the name of your safeguarding lead", Hint: "Their full name.", Kind: Text, Required: true, MaxLength: 200},
 		}},
 		{ID: "declarations", Title: "Declarations", Questions: []Question{
-			{ID: "declare_true", Label: "The information in this application is true and complete to the best of my knowledge", Kind: Confirm, Required: true},
-			{ID: "declare_use", Label: "Any grant will be spent only on the project described, and unspent money returned", Kind: Confirm, Required: true},
-			{ID: "declare_authorised", Label: "I am authorised to apply on behalf of the organisation", Kind: Confirm, Required: true},
-			{ID: "data_protection_consent", Label: "I agree that the Office of the Police and Crime Commissioner may process the information in this application to assess it, administer any grant and meet its legal duties", Kind: Confirm, Required: true},
+			{ID: "declare_true", Label: "The information in this application is true and complete to the best of my knowledge", Missing: "Confirm that the information is true and complete", Kind: Confirm, Required: true},
+			{ID: "declare_use", Label: "Any grant will be spent only on the project described, and unspent money returned", Missing: "Confirm that any grant will be spent only on the project described", Kind: Confirm, Required: true},
+			{ID: "declare_authorised", Label: "I am authorised to apply on behalf of the organisation", Missing: "Confirm that you are authorised to apply for the organisation", Kind: Confirm, Required: true},
+			{ID: "data_protection_consent", Label: "I agree that the Office of the Police and Crime Commissioner may process the information in this application to assess it, administer any grant and meet its legal duties", Missing: "Agree to the Office processing the information in this application", Kind: Confirm, Required: true},
 		}},
 	}}
 }

@@ -165,3 +165,33 @@ func TestSummaryWritesAnswersOut(t *testing.T) {
 		t.Errorf("age bands %q, want %q", bands, want)
 	}
 }
+
+// Every answer that can be missing has its own message in the GOV.UK style, so the page never
+// makes one from a label ("Enter describe the project").
+func TestEveryRequiredQuestionSaysWhatToDo(t *testing.T) {
+	form := questions.Grassroots(demo.GrassrootsRules())
+	var walk func(qs []questions.Question)
+	walk = func(qs []questions.Question) {
+		for _, q := range qs {
+			if q.Required || q.RequiredWhen != nil {
+				verb, _, _ := strings.Cut(q.Missing, " ")
+				if !slices.Contains([]string{"Enter", "Select", "Add", "Confirm", "Agree"}, verb) {
+					t.Errorf("%s: missing message %q", q.ID, q.Missing)
+				}
+			}
+			walk(q.Columns)
+		}
+	}
+	for _, s := range form.Sections {
+		walk(s.Questions)
+	}
+}
+
+// The demo fund requires a ward, so every area it serves offers at least one.
+func TestEveryDemoAreaHasAWard(t *testing.T) {
+	for _, area := range demo.Areas {
+		if !slices.ContainsFunc(demo.Wards, func(w string) bool { return strings.HasPrefix(w, area+": ") }) {
+			t.Errorf("%s has no ward to choose", area)
+		}
+	}
+}

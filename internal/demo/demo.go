@@ -39,11 +39,14 @@ var Accounts = []Account{
 var Areas = []string{"Leicester", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton",
 	"North West Leicestershire", "Oadby and Wigston", "Rutland"}
 
-// Wards are some of the wards of Leicester and Melton, named with their area, for the
-// grassroots form's "which wards" question.
-var Wards = []string{"Leicester: Abbey", "Leicester: Aylestone", "Leicester: Beaumont Leys", "Leicester: Belgrave", "Leicester: Castle",
+// Wards are, for the grassroots form's "which wards" question, some of the wards of Leicester
+// and Melton, named with their area, and for every other area its wards as a whole: a project in
+// Rutland must be able to answer too.
+var Wards = append([]string{"Leicester: Abbey", "Leicester: Aylestone", "Leicester: Beaumont Leys", "Leicester: Belgrave", "Leicester: Castle",
 	"Leicester: Evington", "Leicester: Saffron", "Leicester: Spinney Hills", "Leicester: Westcotes",
-	"Melton: Melton Egerton", "Melton: Melton Newport", "Melton: Melton Sysonby", "Melton: Melton Warwick"}
+	"Melton: Melton Egerton", "Melton: Melton Newport", "Melton: Melton Sysonby", "Melton: Melton Warwick"},
+	"Blaby: all wards", "Charnwood: all wards", "Harborough: all wards", "Hinckley and Bosworth: all wards",
+	"North West Leicestershire: all wards", "Oadby and Wigston: all wards", "Rutland: all wards")
 
 // Priorities are the Police and Crime Plan's "Five V's" and its named priority areas.
 var Priorities = []string{"Viable Partnerships", "Visible Policing", "Victim Services", "Vulnerability Protection", "Value for Money",
