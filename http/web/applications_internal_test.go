@@ -16,6 +16,7 @@ import (
 	"grantflow/http/apiv1"
 	"grantflow/internal/demo"
 	"grantflow/money"
+	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/store/storetest"
 	"grantflow/workflows"
@@ -93,6 +94,23 @@ func TestNextStepsAreTheAPIsActions(t *testing.T) {
 			}
 			if label, _ := statusLabel(stage); label == "" || label == string(stage) {
 				t.Errorf("%s has no label", stage)
+			}
+		}
+	}
+}
+
+// Once paid, the step at hand is the report, and its hint says so rather than "Paid".
+func TestProgressOnceGrantIsPaid(t *testing.T) {
+	steps := progressOf(scheme.Grassroots, workflows.StagePaid)
+	for _, st := range steps {
+		switch st.Name {
+		case "Payment":
+			if st.Status != progressDone {
+				t.Errorf("payment once paid: %+v", st)
+			}
+		case "End-of-grant report":
+			if st.Status != progressCurrent || st.Hint != "Grant paid: the report is due after the project ends" {
+				t.Errorf("the report once paid: %+v", st)
 			}
 		}
 	}

@@ -38,7 +38,7 @@ func progressOf(kind scheme.Kind, stage workflows.Stage) []progressStep {
 	if here < 0 {
 		return nil
 	}
-	label, _ := statusLabel(stage)
+	label := progressHint(stage)
 	out := make([]progressStep, len(milestones))
 	for i, m := range milestones {
 		step := progressStep{No: i + 1, Name: milestoneName(kind, m)}
@@ -57,6 +57,16 @@ func progressOf(kind scheme.Kind, stage workflows.Stage) []progressStep {
 		out[i] = step
 	}
 	return out
+}
+
+// progressHint says where within its milestone an application stands: the stage's label, except
+// where the label names the step just finished ("Paid", while the report is what comes next).
+func progressHint(stage workflows.Stage) string {
+	if stage == workflows.StagePaid {
+		return "Grant paid: the report is due after the project ends"
+	}
+	label, _ := statusLabel(stage)
+	return label
 }
 
 // milestoneName names a milestone for applicants and staff alike.
