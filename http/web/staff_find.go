@@ -50,6 +50,7 @@ type findRow struct {
 	applicationRow
 	Organisation string
 	Reference    string
+	AppReference string // the application's own reference, which its applicant quotes
 	CaseOfficer  string // "" when nobody is assigned
 }
 
@@ -145,7 +146,7 @@ func (s *Server) findApplications(c *gin.Context) {
 		return
 	}
 	for _, a := range found.Applications {
-		row := findRow{applicationRow: rowFor(a), Organisation: a.Organisation, Reference: refs[a.ID]}
+		row := findRow{applicationRow: rowFor(a), Organisation: a.Organisation, Reference: refs[a.ID], AppReference: applicationReference(a.ID)}
 		if a.CaseOfficer != nil {
 			row.CaseOfficer = *a.CaseOfficer
 		}

@@ -96,6 +96,10 @@ func TestFindApplications(t *testing.T) {
 		t.Errorf("the second page of closed applications:\n%s", last.text())
 	}
 
+	// The reference the applicant quotes finds it, and each row shows it.
+	byRef := officer.get("/staff/applications?q=" + url.QueryEscape(fmt.Sprintf("app-%06d", offered)))
+	byRef.mustContain(t, "Showing 1 to 1 of 1 applications", "100% safer underpass", fmt.Sprintf("APP-%06d", offered))
+
 	none := officer.get("/staff/applications?q=nothing+like+this")
 	none.mustContain(t, "No applications match your search.")
 	if byID(none.Doc, "results-count") != nil {
