@@ -112,7 +112,7 @@ func TestGrassrootsFormThroughTheTaskList(t *testing.T) {
 	}
 	answers := b.get(check)
 	checkMarkup(t, answers)
-	answers.mustContain(t, "You cannot submit your application yet", "Tick the box to confirm: the information in this application is true",
+	answers.mustContain(t, "You cannot submit your application yet", "Confirm that the information is true and complete",
 		"Youth workers — £1,600.00", "Total: £2,000.00", "11 to 17", "Melton: Melton Egerton")
 	if len(findAll(answers.Doc, func(n *html.Node) bool {
 		return n.Data == "form" && attr(n, "action") == fmt.Sprintf("/applications/%d/submit", id)
@@ -125,8 +125,8 @@ func TestGrassrootsFormThroughTheTaskList(t *testing.T) {
 	sub.then = api.SubmitApplication
 	refused := submitFrom(b, fmt.Sprintf("/applications/%d/edit", id), fmt.Sprintf("/applications/%d/submit", id))
 	refused.mustBe(t, http.StatusUnprocessableEntity, fmt.Sprintf("/applications/%d/submit", id))
-	refused.mustContain(t, "Check your answers", "Tick the box to confirm: any grant will be spent only on the project described",
-		"Tick the box to confirm: I agree that the Office of the Police and Crime Commissioner may process")
+	refused.mustContain(t, "Check your answers", "Confirm that any grant will be spent only on the project described",
+		"Agree to the Office processing the information in this application")
 
 	declarations := fmt.Sprintf("/applications/%d/sections/declarations", id)
 	b.fill(declarations, declarations, url.Values{"declare_true": {"yes"}, "declare_use": {"yes"}, "declare_authorised": {"yes"}, "data_protection_consent": {"yes"}})
