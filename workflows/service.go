@@ -305,6 +305,8 @@ func (sv *service) setup(ctx workflow.Context) error {
 		humanStep(ctx, &sv.application, UpdateDecide, sv.validateDecide, sv.decide, "Decision recorded."),
 		humanStep(ctx, &sv.application, UpdateAcceptOffer, sv.validateAcceptOffer, sv.acceptOffer, "Offer accepted."),
 		humanStep(ctx, &sv.application, UpdateConfirmConditions, sv.validateConfirmConditions, sv.confirmConditions, "Conditions precedent confirmed: tranches are released as they fall due."),
+		humanStep(ctx, &sv.application, UpdateProposePayment, sv.validateProposeTranche, sv.proposeTranche, "Payment proposed: another member of finance approves it."),
+		humanStep(ctx, &sv.application, UpdateApprovePayment, sv.validateApproveTranche, sv.approveTranche, "Payment approved: it can be paid."),
 		humanStep(ctx, &sv.application, UpdateRecordTranche, sv.validateRecordTranche, sv.recordTranche, "Payment recorded."),
 		humanStep(ctx, &sv.application, UpdateSubmitReturn, sv.validateSubmitReturn, sv.submitReturn, "Return submitted: a commissioning officer will review it."),
 		humanStep(ctx, &sv.application, UpdateReviewReturn, sv.validateReviewReturn, sv.reviewReturn, "Review recorded."),
