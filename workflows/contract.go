@@ -188,7 +188,9 @@ type PaymentSignOff struct {
 func (s *PaymentSignOff) Approved() bool { return s != nil && s.ApprovedBy != nil }
 
 // proposedBy reports whether the person proposed the payment (and so may not approve it).
-func (s *PaymentSignOff) proposedBy(userID int64) bool { return s != nil && s.ProposedBy.UserID == userID }
+func (s *PaymentSignOff) proposedBy(userID int64) bool {
+	return s != nil && s.ProposedBy.UserID == userID
+}
 
 // UpdateResult tells the caller where the application now stands.
 type UpdateResult struct {

@@ -525,11 +525,11 @@ func reviewReq(a workflows.Actor, outcome, comment string) workflows.ReviewRepor
 	return workflows.ReviewReportRequest{Actor: a, Outcome: outcome, Comment: comment}
 }
 
-// signOff has Fran propose the payment an hour before when and Fola approve it half an hour later
+// signOff has Fran propose the payment 20 minutes before when and Fola approve it 10 minutes later
 // (two-person payments); the returned check wants both done.
 func (f *grassrootsFixture) signOff(when time.Time) func() {
-	proposed := f.update(when.Add(-time.Hour), workflows.UpdateProposePayment, workflows.PaymentSignOffRequest{Actor: f.finance})
-	approved := f.update(when.Add(-30*time.Minute), workflows.UpdateApprovePayment, workflows.PaymentSignOffRequest{Actor: f.finance2})
+	proposed := f.update(when.Add(-20*time.Minute), workflows.UpdateProposePayment, workflows.PaymentSignOffRequest{Actor: f.finance})
+	approved := f.update(when.Add(-10*time.Minute), workflows.UpdateApprovePayment, workflows.PaymentSignOffRequest{Actor: f.finance2})
 	return func() {
 		f.t.Helper()
 		f.wantDone(proposed, workflows.StageAccepted)
@@ -667,6 +667,8 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 		"Award letter issued",
 		"Finance award notice sent",
 		"Offer accepted",
+		"Payment proposed: £2,500.00",
+		"Payment approved: £2,500.00",
 		"Payment recorded: £2,500.00",
 		"End-of-grant report submitted",
 		"End-of-grant report: changes requested",
@@ -1282,7 +1284,7 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	}
 	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted",
 		"Approved: £5,000.00 awarded", "Award letter issued", "Finance award notice sent", "Offer accepted",
-		"Payment recorded: £5,000.00", "End-of-grant report submitted", "End-of-grant report accepted: grant closed", "Award closed")
+		"Payment proposed: £5,000.00", "Payment approved: £5,000.00", "Payment recorded: £5,000.00", "End-of-grant report submitted", "End-of-grant report accepted: grant closed", "Award closed")
 	a := f.award()
 	if a.Amount != money.Pounds(5000) || a.AcceptedBy == nil || *a.AcceptedBy != f.applicant.UserID {
 		t.Errorf("award %+v; want £5,000.00 accepted by the applicant", a)
@@ -1432,7 +1434,9 @@ func TestGrassrootsPaymentNeedsTwoPeopleInFinance(t *testing.T) {
 	f := newGrassroots(t, grassrootsCase{cast: true})
 	d := func(day, hour int) time.Time { return london(2026, time.June, day, hour, 0) }
 	award := money.Pounds(3000)
-	propose := func(a workflows.Actor) workflows.PaymentSignOffRequest { return workflows.PaymentSignOffRequest{Actor: a} }
+	propose := func(a workflows.Actor) workflows.PaymentSignOffRequest {
+		return workflows.PaymentSignOffRequest{Actor: a}
+	}
 
 	f.update(d(1, 12), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
 	f.update(d(1, 14), workflows.UpdateDecide, approveReq(f.officer, award))
