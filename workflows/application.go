@@ -43,8 +43,12 @@ func (a *application) now(ctx workflow.Context) time.Time { return workflow.Now(
 
 func newApplication(ctx workflow.Context, kind scheme.Kind, id, orgID int64, rules scheme.Rules, stage Stage) application {
 	return application{kind: kind, id: id, orgID: orgID, rules: rules, stage: stage, lock: workflow.NewMutex(ctx),
-		logger:    log.With(workflow.GetLogger(ctx), "application", id),
-		twoPerson: workflow.GetVersion(ctx, ChangeTwoPersonPayments, workflow.DefaultVersion, 1) == 1}
+		logger: log.With(workflow.GetLogger(ctx), "application", id)}
+}
+
+// markTwoPersonPayments asks, once as a run sets up, whether it began after two-person payments.
+func (a *application) markTwoPersonPayments(ctx workflow.Context) {
+	a.twoPerson = workflow.GetVersion(ctx, ChangeTwoPersonPayments, workflow.DefaultVersion, 1) == 1
 }
 
 // twoPersonPaymentsOnly refuses a proposal or approval in a run that began before two-person payments.

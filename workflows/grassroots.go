@@ -123,6 +123,7 @@ type grassroots struct {
 
 func (g *grassroots) setup(ctx workflow.Context) error {
 	g.application = newApplication(ctx, scheme.Grassroots, g.in.ApplicationID, g.in.OrganisationID, g.in.Rules, StageSubmitted)
+	g.markTwoPersonPayments(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (GrassrootsStatus, error) {
 		st := g.status
 		st.Stage, st.Barred = g.stage, g.barred

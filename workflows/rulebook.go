@@ -192,10 +192,10 @@ func Permit(c Case, action Action, p Party) error {
 	} else {
 		if !slices.Contains(r.roles, p.Role) {
 			if slices.Equal(r.roles, finance) {
-				if action == ActionRecordPayment {
-					return refuse(RefusalForbidden, "", "only finance may record payments")
+				if action == ActionProposePayment || action == ActionApprovePayment {
+					return refuse(RefusalForbidden, "", "only finance may %s", actionPhrase(c.Kind, action))
 				}
-				return refuse(RefusalForbidden, "", "only finance may %s", actionPhrase(c.Kind, action))
+				return refuse(RefusalForbidden, "", "only finance may record payments")
 			}
 			if len(r.roles) == 1 {
 				return refuse(RefusalForbidden, "", "only the %s may %s", r.roles[0].Noun(), actionPhrase(c.Kind, action))

@@ -293,6 +293,7 @@ type service struct {
 func (sv *service) setup(ctx workflow.Context) error {
 	sv.application = newApplication(ctx, scheme.Service, sv.st.In.ApplicationID, sv.st.In.OrganisationID, sv.st.In.Rules, sv.st.Stage)
 	sv.barred, sv.offset = sv.st.Barred, sv.st.In.ClockOffset
+	sv.markTwoPersonPayments(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (ServiceState, error) { return sv.snapshot(), nil }); err != nil {
 		return err
 	}
