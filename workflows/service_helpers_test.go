@@ -208,7 +208,7 @@ func newSvc(t *testing.T, c svcCase) *svcFixture {
 	f.head = user("head@opcc.example.org")
 	f.commissioner = user("commissioner@opcc.example.org")
 	f.finance = user("finance@opcc.example.org")
-	f.finance2 = staff("finance2@opcc.example.org", "Fola Finance", scheme.RoleFinance)
+	f.finance2 = user("finance2@opcc.example.org")
 	f.assessor2 = staff("assessor2@opcc.example.org", "Ash Assessor", scheme.RoleAssessor)
 	f.assessor3 = staff("assessor3@opcc.example.org", "Bea Assessor", scheme.RoleAssessor)
 	f.officer3 = staff("officer3@opcc.example.org", "Oscar Officer", scheme.RoleOfficer)
