@@ -149,6 +149,7 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 		"amount_pence": 100, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
 	s.must(t, http.StatusForbidden, "POST", path+"/payments", officer, map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
+	s.signOffPayment(t, path, 0)
 	paid := s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261122-01"})
 	if got := paid.str("application", "award", "status"); got != "paid" {
@@ -276,6 +277,7 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 		t.Errorf("award letter lacks the amount or the recipient:\n%s", letter)
 	}
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, nil)
+	s.signOffPayment(t, path, 0)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 480000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261201-07"})
 	s.must(t, http.StatusOK, "POST", path+"/report", applicant, map[string]any{
