@@ -145,11 +145,11 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 	s.must(t, http.StatusConflict, "POST", path+"/payments", finance, map[string]any{ // not accepted yet
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-0"})
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, nil)
+	s.signOffPayment(t, path, 0)
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 100, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
 	s.must(t, http.StatusForbidden, "POST", path+"/payments", officer, map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
-	s.signOffPayment(t, path, 0)
 	paid := s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261122-01"})
 	if got := paid.str("application", "award", "status"); got != "paid" {
