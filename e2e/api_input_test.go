@@ -619,6 +619,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		requireReason(t, "a negative payment", pay("amount_pence", -300000), "amount_pence", "more than £0.00")
 		requireReason(t, "no reference", pay("reference", " "), "reference", "is required")
 		requireUnchanged(t, "refused payments", before, s.snapshot(t, finance, id))
+		s.signOffPayment(t, path, 0)
 		s.must(t, http.StatusOK, "POST", path+"/payments", finance, valid)
 	})
 

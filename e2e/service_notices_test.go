@@ -50,6 +50,7 @@ func TestServiceAwardVariationThenEndingReachFinance(t *testing.T) {
 	officer, finance, commissioner := s.staff(t, "officer"), s.staff(t, "finance"), s.staff(t, "commissioner")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	s.awaitTranches(t, officer, id, "released", "scheduled")
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-04-01", "reference": "BACS-1"})
 	ref := s.must(t, http.StatusOK, "GET", path, officer, nil).str("award", "reference")
