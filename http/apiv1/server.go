@@ -76,6 +76,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/payments/proposals", batchHandler(s, s.ProposePayments))
 	auth.POST("/payments/approvals", batchHandler(s, s.ApprovePayments))
 	auth.POST("/payments/paid", batchHandler(s, s.MarkPaid))
+	auth.GET("/payments/file.csv", s.paymentFileCSV)
 	auth.POST("/applications/:id/report", stepHandler(s, s.SubmitReport))
 	auth.POST("/applications/:id/report-review", stepHandler(s, s.ReviewReport))
 	auth.GET("/applications/:id/documents", s.listDocuments)

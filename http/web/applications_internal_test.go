@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,7 +88,9 @@ func TestNextStepsAreTheAPIsActions(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(detail.Actions) {
 				t.Errorf("%s at %s: the page's actions %v, the API's %v", sc.Kind, stage, got, detail.Actions)
 			}
-			if step := nextStep(got); (step == "") != (len(got) == 0) {
+			// Changing bank details is offered whenever the award is live, never owed: it is no next step.
+			owed := slices.DeleteFunc(slices.Clone(got), func(a workflows.Action) bool { return a == workflows.ActionChangeBankDetails })
+			if step := nextStep(got); (step == "") != (len(owed) == 0) {
 				t.Errorf("%s at %s: actions %v read as %q", sc.Kind, stage, got, step)
 			}
 			if label, _ := statusLabel(stage); label == "" || label == string(stage) {

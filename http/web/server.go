@@ -204,6 +204,10 @@ func (s *Server) Register(r gin.IRouter) {
 	fin := app.Group("", s.requireRole(scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin))
 	fin.GET("/finance", s.financePage)
 	fin.GET("/finance/payments-due.csv", s.paymentsDueCSV)
+	fin.GET("/finance/payment-file.csv", s.paymentFileCSV)
+	fin.POST("/finance/proposals", s.proposePayments)
+	fin.POST("/finance/approvals", s.approvePayments)
+	fin.POST("/finance/paid", s.markPaid)
 }
 
 // staffRoles are the roles that may read every application (scheme.Role.IsStaff).
