@@ -27,7 +27,7 @@ func TestGrassrootsTwoPersonPaymentBatch(t *testing.T) {
 		"no_conflict": true, "outcome": "approve", "amount_pence": 300000, "purpose": "Weekly youth club evenings.",
 		"conditions": []string{"Keep a safeguarding policy"}, "reasons": "Diverts young people from anti-social behaviour."})
 	s.awaitStatus(t, applicant, id, "offered")
-	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, nil)
+	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, testBank)
 
 	batch := map[string]any{"payments": []map[string]any{{"application_id": id}}}
 	outcome := func(r response) (string, string) {

@@ -155,7 +155,7 @@ func TestServiceAwardVariationThenEndingReachFinance(t *testing.T) {
 	if story := timelineText(dig(owed.Body, "application", "timeline")); !strings.Contains(story, "Awarded £37,500.00, paid £37,500.00, spent £35,000.00") {
 		t.Errorf("closure does not reconcile against the ended award:\n%s", story)
 	}
-	s.must(t, http.StatusOK, "POST", path+"/repayments", s.staff(t, "finance"), map[string]any{"amount_pence": 250_000, "received_on": "2026-04-02", "reference": "RTN-7"})
+	s.must(t, http.StatusOK, "POST", path+"/repayments", s.staff(t, "finance"), map[string]any{"amount_pence": 250_000, "received_on": "2026-04-01", "reference": "RTN-7"})
 	s.awaitStatus(t, officer, id, "closed")
 	recordHistory(t, s, id, "service_varied_ended_notices.json")
 }

@@ -77,7 +77,7 @@ func TestServiceAwardApprovedMidYearStartsItsTimetableThen(t *testing.T) {
 	}
 	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
-		"tranche": 1, "amount_pence": 3_750_000, "paid_on": "2026-12-07", "reference": "BACS-1"})
+		"tranche": 1, "amount_pence": 3_750_000, "paid_on": "2026-12-06", "reference": "BACS-1"})
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/returns", provider, quarterReturn(2026, 2, 41, 30)) // not a quarter of the award
 
 	// Q3's return, sent from two weeks before the quarter ends and accepted: tranche 2 goes out on
