@@ -372,4 +372,3 @@ func acceptOffer(b *browser, confirmation string) {
 	b.choose("Accept the offer", confirmation)
 	b.press("Accept the offer", http.StatusOK)
 }
-
