@@ -89,13 +89,42 @@ type RecordPaymentInput struct {
 	Amount    money.Pence
 	PaidOn    time.Time
 	Reference string
+	// ProposedBy and ApprovedBy are the two people in finance who signed a two-person payment off;
+	// zero for one recorded in one step.
+	ProposedBy int64
+	ApprovedBy int64
+}
+
+func (in RecordPaymentInput) payment() store.Payment {
+	p := store.Payment{AwardID: in.AwardID, Tranche: in.Tranche, Amount: in.Amount, PaidOn: in.PaidOn,
+		Reference: in.Reference, RecordedBy: in.Step.Actor.UserID, RecordedAt: in.Step.At}
+	if in.ProposedBy != 0 && in.ApprovedBy != 0 {
+		p.ProposedBy, p.ApprovedBy = &in.ProposedBy, &in.ApprovedBy
+	}
+	return p
 }
 
 // RecordPayment records the tranche's payment once.
 func (a *Awards) RecordPayment(ctx context.Context, in RecordPaymentInput) (int64, error) {
-	p, err := a.Store.RecordPayment(ctx, store.Payment{AwardID: in.AwardID, Tranche: in.Tranche, Amount: in.Amount, PaidOn: in.PaidOn,
-		Reference: in.Reference, RecordedBy: in.Step.Actor.UserID, RecordedAt: in.Step.At}, in.Step.ApplicationID, event(ctx, in.Step))
+	p, err := a.Store.RecordPayment(ctx, in.payment(), in.Step.ApplicationID, event(ctx, in.Step))
 	return p.ID, classify(err)
+}
+
+// SignOffPaymentInput is one of finance's two sign-offs of a payment: the proposal, or (Approving)
+// the approval by a second person. The workflow has checked who may sign.
+type SignOffPaymentInput struct {
+	Step      Step
+	AwardID   int64
+	Tranche   int
+	Approving bool
+}
+
+// SignOffPayment records a proposal or approval once, with its audit line.
+func (a *Awards) SignOffPayment(ctx context.Context, in SignOffPaymentInput) error {
+	if in.Approving {
+		return classify(a.Store.ApprovePayment(ctx, in.AwardID, in.Tranche, in.Step.Actor.UserID, in.Step.At, event(ctx, in.Step)))
+	}
+	return classify(a.Store.ProposePayment(ctx, in.AwardID, in.Tranche, in.Step.Actor.UserID, in.Step.At, event(ctx, in.Step)))
 }
 
 func nonNilStrings(v []string) []string {

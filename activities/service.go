@@ -122,8 +122,7 @@ func (a *Awards) MarkConditionsMet(ctx context.Context, s Step) error {
 
 // RecordTranchePayment records finance's payment of a released tranche, once.
 func (a *Awards) RecordTranchePayment(ctx context.Context, in RecordPaymentInput) (int64, error) {
-	p, err := a.Store.RecordTranchePayment(ctx, store.Payment{AwardID: in.AwardID, Tranche: in.Tranche, Amount: in.Amount, PaidOn: in.PaidOn,
-		Reference: in.Reference, RecordedBy: in.Step.Actor.UserID, RecordedAt: in.Step.At}, in.Step.ApplicationID, event(ctx, in.Step))
+	p, err := a.Store.RecordTranchePayment(ctx, in.payment(), in.Step.ApplicationID, event(ctx, in.Step))
 	return p.ID, classify(err)
 }
 

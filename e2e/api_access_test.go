@@ -233,8 +233,28 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/api/v1/applications/{O}/acceptance", testBank,
 			//none bad  own  oth  asr  off  head com  fin
 			w{401, 401, 200, 404, 403, 403, 403, 403, 403}},
-		{"POST", "/api/v1/applications/{O}/payments", payOne, // finance may pay now, but not £0.01
-			w{401, 401, 403, 404, 403, 403, 403, 403, 422}},
+		{"POST", "/api/v1/applications/{O}/payments", payOne, // finance may pay once two people have signed it off
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		{"POST", "/api/v1/applications/{A}/payment-proposal", map[string]any{}, // not accepted
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		{"POST", "/api/v1/applications/{O}/payment-approval", map[string]any{}, // nothing proposed yet
+			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		{"POST", "/api/v1/applications/{O}/payment-proposal", map[string]any{},
+			w{401, 401, 403, 404, 403, 403, 403, 403, 200}},
+		{"POST", "/api/v1/applications/{O}/payment-approval", map[string]any{}, // the proposer may not approve
+			w{401, 401, 403, 404, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/payments/proposals", map[string]any{"payments": []any{}}, // an empty batch is refused before anything
+			w{401, 401, 422, 422, 422, 422, 422, 422, 422}},
+		{"POST", "/api/v1/payments/approvals", map[string]any{"payments": []any{}},
+			w{401, 401, 422, 422, 422, 422, 422, 422, 422}},
+		{"POST", "/api/v1/payments/paid", map[string]any{"payments": []any{}},
+			w{401, 401, 422, 422, 422, 422, 422, 422, 422}},
+		{"GET", "/api/v1/payments/file.csv", nil, // full account numbers: finance's only
+			w{401, 401, 403, 403, 403, 403, 403, 403, 200}},
+		{"GET", "/api/v1/notifications", nil,
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"POST", "/api/v1/notifications/{unknown}/read", nil,
+			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
 		// A change of bank details, held; only finance records the call-back (an unknown change: 422),
 		// and finance's notice waits for it (409).
 		{"POST", "/api/v1/applications/{O}/bank-details", map[string]any{"account_name": "Riverside Youth Project", "sort_code": "10-79-99", "account_number": "88837491"},

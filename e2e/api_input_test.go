@@ -611,6 +611,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	})
 
 	t.Run("payment", func(t *testing.T) {
+		s.signOffPayment(t, path, 0) // two-person payments: the workflow checks the payment itself once two people have signed it off
 		before := s.snapshot(t, finance, id)
 		valid := map[string]any{"amount_pence": 300000, "paid_on": day(0), "reference": "BACS-0001"}
 		check.badBodies(t, "POST /api/v1/applications/{id}/payments", path+"/payments", finance, valid, named)
@@ -738,9 +739,19 @@ func TestBadInputToServiceSteps(t *testing.T) {
 		{"POST /api/v1/applications/{id}/return-waivers", map[string]any{"quarters": []any{map[string]any{"financial_year": fy, "quarter": 1}}, "reason": "Stopped."}},
 		{"POST /api/v1/applications/{id}/repayments", map[string]any{"amount_pence": 100_000, "received_on": "2026-07-01", "reference": "RTN-1"}},
 		{"POST /api/v1/applications/{id}/write-off", map[string]any{"reason": "The provider has closed."}},
+		{"POST /api/v1/applications/{id}/acceptance", testBank},
+		{"POST /api/v1/applications/{id}/bank-details", testBank},
+		{"POST /api/v1/applications/{id}/bank-details/call-back", map[string]any{"change_id": 1, "outcome": "rejected", "phone": "0116 496 0000", "notes": "Not known."}},
+		{"POST /api/v1/applications/{id}/payment-proposal", map[string]any{"tranche": 1}},
+		{"POST /api/v1/applications/{id}/payment-approval", map[string]any{"tranche": 1}},
+		{"POST /api/v1/payments/proposals", map[string]any{"payments": []any{map[string]any{"application_id": id, "tranche": 1}}}},
+		{"POST /api/v1/payments/approvals", map[string]any{"payments": []any{map[string]any{"application_id": id, "tranche": 1}}}},
+		{"POST /api/v1/payments/paid", map[string]any{"payments": []any{map[string]any{"application_id": id, "tranche": 1}}, "reference": "BANK-1", "paid_on": day(0)}},
+		{"PUT /api/v1/applications/{id}/case-officer", map[string]any{"user_id": officer2ID}},
 	}
 	for _, l := range later {
-		check.badBodies(t, l.key, strings.Replace(l.key[len("POST "):], "{id}", fmt.Sprint(id), 1), finance, l.base, anyRefusal)
+		_, route, _ := strings.Cut(l.key, " ")
+		check.badBodies(t, l.key, strings.Replace(route, "{id}", fmt.Sprint(id), 1), finance, l.base, anyRefusal)
 	}
 	requireUnchanged(t, "refused service steps", before, s.snapshot(t, officer, id))
 

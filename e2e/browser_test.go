@@ -46,6 +46,7 @@ var (
 	assessorAccount = account{Role: "assessor", Email: "assessor@opcc.example.org", Password: demo.Password, Home: "/work"}
 	officerAccount  = account{Role: "officer", Email: "officer@opcc.example.org", Password: demo.Password, Home: "/work"}
 	financeAccount  = account{Role: "finance", Email: "finance@opcc.example.org", Password: demo.Password, Home: "/finance"}
+	finance2Account = account{Role: "finance", Email: "finance2@opcc.example.org", Password: demo.Password, Home: "/finance"}
 )
 
 // scoring is an assessor's scores: one for each criterion, in the scheme's order, with why.
@@ -78,8 +79,8 @@ type paymentRecord struct {
 // sees it being assessed. No address is typed after the home page. The assessor finds it in their queue (the
 // eligibility screening was automatic: its outcome is on the history) and scores it; an officer
 // reads the delegation and the budget left beside the decision form and approves a grant within
-// their band; the applicant reads the offer, accepts it and downloads the award letter; finance
-// records the payment, and the applicant sees it was paid.
+// their band; the applicant reads the offer, accepts it and downloads the award letter; two members
+// of finance propose and approve the payment and mark it paid, and the applicant sees it was paid.
 func TestBrowserGrassrootsJourney(t *testing.T) {
 	sys := newSystem(t)
 	b := newBrowser(t, sys, "grassroots")
@@ -193,14 +194,27 @@ func TestBrowserGrassrootsJourney(t *testing.T) {
 	t.Logf("the award letter downloaded as %s (%d bytes)", name, len(letter))
 	signOut(b)
 
-	// Finance records the payment.
+	// Two people in finance pay it: one proposes it, the other approves it, and once the bank has
+	// paid it, it is marked paid with the bank's reference.
+	payment := ref + ": One-off grant, £4,000.00 to " + org.Name
 	signIn(b, financeAccount)
+	b.choose("Payments to propose", payment)
+	b.press("Propose for payment", http.StatusOK)
+	b.see("Payments proposed", "Proposed")
+	b.follow("Go back to payments and notices")
+	b.see("Payments you proposed", "You proposed this payment, so another member of finance must approve it.")
+	signOut(b)
+	signIn(b, finance2Account)
+	b.choose("Proposed payments to approve", payment)
+	b.press("Approve", http.StatusOK)
+	b.see("Payments approved", "Approved")
+	b.follow("Go back to payments and notices")
 	paid := paymentRecord{Amount: "4,000.00", Reference: "BACS-" + today.Format("20060102") + "-HILLTOP", PaidOn: today}
-	recordPayment(b, p.Title, ref, paid)
-	b.see("The payment has been recorded")
-	if got := b.path(); got != "/finance?done=paid" {
-		t.Errorf("after recording the payment finance is at %s", got)
-	}
+	b.choose("Approved payments the bank has paid", payment)
+	b.fill("Payment reference", paid.Reference)
+	b.fillDate("Date paid", paid.PaidOn)
+	b.press("Mark as paid", http.StatusOK)
+	b.see("Payments marked as paid", payment, "Paid")
 	signOut(b)
 
 	// The applicant sees the grant paid.
@@ -415,21 +429,4 @@ func acceptOffer(b *browser, confirmation string) {
 	b.fill("Account number", "66374958")
 	b.choose("Accept the offer", confirmation)
 	b.press("Accept the offer", http.StatusOK)
-}
-
-// recordPayment records a payment against the grant's card among the payments due, leaving the
-// amount the page proposes (which must be the award's).
-func recordPayment(b *browser, title, ref string, p paymentRecord) {
-	b.t.Helper()
-	card := fmt.Sprintf(`//div[contains(concat(' ', normalize-space(@class), ' '), ' govuk-summary-card ')][.//dd[normalize-space()=%s]]`, xpathString(title))
-	payment := " for " + ref + ": One-off grant" // each card's fields name their payment to a screen reader
-	b.within(card, func() {
-		b.see(ref+": One-off grant", "£"+p.Amount)
-		if got := b.value("Amount paid" + payment); got != p.Amount {
-			b.t.Errorf("the amount paid starts at %q, want %s", got, p.Amount)
-		}
-		b.fillDate("Date paid"+payment, p.PaidOn)
-		b.fill("Payment reference"+payment, p.Reference)
-		b.press("Record payment"+payment, http.StatusOK)
-	})
 }

@@ -167,6 +167,7 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 	s.must(t, http.StatusConflict, "POST", path+"/payments", finance, map[string]any{ // not accepted yet
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-0"})
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, testBank)
+	s.signOffPayment(t, path, 0)
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 100, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
 	s.must(t, http.StatusForbidden, "POST", path+"/payments", officer, map[string]any{
@@ -298,6 +299,7 @@ func TestGrassrootsSecondAssessmentAfterInformationRequest(t *testing.T) {
 		t.Errorf("award letter lacks the amount or the recipient:\n%s", letter)
 	}
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, testBank)
+	s.signOffPayment(t, path, 0)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"amount_pence": 480000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261201-07"})
 	s.must(t, http.StatusOK, "POST", path+"/report", applicant, map[string]any{

@@ -280,3 +280,24 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// signOffPayment has the two demo members of finance sign a payment off (two-person payments): the
+// first proposes it, the second approves it. tranche is 0 for a one-off grant.
+func (s *system) signOffPayment(t testing.TB, appPath string, tranche int) {
+	t.Helper()
+	var finance []string
+	for _, a := range demo.Accounts {
+		if a.Role == scheme.RoleFinance {
+			finance = append(finance, s.signIn(t, a.Email, demo.Password))
+		}
+	}
+	if len(finance) < 2 {
+		t.Fatal("payments need two demo accounts in finance")
+	}
+	body := map[string]any{}
+	if tranche > 0 {
+		body["tranche"] = tranche
+	}
+	s.must(t, http.StatusOK, "POST", appPath+"/payment-proposal", finance[0], body)
+	s.must(t, http.StatusOK, "POST", appPath+"/payment-approval", finance[1], body)
+}

@@ -59,6 +59,7 @@ func TestServiceAwardHoldsItsAgendaWhenAStepFailsForGood(t *testing.T) {
 
 	// Mended; finance pays tranche 1, which runs the agenda again: tranche 2 is released to the payee.
 	setName(org)
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-1"})
 	s.awaitTranches(t, officer, id, "paid", "released", "held", "scheduled")
@@ -66,6 +67,7 @@ func TestServiceAwardHoldsItsAgendaWhenAStepFailsForGood(t *testing.T) {
 	if len(notices) != 2 || dig(notices[0], "seq") != float64(2) || dig(notices[0], "payee") != org || dig(notices[0], "amount_pence") != float64(perYear/4) {
 		t.Fatalf("finance's payment notices for the award = %v, want tranche 2's to %s after tranche 1's", notices, org)
 	}
+	s.signOffPayment(t, path, 2)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 2, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-2"})
 	s.awaitTranches(t, officer, id, "paid", "paid", "held", "scheduled")

@@ -23,6 +23,7 @@ func (s *system) underspentFinalReport(t *testing.T, org string) (provider strin
 	officer := s.staff(t, "officer")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	s.awaitTranches(t, officer, id, "released", "scheduled", "scheduled", "scheduled")
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", s.staff(t, "finance"), map[string]any{
 		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-04-01", "reference": "BACS-1"})
 	s.must(t, http.StatusOK, "POST", path+"/termination", s.staff(t, "commissioner"), map[string]any{"reason": "The partnership dissolved."})

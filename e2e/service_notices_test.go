@@ -50,6 +50,7 @@ func TestServiceAwardVariationThenEndingReachFinance(t *testing.T) {
 	officer, finance, commissioner := s.staff(t, "officer"), s.staff(t, "finance"), s.staff(t, "commissioner")
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	s.awaitTranches(t, officer, id, "released", "scheduled")
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-04-01", "reference": "BACS-1"})
 	ref := s.must(t, http.StatusOK, "GET", path, officer, nil).str("award", "reference")
@@ -154,7 +155,7 @@ func TestServiceAwardVariationThenEndingReachFinance(t *testing.T) {
 	if story := timelineText(dig(owed.Body, "application", "timeline")); !strings.Contains(story, "Awarded £37,500.00, paid £37,500.00, spent £35,000.00") {
 		t.Errorf("closure does not reconcile against the ended award:\n%s", story)
 	}
-	s.must(t, http.StatusOK, "POST", path+"/repayments", s.staff(t, "finance"), map[string]any{"amount_pence": 250_000, "received_on": "2026-04-02", "reference": "RTN-7"})
+	s.must(t, http.StatusOK, "POST", path+"/repayments", s.staff(t, "finance"), map[string]any{"amount_pence": 250_000, "received_on": "2026-04-01", "reference": "RTN-7"})
 	s.awaitStatus(t, officer, id, "closed")
 	recordHistory(t, s, id, "service_varied_ended_notices.json")
 }

@@ -75,8 +75,9 @@ func TestServiceAwardApprovedMidYearStartsItsTimetableThen(t *testing.T) {
 	if committed[2026] != float64(7_500_000) || committed[2027] != float64(15_000_000) || committed[2028] != float64(15_000_000) {
 		t.Errorf("scheme budgets committed %v; want £75,000.00 in 2026-27, then £150,000.00 a year", committed)
 	}
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
-		"tranche": 1, "amount_pence": 3_750_000, "paid_on": "2026-12-07", "reference": "BACS-1"})
+		"tranche": 1, "amount_pence": 3_750_000, "paid_on": "2026-12-06", "reference": "BACS-1"})
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/returns", provider, quarterReturn(2026, 2, 41, 30)) // not a quarter of the award
 
 	// Q3's return, sent from two weeks before the quarter ends and accepted: tranche 2 goes out on

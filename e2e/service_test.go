@@ -196,6 +196,7 @@ func TestServiceAwardPanelDecisionAndFirstTwoQuarters(t *testing.T) {
 	}
 	s.must(t, http.StatusConflict, "POST", path+"/payments", finance, map[string]any{ // held, not payable
 		"tranche": 2, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-2"})
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-1"})
 
@@ -218,6 +219,7 @@ func TestServiceAwardPanelDecisionAndFirstTwoQuarters(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", path+"/return-reviews", officer, map[string]any{
 		"financial_year": 2026, "quarter": 2, "outcome": "accept", "rag": "amber", "comment": "Staff vacancy now filled."})
 	s.awaitTranches(t, officer, id, "paid", "released", "released", "scheduled")
+	s.signOffPayment(t, path, 2)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 2, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-2"})
 
@@ -317,6 +319,7 @@ func TestFiveYearAwardRollsOverAtYearEndWithASmallHistory(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/applications/%d", id)
 	for q := 1; q <= 4; q++ {
 		s.awaitTranches(t, officer, id, trancheStatuses(q)...)
+		s.signOffPayment(t, path, q)
 		s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 			"tranche": q, "amount_pence": perYear / 4, "paid_on": "2027-03-31", "reference": fmt.Sprintf("BACS-%d", q)})
 		s.must(t, http.StatusOK, "POST", path+"/returns", provider, quarterReturn(2026, q, 60, 45))

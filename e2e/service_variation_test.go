@@ -28,12 +28,14 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 
 	// Q1 is paid; its return is accepted, so Q2 is released and paid too: £75,000.00 out.
 	s.awaitTranches(t, officer, id, "released", "held", "held", "scheduled")
+	s.signOffPayment(t, path, 1)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 1, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-1"})
 	s.must(t, http.StatusOK, "POST", path+"/returns", provider, quarterReturn(2026, 1, 58, 40))
 	s.must(t, http.StatusOK, "POST", path+"/return-reviews", officer, map[string]any{
 		"financial_year": 2026, "quarter": 1, "outcome": "accept", "rag": "green"})
 	s.awaitTranches(t, officer, id, "paid", "released", "held", "scheduled")
+	s.signOffPayment(t, path, 2)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
 		"tranche": 2, "amount_pence": perYear / 4, "paid_on": "2026-10-20", "reference": "BACS-2"})
 

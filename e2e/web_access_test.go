@@ -168,10 +168,17 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/schemes/{unknown}/budget", nil, w{signin, signin, deny, deny, hidden, hidden, hidden, hidden, deny}},
 		{"GET", "/finance", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
 		{"GET", "/finance/payments-due.csv", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
+		{"GET", "/finance/payment-file.csv", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, ok}},
+		{"POST", "/finance/proposals", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, form}},
+		{"POST", "/finance/approvals", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, form}},
+		{"POST", "/finance/paid", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, form}},
+		{"GET", "/notifications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/notifications/{unknown}/read", url.Values{}, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 
-		// The one change of state: the owner accepts the offer; then finance may pay (but not £0.01).
+		// The one change of state: the owner accepts the offer.
 		{"POST", "/applications/{O}/acceptance", acceptForm(), w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
-		{"POST", "/applications/{O}/payments", payment(fx.offered), w{signin, signin, deny, hidden, deny, deny, deny, deny, form}},
+		// Not until two members of finance have proposed and approved it.
+		{"POST", "/applications/{O}/payments", payment(fx.offered), w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
 		// The owner changes the bank details (held); finance alone records the call-back (rejecting
 		// it), and then alone reads the notice with the full numbers.
 		{"POST", "/applications/{O}/bank-details", url.Values{"bank.account_name": {"Riverside Youth Project"}, "bank.sort_code": {"10-79-99"}, "bank.account_number": {"88837491"}},

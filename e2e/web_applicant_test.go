@@ -105,6 +105,7 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 
 	// Paid: the payment is on the page, and the report is sent there. Spending more than was paid
 	// is the workflow's refusal, shown against the amount with everything typed kept.
+	s.signOffPayment(t, api, 0)
 	s.must(t, http.StatusOK, "POST", api+"/payments", finance, map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-20261122-01"})
 	s.awaitStatus(t, applicant, id, "paid")

@@ -48,6 +48,7 @@ func TestWebFinanceRecordsAGrantPayment(t *testing.T) {
 			"paid-on-" + key + "-year": {strconv.Itoa(on.Year())}}
 	}
 	action := fmt.Sprintf("/applications/%d/payments", id)
+	sys.signOffPayment(t, fmt.Sprintf("/api/v1/applications/%d", id), 0) // two-person payments: proposed and approved first
 	stillAccepted := func() {
 		t.Helper()
 		r := sys.must(t, http.StatusOK, "GET", api, financeToken, nil)
@@ -128,6 +129,7 @@ func TestWebFinancePaysAReleasedTranche(t *testing.T) {
 	}
 
 	action := fmt.Sprintf("/applications/%d/payments", id)
+	sys.signOffPayment(t, fmt.Sprintf("/api/v1/applications/%d", id), 1) // two-person payments: proposed and approved first
 	tranche := func(no int, amount string) url.Values {
 		key := fmt.Sprintf("%d-%d", id, no)
 		return url.Values{"tranche": {strconv.Itoa(no)}, "return": {"finance"}, "amount-" + key: {amount}, "reference-" + key: {"BACS-T" + strconv.Itoa(no)},

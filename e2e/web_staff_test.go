@@ -139,6 +139,7 @@ func TestWebStaffScoreAndApproveAGrant(t *testing.T) {
 	// Accepted, paid and reported on: the officer reviews the report on the page.
 	api := fmt.Sprintf("/api/v1/applications/%d", id)
 	s.must(t, http.StatusOK, "POST", api+"/acceptance", applicant, testBank)
+	s.signOffPayment(t, api, 0)
 	s.must(t, http.StatusOK, "POST", api+"/payments", s.staff(t, "finance"), map[string]any{
 		"amount_pence": 425000, "paid_on": time.Now().Format(time.DateOnly), "reference": "BACS-1"})
 	s.must(t, http.StatusOK, "POST", api+"/report", applicant, map[string]any{

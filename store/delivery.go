@@ -109,12 +109,7 @@ func (s *Store) ReleaseTranche(ctx context.Context, awardID int64, no int, n Fin
 // RecordTranchePayment records finance's payment of a released tranche, once.
 func (s *Store) RecordTranchePayment(ctx context.Context, p Payment, applicationID int64, e Event) (Payment, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payments (award_id, tranche, amount_pence, paid_on, reference, recorded_by, recorded_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (award_id, tranche) DO NOTHING`,
-			p.AwardID, p.Tranche, p.Amount, p.PaidOn, p.Reference, p.RecordedBy, p.RecordedAt); err != nil {
-			return err
-		}
-		if err := tx.GetContext(ctx, &p, `SELECT * FROM payments WHERE award_id = $1 AND tranche = $2`, p.AwardID, p.Tranche); err != nil {
+		if err := insertPayment(ctx, tx, &p); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tranches SET status = 'paid' WHERE award_id = $1 AND no = $2`, p.AwardID, p.Tranche); err != nil {

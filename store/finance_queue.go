@@ -26,7 +26,19 @@ type PaymentDue struct {
 	// NoticeDocumentID is the notice finance was sent for it: the award notice of a one-off grant,
 	// the tranche's payment notice.
 	NoticeDocumentID *int64 `db:"notice_document_id" json:"notice_document_id,omitempty"`
+	// Two-person payments: who proposed it and who approved it, so far (both empty for a payment not
+	// yet proposed, and always for a run from before the change, paid in one step).
+	ProposedBy   *int64  `db:"proposed_by" json:"-"`
+	ProposerName *string `db:"proposer_name" json:"-"`
+	ApprovedBy   *int64  `db:"approved_by" json:"-"`
+	ApproverName *string `db:"approver_name" json:"-"`
 }
+
+// Proposed says a member of finance has proposed the payment.
+func (d PaymentDue) Proposed() bool { return d.ProposedBy != nil }
+
+// Approved says a second member of finance has approved it: it can be paid.
+func (d PaymentDue) Approved() bool { return d.ApprovedBy != nil }
 
 // PaymentsDue lists what is awaiting payment and due on or before the date through (its year,
 // month and day), earliest first. A one-off grant's due date is the day, in London, its offer
@@ -34,7 +46,7 @@ type PaymentDue struct {
 func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDue, error) {
 	list := []PaymentDue{}
 	err := s.DB.SelectContext(ctx, &list, `
-		SELECT * FROM (
+		SELECT due.*, so.proposed_by, pu.name AS proposer_name, so.approved_by, au.name AS approver_name FROM (
 			SELECT ap.id AS application_id, aw.id AS award_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title,
 				0 AS tranche, 0 AS financial_year, 0 AS quarter, aw.amount_pence,
 				(coalesce(aw.accepted_at, aw.decided_at) AT TIME ZONE $2)::date AS due_on,
@@ -48,7 +60,11 @@ func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDu
 			FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
 			JOIN organisations o ON o.id = ap.organisation_id LEFT JOIN finance_notices n ON n.id = t.notice_id
 			WHERE t.status = 'released'
-		) due WHERE due.due_on <= $1::date
+		) due
+		-- a one-off grant's payment is signed off (and stored) as its tranche 1
+		LEFT JOIN payment_sign_offs so ON so.award_id = due.award_id AND so.tranche = greatest(due.tranche, 1)
+		LEFT JOIN users pu ON pu.id = so.proposed_by LEFT JOIN users au ON au.id = so.approved_by
+		WHERE due.due_on <= $1::date
 		ORDER BY due.due_on, due.award_reference, due.tranche`,
 		through.Format(time.DateOnly), scheme.London.String(), string(scheme.Grassroots))
 	return list, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -218,17 +219,65 @@ type Payment struct {
 	Reference  string      `db:"reference" json:"reference"`
 	RecordedBy int64       `db:"recorded_by" json:"recorded_by"`
 	RecordedAt time.Time   `db:"recorded_at" json:"recorded_at"`
+	// ProposedBy and ApprovedBy are the two people in finance behind a two-person payment; empty
+	// for a payment recorded in one step before two-person payments.
+	ProposedBy *int64 `db:"proposed_by" json:"proposed_by,omitempty"`
+	ApprovedBy *int64 `db:"approved_by" json:"approved_by,omitempty"`
+}
+
+// insertPayment records a payment once (a repeat changes nothing) and reads back what is recorded.
+func insertPayment(ctx context.Context, tx *sqlx.Tx, p *Payment) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO payments (award_id, tranche, amount_pence, paid_on, reference, recorded_by, recorded_at, proposed_by, approved_by)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (award_id, tranche) DO NOTHING`,
+		p.AwardID, p.Tranche, p.Amount, p.PaidOn, p.Reference, p.RecordedBy, p.RecordedAt, p.ProposedBy, p.ApprovedBy); err != nil {
+		return err
+	}
+	return tx.GetContext(ctx, p, `SELECT * FROM payments WHERE award_id = $1 AND tranche = $2`, p.AwardID, p.Tranche)
+}
+
+// PaymentSignOff is finance's two-person sign-off of one payment.
+type PaymentSignOff struct {
+	AwardID    int64      `db:"award_id" json:"award_id"`
+	Tranche    int        `db:"tranche" json:"tranche"`
+	ProposedBy int64      `db:"proposed_by" json:"proposed_by"`
+	ProposedAt time.Time  `db:"proposed_at" json:"proposed_at"`
+	ApprovedBy *int64     `db:"approved_by" json:"approved_by,omitempty"`
+	ApprovedAt *time.Time `db:"approved_at" json:"approved_at,omitempty"`
+}
+
+// ProposePayment records that a member of finance proposed the payment; a repeat changes nothing.
+func (s *Store) ProposePayment(ctx context.Context, awardID int64, tranche int, by int64, at time.Time, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_sign_offs (award_id, tranche, proposed_by, proposed_at)
+			VALUES ($1,$2,$3,$4) ON CONFLICT (award_id, tranche) DO NOTHING`, awardID, tranche, by, at); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, e)
+	})
+}
+
+// ApprovePayment records that another member of finance approved the proposed payment; a repeat
+// keeps the first approval.
+func (s *Store) ApprovePayment(ctx context.Context, awardID int64, tranche int, by int64, at time.Time, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE payment_sign_offs SET approved_by = coalesce(approved_by, $3), approved_at = coalesce(approved_at, $4)
+			WHERE award_id = $1 AND tranche = $2`, awardID, tranche, by, at)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("approve payment of award %d tranche %d: %w", awardID, tranche, ErrNotFound)
+		}
+		return recordEvent(ctx, tx, e)
+	})
 }
 
 // RecordPayment records a tranche's payment once; a repeat returns the payment already recorded.
 func (s *Store) RecordPayment(ctx context.Context, p Payment, applicationID int64, e Event) (Payment, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payments (award_id, tranche, amount_pence, paid_on, reference, recorded_by, recorded_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (award_id, tranche) DO NOTHING`,
-			p.AwardID, p.Tranche, p.Amount, p.PaidOn, p.Reference, p.RecordedBy, p.RecordedAt); err != nil {
-			return err
-		}
-		if err := tx.GetContext(ctx, &p, `SELECT * FROM payments WHERE award_id = $1 AND tranche = $2`, p.AwardID, p.Tranche); err != nil {
+		if err := insertPayment(ctx, tx, &p); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE awards SET status = 'paid' WHERE id = $1`, p.AwardID); err != nil {

@@ -34,6 +34,8 @@ type application struct {
 	// rechecking is set while a handler re-checks its step (humanStep): only then may a validator
 	// ask for a version marker, to re-check a replayed step by the rules it was admitted under.
 	rechecking bool
+	// twoPerson is set for runs that began after two-person payments (ChangeTwoPersonPayments).
+	twoPerson bool
 }
 
 // now is the workflow's time, shifted by the application's clock offset (tests and demos only).
@@ -42,6 +44,43 @@ func (a *application) now(ctx workflow.Context) time.Time { return workflow.Now(
 func newApplication(ctx workflow.Context, kind scheme.Kind, id, orgID int64, rules scheme.Rules, stage Stage) application {
 	return application{kind: kind, id: id, orgID: orgID, rules: rules, stage: stage, lock: workflow.NewMutex(ctx),
 		logger: log.With(workflow.GetLogger(ctx), "application", id)}
+}
+
+// markTwoPersonPayments asks, once as a run sets up, whether it began after two-person payments.
+func (a *application) markTwoPersonPayments(ctx workflow.Context) {
+	a.twoPerson = workflow.GetVersion(ctx, ChangeTwoPersonPayments, workflow.DefaultVersion, 1) == 1
+}
+
+// twoPersonPaymentsOnly refuses a proposal or approval in a run that began before two-person payments.
+func (a *application) twoPersonPaymentsOnly() error {
+	if !a.twoPerson {
+		return refuse(RefusalStage, "", "this award began before two-person payments: finance records its payment in one step")
+	}
+	return nil
+}
+
+// needsSignOff refuses recording a payment that one member of finance has not proposed and another approved.
+func (a *application) needsSignOff(s *PaymentSignOff) error {
+	switch {
+	case !a.twoPerson:
+		return nil
+	case s == nil:
+		return refuse(RefusalStage, "", "the payment has not been proposed: one member of finance proposes it and another approves it before it is paid")
+	case !s.Approved():
+		return refuse(RefusalStage, "", "the payment proposed by %s awaits approval by another member of finance", s.ProposedBy.Name)
+	}
+	return nil
+}
+
+// latestMoneyDay is the last moment money can be recorded as paid or received: the end of today in
+// London, since a date in the future has not happened. The handler's re-check (humanStep) keeps
+// the bound that runs recorded before this rule were admitted under (a day ahead of the moment),
+// so their histories replay as they ran; validators do not run on replay.
+func (a *application) latestMoneyDay(now time.Time) time.Time {
+	if a.rechecking {
+		return now.Add(24 * time.Hour)
+	}
+	return endOfDay(now)
 }
 
 // permit asks the rule book whether the actor may take the step now (see rulebook.go). party says
@@ -158,23 +197,23 @@ func validateDeclaration(r DeclareConflictRequest) error {
 }
 
 // validatePayment checks a payment finance records: the amount owed (owedAs names it, as "the
-// tranche's £30,000.00"), a reference, and the day it was paid, which cannot be in the future.
-func validatePayment(now time.Time, amount, owed money.Pence, owedAs, reference string, paidOn time.Time) error {
+// tranche's £30,000.00"), a reference, and the day it was paid, which cannot be after latest.
+func validatePayment(latest time.Time, amount, owed money.Pence, owedAs, reference string, paidOn time.Time) error {
 	if amount != owed {
 		return refuse(RefusalInvalid, "amount_pence", "must be %s", owedAs)
 	}
-	return validateMoneyMoved(now, reference, "paid_on", paidOn)
+	return validateMoneyMoved(latest, reference, "paid_on", paidOn)
 }
 
 // validateMoneyMoved checks what finance records of money paid or received: its reference, and the
-// day (dateField) it moved, which cannot be in the future.
-func validateMoneyMoved(now time.Time, reference, dateField string, on time.Time) error {
+// day (dateField) it moved, which cannot be in the future (after latest; see latestMoneyDay).
+func validateMoneyMoved(latest time.Time, reference, dateField string, on time.Time) error {
 	switch {
 	case strings.TrimSpace(reference) == "":
 		return refuse(RefusalInvalid, "reference", "is required")
 	case on.IsZero():
 		return refuse(RefusalInvalid, dateField, "is required")
-	case on.After(now.Add(24 * time.Hour)):
+	case on.After(latest):
 		return refuse(RefusalInvalid, dateField, "cannot be in the future")
 	}
 	return nil

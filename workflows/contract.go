@@ -33,6 +33,8 @@ const (
 	UpdateDecide            = "decide"
 	UpdateAnswerInformation = "answer-information"
 	UpdateAcceptOffer       = "accept-offer"
+	UpdateProposePayment    = "propose-payment" // both kinds: finance proposes a payment (a tranche of a service award)
+	UpdateApprovePayment    = "approve-payment" // both kinds: another member of finance approves it
 	UpdateRecordPayment     = "record-payment"
 	UpdateSubmitReport      = "submit-report"
 	UpdateReviewReport      = "review-report"
@@ -252,6 +254,32 @@ type ReviewReportRequest struct {
 	Actor   Actor
 	Outcome string
 	Comment string
+}
+
+// ChangeTwoPersonPayments is the version marker of two-person payments. A run that began before
+// it (no marker) keeps recording a payment in one step by one member of finance; a run that began
+// after it pays only what one member of finance proposed and another approved.
+const ChangeTwoPersonPayments = "two-person-payments"
+
+// PaymentSignOffRequest is finance proposing or approving a payment: the grant (Tranche 0 or 1),
+// or one tranche of a service award.
+type PaymentSignOffRequest struct {
+	Actor   Actor
+	Tranche int
+}
+
+// PaymentSignOff is the two people in finance behind one payment: who proposed it and who approved it.
+type PaymentSignOff struct {
+	ProposedBy Actor  `json:"proposed_by"`
+	ApprovedBy *Actor `json:"approved_by,omitempty"`
+}
+
+// Approved reports whether a second person has approved the proposal.
+func (s *PaymentSignOff) Approved() bool { return s != nil && s.ApprovedBy != nil }
+
+// proposedBy reports whether the person proposed the payment (and so may not approve it).
+func (s *PaymentSignOff) proposedBy(userID int64) bool {
+	return s != nil && s.ProposedBy.UserID == userID
 }
 
 // UpdateResult tells the caller where the application now stands.

@@ -77,6 +77,7 @@ type GrassrootsStatus struct {
 	AwardID           int64              `json:"award_id,omitempty"`
 	AwardReference    string             `json:"award_reference,omitempty"`
 	AwardAmount       money.Pence        `json:"award_amount_pence,omitempty"`
+	PaymentSignOff    *PaymentSignOff    `json:"payment_sign_off,omitempty"` // two-person payments: who proposed and approved it
 	AcceptBy          *time.Time         `json:"accept_by,omitempty"`
 	ReportDue         *time.Time         `json:"report_due,omitempty"`
 	ReportOverdue     bool               `json:"report_overdue"`
@@ -122,6 +123,7 @@ type grassroots struct {
 
 func (g *grassroots) setup(ctx workflow.Context) error {
 	g.application = newApplication(ctx, scheme.Grassroots, g.in.ApplicationID, g.in.OrganisationID, g.in.Rules, StageSubmitted)
+	g.markTwoPersonPayments(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (GrassrootsStatus, error) {
 		st := g.status
 		st.Stage, st.Barred = g.stage, g.barred
@@ -135,6 +137,8 @@ func (g *grassroots) setup(ctx workflow.Context) error {
 		humanStep(ctx, &g.application, UpdateDecide, g.validateDecide, g.decide, "Decision recorded."),
 		humanStep(ctx, &g.application, UpdateAnswerInformation, g.validateAnswerInformation, g.answerInformation, "Thank you: your answer has been sent to the assessor."),
 		humanStep(ctx, &g.application, UpdateAcceptOffer, g.validateAcceptOffer, g.acceptOffer, "Offer accepted: finance will make the payment."),
+		humanStep(ctx, &g.application, UpdateProposePayment, g.validateProposePayment, g.proposePayment, "Payment proposed: another member of finance approves it."),
+		humanStep(ctx, &g.application, UpdateApprovePayment, g.validateApprovePayment, g.approvePayment, "Payment approved: it can be paid."),
 		humanStep(ctx, &g.application, UpdateRecordPayment, g.validateRecordPayment, g.recordPayment, "Payment recorded."),
 		humanStep(ctx, &g.application, UpdateSubmitReport, g.validateSubmitReport, g.submitReport, "Report submitted: a commissioning officer will review it."),
 		humanStep(ctx, &g.application, UpdateReviewReport, g.validateReviewReport, g.reviewReport, "Review recorded."),

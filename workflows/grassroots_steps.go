@@ -243,23 +243,92 @@ func (g *grassroots) acceptOffer(ctx workflow.Context, r AcceptOfferRequest) err
 	return g.sendNotice(ctx, due)
 }
 
+func (g *grassroots) validateProposePayment(ctx workflow.Context, r PaymentSignOffRequest) error {
+	if err := g.twoPersonPaymentsOnly(); err != nil {
+		return err
+	}
+	if err := g.permit(ActionProposePayment, g.party(r.Actor), 0); err != nil {
+		return err
+	}
+	if s := g.status.PaymentSignOff; s != nil {
+		return refuse(RefusalStage, "", "%s has already proposed this payment", s.ProposedBy.Name)
+	}
+	return nil
+}
+
+func (g *grassroots) proposePayment(ctx workflow.Context, r PaymentSignOffRequest) error {
+	in := activities.SignOffPaymentInput{Step: g.step(ctx, r.Actor, "Payment proposed: "+g.status.AwardAmount.String(),
+		"Awaits approval by another member of finance", g.stage), AwardID: g.status.AwardID, Tranche: 1}
+	if err := workflow.ExecuteActivity(ctx, awards.SignOffPayment, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	g.status.PaymentSignOff = &PaymentSignOff{ProposedBy: r.Actor}
+	return nil
+}
+
+func (g *grassroots) validateApprovePayment(ctx workflow.Context, r PaymentSignOffRequest) error {
+	if err := g.twoPersonPaymentsOnly(); err != nil {
+		return err
+	}
+	p := g.party(r.Actor)
+	p.Proposed = g.status.PaymentSignOff.proposedBy(r.Actor.UserID)
+	if err := g.permit(ActionApprovePayment, p, 0); err != nil {
+		return err
+	}
+	switch s := g.status.PaymentSignOff; {
+	case s == nil:
+		return refuse(RefusalStage, "", "no payment has been proposed: one member of finance proposes it, another approves it")
+	case s.Approved():
+		return refuse(RefusalStage, "", "%s has already approved this payment", s.ApprovedBy.Name)
+	}
+	return nil
+}
+
+func (g *grassroots) approvePayment(ctx workflow.Context, r PaymentSignOffRequest) error {
+	s := g.status.PaymentSignOff
+	in := activities.SignOffPaymentInput{Step: g.step(ctx, r.Actor, "Payment approved: "+g.status.AwardAmount.String(),
+		"Proposed by "+s.ProposedBy.Name, g.stage), AwardID: g.status.AwardID, Tranche: 1, Approving: true}
+	if err := workflow.ExecuteActivity(ctx, awards.SignOffPayment, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	approver := r.Actor
+	s.ApprovedBy = &approver
+	return nil
+}
+
 func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPaymentRequest) error {
 	if err := g.permit(ActionRecordPayment, g.party(r.Actor), 0); err != nil {
 		return err
 	}
+	if err := g.needsSignOff(g.status.PaymentSignOff); err != nil {
+		return err
+	}
 	owed := g.status.AwardAmount
-	return validatePayment(workflow.Now(ctx), r.Amount, owed, fmt.Sprintf("the award's %s, paid in one payment", owed), r.Reference, r.PaidOn)
+	return validatePayment(g.latestMoneyDay(workflow.Now(ctx)), r.Amount, owed, fmt.Sprintf("the award's %s, paid in one payment", owed), r.Reference, r.PaidOn)
 }
 
 func (g *grassroots) recordPayment(ctx workflow.Context, r RecordPaymentRequest) error {
-	in := activities.RecordPaymentInput{Step: g.step(ctx, r.Actor, "Payment recorded: "+r.Amount.String(), "Reference "+r.Reference, StagePaid),
+	in := activities.RecordPaymentInput{Step: g.step(ctx, r.Actor, "Payment recorded: "+r.Amount.String(), paymentReason(r.Reference, g.status.PaymentSignOff), StagePaid),
 		AwardID: g.status.AwardID, Tranche: 1, Amount: r.Amount, PaidOn: r.PaidOn, Reference: r.Reference}
+	if s := g.status.PaymentSignOff; s.Approved() {
+		in.ProposedBy, in.ApprovedBy = s.ProposedBy.UserID, s.ApprovedBy.UserID
+	}
 	if err := workflow.ExecuteActivity(ctx, awards.RecordPayment, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	g.paid = r.Amount
 	g.setStage(ctx, StagePaid)
 	return nil
+}
+
+// paymentReason is the audit line's reason for a payment: the bank's reference and, for a
+// two-person payment, who proposed and who approved it.
+func paymentReason(reference string, s *PaymentSignOff) string {
+	why := "Reference " + reference
+	if s.Approved() {
+		why += fmt.Sprintf("; proposed by %s, approved by %s", s.ProposedBy.Name, s.ApprovedBy.Name)
+	}
+	return why
 }
 
 func (g *grassroots) validateSubmitReport(ctx workflow.Context, r SubmitReportRequest) error {

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
 	"grantflow/internal/pdftext"
@@ -118,6 +119,8 @@ type grassrootsFixture struct {
 	orgID int64
 
 	applicant, assessor, officer, officer2, finance workflows.Actor
+	finance2                                        workflows.Actor // a second member of finance, to approve what Fran proposes
+	financeTrustee                                  workflows.Actor // a member of finance who is a member of the applicant organisation
 	outsider                                        workflows.Actor // the applicant of another organisation
 	conflicted                                      workflows.Actor // an assessor who will declare a conflict of interest
 	trustee                                         workflows.Actor // an assessor who is a member of the applicant organisation
@@ -179,6 +182,7 @@ func newGrassroots(t *testing.T, c grassrootsCase) *grassrootsFixture {
 	f.officer = staff("olu@opcc.example", "Olu Officer", scheme.RoleOfficer)
 	f.officer2 = staff("orla@opcc.example", "Orla Officer", scheme.RoleOfficer)
 	f.finance = staff("fin@opcc.example", "Fran Finance", scheme.RoleFinance)
+	f.finance2 = staff("fin2@opcc.example", "Fola Finance", scheme.RoleFinance)
 	if c.cast {
 		_, other, err := s.CreateOrganisationWithUser(ctx,
 			store.Organisation{Name: "Loughborough Youth Boxing", Type: scheme.OrgCommunityGroup, Address: "1 High Street, Loughborough", Postcode: "LE11 1AA"},
@@ -187,6 +191,7 @@ func newGrassroots(t *testing.T, c grassrootsCase) *grassrootsFixture {
 		f.outsider = actorOf(other)
 		f.conflicted = staff("cal@opcc.example", "Cal Conflicted", scheme.RoleAssessor)
 		f.trustee = staff("tia@opcc.example", "Tia Trustee", scheme.RoleAssessor, org.ID)
+		f.financeTrustee = staff("tam@opcc.example", "Tam Trustee", scheme.RoleFinance, org.ID)
 	}
 
 	start, end := time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, time.March, 31, 0, 0, 0, 0, time.UTC)
@@ -521,17 +526,31 @@ func reviewReq(a workflows.Actor, outcome, comment string) workflows.ReviewRepor
 	return workflows.ReviewReportRequest{Actor: a, Outcome: outcome, Comment: comment}
 }
 
+// signOff has Fran propose the payment 20 minutes before when and Fola approve it 10 minutes later
+// (two-person payments); the returned check wants both done.
+func (f *grassrootsFixture) signOff(when time.Time) func() {
+	proposed := f.update(when.Add(-20*time.Minute), workflows.UpdateProposePayment, workflows.PaymentSignOffRequest{Actor: f.finance})
+	approved := f.update(when.Add(-10*time.Minute), workflows.UpdateApprovePayment, workflows.PaymentSignOffRequest{Actor: f.finance2})
+	return func() {
+		f.t.Helper()
+		f.wantDone(proposed, workflows.StageAccepted)
+		f.wantDone(approved, workflows.StageAccepted)
+	}
+}
+
 // toPaid scores, approves, accepts and pays £2,500 on 1–5 June 2026, checking each step.
 func (f *grassrootsFixture) toPaid() func() {
 	assessed := f.update(london(2026, time.June, 1, 12, 0), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
 	approved := f.update(london(2026, time.June, 1, 14, 0), workflows.UpdateDecide, approveReq(f.officer, money.Pounds(2500)))
 	accepted := f.update(london(2026, time.June, 3, 10, 0), workflows.UpdateAcceptOffer, acceptReq(f.applicant))
+	signedOff := f.signOff(london(2026, time.June, 5, 10, 0))
 	paid := f.update(london(2026, time.June, 5, 10, 0), workflows.UpdateRecordPayment, payReq(f.finance, money.Pounds(2500), london(2026, time.June, 5, 0, 0)))
 	return func() {
 		f.t.Helper()
 		f.wantDone(assessed, workflows.StageDecision)
 		f.wantDone(approved, workflows.StageApproved)
 		f.wantDone(accepted, workflows.StageAccepted)
+		signedOff()
 		f.wantDone(paid, workflows.StagePaid)
 	}
 }
@@ -613,6 +632,7 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 			t.Errorf("notifications after acceptance %+v; want one telling finance to pay £2,500.00 to the organisation", n)
 		}
 	})
+	f.signOff(london(2026, time.June, 5, 10, 0))
 	paid := f.update(london(2026, time.June, 5, 10, 0), workflows.UpdateRecordPayment, payReq(f.finance, award, london(2026, time.June, 5, 0, 0)))
 	report1 := f.update(london(2027, time.May, 3, 10, 0), workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(2400)))
 	changes := f.update(london(2027, time.May, 4, 10, 0), workflows.UpdateReviewReport, reviewReq(f.officer2, workflows.ReviewRequestChanges, "Please say how many young people took part."))
@@ -648,6 +668,8 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 		"Award letter issued",
 		"Finance award notice sent",
 		"Offer accepted",
+		"Payment proposed: £2,500.00",
+		"Payment approved: £2,500.00",
 		"Payment recorded: £2,500.00",
 		"End-of-grant report submitted",
 		"End-of-grant report: changes requested",
@@ -1204,6 +1226,7 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	accepted := f.update(d(2, 10), workflows.UpdateAcceptOffer, acceptReq(f.applicant))
 
 	// Accepted.
+	f.signOff(d(2, 11))
 	acceptAgain := f.update(d(2, 11), workflows.UpdateAcceptOffer, acceptReq(f.applicant))
 	officerPays := f.update(d(2, 11), workflows.UpdateRecordPayment, payReq(f.officer, money.Pounds(5000), d(2, 0)))
 	wrongAmount := f.update(d(2, 11), workflows.UpdateRecordPayment, payReq(f.finance, money.Pounds(4999), d(2, 0)))
@@ -1262,7 +1285,7 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	}
 	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted",
 		"Approved: £5,000.00 awarded", "Award letter issued", "Finance award notice sent", "Offer accepted",
-		"Payment recorded: £5,000.00", "End-of-grant report submitted", "End-of-grant report accepted: grant closed", "Award closed")
+		"Payment proposed: £5,000.00", "Payment approved: £5,000.00", "Payment recorded: £5,000.00", "End-of-grant report submitted", "End-of-grant report accepted: grant closed", "Award closed")
 	a := f.award()
 	if a.Amount != money.Pounds(5000) || a.AcceptedBy == nil || *a.AcceptedBy != f.applicant.UserID {
 		t.Errorf("award %+v; want £5,000.00 accepted by the applicant", a)
@@ -1403,4 +1426,102 @@ func (l *grassrootsLog) problems() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.seen)
+}
+
+// Paying takes two people in finance: one proposes, a different one approves, nobody in the
+// applicant organisation takes either step, and the payment records both.
+func TestGrassrootsPaymentNeedsTwoPeopleInFinance(t *testing.T) {
+	t.Parallel()
+	f := newGrassroots(t, grassrootsCase{cast: true})
+	d := func(day, hour int) time.Time { return london(2026, time.June, day, hour, 0) }
+	award := money.Pounds(3000)
+	propose := func(a workflows.Actor) workflows.PaymentSignOffRequest {
+		return workflows.PaymentSignOffRequest{Actor: a}
+	}
+
+	f.update(d(1, 12), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
+	f.update(d(1, 14), workflows.UpdateDecide, approveReq(f.officer, award))
+	proposeEarly := f.update(d(1, 18), workflows.UpdateProposePayment, propose(f.finance)) // offered, not accepted
+	f.update(d(2, 10), workflows.UpdateAcceptOffer, acceptReq(f.applicant))
+
+	payUnproposed := f.update(d(2, 11), workflows.UpdateRecordPayment, payReq(f.finance, award, d(2, 0)))
+	approveUnproposed := f.update(d(2, 11), workflows.UpdateApprovePayment, propose(f.finance2))
+	officerProposes := f.update(d(2, 11), workflows.UpdateProposePayment, propose(f.officer))
+	trusteeProposes := f.update(d(2, 11), workflows.UpdateProposePayment, propose(f.financeTrustee))
+	proposed := f.update(d(2, 12), workflows.UpdateProposePayment, propose(f.finance))
+	proposeAgain := f.update(d(2, 13), workflows.UpdateProposePayment, propose(f.finance2))
+	selfApproval := f.update(d(2, 13), workflows.UpdateApprovePayment, propose(f.finance))
+	trusteeApproves := f.update(d(2, 13), workflows.UpdateApprovePayment, propose(f.financeTrustee))
+	payUnapproved := f.update(d(2, 13), workflows.UpdateRecordPayment, payReq(f.finance, award, d(2, 0)))
+	approved := f.update(d(2, 14), workflows.UpdateApprovePayment, propose(f.finance2))
+	approveAgain := f.update(d(2, 15), workflows.UpdateApprovePayment, propose(f.finance2))
+	f.at(d(2, 15), func() {
+		st := f.wantStage(workflows.StageAccepted)
+		if s := st.PaymentSignOff; s == nil || s.ProposedBy.UserID != f.finance.UserID || s.ApprovedBy == nil || s.ApprovedBy.UserID != f.finance2.UserID {
+			t.Errorf("sign-off %+v; want proposed by Fran, approved by Fola", st.PaymentSignOff)
+		}
+	})
+	// The defect this fixes: a payment dated tomorrow (London) was accepted, as only more than 24
+	// hours ahead was refused.
+	paidTomorrow := f.update(d(2, 16), workflows.UpdateRecordPayment, payReq(f.finance, award, d(3, 0)))
+	paid := f.update(d(2, 17), workflows.UpdateRecordPayment, payReq(f.finance2, award, d(2, 0)))
+	f.update(d(10, 10), workflows.UpdateSubmitReport, reportReq(f.applicant, award))
+	f.update(d(11, 10), workflows.UpdateReviewReport, reviewReq(f.officer, workflows.ReviewAccept, ""))
+
+	f.run()
+
+	f.wantRefused(proposeEarly, workflows.RefusalStage, "", "cannot propose a payment while the application is offered")
+	f.wantRefused(payUnproposed, workflows.RefusalStage, "", "the payment has not been proposed: one member of finance proposes it and another approves it before it is paid")
+	f.wantRefused(approveUnproposed, workflows.RefusalStage, "", "no payment has been proposed: one member of finance proposes it, another approves it")
+	f.wantRefused(officerProposes, workflows.RefusalForbidden, "", "only finance may propose a payment")
+	f.wantRefused(trusteeProposes, workflows.RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot propose a payment on its application")
+	f.wantDone(proposed, workflows.StageAccepted)
+	f.wantRefused(proposeAgain, workflows.RefusalStage, "", "Fran Finance has already proposed this payment")
+	f.wantRefused(selfApproval, workflows.RefusalForbidden, "", "you proposed this payment, so another member of finance must approve it")
+	f.wantRefused(trusteeApproves, workflows.RefusalForbidden, "", "you are a member of the applicant organisation, so you cannot approve a payment on its application")
+	f.wantRefused(payUnapproved, workflows.RefusalStage, "", "the payment proposed by Fran Finance awaits approval by another member of finance")
+	f.wantDone(approved, workflows.StageAccepted)
+	f.wantRefused(approveAgain, workflows.RefusalStage, "", "Fola Finance has already approved this payment")
+	f.wantRefused(paidTomorrow, workflows.RefusalInvalid, "paid_on", "cannot be in the future")
+	f.wantDone(paid, workflows.StagePaid)
+
+	payments, err := f.s.Payments(f.ctx, f.award().ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(payments) != 1 || payments[0].ProposedBy == nil || *payments[0].ProposedBy != f.finance.UserID ||
+		payments[0].ApprovedBy == nil || *payments[0].ApprovedBy != f.finance2.UserID || payments[0].RecordedBy != f.finance2.UserID {
+		t.Errorf("payments %+v; want one, proposed by Fran, approved and recorded by Fola", payments)
+	}
+	if e := f.event("Payment proposed: £3,000.00"); e.ActorUserID == nil || *e.ActorUserID != f.finance.UserID {
+		t.Errorf("proposal event %+v; want Fran's", e)
+	}
+	if e := f.event("Payment approved: £3,000.00"); e.ActorUserID == nil || *e.ActorUserID != f.finance2.UserID || e.Why != "Proposed by Fran Finance" {
+		t.Errorf("approval event %+v; want Fola's, naming Fran as proposer", e)
+	}
+	if e := f.event("Payment recorded: £3,000.00"); e.Why != "Reference BACS-000123; proposed by Fran Finance, approved by Fola Finance" {
+		t.Errorf("payment event's reason %q; want the reference and both people", e.Why)
+	}
+}
+
+// A run that began before two-person payments keeps recording its payment in one step.
+func TestGrassrootsRunFromBeforeTwoPersonPaymentsPaysInOneStep(t *testing.T) {
+	t.Parallel()
+	f := newGrassroots(t, grassrootsCase{})
+	f.env.OnGetVersion(workflows.ChangeTwoPersonPayments, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	d := func(day, hour int) time.Time { return london(2026, time.June, day, hour, 0) }
+	award := money.Pounds(3000)
+
+	f.update(d(1, 12), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
+	f.update(d(1, 14), workflows.UpdateDecide, approveReq(f.officer, award))
+	f.update(d(2, 10), workflows.UpdateAcceptOffer, acceptReq(f.applicant))
+	proposed := f.update(d(2, 11), workflows.UpdateProposePayment, workflows.PaymentSignOffRequest{Actor: f.finance})
+	paid := f.update(d(2, 12), workflows.UpdateRecordPayment, payReq(f.finance, award, d(2, 0)))
+	f.update(d(10, 10), workflows.UpdateSubmitReport, reportReq(f.applicant, award))
+	f.update(d(11, 10), workflows.UpdateReviewReport, reviewReq(f.officer, workflows.ReviewAccept, ""))
+
+	f.run()
+
+	f.wantRefused(proposed, workflows.RefusalStage, "", "this award began before two-person payments: finance records its payment in one step")
+	f.wantDone(paid, workflows.StagePaid)
 }

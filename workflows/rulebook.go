@@ -27,6 +27,8 @@ const (
 	ActionAnswerInformation Action = "answer_information"
 	ActionAcceptOffer       Action = "accept_offer"
 	ActionConfirmConditions Action = "confirm_conditions"
+	ActionProposePayment    Action = "propose_payment"
+	ActionApprovePayment    Action = "approve_payment"
 	ActionRecordPayment     Action = "record_payment"
 	ActionSubmitReturn      Action = "submit_return"
 	ActionReviewReturn      Action = "review_return"
@@ -54,6 +56,7 @@ const (
 	BarPanel     Bar = "panel"     // was put on its panel
 	BarModerated Bar = "moderated" // recommended it at moderation
 	BarScored    Bar = "scored"    // has already sent their scores (a declaration then comes too late)
+	BarProposed  Bar = "proposed"  // proposed the payment: another member of finance must approve it
 )
 
 // Party is what the rule book needs to know of the person asking and one application.
@@ -66,6 +69,7 @@ type Party struct {
 	Seated     bool // sits on the panel now
 	Scored     bool // has sent their panel scores
 	Moderated  bool
+	Proposed   bool // proposed the payment in question
 }
 
 func (p Party) has(b Bar) bool {
@@ -82,6 +86,8 @@ func (p Party) has(b Bar) bool {
 		return p.Moderated
 	case BarScored:
 		return p.Scored
+	case BarProposed:
+		return p.Proposed
 	}
 	return false
 }
@@ -133,8 +139,15 @@ var rulebook = []rule{
 	{action: ActionAcceptOffer, applicant: true, stages: []Stage{StageOffered}},
 	{action: ActionAcceptVariation, kinds: svcOnly, applicant: true, stages: []Stage{StageVariationOffered}},
 	{action: ActionConfirmConditions, kinds: svcOnly, roles: officers, stages: []Stage{StageAccepted}, bars: []Bar{BarMember, BarConflict}},
+	// Paying takes two people in finance (two-person payments): one proposes the payment, another
+	// approves it, then it is paid and recorded with the bank's reference. Nobody in the applicant
+	// organisation takes any of the three steps.
+	{action: ActionProposePayment, kinds: grassOnly, roles: finance, stages: []Stage{StageAccepted}, bars: []Bar{BarMember}},
+	{action: ActionApprovePayment, kinds: grassOnly, roles: finance, stages: []Stage{StageAccepted}, bars: []Bar{BarMember, BarProposed}},
 	{action: ActionRecordPayment, kinds: grassOnly, roles: finance, stages: []Stage{StageAccepted}, bars: []Bar{BarMember}},
 	// A service tranche is paid once released, which needs the conditions precedent met (active).
+	{action: ActionProposePayment, kinds: svcOnly, roles: finance, stages: paying, bars: []Bar{BarMember}},
+	{action: ActionApprovePayment, kinds: svcOnly, roles: finance, stages: paying, bars: []Bar{BarMember, BarProposed}},
 	{action: ActionRecordPayment, kinds: svcOnly, roles: finance, stages: paying, bars: []Bar{BarMember}},
 	{action: ActionSubmitReturn, kinds: svcOnly, applicant: true, stages: []Stage{StageAccepted, StageActive, StageVariationOffered, StageFinalReport}},
 	{action: ActionReviewReturn, kinds: svcOnly, roles: officers, stages: delivering, bars: []Bar{BarMember, BarConflict}},
@@ -191,7 +204,7 @@ func Permit(c Case, action Action, p Party) error {
 	} else {
 		if !slices.Contains(r.roles, p.Role) {
 			if slices.Equal(r.roles, finance) {
-				if action == ActionConfirmBankDetails {
+				if action == ActionConfirmBankDetails || action == ActionProposePayment || action == ActionApprovePayment {
 					return refuse(RefusalForbidden, "", "only finance may %s", actionPhrase(c.Kind, action))
 				}
 				return refuse(RefusalForbidden, "", "only finance may record payments")
@@ -298,6 +311,8 @@ func barReason(b Bar, kind scheme.Kind, action Action) string {
 		return "you sat on the panel, so someone else must " + object
 	case BarModerated:
 		return "you recommended this award, so someone else must " + object
+	case BarProposed:
+		return "you proposed this payment, so another member of finance must approve it"
 	case BarScored:
 		if action == ActionDeclareConflict {
 			return "you have already scored this application; ask the officer to remove your scores instead"
@@ -340,6 +355,10 @@ func actionPhrase(kind scheme.Kind, a Action) string {
 		return "accept the offer"
 	case ActionConfirmConditions:
 		return "confirm the conditions precedent"
+	case ActionProposePayment:
+		return "propose a payment"
+	case ActionApprovePayment:
+		return "approve a payment"
 	case ActionRecordPayment:
 		return "record a payment"
 	case ActionSubmitReturn:

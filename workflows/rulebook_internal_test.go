@@ -112,7 +112,7 @@ var serviceStages = []Stage{StageDraft, StageSubmitted, StageScreening, StageIne
 	StageFinalReport, StageFinalSubmitted, StageRecovery, StageTerminatedEarly, StageClosed}
 
 var ruleActions = []Action{ActionUpdate, ActionSubmit, ActionAssignPanel, ActionDeclareConflict, ActionAssess, ActionModerate,
-	ActionDecide, ActionAnswerInformation, ActionAcceptOffer, ActionConfirmConditions, ActionRecordPayment, ActionSubmitReturn,
+	ActionDecide, ActionAnswerInformation, ActionAcceptOffer, ActionConfirmConditions, ActionProposePayment, ActionApprovePayment, ActionRecordPayment, ActionSubmitReturn,
 	ActionReviewReturn, ActionVary, ActionAcceptVariation, ActionTerminate, ActionSubmitReport, ActionReviewReport, ActionWaiveReturns,
 	ActionRecordRepayment, ActionWriteOff}
 
@@ -154,6 +154,7 @@ func ruleGrassroots(ctx workflow.Context, stage Stage, rel ruleRelation) *grassr
 	g := &grassroots{in: GrassrootsInput{ApplicationID: 42, OrganisationID: ruleOrg, Rules: rules, Title: "Safer Shepshed Park",
 		Purpose: "Evening youth sessions", Amount: money.Pounds(4000)}}
 	g.application = newApplication(ctx, scheme.Grassroots, 42, ruleOrg, rules, stage)
+	g.twoPerson = true
 	if rel.conflicted {
 		g.barred = []int64{rulePerson}
 	}
@@ -205,6 +206,7 @@ func ruleService(ctx workflow.Context, stage Stage, rel ruleRelation, stakes rul
 		sv.st.Barred = []int64{rulePerson}
 	}
 	sv.application = newApplication(ctx, scheme.Service, 43, ruleOrg, rules, stage)
+	sv.twoPerson = true
 	sv.barred = sv.st.Barred
 	fundable := &ScoreSummary{Weighted: 80, Fundable: true}
 	if rel.seated || rel.removed || rel.assessed {
@@ -294,7 +296,15 @@ var grassrootsValidators = map[Action]func(workflow.Context, *grassroots, Actor)
 	ActionAcceptOffer: func(ctx workflow.Context, g *grassroots, a Actor) error {
 		return g.validateAcceptOffer(ctx, AcceptOfferRequest{Actor: a})
 	},
+	ActionProposePayment: func(ctx workflow.Context, g *grassroots, a Actor) error {
+		return g.validateProposePayment(ctx, PaymentSignOffRequest{Actor: a})
+	},
+	ActionApprovePayment: func(ctx workflow.Context, g *grassroots, a Actor) error {
+		g.status.PaymentSignOff = ruleProposed()
+		return g.validateApprovePayment(ctx, PaymentSignOffRequest{Actor: a})
+	},
 	ActionRecordPayment: func(ctx workflow.Context, g *grassroots, a Actor) error {
+		g.status.PaymentSignOff = ruleApproved()
 		return g.validateRecordPayment(ctx, RecordPaymentRequest{Actor: a, Amount: g.status.AwardAmount, PaidOn: workflow.Now(ctx), Reference: "BACS-1"})
 	},
 	ActionSubmitReport: func(ctx workflow.Context, g *grassroots, a Actor) error {
@@ -303,6 +313,17 @@ var grassrootsValidators = map[Action]func(workflow.Context, *grassroots, Actor)
 	ActionReviewReport: func(ctx workflow.Context, g *grassroots, a Actor) error {
 		return g.validateReviewReport(ctx, ReviewReportRequest{Actor: a, Outcome: ReviewAccept})
 	},
+}
+
+// ruleProposed is a payment someone else in finance proposed; ruleApproved one a third approved too.
+func ruleProposed() *PaymentSignOff {
+	return &PaymentSignOff{ProposedBy: Actor{UserID: ruleSecond, Name: "Fran Finance", Role: scheme.RoleFinance}}
+}
+
+func ruleApproved() *PaymentSignOff {
+	s := ruleProposed()
+	s.ApprovedBy = &Actor{UserID: ruleThird, Name: "Fola Finance", Role: scheme.RoleFinance}
+	return s
 }
 
 // serviceValidators are the service workflow's validators, with an otherwise valid request each.
@@ -336,10 +357,19 @@ var serviceValidators = map[Action]func(workflow.Context, *service, Actor) error
 	ActionConfirmConditions: func(ctx workflow.Context, sv *service, a Actor) error {
 		return sv.validateConfirmConditions(ctx, ConfirmConditionsRequest{Actor: a, Note: "Policy seen"})
 	},
+	ActionProposePayment: func(ctx workflow.Context, sv *service, a Actor) error {
+		return sv.validateProposeTranche(ctx, PaymentSignOffRequest{Actor: a, Tranche: 2})
+	},
+	ActionApprovePayment: func(ctx workflow.Context, sv *service, a Actor) error {
+		if t := sv.tranche(2); t != nil {
+			t.SignOff = ruleProposed()
+		}
+		return sv.validateApproveTranche(ctx, PaymentSignOffRequest{Actor: a, Tranche: 2})
+	},
 	ActionRecordPayment: func(ctx workflow.Context, sv *service, a Actor) error {
 		r := RecordTranchePaymentRequest{Actor: a, Tranche: 2, PaidOn: workflow.Now(ctx), Reference: "BACS-2"}
 		if t := sv.tranche(2); t != nil {
-			r.Amount = t.Amount
+			r.Amount, t.SignOff = t.Amount, ruleApproved()
 		}
 		return sv.validateRecordTranche(ctx, r)
 	},

@@ -206,6 +206,8 @@ type TrancheState struct {
 	PlannedTranche
 	Status     string `json:"status"`
 	HeldReason string `json:"held_reason,omitempty"`
+	// SignOff is who in finance proposed and approved its payment (two-person payments).
+	SignOff *PaymentSignOff `json:"sign_off,omitempty"`
 }
 
 // Settled reports whether the tranche's money has left (released or paid): a variation cannot change it.

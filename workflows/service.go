@@ -293,6 +293,7 @@ type service struct {
 func (sv *service) setup(ctx workflow.Context) error {
 	sv.application = newApplication(ctx, scheme.Service, sv.st.In.ApplicationID, sv.st.In.OrganisationID, sv.st.In.Rules, sv.st.Stage)
 	sv.barred, sv.offset = sv.st.Barred, sv.st.In.ClockOffset
+	sv.markTwoPersonPayments(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (ServiceState, error) { return sv.snapshot(), nil }); err != nil {
 		return err
 	}
@@ -305,6 +306,8 @@ func (sv *service) setup(ctx workflow.Context) error {
 		humanStep(ctx, &sv.application, UpdateDecide, sv.validateDecide, sv.decide, "Decision recorded."),
 		humanStep(ctx, &sv.application, UpdateAcceptOffer, sv.validateAcceptOffer, sv.acceptOffer, "Offer accepted."),
 		humanStep(ctx, &sv.application, UpdateConfirmConditions, sv.validateConfirmConditions, sv.confirmConditions, "Conditions precedent confirmed: tranches are released as they fall due."),
+		humanStep(ctx, &sv.application, UpdateProposePayment, sv.validateProposeTranche, sv.proposeTranche, "Payment proposed: another member of finance approves it."),
+		humanStep(ctx, &sv.application, UpdateApprovePayment, sv.validateApproveTranche, sv.approveTranche, "Payment approved: it can be paid."),
 		humanStep(ctx, &sv.application, UpdateRecordTranche, sv.validateRecordTranche, sv.recordTranche, "Payment recorded."),
 		humanStep(ctx, &sv.application, UpdateSubmitReturn, sv.validateSubmitReturn, sv.submitReturn, "Return submitted: a commissioning officer will review it."),
 		humanStep(ctx, &sv.application, UpdateReviewReturn, sv.validateReviewReturn, sv.reviewReturn, "Review recorded."),

@@ -267,7 +267,7 @@ func (sv *service) validateRecordRepayment(ctx workflow.Context, r RecordRepayme
 	case r.Amount > owed:
 		return refuse(RefusalInvalid, "amount_pence", "%s is more than the %s still owed", r.Amount, owed)
 	}
-	return validateMoneyMoved(sv.now(ctx), r.Reference, "received_on", r.ReceivedOn)
+	return validateMoneyMoved(sv.latestMoneyDay(sv.now(ctx)), r.Reference, "received_on", r.ReceivedOn)
 }
 
 // recordRepayment records money repaid; once the whole is repaid the budget is credited and the

@@ -184,27 +184,109 @@ func (sv *service) validateRecordTranche(ctx workflow.Context, r RecordTranchePa
 	if err := sv.permit(ActionRecordPayment, sv.party(r.Actor), 0); err != nil {
 		return err
 	}
-	t := sv.tranche(r.Tranche)
-	switch {
-	case t == nil:
-		return refuse(RefusalInvalid, "tranche", "there is no tranche %d", r.Tranche)
-	case t.Status == TranchePaid:
-		return refuse(RefusalStage, "tranche", "tranche %d is already paid", r.Tranche)
-	case t.Status != TrancheReleased && sv.releasing != t.No:
-		return refuse(RefusalStage, "tranche", "tranche %d has not been released for payment (%s)", r.Tranche, t.Status)
+	t, err := sv.payableTranche(r.Tranche)
+	if err != nil {
+		return err
 	}
-	return validatePayment(sv.now(ctx), r.Amount, t.Amount, fmt.Sprintf("the tranche's %s", t.Amount), r.Reference, r.PaidOn)
+	if err := sv.needsSignOff(t.SignOff); err != nil {
+		return err
+	}
+	return validatePayment(sv.latestMoneyDay(sv.now(ctx)), r.Amount, t.Amount, fmt.Sprintf("the tranche's %s", t.Amount), r.Reference, r.PaidOn)
 }
 
 func (sv *service) recordTranche(ctx workflow.Context, r RecordTranchePaymentRequest) error {
 	t := sv.tranche(r.Tranche)
-	in := activities.RecordPaymentInput{Step: sv.step(ctx, r.Actor, fmt.Sprintf("Tranche %d (%s) paid: %s", t.No, t.Quarter.Label(), r.Amount), "Reference "+r.Reference, sv.stage),
+	in := activities.RecordPaymentInput{Step: sv.step(ctx, r.Actor, fmt.Sprintf("Tranche %d (%s) paid: %s", t.No, t.Quarter.Label(), r.Amount), paymentReason(r.Reference, t.SignOff), sv.stage),
 		AwardID: sv.st.Award.ID, Tranche: t.No, Amount: r.Amount, PaidOn: r.PaidOn, Reference: r.Reference}
+	if t.SignOff.Approved() {
+		in.ProposedBy, in.ApprovedBy = t.SignOff.ProposedBy.UserID, t.SignOff.ApprovedBy.UserID
+	}
 	if err := workflow.ExecuteActivity(ctx, awards.RecordTranchePayment, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	t.Status = TranchePaid
 	sv.st.Award.Paid += r.Amount
+	sv.dirty = true
+	return nil
+}
+
+// payableTranche finds the tranche finance means to propose or approve: released (or being released)
+// and not yet paid.
+func (sv *service) payableTranche(no int) (*TrancheState, error) {
+	t := sv.tranche(no)
+	switch {
+	case t == nil:
+		return nil, refuse(RefusalInvalid, "tranche", "there is no tranche %d", no)
+	case t.Status == TranchePaid:
+		return nil, refuse(RefusalStage, "tranche", "tranche %d is already paid", no)
+	case t.Status != TrancheReleased && sv.releasing != t.No:
+		return nil, refuse(RefusalStage, "tranche", "tranche %d has not been released for payment (%s)", no, t.Status)
+	}
+	return t, nil
+}
+
+func (sv *service) validateProposeTranche(ctx workflow.Context, r PaymentSignOffRequest) error {
+	if err := sv.twoPersonPaymentsOnly(); err != nil {
+		return err
+	}
+	if err := sv.permit(ActionProposePayment, sv.party(r.Actor), 0); err != nil {
+		return err
+	}
+	t, err := sv.payableTranche(r.Tranche)
+	if err != nil {
+		return err
+	}
+	if t.SignOff != nil {
+		return refuse(RefusalStage, "tranche", "%s has already proposed tranche %d's payment", t.SignOff.ProposedBy.Name, t.No)
+	}
+	return nil
+}
+
+func (sv *service) proposeTranche(ctx workflow.Context, r PaymentSignOffRequest) error {
+	t := sv.tranche(r.Tranche)
+	in := activities.SignOffPaymentInput{Step: sv.step(ctx, r.Actor, fmt.Sprintf("Tranche %d (%s) payment proposed: %s", t.No, t.Quarter.Label(), t.Amount),
+		"Awaits approval by another member of finance", sv.stage), AwardID: sv.st.Award.ID, Tranche: t.No}
+	if err := workflow.ExecuteActivity(ctx, awards.SignOffPayment, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	t.SignOff = &PaymentSignOff{ProposedBy: r.Actor}
+	sv.dirty = true
+	return nil
+}
+
+func (sv *service) validateApproveTranche(ctx workflow.Context, r PaymentSignOffRequest) error {
+	if err := sv.twoPersonPaymentsOnly(); err != nil {
+		return err
+	}
+	p := sv.party(r.Actor)
+	if t := sv.tranche(r.Tranche); t != nil {
+		p.Proposed = t.SignOff.proposedBy(r.Actor.UserID)
+	}
+	if err := sv.permit(ActionApprovePayment, p, 0); err != nil {
+		return err
+	}
+	t, err := sv.payableTranche(r.Tranche)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.SignOff == nil:
+		return refuse(RefusalStage, "tranche", "tranche %d's payment has not been proposed: one member of finance proposes it, another approves it", t.No)
+	case t.SignOff.Approved():
+		return refuse(RefusalStage, "tranche", "%s has already approved tranche %d's payment", t.SignOff.ApprovedBy.Name, t.No)
+	}
+	return nil
+}
+
+func (sv *service) approveTranche(ctx workflow.Context, r PaymentSignOffRequest) error {
+	t := sv.tranche(r.Tranche)
+	in := activities.SignOffPaymentInput{Step: sv.step(ctx, r.Actor, fmt.Sprintf("Tranche %d (%s) payment approved: %s", t.No, t.Quarter.Label(), t.Amount),
+		"Proposed by "+t.SignOff.ProposedBy.Name, sv.stage), AwardID: sv.st.Award.ID, Tranche: t.No, Approving: true}
+	if err := workflow.ExecuteActivity(ctx, awards.SignOffPayment, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	approver := r.Actor
+	t.SignOff.ApprovedBy = &approver
 	sv.dirty = true
 	return nil
 }

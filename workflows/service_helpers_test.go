@@ -87,7 +87,7 @@ type svcFixture struct {
 	applicant, outsider                             workflows.Actor
 	assessor, assessor2, assessor3                  workflows.Actor
 	officer, officer2, officer3, head, commissioner workflows.Actor
-	finance                                         workflows.Actor
+	finance, finance2                               workflows.Actor
 
 	logs    *grassrootsLog
 	actions []*svcAction
@@ -209,6 +209,7 @@ func newSvc(t *testing.T, c svcCase) *svcFixture {
 	f.head = user("head@opcc.example.org")
 	f.commissioner = user("commissioner@opcc.example.org")
 	f.finance = user("finance@opcc.example.org")
+	f.finance2 = user("finance2@opcc.example.org")
 	f.assessor2 = staff("assessor2@opcc.example.org", "Ash Assessor", scheme.RoleAssessor)
 	f.assessor3 = staff("assessor3@opcc.example.org", "Bea Assessor", scheme.RoleAssessor)
 	f.officer3 = staff("officer3@opcc.example.org", "Oscar Officer", scheme.RoleOfficer)
@@ -798,8 +799,11 @@ func (f *svcFixture) toActive(approver workflows.Actor) {
 		Note: "Data-sharing agreement signed on 17 February."}, workflows.StageActive)
 }
 
-// pay has finance pay tranche no at when, for the amount the store then shows.
+// pay has finance pay tranche no at when, for the amount the store then shows, once Fran has
+// proposed it (20 minutes before) and Fola approved it (10 minutes before): two-person payments.
 func (f *svcFixture) pay(when time.Time, no int) *sentUpdate {
+	f.ok(when.Add(-20*time.Minute), workflows.UpdateProposePayment, workflows.PaymentSignOffRequest{Actor: f.finance, Tranche: no}, "")
+	f.ok(when.Add(-10*time.Minute), workflows.UpdateApprovePayment, workflows.PaymentSignOffRequest{Actor: f.finance2, Tranche: no}, "")
 	u := f.updateWith(when, workflows.UpdateRecordTranche, func() any {
 		return workflows.RecordTranchePaymentRequest{Actor: f.finance, Tranche: no, Amount: f.tranche(no).Amount, PaidOn: svcDay(when, 0, 0),
 			Reference: fmt.Sprintf("BACS-%04d", no)}

@@ -39,7 +39,8 @@ type yearResult struct {
 
 // benchAwardYears drives n three-year awards through their first year: for each quarter the
 // provider's return is submitted and accepted (which releases the next tranche) and finance records
-// the tranche's payment: twelve updates per award, each running our activities.
+// the tranche's payment once two people in finance have proposed and approved it: twenty updates
+// per award, each running our activities.
 func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, workers int) (yearResult, error) {
 	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
 	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}},
@@ -53,6 +54,7 @@ func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, w
 		return yearResult{}, err
 	}
 	officer, provider, finance := actorFor(ctx, st, demo.Accounts[2].Email), actorFor(ctx, st, demo.Accounts[0].Email), actorFor(ctx, st, demo.Accounts[6].Email)
+	approver := actorFor(ctx, st, demo.Accounts[7].Email) // payments take two people in finance
 	start := time.Now()
 	var failed atomic.Value
 	forEach(ids, workers, func(id int64) {
@@ -65,11 +67,13 @@ func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, w
 			}{
 				{workflows.UpdateSubmitReturn, workflows.SubmitReturnRequest{Actor: provider, Quarter: quarter, Content: benchReturn()}},
 				{workflows.UpdateReviewReturn, workflows.ReviewReturnRequest{Actor: officer, Quarter: quarter, Outcome: workflows.ReviewAccept, RAG: workflows.RAGGreen}},
+				{workflows.UpdateProposePayment, workflows.PaymentSignOffRequest{Actor: finance, Tranche: q}},
+				{workflows.UpdateApprovePayment, workflows.PaymentSignOffRequest{Actor: approver, Tranche: q}},
 				{workflows.UpdateRecordTranche, workflows.RecordTranchePaymentRequest{Actor: finance, Tranche: q, Amount: money.Pounds(30000),
 					PaidOn: benchClock.AddDate(0, 0, -1), Reference: fmt.Sprintf("BENCH-%d-%d", id, q)}},
 			}
 			for _, s := range steps {
-				if s.name == workflows.UpdateRecordTranche {
+				if s.name == workflows.UpdateProposePayment {
 					if err := awaitTranche(ctx, c, wf, q); err != nil {
 						failed.Store(err)
 						return
@@ -86,8 +90,8 @@ func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, w
 	if err, _ := failed.Load().(error); err != nil {
 		return yearResult{}, err
 	}
-	bare, err := bareUpdates(ctx, c, n, 12, workers)
-	return yearResult{awards: n, updates: 12 * n, ours: ours, bare: bare}, err
+	bare, err := bareUpdates(ctx, c, n, 20, workers)
+	return yearResult{awards: n, updates: 20 * n, ours: ours, bare: bare}, err
 }
 
 // seedAwards makes n accepted three-year awards with their conditions met, each with its workflow

@@ -141,7 +141,7 @@ func run() error {
 			}
 		}
 		workers := runtime.GOMAXPROCS(0) * parallelism
-		fmt.Printf("service awards: %d three-year awards through their first year (12 updates each), %d callers\n", awardCount, workers)
+		fmt.Printf("service awards: %d three-year awards through their first year (20 updates each), %d callers\n", awardCount, workers)
 		r, err := benchAwardYears(ctx, c, st, awardCount, workers)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package apiv1
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"grantflow/scheme"
@@ -24,6 +25,9 @@ type FinanceWork struct {
 	// RecordsPayments is a hint, like an application's actions: the person's role is the one the
 	// workflows let record payments. The workflows' validators remain the authority.
 	RecordsPayments bool
+	// BankChangeHeld names the payments due whose payee's change of bank details awaits finance's
+	// call-back, by application: nothing is paid to them until it is decided.
+	BankChangeHeld map[int64]bool
 }
 
 // FinanceWork reads finance's work for those who may see finance notices, with the payments due
@@ -66,6 +70,14 @@ func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.
 	if err != nil {
 		return FinanceWork{}, err
 	}
+	changeHeld := map[int64]bool{}
+	for _, d := range due {
+		if _, err := s.Store.HeldBankChange(ctx, d.ApplicationID); err == nil {
+			changeHeld[d.ApplicationID] = true
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return FinanceWork{}, err
+		}
+	}
 	return FinanceWork{Notices: notices, Due: due, Held: held, Recoveries: recoveries, AgreementStarts: starts, AgreementEnds: ends,
-		RecordsPayments: u.Role == scheme.RoleFinance}, nil
+		RecordsPayments: u.Role == scheme.RoleFinance, BankChangeHeld: changeHeld}, nil
 }

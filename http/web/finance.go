@@ -54,6 +54,7 @@ type financeWorkPage struct {
 	Week            string
 	Done            string
 	RecordsPayments bool
+	SignOff         signOffSection // the two-person steps, for finance
 	Due             []paymentDueRow
 	Held            []heldTrancheRow
 	Notices         []financeNoticeRow
@@ -84,6 +85,7 @@ type paymentDueRow struct {
 	Amount         money.Pence
 	Due            string
 	Overdue        bool
+	ChangeHeld     bool // the payee's change of bank details awaits finance's call-back
 	NoticeID       int64
 	AmountField    string
 	PaidOnField    string
@@ -171,7 +173,7 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 		f := paymentFieldNamesFor(d.ApplicationID, d.Tranche)
 		r := paymentDueRow{ApplicationID: d.ApplicationID, Tranche: d.Tranche, Key: fmt.Sprintf("%d-%d", d.ApplicationID, d.Tranche),
 			AwardRef: d.AwardRef, Organisation: d.Organisation, Title: d.Title, Agreement: agreementOf(work, d.ApplicationID), What: paymentWhat(d.Tranche, d.FinancialYear, d.Quarter),
-			Amount: d.Amount, Due: financeDate(d.DueOn), Overdue: wk.before(d.DueOn),
+			Amount: d.Amount, Due: financeDate(d.DueOn), Overdue: wk.before(d.DueOn), ChangeHeld: work.BankChangeHeld[d.ApplicationID],
 			AmountField: f.amount, PaidOnField: f.paidOn, ReferenceField: f.reference}
 		if d.NoticeDocumentID != nil {
 			r.NoticeID = *d.NoticeDocumentID
@@ -198,6 +200,21 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 			v.NewNotices++
 		}
 		v.Notices = append(v.Notices, r)
+	}
+	return v
+}
+
+// financeWorkPageFor is the page for the person signed in: finance also get the two-person steps
+// and the payments left out of the payment file.
+func (s *Server) financeWorkPageFor(c *gin.Context, work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
+	v := financeWorkPageOf(work, wk)
+	u, _ := currentUser(c)
+	if v.RecordsPayments {
+		var file *apiv1.PaymentFile
+		if f, err := s.opts.API.PaymentFile(c.Request.Context(), u); err == nil {
+			file = &f
+		}
+		v.SignOff = signOffSectionOf(work, file, u)
 	}
 	return v
 }
@@ -239,7 +256,7 @@ func (s *Server) financePage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := financeWorkPageOf(work, wk)
+	v := s.financeWorkPageFor(c, work, wk)
 	v.Done = doneMessages[c.Query("done")]
 	s.render(c, http.StatusOK, "finance", page{Title: "Payments and notices", Nav: "finance", Form: v.form(nil), Data: v})
 }
@@ -322,7 +339,7 @@ func (s *Server) paymentInvalid(c *gin.Context, appID int64, tranche int, f *for
 	if !ok {
 		return
 	}
-	v := financeWorkPageOf(work, wk)
+	v := s.financeWorkPageFor(c, work, wk)
 	listed := false
 	for _, r := range v.Due {
 		listed = listed || (r.ApplicationID == appID && r.Tranche == tranche)

@@ -26,7 +26,8 @@ func mustParsePages() pages {
 		"navItem": func(current, key, href, text string) navItem {
 			return navItem{Current: current == key, Href: href, Text: text}
 		},
-		"banner": bannerFor,
+		"banner":     bannerFor,
+		"upperFirst": upperFirst,
 		"findSelect": func(name, label, err string, options []findOption) findSelect {
 			return findSelect{ID: name, Name: name, Label: label, Error: err, Options: options}
 		},

@@ -209,6 +209,13 @@ func (s *Server) Register(r gin.IRouter) {
 	fin := app.Group("", s.requireRole(scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin))
 	fin.GET("/finance", s.financePage)
 	fin.GET("/finance/payments-due.csv", s.paymentsDueCSV)
+	// Paying is finance's alone: the file carries full account numbers, and the workflows' rule book
+	// lets only finance propose, approve and record payments.
+	payers := app.Group("", s.requireRole(scheme.RoleFinance))
+	payers.GET("/finance/payment-file.csv", s.paymentFileCSV)
+	payers.POST("/finance/proposals", s.proposePayments)
+	payers.POST("/finance/approvals", s.approvePayments)
+	payers.POST("/finance/paid", s.markPaid)
 }
 
 // staffRoles are the roles that may read every application (scheme.Role.IsStaff).

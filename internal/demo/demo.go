@@ -33,6 +33,7 @@ var Accounts = []Account{
 	{"head@opcc.example.org", "Hana Head", scheme.RoleHeadOfCommissioning},
 	{"commissioner@opcc.example.org", "Casey Commissioner", scheme.RoleCommissioner},
 	{"finance@opcc.example.org", "Fran Finance", scheme.RoleFinance},
+	{"finance2@opcc.example.org", "Fola Finance", scheme.RoleFinance}, // payments take two people in finance
 }
 
 // Areas are Leicester, Leicestershire's districts and Rutland.
