@@ -184,6 +184,10 @@ func TestSubmittedCopyAndTheStaffView(t *testing.T) {
 	copyPage.mustContain(t, "Evening youth work as submitted", "Submitted by "+u.Name, "Anti-social behaviour reports rise on weekday evenings",
 		"Youth workers' time — £1,500.00", "Total: £2,000.00", "Sam Lead")
 	copyPage.mustNotContain(t, "rewritten", "Rewritten")
+	// The applicant's own page folds the answers away, below what they need to do.
+	if mine := b.get(fmt.Sprintf("/applications/%d", id)); byID(mine.Doc, "form-answers-folded") == nil {
+		t.Error("the applicant's page should fold their answers into a details element")
+	}
 	// The copy through the API is the same record.
 	if got, err := (&apiv1.Server{Store: s.Store}).Submitted(ctx, u, id); err != nil || got.SubmittedBy.Name != u.Name || got.Answers.Text("need") == "rewritten" {
 		t.Fatalf("API copy %+v, %v", got.SubmittedBy, err)
@@ -208,6 +212,9 @@ func TestSubmittedCopyAndTheStaffView(t *testing.T) {
 	checkMarkup(t, view)
 	view.mustContain(t, "Who will benefit", "Youth workers' time — £1,500.00", "Sam Lead", "The application as submitted")
 	body := view.Body
+	if byID(view.Doc, "form-answers-folded") != nil {
+		t.Error("staff should read the answers open")
+	}
 	answersAt, scoresAt := strings.Index(body, `id="form-answers"`), strings.Index(body, `id="assess-no-conflict"`)
 	if answersAt < 0 || scoresAt < 0 || answersAt > scoresAt {
 		t.Errorf("the answers (at %d) should come before the scoring steps (at %d)", answersAt, scoresAt)
