@@ -41,6 +41,7 @@ import (
 	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
+	"grantflow/workflows"
 )
 
 // parallelism is the number of concurrent callers per core in the throughput benchmarks.
@@ -277,6 +278,33 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 			}
 		}
 	})
+	b.StopTimer()
+	// The worker stops when this returns: first let it screen what was submitted, so the
+	// applications reach assessment (the reads benchmark reads one) rather than stay submitted.
+	if err := awaitScreened(ctx, st, drafts); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// awaitScreened waits until every application has left the submitted and screening stages.
+func awaitScreened(ctx context.Context, st *store.Store, ids []int64) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, id := range ids {
+		for {
+			a, err := st.Application(ctx, id)
+			if err != nil {
+				return err
+			}
+			if a.Status != string(workflows.StageSubmitted) && a.Status != string(workflows.StageScreening) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("application %d still %s after two minutes: is the worker running?", id, a.Status)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
 // prepareDrafts makes n complete grassroots drafts for the demo applicant, outside the timer.
