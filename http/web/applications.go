@@ -88,9 +88,9 @@ func rowFor(a store.Application) applicationRow {
 }
 
 // nextStep says the actions in words.
-// toDo says whether an action is something the applicant has to do: changing bank details is
+// owedByApplicant says whether an action is something the applicant has to do: changing bank details is
 // offered while payments are due, but nobody is waiting for it.
-func toDo(a workflows.Action) bool { return a != workflows.ActionChangeBankDetails }
+func owedByApplicant(a workflows.Action) bool { return a != workflows.ActionChangeBankDetails }
 
 func nextStep(actions []workflows.Action) string {
 	var steps []string

@@ -89,7 +89,7 @@ func TestNextStepsAreTheAPIsActions(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(detail.Actions) {
 				t.Errorf("%s at %s: the page's actions %v, the API's %v", sc.Kind, stage, got, detail.Actions)
 			}
-			if step := nextStep(got); (step == "") != !slices.ContainsFunc(got, toDo) {
+			if step := nextStep(got); (step == "") != !slices.ContainsFunc(got, owedByApplicant) {
 				t.Errorf("%s at %s: actions %v read as %q", sc.Kind, stage, got, step)
 			}
 			if label, _ := statusLabel(stage); label == "" || label == string(stage) {

@@ -6,6 +6,7 @@ package web
 // through the API's batch calls, so the workflows' rule book decides who may take it.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -129,30 +130,28 @@ func chosenPayments(f *form, name, what string) []apiv1.PaymentItem {
 
 // proposePayments (POST /finance/proposals) proposes the ticked payments.
 func (s *Server) proposePayments(c *gin.Context) {
-	f := readForm(c)
-	items := chosenPayments(f, fieldPropose, "to propose")
-	if f.invalid() {
-		s.financeInvalid(c, f)
-		return
-	}
-	u, _ := currentUser(c)
-	names := s.paymentNames(c) // read first: a payment paid now is no longer due
-	res, err := s.opts.API.ProposePayments(c.Request.Context(), u, apiv1.PaymentBatchRequest{Payments: items})
-	s.paymentResults(c, f, names, fieldPropose, "Payments proposed", res, err)
+	s.signOffPayments(c, fieldPropose, "to propose", "Payments proposed", s.opts.API.ProposePayments)
 }
 
 // approvePayments (POST /finance/approvals) approves the ticked payments.
 func (s *Server) approvePayments(c *gin.Context) {
+	s.signOffPayments(c, fieldApprove, "to approve", "Payments approved", s.opts.API.ApprovePayments)
+}
+
+// signOffPayments takes one of the two sign-offs (proposal or approval) for the payments ticked in
+// field, through the API's batch step, and shows each payment's result under title.
+func (s *Server) signOffPayments(c *gin.Context, field, what, title string,
+	step func(context.Context, store.User, apiv1.PaymentBatchRequest) (apiv1.PaymentBatchResult, error)) {
 	f := readForm(c)
-	items := chosenPayments(f, fieldApprove, "to approve")
+	items := chosenPayments(f, field, what)
 	if f.invalid() {
 		s.financeInvalid(c, f)
 		return
 	}
 	u, _ := currentUser(c)
 	names := s.paymentNames(c) // read first: a payment paid now is no longer due
-	res, err := s.opts.API.ApprovePayments(c.Request.Context(), u, apiv1.PaymentBatchRequest{Payments: items})
-	s.paymentResults(c, f, names, fieldApprove, "Payments approved", res, err)
+	res, err := step(c.Request.Context(), u, apiv1.PaymentBatchRequest{Payments: items})
+	s.paymentResults(c, f, names, field, title, res, err)
 }
 
 // markPaid (POST /finance/paid) marks the ticked approved payments paid with the bank's reference
