@@ -48,6 +48,13 @@ func TestMain(m *testing.M) {
 
 var queues atomic.Int64
 
+// publicBaseURL is the site's address that links in messages start with (PUBLIC_BASE_URL); the
+// tests open those links on their own server.
+const publicBaseURL = "http://grantflow.test"
+
+// financeMailbox is FINANCE_MAILBOX: copied on finance's notices.
+const financeMailbox = "finance-team@opcc.example"
+
 // system is one running Grantflow: store, worker, HTTP server.
 type system struct {
 	t      *testing.T
@@ -90,7 +97,7 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	}
 	c := temporal.GetDefaultClient()
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
-	w := app.NewWorker(c, queue, st, letterhead, notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example"))
+	w := app.NewWorker(c, queue, st, letterhead, notify.MustOutbox(publicBaseURL, financeMailbox))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
