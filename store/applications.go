@@ -181,6 +181,9 @@ func recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // recorded by an earlier attempt
 	}
+	if err := defaultCaseOfficer(ctx, tx, e); err != nil {
+		return err
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE applications SET status = $2, updated_at = $3 WHERE id = $1`, e.Application, e.Status, e.At)
 	return err
 }
