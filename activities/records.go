@@ -135,7 +135,7 @@ func (r *Records) FlagReportOverdue(ctx context.Context, in FlagReportOverdueInp
 type NotifyInput struct {
 	ApplicationID int64
 	Key           string // unique per reminder, e.g. "application-7/acceptance-reminder"
-	Audience      string // "applicant", "finance", a staff role such as "officer", or "user:<id>" (see store.recipients)
+	Audience      string // "applicant", "finance", a staff role such as "officer", "user:<id>", or several joined with "+" (see store.recipients)
 	Kind          string
 	Message       string
 	At            time.Time

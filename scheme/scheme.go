@@ -36,6 +36,9 @@ const (
 // Roles lists every role, for validating input.
 var Roles = []Role{RoleApplicant, RoleAssessor, RoleOfficer, RoleHeadOfCommissioning, RoleCommissioner, RoleFinance, RoleAdmin}
 
+// CaseOfficerRoles are the roles whose holders may look after an application as its case officer.
+var CaseOfficerRoles = []Role{RoleOfficer, RoleHeadOfCommissioning}
+
 // IsStaff reports whether the role belongs to the funder's office rather than an applicant.
 func (r Role) IsStaff() bool { return r != RoleApplicant && r != "" }
 
@@ -148,6 +151,9 @@ type Rules struct {
 	ReportReminderDays     int         `json:"report_reminder_days"`     // days before the report is due
 	ReportResubmitDays     int         `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
 	CostCentre             string      `json:"cost_centre"`
+	// Days a case officer may go without acting on an application before its escalations and
+	// "ready for you" notices are copied to the heads of commissioning; 0 = 10.
+	EscalationDays int `json:"escalation_days,omitempty"`
 
 	// Service schemes.
 	AssessorsRequired    int    `json:"assessors_required,omitempty"`     // panel size; 0 = 2
@@ -176,6 +182,8 @@ func (r Rules) Validate() error {
 		return fmt.Errorf("delegation must list at least one band")
 	case r.AcceptanceDays <= 0 || r.ReportDueMonths <= 0:
 		return fmt.Errorf("acceptance_days and report_due_months must be positive")
+	case r.EscalationDays < 0:
+		return fmt.Errorf("escalation_days cannot be negative (0 means the default of 10 days)")
 	}
 	total := 0
 	for _, c := range r.Criteria {
@@ -205,6 +213,10 @@ func (r Rules) ResubmissionDays() int {
 	}
 	return 28
 }
+
+// EscalationPeriod is how many days a case officer may go without acting on an application before
+// the heads of commissioning are copied on its escalations and "ready for you" notices.
+func (r Rules) EscalationPeriod() int { return orDefault(r.EscalationDays, 10) }
 
 // PanelSize is how many assessors a service application's panel needs.
 func (r Rules) PanelSize() int { return orDefault(r.AssessorsRequired, 2) }

@@ -34,8 +34,9 @@ type Application struct {
 	Status          string         `db:"status" json:"status"`
 	ReportOverdue   bool           `db:"report_overdue" json:"report_overdue"`
 	WeightedScore   *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
-	CaseOfficerID   *int64         `db:"case_officer_id" json:"-"`   // the officer who looks after it; nil until assigned
-	CaseOfficer     *string        `db:"case_officer_name" json:"-"` // their name
+	CaseOfficerID   *int64         `db:"case_officer_id" json:"-"`         // the officer who looks after it; nil until assigned
+	CaseOfficer     *string        `db:"case_officer_name" json:"-"`       // their name
+	CaseOfficerAway *time.Time     `db:"case_officer_away_until" json:"-"` // the last day they are away (a date), if they said
 	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
 	ServiceJSON     []byte         `db:"service" json:"-"`         // grant.ServiceDetails for service schemes; nil otherwise
 	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
@@ -59,7 +60,7 @@ type Draft struct {
 	Answers         []byte // questions.Answers as JSON; nil keeps the answers saved (a new draft has none)
 }
 
-const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name, co.name AS case_officer_name`
+const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name, co.name AS case_officer_name, co.away_until AS case_officer_away_until`
 const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.organisation_id JOIN schemes s ON s.id = a.scheme_id
 	LEFT JOIN users co ON co.id = a.case_officer_id`
 
@@ -180,6 +181,9 @@ func recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // recorded by an earlier attempt
+	}
+	if err := defaultCaseOfficer(ctx, tx, e); err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE applications SET status = $2, updated_at = $3 WHERE id = $1`, e.Application, e.Status, e.At)
 	return err

@@ -2,10 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"grantflow/grant"
+	"grantflow/scheme"
 )
 
 // AssignCaseOfficer makes officer the application's case officer, by the person given, and writes
@@ -40,4 +46,45 @@ func (s *Store) AssignCaseOfficer(ctx context.Context, applicationID int64, offi
 			"Case officer assigned: "+officer.Name, why)
 		return err
 	})
+}
+
+// WhatFirstOfficer begins the history's line when the first officer to act on an application
+// becomes its case officer.
+const WhatFirstOfficer = "Case officer: "
+
+// defaultCaseOfficer makes the person who took the event the application's case officer when it
+// has none and they may be one: a commissioning officer or head of commissioning (the roles of
+// workflows.MayBeCaseOfficer), not a member of the applying organisation, with no conflict declared
+// in it. The history says so in a line by Grantflow, just after the event. recordEvent calls it for each event the first
+// time it is recorded, so the first officer to act on an application looks after it until someone
+// assigns another, and a retried event writes nothing twice.
+func defaultCaseOfficer(ctx context.Context, tx *sqlx.Tx, e Event) error {
+	if e.ActorUserID == nil {
+		return nil
+	}
+	var name string
+	err := tx.GetContext(ctx, &name, `UPDATE applications a SET case_officer_id = u.id FROM users u
+		WHERE a.id = $1 AND a.case_officer_id IS NULL AND a.status <> 'draft' AND u.id = $2 AND u.role = ANY($3)
+		AND NOT EXISTS (SELECT 1 FROM organisation_members m WHERE m.organisation_id = a.organisation_id AND m.user_id = u.id)
+		AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.application_id = a.id AND c.user_id = u.id AND c.has_conflict)
+		RETURNING u.name`, e.Application, *e.ActorUserID, pq.Array(caseOfficerRoles()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("default case officer of application %d: %w", e.Application, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO application_events (application_id, event_key, at, actor_name, actor_role, what, why, status)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_key) DO NOTHING`,
+		e.Application, fmt.Sprintf("application-%d-case-officer-first", e.Application), e.At, grant.System.Name, string(grant.System.Role),
+		WhatFirstOfficer+name+", the first officer to act on it", "", e.Status)
+	return err
+}
+
+func caseOfficerRoles() []string {
+	roles := make([]string, len(scheme.CaseOfficerRoles))
+	for i, r := range scheme.CaseOfficerRoles {
+		roles[i] = string(r)
+	}
+	return roles
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -44,12 +45,21 @@ type Outbox struct {
 	Compose        func(NotificationContext, Recipient) (MailContent, error)
 }
 
-// Audiences of notifications. Staff audiences name a role; "user:<id>" names one person.
+// Audiences of notifications. Staff audiences name a role; "user:<id>" names one person; audiences
+// joined with "+" (e.g. "officer+finance") reach everyone each of them reaches, once.
 const (
 	AudienceApplicant = "applicant"
 	AudienceFinance   = "finance"
 	AudienceOfficer   = "officer"
 	audienceUser      = "user:"
+	audienceAnd       = "+"
+)
+
+// Kinds of notification that the heads of commissioning are copied on when the case officer is
+// away or has not acted on the application lately (see recipients).
+const (
+	KindEscalation = "escalation" // something is overdue or has gone wrong
+	KindReady      = "ready"      // something waits on the officer: ready for moderation or decision
 )
 
 // Notify records a notification once per key and, in the same transaction, one message per
@@ -73,7 +83,7 @@ func (s *Store) Notify(ctx context.Context, n Notification, ob Outbox) error {
 			WHERE a.id = $1`, n.ApplicationID).Scan(&nc.Title, &nc.Organisation); err != nil {
 			return fmt.Errorf("notify %s: application %d: %w", n.Key, n.ApplicationID, notFound(err))
 		}
-		recipients, err := recipients(ctx, tx, n.ApplicationID, n.Audience, ob.FinanceMailbox)
+		recipients, err := recipients(ctx, tx, n, ob.FinanceMailbox)
 		if err != nil {
 			return fmt.Errorf("notify %s: recipients: %w", n.Key, err)
 		}
@@ -95,13 +105,42 @@ func (s *Store) Notify(ctx context.Context, n Notification, ob Outbox) error {
 // recipients is the one place that says who an audience is:
 //   - the applicant: every member of the applying organisation;
 //   - finance: every user with the finance role, and the finance mailbox when one is configured;
-//   - a staff role (officer, head_of_commissioning, ...): every user with that role, for now
-//     (a later change narrows "officer" to the application's case officer);
-//   - "user:<id>": that person (a panel member), if they are staff.
+//   - officer: the application's case officer; when it has none, every commissioning officer.
+//     Escalations (KindEscalation) and "ready for you" notices (KindReady) go to every head of
+//     commissioning as well when the case officer is away (their away_until is on or after the
+//     notification's date in London) or has not acted on the application (no line of its history
+//     is theirs) within the scheme's escalation period (Rules.EscalationPeriod, of the rules the
+//     application was submitted under) before the notification;
+//   - any other staff role (head_of_commissioning, ...): every user with that role;
+//   - "user:<id>": that person (a panel member), if they are staff;
+//   - audiences joined with "+" (e.g. "officer+finance", for an acceptance): everyone each reaches,
+//     once; the applicant is never joined with staff.
 //
 // Staff audiences never reach a member of the applying organisation, so an applicant never
 // receives staff-only content (scores, conflicts, panel names) even when they also hold a staff role.
-func recipients(ctx context.Context, tx *sqlx.Tx, applicationID int64, audience, financeMailbox string) ([]Recipient, error) {
+func recipients(ctx context.Context, tx *sqlx.Tx, n Notification, financeMailbox string) ([]Recipient, error) {
+	if parts := strings.Split(n.Audience, audienceAnd); len(parts) > 1 {
+		var list []Recipient
+		seen := map[string]bool{}
+		for _, part := range parts {
+			if part == AudienceApplicant {
+				return nil, fmt.Errorf("audience %q joins the applicant with staff", n.Audience)
+			}
+			one := n
+			one.Audience = part
+			some, err := recipients(ctx, tx, one, financeMailbox)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range some {
+				if address := strings.ToLower(r.Email); !seen[address] {
+					seen[address] = true
+					list = append(list, r)
+				}
+			}
+		}
+		return list, nil
+	}
 	const notMember = ` AND NOT EXISTS (SELECT 1 FROM organisation_members m JOIN applications a ON a.organisation_id = m.organisation_id
 		WHERE a.id = $1 AND m.user_id = u.id)`
 	var (
@@ -123,27 +162,73 @@ func recipients(ctx context.Context, tx *sqlx.Tx, applicationID int64, audience,
 		}
 		return rows.Err()
 	}
-	switch {
+	everyone := func(role scheme.Role) error {
+		return scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2`+notMember, n.ApplicationID, string(role))
+	}
+	switch audience := n.Audience; {
 	case audience == AudienceApplicant:
 		err = scan(`SELECT u.id, u.name, u.email FROM users u JOIN organisation_members m ON m.user_id = u.id
-			JOIN applications a ON a.organisation_id = m.organisation_id WHERE a.id = $1`, applicationID)
+			JOIN applications a ON a.organisation_id = m.organisation_id WHERE a.id = $1`, n.ApplicationID)
 	case strings.HasPrefix(audience, audienceUser):
 		id, perr := strconv.ParseInt(strings.TrimPrefix(audience, audienceUser), 10, 64)
 		if perr != nil {
 			return nil, fmt.Errorf("audience %q names no user", audience)
 		}
-		err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.id = $2 AND u.role <> 'applicant'`+notMember, applicationID, id)
+		err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.id = $2 AND u.role <> 'applicant'`+notMember, n.ApplicationID, id)
+	case audience == AudienceOfficer:
+		var co caseOfficerState
+		if co, err = caseOfficerOf(ctx, tx, n); err != nil {
+			return nil, err
+		}
+		if co.ID.Valid {
+			err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.id = $2 AND u.role <> 'applicant'`+notMember, n.ApplicationID, co.ID)
+		}
+		switch {
+		case err != nil:
+		case len(list) == 0: // nobody looks after it (or its case officer may no longer be told)
+			err = everyone(scheme.RoleOfficer)
+		case (n.Kind == KindEscalation || n.Kind == KindReady) && (co.Away || !co.ActedLately):
+			err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2 AND u.id <> $3`+notMember,
+				n.ApplicationID, string(scheme.RoleHeadOfCommissioning), co.ID)
+		}
 	default:
 		role := scheme.Role(audience)
 		if !role.IsStaff() || role == scheme.RoleSystem {
 			return nil, fmt.Errorf("audience %q is not a staff role", audience)
 		}
-		err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2`+notMember, applicationID, string(role))
+		err = everyone(role)
 		if err == nil && role == scheme.RoleFinance && financeMailbox != "" {
 			list = append(list, Recipient{Name: "Finance", Email: financeMailbox})
 		}
 	}
 	return list, err
+}
+
+// caseOfficerState is what recipients needs to know of an application's case officer when a
+// notification is recorded.
+type caseOfficerState struct {
+	ID          sql.NullInt64 `db:"case_officer_id"` // unset when nobody looks after it
+	Away        bool          `db:"away"`            // away on the notification's date
+	ActedLately bool          `db:"acted_lately"`    // a line of the history within the escalation period
+}
+
+func caseOfficerOf(ctx context.Context, tx *sqlx.Tx, n Notification) (caseOfficerState, error) {
+	var raw []byte
+	if err := tx.GetContext(ctx, &raw, `SELECT COALESCE(a.submitted_rules, s.rules) FROM applications a JOIN schemes s ON s.id = a.scheme_id
+		WHERE a.id = $1`, n.ApplicationID); err != nil {
+		return caseOfficerState{}, fmt.Errorf("rules of application %d: %w", n.ApplicationID, notFound(err))
+	}
+	var rules scheme.Rules
+	if err := json.Unmarshal(raw, &rules); err != nil {
+		return caseOfficerState{}, fmt.Errorf("rules of application %d: %w", n.ApplicationID, err)
+	}
+	var co caseOfficerState
+	err := tx.GetContext(ctx, &co, `SELECT a.case_officer_id, COALESCE(u.away_until >= $2::date, false) AS away,
+			EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id AND e.actor_user_id = a.case_officer_id
+				AND e.at >= $3) AS acted_lately
+		FROM applications a LEFT JOIN users u ON u.id = a.case_officer_id WHERE a.id = $1`,
+		n.ApplicationID, n.CreatedAt.In(scheme.London).Format(time.DateOnly), n.CreatedAt.AddDate(0, 0, -rules.EscalationPeriod()))
+	return co, notFound(err)
 }
 
 // OutboxMessage is a message waiting to be sent, as the sender claims it.

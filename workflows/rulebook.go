@@ -411,7 +411,7 @@ func PermitAssignCaseOfficer(c Case, p Party) error {
 // MayBeCaseOfficer says whether the person (as the party to the case) may be its case officer, as a
 // refusal naming the reason, or nil.
 func MayBeCaseOfficer(p Party) error {
-	if !slices.Contains(officers, p.Role) {
+	if !slices.Contains(scheme.CaseOfficerRoles, p.Role) {
 		return refuse(RefusalInvalid, "user_id", "must be a commissioning officer or the head of commissioning")
 	}
 	if p.Member {

@@ -64,7 +64,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		if rec.RecommendedBy != f.officer.UserID || rec.DocumentID == nil || *rec.DocumentID != pack.ID {
 			t.Errorf("recommendation %+v; want Olu's, with the decision pack %d", rec, pack.ID)
 		}
-		if n := f.notifications("reminder"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "ready for moderation") {
+		if n := f.notifications("ready"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "ready for moderation") {
 			t.Errorf("reminders %+v; want the officer told moderation is due", n)
 		}
 	})
@@ -123,8 +123,8 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		if !st.Award.ConditionsMet || f.award().ConditionsMetBy == nil || *f.award().ConditionsMetBy != f.officer2.UserID {
 			t.Errorf("conditions precedent not recorded as met by Orla: %+v", f.award())
 		}
-		if n := f.notifications("reminder"); len(n) != 2 || !strings.Contains(n[1].Message, "confirm its conditions precedent") {
-			t.Errorf("reminders %+v; want the officer asked to confirm the conditions precedent", n)
+		if n := f.notifications("accepted"); len(n) != 1 || n[0].Audience != "officer+finance" || !strings.Contains(n[0].Message, "confirm its conditions precedent") {
+			t.Errorf("acceptance notices %+v; want the case officer asked to confirm the conditions precedent, and finance told", n)
 		}
 	})
 
@@ -324,7 +324,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 	for _, n := range f.notifications("") {
 		kinds = append(kinds, n.Audience+" "+n.Kind)
 	}
-	if want := []string{"officer escalation", "officer reminder", "officer reminder", "officer tranche_held", "applicant reminder", "applicant reminder",
+	if want := []string{"officer escalation", "officer ready", "officer+finance accepted", "officer tranche_held", "applicant reminder", "applicant reminder",
 		"officer escalation", "applicant reminder", "applicant repayment_due"}; !slices.Equal(kinds, want) {
 		t.Errorf("notifications %q; want %q (the panel short, moderation, conditions, the late Q2 return, the final report and the repayment)", kinds, want)
 	}

@@ -93,6 +93,10 @@ func (s *Server) workQueues(c *gin.Context) {
 		}
 		if a.CaseOfficer != nil {
 			r.CaseOfficer = *a.CaseOfficer
+			// The head sees who is away: their escalations come to the head too (store.recipients).
+			if away := a.CaseOfficerAway; away != nil && away.Format(time.DateOnly) >= now.In(scheme.London).Format(time.DateOnly) {
+				r.CaseOfficer += " (away until " + away.Format("2 January 2006") + ")"
+			}
 		}
 		r.Waiting = waitedFor(r.waited)
 		return r

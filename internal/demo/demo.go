@@ -77,14 +77,16 @@ var eligibleTypes = []string{scheme.OrgRegisteredCharity, scheme.OrgCIO, scheme.
 func GrassrootsRules() scheme.Rules {
 	return scheme.Rules{Kind: scheme.Grassroots, Code: "GCF", MinAmount: money.Pounds(500), MaxAmount: money.Pounds(5000), MaxDurationMonths: 12,
 		OrganisationTypes: eligibleTypes, Areas: Areas, Wards: Wards, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
-		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-GCF-4410"}
+		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-GCF-4410",
+		EscalationDays: 10}
 }
 
 // ServiceRules are the Commissioned Services Fund's demo rules.
 func ServiceRules() scheme.Rules {
 	return scheme.Rules{Kind: scheme.Service, Code: "CSF", MinAmount: money.Pounds(25000), MaxAmount: money.Pounds(500000), MaxDurationMonths: 60,
 		OrganisationTypes: eligibleTypes, Areas: Areas, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
-		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-CSF-4420"}
+		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-CSF-4420",
+		EscalationDays: 10}
 }
 
 // Seed makes the demo schemes, a round open now for each and this financial year's budgets, the
