@@ -224,6 +224,12 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
 		{"POST", "/api/v1/notifications/{unknown}/read", nil,
 			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
+		// Everyone has their own notification settings; a daily digest is for staff.
+		{"GET", "/api/v1/me/notification-settings", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"PUT", "/api/v1/me/notification-settings", map[string]any{"notify_by": "daily_digest", "away_until": nil},
+			w{401, 401, 422, 422, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/indicators", nil,
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet

@@ -720,6 +720,10 @@ func TestBadInputToServiceSteps(t *testing.T) {
 	requireReason(t, "an unknown assessor", s.do(t, "POST", path+"/panel", officer, setAt(panel, []string{"assessor_ids", "[0]"}, 987654321)), "assessor_ids[0]", "is not a user")
 	requireRefusal(t, "no assessors", s.do(t, "POST", path+"/panel", officer, setAt(panel, []string{"assessor_ids"}, []any{})), http.StatusUnprocessableEntity, "assessor_ids")
 
+	// Each person's own notification settings (nothing to do with the application; a body all the same).
+	check.badBodies(t, "PUT /api/v1/me/notification-settings", "/api/v1/me/notification-settings", officer,
+		map[string]any{"notify_by": "daily_digest", "away_until": day(3)}, named)
+
 	fy := scheme.FinancialYear(time.Now())
 	later := []struct {
 		key  string

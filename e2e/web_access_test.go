@@ -160,6 +160,8 @@ func TestPageAccessMatrix(t *testing.T) {
 		//        none    forged  own     other   asr     off     head    com     fin
 		{"GET", "/notifications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/notifications/{unknown}/read", url.Values{}, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"GET", "/notification-settings", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/notification-settings", url.Values{}, w{signin, signin, form, form, form, form, form, form, form}},
 		{"GET", "/work", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/staff/applications", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, ok}}, // finance too: it only reads
 		{"GET", "/staff/applications?stage=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, form}},

@@ -13,6 +13,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"grantflow/scheme"
 	"grantflow/store"
 )
 
@@ -40,7 +41,7 @@ func NewComposer(publicBaseURL string) (*Composer, error) {
 
 // Outbox is the store's outbox using this composer, copying finance's notices to financeMailbox.
 func (c *Composer) Outbox(financeMailbox string) store.Outbox {
-	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose}
+	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose, ComposeDigest: c.ComposeDigest}
 }
 
 // wording is what a kind of notification is called and asks of the person told.
@@ -111,6 +112,46 @@ func (c *Composer) Compose(n store.NotificationContext, r store.Recipient) (stor
 		return store.MailContent{}, err
 	}
 	return store.MailContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String(), Link: d.Link}, nil
+}
+
+type digestLine struct {
+	Title, Organisation, Stage, Since, Subject, Link string
+}
+
+type digestData struct {
+	Day, Name, Link string
+	Held, Queue     []digestLine
+}
+
+// ComposeDigest renders one person's daily digest: each held message (subject and link) and each
+// application waiting for them, with one call to action.
+func (c *Composer) ComposeDigest(d store.Digest) (store.MailContent, error) {
+	data := digestData{Day: d.Day.Format("2 January 2006"), Name: oneLine(d.Recipient.Name), Link: c.baseURL + "/notifications"}
+	if data.Name == "" {
+		data.Name = "there"
+	}
+	for _, h := range d.Held {
+		data.Held = append(data.Held, digestLine{Subject: oneLine(h.Subject), Link: h.Link})
+	}
+	for _, q := range d.Queue {
+		line := digestLine{Title: oneLine(q.Title), Organisation: oneLine(q.Organisation), Stage: strings.ReplaceAll(q.Stage, "_", " "),
+			Since: q.Since.In(scheme.London).Format("2 January 2006"), Link: fmt.Sprintf("%s/applications/%d", c.baseURL, q.ApplicationID)}
+		if line.Title == "" {
+			line.Title = fmt.Sprintf("Application %d", q.ApplicationID)
+		}
+		data.Queue = append(data.Queue, line)
+	}
+	var subject, text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&subject, "digest-subject", data); err != nil {
+		return store.MailContent{}, err
+	}
+	if err := textTemplates.ExecuteTemplate(&text, "digest-text", data); err != nil {
+		return store.MailContent{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "digest-html", data); err != nil {
+		return store.MailContent{}, err
+	}
+	return store.MailContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String(), Link: data.Link}, nil
 }
 
 // oneLine keeps a header-bound value on one line whatever a person typed.

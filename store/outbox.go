@@ -38,11 +38,12 @@ type MailContent struct {
 	Link    string
 }
 
-// Outbox turns a notification into messages: the finance mailbox to copy finance's notices to and
-// the composer that renders each recipient's message.
+// Outbox turns a notification into messages: the finance mailbox to copy finance's notices to,
+// the composer that renders each recipient's message, and the one that renders a day's digest.
 type Outbox struct {
 	FinanceMailbox string
 	Compose        func(NotificationContext, Recipient) (MailContent, error)
+	ComposeDigest  func(Digest) (MailContent, error)
 }
 
 // Audiences of notifications. Staff audiences name a role; "user:<id>" names one person; audiences
@@ -92,8 +93,11 @@ func (s *Store) Notify(ctx context.Context, n Notification, ob Outbox) error {
 			if err != nil {
 				return fmt.Errorf("notify %s: compose for %s: %w", n.Key, r.Email, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (notification_key, user_id, address, subject, body_text, body_html, link, created_at)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (notification_key, address) DO NOTHING`,
+			// Someone who takes a daily digest has the message held for it (status 'digest', which the
+			// sender never claims); it is in their in-app list at once either way.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (notification_key, user_id, address, subject, body_text, body_html, link, created_at, status)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8, CASE WHEN EXISTS (SELECT 1 FROM users WHERE id = $2 AND notify_by = '`+NotifyByDailyDigest+`')
+					THEN 'digest' ELSE 'pending' END) ON CONFLICT (notification_key, address) DO NOTHING`,
 				n.Key, r.UserID, strings.ToLower(r.Email), m.Subject, m.Text, m.HTML, m.Link, n.CreatedAt); err != nil {
 				return err
 			}
@@ -321,19 +325,21 @@ type InboxItem struct {
 	ReadAt        *time.Time `db:"read_at" json:"read_at,omitempty"`
 }
 
-// Inbox lists the user's own notifications, newest first.
+// Inbox lists the user's own notifications, newest first. A daily digest is e-mail only: what it
+// gathers is in the list already.
 func (s *Store) Inbox(ctx context.Context, userID int64, limit int) ([]InboxItem, error) {
 	list := []InboxItem{}
 	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, n.application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
 		FROM messages m JOIN notifications n ON n.key = m.notification_key
-		WHERE m.user_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2`, userID, limit)
+		WHERE m.user_id = $1 AND n.kind <> '`+KindDigest+`' ORDER BY m.created_at DESC, m.id DESC LIMIT $2`, userID, limit)
 	return list, err
 }
 
 // UnreadCount is how many of the user's notifications they have not marked as read.
 func (s *Store) UnreadCount(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM messages WHERE user_id = $1 AND read_at IS NULL`, userID)
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM messages m JOIN notifications n ON n.key = m.notification_key
+		WHERE m.user_id = $1 AND m.read_at IS NULL AND n.kind <> '`+KindDigest+`'`, userID)
 	return n, err
 }
 

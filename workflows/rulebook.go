@@ -422,3 +422,21 @@ func MayBeCaseOfficer(p Party) error {
 	}
 	return nil
 }
+
+// Notification settings are each person's own. A daily digest and an away date are for staff: an
+// applicant is told of each thing as it happens, and nobody covers for them while away.
+// MayTakeDigest says whether a person of the role may choose a daily digest, as a refusal or nil.
+func MayTakeDigest(role scheme.Role) error {
+	if !role.IsStaff() {
+		return refuse(RefusalInvalid, "notify_by", "only staff may choose a daily digest: applicants are e-mailed about each thing as it happens")
+	}
+	return nil
+}
+
+// MaySayAway says whether a person of the role may say they are away, as a refusal or nil.
+func MaySayAway(role scheme.Role) error {
+	if !role.IsStaff() {
+		return refuse(RefusalInvalid, "away_until", "only staff may say they are away")
+	}
+	return nil
+}

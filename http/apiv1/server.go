@@ -57,6 +57,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/me", s.me)
 	auth.GET("/notifications", s.listNotifications)
 	auth.POST("/notifications/:id/read", s.markNotificationRead)
+	auth.GET("/me/notification-settings", s.getNotificationSettings)
+	auth.PUT("/me/notification-settings", s.putNotificationSettings)
 	auth.POST("/applications", s.createDraft)
 	auth.GET("/applications", s.listApplications)
 	auth.GET("/applications/:id", s.getApplication)

@@ -163,6 +163,8 @@ func (s *Server) Register(r gin.IRouter) {
 	app.GET("/applications/:id", s.applicationPage)
 	app.GET("/notifications", s.notificationsPage)
 	app.POST("/notifications/:id/read", s.markNotificationRead)
+	app.GET("/notification-settings", s.notificationSettingsPage)
+	app.POST("/notification-settings", s.saveNotificationSettings)
 	app.GET("/applications/:id/submitted", s.submittedCopy)
 	app.GET("/documents/:id", s.downloadDocument)
 	app.POST("/applications/:id/information-response", s.answerInformation)

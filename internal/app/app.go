@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -62,7 +63,59 @@ func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead le
 	w.RegisterActivity(&activities.Records{Store: st, Outbox: outbox})
 	w.RegisterActivity(&activities.Awards{Store: st})
 	w.RegisterActivity(&activities.Documents{Store: st, Letterhead: letterhead})
+	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
+	w.RegisterActivity(&activities.Digests{Store: st, Outbox: outbox})
 	return w
+}
+
+// DigestSchedule is the schedule that starts the daily digest on the task queue: 07:00 in London
+// every day; a run still going when the next is due makes the next wait its turn rather than
+// overlap (each digest is keyed by day, so nothing is sent twice either way).
+func DigestSchedule(taskQueue string) client.ScheduleOptions {
+	return client.ScheduleOptions{
+		ID: workflows.DigestScheduleID(taskQueue),
+		Spec: client.ScheduleSpec{
+			Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: workflows.DigestHour}}, Comment: "daily digest"}},
+			TimeZoneName: workflows.DigestTimeZone,
+		},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.DigestScheduleID(taskQueue),
+			Workflow:  workflows.DigestWorkflowName,
+			TaskQueue: taskQueue,
+		},
+		Overlap:       enums.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE,
+		CatchupWindow: 12 * time.Hour, // a server down at 07:00 still sends that morning's digest when it is back
+	}
+}
+
+// EnsureDigestSchedule creates the daily digest's schedule, or brings an existing one's time and
+// action up to date: starting a worker again is never an error.
+func EnsureDigestSchedule(ctx context.Context, c client.Client, taskQueue string) error {
+	want := DigestSchedule(taskQueue)
+	_, err := c.ScheduleClient().Create(ctx, want)
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		if err != nil {
+			return fmt.Errorf("create the daily digest's schedule: %w", err)
+		}
+		return nil
+	}
+	err = c.ScheduleClient().GetHandle(ctx, want.ID).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			sched := in.Description.Schedule
+			sched.Spec = &want.Spec
+			sched.Action = want.Action
+			if sched.Policy == nil {
+				sched.Policy = &client.SchedulePolicies{}
+			}
+			sched.Policy.Overlap = want.Overlap
+			sched.Policy.CatchupWindow = want.CatchupWindow
+			return &client.ScheduleUpdate{Schedule: &sched}, nil
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("update the daily digest's schedule: %w", err)
+	}
+	return nil
 }
 
 // Handler is the HTTP front door.
@@ -87,6 +140,9 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer w.Stop()
+		if err := EnsureDigestSchedule(ctx, c, workflows.TaskQueue); err != nil {
+			return err
+		}
 		if cfg.Mail.Sends() {
 			sender := &notify.Sender{Store: st, SMTP: cfg.Mail.SMTP, From: cfg.Mail.From, Logger: logger}
 			senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
