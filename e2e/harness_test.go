@@ -90,7 +90,8 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	}
 	c := temporal.GetDefaultClient()
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
-	w := app.NewWorker(c, queue, st, letterhead, notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example"))
+	st.Outbox = notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example")
+	w := app.NewWorker(c, queue, st, letterhead)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
