@@ -33,6 +33,9 @@ type Step struct {
 	Why           string
 	Status        string
 	At            time.Time
+	// DeciderRole, on a step that makes an application ready for a decision, is the role whose
+	// delegation band covers its amount: the store tells that role (it cannot read the bands).
+	DeciderRole string `json:",omitempty"`
 }
 
 // event turns a step into the store's audit event, keyed by this activity's identity so a retry
@@ -48,6 +51,7 @@ func event(ctx context.Context, s Step) store.Event {
 		What:        s.What,
 		Why:         s.Why,
 		Status:      s.Status,
+		DeciderRole: s.DeciderRole,
 	}
 	if s.Actor.UserID != 0 {
 		id := s.Actor.UserID

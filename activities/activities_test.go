@@ -169,12 +169,13 @@ func newSchemeFixture(t *testing.T, slug string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
+	st.Outbox = notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")
 	now := time.Date(2026, time.June, 15, 10, 30, 0, 0, scheme.London)
 	if err := demo.Seed(ctx, st, now); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{ctx: ctx, st: st, now: now, fy: scheme.FinancialYear(now),
-		records:   &activities.Records{Store: st, Outbox: notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")},
+		records:   &activities.Records{Store: st},
 		awards:    &activities.Awards{Store: st},
 		documents: &activities.Documents{Store: st, Letterhead: letters.Letterhead{Body: "Office of the Police and Crime Commissioner for Leicestershire (demo)", Address: []string{"1 Example Street", "Leicester", "LE1 1AA"}}},
 	}

@@ -12,9 +12,7 @@ import (
 
 // Records keeps the read model and the audit trail in step with the workflow.
 type Records struct {
-	Store *store.Store
-	// Outbox turns each notification into its recipients' messages, in the same transaction.
-	Outbox store.Outbox
+	Store *store.Store // its outbox turns each notification into its recipients' messages, in the same transaction
 }
 
 // RecordStep writes an audit event and moves the application to the step's status.
@@ -161,5 +159,5 @@ func (r *Records) Notify(ctx context.Context, in NotifyInput) error {
 		msg = fmt.Sprintf("%s accepted: pay %s to %s.", in.PaymentDue.AwardReference, in.PaymentDue.Amount, app.Organisation)
 	}
 	return classify(r.Store.Notify(ctx, store.Notification{Key: in.Key, ApplicationID: in.ApplicationID, Audience: in.Audience,
-		Kind: in.Kind, Message: msg, CreatedAt: in.At}, r.Outbox))
+		Kind: in.Kind, Message: msg, CreatedAt: in.At}))
 }

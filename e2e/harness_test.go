@@ -97,7 +97,8 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	}
 	c := temporal.GetDefaultClient()
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
-	w := app.NewWorker(c, queue, st, letterhead, notify.MustOutbox(publicBaseURL, financeMailbox))
+	st.Outbox = notify.MustOutbox(publicBaseURL, financeMailbox)
+	w := app.NewWorker(c, queue, st, letterhead)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,8 @@ func (c *Composer) Outbox(financeMailbox string) store.Outbox {
 	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose, ComposeDigest: c.ComposeDigest}
 }
 
-// wording is what a kind of notification is called and asks of the person told.
+// wording is what a kind of notification is called and asks of the person told. The heading
+// begins the subject line: "Heading: the application's title".
 type wording struct {
 	heading   string
 	applicant string // what an applicant should do
@@ -70,12 +71,53 @@ var wordings = map[string]wording{
 	"repayment_due": {heading: "Repayment due",
 		applicant: "Repay the amount above by the date given. Sign in to see the details.",
 		staff:     "Sign in to see the repayment and record it when it arrives."},
+
+	// The moments a recorded fact tells (store/moments.go).
+	"submission_received": {heading: "Application received",
+		applicant: "You do not need to do anything now. You can see your application's progress in Grantflow."},
+	"ineligible": {heading: "Application not eligible",
+		applicant: "You do not need to do anything. Sign in to read why, and check the scheme's rules before you apply again."},
+	"information_requested": {heading: "More information needed",
+		applicant: "Sign in and answer the question by the date above. If you do not, we will assess your application without it."},
+	"ready_for_you": {heading: "Ready for you",
+		staff: "Sign in and review it."},
+	"ready_for_decision": {heading: "Ready for a decision",
+		staff: "Sign in, read the assessment and record your decision."},
+	"declined": {heading: "Application not funded",
+		applicant: "You do not need to do anything. Sign in to read the decision letter."},
+	"offer": {heading: "Grant offer",
+		applicant: "Read the offer letter, then sign in and accept the offer by the date above."},
+	"offer_lapsed": {heading: "Offer lapsed",
+		applicant: "You do not need to do anything. Contact us if you think this is wrong.",
+		staff:     "You do not need to do anything. Sign in to see the application."},
+	"offer_accepted": {heading: "Offer accepted",
+		staff: "Sign in to see the award and what happens next."},
+	"payment_recorded": {heading: "Payment made",
+		applicant: "Check that the money has reached your bank account. Sign in to see what you need to do next."},
+	"report_changes": {heading: "Changes needed to your report",
+		applicant: "Sign in, change your report and send it again."},
+	"grant_closed": {heading: "Grant closed",
+		applicant: "You do not need to do anything. Keep your records of how the money was spent."},
+	"panel_assigned": {heading: "You are on a panel",
+		staff: "Sign in, declare any conflict of interest and score the application by the date above."},
+	"tranche_released": {heading: "Payment released",
+		applicant: "You do not need to do anything. We will tell you when the payment has been made."},
+	"variation_offered": {heading: "Change to your grant",
+		applicant: "Read the varied agreement, then sign in and accept it by the date above."},
+	"grant_varied": {heading: "Grant varied",
+		staff: "Sign in to read the revised notice and change the payments due."},
+	"variation_accepted": {heading: "Varied agreement accepted",
+		staff: "You do not need to do anything. Sign in to see the award."},
+	"grant_terminated": {heading: "Grant ended early",
+		applicant: "Sign in and send your final report.",
+		staff:     "Sign in to read the ending notice and cancel the payments that will not be made."},
 }
 
 var fallback = wording{heading: "Update", applicant: "Sign in to see the details.", staff: "Sign in to see the details."}
 
 type messageData struct {
 	Heading, Title, Organisation, Name, Message, Action, Link, LinkText string
+	LetterLink                                                          string // the offer letter or agreement, if the message is about one
 }
 
 // Compose renders one recipient's message about a notification.
@@ -98,6 +140,12 @@ func (c *Composer) Compose(n store.NotificationContext, r store.Recipient) (stor
 	d := messageData{Heading: w.heading, Title: oneLine(n.Title), Organisation: oneLine(n.Organisation), Name: oneLine(name),
 		Message: n.Message, Action: action, Link: fmt.Sprintf("%s/applications/%d", c.baseURL, n.ApplicationID),
 		LinkText: "Open the application in Grantflow"}
+	if n.Audience == store.AudienceFinance { // finance work from their page (and the mailbox has no account)
+		d.Link, d.LinkText = c.baseURL+"/finance", "Open the finance page in Grantflow"
+	}
+	if n.DocumentID != 0 {
+		d.LetterLink = fmt.Sprintf("%s/documents/%d", c.baseURL, n.DocumentID)
+	}
 	if d.Title == "" {
 		d.Title = fmt.Sprintf("application %d", n.ApplicationID)
 	}

@@ -57,7 +57,7 @@ func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 
 	// Two runs the same day (a retried activity, a second trigger): one digest, for the officer
 	// only; the head has nothing held and no queue.
-	digests := &activities.Digests{Store: f.st, Outbox: f.outbox}
+	digests := &activities.Digests{Store: f.st, Outbox: f.st.Outbox}
 	in := activities.SendDigestsInput{Day: "2026-06-02", QueueStages: []string{"submitted", "screening"}}
 	for i, want := range []int{1, 0} {
 		res, err := digests.SendDigests(f.ctx, in)

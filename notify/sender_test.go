@@ -26,7 +26,6 @@ const testFrom = "Grantflow <grants@opcc.example>"
 type fixture struct {
 	ctx     context.Context
 	st      *store.Store
-	outbox  store.Outbox
 	appID   int64
 	catcher *mailcatcher.Catcher
 	smtp    SMTPSettings
@@ -43,7 +42,8 @@ func newFixture(t testing.TB, wrap func(*mailcatcher.Catcher) smtp.Backend, ln n
 	if err := demo.Seed(ctx, st, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{ctx: ctx, st: st, outbox: MustOutbox("http://grantflow.test", "finance-team@opcc.example"), users: map[string]store.User{}}
+	st.Outbox = MustOutbox("http://grantflow.test", "finance-team@opcc.example")
+	f := &fixture{ctx: ctx, st: st, users: map[string]store.User{}}
 	applicant, err := st.UserByEmail(ctx, "applicant@riverside-youth.example.org")
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func newFixture(t testing.TB, wrap func(*mailcatcher.Catcher) smtp.Backend, ln n
 func (f *fixture) notify(t testing.TB, key, audience, kind, msg string) {
 	t.Helper()
 	n := store.Notification{Key: key, ApplicationID: f.appID, Audience: audience, Kind: kind, Message: msg, CreatedAt: time.Now()}
-	if err := f.st.Notify(f.ctx, n, f.outbox); err != nil {
+	if err := f.st.Notify(f.ctx, n); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -161,6 +161,13 @@ type Event struct {
 	What        string    `db:"what" json:"what"`
 	Why         string    `db:"why" json:"why,omitempty"`
 	Status      string    `db:"status" json:"status"`
+
+	// What the people concerned are told of this fact (moments.go). None of it is stored.
+	Moment      Moment      `db:"-" json:"-"` // a fact that is not a change of stage; empty for a stage change
+	Due         time.Time   `db:"-" json:"-"` // by when the person told must act, when the fact sets a date
+	DeciderRole string      `db:"-" json:"-"` // ready for decision: the role whose delegation band covers the amount
+	Amount      money.Pence `db:"-" json:"-"` // a payment or tranche the fact is about
+	Subject     string      `db:"-" json:"-"` // what, within the grant, the fact is about, e.g. "payment 2"
 }
 
 // Timeline lists an application's events in order.
@@ -170,9 +177,10 @@ func (s *Store) Timeline(ctx context.Context, applicationID int64) ([]Event, err
 	return list, err
 }
 
-// RecordEvent appends an audit event and moves the read model to the event's status, once per key.
+// recordEvent appends an audit event and moves the read model to the event's status, once per key.
 // It runs inside the caller's transaction so the fact and its audit line land together.
-func recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
+// Only a newly written event tells people (tellAbout), so a retry tells nobody twice.
+func (s *Store) recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, event_key, at, actor_user_id, actor_name, actor_role, what, why, status)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (event_key) DO NOTHING`,
 		e.Application, e.Key, e.At, e.ActorUserID, e.ActorName, e.ActorRole, e.What, e.Why, e.Status)
@@ -185,13 +193,19 @@ func recordEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 	if err := defaultCaseOfficer(ctx, tx, e); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE applications SET status = $2, updated_at = $3 WHERE id = $1`, e.Application, e.Status, e.At)
-	return err
+	var previousStatus string
+	if err := tx.GetContext(ctx, &previousStatus, `SELECT status FROM applications WHERE id = $1`, e.Application); err != nil {
+		return notFound(err)
+	}
+	if _, err = tx.ExecContext(ctx, `UPDATE applications SET status = $2, updated_at = $3 WHERE id = $1`, e.Application, e.Status, e.At); err != nil {
+		return err
+	}
+	return s.tellAbout(ctx, tx, e, previousStatus) // after the case officer is set, so the officer's notices reach them
 }
 
 // RecordEvent appends an audit event on its own and moves the application to its status.
 func (s *Store) RecordEvent(ctx context.Context, e Event) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recordEvent(ctx, tx, e) })
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return s.recordEvent(ctx, tx, e) })
 }
 
 // nullJSON passes JSON to PostgreSQL as text, or NULL for none.

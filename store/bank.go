@@ -125,7 +125,7 @@ func (s *Store) SaveBankDetails(ctx context.Context, in NewBankDetails) (BankDet
 			what = fmt.Sprintf("Change of bank details (account ending %s) held until finance confirms it by call-back", saved.AccountEnding())
 		}
 		by := in.By
-		return recordEvent(ctx, tx, Event{Application: in.ApplicationID, Key: fmt.Sprintf("bank-details-%d-given", saved.ID), At: in.At,
+		return s.recordEvent(ctx, tx, Event{Application: in.ApplicationID, Key: fmt.Sprintf("bank-details-%d-given", saved.ID), At: in.At,
 			ActorUserID: &by, ActorName: in.ByName, ActorRole: in.ByRole, What: what, Status: appStatus})
 	})
 	return saved, err
@@ -211,7 +211,7 @@ func (s *Store) RecordBankCallBack(ctx context.Context, cb BankCallBack) (BankDe
 			what = fmt.Sprintf("Change of bank details (account ending %s) rejected after call-back to %s", decided.AccountEnding(), cb.Phone)
 		}
 		by := cb.By
-		return recordEvent(ctx, tx, Event{Application: cb.ApplicationID, Key: fmt.Sprintf("bank-details-%d-call-back", change.ID), At: cb.At,
+		return s.recordEvent(ctx, tx, Event{Application: cb.ApplicationID, Key: fmt.Sprintf("bank-details-%d-call-back", change.ID), At: cb.At,
 			ActorUserID: &by, ActorName: cb.ByName, ActorRole: cb.ByRole, What: what, Why: cb.Notes, Status: appStatus})
 	})
 	return decided, err

@@ -78,7 +78,8 @@ func (s *Store) HoldTranche(ctx context.Context, awardID int64, no int, reason s
 			awardID, no, reason); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment, e.Subject = MomentTrancheHeld, trancheName(no)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -101,7 +102,8 @@ func (s *Store) ReleaseTranche(ctx context.Context, awardID int64, no int, n Fin
 			WHERE award_id = $1 AND no = $2 AND status IN ('scheduled', 'held')`, awardID, no, e.At, out.ID); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment, e.Subject, e.Amount = MomentTrancheReleased, trancheName(no), out.Amount
+		return s.recordEvent(ctx, tx, e)
 	})
 	return out, err
 }
@@ -115,7 +117,8 @@ func (s *Store) RecordTranchePayment(ctx context.Context, p Payment, application
 		if _, err := tx.ExecContext(ctx, `UPDATE tranches SET status = 'paid' WHERE award_id = $1 AND no = $2`, p.AwardID, p.Tranche); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment, e.Amount = MomentPaymentRecorded, p.Amount
+		return s.recordEvent(ctx, tx, e)
 	})
 	return p, err
 }
@@ -134,7 +137,7 @@ func (s *Store) MarkConditionsMet(ctx context.Context, applicationID, by int64, 
 			WHERE application_id = $1`, applicationID, e.At, by); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -162,7 +165,8 @@ func (s *Store) SaveReturn(ctx context.Context, r MonitoringReturn, e Event) err
 			r.SubmittedBy, r.SubmittedAt); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment, e.Subject = MomentReturnReceived, fmt.Sprintf("Q%d %s monitoring return", r.Quarter, scheme.FinancialYearLabel(r.FinancialYear))
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -174,7 +178,7 @@ func (s *Store) ReviewReturn(ctx context.Context, applicationID int64, fy, quart
 			applicationID, fy, quarter, version, outcome, rag, comment, by, e.At); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -246,7 +250,11 @@ func (s *Store) ApplyVariation(ctx context.Context, v Variation, schemeID int64,
 		if err := scheduleTranches(ctx, tx, awardID, tranches); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment = MomentVaried
+		if v.AcceptBy != nil {
+			e.Due = *v.AcceptBy
+		}
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -261,7 +269,8 @@ func (s *Store) AcceptVariation(ctx context.Context, applicationID int64, versio
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("accept version %d of application %d's award: %w", version, applicationID, ErrNotFound)
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment = MomentVariationAccepted
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -287,7 +296,7 @@ func (s *Store) WithdrawVariationDocuments(ctx context.Context, applicationID in
 			applicationID, version); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -320,6 +329,7 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 			if _, err := tx.ExecContext(ctx, `UPDATE tranches SET status = 'cancelled' WHERE award_id = $1 AND status IN ('scheduled', 'held')`, a.ID); err != nil {
 				return err
 			}
+			e.Moment = MomentTerminated
 		} else {
 			var underspend *money.Pence
 			if spent != nil {
@@ -337,7 +347,7 @@ func (s *Store) CloseAward(ctx context.Context, applicationID, schemeID int64, p
 				return err
 			}
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 

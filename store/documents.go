@@ -121,7 +121,7 @@ func (s *Store) SaveFinanceNotice(ctx context.Context, n FinanceNotice, doc Docu
 		if err := tx.GetContext(ctx, &n, financeNoticeSelect+` WHERE n.award_id = $1 AND n.kind = $2 AND n.seq = $3`, n.AwardID, n.Kind, n.Seq); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 	return n, err
 }

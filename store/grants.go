@@ -30,7 +30,7 @@ func (s *Store) SaveConflict(ctx context.Context, c Conflict, e Event) error {
 			VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, c.ApplicationID, c.UserID, c.HasConflict, c.Details, c.DeclaredAt); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -65,7 +65,7 @@ func (s *Store) SaveAssessment(ctx context.Context, a Assessment, e Event) error
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET weighted_score = $2 WHERE id = $1`, a.ApplicationID, a.Weighted); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -96,7 +96,8 @@ func (s *Store) SaveInformationRequest(ctx context.Context, r InformationRequest
 			VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING`, r.ApplicationID, r.Seq, r.Question, r.Deadline, r.AskedBy, r.AskedAt); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Due = r.Deadline
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -107,7 +108,7 @@ func (s *Store) CloseInformationRequest(ctx context.Context, applicationID int64
 			lapsed = $3::text IS NULL WHERE application_id = $1 AND seq = $2 AND answered_at IS NULL AND NOT lapsed`, applicationID, seq, answer, at); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -173,7 +174,7 @@ func (s *Store) CreateAward(ctx context.Context, a Award, e Event) (Award, error
 		if err := tx.GetContext(ctx, &a, `SELECT * FROM awards WHERE application_id = $1`, a.ApplicationID); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 	return a, err
 }
@@ -193,7 +194,7 @@ func (s *Store) SetAwardStatus(ctx context.Context, applicationID int64, status 
 			accepted_by = coalesce(accepted_by, $3) WHERE application_id = $1`, applicationID, status, acceptedBy, e.At); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -205,7 +206,7 @@ func (s *Store) SaveDecline(ctx context.Context, applicationID int64, reasons []
 			ON CONFLICT DO NOTHING`, applicationID, r, decidedBy, at); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -252,7 +253,7 @@ func (s *Store) ProposePayment(ctx context.Context, awardID int64, tranche int, 
 			VALUES ($1,$2,$3,$4) ON CONFLICT (award_id, tranche) DO NOTHING`, awardID, tranche, by, at); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -270,7 +271,7 @@ func (s *Store) ApprovePayment(ctx context.Context, awardID int64, tranche int, 
 		} else if n == 0 {
 			return fmt.Errorf("approve payment of award %d tranche %d: %w", awardID, tranche, ErrNotFound)
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -283,7 +284,8 @@ func (s *Store) RecordPayment(ctx context.Context, p Payment, applicationID int6
 		if _, err := tx.ExecContext(ctx, `UPDATE awards SET status = 'paid' WHERE id = $1`, p.AwardID); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment, e.Amount = MomentPaymentRecorded, p.Amount
+		return s.recordEvent(ctx, tx, e)
 	})
 	return p, err
 }
@@ -321,7 +323,7 @@ func (s *Store) SaveGrantReport(ctx context.Context, r GrantReport, e Event) err
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET report_overdue = false WHERE id = $1`, r.ApplicationID); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -332,7 +334,7 @@ func (s *Store) ReviewGrantReport(ctx context.Context, applicationID int64, vers
 			WHERE application_id = $1 AND version = $2 AND review_outcome IS NULL`, applicationID, version, outcome, comment, by, e.At); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -349,7 +351,7 @@ func (s *Store) SetReportOverdue(ctx context.Context, applicationID int64, overd
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET report_overdue = $2 WHERE id = $1`, applicationID, overdue); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -362,6 +364,7 @@ type Notification struct {
 	Kind          string    `db:"kind" json:"kind"`
 	Message       string    `db:"message" json:"message"`
 	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	DocumentID    int64     `db:"-" json:"-"` // a letter the message links to as well (not stored: the message keeps its link)
 }
 
 // Notifications lists an application's notifications.

@@ -66,11 +66,18 @@ const (
 // Notify records a notification once per key and, in the same transaction, one message per
 // recipient, so a retried activity writes neither twice and a notification never exists without
 // its messages.
-func (s *Store) Notify(ctx context.Context, n Notification, ob Outbox) error {
+func (s *Store) Notify(ctx context.Context, n Notification) error {
+	ob := s.Outbox
 	if ob.Compose == nil {
 		return errors.New("notify: the outbox has no composer")
 	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, notifyTx(ctx, n, ob))
+}
+
+// notifyTx is Notify's work inside a transaction the caller holds: the moment a fact is recorded
+// (tellAbout) writes its notifications through it in the fact's own transaction.
+func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) error {
+	return func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO notifications (key, application_id, audience, kind, message, created_at)
 			VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (key) DO NOTHING`, n.Key, n.ApplicationID, n.Audience, n.Kind, n.Message, n.CreatedAt)
 		if err != nil {
@@ -103,7 +110,7 @@ func (s *Store) Notify(ctx context.Context, n Notification, ob Outbox) error {
 			}
 		}
 		return nil
-	})
+	}
 }
 
 // recipients is the one place that says who an audience is:

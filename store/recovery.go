@@ -73,7 +73,7 @@ func (s *Store) StartRecovery(ctx context.Context, r Recovery, spent money.Pence
 			r.AwardID, spent, r.Amount); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 	return r, err
 }
@@ -104,7 +104,7 @@ func (s *Store) RecordRepayment(ctx context.Context, p Repayment, e Event) error
 			VALUES ($1,$2,$3,$4,$5,$6,$7)`, p.AwardID, p.Seq, p.Amount, p.ReceivedOn, p.Reference, p.RecordedBy, p.RecordedAt); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -119,7 +119,7 @@ func (s *Store) WriteOff(ctx context.Context, awardID int64, amount money.Pence,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // written off by an earlier attempt
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -157,7 +157,7 @@ func (s *Store) WaiveReturns(ctx context.Context, applicationID int64, quarters 
 				return err
 			}
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 

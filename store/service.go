@@ -58,7 +58,8 @@ func (s *Store) AssignPanel(ctx context.Context, applicationID int64, assessors 
 				return err
 			}
 		}
-		return recordEvent(ctx, tx, e)
+		e.Moment, e.Due = MomentPanelAssigned, deadline
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -69,7 +70,7 @@ func (s *Store) RemoveFromPanel(ctx context.Context, applicationID, assessorID i
 			WHERE application_id = $1 AND assessor_id = $2 AND removed_at IS NULL`, applicationID, assessorID, e.At, reason); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -101,7 +102,7 @@ func (s *Store) SaveRecommendation(ctx context.Context, r Recommendation, e Even
 		if err := saveRecommendation(ctx, tx, r); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 }
 
@@ -119,7 +120,7 @@ func (s *Store) SaveRecommendationWithPack(ctx context.Context, r Recommendation
 			r.ApplicationID, pack.ID, max(r.Version, 1)); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, e)
+		return s.recordEvent(ctx, tx, e)
 	})
 	return pack, err
 }

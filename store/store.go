@@ -28,6 +28,9 @@ var (
 // Store wraps the database handle.
 type Store struct {
 	DB *sqlx.DB
+	// Outbox turns what a recorded fact tells people into their messages, in the fact's own
+	// transaction (moments.go). A store without a composer (tests of other things) tells nobody.
+	Outbox Outbox
 }
 
 // Open connects to PostgreSQL, creating the database if it is missing, and applies every migration.

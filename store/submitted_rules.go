@@ -82,8 +82,8 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 			return ErrAlreadySubmitted
 		}
 		submitter := by.ID
-		if err := recordEvent(ctx, tx, Event{Application: id, Key: fmt.Sprintf("application-%d-submitted", id), At: at, ActorUserID: &submitter,
-			ActorName: by.Name, ActorRole: string(by.Role), What: WhatSubmitted, Status: "submitted"}); err != nil {
+		if err := s.recordEvent(ctx, tx, Event{Application: id, Key: fmt.Sprintf("application-%d-submitted", id), At: at, ActorUserID: &submitter,
+			ActorName: by.Name, ActorRole: string(by.Role), What: WhatSubmitted, Status: "submitted", Moment: MomentSubmitted}); err != nil {
 			return fmt.Errorf("record the submission of application %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (application_id, submitted_by, submitted_by_name, submitted_at, snapshot)

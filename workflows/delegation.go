@@ -64,6 +64,16 @@ func MayApprove(rules scheme.Rules, role scheme.Role, wholeLife money.Pence) err
 	return errors.New(msg)
 }
 
+// deciderRole is the role whose band covers the amount: the one told an application is ready for
+// a decision. "" when no band covers it (the store then tells the case officer).
+func deciderRole(rules scheme.Rules, amount money.Pence) string {
+	band, err := BandFor(rules, amount)
+	if err != nil {
+		return ""
+	}
+	return string(band.Role)
+}
+
 // lowerBand reports whether band a covers less than band b (an unlimited band covers the most).
 func lowerBand(a, b scheme.Band) bool {
 	return a.UpTo != 0 && (b.UpTo == 0 || a.UpTo < b.UpTo)

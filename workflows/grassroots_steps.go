@@ -70,6 +70,7 @@ func (g *grassroots) assess(ctx workflow.Context, r AssessRequest) error {
 	round := g.status.AssessmentRound + 1
 	in := activities.SaveAssessmentInput{Step: g.step(ctx, r.Actor, "Assessment submitted", why, StageDecision), Round: round,
 		Scores: scores, Weighted: summary.Weighted, Fundable: summary.Fundable, Recommendation: r.Recommendation, Comment: r.Comment}
+	in.Step.DeciderRole = deciderRole(g.in.Rules, g.in.Amount)
 	if err := workflow.ExecuteActivity(ctx, records.SaveAssessment, in).Get(ctx, nil); err != nil {
 		return err
 	}

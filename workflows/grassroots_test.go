@@ -213,7 +213,8 @@ func newGrassroots(t *testing.T, c grassrootsCase) *grassrootsFixture {
 	f.env.SetStartTime(grStart)
 	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.ApplicationWorkflowID(appID), TaskQueue: workflows.TaskQueue})
 	f.env.RegisterWorkflow(workflows.GrassrootsWorkflow)
-	f.env.RegisterActivity(&activities.Records{Store: s, Outbox: notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")})
+	s.Outbox = notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")
+	f.env.RegisterActivity(&activities.Records{Store: s})
 	f.env.RegisterActivity(&activities.Awards{Store: s})
 	f.env.RegisterActivity(&activities.Documents{Store: s, Letterhead: letters.Letterhead{
 		Body:    "Office of the Police and Crime Commissioner for Leicestershire (demo)",

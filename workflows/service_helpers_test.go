@@ -271,7 +271,8 @@ func (f *svcFixture) newEnv(run int, start time.Time) (*testsuite.TestWorkflowEn
 	}
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue})
 	env.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
-	env.RegisterActivity(&activities.Records{Store: f.s, Outbox: notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")})
+	f.s.Outbox = notify.MustOutbox("http://localhost:8080", "finance-team@opcc.example")
+	env.RegisterActivity(&activities.Records{Store: f.s})
 	env.RegisterActivity(&activities.Awards{Store: f.s})
 	env.RegisterActivity(&activities.Documents{Store: f.s, Letterhead: letters.Letterhead{
 		Body:    "Office of the Police and Crime Commissioner for Leicestershire (demo)",

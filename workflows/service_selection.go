@@ -381,6 +381,7 @@ func (sv *service) moderate(ctx workflow.Context, r ModerateRequest) error {
 	}
 	in := activities.RecommendInput{Step: sv.step(ctx, r.Actor, what, r.Reasons, StageDecision), Fund: rec.Fund, Years: rec.Years,
 		Conditions: rec.Conditions, ConditionsPrecedent: rec.ConditionsPrecedent, Reasons: rec.Reasons, StartDate: rec.StartDate, Version: rec.Version}
+	in.Step.DeciderRole = deciderRole(sv.rules, WholeLife(rec.Years))
 	if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionPack, in).Get(ctx, nil); err != nil {
 		return err
 	}

@@ -43,8 +43,8 @@ type yearResult struct {
 // per award, each running our activities.
 func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, workers int) (yearResult, error) {
 	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}},
-		notify.MustOutbox("http://localhost:8080", ""))
+	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
 	if err := w.Start(); err != nil {
 		return yearResult{}, err
 	}

@@ -246,8 +246,8 @@ func benchBareStarts(b *testing.B, c client.Client) {
 func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *slog.Logger) {
 	ctx := context.Background()
 	queue := fmt.Sprintf("bench-grantflow-%d", seq.Add(1))
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}},
-		notify.MustOutbox("http://localhost:8080", ""))
+	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -26,13 +26,13 @@ func TestYourNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := notify.MustOutbox("http://grantflow.test", "")
+	s.Store.Outbox = notify.MustOutbox("http://grantflow.test", "")
 	for _, n := range []store.Notification{
 		{Key: "t/reminder", Audience: "applicant", Kind: "reminder", Message: "Your offer must be accepted by 1 July 2026 or it will lapse."},
 		{Key: "t/escalation", Audience: "officer", Kind: "escalation", Message: "The panel is short: Alex Assessor has not scored."},
 	} {
 		n.ApplicationID, n.CreatedAt = appID, time.Now()
-		if err := s.Store.Notify(ctx, n, outbox); err != nil {
+		if err := s.Store.Notify(ctx, n); err != nil {
 			t.Fatal(err)
 		}
 	}

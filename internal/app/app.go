@@ -54,17 +54,17 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
-// NewWorker registers the workflows and activities on Grantflow's task queue; the outbox turns
-// notifications into messages.
-func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, outbox store.Outbox) worker.Worker {
+// NewWorker registers the workflows and activities on Grantflow's task queue; the store's outbox
+// turns notifications into messages.
+func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead) worker.Worker {
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
 	w.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
-	w.RegisterActivity(&activities.Records{Store: st, Outbox: outbox})
+	w.RegisterActivity(&activities.Records{Store: st})
 	w.RegisterActivity(&activities.Awards{Store: st})
 	w.RegisterActivity(&activities.Documents{Store: st, Letterhead: letterhead})
 	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
-	w.RegisterActivity(&activities.Digests{Store: st, Outbox: outbox})
+	w.RegisterActivity(&activities.Digests{Store: st, Outbox: st.Outbox})
 	return w
 }
 
@@ -133,9 +133,10 @@ func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.L
 // gracefully: in-flight requests finish, the worker stops polling.
 func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, logger *slog.Logger, withHTTP, withWorker bool) error {
 	errs := make(chan error, 2)
+	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
 	var w worker.Worker
 	if withWorker {
-		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead, cfg.Mail.Outbox())
+		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

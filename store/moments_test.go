@@ -1,0 +1,220 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"grantflow/money"
+	"grantflow/notify"
+	"grantflow/scheme"
+	"grantflow/store"
+	"grantflow/store/storetest"
+)
+
+// told is one message a moment wrote: who it went to, as what, and what it says.
+type told struct {
+	Audience string `db:"audience"`
+	Kind     string `db:"kind"`
+	Address  string `db:"address"`
+	Subject  string `db:"subject"`
+	Link     string `db:"link"`
+	Text     string `db:"body_text"`
+}
+
+type momentsFixture struct {
+	t     *testing.T
+	ctx   context.Context
+	s     *store.Store
+	app   int64
+	seen  int64 // the last message already checked
+	staff map[scheme.Role]store.User
+	at    time.Time
+}
+
+func newMomentsFixture(t *testing.T) *momentsFixture {
+	s := storetest.New(t)
+	s.Outbox = notify.MustOutbox("http://grantflow.test", "finance-team@opcc.example")
+	_, apps := seedApplications(t, s, 1, money.Pounds(10000))
+	f := &momentsFixture{t: t, ctx: context.Background(), s: s, app: apps[0], staff: map[scheme.Role]store.User{},
+		at: time.Date(2026, 12, 1, 10, 0, 0, 0, scheme.London)}
+	for _, r := range []scheme.Role{scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleFinance, scheme.RoleAssessor} {
+		u, err := s.CreateUser(f.ctx, store.NewUser{Email: string(r) + "@opcc.example", Name: "Demo " + string(r), Role: r, Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.staff[r] = u
+	}
+	return f
+}
+
+// record records a fact twice (the second time as a retry would) and answers the messages it wrote.
+func (f *momentsFixture) record(do func() error) []told {
+	f.t.Helper()
+	if err := do(); err != nil {
+		f.t.Fatal(err)
+	}
+	first := f.newMessages()
+	if err := do(); err != nil {
+		f.t.Fatal(err)
+	}
+	if again := f.newMessages(); len(again) != 0 {
+		f.t.Errorf("a retry wrote %d more messages: %+v", len(again), again)
+	}
+	return first
+}
+
+func (f *momentsFixture) newMessages() []told {
+	f.t.Helper()
+	var list []struct {
+		ID int64 `db:"id"`
+		told
+	}
+	if err := f.s.DB.Select(&list, `SELECT m.id, n.audience, n.kind, m.address, m.subject, m.link, m.body_text FROM messages m
+		JOIN notifications n ON n.key = m.notification_key WHERE m.id > $1 ORDER BY m.id`, f.seen); err != nil {
+		f.t.Fatal(err)
+	}
+	out := make([]told, len(list))
+	for i, m := range list {
+		out[i], f.seen = m.told, m.ID
+	}
+	return out
+}
+
+// event is a fact moving the application to status, under a fresh key.
+func (f *momentsFixture) event(status string) store.Event {
+	f.at = f.at.Add(time.Hour)
+	return store.Event{Application: f.app, Key: fmt.Sprintf("test/%s/%d", status, f.at.Unix()), At: f.at, ActorName: "System",
+		ActorRole: "system", What: "Moved to " + status, Status: status}
+}
+
+func (f *momentsFixture) move(status string, with func(*store.Event)) []told {
+	e := f.event(status)
+	if with != nil {
+		with(&e)
+	}
+	return f.record(func() error { return f.s.RecordEvent(f.ctx, e) })
+}
+
+// expect checks that the moment wrote exactly one message to each address, of the kind, subject and
+// link given, saying each of says.
+func (f *momentsFixture) expect(name string, got []told, addresses []string, kind, subject, link string, says ...string) {
+	f.t.Helper()
+	if len(got) != len(addresses) {
+		f.t.Errorf("%s: %d messages, want %d (to %v): %+v", name, len(got), len(addresses), addresses, got)
+		return
+	}
+	for i, m := range got {
+		if m.Address != addresses[i] || m.Kind != kind || m.Subject != subject || m.Link != link {
+			f.t.Errorf("%s: message %d is %q %q %q %q, want %q %q %q %q", name, i, m.Address, m.Kind, m.Subject, m.Link, addresses[i], kind, subject, link)
+		}
+		for _, s := range says {
+			if !strings.Contains(m.Text, s) {
+				f.t.Errorf("%s: message to %s does not say %q:\n%s", name, m.Address, s, m.Text)
+			}
+		}
+	}
+}
+
+func (f *momentsFixture) appLink() string {
+	return fmt.Sprintf("http://grantflow.test/applications/%d", f.app)
+}
+
+// A grassroots grant from submission to closure: each moment that asks something of a person, or
+// tells them something, writes one message to each person concerned, linking to a page they can
+// open; staff-only stages tell nobody; a retried fact writes nothing twice.
+func TestGrassrootsMomentsTellTheRightPeopleOnce(t *testing.T) {
+	f := newMomentsFixture(t)
+	applicant, err := f.s.UserByEmail(f.ctx, "a@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := []string{"a@example.org"}
+	officers := []string{"officer@opcc.example"}
+
+	got := f.record(func() error {
+		err := f.s.SubmitDraft(f.ctx, f.app, "application-test", applicant, f.at, testRules(), []byte(`{}`), func() error { return nil })
+		if errors.Is(err, store.ErrAlreadySubmitted) {
+			return nil // the retry: the claim is taken
+		}
+		return err
+	})
+	f.expect("submission", got, group, "submission_received", "Application received: App 0", f.appLink(), "We have received your application")
+
+	f.expect("screening", f.move("screening", nil), nil, "", "", "")
+	f.expect("eligible", f.move("assessment", nil), nil, "", "", "")
+
+	got = f.move("decision", func(e *store.Event) { e.DeciderRole = string(scheme.RoleHeadOfCommissioning) })
+	f.expect("ready for decision", got, []string{"head_of_commissioning@opcc.example"}, "ready_for_decision", "Ready for a decision: App 0", f.appLink(),
+		"is ready for a decision", "record your decision")
+
+	deadline := time.Date(2027, 1, 5, 23, 59, 0, 0, scheme.London)
+	e := f.event("information_requested")
+	e.Why = "How many young people will take part?"
+	got = f.record(func() error {
+		return f.s.SaveInformationRequest(f.ctx, store.InformationRequest{ApplicationID: f.app, Seq: 1, Question: e.Why, Deadline: deadline,
+			AskedBy: f.staff[scheme.RoleOfficer].ID, AskedAt: e.At}, e)
+	})
+	f.expect("information requested", got, group, "information_requested", "More information needed: App 0", f.appLink(),
+		"How many young people will take part?", "Answer by 5 January 2027.")
+
+	got = f.move("assessment", func(e *store.Event) { e.What = "Information provided: back to assessment" })
+	f.expect("information provided", got, officers, "ready_for_you", "Ready for you: App 0", f.appLink(), "Information provided: \u201cApp 0\u201d is back in assessment.")
+
+	got = f.move("decision", nil) // no band named: the case officer decides
+	f.expect("ready for decision again", got, officers, "ready_for_decision", "Ready for a decision: App 0", f.appLink())
+
+	acceptBy := time.Date(2027, 1, 31, 23, 59, 0, 0, scheme.London)
+	e = f.event("approved")
+	award, err := f.s.CreateAward(f.ctx, store.Award{ApplicationID: f.app, Reference: "GCF-2026-0001", Amount: money.Pounds(4000), Purpose: "Boxing",
+		Conditions: []byte(`["Report"]`), Reasons: "Fewer fights", ApprovedBy: f.staff[scheme.RoleOfficer].ID, ApprovedRole: "officer",
+		DelegationBand: "Officer", RulesVersion: 1, DecidedAt: e.At, AcceptBy: acceptBy}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.expect("approved", f.newMessages(), nil, "", "", "")
+	letter, err := f.s.SaveDocument(f.ctx, store.Document{ApplicationID: f.app, Kind: "award_letter", Filename: "letter.pdf", Content: []byte("%PDF")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = f.move("offered", nil)
+	f.expect("offer", got, group, "offer", "Grant offer: App 0", f.appLink(), "We are offering you a grant of £4,000.00",
+		"(reference GCF-2026-0001)", "Accept the offer by 31 January 2027", fmt.Sprintf("Read the letter: http://grantflow.test/documents/%d", letter.ID))
+
+	got = f.move("accepted", nil) // finance hears from the workflow's payment-due notice
+	f.expect("accepted", got, officers, "offer_accepted", "Offer accepted: App 0", f.appLink(), "Test Group accepted the offer")
+
+	e = f.event("paid")
+	got = f.record(func() error {
+		_, err := f.s.RecordPayment(f.ctx, store.Payment{AwardID: award.ID, Tranche: 1, Amount: money.Pounds(4000), PaidOn: e.At, Reference: "BACS1",
+			RecordedBy: f.staff[scheme.RoleFinance].ID, RecordedAt: e.At}, f.app, e)
+		return err
+	})
+	f.expect("payment", got, group, "payment_recorded", "Payment made: App 0", f.appLink(), "We have paid £4,000.00")
+
+	got = f.move("report_submitted", nil)
+	f.expect("report", got, officers, "ready_for_you", "Ready for you: App 0", f.appLink(), "has sent the end-of-grant report")
+	got = f.move("paid", func(e *store.Event) { e.Why = "Say how many sessions ran." })
+	f.expect("changes", got, group, "report_changes", "Changes needed to your report: App 0", f.appLink(), "Say how many sessions ran.")
+	f.move("report_submitted", nil)
+	got = f.move("closed", nil)
+	f.expect("closed", got, group, "grant_closed", "Grant closed: App 0", f.appLink(), "is now closed")
+	f.expect("award closed", f.move("closed", nil), nil, "", "", "")
+}
+
+// The ends that are not an award: ineligible, declined and a lapsed offer, each with its reasons.
+func TestEndingMomentsGiveTheirReasons(t *testing.T) {
+	f := newMomentsFixture(t)
+	group := []string{"a@example.org"}
+	got := f.move("ineligible", func(e *store.Event) { e.Why = "The project runs for more than 12 months." })
+	f.expect("ineligible", got, group, "ineligible", "Application not eligible: App 0", f.appLink(), "is not eligible", "The project runs for more than 12 months.")
+
+	got = f.move("declined", func(e *store.Event) { e.Why = "The plan does not say who will run the sessions." })
+	f.expect("declined", got, group, "declined", "Application not funded: App 0", f.appLink(), "The plan does not say who will run the sessions.")
+
+	got = f.move("lapsed", nil)
+	f.expect("lapsed", got, []string{"a@example.org", "officer@opcc.example"}, "offer_lapsed", "Offer lapsed: App 0", f.appLink(), "lapsed")
+}
