@@ -15,7 +15,7 @@ import (
 // digested, and leaves everyone who is e-mailed at once untouched.
 func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 	f := newFixture(t, nil, nil)
-	officer, officer2, head := f.users["officer@opcc.example.org"], f.users["officer2@opcc.example.org"], f.users["head@opcc.example.org"]
+	officer, head := f.users["officer@opcc.example.org"], f.users["head@opcc.example.org"]
 	for _, u := range []store.User{officer, head} {
 		if err := f.st.SaveNotificationSettings(f.ctx, u.ID, store.NotificationSettings{NotifyBy: store.NotifyByDailyDigest}); err != nil {
 			t.Fatal(err)
