@@ -666,6 +666,7 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 		"Declared no conflict of interest",
 		"Assessment submitted",
 		"Approved: £2,500.00 awarded",
+		"Case officer: Olu Officer, the first officer to act on it",
 		"Award letter issued",
 		"Finance award notice sent",
 		"Offer accepted",
@@ -777,7 +778,7 @@ func TestGrassrootsDeclinedWithReasonsGetsALetter(t *testing.T) {
 			t.Errorf("the decline letter does not say %q:\n%s", want, letter)
 		}
 	}
-	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted", "Declined", "Decline letter issued")
+	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted", "Declined", "Case officer: Olu Officer, the first officer to act on it", "Decline letter issued")
 	if e := f.event("Declined"); e.Why != strings.Join(reasons, " ") {
 		t.Errorf("the timeline gives the reasons as %q", e.Why)
 	}
@@ -861,7 +862,7 @@ func TestGrassrootsInformationAnsweredGoesBackToAssessmentThenApproved(t *testin
 		t.Errorf("assessments %+v; want rounds 2 (80) and 1 (60)", assessments)
 	}
 	tl := whats(f.timeline())
-	want := []string{"Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted", "More information requested",
+	want := []string{"Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted", "More information requested", "Case officer: Olu Officer, the first officer to act on it",
 		"Information provided: back to assessment", "Assessment submitted", "Approved: £3,000.00 awarded", "Award letter issued", "Finance award notice sent"}
 	if len(tl) < len(want) || !slices.Equal(tl[:len(want)], want) {
 		t.Errorf("timeline %q; want it to start %q", tl, want)
@@ -917,7 +918,7 @@ func TestGrassrootsUnansweredInformationRequestLapsesBackToAssessment(t *testing
 	if st := f.status(); st.AssessmentRound != 2 {
 		t.Errorf("assessment round %d; want 2", st.AssessmentRound)
 	}
-	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted", "More information requested",
+	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted", "More information requested", "Case officer: Olu Officer, the first officer to act on it",
 		"Information request lapsed: back to assessment", "Assessment submitted", "Declined", "Decline letter issued")
 }
 
@@ -1154,8 +1155,8 @@ func TestGrassrootsRefusesAssessmentsAndDecisionsThatBreakTheRules(t *testing.T)
 			t.Errorf("committed %s after refused approvals", got)
 		}
 		f.wantNoAward()
-		if n := len(f.timeline()); n != 4 {
-			t.Errorf("%d timeline events; want 4: refusals must record nothing", n)
+		if n := len(f.timeline()); n != 5 {
+			t.Errorf("%d timeline events; want 5 (the officer who assessed it became its case officer): refusals must record nothing", n)
 		}
 	})
 	declined := f.update(h(15, 0), workflows.UpdateDecide, declineReq(f.officer2, "The project's governance is not strong enough yet."))
@@ -1185,7 +1186,7 @@ func TestGrassrootsRefusesAssessmentsAndDecisionsThatBreakTheRules(t *testing.T)
 		t.Errorf("result %+v; want declined", res)
 	}
 	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment",
-		"Declared a conflict of interest: barred from scoring and deciding", "Assessment submitted", "Declined", "Decline letter issued")
+		"Declared a conflict of interest: barred from scoring and deciding", "Assessment submitted", "Case officer: Olu Officer, the first officer to act on it", "Declined", "Decline letter issued")
 	assessments, err := f.s.Assessments(f.ctx, f.in.ApplicationID)
 	if err != nil {
 		t.Fatal(err)
@@ -1285,7 +1286,7 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 		t.Errorf("result %+v; want closed with £5,000.00 paid", res)
 	}
 	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted",
-		"Approved: £5,000.00 awarded", "Award letter issued", "Finance award notice sent", "Offer accepted",
+		"Approved: £5,000.00 awarded", "Case officer: Olu Officer, the first officer to act on it", "Award letter issued", "Finance award notice sent", "Offer accepted",
 		"Payment proposed: £5,000.00", "Payment approved: £5,000.00", "Payment recorded: £5,000.00", "End-of-grant report submitted", "End-of-grant report accepted: grant closed", "Award closed")
 	a := f.award()
 	if a.Amount != money.Pounds(5000) || a.AcceptedBy == nil || *a.AcceptedBy != f.applicant.UserID {
