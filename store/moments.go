@@ -166,6 +166,18 @@ var moments = map[Moment][]tell{
 	},
 }
 
+// MomentKinds lists each kind of message the moments write with the audiences it goes to, so the
+// composer's wordings can be checked to cover every one.
+func MomentKinds() map[string][]string {
+	kinds := map[string][]string{}
+	for _, tells := range moments {
+		for _, t := range tells {
+			kinds[t.kind] = append(kinds[t.kind], t.audience)
+		}
+	}
+	return kinds
+}
+
 // stageMoment classifies a change of stage; "" when it tells nobody (the workflow's own notices
 // cover moderation, the final report falling due and recovery).
 func stageMoment(previous, next string) Moment {

@@ -218,3 +218,111 @@ func TestEndingMomentsGiveTheirReasons(t *testing.T) {
 	got = f.move("lapsed", nil)
 	f.expect("lapsed", got, []string{"a@example.org", "officer@opcc.example"}, "offer_lapsed", "Offer lapsed: App 0", f.appLink(), "lapsed")
 }
+
+// A service award's moments: the panel told their deadline, the decider, finance and the officer
+// on acceptance, tranches released (finance to pay, the provider told) or held (with why), returns
+// received, variations and an early ending.
+func TestServiceMomentsTellTheRightPeopleOnce(t *testing.T) {
+	f := newMomentsFixture(t)
+	// The fixture's scheme made a service scheme: the moments read the kind from the scheme.
+	if _, err := f.s.DB.Exec(`UPDATE schemes SET kind = 'service'`); err != nil {
+		t.Fatal(err)
+	}
+	group := []string{"a@example.org"}
+	officers := []string{"officer@opcc.example"}
+	finance := []string{"finance@opcc.example", "finance-team@opcc.example"}
+	f.move("assessment", nil)
+
+	deadline := time.Date(2027, 2, 5, 17, 0, 0, 0, scheme.London)
+	panel := []int64{f.staff[scheme.RoleAssessor].ID, f.staff[scheme.RoleOfficer].ID}
+	e := f.event("assessment")
+	got := f.record(func() error {
+		return f.s.AssignPanel(f.ctx, f.app, panel, f.staff[scheme.RoleHeadOfCommissioning].ID, deadline, e)
+	})
+	f.expect("panel", got, []string{"officer@opcc.example", "assessor@opcc.example"}, "panel_assigned", "You are on a panel: App 0", f.appLink(),
+		"Score it by 5 February 2027.")
+	e = f.event("assessment")
+	f.expect("panel again", f.record(func() error { return f.s.AssignPanel(f.ctx, f.app, panel, 1, deadline, e) }), nil, "", "", "")
+
+	f.move("moderation", nil)
+	got = f.move("decision", func(e *store.Event) { e.DeciderRole = string(scheme.RoleHeadOfCommissioning) })
+	f.expect("ready for decision", got, []string{"head_of_commissioning@opcc.example"}, "ready_for_decision", "Ready for a decision: App 0", f.appLink())
+
+	e = f.event("approved")
+	award, err := f.s.CreateAward(f.ctx, store.Award{ApplicationID: f.app, Reference: "SVC-2026-0001", Amount: money.Pounds(90000), Purpose: "Support",
+		Conditions: []byte(`["Report"]`), Reasons: "Fewer victims", ApprovedBy: f.staff[scheme.RoleHeadOfCommissioning].ID, ApprovedRole: "head_of_commissioning",
+		DelegationBand: "Head", RulesVersion: 1, DecidedAt: e.At, AcceptBy: deadline}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agreement, err := f.s.SaveDocument(f.ctx, store.Document{ApplicationID: f.app, Kind: "grant_agreement", Filename: "agreement.pdf", Content: []byte("%PDF")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = f.move("offered", nil)
+	f.expect("offer", got, group, "offer", "Grant offer: App 0", f.appLink(), "£90,000.00", fmt.Sprintf("/documents/%d", agreement.ID))
+
+	got = f.move("accepted", nil) // the officer hears from the workflow's conditions-precedent notice
+	f.expect("accepted", got, finance, "offer_accepted", "Offer accepted: App 0", "http://grantflow.test/finance", "SVC-2026-0001")
+	f.move("active", nil)
+
+	e = f.event("active")
+	e.Why = "the conditions precedent have not been confirmed as met"
+	got = f.record(func() error { return f.s.HoldTranche(f.ctx, award.ID, 1, e.Why, e) })
+	f.expect("held", got, group, "tranche_held", "Payment held: App 0", f.appLink(), "Payment 1 of your grant", "is held: the conditions precedent have not been confirmed as met.")
+
+	e = f.event("active")
+	e.Why = "conditions precedent met"
+	got = f.record(func() error {
+		_, err := f.s.ReleaseTranche(f.ctx, award.ID, 1, store.FinanceNotice{Reference: "PN-1", Payee: "Test Group", Amount: money.Pounds(7500), Schedule: []byte(`[]`),
+			CreatedAt: e.At}, store.Document{ApplicationID: f.app, Kind: "payment_notice", Filename: "pn1.pdf", Content: []byte("%PDF")}, e)
+		return err
+	})
+	if len(got) == 3 {
+		f.expect("released: finance", got[:2], finance, "payment_due", "Payment due: App 0", "http://grantflow.test/finance", "pay £7,500.00 to Test Group")
+		f.expect("released: group", got[2:], group, "tranche_released", "Payment released: App 0", f.appLink(), "Payment 1 of your grant", "finance will pay it")
+	} else {
+		t.Errorf("released: %d messages, want 3: %+v", len(got), got)
+	}
+
+	e = f.event("active")
+	got = f.record(func() error {
+		_, err := f.s.RecordTranchePayment(f.ctx, store.Payment{AwardID: award.ID, Tranche: 1, Amount: money.Pounds(7500), PaidOn: e.At, Reference: "BACS1",
+			RecordedBy: f.staff[scheme.RoleFinance].ID, RecordedAt: e.At}, f.app, e)
+		return err
+	})
+	f.expect("paid", got, group, "payment_recorded", "Payment made: App 0", f.appLink(), "We have paid £7,500.00")
+
+	e = f.event("active")
+	got = f.record(func() error {
+		return f.s.SaveReturn(f.ctx, store.MonitoringReturn{ApplicationID: f.app, FinancialYear: 2026, Quarter: 3, Version: 1, Content: []byte(`{}`),
+			SubmittedBy: 1, SubmittedAt: e.At}, e)
+	})
+	f.expect("return", got, officers, "ready_for_you", "Ready for you: App 0", f.appLink(), "has sent the Q3 2026-27 monitoring return")
+
+	got = f.move("variation_offered", func(e *store.Event) {
+		e.Moment, e.Why, e.Due = store.MomentVaried, "The second year is £5,000.00 less", time.Date(2027, 3, 1, 23, 59, 0, 0, scheme.London)
+	})
+	if len(got) == 3 {
+		f.expect("varied: group", got[:1], group, "variation_offered", "Change to your grant: App 0", f.appLink(),
+			"The second year is £5,000.00 less.", "Accept the varied agreement by 1 March 2027.", fmt.Sprintf("/documents/%d", agreement.ID))
+		f.expect("varied: finance", got[1:], finance, "grant_varied", "Grant varied: App 0", "http://grantflow.test/finance")
+	} else {
+		t.Errorf("varied: %d messages, want 3: %+v", len(got), got)
+	}
+	got = f.move("active", func(e *store.Event) { e.Moment = store.MomentVariationAccepted })
+	f.expect("variation accepted", got, officers, "variation_accepted", "Varied agreement accepted: App 0", f.appLink())
+
+	got = f.move("final_report", func(e *store.Event) { e.Moment, e.Why = store.MomentTerminated, "The service stopped running" })
+	if len(got) == 3 {
+		f.expect("ended: group", got[:1], group, "grant_terminated", "Grant ended early: App 0", f.appLink(), "ended early", "The service stopped running.")
+		f.expect("ended: finance", got[1:], finance, "grant_terminated", "Grant ended early: App 0", "http://grantflow.test/finance")
+	} else {
+		t.Errorf("ended: %d messages, want 3: %+v", len(got), got)
+	}
+	got = f.move("final_report_submitted", nil)
+	f.expect("final report", got, officers, "ready_for_you", "Ready for you: App 0", f.appLink(), "has sent the final report")
+	f.expect("recovery", f.move("recovery", nil), nil, "", "", "")
+	got = f.move("closed", nil)
+	f.expect("closed", got, group, "grant_closed", "Grant closed: App 0", f.appLink())
+}
