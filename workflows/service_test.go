@@ -338,11 +338,11 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 	// return; the final report, the repayment and closure.
 	want := []string{"user:2 panel_assigned", "user:9 panel_assigned", "officer escalation", "user:10 panel_assigned", "officer reminder",
 		"commissioner ready_for_decision", "applicant offer", "finance offer_accepted", "officer reminder"}
-	paid := []string{"finance payment_due", "applicant tranche_released", "applicant payment_recorded"}
-	want = append(append(append(want, paid...), "officer ready_for_you"), paid...) // tranche 1, the Q1 return, tranche 2
+	tranchePaid := []string{"finance payment_due", "applicant tranche_released", "applicant payment_recorded"}
+	want = append(append(append(want, tranchePaid...), "officer ready_for_you"), tranchePaid...) // tranche 1, the Q1 return, tranche 2
 	want = append(want, "applicant tranche_held", "officer tranche_held", "applicant reminder", "applicant reminder", "officer escalation", "officer ready_for_you")
 	for tranche := 3; tranche <= 12; tranche++ { // each later tranche, then the return that releases the next
-		want = append(append(want, paid...), "officer ready_for_you")
+		want = append(append(want, tranchePaid...), "officer ready_for_you")
 	}
 	want = append(want, "applicant reminder", "officer ready_for_you", "applicant repayment_due", "applicant grant_closed")
 	if !slices.Equal(kinds, want) {
