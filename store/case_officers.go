@@ -33,7 +33,7 @@ func (s *Store) AssignCaseOfficer(ctx context.Context, applicationID int64, offi
 		if current.ID != nil && *current.ID == officer.ID {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE applications SET case_officer_id = $2 WHERE id = $1`, applicationID, officer.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET case_officer_id = $2, case_officer_since = $3 WHERE id = $1`, applicationID, officer.ID, at); err != nil {
 			return fmt.Errorf("assign case officer of application %d: %w", applicationID, err)
 		}
 		why := ""
@@ -63,11 +63,11 @@ func defaultCaseOfficer(ctx context.Context, tx *sqlx.Tx, e Event) error {
 		return nil
 	}
 	var name string
-	err := tx.GetContext(ctx, &name, `UPDATE applications a SET case_officer_id = u.id FROM users u
+	err := tx.GetContext(ctx, &name, `UPDATE applications a SET case_officer_id = u.id, case_officer_since = $4 FROM users u
 		WHERE a.id = $1 AND a.case_officer_id IS NULL AND a.status <> 'draft' AND u.id = $2 AND u.role = ANY($3)
 		AND NOT EXISTS (SELECT 1 FROM organisation_members m WHERE m.organisation_id = a.organisation_id AND m.user_id = u.id)
 		AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.application_id = a.id AND c.user_id = u.id AND c.has_conflict)
-		RETURNING u.name`, e.Application, *e.ActorUserID, pq.Array(caseOfficerRoles()))
+		RETURNING u.name`, e.Application, *e.ActorUserID, pq.Array(caseOfficerRoles()), e.At)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

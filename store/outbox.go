@@ -59,8 +59,9 @@ const (
 // Kinds of notification that the heads of commissioning are copied on when the case officer is
 // away or has not acted on the application lately (see recipients).
 const (
-	KindEscalation = "escalation" // something is overdue or has gone wrong
-	KindReady      = "ready"      // something waits on the officer: ready for moderation or decision
+	KindEscalation       = "escalation"         // something is overdue or has gone wrong
+	KindReady            = "ready_for_you"      // something waits on the case officer: moderation, a report or return to review
+	KindReadyForDecision = "ready_for_decision" // a decision waits (on the case officer when the band is an officer's)
 )
 
 // Notify records a notification once per key and, in the same transaction, one message per
@@ -118,10 +119,10 @@ func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) 
 //   - finance: every user with the finance role, and the finance mailbox when one is configured;
 //   - officer: the application's case officer; when it has none (or its case officer may not be
 //     told: no longer staff, or a member of the applying organisation), every commissioning officer.
-//     Escalations (KindEscalation) and "ready for you" notices (KindReady) go to every head of
+//     Escalations and "ready for you" or "ready for a decision" notices go to every head of
 //     commissioning as well when the case officer is away (their away_until is on or after the
-//     notification's date in London) or has not acted on the application (no line of its history
-//     is theirs) within the escalation period (Rules.EscalationPeriod of the rules the application
+//     notification's date in London) or has neither acted on the application (a line of its
+//     history by them) nor become its case officer within the escalation period (Rules.EscalationPeriod of the rules the application
 //     was submitted under, else its scheme's) before the notification;
 //   - any other staff role (head_of_commissioning, ...): every user with that role;
 //   - "user:<id>": that person (a panel member), if they are staff;
@@ -199,7 +200,7 @@ func recipients(ctx context.Context, tx *sqlx.Tx, n Notification, financeMailbox
 		case err != nil:
 		case len(list) == 0: // nobody looks after it (or its case officer may no longer be told)
 			err = everyone(scheme.RoleOfficer)
-		case (n.Kind == KindEscalation || n.Kind == KindReady) && (co.Away || !co.ActedLately):
+		case (n.Kind == KindEscalation || n.Kind == KindReady || n.Kind == KindReadyForDecision) && (co.Away || !co.ActedLately):
 			err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2 AND u.id <> $3`+notMember,
 				n.ApplicationID, string(scheme.RoleHeadOfCommissioning), co.ID)
 		}
@@ -237,7 +238,7 @@ func caseOfficerOf(ctx context.Context, tx *sqlx.Tx, n Notification) (caseOffice
 	var co caseOfficerState
 	err := tx.GetContext(ctx, &co, `SELECT a.case_officer_id, COALESCE(u.away_until >= $2::date, false) AS away,
 			EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id AND e.actor_user_id = a.case_officer_id
-				AND e.at >= $3) AS acted_lately
+				AND e.at >= $3) OR COALESCE(a.case_officer_since >= $3, false) AS acted_lately
 		FROM applications a LEFT JOIN users u ON u.id = a.case_officer_id WHERE a.id = $1`,
 		n.ApplicationID, n.CreatedAt.In(scheme.London).Format(time.DateOnly), n.CreatedAt.AddDate(0, 0, -rules.EscalationPeriod()))
 	return co, notFound(err)

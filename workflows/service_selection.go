@@ -210,7 +210,7 @@ func (sv *service) declareConflict(ctx workflow.Context, r DeclareConflictReques
 	switch {
 	case sv.stage == StageAssessment && sv.panelComplete(): // the others have all scored: no one is left to wait for
 		sv.setStage(ctx, StageModeration)
-		return sv.notify(ctx, "moderation-due", "officer", "ready", fmt.Sprintf("The panel has scored %s: it is ready for moderation.", sv.st.In.Title))
+		return sv.notify(ctx, "moderation-due", "officer", "ready_for_you", fmt.Sprintf("The panel has scored %s: it is ready for moderation.", sv.st.In.Title))
 	case sv.seat(r.Actor.UserID) != nil && sv.activePanel() < sv.rules.PanelSize():
 		return sv.notify(ctx, fmt.Sprintf("panel-short-%d", r.Actor.UserID), "officer", "escalation",
 			fmt.Sprintf("%s left the panel for %s after declaring a conflict; assign another assessor.", r.Actor.Name, sv.st.In.Title))
@@ -253,7 +253,7 @@ func (sv *service) assess(ctx workflow.Context, r AssessRequest) error {
 	}
 	if next != sv.stage {
 		sv.setStage(ctx, next)
-		return sv.notify(ctx, "moderation-due", "officer", "ready", fmt.Sprintf("The panel has scored %s: it is ready for moderation.", sv.st.In.Title))
+		return sv.notify(ctx, "moderation-due", "officer", "ready_for_you", fmt.Sprintf("The panel has scored %s: it is ready for moderation.", sv.st.In.Title))
 	}
 	return nil
 }

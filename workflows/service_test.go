@@ -64,7 +64,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		if rec.RecommendedBy != f.officer.UserID || rec.DocumentID == nil || *rec.DocumentID != pack.ID {
 			t.Errorf("recommendation %+v; want Olu's, with the decision pack %d", rec, pack.ID)
 		}
-		if n := f.notifications("ready"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "ready for moderation") {
+		if n := f.notifications("ready_for_you"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "ready for moderation") {
 			t.Errorf("reminders %+v; want the officer told moderation is due", n)
 		}
 	})
@@ -123,7 +123,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		if !st.Award.ConditionsMet || f.award().ConditionsMetBy == nil || *f.award().ConditionsMetBy != f.officer2.UserID {
 			t.Errorf("conditions precedent not recorded as met by Orla: %+v", f.award())
 		}
-		if n := f.notifications("accepted"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "confirm its conditions precedent") {
+		if n := f.notifications("offer_accepted"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "confirm its conditions precedent") {
 			t.Errorf("acceptance notices %+v; want the case officer asked to confirm the conditions precedent (finance is told by the store)", n)
 		}
 	})
@@ -336,8 +336,8 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 	// The panel told (one short, then replaced), moderation, the commissioner's decision, the offer,
 	// acceptance and conditions; each tranche released and paid and each return in; the late Q2
 	// return; the final report, the repayment and closure.
-	want := []string{"user:2 panel_assigned", "user:9 panel_assigned", "officer escalation", "user:10 panel_assigned", "officer ready",
-		"commissioner ready_for_decision", "applicant offer", "finance offer_accepted", "officer accepted"}
+	want := []string{"user:2 panel_assigned", "user:9 panel_assigned", "officer escalation", "user:10 panel_assigned", "officer ready_for_you",
+		"commissioner ready_for_decision", "applicant offer", "finance offer_accepted", "officer offer_accepted"}
 	tranchePaid := []string{"finance payment_due", "applicant tranche_released", "applicant payment_recorded"}
 	want = append(append(append(want, tranchePaid...), "officer ready_for_you"), tranchePaid...) // tranche 1, the Q1 return, tranche 2
 	want = append(want, "applicant tranche_held", "officer tranche_held", "applicant reminder", "applicant reminder", "officer escalation", "officer ready_for_you")
