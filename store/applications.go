@@ -17,33 +17,34 @@ import (
 
 // Application is the read model of one application: what lists and pages show.
 type Application struct {
-	ID              int64          `db:"id" json:"id"`
-	OrganisationID  int64          `db:"organisation_id" json:"organisation_id"`
-	Organisation    string         `db:"organisation_name" json:"organisation"`
-	SchemeID        int64          `db:"scheme_id" json:"scheme_id"`
-	Scheme          string         `db:"scheme_name" json:"scheme"`
-	RoundID         int64          `db:"round_id" json:"round_id"`
-	CreatedBy       int64          `db:"created_by" json:"created_by"`
-	Title           string         `db:"title" json:"title"`
-	Purpose         string         `db:"purpose" json:"purpose"`
-	AmountRequested money.Pence    `db:"amount_requested_pence" json:"amount_requested_pence"`
-	ProjectStart    sql.NullTime   `db:"project_start" json:"-"`
-	ProjectEnd      sql.NullTime   `db:"project_end" json:"-"`
-	Areas           pq.StringArray `db:"areas" json:"areas"`
-	Priorities      pq.StringArray `db:"priorities" json:"priorities"`
-	Status          string         `db:"status" json:"status"`
-	ReportOverdue   bool           `db:"report_overdue" json:"report_overdue"`
-	WeightedScore   *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
-	CaseOfficerID   *int64         `db:"case_officer_id" json:"-"`         // the officer who looks after it; nil until assigned
-	CaseOfficer     *string        `db:"case_officer_name" json:"-"`       // their name
-	CaseOfficerAway *time.Time     `db:"case_officer_away_until" json:"-"` // the last day they are away (a date), if they said
-	WorkflowID      sql.NullString `db:"workflow_id" json:"-"`
-	ServiceJSON     []byte         `db:"service" json:"-"`         // grant.ServiceDetails for service schemes; nil otherwise
-	RulesJSON       []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
-	AnswersJSON     []byte         `db:"answers" json:"-"`         // questions.Answers beyond the columns above
-	SubmittedAt     *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
-	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
+	ID               int64          `db:"id" json:"id"`
+	OrganisationID   int64          `db:"organisation_id" json:"organisation_id"`
+	Organisation     string         `db:"organisation_name" json:"organisation"`
+	SchemeID         int64          `db:"scheme_id" json:"scheme_id"`
+	Scheme           string         `db:"scheme_name" json:"scheme"`
+	RoundID          int64          `db:"round_id" json:"round_id"`
+	CreatedBy        int64          `db:"created_by" json:"created_by"`
+	Title            string         `db:"title" json:"title"`
+	Purpose          string         `db:"purpose" json:"purpose"`
+	AmountRequested  money.Pence    `db:"amount_requested_pence" json:"amount_requested_pence"`
+	ProjectStart     sql.NullTime   `db:"project_start" json:"-"`
+	ProjectEnd       sql.NullTime   `db:"project_end" json:"-"`
+	Areas            pq.StringArray `db:"areas" json:"areas"`
+	Priorities       pq.StringArray `db:"priorities" json:"priorities"`
+	Status           string         `db:"status" json:"status"`
+	ReportOverdue    bool           `db:"report_overdue" json:"report_overdue"`
+	WeightedScore    *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
+	CaseOfficerID    *int64         `db:"case_officer_id" json:"-"`         // the officer who looks after it; nil until assigned
+	CaseOfficerSince *time.Time     `db:"case_officer_since" json:"-"`      // when they took it on (assigned, or first to act)
+	CaseOfficer      *string        `db:"case_officer_name" json:"-"`       // their name
+	CaseOfficerAway  *time.Time     `db:"case_officer_away_until" json:"-"` // the last day they are away (a date), if they said
+	WorkflowID       sql.NullString `db:"workflow_id" json:"-"`
+	ServiceJSON      []byte         `db:"service" json:"-"`         // grant.ServiceDetails for service schemes; nil otherwise
+	RulesJSON        []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
+	AnswersJSON      []byte         `db:"answers" json:"-"`         // questions.Answers beyond the columns above
+	SubmittedAt      *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
+	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt        time.Time      `db:"updated_at" json:"updated_at"`
 }
 
 // Draft is what an applicant fills in before submitting.
