@@ -13,7 +13,6 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
-	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -45,7 +44,7 @@ func TestDigestScheduleSendsTheDailyDigest(t *testing.T) {
 	}
 	n := store.Notification{Key: fmt.Sprintf("application-%d/test-escalation", appID), ApplicationID: appID, Audience: "officer",
 		Kind: "escalation", Message: "Something needs you.", CreatedAt: time.Now()}
-	if err := s.Store.Notify(ctx, n, notify.MustOutbox("http://grantflow.test", "")); err != nil {
+	if err := s.Store.Notify(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 
