@@ -99,6 +99,9 @@ func TestMailOfAGrassrootsGrantArrivesOnceWithWorkingLinks(t *testing.T) {
 		if m.Deliveries != 1 {
 			t.Errorf("%q to %v arrived %d times", m.Subject, m.To, m.Deliveries)
 		}
+		if len(m.To) != 1 {
+			t.Errorf("%q went to %v at once: each person gets their own message", m.Subject, m.To)
+		}
 		delivered = append(delivered, strings.Join(m.To, ",")+" | "+m.Subject)
 	}
 	slices.Sort(delivered)
