@@ -129,7 +129,7 @@ var moments = map[Moment][]tell{
 			return fmt.Sprintf("%s %s is released: pay %s to %s. The payment notice is on the finance page.", m.awardReference, m.e.Subject, m.e.Amount, m.organisation)
 		}},
 		{audience: AudienceApplicant, kind: "tranche_released", say: func(m moment) string {
-			return fmt.Sprintf("%s of your grant for %s (reference %s), %s, is released: finance will pay it. It was released because the %s.",
+			return fmt.Sprintf("%s of your grant for %s (reference %s), %s, is released (%s): finance will pay it.",
 				upperFirst(m.e.Subject), m.quoted(), m.awardReference, m.e.Amount, m.e.Why)
 		}},
 	},

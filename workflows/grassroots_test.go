@@ -465,6 +465,28 @@ func (f *grassrootsFixture) notifications() []store.Notification {
 	return list
 }
 
+// notificationsOfKind are the notifications of one kind, oldest first.
+func (f *grassrootsFixture) notificationsOfKind(kind string) []store.Notification {
+	f.t.Helper()
+	var out []store.Notification
+	for _, n := range f.notifications() {
+		if n.Kind == kind {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// told lists each notification as "audience kind", oldest first.
+func (f *grassrootsFixture) told() []string {
+	f.t.Helper()
+	var out []string
+	for _, n := range f.notifications() {
+		out = append(out, n.Audience+" "+n.Kind)
+	}
+	return out
+}
+
 func (f *grassrootsFixture) award() store.Award {
 	f.t.Helper()
 	a, err := f.s.AwardForApplication(f.ctx, f.in.ApplicationID)
@@ -628,9 +650,12 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 	accepted := f.update(london(2026, time.June, 3, 10, 0), workflows.UpdateAcceptOffer, acceptReq(f.applicant))
 	f.at(london(2026, time.June, 3, 11, 0), func() {
 		f.wantStage(workflows.StageAccepted)
-		n := f.notifications()
+		n := f.notificationsOfKind("payment_due")
 		if len(n) != 1 || n[0].Audience != "finance" || n[0].Kind != "payment_due" || !strings.Contains(n[0].Message, "pay £2,500.00 to Friends of Shepshed Park.") {
 			t.Errorf("notifications after acceptance %+v; want one telling finance to pay £2,500.00 to the organisation", n)
+		}
+		if accepted := f.notificationsOfKind("offer_accepted"); len(accepted) != 1 || accepted[0].Audience != "officer" {
+			t.Errorf("acceptance told %+v; want the case officer, once (finance hear from the payment notice)", accepted)
 		}
 	})
 	f.signOff(london(2026, time.June, 5, 10, 0))
@@ -709,8 +734,11 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 	if got := f.committed(); got != award {
 		t.Errorf("budget committed %s after closing a paid grant; want %s", got, award)
 	}
-	if n := f.notifications(); len(n) != 1 {
-		t.Errorf("notifications %+v; want only finance's payment notice (everything was on time, so no reminders)", n)
+	// Everything was on time, so no reminders: each moment told the person it concerns, once.
+	want := []string{"officer ready_for_decision", "applicant offer", "officer offer_accepted", "finance payment_due", "applicant payment_recorded",
+		"officer ready_for_you", "applicant report_changes", "officer ready_for_you", "applicant grant_closed"}
+	if got := f.told(); !slices.Equal(got, want) {
+		t.Errorf("notifications %q; want %q", got, want)
 	}
 }
 
@@ -933,13 +961,13 @@ func TestGrassrootsUnacceptedOfferLapsesAndReleasesTheBudget(t *testing.T) {
 	f.update(london(2026, time.June, 1, 12, 0), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
 	approved := f.update(london(2026, time.June, 1, 14, 0), workflows.UpdateDecide, approveReq(f.officer, money.Pounds(2500)))
 	f.at(london(2026, time.June, 22, 12, 0), func() {
-		if n := f.notifications(); len(n) != 0 {
-			t.Errorf("notifications before the reminder is due: %+v", n)
+		if n := f.notificationsOfKind("reminder"); len(n) != 0 {
+			t.Errorf("reminders before the reminder is due: %+v", n)
 		}
 	})
 	f.at(london(2026, time.June, 25, 10, 0), func() {
 		f.wantStage(workflows.StageOffered)
-		n := f.notifications()
+		n := f.notificationsOfKind("reminder")
 		if len(n) != 1 || n[0].Audience != "applicant" || n[0].Kind != "reminder" || !n[0].CreatedAt.Equal(remindAt) ||
 			!strings.Contains(n[0].Message, "must be accepted by 29 June 2026") {
 			t.Errorf("notifications %+v; want one reminder to the applicant at %v", n, remindAt)
@@ -1080,7 +1108,8 @@ func TestGrassrootsReportSentBackGetsAFreshDeadlineAndIsEscalatedWhenMissed(t *t
 		for _, n := range f.notifications() {
 			kinds = append(kinds, n.Kind+"@"+n.CreatedAt.In(scheme.London).Format("2 Jan"))
 		}
-		want := []string{"payment_due@3 Jun", "reminder@16 Jun", "reminder@5 Jul", "escalation@19 Jul"}
+		want := []string{"ready_for_decision@1 Jun", "offer@1 Jun", "offer_accepted@3 Jun", "payment_due@3 Jun", "payment_recorded@5 Jun",
+			"reminder@16 Jun", "ready_for_you@20 Jun", "report_changes@21 Jun", "reminder@5 Jul", "escalation@19 Jul"}
 		if !slices.Equal(kinds, want) {
 			t.Errorf("notifications %v; want %v", kinds, want)
 		}
