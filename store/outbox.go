@@ -116,12 +116,13 @@ func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) 
 // recipients is the one place that says who an audience is:
 //   - the applicant: every member of the applying organisation;
 //   - finance: every user with the finance role, and the finance mailbox when one is configured;
-//   - officer: the application's case officer; when it has none, every commissioning officer.
+//   - officer: the application's case officer; when it has none (or its case officer may not be
+//     told: no longer staff, or a member of the applying organisation), every commissioning officer.
 //     Escalations (KindEscalation) and "ready for you" notices (KindReady) go to every head of
 //     commissioning as well when the case officer is away (their away_until is on or after the
 //     notification's date in London) or has not acted on the application (no line of its history
-//     is theirs) within the scheme's escalation period (Rules.EscalationPeriod, of the rules the
-//     application was submitted under) before the notification;
+//     is theirs) within the escalation period (Rules.EscalationPeriod of the rules the application
+//     was submitted under, else its scheme's) before the notification;
 //   - any other staff role (head_of_commissioning, ...): every user with that role;
 //   - "user:<id>": that person (a panel member), if they are staff;
 //   - audiences joined with "+" (e.g. "officer+finance", for an acceptance): everyone each reaches,

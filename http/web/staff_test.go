@@ -199,6 +199,13 @@ func TestWorkQueues(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Olu reviewed the witness service's return, so looks after it (the first officer to act on it),
+	// and is away this week: the queue says so (meanwhile the head is copied on its escalations).
+	awayUntil := now.AddDate(0, 0, 7)
+	if _, err := st.DB.ExecContext(ctx, `UPDATE users SET away_until = $2 WHERE id = $1`, officerUser.ID, awayUntil.In(scheme.London).Format(time.DateOnly)); err != nil {
+		t.Fatal(err)
+	}
+
 	work := officer.get("/work")
 	work.mustBe(t, http.StatusOK, "/work")
 	checkMarkup(t, work)
@@ -217,7 +224,7 @@ func TestWorkQueues(t *testing.T) {
 	mustSay(t, "moderation", queueText(t, work, "moderation"), "Youth diversion", "Commissioned Services Fund")
 	mustSay(t, "decision", queueText(t, work, "decision"), "Safer parks", "8 days")
 	review := queueText(t, work, "review")
-	mustSay(t, "review", review, "Allotment project", "End-of-grant report", "Witness service",
+	mustSay(t, "review", review, "Allotment project", "End-of-grant report", "Witness service", "Olu Officer (away until "+dateOnly(awayUntil)+")",
 		fmt.Sprintf("Q1 %s monitoring return (version 1)", scheme.FinancialYearLabel(fy-1)), "6 days")
 	overdue := queueText(t, work, "overdue")
 	mustSay(t, "overdue", overdue, "Graffiti clean-up", "End-of-grant report",
