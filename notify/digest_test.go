@@ -122,4 +122,13 @@ func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 	if res, err := digests.SendDigests(f.ctx, in); err != nil || res.Written != 1 {
 		t.Fatalf("the next day's run: %+v %v", res, err)
 	}
+
+	// Going back to e-mail sends what was held at once: no digest would gather it.
+	f.notify(t, "application-1/after", "officer", "escalation", "After the second digest.")
+	if err := f.st.SaveNotificationSettings(f.ctx, officer.ID, store.NotificationSettings{NotifyBy: store.NotifyByEmail}); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses()["application-1/after officer@opcc.example.org"].Status; got != "pending" {
+		t.Errorf("a held message after going back to e-mail is %q, want pending", got)
+	}
 }

@@ -38,20 +38,27 @@ func (s *Store) NotificationSettings(ctx context.Context, userID int64) (Notific
 }
 
 // SaveNotificationSettings records the person's settings; who may choose what is the caller's check
-// (workflows' rule book). The away date is kept as a calendar day.
+// (workflows' rule book). The away date is kept as a calendar day. Someone who goes back to e-mail
+// has whatever was held for their digest sent now, as it would never be gathered.
 func (s *Store) SaveNotificationSettings(ctx context.Context, userID int64, ns NotificationSettings) error {
 	var away any
 	if ns.AwayUntil != nil {
 		away = ns.AwayUntil.Format(time.DateOnly)
 	}
-	res, err := s.DB.ExecContext(ctx, `UPDATE users SET notify_by = $2, away_until = $3::date WHERE id = $1`, userID, ns.NotifyBy, away)
-	if err != nil {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET notify_by = $2, away_until = $3::date WHERE id = $1`, userID, ns.NotifyBy, away)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if ns.NotifyBy == NotifyByDailyDigest {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'pending' WHERE user_id = $1 AND status = 'digest'`, userID)
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	})
 }
 
 // DigestTakers lists the staff who take a daily digest, by id.
