@@ -54,7 +54,10 @@ func TestMailOfAGrassrootsGrantArrivesOnceWithWorkingLinks(t *testing.T) {
 	mail.refuse.Store(true)
 	s.must(t, http.StatusOK, "POST", path+"/acceptance", applicant, testBank)
 	waitFor(t, "the server to refuse mail", func() bool { return mail.refused.Load() >= 3 })
+	// Refusing stops only once a connection has been dropped: the sender then has no connection
+	// open that a message could still get through.
 	mail.drop.Store(true)
+	waitFor(t, "the server to drop a connection", func() bool { return mail.dropped.Load() >= 1 })
 	mail.refuse.Store(false)
 	s.signOffPayment(t, path, 0)
 	s.must(t, http.StatusOK, "POST", path+"/payments", finance, map[string]any{
