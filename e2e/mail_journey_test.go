@@ -79,8 +79,8 @@ func TestMailOfAGrassrootsGrantArrivesOnceWithWorkingLinks(t *testing.T) {
 	}
 	records := mail.settle(t)
 
-	// Every message is sent, once: no failures, one arrival per Message-ID, one message per address
-	// and subject.
+	// Every message is sent, once: no failures, one arrival per Message-ID, and each address and
+	// subject as often as expected.
 	retried := 0
 	for _, r := range records {
 		if r.Status != "sent" {
