@@ -203,6 +203,19 @@ func TestGrassrootsMomentsTellTheRightPeopleOnce(t *testing.T) {
 	got = f.move("closed", nil)
 	f.expect("closed", got, group, "grant_closed", "Grant closed: App 0", f.appLink(), "is now closed")
 	f.expect("award closed", f.move("closed", nil), nil, "", "", "")
+
+	// Nothing staff-only reaches the group: no scores, conflicts, panel or assessors.
+	var bodies []string
+	if err := f.s.DB.Select(&bodies, `SELECT body_text || body_html FROM messages WHERE address = 'a@example.org'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bodies {
+		for _, staffOnly := range []string{"score", "conflict", "panel", "assessor", "assessment", "Demo "} {
+			if strings.Contains(strings.ToLower(b), strings.ToLower(staffOnly)) {
+				t.Errorf("a message to the group mentions %q:\n%s", staffOnly, b)
+			}
+		}
+	}
 }
 
 // The ends that are not an award: ineligible, declined and a lapsed offer, each with its reasons.
