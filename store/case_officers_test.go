@@ -188,6 +188,8 @@ func TestOfficerAudienceIsTheCaseOfficer(t *testing.T) {
 	quiet := acted.AddDate(0, 0, 10).Add(time.Minute)
 	expect("case officer silent for the escalation period, escalation", told("officer", store.KindEscalation, quiet), "head", "officer")
 	expect("case officer silent for the escalation period, ready", told("officer", store.KindReady, quiet), "head", "officer")
+	expect("case officer silent for the escalation period, a report ready for review", told("officer", "ready_for_you", quiet), "head", "officer")
+	expect("case officer silent for the escalation period, ready for a decision", told("officer", "ready_for_decision", quiet), "head", "officer")
 	expect("case officer silent for the escalation period, other notices", told("officer", "reminder", quiet), "officer")
 	expect("acceptance", told("officer+finance", "accepted", quiet), "finance", "finance-team@opcc.example", "finance2", "officer")
 	expect("a named head of commissioning", told("head_of_commissioning", "reminder", day(3)), "head")
@@ -200,6 +202,7 @@ func TestOfficerAudienceIsTheCaseOfficer(t *testing.T) {
 	lastOfAway := time.Date(2026, 6, 5, 23, 30, 0, 0, scheme.London)
 	expect("case officer away, escalation", told("officer", store.KindEscalation, lastOfAway), "head", "officer")
 	expect("case officer away, ready", told("officer", store.KindReady, lastOfAway), "head", "officer")
+	expect("case officer away, a return ready for review", told("officer", "ready_for_you", lastOfAway), "head", "officer")
 	expect("case officer away, other notices", told("officer", "tranche_held", lastOfAway), "officer")
 	expect("case officer back", told("officer", store.KindEscalation, time.Date(2026, 6, 6, 0, 30, 0, 0, scheme.London)), "officer")
 

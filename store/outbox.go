@@ -63,6 +63,12 @@ const (
 	KindReady      = "ready"      // something waits on the officer: ready for moderation or decision
 )
 
+// copiesHeads says whether a kind is one the heads are copied on: an escalation, or any "ready"
+// kind (the moments' ready_for_you and ready_for_decision too).
+func copiesHeads(kind string) bool {
+	return kind == KindEscalation || kind == KindReady || strings.HasPrefix(kind, KindReady+"_")
+}
+
 // Notify records a notification once per key and, in the same transaction, one message per
 // recipient, so a retried activity writes neither twice and a notification never exists without
 // its messages.
@@ -118,7 +124,7 @@ func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) 
 //   - finance: every user with the finance role, and the finance mailbox when one is configured;
 //   - officer: the application's case officer; when it has none (or its case officer may not be
 //     told: no longer staff, or a member of the applying organisation), every commissioning officer.
-//     Escalations (KindEscalation) and "ready for you" notices (KindReady) go to every head of
+//     Escalations and "ready for you" notices (copiesHeads) go to every head of
 //     commissioning as well when the case officer is away (their away_until is on or after the
 //     notification's date in London) or has not acted on the application (no line of its history
 //     is theirs) within the escalation period (Rules.EscalationPeriod of the rules the application
@@ -199,7 +205,7 @@ func recipients(ctx context.Context, tx *sqlx.Tx, n Notification, financeMailbox
 		case err != nil:
 		case len(list) == 0: // nobody looks after it (or its case officer may no longer be told)
 			err = everyone(scheme.RoleOfficer)
-		case (n.Kind == KindEscalation || n.Kind == KindReady) && (co.Away || !co.ActedLately):
+		case copiesHeads(n.Kind) && (co.Away || !co.ActedLately):
 			err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2 AND u.id <> $3`+notMember,
 				n.ApplicationID, string(scheme.RoleHeadOfCommissioning), co.ID)
 		}
