@@ -27,7 +27,7 @@ func TestBrowserNotificationReadAndFollowed(t *testing.T) {
 	list := sys.awaitNotifications(t, officer, 1)
 	unread := int(dig(list.Body, "unread").(float64))
 	newest := dig(list.Body, "notifications", "0")
-	subject, link := dig(newest, "subject").(string), dig(newest, "link").(string)
+	subject, message, link := dig(newest, "subject").(string), dig(newest, "message").(string), dig(newest, "link").(string)
 	target, ok := strings.CutPrefix(link, publicBaseURL)
 	if !ok {
 		t.Fatalf("the notification's link %q is not on %s", link, publicBaseURL)
@@ -47,7 +47,7 @@ func TestBrowserNotificationReadAndFollowed(t *testing.T) {
 	b.see("Your notifications", subject, fmt.Sprintf("You have %d unread.", unread))
 	card := fmt.Sprintf(`//div[contains(@class, 'govuk-summary-card')][.//h2[contains(normalize-space(), %s)]]`, xpathString(subject))
 	b.within(card, func() {
-		b.see("Unread")
+		b.see("Unread", message)
 		b.load("following the notification's link", http.StatusOK, chromedp.Click(card+`//a[contains(@class, 'govuk-link')]`))
 	})
 	if got := b.path(); got != target {

@@ -109,8 +109,9 @@ func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 		t.Errorf("the digest's HTML lacks the link:\n%s", got[1].HTML)
 	}
 
-	// A message that arrives after today's digest waits for tomorrow's.
-	f.notify(t, "application-1/late", "officer", "escalation", "Later that day.")
+	// A message that arrives after today's digest waits for tomorrow's. (A reminder: an escalation
+	// would copy the head too, as the case officer has not acted on the application.)
+	f.notify(t, "application-1/late", "officer", "reminder", "Later that day.")
 	if res, err := digests.SendDigests(f.ctx, in); err != nil || res.Written != 0 {
 		t.Fatalf("a third run the same day: %+v %v", res, err)
 	}

@@ -188,6 +188,8 @@ func TestOfficerAudienceIsTheCaseOfficer(t *testing.T) {
 	quiet := acted.AddDate(0, 0, 10).Add(time.Minute)
 	expect("case officer silent for the escalation period, escalation", told("officer", store.KindEscalation, quiet), "head", "officer")
 	expect("case officer silent for the escalation period, ready", told("officer", store.KindReady, quiet), "head", "officer")
+	expect("case officer silent for the escalation period, a report ready for review", told("officer", "ready_for_you", quiet), "head", "officer")
+	expect("case officer silent for the escalation period, ready for a decision", told("officer", "ready_for_decision", quiet), "head", "officer")
 	expect("case officer silent for the escalation period, other notices", told("officer", "reminder", quiet), "officer")
 	expect("acceptance", told("officer+finance", "accepted", quiet), "finance", "finance-team@opcc.example", "finance2", "officer")
 	expect("a named head of commissioning", told("head_of_commissioning", "reminder", day(3)), "head")
@@ -200,8 +202,17 @@ func TestOfficerAudienceIsTheCaseOfficer(t *testing.T) {
 	lastOfAway := time.Date(2026, 6, 5, 23, 30, 0, 0, scheme.London)
 	expect("case officer away, escalation", told("officer", store.KindEscalation, lastOfAway), "head", "officer")
 	expect("case officer away, ready", told("officer", store.KindReady, lastOfAway), "head", "officer")
+	expect("case officer away, a return ready for review", told("officer", "ready_for_you", lastOfAway), "head", "officer")
 	expect("case officer away, other notices", told("officer", "tranche_held", lastOfAway), "officer")
 	expect("case officer back", told("officer", store.KindEscalation, time.Date(2026, 6, 6, 0, 30, 0, 0, scheme.London)), "officer")
+
+	// A case officer assigned by someone else has the escalation period from their assignment before
+	// the heads are copied, though they have not acted yet.
+	if err := c.st.AssignCaseOfficer(c.ctx, c.app, c.officer2, c.head, day(12)); err != nil {
+		t.Fatal(err)
+	}
+	expect("case officer assigned yesterday, not yet acted", told("officer", store.KindEscalation, day(13)), "officer2")
+	expect("case officer assigned, silent for the escalation period", told("officer", store.KindEscalation, day(22).Add(time.Minute)), "head", "officer2")
 
 	// The head as case officer is told once; the period is the rules' the application was submitted under.
 	if err := c.st.AssignCaseOfficer(c.ctx, c.app, c.head, c.head, day(20)); err != nil {

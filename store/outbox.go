@@ -64,6 +64,12 @@ const (
 	KindReadyForDecision = "ready_for_decision" // a decision waits (on the case officer when the band is an officer's)
 )
 
+// copiesHeads says whether a kind is one the heads are copied on: an escalation, or something
+// ready for the case officer or for a decision.
+func copiesHeads(kind string) bool {
+	return kind == KindEscalation || kind == KindReady || kind == KindReadyForDecision
+}
+
 // Notify records a notification once per key and, in the same transaction, one message per
 // recipient, so a retried activity writes neither twice and a notification never exists without
 // its messages.
@@ -200,7 +206,7 @@ func recipients(ctx context.Context, tx *sqlx.Tx, n Notification, financeMailbox
 		case err != nil:
 		case len(list) == 0: // nobody looks after it (or its case officer may no longer be told)
 			err = everyone(scheme.RoleOfficer)
-		case (n.Kind == KindEscalation || n.Kind == KindReady || n.Kind == KindReadyForDecision) && (co.Away || !co.ActedLately):
+		case copiesHeads(n.Kind) && (co.Away || !co.ActedLately):
 			err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2 AND u.id <> $3`+notMember,
 				n.ApplicationID, string(scheme.RoleHeadOfCommissioning), co.ID)
 		}

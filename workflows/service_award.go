@@ -68,6 +68,7 @@ func (sv *service) acceptOffer(ctx workflow.Context, r AcceptOfferRequest) error
 	}
 	sv.setStage(ctx, StageAccepted)
 	sv.dirty = true
+	// Finance hears of the acceptance from the store (store/moments.go), in finance's own words.
 	return sv.notify(ctx, "conditions-precedent", "officer", "offer_accepted",
 		fmt.Sprintf("%s accepted %s: confirm its conditions precedent so the first tranche can be released.", sv.st.In.Title, sv.st.Award.Reference))
 }
