@@ -123,8 +123,8 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		if !st.Award.ConditionsMet || f.award().ConditionsMetBy == nil || *f.award().ConditionsMetBy != f.officer2.UserID {
 			t.Errorf("conditions precedent not recorded as met by Orla: %+v", f.award())
 		}
-		if n := f.notifications("offer_accepted"); len(n) != 1 || n[0].Audience != "officer" || !strings.Contains(n[0].Message, "confirm its conditions precedent") {
-			t.Errorf("acceptance notices %+v; want the case officer asked to confirm the conditions precedent (finance is told by the store)", n)
+		if n := f.notifications("offer_accepted"); len(n) != 2 || n[0].Audience != "finance" || n[1].Audience != "officer" || !strings.Contains(n[1].Message, "confirm its conditions precedent") {
+			t.Errorf("acceptance notices %+v; want finance told (by the store) and the case officer asked to confirm the conditions precedent", n)
 		}
 	})
 
