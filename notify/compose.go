@@ -94,6 +94,8 @@ var wordings = map[string]wording{
 		applicant: "Sign in, change your report and send it again."},
 	"grant_closed": {heading: "Grant closed",
 		applicant: "You do not need to do anything. Keep your records of how the money was spent."},
+	"case_officer_assigned": {heading: "You are the case officer",
+		staff: "Sign in to read the application and see what it is waiting for."},
 	"panel_assigned": {heading: "You are on a panel",
 		staff: "Sign in, declare any conflict of interest and score the application by the date above."},
 	"tranche_released": {heading: "Payment released",

@@ -169,6 +169,7 @@ type Event struct {
 	DeciderRole string      `db:"-" json:"-"` // ready for decision: the role whose delegation band covers the amount
 	Amount      money.Pence `db:"-" json:"-"` // a payment or tranche the fact is about
 	Subject     string      `db:"-" json:"-"` // what, within the grant, the fact is about, e.g. "payment 2"
+	Assignee    int64       `db:"-" json:"-"` // a case officer assigned: who
 }
 
 // Timeline lists an application's events in order.

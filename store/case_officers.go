@@ -40,11 +40,22 @@ func (s *Store) AssignCaseOfficer(ctx context.Context, applicationID int64, offi
 		if current.Name != nil {
 			why = "Replaces " + *current.Name + "."
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO application_events (application_id, event_key, at, actor_user_id, actor_name, actor_role, what, why, status)
-			SELECT id, $2, $3, $4, $5, $6, $7, $8, status FROM applications WHERE id = $1`,
-			applicationID, fmt.Sprintf("application-%d-case-officer-%d-%d", applicationID, officer.ID, at.UnixNano()), at, by.ID, by.Name, string(by.Role),
-			"Case officer assigned: "+officer.Name, why)
-		return err
+		var status string
+		if err := tx.GetContext(ctx, &status, `SELECT status FROM applications WHERE id = $1`, applicationID); err != nil {
+			return err
+		}
+		e := Event{Application: applicationID, Key: fmt.Sprintf("application-%d-case-officer-%d-%d", applicationID, officer.ID, at.UnixNano()),
+			At: at, ActorUserID: &by.ID, ActorName: by.Name, ActorRole: string(by.Role), What: "Case officer assigned: " + officer.Name, Why: why,
+			Status: status}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, event_key, at, actor_user_id, actor_name, actor_role, what, why, status)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, e.Application, e.Key, e.At, e.ActorUserID, e.ActorName, e.ActorRole, e.What, e.Why, e.Status); err != nil {
+			return err
+		}
+		if officer.ID == by.ID {
+			return nil // who took it on themselves needs no telling
+		}
+		e.Moment, e.Assignee = MomentCaseOfficerAssigned, officer.ID
+		return s.tellAbout(ctx, tx, e, status)
 	})
 }
 

@@ -242,3 +242,37 @@ func (c *caseOfficers) submittedRules(t *testing.T) scheme.Rules {
 	}
 	return sc.Rules
 }
+
+// A case officer assigned by someone else is told, once, with the words of who assigned them; one who
+// takes an application on themselves is not.
+func TestAssignedCaseOfficerIsTold(t *testing.T) {
+	t.Parallel()
+	c := newCaseOfficers(t)
+	c.st.Outbox = store.Outbox{Compose: func(n store.NotificationContext, r store.Recipient) (store.MailContent, error) {
+		return store.MailContent{Subject: n.Kind, Text: n.Message}, nil
+	}}
+	at := c.submitted.Add(time.Hour)
+	if err := c.st.AssignCaseOfficer(c.ctx, c.app, c.officer, c.officer, at); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the same assignment again changes nothing and tells nobody twice
+		if err := c.st.AssignCaseOfficer(c.ctx, c.app, c.officer2, c.head, at.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inbox := func(u store.User) []store.InboxItem {
+		t.Helper()
+		list, err := c.st.Inbox(c.ctx, u.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	if got := inbox(c.officer); len(got) != 0 {
+		t.Errorf("the officer who took it on was told %+v; want nothing", got)
+	}
+	got := inbox(c.officer2)
+	if len(got) != 1 || got[0].Kind != "case_officer_assigned" || !strings.Contains(got[0].Message, c.head.Name+" has made you the case officer") {
+		t.Errorf("the assigned officer was told %+v; want one message saying who made them case officer", got)
+	}
+}

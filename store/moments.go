@@ -47,12 +47,14 @@ const (
 	MomentVaried               Moment = "varied"
 	MomentVariationAccepted    Moment = "variation_accepted"
 	MomentTerminated           Moment = "terminated"
+	MomentCaseOfficerAssigned  Moment = "case_officer_assigned" // by someone else: the first officer to act needs no telling
 )
 
 // Audiences only a moment names; tellAbout turns each into the audiences recipients knows.
 const (
-	audienceDecider = "decider" // the role whose delegation band covers the amount (Event.DeciderRole)
-	audiencePanel   = "panel"   // each current panel member, as user:<id>
+	audienceDecider  = "decider"  // the role whose delegation band covers the amount (Event.DeciderRole)
+	audiencePanel    = "panel"    // each current panel member, as user:<id>
+	audienceAssignee = "assignee" // the case officer the event assigned (Event.Assignee), as user:<id>
 )
 
 // A tell is one audience told of a moment in one kind of message. say writes what happened and
@@ -120,6 +122,10 @@ var moments = map[Moment][]tell{
 	}}},
 	MomentClosed: {{audience: AudienceApplicant, kind: "grant_closed", say: func(m moment) string {
 		return fmt.Sprintf("Your grant for %s (reference %s) is now closed. Thank you for the work it paid for.", m.quoted(), m.awardReference)
+	}}},
+	MomentCaseOfficerAssigned: {{audience: audienceAssignee, kind: "case_officer_assigned", say: func(m moment) string {
+		return fmt.Sprintf("%s has made you the case officer for %s from %s. You will be told when it is ready for you, and of anything overdue.",
+			m.e.ActorName, m.quoted(), m.organisation)
 	}}},
 	MomentPanelAssigned: {{audience: audiencePanel, kind: "panel_assigned", say: func(m moment) string {
 		return fmt.Sprintf("You are on the assessment panel for %s from %s. Score it by %s.", m.quoted(), m.organisation, m.date(m.e.Due))
@@ -303,6 +309,8 @@ func (s *Store) audiencesOf(ctx context.Context, tx *sqlx.Tx, audience string, e
 			return []string{AudienceOfficer}, nil
 		}
 		return []string{e.DeciderRole}, nil
+	case audienceAssignee:
+		return []string{fmt.Sprintf("%s%d", audienceUser, e.Assignee)}, nil
 	case audiencePanel:
 		var ids []int64
 		// those this event assigned: members assigned before were told then
