@@ -36,6 +36,10 @@ type Step struct {
 	// DeciderRole, on a step that makes an application ready for a decision, is the role whose
 	// delegation band covers its amount: the store tells that role (it cannot read the bands).
 	DeciderRole string `json:",omitempty"`
+	// NotToDecide are the people with a stake in the application (they assessed, sat on its panel,
+	// moderated it or declared a conflict): the rule book bars them from deciding, so they are not
+	// told it is ready for a decision.
+	NotToDecide []int64 `json:",omitempty"`
 }
 
 // event turns a step into the store's audit event, keyed by this activity's identity so a retry
@@ -52,6 +56,7 @@ func event(ctx context.Context, s Step) store.Event {
 		Why:         s.Why,
 		Status:      s.Status,
 		DeciderRole: s.DeciderRole,
+		NotToDecide: s.NotToDecide,
 	}
 	if s.Actor.UserID != 0 {
 		id := s.Actor.UserID

@@ -68,7 +68,9 @@ func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 	key := fmt.Sprintf("digest/%d/2026-06-02", officer.ID)
 	after := statuses()
 	digest, ok := after[key+" officer@opcc.example.org"]
-	if !ok || digest.Status != "pending" || len(after) != 3 {
+	// Four: the escalation to each officer, the officer told they are case officer (held, then
+	// gathered), and the digest.
+	if !ok || digest.Status != "pending" || len(after) != 4 {
 		t.Fatalf("messages after the digest runs: %+v", after)
 	}
 	var heldNow struct {
@@ -85,11 +87,11 @@ func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 		t.Errorf("the immediate recipient's message changed: %+v", after)
 	}
 	// The digest is e-mail only: the in-app list and its unread count are as they were.
-	if inbox, _ := f.st.Inbox(f.ctx, officer.ID, 10); len(inbox) != 1 {
+	if inbox, _ := f.st.Inbox(f.ctx, officer.ID, 10); len(inbox) != 2 {
 		t.Errorf("the officer's in-app list after the digest: %+v", inbox)
 	}
-	if n, _ := f.st.UnreadCount(f.ctx, officer.ID); n != 1 {
-		t.Errorf("the officer's unread count after the digest %d, want 1", n)
+	if n, _ := f.st.UnreadCount(f.ctx, officer.ID); n != 2 {
+		t.Errorf("the officer's unread count after the digest %d, want 2", n)
 	}
 
 	// The sender delivers the digest, once, with each held message's subject and link and the queue.
@@ -99,7 +101,7 @@ func TestDailyDigestHoldsThenGathersOnce(t *testing.T) {
 		t.Fatalf("delivered %+v", got)
 	}
 	link := fmt.Sprintf("http://grantflow.test/applications/%d", f.appID)
-	for _, want := range []string{"Action needed: Summer boxing club", link, "Waiting for you as case officer", "Summer boxing club from Riverside Youth Project: screening since",
+	for _, want := range []string{"Action needed: Summer boxing club", "You are the case officer: Summer boxing club", link, "Waiting for you as case officer", "Summer boxing club from Riverside Youth Project: screening since",
 		"http://grantflow.test/notifications"} {
 		if !strings.Contains(got[1].Text, want) {
 			t.Errorf("the digest's text lacks %q:\n%s", want, got[1].Text)

@@ -170,6 +170,7 @@ type Event struct {
 	Amount      money.Pence `db:"-" json:"-"` // a payment or tranche the fact is about
 	Subject     string      `db:"-" json:"-"` // what, within the grant, the fact is about, e.g. "payment 2"
 	Assignee    int64       `db:"-" json:"-"` // a case officer assigned: who
+	NotToDecide []int64     `db:"-" json:"-"` // ready for decision: who may not decide it (see activities.Step)
 }
 
 // Timeline lists an application's events in order.

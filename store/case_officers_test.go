@@ -232,6 +232,17 @@ func TestOfficerAudienceIsTheCaseOfficer(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("case officer in the group", told("officer", store.KindEscalation, day(3)), "officer", "officer2")
+
+	// A case officer who has since declared a conflict is not told, nor is any conflicted officer.
+	if _, err := c.st.DB.ExecContext(c.ctx, `UPDATE applications SET case_officer_id = $2 WHERE id = $1`, c.app, c.officer.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.st.SaveConflict(c.ctx, store.Conflict{ApplicationID: c.app, UserID: c.officer.ID, HasConflict: true, DeclaredAt: day(30)},
+		store.Event{Application: c.app, Key: "conflict-officer", At: day(30), ActorUserID: &c.officer.ID, ActorName: c.officer.Name,
+			ActorRole: "officer", What: "Declared a conflict of interest", Status: "assessment"}); err != nil {
+		t.Fatal(err)
+	}
+	expect("conflicted case officer", told("officer", store.KindEscalation, day(31)), "officer2")
 }
 
 func (c *caseOfficers) submittedRules(t *testing.T) scheme.Rules {
@@ -274,5 +285,53 @@ func TestAssignedCaseOfficerIsTold(t *testing.T) {
 	got := inbox(c.officer2)
 	if len(got) != 1 || got[0].Kind != "case_officer_assigned" || !strings.Contains(got[0].Message, c.head.Name+" has made you the case officer") {
 		t.Errorf("the assigned officer was told %+v; want one message saying who made them case officer", got)
+	}
+}
+
+// The officer who assessed an application becomes its case officer, but the rule book bars them
+// from deciding it: "ready for a decision" goes to the officers who may decide, not to them; with
+// no such officer, to the heads of commissioning.
+func TestReadyForDecisionSkipsWhoMayNotDecide(t *testing.T) {
+	t.Parallel()
+	c := newCaseOfficers(t)
+	c.st.Outbox = store.Outbox{Compose: func(n store.NotificationContext, r store.Recipient) (store.MailContent, error) {
+		return store.MailContent{Subject: n.Kind, Text: n.Message}, nil
+	}}
+	toldOfDecision := func(app int64) []string {
+		t.Helper()
+		list, err := c.st.MessageStatuses(c.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range list {
+			if strings.HasPrefix(m.NotificationKey, fmt.Sprintf("assessed-%d/", app)) {
+				out = append(out, strings.TrimSuffix(m.Address, "@opcc.example.org"))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	assess := func(app int64, by store.User, notToDecide ...int64) {
+		t.Helper()
+		c.act(t, app, 0, "system", c.submitted.Add(time.Minute), "assessment") // screened
+		e := store.Event{Application: app, Key: fmt.Sprintf("assessed-%d", app), At: c.submitted.Add(time.Hour), ActorUserID: &by.ID,
+			ActorName: by.Name, ActorRole: string(by.Role), What: "Assessment submitted", Status: "decision",
+			DeciderRole: string(scheme.RoleOfficer), NotToDecide: append(notToDecide, by.ID)}
+		if err := c.st.RecordEvent(c.ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assess(c.app, c.officer)
+	if got := c.caseOfficer(t, c.app); got != c.officer.Name {
+		t.Fatalf("case officer %q; want the assessing officer", got)
+	}
+	if got, want := toldOfDecision(c.app), []string{"officer2"}; !slices.Equal(got, want) {
+		t.Errorf("ready for a decision told %q; want %q (the officer who assessed it may not decide it; the trustee is in the group)", got, want)
+	}
+	other := c.submittedApplication(t, "Park patrols")
+	assess(other, c.officer, c.officer2.ID)
+	if got, want := toldOfDecision(other), []string{"head"}; !slices.Equal(got, want) {
+		t.Errorf("with no officer free to decide, told %q; want %q", got, want)
 	}
 }

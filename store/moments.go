@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"grantflow/money"
 	"grantflow/scheme"
@@ -98,7 +99,7 @@ var moments = map[Moment][]tell{
 			return fmt.Sprintf("Your offer of a grant for %s (reference %s) has lapsed: it was not accepted by %s.", m.quoted(), m.awardReference, m.date(m.acceptBy))
 		}},
 		{audience: AudienceOfficer, kind: "offer_lapsed", say: func(m moment) string {
-			return fmt.Sprintf("The offer for %s (%s) lapsed unaccepted on %s; its budget has been released.", m.quoted(), m.awardReference, m.date(m.acceptBy))
+			return fmt.Sprintf("The offer for %s (%s) lapsed unaccepted on %s; its budget goes back to the scheme.", m.quoted(), m.awardReference, m.date(m.acceptBy))
 		}},
 	},
 	// Grassroots' workflow tells finance the payment is due as the offer is accepted, and service's
@@ -305,10 +306,7 @@ func (s *Store) tellAbout(ctx context.Context, tx *sqlx.Tx, e Event, previousSta
 func (s *Store) audiencesOf(ctx context.Context, tx *sqlx.Tx, audience string, e Event) ([]string, error) {
 	switch audience {
 	case audienceDecider:
-		if e.DeciderRole == "" { // a fact recorded before the workflow named the band's role
-			return []string{AudienceOfficer}, nil
-		}
-		return []string{e.DeciderRole}, nil
+		return deciders(ctx, tx, e)
 	case audienceAssignee:
 		return []string{fmt.Sprintf("%s%d", audienceUser, e.Assignee)}, nil
 	case audiencePanel:
@@ -325,6 +323,41 @@ func (s *Store) audiencesOf(ctx context.Context, tx *sqlx.Tx, audience string, e
 		return list, nil
 	}
 	return []string{audience}, nil
+}
+
+// deciders are who is told an application is ready for a decision: the case officer when the band
+// is an officer's and they may take it, else every member of the band's role who may (neither a
+// member of the applying organisation nor one with a stake in it: Event.NotToDecide). Nobody in the
+// role may: the heads of commissioning, who can assign someone who may.
+func deciders(ctx context.Context, tx *sqlx.Tx, e Event) ([]string, error) {
+	role := e.DeciderRole
+	if role == "" { // a fact recorded before the workflow named the band's role
+		role = string(scheme.RoleOfficer)
+	}
+	var ids []int64
+	err := tx.SelectContext(ctx, &ids, `SELECT u.id FROM users u JOIN applications a ON a.id = $1
+		WHERE u.role = $2 AND NOT u.id = ANY($3)
+		AND NOT EXISTS (SELECT 1 FROM organisation_members m WHERE m.organisation_id = a.organisation_id AND m.user_id = u.id)
+		AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.application_id = a.id AND c.user_id = u.id AND c.has_conflict)
+		ORDER BY (u.id = a.case_officer_id) DESC, u.id`, e.Application, role, pq.Array(append([]int64{0}, e.NotToDecide...)))
+	if err != nil {
+		return nil, fmt.Errorf("deciders of application %d: %w", e.Application, err)
+	}
+	if len(ids) == 0 {
+		return []string{string(scheme.RoleHeadOfCommissioning)}, nil
+	}
+	var caseOfficer sql.NullInt64
+	if err := tx.GetContext(ctx, &caseOfficer, `SELECT case_officer_id FROM applications WHERE id = $1`, e.Application); err != nil {
+		return nil, err
+	}
+	if role == string(scheme.RoleOfficer) && caseOfficer.Valid && ids[0] == caseOfficer.Int64 {
+		ids = ids[:1]
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = fmt.Sprintf("%s%d", audienceUser, id)
+	}
+	return list, nil
 }
 
 // trancheName is how a message names a tranche: its payment's number.

@@ -108,9 +108,11 @@ func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) 
 				return fmt.Errorf("notify %s: compose for %s: %w", n.Key, r.Email, err)
 			}
 			// Someone who takes a daily digest has the message held for it (status 'digest', which the
-			// sender never claims); it is in their in-app list at once either way.
+			// sender never claims); it is in their in-app list at once either way. Their row is locked
+			// (FOR SHARE) so a switch back to e-mail, which releases what is held, waits for this
+			// message rather than missing it.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (notification_key, user_id, address, subject, body_text, body_html, link, created_at, status)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8, CASE WHEN EXISTS (SELECT 1 FROM users WHERE id = $2 AND notify_by = '`+NotifyByDailyDigest+`')
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8, CASE WHEN (SELECT notify_by FROM users WHERE id = $2 FOR SHARE) = '`+NotifyByDailyDigest+`'
 					THEN 'digest' ELSE 'pending' END) ON CONFLICT (notification_key, address) DO NOTHING`,
 				n.Key, r.UserID, strings.ToLower(r.Email), m.Subject, m.Text, m.HTML, m.Link, n.CreatedAt); err != nil {
 				return err
@@ -124,7 +126,8 @@ func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) 
 //   - the applicant: every member of the applying organisation;
 //   - finance: every user with the finance role, and the finance mailbox when one is configured;
 //   - officer: the application's case officer; when it has none (or its case officer may not be
-//     told: no longer staff, or a member of the applying organisation), every commissioning officer.
+//     told: no longer staff, a member of the applying organisation, or conflicted in it), every
+//     commissioning officer.
 //     Escalations and "ready for you" or "ready for a decision" notices go to every head of
 //     commissioning as well when the case officer is away (their away_until is on or after the
 //     notification's date in London) or has neither acted on the application (a line of its
@@ -160,8 +163,11 @@ func recipients(ctx context.Context, tx *sqlx.Tx, n Notification, financeMailbox
 		}
 		return list, nil
 	}
+	// Staff are told of an application only when they are neither members of the applying
+	// organisation nor conflicted in it.
 	const notMember = ` AND NOT EXISTS (SELECT 1 FROM organisation_members m JOIN applications a ON a.organisation_id = m.organisation_id
-		WHERE a.id = $1 AND m.user_id = u.id)`
+		WHERE a.id = $1 AND m.user_id = u.id)
+		AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.application_id = $1 AND c.user_id = u.id AND c.has_conflict)`
 	var (
 		list []Recipient
 		err  error

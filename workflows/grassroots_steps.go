@@ -71,6 +71,7 @@ func (g *grassroots) assess(ctx workflow.Context, r AssessRequest) error {
 	in := activities.SaveAssessmentInput{Step: g.step(ctx, r.Actor, "Assessment submitted", why, StageDecision), Round: round,
 		Scores: scores, Weighted: summary.Weighted, Fundable: summary.Fundable, Recommendation: r.Recommendation, Comment: r.Comment}
 	in.Step.DeciderRole = deciderRole(g.in.Rules, g.in.Amount)
+	in.Step.NotToDecide = append(append(slices.Clone(g.barred), g.status.Assessors...), r.Actor.UserID) // decisionBars
 	if err := workflow.ExecuteActivity(ctx, records.SaveAssessment, in).Get(ctx, nil); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -382,6 +383,10 @@ func (sv *service) moderate(ctx workflow.Context, r ModerateRequest) error {
 	in := activities.RecommendInput{Step: sv.step(ctx, r.Actor, what, r.Reasons, StageDecision), Fund: rec.Fund, Years: rec.Years,
 		Conditions: rec.Conditions, ConditionsPrecedent: rec.ConditionsPrecedent, Reasons: rec.Reasons, StartDate: rec.StartDate, Version: rec.Version}
 	in.Step.DeciderRole = deciderRole(sv.rules, WholeLife(rec.Years))
+	in.Step.NotToDecide = append(slices.Clone(sv.barred), r.Actor.UserID) // decisionBars: the conflicted, the panel, the moderator
+	for _, seat := range sv.st.Panel {
+		in.Step.NotToDecide = append(in.Step.NotToDecide, seat.AssessorID)
+	}
 	if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionPack, in).Get(ctx, nil); err != nil {
 		return err
 	}

@@ -37,9 +37,10 @@ func (s *Server) NotificationSettings(ctx context.Context, u store.User) (Notifi
 	if workflows.MayTakeDigest(u.Role) == nil {
 		v.NotifyByChoices = append(v.NotifyByChoices, store.NotifyByDailyDigest)
 	}
-	if ns.AwayUntil != nil {
-		day := ns.AwayUntil.Format(time.DateOnly)
-		v.AwayUntil = &day
+	// An away date that has passed means they are back: shown as none, so saving again is not refused.
+	if day := ns.AwayUntil; day != nil && day.Format(time.DateOnly) >= s.now().In(scheme.London).Format(time.DateOnly) {
+		shown := day.Format(time.DateOnly)
+		v.AwayUntil = &shown
 	}
 	return v, nil
 }
