@@ -155,7 +155,8 @@ func TestMailOfAGrassrootsGrantArrivesOnceWithWorkingLinks(t *testing.T) {
 // expectedGrassrootsMail is every message of the journey as "address | subject", as many times as
 // it is sent (the officer is told of each version of the report). Who: the applying group's one
 // member; every commissioning officer until one acts on the application, then that one, its case
-// officer; finance's two members and its mailbox.
+// officer; the assessors once it is through screening; finance's two members and its mailbox, then
+// the member who did not propose the payment, to approve it.
 func expectedGrassrootsMail(title string) []string {
 	const olu, orla = "officer@opcc.example.org", "officer2@opcc.example.org"
 	finance := []string{"finance@opcc.example.org", "finance2@opcc.example.org", financeMailbox}
@@ -166,10 +167,12 @@ func expectedGrassrootsMail(title string) []string {
 		}
 	}
 	told("Application received", joEmail)
+	told("Ready to assess", "assessor@opcc.example.org") // through screening: the assessors' queue
 	told("Ready for a decision", olu, orla) // within an officer's band, and no officer has acted yet
 	told("Grant offer", joEmail)
 	told("Offer accepted", olu)
 	told("Payment due", finance...)
+	told("Payment to approve", "finance2@opcc.example.org") // finance@ proposed it
 	told("Payment made", joEmail)
 	told("Ready for you", olu) // the report
 	told("Changes needed to your report", joEmail)

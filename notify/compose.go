@@ -60,7 +60,7 @@ var wordings = map[string]wording{
 		applicant: "Sign in to see what happens next.",
 		staff:     "Sign in, check the application and decide what happens next."},
 	"payment_due": {heading: "Payment due",
-		staff: "Make the payment, then record it in Grantflow so the group is told."},
+		staff: "Sign in to the finance page: one member of finance proposes the payment, another approves it, then it is paid and recorded so the group is told."},
 	"tranche_held": {heading: "Payment held",
 		applicant: "Sign in to see why the payment is held and what releases it.",
 		staff:     "Sign in to see why the payment is held and what releases it."},
@@ -94,6 +94,10 @@ var wordings = map[string]wording{
 		applicant: "Sign in, change your report and send it again."},
 	"grant_closed": {heading: "Grant closed",
 		applicant: "You do not need to do anything. Keep your records of how the money was spent."},
+	"ready_to_assess": {heading: "Ready to assess",
+		staff: "Sign in, declare any conflict of interest and score the application."},
+	"payment_to_approve": {heading: "Payment to approve",
+		staff: "Sign in, check the payment on the finance page and approve it."},
 	"case_officer_assigned": {heading: "You are the case officer",
 		staff: "Sign in to read the application and see what it is waiting for."},
 	"panel_assigned": {heading: "You are on a panel",
@@ -138,7 +142,7 @@ func (c *Composer) Compose(n store.NotificationContext, r store.Recipient) (stor
 	d := messageData{Heading: w.heading, Title: oneLine(n.Title), Organisation: oneLine(n.Organisation), Name: oneLine(name),
 		Message: n.Message, Action: action, Link: fmt.Sprintf("%s/applications/%d", c.baseURL, n.ApplicationID),
 		LinkText: "Open the application in Grantflow"}
-	if n.Audience == store.AudienceFinance { // finance work from their page (and the mailbox has no account)
+	if n.Audience == store.AudienceFinance || n.Kind == "payment_to_approve" { // finance work from their page (and the mailbox has no account)
 		d.Link, d.LinkText = c.baseURL+"/finance", "Open the finance page in Grantflow"
 	}
 	if n.DocumentID != 0 {

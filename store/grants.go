@@ -253,6 +253,7 @@ func (s *Store) ProposePayment(ctx context.Context, awardID int64, tranche int, 
 			VALUES ($1,$2,$3,$4) ON CONFLICT (award_id, tranche) DO NOTHING`, awardID, tranche, by, at); err != nil {
 			return err
 		}
+		e.Moment = MomentPaymentProposed
 		return s.recordEvent(ctx, tx, e)
 	})
 }

@@ -48,6 +48,8 @@ const (
 	MomentVaried               Moment = "varied"
 	MomentVariationAccepted    Moment = "variation_accepted"
 	MomentTerminated           Moment = "terminated"
+	MomentReadyToAssess        Moment = "ready_to_assess"       // a grassroots application through screening
+	MomentPaymentProposed      Moment = "payment_proposed"      // one member of finance proposed it: another must approve
 	MomentCaseOfficerAssigned  Moment = "case_officer_assigned" // by someone else: the first officer to act needs no telling
 )
 
@@ -56,6 +58,7 @@ const (
 	audienceDecider  = "decider"  // the role whose delegation band covers the amount (Event.DeciderRole)
 	audiencePanel    = "panel"    // each current panel member, as user:<id>
 	audienceAssignee = "assignee" // the case officer the event assigned (Event.Assignee), as user:<id>
+	audienceApprover = "approver" // every member of finance but the one who proposed the payment, as user:<id>
 )
 
 // A tell is one audience told of a moment in one kind of message. say writes what happened and
@@ -123,6 +126,13 @@ var moments = map[Moment][]tell{
 	}}},
 	MomentClosed: {{audience: AudienceApplicant, kind: "grant_closed", say: func(m moment) string {
 		return fmt.Sprintf("Your grant for %s (reference %s) is now closed. Thank you for the work it paid for.", m.quoted(), m.awardReference)
+	}}},
+	MomentReadyToAssess: {{audience: string(scheme.RoleAssessor), kind: "ready_to_assess", only: scheme.Grassroots, say: func(m moment) string {
+		return fmt.Sprintf("%s from %s has passed screening and is ready to be assessed.", m.quoted(), m.organisation)
+	}}},
+	MomentPaymentProposed: {{audience: audienceApprover, kind: "payment_to_approve", say: func(m moment) string {
+		return fmt.Sprintf("%s proposed paying %s: %s. Another member of finance must approve it before it is paid.",
+			m.e.ActorName, m.organisation, m.e.What)
 	}}},
 	MomentCaseOfficerAssigned: {{audience: audienceAssignee, kind: "case_officer_assigned", say: func(m moment) string {
 		return fmt.Sprintf("%s has made you the case officer for %s from %s. You will be told when it is ready for you, and of anything overdue.",
@@ -197,8 +207,11 @@ func stageMoment(previous, next string) Moment {
 	case "information_requested":
 		return MomentInformationRequested
 	case "assessment":
-		if previous == "information_requested" {
+		switch previous {
+		case "information_requested":
 			return MomentInformationAnswered
+		case "screening":
+			return MomentReadyToAssess
 		}
 	case "decision":
 		if previous == "assessment" || previous == "moderation" {
@@ -309,6 +322,17 @@ func (s *Store) audiencesOf(ctx context.Context, tx *sqlx.Tx, audience string, e
 		return deciders(ctx, tx, e)
 	case audienceAssignee:
 		return []string{fmt.Sprintf("%s%d", audienceUser, e.Assignee)}, nil
+	case audienceApprover:
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users WHERE role = $1 AND id <> $2 ORDER BY id`,
+			string(scheme.RoleFinance), e.ActorUserID); err != nil {
+			return nil, err
+		}
+		list := make([]string, len(ids))
+		for i, id := range ids {
+			list[i] = fmt.Sprintf("%s%d", audienceUser, id)
+		}
+		return list, nil
 	case audiencePanel:
 		var ids []int64
 		// those this event assigned: members assigned before were told then

@@ -145,7 +145,8 @@ func TestGrassrootsMomentsTellTheRightPeopleOnce(t *testing.T) {
 	f.expect("submission", got, group, "submission_received", "Application received: App 0", f.appLink(), "We have received your application")
 
 	f.expect("screening", f.move("screening", nil), nil, "", "", "")
-	f.expect("eligible", f.move("assessment", nil), nil, "", "", "")
+	f.expect("eligible", f.move("assessment", nil), []string{"assessor@opcc.example"}, "ready_to_assess", "Ready to assess: App 0", f.appLink(),
+		"has passed screening and is ready to be assessed")
 
 	got = f.move("decision", func(e *store.Event) { e.DeciderRole = string(scheme.RoleHeadOfCommissioning) })
 	f.expect("ready for decision", got, []string{"head_of_commissioning@opcc.example"}, "ready_for_decision", "Ready for a decision: App 0", f.appLink(),

@@ -735,7 +735,8 @@ func TestGrassrootsApprovedAcceptedPaidReportedAndClosed(t *testing.T) {
 		t.Errorf("budget committed %s after closing a paid grant; want %s", got, award)
 	}
 	// Everything was on time, so no reminders: each moment told the person it concerns, once.
-	want := []string{"officer ready_for_decision", "applicant offer", "officer offer_accepted", "finance payment_due", "applicant payment_recorded",
+	want := []string{"assessor ready_to_assess", "user:3 ready_for_decision", "user:4 ready_for_decision", "applicant offer", "officer offer_accepted",
+		"finance payment_due", "user:6 payment_to_approve", "applicant payment_recorded",
 		"officer ready_for_you", "applicant report_changes", "officer ready_for_you", "applicant grant_closed"}
 	if got := f.told(); !slices.Equal(got, want) {
 		t.Errorf("notifications %q; want %q", got, want)
@@ -1108,7 +1109,8 @@ func TestGrassrootsReportSentBackGetsAFreshDeadlineAndIsEscalatedWhenMissed(t *t
 		for _, n := range f.notifications() {
 			kinds = append(kinds, n.Kind+"@"+n.CreatedAt.In(scheme.London).Format("2 Jan"))
 		}
-		want := []string{"ready_for_decision@1 Jun", "offer@1 Jun", "offer_accepted@3 Jun", "payment_due@3 Jun", "payment_recorded@5 Jun",
+		want := []string{"ready_to_assess@1 Jun", "ready_for_decision@1 Jun", "ready_for_decision@1 Jun", "offer@1 Jun", "offer_accepted@3 Jun", "payment_due@3 Jun",
+			"payment_to_approve@5 Jun", "payment_recorded@5 Jun",
 			"reminder@16 Jun", "ready_for_you@20 Jun", "report_changes@21 Jun", "reminder@5 Jul", "escalation@19 Jul"}
 		if !slices.Equal(kinds, want) {
 			t.Errorf("notifications %v; want %v", kinds, want)

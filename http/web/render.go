@@ -28,6 +28,7 @@ func mustParsePages() pages {
 		},
 		"banner":     bannerFor,
 		"upperFirst": upperFirst,
+		"dateTime":   dateTime,
 		"findSelect": func(name, label, err string, options []findOption) findSelect {
 			return findSelect{ID: name, Name: name, Label: label, Error: err, Options: options}
 		},
