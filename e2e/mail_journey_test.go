@@ -168,7 +168,7 @@ func expectedGrassrootsMail(title string) []string {
 	}
 	told("Application received", joEmail)
 	told("Ready to assess", "assessor@opcc.example.org") // through screening: the assessors' queue
-	told("Ready for a decision", olu, orla) // within an officer's band, and no officer has acted yet
+	told("Ready for a decision", olu, orla)              // within an officer's band, and no officer has acted yet
 	told("Grant offer", joEmail)
 	told("Offer accepted", olu)
 	told("Payment due", finance...)
