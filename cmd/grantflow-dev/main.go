@@ -90,6 +90,9 @@ func run() error {
 		cfg.Mail.SMTP = notify.SMTPSettings{Host: host}
 		fmt.Sscan(port, &cfg.Mail.SMTP.Port)
 		inbox = inboxURL
+		if cfg.Mail.FinanceMailbox == "" { // so the demo shows finance's shared mailbox copied too
+			cfg.Mail.FinanceMailbox = demoFinanceMailbox
+		}
 	}
 	printWelcome(cfg, inbox)
 	return app.Serve(ctx, cfg, c, st, logger, true, true)
@@ -113,6 +116,9 @@ func startMailCatcher(logger *slog.Logger) (stop func(), smtpAddr, inboxURL stri
 	return func() { web.Close(); c.Close() }, c.Addr(), "http://" + ln.Addr().String() + "/", nil
 }
 
+// demoFinanceMailbox is finance's shared mailbox under make run, unless FINANCE_MAILBOX names one.
+const demoFinanceMailbox = "finance-team@opcc.example.org"
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -128,7 +134,8 @@ func printWelcome(cfg app.Config, inbox string) {
 	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
 	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
 	if inbox != "" {
-		fmt.Fprintf(&b, "  E-mail:    %s (every message Grantflow sends arrives here)\n", inbox)
+		fmt.Fprintf(&b, "  E-mail:    %s (every message Grantflow sends arrives here;\n", inbox)
+		fmt.Fprintf(&b, "             finance's shared mailbox is %s)\n", cfg.Mail.FinanceMailbox)
 	}
 	fmt.Fprintf(&b, "\n")
 	fmt.Fprintf(&b, "Demo accounts (password %q):\n", demo.Password)
