@@ -162,6 +162,13 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return User{}, ErrBadCredentials
 	}
+	var disabled bool
+	if err := s.DB.GetContext(ctx, &disabled, `SELECT disabled_at IS NOT NULL FROM users WHERE id = $1`, u.ID); err != nil {
+		return User{}, err
+	}
+	if disabled { // answered as a wrong password, so the account's state is not told to whoever tries it
+		return User{}, ErrBadCredentials
+	}
 	return u, nil
 }
 
@@ -180,7 +187,8 @@ func (s *Store) IssueToken(ctx context.Context, userID int64, ttl time.Duration)
 // UserByToken resolves a bearer token that has not expired.
 func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 	var id int64
-	err := s.DB.GetContext(ctx, &id, `SELECT user_id FROM api_tokens WHERE token_hash = $1 AND expires_at > now()`, hashToken(token))
+	err := s.DB.GetContext(ctx, &id, `SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.expires_at > now() AND u.disabled_at IS NULL`, hashToken(token))
 	if err != nil {
 		return User{}, notFound(err)
 	}
@@ -197,6 +205,28 @@ func (s *Store) Organisation(ctx context.Context, id int64) (Organisation, error
 	var o Organisation
 	err := s.DB.GetContext(ctx, &o, `SELECT * FROM organisations WHERE id = $1`, id)
 	return o, notFound(err)
+}
+
+// SetDisabled disables an account (a leaver), ending every session and API token it has at once,
+// or enables it again. A disabled account signs in as a wrong password would: it is refused.
+func (s *Store) SetDisabled(ctx context.Context, email string, disabled bool, at time.Time) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var when any
+		if disabled {
+			when = at
+		}
+		if err := tx.GetContext(ctx, &u, `UPDATE users SET disabled_at = $2 WHERE lower(email) = lower($1)
+			RETURNING id, email, name, role, password_hash`, strings.TrimSpace(email), when); err != nil {
+			return notFound(err)
+		}
+		if !disabled {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, u.ID)
+		return err
+	})
+	return u, err
 }
 
 // RevokeToken ends a bearer token or session at once (sign-out).

@@ -4,15 +4,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"grantflow/internal/app"
 	"grantflow/scheme"
@@ -25,7 +28,10 @@ commands:
   serve       run the HTTP server and a worker
   worker      run a worker only
   migrate     apply database migrations and exit
-  users add   create a staff account: --email --name --role [--password] [--member-of ORG_ID,...]
+  users add   create a staff account: --email --name --role [--member-of ORG_ID,...]; the password is read
+              from GRANTFLOW_PASSWORD or, when that is unset, the first line of standard input
+  users disable --email E   a leaver: refuse their sign-in and end every session and token at once
+  users enable --email E    let a disabled account sign in again
 
 configuration comes from environment variables; see README.md.
 `
@@ -66,10 +72,14 @@ func run(args []string) error {
 		logger.Info("database is up to date")
 		return nil
 	case "users":
-		if len(args) < 2 || args[1] != "add" {
-			return errors.New("usage: grantflow users add --email E --name N --role R [--password P] [--member-of ORG_ID,...]")
+		switch {
+		case len(args) >= 2 && args[1] == "add":
+			return addUser(ctx, st, args[2:], os.Stdin)
+		case len(args) >= 2 && (args[1] == "disable" || args[1] == "enable"):
+			return setDisabled(ctx, st, args[2:], args[1] == "disable")
 		}
-		return addUser(ctx, st, args[2:])
+		return errors.New("usage: grantflow users add --email E --name N --role R [--member-of ORG_ID,...] (password from GRANTFLOW_PASSWORD or standard input)\n" +
+			"       grantflow users disable|enable --email E")
 	case "serve", "worker":
 		c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
 		if err != nil {
@@ -85,15 +95,25 @@ func run(args []string) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func addUser(ctx context.Context, st *store.Store, args []string) error {
+// addUser creates a staff account. The password never comes from the command line, where other
+// users of the machine and the shell's history could read it: GRANTFLOW_PASSWORD, or else the first
+// line of standard input.
+func addUser(ctx context.Context, st *store.Store, args []string, stdin io.Reader) error {
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	email := fs.String("email", "", "e-mail address (sign-in name)")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "", "assessor, officer, head_of_commissioning, commissioner, finance or admin")
-	password := fs.String("password", os.Getenv("GRANTFLOW_PASSWORD"), "password (or GRANTFLOW_PASSWORD); at least 10 characters")
 	memberOf := fs.String("member-of", "", "ids of organisations this person is a member or trustee of (bars them from judging those)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	password := os.Getenv("GRANTFLOW_PASSWORD")
+	if password == "" {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("reading the password from standard input: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
 	}
 	r := scheme.Role(*role)
 	switch {
@@ -103,8 +123,8 @@ func addUser(ctx context.Context, st *store.Store, args []string) error {
 		return errors.New("--name is required")
 	case !r.IsStaff() || !known(r):
 		return fmt.Errorf("--role must be one of assessor, officer, head_of_commissioning, commissioner, finance, admin; not %q", *role)
-	case len(*password) < 10:
-		return errors.New("--password (or GRANTFLOW_PASSWORD) must be at least 10 characters")
+	case len(password) < 10:
+		return errors.New("the password (GRANTFLOW_PASSWORD, or the first line of standard input) must be at least 10 characters")
 	}
 	var orgs []int64
 	for _, part := range strings.Split(*memberOf, ",") {
@@ -120,7 +140,7 @@ func addUser(ctx context.Context, st *store.Store, args []string) error {
 		}
 		orgs = append(orgs, id)
 	}
-	u, err := st.CreateUser(ctx, store.NewUser{Email: *email, Name: *name, Role: r, Password: *password, Organisations: orgs})
+	u, err := st.CreateUser(ctx, store.NewUser{Email: *email, Name: *name, Role: r, Password: password, Organisations: orgs})
 	if err != nil {
 		return err
 	}
@@ -135,4 +155,29 @@ func known(r scheme.Role) bool {
 		}
 	}
 	return false
+}
+
+// setDisabled disables a leaver's account (ending every session and token at once) or enables it.
+func setDisabled(ctx context.Context, st *store.Store, args []string, disabled bool) error {
+	fs := flag.NewFlagSet("users disable", flag.ContinueOnError)
+	email := fs.String("email", "", "the account's e-mail address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !strings.Contains(*email, "@") {
+		return errors.New("--email: the account's e-mail address is required")
+	}
+	u, err := st.SetDisabled(ctx, *email, disabled, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("--email: no account has the address %q", *email)
+	}
+	if err != nil {
+		return err
+	}
+	state := "enabled"
+	if disabled {
+		state = "disabled: every session and token ended"
+	}
+	fmt.Printf("user %d: %s <%s> %s\n", u.ID, u.Name, u.Email, state)
+	return nil
 }

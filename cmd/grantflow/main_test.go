@@ -6,9 +6,11 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"grantflow/internal/app"
 	"grantflow/scheme"
+	"grantflow/store"
 	"grantflow/store/storetest"
 )
 
@@ -28,7 +30,9 @@ func TestProductionBinaryDoesNotLinkTheTemporalServer(t *testing.T) {
 func TestUsersAdd(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	err := addUser(ctx, st, []string{"--email", "new.officer@opcc.example.org", "--name", "Nia Officer", "--role", "officer", "--password", "a strong password"})
+	t.Setenv("GRANTFLOW_PASSWORD", "")
+	err := addUser(ctx, st, []string{"--email", "new.officer@opcc.example.org", "--name", "Nia Officer", "--role", "officer"},
+		strings.NewReader("a strong password\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,17 +41,70 @@ func TestUsersAdd(t *testing.T) {
 		t.Fatalf("created user = %+v, %v", u, err)
 	}
 	for args, want := range map[string]string{
-		"--email x@y.org --name A --role wizard --password 0123456789":                       "--role must be one of",
-		"--email x@y.org --name A --role applicant --password 0123456789":                    "--role must be one of",
-		"--email nobody --name A --role officer --password 0123456789":                       "--email",
-		"--email x@y.org --name A --role officer --password short":                           "at least 10 characters",
-		"--email x@y.org --name A --role officer --password 0123456789 --member-of abc":      "not an organisation id",
-		"--email x@y.org --name A --role officer --password 0123456789 --member-of 999":      "organisation 999",
-		"--email new.officer@opcc.example.org --name A --role officer --password 0123456789": "already exists",
+		"--email x@y.org --name A --role wizard":                        "--role must be one of",
+		"--email x@y.org --name A --role applicant":                     "--role must be one of",
+		"--email nobody --name A --role officer":                        "--email",
+		"--email x@y.org --name A --role officer --member-of abc":       "not an organisation id",
+		"--email x@y.org --name A --role officer --member-of 999":       "organisation 999",
+		"--email new.officer@opcc.example.org --name A --role officer":  "already exists",
+		"--email x@y.org --name A --role officer --password 0123456789": "flag provided but not defined: -password", // never on the command line
 	} {
-		err := addUser(ctx, st, strings.Fields(args))
+		err := addUser(ctx, st, strings.Fields(args), strings.NewReader("0123456789\n"))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("users add %s: error %v, want one mentioning %q", args, err, want)
+		}
+	}
+	if err := addUser(ctx, st, strings.Fields("--email x@y.org --name A --role officer"), strings.NewReader("short\n")); err == nil ||
+		!strings.Contains(err.Error(), "at least 10 characters") {
+		t.Errorf("a short password from standard input: %v", err)
+	}
+	t.Setenv("GRANTFLOW_PASSWORD", "from the environment")
+	if err := addUser(ctx, st, strings.Fields("--email env.officer@opcc.example.org --name Eli --role finance"), strings.NewReader("")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Authenticate(ctx, "env.officer@opcc.example.org", "from the environment"); err != nil {
+		t.Errorf("the password from GRANTFLOW_PASSWORD: %v", err)
+	}
+}
+
+// A leaver's account is disabled: their tokens and sessions stop working at once and they cannot
+// sign in; enabled again, they can sign in (old tokens stay ended).
+func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	t.Setenv("GRANTFLOW_PASSWORD", "a strong password")
+	if err := addUser(ctx, st, strings.Fields("--email leaver@opcc.example.org --name Lee --role officer"), strings.NewReader("")); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := st.IssueToken(ctx, u.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setDisabled(ctx, st, strings.Fields("--email LEAVER@opcc.example.org"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UserByToken(ctx, token); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a disabled officer's token: %v, want refused", err)
+	}
+	if _, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password"); !errors.Is(err, store.ErrBadCredentials) {
+		t.Errorf("a disabled officer signing in: %v, want refused as bad credentials", err)
+	}
+	if err := setDisabled(ctx, st, strings.Fields("--email leaver@opcc.example.org"), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password"); err != nil {
+		t.Errorf("enabled again: %v", err)
+	}
+	if _, err := st.UserByToken(ctx, token); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the token ended by disabling works again: %v", err)
+	}
+	for args, want := range map[string]string{"": "--email", "--email nobody@opcc.example.org": "no account has the address"} {
+		if err := setDisabled(ctx, st, strings.Fields(args), true); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("users disable %s: %v, want one mentioning %q", args, err, want)
 		}
 	}
 }
