@@ -120,6 +120,7 @@ var fallback = wording{heading: "Update", applicant: "Sign in to see the details
 type messageData struct {
 	Heading, Title, Organisation, Name, Message, Action, Link, LinkText string
 	LetterLink                                                          string // the offer letter or agreement, if the message is about one
+	Copied                                                              string // why a head is copied on the case officer's notice
 }
 
 // Compose renders one recipient's message about a notification.
@@ -141,7 +142,7 @@ func (c *Composer) Compose(n store.NotificationContext, r store.Recipient) (stor
 	}
 	d := messageData{Heading: w.heading, Title: oneLine(n.Title), Organisation: oneLine(n.Organisation), Name: oneLine(name),
 		Message: n.Message, Action: action, Link: fmt.Sprintf("%s/applications/%d", c.baseURL, n.ApplicationID),
-		LinkText: "Open the application in Grantflow"}
+		LinkText: "Open the application in Grantflow", Copied: r.Copied}
 	if n.Audience == store.AudienceFinance || n.Kind == "payment_to_approve" { // finance work from their page (and the mailbox has no account)
 		d.Link, d.LinkText = c.baseURL+"/finance", "Open the finance page in Grantflow"
 	}

@@ -335,3 +335,40 @@ func TestReadyForDecisionSkipsWhoMayNotDecide(t *testing.T) {
 		t.Errorf("with no officer free to decide, told %q; want %q", got, want)
 	}
 }
+
+// A head copied on the case officer's notice is told why: the case officer is away, or quiet.
+func TestHeadsAreToldWhyTheyAreCopied(t *testing.T) {
+	t.Parallel()
+	c := newCaseOfficers(t)
+	copied := map[string]string{}
+	c.st.Outbox = store.Outbox{Compose: func(n store.NotificationContext, r store.Recipient) (store.MailContent, error) {
+		copied[r.Email] = r.Copied
+		return store.MailContent{Subject: n.Kind}, nil
+	}}
+	at := c.submitted.Add(time.Hour)
+	if err := c.st.AssignCaseOfficer(c.ctx, c.app, c.officer, c.officer, at); err != nil {
+		t.Fatal(err)
+	}
+	escalate := func(key string, at time.Time) {
+		t.Helper()
+		clear(copied)
+		if err := c.st.Notify(c.ctx, store.Notification{Key: key, ApplicationID: c.app, Audience: "officer", Kind: store.KindEscalation,
+			Message: "Overdue.", CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	escalate("quiet", at.AddDate(0, 0, 11))
+	if got := copied[c.head.Email]; got != "You are copied because the case officer, "+c.officer.Name+", has not acted on it for 10 days." {
+		t.Errorf("the head copied on a quiet case officer's escalation was told %q", got)
+	}
+	if got := copied[c.officer.Email]; got != "" {
+		t.Errorf("the case officer was told %q; want no copy line", got)
+	}
+	if _, err := c.st.DB.ExecContext(c.ctx, `UPDATE users SET away_until = $2 WHERE id = $1`, c.officer.ID, at.AddDate(0, 0, 30)); err != nil {
+		t.Fatal(err)
+	}
+	escalate("away", at.AddDate(0, 0, 2))
+	if got := copied[c.head.Email]; !strings.Contains(got, c.officer.Name+", is away") {
+		t.Errorf("the head copied while the case officer is away was told %q", got)
+	}
+}

@@ -20,6 +20,7 @@ type Recipient struct {
 	UserID sql.NullInt64 // unset for a mailbox that is nobody's account
 	Name   string
 	Email  string
+	Copied string // why a head of commissioning is copied on the case officer's notice, if they are
 }
 
 // NotificationContext is what a message about a notification may say: the notification and the
@@ -213,8 +214,16 @@ func recipients(ctx context.Context, tx *sqlx.Tx, n Notification, financeMailbox
 		case len(list) == 0: // nobody looks after it (or its case officer may no longer be told)
 			err = everyone(scheme.RoleOfficer)
 		case copiesHeads(n.Kind) && (co.Away || !co.ActedLately):
+			caseOfficer := list[0].Name
 			err = scan(`SELECT u.id, u.name, u.email FROM users u WHERE $1 > 0 AND u.role = $2 AND u.id <> $3`+notMember,
 				n.ApplicationID, string(scheme.RoleHeadOfCommissioning), co.ID)
+			why := fmt.Sprintf("You are copied because the case officer, %s, is away.", caseOfficer)
+			if !co.Away {
+				why = fmt.Sprintf("You are copied because the case officer, %s, has not acted on it for %d days.", caseOfficer, co.Period)
+			}
+			for i := 1; i < len(list); i++ {
+				list[i].Copied = why
+			}
 		}
 	default:
 		role := scheme.Role(audience)
@@ -235,6 +244,7 @@ type caseOfficerState struct {
 	ID          sql.NullInt64 `db:"case_officer_id"` // unset when nobody looks after it
 	Away        bool          `db:"away"`            // away on the notification's date
 	ActedLately bool          `db:"acted_lately"`    // a line of the history within the escalation period
+	Period      int           `db:"-"`               // the escalation period, in days
 }
 
 func caseOfficerOf(ctx context.Context, tx *sqlx.Tx, n Notification) (caseOfficerState, error) {
@@ -253,6 +263,7 @@ func caseOfficerOf(ctx context.Context, tx *sqlx.Tx, n Notification) (caseOffice
 				AND e.at >= $3) OR COALESCE(a.case_officer_since >= $3, false) AS acted_lately
 		FROM applications a LEFT JOIN users u ON u.id = a.case_officer_id WHERE a.id = $1`,
 		n.ApplicationID, n.CreatedAt.In(scheme.London).Format(time.DateOnly), n.CreatedAt.AddDate(0, 0, -rules.EscalationPeriod()))
+	co.Period = rules.EscalationPeriod()
 	return co, notFound(err)
 }
 
