@@ -18,8 +18,9 @@ import (
 // tellAbout writes, in the same transaction, what the moment tells the people it concerns: one
 // notification per audience (keyed by the event's key and the audience, so a retried fact tells
 // nobody twice) and, through notifyTx, one message per recipient. Reminders and escalations raised
-// by a timer are not here: the workflows send them (activities.Records.Notify), and no row below
-// repeats one of them.
+// by a timer, and the few notices a workflow words itself (moderation due, conditions precedent to
+// confirm, a tranche held, to the officer), are not here: the workflows send them
+// (activities.Records.Notify), and no row below repeats one of them.
 
 // Moment is what a fact is, for telling people of it. A change of stage is classified by the
 // stage it leaves and the stage it enters (stageMoment); a fact that changes no stage is named by

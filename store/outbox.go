@@ -136,7 +136,7 @@ func notifyTx(ctx context.Context, n Notification, ob Outbox) func(tx *sqlx.Tx) 
 //     was submitted under, else its scheme's) before the notification;
 //   - any other staff role (head_of_commissioning, ...): every user with that role;
 //   - "user:<id>": that person (a panel member), if they are staff;
-//   - audiences joined with "+" (e.g. "officer+finance", for an acceptance): everyone each reaches,
+//   - audiences joined with "+" (e.g. "officer+finance"): everyone each reaches,
 //     once; the applicant is never joined with staff.
 //
 // Staff audiences never reach a member of the applying organisation, so an applicant never
