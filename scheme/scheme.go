@@ -42,6 +42,14 @@ var CaseOfficerRoles = []Role{RoleOfficer, RoleHeadOfCommissioning}
 // IsStaff reports whether the role belongs to the funder's office rather than an applicant.
 func (r Role) IsStaff() bool { return r != RoleApplicant && r != "" }
 
+// ManagesSchemes reports whether the role may set up the programme: schemes, their rules and
+// application questions, rounds and budgets.
+func (r Role) ManagesSchemes() bool { return r == RoleAdmin || r == RoleHeadOfCommissioning }
+
+// ManagesPeople reports whether the role may invite staff, change their roles and disable accounts,
+// and read the office's administrative audit trail.
+func (r Role) ManagesPeople() bool { return r == RoleAdmin }
+
 // Decides reports whether the role may take funding decisions (within a band).
 func (r Role) Decides() bool {
 	return r == RoleOfficer || r == RoleHeadOfCommissioning || r == RoleCommissioner
