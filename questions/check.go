@@ -118,6 +118,12 @@ func (c *checker) value(q Question, owner string, line int, col string, raw json
 			at("must be text", what+" must be text")
 		case q.MaxLength > 0 && utf8.RuneCountInString(s) > q.MaxLength:
 			at(fmt.Sprintf("must be at most %d characters", q.MaxLength), fmt.Sprintf("%s must be %d characters or fewer", what, q.MaxLength))
+		case q.MaxWords > 0 && Words(s) > q.MaxWords:
+			at(fmt.Sprintf("must be at most %d words (it has %d)", q.MaxWords, Words(s)), fmt.Sprintf("%s must be %d words or fewer", what, q.MaxWords))
+		}
+	case File:
+		if n, ok := number(raw); !ok || n <= 0 {
+			at("must be the id of one of the application's uploads", "Choose a file you have uploaded for "+lowerFirst(what))
 		}
 	case Number:
 		if n, ok := number(raw); !ok || n < 0 || (q.Max > 0 && n > q.Max) {
@@ -192,10 +198,17 @@ func (c *checker) value(q Question, owner string, line int, col string, raw json
 	}
 }
 
-// rowName is how pages name a row: "Budget line 3".
+// rowName is how pages name a row: "Budget line 3" (its row label, else "Row 3").
 func rowName(q Question, i int) string {
-	return fmt.Sprintf("%s %d", map[string]string{"budget_lines": "Budget line", "funding_lines": "Other funding", "outcomes": "Outcome"}[q.ID], i+1)
+	label := q.RowLabel
+	if label == "" {
+		label = "Row"
+	}
+	return fmt.Sprintf("%s %d", label, i+1)
 }
+
+// Words counts the words of a text answer as a word limit does: runs of letters between spaces.
+func Words(s string) int { return len(strings.Fields(s)) }
 
 // RowName is how pages name a row of a lines question: "Budget line 3".
 func RowName(q Question, i int) string { return rowName(q, i) }
@@ -281,11 +294,15 @@ func (c *checker) complete(q Question, a Answers) {
 		if q.SumsTo != "" && a.Has(q.SumsTo) {
 			if got, want := total(q, rows), money.Pence(a.Number(q.SumsTo)); got != want {
 				c.add(q.ID, -1, "", fmt.Sprintf("add up to %s, not the %s requested", got, want),
-					fmt.Sprintf("The budget lines add up to %s but you are applying for %s: they must be the same", got, want))
+					fmt.Sprintf("The %s add up to %s but you are applying for %s: they must be the same", rowsName(q), got, want))
 			}
 		}
 	case q.AtMost != "" && a.Has(q.AtMost) && a.Number(q.ID) > a.Number(q.AtMost):
-		c.add(q.ID, -1, "", "cannot be more than "+q.AtMost, lowerFirstSentence(q.Label)+" cannot be more than the number of people who will benefit")
+		msg := q.AtMostMessage
+		if msg == "" {
+			msg = strings.TrimSuffix(q.Label, "?") + ": the answer cannot be more than the answer to another question"
+		}
+		c.add(q.ID, -1, "", "cannot be more than "+q.AtMost, msg)
 	}
 }
 
@@ -327,13 +344,12 @@ func lowerFirst(s string) string {
 	return s
 }
 
-// lowerFirstSentence turns a question into the start of a sentence: "How many of them are under
-// 25?" → "The number under 25"; other labels are kept.
-func lowerFirstSentence(label string) string {
-	if label == "How many of them are under 25?" {
-		return "The number of people under 25"
+// rowsName names a table's rows together: "budget lines".
+func rowsName(q Question) string {
+	if q.RowLabel == "" {
+		return "rows of " + lowerFirst(q.Label)
 	}
-	return strings.TrimSuffix(label, "?")
+	return strings.ToLower(q.RowLabel) + "s"
 }
 
 // Status is where a section of the task list stands.

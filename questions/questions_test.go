@@ -31,7 +31,7 @@ func paths(ps []questions.Problem) []string {
 }
 
 func TestCompleteAnswersHaveNoProblems(t *testing.T) {
-	f := questions.Grassroots(demo.GrassrootsRules())
+	f := demo.GrassrootsForm(demo.GrassrootsRules())
 	if got := questions.Incomplete(f, complete()); len(got) != 0 {
 		t.Fatalf("the demo answers should be complete: %v", got)
 	}
@@ -44,7 +44,7 @@ func TestCompleteAnswersHaveNoProblems(t *testing.T) {
 
 // Each kind is checked as a draft is saved, naming the field by its path.
 func TestCheckDraftRefusesEachKindNamingTheField(t *testing.T) {
-	f := questions.Grassroots(demo.GrassrootsRules())
+	f := demo.GrassrootsForm(demo.GrassrootsRules())
 	a := questions.Answers{}
 	for id, raw := range map[string]string{
 		"description":            `"` + strings.Repeat("x", 5001) + `"`,
@@ -78,7 +78,7 @@ func TestCheckDraftRefusesEachKindNamingTheField(t *testing.T) {
 }
 
 func TestSubmissionNeedsEveryRequiredAnswerTheDeclarationsAndABudgetThatAddsUp(t *testing.T) {
-	f := questions.Grassroots(demo.GrassrootsRules())
+	f := demo.GrassrootsForm(demo.GrassrootsRules())
 	a := complete()
 	delete(a, "need")
 	delete(a, "data_protection_consent")
@@ -109,7 +109,7 @@ func TestSubmissionNeedsEveryRequiredAnswerTheDeclarationsAndABudgetThatAddsUp(t
 }
 
 func TestSectionStatuses(t *testing.T) {
-	f := questions.Grassroots(demo.GrassrootsRules())
+	f := demo.GrassrootsForm(demo.GrassrootsRules())
 	a := complete()
 	delete(a, "evidence")
 	for _, id := range []string{"safeguarding_policy", "safeguarding_lead"} {
@@ -127,11 +127,11 @@ func TestSectionStatuses(t *testing.T) {
 // Wards are asked only where the scheme lists them.
 func TestWardsOnlyWhereTheSchemeListsThem(t *testing.T) {
 	rules := demo.GrassrootsRules()
-	if _, _, ok := questions.Grassroots(rules).Question("wards"); !ok {
+	if _, _, ok := demo.GrassrootsForm(rules).Question("wards"); !ok {
 		t.Fatal("the demo grassroots scheme lists wards: the form should ask for them")
 	}
 	rules.Wards = nil
-	f := questions.Grassroots(rules)
+	f := demo.GrassrootsForm(rules)
 	if q, _, _ := f.Question("wards"); q.Asked() || q.Required {
 		t.Fatal("a scheme without wards should not ask for them")
 	}
@@ -146,7 +146,7 @@ func TestWardsOnlyWhereTheSchemeListsThem(t *testing.T) {
 }
 
 func TestSummaryWritesAnswersOut(t *testing.T) {
-	f := questions.Grassroots(demo.GrassrootsRules())
+	f := demo.GrassrootsForm(demo.GrassrootsRules())
 	var budget, bands []string
 	for _, s := range questions.Summarise(f, complete()) {
 		for _, r := range s.Rows {
@@ -169,7 +169,7 @@ func TestSummaryWritesAnswersOut(t *testing.T) {
 // Every answer that can be missing has its own message in the GOV.UK style, so the page never
 // makes one from a label ("Enter describe the project").
 func TestEveryRequiredQuestionSaysWhatToDo(t *testing.T) {
-	form := questions.Grassroots(demo.GrassrootsRules())
+	form := demo.GrassrootsForm(demo.GrassrootsRules())
 	var walk func(qs []questions.Question)
 	walk = func(qs []questions.Question) {
 		for _, q := range qs {

@@ -2,6 +2,7 @@ package questions
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -115,6 +116,9 @@ func one(q Question, raw json.RawMessage) string {
 	case Choice:
 		s, _ := text(raw)
 		return q.label(s)
+	case File:
+		n, _ := number(raw)
+		return fmt.Sprintf("Upload %d", n) // pages name the file (see FileNames)
 	}
 	s, _ := text(raw)
 	return s

@@ -129,6 +129,9 @@ type Criterion struct {
 	Name    string `json:"name"`
 	Weight  int    `json:"weight_percent"` // weights of a scheme add up to 100
 	Minimum int    `json:"minimum"`        // a lower score makes the application not fundable; 0 = none
+	// Questions are the ids of the form's questions an assessor should read for this criterion
+	// (checked against the scheme's form when either is saved).
+	Questions []string `json:"questions,omitempty"`
 }
 
 // Band is one level of delegated authority: the role that may approve awards up to UpTo

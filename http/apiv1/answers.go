@@ -13,6 +13,7 @@ import (
 	"grantflow/http/httperr"
 	"grantflow/questions"
 	"grantflow/scheme"
+	"grantflow/schemefile"
 	"grantflow/store"
 )
 
@@ -20,23 +21,11 @@ import (
 // submission. What is asked, what a draft may hold and what submission needs are the questions
 // package's one definition; this file only reads and writes them.
 
-// FormFor is the form an application of the scheme answers: the grassroots form, or for a service
-// scheme just its common questions (its service details have their own shape, grant.ServiceDetails).
-func FormFor(rules scheme.Rules) questions.Form {
-	f := questions.Grassroots(rules)
-	if rules.Kind == scheme.Service {
-		project, _ := f.Section(questions.ProjectSection)
-		var common []questions.Question
-		for _, q := range project.Questions {
-			switch q.ID {
-			case questions.CoreTitle, questions.CorePurpose, questions.CoreAreas, questions.CorePriorities:
-				common = append(common, q)
-			}
-		}
-		project.Questions = common
-		return questions.Form{Sections: []questions.Section{project}}
-	}
-	return f
+// FormOf is the form an application in the round answers now: the round's own form, else the
+// scheme's (its newest version), with options from the scheme's current rules. A submitted
+// application's form is the one in its frozen copy (Submitted).
+func (s *Server) FormOf(ctx context.Context, sc store.Scheme, roundID int64) (questions.Form, error) {
+	return schemefile.FormOf(ctx, s.Store, sc, roundID)
 }
 
 // AnswersOf is every answer of an application, its own fields (the core questions) included,
@@ -74,8 +63,8 @@ func savedAnswers(app store.Application) (questions.Answers, error) {
 
 // checkAnswers adds what a draft's answers cannot hold to p, naming each field by its path
 // ("answers.budget_lines[2].amount_pence").
-func checkAnswers(p problems, sc store.Scheme, a questions.Answers) {
-	found := questions.CheckDraft(questions.Grassroots(sc.Rules), a)
+func checkAnswers(p problems, f questions.Form, sc store.Scheme, a questions.Answers) {
+	found := questions.CheckDraft(f, a)
 	for _, pr := range found {
 		p.add("answers."+pr.Question+pathTail(pr), pr.Reason)
 	}
@@ -105,13 +94,33 @@ func incompleteAnswers(p problems, f questions.Form, a questions.Answers) {
 	}
 }
 
+// checkUploads adds to p each file answer that is not one of the application's own uploads.
+func (s *Server) checkUploads(ctx context.Context, p problems, f questions.Form, app store.Application, a questions.Answers) error {
+	for _, sec := range f.Sections {
+		for _, q := range sec.Questions {
+			if q.Kind != questions.File || !a.Has(q.ID) {
+				continue
+			}
+			up, err := s.Store.Upload(ctx, a.Number(q.ID))
+			if errors.Is(err, store.ErrNotFound) || (err == nil && up.ApplicationID != app.ID) {
+				p.add("answers."+q.ID, "is not one of this application's uploads")
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // snapshotOf is the frozen copy of what is being submitted.
-func snapshotOf(sc store.Scheme, app store.Application) ([]byte, error) {
+func snapshotOf(f questions.Form, app store.Application) ([]byte, error) {
 	a, err := AnswersOf(app)
 	if err != nil {
 		return nil, err
 	}
-	snap := questions.Snapshot{Form: FormFor(sc.Rules), Answers: a}
+	snap := questions.Snapshot{Form: f, Answers: a}
 	if len(app.ServiceJSON) > 0 {
 		snap.Service = json.RawMessage(app.ServiceJSON)
 	}

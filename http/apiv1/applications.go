@@ -90,7 +90,11 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 	}
 	var answers []byte
 	if req.Answers != nil && round.ID != 0 {
-		checkAnswers(p, sc, req.Answers)
+		f, err := s.FormOf(ctx, sc, round.ID)
+		if err != nil {
+			return store.Draft{}, err
+		}
+		checkAnswers(p, f, sc, req.Answers)
 		if answers, err = json.Marshal(req.Answers); err != nil {
 			return store.Draft{}, err
 		}
@@ -266,6 +270,10 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if len(app.Priorities) == 0 {
 		p.add("priorities", "name at least one Police and Crime Plan priority")
 	}
+	form, err := s.FormOf(ctx, sc, app.RoundID)
+	if err != nil {
+		return err
+	}
 	var workflow, input any
 	switch sc.Kind {
 	case scheme.Service:
@@ -294,7 +302,10 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		if err != nil {
 			return err
 		}
-		incompleteAnswers(p, questions.Grassroots(sc.Rules), answers)
+		incompleteAnswers(p, form, answers)
+		if err := s.checkUploads(ctx, p, form, app, answers); err != nil {
+			return err
+		}
 		workflow = workflows.GrassrootsWorkflow
 		input = workflows.GrassrootsInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
@@ -305,7 +316,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if err := p.err(); err != nil {
 		return err
 	}
-	snapshot, err := snapshotOf(sc, app)
+	snapshot, err := snapshotOf(form, app)
 	if err != nil {
 		return err
 	}

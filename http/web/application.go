@@ -598,7 +598,9 @@ func (s *Server) formAnswers(c *gin.Context, d apiv1.ApplicationDetail, v *appli
 		if err != nil {
 			return err
 		}
-		form = questions.Grassroots(sc.Rules)
+		if form, err = s.opts.API.FormOf(c.Request.Context(), sc, d.RoundID); err != nil {
+			return err
+		}
 	default:
 		return err
 	}

@@ -50,14 +50,18 @@ func (s *Server) ownGrassrootsDraft(c *gin.Context) (grassrootsDraft, bool) {
 	}
 	sc, err := s.opts.Store.Scheme(c.Request.Context(), app.SchemeID)
 	var a questions.Answers
+	var f questions.Form
 	if err == nil {
 		a, err = apiv1.AnswersOf(app)
+	}
+	if err == nil {
+		f, err = s.opts.API.FormOf(c.Request.Context(), sc, app.RoundID)
 	}
 	if err != nil {
 		s.serverError(c, err)
 		return grassrootsDraft{}, false
 	}
-	return grassrootsDraft{app: app, page: d, form: questions.Grassroots(sc.Rules), answers: a}, true
+	return grassrootsDraft{app: app, page: d, form: f, answers: a}, true
 }
 
 func tasksPath(id int64) string { return fmt.Sprintf("/applications/%d/tasks", id) }

@@ -18,6 +18,7 @@ import (
 	"grantflow/internal/demo"
 	"grantflow/money"
 	"grantflow/questions"
+	"grantflow/schemefile"
 	"grantflow/store"
 	"grantflow/workflows"
 )
@@ -162,7 +163,11 @@ func TestSubmittedCopyAndTheStaffView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snapshot, _ := json.Marshal(questions.Snapshot{Form: apiv1.FormFor(sc.Rules), Answers: a})
+	form, err := schemefile.FormOf(ctx, s.Store, sc, app.RoundID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshot, _ := json.Marshal(questions.Snapshot{Form: form, Answers: a})
 	if err := s.Store.SubmitDraft(ctx, id, workflows.ApplicationWorkflowID(id), u, time.Now(), sc.Rules,
 		snapshot, func() error { return nil }); err != nil {
 		t.Fatal(err)

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"time"
 
+	"grantflow/examples/schemes"
 	"grantflow/money"
 	"grantflow/questions"
 	"grantflow/scheme"
+	"grantflow/schemefile"
 	"grantflow/store"
 )
 
@@ -36,88 +38,59 @@ var Accounts = []Account{
 	{"finance2@opcc.example.org", "Fola Finance", scheme.RoleFinance}, // payments take two people in finance
 }
 
-// Areas are Leicester, Leicestershire's districts and Rutland.
-var Areas = []string{"Leicester", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton",
-	"North West Leicestershire", "Oadby and Wigston", "Rutland"}
+// The demo schemes' rules and forms are the example definition files (examples/schemes), which
+// the seed imports; these read them for tests and the benchmark.
+var (
+	Areas      = GrassrootsRules().Areas
+	Wards      = GrassrootsRules().Wards // some of the wards of Leicester and Melton, and every other area's as a whole
+	Priorities = GrassrootsRules().Priorities
+	Criteria   = GrassrootsRules().Criteria
+	Bands      = GrassrootsRules().Delegation
+)
 
-// Wards are, for the grassroots form's "which wards" question, some of the wards of Leicester
-// and Melton, named with their area, and for every other area its wards as a whole: a project in
-// Rutland must be able to answer too.
-var Wards = append([]string{"Leicester: Abbey", "Leicester: Aylestone", "Leicester: Beaumont Leys", "Leicester: Belgrave", "Leicester: Castle",
-	"Leicester: Evington", "Leicester: Saffron", "Leicester: Spinney Hills", "Leicester: Westcotes",
-	"Melton: Melton Egerton", "Melton: Melton Newport", "Melton: Melton Sysonby", "Melton: Melton Warwick"},
-	"Blaby: all wards", "Charnwood: all wards", "Harborough: all wards", "Hinckley and Bosworth: all wards",
-	"North West Leicestershire: all wards", "Oadby and Wigston: all wards", "Rutland: all wards")
-
-// Priorities are the Police and Crime Plan's "Five V's" and its named priority areas.
-var Priorities = []string{"Viable Partnerships", "Visible Policing", "Victim Services", "Vulnerability Protection", "Value for Money",
-	"Alcohol and drug-related crime", "Child sexual exploitation", "Domestic violence and abuse", "Hate crime",
-	"Human trafficking and modern slavery", "Mental health", "Missing from home", "Sexual violence",
-	"Serious violence", "Anti-social behaviour", "Rural crime", "Night-time economy", "Cyber crime"}
-
-// Criteria are the example weighted assessment criteria.
-var Criteria = []scheme.Criterion{
-	{Key: "fit", Name: "Fit with Police and Crime Plan priorities", Weight: 30},
-	{Key: "need", Name: "Need and evidence", Weight: 25},
-	{Key: "deliverability", Name: "Deliverability and governance", Weight: 20, Minimum: 2},
-	{Key: "value", Name: "Value for money", Weight: 15},
-	{Key: "partnership", Name: "Partnership working", Weight: 10},
+func example(name string) schemefile.Definition {
+	d, err := schemefile.Example(name)
+	if err != nil { // embedded and tested: a build defect
+		panic(err)
+	}
+	return d
 }
 
-// Bands are the example delegation bands.
-var Bands = []scheme.Band{
-	{Role: scheme.RoleOfficer, Title: "Commissioning officer", UpTo: money.Pounds(5000)},
-	{Role: scheme.RoleHeadOfCommissioning, Title: "Head of commissioning", UpTo: money.Pounds(100000)},
-	{Role: scheme.RoleCommissioner, Title: "Police and Crime Commissioner"},
+// GrassrootsRules are the Grassroots Community Fund's demo rules (examples/schemes/grassroots.yaml).
+func GrassrootsRules() scheme.Rules { return example(schemes.Grassroots).Rules }
+
+// ServiceRules are the Commissioned Services Fund's demo rules (examples/schemes/commissioned-services.yaml).
+func ServiceRules() scheme.Rules { return example(schemes.Service).Rules }
+
+// GrassrootsForm is the Grassroots Community Fund's form as an applicant answers it under rules.
+func GrassrootsForm(rules scheme.Rules) questions.Form {
+	return example(schemes.Grassroots).Form.Resolve(rules)
 }
 
-var eligibleTypes = []string{scheme.OrgRegisteredCharity, scheme.OrgCIO, scheme.OrgCharitableCompany, scheme.OrgCIC, scheme.OrgCommunityGroup}
-
-// GrassrootsRules are the Grassroots Community Fund's demo rules.
-func GrassrootsRules() scheme.Rules {
-	return scheme.Rules{Kind: scheme.Grassroots, Code: "GCF", MinAmount: money.Pounds(500), MaxAmount: money.Pounds(5000), MaxDurationMonths: 12,
-		OrganisationTypes: eligibleTypes, Areas: Areas, Wards: Wards, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
-		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-GCF-4410",
-		EscalationDays: 10}
-}
-
-// ServiceRules are the Commissioned Services Fund's demo rules.
-func ServiceRules() scheme.Rules {
-	return scheme.Rules{Kind: scheme.Service, Code: "CSF", MinAmount: money.Pounds(25000), MaxAmount: money.Pounds(500000), MaxDurationMonths: 60,
-		OrganisationTypes: eligibleTypes, Areas: Areas, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
-		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-CSF-4420",
-		EscalationDays: 10}
-}
-
-// Seed makes the demo schemes, a round open now for each and this financial year's budgets, the
+// Seed imports the demo schemes from their definition files (as `grantflow schemes import` does),
+// and makes a round open now for each and this financial year's budgets, the
 // staff accounts and one applicant organisation. Running it again changes nothing.
 func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 	fy := scheme.FinancialYear(now)
-	schemes := []struct {
-		slug, name, description string
-		rules                   scheme.Rules
-		budget                  money.Pence
-	}{
-		{"grassroots", "Grassroots Community Fund", "Small one-off grants of £500 to £5,000 for community groups tackling crime and its causes.", GrassrootsRules(), money.Pounds(150000)},
-		{"commissioned-services", "Commissioned Services Fund", "Funding for up to five years for services such as victim support and domestic abuse services.", ServiceRules(), money.Pounds(2500000)},
-	}
-	for _, s := range schemes {
-		sc, err := st.UpsertScheme(ctx, store.Scheme{Slug: s.slug, Name: s.name, Description: s.description, Rules: s.rules})
+	budgets := map[string]money.Pence{schemes.Grassroots: money.Pounds(150000), schemes.Service: money.Pounds(2500000)}
+	for _, file := range []string{schemes.Grassroots, schemes.Service} {
+		res, err := schemefile.Import(ctx, st, example(file), store.SystemActor("Demo seed"), now, "Demo scheme")
 		if err != nil {
 			return err
 		}
+		sc := res.Scheme
 		opens := time.Date(fy, time.April, 1, 0, 0, 0, 0, scheme.London)
 		if _, err := st.AddRound(ctx, store.Round{SchemeID: sc.ID, Name: fmt.Sprintf("%s round", scheme.FinancialYearLabel(fy)),
 			OpensAt: opens, ClosesAt: opens.AddDate(1, 0, 0)}); err != nil {
 			return err
 		}
 		years := 1
-		if s.rules.Kind == scheme.Service { // multi-year awards need next years' budgets too
-			years = s.rules.MaxDurationMonths / 12
+		if sc.Rules.Kind == scheme.Service { // multi-year awards need next years' budgets too
+			years = sc.Rules.MaxDurationMonths / 12
 		}
 		for y := fy; y < fy+years; y++ {
 			if _, err := st.Budget(ctx, sc.ID, y); errors.Is(err, store.ErrNotFound) {
-				if err := st.SetBudget(ctx, sc.ID, y, s.budget); err != nil {
+				if err := st.SetBudget(ctx, sc.ID, y, budgets[file]); err != nil {
 					return err
 				}
 			}
