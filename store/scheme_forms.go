@@ -160,7 +160,7 @@ func (s *Store) ImportScheme(ctx context.Context, sc Scheme, form []byte, by Act
 		}
 		switch {
 		case out.Created:
-			if err := event("scheme.created", fmt.Sprintf("Scheme %s (%s) created with rules version %d", after.Name, after.Slug, after.Rules.Version), nil); err != nil {
+			if err := event("scheme.created", fmt.Sprintf("Scheme %s (%s) created with rules version %d", after.Name, after.Slug, after.Rules.Version), map[string]any{"slug": after.Slug, "rules_version": after.Rules.Version}); err != nil {
 				return err
 			}
 		case out.Updated:
