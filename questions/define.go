@@ -197,7 +197,9 @@ func Validate(f Form, k scheme.Kind, prefix string) []Flaw {
 
 type validator struct{ flaws []Flaw }
 
-func (v *validator) add(path, reason string) { v.flaws = append(v.flaws, Flaw{Path: path, Reason: reason}) }
+func (v *validator) add(path, reason string) {
+	v.flaws = append(v.flaws, Flaw{Path: path, Reason: reason})
+}
 
 func validID(id string) bool {
 	if id == "" || len(id) > 64 || id[0] < 'a' || id[0] > 'z' {

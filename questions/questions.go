@@ -44,22 +44,22 @@ type Option struct {
 // (title, amount, dates, areas, priorities) and answered on the project details page; the others
 // are kept in its answers.
 type Question struct {
-	ID        string     `json:"id"`
-	Label     string     `json:"label"`
-	Hint      string     `json:"hint,omitempty"`
-	Kind      Kind       `json:"kind"`
-	Required  bool       `json:"required"`
-	MaxLength int        `json:"max_length,omitempty"` // text: characters
-	MaxWords  int        `json:"max_words,omitempty"`  // text: words
-	Max       int64      `json:"max,omitempty"`        // number and money: the largest accepted
-	Options   []Option   `json:"options,omitempty"`
+	ID        string   `json:"id"`
+	Label     string   `json:"label"`
+	Hint      string   `json:"hint,omitempty"`
+	Kind      Kind     `json:"kind"`
+	Required  bool     `json:"required"`
+	MaxLength int      `json:"max_length,omitempty"` // text: characters
+	MaxWords  int      `json:"max_words,omitempty"`  // text: words
+	Max       int64    `json:"max,omitempty"`        // number and money: the largest accepted
+	Options   []Option `json:"options,omitempty"`
 	// OptionsFrom takes a choice's options from the scheme's rules (areas, wards or priorities),
 	// so a rules edit changes them; Resolve fills them in.
 	OptionsFrom string `json:"options_from,omitempty"`
 	// RowLabel names a lines question's rows on pages: "Budget line" (then "Budget line 2").
-	RowLabel string `json:"row_label,omitempty"`
-	Columns   []Question `json:"columns,omitempty"`   // lines: what each row answers
-	MaxLines  int        `json:"max_lines,omitempty"` // lines
+	RowLabel string     `json:"row_label,omitempty"`
+	Columns  []Question `json:"columns,omitempty"`   // lines: what each row answers
+	MaxLines int        `json:"max_lines,omitempty"` // lines
 	// RequiredWhen makes the question required only while another answer has a value ("yes").
 	RequiredWhen *Condition `json:"required_when,omitempty"`
 	// AtMost names a number question this one may not exceed (under-25s of all who benefit).

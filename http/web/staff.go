@@ -15,7 +15,9 @@ import (
 
 	"grantflow/grant"
 	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
 	"grantflow/money"
+	"grantflow/questions"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -111,6 +113,7 @@ type recommendationView struct {
 
 type criterionView struct {
 	Name, Hint string
+	Answers    []questions.Row // the answers the scheme asks assessors to read for it
 }
 
 // yearField is the amount for one financial year: the field's name, its label and the amount it
@@ -269,12 +272,22 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		}
 	}
 	if v.Can[string(workflows.ActionAssess)] {
+		read, err := s.answersToRead(c, d)
+		if err != nil {
+			return nil, err
+		}
 		for _, cr := range rules.Criteria {
 			hint := fmt.Sprintf("Weight %d%%. Score from 0 (poor) to %d (excellent).", cr.Weight, workflows.MaxScore)
 			if cr.Minimum > 0 {
 				hint += fmt.Sprintf(" A score below %d makes the application not fundable.", cr.Minimum)
 			}
-			v.Criteria = append(v.Criteria, criterionView{Name: cr.Name, Hint: hint})
+			cv := criterionView{Name: cr.Name, Hint: hint}
+			for _, id := range cr.Questions {
+				if row, ok := read[id]; ok {
+					cv.Answers = append(cv.Answers, row)
+				}
+			}
+			v.Criteria = append(v.Criteria, cv)
 		}
 	}
 	if v.Can[string(workflows.ActionAssignPanel)] {
@@ -1122,4 +1135,35 @@ func (s *Server) writeOff(c *gin.Context) {
 	s.sendStep(c, id, f, workflows.ActionWriteOff, "written-off", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.WriteOff(ctx, u, id, req)
 	})
+}
+
+// answersToRead are an application's answers by question id, written out, as submitted (the
+// frozen copy) or, before a copy was kept, as saved under the current form: what an assessor
+// reads beside each criterion.
+func (s *Server) answersToRead(c *gin.Context, d apiv1.ApplicationDetail) (map[string]questions.Row, error) {
+	u, _ := currentUser(c)
+	var form questions.Form
+	answers := d.Answers
+	sub, err := s.opts.API.Submitted(c.Request.Context(), u, d.ID)
+	switch {
+	case err == nil:
+		form, answers = sub.Form, sub.Answers
+	case httperr.From(err).Status == http.StatusNotFound:
+		sc, err := s.opts.Store.Scheme(c.Request.Context(), d.SchemeID)
+		if err != nil {
+			return nil, err
+		}
+		if form, err = s.opts.API.FormOf(c.Request.Context(), sc, d.RoundID); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	out := map[string]questions.Row{}
+	for _, sec := range questions.Summarise(form, answers) {
+		for _, r := range sec.Rows {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
 }

@@ -379,6 +379,11 @@ func TestScoringFormListsEveryMissingAnswer(t *testing.T) {
 	checkMarkup(t, p)
 	p.mustContain(t, "Score the application", "Fit with Police and Crime Plan priorities", "Weight 30%", "Deliverability and governance",
 		"A score below 2 makes the application not fundable.", "Do you recommend funding the application?")
+	// Beside each criterion, the answers the scheme asks assessors to read for it.
+	if got := textOf(byID(p.Doc, "criterion-1-answers")); !strings.Contains(got, "Read for Need and evidence") || !strings.Contains(got, "Why is the project needed?") ||
+		!strings.Contains(got, "How many of them are under 25?") {
+		t.Errorf("answers beside need and evidence: %q", got)
+	}
 
 	bad := assessor.fill(path, path+"/assessments", url.Values{"staff-form": {"assess"}, "assess-no-conflict": {"yes"},
 		"assess-score-0": {"4"}, "assess-comment-0": {"Clear fit"}, "assess-score-2": {"9"}, "assess-comment-2": {"Experienced"}})
