@@ -88,6 +88,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/documents/:id", s.downloadDocument)
 	auth.GET("/finance/notices", s.listFinanceNotices)
 	auth.GET("/schemes/:id/years", s.schemeYears)
+	auth.GET("/admin/schemes/:id/form", s.getSchemeForm)
+	auth.PUT("/admin/schemes/:id/form", s.putSchemeForm)
 	// Service (multi-year) awards.
 	auth.POST("/applications/:id/panel", stepHandler(s, s.AssignPanel))
 	auth.POST("/applications/:id/moderation", stepHandler(s, s.Moderate))

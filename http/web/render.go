@@ -20,9 +20,10 @@ type pages map[string]*template.Template
 
 func mustParsePages() pages {
 	funcs := template.FuncMap{
-		"field":   fieldFor,
-		"choices": choicesFor,
-		"date":    dateFor,
+		"field":    fieldFor,
+		"kindName": kindName,
+		"choices":  choicesFor,
+		"date":     dateFor,
 		"navItem": func(current, key, href, text string) navItem {
 			return navItem{Current: current == key, Href: href, Text: text}
 		},

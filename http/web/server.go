@@ -201,6 +201,8 @@ func (s *Server) Register(r gin.IRouter) {
 	staff := app.Group("", s.requireRole(scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner, scheme.RoleAdmin))
 	staff.GET("/work", s.workQueues)
 	staff.GET("/schemes/:id/budget", s.schemeBudget)
+	staff.GET("/admin/schemes/:id/form", s.schemeFormPage)
+	staff.POST("/admin/schemes/:id/form", s.saveSchemeForm)
 
 	// Finding any application is open to everyone who may read any application (the API's rule: all
 	// staff), finance included: they look up an award from a remittance query. The page only reads.

@@ -1,0 +1,108 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"grantflow/store"
+)
+
+// The head of commissioning previews the grassroots form and changes it as YAML: a broken
+// definition or a missing reason is refused with every problem by its path and nothing saved; a
+// good one is a new version, in the audit trail, that drafts then answer. Applicants and assessors
+// reach neither the page nor the API.
+func TestSchemeFormPage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	u, gcf, _ := applicantAndRound(t, s, "grassroots")
+	path := fmt.Sprintf("/admin/schemes/%d/form", gcf)
+	head := signInAs(t, s, "head@opcc.example.org")
+	p := head.get(path)
+	p.mustBe(t, http.StatusOK, path)
+	checkMarkup(t, p)
+	p.mustContain(t, "Preview: what an applicant sees", "Describe the project", "Long text, up to 5000 characters", "Which wards will the project serve?",
+		"Leicester: Abbey", "Version 1.", "Demo seed")
+	yaml := textOf(byID(p.Doc, "form-yaml"))
+	if !strings.Contains(yaml, "options_from: wards") {
+		t.Fatalf("the YAML to edit does not hold the definition: %.300s", yaml)
+	}
+
+	broken := strings.Replace(yaml, "sums_to: amount_requested_pence", "sums_to: nowhere", 1)
+	broken = strings.Replace(broken, "kind: date", "kind: calendar", 1)
+	bad := head.fill(path, path, url.Values{"form-yaml": {broken}})
+	bad.mustBe(t, http.StatusUnprocessableEntity, path)
+	checkMarkup(t, bad)
+	var msgs []string
+	for _, e := range bad.summary() {
+		msgs = append(msgs, e.Href+" "+e.Message)
+	}
+	got := strings.Join(msgs, "\n")
+	for _, want := range []string{"#form-reason Reason is required", "#form-yaml Fix the form definition: form.sections[0].questions[3].kind: \"calendar\" is not a kind",
+		"; form.sections[4].questions[0].sums_to: \"nowhere\" must be a money question"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error summary lacks %q:\n%s", want, got)
+		}
+	}
+	if list, _ := s.Store.SchemeForms(ctx, gcf); len(list) != 1 {
+		t.Fatalf("a refused form was saved: %d versions", len(list))
+	}
+
+	changed := strings.Replace(yaml, "label: Describe the project", "label: Tell us about the project", 1)
+	changed = strings.Replace(changed, "max_length: 5000\n", "max_words: 750\n", 1)
+	ok := head.fill(path, path, url.Values{"form-yaml": {changed}, "form-reason": {"Plainer words"}})
+	ok.mustBe(t, http.StatusOK, path+"?saved=1")
+	ok.mustContain(t, "Form version 2 saved", "Tell us about the project", "Plainer words", "Hana Head")
+	events, _ := s.Store.AdminEvents(ctx, store.AdminEventFilter{SubjectID: gcf, Action: "form."})
+	if len(events) != 2 || events[0].ActorName != "Hana Head" || events[0].Why != "Plainer words" {
+		t.Errorf("form.versioned events = %+v", events)
+	}
+	// A draft's page asks the new question.
+	id, err := s.Store.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: gcf, RoundID: mustRound(t, s, gcf), Title: "Youth club"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applicant := signInAs(t, s, "applicant@riverside-youth.example.org")
+	applicant.get(fmt.Sprintf("/applications/%d/sections/about", id)).mustContain(t, "Tell us about the project")
+
+	// Neither applicants nor assessors reach the page or the API.
+	applicant.get(path).mustBe(t, http.StatusForbidden, "")
+	assessor := signInAs(t, s, "assessor@opcc.example.org")
+	if r := assessor.get(path); r.Status != http.StatusForbidden && r.Status != http.StatusNotFound {
+		t.Errorf("an assessor at the form page: %d", r.Status)
+	}
+	aTok, _, _ := s.Store.IssueToken(ctx, u.ID, time.Hour)
+	if status, _ := s.api("GET", "/api/v1"+path, aTok, nil); status != http.StatusForbidden {
+		t.Errorf("an applicant's GET of the API: %d", status)
+	}
+	h, _ := s.Store.UserByEmail(ctx, "head@opcc.example.org")
+	hTok, _, _ := s.Store.IssueToken(ctx, h.ID, time.Hour)
+	status, body := s.api("PUT", "/api/v1"+path, hTok, map[string]any{"form": map[string]any{"sections": []any{}}, "reason": ""})
+	fields, _ := body["error"].(map[string]any)["fields"].(map[string]any)
+	if status != http.StatusUnprocessableEntity || fields["reason"] == nil || fields["form.sections"] == nil {
+		t.Errorf("PUT with an empty form and no reason: %d %v", status, body)
+	}
+	if status, _ := s.api("PUT", "/api/v1/admin/schemes/999999/form", hTok, map[string]any{"yaml": "x", "reason": "y"}); status != http.StatusNotFound {
+		t.Errorf("PUT to no scheme: %d", status)
+	}
+	if status, _ := s.api("PUT", "/api/v1"+path, hTok, `{"yaml": 3}`); status != http.StatusUnprocessableEntity && status != http.StatusBadRequest {
+		t.Errorf("PUT with yaml not text: %d", status)
+	}
+	status, body = s.api("GET", "/api/v1"+path, hTok, nil)
+	if status != http.StatusOK || body["version"] != float64(2) {
+		t.Errorf("GET of the form: %d %v", status, body["version"])
+	}
+}
+
+func mustRound(t *testing.T, s *site, schemeID int64) int64 {
+	t.Helper()
+	rounds, err := s.Store.Rounds(context.Background(), schemeID)
+	if err != nil || len(rounds) == 0 {
+		t.Fatalf("rounds: %v", err)
+	}
+	return rounds[0].ID
+}
