@@ -168,6 +168,8 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/staff/applications?officer=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, form}},
 		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/schemes/{unknown}/budget", nil, w{signin, signin, deny, deny, hidden, hidden, hidden, hidden, deny}},
+		{"GET", "/admin/schemes/{scheme}/form", nil, w{signin, signin, deny, deny, hidden, hidden, ok, hidden, deny}},
+		{"POST", "/admin/schemes/{scheme}/form", url.Values{}, w{signin, signin, deny, deny, hidden, hidden, form, hidden, deny}},
 		{"GET", "/finance", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
 		{"GET", "/finance/payments-due.csv", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
 		{"GET", "/finance/payment-file.csv", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, ok}},
