@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"grantflow/money"
@@ -39,6 +40,17 @@ var Accounts = []Account{
 // Areas are Leicester, Leicestershire's districts and Rutland.
 var Areas = []string{"Leicester", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton",
 	"North West Leicestershire", "Oadby and Wigston", "Rutland"}
+
+// AreaCodes are the areas' ONS GSS codes (local authority districts).
+var AreaCodes = map[string]string{
+	"Leicester": "E06000016", "Rutland": "E06000017", "Blaby": "E07000129", "Charnwood": "E07000130",
+	"Harborough": "E07000131", "Hinckley and Bosworth": "E07000132", "Melton": "E07000133",
+	"North West Leicestershire": "E07000134", "Oadby and Wigston": "E07000135",
+}
+
+// WardCodes are the ONS GSS codes of the demo's wards, where one was verified against a published
+// source; the others are left without (codes are optional).
+var WardCodes = map[string]string{"Leicester: Abbey": "E05010458"}
 
 // Wards are, for the grassroots form's "which wards" question, some of the wards of Leicester
 // and Melton, named with their area, and for every other area its wards as a whole: a project in
@@ -76,7 +88,7 @@ var eligibleTypes = []string{scheme.OrgRegisteredCharity, scheme.OrgCIO, scheme.
 // GrassrootsRules are the Grassroots Community Fund's demo rules.
 func GrassrootsRules() scheme.Rules {
 	return scheme.Rules{Kind: scheme.Grassroots, Code: "GCF", MinAmount: money.Pounds(500), MaxAmount: money.Pounds(5000), MaxDurationMonths: 12,
-		OrganisationTypes: eligibleTypes, Areas: Areas, Wards: Wards, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
+		OrganisationTypes: eligibleTypes, Areas: Areas, AreaCodes: maps.Clone(AreaCodes), Wards: Wards, WardCodes: maps.Clone(WardCodes), Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
 		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-GCF-4410",
 		EscalationDays: 10}
 }
@@ -84,7 +96,7 @@ func GrassrootsRules() scheme.Rules {
 // ServiceRules are the Commissioned Services Fund's demo rules.
 func ServiceRules() scheme.Rules {
 	return scheme.Rules{Kind: scheme.Service, Code: "CSF", MinAmount: money.Pounds(25000), MaxAmount: money.Pounds(500000), MaxDurationMonths: 60,
-		OrganisationTypes: eligibleTypes, Areas: Areas, Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
+		OrganisationTypes: eligibleTypes, Areas: Areas, AreaCodes: maps.Clone(AreaCodes), Priorities: Priorities, Criteria: Criteria, Delegation: Bands,
 		AcceptanceDays: 28, AcceptanceReminderDays: 7, ReportDueMonths: 3, ReportReminderDays: 14, ReportResubmitDays: 28, CostCentre: "OPCC-CSF-4420",
 		EscalationDays: 10}
 }
