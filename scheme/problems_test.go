@@ -52,8 +52,14 @@ func TestProblemsNameEachField(t *testing.T) {
 		{"criterion without name", func(r *scheme.Rules) { r.Criteria = cloneCriteria(r.Criteria); r.Criteria[0].Name = " " }, "criteria[0].name", "required"},
 		{"no bands", func(r *scheme.Rules) { r.Delegation = nil }, "delegation", "at least one band"},
 		{"band without role", func(r *scheme.Rules) { r.Delegation = cloneBands(r.Delegation); r.Delegation[1].Role = "" }, "delegation[1].role", "required"},
-		{"band of a role that may not decide", func(r *scheme.Rules) { r.Delegation = cloneBands(r.Delegation); r.Delegation[0].Role = scheme.RoleFinance }, "delegation[0].role", "may not take funding decisions"},
-		{"role twice", func(r *scheme.Rules) { r.Delegation = cloneBands(r.Delegation); r.Delegation[1].Role = scheme.RoleOfficer }, "delegation[1].role", "already has band 1"},
+		{"band of a role that may not decide", func(r *scheme.Rules) {
+			r.Delegation = cloneBands(r.Delegation)
+			r.Delegation[0].Role = scheme.RoleFinance
+		}, "delegation[0].role", "may not take funding decisions"},
+		{"role twice", func(r *scheme.Rules) {
+			r.Delegation = cloneBands(r.Delegation)
+			r.Delegation[1].Role = scheme.RoleOfficer
+		}, "delegation[1].role", "already has band 1"},
 		{"bands not rising", func(r *scheme.Rules) {
 			r.Delegation = cloneBands(r.Delegation)
 			r.Delegation[1].UpTo = money.Pounds(5000)
@@ -200,8 +206,10 @@ func TestDifferencesInWords(t *testing.T) {
 	}
 }
 
-func cloneCriteria(c []scheme.Criterion) []scheme.Criterion { return append([]scheme.Criterion{}, c...) }
-func cloneBands(b []scheme.Band) []scheme.Band                { return append([]scheme.Band{}, b...) }
+func cloneCriteria(c []scheme.Criterion) []scheme.Criterion {
+	return append([]scheme.Criterion{}, c...)
+}
+func cloneBands(b []scheme.Band) []scheme.Band { return append([]scheme.Band{}, b...) }
 func slicesWithout(list []string, v string) []string {
 	var out []string
 	for _, s := range list {

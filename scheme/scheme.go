@@ -141,28 +141,28 @@ type Band struct {
 
 // Rules is the configuration of one scheme. Version changes whenever an officer edits the rules.
 type Rules struct {
-	Version                int         `json:"version"`
-	Kind                   Kind        `json:"kind"`
-	Code                   string      `json:"code"` // short prefix for references, e.g. GCF
-	MinAmount              money.Pence `json:"min_amount_pence"`
-	MaxAmount              money.Pence `json:"max_amount_pence"`
-	MaxDurationMonths      int         `json:"max_duration_months"`
-	OrganisationTypes      []string    `json:"organisation_types"`
-	Areas                  []string    `json:"areas"`
-	Wards                  []string    `json:"wards,omitempty"` // grassroots: the wards an applicant may name ("Leicester: Abbey"); none = not asked
+	Version           int         `json:"version"`
+	Kind              Kind        `json:"kind"`
+	Code              string      `json:"code"` // short prefix for references, e.g. GCF
+	MinAmount         money.Pence `json:"min_amount_pence"`
+	MaxAmount         money.Pence `json:"max_amount_pence"`
+	MaxDurationMonths int         `json:"max_duration_months"`
+	OrganisationTypes []string    `json:"organisation_types"`
+	Areas             []string    `json:"areas"`
+	Wards             []string    `json:"wards,omitempty"` // grassroots: the wards an applicant may name ("Leicester: Abbey"); none = not asked
 	// AreaCodes gives areas their ONS GSS codes by name ("Leicester": "E06000016"); WardCodes gives
 	// wards theirs by the ward as listed ("Leicester: Abbey": "E05010458"). Either may be partial.
-	AreaCodes map[string]string `json:"area_codes,omitempty"`
-	WardCodes map[string]string `json:"ward_codes,omitempty"`
-	Priorities             []string    `json:"priorities"`
-	Criteria               []Criterion `json:"criteria"`
-	Delegation             []Band      `json:"delegation"`
-	AcceptanceDays         int         `json:"acceptance_days"`
-	AcceptanceReminderDays int         `json:"acceptance_reminder_days"` // days before the deadline
-	ReportDueMonths        int         `json:"report_due_months"`        // after the project end date
-	ReportReminderDays     int         `json:"report_reminder_days"`     // days before the report is due
-	ReportResubmitDays     int         `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
-	CostCentre             string      `json:"cost_centre"`
+	AreaCodes              map[string]string `json:"area_codes,omitempty"`
+	WardCodes              map[string]string `json:"ward_codes,omitempty"`
+	Priorities             []string          `json:"priorities"`
+	Criteria               []Criterion       `json:"criteria"`
+	Delegation             []Band            `json:"delegation"`
+	AcceptanceDays         int               `json:"acceptance_days"`
+	AcceptanceReminderDays int               `json:"acceptance_reminder_days"` // days before the deadline
+	ReportDueMonths        int               `json:"report_due_months"`        // after the project end date
+	ReportReminderDays     int               `json:"report_reminder_days"`     // days before the report is due
+	ReportResubmitDays     int               `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
+	CostCentre             string            `json:"cost_centre"`
 	// Days a case officer may go without acting on an application before its escalations and
 	// "ready for you" notices are copied to the heads of commissioning; 0 = 10.
 	EscalationDays int `json:"escalation_days,omitempty"`
