@@ -85,10 +85,26 @@ func badText(v reflect.Value, path string) (field, reason string) {
 			if !sf.IsExported() || name == "-" {
 				continue
 			}
-			if name == "" {
-				name = sf.Name
+			field := joinField(path, name)
+			switch {
+			case sf.Anonymous && name == "": // an embedded struct's fields are the request's own
+				field = path
+			case name == "":
+				field = joinField(path, sf.Name)
 			}
-			if f, r := badText(v.Field(i), joinField(path, name)); f != "" {
+			if f, r := badText(v.Field(i), field); f != "" {
+				return f, r
+			}
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		for _, k := range keys {
+			field := joinField(path, fmt.Sprint(k))
+			if f, r := badText(k, field); f != "" {
+				return f, r
+			}
+			if f, r := badText(v.MapIndex(k), field); f != "" {
 				return f, r
 			}
 		}

@@ -102,6 +102,13 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/write-off", stepHandler(s, s.WriteOff))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)
+	// Schemes and their rules, set up by the office (scheme.Role.ManagesSchemes).
+	auth.GET("/admin/schemes", s.listAdminSchemes)
+	auth.POST("/admin/schemes", s.createAdminScheme)
+	auth.GET("/admin/schemes/:id", s.getAdminScheme)
+	auth.PUT("/admin/schemes/:id", s.putAdminScheme)
+	auth.GET("/admin/schemes/:id/versions", s.listRulesVersions)
+	auth.GET("/admin/schemes/:id/versions/:version", s.getRulesVersion)
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.
