@@ -220,3 +220,32 @@ func (p problems) err() error {
 	}
 	return httperr.Fields(p)
 }
+
+// withoutEmbedded drops from a decoder's field path the names of embedded structs, whose fields
+// the caller sends as the request's own: "Rules.max_amount_pence" is "max_amount_pence".
+func withoutEmbedded(t reflect.Type, path string) string {
+	var out []string
+	for _, part := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			t = nil
+			out = append(out, part)
+			continue
+		}
+		if sf, ok := t.FieldByName(part); ok && sf.Anonymous {
+			t = sf.Type
+			continue
+		}
+		var next reflect.Type
+		for i := range t.NumField() {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == part {
+				next = t.Field(i).Type
+			}
+		}
+		t = next
+		out = append(out, part)
+	}
+	return strings.Join(out, ".")
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -155,7 +156,7 @@ func bind(c *gin.Context, v any) error {
 			return &httperr.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is too large"}
 		}
 		if f, reason, ok := jsonFieldError(err); ok {
-			return httperr.Field(f, reason)
+			return httperr.Field(withoutEmbedded(reflect.TypeOf(v), f), reason)
 		}
 		if notObject(err) {
 			return httperr.BadRequest("the request body must be a JSON object")
