@@ -308,7 +308,7 @@ func TestAdminSchemePages(t *testing.T) {
 		"The board raised the limit", "Maximum amount: £5,000.00 → £6,000.00", "Areas: added Derby (E06000015)")
 	head.get(base+"/versions/2").mustSay(t, http.StatusOK, "Rules version 2", "What changed from version 1", "Maximum amount: £5,000.00 → £6,000.00")
 	head.get(base+"/versions/1").mustSay(t, http.StatusOK, "Rules version 1", "first version")
-	head.get(base + "/versions/9").mustSay(t, http.StatusNotFound, "Page not found")
+	head.get(base+"/versions/9").mustSay(t, http.StatusNotFound, "Page not found")
 
 	// Create a scheme from the pages: an empty form names what is missing; a whole one is created.
 	head.get("/admin/schemes/new").mustSay(t, http.StatusOK, "Create a scheme", "Address")
