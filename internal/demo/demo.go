@@ -48,9 +48,10 @@ var AreaCodes = map[string]string{
 	"North West Leicestershire": "E07000134", "Oadby and Wigston": "E07000135",
 }
 
-// WardCodes are the ONS GSS codes of the demo's wards, where one was verified against a published
-// source; the others are left without (codes are optional).
-var WardCodes = map[string]string{"Leicester: Abbey": "E05010458"}
+// WardCodes are the ONS GSS codes of the demo's wards, only where one was checked against a
+// published source (postcodes.io's records of Leicester postcodes); the others are left without
+// until checked, as codes are optional.
+var WardCodes = map[string]string{"Leicester: Abbey": "E05010458", "Leicester: Aylestone": "E05010459", "Leicester: Evington": "E05010464"}
 
 // Wards are, for the grassroots form's "which wards" question, some of the wards of Leicester
 // and Melton, named with their area, and for every other area its wards as a whole: a project in
