@@ -65,7 +65,11 @@ func (s *Store) UpsertScheme(ctx context.Context, sc Scheme) (Scheme, error) {
 		current, err := lockScheme(ctx, tx, `slug = $1`, sc.Slug)
 		if errors.Is(err, ErrNotFound) {
 			saved, err = s.createScheme(ctx, tx, sc, edit)
-			return err
+			if !errors.Is(err, ErrSchemeExists) {
+				return err
+			}
+			// Created meanwhile by another seed (the insert waited for it): update that one.
+			current, err = lockScheme(ctx, tx, `slug = $1`, sc.Slug)
 		}
 		if err != nil {
 			return err

@@ -190,3 +190,35 @@ func TestConcurrentEditsKeepEveryVersion(t *testing.T) {
 		t.Errorf("%d rules.versioned events, want %d", len(events), n)
 	}
 }
+
+// Two seeds creating the same scheme at once make one scheme with one version, and both succeed.
+func TestConcurrentSeedsMakeOneScheme(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpsertScheme(ctx, store.Scheme{Slug: "gcf", Name: "Grassroots Community Fund", Rules: demo.GrassrootsRules()})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := s.Schemes(ctx)
+	if len(list) != 1 {
+		t.Fatalf("%d schemes", len(list))
+	}
+	versions, _ := s.RulesVersions(ctx, list[0].ID)
+	events, _ := s.AdminEvents(ctx, store.AdminEventFilter{})
+	if len(versions) != 1 || len(events) != 1 || events[0].Action != "scheme.created" {
+		t.Errorf("versions %+v, events %+v", versions, events)
+	}
+}
