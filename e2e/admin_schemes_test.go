@@ -297,6 +297,17 @@ func TestAdminSchemePages(t *testing.T) {
 		t.Fatalf("a refused form changed the rules: version %d", sc.RulesVer)
 	}
 
+	// Text that cannot be stored is refused by its field, never a failure of ours.
+	nul := formValues(edit.Body)
+	nul.Set("areas[1].name", "Bla\x00by")
+	nul.Set("reason", "x")
+	head.post(base+"/edit", nul).mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Area 2")
+	huge := formValues(edit.Body)
+	huge.Set("acceptance_days", "99999999999999999999")
+	huge.Set("criteria[0].weight_percent", "2147483648")
+	huge.Set("reason", "x")
+	head.post(base+"/edit", huge).mustSay(t, http.StatusUnprocessableEntity, "Days to accept an offer must be a whole number", "Criterion 1 weight must be a whole percentage")
+
 	// Saved: version 2 with the reason; a blank row adds an area.
 	good := formValues(edit.Body)
 	good.Set("max_amount", "6000")
@@ -309,6 +320,12 @@ func TestAdminSchemePages(t *testing.T) {
 	head.get(base+"/versions/2").mustSay(t, http.StatusOK, "Rules version 2", "What changed from version 1", "Maximum amount: £5,000.00 → £6,000.00")
 	head.get(base+"/versions/1").mustSay(t, http.StatusOK, "Rules version 1", "first version")
 	head.get(base+"/versions/9").mustSay(t, http.StatusNotFound, "Page not found")
+
+	// An administrator manages schemes too.
+	if _, err := s.Store.CreateUser(ctx, store.NewUser{Email: "ada@opcc.example.org", Name: "Ada Admin", Role: scheme.RoleAdmin, Password: "a long enough password"}); err != nil {
+		t.Fatal(err)
+	}
+	s.webSignInWith(t, "ada@opcc.example.org", "a long enough password").get("/admin/schemes").mustSay(t, http.StatusOK, "Manage schemes", "Create a scheme")
 
 	// Create a scheme from the pages: an empty form names what is missing; a whole one is created.
 	head.get("/admin/schemes/new").mustSay(t, http.StatusOK, "Create a scheme", "Address")

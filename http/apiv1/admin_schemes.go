@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -144,6 +145,21 @@ func (r *SchemeRequest) check(creating bool) problems {
 	return p
 }
 
+// SchemeProblems are every problem the API would name in a scheme's request, by field, without
+// saving anything: for a form some of whose fields could not be read, so a person mends all at once.
+func SchemeProblems(r SchemeRequest, creating bool) map[string]string {
+	out := map[string]string{}
+	if f, reason := badText(reflect.ValueOf(r), ""); f != "" {
+		out[f] = reason
+	}
+	for f, reason := range r.check(creating) {
+		if _, seen := out[f]; !seen {
+			out[f] = reason
+		}
+	}
+	return out
+}
+
 // AdminSchemes lists every scheme with its rules.
 func (s *Server) AdminSchemes(ctx context.Context, u store.User) ([]AdminSchemeView, error) {
 	if err := mayManageSchemes(u); err != nil {
@@ -177,6 +193,9 @@ func (s *Server) CreateScheme(ctx context.Context, u store.User, r SchemeRequest
 	if err := mayManageSchemes(u); err != nil {
 		return AdminSchemeView{}, err
 	}
+	if err := refuseBadText(r); err != nil {
+		return AdminSchemeView{}, err
+	}
 	if err := r.check(true).err(); err != nil {
 		return AdminSchemeView{}, err
 	}
@@ -200,6 +219,9 @@ func (s *Server) EditScheme(ctx context.Context, u store.User, id int64, r Schem
 	if _, err := s.Store.Scheme(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return SchemeSavedView{}, httperr.NotFound("scheme")
 	} else if err != nil {
+		return SchemeSavedView{}, err
+	}
+	if err := refuseBadText(r); err != nil {
 		return SchemeSavedView{}, err
 	}
 	if err := r.check(false).err(); err != nil {

@@ -53,6 +53,9 @@ type schemeForm struct {
 	areaRow  map[string]int   // area name → row
 	wardRow  map[string]int   // "Area: Ward" → row
 	priority []int            // the line of each priority
+	// unreadable are the rules that could not be read at all (money that is not money): their
+	// other problems would be about the 0 read in their place.
+	unreadable map[string]bool
 }
 
 // rowCount is how many rows of a list the form holds: one more than the highest index sent.
@@ -74,7 +77,7 @@ func row(list string, i int, col string) string { return fmt.Sprintf("%s[%d].%s"
 // readSchemeForm reads the form into a request, recording on f what cannot be read at all (an
 // amount that is not money, a number that is not whole).
 func readSchemeForm(f *form, creating bool) schemeForm {
-	sf := schemeForm{rowOf: map[string][]int{}, areaRow: map[string]int{}, wardRow: map[string]int{}}
+	sf := schemeForm{rowOf: map[string][]int{}, areaRow: map[string]int{}, wardRow: map[string]int{}, unreadable: map[string]bool{}}
 	r := &sf.req
 	r.Name, r.Description, r.Reason = f.Value("name"), f.Value("description"), f.Value("reason")
 	if creating {
@@ -86,6 +89,7 @@ func readSchemeForm(f *form, creating bool) schemeForm {
 		case scheme.FieldText, scheme.FieldMoney, scheme.FieldNumber, scheme.FieldKindChoice:
 			if err := fd.Set(&r.Rules, f.Value(formNameOf(fd.Key))); err != nil {
 				f.add(formNameOf(fd.Key), fd.Label+" "+err.Error())
+				sf.unreadable[fd.Key] = true
 			}
 		case scheme.FieldOrganisationTypes:
 			r.OrganisationTypes = f.List("organisation_types")
@@ -104,6 +108,7 @@ func readSchemeForm(f *form, creating bool) schemeForm {
 				}
 				if name == "" {
 					f.add(row("areas", i, "name"), fmt.Sprintf("Area %d: enter the area's name for the code %s", i+1, code))
+					sf.unreadable["areas"], sf.unreadable["area_codes"] = true, true
 					continue
 				}
 				sf.rowOf["areas"] = append(sf.rowOf["areas"], i)
@@ -128,6 +133,7 @@ func readSchemeForm(f *form, creating bool) schemeForm {
 						missing = "name"
 					}
 					f.add(row("wards", i, missing), fmt.Sprintf("Ward %d: enter the ward's %s", i+1, missing))
+					sf.unreadable["wards"], sf.unreadable["ward_codes"] = true, true
 					continue
 				}
 				label := scheme.WardLabel(area, name)
@@ -151,9 +157,11 @@ func readSchemeForm(f *form, creating bool) schemeForm {
 				var err error
 				if c.Weight, err = optionalInt(weight); err != nil {
 					f.add(row("criteria", i, "weight_percent"), fmt.Sprintf("Criterion %d weight must be a whole percentage, like 25", i+1))
+					sf.unreadable["criteria"] = true
 				}
 				if c.Minimum, err = optionalInt(minimum); err != nil {
 					f.add(row("criteria", i, "minimum"), fmt.Sprintf("Criterion %d minimum must be a score from 0 to 5", i+1))
+					sf.unreadable["criteria"] = true
 				}
 				sf.rowOf["criteria"] = append(sf.rowOf["criteria"], i)
 				r.Criteria = append(r.Criteria, c)
@@ -169,6 +177,7 @@ func readSchemeForm(f *form, creating bool) schemeForm {
 					p, err := money.Parse(upTo)
 					if err != nil {
 						f.add(row("delegation", i, "up_to"), fmt.Sprintf("Band %d limit must be an amount in pounds, like 5000, or blank for no limit", i+1))
+						sf.unreadable["delegation"] = true
 					}
 					b.UpTo = p
 				}
@@ -178,6 +187,22 @@ func readSchemeForm(f *form, creating bool) schemeForm {
 		}
 	}
 	return sf
+}
+
+// checkRead adds, to a form some of whose rules could not be read, every other problem the API
+// would name, so the person mends them all at once (nothing is saved until all are read).
+func (sf schemeForm) checkRead(f *form, creating bool) {
+	fields := apiv1.SchemeProblems(sf.req, creating)
+	for key := range fields {
+		list := key
+		if i := strings.IndexAny(key, "[."); i >= 0 {
+			list = key[:i]
+		}
+		if sf.unreadable[list] || sf.unreadable[key] {
+			delete(fields, key)
+		}
+	}
+	sf.placeRefusals(f, fields)
 }
 
 func optionalInt(s string) (int, error) {
@@ -554,9 +579,6 @@ func (s *Server) showSchemeForm(c *gin.Context, status int, f *form, creating bo
 		p.Title = "Change " + name
 		action, cancel = fmt.Sprintf("/admin/schemes/%d/edit", id), fmt.Sprintf("/admin/schemes/%d", id)
 	}
-	if f.invalid() {
-		p.Title = "Error: " + p.Title
-	}
 	p.Data = s.schemeEditor(p, creating, action, cancel, name)
 	s.render(c, status, "admin-scheme-form", p)
 }
@@ -565,7 +587,9 @@ func (s *Server) createScheme(c *gin.Context) {
 	u, _ := currentUser(c)
 	f := readForm(c)
 	sf := readSchemeForm(f, true)
-	if !f.invalid() {
+	if f.invalid() {
+		sf.checkRead(f, true)
+	} else {
 		v, err := s.opts.API.CreateScheme(c.Request.Context(), u, sf.req)
 		if err == nil {
 			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/schemes/%d?created=1", v.ID))
@@ -618,7 +642,9 @@ func (s *Server) saveScheme(c *gin.Context) {
 	}
 	f := readForm(c)
 	sf := readSchemeForm(f, false)
-	if !f.invalid() {
+	if f.invalid() {
+		sf.checkRead(f, false)
+	} else {
 		saved, err := s.opts.API.EditScheme(ctx, u, id, sf.req)
 		if err == nil {
 			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/schemes/%d?saved=%d", id, map[bool]int{true: saved.Scheme.Rules.Version, false: 0}[saved.NewVersion]))
