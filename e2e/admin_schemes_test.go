@@ -331,6 +331,17 @@ func TestAdminSchemePages(t *testing.T) {
 	head.get("/admin/schemes/new").mustSay(t, http.StatusOK, "Create a scheme", "Address")
 	head.post("/admin/schemes/new", url.Values{}).mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Name is required",
 		"Reference prefix is required", "Minimum amount must be more than £0.00")
+	fresh := formValues(head.get("/admin/schemes/new").Body)
+	for k, v := range map[string]string{"name": "Rutland Safer Villages", "code": "RSV", "min_amount": "250", "max_amount": "2,500",
+		"max_duration_months": "6", "priorities": "Rural crime\n\nAnti-social behaviour\n", "areas[0].name": "Rutland", "areas[0].code": "E06000017",
+		"wards[0].area": "Rutland", "wards[0].name": "Oakham North West", "criteria[0].key": "need", "criteria[0].name": "Need",
+		"criteria[0].weight_percent": "100", "delegation[0].role": "officer", "delegation[0].title": "Commissioning officer",
+		"acceptance_days": "21", "report_due_months": "2"} {
+		fresh.Set(k, v)
+	}
+	fresh.Add("organisation_types", "community_group")
+	head.post("/admin/schemes/new", fresh).mustSay(t, http.StatusOK, "Scheme created", "Rutland Safer Villages", "rutland-safer-villages",
+		"£250.00", "£2,500.00", "6 months", "Rutland (E06000017)", "Rutland: Oakham North West", "Need (need): 100%", "Constituted community group")
 	whole := formValues(head.get(base + "/edit").Body)
 	whole.Set("name", "Safer Nights Fund")
 	whole.Set("code", "SNF")

@@ -39,8 +39,12 @@ func (s *Server) requireSchemeManager(c *gin.Context) {
 	c.Next()
 }
 
-// Blank rows offered under each list, to add to it without scripts.
-var blankRows = map[scheme.FieldKind]int{scheme.FieldAreas: 2, scheme.FieldWards: 3, scheme.FieldCriteria: 2, scheme.FieldBands: 1}
+// Blank rows offered under each list, to add to it without scripts: more on a new scheme's form,
+// which starts with none.
+var (
+	blankRows    = map[scheme.FieldKind]int{scheme.FieldAreas: 2, scheme.FieldWards: 3, scheme.FieldCriteria: 2, scheme.FieldBands: 1}
+	newBlankRows = map[scheme.FieldKind]int{scheme.FieldAreas: 10, scheme.FieldWards: 10, scheme.FieldCriteria: 6, scheme.FieldBands: 3}
+)
 
 // formNameOf is a scalar rule's form field: its JSON name, money typed in pounds without "_pence".
 func formNameOf(key string) string { return strings.TrimSuffix(key, "_pence") }
@@ -458,7 +462,7 @@ func (s *Server) schemeEditor(p page, creating bool, action, cancel, name string
 			f.Value = p.Form.Raw(name)
 			add(fd.Section, editorItem{Kind: "textarea", Field: f})
 		case scheme.FieldAreas, scheme.FieldWards, scheme.FieldCriteria, scheme.FieldBands:
-			add(fd.Section, s.rowsItem(p, fd, opts))
+			add(fd.Section, s.rowsItem(p, fd, opts, creating))
 		}
 	}
 	for _, t := range order {
@@ -468,7 +472,7 @@ func (s *Server) schemeEditor(p page, creating bool, action, cancel, name string
 }
 
 // rowsItem draws a list rule as rows of inputs, with blank rows to add to it.
-func (s *Server) rowsItem(p page, fd scheme.Field, opts []string) editorItem {
+func (s *Server) rowsItem(p page, fd scheme.Field, opts []string, creating bool) editorItem {
 	type col struct{ key, label, class, mode string }
 	var cols []col
 	switch fd.Kind {
@@ -489,9 +493,12 @@ func (s *Server) rowsItem(p page, fd scheme.Field, opts []string) editorItem {
 		it.Columns = append(it.Columns, c.label)
 	}
 	n := rowCount(p.Form.values, list)
-	if p.Form.Value("sent") == "" { // a form just opened gets blank rows to add to the list
+	switch {
+	case p.Form.Value("sent") == "" && creating: // a form just opened gets blank rows to add to the list
+		n += newBlankRows[fd.Kind]
+	case p.Form.Value("sent") == "":
 		n += blankRows[fd.Kind]
-	} else if n == 0 {
+	case n == 0:
 		n = 1
 	}
 	for i := range n {
