@@ -103,7 +103,7 @@ func TestAccessMatrix(t *testing.T) {
 
 	paths := strings.NewReplacer("{A}", fmt.Sprint(assessing), "{O}", fmt.Sprint(offered), "{D}", fmt.Sprint(draft),
 		"{S}", fmt.Sprint(service), "{letter}", fmt.Sprint(int64(letter)), "{notice}", fmt.Sprint(int64(notice)),
-		"{scheme}", fmt.Sprint(int64(schemeID)), "{unknown}", "9000000000000")
+		"{scheme}", fmt.Sprint(int64(schemeID)), "{unknown}", "9000000000000", "{version}", "1")
 	type w = [callers]int // the status each caller gets, in the columns' order
 	type row struct {
 		method, path string
@@ -238,6 +238,22 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 200, 404, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/applications/{S}/finance", nil, // no award yet
 			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
+		// Managing schemes: the administrator and the head of commissioning only (incomplete bodies: 422).
+		{"GET", "/api/v1/admin/schemes", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
+		{"POST", "/api/v1/admin/schemes", map[string]any{"name": "Half a scheme"},
+			w{401, 401, 403, 403, 403, 403, 422, 403, 403}},
+		{"GET", "/api/v1/admin/schemes/{scheme}", nil,
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
+		{"GET", "/api/v1/admin/schemes/{unknown}", nil,
+			w{401, 401, 403, 403, 403, 403, 404, 403, 403}},
+		{"PUT", "/api/v1/admin/schemes/{scheme}", map[string]any{"name": "Renamed"},
+			w{401, 401, 403, 403, 403, 403, 422, 403, 403}},
+		{"GET", "/api/v1/admin/schemes/{scheme}/versions", nil,
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
+		{"GET", "/api/v1/admin/schemes/{scheme}/versions/{version}", nil,
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
 
 		// The one allowed change of state, then what it allows.
 		{"POST", "/api/v1/applications/{O}/acceptance", testBank,

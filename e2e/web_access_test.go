@@ -77,7 +77,7 @@ func TestPageAccessMatrix(t *testing.T) {
 	paths := strings.NewReplacer("{A}", fmt.Sprint(fx.assessing), "{O}", fmt.Sprint(fx.offered), "{D}", fmt.Sprint(fx.draft),
 		"{S}", fmt.Sprint(fx.service), "{letter}", fmt.Sprint(int64(fx.letter)), "{notice}", fmt.Sprint(int64(fx.notice)),
 		"{scheme}", fmt.Sprint(int64(fx.schemeID)), "{round}", fmt.Sprint(int64(fx.roundID)), "{upload}", fmt.Sprint(upload.ID),
-		"{unknown}", "9000000000000")
+		"{unknown}", "9000000000000", "{version}", "1")
 	today := time.Now()
 	payment := func(id int64) url.Values { // a complete payment form, so the API decides
 		key := fmt.Sprintf("%d-0", id)
@@ -178,6 +178,18 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/finance/paid", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, form}},
 		{"GET", "/notifications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/notifications/{unknown}/read", url.Values{}, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		// Managing schemes: the administrator and the head of commissioning only; no applicant or
+		// assessor reaches any of it. Forms sent empty are shown again with their errors.
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/admin/schemes", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"GET", "/admin/schemes/new", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/schemes/new", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"GET", "/admin/schemes/{scheme}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"GET", "/admin/schemes/{unknown}", nil, w{signin, signin, deny, deny, deny, deny, hidden, deny, deny}},
+		{"GET", "/admin/schemes/{scheme}/edit", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/schemes/{scheme}/edit", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"GET", "/admin/schemes/{scheme}/versions", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"GET", "/admin/schemes/{scheme}/versions/{version}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
 
 		// The one change of state: the owner accepts the offer.
 		{"POST", "/applications/{O}/acceptance", acceptForm(), w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
@@ -213,7 +225,7 @@ func TestPageAccessMatrix(t *testing.T) {
 
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
-		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section")
+		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

@@ -144,24 +144,28 @@ type Band struct {
 
 // Rules is the configuration of one scheme. Version changes whenever an officer edits the rules.
 type Rules struct {
-	Version                int         `json:"version"`
-	Kind                   Kind        `json:"kind"`
-	Code                   string      `json:"code"` // short prefix for references, e.g. GCF
-	MinAmount              money.Pence `json:"min_amount_pence"`
-	MaxAmount              money.Pence `json:"max_amount_pence"`
-	MaxDurationMonths      int         `json:"max_duration_months"`
-	OrganisationTypes      []string    `json:"organisation_types"`
-	Areas                  []string    `json:"areas"`
-	Wards                  []string    `json:"wards,omitempty"` // grassroots: the wards an applicant may name; none = not asked
-	Priorities             []string    `json:"priorities"`
-	Criteria               []Criterion `json:"criteria"`
-	Delegation             []Band      `json:"delegation"`
-	AcceptanceDays         int         `json:"acceptance_days"`
-	AcceptanceReminderDays int         `json:"acceptance_reminder_days"` // days before the deadline
-	ReportDueMonths        int         `json:"report_due_months"`        // after the project end date
-	ReportReminderDays     int         `json:"report_reminder_days"`     // days before the report is due
-	ReportResubmitDays     int         `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
-	CostCentre             string      `json:"cost_centre"`
+	Version           int         `json:"version"`
+	Kind              Kind        `json:"kind"`
+	Code              string      `json:"code"` // short prefix for references, e.g. GCF
+	MinAmount         money.Pence `json:"min_amount_pence"`
+	MaxAmount         money.Pence `json:"max_amount_pence"`
+	MaxDurationMonths int         `json:"max_duration_months"`
+	OrganisationTypes []string    `json:"organisation_types"`
+	Areas             []string    `json:"areas"`
+	Wards             []string    `json:"wards,omitempty"` // grassroots: the wards an applicant may name ("Leicester: Abbey"); none = not asked
+	// AreaCodes gives areas their ONS GSS codes by name ("Leicester": "E06000016"); WardCodes gives
+	// wards theirs by the ward as listed ("Leicester: Abbey": "E05010458"). Either may be partial.
+	AreaCodes              map[string]string `json:"area_codes,omitempty"`
+	WardCodes              map[string]string `json:"ward_codes,omitempty"`
+	Priorities             []string          `json:"priorities"`
+	Criteria               []Criterion       `json:"criteria"`
+	Delegation             []Band            `json:"delegation"`
+	AcceptanceDays         int               `json:"acceptance_days"`
+	AcceptanceReminderDays int               `json:"acceptance_reminder_days"` // days before the deadline
+	ReportDueMonths        int               `json:"report_due_months"`        // after the project end date
+	ReportReminderDays     int               `json:"report_reminder_days"`     // days before the report is due
+	ReportResubmitDays     int               `json:"report_resubmit_days"`     // to revise a report sent back; 0 = 28
+	CostCentre             string            `json:"cost_centre"`
 	// Days a case officer may go without acting on an application before its escalations and
 	// "ready for you" notices are copied to the heads of commissioning; 0 = 10.
 	EscalationDays int `json:"escalation_days,omitempty"`
@@ -176,43 +180,11 @@ type Rules struct {
 	Signatory            string `json:"signatory"`                        // name and title on letters
 }
 
-// Validate checks that rules are usable before they are saved.
+// Validate checks that rules are usable before they are saved: nil, or Problems naming every field
+// at fault.
 func (r Rules) Validate() error {
-	switch {
-	case r.Kind != Grassroots && r.Kind != Service:
-		return fmt.Errorf("kind must be %q or %q", Grassroots, Service)
-	case r.Code == "":
-		return fmt.Errorf("code is required")
-	case r.MinAmount <= 0 || r.MaxAmount < r.MinAmount:
-		return fmt.Errorf("amount limits must satisfy 0 < minimum <= maximum")
-	case r.MaxDurationMonths <= 0:
-		return fmt.Errorf("max_duration_months must be positive")
-	case len(r.OrganisationTypes) == 0 || len(r.Areas) == 0 || len(r.Priorities) == 0:
-		return fmt.Errorf("organisation_types, areas and priorities must each list at least one entry")
-	case len(r.Delegation) == 0:
-		return fmt.Errorf("delegation must list at least one band")
-	case r.AcceptanceDays <= 0 || r.ReportDueMonths <= 0:
-		return fmt.Errorf("acceptance_days and report_due_months must be positive")
-	case r.EscalationDays < 0:
-		return fmt.Errorf("escalation_days cannot be negative (0 means the default of 10 days)")
-	}
-	total := 0
-	for _, c := range r.Criteria {
-		if c.Minimum < 0 || c.Minimum > 5 {
-			return fmt.Errorf("criterion %s: minimum must be 0 to 5", c.Key)
-		}
-		total += c.Weight
-	}
-	if total != 100 {
-		return fmt.Errorf("criteria weights add up to %d, not 100", total)
-	}
-	for i, b := range r.Delegation {
-		if b.UpTo == 0 && i != len(r.Delegation)-1 {
-			return fmt.Errorf("only the last delegation band may be unlimited")
-		}
-		if i > 0 && b.UpTo != 0 && b.UpTo <= r.Delegation[i-1].UpTo {
-			return fmt.Errorf("delegation bands must rise")
-		}
+	if p := r.Problems(); len(p) > 0 {
+		return p
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -132,50 +133,25 @@ func (s *Store) ImportScheme(ctx context.Context, sc Scheme, form []byte, by Act
 	}
 	var out SchemeImport
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var before Scheme
-		err := tx.GetContext(ctx, &before, `SELECT * FROM schemes WHERE slug = $1 FOR UPDATE`, sc.Slug)
-		if err != nil && notFound(err) != ErrNotFound {
-			return err
+		// The same create or save as a person's edit (rules_versions.go): versions kept and
+		// recorded in the audit trail alike, whoever the actor.
+		edit := SchemeEdit{By: by, At: at, Reason: why}
+		var saved SchemeSaved
+		current, err := lockScheme(ctx, tx, `slug = $1`, sc.Slug)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			saved, err = s.createScheme(ctx, tx, sc, edit)
+		case err == nil:
+			out.RulesBefore = current.RulesVer
+			out.Updated = current.Name != sc.Name || current.Description != sc.Description
+			saved, err = s.saveScheme(ctx, tx, current, sc, edit)
 		}
-		out.Created = err != nil
-		if !out.Created {
-			if err := json.Unmarshal(before.RulesJSON, &before.Rules); err != nil {
-				return err
-			}
-			out.RulesBefore = before.Rules.Version
-			out.Updated = before.Name != sc.Name || before.Description != sc.Description
-		}
-		after, err := upsertSchemeTx(ctx, tx, sc)
 		if err != nil {
 			return err
 		}
+		out.Created = saved.Created
+		after := saved.Scheme
 		out.Scheme = after
-		event := func(action, what string, details any) error {
-			key := fmt.Sprintf("%s:%d:%d", action, after.ID, at.UnixNano())
-			if action == "rules.versioned" {
-				key = fmt.Sprintf("%s:%d:%d", action, after.ID, after.Rules.Version)
-			}
-			return recordAdminEvent(ctx, tx, by, at, AdminEvent{Key: key, Action: action, SubjectKind: "scheme", SubjectID: after.ID,
-				Subject: after.Name, What: what, Why: why}, details)
-		}
-		switch {
-		case out.Created:
-			if err := event("scheme.created", fmt.Sprintf("Scheme %s (%s) created with rules version %d", after.Name, after.Slug, after.Rules.Version), map[string]any{"slug": after.Slug, "rules_version": after.Rules.Version}); err != nil {
-				return err
-			}
-		case out.Updated:
-			if err := event("scheme.updated", "Name or description changed", map[string]any{
-				"before": map[string]string{"name": before.Name, "description": before.Description},
-				"after":  map[string]string{"name": after.Name, "description": after.Description}}); err != nil {
-				return err
-			}
-		}
-		if !out.Created && after.Rules.Version != out.RulesBefore {
-			if err := event("rules.versioned", fmt.Sprintf("Rules version %d replaces version %d", after.Rules.Version, out.RulesBefore),
-				map[string]any{"before": before.Rules, "after": after.Rules}); err != nil {
-				return err
-			}
-		}
 		out.Form, out.FormSaved, err = saveFormTx(ctx, tx, after, 0, form, by, at, why)
 		return err
 	})

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"grantflow/money"
 	"grantflow/scheme"
 )
@@ -39,56 +37,6 @@ type Budget struct {
 	FinancialYear  int         `db:"financial_year" json:"financial_year"`
 	BudgetPence    money.Pence `db:"budget_pence" json:"budget_pence"`
 	CommittedPence money.Pence `db:"committed_pence" json:"committed_pence"`
-}
-
-// UpsertScheme creates or updates a scheme by slug; changing the rules raises their version.
-func (s *Store) UpsertScheme(ctx context.Context, sc Scheme) (Scheme, error) {
-	if err := sc.Rules.Validate(); err != nil {
-		return Scheme{}, fmt.Errorf("scheme %s: %w", sc.Slug, err)
-	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		sc, err = upsertSchemeTx(ctx, tx, sc)
-		return err
-	})
-	return sc, err
-}
-
-// upsertSchemeTx is UpsertScheme inside the caller's transaction.
-func upsertSchemeTx(ctx context.Context, tx *sqlx.Tx, sc Scheme) (Scheme, error) {
-	sc.Kind = sc.Rules.Kind
-	var current Scheme
-	err := tx.GetContext(ctx, &current, `SELECT * FROM schemes WHERE slug = $1 FOR UPDATE`, sc.Slug)
-	if err != nil && notFound(err) != ErrNotFound {
-		return sc, err
-	}
-	version := 1
-	if err == nil {
-		if err := json.Unmarshal(current.RulesJSON, &current.Rules); err != nil {
-			return sc, err
-		}
-		version = current.Rules.Version
-		sc.Rules.Version = version
-		if !sameRules(current.Rules, sc.Rules) {
-			version++
-		}
-	}
-	sc.Rules.Version = version
-	rules, err := json.Marshal(sc.Rules)
-	if err != nil {
-		return sc, err
-	}
-	sc.RulesJSON, sc.RulesVer = rules, version
-	err = tx.QueryRowxContext(ctx, `INSERT INTO schemes (slug, name, kind, description, rules, rules_version) VALUES ($1,$2,$3,$4,$5,$6)
-		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, rules = EXCLUDED.rules, rules_version = EXCLUDED.rules_version
-		RETURNING id`, sc.Slug, sc.Name, sc.Kind, sc.Description, rules, version).Scan(&sc.ID)
-	return sc, err
-}
-
-func sameRules(a, b scheme.Rules) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
 }
 
 // Schemes lists every scheme.

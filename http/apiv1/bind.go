@@ -85,10 +85,26 @@ func badText(v reflect.Value, path string) (field, reason string) {
 			if !sf.IsExported() || name == "-" {
 				continue
 			}
-			if name == "" {
-				name = sf.Name
+			field := joinField(path, name)
+			switch {
+			case sf.Anonymous && name == "": // an embedded struct's fields are the request's own
+				field = path
+			case name == "":
+				field = joinField(path, sf.Name)
 			}
-			if f, r := badText(v.Field(i), joinField(path, name)); f != "" {
+			if f, r := badText(v.Field(i), field); f != "" {
+				return f, r
+			}
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		for _, k := range keys {
+			field := joinField(path, fmt.Sprint(k))
+			if f, r := badText(k, field); f != "" {
+				return f, r
+			}
+			if f, r := badText(v.MapIndex(k), field); f != "" {
 				return f, r
 			}
 		}
@@ -203,4 +219,33 @@ func (p problems) err() error {
 		return nil
 	}
 	return httperr.Fields(p)
+}
+
+// withoutEmbedded drops from a decoder's field path the names of embedded structs, whose fields
+// the caller sends as the request's own: "Rules.max_amount_pence" is "max_amount_pence".
+func withoutEmbedded(t reflect.Type, path string) string {
+	var out []string
+	for _, part := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			t = nil
+			out = append(out, part)
+			continue
+		}
+		if sf, ok := t.FieldByName(part); ok && sf.Anonymous {
+			t = sf.Type
+			continue
+		}
+		var next reflect.Type
+		for i := range t.NumField() {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == part {
+				next = t.Field(i).Type
+			}
+		}
+		t = next
+		out = append(out, part)
+	}
+	return strings.Join(out, ".")
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,13 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/write-off", stepHandler(s, s.WriteOff))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)
+	// Schemes and their rules, set up by the office (scheme.Role.ManagesSchemes).
+	auth.GET("/admin/schemes", s.listAdminSchemes)
+	auth.POST("/admin/schemes", s.createAdminScheme)
+	auth.GET("/admin/schemes/:id", s.getAdminScheme)
+	auth.PUT("/admin/schemes/:id", s.putAdminScheme)
+	auth.GET("/admin/schemes/:id/versions", s.listRulesVersions)
+	auth.GET("/admin/schemes/:id/versions/:version", s.getRulesVersion)
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.
@@ -150,7 +158,7 @@ func bind(c *gin.Context, v any) error {
 			return &httperr.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is too large"}
 		}
 		if f, reason, ok := jsonFieldError(err); ok {
-			return httperr.Field(f, reason)
+			return httperr.Field(withoutEmbedded(reflect.TypeOf(v), f), reason)
 		}
 		if notObject(err) {
 			return httperr.BadRequest("the request body must be a JSON object")

@@ -197,6 +197,17 @@ func (s *Server) Register(r gin.IRouter) {
 	app.GET("/applications/:id/uploads", s.uploadsPage)
 	app.GET("/uploads/:id", s.downloadUpload)
 
+	// Managing schemes and their rules: admin and head of commissioning (scheme.Role.ManagesSchemes).
+	admin := app.Group("/admin", s.requireSchemeManager)
+	admin.GET("/schemes", s.adminSchemes)
+	admin.GET("/schemes/new", s.newSchemeForm)
+	admin.POST("/schemes/new", s.createScheme)
+	admin.GET("/schemes/:id", s.adminSchemePage)
+	admin.GET("/schemes/:id/edit", s.editSchemeForm)
+	admin.POST("/schemes/:id/edit", s.saveScheme)
+	admin.GET("/schemes/:id/versions", s.rulesVersionsPage)
+	admin.GET("/schemes/:id/versions/:version", s.rulesVersionPage)
+
 	// Staff work queues and budgets.
 	staff := app.Group("", s.requireRole(scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner, scheme.RoleAdmin))
 	staff.GET("/work", s.workQueues)
