@@ -131,3 +131,16 @@ func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEve
 func (s *Store) RecordAdminEvent(ctx context.Context, by Actor, at time.Time, e AdminEvent, details any) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recordAdminEvent(ctx, tx, by, at, e, details) })
 }
+
+// AdminEventActor is someone who has done an administrative act, for the audit page's filter.
+type AdminEventActor struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+}
+
+// AdminEventActors lists the people who appear in the audit trail as actors, by name.
+func (s *Store) AdminEventActors(ctx context.Context) ([]AdminEventActor, error) {
+	list := []AdminEventActor{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT DISTINCT u.id, u.name FROM admin_events e JOIN users u ON u.id = e.actor_id ORDER BY u.name, u.id`)
+	return list, err
+}

@@ -89,7 +89,9 @@ type Throttled struct {
 	Scope   string
 }
 
-func (e *Throttled) Error() string { return "too many attempts; try again at " + e.RetryAt.Format(time.RFC3339) }
+func (e *Throttled) Error() string {
+	return "too many attempts; try again at " + e.RetryAt.Format(time.RFC3339)
+}
 
 // RetryAfter is the wait from now, in whole seconds, at least one.
 func (e *Throttled) RetryAfter(now time.Time) int {

@@ -134,11 +134,16 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/check", s.checkForm)
 	g.POST("/check", s.check)
 	g.GET("/sign-in", s.signInForm)
-	g.POST("/sign-in", s.signIn)
+	g.POST("/sign-in", s.requireAPI, s.signIn)
+	// The half-signed-in pages: a right password, then the second factor (or its set-up for staff).
+	g.GET("/sign-in/code", s.codeForm)
+	g.POST("/sign-in/code", s.requireAPI, s.Throttle("second-factor"), s.code)
+	g.GET("/sign-in/enrol", s.enrolForm)
+	g.POST("/sign-in/enrol", s.requireAPI, s.Throttle("second-factor"), s.enrol)
 	g.GET("/sign-out", s.signOutForm)
 	g.POST("/sign-out", s.signOut)
 	g.GET("/register", s.registerForm)
-	g.POST("/register", s.requireAPI, s.register)
+	g.POST("/register", s.requireAPI, s.Throttle("registration"), s.register)
 	g.GET("/accessibility", s.accessibility)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
@@ -162,6 +167,17 @@ func (s *Server) Register(r gin.IRouter) {
 	app := signed.Group("", s.requireAPI)
 	app.GET("/applications/:id", s.applicationPage)
 	app.GET("/notifications", s.notificationsPage)
+	// Everyone's own sign-in security; applicants may turn a second factor on and off.
+	app.GET("/account/second-factor", s.secondFactorPage)
+	app.GET("/account/second-factor/set-up", s.secondFactorSetUpForm)
+	app.POST("/account/second-factor/set-up", s.Throttle("second-factor"), s.secondFactorSetUp)
+	app.POST("/account/second-factor/recovery-codes", s.regenerateRecoveryCodes)
+	app.POST("/account/second-factor/turn-off", s.Throttle("second-factor"), s.turnOffSecondFactor)
+	// The admin's pages (scheme.Role.ManagesPeople): the audit trail and second-factor resets.
+	admin := app.Group("", s.requireManagesPeople)
+	admin.GET("/admin/audit", s.adminAudit)
+	admin.GET("/admin/second-factor-reset", s.resetSecondFactorForm)
+	admin.POST("/admin/second-factor-reset", s.resetSecondFactor)
 	app.POST("/notifications/:id/read", s.markNotificationRead)
 	app.GET("/notification-settings", s.notificationSettingsPage)
 	app.POST("/notification-settings", s.saveNotificationSettings)
