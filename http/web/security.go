@@ -273,4 +273,3 @@ func (s *Server) requireManagesPeople(c *gin.Context) {
 	}
 	c.Next()
 }
-

@@ -353,4 +353,3 @@ func (s *Server) Throttle(kind string) gin.HandlerFunc {
 		c.Next()
 	}
 }
-
