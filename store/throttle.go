@@ -77,9 +77,9 @@ type RequestLimit struct {
 
 // RequestLimits are the per-address limits of throttled forms other than sign-in, by kind.
 var RequestLimits = map[string]RequestLimit{
-	"registration":   {Max: 10, Window: time.Hour},
+	"registration":   {Max: 30, Window: time.Hour}, // an office or a training session may share one address
 	"password-reset": {Max: 10, Window: time.Hour},
-	"second-factor":  {Max: 30, Window: 15 * time.Minute},
+	"second-factor":  {Max: 60, Window: 15 * time.Minute}, // the code pages; each code is also under the sign-in throttle
 }
 
 // Throttled is a refusal: try again at RetryAt. Scope says which limit was reached (pair, address,

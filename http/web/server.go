@@ -170,9 +170,9 @@ func (s *Server) Register(r gin.IRouter) {
 	// Everyone's own sign-in security; applicants may turn a second factor on and off.
 	app.GET("/account/second-factor", s.secondFactorPage)
 	app.GET("/account/second-factor/set-up", s.secondFactorSetUpForm)
-	app.POST("/account/second-factor/set-up", s.Throttle("second-factor"), s.secondFactorSetUp)
+	app.POST("/account/second-factor/set-up", s.secondFactorSetUp)
 	app.POST("/account/second-factor/recovery-codes", s.regenerateRecoveryCodes)
-	app.POST("/account/second-factor/turn-off", s.Throttle("second-factor"), s.turnOffSecondFactor)
+	app.POST("/account/second-factor/turn-off", s.turnOffSecondFactor) // the code is checked under the sign-in throttle
 	// The admin's pages (scheme.Role.ManagesPeople): the audit trail and second-factor resets.
 	admin := app.Group("", s.requireManagesPeople)
 	admin.GET("/admin/audit", s.adminAudit)
