@@ -256,6 +256,18 @@ func (s *Store) TakeRequest(ctx context.Context, kind, address string, now time.
 	})
 }
 
+// RefundRequest gives back a request TakeRequest counted at now, for one that was refused for its
+// own content (a form with mistakes): only requests that do something use up the limit.
+func (s *Store) RefundRequest(ctx context.Context, kind, address string, now time.Time) error {
+	lim, ok := RequestLimits[kind]
+	if !ok {
+		return errors.New("throttle: no request limit for " + kind)
+	}
+	_, err := s.DB.ExecContext(ctx, `UPDATE request_windows SET count = count - 1 WHERE kind = $1 AND key = $2 AND window_start = $3 AND count > 0`,
+		kind, hashKey(kind, address), now.Truncate(lim.Window))
+	return err
+}
+
 // takeWindow adds one to the kind's count for the window starting at start, unless it is at max
 // already: then *Throttled until the window ends. The upsert serialises on the row.
 func (s *Store) takeWindow(ctx context.Context, tx *sqlx.Tx, kind string, key []byte, start time.Time, window time.Duration, max int) error {

@@ -77,13 +77,21 @@ func (s *Server) ResetSecondFactor(ctx context.Context, by store.User, userID in
 
 func (s *Server) resetSecondFactor(c *gin.Context) {
 	u := currentUser(c)
-	if !u.Role.ManagesPeople() {
-		s.fail(c, httperr.Forbidden("only an admin can reset a second factor"))
-		return
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		s.fail(c, httperr.NotFound("user"))
+		return
+	}
+	// An id that names nobody is not found, for anyone (as every path with an id); only then the role.
+	if _, err := s.Store.User(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
+		s.fail(c, httperr.NotFound("user"))
+		return
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !u.Role.ManagesPeople() {
+		s.fail(c, httperr.Forbidden("only an admin can reset a second factor"))
 		return
 	}
 	var req SecondFactorResetRequest

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -79,12 +80,14 @@ func (s *Server) SignedIn(ctx context.Context, u store.User, address string) err
 }
 
 // Throttle limits a kind of request ("registration", "password-reset"; see store.RequestLimits)
-// per client address, answering the API's 429 with Retry-After. The pages have their own
-// (web.Server.Throttle) with a page instead of JSON.
+// per client address, answering the API's 429 with Retry-After. A request refused for its own
+// content (400, 413, 422) is given back, so only requests that do something use up the limit.
+// The pages have their own (web.Server.Throttle) with a page instead of JSON.
 func (s *Server) Throttle(kind string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		now := s.now()
 		err := s.Store.TakeRequest(c.Request.Context(), kind, c.ClientIP(), now)
+		defer refundRefused(c, s.Store, kind, now)
 		var th *store.Throttled
 		if errors.As(err, &th) {
 			wait := th.RetryAfter(now)
@@ -118,7 +121,6 @@ func (s *Server) issueToken(c *gin.Context) {
 	p := problems{}
 	p.required("email", req.Email)
 	p.required("password", req.Password)
-	p.maxLen("email", req.Email, 254)
 	p.maxLen("otp", req.OTP, 20)
 	p.maxLen("recovery_code", req.RecoveryCode, 40)
 	if err := p.err(); err != nil {
@@ -193,4 +195,17 @@ func (s *Server) issueToken(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"token": token, "token_type": "Bearer", "expires_at": expires, "user": u})
+}
+
+// refundRefused gives back a throttled request that was refused for its own content.
+func refundRefused(c *gin.Context, st *store.Store, kind string, now time.Time) {
+	switch c.Writer.Status() {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		_ = st.RefundRequest(c.Request.Context(), kind, c.ClientIP(), now)
+	}
+}
+
+// RefundRefused is refundRefused for the pages' throttle.
+func RefundRefused(c *gin.Context, st *store.Store, kind string, now time.Time) {
+	refundRefused(c, st, kind, now)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/pquerna/otp"
 
+	"grantflow/http/apiv1"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -338,7 +339,9 @@ func (s *Server) showRecoveryCodes(c *gin.Context, codes []string, heading, next
 // Retry-After). The API has its own (apiv1.Server.Throttle) answering JSON.
 func (s *Server) Throttle(kind string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		err := s.opts.Store.TakeRequest(c.Request.Context(), kind, c.ClientIP(), s.now())
+		now := s.now()
+		err := s.opts.Store.TakeRequest(c.Request.Context(), kind, c.ClientIP(), now)
+		defer apiv1.RefundRefused(c, s.opts.Store, kind, now) // a form with mistakes uses up nothing
 		if s.throttled(c, err, func(msg string) {
 			s.render(c, http.StatusTooManyRequests, "error", page{Title: "Too many attempts", Data: errorPage{
 				Heading: "Too many attempts from your network", Lines: []string{msg, "Nothing you sent has been saved."}}})
