@@ -222,6 +222,6 @@ func TestAdminAuditTrailAndSecondFactorReset(t *testing.T) {
 	checkMarkup(t, bad)
 	bad.mustContain(t, "The date to list from must be a real date")
 	admin.get("/admin/audit?action=DROP+TABLE").mustContain(t, "Action must be an action or its start")
-	admin.get("/admin/audit?" + url.Values{"from-day": {"2"}, "from-month": {"7"}, "from-year": {"2026"}, "to-day": {"1"}, "to-month": {"7"}, "to-year": {"2026"}}.Encode()).
+	admin.get("/admin/audit?"+url.Values{"from-day": {"2"}, "from-month": {"7"}, "from-year": {"2026"}, "to-day": {"1"}, "to-month": {"7"}, "to-year": {"2026"}}.Encode()).
 		mustContain(t, "The to date must be the same as or after the from date")
 }
