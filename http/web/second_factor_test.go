@@ -225,3 +225,32 @@ func TestAdminAuditTrailAndSecondFactorReset(t *testing.T) {
 	admin.get("/admin/audit?"+url.Values{"from-day": {"2"}, "from-month": {"7"}, "from-year": {"2026"}, "to-day": {"1"}, "to-month": {"7"}, "to-year": {"2026"}}.Encode()).
 		mustContain(t, "The to date must be the same as or after the from date")
 }
+
+// Registration is throttled per address: the page says when to try again (429, Retry-After), and
+// forms refused for their mistakes use nothing up.
+func TestRegistrationPageThrottle(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	for range 5 {
+		b.fill("/register", "/register", url.Values{"user.password": {"short"}}).mustBe(t, http.StatusUnprocessableEntity, "/register")
+	}
+	limit := store.RequestLimits["registration"].Max
+	form := func(i int) url.Values {
+		return url.Values{"organisation.name": {"Hilltop Tenants"}, "organisation.type": {scheme.OrgCommunityGroup},
+			"organisation.address": {"2 Hill Road"}, "organisation.postcode": {"LE13 0ZZ"}, "user.name": {"Sam Example"},
+			"user.email": {"sam" + strings.Repeat("x", i) + "@hilltop.example.org"}, "user.password": {"correct horse battery"}}
+	}
+	for i := range limit {
+		s.browser().fill("/register", "/register", form(i)).mustBe(t, http.StatusOK, "/applications?registered=1")
+	}
+	over := s.browser().fill("/register", "/register", form(limit))
+	over.mustBe(t, http.StatusTooManyRequests, "/register")
+	checkMarkup(t, over)
+	over.mustContain(t, "Too many attempts from your network", "Wait", "then try again", "Nothing you sent has been saved")
+	if ra := over.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After %q", ra)
+	}
+	if _, err := s.Store.UserByEmail(context.Background(), "sam"+strings.Repeat("x", limit)+"@hilltop.example.org"); err == nil {
+		t.Error("the throttled registration was saved")
+	}
+}
