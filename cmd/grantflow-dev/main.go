@@ -154,7 +154,7 @@ func printWelcome(cfg app.Config, inbox string) {
 	fmt.Fprintf(&b, "  %s\n", demo.TOTPSecret)
 	fmt.Fprintf(&b, "Add it to an authenticator app (time-based, 6 digits, 30 seconds), or print the code now with\n")
 	fmt.Fprintf(&b, "  go run ./cmd/grantflow-dev totp\n")
-	fmt.Fprintf(&b, "(a code is accepted once: wait for the next one to sign a second account in).\n")
+	fmt.Fprintf(&b, "(each code signs an account in once: to sign the same account in again, wait for the next code).\n")
 	fmt.Fprintf(&b, "\nSign in: curl -s -XPOST localhost:%d/api/v1/tokens -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n",
 		cfg.Port, demo.Accounts[0].Email, demo.Password)
 	fmt.Fprintf(&b, "Staff:   curl -s -XPOST localhost:%d/api/v1/tokens -d '{\"email\":\"officer@opcc.example.org\",\"password\":\"%s\",\"otp\":\"'$(go run ./cmd/grantflow-dev totp)'\"}'\n\n",
