@@ -107,8 +107,11 @@ func (s *Server) throttled(c *gin.Context, err error, show func(msg string)) boo
 	now := s.now()
 	wait := th.RetryAfter(now)
 	c.Header("Retry-After", strconv.Itoa(wait))
-	show(fmt.Sprintf("You have tried too many times. Wait %s (until %s), then try again.", waitText(wait),
-		th.RetryAt.In(scheme.London).Format("3:04:05pm")))
+	what := "You have tried too many times."
+	if th.Scope == "global" {
+		what = "The service is receiving too many sign-in attempts just now."
+	}
+	show(fmt.Sprintf("%s Wait %s (until %s), then try again.", what, waitText(wait), th.RetryAt.In(scheme.London).Format("3:04:05pm")))
 	return true
 }
 
