@@ -130,3 +130,37 @@ func upper(s string) string {
 	}
 	return string(b)
 }
+
+// The same code sent twice at once (two browsers, or a replay racing the real sign-in) is
+// accepted once.
+func TestSecondFactorCodeAcceptedOnceUnderConcurrency(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "ola@opcc.example.org", Name: "Ola Officer", Role: scheme.RoleOfficer, Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	st.SecondFactorClock = func() time.Time { return now }
+	if err := st.EnrolSecondFactor(ctx, u.ID, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := store.TOTPCode("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", now)
+	results := make(chan error, 10)
+	for range 10 {
+		go func() { results <- st.CheckSecondFactor(ctx, u.ID, code) }()
+	}
+	accepted := 0
+	for range 10 {
+		err := <-results
+		switch {
+		case err == nil:
+			accepted++
+		case !errors.Is(err, store.ErrBadCode):
+			t.Error(err)
+		}
+	}
+	if accepted != 1 {
+		t.Fatalf("%d of 10 simultaneous uses of one code accepted, want 1", accepted)
+	}
+}
