@@ -103,7 +103,8 @@ func TestAccessMatrix(t *testing.T) {
 
 	paths := strings.NewReplacer("{A}", fmt.Sprint(assessing), "{O}", fmt.Sprint(offered), "{D}", fmt.Sprint(draft),
 		"{S}", fmt.Sprint(service), "{letter}", fmt.Sprint(int64(letter)), "{notice}", fmt.Sprint(int64(notice)),
-		"{scheme}", fmt.Sprint(int64(schemeID)), "{unknown}", "9000000000000", "{version}", "1")
+		"{scheme}", fmt.Sprint(int64(schemeID)), "{unknown}", "9000000000000", "{version}", "1",
+		"{user}", fmt.Sprint(int64(dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", tokens[asOwner], nil).Body, "id").(float64))))
 	type w = [callers]int // the status each caller gets, in the columns' order
 	type row struct {
 		method, path string
@@ -289,6 +290,17 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 404, 403, 403, 403, 403, 422}},
 		{"GET", "/api/v1/applications/{O}/bank-details/notice", nil,
 			w{401, 401, 403, 404, 403, 403, 403, 403, 409}},
+		// Everyone's own second factor: staff have one (so new recovery codes), these applicants none.
+		{"GET", "/api/v1/me/second-factor", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"POST", "/api/v1/me/second-factor/recovery-codes", nil,
+			w{401, 401, 409, 409, 201, 201, 201, 201, 201}},
+		// The admin's alone (scheme.Role.ManagesPeople); the admin's own answers are checked below.
+		{"POST", "/api/v1/admin/users/{user}/second-factor-reset", map[string]any{"reason": ""},
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"GET", "/api/v1/admin/audit", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
 	}
 
 	covered := map[string]bool{}
@@ -309,7 +321,7 @@ func TestAccessMatrix(t *testing.T) {
 
 	// Every documented operation has a row (anything but registering and signing in, which take no token).
 	generic := strings.NewReplacer("{A}", "{id}", "{O}", "{id}", "{D}", "{id}", "{S}", "{id}", "{letter}", "{id}", "{notice}", "{id}",
-		"{scheme}", "{id}", "{unknown}", "{id}")
+		"{scheme}", "{id}", "{unknown}", "{id}", "{user}", "{id}")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true
@@ -317,6 +329,26 @@ func TestAccessMatrix(t *testing.T) {
 	for _, op := range loadAPIDoc(t).operations() {
 		if !rowFor[op.key()] && !slices.Contains([]string{"POST /api/v1/registrations", "POST /api/v1/tokens"}, op.key()) {
 			t.Errorf("%s has no row in the access matrix", op.key())
+		}
+	}
+
+	// The admin routes as an admin (the matrix has no admin column): let through, then refused
+	// only for what was sent.
+	admin := s.staff(t, "admin")
+	for _, r := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"GET", "/api/v1/admin/audit", nil, 200},
+		{"GET", "/api/v1/admin/audit?from=2026-02-30", nil, 422},
+		{"POST", "/api/v1/admin/users/{user}/second-factor-reset", map[string]any{"reason": ""}, 422},
+		{"POST", "/api/v1/admin/users/{user}/second-factor-reset", map[string]any{"reason": "Lost phone"}, 409}, // the owner has none
+		{"POST", "/api/v1/admin/users/{unknown}/second-factor-reset", map[string]any{"reason": "Lost phone"}, 404},
+		{"GET", "/api/v1/me/second-factor", nil, 200},
+	} {
+		if res := s.do(t, r.method, paths.Replace(r.path), admin, r.body); res.Status != r.want {
+			t.Errorf("%s %s as an admin = %d, want %d: %.200s", r.method, r.path, res.Status, r.want, res.Raw)
 		}
 	}
 

@@ -45,6 +45,8 @@ type browser struct {
 
 	mu       sync.Mutex
 	problems []string // console errors not yet reported
+
+	sys *system // for the demo staff's second-factor codes
 }
 
 // chromiumPath finds a Chromium: Debian's package first (what .ci/run installs).
@@ -97,7 +99,7 @@ func newBrowser(t *testing.T, sys *system, name string) *browser {
 		t.Fatalf("starting Chromium (%s): %v", path, err)
 	}
 
-	b := &browser{t: t, ctx: ctx, base: sys.URL, axe: string(axe), dir: dir, name: name}
+	b := &browser{t: t, ctx: ctx, base: sys.URL, axe: string(axe), dir: dir, name: name, sys: sys}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {

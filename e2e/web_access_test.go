@@ -190,6 +190,21 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/admin/schemes/{scheme}/edit", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
 		{"GET", "/admin/schemes/{scheme}/versions", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
 		{"GET", "/admin/schemes/{scheme}/versions/{version}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		// The second factor: the half-signed-in pages need a right password first (none here: back to
+		// sign in); everyone's own security page; applicants alone turn it on and off.
+		{"GET", "/sign-in/code", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/sign-in/code", url.Values{"code": {"123456"}}, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/sign-in/enrol", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/sign-in/enrol", url.Values{"code": {"123456"}}, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/account/second-factor", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/account/second-factor/set-up", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}}, // staff have one: their page
+		{"POST", "/account/second-factor/set-up", url.Values{}, w{signin, signin, form, form, ok, ok, ok, ok, ok}},
+		{"POST", "/account/second-factor/recovery-codes", url.Values{}, w{signin, signin, deny, deny, ok, ok, ok, ok, ok}},
+		{"POST", "/account/second-factor/turn-off", url.Values{}, w{signin, signin, form, form, deny, deny, deny, deny, deny}},
+		// The admin's pages (scheme.Role.ManagesPeople): nobody here is an admin; see below.
+		{"GET", "/admin/audit", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"GET", "/admin/second-factor-reset", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/second-factor-reset", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
 
 		// The one change of state: the owner accepts the offer.
 		{"POST", "/applications/{O}/acceptance", acceptForm(), w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
@@ -222,6 +237,13 @@ func TestPageAccessMatrix(t *testing.T) {
 		}
 		covered[r.method+" "+strings.SplitN(r.path, "?", 2)[0]] = true
 	}
+
+	// The admin's pages as an admin: let through, refusing only what was sent.
+	admin := s.webSignIn(t, "admin@opcc.example.org")
+	admin.get("/admin/audit").mustSay(t, http.StatusOK, "Audit trail")
+	admin.get("/admin/audit?from-day=30&from-month=2&from-year=2026").mustSay(t, http.StatusUnprocessableEntity, "must be a real date")
+	admin.get("/admin/second-factor-reset")
+	admin.post("/admin/second-factor-reset", url.Values{}).mustSay(t, http.StatusUnprocessableEntity, "Enter the email address")
 
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"golang.org/x/net/html"
 
 	"grantflow/internal/demo"
+	"grantflow/scheme"
+	"grantflow/store"
 )
 
 // webForm is one form as a page offers it: where it posts and the names of its fields.
@@ -145,9 +148,31 @@ func TestPagesRefuseBadInputClearly(t *testing.T) {
 	s.awaitStatus(t, fx.tokens[asOwner], fx.offered, "accepted")
 	sendHostile(s.webSignIn(t, "finance@opcc.example.org"), "finance", "/finance")
 
+	// Second factors: the code page of someone half signed in, setting one up (a new member of
+	// staff at sign-in, an applicant from their account), and the admin's reset.
+	half := s.webVisitor(t)
+	half.get("/sign-in")
+	if p := half.post("/sign-in", url.Values{"email": {"commissioner@opcc.example.org"}, "password": {demo.Password}}); p.Path != "/sign-in/code" {
+		t.Fatalf("a staff password led to %s", p.Path)
+	}
+	sendHostile(half, "someone half signed in", "/sign-in/code")
+	if _, err := s.Store.CreateUser(context.Background(), store.NewUser{Email: "newbie@opcc.example.org", Name: "New Officer", Role: scheme.RoleOfficer,
+		Password: "a long enough password"}); err != nil {
+		t.Fatal(err)
+	}
+	newbie := s.webVisitor(t)
+	newbie.get("/sign-in")
+	if p := newbie.post("/sign-in", url.Values{"email": {"newbie@opcc.example.org"}, "password": {"a long enough password"}}); p.Path != "/sign-in/enrol" {
+		t.Fatalf("a new member of staff's password led to %s", p.Path)
+	}
+	sendHostile(newbie, "new staff setting up", "/sign-in/enrol")
+	sendHostile(owner, "the owner", "/account/second-factor/set-up")
+	sendHostile(s.webSignIn(t, "admin@opcc.example.org"), "an admin", "/admin/second-factor-reset")
+
 	for _, want := range []string{"/check", "/register", "/sign-in", "/applications/new", app(fx.draft) + "/edit", app(fx.draft) + "/uploads",
 		app(fx.offered) + "/acceptance", app(fx.assessing) + "/assessments", app(fx.assessing) + "/conflicts", app(fx.service) + "/panel",
-		app(deciding) + "/decision", app(fx.offered) + "/payments"} {
+		app(deciding) + "/decision", app(fx.offered) + "/payments", "/sign-in/code", "/sign-in/enrol", "/account/second-factor/set-up",
+		"/admin/second-factor-reset"} {
 		found := false
 		for action := range sent {
 			found = found || strings.HasPrefix(action, want)

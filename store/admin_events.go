@@ -77,6 +77,7 @@ type AdminEventFilter struct {
 	Action      string // a prefix: "scheme." matches every scheme act
 	From, To    time.Time
 	Limit       int // 0 = 200
+	Offset      int // for pages after the first
 }
 
 // AdminEvents lists the office's audit trail, newest first.
@@ -109,12 +110,18 @@ func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEve
 	if limit <= 0 {
 		limit = 200
 	}
-	q := `SELECT * FROM admin_events`
+	// details may be NULL, which json.RawMessage cannot hold: read it as empty bytes instead.
+	q := `SELECT id, event_key, at, actor_id, actor_name, actor_role, action, subject_kind, subject_id, subject, what, why,
+		coalesce(convert_to(details::text, 'UTF8'), ''::bytea) AS details FROM admin_events`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY at DESC, id DESC LIMIT $%d`, len(args))
+	if f.Offset > 0 {
+		args = append(args, f.Offset)
+		q += fmt.Sprintf(` OFFSET $%d`, len(args))
+	}
 	list := []AdminEvent{}
 	err := s.DB.SelectContext(ctx, &list, q, args...)
 	return list, err
@@ -123,4 +130,17 @@ func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEve
 // RecordAdminEvent records an act on its own, for acts that have no transaction of their own.
 func (s *Store) RecordAdminEvent(ctx context.Context, by Actor, at time.Time, e AdminEvent, details any) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return recordAdminEvent(ctx, tx, by, at, e, details) })
+}
+
+// AdminEventActor is someone who has done an administrative act, for the audit page's filter.
+type AdminEventActor struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+}
+
+// AdminEventActors lists the people who appear in the audit trail as actors, by name.
+func (s *Store) AdminEventActors(ctx context.Context) ([]AdminEventActor, error) {
+	list := []AdminEventActor{}
+	err := s.DB.SelectContext(ctx, &list, `SELECT DISTINCT u.id, u.name FROM admin_events e JOIN users u ON u.id = e.actor_id ORDER BY u.name, u.id`)
+	return list, err
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -31,6 +32,14 @@ type Store struct {
 	// Outbox turns what a recorded fact tells people into their messages, in the fact's own
 	// transaction (moments.go). A store without a composer (tests of other things) tells nobody.
 	Outbox Outbox
+	// SignInPolicy overrides DefaultSignInPolicy (tests).
+	SignInPolicy *SignInPolicy
+	// SecondFactorKey, 32 bytes when set, seals TOTP secrets at rest (AES-256-GCM); without it they
+	// are stored as they are, and are still never shown again after enrolment.
+	SecondFactorKey []byte
+	// SecondFactorClock is the time TOTP codes are checked against; nil is the real clock. Tests
+	// move it on so that one person can sign in many times without replaying a code.
+	SecondFactorClock func() time.Time
 }
 
 // Open connects to PostgreSQL, creating the database if it is missing, and applies every migration.

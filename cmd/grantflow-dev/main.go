@@ -33,6 +33,14 @@ func main() {
 }
 
 func run() error {
+	if len(os.Args) > 1 && os.Args[1] == "totp" { // the demo staff's current second-factor code
+		code, err := store.TOTPCode(demo.TOTPSecret, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Println(code)
+		return nil
+	}
 	cfg, err := app.LoadConfig()
 	if err != nil {
 		return err
@@ -142,7 +150,14 @@ func printWelcome(cfg app.Config, inbox string) {
 	for _, a := range demo.Accounts {
 		fmt.Fprintf(&b, "  %-24s %s\n", a.Role, a.Email)
 	}
-	fmt.Fprintf(&b, "\nSign in: curl -s -XPOST localhost:%d/api/v1/tokens -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n\n",
+	fmt.Fprintf(&b, "\nStaff sign in with a second factor. Every demo staff account shares the published secret\n")
+	fmt.Fprintf(&b, "  %s\n", demo.TOTPSecret)
+	fmt.Fprintf(&b, "Add it to an authenticator app (time-based, 6 digits, 30 seconds), or print the code now with\n")
+	fmt.Fprintf(&b, "  go run ./cmd/grantflow-dev totp\n")
+	fmt.Fprintf(&b, "(each code signs an account in once: to sign the same account in again, wait for the next code).\n")
+	fmt.Fprintf(&b, "\nSign in: curl -s -XPOST localhost:%d/api/v1/tokens -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n",
 		cfg.Port, demo.Accounts[0].Email, demo.Password)
+	fmt.Fprintf(&b, "Staff:   curl -s -XPOST localhost:%d/api/v1/tokens -d '{\"email\":\"officer@opcc.example.org\",\"password\":\"%s\",\"otp\":\"'$(go run ./cmd/grantflow-dev totp)'\"}'\n\n",
+		cfg.Port, demo.Password)
 	fmt.Print(b.String())
 }

@@ -154,6 +154,9 @@ func addUser(ctx context.Context, st *store.Store, args []string, stdin io.Reade
 		return err
 	}
 	fmt.Printf("created user %d: %s <%s>, %s\n", u.ID, u.Name, u.Email, u.Role)
+	if u.Role.IsStaff() {
+		fmt.Println("staff sign in with a second factor: at their first sign-in on the website they set up an authenticator app")
+	}
 	return nil
 }
 

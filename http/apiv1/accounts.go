@@ -3,10 +3,7 @@ package apiv1
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -97,59 +94,6 @@ func (s *Server) RegisterOrganisation(ctx context.Context, req RegistrationReque
 		return org, user, httperr.Field("user.email", "an account with this e-mail already exists; sign in instead")
 	}
 	return org, user, err
-}
-
-type tokenRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-// issueToken exchanges an e-mail and password for a bearer token.
-func (s *Server) issueToken(c *gin.Context) {
-	var req tokenRequest
-	if err := bind(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	p := problems{}
-	p.required("email", req.Email)
-	p.required("password", req.Password)
-	if err := p.err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	// The same throttle as the sign-in page's, per address, counted before the password is checked.
-	now := s.now()
-	ok, retryAt, err := s.Store.TakeSignInAttempt(c.Request.Context(), req.Email, now, store.SignInLimit, store.SignInWindow)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !ok {
-		wait := int(math.Ceil(retryAt.Sub(now).Seconds()))
-		c.Header("Retry-After", strconv.Itoa(wait))
-		s.fail(c, &httperr.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
-			Message: fmt.Sprintf("too many sign-in attempts for this e-mail address; try again in %d seconds", wait)})
-		return
-	}
-	u, err := s.Store.Authenticate(c.Request.Context(), req.Email, req.Password)
-	if errors.Is(err, store.ErrBadCredentials) {
-		s.fail(c, httperr.Unauthorized(err.Error()))
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Store.ClearSignInAttempts(c.Request.Context(), req.Email); err != nil && s.Logger != nil {
-		s.Logger.WarnContext(c.Request.Context(), "sign-in attempts not cleared", "error", err)
-	}
-	token, expires, err := s.Store.IssueToken(c.Request.Context(), u.ID, s.TokenTTL)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"token": token, "token_type": "Bearer", "expires_at": expires, "user": u})
 }
 
 func (s *Server) me(c *gin.Context) { c.JSON(http.StatusOK, currentUser(c)) }

@@ -49,13 +49,17 @@ const userKey = "grantflow.user"
 
 // Register mounts every route on the group (normally /api/v1).
 func (s *Server) Register(g *gin.RouterGroup) {
-	g.POST("/registrations", s.register)
+	g.POST("/registrations", s.Throttle("registration"), s.register)
 	g.POST("/tokens", s.issueToken)
 	g.GET("/schemes", s.listSchemes)
 	g.GET("/schemes/:id", s.getScheme)
 
 	auth := g.Group("", s.authenticate)
 	auth.GET("/me", s.me)
+	auth.GET("/me/second-factor", s.getSecondFactor)
+	auth.POST("/me/second-factor/recovery-codes", s.regenerateRecoveryCodes)
+	auth.POST("/admin/users/:id/second-factor-reset", s.resetSecondFactor)
+	auth.GET("/admin/audit", s.adminAudit)
 	auth.GET("/notifications", s.listNotifications)
 	auth.POST("/notifications/:id/read", s.markNotificationRead)
 	auth.GET("/me/notification-settings", s.getNotificationSettings)

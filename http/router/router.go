@@ -33,6 +33,9 @@ type Deps struct {
 	InsecureCookies bool
 	// Letterhead heads the documents the API writes on request (finance's payee bank details notice).
 	Letterhead letters.Letterhead
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives the client address (gin's
+	// ClientIP, which sign-in throttling counts by); none by default.
+	TrustedProxies []string
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -42,6 +45,12 @@ const maxBody = 1 << 20
 func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	// Gin believes every proxy unless told otherwise: only the configured ones are (LoadConfig
+	// checked their form; a bad one here trusts none).
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		d.Logger.Error("TRUSTED_PROXIES refused; trusting no proxy", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(recovery(d.Logger), requestLog(d.Logger))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	openapi.Register(r)

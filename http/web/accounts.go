@@ -1,11 +1,7 @@
 package web
 
 import (
-	"errors"
-	"fmt"
-	"math"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,59 +41,6 @@ func (s *Server) signInForm(c *gin.Context) {
 	}
 	s.render(c, http.StatusOK, "sign-in", page{Title: "Sign in", Nav: "sign-in", Data: signInPage{SignedOut: c.Query("signed-out") != "", Expired: c.Query("expired") != "",
 		Return: returnFrom(c.Query(returnField))}})
-}
-
-// signIn checks the e-mail address and password with store.Authenticate, after the throttle
-// (store.TakeSignInAttempt, shared with the API).
-func (s *Server) signIn(c *gin.Context) {
-	f := readForm(c)
-	show := func(status int) {
-		s.render(c, status, "sign-in", page{Title: "Sign in", Nav: "sign-in", Form: f, Data: signInPage{Return: returnFrom(f.Raw(returnField))}})
-	}
-	email, password := f.Value("email"), f.Raw("password")
-	switch {
-	case email == "":
-		f.add("email", "Enter your email address")
-	case strings.ContainsRune(email, 0) || len(email) > 254:
-		f.add("email", "Enter an email address like name@example.org")
-	}
-	if password == "" {
-		f.add("password", "Enter your password")
-	}
-	if f.invalid() {
-		show(http.StatusUnprocessableEntity)
-		return
-	}
-	now := s.now()
-	ok, retryAt, err := s.opts.Store.TakeSignInAttempt(c.Request.Context(), email, now, store.SignInLimit, store.SignInWindow)
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if !ok {
-		minutes := int(math.Ceil(retryAt.Sub(now).Minutes()))
-		f.add("email", fmt.Sprintf("You have tried to sign in too many times with this email address. Wait %d %s, then try again.",
-			minutes, plural(minutes, "minute", "minutes")))
-		show(http.StatusTooManyRequests)
-		return
-	}
-	u, err := s.opts.Store.Authenticate(c.Request.Context(), email, password)
-	if errors.Is(err, store.ErrBadCredentials) {
-		f.add("email", "Enter a correct email address and password")
-		show(http.StatusUnauthorized)
-		return
-	}
-	if err == nil {
-		err = s.startSession(c, u)
-	}
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if err := s.opts.Store.ClearSignInAttempts(c.Request.Context(), email); err != nil {
-		s.opts.Logger.WarnContext(c.Request.Context(), "sign-in attempts not cleared", "error", err)
-	}
-	c.Redirect(http.StatusSeeOther, returnPath(f.Raw(returnField), homeOf(u)))
 }
 
 // signOutForm asks for the button press: signing out changes state, so it is a POST with a token.

@@ -86,7 +86,7 @@ func TestCaseOfficerAssignedReassignedAndFound(t *testing.T) {
 	finance.get("/staff/applications").mustContain(t, "Summer youth club", "Hana Head")
 
 	// The API: the filter, and the applicant's refusal.
-	status, body := s.api(http.MethodPost, "/api/v1/tokens", "", map[string]any{"email": head.Email, "password": demo.Password})
+	status, body := s.api(http.MethodPost, "/api/v1/tokens", "", map[string]any{"email": head.Email, "password": demo.Password, "otp": s.nextCode()})
 	if status != http.StatusCreated && status != http.StatusOK {
 		t.Fatalf("token: %d %v", status, body)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +32,19 @@ type site struct {
 	Store *store.Store
 	URL   string
 	clock *clock
+	// totpOff moves the clock second-factor codes are checked against on a step for each code a
+	// test signs in with (nextCode), so one person can sign in many times without a replay.
+	totpOff atomic.Int64
+}
+
+// nextCode is the demo staff's second-factor code for a fresh 30-second step.
+func (s *site) nextCode() string {
+	at := time.Now().Add(time.Duration(s.totpOff.Add(int64(30 * time.Second))))
+	code, err := store.TOTPCode(demo.TOTPSecret, at)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return code
 }
 
 // clock is a movable clock starting at the real time.
@@ -60,7 +74,7 @@ func newSiteWith(t *testing.T, o web.Options) *site {
 		t.Fatal(err)
 	}
 	clk := &clock{}
-	api := &apiv1.Server{Store: st, TokenTTL: time.Hour} // no Temporal: these tests send no steps
+	api := &apiv1.Server{Store: st, TokenTTL: time.Hour, Clock: clk.now} // no Temporal: these tests send no steps
 	o.Store, o.Clock, o.API = st, clk.now, api
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
@@ -68,7 +82,9 @@ func newSiteWith(t *testing.T, o web.Options) *site {
 	api.Register(r.Group("/api/v1"))
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &site{t: t, Store: st, URL: srv.URL, clock: clk}
+	site := &site{t: t, Store: st, URL: srv.URL, clock: clk}
+	st.SecondFactorClock = func() time.Time { return time.Now().Add(time.Duration(site.totpOff.Load())) }
+	return site
 }
 
 // browser is one person's browser: a cookie jar, following redirects.
@@ -139,7 +155,11 @@ func (b *browser) fill(page, action string, fields url.Values) response {
 	for k, v := range fields {
 		all[k] = v
 	}
-	return b.post(action, all)
+	r := b.post(action, all)
+	if action == "/sign-in" && r.Path == "/sign-in/code" && r.Status == http.StatusOK { // staff: their second factor's code
+		r = b.post("/sign-in/code", url.Values{"csrf_token": {r.formToken(b.t, "/sign-in/code")}, "code": {b.site.nextCode()}})
+	}
+	return r
 }
 
 // formToken is the CSRF token of the page's form posting to action.

@@ -48,7 +48,7 @@ func TestYourNotifications(t *testing.T) {
 	r.mustBe(t, http.StatusOK, "/notifications")
 	r.mustNotContain(t, "unread)", "Mark as read")
 
-	_, tok := s.api(http.MethodPost, "/api/v1/tokens", "", map[string]string{"email": "officer@opcc.example.org", "password": "grantflow-demo"})
+	_, tok := s.api(http.MethodPost, "/api/v1/tokens", "", map[string]string{"email": "officer@opcc.example.org", "password": "grantflow-demo", "otp": s.nextCode()})
 	token, _ := tok["token"].(string)
 	status, body := s.api(http.MethodGet, "/api/v1/notifications", token, nil)
 	list, _ := body["notifications"].([]any)

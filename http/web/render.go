@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/render"
@@ -30,6 +31,7 @@ func mustParsePages() pages {
 		"banner":     bannerFor,
 		"upperFirst": upperFirst,
 		"dateTime":   dateTime,
+		"deref":      func(t *time.Time) time.Time { return *t },
 		"findSelect": func(name, label, err string, options []findOption) findSelect {
 			return findSelect{ID: name, Name: name, Label: label, Error: err, Options: options}
 		},

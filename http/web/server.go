@@ -134,11 +134,16 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/check", s.checkForm)
 	g.POST("/check", s.check)
 	g.GET("/sign-in", s.signInForm)
-	g.POST("/sign-in", s.signIn)
+	g.POST("/sign-in", s.requireAPI, s.signIn)
+	// The half-signed-in pages: a right password, then the second factor (or its set-up for staff).
+	g.GET("/sign-in/code", s.codeForm)
+	g.POST("/sign-in/code", s.requireAPI, s.Throttle("second-factor"), s.code)
+	g.GET("/sign-in/enrol", s.enrolForm)
+	g.POST("/sign-in/enrol", s.requireAPI, s.Throttle("second-factor"), s.enrol)
 	g.GET("/sign-out", s.signOutForm)
 	g.POST("/sign-out", s.signOut)
 	g.GET("/register", s.registerForm)
-	g.POST("/register", s.requireAPI, s.register)
+	g.POST("/register", s.requireAPI, s.Throttle("registration"), s.register)
 	g.GET("/accessibility", s.accessibility)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
@@ -162,6 +167,17 @@ func (s *Server) Register(r gin.IRouter) {
 	app := signed.Group("", s.requireAPI)
 	app.GET("/applications/:id", s.applicationPage)
 	app.GET("/notifications", s.notificationsPage)
+	// Everyone's own sign-in security; applicants may turn a second factor on and off.
+	app.GET("/account/second-factor", s.secondFactorPage)
+	app.GET("/account/second-factor/set-up", s.secondFactorSetUpForm)
+	app.POST("/account/second-factor/set-up", s.secondFactorSetUp)
+	app.POST("/account/second-factor/recovery-codes", s.regenerateRecoveryCodes)
+	app.POST("/account/second-factor/turn-off", s.turnOffSecondFactor) // the code is checked under the sign-in throttle
+	// The admin's pages (scheme.Role.ManagesPeople): the audit trail and second-factor resets.
+	peopleAdmin := app.Group("", s.requireManagesPeople)
+	peopleAdmin.GET("/admin/audit", s.adminAudit)
+	peopleAdmin.GET("/admin/second-factor-reset", s.resetSecondFactorForm)
+	peopleAdmin.POST("/admin/second-factor-reset", s.resetSecondFactor)
 	app.POST("/notifications/:id/read", s.markNotificationRead)
 	app.GET("/notification-settings", s.notificationSettingsPage)
 	app.POST("/notification-settings", s.saveNotificationSettings)
@@ -198,22 +214,22 @@ func (s *Server) Register(r gin.IRouter) {
 	app.GET("/uploads/:id", s.downloadUpload)
 
 	// Managing schemes and their rules: admin and head of commissioning (scheme.Role.ManagesSchemes).
-	admin := app.Group("/admin", s.requireSchemeManager)
-	admin.GET("/schemes", s.adminSchemes)
-	admin.GET("/schemes/new", s.newSchemeForm)
-	admin.POST("/schemes/new", s.createScheme)
-	admin.GET("/schemes/:id", s.adminSchemePage)
-	admin.GET("/schemes/:id/edit", s.editSchemeForm)
-	admin.POST("/schemes/:id/edit", s.saveScheme)
-	admin.GET("/schemes/:id/versions", s.rulesVersionsPage)
-	admin.GET("/schemes/:id/versions/:version", s.rulesVersionPage)
+	schemeAdmin := app.Group("/admin", s.requireSchemeManager)
+	schemeAdmin.GET("/schemes", s.adminSchemes)
+	schemeAdmin.GET("/schemes/new", s.newSchemeForm)
+	schemeAdmin.POST("/schemes/new", s.createScheme)
+	schemeAdmin.GET("/schemes/:id", s.adminSchemePage)
+	schemeAdmin.GET("/schemes/:id/edit", s.editSchemeForm)
+	schemeAdmin.POST("/schemes/:id/edit", s.saveScheme)
+	schemeAdmin.GET("/schemes/:id/versions", s.rulesVersionsPage)
+	schemeAdmin.GET("/schemes/:id/versions/:version", s.rulesVersionPage)
+	schemeAdmin.GET("/schemes/:id/form", s.schemeFormPage)
+	schemeAdmin.POST("/schemes/:id/form", s.saveSchemeForm)
 
 	// Staff work queues and budgets.
 	staff := app.Group("", s.requireRole(scheme.RoleAssessor, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleCommissioner, scheme.RoleAdmin))
 	staff.GET("/work", s.workQueues)
 	staff.GET("/schemes/:id/budget", s.schemeBudget)
-	staff.GET("/admin/schemes/:id/form", s.schemeFormPage)
-	staff.POST("/admin/schemes/:id/form", s.saveSchemeForm)
 
 	// Finding any application is open to everyone who may read any application (the API's rule: all
 	// staff), finance included: they look up an award from a remittance query. The page only reads.

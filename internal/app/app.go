@@ -126,7 +126,7 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
 	return router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead})
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies})
 }
 
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
@@ -134,6 +134,7 @@ func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.L
 func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, logger *slog.Logger, withHTTP, withWorker bool) error {
 	errs := make(chan error, 2)
 	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
+	st.SecondFactorKey = cfg.SecondFactorKey
 	var w worker.Worker
 	if withWorker {
 		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead)

@@ -3,9 +3,11 @@
 package app
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"os"
 	"strconv"
@@ -32,6 +34,12 @@ type Config struct {
 	// InsecureCookies lets the pages' cookies travel over plain HTTP to a host other than
 	// localhost (tests with a cookie jar); never in production.
 	InsecureCookies bool
+	// TrustedProxies are the addresses or CIDR ranges of the reverse proxies in front of the
+	// service (TRUSTED_PROXIES, comma-separated): only their X-Forwarded-For is believed for the
+	// client address that sign-in throttling counts by. Default none: the connection's own address.
+	TrustedProxies []string
+	// SecondFactorKey seals TOTP secrets at rest (SECOND_FACTOR_KEY: 32 bytes, base64); optional.
+	SecondFactorKey []byte
 }
 
 // DefaultDatabaseURL is the local server's grantflow database.
@@ -61,6 +69,23 @@ func LoadConfig() (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, not %q", os.Getenv("LOG_LEVEL"))
+	}
+	for _, p := range strings.Split(os.Getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, _, cidrErr := net.ParseCIDR(p)
+		if net.ParseIP(p) == nil && cidrErr != nil {
+			return c, fmt.Errorf("TRUSTED_PROXIES must be IP addresses or CIDR ranges separated by commas, not %q", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if v := os.Getenv("SECOND_FACTOR_KEY"); v != "" {
+		key, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(key) != 32 {
+			return c, errors.New("SECOND_FACTOR_KEY must be 32 random bytes in base64 (openssl rand -base64 32)")
+		}
+		c.SecondFactorKey = key
 	}
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))

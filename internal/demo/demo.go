@@ -19,6 +19,11 @@ import (
 // Password is every demo account's password; the runner prints it.
 const Password = "grantflow-demo"
 
+// TOTPSecret is the published second-factor secret of every demo staff account (staff must sign
+// in with a second factor): add it to an authenticator app, or print the current code with
+// `go run ./cmd/grantflow-dev totp`. Never use a published secret for a real account.
+const TOTPSecret = "GRANTF2WDEM2TOTPSECRET2345672ABC"
+
 // Account is one demo sign-in.
 type Account struct {
 	Email string
@@ -36,6 +41,7 @@ var Accounts = []Account{
 	{"commissioner@opcc.example.org", "Casey Commissioner", scheme.RoleCommissioner},
 	{"finance@opcc.example.org", "Fran Finance", scheme.RoleFinance},
 	{"finance2@opcc.example.org", "Fola Finance", scheme.RoleFinance}, // payments take two people in finance
+	{"admin@opcc.example.org", "Ada Admin", scheme.RoleAdmin},
 }
 
 // The demo schemes' rules and forms are the example definition files (examples/schemes), which
@@ -97,7 +103,13 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 		}
 	}
 	for _, a := range Accounts {
-		if _, err := st.UserByEmail(ctx, a.Email); err == nil {
+		if u, err := st.UserByEmail(ctx, a.Email); err == nil {
+			// A database seeded before staff had second factors: give them the published demo one.
+			if sf, err := st.SecondFactorOf(ctx, u); err == nil && sf.Required && !sf.Enabled {
+				if err := st.EnrolSecondFactor(ctx, u.ID, TOTPSecret, now); err != nil {
+					return fmt.Errorf("demo user %s: %w", a.Email, err)
+				}
+			}
 			continue
 		}
 		var err error
@@ -105,7 +117,11 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 			_, _, err = st.CreateOrganisationWithUser(ctx, store.Organisation{Name: "Riverside Youth Project", Type: scheme.OrgCommunityGroup,
 				Address: "Unit 4, Canal Street, Leicester", Postcode: "LE1 0XX"}, store.NewUser{Email: a.Email, Name: a.Name, Role: a.Role, Password: Password})
 		} else {
-			_, err = st.CreateUser(ctx, store.NewUser{Email: a.Email, Name: a.Name, Role: a.Role, Password: Password})
+			var u store.User
+			u, err = st.CreateUser(ctx, store.NewUser{Email: a.Email, Name: a.Name, Role: a.Role, Password: Password})
+			if err == nil { // staff sign in with a second factor: the published demo one
+				err = st.EnrolSecondFactor(ctx, u.ID, TOTPSecret, now)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", a.Email, err)
