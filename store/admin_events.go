@@ -109,7 +109,9 @@ func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEve
 	if limit <= 0 {
 		limit = 200
 	}
-	q := `SELECT * FROM admin_events`
+	// details is NULL for an act recorded without any; it reads as JSON null.
+	q := `SELECT id, event_key, at, actor_id, actor_name, actor_role, action, subject_kind, subject_id, subject, what, why,
+		COALESCE(details, 'null') AS details FROM admin_events`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
