@@ -35,6 +35,8 @@ type Server struct {
 	Clock func() time.Time
 	// Letterhead heads the documents written on request (finance's payee bank details notice).
 	Letterhead letters.Letterhead
+	// Throttle, when set, limits registration and password reset requests (CheckThrottle).
+	Throttle ThrottleFunc
 }
 
 func (s *Server) now() time.Time {
@@ -102,6 +104,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/write-off", stepHandler(s, s.WriteOff))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)
+	// People: staff (admins), passwords, e-mail verification, organisations' members (people.go).
+	s.registerPeople(g, auth)
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.
