@@ -34,6 +34,7 @@ const stepTimeout = 30 * time.Second
 // browser is one Chromium tab on a running system.
 type browser struct {
 	t     *testing.T
+	sys   *system // the system it browses (its outbox holds the links people are e-mailed)
 	ctx   context.Context
 	base  string
 	axe   string // axe-core's source, injected into each page
@@ -97,7 +98,7 @@ func newBrowser(t *testing.T, sys *system, name string) *browser {
 		t.Fatalf("starting Chromium (%s): %v", path, err)
 	}
 
-	b := &browser{t: t, ctx: ctx, base: sys.URL, axe: string(axe), dir: dir, name: name}
+	b := &browser{t: t, sys: sys, ctx: ctx, base: sys.URL, axe: string(axe), dir: dir, name: name}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
