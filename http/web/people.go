@@ -126,6 +126,16 @@ func (s *Server) newPasswordForm(c *gin.Context) {
 	s.render(c, statusOf(d), "new-password", page{Title: "Set a new password", Nav: "sign-in", Data: d})
 }
 
+// linkRefused shows why a link cannot be used (404), before anything typed is looked at.
+func (s *Server) linkRefused(c *gin.Context, name, title string, err error) {
+	problem := linkProblem(err)
+	if problem == "" {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusNotFound, name, page{Title: title, Nav: "sign-in", Data: linkPage{Problem: problem}})
+}
+
 // statusOf is 404 for a page whose link cannot be used, 200 otherwise.
 func statusOf(d linkPage) int {
 	if d.Problem != "" {
@@ -145,6 +155,10 @@ var passwordRules = []fieldRule{on("password", "password", "Password").missing("
 
 func (s *Server) setNewPassword(c *gin.Context) {
 	token := c.Param("token")
+	if _, err := s.opts.Store.PasswordResetFor(c.Request.Context(), token, s.now()); err != nil {
+		s.linkRefused(c, "new-password", "Set a new password", err)
+		return
+	}
 	f := readForm(c)
 	confirmPassword(f, "password", "password-confirm")
 	if !f.invalid() {
@@ -185,6 +199,10 @@ func (s *Server) invitationForm(c *gin.Context) {
 // sign-in asks of staff).
 func (s *Server) acceptInvitation(c *gin.Context) {
 	token := c.Param("token")
+	if _, err := s.opts.Store.StaffInvitationFor(c.Request.Context(), token, s.now()); err != nil {
+		s.linkRefused(c, "invitation", "Set your password", err)
+		return
+	}
 	f := readForm(c)
 	confirmPassword(f, "password", "password-confirm")
 	if !f.invalid() {
@@ -242,8 +260,14 @@ func (s *Server) passwordSet(c *gin.Context) {
 // resendVerification e-mails a new link and goes back where the person was.
 func (s *Server) resendVerification(c *gin.Context) {
 	u, _ := currentUser(c)
-	if _, err := s.opts.API.ResendVerification(c.Request.Context(), u); err != nil {
+	sent, err := s.opts.API.ResendVerification(c.Request.Context(), u)
+	if err != nil {
 		s.serverError(c, err)
+		return
+	}
+	if !sent {
+		s.render(c, http.StatusOK, "done", page{Title: "Email address confirmed", Nav: navOf(u), Data: errorPage{Heading: "Your email address is already confirmed",
+			Lines: []string{"You do not need a new link."}, Link: "Go to your applications", LinkTo: homeOf(u)}})
 		return
 	}
 	s.render(c, http.StatusOK, "verify-email", page{Title: "Check your email", Nav: "applications", Data: linkPage{Sent: true, Email: u.Email}})
