@@ -171,9 +171,12 @@ func TestUnverifiedApplicantCannotSubmitAndColleaguesJoin(t *testing.T) {
 	}
 
 	// Details: refusals name their fields; a change is kept with who and what.
-	bad := s.do(t, "PATCH", org, leeToken, map[string]string{"name": "", "address": "1 Main Street, Oakham", "postcode": "LE15 6AA", "contact_email": "not an address"})
-	requireReason(t, "an empty name", bad, "name", "is required")
-	requireReason(t, "a bad contact address", bad, "contact_email", "e-mail address")
+	requireReason(t, "an empty name", s.do(t, "PATCH", org, leeToken, map[string]string{"name": " ", "address": "1 Main Street, Oakham", "postcode": "LE15 6AA"}),
+		"name", "is required")
+	requireReason(t, "a bad contact address", s.do(t, "PATCH", org, leeToken, map[string]string{"name": "Verify First Trust", "address": "1 Main Street, Oakham",
+		"postcode": "LE15 6AA", "contact_email": "not an address"}), "contact_email", "e-mail address")
+	requireReason(t, "a telephone number of letters", s.do(t, "PATCH", org, leeToken, map[string]string{"name": "Verify First Trust", "address": "1 Main Street, Oakham",
+		"postcode": "LE15 6AA", "contact_phone": "call me"}), "contact_phone", "telephone number")
 	s.must(t, http.StatusOK, "PATCH", org, leeToken, map[string]string{"name": "Verify First Trust", "address": "2 Market Place, Oakham",
 		"postcode": "le15 6dt", "contact_name": "Lee Example", "contact_email": lee, "contact_phone": "01572 000000"})
 	page := s.webSignInWith(t, kim, registeredPassword).get(fmt.Sprintf("/organisations/%d", orgID))
