@@ -131,7 +131,10 @@ func (s *Store) ResetPassword(ctx context.Context, token, newPassword string, at
 		}
 		return s.passwordChangedMail(ctx, tx, u, at, "with a reset link sent to this address")
 	})
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	return s.User(ctx, u.ID) // with the organisations they belong to
 }
 
 // sendVerification e-mails a link that verifies the person's address; earlier links stop working.
@@ -175,5 +178,8 @@ func (s *Store) VerifyEmail(ctx context.Context, token string, at time.Time) (Us
 		}
 		return err
 	})
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	return s.User(ctx, u.ID) // with the organisations they belong to
 }

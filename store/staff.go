@@ -216,7 +216,10 @@ func (s *Store) AcceptStaffInvitation(ctx context.Context, token, password strin
 		return recordAdminEvent(ctx, tx, ActorOf(u), at, AdminEvent{Key: fmt.Sprintf("user.joined/%d", u.ID), Action: "user.joined",
 			SubjectKind: "user", SubjectID: u.ID, Subject: u.Name, What: fmt.Sprintf("%s set their password from the invitation", u.Name)}, nil)
 	})
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	return s.User(ctx, u.ID) // with the organisations they belong to
 }
 
 // activeAdmins locks the admins who can sign in, for the last-admin rule.

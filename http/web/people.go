@@ -83,7 +83,7 @@ func linkProblem(err error) string {
 // ---- Forgotten password.
 
 func (s *Server) passwordResetForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "password-reset", page{Title: "Reset your password", Nav: "sign-in"})
+	s.render(c, http.StatusOK, "password-reset", page{Title: "Reset your password", Nav: "sign-in", Data: linkPage{}})
 }
 
 // requestPasswordReset says the same whether or not the address has an account.
@@ -97,7 +97,7 @@ func (s *Server) requestPasswordReset(c *gin.Context) {
 			return
 		}
 		f.add("email", upperFirst(he.Message))
-		s.render(c, he.Status, "password-reset", page{Title: "Reset your password", Nav: "sign-in", Form: f})
+		s.render(c, he.Status, "password-reset", page{Title: "Reset your password", Nav: "sign-in", Form: f, Data: linkPage{}})
 		return
 	}
 	if !f.invalid() {
@@ -111,7 +111,7 @@ func (s *Server) requestPasswordReset(c *gin.Context) {
 			return
 		}
 	}
-	s.render(c, http.StatusUnprocessableEntity, "password-reset", page{Title: "Reset your password", Nav: "sign-in", Form: f})
+	s.render(c, http.StatusUnprocessableEntity, "password-reset", page{Title: "Reset your password", Nav: "sign-in", Form: f, Data: linkPage{}})
 }
 
 func (s *Server) newPasswordForm(c *gin.Context) {
