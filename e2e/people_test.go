@@ -189,3 +189,46 @@ func TestUnverifiedApplicantCannotSubmitAndColleaguesJoin(t *testing.T) {
 	s.must(t, http.StatusNotFound, "GET", org, token, nil)
 	s.must(t, http.StatusConflict, "DELETE", fmt.Sprintf("%s/members/%v", org, leeID), leeToken, nil)
 }
+
+// An administrator manages people on the pages: the staff list, an invitation refused field by
+// field and then sent, a change of role that needs a reason, and disabling, which ends the
+// officer's session at once. Nobody else reaches these pages.
+func TestAdminManagesStaffOnThePages(t *testing.T) {
+	s := newSystem(t)
+	w := s.webSignIn(t, adminEmail)
+	w.get("/admin/users").mustSay(t, http.StatusOK, "Manage people", "Olu Officer", "Commissioning Officer", "Active")
+	w.get("/admin/users/invite").mustSay(t, http.StatusOK, "Invite a member of staff")
+	w.post("/admin/users/invite", url.Values{"email": {"not an address"}, "role": {"commissioner"}}).mustSay(t, http.StatusUnprocessableEntity,
+		"There is a problem", "Enter their full name", "Email address must be an e-mail address", "Delegation band title is required")
+	w.post("/admin/users/invite", url.Values{"name": {"Cai Commissioner"}, "email": {"cai@opcc.example.org"}, "role": {"commissioner"},
+		"band_title": {"Commissioner"}}).mustSay(t, http.StatusOK, "Invitation sent", "Cai Commissioner", "Invited")
+
+	officer, err := s.Store.UserByEmail(t.Context(), "officer@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf("/admin/users/%d", officer.ID)
+	olu := s.webSignIn(t, officer.Email)
+	w.get(page).mustSay(t, http.StatusOK, "Olu Officer", "Change role", "Disable Olu Officer")
+	w.post(page+"/role", url.Values{"role": {"head_of_commissioning"}}).mustSay(t, http.StatusUnprocessableEntity,
+		"Enter why the role is changing", "Delegation band title is required")
+	w.post(page+"/role", url.Values{"role": {"head_of_commissioning"}, "band_title": {"Head of Commissioning"}, "reason": {"Promoted"}}).mustSay(t, http.StatusOK,
+		"Role changed", "Head of Commissioning")
+	w.post(page+"/disable", url.Values{}).mustSay(t, http.StatusOK, "Account disabled", "Disabled since")
+	if p := olu.get("/work"); !strings.HasPrefix(p.Path, "/sign-in") {
+		t.Errorf("the disabled officer's session goes on: %d at %s", p.Status, p.Path)
+	}
+	w.post(page+"/enable", url.Values{}).mustSay(t, http.StatusOK, "Account enabled", "Active")
+	olu = s.webSignIn(t, officer.Email) // signs in again once enabled
+
+	// The admin's own page offers no change of their own role.
+	admin, _ := s.Store.UserByEmail(t.Context(), adminEmail)
+	own := w.get(fmt.Sprintf("/admin/users/%d", admin.ID))
+	own.mustSay(t, http.StatusOK, "This is your own account")
+	if strings.Contains(own.Body, "/role\"") {
+		t.Error("the admin's own page offers to change their role")
+	}
+	if p := olu.get("/admin/users"); p.Status != http.StatusForbidden {
+		t.Errorf("an officer reached Manage people: %d", p.Status)
+	}
+}
