@@ -33,6 +33,8 @@ type Deps struct {
 	InsecureCookies bool
 	// Letterhead heads the documents the API writes on request (finance's payee bank details notice).
 	Letterhead letters.Letterhead
+	// Throttle limits registration and password reset requests (apiv1.ThrottleFunc); nil: none.
+	Throttle apiv1.ThrottleFunc
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -45,7 +47,7 @@ func New(d Deps) *gin.Engine {
 	r.Use(recovery(d.Logger), requestLog(d.Logger))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	openapi.Register(r)
-	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
+	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead, Throttle: d.Throttle}
 	api.Register(r.Group("/api/v1", limitBody)) // the pages cap their own bodies: forms small, uploads larger
 	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies})
 	pages.Register(r)

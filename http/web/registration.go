@@ -92,6 +92,16 @@ func (s *Server) register(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "register", page{Title: "Register your organisation", Nav: "register", Form: f,
 			Data: registerPage{OrganisationTypes: organisationTypes(), Return: next}})
 	}
+	if err := s.opts.API.CheckThrottle(c.Request.Context(), apiv1.ThrottleRegistration, c.ClientIP(), f.Value(fEmail)); err != nil {
+		if he := httperr.From(err); he.Status < 500 {
+			f.add(fEmail, upperFirst(he.Message))
+			s.render(c, he.Status, "register", page{Title: "Register your organisation", Nav: "register", Form: f,
+				Data: registerPage{OrganisationTypes: organisationTypes(), Return: next}})
+			return
+		}
+		s.serverError(c, err)
+		return
+	}
 	if f.invalid() {
 		show()
 		return
