@@ -77,7 +77,7 @@ func TestInvitedOfficerSetsAPasswordFromTheMailAndAResetLinkWorksOnce(t *testing
 	// Disabled: her token is refused at once; enabled: she signs in again.
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/admin/users/%v/disable", id), admin, map[string]string{"reason": "Left the office"})
 	s.must(t, http.StatusUnauthorized, "GET", "/api/v1/me", token, nil)
-	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/admin/users/%v/enable", id), admin, nil)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/admin/users/%v/enable", id), admin, map[string]any{})
 	token = s.signIn(t, nia, "nia's own long password")
 
 	// A forgotten password: the same answer for an address with no account, and no mail for it.

@@ -564,6 +564,13 @@ func (s *Server) JoinOrganisation(ctx context.Context, req JoinRequest, signedIn
 	}
 	p := problems{}
 	p.required("token", req.Token)
+	p.maxLen("name", req.Name, 200)
+	if len(req.Password) > 72 {
+		p.add("password", "must be at most 72 bytes")
+	}
+	if err := p.err(); err != nil { // the shape of what was sent, before the link is looked up
+		return store.User{}, store.Organisation{}, err
+	}
 	var inv store.MemberInvitationView
 	if req.Token != "" {
 		var err error
@@ -671,11 +678,8 @@ type reasonRequest struct {
 	Reason string `json:"reason"`
 }
 
-// optionalReason reads a body that may be empty or carry a reason.
-func optionalReason(c *gin.Context) (string, error) {
-	if c.Request.ContentLength == 0 {
-		return "", nil
-	}
+// reasonOf reads a body that carries an optional reason: {} or {"reason": "..."}.
+func reasonOf(c *gin.Context) (string, error) {
 	var req reasonRequest
 	err := bind(c, &req)
 	return req.Reason, err
@@ -690,7 +694,7 @@ func (s *Server) setDisabled(c *gin.Context, disabled bool) {
 		s.fail(c, err)
 		return
 	}
-	reason, err := optionalReason(c)
+	reason, err := reasonOf(c)
 	if err != nil {
 		s.fail(c, err)
 		return
