@@ -101,10 +101,14 @@ func TestAccessMatrix(t *testing.T) {
 	tokens, schemeID, roundID, assessorID, fy := fx.tokens, fx.schemeID, fx.roundID, fx.assessorID, fx.fy
 	assessing, offered, draft, service, letter, notice := fx.assessing, fx.offered, fx.draft, fx.service, fx.letter, fx.notice
 
+	me := s.must(t, http.StatusOK, "GET", "/api/v1/me", tokens[asOwner], nil)
 	paths := strings.NewReplacer("{A}", fmt.Sprint(assessing), "{O}", fmt.Sprint(offered), "{D}", fmt.Sprint(draft),
 		"{S}", fmt.Sprint(service), "{letter}", fmt.Sprint(int64(letter)), "{notice}", fmt.Sprint(int64(notice)),
 		"{scheme}", fmt.Sprint(int64(schemeID)), "{unknown}", "9000000000000", "{version}", "1",
-		"{user}", fmt.Sprint(int64(dig(s.must(t, http.StatusOK, "GET", "/api/v1/me", tokens[asOwner], nil).Body, "id").(float64))))
+		"{user}", fmt.Sprint(dig(me.Body, "id")),
+		// People: the owner's organisation and own id, a member of staff (the assessor), an unknown invitation.
+		"{org}", fmt.Sprint(dig(me.Body, "organisations", "0")), "{me}", fmt.Sprint(dig(me.Body, "id")),
+		"{staff}", fmt.Sprint(assessorID), "{inv}", "9000000000000")
 	type w = [callers]int // the status each caller gets, in the columns' order
 	type row struct {
 		method, path string
@@ -301,6 +305,53 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
 		{"GET", "/api/v1/admin/audit", nil,
 			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+
+		// People. Managing staff is an administrator's alone: nobody in these columns is one (the
+		// admin's own rows are in TestAdminManagesStaff).
+		//none bad  own  oth  asr  off  head com  fin
+		{"GET", "/api/v1/admin/users", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/admin/users", map[string]any{"email": "new@opcc.example.org", "name": "New", "role": "officer"},
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"GET", "/api/v1/admin/users/{staff}", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"PATCH", "/api/v1/admin/users/{staff}", map[string]any{"role": "admin", "reason": "promotion"},
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/admin/users/{staff}/disable", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/admin/users/{staff}/enable", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"POST", "/api/v1/admin/users/{staff}/invitation", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		{"DELETE", "/api/v1/admin/users/{staff}/invitation", nil,
+			w{401, 401, 403, 403, 403, 403, 403, 403, 403}},
+		// One-time links anyone may follow: an empty body names the token.
+		{"POST", "/api/v1/invitations/accept", map[string]any{},
+			w{422, 422, 422, 422, 422, 422, 422, 422, 422}},
+		{"POST", "/api/v1/password-resets", map[string]any{},
+			w{422, 422, 422, 422, 422, 422, 422, 422, 422}},
+		{"POST", "/api/v1/password-resets/complete", map[string]any{},
+			w{422, 422, 422, 422, 422, 422, 422, 422, 422}},
+		{"POST", "/api/v1/email-verifications/complete", map[string]any{},
+			w{422, 422, 422, 422, 422, 422, 422, 422, 422}},
+		{"POST", "/api/v1/organisation-invitations/accept", map[string]any{},
+			w{422, 422, 422, 422, 422, 422, 422, 422, 422}},
+		// Everyone's own account (everyone here has confirmed their address).
+		{"POST", "/api/v1/me/email-verification", nil,
+			w{401, 401, 409, 409, 409, 409, 409, 409, 409}},
+		{"PUT", "/api/v1/me/password", map[string]any{},
+			w{401, 401, 422, 422, 422, 422, 422, 422, 422}},
+		// The owner's organisation: its members only; anyone else is told it does not exist.
+		{"GET", "/api/v1/organisations/{org}", nil,
+			w{401, 401, 200, 404, 404, 404, 404, 404, 404}},
+		{"PATCH", "/api/v1/organisations/{org}", map[string]any{},
+			w{401, 401, 422, 404, 404, 404, 404, 404, 404}},
+		{"POST", "/api/v1/organisations/{org}/invitations", map[string]any{},
+			w{401, 401, 422, 404, 404, 404, 404, 404, 404}},
+		{"DELETE", "/api/v1/organisations/{org}/invitations/{inv}", nil,
+			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
+		{"DELETE", "/api/v1/organisations/{org}/members/{me}", nil, // the owner is its only member
+			w{401, 401, 409, 404, 404, 404, 404, 404, 404}},
 	}
 
 	covered := map[string]bool{}
@@ -321,7 +372,7 @@ func TestAccessMatrix(t *testing.T) {
 
 	// Every documented operation has a row (anything but registering and signing in, which take no token).
 	generic := strings.NewReplacer("{A}", "{id}", "{O}", "{id}", "{D}", "{id}", "{S}", "{id}", "{letter}", "{id}", "{notice}", "{id}",
-		"{scheme}", "{id}", "{unknown}", "{id}", "{user}", "{id}")
+		"{scheme}", "{id}", "{unknown}", "{id}", "{user}", "{id}", "{org}", "{id}", "{staff}", "{id}", "{inv}", "{invitation}", "{me}", "{user}")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

@@ -440,6 +440,45 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		}
 	})
 
+	t.Run("people", func(t *testing.T) {
+		// Every body is refused field by field before anything changes: nobody is invited, changed,
+		// disabled or joined, and no password changes.
+		admin := s.signIn(t, "admin@opcc.example.org", demo.Password)
+		me := s.must(t, http.StatusOK, "GET", "/api/v1/me", owner, nil)
+		org := fmt.Sprintf("/api/v1/organisations/%v", dig(me.Body, "organisations", "0"))
+		staff := fmt.Sprintf("/api/v1/admin/users/%v", s.userID(t, assessor))
+		link := strings.Repeat("A", 43) // the shape of a link's token, naming no link
+		password := "a long enough password"
+		for _, c := range []struct {
+			key, path, token string
+			base             map[string]any
+		}{
+			{"POST /api/v1/admin/users", "/api/v1/admin/users", admin, map[string]any{"email": "new@opcc.example.org", "name": "New Starter", "role": "officer"}},
+			{"PATCH /api/v1/admin/users/{id}", staff, admin, map[string]any{"role": "officer", "reason": "Moved teams"}},
+			{"POST /api/v1/admin/users/{id}/disable", staff + "/disable", admin, map[string]any{"reason": "Left"}},
+			{"POST /api/v1/admin/users/{id}/enable", staff + "/enable", admin, map[string]any{"reason": "Back"}},
+			{"POST /api/v1/invitations/accept", "/api/v1/invitations/accept", "", map[string]any{"token": link, "password": password}},
+			{"POST /api/v1/password-resets", "/api/v1/password-resets", "", map[string]any{"email": "nobody@input-checking.example.org"}},
+			{"POST /api/v1/password-resets/complete", "/api/v1/password-resets/complete", "", map[string]any{"token": link, "password": password}},
+			{"POST /api/v1/email-verifications/complete", "/api/v1/email-verifications/complete", "", map[string]any{"token": link}},
+			{"PUT /api/v1/me/password", "/api/v1/me/password", owner, map[string]any{"current_password": "not the password", "new_password": "another long password"}},
+			{"PATCH /api/v1/organisations/{id}", org, owner, map[string]any{"name": "Input Checking Trust", "charity_number": "", "company_number": "09999999",
+				"address": "2 Market Place, Melton Mowbray", "postcode": "LE13 1XX", "contact_name": "Kim", "contact_email": "kim@input-checking.example.org", "contact_phone": "01664 000000"}},
+			{"POST /api/v1/organisations/{id}/invitations", org + "/invitations", owner, map[string]any{"email": "lee@input-checking.example.org", "name": "Lee"}},
+			{"POST /api/v1/organisation-invitations/accept", "/api/v1/organisation-invitations/accept", "", map[string]any{"token": link, "name": "Lee", "password": password}},
+		} {
+			check.badBodies(t, c.key, c.path, c.token, c.base, named)
+		}
+		if st := s.must(t, http.StatusOK, "GET", staff, admin, nil); st.str("status") != "active" || st.str("role") != "assessor" {
+			t.Errorf("the assessor changed: %s", st.Raw)
+		}
+		view := s.must(t, http.StatusOK, "GET", org, owner, nil)
+		if n := len(dig(view.Body, "invitations").([]any)); n != 0 || len(dig(view.Body, "history").([]any)) != 0 {
+			t.Errorf("refused bodies invited or changed something: %s", view.Raw)
+		}
+		s.signIn(t, "kim@input-checking.example.org", password)
+	})
+
 	t.Run("ids and queries", func(t *testing.T) {
 		// Every documented path with an id answers 404 for ids that are not numbers or name nothing.
 		for _, op := range check.doc.operations() {
@@ -450,9 +489,13 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			if op.Body != nil {
 				body = map[string]any{}
 			}
+			caller := officer
+			if strings.HasPrefix(op.Path, "/api/v1/admin/") { // an administrator's routes: asked by one
+				caller = s.signIn(t, "admin@opcc.example.org", demo.Password)
+			}
 			for _, id := range []string{"abc", "0", "-1", "1.5", "1e3", "%00", "99999999999999999999", "9000000000000"} {
 				path := strings.Replace(op.Path, "{id}", id, 1)
-				requireRefusal(t, op.Method+" "+path, s.do(t, op.Method, path, officer, body), http.StatusNotFound, "")
+				requireRefusal(t, op.Method+" "+path, s.do(t, op.Method, path, caller, body), http.StatusNotFound, "")
 			}
 		}
 		requireRefusal(t, "an unknown route", s.do(t, "GET", "/api/v1/grants", officer, nil), http.StatusNotFound, "")
@@ -783,7 +826,12 @@ func TestBadInputToServiceSteps(t *testing.T) {
 	grassroots := map[string]bool{"POST /api/v1/registrations": true, "POST /api/v1/tokens": true, "POST /api/v1/applications": true,
 		"PUT /api/v1/applications/{id}": true, "POST /api/v1/applications/{id}/conflicts": true, "POST /api/v1/applications/{id}/assessments": true,
 		"POST /api/v1/applications/{id}/decision": true, "POST /api/v1/applications/{id}/information-response": true,
-		"POST /api/v1/applications/{id}/payments": true, "POST /api/v1/applications/{id}/report": true, "POST /api/v1/applications/{id}/report-review": true}
+		"POST /api/v1/applications/{id}/payments": true, "POST /api/v1/applications/{id}/report": true, "POST /api/v1/applications/{id}/report-review": true,
+		// People (its "people" case).
+		"POST /api/v1/admin/users": true, "PATCH /api/v1/admin/users/{id}": true, "POST /api/v1/admin/users/{id}/disable": true,
+		"POST /api/v1/admin/users/{id}/enable": true, "POST /api/v1/invitations/accept": true, "POST /api/v1/password-resets": true,
+		"POST /api/v1/password-resets/complete": true, "POST /api/v1/email-verifications/complete": true, "PUT /api/v1/me/password": true,
+		"PATCH /api/v1/organisations/{id}": true, "POST /api/v1/organisations/{id}/invitations": true, "POST /api/v1/organisation-invitations/accept": true}
 	for _, op := range check.doc.operations() {
 		if op.Body != nil && !check.covered[op.key()] && !grassroots[op.key()] {
 			t.Errorf("%s takes a body but its bad input is not tried", op.key())

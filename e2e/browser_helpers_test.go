@@ -34,6 +34,7 @@ const stepTimeout = 30 * time.Second
 // browser is one Chromium tab on a running system.
 type browser struct {
 	t     *testing.T
+	sys   *system // the system it browses (its outbox holds the links people are e-mailed)
 	ctx   context.Context
 	base  string
 	axe   string // axe-core's source, injected into each page
@@ -46,7 +47,6 @@ type browser struct {
 	mu       sync.Mutex
 	problems []string // console errors not yet reported
 
-	sys *system // for the demo staff's second-factor codes
 }
 
 // chromiumPath finds a Chromium: Debian's package first (what .ci/run installs).

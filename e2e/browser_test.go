@@ -118,6 +118,7 @@ func TestBrowserGrassrootsJourney(t *testing.T) {
 	fillApplication(b, p)
 	b.press("Save and come back later", http.StatusOK)
 	b.see("Your answers have been saved")
+	confirmEmail(b, me.Email) // the link e-mailed at registration: submitting waits for it
 
 	signOut(b)
 	signIn(b, applicant)

@@ -12,7 +12,8 @@ import (
 	"grantflow/money"
 )
 
-// applicant registers an organisation and signs in; it returns the token.
+// registerApplicant registers an organisation, follows the link e-mailed to confirm the address and
+// signs in; it returns the token.
 func (s *system) registerApplicant(t *testing.T, org, email string) string {
 	t.Helper()
 	s.must(t, http.StatusCreated, "POST", "/api/v1/registrations", "", map[string]any{
@@ -20,6 +21,7 @@ func (s *system) registerApplicant(t *testing.T, org, email string) string {
 			"address": "2 Market Place, Melton Mowbray", "postcode": "le13 1xx"},
 		"user": map[string]string{"name": "Jo Tester", "email": email, "password": "a long enough password"},
 	})
+	s.confirmAddress(t, email)
 	return s.signIn(t, email, "a long enough password")
 }
 

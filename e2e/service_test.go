@@ -65,6 +65,7 @@ func (s *system) registerProvider(t *testing.T, org string) string {
 			"address": "10 Granby Street, Leicester", "postcode": "LE1 6XX"},
 		"user": map[string]string{"name": "Sam Provider", "email": email, "password": "a long enough password"},
 	})
+	s.confirmAddress(t, email)
 	return s.signIn(t, email, "a long enough password")
 }
 

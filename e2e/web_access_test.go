@@ -77,7 +77,9 @@ func TestPageAccessMatrix(t *testing.T) {
 	paths := strings.NewReplacer("{A}", fmt.Sprint(fx.assessing), "{O}", fmt.Sprint(fx.offered), "{D}", fmt.Sprint(fx.draft),
 		"{S}", fmt.Sprint(fx.service), "{letter}", fmt.Sprint(int64(fx.letter)), "{notice}", fmt.Sprint(int64(fx.notice)),
 		"{scheme}", fmt.Sprint(int64(fx.schemeID)), "{round}", fmt.Sprint(int64(fx.roundID)), "{upload}", fmt.Sprint(upload.ID),
-		"{unknown}", "9000000000000", "{version}", "1")
+		"{unknown}", "9000000000000", "{version}", "1",
+		"{org}", fmt.Sprint(owner.Organisations[0]), "{me}", fmt.Sprint(owner.ID),
+		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43))
 	today := time.Now()
 	payment := func(id int64) url.Values { // a complete payment form, so the API decides
 		key := fmt.Sprintf("%d-0", id)
@@ -217,6 +219,42 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/applications/{O}/bank-details/call-back", url.Values{"callback.outcome": {"rejected"}, "callback.phone": {"0116 496 0000"}, "callback.notes": {"Not known."}},
 			w{signin, signin, deny, hidden, deny, deny, deny, deny, ok}},
 		{"GET", "/applications/{O}/bank-details/notice.pdf", nil, w{signin, signin, deny, hidden, deny, deny, deny, deny, ok}},
+		// People. One-time links that are not valid are not found, whoever follows them; the
+		// confirmation link's page is only a button.
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/password-reset", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/password-reset", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
+		{"GET", "/password-set", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/password-reset/{link}", nil, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"POST", "/password-reset/{link}", url.Values{}, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"GET", "/invitations/{link}", nil, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"POST", "/invitations/{link}", url.Values{}, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"GET", "/verify-email/{link}", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/verify-email/{link}", url.Values{}, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"GET", "/join/{link}", nil, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"POST", "/join/{link}", url.Values{}, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		{"POST", "/verify-email/resend", url.Values{}, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/account/password", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/account/password", url.Values{}, w{signin, signin, form, form, form, form, form, form, form}},
+		// An applicant organisation's page: its members only.
+		{"GET", "/organisation", nil, w{signin, signin, ok, ok, deny, deny, deny, deny, deny}},
+		{"GET", "/organisations/{org}", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"GET", "/organisations/{org}/edit", nil, w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/organisations/{org}/edit", url.Values{}, w{signin, signin, form, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/organisations/{org}/invitations", url.Values{}, w{signin, signin, form, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/organisations/{org}/invitations/{unknown}/cancel", url.Values{}, w{signin, signin, hidden, hidden, deny, deny, deny, deny, deny}},
+		{"POST", "/organisations/{org}/members/{me}/remove", url.Values{}, // the owner is its only member
+			w{signin, signin, deny, hidden, deny, deny, deny, deny, deny}},
+		// Manage people: an administrator's alone (nobody in these columns is one).
+		{"GET", "/admin/users", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"GET", "/admin/users/invite", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/users/invite", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"GET", "/admin/users/{staff}", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/users/{staff}/role", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/users/{staff}/disable", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/users/{staff}/enable", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/users/{staff}/invitation/resend", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		{"POST", "/admin/users/{staff}/invitation/cancel", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
 		// Last, as it ends each session.
 		{"POST", "/sign-out", url.Values{}, w{signin, signin, signin, signin, signin, signin, signin, signin, signin}},
 	}
@@ -247,7 +285,8 @@ func TestPageAccessMatrix(t *testing.T) {
 
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
-		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version")
+		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version",
+		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

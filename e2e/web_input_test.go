@@ -143,6 +143,20 @@ func TestPagesRefuseBadInputClearly(t *testing.T) {
 	sendHostile(officer, "an officer", app(fx.assessing))
 	sendHostile(officer, "an officer", app(fx.service))
 	sendHostile(s.webSignIn(t, "officer2@opcc.example.org"), "another officer", app(deciding))
+	// People: a forgotten password, one's own password, the organisation's page and details, and
+	// an administrator's invitation and role forms.
+	ownerAccount, err := s.Store.UserByEmail(t.Context(), demo.Accounts[0].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := fmt.Sprintf("/organisations/%d", ownerAccount.Organisations[0])
+	sendHostile(s.webVisitor(t), "a visitor", "/password-reset")
+	sendHostile(owner, "the owner", "/account/password")
+	sendHostile(owner, "the owner", org)
+	sendHostile(owner, "the owner", org+"/edit")
+	admin := s.webSignIn(t, "admin@opcc.example.org")
+	sendHostile(admin, "an administrator", "/admin/users/invite")
+	sendHostile(admin, "an administrator", fmt.Sprintf("/admin/users/%v", fx.assessorID))
 	// Finance's payment form, once the offer is accepted.
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/acceptance", fx.offered), fx.tokens[asOwner], testBank)
 	s.awaitStatus(t, fx.tokens[asOwner], fx.offered, "accepted")
@@ -172,7 +186,9 @@ func TestPagesRefuseBadInputClearly(t *testing.T) {
 	for _, want := range []string{"/check", "/register", "/sign-in", "/applications/new", app(fx.draft) + "/edit", app(fx.draft) + "/uploads",
 		app(fx.offered) + "/acceptance", app(fx.assessing) + "/assessments", app(fx.assessing) + "/conflicts", app(fx.service) + "/panel",
 		app(deciding) + "/decision", app(fx.offered) + "/payments", "/sign-in/code", "/sign-in/enrol", "/account/second-factor/set-up",
-		"/admin/second-factor-reset"} {
+		"/admin/second-factor-reset",
+		"/password-reset", "/account/password", org + "/invitations", org + "/edit",
+		"/admin/users/invite", fmt.Sprintf("/admin/users/%v/role", fx.assessorID)} {
 		found := false
 		for action := range sent {
 			found = found || strings.HasPrefix(action, want)

@@ -41,7 +41,7 @@ func NewComposer(publicBaseURL string) (*Composer, error) {
 
 // Outbox is the store's outbox using this composer, copying finance's notices to financeMailbox.
 func (c *Composer) Outbox(financeMailbox string) store.Outbox {
-	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose, ComposeDigest: c.ComposeDigest}
+	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose, ComposeDigest: c.ComposeDigest, ComposeAccount: c.ComposeAccount}
 }
 
 // wording is what a kind of notification is called and asks of the person told. The heading

@@ -110,9 +110,9 @@ func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEve
 	if limit <= 0 {
 		limit = 200
 	}
-	// details may be NULL, which json.RawMessage cannot hold: read it as empty bytes instead.
+	// details is NULL for an act recorded without any; it reads as JSON null.
 	q := `SELECT id, event_key, at, actor_id, actor_name, actor_role, action, subject_kind, subject_id, subject, what, why,
-		coalesce(convert_to(details::text, 'UTF8'), ''::bytea) AS details FROM admin_events`
+		COALESCE(details, 'null') AS details FROM admin_events`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}

@@ -45,6 +45,9 @@ type Outbox struct {
 	FinanceMailbox string
 	Compose        func(NotificationContext, Recipient) (MailContent, error)
 	ComposeDigest  func(Digest) (MailContent, error)
+	// ComposeAccount renders a message about a person's own account (account_tokens.go); a plain
+	// one when nil.
+	ComposeAccount func(AccountMail) (MailContent, error)
 }
 
 // Audiences of notifications. Staff audiences name a role; "user:<id>" names one person; audiences

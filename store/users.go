@@ -30,6 +30,9 @@ type Organisation struct {
 	CompanyNumber string    `db:"company_number" json:"company_number,omitempty"`
 	Address       string    `db:"address" json:"address"`
 	Postcode      string    `db:"postcode" json:"postcode"`
+	ContactName   string    `db:"contact_name" json:"contact_name"`
+	ContactEmail  string    `db:"contact_email" json:"contact_email"`
+	ContactPhone  string    `db:"contact_phone" json:"contact_phone"`
 	CreatedAt     time.Time `db:"created_at" json:"created_at"`
 }
 
@@ -41,6 +44,11 @@ type User struct {
 	Role          scheme.Role `db:"role" json:"role"`
 	PasswordHash  string      `db:"password_hash" json:"-"`
 	Organisations []int64     `db:"-" json:"organisations"`
+	// BandTitle is the delegation band a Commissioner or head of commissioning decides in.
+	BandTitle string `db:"band_title" json:"band_title,omitempty"`
+	// EmailVerified: the person followed the link sent to their address (staff and people who
+	// joined from an invitation have; an applicant who registered must before submitting).
+	EmailVerified bool `db:"email_verified" json:"email_verified"`
 }
 
 // MemberOf reports whether the user belongs to the organisation.
@@ -60,6 +68,10 @@ type NewUser struct {
 	Role          scheme.Role
 	Password      string
 	Organisations []int64
+	// Unverified leaves the e-mail address to be verified by its link (registration); everyone
+	// else created here (staff from the command line, the demo) is verified at once.
+	Unverified bool
+	BandTitle  string
 }
 
 // passwordCost is bcrypt's work factor: slow enough to resist guessing, quick enough for sign-in.
@@ -82,8 +94,13 @@ func (s *Store) CreateOrganisationWithUser(ctx context.Context, org Organisation
 			return err
 		}
 		u.Organisations = append(u.Organisations, org.ID)
-		user, err = createUser(ctx, tx, u)
-		return err
+		if user, err = createUser(ctx, tx, u); err != nil {
+			return err
+		}
+		if u.Unverified { // registration: the address is verified by the link sent now
+			return s.sendVerification(ctx, tx, user, time.Now())
+		}
+		return nil
 	})
 	return org, user, err
 }
@@ -105,8 +122,10 @@ func createUser(ctx context.Context, tx *sqlx.Tx, u NewUser) (User, error) {
 		return User{}, fmt.Errorf("password: %w", err)
 	}
 	user := User{Email: strings.TrimSpace(u.Email), Name: u.Name, Role: u.Role, Organisations: u.Organisations}
-	err = tx.QueryRowxContext(ctx, `INSERT INTO users (email, name, role, password_hash) VALUES ($1,$2,$3,$4) RETURNING id`,
-		user.Email, user.Name, user.Role, string(hash)).Scan(&user.ID)
+	user.BandTitle, user.EmailVerified = u.BandTitle, !u.Unverified
+	err = tx.QueryRowxContext(ctx, `INSERT INTO users (email, name, role, password_hash, band_title, email_verified_at)
+		VALUES ($1,$2,$3,$4,$5, CASE WHEN $6 THEN now() END) RETURNING id`,
+		user.Email, user.Name, user.Role, string(hash), u.BandTitle, user.EmailVerified).Scan(&user.ID)
 	if isUniqueViolation(err) {
 		return User{}, fmt.Errorf("e-mail %s: %w", user.Email, ErrDuplicate)
 	}
@@ -121,10 +140,13 @@ func createUser(ctx context.Context, tx *sqlx.Tx, u NewUser) (User, error) {
 	return user, nil
 }
 
+// userColumns are what a User is read from.
+const userColumns = `id, email, name, role, password_hash, band_title, email_verified_at IS NOT NULL AS email_verified`
+
 // UserByEmail finds a user regardless of the e-mail's case.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	if err := s.DB.GetContext(ctx, &u, `SELECT id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1)`, strings.TrimSpace(email)); err != nil {
+	if err := s.DB.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1)`, strings.TrimSpace(email)); err != nil {
 		return User{}, notFound(err)
 	}
 	return u, s.loadMemberships(ctx, &u)
@@ -133,7 +155,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // User reads one user by id.
 func (s *Store) User(ctx context.Context, id int64) (User, error) {
 	var u User
-	if err := s.DB.GetContext(ctx, &u, `SELECT id, email, name, role, password_hash FROM users WHERE id = $1`, id); err != nil {
+	if err := s.DB.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1`, id); err != nil {
 		return User{}, notFound(err)
 	}
 	return u, s.loadMemberships(ctx, &u)
@@ -217,7 +239,7 @@ func (s *Store) SetDisabled(ctx context.Context, email string, disabled bool, at
 			when = at
 		}
 		if err := tx.GetContext(ctx, &u, `UPDATE users SET disabled_at = $2 WHERE lower(email) = lower($1)
-			RETURNING id, email, name, role, password_hash`, strings.TrimSpace(email), when); err != nil {
+			RETURNING `+userColumns, strings.TrimSpace(email), when); err != nil {
 			return notFound(err)
 		}
 		if !disabled {

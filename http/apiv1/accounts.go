@@ -89,7 +89,8 @@ func (s *Server) RegisterOrganisation(ctx context.Context, req RegistrationReque
 	org, user, err := s.Store.CreateOrganisationWithUser(ctx,
 		store.Organisation{Name: strings.TrimSpace(o.Name), Type: o.Type, CharityNumber: strings.TrimSpace(o.CharityNumber),
 			CompanyNumber: strings.TrimSpace(o.CompanyNumber), Address: strings.TrimSpace(o.Address), Postcode: strings.ToUpper(strings.TrimSpace(o.Postcode))},
-		store.NewUser{Email: u.Email, Name: strings.TrimSpace(u.Name), Role: scheme.RoleApplicant, Password: u.Password})
+		store.NewUser{Email: u.Email, Name: strings.TrimSpace(u.Name), Role: scheme.RoleApplicant, Password: u.Password,
+			Unverified: true}) // verified by the link e-mailed now; submitting waits for it
 	if errors.Is(err, store.ErrDuplicate) {
 		return org, user, httperr.Field("user.email", "an account with this e-mail already exists; sign in instead")
 	}

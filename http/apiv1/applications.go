@@ -246,6 +246,9 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if !u.MemberOf(app.OrganisationID) || u.Role != scheme.RoleApplicant {
 		return httperr.Forbidden("only the applicant organisation can submit its application")
 	}
+	if !u.EmailVerified {
+		return errUnverified
+	}
 	if app.Status != string(workflows.StageDraft) {
 		return errAlreadySubmitted
 	}

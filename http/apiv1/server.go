@@ -116,6 +116,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.PUT("/admin/schemes/:id", s.putAdminScheme)
 	auth.GET("/admin/schemes/:id/versions", s.listRulesVersions)
 	auth.GET("/admin/schemes/:id/versions/:version", s.getRulesVersion)
+	// People: staff (admins), passwords, e-mail verification, organisations' members (people.go).
+	s.registerPeople(g, auth)
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.

@@ -335,6 +335,9 @@ func (s *Server) submitApplication(c *gin.Context) {
 	switch {
 	case he.Status == http.StatusNotFound:
 		s.notFound(c)
+	case he.Code == "email_not_verified": // saved, but not sent until the address is confirmed
+		s.render(c, he.Status, "verify-needed", page{Title: "Confirm your email address first", Nav: "applications", Data: verifyNeededPage{
+			Email: u.Email, Back: d.Action}})
 	case he.Status == http.StatusConflict && he.Code == "wrong_stage":
 		c.Redirect(http.StatusSeeOther, "/applications")
 	case he.Status >= 500:

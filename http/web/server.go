@@ -247,6 +247,10 @@ func (s *Server) Register(r gin.IRouter) {
 	payers.POST("/finance/proposals", s.proposePayments)
 	payers.POST("/finance/approvals", s.approvePayments)
 	payers.POST("/finance/paid", s.markPaid)
+
+	// People: passwords, e-mail verification, invitations' links, organisations, and "Manage
+	// people" for admins (people.go, admin_people.go).
+	s.registerPeople(g, signed)
 }
 
 // staffRoles are the roles that may read every application (scheme.Role.IsStaff).

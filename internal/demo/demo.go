@@ -41,7 +41,7 @@ var Accounts = []Account{
 	{"commissioner@opcc.example.org", "Casey Commissioner", scheme.RoleCommissioner},
 	{"finance@opcc.example.org", "Fran Finance", scheme.RoleFinance},
 	{"finance2@opcc.example.org", "Fola Finance", scheme.RoleFinance}, // payments take two people in finance
-	{"admin@opcc.example.org", "Ada Admin", scheme.RoleAdmin},
+	{"admin@opcc.example.org", "Ada Admin", scheme.RoleAdmin},         // manages people: invites staff, changes roles, disables leavers
 }
 
 // The demo schemes' rules and forms are the example definition files (examples/schemes), which
