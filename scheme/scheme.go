@@ -162,6 +162,9 @@ type Rules struct {
 	// Days a case officer may go without acting on an application before its escalations and
 	// "ready for you" notices are copied to the heads of commissioning; 0 = 10.
 	EscalationDays int `json:"escalation_days,omitempty"`
+	// Hours after a round closes during which its drafts may still be submitted; then they are
+	// locked. 0 locks them as the round closes.
+	DraftGraceHours int `json:"draft_grace_hours,omitempty"`
 
 	// Service schemes.
 	AssessorsRequired    int    `json:"assessors_required,omitempty"`     // panel size; 0 = 2
@@ -192,6 +195,8 @@ func (r Rules) Validate() error {
 		return fmt.Errorf("acceptance_days and report_due_months must be positive")
 	case r.EscalationDays < 0:
 		return fmt.Errorf("escalation_days cannot be negative (0 means the default of 10 days)")
+	case r.DraftGraceHours < 0:
+		return fmt.Errorf("draft_grace_hours cannot be negative (0 locks a round's drafts as it closes)")
 	}
 	total := 0
 	for _, c := range r.Criteria {
@@ -221,6 +226,9 @@ func (r Rules) ResubmissionDays() int {
 	}
 	return 28
 }
+
+// DraftGrace is how long after a round closes its drafts may still be submitted before they are locked.
+func (r Rules) DraftGrace() time.Duration { return time.Duration(r.DraftGraceHours) * time.Hour }
 
 // EscalationPeriod is how many days a case officer may go without acting on an application before
 // the heads of commissioning are copied on its escalations and "ready for you" notices.

@@ -45,6 +45,7 @@ type Outbox struct {
 	FinanceMailbox string
 	Compose        func(NotificationContext, Recipient) (MailContent, error)
 	ComposeDigest  func(Digest) (MailContent, error)
+	ComposeRound   func(RoundNotice, Recipient) (MailContent, error) // a round's opening or closing, to its scheme's subscribers
 }
 
 // Audiences of notifications. Staff audiences name a role; "user:<id>" names one person; audiences
