@@ -102,6 +102,16 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.POST("/applications/:id/write-off", stepHandler(s, s.WriteOff))
 	auth.GET("/applications/:id/finance", s.applicationFinance)
 	auth.GET("/applications/:id/indicators", s.indicators)
+	// Rounds and budgets, for those who manage schemes (rounds.go); round news for anyone signed in.
+	auth.GET("/admin/schemes/:id/rounds", s.listRounds)
+	auth.POST("/admin/schemes/:id/rounds", s.createRound)
+	auth.GET("/admin/rounds/:id", s.getRound)
+	auth.POST("/admin/rounds/:id/closure", s.closeRound)
+	auth.POST("/admin/rounds/:id/extension", s.extendRound)
+	auth.GET("/admin/schemes/:id/budgets", s.listBudgetChanges)
+	auth.PUT("/admin/schemes/:id/budgets/:fy", s.putBudget)
+	auth.PUT("/schemes/:id/round-subscription", s.subscription(true))
+	auth.DELETE("/schemes/:id/round-subscription", s.subscription(false))
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.
