@@ -362,7 +362,7 @@ type InboxItem struct {
 // gathers is in the list already.
 func (s *Store) Inbox(ctx context.Context, userID int64, limit int) ([]InboxItem, error) {
 	list := []InboxItem{}
-	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, n.application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
+	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, COALESCE(n.application_id, 0) AS application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
 		FROM messages m JOIN notifications n ON n.key = m.notification_key
 		WHERE m.user_id = $1 AND n.kind <> '`+KindDigest+`' ORDER BY m.created_at DESC, m.id DESC LIMIT $2`, userID, limit)
 	return list, err
