@@ -182,6 +182,7 @@ func (s *Store) ChangeBudget(ctx context.Context, schemeID int64, fy int, amount
 			return nil
 		}
 		if amount < b.CommittedPence {
+			ch = BudgetChange{SchemeID: schemeID, FinancialYear: fy, Committed: b.CommittedPence}
 			return fmt.Errorf("%w: %s is committed in %s", ErrBelowCommitted, b.CommittedPence, scheme.FinancialYearLabel(fy))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO scheme_budgets (scheme_id, financial_year, budget_pence) VALUES ($1,$2,$3)

@@ -64,6 +64,8 @@ type draftPage struct {
 	Scheme     string
 	Round      string
 	Closes     string
+	Guidance   string // the round's guidance for applicants
+	Locked     string // why the draft can no longer be changed or submitted, once its round's grace period has ended
 	Areas      []option
 	Priorities []option
 	Saved      bool
@@ -99,7 +101,13 @@ func (s *Server) draftRound(c *gin.Context, id int64) (store.Round, store.Scheme
 // draftPageFor lays out the form for the scheme; svc is the service draft's saved details, whose
 // rows and years the form must be able to show.
 func (s *Server) draftPageFor(sc store.Scheme, round store.Round, svc grant.ServiceDetails) draftPage {
-	d := draftPage{Scheme: sc.Name, Round: round.Name, Closes: closingTime(round.ClosesAt)}
+	d := draftPage{Scheme: sc.Name, Round: round.Name, Closes: closingTime(round.ClosesAt), Guidance: round.Guidance}
+	if round.DraftLocked(sc.Rules, s.now()) {
+		d.Locked = fmt.Sprintf("The funding round closed at %s and the time allowed after it has ended, so this draft is locked: it can no longer be changed or submitted.",
+			closingTime(round.ClosesAt))
+	} else if !s.now().Before(round.ClosesAt) {
+		d.Closes = closingTime(round.LocksAt(sc.Rules)) + " (the round has closed; drafts are locked then)"
+	}
 	if sc.Kind == scheme.Service {
 		d.Service = serviceFormFor(sc.Rules, scheme.FinancialYear(s.now()), svc)
 	}
