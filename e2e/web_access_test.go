@@ -177,6 +177,19 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/notifications", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/notifications/{unknown}/read", url.Values{}, w{signin, signin, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 
+		// Rounds and budgets: for those who manage schemes (here the head of commissioning), forms sent
+		// incomplete; a scheme's rounds and their subscription for anyone signed in.
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/admin/schemes/{scheme}/rounds", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"GET", "/admin/rounds/new?scheme={scheme}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/rounds/new", url.Values{"scheme": {fmt.Sprint(int64(fx.schemeID))}}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"GET", "/admin/rounds/{round}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/rounds/{round}/closure", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"POST", "/admin/rounds/{round}/extension", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"POST", "/schemes/{scheme}/budget", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"GET", "/schemes/{scheme}/rounds", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/schemes/{scheme}/round-subscription", url.Values{"subscribe": {"no"}}, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+
 		// The one change of state: the owner accepts the offer.
 		{"POST", "/applications/{O}/acceptance", acceptForm(), w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
 		// Not until two members of finance have proposed and approved it.
@@ -211,7 +224,7 @@ func TestPageAccessMatrix(t *testing.T) {
 
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
-		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section")
+		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "{round}", ":id", "/sections/about", "/sections/:section")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true
