@@ -118,8 +118,8 @@ func (s *Store) AddRound(ctx context.Context, r Round) (Round, error) {
 	if err == nil {
 		return r, nil
 	}
-	err = s.DB.QueryRowxContext(ctx, `INSERT INTO rounds (scheme_id, name, opens_at, closes_at) VALUES ($1,$2,$3,$4) RETURNING id`,
-		r.SchemeID, r.Name, r.OpensAt, r.ClosesAt).Scan(&r.ID)
+	err = s.DB.QueryRowxContext(ctx, `INSERT INTO rounds (scheme_id, name, opens_at, closes_at, guidance, budget_pence) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
+		r.SchemeID, r.Name, r.OpensAt, r.ClosesAt, r.Guidance, r.Budget).Scan(&r.ID)
 	return r, err
 }
 

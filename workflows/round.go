@@ -139,7 +139,7 @@ func (w *roundWorkflow) validateMove(ctx workflow.Context, req MoveCloseRequest)
 	switch {
 	case w.st.Phase == RoundPhaseClosed || w.st.Phase == RoundPhaseLocked || !now.Before(w.st.ClosesAt):
 		return refuseAtStage("", "the round has already closed")
-	case req.Early && w.st.Phase != RoundPhaseOpen:
+	case req.Early && now.Before(w.in.OpensAt): // by the clock: the opening timer may not have fired yet
 		return refuseAtStage("", "the round has not opened yet")
 	case req.Early && req.ClosesAt.After(w.st.ClosesAt):
 		return refuse(RefusalInvalid, "closes_at", "an early close must be before the current closing time")

@@ -108,7 +108,7 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 		}
 		opens := time.Date(fy, time.April, 1, 0, 0, 0, 0, scheme.London)
 		if _, err := st.AddRound(ctx, store.Round{SchemeID: sc.ID, Name: fmt.Sprintf("%s round", scheme.FinancialYearLabel(fy)),
-			OpensAt: opens, ClosesAt: opens.AddDate(1, 0, 0)}); err != nil {
+			OpensAt: opens, ClosesAt: opens.AddDate(1, 0, 0), Guidance: "Read the scheme's rules before you start. You can save your answers and come back to them until the round closes."}); err != nil {
 			return err
 		}
 		years := 1
@@ -117,7 +117,7 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 		}
 		for y := fy; y < fy+years; y++ {
 			if _, err := st.Budget(ctx, sc.ID, y); errors.Is(err, store.ErrNotFound) {
-				if err := st.SetBudget(ctx, sc.ID, y, s.budget); err != nil {
+				if _, err := st.ChangeBudget(ctx, sc.ID, y, s.budget, "The demo's budget", store.SystemActor("Demo seed"), now); err != nil {
 					return err
 				}
 			}
