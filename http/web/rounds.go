@@ -11,7 +11,6 @@ import (
 	"grantflow/http/apiv1"
 	"grantflow/http/httperr"
 	"grantflow/money"
-	"grantflow/scheme"
 	"grantflow/store"
 )
 
@@ -400,5 +399,3 @@ func (s *Server) roundSubscription(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/schemes/%d/rounds?saved=%s", id, saved))
 }
-
-var _ = scheme.London
