@@ -182,7 +182,14 @@ func (s *Server) chooseRound(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, open[0].StartPath())
 		return
 	}
-	s.render(c, http.StatusOK, "choose-round", page{Title: "Which fund do you want to apply to?", Nav: "applications", Data: open})
+	var all []schemeView
+	if len(open) == 0 { // nothing to start: offer to be told when each scheme's next round opens
+		if all, err = s.schemes(c.Request.Context(), s.now()); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	s.render(c, http.StatusOK, "choose-round", page{Title: "Which fund do you want to apply to?", Nav: "applications", Data: chooseRoundPage{Open: open, All: all}})
 }
 
 // createApplication saves the first version of a draft through the API and goes on to its own page.
@@ -451,4 +458,10 @@ func optionalDate(f *form, name, what string) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// chooseRoundPage is what choose-round.html shows: the open rounds, or when none is open every
+// scheme, with a link to its rounds page where a person can ask to be told when the next opens.
+type chooseRoundPage struct {
+	Open, All []schemeView
 }
