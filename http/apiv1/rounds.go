@@ -78,15 +78,17 @@ func mayManageSchemes(u store.User) error {
 	return nil
 }
 
+// managedScheme reads a scheme for one who manages schemes. An unknown id is not found for anyone,
+// as on every path with an id (schemes are public); a known one is refused to other roles.
 func (s *Server) managedScheme(ctx context.Context, u store.User, id int64) (store.Scheme, error) {
-	if err := mayManageSchemes(u); err != nil {
-		return store.Scheme{}, err
-	}
 	sc, err := s.Store.Scheme(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return sc, httperr.NotFound("scheme")
 	}
-	return sc, err
+	if err != nil {
+		return sc, err
+	}
+	return sc, mayManageSchemes(u)
 }
 
 // SchemeRounds lists a scheme's rounds, newest first, for those who manage schemes.
@@ -112,14 +114,14 @@ func (s *Server) SchemeRounds(ctx context.Context, u store.User, schemeID int64)
 
 // RoundOf reads one round for those who manage schemes.
 func (s *Server) RoundOf(ctx context.Context, u store.User, id int64) (RoundView, error) {
-	if err := mayManageSchemes(u); err != nil {
-		return RoundView{}, err
-	}
 	r, err := s.Store.Round(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) { // as managedScheme: unknown is not found for anyone
 		return RoundView{}, httperr.NotFound("round")
 	}
 	if err != nil {
+		return RoundView{}, err
+	}
+	if err := mayManageSchemes(u); err != nil {
 		return RoundView{}, err
 	}
 	sc, err := s.Store.Scheme(ctx, r.SchemeID)
@@ -402,8 +404,11 @@ func (s *Server) getRound(c *gin.Context) {
 func (s *Server) closeRound(c *gin.Context) {
 	u := currentUser(c)
 	id, err := pathID(c, "id")
+	if err != nil {
+		err = httperr.NotFound("round")
+	}
 	if err == nil {
-		err = mayManageSchemes(u)
+		_, err = s.RoundOf(c.Request.Context(), u, id) // before reading the body
 	}
 	var req ClosureRequest
 	if err == nil {
@@ -423,8 +428,11 @@ func (s *Server) closeRound(c *gin.Context) {
 func (s *Server) extendRound(c *gin.Context) {
 	u := currentUser(c)
 	id, err := pathID(c, "id")
+	if err != nil {
+		err = httperr.NotFound("round")
+	}
 	if err == nil {
-		err = mayManageSchemes(u)
+		_, err = s.RoundOf(c.Request.Context(), u, id) // before reading the body
 	}
 	var req ExtensionRequest
 	if err == nil {
