@@ -87,7 +87,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		if locked, err := s.draftLocked(ctx, id); err != nil || locked {
+		if locked, err := draftLocked(ctx, s.DB, id); err != nil || locked {
 			return cmp.Or(err, ErrDraftLocked)
 		}
 		return fmt.Errorf("only a draft can be changed: %w", ErrDuplicate)

@@ -51,9 +51,12 @@ func (r Round) DraftLocked(rules scheme.Rules, now time.Time) bool {
 	return r.DraftsLockedAt != nil || !now.Before(r.LocksAt(rules))
 }
 
-func (s *Store) draftLocked(ctx context.Context, applicationID int64) (bool, error) {
+// draftLocked reads whether the application's draft is locked, through q: the caller's
+// transaction when it holds one (a second connection from inside a transaction can exhaust the
+// pool when many wait at once), else the pool.
+func draftLocked(ctx context.Context, q sqlx.QueryerContext, applicationID int64) (bool, error) {
 	var locked bool
-	err := s.DB.GetContext(ctx, &locked, `SELECT draft_locked_at IS NOT NULL FROM applications WHERE id = $1`, applicationID)
+	err := sqlx.GetContext(ctx, q, &locked, `SELECT draft_locked_at IS NOT NULL FROM applications WHERE id = $1`, applicationID)
 	return locked, notFound(err)
 }
 

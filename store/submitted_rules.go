@@ -80,7 +80,7 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 			return fmt.Errorf("claim application %d for submission: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if locked, err := s.draftLocked(ctx, id); err != nil || locked {
+			if locked, err := draftLocked(ctx, tx, id); err != nil || locked {
 				return cmp.Or(err, ErrDraftLocked)
 			}
 			return ErrAlreadySubmitted
