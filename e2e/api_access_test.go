@@ -108,7 +108,7 @@ func TestAccessMatrix(t *testing.T) {
 		"{user}", fmt.Sprint(dig(me.Body, "id")),
 		// People: the owner's organisation and own id, a member of staff (the assessor), an unknown invitation.
 		"{org}", fmt.Sprint(dig(me.Body, "organisations", "0")), "{me}", fmt.Sprint(dig(me.Body, "id")),
-		"{staff}", fmt.Sprint(assessorID), "{inv}", "9000000000000")
+		"{staff}", fmt.Sprint(assessorID), "{inv}", "9000000000000", "{round}", fmt.Sprint(roundID), "{fy}", fmt.Sprint(fy))
 	type w = [callers]int // the status each caller gets, in the columns' order
 	type row struct {
 		method, path string
@@ -352,6 +352,28 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
 		{"DELETE", "/api/v1/organisations/{org}/members/{me}", nil, // the owner is its only member
 			w{401, 401, 409, 404, 404, 404, 404, 404, 404}},
+
+		// Rounds and budgets are for those who manage schemes (here the head of commissioning); each
+		// request is refused on its input, so nothing changes. Anyone signed in may follow a scheme's rounds.
+		{"GET", "/api/v1/admin/schemes/{scheme}/rounds", nil,
+			//none bad  own  oth  asr  off  head com  fin
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
+		{"POST", "/api/v1/admin/schemes/{scheme}/rounds", map[string]any{"name": "", "opens_at": "2026-10-01T09:00", "closes_at": "2026-09-01T09:00"},
+			w{401, 401, 403, 403, 403, 403, 422, 403, 403}},
+		{"GET", "/api/v1/admin/rounds/{round}", nil,
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
+		{"POST", "/api/v1/admin/rounds/{round}/closure", map[string]any{"reason": ""},
+			w{401, 401, 403, 403, 403, 403, 422, 403, 403}},
+		{"POST", "/api/v1/admin/rounds/{round}/extension", map[string]any{"closes_at": "2020-01-01T00:00", "reason": "x"},
+			w{401, 401, 403, 403, 403, 403, 422, 403, 403}},
+		{"GET", "/api/v1/admin/schemes/{scheme}/budgets", nil,
+			w{401, 401, 403, 403, 403, 403, 200, 403, 403}},
+		{"PUT", "/api/v1/admin/schemes/{scheme}/budgets/{fy}", map[string]any{"budget_pence": -1, "reason": "x"},
+			w{401, 401, 403, 403, 403, 403, 422, 403, 403}},
+		{"PUT", "/api/v1/schemes/{scheme}/round-subscription", nil,
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
+		{"DELETE", "/api/v1/schemes/{scheme}/round-subscription", nil,
+			w{401, 401, 200, 200, 200, 200, 200, 200, 200}},
 	}
 
 	covered := map[string]bool{}
@@ -372,7 +394,7 @@ func TestAccessMatrix(t *testing.T) {
 
 	// Every documented operation has a row (anything but registering and signing in, which take no token).
 	generic := strings.NewReplacer("{A}", "{id}", "{O}", "{id}", "{D}", "{id}", "{S}", "{id}", "{letter}", "{id}", "{notice}", "{id}",
-		"{scheme}", "{id}", "{unknown}", "{id}", "{user}", "{id}", "{org}", "{id}", "{staff}", "{id}", "{inv}", "{invitation}", "{me}", "{user}")
+		"{scheme}", "{id}", "{unknown}", "{id}", "{user}", "{id}", "{org}", "{id}", "{staff}", "{id}", "{inv}", "{invitation}", "{me}", "{user}", "{round}", "{id}")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

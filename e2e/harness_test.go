@@ -124,6 +124,10 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	if _, err := st.DB.Exec(fmt.Sprintf("ALTER SEQUENCE applications_id_seq RESTART WITH %d", n*1_000_000+int64(os.Getpid()%1000)*1000+1)); err != nil {
 		t.Fatal(err)
 	}
+	// And rounds (round-<id>) likewise.
+	if _, err := st.DB.Exec(fmt.Sprintf("ALTER SEQUENCE rounds_id_seq RESTART WITH %d", n*1_000_000+int64(os.Getpid()%1000)*1000+1)); err != nil {
+		t.Fatal(err)
+	}
 	c := temporal.GetDefaultClient()
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
 	st.Outbox = notify.MustOutbox(publicBaseURL, financeMailbox)

@@ -170,8 +170,8 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/staff/applications?officer=bogus", nil, w{signin, signin, deny, deny, form, form, form, form, form}},
 		{"GET", "/schemes/{scheme}/budget", nil, w{signin, signin, deny, deny, ok, ok, ok, ok, deny}},
 		{"GET", "/schemes/{unknown}/budget", nil, w{signin, signin, deny, deny, hidden, hidden, hidden, hidden, deny}},
-		{"GET", "/admin/schemes/{scheme}/form", nil, w{signin, signin, deny, deny, hidden, hidden, ok, hidden, deny}},
-		{"POST", "/admin/schemes/{scheme}/form", url.Values{}, w{signin, signin, deny, deny, hidden, hidden, form, hidden, deny}},
+		{"GET", "/admin/schemes/{scheme}/form", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/schemes/{scheme}/form", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
 		{"GET", "/finance", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
 		{"GET", "/finance/payments-due.csv", nil, w{signin, signin, deny, deny, deny, ok, ok, deny, ok}},
 		{"GET", "/finance/payment-file.csv", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, ok}},
@@ -207,6 +207,19 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/admin/audit", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
 		{"GET", "/admin/second-factor-reset", nil, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
 		{"POST", "/admin/second-factor-reset", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+
+		// Rounds and budgets: for those who manage schemes (here the head of commissioning), forms sent
+		// incomplete; a scheme's rounds and their subscription for anyone signed in.
+		//        none    forged  own     other   asr     off     head    com     fin
+		{"GET", "/admin/schemes/{scheme}/rounds", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"GET", "/admin/rounds/new?scheme={scheme}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/rounds/new", url.Values{"scheme": {fmt.Sprint(int64(fx.schemeID))}}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"GET", "/admin/rounds/{round}", nil, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
+		{"POST", "/admin/rounds/{round}/closure", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"POST", "/admin/rounds/{round}/extension", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"POST", "/schemes/{scheme}/budget", url.Values{}, w{signin, signin, deny, deny, deny, deny, form, deny, deny}},
+		{"GET", "/schemes/{scheme}/rounds", nil, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
+		{"POST", "/schemes/{scheme}/round-subscription", url.Values{"subscribe": {"no"}}, w{signin, signin, ok, ok, ok, ok, ok, ok, ok}},
 
 		// The one change of state: the owner accepts the offer.
 		{"POST", "/applications/{O}/acceptance", acceptForm(), w{signin, signin, ok, hidden, deny, deny, deny, deny, deny}},
@@ -286,7 +299,7 @@ func TestPageAccessMatrix(t *testing.T) {
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
 		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version",
-		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel")
+		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

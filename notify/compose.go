@@ -41,7 +41,7 @@ func NewComposer(publicBaseURL string) (*Composer, error) {
 
 // Outbox is the store's outbox using this composer, copying finance's notices to financeMailbox.
 func (c *Composer) Outbox(financeMailbox string) store.Outbox {
-	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose, ComposeDigest: c.ComposeDigest, ComposeAccount: c.ComposeAccount}
+	return store.Outbox{FinanceMailbox: financeMailbox, Compose: c.Compose, ComposeDigest: c.ComposeDigest, ComposeAccount: c.ComposeAccount, ComposeRound: c.ComposeRound}
 }
 
 // wording is what a kind of notification is called and asks of the person told. The heading
@@ -110,6 +110,11 @@ var wordings = map[string]wording{
 		staff: "Sign in to read the revised notice and change the payments due."},
 	"variation_accepted": {heading: "Varied agreement accepted",
 		staff: "You do not need to do anything. Sign in to see the award."},
+	// Rounds (store/rounds.go): to an organisation with a draft as its round closes, and as it is locked.
+	"round_closed_draft": {heading: "Funding round closed",
+		applicant: "If you can still submit your draft, sign in and submit it before the time above."},
+	"draft_locked": {heading: "Draft application locked",
+		applicant: "You do not need to do anything. Watch for the scheme's next funding round."},
 	"grant_terminated": {heading: "Grant ended early",
 		applicant: "Sign in and send your final report.",
 		staff:     "Sign in to read the ending notice and cancel the payments that will not be made."},
@@ -216,4 +221,32 @@ func MustOutbox(publicBaseURL, financeMailbox string) store.Outbox {
 		panic(err)
 	}
 	return c.Outbox(financeMailbox)
+}
+
+type roundData struct {
+	Heading, Scheme, Round, Name, Message, Action, Link, LinkText string
+}
+
+// ComposeRound renders a subscriber's message that a scheme's round opened or closed.
+func (c *Composer) ComposeRound(n store.RoundNotice, r store.Recipient) (store.MailContent, error) {
+	d := roundData{Heading: "Funding round open", Scheme: oneLine(n.Scheme), Round: oneLine(n.Round), Name: oneLine(r.Name), Message: n.Message,
+		Action: "Sign in to read the scheme's guidance and start an application before the round closes.",
+		Link:   fmt.Sprintf("%s/schemes/%d/rounds", c.baseURL, n.SchemeID), LinkText: "See the scheme's funding rounds in Grantflow"}
+	if n.Kind == store.KindRoundClosed {
+		d.Heading, d.Action = "Funding round closed", "You do not need to do anything. We will tell you when the scheme's next round opens."
+	}
+	if d.Name == "" {
+		d.Name = "there"
+	}
+	var subject, text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&subject, "round-subject", d); err != nil {
+		return store.MailContent{}, err
+	}
+	if err := textTemplates.ExecuteTemplate(&text, "round-text", d); err != nil {
+		return store.MailContent{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "round-html", d); err != nil {
+		return store.MailContent{}, err
+	}
+	return store.MailContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String(), Link: d.Link}, nil
 }

@@ -68,6 +68,7 @@ var Fields = []Field{
 	{Key: "escalation_days", Label: "Days a case officer may go without acting before the heads of commissioning are copied", Kind: FieldNumber, Unit: "days", Section: SectionDecisions, Default: "10 days"},
 	{Key: "decision_record_prefix", Label: "Decision record prefix", Hint: "Service schemes: starts the numbers of the Commissioner's decision records, such as PCC", Kind: FieldText, Section: SectionDecisions, Default: "PCC"},
 	{Key: "signatory", Label: "Signatory", Hint: "The name and title that sign letters", Kind: FieldText, Section: SectionDecisions},
+	{Key: "draft_grace_hours", Label: "Hours after a round closes that its drafts may still be submitted", Hint: "Then the round's drafts are locked", Kind: FieldNumber, Unit: "hours", Section: SectionTimetable, Default: "0 hours: drafts lock as the round closes"},
 	{Key: "acceptance_days", Label: "Days to accept an offer", Kind: FieldNumber, Unit: "days", Section: SectionTimetable},
 	{Key: "acceptance_reminder_days", Label: "Days before the acceptance deadline the applicant is reminded", Kind: FieldNumber, Unit: "days", Section: SectionTimetable},
 	{Key: "report_due_months", Label: "Months after the project ends that its report is due", Kind: FieldNumber, Unit: "months", Section: SectionTimetable},

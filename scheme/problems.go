@@ -230,6 +230,7 @@ var periods = []struct {
 	{"report_reminder_days", func(r Rules) int { return r.ReportReminderDays }, false},
 	{"report_resubmit_days", func(r Rules) int { return r.ReportResubmitDays }, false},
 	{"escalation_days", func(r Rules) int { return r.EscalationDays }, false},
+	{"draft_grace_hours", func(r Rules) int { return r.DraftGraceHours }, false},
 	{"assessors_required", func(r Rules) int { return r.AssessorsRequired }, false},
 	{"panel_reminder_days", func(r Rules) int { return r.PanelReminderDays }, false},
 	{"return_due_days", func(r Rules) int { return r.ReturnDueDays }, false},

@@ -169,6 +169,9 @@ type Rules struct {
 	// Days a case officer may go without acting on an application before its escalations and
 	// "ready for you" notices are copied to the heads of commissioning; 0 = 10.
 	EscalationDays int `json:"escalation_days,omitempty"`
+	// Hours after a round closes during which its drafts may still be submitted; then they are
+	// locked. 0 locks them as the round closes.
+	DraftGraceHours int `json:"draft_grace_hours,omitempty"`
 
 	// Service schemes.
 	AssessorsRequired    int    `json:"assessors_required,omitempty"`     // panel size; 0 = 2
@@ -196,6 +199,9 @@ func (r Rules) ResubmissionDays() int {
 	}
 	return 28
 }
+
+// DraftGrace is how long after a round closes its drafts may still be submitted before they are locked.
+func (r Rules) DraftGrace() time.Duration { return time.Duration(r.DraftGraceHours) * time.Hour }
 
 // EscalationPeriod is how many days a case officer may go without acting on an application before
 // the heads of commissioning are copied on its escalations and "ready for you" notices.

@@ -43,6 +43,7 @@ type Application struct {
 	RulesJSON        []byte         `db:"submitted_rules" json:"-"` // see Application.SubmittedRules
 	AnswersJSON      []byte         `db:"answers" json:"-"`         // questions.Answers beyond the columns above
 	SubmittedAt      *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
+	DraftLockedAt    *time.Time     `db:"draft_locked_at" json:"draft_locked_at,omitempty"` // its round's grace period ended before it was submitted
 	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at" json:"updated_at"`
 }
@@ -79,13 +80,16 @@ func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (
 func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET title=$2, purpose=$3, amount_requested_pence=$4, project_start=$5,
 		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, answers=COALESCE($11::jsonb, answers), updated_at=now()
-		WHERE id=$1 AND status='draft'`,
+		WHERE id=$1 AND status='draft' AND draft_locked_at IS NULL`,
 		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)),
 		d.SchemeID, d.RoundID, nullJSON(d.Answers))
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
+		if locked, err := draftLocked(ctx, s.DB, id); err != nil || locked {
+			return cmp.Or(err, ErrDraftLocked)
+		}
 		return fmt.Errorf("only a draft can be changed: %w", ErrDuplicate)
 	}
 	return nil

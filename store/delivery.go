@@ -395,6 +395,9 @@ func recommitTx(ctx context.Context, tx *sqlx.Tx, applicationID, schemeID int64,
 	for _, c := range current {
 		have[c.FinancialYear] = c.Amount
 	}
+	if err := checkRoundBudget(ctx, tx, applicationID, want, have); err != nil {
+		return err
+	}
 	fys := map[int]bool{}
 	for fy := range want {
 		fys[fy] = true

@@ -48,6 +48,7 @@ type Outbox struct {
 	// ComposeAccount renders a message about a person's own account (account_tokens.go); a plain
 	// one when nil.
 	ComposeAccount func(AccountMail) (MailContent, error)
+	ComposeRound   func(RoundNotice, Recipient) (MailContent, error) // a round's opening or closing, to its scheme's subscribers
 }
 
 // Audiences of notifications. Staff audiences name a role; "user:<id>" names one person; audiences
@@ -364,7 +365,7 @@ type InboxItem struct {
 // gathers is in the list already.
 func (s *Store) Inbox(ctx context.Context, userID int64, limit int) ([]InboxItem, error) {
 	list := []InboxItem{}
-	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, n.application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
+	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, COALESCE(n.application_id, 0) AS application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
 		FROM messages m JOIN notifications n ON n.key = m.notification_key
 		WHERE m.user_id = $1 AND n.kind <> '`+KindDigest+`' ORDER BY m.created_at DESC, m.id DESC LIMIT $2`, userID, limit)
 	return list, err

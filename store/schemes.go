@@ -22,13 +22,20 @@ type Scheme struct {
 	Rules       scheme.Rules `db:"-" json:"rules"`
 }
 
-// Round is a window in which a scheme takes applications.
+// Round is a window in which a scheme takes applications (see rounds.go).
 type Round struct {
-	ID       int64     `db:"id" json:"id"`
-	SchemeID int64     `db:"scheme_id" json:"scheme_id"`
-	Name     string    `db:"name" json:"name"`
-	OpensAt  time.Time `db:"opens_at" json:"opens_at"`
-	ClosesAt time.Time `db:"closes_at" json:"closes_at"`
+	ID             int64        `db:"id" json:"id"`
+	SchemeID       int64        `db:"scheme_id" json:"scheme_id"`
+	Name           string       `db:"name" json:"name"`
+	OpensAt        time.Time    `db:"opens_at" json:"opens_at"`
+	ClosesAt       time.Time    `db:"closes_at" json:"closes_at"`
+	Guidance       string       `db:"guidance" json:"guidance"`
+	Budget         *money.Pence `db:"budget_pence" json:"budget_pence,omitempty"` // a cap on what its awards may commit; nil = none
+	ClosedEarly    bool         `db:"closed_early" json:"closed_early"`
+	CloseReason    string       `db:"close_reason" json:"close_reason,omitempty"`
+	DraftsLockedAt *time.Time   `db:"drafts_locked_at" json:"drafts_locked_at,omitempty"`
+	WorkflowID     *string      `db:"workflow_id" json:"-"`
+	CreatedAt      time.Time    `db:"created_at" json:"-"`
 }
 
 // Budget is a scheme's money for one financial year and how much is committed.
@@ -68,8 +75,8 @@ func (s *Store) AddRound(ctx context.Context, r Round) (Round, error) {
 	if err == nil {
 		return r, nil
 	}
-	err = s.DB.QueryRowxContext(ctx, `INSERT INTO rounds (scheme_id, name, opens_at, closes_at) VALUES ($1,$2,$3,$4) RETURNING id`,
-		r.SchemeID, r.Name, r.OpensAt, r.ClosesAt).Scan(&r.ID)
+	err = s.DB.QueryRowxContext(ctx, `INSERT INTO rounds (scheme_id, name, opens_at, closes_at, guidance, budget_pence) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
+		r.SchemeID, r.Name, r.OpensAt, r.ClosesAt, r.Guidance, r.Budget).Scan(&r.ID)
 	return r, err
 }
 

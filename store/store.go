@@ -24,6 +24,9 @@ var (
 	ErrNotFound       = errors.New("not found")
 	ErrBudgetExceeded = errors.New("the scheme's budget for that financial year cannot cover this amount")
 	ErrDuplicate      = errors.New("already exists")
+	// ErrDraftLocked refuses a change to, or the submission of, a draft whose round closed and whose
+	// scheme's grace period after closing has ended.
+	ErrDraftLocked = errors.New("the funding round has closed and its grace period has ended, so this draft is locked: it can no longer be changed or submitted")
 )
 
 // Store wraps the database handle.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -74,11 +75,14 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = 'submitted', workflow_id = $2, submitted_at = $3,
-			submitted_rules = $4, updated_at = now() WHERE id = $1 AND status = 'draft' AND workflow_id IS NULL`, id, workflowID, at, raw)
+			submitted_rules = $4, updated_at = now() WHERE id = $1 AND status = 'draft' AND workflow_id IS NULL AND draft_locked_at IS NULL`, id, workflowID, at, raw)
 		if err != nil {
 			return fmt.Errorf("claim application %d for submission: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			if locked, err := draftLocked(ctx, tx, id); err != nil || locked {
+				return cmp.Or(err, ErrDraftLocked)
+			}
 			return ErrAlreadySubmitted
 		}
 		submitter := by.ID

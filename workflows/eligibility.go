@@ -30,7 +30,11 @@ type EligibilityInput struct {
 	ProjectEnd       time.Time
 	RoundOpens       time.Time
 	RoundCloses      time.Time
-	SubmittedAt      time.Time
+	// BeforeDraftsLocked: submitted before the round's drafts were locked (the API refuses a locked
+	// draft), so a submission in the grace period after closing is in time. False in histories from
+	// before the grace period, which keep their screening.
+	BeforeDraftsLocked bool
+	SubmittedAt        time.Time
 }
 
 // EligibilityCheck is the outcome of one rule, with a reason a community group can read.
@@ -67,7 +71,7 @@ func CheckEligibility(rules scheme.Rules, in EligibilityInput) EligibilityResult
 		checkAmount(rules, in.Amount),
 		checkDuration(rules, in.ProjectStart, in.ProjectEnd),
 		checkPriorities(rules, in.Priorities),
-		checkRoundOpen(in.RoundOpens, in.RoundCloses, in.SubmittedAt),
+		checkRoundOpen(in.RoundOpens, in.RoundCloses, in.SubmittedAt, in.BeforeDraftsLocked),
 	}
 	eligible := true
 	for _, c := range checks {
@@ -197,9 +201,13 @@ func checkPriorities(rules scheme.Rules, addressed []string) EligibilityCheck {
 	return check
 }
 
-func checkRoundOpen(opens, closes, submitted time.Time) EligibilityCheck {
+func checkRoundOpen(opens, closes, submitted time.Time, beforeLock bool) EligibilityCheck {
 	check := EligibilityCheck{Name: CheckRoundOpen}
 	switch {
+	case beforeLock && !opens.IsZero() && closes.After(opens) && !submitted.Before(closes):
+		check.Passed = true
+		check.Reason = fmt.Sprintf("The application was submitted after this funding round closed on %s, but within the time the scheme allows before drafts are locked.",
+			readableDate(closes.In(scheme.London)))
 	case opens.IsZero() || closes.IsZero() || !closes.After(opens):
 		check.Reason = "This funding round has no opening and closing dates, so it is not open for applications."
 	case submitted.Before(opens):

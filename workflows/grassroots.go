@@ -24,14 +24,18 @@ type GrassrootsInput struct {
 	Rules            scheme.Rules
 	RoundOpens       time.Time
 	RoundCloses      time.Time
-	Submitter        Actor
-	Title            string
-	Purpose          string
-	Amount           money.Pence
-	ProjectStart     time.Time
-	ProjectEnd       time.Time
-	Areas            []string
-	Priorities       []string
+	// BeforeDraftsLocked: submitted before the round's drafts were locked (the API refuses a locked
+	// draft), so a submission in the grace period after closing is in time. False in histories from
+	// before the grace period, which keep their screening.
+	BeforeDraftsLocked bool
+	Submitter          Actor
+	Title              string
+	Purpose            string
+	Amount             money.Pence
+	ProjectStart       time.Time
+	ProjectEnd         time.Time
+	Areas              []string
+	Priorities         []string
 }
 
 // DecideRequest is a decision under delegated authority.
@@ -193,7 +197,7 @@ func (g *grassroots) screen(ctx workflow.Context) error {
 	result := CheckEligibility(g.in.Rules, EligibilityInput{
 		OrganisationType: g.in.OrganisationType, AreasServed: g.in.Areas, Priorities: g.in.Priorities, Amount: g.in.Amount,
 		ProjectStart: g.in.ProjectStart, ProjectEnd: g.in.ProjectEnd, RoundOpens: g.in.RoundOpens, RoundCloses: g.in.RoundCloses,
-		SubmittedAt: workflow.Now(ctx),
+		SubmittedAt: workflow.Now(ctx), BeforeDraftsLocked: g.in.BeforeDraftsLocked,
 	})
 	g.status.Eligibility = &result
 	if !result.Eligible {

@@ -23,12 +23,16 @@ type ServiceInput struct {
 	Rules            scheme.Rules
 	RoundOpens       time.Time
 	RoundCloses      time.Time
-	Submitter        Actor
-	Title            string
-	Purpose          string
-	Areas            []string
-	Priorities       []string
-	Service          grant.ServiceDetails
+	// BeforeDraftsLocked: submitted before the round's drafts were locked (the API refuses a locked
+	// draft), so a submission in the grace period after closing is in time. False in histories from
+	// before the grace period, which keep their screening.
+	BeforeDraftsLocked bool
+	Submitter          Actor
+	Title              string
+	Purpose            string
+	Areas              []string
+	Priorities         []string
+	Service            grant.ServiceDetails
 	// ClockOffset shifts the workflow's clock: end-to-end tests and demos run an award "as if" on
 	// another date, so quarters that would take months can be driven at once. Zero in production.
 	ClockOffset time.Duration

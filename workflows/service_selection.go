@@ -39,7 +39,7 @@ func (sv *service) screen(ctx workflow.Context) error {
 	result := CheckEligibility(in.Rules, EligibilityInput{
 		OrganisationType: in.OrganisationType, AreasServed: in.Areas, Priorities: in.Priorities, Amount: amount,
 		ProjectStart: civilDate(start), ProjectEnd: civilDate(end), RoundOpens: in.RoundOpens, RoundCloses: in.RoundCloses,
-		SubmittedAt: sv.now(ctx),
+		SubmittedAt: sv.now(ctx), BeforeDraftsLocked: in.BeforeDraftsLocked,
 	})
 	sv.st.Eligibility = &result
 	if !result.Eligible {

@@ -68,7 +68,7 @@ func adminSchemeView(sc store.Scheme) AdminSchemeView {
 // mayManageSchemes is the one rule of who sets up schemes, for the API and the pages.
 func mayManageSchemes(u store.User) error {
 	if !u.Role.ManagesSchemes() {
-		return httperr.Forbidden("only an administrator or a head of commissioning may manage schemes")
+		return httperr.Forbidden("only an administrator or a head of commissioning may manage schemes, their forms, rounds and budgets")
 	}
 	return nil
 }

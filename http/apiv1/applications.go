@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -75,6 +76,8 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 		return store.Draft{}, err
 	case req.SchemeID != 0 && round.SchemeID != req.SchemeID:
 		p.add("round_id", "is not a round of the chosen scheme")
+	case round.DraftsLockedAt != nil:
+		p.add("round_id", "has closed and its drafts are locked")
 	}
 	var sc store.Scheme
 	if (req.Service != nil || req.Answers != nil) && round.ID != 0 {
@@ -173,6 +176,9 @@ func (s *Server) updateDraft(c *gin.Context) {
 	if err == nil {
 		err = mayChangeDraft(u, app) // before reading the body, as UpdateDraft checks it
 	}
+	if err == nil {
+		err = s.refuseLocked(c.Request.Context(), app)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -197,6 +203,9 @@ func (s *Server) UpdateDraft(ctx context.Context, u store.User, id int64, req Dr
 	app, err := s.visible(ctx, u, id)
 	if err == nil {
 		err = mayChangeDraft(u, app)
+	}
+	if err == nil {
+		err = s.refuseLocked(ctx, app)
 	}
 	if err != nil {
 		return err
@@ -260,6 +269,9 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 	if err != nil {
 		return err
 	}
+	if err := lockRefusal(app, round, sc.Rules, s.now()); err != nil {
+		return err
+	}
 	org, err := s.Store.Organisation(ctx, app.OrganisationID)
 	if err != nil {
 		return err
@@ -288,7 +300,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		workflow = workflows.ServiceWorkflowName
 		input = workflows.ServiceState{In: workflows.ServiceInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
-			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: ActorOf(u), Title: app.Title, Purpose: app.Purpose,
+			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, BeforeDraftsLocked: true, Submitter: ActorOf(u), Title: app.Title, Purpose: app.Purpose,
 			Areas: app.Areas, Priorities: app.Priorities, Service: svc, ClockOffset: s.now().Sub(time.Now()).Round(time.Second),
 		}}
 	default:
@@ -312,7 +324,7 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 		workflow = workflows.GrassrootsWorkflow
 		input = workflows.GrassrootsInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
-			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, Submitter: ActorOf(u), Title: app.Title, Purpose: app.Purpose,
+			RoundOpens: round.OpensAt, RoundCloses: round.ClosesAt, BeforeDraftsLocked: true, Submitter: ActorOf(u), Title: app.Title, Purpose: app.Purpose,
 			Amount: app.AmountRequested, ProjectStart: app.ProjectStart.Time, ProjectEnd: app.ProjectEnd.Time, Areas: app.Areas, Priorities: app.Priorities,
 		}
 	}
@@ -549,4 +561,28 @@ func (s *Server) mayReadPanelWork(ctx context.Context, u store.User, app store.A
 		return false, err
 	}
 	return mayReadPanelWork(u, app, isConflicted(conflicts, u.ID), panel, assessments), nil
+}
+
+// refuseLocked refuses a change to a draft whose round's drafts are locked (see lockRefusal).
+func (s *Server) refuseLocked(ctx context.Context, app store.Application) error {
+	round, err := s.Store.Round(ctx, app.RoundID)
+	if err != nil {
+		return err
+	}
+	sc, err := s.Store.Scheme(ctx, app.SchemeID)
+	if err != nil {
+		return err
+	}
+	return lockRefusal(app, round, sc.Rules, s.now())
+}
+
+// lockRefusal is the one rule for a draft after its round closes: until the scheme's grace period
+// has passed it may be changed and submitted (and is eligible as submitted in time); after that it
+// is locked, whether or not the round's workflow has recorded the lock yet (store.Round.DraftLocked).
+func lockRefusal(app store.Application, round store.Round, rules scheme.Rules, now time.Time) error {
+	if app.DraftLockedAt == nil && !round.DraftLocked(rules, now) {
+		return nil
+	}
+	return httperr.Conflict("draft_locked", fmt.Sprintf("The funding round %q closed at %s and the time allowed after it ended at %s, so this draft is locked: it can no longer be changed or submitted.",
+		round.Name, round.ClosesAt.In(scheme.London).Format("15:04 on 2 January 2006"), round.LocksAt(rules).In(scheme.London).Format("15:04 on 2 January 2006")))
 }

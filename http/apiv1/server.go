@@ -118,6 +118,16 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/admin/schemes/:id/versions/:version", s.getRulesVersion)
 	// People: staff (admins), passwords, e-mail verification, organisations' members (people.go).
 	s.registerPeople(g, auth)
+	// Rounds and budgets, for those who manage schemes (rounds.go); round news for anyone signed in.
+	auth.GET("/admin/schemes/:id/rounds", s.listRounds)
+	auth.POST("/admin/schemes/:id/rounds", s.createRound)
+	auth.GET("/admin/rounds/:id", s.getRound)
+	auth.POST("/admin/rounds/:id/closure", s.closeRound)
+	auth.POST("/admin/rounds/:id/extension", s.extendRound)
+	auth.GET("/admin/schemes/:id/budgets", s.listBudgetChanges)
+	auth.PUT("/admin/schemes/:id/budgets/:fy", s.putBudget)
+	auth.PUT("/schemes/:id/round-subscription", s.subscription(true))
+	auth.DELETE("/schemes/:id/round-subscription", s.subscription(false))
 }
 
 // authenticate resolves the bearer token to a user, or answers 401.

@@ -118,6 +118,8 @@ func From(err error) *Error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("that record was")
+	case errors.Is(err, store.ErrDraftLocked):
+		return Conflict("draft_locked", err.Error())
 	case errors.Is(err, store.ErrBudgetExceeded):
 		return Conflict("budget_exceeded", err.Error())
 	case errors.Is(err, store.ErrDuplicate):

@@ -64,6 +64,8 @@ type draftPage struct {
 	Scheme     string
 	Round      string
 	Closes     string
+	Guidance   string // the round's guidance for applicants
+	Locked     string // why the draft can no longer be changed or submitted, once its round's grace period has ended
 	Areas      []option
 	Priorities []option
 	Saved      bool
@@ -99,7 +101,13 @@ func (s *Server) draftRound(c *gin.Context, id int64) (store.Round, store.Scheme
 // draftPageFor lays out the form for the scheme; svc is the service draft's saved details, whose
 // rows and years the form must be able to show.
 func (s *Server) draftPageFor(sc store.Scheme, round store.Round, svc grant.ServiceDetails) draftPage {
-	d := draftPage{Scheme: sc.Name, Round: round.Name, Closes: closingTime(round.ClosesAt)}
+	d := draftPage{Scheme: sc.Name, Round: round.Name, Closes: closingTime(round.ClosesAt), Guidance: round.Guidance}
+	if round.DraftLocked(sc.Rules, s.now()) {
+		d.Locked = fmt.Sprintf("The funding round closed at %s and the time allowed after it has ended, so this draft is locked: it can no longer be changed or submitted.",
+			closingTime(round.ClosesAt))
+	} else if !s.now().Before(round.ClosesAt) {
+		d.Closes = closingTime(round.LocksAt(sc.Rules)) + " (the round has closed; drafts are locked then)"
+	}
 	if sc.Kind == scheme.Service {
 		d.Service = serviceFormFor(sc.Rules, scheme.FinancialYear(s.now()), svc)
 	}
@@ -174,7 +182,14 @@ func (s *Server) chooseRound(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, open[0].StartPath())
 		return
 	}
-	s.render(c, http.StatusOK, "choose-round", page{Title: "Which fund do you want to apply to?", Nav: "applications", Data: open})
+	var all []schemeView
+	if len(open) == 0 { // nothing to start: offer to be told when each scheme's next round opens
+		if all, err = s.schemes(c.Request.Context(), s.now()); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	s.render(c, http.StatusOK, "choose-round", page{Title: "Which fund do you want to apply to?", Nav: "applications", Data: chooseRoundPage{Open: open, All: all}})
 }
 
 // createApplication saves the first version of a draft through the API and goes on to its own page.
@@ -446,4 +461,10 @@ func optionalDate(f *form, name, what string) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// chooseRoundPage is what choose-round.html shows: the open rounds, or when none is open every
+// scheme, with a link to its rounds page where a person can ask to be told when the next opens.
+type chooseRoundPage struct {
+	Open, All []schemeView
 }

@@ -231,6 +231,18 @@ func (s *Server) Register(r gin.IRouter) {
 	staff.GET("/work", s.workQueues)
 	staff.GET("/schemes/:id/budget", s.schemeBudget)
 
+	// Rounds and budgets, for those who manage schemes (rounds.go); round news for anyone signed in.
+	managers := app.Group("", s.requireSchemeManager)
+	managers.POST("/schemes/:id/budget", s.setBudget)
+	managers.GET("/admin/schemes/:id/rounds", s.adminRounds)
+	managers.GET("/admin/rounds/new", s.newRoundForm)
+	managers.POST("/admin/rounds/new", s.createRound)
+	managers.GET("/admin/rounds/:id", s.adminRound)
+	managers.POST("/admin/rounds/:id/closure", s.closeRound)
+	managers.POST("/admin/rounds/:id/extension", s.extendRound)
+	app.GET("/schemes/:id/rounds", s.schemeRounds)
+	app.POST("/schemes/:id/round-subscription", s.roundSubscription)
+
 	// Finding any application is open to everyone who may read any application (the API's rule: all
 	// staff), finance included: they look up an award from a remittance query. The page only reads.
 	readers := app.Group("", s.requireRole(staffRoles()...))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -270,9 +271,14 @@ func waitedFor(d time.Duration) string {
 
 // budgetPage is what budget.html shows.
 type budgetPage struct {
-	Scheme string
-	Years  []budgetYear
-	Total  budgetYear
+	SchemeID int64
+	Scheme   string
+	Years    []budgetYear
+	Total    budgetYear
+	Changes  []budgetChangeLine
+	MaySet   bool     // the person manages schemes: the set/adjust form is shown
+	FYs      []option // financial years the form offers
+	Saved    bool
 }
 
 type budgetYear struct {
@@ -280,24 +286,39 @@ type budgetYear struct {
 	Budget, Committed, Paid, Released, Held, Remaining string
 }
 
-// schemeBudget shows a scheme's budget per financial year, as GET /api/v1/schemes/{id}/years does.
+type budgetChangeLine struct {
+	Year, At, By, Before, After, Committed, Reason string
+}
+
+// schemeBudget shows a scheme's budget per financial year, as GET /api/v1/schemes/{id}/years does,
+// with every change to it and, for those who manage schemes, the form to set or adjust a year.
 func (s *Server) schemeBudget(c *gin.Context) {
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
+	s.renderBudget(c, http.StatusOK, id, nil)
+}
+
+func (s *Server) renderBudget(c *gin.Context, status int, id int64, f *form) {
 	u, _ := currentUser(c)
-	years, err := s.opts.API.SchemeYears(c.Request.Context(), u, id)
+	ctx := c.Request.Context()
+	years, err := s.opts.API.SchemeYears(ctx, u, id)
 	if err != nil {
 		s.failRead(c, err)
 		return
 	}
-	sc, err := s.opts.Store.Scheme(c.Request.Context(), id)
+	sc, err := s.opts.Store.Scheme(ctx, id)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	data := budgetPage{Scheme: sc.Name}
+	changes, err := s.opts.API.BudgetHistory(ctx, u, id)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	data := budgetPage{SchemeID: id, Scheme: sc.Name, MaySet: u.Role.ManagesSchemes(), Saved: c.Query("saved") != "" && f == nil}
 	var total store.SchemeYear
 	for _, y := range years {
 		data.Years = append(data.Years, budgetYearOf(scheme.FinancialYearLabel(y.FinancialYear), y))
@@ -309,7 +330,23 @@ func (s *Server) schemeBudget(c *gin.Context) {
 		total.Uncommitted += y.Uncommitted
 	}
 	data.Total = budgetYearOf("Total", total)
-	s.render(c, http.StatusOK, "budget", page{Title: sc.Name + " budget", Nav: "work", Data: data})
+	for _, ch := range changes {
+		line := budgetChangeLine{Year: scheme.FinancialYearLabel(ch.FinancialYear), At: dateTime(ch.At), By: ch.ActorName + " (" + scheme.Role(ch.ActorRole).Title() + ")",
+			Before: "Not set", After: ch.After.String(), Committed: ch.Committed.String(), Reason: ch.Reason}
+		if ch.Before != nil {
+			line.Before = ch.Before.String()
+		}
+		data.Changes = append(data.Changes, line)
+	}
+	this := scheme.FinancialYear(s.now())
+	for fy := this - 1; fy <= this+5; fy++ {
+		data.FYs = append(data.FYs, option{Value: strconv.Itoa(fy), Label: scheme.FinancialYearLabel(fy)})
+	}
+	title := sc.Name + " budget"
+	if f != nil && f.invalid() {
+		title = "Error: " + title
+	}
+	s.render(c, status, "budget", page{Title: title, Nav: "work", Form: f, Data: data})
 }
 
 func budgetYearOf(label string, y store.SchemeYear) budgetYear {

@@ -277,7 +277,11 @@ func TestSchemeBudgetPage(t *testing.T) {
 	p.mustBe(t, http.StatusOK, path)
 	checkMarkup(t, p)
 	p.mustContain(t, "Grassroots Community Fund", "Budget by financial year", "Left to commit")
-	row := findAll(p.Doc, func(n *html.Node) bool {
+	tables := findAll(p.Doc, func(n *html.Node) bool { return n.Data == "table" }) // the budgets; then their changes
+	if len(tables) == 0 {
+		t.Fatal("no budget table")
+	}
+	row := findAll(tables[0], func(n *html.Node) bool {
 		return n.Data == "tr" && strings.Contains(textOf(n), scheme.FinancialYearLabel(fy))
 	})
 	if len(row) != 1 {

@@ -83,6 +83,7 @@ type taskListPage struct {
 	ID               int64
 	Scheme, Round    string
 	Closes           string
+	Guidance, Locked string
 	Tasks            []taskView
 	Completed, Total int
 	CheckPath        string
@@ -100,7 +101,7 @@ func (s *Server) taskList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := taskListPage{ID: g.app.ID, Scheme: g.page.Scheme, Round: g.page.Round, Closes: g.page.Closes, CheckPath: checkAnswersPath(g.app.ID)}
+	v := taskListPage{ID: g.app.ID, Scheme: g.page.Scheme, Round: g.page.Round, Closes: g.page.Closes, Guidance: g.page.Guidance, Locked: g.page.Locked, CheckPath: checkAnswersPath(g.app.ID)}
 	for _, sec := range questions.Summarise(g.form, g.answers) {
 		v.Tasks = append(v.Tasks, taskView{ID: sec.ID, Title: sec.Title, Href: changePath(g.app.ID, sec.ID), Status: sec.Status})
 		if sec.Status == questions.Completed {

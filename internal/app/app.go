@@ -65,6 +65,8 @@ func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead le
 	w.RegisterActivity(&activities.Documents{Store: st, Letterhead: letterhead})
 	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
 	w.RegisterActivity(&activities.Digests{Store: st, Outbox: st.Outbox})
+	w.RegisterWorkflowWithOptions(workflows.RoundWorkflow, workflow.RegisterOptions{Name: workflows.RoundWorkflowName})
+	w.RegisterActivity(&activities.Rounds{Store: st})
 	return w
 }
 

@@ -87,7 +87,7 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 		sc := res.Scheme
 		opens := time.Date(fy, time.April, 1, 0, 0, 0, 0, scheme.London)
 		if _, err := st.AddRound(ctx, store.Round{SchemeID: sc.ID, Name: fmt.Sprintf("%s round", scheme.FinancialYearLabel(fy)),
-			OpensAt: opens, ClosesAt: opens.AddDate(1, 0, 0)}); err != nil {
+			OpensAt: opens, ClosesAt: opens.AddDate(1, 0, 0), Guidance: "Read the scheme's rules before you start. You can save your answers and come back to them until the round closes."}); err != nil {
 			return err
 		}
 		years := 1
@@ -96,7 +96,7 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 		}
 		for y := fy; y < fy+years; y++ {
 			if _, err := st.Budget(ctx, sc.ID, y); errors.Is(err, store.ErrNotFound) {
-				if err := st.SetBudget(ctx, sc.ID, y, budgets[file]); err != nil {
+				if _, err := st.ChangeBudget(ctx, sc.ID, y, budgets[file], "The demo's budget", store.SystemActor("Demo seed"), now); err != nil {
 					return err
 				}
 			}
