@@ -336,7 +336,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 	// The panel told (one short, then replaced), moderation, the commissioner's decision, the offer,
 	// acceptance and conditions; each tranche released and paid and each return in; the late Q2
 	// return; the final report, the repayment and closure.
-	want := []string{"user:2 panel_assigned", "user:9 panel_assigned", "officer escalation", "user:10 panel_assigned", "officer ready_for_you",
+	want := []string{"user:2 panel_assigned", "user:10 panel_assigned", "officer escalation", "user:11 panel_assigned", "officer ready_for_you",
 		"user:6 ready_for_decision", "applicant offer", "finance offer_accepted", "officer offer_accepted"}
 	tranchePaid := []string{"finance payment_due", "applicant tranche_released", "user:8 payment_to_approve", "applicant payment_recorded"}
 	want = append(append(append(want, tranchePaid...), "officer ready_for_you"), tranchePaid...) // tranche 1, the Q1 return, tranche 2
