@@ -35,11 +35,7 @@ func schemeBody(t *testing.T, name string, rules scheme.Rules) map[string]any {
 
 func (s *system) adminToken(t *testing.T) string {
 	t.Helper()
-	if _, err := s.Store.CreateUser(context.Background(), store.NewUser{Email: "ada@opcc.example.org", Name: "Ada Admin", Role: scheme.RoleAdmin,
-		Password: "a long enough password"}); err != nil {
-		t.Fatal(err)
-	}
-	return s.signIn(t, "ada@opcc.example.org", "a long enough password")
+	return s.staff(t, "admin")
 }
 
 // An administrator creates a scheme and the head of commissioning edits its rules through the API:
@@ -322,10 +318,7 @@ func TestAdminSchemePages(t *testing.T) {
 	head.get(base+"/versions/9").mustSay(t, http.StatusNotFound, "Page not found")
 
 	// An administrator manages schemes too.
-	if _, err := s.Store.CreateUser(ctx, store.NewUser{Email: "ada@opcc.example.org", Name: "Ada Admin", Role: scheme.RoleAdmin, Password: "a long enough password"}); err != nil {
-		t.Fatal(err)
-	}
-	s.webSignInWith(t, "ada@opcc.example.org", "a long enough password").get("/admin/schemes").mustSay(t, http.StatusOK, "Manage schemes", "Create a scheme")
+	s.webSignIn(t, "admin@opcc.example.org").get("/admin/schemes").mustSay(t, http.StatusOK, "Manage schemes", "Create a scheme")
 
 	// Create a scheme from the pages: an empty form names what is missing; a whole one is created.
 	head.get("/admin/schemes/new").mustSay(t, http.StatusOK, "Create a scheme", "Address")
