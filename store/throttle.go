@@ -208,7 +208,6 @@ func (p SignInPolicy) delay(scope string) Delay {
 // the pair's failures are cleared as well; the address's are not, so an attacker with an account
 // of their own cannot wipe their address's record by signing into it.
 func (s *Store) SignInStepPassed(ctx context.Context, a SignInAttempt, complete bool) error {
-	p := s.signInPolicy()
 	keys := a.keys()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, k := range keys[:2] {
@@ -232,9 +231,12 @@ func (s *Store) SignInStepPassed(ctx context.Context, a SignInAttempt, complete 
 			if err != nil {
 				return err
 			}
+			// Undone as if never counted: the attempt was let through, so whatever wait came before
+			// it had ended by then (last_at); a right step must not leave a wait for the next step of
+			// the same sign-in (the code, straight after the password).
 			failures = max(failures-1, 0)
 			if _, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET failures = $3, next_at = $4 WHERE scope = $1 AND key = $2`,
-				k.scope, k.key, failures, last.Add(p.delay(k.scope).after(failures))); err != nil {
+				k.scope, k.key, failures, last); err != nil {
 				return err
 			}
 		}

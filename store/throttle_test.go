@@ -213,3 +213,36 @@ func TestRequestThrottlePerAddressAndKind(t *testing.T) {
 		t.Fatalf("an unknown kind: %v", err)
 	}
 }
+
+// After wrong guesses have run their wait, the owner's right password and then their code, in one
+// request as the API takes them, both go through: a right step leaves no wait for the next.
+func TestRightPasswordLeavesNoWaitForTheCode(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC) // the night the clocks go back
+	owner := store.SignInAttempt{Email: "ann@example.org", Address: "198.51.100.7"}
+	for i := range 4 { // three free failures, then a fourth after its wait
+		if err := st.BeginSignIn(ctx, owner, now.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	later := now.Add(10 * time.Minute)
+	if err := st.BeginSignIn(ctx, owner, later); err != nil { // the password
+		t.Fatalf("the right password was refused: %v", err)
+	}
+	if err := st.SignInStepPassed(ctx, owner, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.BeginSignIn(ctx, owner, later); err != nil { // the code, at once
+		t.Fatalf("the code straight after the right password was refused: %v", err)
+	}
+	if err := st.SignInStepPassed(ctx, owner, true); err != nil {
+		t.Fatal(err)
+	}
+	// A wrong guess after that starts from no failures for the account: three free again.
+	for i := range 3 {
+		if err := st.BeginSignIn(ctx, owner, later); err != nil {
+			t.Fatalf("failure %d after signing in: %v", i+1, err)
+		}
+	}
+}

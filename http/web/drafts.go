@@ -229,6 +229,11 @@ func (s *Server) sendDraft(c *gin.Context, d draftPage, title string, send func(
 		s.notFound(c)
 	case he.Status < 500 && f.refused(he, rules):
 		s.render(c, http.StatusUnprocessableEntity, "application", page{Title: title, Nav: "applications", Form: f, Data: d})
+	case he.Status < 500: // a refusal about no field of the form: the draft is locked, say
+		s.render(c, he.Status, "error", page{Title: "Your answers could not be saved", Data: errorPage{
+			Heading: "Your answers could not be saved", Lines: refusalLines(he),
+			Link: "Go back to your applications", LinkTo: "/applications",
+		}})
 	default:
 		s.serverError(c, err)
 	}

@@ -211,6 +211,12 @@ func TestLockedDraftSaysWhy(t *testing.T) {
 	}
 	r := a.get(tasks)
 	r.mustContain(t, "this draft is locked: it can no longer be changed or submitted")
+	// The project details page says so too, and saving it anyway is refused saying why, not a 500.
+	edit := fmt.Sprintf("/applications/%d/edit", id)
+	a.get(edit).mustContain(t, "this draft is locked: it can no longer be changed or submitted")
+	saved := a.fill(edit, edit, url.Values{"title": {"Late club, renamed"}})
+	saved.mustBe(t, http.StatusConflict, edit)
+	saved.mustContain(t, "Your answers could not be saved", "locked")
 	if code, body := s.api(http.MethodPut, fmt.Sprintf("/api/v1/applications/%d", id), apiToken(t, s), map[string]any{"round_id": round, "title": "x"}); code != http.StatusConflict ||
 		!strings.Contains(fmt.Sprint(body), "draft_locked") {
 		t.Fatalf("change a locked draft by the API: %d %v", code, body)
