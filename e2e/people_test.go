@@ -30,6 +30,8 @@ func TestInvitedOfficerSetsAPasswordFromTheMailAndAResetLinkWorksOnce(t *testing
 		map[string]any{"email": nia, "name": "Nia Newstarter", "role": "commissioner"}), "band_title", "is required")
 	requireReason(t, "an officer with a band", s.do(t, "POST", "/api/v1/admin/users", admin,
 		map[string]any{"email": nia, "name": "Nia Newstarter", "role": "officer", "band_title": "Officer band"}), "band_title", "applies only to")
+	requireReason(t, "a band no scheme has", s.do(t, "POST", "/api/v1/admin/users", admin,
+		map[string]any{"email": nia, "name": "Nia Newstarter", "role": "commissioner", "band_title": "Grand Poobah"}), "band_title", "Police and Crime Commissioner")
 	requireReason(t, "a bad address", s.do(t, "POST", "/api/v1/admin/users", admin,
 		map[string]any{"email": "nia at opcc", "name": "Nia Newstarter", "role": "officer"}), "email", "e-mail address")
 	requireReason(t, "an address with an account", s.do(t, "POST", "/api/v1/admin/users", admin,
@@ -201,7 +203,7 @@ func TestAdminManagesStaffOnThePages(t *testing.T) {
 	w.post("/admin/users/invite", url.Values{"email": {"not an address"}, "role": {"commissioner"}}).mustSay(t, http.StatusUnprocessableEntity,
 		"There is a problem", "Enter their full name", "Email address must be an e-mail address", "Delegation band title is required")
 	w.post("/admin/users/invite", url.Values{"name": {"Cai Commissioner"}, "email": {"cai@opcc.example.org"}, "role": {"commissioner"},
-		"band_title": {"Commissioner"}}).mustSay(t, http.StatusOK, "Invitation sent", "Cai Commissioner", "Invited")
+		"band_title": {"Police and Crime Commissioner"}}).mustSay(t, http.StatusOK, "Invitation sent", "Cai Commissioner", "Invited")
 
 	officer, err := s.Store.UserByEmail(t.Context(), "officer@opcc.example.org")
 	if err != nil {

@@ -123,8 +123,7 @@ func TestRoundRunsOnItsTimers(t *testing.T) {
 		}
 	}
 	slices.Sort(keys)
-	want := []string{
-		fmt.Sprintf("round/%d/closed/application/%d sent", id, draftID),
+	want := []string{ // no grace period: the draft is locked as the round closes, and told so once
 		fmt.Sprintf("round/%d/locked/application/%d sent", id, draftID),
 		fmt.Sprintf("round/%d/round_closed sent", id),
 		fmt.Sprintf("round/%d/round_opened sent", id),

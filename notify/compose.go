@@ -112,7 +112,7 @@ var wordings = map[string]wording{
 		staff: "You do not need to do anything. Sign in to see the award."},
 	// Rounds (store/rounds.go): to an organisation with a draft as its round closes, and as it is locked.
 	"round_closed_draft": {heading: "Funding round closed",
-		applicant: "If you can still submit your draft, sign in and submit it before the time above."},
+		applicant: "Sign in and submit your draft before the time above, when it will be locked."},
 	"draft_locked": {heading: "Draft application locked",
 		applicant: "You do not need to do anything. Watch for the scheme's next funding round."},
 	"grant_terminated": {heading: "Grant ended early",

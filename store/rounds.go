@@ -290,14 +290,14 @@ func (s *Store) TellRoundSubscribers(ctx context.Context, roundID int64, kind st
 		if kind != KindRoundClosed {
 			return nil
 		}
+		if sc.Rules.DraftGraceHours == 0 {
+			return nil // the drafts lock as the round closes, and their lock notice says so: one message, not two
+		}
 		var drafts []int64
 		if err := tx.SelectContext(ctx, &drafts, `SELECT id FROM applications WHERE round_id = $1 AND status = 'draft' AND draft_locked_at IS NULL ORDER BY id`, roundID); err != nil {
 			return err
 		}
-		lock := "It can no longer be submitted."
-		if g := sc.Rules.DraftGraceHours; g > 0 {
-			lock = fmt.Sprintf("You can still submit it until %s; after that it will be locked and can no longer be changed or submitted.", londonTime(r.LocksAt(sc.Rules)))
-		}
+		lock := fmt.Sprintf("You can still submit it until %s; after that it will be locked and can no longer be changed or submitted.", londonTime(r.LocksAt(sc.Rules)))
 		for _, app := range drafts {
 			dn := Notification{Key: fmt.Sprintf("round/%d/closed/application/%d", roundID, app), ApplicationID: app, Audience: AudienceApplicant,
 				Kind: KindDraftClosing, CreatedAt: at, Message: fmt.Sprintf("The funding round %q closed at %s while your application was still a draft. %s",

@@ -246,7 +246,8 @@ func TestLockAndRoundNotices(t *testing.T) {
 			keys = append(keys, m.NotificationKey+" "+m.Address)
 		}
 	}
-	want := []string{"round/1/round_closed sub@example.org", "round/1/closed/application/1 a@example.org", "round/1/locked/application/1 a@example.org"}
+	// No grace period: the draft's organisation is told once, that it is locked, not also that it closed.
+	want := []string{"round/1/round_closed sub@example.org", "round/1/locked/application/1 a@example.org"}
 	if strings.Join(keys, "|") != strings.Join(want, "|") {
 		t.Fatalf("messages %q, want %q", keys, want)
 	}

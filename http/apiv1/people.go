@@ -101,18 +101,40 @@ func staffRoleNames() string {
 	return strings.Join(names, ", ")
 }
 
-func checkRoleAndBand(p problems, role scheme.Role, band string) {
+// checkRoleAndBand checks a staff role and, for the Commissioner and heads of commissioning, the
+// title of the delegation band they decide in: one of the titles the schemes' rules give that role's
+// bands, so the title on a decision is one the rules know.
+func (s *Server) checkRoleAndBand(ctx context.Context, p problems, role scheme.Role, band string) error {
 	if !role.IsStaff() || role == scheme.RoleSystem || !slices.Contains(scheme.Roles, role) {
 		p.add("role", "must be one of "+staffRoleNames())
-		return
+		return nil
 	}
+	band = strings.TrimSpace(band)
 	switch {
-	case HasBand(role) && strings.TrimSpace(band) == "":
+	case HasBand(role) && band == "":
 		p.add("band_title", "is required for a "+role.Noun()+": the delegation band they decide in")
-	case !HasBand(role) && strings.TrimSpace(band) != "":
+	case !HasBand(role) && band != "":
 		p.add("band_title", "applies only to the Commissioner and heads of commissioning: leave it empty")
+	case HasBand(role):
+		schemes, err := s.Store.Schemes(ctx)
+		if err != nil {
+			return err
+		}
+		var titles []string
+		for _, sc := range schemes {
+			for _, b := range sc.Rules.Delegation {
+				if b.Role == role && b.Title != "" && !slices.Contains(titles, b.Title) {
+					titles = append(titles, b.Title)
+				}
+			}
+		}
+		known := slices.ContainsFunc(titles, func(t string) bool { return strings.EqualFold(t, band) })
+		if len(titles) > 0 && !known {
+			p.add("band_title", "must be the title of a "+role.Noun()+"'s delegation band in the schemes' rules: "+strings.Join(titles, ", "))
+		}
 	}
 	p.maxLen("band_title", band, 100)
+	return nil
 }
 
 // StaffList is GET /admin/users.
@@ -161,7 +183,9 @@ func (s *Server) InviteStaff(ctx context.Context, u store.User, req InviteStaffR
 	}
 	p.required("name", req.Name)
 	p.maxLen("name", req.Name, 200)
-	checkRoleAndBand(p, scheme.Role(req.Role), req.BandTitle)
+	if err := s.checkRoleAndBand(ctx, p, scheme.Role(req.Role), req.BandTitle); err != nil {
+		return store.StaffMember{}, err
+	}
 	p.maxLen("reason", req.Reason, 1000)
 	if err := p.err(); err != nil {
 		return store.StaffMember{}, err
@@ -204,7 +228,9 @@ func (s *Server) ChangeStaff(ctx context.Context, u store.User, id int64, req Ch
 	if req.Role == nil && req.BandTitle == nil {
 		p.add("role", "send the new role, the new band title or both")
 	}
-	checkRoleAndBand(p, role, band)
+	if err := s.checkRoleAndBand(ctx, p, role, band); err != nil {
+		return m, err
+	}
 	p.required("reason", req.Reason)
 	p.maxLen("reason", req.Reason, 1000)
 	if id == u.ID {
