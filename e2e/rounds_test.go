@@ -123,7 +123,8 @@ func TestRoundRunsOnItsTimers(t *testing.T) {
 		}
 	}
 	slices.Sort(keys)
-	want := []string{ // no grace period: the draft is locked as the round closes, and told so once
+	want := []string{ // the subscriber told of the extension; no grace period: the draft is locked as the round closes, and told so once
+		fmt.Sprintf("round/%d/extended/%d sent", id, later.Unix()),
 		fmt.Sprintf("round/%d/locked/application/%d sent", id, draftID),
 		fmt.Sprintf("round/%d/round_closed sent", id),
 		fmt.Sprintf("round/%d/round_opened sent", id),

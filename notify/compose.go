@@ -232,8 +232,11 @@ func (c *Composer) ComposeRound(n store.RoundNotice, r store.Recipient) (store.M
 	d := roundData{Heading: "Funding round open", Scheme: oneLine(n.Scheme), Round: oneLine(n.Round), Name: oneLine(r.Name), Message: n.Message,
 		Action: "Sign in to read the scheme's guidance and start an application before the round closes.",
 		Link:   fmt.Sprintf("%s/schemes/%d/rounds", c.baseURL, n.SchemeID), LinkText: "See the scheme's funding rounds in Grantflow"}
-	if n.Kind == store.KindRoundClosed {
+	switch n.Kind {
+	case store.KindRoundClosed:
 		d.Heading, d.Action = "Funding round closed", "You do not need to do anything. We will tell you when the scheme's next round opens."
+	case store.KindRoundExtended:
+		d.Heading, d.Action = "Funding round extended", "Sign in to finish and submit your application before the new closing time."
 	}
 	if d.Name == "" {
 		d.Name = "there"

@@ -151,6 +151,14 @@ func (s *Store) MoveRoundClose(ctx context.Context, id int64, closes time.Time, 
 			map[string]any{"closes_at_before": before, "closes_at_after": closes}); err != nil {
 			return err
 		}
+		if !early && s.Outbox.ComposeRound != nil { // subscribers were told the old closing time when it opened
+			n := RoundNotice{Key: fmt.Sprintf("round/%d/extended/%d", r.ID, closes.Unix()), Kind: KindRoundExtended, RoundID: r.ID, SchemeID: r.SchemeID,
+				Scheme: name, Round: r.Name, CreatedAt: at,
+				Message: fmt.Sprintf("The funding round %q of %s now closes at %s (it was to close at %s).", r.Name, name, londonTime(closes), londonTime(before))}
+			if _, err := tellSubscribersTx(ctx, tx, s.Outbox, n, r.SchemeID); err != nil {
+				return err
+			}
+		}
 		if move == nil {
 			return nil
 		}
@@ -211,10 +219,11 @@ func (s *Store) LockRoundDrafts(ctx context.Context, roundID int64, at time.Time
 
 // Kinds of notification about rounds.
 const (
-	KindRoundOpened  = "round_opened"       // to subscribers
-	KindRoundClosed  = "round_closed"       // to subscribers
-	KindDraftClosing = "round_closed_draft" // to an organisation with a draft in the round as it closes
-	KindDraftLocked  = "draft_locked"       // to an organisation whose draft was locked
+	KindRoundOpened   = "round_opened"       // to subscribers
+	KindRoundClosed   = "round_closed"       // to subscribers
+	KindRoundExtended = "round_extended"     // to subscribers: a later closing time
+	KindDraftClosing  = "round_closed_draft" // to an organisation with a draft in the round as it closes
+	KindDraftLocked   = "draft_locked"       // to an organisation whose draft was locked
 )
 
 // RoundNotice is a notification about a round rather than an application: its opening or closing,
@@ -257,36 +266,11 @@ func (s *Store) TellRoundSubscribers(ctx context.Context, roundID int64, kind st
 		} else {
 			n.Message = fmt.Sprintf("The funding round %q of %s closed at %s.", r.Name, sc.Name, londonTime(r.ClosesAt))
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO notifications (key, application_id, audience, kind, message, created_at)
-			VALUES ($1, NULL, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`, n.Key, fmt.Sprintf("round_subscribers:%d", sc.ID), kind, n.Message, at)
+		newly, err := tellSubscribersTx(ctx, tx, ob, n, sc.ID)
 		if err != nil {
 			return err
 		}
-		if rows, _ := res.RowsAffected(); rows == 0 {
-			return nil // told before
-		}
-		var subs []struct {
-			ID    int64  `db:"id"`
-			Name  string `db:"name"`
-			Email string `db:"email"`
-		}
-		if err := tx.SelectContext(ctx, &subs, `SELECT u.id, u.name, u.email FROM round_subscriptions rs JOIN users u ON u.id = rs.user_id
-			WHERE rs.scheme_id = $1 AND u.disabled_at IS NULL ORDER BY u.id`, sc.ID); err != nil {
-			return err
-		}
-		for _, u := range subs {
-			rcp := Recipient{UserID: sql.NullInt64{Int64: u.ID, Valid: true}, Name: u.Name, Email: u.Email}
-			m, err := ob.ComposeRound(n, rcp)
-			if err != nil {
-				return fmt.Errorf("round notice %s: compose for %s: %w", n.Key, u.Email, err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (notification_key, user_id, address, subject, body_text, body_html, link, created_at)
-				VALUES ($1,$2,lower($3),$4,$5,$6,$7,$8) ON CONFLICT (notification_key, address) DO NOTHING`,
-				n.Key, u.ID, u.Email, m.Subject, m.Text, m.HTML, m.Link, at); err != nil {
-				return err
-			}
-			told++
-		}
+		told += newly
 		if kind != KindRoundClosed {
 			return nil
 		}
@@ -309,6 +293,42 @@ func (s *Store) TellRoundSubscribers(ctx context.Context, roundID int64, kind st
 		return nil
 	})
 	return told, err
+}
+
+// tellSubscribersTx writes the round notice once (by its key) and a message to each of the scheme's
+// subscribers, in the caller's transaction; it returns how many it told (none when told before).
+func tellSubscribersTx(ctx context.Context, tx *sqlx.Tx, ob Outbox, n RoundNotice, schemeID int64) (told int, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO notifications (key, application_id, audience, kind, message, created_at)
+		VALUES ($1, NULL, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`, n.Key, fmt.Sprintf("round_subscribers:%d", schemeID), n.Kind, n.Message, n.CreatedAt)
+	if err != nil {
+		return 0, err
+	}
+	if rows, _ := res.RowsAffected(); rows == 0 {
+		return 0, nil // told before
+	}
+	var subs []struct {
+		ID    int64  `db:"id"`
+		Name  string `db:"name"`
+		Email string `db:"email"`
+	}
+	if err := tx.SelectContext(ctx, &subs, `SELECT u.id, u.name, u.email FROM round_subscriptions rs JOIN users u ON u.id = rs.user_id
+		WHERE rs.scheme_id = $1 AND u.disabled_at IS NULL ORDER BY u.id`, schemeID); err != nil {
+		return 0, err
+	}
+	for _, u := range subs {
+		rcp := Recipient{UserID: sql.NullInt64{Int64: u.ID, Valid: true}, Name: u.Name, Email: u.Email}
+		m, err := ob.ComposeRound(n, rcp)
+		if err != nil {
+			return told, fmt.Errorf("round notice %s: compose for %s: %w", n.Key, u.Email, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (notification_key, user_id, address, subject, body_text, body_html, link, created_at)
+			VALUES ($1,$2,lower($3),$4,$5,$6,$7,$8) ON CONFLICT (notification_key, address) DO NOTHING`,
+			n.Key, u.ID, u.Email, m.Subject, m.Text, m.HTML, m.Link, n.CreatedAt); err != nil {
+			return told, err
+		}
+		told++
+	}
+	return told, nil
 }
 
 func unmarshalRules(sc *Scheme) error { return json.Unmarshal(sc.RulesJSON, &sc.Rules) }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -211,6 +212,13 @@ func TestLockAndRoundNotices(t *testing.T) {
 	if err := s.Subscribe(ctx, sub.ID, app.SchemeID, time.Now()); err != nil { // again: no change
 		t.Fatal(err)
 	}
+	// An extension tells the subscribers the new closing time, once however often it is sent.
+	extended := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	for range 2 {
+		if _, err := s.MoveRoundClose(ctx, app.RoundID, extended, false, "More time", store.SystemActor("test"), time.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	submitter := store.User{ID: app.CreatedBy, Name: "A", Role: scheme.RoleApplicant}
 	if err := s.SubmitDraft(ctx, apps[1], "application-x", submitter, time.Now(), testRules(), []byte(`{}`), func() error { return nil }); err != nil {
 		t.Fatal(err)
@@ -247,12 +255,13 @@ func TestLockAndRoundNotices(t *testing.T) {
 		}
 	}
 	// No grace period: the draft's organisation is told once, that it is locked, not also that it closed.
-	want := []string{"round/1/round_closed sub@example.org", "round/1/locked/application/1 a@example.org"}
+	want := []string{fmt.Sprintf("round/1/extended/%d sub@example.org", extended.Unix()), "round/1/round_closed sub@example.org", "round/1/locked/application/1 a@example.org"}
 	if strings.Join(keys, "|") != strings.Join(want, "|") {
 		t.Fatalf("messages %q, want %q", keys, want)
 	}
 	inbox, err := s.Inbox(ctx, sub.ID, 10)
-	if err != nil || len(inbox) != 1 || !strings.Contains(inbox[0].Subject, "Funding round closed: R1 of Grassroots Community Fund") {
+	if err != nil || len(inbox) != 2 || !strings.Contains(inbox[0].Subject, "Funding round closed: R1 of Grassroots Community Fund") ||
+		!strings.Contains(inbox[1].Message, "(it was to close at ") {
 		t.Fatalf("subscriber's inbox: %+v %v", inbox, err)
 	}
 }
