@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"grantflow/money"
 	"maps"
 	"net/http"
 	"net/url"
@@ -432,6 +433,33 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		requireFields(t, "signing in with nothing", s.do(t, "POST", "/api/v1/tokens", "", map[string]any{}), "email", "password")
 	})
 
+	t.Run("office set-up", func(t *testing.T) {
+		// Schemes, their forms, rounds and budgets: every field refused by name, nothing changed.
+		gcf := fmt.Sprintf("/api/v1/admin/schemes/%v", schemeID)
+		check.badBodies(t, "POST /api/v1/admin/schemes", "/api/v1/admin/schemes", head, schemeBody(t, "Input Checking Fund", demo.GrassrootsRules()), named)
+		edit := schemeBody(t, "Grassroots Community Fund", demo.GrassrootsRules())
+		edit["reason"] = "Checking input"
+		check.badBodies(t, "PUT /api/v1/admin/schemes/{id}", gcf, head, edit, named)
+		form := s.must(t, http.StatusOK, "GET", gcf+"/form", head, nil)
+		check.badBodies(t, "PUT /api/v1/admin/schemes/{id}/form", gcf+"/form", head, map[string]any{"form": dig(form.Body, "form"), "reason": "Checking input"}, named)
+		london := func(d time.Duration) string { return time.Now().Add(d).In(scheme.London).Format("2006-01-02T15:04") }
+		check.badBodies(t, "POST /api/v1/admin/schemes/{id}/rounds", gcf+"/rounds", head,
+			map[string]any{"name": "Input round", "opens_at": london(time.Hour), "closes_at": london(48 * time.Hour), "guidance": "Read the rules."}, named)
+		round := fmt.Sprintf("/api/v1/admin/rounds/%v", roundID)
+		check.badBodies(t, "POST /api/v1/admin/rounds/{id}/closure", round+"/closure", head, map[string]any{"reason": "Spent"}, named)
+		check.badBodies(t, "POST /api/v1/admin/rounds/{id}/extension", round+"/extension", head,
+			map[string]any{"closes_at": london(24 * 400 * time.Hour), "reason": "More time"}, named)
+		fy := scheme.FinancialYear(time.Now())
+		check.badBodies(t, "PUT /api/v1/admin/schemes/{id}/budgets/{fy}", fmt.Sprintf("%s/budgets/%d", gcf, fy), head,
+			map[string]any{"budget_pence": money.Pounds(200000), "reason": "Checking input"}, named)
+		if v := s.must(t, http.StatusOK, "GET", gcf, head, nil); dig(v.Body, "scheme", "version") != float64(1) {
+			t.Errorf("refused edits made a rules version: %s", v.Raw)
+		}
+		if r := s.must(t, http.StatusOK, "GET", round, head, nil); r.str("state") != "open" {
+			t.Errorf("refused closures closed the round: %s", r.Raw)
+		}
+	})
+
 	t.Run("second factor and audit", func(t *testing.T) {
 		admin := s.staff(t, "admin")
 		officer := s.staff(t, "officer")
@@ -843,7 +871,11 @@ func TestBadInputToServiceSteps(t *testing.T) {
 		"POST /api/v1/admin/users": true, "PATCH /api/v1/admin/users/{id}": true, "POST /api/v1/admin/users/{id}/disable": true,
 		"POST /api/v1/admin/users/{id}/enable": true, "POST /api/v1/invitations/accept": true, "POST /api/v1/password-resets": true,
 		"POST /api/v1/password-resets/complete": true, "POST /api/v1/email-verifications/complete": true, "PUT /api/v1/me/password": true,
-		"PATCH /api/v1/organisations/{id}": true, "POST /api/v1/organisations/{id}/invitations": true, "POST /api/v1/organisation-invitations/accept": true}
+		"PATCH /api/v1/organisations/{id}": true, "POST /api/v1/organisations/{id}/invitations": true, "POST /api/v1/organisation-invitations/accept": true,
+		// Second factor (its "second factor and audit" case) and the office's set-up (its "office set-up" case).
+		"POST /api/v1/admin/users/{id}/second-factor-reset": true, "POST /api/v1/admin/schemes": true, "PUT /api/v1/admin/schemes/{id}": true,
+		"PUT /api/v1/admin/schemes/{id}/form": true, "POST /api/v1/admin/schemes/{id}/rounds": true, "POST /api/v1/admin/rounds/{id}/closure": true,
+		"POST /api/v1/admin/rounds/{id}/extension": true, "PUT /api/v1/admin/schemes/{id}/budgets/{fy}": true}
 	for _, op := range check.doc.operations() {
 		if op.Body != nil && !check.covered[op.key()] && !grassroots[op.key()] {
 			t.Errorf("%s takes a body but its bad input is not tried", op.key())

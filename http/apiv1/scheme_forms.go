@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -93,6 +94,9 @@ func (s *Server) SchemeForm(ctx context.Context, u store.User, id int64) (Scheme
 	return v, nil
 }
 
+// maxFormYAML bounds a form sent as YAML: many times the longest real form.
+const maxFormYAML = 200000
+
 // SaveSchemeForm is PUT /admin/schemes/{id}/form without HTTP: 422 naming each problem by its
 // path ("form.sections[2].questions[0].options") and saving nothing while any remains.
 func (s *Server) SaveSchemeForm(ctx context.Context, u store.User, id int64, req SchemeFormRequest) (SchemeFormView, error) {
@@ -109,6 +113,13 @@ func (s *Server) SaveSchemeForm(ctx context.Context, u store.User, id int64, req
 		p.add("reason", "must be at most 1000 characters")
 	case strings.ContainsRune(reason, 0):
 		p.add("reason", "must be ordinary text")
+	}
+	// The YAML's own faults first: a form that cannot be read has no other problems to name.
+	switch {
+	case utf8.RuneCountInString(req.YAML) > maxFormYAML:
+		return SchemeFormView{}, httperr.Field("yaml", fmt.Sprintf("must be at most %d characters", maxFormYAML))
+	case strings.ContainsRune(req.YAML, 0):
+		return SchemeFormView{}, httperr.Field("yaml", "must be ordinary text")
 	}
 	var f questions.Form
 	var perr error
