@@ -209,6 +209,12 @@ func TestUnverifiedApplicantCannotSubmitAndColleaguesJoin(t *testing.T) {
 	s.must(t, http.StatusNoContent, "DELETE", fmt.Sprintf("%s/members/%v", org, kimID), token, nil)
 	s.must(t, http.StatusNotFound, "GET", org, token, nil)
 	s.must(t, http.StatusConflict, "DELETE", fmt.Sprintf("%s/members/%v", org, leeID), leeToken, nil)
+	// Kim, in no organisation now, is told how to join one and offered no start that leads nowhere.
+	left := s.webSignInWith(t, kim, registeredPassword).get("/applications")
+	left.mustSay(t, http.StatusOK, "You are not a member of any organisation", "invite you")
+	if strings.Contains(left.Body, "Start an application") {
+		t.Error("someone in no organisation is offered to start an application")
+	}
 }
 
 // An administrator manages people on the pages: the staff list, an invitation refused field by
@@ -230,12 +236,16 @@ func TestAdminManagesStaffOnThePages(t *testing.T) {
 	}
 	page := fmt.Sprintf("/admin/users/%d", officer.ID)
 	olu := s.webSignIn(t, officer.Email)
-	w.get(page).mustSay(t, http.StatusOK, "Olu Officer", "Change role", "Disable Olu Officer")
+	w.get(page).mustSay(t, http.StatusOK, "Olu Officer", "Change role", "Disable Olu Officer", "Reset Olu Officer's second factor")
+	if reset := w.get("/admin/second-factor-reset?email=" + url.QueryEscape(officer.Email)); !strings.Contains(reset.Body, `value="`+officer.Email+`"`) {
+		t.Errorf("the reset form from the person's page does not name them: %s", reset.text())
+	}
 	w.post(page+"/role", url.Values{"role": {"head_of_commissioning"}}).mustSay(t, http.StatusUnprocessableEntity,
 		"Enter why the role is changing", "Delegation band title is required")
 	w.post(page+"/role", url.Values{"role": {"head_of_commissioning"}, "band_title": {"Head of Commissioning"}, "reason": {"Promoted"}}).mustSay(t, http.StatusOK,
 		"Role changed", "Head of Commissioning")
-	w.post(page+"/disable", url.Values{}).mustSay(t, http.StatusOK, "Account disabled", "Disabled since")
+	w.post(page+"/disable", url.Values{"reason": {"Left the office on 4 December"}}).mustSay(t, http.StatusOK, "Account disabled", "Disabled since")
+	w.get("/admin/audit?action=user.disabled").mustSay(t, http.StatusOK, "Olu Officer", "Left the office on 4 December")
 	if p := olu.get("/work"); !strings.HasPrefix(p.Path, "/sign-in") {
 		t.Errorf("the disabled officer's session goes on: %d at %s", p.Status, p.Path)
 	}

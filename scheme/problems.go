@@ -214,6 +214,8 @@ func (r Rules) checkDelegation(p Problems) {
 			p.add(f+".up_to_pence", "only the last band may be unlimited: give the most this band may approve")
 		case i > 0 && b.UpTo != 0 && r.Delegation[i-1].UpTo != 0 && b.UpTo <= r.Delegation[i-1].UpTo:
 			p.add(f+".up_to_pence", fmt.Sprintf("must be more than the band before it (%s): bands rise without overlapping", r.Delegation[i-1].UpTo))
+		case last && b.UpTo != 0 && r.MaxAmount > 0 && b.UpTo < r.MaxAmount:
+			p.add(f+".up_to_pence", fmt.Sprintf("must reach the maximum amount (%s), or be left without a limit: nobody could approve an award above %s", r.MaxAmount, b.UpTo))
 		}
 	}
 }

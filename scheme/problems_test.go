@@ -51,6 +51,9 @@ func TestProblemsNameEachField(t *testing.T) {
 		{"minimum above 5", func(r *scheme.Rules) { r.Criteria = cloneCriteria(r.Criteria); r.Criteria[1].Minimum = 6 }, "criteria[1].minimum", "0 (no minimum) to 5"},
 		{"criterion without name", func(r *scheme.Rules) { r.Criteria = cloneCriteria(r.Criteria); r.Criteria[0].Name = " " }, "criteria[0].name", "required"},
 		{"no bands", func(r *scheme.Rules) { r.Delegation = nil }, "delegation", "at least one band"},
+		{"bands short of the maximum", func(r *scheme.Rules) {
+			r.Delegation = []scheme.Band{{Role: scheme.RoleOfficer, Title: "Officer", UpTo: money.Pounds(4000)}}
+		}, "delegation[0].up_to_pence", "must reach the maximum amount (£5,000.00)"},
 		{"band without role", func(r *scheme.Rules) { r.Delegation = cloneBands(r.Delegation); r.Delegation[1].Role = "" }, "delegation[1].role", "required"},
 		{"band of a role that may not decide", func(r *scheme.Rules) {
 			r.Delegation = cloneBands(r.Delegation)

@@ -132,8 +132,10 @@ func LondonTime(v string) (time.Time, string) {
 	if v == "" {
 		return time.Time{}, "is required"
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, ""
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} { // with an offset, seconds or not
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, ""
+		}
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"} {
 		c, err := time.Parse(layout, v) // the clock's reading, before saying where

@@ -18,6 +18,7 @@ type applicationsPage struct {
 	Rows         []applicationRow
 	Registered   bool         // just registered: say so
 	Open         []schemeView // the rounds open now, each with a start
+	NoOrg        bool         // a member of no organisation (they left it): nothing to start from
 }
 
 type applicationRow struct {
@@ -58,6 +59,11 @@ func (s *Server) applications(c *gin.Context) {
 		for _, a := range list {
 			data.Rows = append(data.Rows, rowFor(a))
 		}
+	}
+	if len(u.Organisations) == 0 { // an application is an organisation's: no start buttons that lead nowhere
+		data.NoOrg = true
+		s.render(c, http.StatusOK, "applications", page{Title: "Your applications", Nav: "applications", Data: data})
+		return
 	}
 	open, err := s.openSchemes(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -117,7 +118,11 @@ type resetPage struct {
 }
 
 func (s *Server) resetSecondFactorForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "second-factor-reset", page{Title: "Reset someone's second factor", Nav: "audit", Data: resetPage{Done: c.Query("done")}})
+	var f *form
+	if email := c.Query("email"); email != "" && utf8.ValidString(email) { // from the person's page
+		f = &form{values: url.Values{"email": {email}}}
+	}
+	s.render(c, http.StatusOK, "second-factor-reset", page{Title: "Reset someone's second factor", Nav: "audit", Form: f, Data: resetPage{Done: c.Query("done")}})
 }
 
 func (s *Server) resetSecondFactor(c *gin.Context) {
