@@ -295,6 +295,9 @@ func TestPageAccessMatrix(t *testing.T) {
 	admin.get("/admin/audit?from-day=30&from-month=2&from-year=2026").mustSay(t, http.StatusUnprocessableEntity, "must be a real date")
 	admin.get("/admin/second-factor-reset")
 	admin.post("/admin/second-factor-reset", url.Values{}).mustSay(t, http.StatusUnprocessableEntity, "Enter the email address")
+	// An administrator runs the office's set-up, not its grants: no applicant's uploads.
+	admin.get(paths.Replace("/uploads/{upload}")).mustSay(t, http.StatusNotFound, "Page not found")
+	admin.get(paths.Replace("/applications/{D}/uploads")).mustSay(t, http.StatusNotFound, "Page not found")
 
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",

@@ -20,7 +20,7 @@ import (
 
 // Supporting documents (a safeguarding policy, a constitution, accounts): members of the applicant
 // organisation upload them to an application while it is open; they and staff list and download
-// them. Who may see an application is the API's rule (apiv1.MayView): anyone else is told it is not
+// them. Who may see an application is the API's rule (apiv1.MayView; an upload, apiv1.MayReadUploads): anyone else is told it is not
 // found. What is stored is checked twice, by the name's extension and by sniffing the content, and
 // the content's type is the one sent back, never what the browser claimed.
 
@@ -83,7 +83,7 @@ func (s *Server) viewableForUploads(c *gin.Context) (store.Application, store.Us
 	}
 	u, _ := currentUser(c)
 	app, err := s.opts.Store.Application(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !apiv1.MayView(u, app)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !apiv1.MayReadUploads(u, app)) {
 		s.notFound(c)
 		return store.Application{}, store.User{}, false
 	}
@@ -279,7 +279,7 @@ func (s *Server) downloadUpload(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	if !apiv1.MayView(u, app) {
+	if !apiv1.MayReadUploads(u, app) {
 		s.notFound(c)
 		return
 	}
