@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"grantflow/http/apiv1"
+	"grantflow/questions"
 	"grantflow/store"
 )
 
@@ -105,4 +108,68 @@ func mustRound(t *testing.T, s *site, schemeID int64) int64 {
 		t.Fatalf("rounds: %v", err)
 	}
 	return rounds[0].ID
+}
+
+// A file question added to a scheme's form is answered by choosing one of the application's
+// uploaded documents on its section page: with none yet the page says so and leads to the upload
+// page; a choice that is no document is refused on the field; the chosen document is the answer.
+func TestFileQuestionChoosesAnUploadedDocument(t *testing.T) {
+	s, b, id := uploadFixture(t)
+	ctx := context.Background()
+	app, err := s.Store.Application(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := s.Store.SchemeForm(ctx, app.SchemeID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var form questions.Form
+	if err := json.Unmarshal(current.Definition, &form); err != nil {
+		t.Fatal(err)
+	}
+	for i, sec := range form.Sections {
+		if sec.ID == "safeguarding" {
+			form.Sections[i].Questions = append(sec.Questions, questions.Question{ID: "policy_document", Label: "Your safeguarding policy document",
+				Hint: "The policy your trustees approved.", Kind: questions.File})
+		}
+	}
+	definition, err := json.Marshal(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Store.SaveSchemeForm(ctx, app.SchemeID, 0, definition, store.SystemActor("test"), time.Now(), "Ask for the policy itself"); err != nil {
+		t.Fatal(err)
+	}
+
+	section := fmt.Sprintf("/applications/%d/sections/safeguarding", id)
+	none := b.get(section)
+	none.mustBe(t, http.StatusOK, section)
+	checkMarkup(t, none)
+	none.mustContain(t, "Your safeguarding policy document", "You have not uploaded any documents for this application yet", "Upload a document")
+
+	b.upload(id, "safeguarding_policy", pdfFile("Safeguarding policy.pdf")).mustBe(t, http.StatusOK, fmt.Sprintf("/applications/%d/uploads?done=uploaded", id))
+	docs, err := s.Store.Uploads(ctx, id)
+	if err != nil || len(docs) != 1 {
+		t.Fatal(docs, err)
+	}
+	one := b.get(section)
+	checkMarkup(t, one)
+	one.mustContain(t, "Safeguarding policy.pdf (uploaded ")
+
+	fields := url.Values{"safeguarding_policy": {"yes"}, "safeguarding_lead": {"Sam Lead"}, "policy_document": {"not a document"}}
+	bad := b.fill(section, section, fields)
+	bad.mustBe(t, http.StatusUnprocessableEntity, section)
+	bad.mustContain(t, "Choose one of the documents you have uploaded")
+
+	fields.Set("policy_document", fmt.Sprint(docs[0].ID))
+	b.fill(section, section, fields).mustBe(t, http.StatusOK, fmt.Sprintf("/applications/%d/tasks?saved=safeguarding", id))
+	saved, err := s.Store.Application(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := apiv1.AnswersOf(saved)
+	if err != nil || answers.Number("policy_document") != docs[0].ID {
+		t.Fatalf("the answer is not the chosen document: %v %v", answers, err)
+	}
 }

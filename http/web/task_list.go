@@ -33,6 +33,7 @@ type grassrootsDraft struct {
 	page    draftPage
 	form    questions.Form
 	answers questions.Answers
+	uploads []option // the application's documents, which a file question chooses from
 }
 
 func (s *Server) ownGrassrootsDraft(c *gin.Context) (grassrootsDraft, bool) {
@@ -57,11 +58,15 @@ func (s *Server) ownGrassrootsDraft(c *gin.Context) (grassrootsDraft, bool) {
 	if err == nil {
 		f, err = s.opts.API.FormOf(c.Request.Context(), sc, app.RoundID)
 	}
+	var docs []store.Upload
+	if err == nil {
+		docs, err = s.opts.Store.Uploads(c.Request.Context(), app.ID)
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return grassrootsDraft{}, false
 	}
-	return grassrootsDraft{app: app, page: d, form: f, answers: a}, true
+	return grassrootsDraft{app: app, page: d, form: f, answers: a, uploads: uploadOptions(docs)}, true
 }
 
 func tasksPath(id int64) string { return fmt.Sprintf("/applications/%d/tasks", id) }
@@ -125,6 +130,8 @@ type sectionPage struct {
 	TasksPath string
 	Questions []questionView
 	Budget    *budgetCheck
+	// UploadsPath is where the application's documents are uploaded, for its file questions.
+	UploadsPath string
 }
 
 // questionView is one question as the page draws it: Field for inputs, textareas, radios and
@@ -138,6 +145,8 @@ type questionView struct {
 	ID    string
 	Error string
 	Rows  []lineView
+	// UploadsPath, for a file question: where the application's documents are uploaded.
+	UploadsPath string
 }
 
 type lineView struct {
@@ -153,18 +162,28 @@ type budgetCheck struct {
 
 var yesNo = []option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}
 
-// questionViews lays out a section's questions with the page's form values and errors.
-func questionViews(p page, sec questions.Section, rows map[string]int) []questionView {
+// uploadOptions offers an application's documents to its file questions, by name and when.
+func uploadOptions(docs []store.Upload) []option {
+	out := make([]option, len(docs))
+	for i, d := range docs {
+		out[i] = option{Value: strconv.FormatInt(d.ID, 10), Label: fmt.Sprintf("%s (uploaded %s)", d.Filename, d.UploadedAt.In(scheme.London).Format("2 January 2006"))}
+	}
+	return out
+}
+
+// questionViews lays out a section's questions with the page's form values and errors; a file
+// question chooses among the application's documents (docs).
+func questionViews(p page, sec questions.Section, rows map[string]int, docs []option) []questionView {
 	var out []questionView
 	for _, q := range sec.Questions {
 		if q.Asked() {
-			out = append(out, questionViewOf(p, q, q.ID, q.Label, rows[q.ID]))
+			out = append(out, questionViewOf(p, q, q.ID, q.Label, rows[q.ID], docs))
 		}
 	}
 	return out
 }
 
-func questionViewOf(p page, q questions.Question, name, label string, nRows int) questionView {
+func questionViewOf(p page, q questions.Question, name, label string, nRows int, docs []option) questionView {
 	v := questionView{Kind: q.Kind, Label: label, Hint: q.Hint, ID: htmlID(name)}
 	hint := "hint=" + q.Hint
 	switch q.Kind {
@@ -192,6 +211,11 @@ func questionViewOf(p page, q questions.Question, name, label string, nRows int)
 		v.Field = choicesFor(p, name, label, []option{{Value: "yes", Label: "I confirm"}}, hint, "multiple=true", "legend=govuk-fieldset__legend--s")
 	case questions.Date:
 		v.Date = dateFor(p, name, label, "For example, 31 3 2027")
+	case questions.File:
+		if p.Form != nil {
+			v.Error = p.Form.Error(name)
+		}
+		v.Field = choicesFor(p, name, label, docs, hint, "legend=govuk-fieldset__legend--s")
 	case questions.Lines:
 		if p.Form != nil {
 			v.Error = p.Form.Error(name)
@@ -199,7 +223,7 @@ func questionViewOf(p page, q questions.Question, name, label string, nRows int)
 		for i := range nRows {
 			row := lineView{Legend: questions.RowName(q, i)}
 			for _, col := range q.Columns {
-				cv := questionViewOf(p, col, questions.FieldName(q.ID, i, col.ID), col.Label, 0)
+				cv := questionViewOf(p, col, questions.FieldName(q.ID, i, col.ID), col.Label, 0, docs)
 				cv.Field.Context = "(" + strings.ToLower(row.Legend) + ")"
 				row.Fields = append(row.Fields, cv)
 			}
@@ -225,7 +249,7 @@ func fillAnswer(v url.Values, q questions.Question, name string, a questions.Ans
 	switch q.Kind {
 	case questions.Text, questions.Textarea, questions.Choice, questions.YesNo:
 		v.Set(name, a.Text(q.ID))
-	case questions.Number:
+	case questions.Number, questions.File:
 		v.Set(name, strconv.FormatInt(a.Number(q.ID), 10))
 	case questions.Money:
 		v.Set(name, strings.TrimPrefix(money.Pence(a.Number(q.ID)).String(), "£"))
@@ -358,6 +382,13 @@ func readAnswer(f *form, q questions.Question, name, what string) any {
 			return nil
 		}
 		return n
+	case questions.File:
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || n <= 0 {
+			f.add(name, "Choose one of the documents you have uploaded for "+strings.ToLower(what))
+			return nil
+		}
+		return n // the API checks it is one of this application's documents
 	case questions.Money:
 		p, err := money.Parse(text)
 		if err != nil {
@@ -382,7 +413,12 @@ func (s *Server) section(c *gin.Context, g grassrootsDraft) (questions.Section, 
 
 func (s *Server) sectionPageOf(p page, g grassrootsDraft, sec questions.Section) sectionPage {
 	v := sectionPage{ID: g.app.ID, Scheme: g.page.Scheme, Title: sec.Title, Action: sectionPath(g.app.ID, sec.ID), TasksPath: tasksPath(g.app.ID),
-		Questions: questionViews(p, sec, rowsShown(sec, p.Form))}
+		Questions: questionViews(p, sec, rowsShown(sec, p.Form), g.uploads), UploadsPath: fmt.Sprintf("/applications/%d/uploads", g.app.ID)}
+	for i := range v.Questions {
+		if v.Questions[i].Kind == questions.File {
+			v.Questions[i].UploadsPath = v.UploadsPath
+		}
+	}
 	for _, q := range sec.Questions {
 		if q.SumsTo != "" {
 			got, want := g.answers.Total(q), money.Pence(g.answers.Number(q.SumsTo))
