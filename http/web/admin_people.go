@@ -200,6 +200,10 @@ func (s *Server) setStaffDisabled(c *gin.Context, disabled bool, done string) {
 	}
 	u, _ := currentUser(c)
 	f := readForm(c)
+	if f.invalid() { // a reason that could not be read: nothing is changed
+		s.staffRefused(c, httperr.Field("reason", "contains characters that could not be read (it is not valid UTF-8): type it again"), staffPath(m.ID))
+		return
+	}
 	_, err := s.opts.API.SetStaffDisabled(c.Request.Context(), u, m.ID, disabled, f.Value("reason"))
 	if err != nil {
 		s.staffRefused(c, err, staffPath(m.ID))
