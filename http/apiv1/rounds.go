@@ -395,46 +395,27 @@ func (s *Server) getRound(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-func (s *Server) closeRound(c *gin.Context) {
-	u := currentUser(c)
-	id, err := pathID(c, "id")
-	if err != nil {
-		err = httperr.NotFound("round")
-	}
-	if err == nil {
-		_, err = s.RoundOf(c.Request.Context(), u, id) // before reading the body
-	}
-	var req ClosureRequest
-	if err == nil {
-		err = bind(c, &req)
-	}
-	var v RoundView
-	if err == nil {
-		v, err = s.CloseRoundEarly(c.Request.Context(), u, id, req)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
-}
+func (s *Server) closeRound(c *gin.Context)  { moveRound(s, c, s.CloseRoundEarly) }
+func (s *Server) extendRound(c *gin.Context) { moveRound(s, c, s.ExtendRound) }
 
-func (s *Server) extendRound(c *gin.Context) {
+// moveRound is a round's closure or extension over HTTP: the round is checked (found, and the
+// caller manages schemes) before its body is read.
+func moveRound[Req any](s *Server, c *gin.Context, move func(context.Context, store.User, int64, Req) (RoundView, error)) {
 	u := currentUser(c)
 	id, err := pathID(c, "id")
 	if err != nil {
 		err = httperr.NotFound("round")
 	}
 	if err == nil {
-		_, err = s.RoundOf(c.Request.Context(), u, id) // before reading the body
+		_, err = s.RoundOf(c.Request.Context(), u, id)
 	}
-	var req ExtensionRequest
+	var req Req
 	if err == nil {
 		err = bind(c, &req)
 	}
 	var v RoundView
 	if err == nil {
-		v, err = s.ExtendRound(c.Request.Context(), u, id, req)
+		v, err = move(c.Request.Context(), u, id, req)
 	}
 	if err != nil {
 		s.fail(c, err)
