@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -34,6 +36,16 @@ type SchemeFormView struct {
 	YAML     string             `json:"yaml"`
 	Preview  questions.Form     `json:"preview"`
 	History  []SchemeFormChange `json:"history"`
+	// RoundID is the round whose form this is (0: the scheme's, which rounds without their own use);
+	// Rounds are the scheme's rounds, any of which may have a form of its own.
+	RoundID int64         `json:"round_id,omitempty"`
+	Rounds  []RoundChoice `json:"rounds"`
+}
+
+// RoundChoice names one of a scheme's rounds.
+type RoundChoice struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // SchemeFormChange is one saved version of the form.
@@ -50,6 +62,9 @@ type SchemeFormRequest struct {
 	Form   json.RawMessage `json:"form,omitempty"`
 	YAML   string          `json:"yaml,omitempty"`
 	Reason string          `json:"reason"`
+	// RoundID, when set, makes the form that round's own: its drafts answer it instead of the
+	// scheme's (applications already submitted keep the form they were submitted under).
+	RoundID int64 `json:"round_id,omitempty"`
 }
 
 func (s *Server) schemeForManager(ctx context.Context, u store.User, id int64) (store.Scheme, error) {
@@ -65,11 +80,28 @@ func (s *Server) schemeForManager(ctx context.Context, u store.User, id int64) (
 
 // SchemeForm is GET /admin/schemes/{id}/form without HTTP, for the pages too.
 func (s *Server) SchemeForm(ctx context.Context, u store.User, id int64) (SchemeFormView, error) {
+	return s.RoundForm(ctx, u, id, 0)
+}
+
+// RoundForm is the form a round's drafts answer (its own, else the scheme's); round 0 is the
+// scheme's. A round of another scheme is not found.
+func (s *Server) RoundForm(ctx context.Context, u store.User, id, roundID int64) (SchemeFormView, error) {
 	sc, err := s.schemeForManager(ctx, u, id)
 	if err != nil {
 		return SchemeFormView{}, err
 	}
-	f, version, err := schemefile.StoredForm(ctx, s.Store, sc, 0)
+	rounds, err := s.Store.Rounds(ctx, sc.ID)
+	if err != nil {
+		return SchemeFormView{}, err
+	}
+	choices := []RoundChoice{}
+	for _, r := range rounds {
+		choices = append(choices, RoundChoice{ID: r.ID, Name: r.Name})
+	}
+	if roundID != 0 && !slices.ContainsFunc(choices, func(r RoundChoice) bool { return r.ID == roundID }) {
+		return SchemeFormView{}, httperr.NotFound("round")
+	}
+	f, version, err := schemefile.StoredForm(ctx, s.Store, sc, roundID)
 	if err != nil {
 		return SchemeFormView{}, err
 	}
@@ -82,7 +114,7 @@ func (s *Server) SchemeForm(ctx context.Context, u store.User, id int64) (Scheme
 		return SchemeFormView{}, err
 	}
 	v := SchemeFormView{SchemeID: sc.ID, Scheme: sc.Name, Kind: string(sc.Kind), Version: version, Form: f, YAML: string(y),
-		Preview: f.Resolve(sc.Rules), History: []SchemeFormChange{}}
+		Preview: f.Resolve(sc.Rules), History: []SchemeFormChange{}, RoundID: roundID, Rounds: choices}
 	history, err := s.Store.SchemeForms(ctx, sc.ID)
 	if err != nil {
 		return SchemeFormView{}, err
@@ -105,6 +137,14 @@ func (s *Server) SaveSchemeForm(ctx context.Context, u store.User, id int64, req
 		return SchemeFormView{}, err
 	}
 	p := problems{}
+	if req.RoundID != 0 {
+		if r, err := s.Store.Round(ctx, req.RoundID); err != nil || r.SchemeID != sc.ID {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return SchemeFormView{}, err
+			}
+			p.add("round_id", "is not a round of this scheme")
+		}
+	}
 	reason := strings.TrimSpace(req.Reason)
 	switch {
 	case reason == "":
@@ -153,10 +193,10 @@ func (s *Server) SaveSchemeForm(ctx context.Context, u store.User, id int64, req
 	if err != nil {
 		return SchemeFormView{}, err
 	}
-	if _, _, err := s.Store.SaveSchemeForm(ctx, sc.ID, 0, def, store.ActorOf(u), s.now(), reason); err != nil {
+	if _, _, err := s.Store.SaveSchemeForm(ctx, sc.ID, req.RoundID, def, store.ActorOf(u), s.now(), reason); err != nil {
 		return SchemeFormView{}, err
 	}
-	return s.SchemeForm(ctx, u, id)
+	return s.RoundForm(ctx, u, id, req.RoundID)
 }
 
 func pathOr(path, def string) string {
@@ -172,7 +212,14 @@ func (s *Server) getSchemeForm(c *gin.Context) {
 		s.fail(c, httperr.NotFound("scheme"))
 		return
 	}
-	v, err := s.SchemeForm(c.Request.Context(), currentUser(c), id)
+	var round int64
+	if q := c.Query("round_id"); q != "" {
+		if round, err = strconv.ParseInt(q, 10, 64); err != nil || round <= 0 {
+			s.fail(c, httperr.Field("round_id", "must be the id of one of the scheme's rounds"))
+			return
+		}
+	}
+	v, err := s.RoundForm(c.Request.Context(), currentUser(c), id, round)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -29,18 +30,35 @@ type schemeFormPage struct {
 
 func schemeFormPath(id int64) string { return fmt.Sprintf("/admin/schemes/%d/form", id) }
 
+// fFormRound names the round whose own form is edited; empty: the scheme's.
+const fFormRound = "form-round"
+
+// formRound reads the round of the form edited: none, or a round's id.
+func formRound(v string) (int64, bool) {
+	if v == "" {
+		return 0, true
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil && id > 0
+}
+
 func (s *Server) schemeFormPage(c *gin.Context) {
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
 	u, _ := currentUser(c)
-	v, err := s.opts.API.SchemeForm(c.Request.Context(), u, id)
+	round, ok := formRound(c.Query("round"))
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	v, err := s.opts.API.RoundForm(c.Request.Context(), u, id, round)
 	if err != nil {
 		s.failRead(c, err)
 		return
 	}
-	f := &form{values: map[string][]string{fFormYAML: {v.YAML}}}
+	f := &form{values: map[string][]string{fFormYAML: {v.YAML}, fFormRound: {c.Query("round")}}}
 	s.render(c, http.StatusOK, "scheme-form", page{Title: v.Scheme + " application form", Nav: "work", Form: f,
 		Data: schemeFormPage{View: v, Action: schemeFormPath(id), Saved: c.Query("saved") != ""}})
 }
@@ -52,16 +70,25 @@ func (s *Server) saveSchemeForm(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	ctx := c.Request.Context()
-	v, err := s.opts.API.SchemeForm(ctx, u, id)
+	f := readForm(c)
+	round, ok := formRound(f.Value(fFormRound))
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	v, err := s.opts.API.RoundForm(ctx, u, id, round)
 	if err != nil {
 		s.failRead(c, err)
 		return
 	}
-	f := readForm(c)
 	if !f.invalid() {
-		_, err = s.opts.API.SaveSchemeForm(ctx, u, id, apiv1.SchemeFormRequest{YAML: f.values.Get(fFormYAML), Reason: f.Value(fFormReason)})
+		_, err = s.opts.API.SaveSchemeForm(ctx, u, id, apiv1.SchemeFormRequest{YAML: f.values.Get(fFormYAML), Reason: f.Value(fFormReason), RoundID: round})
 		if err == nil {
-			c.Redirect(http.StatusSeeOther, schemeFormPath(id)+"?saved=1")
+			saved := schemeFormPath(id) + "?saved=1"
+			if round != 0 {
+				saved = fmt.Sprintf("%s?round=%d&saved=1", schemeFormPath(id), round)
+			}
+			c.Redirect(http.StatusSeeOther, saved)
 			return
 		}
 		he := httperr.From(err)

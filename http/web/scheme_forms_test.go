@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/httperr"
 	"grantflow/questions"
 	"grantflow/store"
 )
@@ -172,4 +173,60 @@ func TestFileQuestionChoosesAnUploadedDocument(t *testing.T) {
 	if err != nil || answers.Number("policy_document") != docs[0].ID {
 		t.Fatalf("the answer is not the chosen document: %v %v", answers, err)
 	}
+}
+
+// A round may have a form of its own: its drafts answer it instead of the scheme's, which stays as
+// it was; a round of another scheme (or none) is refused on round_id and nothing is saved.
+func TestRoundFormReplacesTheSchemesForItsDrafts(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	_, gcf, round := applicantAndRound(t, s, "grassroots")
+	head, err := s.Store.UserByEmail(ctx, "head@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &apiv1.Server{Store: s.Store}
+	current, err := s.Store.SchemeForm(ctx, gcf, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := json.RawMessage(strings.Replace(string(current.Definition), "Describe the project", "Describe your project for this round", 1))
+	_, err = api.SaveSchemeForm(ctx, head, gcf, apiv1.SchemeFormRequest{Form: own, Reason: "The spring round asks differently", RoundID: 987654})
+	if he := httperr.From(err); he.Status != http.StatusUnprocessableEntity || he.Fields["round_id"] == "" {
+		t.Fatalf("a round of no scheme: %v", err)
+	}
+	if forms, _ := s.Store.SchemeForms(ctx, gcf); len(forms) != 1 {
+		t.Fatalf("a refused round form was saved: %d forms", len(forms))
+	}
+	if _, err := api.SaveSchemeForm(ctx, head, gcf, apiv1.SchemeFormRequest{Form: own, Reason: "The spring round asks differently", RoundID: round}); err != nil {
+		t.Fatal(err)
+	}
+
+	id, err := s.Store.CreateDraft(ctx, orgOf(t, s), applicantID(t, s), store.Draft{SchemeID: gcf, RoundID: round, Title: "Spring club"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := signInAs(t, s, "applicant@riverside-youth.example.org")
+	about := a.get(fmt.Sprintf("/applications/%d/sections/about", id))
+	about.mustContain(t, "Describe your project for this round")
+	about.mustNotContain(t, "Describe the project")
+	if scheme, err := s.Store.SchemeForm(ctx, gcf, 0); err != nil || !strings.Contains(string(scheme.Definition), "Describe the project") {
+		t.Fatalf("the scheme's own form changed: %v", err)
+	}
+
+	// On the page: the head chooses whose form to see, and saves the round's from there.
+	path := fmt.Sprintf("/admin/schemes/%d/form", gcf)
+	roundPath := fmt.Sprintf("%s?round=%d", path, round)
+	h := signInAs(t, s, "head@opcc.example.org")
+	h.get(path).mustContain(t, "Whose form", "The scheme's form", "Describe the project")
+	roundPage := h.get(roundPath)
+	checkMarkup(t, roundPage)
+	roundPage.mustContain(t, "Describe your project for this round")
+	h.get(path+"?round=abc").mustBe(t, http.StatusNotFound, path+"?round=abc")
+	yaml := textOf(byID(roundPage.Doc, "form-yaml"))
+	changed := strings.Replace(yaml, "Describe your project for this round", "Tell us about your spring project", 1)
+	h.fill(roundPath, path, url.Values{"form-yaml": {changed}, "form-reason": {"Clearer"}, "form-round": {fmt.Sprint(round)}}).
+		mustBe(t, http.StatusOK, fmt.Sprintf("%s?round=%d&saved=1", path, round))
+	a.get(fmt.Sprintf("/applications/%d/sections/about", id)).mustContain(t, "Tell us about your spring project")
+	h.get(path).mustContain(t, "Describe the project")
 }
