@@ -78,11 +78,16 @@ func TestAdminSchemesAPI(t *testing.T) {
 	taken := schemeBody(t, "Safer Nights Fund", demo.GrassrootsRules())
 	taken["slug"] = "grassroots"
 	requireRefusal(t, "a taken address", s.do(t, "POST", "/api/v1/admin/schemes", admin, taken), http.StatusUnprocessableEntity, "slug")
+	// The grassroots fund's reference prefix (GCF): references must name one application.
+	requireReason(t, "a prefix another scheme has", s.do(t, "POST", "/api/v1/admin/schemes", admin, schemeBody(t, "Safer Nights Fund", demo.GrassrootsRules())),
+		"code", "already the reference prefix of Grassroots Community Fund")
 	if list, _ := s.Store.Schemes(ctx); len(list) != 2 {
 		t.Fatalf("refused schemes were saved: %d schemes", len(list))
 	}
 
-	created := s.must(t, http.StatusCreated, "POST", "/api/v1/admin/schemes", admin, schemeBody(t, "Safer Nights Fund", demo.GrassrootsRules()))
+	rules := demo.GrassrootsRules()
+	rules.Code = "SNF"
+	created := s.must(t, http.StatusCreated, "POST", "/api/v1/admin/schemes", admin, schemeBody(t, "Safer Nights Fund", rules))
 	id := int64(dig(created.Body, "scheme", "id").(float64))
 	if dig(created.Body, "scheme", "slug") != "safer-nights-fund" || dig(created.Body, "scheme", "version") != 1.0 ||
 		dig(created.Body, "scheme", "area_codes", "Rutland") != "E06000017" || dig(created.Body, "scheme", "ward_codes", "Leicester: Abbey") != "E05010458" {

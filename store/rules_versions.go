@@ -137,6 +137,9 @@ func (s *Store) createScheme(ctx context.Context, tx *sqlx.Tx, sc Scheme, e Sche
 	if err := sc.Rules.Validate(); err != nil {
 		return SchemeSaved{}, err
 	}
+	if err := codeFree(ctx, tx, sc.Slug, sc.Rules.Code); err != nil {
+		return SchemeSaved{}, err
+	}
 	sc.Kind = sc.Rules.Kind
 	sc.Rules.Version = 1
 	sc.RulesVer = 1
@@ -168,6 +171,9 @@ func (s *Store) saveScheme(ctx context.Context, tx *sqlx.Tx, current, sc Scheme,
 		return SchemeSaved{}, fmt.Errorf("%w (you started from version %d; it is now version %d)", ErrStaleRules, e.BaseVersion, current.RulesVer)
 	}
 	if err := sc.Rules.Validate(); err != nil {
+		return SchemeSaved{}, err
+	}
+	if err := codeFree(ctx, tx, current.Slug, sc.Rules.Code); err != nil {
 		return SchemeSaved{}, err
 	}
 	sc.ID, sc.Slug = current.ID, current.Slug
@@ -243,6 +249,23 @@ func (s *Store) saveScheme(ctx context.Context, tx *sqlx.Tx, current, sc Scheme,
 	}
 	out.Scheme = sc
 	return out, nil
+}
+
+// codeFree refuses a reference prefix another scheme has: references (GCF-2026-0012) must name one
+// application. Saves of the same prefix queue on a lock, so two cannot take it at once.
+func codeFree(ctx context.Context, tx *sqlx.Tx, slug, code string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('scheme-code:' || upper($1)))`, code); err != nil {
+		return err
+	}
+	var other string
+	err := tx.GetContext(ctx, &other, `SELECT name FROM schemes WHERE slug <> $1 AND upper(rules->>'code') = upper($2) LIMIT 1`, slug, code)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return scheme.Problems{"code": fmt.Sprintf("is already the reference prefix of %s: each scheme needs its own, so references name one application", other)}
 }
 
 func keepRulesVersion(ctx context.Context, tx *sqlx.Tx, schemeID int64, version int, rules []byte, e SchemeEdit) error {
