@@ -1,0 +1,37 @@
+package reporting_test
+
+import (
+	"bytes"
+	"math"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+
+	"grantflow/reporting"
+)
+
+func TestChartsRenderAsSVGAndPNG(t *testing.T) {
+	bar, err := reporting.BarChart("Committed by priority", "£", []reporting.Bar{{Label: "Victim Services", Value: 120000}, {Label: "Visible Policing", Value: 4500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := reporting.SVG(bar, 6*vg.Inch, 3*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(svg), []byte("<?xml")) || !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("Victim Services")) {
+		t.Errorf("the bar chart's SVG does not carry its labels: %.300s", svg)
+	}
+	trend, err := reporting.TrendChart("Referrals", "people", []string{"Q1", "Q2", "Q3"}, []reporting.Series{
+		{Label: "Target", Values: []float64{30, 30, 30}}, {Label: "Actual", Values: []float64{25, math.NaN(), 34}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := reporting.PNG(trend, 6*vg.Inch, 3*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("the trend chart is not a PNG: %.8q", png)
+	}
+}
