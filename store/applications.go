@@ -31,6 +31,7 @@ type Application struct {
 	ProjectEnd       sql.NullTime   `db:"project_end" json:"-"`
 	Areas            pq.StringArray `db:"areas" json:"areas"`
 	Priorities       pq.StringArray `db:"priorities" json:"priorities"`
+	Wards            pq.StringArray `db:"wards" json:"wards"` // as the scheme lists them ("Leicester: Abbey"): the grassroots ward question's answer, or a service's wards
 	Status           string         `db:"status" json:"status"`
 	ReportOverdue    bool           `db:"report_overdue" json:"report_overdue"`
 	WeightedScore    *float64       `db:"weighted_score" json:"weighted_score,omitempty"`
@@ -60,6 +61,9 @@ type Draft struct {
 	Areas           []string
 	Priorities      []string
 	Answers         []byte // questions.Answers as JSON; nil keeps the answers saved (a new draft has none)
+	// Wards are the wards named (the answer of the form's ward question); nil keeps those saved,
+	// as it does the answers they come from. A service's wards are saved with its details.
+	Wards []string
 }
 
 const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_name, co.name AS case_officer_name, co.away_until AS case_officer_away_until`
@@ -70,19 +74,21 @@ const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.o
 func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (int64, error) {
 	var id int64
 	err := s.DB.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
-		amount_requested_pence, project_start, project_end, areas, priorities, answers) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::jsonb, '{}')) RETURNING id`,
+		amount_requested_pence, project_start, project_end, areas, priorities, answers, wards) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::jsonb, '{}'),$13)
+		RETURNING id`,
 		orgID, d.SchemeID, d.RoundID, userID, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd,
-		pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), nullJSON(d.Answers)).Scan(&id)
+		pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), nullJSON(d.Answers), pq.StringArray(nonNil(d.Wards))).Scan(&id)
 	return id, err
 }
 
 // UpdateDraft replaces a draft's answers; it refuses once the application is submitted.
 func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET title=$2, purpose=$3, amount_requested_pence=$4, project_start=$5,
-		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, answers=COALESCE($11::jsonb, answers), updated_at=now()
+		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, answers=COALESCE($11::jsonb, answers),
+		wards=COALESCE($12::text[], wards), updated_at=now()
 		WHERE id=$1 AND status='draft' AND draft_locked_at IS NULL`,
 		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)),
-		d.SchemeID, d.RoundID, nullJSON(d.Answers))
+		d.SchemeID, d.RoundID, nullJSON(d.Answers), pq.StringArray(d.Wards))
 	if err != nil {
 		return err
 	}

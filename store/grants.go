@@ -305,19 +305,23 @@ type GrantReport struct {
 	Summary       string      `db:"summary" json:"summary"`
 	Outcomes      string      `db:"outcomes" json:"outcomes"`
 	Spent         money.Pence `db:"spent_pence" json:"spent_pence"`
-	SubmittedBy   int64       `db:"submitted_by" json:"submitted_by"`
-	SubmittedAt   time.Time   `db:"submitted_at" json:"submitted_at"`
-	ReviewOutcome *string     `db:"review_outcome" json:"review_outcome,omitempty"`
-	ReviewComment *string     `db:"review_comment" json:"review_comment,omitempty"`
-	ReviewedBy    *int64      `db:"reviewed_by" json:"reviewed_by,omitempty"`
-	ReviewedAt    *time.Time  `db:"reviewed_at" json:"reviewed_at,omitempty"`
+	// Beneficiaries are who the project reached, as [{"area", "ward", "age_band", "count"}]
+	// (grant.BeneficiaryCount); [] for reports from before they were asked, and for final reports.
+	Beneficiaries json.RawMessage `db:"beneficiaries" json:"beneficiaries"`
+	SubmittedBy   int64           `db:"submitted_by" json:"submitted_by"`
+	SubmittedAt   time.Time       `db:"submitted_at" json:"submitted_at"`
+	ReviewOutcome *string         `db:"review_outcome" json:"review_outcome,omitempty"`
+	ReviewComment *string         `db:"review_comment" json:"review_comment,omitempty"`
+	ReviewedBy    *int64          `db:"reviewed_by" json:"reviewed_by,omitempty"`
+	ReviewedAt    *time.Time      `db:"reviewed_at" json:"reviewed_at,omitempty"`
 }
 
 // SaveGrantReport records a report version.
 func (s *Store) SaveGrantReport(ctx context.Context, r GrantReport, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO grant_reports (application_id, version, summary, outcomes, spent_pence, submitted_by, submitted_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`, r.ApplicationID, r.Version, r.Summary, r.Outcomes, r.Spent, r.SubmittedBy, r.SubmittedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO grant_reports (application_id, version, summary, outcomes, spent_pence, submitted_by, submitted_at, beneficiaries)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`, r.ApplicationID, r.Version, r.Summary, r.Outcomes, r.Spent, r.SubmittedBy, r.SubmittedAt,
+			jsonList(r.Beneficiaries)); err != nil {
 			return err
 		}
 		// A report in hand is no longer overdue, however late it came.

@@ -9,6 +9,7 @@ import (
 	"grantflow/grant"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Service decodes an application's service details (zero for grassroots applications).
@@ -20,14 +21,15 @@ func (a Application) Service() (grant.ServiceDetails, error) {
 	return d, json.Unmarshal(a.ServiceJSON, &d)
 }
 
-// SaveServiceDetails stores a draft's service details and its whole-life total as the amount requested.
+// SaveServiceDetails stores a draft's service details, its whole-life total as the amount requested
+// and its wards beside the areas (applications.wards).
 func (s *Store) SaveServiceDetails(ctx context.Context, applicationID int64, d grant.ServiceDetails) error {
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET service = $2, amount_requested_pence = $3, updated_at = now()
-		WHERE id = $1 AND status = 'draft'`, applicationID, raw, d.Total())
+	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET service = $2, amount_requested_pence = $3, wards = $4, updated_at = now()
+		WHERE id = $1 AND status = 'draft'`, applicationID, raw, d.Total(), pq.StringArray(nonNil(d.Wards)))
 	if err != nil {
 		return err
 	}
