@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"grantflow/grant"
 	"grantflow/money"
 	"grantflow/store"
 )
@@ -96,12 +97,21 @@ type SubmitReportInput struct {
 	Summary  string
 	Outcomes string
 	Spent    money.Pence
+	// Beneficiaries are who the project reached (end-of-grant reports; none before they were asked).
+	Beneficiaries []grant.BeneficiaryCount
 }
 
 // SubmitReport records a report version.
 func (r *Records) SubmitReport(ctx context.Context, in SubmitReportInput) error {
+	reached, err := json.Marshal(in.Beneficiaries)
+	if in.Beneficiaries == nil {
+		reached = []byte("[]")
+	}
+	if err != nil {
+		return fmt.Errorf("report %d of application %d: beneficiaries: %w", in.Version, in.Step.ApplicationID, err)
+	}
 	rep := store.GrantReport{ApplicationID: in.Step.ApplicationID, Version: in.Version, Summary: in.Summary, Outcomes: in.Outcomes,
-		Spent: in.Spent, SubmittedBy: in.Step.Actor.UserID, SubmittedAt: in.Step.At}
+		Spent: in.Spent, Beneficiaries: reached, SubmittedBy: in.Step.Actor.UserID, SubmittedAt: in.Step.At}
 	return classify(r.Store.SaveGrantReport(ctx, rep, event(ctx, in.Step)))
 }
 

@@ -103,3 +103,18 @@ type Governance struct {
 	Trustees           int    `json:"trustees"`
 	LatestAccountsYear string `json:"latest_accounts_year"`
 }
+
+// BeneficiaryCount is the people reached in one place and age band: a row of a service's quarterly
+// monitoring return or of a grassroots grant's end-of-grant report, read alike by the Panel's figures.
+type BeneficiaryCount struct {
+	Area string `json:"area"`
+	// Ward is the ward as the scheme lists it ("Leicester: Abbey", or "Blaby: all wards"), required
+	// where the scheme lists wards in the area; blank where it lists none there (and in rows from
+	// before wards were asked).
+	Ward    string `json:"ward,omitempty"`
+	AgeBand string `json:"age_band"` // one of AgeBands
+	Count   int    `json:"count"`
+}
+
+// AgeBands are the age bands people reached are counted in; the first two are under 25.
+var AgeBands = []string{"under_18", "18_24", "25_plus"}

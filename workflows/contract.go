@@ -235,12 +235,15 @@ type AcceptOfferRequest struct {
 	Actor Actor
 }
 
-// SubmitReportRequest is the end-of-grant report.
+// SubmitReportRequest is the end-of-grant report (or a service's final report).
 type SubmitReportRequest struct {
 	Actor    Actor
 	Summary  string
 	Outcomes string
 	Spent    money.Pence
+	// Beneficiaries are who a grassroots project reached, by area, ward and age band (empty in
+	// reports from before they were asked). A service's final report has none: its returns count.
+	Beneficiaries []BeneficiaryCount
 }
 
 // Report review outcomes.

@@ -337,13 +337,16 @@ func (g *grassroots) validateSubmitReport(ctx workflow.Context, r SubmitReportRe
 	if err := g.permit(ActionSubmitReport, g.party(r.Actor), 0); err != nil {
 		return err
 	}
-	return validateReport(r, g.paid)
+	if err := validateReport(r, g.paid); err != nil {
+		return err
+	}
+	return checkBeneficiaries(g.rules, r.Beneficiaries, "beneficiaries", !g.rechecking)
 }
 
 func (g *grassroots) submitReport(ctx workflow.Context, r SubmitReportRequest) error {
 	version := g.status.ReportVersion + 1
 	in := activities.SubmitReportInput{Step: g.step(ctx, r.Actor, "End-of-grant report submitted", "", StageReportSubmitted),
-		Version: version, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent}
+		Version: version, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent, Beneficiaries: r.Beneficiaries}
 	if err := workflow.ExecuteActivity(ctx, records.SubmitReport, in).Get(ctx, nil); err != nil {
 		return err
 	}

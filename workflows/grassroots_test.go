@@ -1237,8 +1237,12 @@ func TestGrassrootsRefusesAssessmentsAndDecisionsThatBreakTheRules(t *testing.T)
 func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.T) {
 	t.Parallel()
 	// A larger maximum, so that £8,000 is eligible but above a commissioning officer's £5,000 limit.
+	// Wards listed in Leicester, and Blaby's as a whole, so the report's rows must name one there.
 	f := newGrassroots(t, grassrootsCase{cast: true, amount: money.Pounds(8000), budget: money.Pounds(50000),
-		rules: func(r *scheme.Rules) { r.MaxAmount = money.Pounds(10000) }})
+		rules: func(r *scheme.Rules) {
+			r.MaxAmount = money.Pounds(10000)
+			r.Wards = []string{"Leicester: Abbey", "Leicester: Castle", "Blaby: all wards"}
+		}})
 	d := func(day, hour int) time.Time { return london(2026, time.June, day, hour, 0) }
 
 	f.update(d(1, 12), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
@@ -1280,7 +1284,23 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	outsiderReports := f.update(d(4, 10), workflows.UpdateSubmitReport, reportReq(f.outsider, money.Pounds(5000)))
 	overspent := f.update(d(4, 10), workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(5001)))
 	reviewTooEarly := f.update(d(4, 10), workflows.UpdateReviewReport, reviewReq(f.officer, workflows.ReviewAccept, ""))
-	reported := f.update(d(5, 10), workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(5000)))
+	reached := func(rows ...workflows.BeneficiaryCount) workflows.SubmitReportRequest {
+		r := reportReq(f.applicant, money.Pounds(5000))
+		r.Beneficiaries = append([]workflows.BeneficiaryCount{{Area: "Leicester", Ward: "Leicester: Abbey", AgeBand: "under_18", Count: 40}}, rows...)
+		return r
+	}
+	unknownWard := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Leicester", Ward: "Leicester: Nowhere", AgeBand: "18_24", Count: 3}))
+	wardElsewhere := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Leicester", Ward: "Blaby: all wards", AgeBand: "18_24", Count: 3}))
+	noWard := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Leicester", AgeBand: "18_24", Count: 3}))
+	wardNameOnly := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Leicester", Ward: "Castle", AgeBand: "18_24", Count: 3}))
+	negative := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Leicester", Ward: "Leicester: Castle", AgeBand: "18_24", Count: -1}))
+	twice := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Leicester", Ward: "Leicester: Abbey", AgeBand: "under_18", Count: 2}))
+	wardWhereNone := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Rutland", Ward: "Leicester: Castle", AgeBand: "25_plus", Count: 3}))
+	notAnArea := f.update(d(4, 11), workflows.UpdateSubmitReport, reached(workflows.BeneficiaryCount{Area: "Atlantis", AgeBand: "25_plus", Count: 3}))
+	reported := f.update(d(5, 10), workflows.UpdateSubmitReport, reached(
+		workflows.BeneficiaryCount{Area: "Leicester", Ward: "Leicester: Castle", AgeBand: "18_24", Count: 12},
+		workflows.BeneficiaryCount{Area: "Blaby", Ward: "Blaby: all wards", AgeBand: "25_plus", Count: 5},
+		workflows.BeneficiaryCount{Area: "Rutland", AgeBand: "25_plus", Count: 2})) // no wards listed in Rutland: none named
 
 	// Report submitted.
 	assessorReviews := f.update(d(6, 10), workflows.UpdateReviewReport, reviewReq(f.assessor, workflows.ReviewAccept, ""))
@@ -1307,6 +1327,14 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	f.wantRefused(outsiderReports, workflows.RefusalForbidden, "", "only a member of the applicant organisation")
 	f.wantRefused(overspent, workflows.RefusalInvalid, "spent_pence", "£5,001.00 is more than the £5,000.00 paid")
 	f.wantRefused(reviewTooEarly, workflows.RefusalStage, "", "cannot review the end-of-grant report while the application is paid")
+	f.wantRefused(unknownWard, workflows.RefusalInvalid, "beneficiaries[1].ward", `"Leicester: Nowhere" is not one of the scheme's wards`)
+	f.wantRefused(wardElsewhere, workflows.RefusalInvalid, "beneficiaries[1].ward", `"Blaby: all wards" is in Blaby, not Leicester`)
+	f.wantRefused(noWard, workflows.RefusalInvalid, "beneficiaries[1].ward", "is required: name the ward in Leicester as the scheme lists it, one of: Leicester: Abbey; Leicester: Castle")
+	f.wantRefused(wardNameOnly, workflows.RefusalInvalid, "beneficiaries[1].ward", `write the ward as the scheme lists it: "Leicester: Castle"`)
+	f.wantRefused(negative, workflows.RefusalInvalid, "beneficiaries[1].count", "cannot be negative")
+	f.wantRefused(twice, workflows.RefusalInvalid, "beneficiaries[1]", "repeats beneficiaries[0]: give each place and age band once")
+	f.wantRefused(wardWhereNone, workflows.RefusalInvalid, "beneficiaries[1].ward", `"Leicester: Castle" is in Leicester, not Rutland; the scheme lists no wards in Rutland, so leave the ward out`)
+	f.wantRefused(notAnArea, workflows.RefusalInvalid, "beneficiaries[1].area", `"Atlantis" is not one of the scheme's areas`)
 	f.wantDone(reported, workflows.StageReportSubmitted)
 	f.wantRefused(assessorReviews, workflows.RefusalForbidden, "", "an assessor cannot take this step")
 	f.wantRefused(applicantReviews, workflows.RefusalForbidden, "", "an applicant cannot take this step")
@@ -1319,6 +1347,16 @@ func TestGrassrootsRefusesOfferPaymentAndReportStepsByTheWrongPeople(t *testing.
 	f.wantTimeline("Eligibility screening started", "Eligible: ready for assessment", "Assessment submitted",
 		"Approved: £5,000.00 awarded", "Case officer: Olu Officer, the first officer to act on it", "Award letter issued", "Finance award notice sent", "Offer accepted",
 		"Payment proposed: £5,000.00", "Payment approved: £5,000.00", "Payment recorded: £5,000.00", "End-of-grant report submitted", "End-of-grant report accepted: grant closed", "Award closed")
+	reports, err := f.s.GrantReports(f.ctx, f.in.ApplicationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReached := `[{"area": "Leicester", "ward": "Leicester: Abbey", "count": 40, "age_band": "under_18"}, ` +
+		`{"area": "Leicester", "ward": "Leicester: Castle", "count": 12, "age_band": "18_24"}, ` +
+		`{"area": "Blaby", "ward": "Blaby: all wards", "count": 5, "age_band": "25_plus"}, {"area": "Rutland", "count": 2, "age_band": "25_plus"}]`
+	if len(reports) != 1 || string(reports[0].Beneficiaries) != wantReached {
+		t.Errorf("reports %+v; want one, with who it reached:\n%s", reports, wantReached)
+	}
 	a := f.award()
 	if a.Amount != money.Pounds(5000) || a.AcceptedBy == nil || *a.AcceptedBy != f.applicant.UserID {
 		t.Errorf("award %+v; want £5,000.00 accepted by the applicant", a)

@@ -95,15 +95,12 @@ type IndicatorActual struct {
 	Actual int64  `json:"actual"`
 }
 
-// BeneficiaryCount is people helped in an area and age band.
-type BeneficiaryCount struct {
-	Area    string `json:"area"`
-	AgeBand string `json:"age_band"` // under_18, 18_24, 25_plus
-	Count   int    `json:"count"`
-}
+// BeneficiaryCount is people helped in an area (and ward, where the scheme lists wards) and age
+// band: grant.BeneficiaryCount, which end-of-grant reports share.
+type BeneficiaryCount = grant.BeneficiaryCount
 
 // Age bands for beneficiaries; the first two count as under-25s.
-var AgeBands = []string{"under_18", "18_24", "25_plus"}
+var AgeBands = grant.AgeBands
 
 // ReturnContent is a quarterly monitoring return.
 type ReturnContent struct {

@@ -60,6 +60,9 @@ func (sv *service) validateSubmitFinalReport(ctx workflow.Context, r SubmitRepor
 	if err := sv.permit(ActionSubmitReport, sv.party(r.Actor), 0); err != nil {
 		return err
 	}
+	if len(r.Beneficiaries) > 0 {
+		return refuse(RefusalInvalid, "beneficiaries", "a service's final report does not count people: its quarterly returns did")
+	}
 	return validateReport(r, sv.st.Award.Paid)
 }
 

@@ -334,17 +334,8 @@ func (sv *service) validateReturnContent(c ReturnContent) error {
 	if len(seen) != len(known) {
 		return refuse(RefusalInvalid, "content.indicators", "give a figure for each of the award's %d indicators", len(known))
 	}
-	for i, b := range c.Beneficiaries {
-		field := fmt.Sprintf("content.beneficiaries[%d]", i)
-		if b.Count < 0 {
-			return refuse(RefusalInvalid, field+".count", "cannot be negative")
-		}
-		if b.AgeBand != "under_18" && b.AgeBand != "18_24" && b.AgeBand != "25_plus" {
-			return refuse(RefusalInvalid, field+".age_band", "must be under_18, 18_24 or 25_plus")
-		}
-		if strings.TrimSpace(b.Area) == "" {
-			return refuse(RefusalInvalid, field+".area", "is required")
-		}
+	if err := checkBeneficiaries(sv.rules, c.Beneficiaries, "content.beneficiaries", !sv.rechecking); err != nil {
+		return err
 	}
 	switch {
 	case c.SpendToDate < 0:
