@@ -60,7 +60,7 @@ var Fields = []Field{
 	{Key: "organisation_types", Label: "Organisation types that may apply", Kind: FieldOrganisationTypes, Section: SectionWho},
 	{Key: "priorities", Label: "Police and Crime Plan priorities", Hint: "One a line: a project must address at least one", Kind: FieldLines, Section: SectionWho},
 	{Key: "areas", Label: "Areas", Hint: "The local authority districts a project must serve, with their ONS codes (such as E06000016 for Leicester)", Kind: FieldAreas, Section: SectionPlaces},
-	{Key: "wards", Label: "Wards", Hint: "Grassroots schemes only: wards an applicant may name, each within one of the areas, with its ONS code (E05 and six digits) where it has one. Leave empty not to ask", Kind: FieldWards, Section: SectionPlaces},
+	{Key: "wards", Label: "Wards", Hint: "Wards an application may name (the grassroots form's ward question, a service's wards) and in which returns and end-of-grant reports count the people reached, each within one of the areas, with its ONS code (E05 and six digits) where it has one; an area not broken down can list one entry such as \"Blaby: all wards\". Leave empty not to ask", Kind: FieldWards, Section: SectionPlaces},
 	{Key: "criteria", Label: "Assessment criteria", Hint: "Each scored 0 to 5; the weights add up to 100%. A score below a criterion's minimum makes the application not fundable", Kind: FieldCriteria, Section: SectionAssessment},
 	{Key: "assessors_required", Label: "Assessors on a panel", Hint: "Service schemes", Kind: FieldNumber, Section: SectionAssessment, Default: "2"},
 	{Key: "panel_reminder_days", Label: "Days before an assessor's deadline they are reminded", Kind: FieldNumber, Unit: "days", Section: SectionAssessment, Default: "3 days"},

@@ -152,7 +152,7 @@ type Rules struct {
 	MaxDurationMonths int         `json:"max_duration_months"`
 	OrganisationTypes []string    `json:"organisation_types"`
 	Areas             []string    `json:"areas"`
-	Wards             []string    `json:"wards,omitempty"` // grassroots: the wards an applicant may name ("Leicester: Abbey"); none = not asked
+	Wards             []string    `json:"wards,omitempty"` // the wards applications name and returns and reports count people in ("Leicester: Abbey"); none = not asked
 	// AreaCodes gives areas their ONS GSS codes by name ("Leicester": "E06000016"); WardCodes gives
 	// wards theirs by the ward as listed ("Leicester: Abbey": "E05010458"). Either may be partial.
 	AreaCodes              map[string]string `json:"area_codes,omitempty"`

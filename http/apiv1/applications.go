@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,8 +91,10 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 			p.add("service", "is only for service schemes")
 		}
 		checkServiceDraft(p, *req.Service)
+		checkListedWards(p, sc.Rules, "service.wards", req.Service.Wards)
 	}
 	var answers []byte
+	var wards []string // nil keeps the wards saved, as it keeps the answers
 	if req.Answers != nil && round.ID != 0 {
 		f, err := s.FormOf(ctx, sc, round.ID)
 		if err != nil {
@@ -101,12 +104,53 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 		if answers, err = json.Marshal(req.Answers); err != nil {
 			return store.Draft{}, err
 		}
+		wards = wardsAnswered(f, req.Answers)
 	}
 	if err := p.err(); err != nil {
 		return store.Draft{}, err
 	}
 	return store.Draft{SchemeID: round.SchemeID, RoundID: round.ID, Title: req.Title, Purpose: req.Purpose, AmountRequested: req.AmountRequested,
-		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities, Answers: answers}, nil
+		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities, Answers: answers, Wards: wards}, nil
+}
+
+// wardsAnswered are the wards a grassroots draft names: the answer of its form's ward question
+// (options_from: wards), whatever its id, checked against the scheme's wards by checkAnswers;
+// none when the form asks no such question or it is not answered.
+func wardsAnswered(f questions.Form, a questions.Answers) []string {
+	wards := []string{}
+	for _, sec := range f.Sections {
+		for _, q := range sec.Questions {
+			raw, ok := a[q.ID]
+			if q.OptionsFrom != questions.FromWards || !ok {
+				continue
+			}
+			var list []string
+			var one string
+			switch {
+			case json.Unmarshal(raw, &list) == nil:
+			case json.Unmarshal(raw, &one) == nil && one != "":
+				list = []string{one}
+			}
+			for _, w := range list {
+				if !slices.Contains(wards, w) {
+					wards = append(wards, w)
+				}
+			}
+		}
+	}
+	return wards
+}
+
+// checkListedWards refuses a ward the scheme does not list, where it lists wards (field[i]).
+func checkListedWards(p problems, rules scheme.Rules, field string, wards []string) {
+	if len(rules.Wards) == 0 {
+		return
+	}
+	for i, w := range wards {
+		if !slices.Contains(rules.Wards, w) {
+			p.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not one of the scheme's wards: name them as it lists them, such as %q", w, rules.Wards[0]))
+		}
+	}
 }
 
 // mayStartDraft lets an applicant with an organisation start an application.

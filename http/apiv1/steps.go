@@ -262,6 +262,9 @@ type ReportRequest struct {
 	Summary  string      `json:"summary"`
 	Outcomes string      `json:"outcomes"`
 	Spent    money.Pence `json:"spent_pence"`
+	// Beneficiaries are who a grassroots project reached, by area, ward and age band; a service's
+	// final report has none (its quarterly returns counted them).
+	Beneficiaries []workflows.BeneficiaryCount `json:"beneficiaries"`
 }
 
 // SubmitReport sends the report.
@@ -270,11 +273,14 @@ func (s *Server) SubmitReport(ctx context.Context, u store.User, id int64, r Rep
 		p := problems{}
 		p.maxLen("summary", r.Summary, 10000)
 		p.maxLen("outcomes", r.Outcomes, 10000)
+		if len(r.Beneficiaries) > 500 {
+			p.add("beneficiaries", "lists too many rows")
+		}
 		update := workflows.UpdateSubmitReport
 		if kind == scheme.Service {
 			update = workflows.UpdateSubmitFinalReport
 		}
-		return update, workflows.SubmitReportRequest{Actor: a, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent}, p.err()
+		return update, workflows.SubmitReportRequest{Actor: a, Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent, Beneficiaries: r.Beneficiaries}, p.err()
 	})
 }
 

@@ -50,6 +50,7 @@ type ApplicationDetail struct {
 	ProjectStart        string                     `json:"project_start,omitempty"`
 	ProjectEnd          string                     `json:"project_end,omitempty"`
 	Areas               []string                   `json:"areas"`
+	Wards               []string                   `json:"wards"` // as the scheme lists them: the ward question's answer, or a service's wards
 	Priorities          []string                   `json:"priorities"`
 	Answers             questions.Answers          `json:"answers"` // beyond the fields above, by question id (package questions)
 	WeightedScore       *float64                   `json:"weighted_score,omitempty"`
@@ -107,7 +108,7 @@ func (s *Server) Application(ctx context.Context, u store.User, id int64) (Appli
 func (s *Server) detail(ctx context.Context, u store.User, app store.Application) (ApplicationDetail, error) {
 	id := app.ID
 	var err error
-	d := ApplicationDetail{ApplicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Priorities: app.Priorities}
+	d := ApplicationDetail{ApplicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Wards: nonNilStrings(app.Wards), Priorities: app.Priorities}
 	if app.ProjectStart.Valid {
 		d.ProjectStart = app.ProjectStart.Time.Format(time.DateOnly)
 	}
@@ -439,4 +440,12 @@ func withoutPanelWork(docs []store.Document, hide bool) []store.Document {
 		}
 	}
 	return out
+}
+
+// nonNilStrings is a list as JSON shows it: [] rather than null when empty.
+func nonNilStrings(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
 }
