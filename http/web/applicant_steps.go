@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -42,9 +43,11 @@ const (
 
 func apReturnIndicator(i int) string { return fmt.Sprintf("return.indicators.%d", i) }
 
-func apReturnBeneficiaries(area int, band string) string {
-	return fmt.Sprintf("return.beneficiaries.%d.%s", area, band)
-}
+// The prefixes of the boxes of people reached (reached.go): "return.beneficiaries.2.18_24".
+const (
+	apReturnReached = "return.beneficiaries"
+	apReportReached = "report.reached"
+)
 
 // answerForm is the open question.
 type answerForm struct {
@@ -75,6 +78,9 @@ type reportForm struct {
 	Action string
 	Final  bool
 	Paid   string
+	// Reached asks who an end-of-grant report's project reached, by place and age band (not on a
+	// final report: a service's returns counted them).
+	Reached []beneficiaryArea
 }
 
 // returnForm is a quarterly monitoring return.
@@ -88,8 +94,9 @@ type returnForm struct {
 
 type returnIndicator struct{ Name, Label, Hint string }
 
+// beneficiaryArea is one place's fieldset of the people-reached table: its boxes by age band.
 type beneficiaryArea struct {
-	Area   string
+	Area   string // the place: an area, or a ward as the scheme lists it
 	ID     string
 	Fields []returnIndicator
 }
@@ -98,7 +105,7 @@ type beneficiaryArea struct {
 var ageBandLabels = map[string]string{"under_18": "Under 18", "18_24": "18 to 24", "25_plus": "25 and over"}
 
 // applicantForms adds the forms for the steps the API offers this member.
-func (s *Server) applicantForms(v *applicationView) {
+func (s *Server) applicantForms(ctx context.Context, v *applicationView) error {
 	d := v.Detail
 	base := applicationPath(d.ID)
 	if slices.Contains(d.Actions, workflows.ActionAnswerInformation) {
@@ -136,11 +143,23 @@ func (s *Server) applicantForms(v *applicationView) {
 			paid += p.Amount
 		}
 		r.Paid = paid.String()
+		if !r.Final {
+			places, err := s.placesOf(ctx, d)
+			if err != nil {
+				return err
+			}
+			r.Reached = reachedFieldsets(apReportReached, places)
+		}
 		v.Report = r
 	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
-		v.Return = s.returnFormFor(d)
+		places, err := s.placesOf(ctx, d)
+		if err != nil {
+			return err
+		}
+		v.Return = s.returnFormFor(d, places)
 	}
+	return nil
 }
 
 // variationFormFor sets out the varied agreement the provider is asked to accept: the award's
@@ -175,7 +194,7 @@ func variationFormFor(v *applicationView) *variationForm {
 // returnFormFor lists the quarters whose return may be sent now: from the award's timetable of
 // returns, each still to send (or sent back for changes) from two weeks before its quarter ends;
 // one awaiting review, accepted, or not required after an early ending is not offered.
-func (s *Server) returnFormFor(d apiv1.ApplicationDetail) *returnForm {
+func (s *Server) returnFormFor(d apiv1.ApplicationDetail, places []reachPlace) *returnForm {
 	f := &returnForm{Action: applicationPath(d.ID) + "/returns"}
 	now := s.now()
 	for _, r := range d.ReturnSchedule {
@@ -199,13 +218,7 @@ func (s *Server) returnFormFor(d apiv1.ApplicationDetail) *returnForm {
 		}
 		f.Indicators = append(f.Indicators, returnIndicator{Name: apReturnIndicator(i), Label: ind.Name, Hint: hint})
 	}
-	for i, area := range d.Areas {
-		a := beneficiaryArea{Area: area, ID: fmt.Sprintf("return-beneficiaries-%d", i)}
-		for _, b := range workflows.AgeBands {
-			a.Fields = append(a.Fields, returnIndicator{Name: apReturnBeneficiaries(i, b), Label: ageBandLabels[b]})
-		}
-		f.Areas = append(f.Areas, a)
-	}
+	f.Areas = reachedFieldsets(apReturnReached, places)
 	return f
 }
 
@@ -315,6 +328,7 @@ func (s *Server) submitReport(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	var req apiv1.ReportRequest
+	var rowField []string // the page's box behind each row of people reached sent
 	if slices.Contains(d.Actions, workflows.ActionSubmitReport) {
 		f.noNUL(apReportLabels, apReportSummary, apReportOutcomes)
 		req.Summary, req.Outcomes = f.Value(apReportSummary), f.Value(apReportOutcomes)
@@ -330,14 +344,31 @@ func (s *Server) submitReport(c *gin.Context) {
 			}
 		}
 		req.Spent = requiredMoney(f, apReportSpent, "Enter the amount spent", "Enter the amount spent in pounds and pence, like 1,250.00")
+		if d.Service == nil { // an end-of-grant report says who the project reached
+			places, err := s.placesOf(c.Request.Context(), d)
+			if err != nil {
+				s.serverError(c, err)
+				return
+			}
+			var given bool
+			req.Beneficiaries, rowField, given = readReached(f, apReportReached, places)
+			if !given && len(places) > 0 {
+				f.addAt(reachedField(apReportReached, 0, workflows.AgeBands[0]), htmlID(reachedField(apReportReached, 0, workflows.AgeBands[0])),
+					"Enter how many people the project reached in each place and age group, or 0 if it reached none there")
+			}
+		}
 		if f.invalid() {
 			s.showApplication(c, d, f, http.StatusUnprocessableEntity)
 			return
 		}
 	}
 	_, err := s.opts.API.SubmitReport(c.Request.Context(), u, d.ID, req)
-	s.afterStep(c, d.ID, err, "report", s.onApplication(c, d.ID, f, []fieldRule{on("summary", apReportSummary, apReportLabels[apReportSummary]),
-		on("outcomes", apReportOutcomes, apReportLabels[apReportOutcomes]), on("spent_pence", apReportSpent, apReportLabels[apReportSpent])}))
+	rules := []fieldRule{on("summary", apReportSummary, apReportLabels[apReportSummary]),
+		on("outcomes", apReportOutcomes, apReportLabels[apReportOutcomes]), on("spent_pence", apReportSpent, apReportLabels[apReportSpent])}
+	for i, name := range rowField {
+		rules = append(rules, on(fmt.Sprintf("beneficiaries[%d]", i), name, "People reached"))
+	}
+	s.afterStep(c, d.ID, err, "report", s.onApplication(c, d.ID, f, rules))
 }
 
 // requiredMoney reads an amount in pounds that must be given.
@@ -386,7 +417,12 @@ func (s *Server) submitReturn(c *gin.Context) {
 		req.Quarter, _ = strconv.Atoi(q)
 	}
 	if slices.Contains(d.Actions, workflows.ActionSubmitReturn) && d.Service != nil {
-		rf := s.returnFormFor(d)
+		places, err := s.placesOf(c.Request.Context(), d)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		rf := s.returnFormFor(d, places)
 		if len(rf.Quarters) == 0 { // the page offered no quarter: say when one opens
 			lines := []string{"No monitoring return can be sent at the moment.", "Nothing has been changed."}
 			if rf.NextOpens != "" {
@@ -412,15 +448,7 @@ func (s *Server) submitReturn(c *gin.Context) {
 			n := wholeNumber(f, apReturnIndicator(i), "the figure for "+ind.Name, false)
 			req.Content.Indicators = append(req.Content.Indicators, workflows.IndicatorActual{Key: ind.Key, Actual: n})
 		}
-		for i, area := range d.Areas {
-			for _, b := range workflows.AgeBands {
-				name := apReturnBeneficiaries(i, b)
-				if n := wholeNumber(f, name, fmt.Sprintf("the number of people aged %s in %s", strings.ToLower(ageBandLabels[b]), area), true); n > 0 {
-					req.Content.Beneficiaries = append(req.Content.Beneficiaries, workflows.BeneficiaryCount{Area: area, AgeBand: b, Count: int(n)})
-					rowField = append(rowField, name)
-				}
-			}
-		}
+		req.Content.Beneficiaries, rowField, _ = readReached(f, apReturnReached, places)
 		req.Content.SpendToDate = requiredMoney(f, apReturnSpend, "Enter the amount spent to date", "Enter the amount spent to date in pounds and pence, like 12,500.00")
 		req.Content.SafeguardingIncidents = int(wholeNumber(f, apReturnIncidents, "the number of safeguarding incidents", false))
 		f.noNUL(map[string]string{apReturnNarrative: "How the quarter went"}, apReturnNarrative)

@@ -130,6 +130,7 @@ type requestView struct {
 type reportView struct {
 	Submitted, Summary, Outcomes, Spent   string
 	Review, ReviewComment, ReviewTagClass string
+	Reached                               *reachedView // who the project reached; nil when the report does not say
 }
 
 type returnDueView struct{ Quarter, Due, Status, TagClass string }
@@ -312,6 +313,13 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 	}
 	for _, r := range d.Reports {
 		rv := reportView{Submitted: dateOnly(r.SubmittedAt), Summary: r.Summary, Outcomes: r.Outcomes, Spent: r.Spent.String()}
+		if len(r.Beneficiaries) > 0 {
+			var rows []workflows.BeneficiaryCount
+			if err := json.Unmarshal(r.Beneficiaries, &rows); err != nil {
+				return v, fmt.Errorf("application %d: report %d: beneficiaries: %w", d.ID, r.Version, err)
+			}
+			rv.Reached = reachedViewOf(fmt.Sprintf("People the project reached: report version %d, sent %s", r.Version, rv.Submitted), rows)
+		}
 		rv.Review, rv.ReviewTagClass = reviewLabel(r.ReviewOutcome)
 		if r.ReviewComment != nil {
 			rv.ReviewComment = *r.ReviewComment
@@ -345,7 +353,9 @@ func (s *Server) applicationViewOf(c *gin.Context, d apiv1.ApplicationDetail) (a
 		v.Recovery = recoveryViewOf(*r, now)
 	}
 	if v.Member {
-		s.applicantForms(&v)
+		if err := s.applicantForms(c.Request.Context(), &v); err != nil {
+			return v, err
+		}
 	}
 	v.Bank = bankSectionOf(d, u.Role, v.Member)
 	return v, nil

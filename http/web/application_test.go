@@ -220,11 +220,22 @@ func TestApplicantFormsRefuseBadAnswersOnThePage(t *testing.T) {
 		ActorRole: "finance", What: "Payment recorded: £4,250.00", Status: string(workflows.StagePaid)}); err != nil {
 		t.Fatal(err)
 	}
-	bad := b.fill(path, path+"/report", url.Values{"report.summary": {"Ran 30 evening sessions."}, "report.spent": {"about four grand"}})
+	// It asks who the project reached: the application serves Melton, whose wards the scheme
+	// lists, and named none of them, so every ward of Melton it lists, by age band.
+	p = b.get(path)
+	p.mustContain(t, "How many people did the project reach?", "Melton: Melton Egerton", "Melton: Melton Warwick", "Under 18", "18 to 24", "25 and over")
+	for _, id := range []string{"report-reached-0-under-18", "report-reached-3-25-plus"} {
+		if byID(p.Doc, id) == nil {
+			t.Errorf("no box %s", id)
+		}
+	}
+	bad := b.fill(path, path+"/report", url.Values{"report.summary": {"Ran 30 evening sessions."}, "report.spent": {"about four grand"},
+		"report.reached.0.18_24": {"lots"}, "report.reached.1.under_18": {"12"}})
 	bad.mustBe(t, http.StatusUnprocessableEntity, path+"/report")
 	checkMarkup(t, bad)
 	want := []summaryItem{{"#report-outcomes", "Enter the outcomes: what changed because of the funding"},
-		{"#report-spent", "Enter the amount spent in pounds and pence, like 1,250.00"}}
+		{"#report-spent", "Enter the amount spent in pounds and pence, like 1,250.00"},
+		{"#report-reached-0-18-24", "The number of people aged 18 to 24 in Melton: Melton Egerton must be a whole number, like 12"}}
 	if got := bad.summary(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("error summary:\n got %v\nwant %v", got, want)
 	}
@@ -234,6 +245,21 @@ func TestApplicantFormsRefuseBadAnswersOnThePage(t *testing.T) {
 	if got := attr(byID(bad.Doc, "report-spent"), "value"); got != "about four grand" {
 		t.Errorf("amount kept as %q", got)
 	}
+	if got := attr(byID(bad.Doc, "report-reached-1-under-18"), "value"); got != "12" {
+		t.Errorf("people reached kept as %q", got)
+	}
+	// Nothing said of who it reached: asked for, even with everything else in order.
+	unsaid := b.fill(path, path+"/report", url.Values{"report.summary": {"Ran 30 evening sessions."}, "report.outcomes": {"ASB fell."},
+		"report.spent": {"4,250.00"}})
+	unsaid.mustBe(t, http.StatusUnprocessableEntity, path+"/report")
+	want = []summaryItem{{"#report-reached-0-under-18", "Enter how many people the project reached in each place and age group, or 0 if it reached none there"}}
+	if got := unsaid.summary(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("error summary with no one reached:\n got %v\nwant %v", got, want)
+	}
+	// Text that is not UTF-8 in a box of people reached is refused, never sent.
+	garbled := b.fill(path, path+"/report", url.Values{"report.summary": {"Ran 30 evening sessions."}, "report.outcomes": {"ASB fell."},
+		"report.spent": {"4,250.00"}, "report.reached.2.25_plus": {"\xff\xfe"}})
+	garbled.mustBe(t, http.StatusUnprocessableEntity, path+"/report")
 	if reports, _ := s.Store.GrantReports(ctx, id); len(reports) != 0 {
 		t.Errorf("a report was recorded: %+v", reports)
 	}

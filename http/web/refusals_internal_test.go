@@ -147,10 +147,10 @@ func everyForm(f *form) page {
 	v := applicationView{Detail: apiv1.ApplicationDetail{ApplicationSummary: apiv1.ApplicationSummary{ID: 7}}, Staff: staff, Member: true, Title: "Both",
 		Answer: &answerForm{Action: "/applications/7/information-response", Question: "How many?"},
 		Offer:  &offerForm{Action: "/applications/7/acceptance", Confirm: opts[:1]},
-		Report: &reportForm{Action: "/applications/7/report"},
+		Report: &reportForm{Action: "/applications/7/report", Reached: reachedFieldsets(apReportReached, []reachPlace{{Area: "Leicester", Ward: "Leicester: Abbey"}})},
 		Return: &returnForm{Action: "/applications/7/returns", Quarters: []option{{Value: "2026-1", Label: "Q1 2026-27"}, {Value: "2026-2", Label: "Q2 2026-27"}},
 			Indicators: []returnIndicator{{Name: apReturnIndicator(0), Label: "Victims supported"}},
-			Areas:      []beneficiaryArea{{Area: "Leicester", ID: "return-beneficiaries-0", Fields: []returnIndicator{{Name: apReturnBeneficiaries(0, "18_24"), Label: "18 to 24"}}}}},
+			Areas:      reachedFieldsets(apReturnReached, []reachPlace{{Area: "Leicester"}})},
 	}
 	return page{Title: "Both", Form: f, Data: v}
 }

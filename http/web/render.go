@@ -38,6 +38,7 @@ func mustParsePages() pages {
 		"returnsTable": func(caption, size string, rows []returnDueView) returnsTable {
 			return returnsTable{Caption: caption, Size: size, Rows: rows}
 		},
+		"reachedTable": func(p page, places []beneficiaryArea) reachedTable { return reachedTable{Page: p, Places: places} },
 	}
 	// layout.html and every file whose name starts with "_" hold templates all pages share.
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))

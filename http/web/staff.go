@@ -140,6 +140,7 @@ type pendingReturn struct {
 	Version                                        int
 	Indicators                                     []summaryRow
 	Spend, Beneficiaries, Under25, Incidents, Text string
+	Reached                                        *reachedView // by place (ward where the scheme lists wards) and age band
 }
 
 type pendingReport struct {
@@ -544,6 +545,7 @@ func pendingReturns(d apiv1.ApplicationDetail) ([]pendingReturn, error) {
 			total += b.Count
 		}
 		p.Beneficiaries = strconv.Itoa(total)
+		p.Reached = reachedViewOf(q.Label()+" return: people helped by place and age", content.Beneficiaries)
 		for _, a := range content.Indicators {
 			name := indicators[a.Key]
 			if name == "" {

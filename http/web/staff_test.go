@@ -499,7 +499,8 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 		t.Fatal(err)
 	}
 	content := raw(workflows.ReturnContent{Indicators: []workflows.IndicatorActual{{Key: "referrals", Actual: 58}}, SpendToDate: money.Pounds(30000),
-		Beneficiaries: []workflows.BeneficiaryCount{{Area: "Leicester", AgeBand: "18_24", Count: 12}, {Area: "Leicester", AgeBand: "25_plus", Count: 46}},
+		Beneficiaries: []workflows.BeneficiaryCount{{Area: "Leicester", Ward: "Leicester: Abbey", AgeBand: "18_24", Count: 12},
+			{Area: "Leicester", Ward: "Leicester: Abbey", AgeBand: "25_plus", Count: 40}, {Area: "Rutland", AgeBand: "25_plus", Count: 6}},
 		Narrative:     "Caseloads steady"})
 	provider := user(t, st, demo.Accounts[0].Email)
 	if err := st.SaveReturn(ctx, store.MonitoringReturn{ApplicationID: id, FinancialYear: fy, Quarter: 1, Version: 1, Content: content,
@@ -511,6 +512,10 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 	q1 := "Q1 " + scheme.FinancialYearLabel(fy)
 	p.mustContain(t, "Review a monitoring return", q1+" return (version 1", "Victims supported 58 (target 60)", "Spent to date £30,000.00",
 		"People helped 58 (12 under 25)", "Caseloads steady")
+	// By place, to ward level where the return names wards, with the totals.
+	if got := bodyRows(byCaption(t, p, q1+" return: people helped by place and age")); fmt.Sprint(got) != "[[Leicester: Abbey 0 12 40 52] [Rutland 0 0 6 6] [Total 0 12 46 58]]" {
+		t.Errorf("people helped by place: %v", got)
+	}
 	p.mustNotContain(t, "Vary the award", "End the award early") // who moderated may not vary or end it either
 	p = commissioner.get(path)
 	p.mustContain(t, "Vary the award", "The award is £300,000.00 in all", "End the award early")
@@ -597,6 +602,19 @@ func TestReturnsNotRequiredAfterAnEarlyEnding(t *testing.T) {
 	if want := fmt.Sprintf("%d-2", fy); strings.Join(offered, " ") != want {
 		t.Errorf("the return form offers quarters %q, want only %s", offered, want)
 	}
+}
+
+// bodyRows are the texts of the cells of a table's body, row by row.
+func bodyRows(table *html.Node) [][]string {
+	var out [][]string
+	for _, tr := range findAll(table, func(n *html.Node) bool { return n.Data == "tr" && n.Parent != nil && n.Parent.Data == "tbody" }) {
+		var row []string
+		for _, c := range findAll(tr, func(n *html.Node) bool { return n.Data == "th" || n.Data == "td" }) {
+			row = append(row, strings.TrimSpace(textOf(c)))
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // byCaption finds the table with this caption.
