@@ -501,7 +501,7 @@ func TestStaffSectionForAServiceAward(t *testing.T) {
 	content := raw(workflows.ReturnContent{Indicators: []workflows.IndicatorActual{{Key: "referrals", Actual: 58}}, SpendToDate: money.Pounds(30000),
 		Beneficiaries: []workflows.BeneficiaryCount{{Area: "Leicester", Ward: "Leicester: Abbey", AgeBand: "18_24", Count: 12},
 			{Area: "Leicester", Ward: "Leicester: Abbey", AgeBand: "25_plus", Count: 40}, {Area: "Rutland", AgeBand: "25_plus", Count: 6}},
-		Narrative:     "Caseloads steady"})
+		Narrative: "Caseloads steady"})
 	provider := user(t, st, demo.Accounts[0].Email)
 	if err := st.SaveReturn(ctx, store.MonitoringReturn{ApplicationID: id, FinancialYear: fy, Quarter: 1, Version: 1, Content: content,
 		SubmittedBy: provider.ID, SubmittedAt: now}, event(id, now, provider, "Return sent", workflows.StageActive)); err != nil {
