@@ -734,9 +734,20 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 
 	t.Run("report", func(t *testing.T) {
 		before := s.snapshot(t, owner, id)
-		valid := map[string]any{"summary": "Ran 30 sessions.", "outcomes": "ASB fell.", "spent_pence": 290000}
+		valid := map[string]any{"summary": "Ran 30 sessions.", "outcomes": "ASB fell.", "spent_pence": 290000,
+			"beneficiaries": []any{map[string]any{"area": "Melton", "ward": "Melton: Melton Egerton", "age_band": "18_24", "count": 30}}}
 		check.badBodies(t, "POST /api/v1/applications/{id}/report", path+"/report", owner, valid, named)
 		report := func(field string, v any) response { return step(t, "report", owner, setAt(valid, []string{field}, v)) }
+		row := func(field string, v any) response {
+			return step(t, "report", owner, setAt(valid, []string{"beneficiaries", "[0]", field}, v))
+		}
+		requireReason(t, "an unknown ward", row("ward", "Melton: Nowhere"), "beneficiaries[0].ward", `"Melton: Nowhere" is not one of the scheme's wards`)
+		requireReason(t, "a ward outside its area", row("ward", "Leicester: Abbey"), "beneficiaries[0].ward", "is in Leicester, not Melton")
+		requireReason(t, "no ward where the scheme lists them", row("ward", ""), "beneficiaries[0].ward", "is required")
+		requireReason(t, "a ward by its name alone", row("ward", "Melton Egerton"), "beneficiaries[0].ward", `as the scheme lists it: "Melton: Melton Egerton"`)
+		requireReason(t, "a negative count", row("count", -3), "beneficiaries[0].count", "cannot be negative")
+		requireReason(t, "an unknown age band", row("age_band", "adults"), "beneficiaries[0].age_band", "must be")
+		requireReason(t, "an area outside the scheme", row("area", "Atlantis"), "beneficiaries[0].area", "not one of the scheme's areas")
 		requireReason(t, "a negative spend", report("spent_pence", -1), "spent_pence", "cannot be negative")
 		requireReason(t, "spending more than was paid", report("spent_pence", 300001), "spent_pence", "more than the £3,000.00 paid")
 		requireReason(t, "no summary", report("summary", ""), "summary", "is required")

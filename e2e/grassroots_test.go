@@ -183,11 +183,26 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 		"summary": "Ran 30 evening sessions.", "outcomes": "ASB reports in the area fell.", "spent_pence": 425000})
 	s.must(t, http.StatusUnprocessableEntity, "POST", path+"/report-review", officer, map[string]any{"outcome": "request_changes"})
 	s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "request_changes", "comment": "Add attendance figures."})
-	s.must(t, http.StatusOK, "POST", path+"/report", applicant, map[string]any{
-		"summary": "Ran 30 evening sessions for 212 young people.", "outcomes": "ASB reports fell by a fifth.", "spent_pence": 425000})
+	// The revised report says who the project reached, to ward level: the scheme lists Melton's wards.
+	revised := map[string]any{"summary": "Ran 30 evening sessions for 212 young people.", "outcomes": "ASB reports fell by a fifth.", "spent_pence": 425000,
+		"beneficiaries": []map[string]any{{"area": "Melton", "ward": "Melton: Melton Egerton", "age_band": "under_18", "count": 150},
+			{"area": "Melton", "ward": "Melton: Melton Newport", "age_band": "18_24", "count": 62}}}
+	outside := setAt(revised, []string{"beneficiaries", "[0]", "ward"}, "Leicester: Abbey")
+	refused := s.must(t, http.StatusUnprocessableEntity, "POST", path+"/report", applicant, outside)
+	if got := dig(refused.Body, "error", "fields", "beneficiaries[0].ward"); got != `"Leicester: Abbey" is in Leicester, not Melton` {
+		t.Errorf("a ward outside its area is refused with %v: %s", got, refused.Raw)
+	}
+	s.must(t, http.StatusOK, "POST", path+"/report", applicant, revised)
 	closed := s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "accept"})
 	if got := closed.str("application", "status"); got != "closed" {
 		t.Fatalf("after accepting the report status = %q, want closed", got)
+	}
+	if got := fmt.Sprint(dig(closed.Body, "application", "wards")); got != "[Melton: Melton Egerton]" {
+		t.Errorf("the application names wards %s, want the ward its form named", got)
+	}
+	reached := fmt.Sprint(dig(closed.Body, "application", "reports", "0", "beneficiaries"), dig(closed.Body, "application", "reports", "1", "beneficiaries"))
+	if reached != "[] [map[age_band:under_18 area:Melton count:150 ward:Melton: Melton Egerton] map[age_band:18_24 area:Melton count:62 ward:Melton: Melton Newport]]" {
+		t.Errorf("the reports' people reached: %s; want none in the first and the revised report's rows", reached)
 	}
 
 	// The timeline tells the story, with who did what in which role.

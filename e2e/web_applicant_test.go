@@ -112,6 +112,10 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 	w.get(path).mustSay(t, http.StatusOK, "Send your report", "Payments made", "BACS-20261122-01", "You have been paid £4,250.00")
 	report := url.Values{"report.summary": {"Ran 30 evening sessions for 212 young people."}, "report.outcomes": {"Anti-social behaviour reports fell by a fifth."}}
 	report.Set("report.spent", "5,000.00")
+	// Who it reached, by age, in the ward its form named (the scheme lists Melton's wards).
+	w.get(path).mustSay(t, http.StatusOK, "How many people did the project reach?", "Melton: Melton Egerton")
+	report.Set("report.reached.0.under_18", "150")
+	report.Set("report.reached.0.18_24", "62")
 	tooMuch := w.post(path+"/report", report)
 	tooMuch.mustSay(t, http.StatusUnprocessableEntity, "There is a problem", "Amount spent: £5,000.00 is more than the £4,250.00 paid",
 		"Ran 30 evening sessions for 212 young people.")
@@ -122,6 +126,11 @@ func TestWebApplicantAnswersAcceptsAndReports(t *testing.T) {
 	report.Set("report.spent", "4,250.00")
 	w.post(path+"/report", report).mustSay(t, http.StatusOK, "Your report has been sent", "Report sent", "Anti-social behaviour reports fell by a fifth.")
 	s.awaitStatus(t, applicant, id, "report_submitted")
+	reached := s.must(t, http.StatusOK, "GET", api, applicant, nil)
+	if got := fmt.Sprint(dig(reached.Body, "reports", "0", "beneficiaries")); got != "[map[age_band:under_18 area:Melton count:150 ward:Melton: Melton Egerton] map[age_band:18_24 area:Melton count:62 ward:Melton: Melton Egerton]]" {
+		t.Errorf("the report sent from the page reached %s", got)
+	}
+	w.get(path).mustSay(t, http.StatusOK, "People the project reached: report version 1", "Melton: Melton Egerton")
 
 	// The list links to the page; the history tells the story newest first.
 	list := w.get("/applications")
