@@ -610,6 +610,23 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		// Nothing refused touched what was saved.
 		requireUnchanged(t, "refused draft updates", saved, s.snapshot(t, owner, id))
 
+		// The ward question's answer is kept beside the areas; a ward the scheme does not list is
+		// refused on saving, and one outside the project's areas on submission.
+		withWards := func(wards ...any) map[string]any {
+			body := answers()
+			full := demo.GrassrootsAnswers(300000)
+			full.Set("wards", wards)
+			body["answers"] = full
+			return body
+		}
+		requireReason(t, "a ward the scheme does not list", s.do(t, "PUT", path, owner, withWards("Melton: Nowhere")), "answers.wards[0]", "must be one of the options")
+		kept := s.must(t, http.StatusOK, "PUT", path, owner, withWards("Melton: Melton Newport", "Leicester: Abbey"))
+		if got := fmt.Sprint(dig(kept.Body, "wards")); got != "[Melton: Melton Newport Leicester: Abbey]" {
+			t.Errorf("the draft keeps wards %s", got)
+		}
+		requireReason(t, "a ward outside the project's areas", s.do(t, "POST", path+"/submit", owner, nil), "answers.wards[1]",
+			`"Leicester: Abbey" is in Leicester, which is not one of the areas the project serves`)
+
 		// An incomplete draft cannot be submitted; every missing answer is named, and it stays a draft.
 		bare := s.must(t, http.StatusCreated, "POST", "/api/v1/applications", owner, map[string]any{"round_id": roundID})
 		bareID := int64(dig(bare.Body, "id").(float64))

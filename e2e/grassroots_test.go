@@ -185,8 +185,8 @@ func TestGrassrootsGrantFromRegistrationToClosed(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", path+"/report-review", officer, map[string]any{"outcome": "request_changes", "comment": "Add attendance figures."})
 	// The revised report says who the project reached, to ward level: the scheme lists Melton's wards.
 	revised := map[string]any{"summary": "Ran 30 evening sessions for 212 young people.", "outcomes": "ASB reports fell by a fifth.", "spent_pence": 425000,
-		"beneficiaries": []map[string]any{{"area": "Melton", "ward": "Melton: Melton Egerton", "age_band": "under_18", "count": 150},
-			{"area": "Melton", "ward": "Melton: Melton Newport", "age_band": "18_24", "count": 62}}}
+		"beneficiaries": []any{map[string]any{"area": "Melton", "ward": "Melton: Melton Egerton", "age_band": "under_18", "count": 150},
+			map[string]any{"area": "Melton", "ward": "Melton: Melton Newport", "age_band": "18_24", "count": 62}}}
 	outside := setAt(revised, []string{"beneficiaries", "[0]", "ward"}, "Leicester: Abbey")
 	refused := s.must(t, http.StatusUnprocessableEntity, "POST", path+"/report", applicant, outside)
 	if got := dig(refused.Body, "error", "fields", "beneficiaries[0].ward"); got != `"Leicester: Abbey" is in Leicester, not Melton` {

@@ -91,7 +91,9 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 			p.add("service", "is only for service schemes")
 		}
 		checkServiceDraft(p, *req.Service)
-		checkListedWards(p, sc.Rules, "service.wards", req.Service.Wards)
+		if sc.Kind == scheme.Service {
+			checkListedWards(p, sc.Rules, "service.wards", req.Service.Wards)
+		}
 	}
 	var answers []byte
 	var wards []string // nil keeps the wards saved, as it keeps the answers
@@ -113,28 +115,49 @@ func (s *Server) draft(ctx context.Context, req DraftRequest) (store.Draft, erro
 		ProjectStart: start, ProjectEnd: end, Areas: req.Areas, Priorities: req.Priorities, Answers: answers, Wards: wards}, nil
 }
 
+// wardQuestions are the ids of the form's ward questions (options_from: wards), whatever their id.
+func wardQuestions(f questions.Form) []string {
+	var ids []string
+	for _, sec := range f.Sections {
+		for _, q := range sec.Questions {
+			if q.OptionsFrom == questions.FromWards {
+				ids = append(ids, q.ID)
+			}
+		}
+	}
+	return ids
+}
+
+// checkWardsInAreas refuses, at submission, a ward (listed "Area: Ward") outside the areas the
+// project serves (field[i]): the wards say where in those areas, so each must be in one of them.
+func checkWardsInAreas(p problems, field string, wards, areas []string) {
+	for i, w := range wards {
+		if area, _, ok := scheme.SplitWard(w); ok && !slices.Contains(areas, area) {
+			p.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is in %s, which is not one of the areas the project serves: add %s to the areas, or leave the ward out", w, area, area))
+		}
+	}
+}
+
 // wardsAnswered are the wards a grassroots draft names: the answer of its form's ward question
 // (options_from: wards), whatever its id, checked against the scheme's wards by checkAnswers;
 // none when the form asks no such question or it is not answered.
 func wardsAnswered(f questions.Form, a questions.Answers) []string {
 	wards := []string{}
-	for _, sec := range f.Sections {
-		for _, q := range sec.Questions {
-			raw, ok := a[q.ID]
-			if q.OptionsFrom != questions.FromWards || !ok {
-				continue
-			}
-			var list []string
-			var one string
-			switch {
-			case json.Unmarshal(raw, &list) == nil:
-			case json.Unmarshal(raw, &one) == nil && one != "":
-				list = []string{one}
-			}
-			for _, w := range list {
-				if !slices.Contains(wards, w) {
-					wards = append(wards, w)
-				}
+	for _, id := range wardQuestions(f) {
+		raw, ok := a[id]
+		if !ok {
+			continue
+		}
+		var list []string
+		var one string
+		switch {
+		case json.Unmarshal(raw, &list) == nil:
+		case json.Unmarshal(raw, &one) == nil && one != "":
+			list = []string{one}
+		}
+		for _, w := range list {
+			if !slices.Contains(wards, w) {
+				wards = append(wards, w)
 			}
 		}
 	}
@@ -341,6 +364,9 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 			return err
 		}
 		checkService(p, sc.Rules, svc)
+		if len(sc.Rules.Wards) > 0 {
+			checkWardsInAreas(p, "service.wards", svc.Wards, app.Areas)
+		}
 		workflow = workflows.ServiceWorkflowName
 		input = workflows.ServiceState{In: workflows.ServiceInput{
 			ApplicationID: app.ID, OrganisationID: org.ID, OrganisationType: org.Type, SchemeID: sc.ID, SchemeName: sc.Name, Rules: sc.Rules,
@@ -362,6 +388,12 @@ func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) 
 			return err
 		}
 		incompleteAnswers(p, form, answers)
+		for _, q := range wardQuestions(form) {
+			var named []string
+			if json.Unmarshal(answers[q], &named) == nil {
+				checkWardsInAreas(p, "answers."+q, named, app.Areas)
+			}
+		}
 		if err := s.checkUploads(ctx, p, form, app, answers); err != nil {
 			return err
 		}
