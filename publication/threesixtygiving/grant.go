@@ -109,7 +109,7 @@ func idPart(s string) string {
 type Grant struct {
 	ID                    string         `json:"id"`
 	Title                 string         `json:"title"`
-	Description           string         `json:"description,omitempty"`
+	Description           string         `json:"description"`
 	Currency              string         `json:"currency"`
 	AmountAwarded         json.Number    `json:"amountAwarded"`
 	AmountDisbursed       json.Number    `json:"amountDisbursed"`
@@ -184,6 +184,9 @@ func (p Publisher) grantOf(g store.RegisterGrant, rules scheme.Rules) Grant {
 	}
 	if out.Title == "" {
 		out.Title = g.Reference
+	}
+	if out.Description == "" { // the standard requires one
+		out.Description = out.Title
 	}
 	if g.PlannedStart != nil || g.PlannedEnd != nil {
 		var e Event

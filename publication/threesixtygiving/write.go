@@ -27,9 +27,9 @@ type Source interface {
 // must hold at least one grant.
 var ErrNoGrants = errors.New("no grants have been awarded yet, so there is no 360Giving package to publish")
 
-// Started reports whether a writer's error came after its first byte was written (the file is
-// cut short) rather than before (nothing was written, and the caller may still answer with an
-// error of its own).
+// Started reports whether a writer's error came after bytes reached its writer (the file is cut
+// short) rather than before (nothing was written, and the caller may still answer with an error
+// of its own). Output is buffered in 64 KiB, so a failure early in a stream writes nothing.
 func Started(err error) bool {
 	var s startedError
 	return errors.As(err, &s)
@@ -40,16 +40,27 @@ type startedError struct{ err error }
 func (e startedError) Error() string { return e.err.Error() }
 func (e startedError) Unwrap() error { return e.err }
 
-// lazyWriter writes nothing until there is something to write, and remembers whether it has, so
-// an error before the first grant leaves the response untouched.
+// lazyWriter buffers what is written and remembers whether any of it has reached the
+// underlying writer, so an error before then leaves the response untouched.
 type lazyWriter struct {
 	buf     *bufio.Writer
 	started bool
 }
 
-func newLazyWriter(w io.Writer) *lazyWriter { return &lazyWriter{buf: bufio.NewWriterSize(w, 64<<10)} }
+type sentWriter struct {
+	w    io.Writer
+	sent *bool
+}
 
-func (l *lazyWriter) Write(p []byte) (int, error) { l.started = true; return l.buf.Write(p) }
+func (s sentWriter) Write(p []byte) (int, error) { *s.sent = true; return s.w.Write(p) }
+
+func newLazyWriter(w io.Writer) *lazyWriter {
+	l := &lazyWriter{}
+	l.buf = bufio.NewWriterSize(sentWriter{w, &l.started}, 64<<10)
+	return l
+}
+
+func (l *lazyWriter) Write(p []byte) (int, error) { return l.buf.Write(p) }
 
 func (l *lazyWriter) fail(err error) error {
 	if err == nil {
