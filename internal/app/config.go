@@ -48,7 +48,7 @@ type Config struct {
 }
 
 // DefaultDataLicence is the licence of the published grants data: the Open Government Licence v3.0.
-const DefaultDataLicence = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+const DefaultDataLicence = threesixtygiving.OpenGovernmentLicence
 
 // DefaultDatabaseURL is the local server's grantflow database.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable"
@@ -106,8 +106,8 @@ func LoadConfig() (Config, error) {
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {
 	p := threesixtygiving.Publisher{
-		Prefix:     env("PUBLICATION_PREFIX", "360G-opcc-example"),
-		FunderID:   env("FUNDER_ORG_ID", "GB-GOR-DEMO-OPCC"),
+		Prefix:     env("PUBLICATION_PREFIX", threesixtygiving.DemoPrefix),
+		FunderID:   env("FUNDER_ORG_ID", threesixtygiving.DemoFunderID),
 		FunderName: env("FUNDER_NAME", funder),
 		LicenceURL: env("DATA_LICENCE_URL", DefaultDataLicence),
 		SiteURL:    site,

@@ -26,6 +26,31 @@ type Publisher struct {
 	SiteURL string
 }
 
+// The demo's settings, and the licence published data takes unless configured otherwise.
+const (
+	DemoPrefix            = "360G-opcc-example"
+	DemoFunderID          = "GB-GOR-DEMO-OPCC"
+	OpenGovernmentLicence = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+)
+
+// OrDefaults fills what is unset with the demo's settings (tests and tools that build a
+// configuration by hand); funder names the funding body when FunderName is empty.
+func (p Publisher) OrDefaults(funder string) Publisher {
+	if p.Prefix == "" {
+		p.Prefix = DemoPrefix
+	}
+	if p.FunderID == "" {
+		p.FunderID = DemoFunderID
+	}
+	if p.FunderName == "" {
+		p.FunderName = funder
+	}
+	if p.LicenceURL == "" {
+		p.LicenceURL = OpenGovernmentLicence
+	}
+	return p
+}
+
 var (
 	prefixPattern = regexp.MustCompile(`^360G-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`)
 	orgIDPattern  = regexp.MustCompile(`^([A-Z]{2}-[A-Z0-9]+|XI-[A-Z0-9]+|XM-[A-Z0-9]+|360G-[A-Za-z0-9-]+)-[^\s]+$`)
