@@ -55,7 +55,16 @@ func main() {
 	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database) or "360giving" (needs PostgreSQL and psql)`)
 	flag.IntVar(&givingAwards, "giving-awards", 100_000, "awards in the 360Giving package comparison (0 to skip)")
 	flag.IntVar(&givingRounds, "giving-rounds", 5, "rounds of the 360Giving comparison, bare and ours alternating")
+	flag.BoolVar(&givingKeep, "giving-keep", false, "keep the 360Giving comparison's database (its URL is printed) instead of dropping it")
+	stream := flag.String("giving-stream", "", "internal: stream the 360Giving package of this database to io.Discard and print the figures")
 	flag.Parse()
+	if *stream != "" {
+		if err := streamChild(*stream); err != nil {
+			fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
 		fmt.Fprintln(os.Stderr, "grantflow-bench: -benchtime:", err)
 		os.Exit(2)
