@@ -296,15 +296,20 @@ func TestValidatorRefusesWhatTheStandardDoesNot(t *testing.T) {
 		t.Fatalf("a minimal valid package is refused: %v", err)
 	}
 	for name, bad := range map[string]string{
-		"no grants":              `{"grants":[]}`,
-		"not JSON":               `{"grants":[`,
-		"currency not ISO 4217":  strings.Replace(good, `"GBP"`, `"GBX"`, 1),
-		"amount as text":         strings.Replace(good, `10`, `"10"`, 1),
-		"award date not a date":  strings.Replace(good, `2026-05-01`, `01/05/2026`, 1),
-		"no recipient":           strings.Replace(good, `"recipientOrganization":[{"id":"GB-CHC-1","name":"r"}],`, ``, 1),
-		"LAD is not a code type": strings.Replace(good, `"UA"`, `"LAD"`, 1),
-		"funder without name":    strings.Replace(good, `"id":"GB-GOR-1","name":"f"`, `"id":"GB-GOR-1"`, 1),
-		"no description":         strings.Replace(good, `"description":"d",`, ``, 1),
+		"no grants":               `{"grants":[]}`,
+		"not JSON":                `{"grants":[`,
+		"currency not ISO 4217":   strings.Replace(good, `"GBP"`, `"GBX"`, 1),
+		"amount as text":          strings.Replace(good, `10`, `"10"`, 1),
+		"award date not a date":   strings.Replace(good, `2026-05-01`, `01/05/2026`, 1),
+		"no recipient":            strings.Replace(good, `"recipientOrganization":[{"id":"GB-CHC-1","name":"r"}],`, ``, 1),
+		"LAD is not a code type":  strings.Replace(good, `"UA"`, `"LAD"`, 1),
+		"funder without name":     strings.Replace(good, `"id":"GB-GOR-1","name":"f"`, `"id":"GB-GOR-1"`, 1),
+		"no description":          strings.Replace(good, `"description":"d",`, ``, 1),
+		"licence not an address":  strings.Replace(good, `{"grants":`, `{"license":"OGL","grants":`, 1),
+		"version not major.minor": strings.Replace(good, `{"grants":`, `{"version":"1.4.3","grants":`, 1),
+		"the same grant twice":    strings.Replace(good, `]}]}`, `]},`+good[strings.Index(good, `[{`)+1:strings.LastIndex(good, `]`)]+`]}`, 1),
+		"two grants lists":        strings.Replace(good, `]}]}`, `]}],"grants":[]}`, 1),
+		"more after the package":  good + `{}`,
 	} {
 		err := threesixtygiving.Validate(strings.NewReader(bad))
 		if !errors.Is(err, threesixtygiving.ErrInvalid) {

@@ -93,14 +93,25 @@ func hasType(s map[string]any, t string) bool {
 // ({"grants": [...]}). A column whose title the schema does not know is an error, so a misspelt
 // title is caught rather than dropped.
 func UnflattenCSV(r io.Reader) (map[string]any, error) {
-	fields, err := grantFields()
+	grants := []any{}
+	err := eachCSVGrant(r, func(g map[string]any) error { grants = append(grants, g); return nil })
 	if err != nil {
 		return nil, err
+	}
+	return map[string]any{"grants": grants}, nil
+}
+
+// eachCSVGrant reads a CSV in the standard's flattening one row at a time, handing each grant in
+// its JSON shape to fn.
+func eachCSVGrant(r io.Reader, fn func(map[string]any) error) error {
+	fields, err := grantFields()
+	if err != nil {
+		return err
 	}
 	cr := csv.NewReader(r)
 	head, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%w: no header row: %v", ErrInvalid, err)
+		return fmt.Errorf("%w: no header row: %v", ErrInvalid, err)
 	}
 	type column struct {
 		top   *field
@@ -112,7 +123,7 @@ func UnflattenCSV(r io.Reader) (map[string]any, error) {
 		parts := strings.Split(title, ":")
 		top := fields[parts[0]]
 		if top == nil {
-			return nil, fmt.Errorf("%w: column %q is not a title of the 360Giving schema", ErrInvalid, title)
+			return fmt.Errorf("%w: column %q is not a title of the 360Giving schema", ErrInvalid, title)
 		}
 		c := column{top: top}
 		rest := parts[1:]
@@ -126,18 +137,17 @@ func UnflattenCSV(r io.Reader) (map[string]any, error) {
 		case len(rest) == 1 && (top.array || top.object) && top.sub[rest[0]] != nil:
 			c.sub = top.sub[rest[0]]
 		default:
-			return nil, fmt.Errorf("%w: column %q is not a title of the 360Giving schema", ErrInvalid, title)
+			return fmt.Errorf("%w: column %q is not a title of the 360Giving schema", ErrInvalid, title)
 		}
 		cols[i] = c
 	}
-	var grants []any
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		g := map[string]any{}
 		for i, v := range rec {
@@ -152,7 +162,7 @@ func UnflattenCSV(r io.Reader) (map[string]any, error) {
 			var val any = v
 			if leaf.number {
 				if _, err := strconv.ParseFloat(v, 64); err != nil {
-					return nil, fmt.Errorf("%w: line %d, column %q: %q is not a number", ErrInvalid, line, head[i], v)
+					return fmt.Errorf("%w: line %d, column %q: %q is not a number", ErrInvalid, line, head[i], v)
 				}
 				val = json.Number(v)
 			}
@@ -175,25 +185,22 @@ func UnflattenCSV(r io.Reader) (map[string]any, error) {
 				g[c.top.key] = list
 			}
 		}
-		grants = append(grants, g)
+		if err := fn(g); err != nil {
+			return err
+		}
 	}
-	if grants == nil {
-		grants = []any{}
-	}
-	return map[string]any{"grants": grants}, nil
+	return nil
 }
 
 // ValidateCSV reads a CSV in the standard's flattening and checks it as Validate checks a JSON
-// package. A CSV with a header and no grants is refused, as an empty package is.
+// package, one row at a time. A CSV with a header and no grants is refused, as an empty package is.
 func ValidateCSV(r io.Reader) error {
-	doc, err := UnflattenCSV(r)
+	c, err := newChecker()
 	if err != nil {
 		return err
 	}
-	// Round-trip through JSON so numbers and strings are the validator's own types.
-	raw, err := json.Marshal(doc)
-	if err != nil {
+	if err := eachCSVGrant(r, func(g map[string]any) error { return c.grant(g) }); err != nil {
 		return err
 	}
-	return Validate(strings.NewReader(string(raw)))
+	return c.finish(map[string]any{})
 }
