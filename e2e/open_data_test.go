@@ -33,16 +33,7 @@ func TestOpenDataFilesValidateWithoutSignIn(t *testing.T) {
 		t.Errorf("the package before any award: %d %.200s", res.StatusCode, body)
 	}
 
-	owner := s.signIn(t, demo.Accounts[0].Email, demo.Password)
-	assessor, officer := s.staff(t, "assessor"), s.staff(t, "officer")
-	s.grassrootsRound(t, owner)
-	id := s.applyFor(t, owner, 250000)
-	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/assessments", id), assessor, map[string]any{
-		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Sound plan"})
-	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/decision", id), officer, map[string]any{
-		"no_conflict": true, "outcome": "approve", "amount_pence": 250000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour.",
-		"conditions": []string{"Acknowledge the Commissioner's funding"}})
-	s.awaitStatus(t, owner, id, "offered")
+	s.awardOneGrant(t)
 
 	for _, f := range []struct{ path, contentType, filename string }{
 		{threesixtygiving.JSONPath, "application/json", "360giving.json"},
@@ -69,5 +60,38 @@ func TestOpenDataFilesValidateWithoutSignIn(t *testing.T) {
 	if res, body := get(threesixtygiving.PagePath); res.StatusCode != http.StatusOK || !strings.Contains(body, "Open Government Licence") ||
 		!strings.Contains(body, "Creative Commons Attribution 4.0") {
 		t.Errorf("the open data page: %d %.300s", res.StatusCode, body)
+	}
+}
+
+// awardOneGrant has the demo applicant (an unregistered group) apply to the grassroots scheme and
+// an officer award it £2,500 on the real API.
+func (s *system) awardOneGrant(t *testing.T) {
+	t.Helper()
+	owner := s.signIn(t, demo.Accounts[0].Email, demo.Password)
+	assessor, officer := s.staff(t, "assessor"), s.staff(t, "officer")
+	s.grassrootsRound(t, owner)
+	id := s.applyFor(t, owner, 250000)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/assessments", id), assessor, map[string]any{
+		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Sound plan"})
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/decision", id), officer, map[string]any{
+		"no_conflict": true, "outcome": "approve", "amount_pence": 250000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour.",
+		"conditions": []string{"Acknowledge the Commissioner's funding"}})
+	s.awaitStatus(t, owner, id, "offered")
+}
+
+// The open data page in Chromium, checked by axe-core, and the JSON downloaded from its link.
+func TestBrowserOpenData(t *testing.T) {
+	s := newSystem(t)
+	s.awardOneGrant(t)
+	b := newBrowser(t, s, "open-data")
+	b.visit("/")
+	b.follow("Open data")
+	b.see("Open data: grants we have awarded", "Open Government Licence v3.0", "360Giving Data Standard")
+	name, body := b.download("360Giving data as JSON")
+	if name != "360giving.json" {
+		t.Errorf("the download is named %q", name)
+	}
+	if err := threesixtygiving.Validate(strings.NewReader(string(body))); err != nil {
+		t.Errorf("the downloaded package does not validate: %v", err)
 	}
 }
