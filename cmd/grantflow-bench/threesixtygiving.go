@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"sync/atomic"
 	"syscall"
@@ -169,6 +170,17 @@ func streamChild(dbURL string) error {
 	var n atomic.Int64
 	var grants int
 	src := countingSource{Store: st, n: &grants}
+	if path := os.Getenv("GIVING_CPUPROFILE"); path != "" { // where the stream's own time goes
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	runtime.GC()
 	stop := sampleHeap()
 	start := time.Now()
