@@ -92,7 +92,12 @@ func (a *attachment) Write(p []byte) (int, error) {
 // http.ErrAbortHandler would do it; gin's recovery would turn that into a logged 500, so there it
 // simply ends.
 func abortConnection(c *gin.Context) {
-	if conn, _, err := http.NewResponseController(c.Writer).Hijack(); err == nil {
+	// Gin refuses to hijack once a body is written; the server's own writer beneath it does not.
+	var w http.ResponseWriter = c.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 		conn.Close()
 	}
 	c.Abort()
