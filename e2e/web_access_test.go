@@ -105,6 +105,10 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/check", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/check", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
 		{"GET", "/accessibility", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		// The open data: the page and the 360Giving files, for anyone (the fixture has awards).
+		{"GET", "/open-data", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/open-data/360giving.json", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/open-data/360giving.csv", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"GET", "/sign-in", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/sign-in", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
 		{"GET", "/register", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},

@@ -52,8 +52,19 @@ func main() {
 	benchtime := flag.String("benchtime", "3s", "how long to run each benchmark (testing's -benchtime)")
 	flag.IntVar(&awardCount, "awards", 1000, "service awards to drive through their first year (0 to skip)")
 	flag.IntVar(&letterRounds, "rounds", 3, "rounds of the letters comparison, bare and ours alternating")
-	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database)`)
+	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database) or "360giving" (needs PostgreSQL and psql)`)
+	flag.IntVar(&givingAwards, "giving-awards", 100_000, "awards in the 360Giving package comparison (0 to skip)")
+	flag.IntVar(&givingRounds, "giving-rounds", 5, "rounds of the 360Giving comparison, bare and ours alternating")
+	flag.BoolVar(&givingKeep, "giving-keep", false, "keep the 360Giving comparison's database (its URL is printed) instead of dropping it")
+	stream := flag.String("giving-stream", "", "internal: stream the 360Giving package of this database to io.Discard and print the figures")
 	flag.Parse()
+	if *stream != "" {
+		if err := streamChild(*stream); err != nil {
+			fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
 		fmt.Fprintln(os.Stderr, "grantflow-bench: -benchtime:", err)
 		os.Exit(2)
@@ -63,8 +74,10 @@ func main() {
 	case "":
 	case "letters":
 		run = func() error { benchLetters(); return nil }
+	case "360giving":
+		run = bench360Giving
 	default:
-		fmt.Fprintln(os.Stderr, "grantflow-bench: -only: want letters, got", *only)
+		fmt.Fprintln(os.Stderr, "grantflow-bench: -only: want letters or 360giving, got", *only)
 		os.Exit(2)
 	}
 	if err := run(); err != nil {
@@ -131,6 +144,12 @@ func run() error {
 	report("application reads by an officer", "JSON GET /api/v1/applications/{id}", apiReads, "web page GET /applications/{id}", pageReads)
 
 	benchLetters()
+
+	if givingAwards > 0 {
+		if err := bench360Giving(); err != nil {
+			return err
+		}
+	}
 
 	if awardCount > 0 {
 		// Budgets for the awards' years (they are seeded as already committed elsewhere; only delivery is timed).

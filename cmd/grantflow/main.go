@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"grantflow/internal/app"
+	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
 	"grantflow/schemefile"
 	"grantflow/store"
@@ -36,6 +37,9 @@ commands:
   schemes import FILE       create or update a scheme from its definition file (YAML or JSON; - reads
               standard input; see docs/schemes.md): everything is checked first and nothing is written
               if anything is wrong; importing the same file again changes nothing
+  publication validate FILE  check a 360Giving file (JSON package, or CSV by its .csv name; - reads
+              standard input as JSON) against the embedded 360Giving Data Standard; no database needed
+  publication write json|csv write the 360Giving package or CSV of every award to standard output
 
 configuration comes from environment variables; see README.md.
 `
@@ -51,6 +55,9 @@ func run(args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
 		return errors.New("a command is required")
+	}
+	if args[0] == "publication" && len(args) == 3 && args[1] == "validate" {
+		return validatePublication(args[2], os.Stdin, os.Stdout)
 	}
 	cfg, err := app.LoadConfig()
 	if err != nil {
@@ -89,6 +96,21 @@ func run(args []string) error {
 			return importScheme(ctx, st, args[2], os.Stdin, os.Stdout)
 		}
 		return errors.New("usage: grantflow schemes import FILE (or - for standard input)")
+	case "publication":
+		if len(args) == 3 && args[1] == "write" && (args[2] == "json" || args[2] == "csv") {
+			out := bufio.NewWriter(os.Stdout)
+			var err error
+			if args[2] == "json" {
+				err = cfg.OpenData.WriteJSON(ctx, st, store.RegisterFilter{}, out, time.Now())
+			} else {
+				err = cfg.OpenData.WriteCSV(ctx, st, store.RegisterFilter{}, out)
+			}
+			if err != nil {
+				return err
+			}
+			return out.Flush()
+		}
+		return errors.New("usage: grantflow publication validate FILE | grantflow publication write json|csv")
 	case "serve", "worker":
 		c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
 		if err != nil {
@@ -102,6 +124,28 @@ func run(args []string) error {
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// validatePublication checks a 360Giving file: a CSV when its name ends .csv, else a JSON package.
+func validatePublication(name string, stdin io.Reader, stdout io.Writer) error {
+	in := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	validate := threesixtygiving.Validate
+	if strings.HasSuffix(strings.ToLower(name), ".csv") {
+		validate = threesixtygiving.ValidateCSV
+	}
+	if err := validate(bufio.NewReaderSize(in, 1<<16)); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Fprintf(stdout, "%s: valid 360Giving data (standard %s)\n", name, threesixtygiving.Version)
+	return nil
 }
 
 // addUser creates a staff account. The password never comes from the command line, where other

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +126,29 @@ func TestServeRefusesToStartWithoutSMTP(t *testing.T) {
 	t.Setenv("MAIL_DISABLED", "true")
 	if err := run([]string{"worker"}); err == nil || errors.Is(err, app.ErrNoSMTP) {
 		t.Errorf("grantflow worker with MAIL_DISABLED=true: %v; want it past the mail check", err)
+	}
+}
+
+func TestPublicationValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := `{"grants":[{"id":"360G-x-1","title":"t","description":"d","currency":"GBP","amountAwarded":10,"awardDate":"2026-05-01",
+		"recipientOrganization":[{"id":"GB-CHC-1","name":"r"}],"fundingOrganization":[{"id":"GB-GOR-1","name":"f"}]}]}`
+	for name, body := range map[string]string{"good.json": good, "bad.json": strings.Replace(good, "GBP", "GBX", 1),
+		"good.csv": "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,Funding Org:Identifier,Funding Org:Name\n360G-x-1,t,d,GBP,10,2026-05-01,GB-CHC-1,r,GB-GOR-1,f\n",
+		"bad.csv":  "Identifier,Title\n360G-x-1,t\n"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		err := run([]string{"publication", "validate", path})
+		if strings.HasPrefix(name, "good") != (err == nil) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err == nil {
+			if err := validatePublication(path, nil, &out); err != nil || !strings.Contains(out.String(), "valid 360Giving data") {
+				t.Errorf("%s: %q %v", name, out.String(), err)
+			}
+		}
 	}
 }

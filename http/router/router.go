@@ -16,6 +16,7 @@ import (
 	"grantflow/http/openapi"
 	"grantflow/http/web"
 	"grantflow/letters"
+	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
 )
 
@@ -36,6 +37,8 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives the client address (gin's
 	// ClientIP, which sign-in throttling counts by); none by default.
 	TrustedProxies []string
+	// OpenData names the funder, prefix and licence of the published 360Giving files.
+	OpenData threesixtygiving.Publisher
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -56,7 +59,7 @@ func New(d Deps) *gin.Engine {
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
 	api.Register(r.Group("/api/v1", limitBody)) // the pages cap their own bodies: forms small, uploads larger
-	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies})
+	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData})
 	pages.Register(r)
 	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
 	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {

@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -61,6 +62,8 @@ type Options struct {
 	API *apiv1.Server
 	// Submitter submits an application; API.SubmitApplication when nil (tests replace it).
 	Submitter Submitter
+	// OpenData names the funder, prefix and licence of the published 360Giving files.
+	OpenData threesixtygiving.Publisher
 }
 
 // Submitter submits a complete draft and starts its workflow, applying the JSON API's rules. Its
@@ -103,6 +106,7 @@ func New(o Options) *Server {
 	if o.ContactEmail == "" {
 		o.ContactEmail = "grants@opcc.example.org"
 	}
+	o.OpenData = o.OpenData.OrDefaults(o.Funder)
 	key := o.Key
 	if len(key) < 32 {
 		key = make([]byte, 32)
@@ -145,6 +149,10 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/register", s.registerForm)
 	g.POST("/register", s.requireAPI, s.Throttle("registration"), s.register)
 	g.GET("/accessibility", s.accessibility)
+	// The open data (no sign-in): what is published, and the 360Giving files, streamed.
+	g.GET(threesixtygiving.PagePath, s.openData)
+	g.GET(threesixtygiving.JSONPath, s.openData360JSON)
+	g.GET(threesixtygiving.CSVPath, s.openData360CSV)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
 	// the session ended goes to the sign-in page saying so.

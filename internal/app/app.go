@@ -128,7 +128,7 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
 	return router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies})
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData})
 }
 
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down

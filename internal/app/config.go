@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"grantflow/letters"
 	"grantflow/notify"
+	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
 )
 
@@ -40,7 +42,13 @@ type Config struct {
 	TrustedProxies []string
 	// SecondFactorKey seals TOTP secrets at rest (SECOND_FACTOR_KEY: 32 bytes, base64); optional.
 	SecondFactorKey []byte
+	// OpenData is how the published open data (360Giving) names the funder, its grants and
+	// licence: PUBLICATION_PREFIX, FUNDER_ORG_ID, FUNDER_NAME, DATA_LICENCE_URL.
+	OpenData threesixtygiving.Publisher
 }
+
+// DefaultDataLicence is the licence of the published grants data: the Open Government Licence v3.0.
+const DefaultDataLicence = threesixtygiving.OpenGovernmentLicence
 
 // DefaultDatabaseURL is the local server's grantflow database.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable"
@@ -87,10 +95,33 @@ func LoadConfig() (Config, error) {
 		}
 		c.SecondFactorKey = key
 	}
+	if c.OpenData, err = loadOpenData(c.Letterhead.Body, c.Mail.PublicBaseURL); err != nil {
+		return c, err
+	}
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
 	return c, nil
+}
+
+func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {
+	p := threesixtygiving.Publisher{
+		Prefix:     env("PUBLICATION_PREFIX", threesixtygiving.DemoPrefix),
+		FunderID:   env("FUNDER_ORG_ID", threesixtygiving.DemoFunderID),
+		FunderName: env("FUNDER_NAME", funder),
+		LicenceURL: env("DATA_LICENCE_URL", DefaultDataLicence),
+		SiteURL:    site,
+	}
+	if err := threesixtygiving.CheckPrefix(p.Prefix); err != nil {
+		return p, fmt.Errorf("PUBLICATION_PREFIX %w", err)
+	}
+	if err := threesixtygiving.CheckOrgID(p.FunderID); err != nil {
+		return p, fmt.Errorf("FUNDER_ORG_ID %w", err)
+	}
+	if u, err := url.Parse(p.LicenceURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return p, fmt.Errorf("DATA_LICENCE_URL must be the address of the data's licence, such as %s, not %q", DefaultDataLicence, p.LicenceURL)
+	}
+	return p, nil
 }
 
 // MailConfig is how people are told: where mail goes and what links in it point to.

@@ -62,3 +62,27 @@ func TestMailConfig(t *testing.T) {
 		t.Errorf("MAIL_DISABLED=true: %v, sends %v", err, c.Mail.Sends())
 	}
 }
+
+func TestOpenDataConfig(t *testing.T) {
+	t.Setenv("LETTERHEAD_BODY", "Office of the Example Commissioner")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.OpenData; d.Prefix != "360G-opcc-example" || d.FunderName != "Office of the Example Commissioner" || d.LicenceURL != DefaultDataLicence || d.Check() != nil {
+		t.Errorf("open data defaults %+v (%v)", d, d.Check())
+	}
+	for name, tc := range map[string]struct{ env, value, want string }{
+		"prefix without 360G": {"PUBLICATION_PREFIX", "opcc-example", "PUBLICATION_PREFIX must be a 360Giving publisher prefix"},
+		"prefix with a space": {"PUBLICATION_PREFIX", "360G-opcc example", "PUBLICATION_PREFIX must be"},
+		"funder id":           {"FUNDER_ORG_ID", "Commissioner", "FUNDER_ORG_ID must be an organisation identifier"},
+		"licence":             {"DATA_LICENCE_URL", "OGL", "DATA_LICENCE_URL must be the address"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
