@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
 
 	"grantflow/activities"
+	"grantflow/internal/pdftext"
 	"grantflow/letters"
+	"grantflow/money"
 	"grantflow/reporting"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -22,11 +25,11 @@ import (
 // quarter's returns are due (15 days after it ends), and not before; the days after make nothing new.
 func TestPanelReportIsMadeOnceAfterTheQuartersReturnsAreDue(t *testing.T) {
 	st := storetest.New(t)
-	computed := 0
+	computed, committed := 0, int64(500_000)
 	figures := activities.PanelFigures{
 		Compute: func(_ context.Context, p reporting.Period) (reporting.Figures, error) {
 			computed++
-			return reporting.Figures{Period: p, Totals: reporting.Line{Name: "All", Awards: 1, Committed: 500_000}}, nil
+			return reporting.Figures{Period: p, Totals: reporting.Line{Name: "All", Awards: 1, Committed: money.Pence(committed)}}, nil
 		},
 		CSV: func(w io.Writer, f reporting.Figures) error {
 			_, err := fmt.Fprintf(w, "period,awards\n%s,%d\n", f.Period, f.Totals.Awards)
@@ -100,15 +103,29 @@ func TestPanelReportIsMadeOnceAfterTheQuartersReturnsAreDue(t *testing.T) {
 	if res := run(at(time.January, 20, 10), workflows.PanelReportInput{Period: &q3, RequestedBy: "B. Sample"}); res.Made || res.Version != 1 {
 		t.Errorf("a request with the same figures: %+v", res)
 	}
+	// Late returns change the figures: the officer's next request makes version 2; version 1 is kept.
+	committed = 750_000
+	if res := run(at(time.February, 2, 10), workflows.PanelReportInput{Period: &q3, RequestedBy: "B. Sample"}); !res.Made || res.Version != 2 || res.Number != "PANEL/2026-27/Q3" {
+		t.Errorf("a request after late returns: %+v", res)
+	}
 	list, err := st.PanelReports(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].Trigger != store.PanelTriggerSchedule {
+	if len(list) != 3 || list[0].Trigger != store.PanelTriggerRequest || list[0].RequestedBy != "B. Sample" || list[1].Trigger != store.PanelTriggerSchedule {
 		t.Errorf("kept: %v", kept())
 	}
-	if got := fmt.Sprint(kept()); got != "[PANEL/2026-27/Q3 v1 "+time.Now().In(scheme.London).Format(time.DateOnly)+" PANEL/2026-27/Q2 v1 "+time.Now().In(scheme.London).Format(time.DateOnly)+"]" {
+	today := time.Now().In(scheme.London).Format(time.DateOnly)
+	if got := fmt.Sprint(kept()); got != fmt.Sprintf("[PANEL/2026-27/Q3 v2 %[1]s PANEL/2026-27/Q3 v1 %[1]s PANEL/2026-27/Q2 v1 %[1]s]", today) {
 		t.Errorf("kept: %s", got)
+	}
+	// Each version's PDF carries its number, version and the day it was made.
+	pdf, _, err := st.PanelReportFile(context.Background(), list[0].ID, "pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, err := pdftext.Text(pdf); err != nil || !strings.Contains(text, "Document number PANEL/2026-27/Q3 Version 2 Date 2 February 2027") || !strings.Contains(text, "Committed £7,500.00") {
+		t.Errorf("version 2's PDF: %v %s", err, text)
 	}
 }
 

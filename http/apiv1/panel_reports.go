@@ -200,4 +200,3 @@ func (s *Server) downloadPanelReport(kind string) gin.HandlerFunc {
 		c.Data(http.StatusOK, d.ContentType, d.Content)
 	}
 }
-
