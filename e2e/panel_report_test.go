@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,18 @@ func TestPanelReportScheduleMakesTheNumberedReport(t *testing.T) {
 	staffPage.get("/performance/panel-reports").mustSay(t, http.StatusOK, "Police and Crime Panel reports", want, "SHA-256 "+hex.EncodeToString(sum[:]))
 	if p := staffPage.get("/performance/panel-reports/" + id + ".pdf"); p.Status != http.StatusOK || !strings.HasPrefix(p.Body, "%PDF-") {
 		t.Errorf("the page's PDF download: %d %.20q", p.Status, p.Body)
+	}
+	if strings.Contains(staffPage.get("/performance/panel-reports").Body, "Make the report now") {
+		t.Error("an officer is offered the button to make a report now")
+	}
+	// The head of commissioning makes the latest quarter's report now: with the figures unchanged,
+	// the schedule's version stands, or it is made (the latest quarter may not have been due yet).
+	head := s.webSignIn(t, "head@opcc.example.org")
+	head.get("/performance/panel-reports").mustSay(t, http.StatusOK, "Make the report now")
+	made := head.post("/performance/panel-reports", url.Values{})
+	made.mustSay(t, http.StatusOK, "Police and Crime Panel reports")
+	if !strings.Contains(made.text(), "no new version was made") && !strings.Contains(made.text(), "version 1 is ready") {
+		t.Errorf("the head's request said neither that nothing changed nor that a report is ready: %s", made.text())
 	}
 	owner := s.webSignIn(t, "applicant@riverside-youth.example.org")
 	if p := owner.get("/performance/panel-reports/" + id + ".pdf"); p.Status != http.StatusForbidden || strings.HasPrefix(p.Body, "%PDF-") {
