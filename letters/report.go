@@ -12,7 +12,10 @@ import (
 // type, letterhead, headings and tables: it is the letters' writer with an exported face, so a
 // report looks like the office's other documents and prints any name as given. Like the letters,
 // the same calls give the same bytes.
-type Report struct{ w *writer }
+type Report struct {
+	w      *writer
+	widths map[float64]string // the width of each image drawn, in the document's units, and its name
+}
 
 // ReportMeta is what goes in a report's properties and footer.
 type ReportMeta struct {
@@ -38,7 +41,7 @@ func NewReport(m ReportMeta) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Report{w: w}, nil
+	return &Report{w: w, widths: map[float64]string{}}, nil
 }
 
 // Letterhead writes the office's name and contact details across the top of the page.
@@ -94,12 +97,20 @@ func (r *Report) Table(title string, cols []Column, rows [][]string, total []str
 
 // Image draws a PNG the text's width wide (keeping its proportions), on a new page if it does
 // not fit on this one. name identifies it in the document and must be unique to it.
+//
+// Each image of a report must be of a different width in pixels: gofpdf writes a document's
+// images in order of their widths, and those of the same width in map order, which would make
+// the same report come out as different bytes. A second image as wide as an earlier one is refused.
 func (r *Report) Image(name string, png []byte) error {
 	p := r.w.pdf
 	info := p.RegisterImageOptionsReader(name, gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
 	if err := p.Error(); err != nil {
 		return fmt.Errorf("image %s: %w", name, err)
 	}
+	if other, ok := r.widths[info.Width()]; ok && other != name {
+		return fmt.Errorf("image %s is as wide as %s: the document's bytes would depend on chance", name, other)
+	}
+	r.widths[info.Width()] = name
 	width := contentWidth
 	height := width * info.Height() / info.Width()
 	r.w.keepTogether(height + 2)

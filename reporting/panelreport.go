@@ -140,9 +140,11 @@ func (r *panelReport) cover(in PanelReportInput) {
 	d.Paragraph(severalPrioritiesNote)
 }
 
-// chart draws a chart as a PNG the width of the text.
-func (r *panelReport) chart(png func() ([]byte, error)) error {
-	b, err := png()
+// chart draws a chart as a PNG the width of the text. Each chart is drawn a point wider than the
+// one before, as a report's images must differ in width (see letters.Report.Image); the PDF
+// scales them all to the text's width.
+func (r *panelReport) chart(png func(width vg.Length) ([]byte, error)) error {
+	b, err := png(6.5*vg.Inch + vg.Length(r.images))
 	if err != nil {
 		return err
 	}
@@ -151,12 +153,12 @@ func (r *panelReport) chart(png func() ([]byte, error)) error {
 }
 
 func linesTable(first string, withCode bool, lines []Line, total *Line) ([]letters.Column, [][]string, []string) {
-	cols := []letters.Column{{Title: first, Width: 50, Align: "L"}}
+	cols := []letters.Column{{Title: first, Width: 45, Align: "L"}}
 	if withCode {
-		cols = []letters.Column{{Title: first, Width: 34, Align: "L"}, {Title: "Code", Width: 20, Align: "L"}}
+		cols = []letters.Column{{Title: first, Width: 30, Align: "L"}, {Title: "Code", Width: 19, Align: "L"}}
 	}
-	cols = append(cols, letters.Column{Title: "Awards", Width: 12, Align: "R"})
-	used := 12.0 + 16 + 14
+	cols = append(cols, letters.Column{Title: "Awards", Width: 14, Align: "R"})
+	used := 14.0 + 16 + 16
 	for _, c := range cols[:len(cols)-1] {
 		used += c.Width
 	}
@@ -164,7 +166,7 @@ func linesTable(first string, withCode bool, lines []Line, total *Line) ([]lette
 	for _, h := range []string{"Committed", "Released", "Paid"} {
 		cols = append(cols, letters.Column{Title: h, Width: money, Align: "R"})
 	}
-	cols = append(cols, letters.Column{Title: "Reached", Width: 16, Align: "R"}, letters.Column{Title: "Under 25", Width: 14, Align: "R"})
+	cols = append(cols, letters.Column{Title: "Reached", Width: 16, Align: "R"}, letters.Column{Title: "Under 25", Width: 16, Align: "R"})
 	row := func(l Line) []string {
 		out := []string{l.Name}
 		if withCode {
@@ -188,7 +190,7 @@ func linesTable(first string, withCode bool, lines []Line, total *Line) ([]lette
 
 func pounds(p money.Pence) float64 { return float64(p) / 100 }
 
-func (r *panelReport) barSection(heading, first string, withCode bool, lines []Line) error {
+func (r *panelReport) barSection(heading, chartTitle, first string, withCode bool, lines []Line) error {
 	r.doc.Heading(heading)
 	if len(lines) == 0 {
 		r.doc.Paragraph("None in the period.")
@@ -198,12 +200,12 @@ func (r *panelReport) barSection(heading, first string, withCode bool, lines []L
 	for i, l := range lines {
 		bars[i] = Bar{Label: l.Name, Value: pounds(l.Committed)}
 	}
-	err := r.chart(func() ([]byte, error) {
-		p, err := BarChart("Committed "+strings.ToLower(heading)+" (£)", "£", bars)
+	err := r.chart(func(width vg.Length) ([]byte, error) {
+		p, err := BarChart(chartTitle, "£", bars)
 		if err != nil {
 			return nil, err
 		}
-		return PNG(p, 6.5*vg.Inch, 3*vg.Inch)
+		return PNG(p, width, 3*vg.Inch)
 	})
 	if err != nil {
 		return err
@@ -215,14 +217,16 @@ func (r *panelReport) barSection(heading, first string, withCode bool, lines []L
 
 func (r *panelReport) byPriority() error {
 	r.doc.NewPage()
-	if err := r.barSection("By Police and Crime Plan priority", "Priority", false, r.f.ByPriority); err != nil {
+	if err := r.barSection("By Police and Crime Plan priority", "Committed by priority (£)", "Priority", false, r.f.ByPriority); err != nil {
 		return err
 	}
 	r.doc.Paragraph("An award that names several priorities counts on each of them.")
 	return nil
 }
 
-func (r *panelReport) byArea() error { return r.barSection("By area", "Area", true, r.f.ByArea) }
+func (r *panelReport) byArea() error {
+	return r.barSection("By area", "Committed by area (£)", "Area", true, r.f.ByArea)
+}
 
 func (r *panelReport) byWard() error {
 	r.doc.Heading("By ward")
@@ -280,12 +284,22 @@ func (r *panelReport) indicators() error {
 			rows = append(rows, row)
 		}
 		r.doc.MinorHeading(title)
-		err := r.chart(func() ([]byte, error) {
+		err := r.chart(func(width vg.Length) ([]byte, error) {
 			p, err := TrendChart(head.Service+": each quarter against its target", "", quarters, series)
 			if err != nil {
 				return nil, err
 			}
-			return PNG(p, 6.5*vg.Inch, 2.8*vg.Inch)
+			// Room above the lines for the legend, one row a line.
+			top := 1.0
+			for _, s := range series {
+				for _, v := range s.Values {
+					if v == v {
+						top = max(top, v)
+					}
+				}
+			}
+			p.Y.Max = top * (1.15 + 0.12*float64(len(series)))
+			return PNG(p, width, 2.8*vg.Inch)
 		})
 		if err != nil {
 			return err
