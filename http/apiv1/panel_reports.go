@@ -141,6 +141,9 @@ func (s *Server) MakePanelReport(ctx context.Context, u store.User, p reporting.
 	if ended := (workflows.Quarter{FY: p.FinancialYear, Q: p.Quarter}).End(); s.now().Before(ended) {
 		return workflows.PanelReportResult{}, httperr.Conflict("quarter_not_ended", fmt.Sprintf("%s has not ended yet", p))
 	}
+	// The figures, charts and PDF take a second or two; a worker that is not running is a 503.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                                       workflows.PanelReportWorkflowID(s.TaskQueue, p),
 		TaskQueue:                                s.TaskQueue,
