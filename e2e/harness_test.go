@@ -131,7 +131,7 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	c := temporal.GetDefaultClient()
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
 	st.Outbox = notify.MustOutbox(publicBaseURL, financeMailbox)
-	w := app.NewWorker(c, queue, st, letterhead)
+	w := app.NewWorker(c, queue, st, letterhead, testPanelFigures)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

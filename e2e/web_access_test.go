@@ -79,7 +79,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		"{scheme}", fmt.Sprint(int64(fx.schemeID)), "{round}", fmt.Sprint(int64(fx.roundID)), "{upload}", fmt.Sprint(upload.ID),
 		"{unknown}", "9000000000000", "{version}", "1",
 		"{org}", fmt.Sprint(owner.Organisations[0]), "{me}", fmt.Sprint(owner.ID),
-		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43))
+		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43), "{panelfile}", "9000000000000.pdf")
 	today := time.Now()
 	payment := func(id int64) url.Values { // a complete payment form, so the API decides
 		key := fmt.Sprintf("%d-0", id)
@@ -272,6 +272,11 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"POST", "/admin/users/{staff}/enable", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
 		{"POST", "/admin/users/{staff}/invitation/resend", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
 		{"POST", "/admin/users/{staff}/invitation/cancel", url.Values{}, w{signin, signin, deny, deny, deny, deny, deny, deny, deny}},
+		// The Panel's reports: staff who see performance; making one now, the head of commissioning
+		// (and admins); the head's request makes the latest quarter's report (of the e2e figures).
+		{"GET", "/performance/panel-reports", nil, w{signin, signin, deny, deny, deny, ok, ok, ok, ok}},
+		{"GET", "/performance/panel-reports/{panelfile}", nil, w{signin, signin, deny, deny, deny, hidden, hidden, hidden, hidden}},
+		{"POST", "/performance/panel-reports", url.Values{}, w{signin, signin, deny, deny, deny, deny, ok, deny, deny}},
 		// Last, as it ends each session.
 		{"POST", "/sign-out", url.Values{}, w{signin, signin, signin, signin, signin, signin, signin, signin, signin}},
 	}
@@ -306,7 +311,7 @@ func TestPageAccessMatrix(t *testing.T) {
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
 		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version",
-		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id")
+		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id", "{panelfile}", ":file")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

@@ -50,6 +50,15 @@ func (r Role) ManagesSchemes() bool { return r == RoleAdmin || r == RoleHeadOfCo
 // and read the office's administrative audit trail.
 func (r Role) ManagesPeople() bool { return r == RoleAdmin }
 
+// SeesPerformance reports whether the role may read the performance figures and the Police and
+// Crime Panel's reports: the office's staff, except assessors (who may be panel members from
+// outside the office).
+func (r Role) SeesPerformance() bool { return r.IsStaff() && r != RoleAssessor && r != RoleSystem }
+
+// MakesPanelReports reports whether the role may ask for a Panel report to be made now, rather
+// than waiting for the quarterly schedule: the head of commissioning and admins.
+func (r Role) MakesPanelReports() bool { return r == RoleHeadOfCommissioning || r == RoleAdmin }
+
 // Decides reports whether the role may take funding decisions (within a band).
 func (r Role) Decides() bool {
 	return r == RoleOfficer || r == RoleHeadOfCommissioning || r == RoleCommissioner

@@ -44,7 +44,7 @@ type yearResult struct {
 func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, workers int) (yearResult, error) {
 	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
 	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
 	if err := w.Start(); err != nil {
 		return yearResult{}, err
 	}

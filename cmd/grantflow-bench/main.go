@@ -266,7 +266,7 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 	ctx := context.Background()
 	queue := fmt.Sprintf("bench-grantflow-%d", seq.Add(1))
 	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}})
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -268,6 +268,13 @@ func (s *Server) Register(r gin.IRouter) {
 	payers.POST("/finance/approvals", s.approvePayments)
 	payers.POST("/finance/paid", s.markPaid)
 
+	// The Police and Crime Panel's reports: staff who see performance (scheme.Role.SeesPerformance);
+	// making one now is checked by the API (scheme.Role.MakesPanelReports).
+	performance := app.Group("/performance", s.requirePerformanceReader)
+	performance.GET("/panel-reports", s.panelReportsPage)
+	performance.POST("/panel-reports", s.makePanelReport)
+	performance.GET("/panel-reports/:file", s.downloadPanelReport)
+
 	// People: passwords, e-mail verification, invitations' links, organisations, and "Manage
 	// people" for admins (people.go, admin_people.go).
 	s.registerPeople(g, signed)

@@ -55,8 +55,9 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 }
 
 // NewWorker registers the workflows and activities on Grantflow's task queue; the store's outbox
-// turns notifications into messages.
-func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead) worker.Worker {
+// turns notifications into messages. The Panel report's figures come from figures (in production
+// PanelFiguresOf the store; tests may give fixed ones).
+func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, figures activities.PanelFigures) worker.Worker {
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
 	w.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
@@ -67,7 +68,41 @@ func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead le
 	w.RegisterActivity(&activities.Digests{Store: st, Outbox: st.Outbox})
 	w.RegisterWorkflowWithOptions(workflows.RoundWorkflow, workflow.RegisterOptions{Name: workflows.RoundWorkflowName})
 	w.RegisterActivity(&activities.Rounds{Store: st})
+	w.RegisterWorkflowWithOptions(workflows.PanelReportWorkflow, workflow.RegisterOptions{Name: workflows.PanelReportWorkflowName})
+	w.RegisterActivity(&activities.PanelReports{Store: st, Letterhead: letterhead, Figures: figures})
 	return w
+}
+
+// PanelFiguresOf is where the worker's Panel reports take their figures from: the performance
+// figures the store gives for a period, and their CSV.
+func PanelFiguresOf(st *store.Store) activities.PanelFigures {
+	return activities.PanelFigures{}
+}
+
+// PanelReportSchedule is the schedule that starts the Panel report's daily run on the task queue:
+// 06:00 in London every day; the run makes a quarter's report only on the first day after all its
+// returns are due (workflows.PanelReportWorkflow), so a day the worker was down is made up the next.
+func PanelReportSchedule(taskQueue string) client.ScheduleOptions {
+	return client.ScheduleOptions{
+		ID: workflows.PanelReportScheduleID(taskQueue),
+		Spec: client.ScheduleSpec{
+			Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: workflows.PanelReportHour}}, Comment: "Panel report, once a quarter's returns are due"}},
+			TimeZoneName: workflows.PanelReportTimeZone,
+		},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.PanelReportScheduleID(taskQueue),
+			Workflow:  workflows.PanelReportWorkflowName,
+			Args:      []any{workflows.PanelReportInput{}},
+			TaskQueue: taskQueue,
+		},
+		Overlap:       enums.SCHEDULE_OVERLAP_POLICY_SKIP, // a run still going makes the report; another would find it
+		CatchupWindow: 12 * time.Hour,
+	}
+}
+
+// EnsurePanelReportSchedule creates the Panel report's schedule or brings it up to date.
+func EnsurePanelReportSchedule(ctx context.Context, c client.Client, taskQueue string) error {
+	return ensureSchedule(ctx, c, PanelReportSchedule(taskQueue), "the Panel report's schedule")
 }
 
 // DigestSchedule is the schedule that starts the daily digest on the task queue: 07:00 in London
@@ -93,11 +128,16 @@ func DigestSchedule(taskQueue string) client.ScheduleOptions {
 // EnsureDigestSchedule creates the daily digest's schedule, or brings an existing one's time and
 // action up to date: starting a worker again is never an error.
 func EnsureDigestSchedule(ctx context.Context, c client.Client, taskQueue string) error {
-	want := DigestSchedule(taskQueue)
+	return ensureSchedule(ctx, c, DigestSchedule(taskQueue), "the daily digest's schedule")
+}
+
+// ensureSchedule creates a schedule, or brings an existing one's spec, action, overlap policy and
+// catch-up window up to what want says: starting a worker again is never an error.
+func ensureSchedule(ctx context.Context, c client.Client, want client.ScheduleOptions, what string) error {
 	_, err := c.ScheduleClient().Create(ctx, want)
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		if err != nil {
-			return fmt.Errorf("create the daily digest's schedule: %w", err)
+			return fmt.Errorf("create %s: %w", what, err)
 		}
 		return nil
 	}
@@ -115,7 +155,7 @@ func EnsureDigestSchedule(ctx context.Context, c client.Client, taskQueue string
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("update the daily digest's schedule: %w", err)
+		return fmt.Errorf("update %s: %w", what, err)
 	}
 	return nil
 }
@@ -139,12 +179,15 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 	st.SecondFactorKey = cfg.SecondFactorKey
 	var w worker.Worker
 	if withWorker {
-		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead)
+		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead, PanelFiguresOf(st))
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer w.Stop()
 		if err := EnsureDigestSchedule(ctx, c, workflows.TaskQueue); err != nil {
+			return err
+		}
+		if err := EnsurePanelReportSchedule(ctx, c, workflows.TaskQueue); err != nil {
 			return err
 		}
 		if cfg.Mail.Sends() {
