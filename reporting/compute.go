@@ -459,10 +459,7 @@ func fundedQuarters(years []int64, start *time.Time) []quarter {
 // overdueReturns are the award's returns overdue at asOf: due by then and, by then, neither sent
 // (or sent back for changes and not sent again), waived, nor not required after an early ending.
 func overdueReturns(sv store.PerformanceService, asOf time.Time) []OverdueReturn {
-	days := sv.ReturnDueDays
-	if days <= 0 {
-		days = 15 // scheme.Rules.ReturnDue's default
-	}
+	days := scheme.Rules{ReturnDueDays: sv.ReturnDueDays}.ReturnDue() // the rules' default where none is set
 	var out []OverdueReturn
 	for _, q := range fundedQuarters(sv.Years, sv.StartDate) {
 		due := returnDue(q, days)

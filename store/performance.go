@@ -137,7 +137,8 @@ type PerformanceReport struct {
 // PerformanceReports lists the end-of-grant reports accepted within the window, in order of acceptance.
 func (s *Store) PerformanceReports(ctx context.Context, w PerformanceWindow) ([]PerformanceReport, error) {
 	list := []PerformanceReport{}
-	err := s.DB.SelectContext(ctx, &list, `SELECT * FROM (
+	err := s.DB.SelectContext(ctx, &list, `SELECT application_id, reference, recipient, amount_pence, spent_pence, outcomes, beneficiaries,
+			priorities, reviewed_at FROM (
 			SELECT DISTINCT ON (r.application_id) r.application_id, aw.reference, o.name AS recipient, aw.amount_pence, r.spent_pence,
 				r.outcomes, r.beneficiaries, a.priorities, r.reviewed_at, r.review_outcome
 			FROM grant_reports r JOIN awards aw ON aw.application_id = r.application_id
