@@ -50,6 +50,14 @@ func (r Role) ManagesSchemes() bool { return r == RoleAdmin || r == RoleHeadOfCo
 // and read the office's administrative audit trail.
 func (r Role) ManagesPeople() bool { return r == RoleAdmin }
 
+// SeesPerformance reports whether the role may read the performance figures (the staff page, its
+// CSV and the API): every role that works with grants once made, so commissioning officers, heads
+// of commissioning, the Commissioner and finance; not assessors, who score applications, nor
+// administrators, who run the office's accounts and schemes.
+func (r Role) SeesPerformance() bool {
+	return r == RoleOfficer || r == RoleHeadOfCommissioning || r == RoleCommissioner || r == RoleFinance
+}
+
 // Decides reports whether the role may take funding decisions (within a band).
 func (r Role) Decides() bool {
 	return r == RoleOfficer || r == RoleHeadOfCommissioning || r == RoleCommissioner
