@@ -22,7 +22,8 @@ func TestOfficerSeesAnApprovedGrantInThePerformanceFigures(t *testing.T) {
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/assessments", id), assessor, map[string]any{
 		"no_conflict": true, "scores": scores(4), "recommendation": "fund", "comment": "Sound plan"})
 	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/decision", id), officer, map[string]any{
-		"no_conflict": true, "outcome": "approve", "amount_pence": 275000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour."})
+		"no_conflict": true, "outcome": "approve", "amount_pence": 275000, "purpose": "Youth work.", "reasons": "Reduces anti-social behaviour.",
+		"conditions": []string{"Acknowledge the Commissioner's funding"}})
 	s.awaitStatus(t, owner, id, "offered")
 
 	now := time.Now().In(scheme.London)

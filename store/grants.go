@@ -311,6 +311,9 @@ type GrantReport struct {
 	ReviewComment *string     `db:"review_comment" json:"review_comment,omitempty"`
 	ReviewedBy    *int64      `db:"reviewed_by" json:"reviewed_by,omitempty"`
 	ReviewedAt    *time.Time  `db:"reviewed_at" json:"reviewed_at,omitempty"`
+	// Beneficiaries is who the grant reached (migration 00026), read here so that SELECT * scans;
+	// the performance figures read the column themselves.
+	Beneficiaries json.RawMessage `db:"beneficiaries" json:"-"`
 }
 
 // SaveGrantReport records a report version.
