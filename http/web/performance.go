@@ -34,13 +34,13 @@ type performanceView struct {
 	QuarterSelect findSelect
 	Period        string // "2026-27 Q3"
 	From, To      string // "1 April 2026", "31 December 2026"
-	AsOf          string // the period's end, or "today" while it runs
+	AsOf          string // "the period's end", or today's date while the period runs
 	CSV           string
 	Totals        []perfTotalView
 	Dimensions    []perfDimensionView
 	Services      []perfServiceView
 	QuarterLabels []string
-	Overdue       []reporting.OverdueReturn
+	Overdue       []perfOverdueView
 	Held          []perfHeldView
 	Grassroots    []perfGrassrootsView
 }
@@ -74,6 +74,11 @@ type perfIndicatorView struct {
 	ID, Name, Unit, Target string
 	Actuals                []string
 	Chart                  template.HTML
+}
+
+type perfOverdueView struct {
+	reporting.OverdueReturn
+	DueText string // "15 October 2026"
 }
 
 type perfHeldView struct {
@@ -185,7 +190,7 @@ func fillPerformance(data *performanceView, f reporting.Figures, now time.Time) 
 	data.To = p.LastDay().Format("2 January 2006")
 	data.AsOf = "the period's end"
 	if now.Before(p.End()) {
-		data.AsOf = "today, " + now.In(scheme.London).Format("2 January 2006")
+		data.AsOf = now.In(scheme.London).Format("2 January 2006") + " (today)"
 	}
 	q := url.Values{"financial_year": {strconv.Itoa(p.FinancialYear)}, "quarter": {strconv.Itoa(p.Quarter)}}
 	data.CSV = "/performance.csv?" + q.Encode()
@@ -264,6 +269,15 @@ func fillPerformance(data *performanceView, f reporting.Figures, now time.Time) 
 		if err != nil {
 			return err
 		}
+		top := float64(ind.Target)
+		for _, v := range actual.Values {
+			if v == v && v > top { // not NaN
+				top = v
+			}
+		}
+		if top > 0 {
+			chart.Y.Max = top * 1.35 // room above the lines for the legend
+		}
 		svg, err := reporting.SVG(chart, 5*vg.Inch, 2.5*vg.Inch)
 		if err != nil {
 			return err
@@ -276,7 +290,13 @@ func fillPerformance(data *performanceView, f reporting.Figures, now time.Time) 
 		iv.Chart = template.HTML(inline) // drawn by gonum/plot from escaped text; see TestPerformanceChartsEscapeNames
 		sv.Indicators = append(sv.Indicators, iv)
 	}
-	data.Overdue = f.OverdueReturns
+	for _, o := range f.OverdueReturns {
+		v := perfOverdueView{OverdueReturn: o, DueText: o.DueOn}
+		if d, err := time.Parse(time.DateOnly, o.DueOn); err == nil {
+			v.DueText = d.Format("2 January 2006")
+		}
+		data.Overdue = append(data.Overdue, v)
+	}
 	for _, h := range f.HeldTranches {
 		data.Held = append(data.Held, perfHeldView{HeldTranche: h, AmountText: h.Amount.String()})
 	}

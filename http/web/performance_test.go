@@ -104,7 +104,7 @@ func TestPerformancePageShowsTheFiguresBesideTheirCharts(t *testing.T) {
 	r.mustContain(t, "Performance 2026-27 Q3", "From 1 April 2026 to 31 December 2026", "Awards decided", "£100,000.00", "£25,000.00",
 		"Viable Partnerships", "Value for Money", "Leicester", "E06000016", "Rutland", "E06000017", "Leicester: Abbey", "E05010458",
 		"Victim support service", "Referrals taken (people): target 50 a quarter", "41", "No figure", "Green", "Not rated",
-		"2026-27 Q2", "2026-10-15", "The Q1 2026-27 monitoring return has not been accepted")
+		"2026-27 Q2", "15 October 2026", "The Q1 2026-27 monitoring return has not been accepted")
 	if got := textOf(byID(r.Doc, "priority-table")); !strings.Contains(strings.Join(strings.Fields(got), " "), "Victim Services 1 £100,000.00 £25,000.00 £25,000.00 12 9") {
 		t.Errorf("the priority table: %s", strings.Join(strings.Fields(got), " "))
 	}
@@ -133,7 +133,9 @@ func TestPerformancePageShowsTheFiguresBesideTheirCharts(t *testing.T) {
 		t.Error("the page carries inline styles, which its content security policy refuses")
 	}
 	// Ratings are words in tags, not colour alone.
-	tags := findAll(r.Doc, func(n *html.Node) bool { return n.Data == "strong" && strings.Contains(attr(n, "class"), "govuk-tag--green") })
+	tags := findAll(r.Doc, func(n *html.Node) bool {
+		return n.Data == "strong" && strings.Contains(attr(n, "class"), "govuk-tag--green")
+	})
 	if len(tags) != 1 || textOf(tags[0]) != "Green" {
 		t.Errorf("the green rating is not a tag saying so")
 	}
