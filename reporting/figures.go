@@ -54,47 +54,54 @@ type Line struct {
 // IndicatorTrend is one indicator of one service award: its quarterly target and what each
 // quarter's latest return reported (nil where no return was made).
 type IndicatorTrend struct {
-	ApplicationID int64    `json:"application_id"` // for links to the application (staff only)
-	Reference     string   `json:"reference"`
-	Recipient     string   `json:"recipient"`
-	Service       string   `json:"service"`
-	Key           string   `json:"key"`
-	Name          string   `json:"name"`
-	Unit          string   `json:"unit"`
-	Target        int64    `json:"quarterly_target"`
-	Actual        []*int64 `json:"actual"` // index 0 is Q1 of the period's year, up to the period's quarter
+	Reference string   `json:"reference"`
+	Recipient string   `json:"recipient"`
+	Service   string   `json:"service"`
+	Key       string   `json:"key"`
+	Name      string   `json:"name"`
+	Unit      string   `json:"unit"`
+	Target    int64    `json:"quarterly_target"`
+	Actual    []*int64 `json:"actual"` // index 0 is Q1 of the period's year, up to the period's quarter
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // ServiceRating is the officers' red/amber/green rating of each quarter's return ("" where not rated).
 type ServiceRating struct {
-	ApplicationID int64    `json:"application_id"` // for links to the application (staff only)
-	Reference     string   `json:"reference"`
-	Recipient     string   `json:"recipient"`
-	RAG           []string `json:"rag"` // index 0 is Q1
+	Reference string   `json:"reference"`
+	Recipient string   `json:"recipient"`
+	RAG       []string `json:"rag"` // index 0 is Q1
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // OverdueReturn is a monitoring return not received by its due date.
 type OverdueReturn struct {
-	ApplicationID int64  `json:"application_id"` // for links to the application (staff only)
-	Reference     string `json:"reference"`
-	Recipient     string `json:"recipient"`
-	Quarter       string `json:"quarter"` // "2026-27 Q2"
-	DueOn         string `json:"due_on"`  // YYYY-MM-DD
+	Reference string `json:"reference"`
+	Recipient string `json:"recipient"`
+	Quarter   string `json:"quarter"` // "2026-27 Q2"
+	DueOn     string `json:"due_on"`  // YYYY-MM-DD
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // HeldTranche is a payment held back, with the officers' reason.
 type HeldTranche struct {
-	ApplicationID int64       `json:"application_id"` // for links to the application (staff only)
-	Reference     string      `json:"reference"`
-	Recipient     string      `json:"recipient"`
-	Tranche       int         `json:"tranche"`
-	Amount        money.Pence `json:"amount_pence"`
-	Reason        string      `json:"reason"`
+	Reference string      `json:"reference"`
+	Recipient string      `json:"recipient"`
+	Tranche   int         `json:"tranche"`
+	Amount    money.Pence `json:"amount_pence"`
+	Reason    string      `json:"reason"`
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // GrassrootsResult is what a grassroots grant achieved, from its accepted end-of-grant report.
 type GrassrootsResult struct {
-	ApplicationID int64       `json:"application_id"` // for links to the application (staff only)
 	Reference     string      `json:"reference"`
 	Recipient     string      `json:"recipient"`
 	Amount        money.Pence `json:"amount_pence"`
@@ -102,4 +109,7 @@ type GrassrootsResult struct {
 	Beneficiaries int         `json:"beneficiaries"`
 	Under25       int         `json:"under_25"`
 	Outcomes      string      `json:"outcomes"`
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
