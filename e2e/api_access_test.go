@@ -190,6 +190,11 @@ func TestAccessMatrix(t *testing.T) {
 			w{401, 401, 404, 404, 404, 404, 404, 404, 404}},
 		{"GET", "/api/v1/finance/notices", nil,
 			w{401, 401, 403, 403, 403, 200, 200, 403, 200}},
+		// The performance figures: the staff who work with grants (scheme.Role.SeesPerformance).
+		{"GET", "/api/v1/performance", nil,
+			w{401, 401, 403, 403, 403, 200, 200, 200, 200}},
+		{"GET", "/api/v1/performance?financial_year=2026&quarter=7", nil,
+			w{401, 401, 403, 403, 403, 422, 422, 422, 422}},
 
 		// Service award steps: the panel applies now, the rest later.
 		{"POST", "/api/v1/applications/{S}/panel", panelOfOne,

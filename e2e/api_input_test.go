@@ -544,6 +544,10 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			"per_page=501": "per_page", "q=a%00b": "q", "q=" + strings.Repeat("x", 201): "q"} {
 			requireRefusal(t, "the list's "+query, s.do(t, "GET", "/api/v1/applications?"+query, officer, nil), http.StatusUnprocessableEntity, field)
 		}
+		for query, field := range map[string]string{"financial_year=abc": "financial_year", "financial_year=26": "financial_year",
+			"quarter=7": "quarter", "quarter=0": "quarter", "quarter=%FF": "quarter", "financial_year=2026&quarter=Q3": "quarter"} {
+			requireRefusal(t, "the performance figures' "+query, s.do(t, "GET", "/api/v1/performance?"+query, officer, nil), http.StatusUnprocessableEntity, field)
+		}
 		if r := s.do(t, "GET", "/api/v1/applications?q=%25_&page=1&per_page=1", officer, nil); r.Status != http.StatusOK || dig(r.Body, "total") == nil {
 			t.Errorf("a search for %%_ should answer a page of literal matches: %d %.200s", r.Status, r.Raw)
 		}

@@ -42,4 +42,6 @@ func TestBrowserPagesFitAPhone(t *testing.T) {
 	fits()
 	b.visit("/finance")
 	fits()
+	b.visit("/performance") // charts drawn as SVG beside their tables
+	fits()
 }

@@ -62,6 +62,9 @@ type IndicatorTrend struct {
 	Unit      string   `json:"unit"`
 	Target    int64    `json:"quarterly_target"`
 	Actual    []*int64 `json:"actual"` // index 0 is Q1 of the period's year, up to the period's quarter
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // ServiceRating is the officers' red/amber/green rating of each quarter's return ("" where not rated).
@@ -69,6 +72,9 @@ type ServiceRating struct {
 	Reference string   `json:"reference"`
 	Recipient string   `json:"recipient"`
 	RAG       []string `json:"rag"` // index 0 is Q1
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // OverdueReturn is a monitoring return not received by its due date.
@@ -77,6 +83,9 @@ type OverdueReturn struct {
 	Recipient string `json:"recipient"`
 	Quarter   string `json:"quarter"` // "2026-27 Q2"
 	DueOn     string `json:"due_on"`  // YYYY-MM-DD
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // HeldTranche is a payment held back, with the officers' reason.
@@ -86,6 +95,9 @@ type HeldTranche struct {
 	Tranche   int         `json:"tranche"`
 	Amount    money.Pence `json:"amount_pence"`
 	Reason    string      `json:"reason"`
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }
 
 // GrassrootsResult is what a grassroots grant achieved, from its accepted end-of-grant report.
@@ -97,4 +109,7 @@ type GrassrootsResult struct {
 	Beneficiaries int         `json:"beneficiaries"`
 	Under25       int         `json:"under_25"`
 	Outcomes      string      `json:"outcomes"`
+
+	// ApplicationID links the row to its application (staff pages only).
+	ApplicationID int64 `json:"application_id"`
 }

@@ -188,8 +188,6 @@ func linesTable(first string, withCode bool, lines []Line, total *Line) ([]lette
 	return cols, rows, totalRow
 }
 
-func pounds(p money.Pence) float64 { return float64(p) / 100 }
-
 func (r *panelReport) barSection(heading, chartTitle, first string, withCode bool, lines []Line) error {
 	r.doc.Heading(heading)
 	if len(lines) == 0 {

@@ -93,6 +93,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	auth.GET("/documents/:id", s.downloadDocument)
 	auth.GET("/finance/notices", s.listFinanceNotices)
 	auth.GET("/schemes/:id/years", s.schemeYears)
+	auth.GET("/performance", s.performance)
 	auth.GET("/admin/schemes/:id/form", s.getSchemeForm)
 	auth.PUT("/admin/schemes/:id/form", s.putSchemeForm)
 	// Service (multi-year) awards.

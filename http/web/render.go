@@ -81,7 +81,7 @@ func bannerFor(heading string, opts ...string) bannerView {
 // has one) and the page's own data.
 type page struct {
 	Title string
-	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "find", "notifications", "sign-in", "register", "sign-out"
+	Nav   string // which navigation item is current: "funding", "check", "applications", "work", "finance", "performance", "find", "notifications", "sign-in", "register", "sign-out"
 	Form  *form
 	Data  any
 

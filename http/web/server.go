@@ -256,6 +256,11 @@ func (s *Server) Register(r gin.IRouter) {
 	readers := app.Group("", s.requireRole(staffRoles()...))
 	readers.GET("/staff/applications", s.findApplications)
 
+	// Performance figures (scheme.Role.SeesPerformance): the page and its CSV.
+	perf := app.Group("", s.requireRole(rolesThat(scheme.Role.SeesPerformance)...))
+	perf.GET("/performance", s.performancePage)
+	perf.GET("/performance.csv", s.performanceCSV)
+
 	// Finance.
 	fin := app.Group("", s.requireRole(scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin))
 	fin.GET("/finance", s.financePage)
@@ -278,6 +283,17 @@ func (s *Server) Register(r gin.IRouter) {
 	// People: passwords, e-mail verification, invitations' links, organisations, and "Manage
 	// people" for admins (people.go, admin_people.go).
 	s.registerPeople(g, signed)
+}
+
+// rolesThat lists the roles for which the rule holds, so that a page's roles are the rule's.
+func rolesThat(rule func(scheme.Role) bool) []scheme.Role {
+	var out []scheme.Role
+	for _, r := range scheme.Roles {
+		if rule(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // staffRoles are the roles that may read every application (scheme.Role.IsStaff).

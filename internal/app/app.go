@@ -23,6 +23,7 @@ import (
 	"grantflow/http/router"
 	"grantflow/letters"
 	"grantflow/notify"
+	"grantflow/reporting"
 	"grantflow/store"
 	"grantflow/workflows"
 )
@@ -76,7 +77,12 @@ func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead le
 // PanelFiguresOf is where the worker's Panel reports take their figures from: the performance
 // figures the store gives for a period, and their CSV.
 func PanelFiguresOf(st *store.Store) activities.PanelFigures {
-	return activities.PanelFigures{}
+	return activities.PanelFigures{
+		Compute: func(ctx context.Context, p reporting.Period) (reporting.Figures, error) {
+			return reporting.Compute(ctx, st, p)
+		},
+		CSV: reporting.WriteCSV,
+	}
 }
 
 // PanelReportSchedule is the schedule that starts the Panel report's daily run on the task queue:
