@@ -25,34 +25,34 @@ import (
 // Every field is required except the letterhead's contact details, RecipientID, Variation,
 // RecommendedBy and Declarations (an empty list is printed as "None declared").
 type DecisionRecord struct {
-	Letterhead   Letterhead
-	Number       string // "PCC/2026/017"
-	Title        string // e.g. "Young people's A&E navigator service, 2026-27 to 2028-29"
-	Office       string // the office that decided, e.g. "Police and Crime Commissioner"; never a name
-	Date         time.Time
-	Recipient    string // the organisation's name
-	RecipientID  string // e.g. "GB-CHC-1234567" (org-id.guide), printed under the name
-	Scheme       string
-	Reference    string       // the award's reference
-	Variation    string       // what a variation of the award changes; "" for the award itself
-	Years        []YearAmount // the amount in each financial year (after a variation: as varied)
-	Total        money.Pence  // the whole-life total, the sum of Years
-	Purpose      string
-	Conditions   []string
-	Reasons      []string // why the grant will secure, or contribute to securing, crime and disorder reduction
-	Band         string   // the delegation band that authorised it, e.g. "Police and Crime Commissioner"
-	RulesVersion int      // the version of the scheme's rules the decision was taken under
+	Letterhead   Letterhead   `json:"-"`
+	Number       string       `json:"number"`       // "PCC/2026/017"
+	Title        string       `json:"title"`        // e.g. "Young people's A&E navigator service, 2026-27 to 2028-29"
+	Office       string       `json:"office"`       // the office that decided, e.g. "Police and Crime Commissioner"; never a name
+	Date         time.Time    `json:"date"`         // of the decision
+	Recipient    string       `json:"recipient"`    // the organisation's name
+	RecipientID  string       `json:"recipient_id"` // e.g. "GB-CHC-1234567" (org-id.guide), printed under the name
+	Scheme       string       `json:"scheme"`       // its name
+	Reference    string       `json:"reference"`    // the award's reference
+	Variation    string       `json:"variation"`    // what a variation of the award changes; "" for the award itself
+	Years        []YearAmount `json:"years"`        // the amount in each financial year (after a variation: as varied)
+	Total        money.Pence  `json:"total_pence"`  // the whole-life total, the sum of Years
+	Purpose      string       `json:"purpose"`
+	Conditions   []string     `json:"conditions"`
+	Reasons      []string     `json:"reasons"`       // why the grant will secure, or contribute to securing, crime and disorder reduction
+	Band         string       `json:"band"`          // the delegation band that authorised it, e.g. "Police and Crime Commissioner"
+	RulesVersion int          `json:"rules_version"` // the version of the scheme's rules the decision was taken under
 	// RecommendedBy is the recommender's role, e.g. "Commissioning Officer, moderating the assessment
 	// panel"; never a name. The person who recommends an award never approves it.
-	RecommendedBy string
-	Declarations  []Declaration // declarations of interest by anyone involved in the decision
+	RecommendedBy string        `json:"recommended_by"`
+	Declarations  []Declaration `json:"declarations"` // declarations of interest by anyone involved in the decision
 }
 
 // Declaration is one declaration of interest as it is published: who declared it by role, and what
 // they declared. Whoever declares an interest takes no part in the decision.
 type Declaration struct {
-	Role     string // e.g. "An assessor", "A panel member"; never a name
-	Interest string // what was declared, e.g. "a trustee of the applicant"; may be empty
+	Role     string `json:"role"`     // e.g. "An assessor", "A panel member"; never a name
+	Interest string `json:"interest"` // what was declared, e.g. "a trustee of the applicant"; may be empty
 }
 
 // Text is the declaration as the record prints it: "An assessor declared an interest (a trustee of

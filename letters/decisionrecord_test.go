@@ -14,9 +14,9 @@ import (
 func record() DecisionRecord {
 	a := agreement()
 	return DecisionRecord{
-		Letterhead:        letterhead(),
-		Number:            "PCC/2026/017",
-		Title:             "Young people's A&E navigator service, 2026-27 to 2028-29",
+		Letterhead:  letterhead(),
+		Number:      "PCC/2026/017",
+		Title:       "Young people's A&E navigator service, 2026-27 to 2028-29",
 		Office:      "Police and Crime Commissioner",
 		Date:        day(2026, time.February, 24),
 		Recipient:   a.Recipient.Organisation,

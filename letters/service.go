@@ -17,8 +17,8 @@ import (
 // paid in 2026-27. Label is the financial year as readers write it ("2026-27"); the quarters of a
 // grant agreement are labelled with it too ("Q1 2026-27").
 type YearAmount struct {
-	Label  string
-	Amount money.Pence
+	Label  string      `json:"label"` // "2026-27"
+	Amount money.Pence `json:"amount_pence"`
 }
 
 // sumYears adds up the amounts of ys.
