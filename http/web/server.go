@@ -145,6 +145,8 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/register", s.registerForm)
 	g.POST("/register", s.requireAPI, s.Throttle("registration"), s.register)
 	g.GET("/accessibility", s.accessibility)
+	g.GET("/decisions", s.requireAPI, s.decisions)
+	g.GET("/decisions/:number", s.requireAPI, s.decision)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
 	// the session ended goes to the sign-in page saying so.
