@@ -10,7 +10,7 @@ ALTER TABLE decision_records ADD COLUMN content jsonb;
 -- variation's terms for a variation's record, the award's otherwise (for an award varied since, its
 -- terms as varied: the first version's years were not kept anywhere else). Declarations are by the
 -- declarer's role; the recommender is by role.
-UPDATE decision_records d SET content = jsonb_build_object(
+UPDATE decision_records SET content = built.content FROM (SELECT d.id, jsonb_build_object(
     'number', d.number,
     'title', coalesce(nullif(a.service->>'service', ''), a.title)
         || CASE WHEN d.award_version > 1 THEN ' (variation, version ' || d.award_version || ')' ELSE '' END,
@@ -26,16 +26,16 @@ UPDATE decision_records d SET content = jsonb_build_object(
     'variation', coalesce(v.summary, CASE WHEN d.award_version > 1 THEN 'Version ' || d.award_version || ' of the award.' ELSE '' END),
     'years', coalesce(
         (SELECT jsonb_agg(jsonb_build_object(
-                'label', (y->>'financial_year') || '-' || lpad((((y->>'financial_year')::int + 1) % 100)::text, 2, '0'),
-                'amount_pence', (y->>'amount_pence')::bigint) ORDER BY (y->>'financial_year')::int)
-            FROM jsonb_array_elements(v.years) y),
+                'label', (yr->>'financial_year') || '-' || lpad((((yr->>'financial_year')::int + 1) % 100)::text, 2, '0'),
+                'amount_pence', (yr->>'amount_pence')::bigint) ORDER BY (yr->>'financial_year')::int)
+            FROM jsonb_array_elements(v.years) e(yr)),
         (SELECT jsonb_agg(jsonb_build_object(
                 'label', ay.financial_year || '-' || lpad(((ay.financial_year + 1) % 100)::text, 2, '0'),
                 'amount_pence', ay.amount_pence) ORDER BY ay.financial_year)
             FROM award_years ay WHERE ay.award_id = aw.id),
         jsonb_build_array(jsonb_build_object('label', fy.y || '-' || lpad(((fy.y + 1) % 100)::text, 2, '0'), 'amount_pence', aw.amount_pence))),
     'total_pence', coalesce(
-        (SELECT sum((y->>'amount_pence')::bigint) FROM jsonb_array_elements(v.years) y),
+        (SELECT sum((yr->>'amount_pence')::bigint) FROM jsonb_array_elements(v.years) e(yr)),
         (SELECT sum(ay.amount_pence) FROM award_years ay WHERE ay.award_id = aw.id),
         aw.amount_pence),
     'purpose', aw.purpose,
@@ -52,8 +52,9 @@ UPDATE decision_records d SET content = jsonb_build_object(
                 WHEN 'head_of_commissioning' THEN 'A head of commissioning' WHEN 'commissioner' THEN 'The Commissioner'
                 ELSE 'A member of staff' END,
             'interest', c.details) ORDER BY c.declared_at, c.user_id)
-        FROM conflicts c JOIN users u ON u.id = c.user_id WHERE c.application_id = a.id AND c.has_conflict), '[]'::jsonb))
-FROM applications a
+        FROM conflicts c JOIN users u ON u.id = c.user_id WHERE c.application_id = a.id AND c.has_conflict), '[]'::jsonb)) AS content
+FROM decision_records d
+JOIN applications a ON a.id = d.application_id
 JOIN awards aw ON aw.application_id = a.id
 JOIN organisations o ON o.id = a.organisation_id
 JOIN schemes s ON s.id = a.scheme_id
@@ -61,7 +62,8 @@ LEFT JOIN LATERAL (SELECT CASE WHEN extract(month FROM aw.decided_at AT TIME ZON
         THEN extract(year FROM aw.decided_at AT TIME ZONE 'Europe/London')::int - 1
         ELSE extract(year FROM aw.decided_at AT TIME ZONE 'Europe/London')::int END AS y) fy ON true
 LEFT JOIN variations v ON v.application_id = a.id AND v.award_version = d.award_version
-WHERE a.id = d.application_id AND d.content IS NULL;
+WHERE d.content IS NULL) built
+WHERE built.id = decision_records.id;
 
 -- +goose Down
 ALTER TABLE decision_records DROP COLUMN content;
