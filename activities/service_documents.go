@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"grantflow/grant"
@@ -115,7 +116,8 @@ func (d *Documents) IssueDecisionPack(ctx context.Context, in RecommendInput) (D
 	return DocumentResult{DocumentID: doc.ID, SHA256: doc.SHA256}, nil
 }
 
-// DecisionRecordInput asks for the numbered record of a decision above the officer band.
+// DecisionRecordInput asks for the numbered record of a decision above the officer band: an award
+// of either kind of scheme, or a variation of one.
 type DecisionRecordInput struct {
 	Step           Step
 	Prefix         string
@@ -123,6 +125,7 @@ type DecisionRecordInput struct {
 	DelegationBand string
 	RulesVersion   int
 	Terms          *AwardTerms // a variation's terms, recorded before they stand; nil: the award's as stored
+	Variation      string      // what a variation changes (its summary); "" for the award itself
 }
 
 // AwardTerms are the terms a version of an award sets: its amounts per year and its conditions. A
@@ -132,8 +135,10 @@ type AwardTerms struct {
 	Conditions []string
 }
 
-// IssueDecisionRecord numbers the decision (the next in the year, the same number on a retry) and
-// writes its public record. It returns the number.
+// IssueDecisionRecord numbers the decision (the next in the year, the same number on a retry),
+// writes its record and publishes it: from then on it is on the public decisions list. It returns
+// the number. The record names the office that decided, the recommender's role and what was
+// declared by whom by role, never a person (letters.DecisionRecord has no field for one).
 func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordInput) (string, error) {
 	f, err := d.facts(ctx, in.Step.ApplicationID)
 	if err != nil {
@@ -146,6 +151,9 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 	years, err := d.Store.AwardYears(ctx, award.ID)
 	if err != nil {
 		return "", err
+	}
+	if len(years) == 0 { // a grassroots grant: one payment, in the year of the decision
+		years = []grant.YearAmount{{FinancialYear: scheme.FinancialYear(award.DecidedAt), Amount: award.Amount}}
 	}
 	// Everything the record says is read before its number is allocated, and any failure to read
 	// it is returned (and retried): a numbered public record is never published incomplete.
@@ -165,7 +173,7 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 		if err != nil {
 			return "", fmt.Errorf("decision record of %s: the recommending officer: %w", award.Reference, err)
 		}
-		recommendedBy = u.Name
+		recommendedBy = scheme.Role(u.Role).Title() + ", moderating the assessment panel"
 	case !errors.Is(err, store.ErrNotFound):
 		return "", fmt.Errorf("decision record of %s: the recommendation: %w", award.Reference, err)
 	}
@@ -173,48 +181,80 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 	if err != nil {
 		return "", fmt.Errorf("decision record of %s: declarations of interest: %w", award.Reference, err)
 	}
-	declarations := []string{}
+	declarations := []letters.Declaration{}
 	for _, c := range conflicts {
 		if c.HasConflict {
 			u, err := d.Store.User(ctx, c.UserID)
 			if err != nil {
 				return "", fmt.Errorf("decision record of %s: who declared an interest: %w", award.Reference, err)
 			}
-			declarations = append(declarations, u.Name+" declared an interest and took no part: "+c.Details)
+			declarations = append(declarations, letters.Declaration{Role: declarerRole(scheme.Role(u.Role)), Interest: c.Details})
 		}
 	}
-	svc, err := f.app.Service()
-	if err != nil {
-		return "", fmt.Errorf("decision record of %s: service details: %w", award.Reference, err)
+	title := f.app.Title
+	if f.sc.Kind == scheme.Service {
+		svc, err := f.app.Service()
+		if err != nil {
+			return "", fmt.Errorf("decision record of %s: service details: %w", award.Reference, err)
+		}
+		title = svc.Service
+	}
+	if len(years) > 0 {
+		first, last := scheme.FinancialYearLabel(years[0].FinancialYear), scheme.FinancialYearLabel(years[len(years)-1].FinancialYear)
+		if first == last {
+			title = fmt.Sprintf("%s, %s", title, first)
+		} else {
+			title = fmt.Sprintf("%s, %s to %s", title, first, last)
+		}
+	}
+	variation := strings.TrimSpace(in.Variation)
+	if in.AwardVersion > 1 {
+		title += " (variation, version " + strconv.Itoa(in.AwardVersion) + ")"
+		if variation == "" {
+			variation = "Version " + strconv.Itoa(in.AwardVersion) + " of the award."
+		}
 	}
 	rec, err := d.Store.AllocateDecisionRecord(ctx, in.Prefix, f.app.ID, in.AwardVersion, in.Step.Actor.UserID, string(in.Step.Actor.Role), in.Step.At.In(scheme.London))
 	if err != nil {
 		return "", fmt.Errorf("decision record of %s: allocate its number: %w", award.Reference, err)
 	}
-	title := svc.Service
-	if len(years) > 0 {
-		title = fmt.Sprintf("%s, %s to %s", svc.Service, scheme.FinancialYearLabel(years[0].FinancialYear), scheme.FinancialYearLabel(years[len(years)-1].FinancialYear))
-	}
-	if in.AwardVersion > 1 {
-		title += " (variation, version " + strconv.Itoa(in.AwardVersion) + ")"
-	}
-	pdf, err := letters.DecisionRecord{Letterhead: d.Letterhead, Number: rec.Number, Title: title, DecisionMaker: in.Step.Actor.Name,
-		DecisionMakerRole: in.Step.Actor.Role.Title(), Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
-		Scheme: f.sc.Name, Reference: award.Reference, Years: letterYears(years), Total: total, Purpose: award.Purpose, Conditions: conditions,
-		Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion, RecommendedBy: recommendedBy, Declarations: declarations}.PDF()
+	record := letters.DecisionRecord{Letterhead: d.Letterhead, Number: rec.Number, Title: title, Office: in.Step.Actor.Role.Title(),
+		Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
+		Scheme: f.sc.Name, Reference: award.Reference, Variation: variation, Years: letterYears(years), Total: total, Purpose: award.Purpose,
+		Conditions: conditions, Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion,
+		RecommendedBy: recommendedBy, Declarations: declarations}
+	pdf, err := record.PDF()
 	if err != nil {
 		return "", classify(err)
+	}
+	content, err := json.Marshal(record)
+	if err != nil {
+		return "", fmt.Errorf("decision record %s: %w", rec.Number, err)
 	}
 	doc, err := d.Store.SaveDocument(ctx, store.Document{ApplicationID: f.app.ID, Kind: KindDecisionRecord, Version: in.AwardVersion,
 		Filename: fmt.Sprintf("decision-record-%s.pdf", sanitise(rec.Number)), Content: pdf})
 	if err != nil {
 		return "", err
 	}
-	if err := d.Store.AttachDecisionRecordDocument(ctx, rec.ID, doc.ID); err != nil {
+	if err := d.Store.PublishDecisionRecord(ctx, rec.ID, doc.ID, content); err != nil {
 		return "", err
 	}
 	in.Step.Why = rec.Number + ": " + in.Step.Why
 	return rec.Number, classify(d.Store.RecordEvent(ctx, event(ctx, in.Step)))
+}
+
+// declarerRole names whoever declared an interest by role, as a published record does: "An
+// assessor", "A commissioning officer".
+func declarerRole(r scheme.Role) string {
+	switch r {
+	case scheme.RoleAssessor:
+		return "An assessor"
+	case scheme.RoleCommissioner:
+		return "The Commissioner"
+	case scheme.RoleOfficer, scheme.RoleHeadOfCommissioning:
+		return "A " + r.Noun()
+	}
+	return "A member of staff"
 }
 
 // ScheduledPayment is one tranche as the agreement prints it.

@@ -108,7 +108,7 @@ func TestAccessMatrix(t *testing.T) {
 		"{user}", fmt.Sprint(dig(me.Body, "id")),
 		// People: the owner's organisation and own id, a member of staff (the assessor), an unknown invitation.
 		"{org}", fmt.Sprint(dig(me.Body, "organisations", "0")), "{me}", fmt.Sprint(dig(me.Body, "id")),
-		"{staff}", fmt.Sprint(assessorID), "{inv}", "9000000000000", "{round}", fmt.Sprint(roundID), "{fy}", fmt.Sprint(fy))
+		"{staff}", fmt.Sprint(assessorID), "{inv}", "9000000000000", "{round}", fmt.Sprint(roundID), "{fy}", fmt.Sprint(fy), "{number}", "PCC-2026-999")
 	type w = [callers]int // the status each caller gets, in the columns' order
 	type row struct {
 		method, path string
@@ -127,6 +127,11 @@ func TestAccessMatrix(t *testing.T) {
 			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/schemes/{scheme}", nil,
 			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		// The published decision records: public (a number never published is not found).
+		{"GET", "/api/v1/decisions", nil,
+			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/decisions/{number}", nil,
+			w{404, 404, 404, 404, 404, 404, 404, 404, 404}},
 		{"GET", "/api/v1/schemes/{scheme}/years", nil,
 			w{401, 401, 403, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/admin/schemes/{scheme}/form", nil,

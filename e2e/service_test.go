@@ -142,10 +142,13 @@ func (s *system) driveToAccepted(t *testing.T, provider string, id int64, perYea
 		whole += y["amount_pence"].(int64)
 	}
 	total := fmt.Sprintf("£%s", commas(whole/100))
-	for _, want := range []string{"PCC/", total, "Casey Commissioner", "reduces repeat victimisation"} {
+	for _, want := range []string{"PCC/", total, "Decision maker Police and Crime Commissioner", "reduces repeat victimisation"} {
 		if !strings.Contains(record, want) {
 			t.Errorf("decision record lacks %q:\n%s", want, record)
 		}
+	}
+	if strings.Contains(record, "Casey Commissioner") { // the record is published: it names the office, not the person
+		t.Errorf("the decision record names the Commissioner:\n%s", record)
 	}
 	agreement := s.documentText(t, provider, offered, "grant_agreement")
 	for _, want := range []string{total, workflows.QuarterOf(start).Label(), "safeguarding policy approved by the board", "High-risk victims supported",

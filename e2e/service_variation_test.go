@@ -85,6 +85,17 @@ func TestServiceAwardVariedThenEndedEarly(t *testing.T) {
 	if got := dig(s.must(t, http.StatusOK, "GET", path, officer, nil).Body, "decision_records"); got == nil || len(got.([]any)) != 2 {
 		t.Fatalf("decision records after the variation = %v, want the approval's and the variation's", got)
 	}
+	// Both are public at once, the variation's newest first, saying what it changed; by office, never by name.
+	public := dig(s.must(t, http.StatusOK, "GET", "/api/v1/decisions", "", nil).Body, "decisions").([]any)
+	if len(public) != 2 || dig(public[0], "decision") != "variation" || dig(public[1], "decision") != "award" ||
+		dig(public[0], "amount_pence") != float64(25000000) || dig(public[0], "office") != "Police and Crime Commissioner" {
+		t.Fatalf("the public decisions after the variation = %v; want the variation (£250,000.00) then the award", public)
+	}
+	record := s.must(t, http.StatusOK, "GET", "/api/v1/decisions/"+dig(public[0], "id").(string), "", nil)
+	if st := record.str("statement"); !strings.Contains(st, "has decided to vary the grant") || !strings.Contains(st, "One advocate post ends in 2027-28") ||
+		strings.Contains(string(record.Raw), "Casey Commissioner") {
+		t.Errorf("the variation's public record: %s", record.Raw)
+	}
 	// Q3 and Q4 now pay £27,500.00 each; 2027-28 £30,000.00 a quarter; 2028-29 is cancelled.
 	fin := s.must(t, http.StatusOK, "GET", path+"/finance", officer, nil)
 	wantTranches := []string{"paid 3750000", "paid 3750000", "held 2750000", "scheduled 2750000", "scheduled 3000000", "scheduled 3000000",

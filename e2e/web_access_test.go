@@ -79,7 +79,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		"{scheme}", fmt.Sprint(int64(fx.schemeID)), "{round}", fmt.Sprint(int64(fx.roundID)), "{upload}", fmt.Sprint(upload.ID),
 		"{unknown}", "9000000000000", "{version}", "1",
 		"{org}", fmt.Sprint(owner.Organisations[0]), "{me}", fmt.Sprint(owner.ID),
-		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43), "{panelfile}", "9000000000000.pdf")
+		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43), "{panelfile}", "9000000000000.pdf", "{record}", "PCC-2026-999")
 	today := time.Now()
 	payment := func(id int64) url.Values { // a complete payment form, so the API decides
 		key := fmt.Sprintf("%d-0", id)
@@ -109,6 +109,9 @@ func TestPageAccessMatrix(t *testing.T) {
 		{"GET", "/open-data", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"GET", "/open-data/360giving.json", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"GET", "/open-data/360giving.csv", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		// The published decision records are everyone's; a number never published is not found.
+		{"GET", "/decisions", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/decisions/{record}", nil, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 		{"GET", "/sign-in", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/sign-in", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
 		{"GET", "/register", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
@@ -315,7 +318,7 @@ func TestPageAccessMatrix(t *testing.T) {
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
 		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version",
-		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id", "{panelfile}", ":file")
+		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id", "{panelfile}", ":file", "{record}", ":number")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

@@ -10,37 +10,71 @@ import (
 )
 
 // DecisionRecord is the numbered record of a decision above the officers' delegated limit, such as
-// PCC/2026/017, published with the grants register. It carries what the Elected Local Policing
-// Bodies (Specified Information) Order 2011 asks to be published about a crime and disorder
-// reduction grant (the recipient, the amount, the purpose, the conditions and the reasons the grant
-// will secure crime and disorder reduction), with who decided, under which delegation band and
-// scheme rules, and any declarations of interest.
+// PCC/2026/017, published on the public decisions page and with the grants register. It carries
+// what the Elected Local Policing Bodies (Specified Information) Order 2011 asks to be published
+// about a crime and disorder reduction grant (the recipient, the amount, the purpose, the
+// conditions and the reasons the grant will secure crime and disorder reduction), with the office
+// that decided, under which delegation band and scheme rules, and any declarations of interest.
 //
-// It is public, so it names the recipient organisation only: it has no field for a contact or an
-// address, and it refuses an e-mail address in the text about the grant.
+// It is public by construction: it has no field for a person. The decision maker appears by office
+// ("Police and Crime Commissioner"), the recommender by role, and each declaration of interest by
+// the role of whoever declared it and what they declared; the recipient is the organisation (an
+// unincorporated group by its name only), with no contact or address. Text about the grant that
+// holds an e-mail address is refused.
 //
-// Every field is required except the letterhead's contact details, RecipientID, RecommendedBy and
-// Declarations (an empty list is printed as "None declared").
+// Every field is required except the letterhead's contact details, RecipientID, Variation,
+// RecommendedBy and Declarations (an empty list is printed as "None declared").
 type DecisionRecord struct {
-	Letterhead        Letterhead
-	Number            string // "PCC/2026/017"
-	Title             string // e.g. "Young people's A&E navigator service, 2026-27 to 2028-29"
-	DecisionMaker     string // the person's name, e.g. "D. Example"
-	DecisionMakerRole string // e.g. "Police and Crime Commissioner"
-	Date              time.Time
-	Recipient         string // the organisation's name
-	RecipientID       string // e.g. "GB-CHC-1234567" (org-id.guide), printed under the name
-	Scheme            string
-	Reference         string       // the award's reference
-	Years             []YearAmount // the amount in each financial year
-	Total             money.Pence  // the whole-life total, the sum of Years
-	Purpose           string
-	Conditions        []string
-	Reasons           []string // why the grant will secure, or contribute to securing, crime and disorder reduction
-	Band              string   // the delegation band that authorised it, e.g. "Police and Crime Commissioner: awards over £100,000.00"
-	RulesVersion      int      // the version of the scheme's rules the decision was taken under
-	RecommendedBy     string   // e.g. "B. Sample, Head of Commissioning"; never the decision maker
-	Declarations      []string // declarations of interest by anyone involved in the decision
+	Letterhead   Letterhead   `json:"-"`
+	Number       string       `json:"number"`       // "PCC/2026/017"
+	Title        string       `json:"title"`        // e.g. "Young people's A&E navigator service, 2026-27 to 2028-29"
+	Office       string       `json:"office"`       // the office that decided, e.g. "Police and Crime Commissioner"; never a name
+	Date         time.Time    `json:"date"`         // of the decision
+	Recipient    string       `json:"recipient"`    // the organisation's name
+	RecipientID  string       `json:"recipient_id"` // e.g. "GB-CHC-1234567" (org-id.guide), printed under the name
+	Scheme       string       `json:"scheme"`       // its name
+	Reference    string       `json:"reference"`    // the award's reference
+	Variation    string       `json:"variation"`    // what a variation of the award changes; "" for the award itself
+	Years        []YearAmount `json:"years"`        // the amount in each financial year (after a variation: as varied)
+	Total        money.Pence  `json:"total_pence"`  // the whole-life total, the sum of Years
+	Purpose      string       `json:"purpose"`
+	Conditions   []string     `json:"conditions"`
+	Reasons      []string     `json:"reasons"`       // why the grant will secure, or contribute to securing, crime and disorder reduction
+	Band         string       `json:"band"`          // the delegation band that authorised it, e.g. "Police and Crime Commissioner"
+	RulesVersion int          `json:"rules_version"` // the version of the scheme's rules the decision was taken under
+	// RecommendedBy is the recommender's role, e.g. "Commissioning Officer, moderating the assessment
+	// panel"; never a name. The person who recommends an award never approves it.
+	RecommendedBy string        `json:"recommended_by"`
+	Declarations  []Declaration `json:"declarations"` // declarations of interest by anyone involved in the decision
+}
+
+// Declaration is one declaration of interest as it is published: who declared it by role, and what
+// they declared. Whoever declares an interest takes no part in the decision.
+type Declaration struct {
+	Role     string `json:"role"`     // e.g. "An assessor", "A panel member"; never a name
+	Interest string `json:"interest"` // what was declared, e.g. "a trustee of the applicant"; may be empty
+}
+
+// Text is the declaration as the record prints it: "An assessor declared an interest (a trustee of
+// the applicant) and took no part."
+func (d Declaration) Text() string {
+	role := strings.TrimSpace(d.Role)
+	if interest := strings.TrimRight(strings.TrimSpace(d.Interest), "."); interest != "" {
+		return fmt.Sprintf("%s declared an interest (%s) and took no part.", role, interest)
+	}
+	return role + " declared an interest and took no part."
+}
+
+// Decision is what was decided, in one sentence: "The Police and Crime Commissioner has decided to
+// award Safe Harbour Youth Trust a grant of £360,000.00 ...". The public page prints the same.
+func (r DecisionRecord) Decision() string {
+	years := countWords(len(r.Years), "financial year", "financial years")
+	if strings.TrimSpace(r.Variation) != "" {
+		return fmt.Sprintf("The %s has decided to vary the grant to %s from the %s (%s) so that it is %s over %s (%s): %s",
+			r.Office, r.Recipient, r.Scheme, r.Reference, r.Total, years, yearSpan(r.Years), strings.TrimSpace(r.Variation))
+	}
+	return fmt.Sprintf("The %s has decided to award %s a grant of %s from the %s over %s (%s), for the "+
+		"purpose and on the conditions set out below.", r.Office, r.Recipient, r.Total, r.Scheme, years, yearSpan(r.Years))
 }
 
 func (r DecisionRecord) validate() error {
@@ -49,13 +83,14 @@ func (r DecisionRecord) validate() error {
 	c.text("Number", r.Number)
 	c.text("Title", r.Title)
 	c.public("Title", r.Title)
-	c.text("DecisionMaker", r.DecisionMaker)
-	c.text("DecisionMakerRole", r.DecisionMakerRole)
+	c.text("Office", r.Office)
+	c.public("Office", r.Office)
 	c.date("Date", r.Date)
 	c.text("Recipient", r.Recipient)
 	c.public("Recipient", r.Recipient)
 	c.text("Scheme", r.Scheme)
 	c.text("Reference", r.Reference)
+	c.public("Variation", r.Variation)
 	c.positive("Total", r.Total)
 	c.years("Years", r.Years, r.Total)
 	c.text("Purpose", r.Purpose)
@@ -72,23 +107,16 @@ func (r DecisionRecord) validate() error {
 	if r.RulesVersion < 1 {
 		c.fail("RulesVersion", "must be 1 or more")
 	}
-	if rec := personName(r.RecommendedBy); rec != "" && strings.EqualFold(rec, personName(r.DecisionMaker)) {
-		c.fail("RecommendedBy", "is the DecisionMaker: the person who recommends an award never approves it")
-	}
-	for i, s := range r.Declarations {
+	c.public("RecommendedBy", r.RecommendedBy)
+	for i, d := range r.Declarations {
 		f := fmt.Sprintf("Declarations[%d]", i)
-		if strings.TrimSpace(s) == "" {
-			c.fail(f, "is empty")
+		if strings.TrimSpace(d.Role) == "" {
+			c.fail(f+".Role", "is empty: say who declared the interest, by role")
 		}
-		c.public(f, s)
+		c.public(f+".Role", d.Role)
+		c.public(f+".Interest", d.Interest)
 	}
 	return c.result()
-}
-
-// personName is the name part of "B. Sample, Head of Commissioning".
-func personName(s string) string {
-	name, _, _ := strings.Cut(s, ",")
-	return strings.Join(strings.Fields(name), " ")
 }
 
 // PDF writes the decision record, or returns a *ValidationError.
@@ -117,7 +145,7 @@ func (r DecisionRecord) PDF() ([]byte, error) {
 	years := countWords(len(r.Years), "financial year", "financial years")
 	w.details([]field{
 		{"Decision number", r.Number},
-		{"Decision maker", r.DecisionMaker + ", " + r.DecisionMakerRole},
+		{"Decision maker", r.Office},
 		{"Date of decision", longDate(r.Date)},
 		{"Recipient", recipient},
 		{"Scheme", r.Scheme},
@@ -126,8 +154,7 @@ func (r DecisionRecord) PDF() ([]byte, error) {
 	})
 
 	w.subheading("Decision")
-	w.paragraph(fmt.Sprintf("The %s has decided to award %s a grant of %s from the %s over %s (%s), for the "+
-		"purpose and on the conditions set out below.", r.DecisionMakerRole, r.Recipient, r.Total, r.Scheme, years, yearSpan(r.Years)))
+	w.paragraph(r.Decision())
 
 	w.section("Amount per financial year", "", []tablePart{yearsPart(r.Years, "Whole-life total")}, false)
 
@@ -139,11 +166,12 @@ func (r DecisionRecord) PDF() ([]byte, error) {
 
 	w.subheading("Why the grant will secure crime and disorder reduction")
 	w.paragraph(fmt.Sprintf("The %s considers that the grant will secure, or contribute to securing, crime and "+
-		"disorder reduction, for these reasons:", r.DecisionMakerRole))
+		"disorder reduction, for these reasons:", r.Office))
 	w.list(r.Reasons, false)
 
 	w.subheading("Authority for the decision")
 	authority := []field{
+		{"Decided by", r.Office},
 		{"Delegation band", r.Band},
 		{"Scheme rules", "Version " + strconv.Itoa(r.RulesVersion)},
 	}
@@ -156,16 +184,17 @@ func (r DecisionRecord) PDF() ([]byte, error) {
 	if len(r.Declarations) == 0 {
 		w.paragraph("None declared.")
 	} else {
-		w.list(r.Declarations, false)
+		list := make([]string, len(r.Declarations))
+		for i, d := range r.Declarations {
+			list[i] = d.Text()
+		}
+		w.list(list, false)
 	}
 
 	w.subheading("Publication")
 	w.paragraph("This record is published under the Elected Local Policing Bodies (Specified Information) " +
 		"Order 2011 (as amended), which requires the recipient, amount, purpose and conditions of each crime " +
-		"and disorder reduction grant, and the reasons for making it, to be published.")
-
-	w.subheading("Signed by the decision maker")
-	w.paragraph("I approve the decision set out in this record.")
-	w.signatureBlock(r.DecisionMaker, r.DecisionMakerRole)
+		"and disorder reduction grant, and the reasons for making it, to be published. It names the office " +
+		"that decided, not the people involved; the signed original is kept by the " + r.Letterhead.Body + ".")
 	return w.bytes()
 }

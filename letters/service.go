@@ -17,8 +17,8 @@ import (
 // paid in 2026-27. Label is the financial year as readers write it ("2026-27"); the quarters of a
 // grant agreement are labelled with it too ("Q1 2026-27").
 type YearAmount struct {
-	Label  string
-	Amount money.Pence
+	Label  string      `json:"label"` // "2026-27"
+	Amount money.Pence `json:"amount_pence"`
 }
 
 // sumYears adds up the amounts of ys.
@@ -159,48 +159,6 @@ func (w *writer) banner(s string) {
 	}
 	p.SetXY(marginLeft, y+h)
 	p.Ln(5)
-	w.body()
-}
-
-// signatureBlock leaves lines for a handwritten signature and the date beside the signer's name
-// and role, as on a record that is signed on paper.
-func (w *writer) signatureBlock(name, role string) {
-	p := w.pdf
-	w.keepTogether(34)
-	p.Ln(2)
-	const labelW = 42.0 // as in a details table
-	label := func(s string) {
-		w.font("B", smallSize)
-		w.colour(mutedColour)
-		w.cell(labelW, lineH, w.line(s), "L")
-	}
-	rule := func(x, y, width float64) {
-		p.SetDrawColor(inkColour.r, inkColour.g, inkColour.b)
-		p.SetLineWidth(0.2)
-		p.Line(x, y, x+width, y)
-	}
-	y := p.GetY() + 10
-	p.SetXY(marginLeft, y-lineH+1)
-	label("Signature")
-	rule(marginLeft+labelW, y, 70)
-	p.SetXY(marginLeft+labelW+75, y-lineH+1)
-	w.font("B", smallSize)
-	w.colour(mutedColour)
-	w.cell(12, lineH, w.line("Date"), "L")
-	rule(marginLeft+labelW+87, y, contentWidth-labelW-87)
-	p.SetXY(marginLeft, y+4)
-	for _, row := range []field{{"Name", name}, {"Role", role}} {
-		y := p.GetY()
-		p.SetXY(marginLeft, y)
-		label(row.label)
-		w.font("", bodySize)
-		w.colour(inkColour)
-		p.SetLeftMargin(marginLeft + labelW)
-		p.SetXY(marginLeft+labelW, y)
-		w.multi(contentWidth-labelW, lineH, row.value)
-		p.SetLeftMargin(marginLeft)
-	}
-	p.SetX(marginLeft)
 	w.body()
 }
 

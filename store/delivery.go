@@ -277,7 +277,8 @@ func (s *Store) AcceptVariation(ctx context.Context, applicationID int64, versio
 // WithdrawVariationDocuments takes back the grant agreement and decision record issued for an award
 // version that never stood (its variation could not be completed), so the application lists no
 // agreement for terms that do not apply and a later variation to that version issues them afresh.
-// The decision record's number stays with that version. Refused for a version the award has
+// The decision record's number stays with that version; the record leaves the public list until it is
+// issued again. Refused for a version the award has
 // reached. Records the event; idempotent.
 func (s *Store) WithdrawVariationDocuments(ctx context.Context, applicationID int64, version int, e Event) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -288,7 +289,7 @@ func (s *Store) WithdrawVariationDocuments(ctx context.Context, applicationID in
 		if version <= current {
 			return fmt.Errorf("withdraw the documents of version %d of application %d's award: it stands (version %d)", version, applicationID, current)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE decision_records SET document_id = NULL WHERE application_id = $1 AND award_version = $2`,
+		if _, err := tx.ExecContext(ctx, `UPDATE decision_records SET document_id = NULL, content = NULL WHERE application_id = $1 AND award_version = $2`,
 			applicationID, version); err != nil {
 			return err
 		}

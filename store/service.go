@@ -159,6 +159,8 @@ type DecisionRecord struct {
 	DecidedRole   string    `db:"decided_role" json:"decided_role"`
 	DocumentID    *int64    `db:"document_id" json:"document_id,omitempty"`
 	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	// Content is the record as published (see PublishDecisionRecord); nil until it is.
+	Content []byte `db:"content" json:"-"`
 }
 
 // AllocateDecisionRecord gives the decision on (application, award version) its number, the next in
@@ -191,10 +193,15 @@ func (s *Store) AllocateDecisionRecord(ctx context.Context, prefix string, appli
 	return r, fmt.Errorf("could not allocate a decision record number")
 }
 
-// AttachDecisionRecordDocument links the record's PDF.
-func (s *Store) AttachDecisionRecordDocument(ctx context.Context, recordID, documentID int64) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE decision_records SET document_id = $2 WHERE id = $1`, recordID, documentID)
-	return err
+// PublishDecisionRecord links the record's PDF and keeps its content as published (the JSON of
+// letters.DecisionRecord, which names offices, never people): from then on it is on the public
+// decisions list. Idempotent.
+func (s *Store) PublishDecisionRecord(ctx context.Context, recordID, documentID int64, content []byte) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE decision_records SET document_id = $2, content = $3 WHERE id = $1`, recordID, documentID, content)
+	if err != nil {
+		return fmt.Errorf("publish decision record %d: %w", recordID, err)
+	}
+	return nil
 }
 
 // DecisionRecords lists an application's decision records.

@@ -64,6 +64,13 @@ func MayApprove(rules scheme.Rules, role scheme.Role, wholeLife money.Pence) err
 	return errors.New(msg)
 }
 
+// AboveOfficerBand says whether a decision under this band is above the officers' delegated limit:
+// the head of commissioning's or the Commissioner's. Each such decision has a numbered, published
+// decision record.
+func AboveOfficerBand(band scheme.Band) bool {
+	return roleRank(band.Role) > roleRank(scheme.RoleOfficer)
+}
+
 // deciderRole is the role whose band covers the amount: the one told an application is ready for
 // a decision. "" when no band covers it (the store then tells the case officer).
 func deciderRole(rules scheme.Rules, amount money.Pence) string {

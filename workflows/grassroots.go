@@ -81,6 +81,7 @@ type GrassrootsStatus struct {
 	AwardID           int64              `json:"award_id,omitempty"`
 	AwardReference    string             `json:"award_reference,omitempty"`
 	AwardAmount       money.Pence        `json:"award_amount_pence,omitempty"`
+	DecisionRecord    string             `json:"decision_record,omitempty"` // PCC/2026/017: a decision above the officer band
 	PaymentSignOff    *PaymentSignOff    `json:"payment_sign_off,omitempty"` // two-person payments: who proposed and approved it
 	AcceptBy          *time.Time         `json:"accept_by,omitempty"`
 	ReportDue         *time.Time         `json:"report_due,omitempty"`
@@ -244,8 +245,12 @@ func (g *grassroots) awaitInformation(ctx workflow.Context) error {
 	return nil
 }
 
-// offer issues the award letter and the finance notice, then waits for acceptance.
+// offer publishes the decision record (a decision above the officer band), then issues the award
+// letter and the finance notice.
 func (g *grassroots) offer(ctx workflow.Context) error {
+	if err := g.issueDecisionRecord(ctx); err != nil {
+		return err
+	}
 	var letter, notice activities.DocumentResult
 	reportDue := g.reportDue()
 	in := activities.IssueDocumentInput{Step: g.step(ctx, grant.System, "Award letter issued", g.status.AwardReference, StageApproved), ReportDue: reportDue}
@@ -258,6 +263,31 @@ func (g *grassroots) offer(ctx workflow.Context) error {
 	}
 	g.status.AwardLetterID, g.status.FinanceNoticeID = letter.DocumentID, notice.DocumentID
 	g.setStage(ctx, StageOffered)
+	return nil
+}
+
+// grassrootsDecisionRecords is the version marker under which a grassroots award decided above the
+// officer band (by the head of commissioning or the Commissioner) gets a numbered, published
+// decision record, as a service award always had; runs approved before it have none.
+const grassrootsDecisionRecords = "grassroots-decision-records"
+
+// issueDecisionRecord numbers and publishes the record of an approval above the officer band, in
+// the series the scheme's rules prefix (PCC/2026/017), shared with every other decision of the year.
+func (g *grassroots) issueDecisionRecord(ctx workflow.Context) error {
+	band, err := BandFor(g.in.Rules, g.status.AwardAmount)
+	if err != nil || !AboveOfficerBand(band) {
+		return nil
+	}
+	if workflow.GetVersion(ctx, grassrootsDecisionRecords, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	in := activities.DecisionRecordInput{Step: g.step(ctx, g.decision.Actor, "Decision record published", band.Title, g.stage),
+		Prefix: g.in.Rules.RecordPrefix(), AwardVersion: 1, DelegationBand: band.Title, RulesVersion: g.in.Rules.Version}
+	var number string
+	if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
+		return err
+	}
+	g.status.DecisionRecord = number
 	return nil
 }
 

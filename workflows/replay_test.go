@@ -18,8 +18,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 13 {
-		t.Fatalf("found %d recorded histories in testdata; expected 13: grassroots (closed, declined, second assessment after an information request) "+
+	if len(files) < 15 {
+		t.Fatalf("found %d recorded histories in testdata; expected 15: grassroots (closed, declined, second assessment after an information request, "+
+			"paid by two people in finance, approved above the officer band by the head of commissioning with its decision record published) "+
 			"and service (two quarters, both runs across a year end, varied then ended early before and after varied agreements were accepted afresh, "+
 			"a variation undone when its documents failed, an agenda step that failed and was held, varied then ended early with revised finance notices, an award starting mid-year, an underspend recovered after a return was waived)", len(files))
 	}

@@ -549,6 +549,10 @@ type agreementVersion struct {
 	AcceptBy   time.Time
 }
 
+// decisionRecordsByRole is the version marker under which a decision is above the officer band when
+// its band's role is above the commissioning officer's (AboveOfficerBand).
+const decisionRecordsByRole = "decision-records-by-role"
+
 // issueVersionDocuments writes the decision record (above the officer band; its number is
 // returned) and the agreement for one version of the award.
 func (sv *service) issueVersionDocuments(ctx workflow.Context, decider Actor, band scheme.Band, what string, v agreementVersion) (string, error) {
@@ -558,9 +562,16 @@ func (sv *service) issueVersionDocuments(ctx workflow.Context, decider Actor, ba
 		terms = &activities.AwardTerms{Years: v.Years, Conditions: v.Conditions}
 	}
 	var number string
-	if len(sv.rules.Delegation) > 0 && band.Role != sv.rules.Delegation[0].Role {
+	// Runs from before the version marker took the scheme's first band as the officers'; later
+	// runs ask the band's role (AboveOfficerBand), as the grassroots workflow does.
+	above := len(sv.rules.Delegation) > 0 && band.Role != sv.rules.Delegation[0].Role
+	if workflow.GetVersion(ctx, decisionRecordsByRole, workflow.DefaultVersion, 1) == 1 {
+		above = AboveOfficerBand(band)
+	}
+	if above {
 		in := activities.DecisionRecordInput{Step: sv.step(ctx, decider, "Decision record published", band.Title, sv.stage),
-			Prefix: sv.rules.RecordPrefix(), AwardVersion: v.Version, DelegationBand: band.Title, RulesVersion: sv.rules.Version, Terms: terms}
+			Prefix: sv.rules.RecordPrefix(), AwardVersion: v.Version, DelegationBand: band.Title, RulesVersion: sv.rules.Version, Terms: terms,
+			Variation: v.Variation}
 		if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
 			return "", err
 		}

@@ -92,7 +92,12 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		if record.ID != *records[0].DocumentID {
 			t.Errorf("decision record document %d; the record names %d", record.ID, *records[0].DocumentID)
 		}
-		f.wantText(record, "PCC/2026/001", "Casey Commissioner", "£360,000.00", "Olu Officer", "Ash Assessor declared an interest")
+		// Published: the offices and roles, never the people (the Commissioner, the moderating officer, the assessor).
+		f.wantText(record, "PCC/2026/001", "Decision maker Police and Crime Commissioner", "£360,000.00",
+			"Recommended by Commissioning Officer, moderating the assessment panel", "An assessor declared an interest (")
+		if text := f.documentText(record.ID); strings.Contains(text, "Casey Commissioner") || strings.Contains(text, "Olu Officer") || strings.Contains(text, "Ash Assessor") {
+			t.Errorf("the published decision record names a person:\n%s", text)
+		}
 		f.wantText(f.document(activities.KindGrantAgreement, 1), ref, "£360,000.00", "£30,000.00", "15 July 2026", "12 March 2026",
 			"A signed data-sharing agreement with the hospital trust.")
 		f.document(activities.KindFinanceAwardNotice, 1)

@@ -53,6 +53,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.POST("/tokens", s.issueToken)
 	g.GET("/schemes", s.listSchemes)
 	g.GET("/schemes/:id", s.getScheme)
+	g.GET("/decisions", s.listDecisions)
+	g.GET("/decisions/:number", s.getDecision)
 
 	auth := g.Group("", s.authenticate)
 	auth.GET("/me", s.me)

@@ -153,6 +153,8 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET(threesixtygiving.PagePath, s.openData)
 	g.GET(threesixtygiving.JSONPath, s.openData360JSON)
 	g.GET(threesixtygiving.CSVPath, s.openData360CSV)
+	g.GET("/decisions", s.requireAPI, s.decisions)
+	g.GET("/decisions/:number", s.requireAPI, s.decision)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
 	// the session ended goes to the sign-in page saying so.
