@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rickar/cal/v2"
@@ -219,4 +220,22 @@ func (p *Publisher) PublishMonth(ctx context.Context, month, now time.Time) (sto
 		return pub, false, err
 	}
 	return pub, true, nil
+}
+
+// FileName is a publication's file name: "REG-2026-11-v2.csv".
+func FileName(number string, f Format) string {
+	return strings.ReplaceAll(number, " ", "-") + "." + string(f)
+}
+
+// ParseFileName reads a file name made by FileName back into the publication's number and format.
+func ParseFileName(name string) (number string, f Format, ok bool) {
+	base, ext, found := strings.Cut(name, ".")
+	if !found || (ext != string(FormatCSV) && ext != string(FormatJSON)) {
+		return "", "", false
+	}
+	i := strings.LastIndex(base, "-v")
+	if i < 0 {
+		return "", "", false
+	}
+	return base[:i] + " " + base[i+1:], Format(ext), true
 }

@@ -84,8 +84,8 @@ func (s *Store) RegisterPublications(ctx context.Context) ([]RegisterPublication
 	return out, nil
 }
 
-// RegisterPublicationFile is a publication's frozen file ("csv" or "json") by its id.
-func (s *Store) RegisterPublicationFile(ctx context.Context, id int64, format string) (RegisterPublication, []byte, error) {
+// RegisterPublicationFile is a publication's frozen file ("csv" or "json") by its number.
+func (s *Store) RegisterPublicationFile(ctx context.Context, number, format string) (RegisterPublication, []byte, error) {
 	col := map[string]string{"csv": "csv_bytes", "json": "json_bytes"}[format]
 	if col == "" {
 		return RegisterPublication{}, nil, ErrNotFound
@@ -94,12 +94,12 @@ func (s *Store) RegisterPublicationFile(ctx context.Context, id int64, format st
 		RegisterPublication
 		File []byte `db:"file"`
 	}
-	err := s.DB.GetContext(ctx, &row, `SELECT `+publicationColumns+`, `+col+` AS file FROM register_publications WHERE id = $1`, id)
+	err := s.DB.GetContext(ctx, &row, `SELECT `+publicationColumns+`, `+col+` AS file FROM register_publications WHERE number = $1`, number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return RegisterPublication{}, nil, ErrNotFound
 	}
 	if err != nil {
-		return RegisterPublication{}, nil, fmt.Errorf("read register publication %d: %w", id, err)
+		return RegisterPublication{}, nil, fmt.Errorf("read register publication %s: %w", number, err)
 	}
 	return row.RegisterPublication, row.File, nil
 }

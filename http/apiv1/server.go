@@ -53,6 +53,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.POST("/tokens", s.issueToken)
 	g.GET("/schemes", s.listSchemes)
 	g.GET("/schemes/:id", s.getScheme)
+	g.GET("/register", s.listRegister) // the public grants register (register.go)
+	g.GET("/register/publications", s.listRegisterPublications)
 
 	auth := g.Group("", s.authenticate)
 	auth.GET("/me", s.me)

@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/publication"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -145,6 +146,12 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/register", s.registerForm)
 	g.POST("/register", s.requireAPI, s.Throttle("registration"), s.register)
 	g.GET("/accessibility", s.accessibility)
+	// The public grants register and its monthly publications (grants_register.go).
+	g.GET("/grants", s.requireAPI, s.grants)
+	g.GET("/grants.csv", s.requireAPI, s.grantsDownload(publication.FormatCSV))
+	g.GET("/grants.json", s.requireAPI, s.grantsDownload(publication.FormatJSON))
+	g.GET("/grants/publications", s.requireAPI, s.grantsPublications)
+	g.GET("/grants/publications/:file", s.grantsPublicationFile)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
 	// the session ended goes to the sign-in page saying so.
