@@ -174,7 +174,7 @@ type RegisterPublicationView struct {
 	MonthName     string               `json:"-"`     // November 2026
 	Version       int                  `json:"version"`
 	Awards        int                  `json:"awards"`
-	AmountAwarded string               `json:"amount_awarded"` // pounds and pence, "1234.56"
+	AmountAwarded json.Number          `json:"amount_awarded"` // pounds and pence, 1234.56
 	Total         string               `json:"-"`              // £1,234.56
 	PublishedAt   time.Time            `json:"published_at"`
 	JSONSHA256    string               `json:"json_sha256"`
@@ -193,7 +193,7 @@ func (s *Server) RegisterPublications(ctx context.Context) ([]RegisterPublicatio
 	out := make([]RegisterPublicationView, len(list))
 	for i, p := range list {
 		v := RegisterPublicationView{Number: p.Number, Month: p.Month.Format("2006-01"), MonthName: p.Month.Format("January 2006"),
-			Version: p.Version, Awards: p.Awards, AmountAwarded: publication.Pounds(p.Total).String(), Total: p.Total.String(),
+			Version: p.Version, Awards: p.Awards, AmountAwarded: publication.Pounds(p.Total), Total: p.Total.String(),
 			PublishedAt: p.PublishedAt, JSONSHA256: p.JSONSHA256, CSVSHA256: p.CSVSHA256,
 			JSONURL: "/grants/publications/" + publication.FileName(p.Number, publication.FormatJSON),
 			CSVURL:  "/grants/publications/" + publication.FileName(p.Number, publication.FormatCSV),
