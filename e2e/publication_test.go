@@ -99,7 +99,7 @@ func (s *system) publicationRun(t *testing.T) publicationRun {
 	group := s.registerOrganisation(t, groupOrg, "Tomasz Wierzbicki", "tomasz@knighton-fields.example.org")
 	run.Group = publishedApp{Organisation: groupOrg["name"], OrgType: scheme.OrgCommunityGroup, WantStatus: "Offered"}
 	run.Group.ID = s.grassrootsAward(t, group, 150000, "A monthly litter pick and a summer fun day on Knighton Fields.",
-		"Cared-for open space draws fewer incidents of criminal damage.", nil)
+		"Cared-for open space draws fewer incidents of criminal damage.", []string{"Tell us of any change to the group's committee"})
 	run.Personal = append(run.Personal, "Tomasz Wierzbicki", "tomasz@knighton-fields.example.org", groupOrg["address"], groupOrg["postcode"])
 
 	// Two service awards decided by the Commissioner: one varied (a smaller second year and one
@@ -118,7 +118,7 @@ func (s *system) publicationRun(t *testing.T) publicationRun {
 	})
 	s.awaitDocumentVersion(t, provider, varied, "grant_agreement", 2)
 	s.must(t, http.StatusOK, "POST", path+"/variation-acceptance", provider, map[string]any{"version": 2})
-	run.Varied = publishedApp{ID: varied, Organisation: "Beacon Advocacy Partnership", OrgType: scheme.OrgCIO, CharityNumber: "1199999", WantStatus: "Under way"}
+	run.Varied = publishedApp{ID: varied, Organisation: "Beacon Advocacy Partnership", OrgType: scheme.OrgCIO, CharityNumber: "1199999", WantStatus: "Accepted"}
 
 	provider2, ended := s.serviceApplication(t, "Harbour Recovery Service", perYear, fy, 2)
 	s.driveToActive(t, provider2, ended, perYear, fy, 2)

@@ -31,6 +31,7 @@ type Application struct {
 	ProjectEnd       sql.NullTime   `db:"project_end" json:"-"`
 	Areas            pq.StringArray `db:"areas" json:"areas"`
 	Priorities       pq.StringArray `db:"priorities" json:"priorities"`
+	Wards            pq.StringArray `db:"wards" json:"-"` // the wards it names, kept at submission (00025)
 	Status           string         `db:"status" json:"status"`
 	ReportOverdue    bool           `db:"report_overdue" json:"report_overdue"`
 	WeightedScore    *float64       `db:"weighted_score" json:"weighted_score,omitempty"`

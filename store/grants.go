@@ -311,6 +311,8 @@ type GrantReport struct {
 	ReviewComment *string     `db:"review_comment" json:"review_comment,omitempty"`
 	ReviewedBy    *int64      `db:"reviewed_by" json:"reviewed_by,omitempty"`
 	ReviewedAt    *time.Time  `db:"reviewed_at" json:"reviewed_at,omitempty"`
+	// Beneficiaries is who the grant reached (00026): [{"area","ward","age_band","count"}].
+	Beneficiaries []byte `db:"beneficiaries" json:"-"`
 }
 
 // SaveGrantReport records a report version.
