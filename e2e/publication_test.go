@@ -280,6 +280,9 @@ func TestPublicationRegisterMatchesWhatWasDecided(t *testing.T) {
 			}
 		}
 	}
+	if res := s.do(t, "GET", "/api/v1/register", "", nil); res.Status != http.StatusOK { // checked against the OpenAPI document
+		t.Fatalf("the register API: %d %s", res.Status, res.Raw)
+	}
 	_, apiBody := public("the register API", "/api/v1/register", http.StatusOK)
 	var api map[string]any
 	if err := json.Unmarshal([]byte(apiBody), &api); err != nil {
