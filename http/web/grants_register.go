@@ -27,11 +27,17 @@ const grantsShown = 100
 // grantsPage is what grants.html shows.
 type grantsPage struct {
 	Filters         []grantsSelect
-	Rows            []publication.Row
+	Rows            []grantRow
 	Count, Shown    int
 	Awarded, Paid   string
 	CSV, JSON, Feed string // the downloads and the API, with the page's filters
 	Filtered        bool
+}
+
+// grantRow is one grant on the page, its amounts written as letters write money (£1,234.56).
+type grantRow struct {
+	publication.Row
+	Awarded, Paid string
 }
 
 // grantsSelect is one filter's select.
@@ -135,7 +141,7 @@ func (s *Server) grants(c *gin.Context) {
 		awarded += g.Amount
 		paid += g.Disbursed
 		if len(data.Rows) < grantsShown {
-			data.Rows = append(data.Rows, publication.RowOf(g))
+			data.Rows = append(data.Rows, grantRow{Row: publication.RowOf(g), Awarded: g.Amount.String(), Paid: g.Disbursed.String()})
 		}
 		return nil
 	})
