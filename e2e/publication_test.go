@@ -461,6 +461,48 @@ func TestPublicationRegisterMatchesWhatWasDecided(t *testing.T) {
 		}
 	}
 
+	// A correction after publication: the varied award is ended early too. Its month gets version 2
+	// saying what changed; version 1 is served as it was.
+	v1 := list.Publications[0]
+	for _, p := range list.Publications {
+		if strings.HasPrefix(p.Number, "REG-"+byRecipient["Beacon Advocacy Partnership"]["award_date"].(string)[:7]) {
+			v1 = p
+		}
+	}
+	_, v1Before := public("publication "+v1.Number+" CSV", v1.CSVURL, http.StatusOK)
+	s.must(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/applications/%d/termination", run.Varied.ID), s.staff(t, "commissioner"), map[string]any{
+		"reason": "The partnership dissolved."})
+	s.awaitStatus(t, run.Officer, run.Varied.ID, "final_report")
+	month, _ := time.ParseInLocation(time.DateOnly, byRecipient["Beacon Advocacy Partnership"]["award_date"].(string), scheme.London)
+	v2, ok, err := publisher.PublishMonth(context.Background(), month, time.Now())
+	if err != nil || !ok || v2.Version != 2 {
+		t.Fatalf("the correction: %+v %v %v", v2, ok, err)
+	}
+	var changes []publication.Change
+	json.Unmarshal(v2.Changes, &changes)
+	ref := byRecipient["Beacon Advocacy Partnership"]["reference"]
+	if len(changes) != 1 || changes[0].Reference != ref || changes[0].Change != "changed" {
+		t.Fatalf("version 2's changes: %+v, want %v changed", changes, ref)
+	}
+	fields := map[string]publication.FieldChange{}
+	for _, f := range changes[0].Fields {
+		fields[f.Field] = f
+	}
+	if f := fields["ended_early_on"]; f.Before != "" || f.After != time.Now().In(scheme.London).Format(time.DateOnly) {
+		t.Errorf("version 2 says the ending changed %+v", f)
+	}
+	if f := fields["amount_awarded"]; f.Before != byRecipient["Beacon Advocacy Partnership"]["amount_awarded"] || f.After == f.Before {
+		t.Errorf("version 2 says the amount changed %+v", f)
+	}
+	_, v1After := public("publication "+v1.Number+" CSV again", v1.CSVURL, http.StatusOK)
+	if v1After != v1Before || publication.SHA256([]byte(v1After)) != v1.CSVSHA256 {
+		t.Errorf("version 1 changed after the correction")
+	}
+	_, pubPage = public("the publications page after the correction", "/grants/publications", http.StatusOK)
+	if !strings.Contains(pubPage, v2.Number) || !strings.Contains(pubPage, "What changed") || !strings.Contains(pubPage, "Ended early on: from") {
+		t.Errorf("the publications page does not show version 2 and what changed:\n%s", pubPage)
+	}
+
 	for _, b := range bodies {
 		run.checkNoPersonalData(t, b.what, b.body)
 	}
