@@ -132,6 +132,13 @@ func TestAccessMatrix(t *testing.T) {
 			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/decisions/{number}", nil,
 			w{404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		// The grants register and its publications are public; a bad filter is 422 for anyone.
+		{"GET", "/api/v1/register", nil,
+			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/register?month=2026-13", nil,
+			w{422, 422, 422, 422, 422, 422, 422, 422, 422}},
+		{"GET", "/api/v1/register/publications", nil,
+			w{200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/schemes/{scheme}/years", nil,
 			w{401, 401, 403, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/admin/schemes/{scheme}/form", nil,

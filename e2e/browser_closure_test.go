@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"grantflow/internal/demo"
+	"grantflow/publication"
 )
 
 // The closure of a service award in Chromium, each page checked by axe-core and photographed: the
@@ -61,4 +63,18 @@ func TestBrowserClosure(t *testing.T) {
 	b.fill("Why is it written off?", "The trust has dissolved and has no assets.")
 	b.press("Write off £6,000.00", http.StatusOK)
 	b.see("The amount still owed has been written off", "Closed")
+	signOut(b)
+
+	// The public grants register and its monthly publications, as a visitor reads them (with a
+	// filter the register cannot take, to see the error summary).
+	b.as("visitor")
+	b.visit("/grants")
+	b.see("Grants we have made", "Eastgate Advocacy Trust", "Download these grants")
+	b.load("filtering by a month that does not exist", http.StatusUnprocessableEntity, chromedp.Navigate(b.base+"/grants?month=2026-13"))
+	b.see("There is a problem", "Select a month from the list")
+	if _, ok, err := (&publication.Publisher{Store: sys.Store}).PublishMonth(context.Background(), yearStart, time.Now()); err != nil || !ok {
+		t.Fatalf("publishing April 2026: %v %v", ok, err)
+	}
+	b.visit("/grants/publications")
+	b.see("Monthly publications of the grants register", "REG-2026-04 v1", "April 2026")
 }

@@ -79,7 +79,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		"{scheme}", fmt.Sprint(int64(fx.schemeID)), "{round}", fmt.Sprint(int64(fx.roundID)), "{upload}", fmt.Sprint(upload.ID),
 		"{unknown}", "9000000000000", "{version}", "1",
 		"{org}", fmt.Sprint(owner.Organisations[0]), "{me}", fmt.Sprint(owner.ID),
-		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43), "{panelfile}", "9000000000000.pdf", "{record}", "PCC-2026-999")
+		"{staff}", fmt.Sprint(fx.assessorID), "{link}", strings.Repeat("A", 43), "{panelfile}", "9000000000000.pdf", "{record}", "PCC-2026-999", "{pubfile}", "REG-2000-01-v1.csv")
 	today := time.Now()
 	payment := func(id int64) url.Values { // a complete payment form, so the API decides
 		key := fmt.Sprintf("%d-0", id)
@@ -112,6 +112,13 @@ func TestPageAccessMatrix(t *testing.T) {
 		// The published decision records are everyone's; a number never published is not found.
 		{"GET", "/decisions", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"GET", "/decisions/{record}", nil, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
+		// The grants register and its monthly publications are public (no publication exists yet).
+		{"GET", "/grants", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/grants?month=2026-13", nil, w{form, form, form, form, form, form, form, form, form}},
+		{"GET", "/grants.csv", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/grants.json", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/grants/publications", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"GET", "/grants/publications/{pubfile}", nil, w{hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 		{"GET", "/sign-in", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST", "/sign-in", url.Values{}, w{form, form, form, form, form, form, form, form, form}},
 		{"GET", "/register", nil, w{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
@@ -318,7 +325,7 @@ func TestPageAccessMatrix(t *testing.T) {
 	// Every page and form of the front door has a row.
 	generic := strings.NewReplacer("{A}", ":id", "{O}", ":id", "{D}", ":id", "{S}", ":id", "{letter}", ":id", "{notice}", ":id",
 		"{scheme}", ":id", "{upload}", ":id", "{unknown}", ":id", "/sections/about", "/sections/:section", "{version}", ":version",
-		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id", "{panelfile}", ":file", "{record}", ":number")
+		"{org}", ":id", "{me}", ":user", "{staff}", ":id", "{link}", ":token", "/invitations/{unknown}/cancel", "/invitations/:invitation/cancel", "{round}", ":id", "{panelfile}", ":file", "{record}", ":number", "{pubfile}", ":file")
 	rowFor := map[string]bool{}
 	for k := range covered {
 		rowFor[generic.Replace(k)] = true

@@ -74,8 +74,13 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// The wards it names are kept beside its areas (00025), from the service's details or the form's ward question.
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = 'submitted', workflow_id = $2, submitted_at = $3,
-			submitted_rules = $4, updated_at = now() WHERE id = $1 AND status = 'draft' AND workflow_id IS NULL AND draft_locked_at IS NULL`, id, workflowID, at, raw)
+			submitted_rules = $4, updated_at = now(),
+			wards = CASE WHEN jsonb_typeof(service->'wards') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(service->'wards'))
+				WHEN service IS NULL AND jsonb_typeof(answers->'wards') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(answers->'wards'))
+				ELSE wards END
+			WHERE id = $1 AND status = 'draft' AND workflow_id IS NULL AND draft_locked_at IS NULL`, id, workflowID, at, raw)
 		if err != nil {
 			return fmt.Errorf("claim application %d for submission: %w", id, err)
 		}

@@ -55,6 +55,8 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.GET("/schemes/:id", s.getScheme)
 	g.GET("/decisions", s.listDecisions)
 	g.GET("/decisions/:number", s.getDecision)
+	g.GET("/register", s.listRegister) // the public grants register (register.go)
+	g.GET("/register/publications", s.listRegisterPublications)
 
 	auth := g.Group("", s.authenticate)
 	auth.GET("/me", s.me)

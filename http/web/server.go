@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/publication"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -155,6 +156,12 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET(threesixtygiving.CSVPath, s.openData360CSV)
 	g.GET("/decisions", s.requireAPI, s.decisions)
 	g.GET("/decisions/:number", s.requireAPI, s.decision)
+	// The public grants register and its monthly publications (grants_register.go).
+	g.GET("/grants", s.requireAPI, s.grants)
+	g.GET("/grants.csv", s.requireAPI, s.grantsDownload(publication.FormatCSV))
+	g.GET("/grants.json", s.requireAPI, s.grantsDownload(publication.FormatJSON))
+	g.GET("/grants/publications", s.requireAPI, s.grantsPublications)
+	g.GET("/grants/publications/:file", s.grantsPublicationFile)
 
 	// Everything else needs a signed-in person, checked before the form's token: a form sent after
 	// the session ended goes to the sign-in page saying so.

@@ -71,6 +71,8 @@ func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead le
 	w.RegisterActivity(&activities.Rounds{Store: st})
 	w.RegisterWorkflowWithOptions(workflows.PanelReportWorkflow, workflow.RegisterOptions{Name: workflows.PanelReportWorkflowName})
 	w.RegisterActivity(&activities.PanelReports{Store: st, Letterhead: letterhead, Figures: figures})
+	w.RegisterWorkflowWithOptions(workflows.PublishRegisterWorkflow, workflow.RegisterOptions{Name: workflows.PublishRegisterWorkflowName})
+	w.RegisterActivity(&activities.Publications{Store: st})
 	return w
 }
 
@@ -108,7 +110,7 @@ func PanelReportSchedule(taskQueue string) client.ScheduleOptions {
 
 // EnsurePanelReportSchedule creates the Panel report's schedule or brings it up to date.
 func EnsurePanelReportSchedule(ctx context.Context, c client.Client, taskQueue string) error {
-	return ensureSchedule(ctx, c, PanelReportSchedule(taskQueue), "the Panel report's schedule")
+	return EnsureSchedule(ctx, c, PanelReportSchedule(taskQueue), "the Panel report's schedule")
 }
 
 // DigestSchedule is the schedule that starts the daily digest on the task queue: 07:00 in London
@@ -134,12 +136,41 @@ func DigestSchedule(taskQueue string) client.ScheduleOptions {
 // EnsureDigestSchedule creates the daily digest's schedule, or brings an existing one's time and
 // action up to date: starting a worker again is never an error.
 func EnsureDigestSchedule(ctx context.Context, c client.Client, taskQueue string) error {
-	return ensureSchedule(ctx, c, DigestSchedule(taskQueue), "the daily digest's schedule")
+	return EnsureSchedule(ctx, c, DigestSchedule(taskQueue), "the daily digest's schedule")
 }
 
-// ensureSchedule creates a schedule, or brings an existing one's spec, action, overlap policy and
-// catch-up window up to what want says: starting a worker again is never an error.
-func ensureSchedule(ctx context.Context, c client.Client, want client.ScheduleOptions, what string) error {
+// PublishRegisterSchedule starts the register's publication at 06:30 in London every day; the
+// workflow decides which months are due (the first working day after each). Runs never overlap
+// (the publication is idempotent anyway), and a server down at 06:30 publishes when it is back.
+func PublishRegisterSchedule(taskQueue string) client.ScheduleOptions {
+	return client.ScheduleOptions{
+		ID: workflows.PublishRegisterScheduleID(taskQueue),
+		Spec: client.ScheduleSpec{
+			Calendars: []client.ScheduleCalendarSpec{{
+				Hour:    []client.ScheduleRange{{Start: workflows.PublishRegisterHour}},
+				Minute:  []client.ScheduleRange{{Start: workflows.PublishRegisterMinute}},
+				Comment: "grants register publication",
+			}},
+			TimeZoneName: workflows.PublishRegisterTimeZone,
+		},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.PublishRegisterScheduleID(taskQueue),
+			Workflow:  workflows.PublishRegisterWorkflowName,
+			TaskQueue: taskQueue,
+		},
+		Overlap:       enums.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE,
+		CatchupWindow: 24 * time.Hour,
+	}
+}
+
+// EnsurePublishRegisterSchedule creates the register publication's schedule or brings it up to date.
+func EnsurePublishRegisterSchedule(ctx context.Context, c client.Client, taskQueue string) error {
+	return EnsureSchedule(ctx, c, PublishRegisterSchedule(taskQueue), "the register publication's schedule")
+}
+
+// EnsureSchedule creates a schedule, or brings an existing one's spec, action and policies up to
+// date: starting a worker again is never an error.
+func EnsureSchedule(ctx context.Context, c client.Client, want client.ScheduleOptions, what string) error {
 	_, err := c.ScheduleClient().Create(ctx, want)
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		if err != nil {
@@ -194,6 +225,9 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 			return err
 		}
 		if err := EnsurePanelReportSchedule(ctx, c, workflows.TaskQueue); err != nil {
+			return err
+		}
+		if err := EnsurePublishRegisterSchedule(ctx, c, workflows.TaskQueue); err != nil {
 			return err
 		}
 		if cfg.Mail.Sends() {
