@@ -100,13 +100,14 @@ func (s *seeder) awardOf(kind scheme.Kind, title string, amount money.Pence, dec
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if _, err := s.st.DB.ExecContext(ctx, `UPDATE applications SET wards = coalesce($2::text[], '{}') WHERE id = $1`, id, pq.StringArray(wards)); err != nil {
-		s.t.Fatal(err)
-	}
 	if service != nil {
 		if err := s.st.SaveServiceDetails(ctx, id, *service); err != nil {
 			s.t.Fatal(err)
 		}
+	}
+	// After the service's details, which keep their own wards in the column: these are the test's.
+	if _, err := s.st.DB.ExecContext(ctx, `UPDATE applications SET wards = coalesce($2::text[], '{}') WHERE id = $1`, id, pq.StringArray(wards)); err != nil {
+		s.t.Fatal(err)
 	}
 	aw, err := s.st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: fmt.Sprintf("P-%d", id), Amount: amount, Purpose: "Purpose",
 		Conditions: json.RawMessage("[]"), Reasons: "Reasons", ApprovedBy: s.officer, ApprovedRole: "officer", DelegationBand: "officer",
