@@ -17,8 +17,10 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
+	"grantflow/internal/pdftext"
 	"grantflow/money"
 	"grantflow/publication"
+	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -459,6 +461,100 @@ func TestPublicationRegisterMatchesWhatWasDecided(t *testing.T) {
 			mustJSON(dig(f, "conditions")) != mustJSON(w["conditions"]) || dig(f, "ended_early_on") != w["ended_early_on"] {
 			t.Errorf("frozen %v, want the facts of %v", f, w)
 		}
+	}
+
+	// The same grants as a 360Giving package and its CSV flattening: both valid against the
+	// standard's schema and codelists, each grant as decided, recipients by organisation id.
+	_, pkg := public("the 360Giving package", threesixtygiving.JSONPath, http.StatusOK)
+	if err := threesixtygiving.Validate(strings.NewReader(pkg)); err != nil {
+		t.Errorf("the 360Giving package is not valid: %v", err)
+	}
+	_, flat := public("the 360Giving CSV", threesixtygiving.CSVPath, http.StatusOK)
+	if err := threesixtygiving.ValidateCSV(strings.NewReader(flat)); err != nil {
+		t.Errorf("the 360Giving CSV is not valid: %v", err)
+	}
+	var giving struct{ Grants []map[string]any }
+	if err := json.Unmarshal([]byte(pkg), &giving); err != nil || len(giving.Grants) != 4 {
+		t.Fatalf("the 360Giving package has %d grants (%v), want 4", len(giving.Grants), err)
+	}
+	orgOf := map[string]string{}
+	for _, a := range run.apps() {
+		id := "GB-CHC-" + a.CharityNumber
+		if a.CharityNumber == "" {
+			var orgID int64
+			if err := s.Store.DB.Get(&orgID, `SELECT organisation_id FROM applications WHERE id = $1`, a.ID); err != nil {
+				t.Fatal(err)
+			}
+			id = fmt.Sprintf("%s-ORG-%d", threesixtygiving.DemoPrefix, orgID)
+		}
+		orgOf[a.Organisation] = id
+	}
+	for _, g := range giving.Grants {
+		ref := strings.TrimPrefix(fmt.Sprint(g["id"]), threesixtygiving.DemoPrefix+"-")
+		w, ok := want[ref]
+		if !ok {
+			t.Errorf("360Giving grant %v is not one of the run's awards", g["id"])
+			continue
+		}
+		recipient := fmt.Sprint(dig(g, "recipientOrganization", "0", "name"))
+		if fmt.Sprintf("%.2f", g["amountAwarded"]) != w["amount_awarded"] || g["currency"] != "GBP" || g["awardDate"] != w["award_date"] ||
+			recipient != w["recipient"] || dig(g, "recipientOrganization", "0", "id") != orgOf[recipient] ||
+			dig(g, "plannedDates", "0", "startDate") != w["planned_start"] || dig(g, "plannedDates", "0", "endDate") != w["planned_end"] {
+			t.Errorf("360Giving grant %v, want what was decided: %v (recipient id %s)", g, w, orgOf[recipient])
+		}
+		paid := 0.0
+		if recipient == run.Charity.Organisation {
+			paid = float64(run.Charity.WantPaid) / 100
+		}
+		if got, _ := g["amountDisbursed"].(float64); got != paid && !(paid == 0 && g["amountDisbursed"] == nil) {
+			t.Errorf("360Giving grant %v disbursed %v, want %.2f", g["id"], g["amountDisbursed"], paid)
+		}
+		if locs, _ := g["beneficiaryLocation"].([]any); len(locs) == 0 || dig(locs[0], "geoCode") == nil {
+			t.Errorf("360Giving grant %v has no coded beneficiary location: %v", g["id"], g["beneficiaryLocation"])
+		}
+	}
+
+	// The decision records: the Commissioner's decisions (both service awards and the variation)
+	// are public with their numbered records, naming the office; the officers' grassroots
+	// decisions are within the officer band and have none.
+	var decisions struct {
+		Decisions []struct {
+			Number, ID, Recipient, Reference, Decision, Office, Page, PDF string
+			Amount                                                        int64 `json:"amount_pence"`
+		}
+	}
+	_, listed := public("the decision records", "/api/v1/decisions", http.StatusOK)
+	if err := json.Unmarshal([]byte(listed), &decisions); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string][]string{}
+	for _, d := range decisions.Decisions {
+		kinds[d.Recipient] = append(kinds[d.Recipient], d.Decision)
+		if d.Office != "Police and Crime Commissioner" || d.Amount <= 0 {
+			t.Errorf("decision record %+v, want the Commissioner's office and the amount", d)
+		}
+		if d.Decision == "award" {
+			if w := want[d.Reference]; w == nil || w["decision_record"] != d.Number {
+				t.Errorf("decision record %s for %s is not the register's record %v", d.Number, d.Reference, w["decision_record"])
+			}
+		}
+		_, page := public("decision record "+d.Number, d.Page, http.StatusOK)
+		if !strings.Contains(page, d.Number) || !strings.Contains(page, htmlEscape(d.Recipient)) {
+			t.Errorf("decision record page %s does not show its number and recipient", d.Page)
+		}
+		h, pdf := public("decision record "+d.Number+" PDF", d.PDF, http.StatusOK)
+		if h.Get("Content-Type") != "application/pdf" {
+			t.Errorf("%s: %v", d.PDF, h)
+		}
+		text, err := pdftext.Text([]byte(pdf))
+		if err != nil || !strings.Contains(text, d.Number) {
+			t.Errorf("%s is not a readable record (%v): %.300s", d.PDF, err, text)
+		}
+		bodies = append(bodies, struct{ what, body string }{"decision record " + d.Number + " PDF text", text})
+	}
+	if len(kinds[run.Charity.Organisation]) != 0 || len(kinds[run.Group.Organisation]) != 0 ||
+		mustJSON(kinds[run.Varied.Organisation]) != `["variation","award"]` || mustJSON(kinds[run.Ended.Organisation]) != `["award"]` {
+		t.Errorf("decision records by recipient %v, want the varied service's award and variation and the ended one's award, none for grassroots", kinds)
 	}
 
 	// A correction after publication: the varied award is ended early too. Its month gets version 2
