@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -35,6 +38,7 @@ func BarChart(title, valueLabel string, bars []Bar) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.Y.Label.Text = valueLabel
 	p.Y.Min = 0
+	p.Y.Tick.Marker = groupedTicks{}
 	values := make(plotter.Values, len(bars))
 	labels := make([]string, len(bars))
 	for i, b := range bars {
@@ -51,6 +55,7 @@ func BarChart(title, valueLabel string, bars []Bar) (*plot.Plot, error) {
 	chart.LineStyle.Width = 0
 	p.Add(chart)
 	p.NominalX(labels...)
+	atLeastOne(p)
 	return p, nil
 }
 
@@ -60,6 +65,7 @@ func TrendChart(title, valueLabel string, quarters []string, series []Series) (*
 	p.Title.Text = title
 	p.Y.Label.Text = valueLabel
 	p.Y.Min = 0
+	p.Y.Tick.Marker = groupedTicks{}
 	p.Legend.Top = true
 	dashes := [][]vg.Length{nil, {vg.Points(4), vg.Points(2)}, {vg.Points(1), vg.Points(2)}}
 	for i, s := range series {
@@ -82,7 +88,48 @@ func TrendChart(title, valueLabel string, quarters []string, series []Series) (*
 		p.Legend.Add(s.Label, line)
 	}
 	p.NominalX(quarters...)
+	atLeastOne(p)
 	return p, nil
+}
+
+// atLeastOne keeps the value axis from 0 to at least 1: with nothing but zeros gonum/plot would
+// centre the axis on zero, and a money axis reading "-1" is nonsense.
+func atLeastOne(p *plot.Plot) {
+	if p.Y.Max < 1 {
+		p.Y.Max = 1
+	}
+}
+
+// groupedTicks are gonum/plot's default ticks labelled as people write numbers: 100,000, not 100000.
+type groupedTicks struct{}
+
+func (groupedTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = grouped(t.Value)
+		}
+	}
+	return ticks
+}
+
+// grouped writes a tick's value with thousands separators, and its fraction only when it has one.
+func grouped(v float64) string {
+	if v != math.Trunc(v) {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	digits := strconv.FormatInt(int64(math.Abs(v)), 10)
+	var b strings.Builder
+	if v < 0 {
+		b.WriteByte('-')
+	}
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return b.String()
 }
 
 // SVG renders a chart for a page, at a size in points.

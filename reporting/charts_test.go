@@ -35,3 +35,25 @@ func TestChartsRenderAsSVGAndPNG(t *testing.T) {
 		t.Errorf("the trend chart is not a PNG: %.8q", png)
 	}
 }
+
+// A chart of nothing but zeros has an axis from 0 up, and ticks read as people write numbers.
+func TestChartAxesReadAsPeopleWriteNumbers(t *testing.T) {
+	zero, err := reporting.BarChart("Paid by area", "£", []reporting.Bar{{Label: "Rutland", Value: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := reporting.SVG(zero, 6*vg.Inch, 3*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(svg, []byte(">-1<")) {
+		t.Errorf("an all-zero chart's axis goes below zero")
+	}
+	big, err := reporting.BarChart("Committed", "£", []reporting.Bar{{Label: "Victim Services", Value: 250000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svg, err = reporting.SVG(big, 6*vg.Inch, 3*vg.Inch); err != nil || !bytes.Contains(svg, []byte(">250,000<")) && !bytes.Contains(svg, []byte(">200,000<")) {
+		t.Errorf("the ticks are not grouped in thousands (%v): %s", err, svg)
+	}
+}

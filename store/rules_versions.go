@@ -62,6 +62,11 @@ func (s *Store) UpsertScheme(ctx context.Context, sc Scheme) (Scheme, error) {
 	edit := SchemeEdit{By: SystemActor("Grantflow"), At: time.Now()}
 	var saved SchemeSaved
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Seeds of one slug queue here, before any insert: racing inserts on the scheme's unique
+		// slug and reference prefix could otherwise wait on each other in a circle (40P01).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('scheme:' || $1, 0))`, sc.Slug); err != nil {
+			return err
+		}
 		current, err := lockScheme(ctx, tx, `slug = $1`, sc.Slug)
 		if errors.Is(err, ErrNotFound) {
 			saved, err = s.createScheme(ctx, tx, sc, edit)

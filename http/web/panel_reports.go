@@ -32,21 +32,6 @@ type panelReportRow struct {
 	By               string
 }
 
-// requirePerformanceReader lets through the staff who see performance (scheme.Role.SeesPerformance).
-func (s *Server) requirePerformanceReader(c *gin.Context) {
-	u, ok := currentUser(c)
-	if !ok {
-		c.Redirect(http.StatusSeeOther, "/sign-in")
-		c.Abort()
-		return
-	}
-	if !u.Role.SeesPerformance() {
-		s.notAllowed(c, "This page is not available to your account")
-		return
-	}
-	c.Next()
-}
-
 // fileSize writes a size the way people read it: "840 bytes", "12.3 KB", "1.2 MB".
 func fileSize(n int64) string {
 	switch {

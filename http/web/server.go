@@ -265,10 +265,15 @@ func (s *Server) Register(r gin.IRouter) {
 	readers := app.Group("", s.requireRole(staffRoles()...))
 	readers.GET("/staff/applications", s.findApplications)
 
-	// Performance figures (scheme.Role.SeesPerformance): the page and its CSV.
+	// Performance figures and the Police and Crime Panel's reports (scheme.Role.SeesPerformance):
+	// the page, its CSV and the reports; making a report now is checked by the API
+	// (scheme.Role.MakesPanelReports).
 	perf := app.Group("", s.requireRole(rolesThat(scheme.Role.SeesPerformance)...))
 	perf.GET("/performance", s.performancePage)
 	perf.GET("/performance.csv", s.performanceCSV)
+	perf.GET("/performance/panel-reports", s.panelReportsPage)
+	perf.POST("/performance/panel-reports", s.makePanelReport)
+	perf.GET("/performance/panel-reports/:file", s.downloadPanelReport)
 
 	// Finance.
 	fin := app.Group("", s.requireRole(scheme.RoleFinance, scheme.RoleOfficer, scheme.RoleHeadOfCommissioning, scheme.RoleAdmin))
@@ -281,13 +286,6 @@ func (s *Server) Register(r gin.IRouter) {
 	payers.POST("/finance/proposals", s.proposePayments)
 	payers.POST("/finance/approvals", s.approvePayments)
 	payers.POST("/finance/paid", s.markPaid)
-
-	// The Police and Crime Panel's reports: staff who see performance (scheme.Role.SeesPerformance);
-	// making one now is checked by the API (scheme.Role.MakesPanelReports).
-	performance := app.Group("/performance", s.requirePerformanceReader)
-	performance.GET("/panel-reports", s.panelReportsPage)
-	performance.POST("/panel-reports", s.makePanelReport)
-	performance.GET("/panel-reports/:file", s.downloadPanelReport)
 
 	// People: passwords, e-mail verification, invitations' links, organisations, and "Manage
 	// people" for admins (people.go, admin_people.go).
