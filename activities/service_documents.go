@@ -188,7 +188,7 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 			if err != nil {
 				return "", fmt.Errorf("decision record of %s: who declared an interest: %w", award.Reference, err)
 			}
-			declarations = append(declarations, letters.Declaration{Role: declarerRole(scheme.Role(u.Role)), Interest: c.Details})
+			declarations = append(declarations, letters.Declaration{Role: declarerRole(scheme.Role(u.Role))})
 		}
 	}
 	title := f.app.Title

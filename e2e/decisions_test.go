@@ -79,7 +79,7 @@ func TestGrassrootsDecisionAboveOfficerBandIsPublished(t *testing.T) {
 	}
 	published := []string{number, "Hilltop Residents Association", "£7,000.00", "Head of Commissioning", "Head of commissioning",
 		"Reduces anti-social behaviour where young people gather after dark.", "Evening detached youth work in Melton.",
-		"A commissioning officer declared an interest (a trustee of the applicant) and took no part."}
+		"A commissioning officer declared an interest and took no part."}
 	list := visitor.get("/decisions")
 	list.mustSay(t, http.StatusOK, number, "Hilltop Residents Association", "£7,000.00", "Head of Commissioning", "Award")
 	page := visitor.get(pageLink)

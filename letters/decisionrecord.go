@@ -50,19 +50,17 @@ type DecisionRecord struct {
 
 // Declaration is one declaration of interest as it is published: who declared it by role, and what
 // they declared. Whoever declares an interest takes no part in the decision.
+//
+// What the person wrote about their interest stays inside the office: in their own words it often
+// names someone ("my partner chairs the group"), so the public record says only who, by role,
+// declared one and that they took no part.
 type Declaration struct {
-	Role     string `json:"role"`     // e.g. "An assessor", "A panel member"; never a name
-	Interest string `json:"interest"` // what was declared, e.g. "a trustee of the applicant"; may be empty
+	Role string `json:"role"` // e.g. "An assessor", "A panel member"; never a name
 }
 
-// Text is the declaration as the record prints it: "An assessor declared an interest (a trustee of
-// the applicant) and took no part."
+// Text is the declaration as the record prints it: "An assessor declared an interest and took no part."
 func (d Declaration) Text() string {
-	role := strings.TrimSpace(d.Role)
-	if interest := strings.TrimRight(strings.TrimSpace(d.Interest), "."); interest != "" {
-		return fmt.Sprintf("%s declared an interest (%s) and took no part.", role, interest)
-	}
-	return role + " declared an interest and took no part."
+	return strings.TrimSpace(d.Role) + " declared an interest and took no part."
 }
 
 // Decision is what was decided, in one sentence: "The Police and Crime Commissioner has decided to
@@ -114,7 +112,6 @@ func (r DecisionRecord) validate() error {
 			c.fail(f+".Role", "is empty: say who declared the interest, by role")
 		}
 		c.public(f+".Role", d.Role)
-		c.public(f+".Interest", d.Interest)
 	}
 	return c.result()
 }

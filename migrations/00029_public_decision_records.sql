@@ -45,13 +45,12 @@ UPDATE decision_records SET content = built.content FROM (SELECT d.id, jsonb_bui
     'rules_version', coalesce(v.rules_version, aw.rules_version),
     'recommended_by', coalesce((SELECT CASE u.role WHEN 'commissioner' THEN 'Police and Crime Commissioner'
             WHEN 'head_of_commissioning' THEN 'Head of Commissioning' WHEN 'officer' THEN 'Commissioning Officer'
-            ELSE initcap(replace(u.role, '_', ' ')) END || ', moderating the assessment panel'
+            WHEN 'admin' THEN 'Administrator' ELSE initcap(replace(u.role, '_', ' ')) END || ', moderating the assessment panel'
         FROM recommendations r JOIN users u ON u.id = r.recommended_by WHERE r.application_id = a.id), ''),
     'declarations', coalesce((SELECT jsonb_agg(jsonb_build_object(
             'role', CASE u.role WHEN 'assessor' THEN 'An assessor' WHEN 'officer' THEN 'A commissioning officer'
                 WHEN 'head_of_commissioning' THEN 'A head of commissioning' WHEN 'commissioner' THEN 'The Commissioner'
-                ELSE 'A member of staff' END,
-            'interest', c.details) ORDER BY c.declared_at, c.user_id)
+                ELSE 'A member of staff' END) ORDER BY c.declared_at, c.user_id)
         FROM conflicts c JOIN users u ON u.id = c.user_id WHERE c.application_id = a.id AND c.has_conflict), '[]'::jsonb)) AS content
 FROM decision_records d
 JOIN applications a ON a.id = d.application_id

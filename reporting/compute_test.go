@@ -190,6 +190,8 @@ func TestFiguresEqualSumsOfWhatWasSeeded(t *testing.T) {
 	s.release(s3, 1, utc("2026-05-01T10:00:00Z"))
 	s.payTranche(s3, 1, "2026-05-05")
 	s.terminate(s3, utc("2026-06-15T10:00:00Z"), grant.YearAmount{FinancialYear: 2026, Amount: money.Pounds(15000)})
+	// Its final report, accepted, is stored beside grassroots reports but is no grassroots result.
+	s.report(s3, utc("2026-09-01T09:00:00Z"), money.Pounds(15000), "The service closed early.", nil, "accept")
 
 	// G1: a one-off grant approved and paid in May; its end-of-grant report accepted in November.
 	g1 := s.awardOf(scheme.Grassroots, "Youth club", money.Pounds(3000), utc("2026-05-10T09:00:00Z"),

@@ -85,7 +85,7 @@ func (s *Store) PerformanceAwards(ctx context.Context, w PerformanceWindow) ([]P
 		-- a one-off grant's single payment is signed off and stored as its tranche 1
 		LEFT JOIN payment_sign_offs so ON s.kind = $6 AND so.award_id = aw.id AND so.tranche = 1
 		LEFT JOIN payments p1 ON s.kind = $6 AND p1.award_id = aw.id AND p1.tranche = 1
-		WHERE aw.status <> 'lapsed' AND aw.decided_at < $3
+		WHERE `+awardIsAGrant+` AND aw.decided_at < $3
 		ORDER BY aw.decided_at, aw.reference`,
 		w.FinancialYear, w.From, w.To, first, last, string(scheme.Grassroots), w.From.AddDate(1, 0, 0))
 	if err != nil {
@@ -112,7 +112,7 @@ func (s *Store) PerformanceReturns(ctx context.Context, fy, upTo int) ([]Perform
 	err := s.DB.SelectContext(ctx, &list, `SELECT DISTINCT ON (r.application_id, r.quarter)
 			r.application_id, r.financial_year, r.quarter, r.version, r.content, r.review_outcome, r.rag
 		FROM monitoring_returns r JOIN awards aw ON aw.application_id = r.application_id
-		WHERE r.financial_year = $1 AND r.quarter <= $2 AND aw.status <> 'lapsed'
+		WHERE r.financial_year = $1 AND r.quarter <= $2 AND `+awardIsAGrant+`
 		ORDER BY r.application_id, r.quarter, r.version DESC`, fy, upTo)
 	if err != nil {
 		return nil, fmt.Errorf("read the monitoring returns of %s: %w", scheme.FinancialYearLabel(fy), err)
@@ -143,7 +143,8 @@ func (s *Store) PerformanceReports(ctx context.Context, w PerformanceWindow) ([]
 				r.outcomes, r.beneficiaries, a.priorities, r.reviewed_at, r.review_outcome
 			FROM grant_reports r JOIN awards aw ON aw.application_id = r.application_id
 			JOIN applications a ON a.id = r.application_id JOIN organisations o ON o.id = a.organisation_id
-			WHERE aw.status <> 'lapsed'
+			JOIN schemes s ON s.id = a.scheme_id
+			WHERE `+awardIsAGrant+` AND s.kind = 'grassroots' -- a service's final report is not a grassroots result
 			ORDER BY r.application_id, r.version DESC
 		) latest
 		WHERE latest.review_outcome = 'accept' AND latest.reviewed_at >= $1 AND latest.reviewed_at < $2
@@ -189,7 +190,7 @@ func (s *Store) PerformanceServices(ctx context.Context, asOf time.Time) ([]Perf
 			ARRAY(SELECT y.financial_year FROM award_years y WHERE y.award_id = aw.id ORDER BY y.financial_year)::bigint[] AS years
 		FROM awards aw JOIN applications a ON a.id = aw.application_id JOIN schemes s ON s.id = a.scheme_id
 		JOIN organisations o ON o.id = a.organisation_id
-		WHERE s.kind = $2 AND aw.status <> 'lapsed' AND aw.accepted_at < $1
+		WHERE s.kind = $2 AND `+awardIsAGrant+` AND aw.accepted_at < $1
 		ORDER BY aw.reference`, asOf, string(scheme.Service))
 	if err != nil {
 		return nil, fmt.Errorf("read the service awards: %w", err)
@@ -242,7 +243,7 @@ func (s *Store) PerformanceHeldTranches(ctx context.Context, asOf time.Time) ([]
 			t.due_on, t.status, t.held_reason, t.released_at
 		FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications a ON a.id = aw.application_id
 		JOIN organisations o ON o.id = a.organisation_id
-		WHERE aw.status <> 'lapsed' AND t.due_on <= $1::date
+		WHERE `+awardIsAGrant+` AND t.due_on <= $1::date
 			AND (t.status = 'held' OR (t.status IN ('released', 'paid') AND t.released_at >= $2))
 		ORDER BY t.due_on, aw.reference, t.no`, day, asOf)
 	if err != nil {

@@ -72,15 +72,15 @@ type RegisterFilter struct {
 	Area          string
 }
 
-// RegisterStatuses are the award statuses the register lists: every grant made. An offer that
-// lapsed unaccepted was never a grant, so it leaves the register (and a month already published
-// says so in its next version).
-const registerExcludes = `'lapsed'`
+// awardIsAGrant is the condition, on awards as aw, for an award that is a grant made: an offer that
+// lapsed unaccepted never was one, so it leaves the register (a month already published says so in
+// its next version) and counts nowhere in the performance figures.
+const awardIsAGrant = `aw.status <> 'lapsed'`
 
 // EachRegisterGrant streams the register's awards, oldest decision first, to fn, one row at a
 // time (100,000 awards are never held in memory). fn's error stops the stream and is returned.
 func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func(RegisterGrant) error) error {
-	where := []string{`aw.status NOT IN (` + registerExcludes + `)`}
+	where := []string{awardIsAGrant}
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if f.FinancialYear != 0 {
@@ -123,7 +123,8 @@ func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func
 			coalesce(aw.start_date, a.project_start) AS planned_start, coalesce(aw.end_date, a.project_end) AS planned_end,
 			aw.status, aw.ended_early_on, a.priorities, a.areas, a.wards,
 			aw.approved_role AS decided_by_role, aw.delegation_band,
-			coalesce((SELECT d.number FROM decision_records d WHERE d.application_id = a.id ORDER BY d.award_version LIMIT 1), '') AS decision_record,
+			coalesce((SELECT d.number FROM decision_records d WHERE d.application_id = a.id AND d.document_id IS NOT NULL AND d.content IS NOT NULL
+				ORDER BY d.award_version LIMIT 1), '') AS decision_record,
 			greatest(aw.decided_at, aw.accepted_at, aw.terminated_at, aw.closed_at,
 				(SELECT max(v.decided_at) FROM variations v WHERE v.application_id = a.id),
 				(SELECT max(p.recorded_at) FROM payments p WHERE p.award_id = aw.id)) AS last_modified

@@ -94,7 +94,7 @@ func TestServiceThreeYearAwardFromPanelToClosure(t *testing.T) {
 		}
 		// Published: the offices and roles, never the people (the Commissioner, the moderating officer, the assessor).
 		f.wantText(record, "PCC/2026/001", "Decision maker Police and Crime Commissioner", "£360,000.00",
-			"Recommended by Commissioning Officer, moderating the assessment panel", "An assessor declared an interest (")
+			"Recommended by Commissioning Officer, moderating the assessment panel", "An assessor declared an interest and took no part.")
 		if text := f.documentText(record.ID); strings.Contains(text, "Casey Commissioner") || strings.Contains(text, "Olu Officer") || strings.Contains(text, "Ash Assessor") {
 			t.Errorf("the published decision record names a person:\n%s", text)
 		}

@@ -63,7 +63,7 @@ type DecisionDetail struct {
 	Reasons       []string       `json:"reasons"`
 	RulesVersion  int            `json:"rules_version"`
 	RecommendedBy string         `json:"recommended_by"` // by role; "" when no panel recommended it
-	Declarations  []string       `json:"declarations"`   // by role: "An assessor declared an interest (…) and took no part."
+	Declarations  []string       `json:"declarations"`   // by role: "An assessor declared an interest and took no part."
 }
 
 // DecisionNumberID is how a record's number appears in addresses: PCC/2026/017 is PCC-2026-017.
