@@ -141,7 +141,7 @@ func (s *Server) performancePage(c *gin.Context) {
 	var data performanceView
 	data.YearSelect, data.QuarterSelect = s.performanceChoices(p, f)
 	if !ok {
-		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Error: Performance", Nav: "performance", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Performance", Nav: "performance", Form: f, Data: data})
 		return
 	}
 	u, _ := currentUser(c)
@@ -164,7 +164,7 @@ func (s *Server) performanceCSV(c *gin.Context) {
 	if !ok {
 		var data performanceView
 		data.YearSelect, data.QuarterSelect = s.performanceChoices(p, f)
-		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Error: Performance", Nav: "performance", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Performance", Nav: "performance", Form: f, Data: data})
 		return
 	}
 	u, _ := currentUser(c)
