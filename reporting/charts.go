@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"grantflow/money"
 )
 
 // Charts are drawn on the server with gonum/plot: SVG for the pages (no script needed) and PNG
@@ -29,16 +34,30 @@ type Series struct {
 // barColour is GOV.UK blue, so the charts sit with the pages' own colours.
 var barColour = color.RGBA{R: 0x1d, G: 0x70, B: 0xb8, A: 0xff}
 
-// BarChart draws one bar per label, in order.
+// BarChart draws one bar per label, in order, the labels slanted so that long names fit side by
+// side. A valueLabel of "£" marks the axis in pounds (£75,000) rather than bare numbers.
 func BarChart(title, valueLabel string, bars []Bar) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = valueLabel
 	p.Y.Min = 0
+	if valueLabel == "£" {
+		p.Y.Label.Text = ""
+		p.Y.Tick.Marker = poundTicks{}
+	}
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
 	values := make(plotter.Values, len(bars))
 	labels := make([]string, len(bars))
+	highest := 0.0
 	for i, b := range bars {
 		values[i], labels[i] = b.Value, b.Label
+		highest = max(highest, b.Value)
+	}
+	if highest == 0 { // nothing to show: an axis from 0 (gonum would otherwise centre it on 0, from -1 to 1)
+		p.Y.Max = 1
+		p.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: map[bool]string{true: "£0", false: "0"}[valueLabel == "£"]}})
 	}
 	if len(bars) == 0 {
 		return p, nil
@@ -52,6 +71,22 @@ func BarChart(title, valueLabel string, bars []Bar) (*plot.Plot, error) {
 	p.Add(chart)
 	p.NominalX(labels...)
 	return p, nil
+}
+
+// poundTicks marks a money axis in pounds with thousands separators, as the tables beside the
+// charts write them: £75,000, or £2,500.50 where a mark falls between whole pounds.
+type poundTicks struct{}
+
+func (poundTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		label := money.Pence(math.Round(t.Value * 100)).String()
+		ticks[i].Label = strings.TrimSuffix(label, ".00")
+	}
+	return ticks
 }
 
 // TrendChart draws each series against the quarters named.

@@ -3,6 +3,7 @@ package reporting_test
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/plot/vg"
@@ -33,5 +34,37 @@ func TestChartsRenderAsSVGAndPNG(t *testing.T) {
 	}
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("the trend chart is not a PNG: %.8q", png)
+	}
+}
+
+// A money chart's axis reads in pounds as the tables do (£75,000, not 75000.00), and a chart of
+// nothing starts its axis at £0 rather than centring it on zero with a -1 below.
+func TestBarChartAxisInPoundsFromZero(t *testing.T) {
+	bar, err := reporting.BarChart("Committed by priority", "£", []reporting.Bar{{Label: "Victim Services", Value: 75000}, {Label: "Visible Policing", Value: 2500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, tk := range bar.Y.Tick.Marker.Ticks(bar.Y.Min, bar.Y.Max) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if len(labels) == 0 || labels[0] != "£0" || !slices.Contains(labels, "£75,000") {
+		t.Errorf("the axis reads %q, want £0 … £75,000", labels)
+	}
+	empty, err := reporting.BarChart("Paid by area", "£", []reporting.Bar{{Label: "Melton", Value: 0}, {Label: "Rutland", Value: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Y.Min != 0 || empty.Y.Max <= 0 {
+		t.Errorf("an empty chart's axis runs from %v to %v, want from 0", empty.Y.Min, empty.Y.Max)
+	}
+	svg, err := reporting.SVG(empty, 6*vg.Inch, 3*vg.Inch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(svg, []byte(">-1<")) || !bytes.Contains(svg, []byte(">£0<")) {
+		t.Errorf("an empty chart's axis is not £0 alone: %s", svg)
 	}
 }
