@@ -118,7 +118,7 @@ func (s *system) publicationRun(t *testing.T) publicationRun {
 	})
 	s.awaitDocumentVersion(t, provider, varied, "grant_agreement", 2)
 	s.must(t, http.StatusOK, "POST", path+"/variation-acceptance", provider, map[string]any{"version": 2})
-	run.Varied = publishedApp{ID: varied, Organisation: "Beacon Advocacy Partnership", OrgType: scheme.OrgCIO, CharityNumber: "1199999", WantStatus: "Accepted"}
+	run.Varied = publishedApp{ID: varied, Organisation: "Beacon Advocacy Partnership", OrgType: scheme.OrgCIO, CharityNumber: "1199999", WantStatus: "Under way"}
 
 	provider2, ended := s.serviceApplication(t, "Harbour Recovery Service", perYear, fy, 2)
 	s.driveToActive(t, provider2, ended, perYear, fy, 2)
