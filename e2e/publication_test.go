@@ -397,6 +397,9 @@ func TestPublicationRegisterMatchesWhatWasDecided(t *testing.T) {
 		if !strings.Contains(body, "There is a problem") || !strings.Contains(body, `href="#`+bad.field+`"`) || !strings.Contains(body, bad.message) {
 			t.Errorf("the register with %s: no error summary naming %s:\n%.2000s", bad.query, bad.field, body)
 		}
+		if strings.Contains(body, "We have not made any grants yet") || strings.Contains(body, "Download these grants") {
+			t.Errorf("the register with %s says there are no grants, or offers them for download, beside its error:\n%.2000s", bad.query, body)
+		}
 		public("the CSV with "+bad.query, "/grants.csv?"+bad.query, http.StatusUnprocessableEntity)
 		res := s.do(t, "GET", "/api/v1/register?"+bad.query, "", nil)
 		requireRefusal(t, "the API with "+bad.query, res, http.StatusUnprocessableEntity, strings.ReplaceAll(bad.field, "-", "_"))
