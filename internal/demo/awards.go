@@ -65,7 +65,7 @@ func Awards(ctx context.Context, base string, st *store.Store, now time.Time) er
 // demoProviders are the invented providers of the demo's service awards.
 var demoProviders = []struct {
 	org, charity, email, service, area, priority, decider string
-	perYear                                                 money.Pence
+	perYear                                               money.Pence
 }{
 	{"Safe Haven Domestic Abuse Partnership", "1199991", "services@safe-haven.example.org", "Independent domestic violence advocacy",
 		"Leicester", "Victim Services", "commissioner@opcc.example.org", money.Pounds(150000)},
@@ -250,7 +250,7 @@ var verifyLink = regexp.MustCompile(`/verify-email/([A-Za-z0-9_-]{43})`)
 
 func (w *walker) service(p struct {
 	org, charity, email, service, area, priority, decider string
-	perYear                                                 money.Pence
+	perYear                                               money.Pence
 }) error {
 	const password = "a demo provider's password"
 	if err := w.call("POST", "/api/v1/registrations", "", map[string]any{
