@@ -57,6 +57,18 @@ func TestOpenDataFilesValidateWithoutSignIn(t *testing.T) {
 			t.Errorf("%s does not say what was decided:\n%s", f.path, body)
 		}
 	}
+	// Link checkers and harvesters ask HEAD of a stable address first: the headers, no body.
+	for _, path := range []string{threesixtygiving.JSONPath, threesixtygiving.CSVPath, threesixtygiving.PagePath, "/grants"} {
+		res, err := http.Head(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || len(body) != 0 || res.Header.Get("Content-Type") == "" {
+			t.Errorf("HEAD %s: %d %q, %d bytes of body", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
+		}
+	}
 	if res, body := get(threesixtygiving.PagePath); res.StatusCode != http.StatusOK || !strings.Contains(body, "Open Government Licence") ||
 		!strings.Contains(body, "Creative Commons Attribution 4.0") {
 		t.Errorf("the open data page: %d %.300s", res.StatusCode, body)

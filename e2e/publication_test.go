@@ -120,7 +120,7 @@ func (s *system) publicationRun(t *testing.T) publicationRun {
 	})
 	s.awaitDocumentVersion(t, provider, varied, "grant_agreement", 2)
 	s.must(t, http.StatusOK, "POST", path+"/variation-acceptance", provider, map[string]any{"version": 2})
-	run.Varied = publishedApp{ID: varied, Organisation: "Beacon Advocacy Partnership", OrgType: scheme.OrgCIO, CharityNumber: "1199999", WantStatus: "Accepted"}
+	run.Varied = publishedApp{ID: varied, Organisation: "Beacon Advocacy Partnership", OrgType: scheme.OrgCIO, CharityNumber: "1199999", WantStatus: "Under way"}
 
 	provider2, ended := s.serviceApplication(t, "Harbour Recovery Service", perYear, fy, 2)
 	s.driveToActive(t, provider2, ended, perYear, fy, 2)
@@ -398,6 +398,9 @@ func TestPublicationRegisterMatchesWhatWasDecided(t *testing.T) {
 		_, body := public("the register with "+bad.query, "/grants?"+bad.query, http.StatusUnprocessableEntity)
 		if !strings.Contains(body, "There is a problem") || !strings.Contains(body, `href="#`+bad.field+`"`) || !strings.Contains(body, bad.message) {
 			t.Errorf("the register with %s: no error summary naming %s:\n%.2000s", bad.query, bad.field, body)
+		}
+		if strings.Contains(body, "We have not made any grants yet") || strings.Contains(body, "Download these grants") {
+			t.Errorf("the register with %s says there are no grants, or offers them for download, beside its error:\n%.2000s", bad.query, body)
 		}
 		public("the CSV with "+bad.query, "/grants.csv?"+bad.query, http.StatusUnprocessableEntity)
 		res := s.do(t, "GET", "/api/v1/register?"+bad.query, "", nil)

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"grantflow/money"
 )
 
 // Charts are drawn on the server with gonum/plot: SVG for the pages (no script needed) and PNG
@@ -32,17 +34,30 @@ type Series struct {
 // barColour is GOV.UK blue, so the charts sit with the pages' own colours.
 var barColour = color.RGBA{R: 0x1d, G: 0x70, B: 0xb8, A: 0xff}
 
-// BarChart draws one bar per label, in order.
+// BarChart draws one bar per label, in order, the labels slanted so that long names fit side by
+// side. A valueLabel of "£" marks the axis in pounds (£75,000) rather than bare numbers.
 func BarChart(title, valueLabel string, bars []Bar) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = valueLabel
 	p.Y.Min = 0
-	p.Y.Tick.Marker = groupedTicks{}
+	if valueLabel == "£" {
+		p.Y.Label.Text = ""
+		p.Y.Tick.Marker = poundTicks{}
+	}
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
 	values := make(plotter.Values, len(bars))
 	labels := make([]string, len(bars))
+	highest := 0.0
 	for i, b := range bars {
 		values[i], labels[i] = b.Value, b.Label
+		highest = max(highest, b.Value)
+	}
+	if highest == 0 { // nothing to show: an axis from 0 (gonum would otherwise centre it on 0, from -1 to 1)
+		p.Y.Max = 1
+		p.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: map[bool]string{true: "£0", false: "0"}[valueLabel == "£"]}})
 	}
 	if len(bars) == 0 {
 		return p, nil
@@ -55,8 +70,23 @@ func BarChart(title, valueLabel string, bars []Bar) (*plot.Plot, error) {
 	chart.LineStyle.Width = 0
 	p.Add(chart)
 	p.NominalX(labels...)
-	atLeastOne(p)
 	return p, nil
+}
+
+// poundTicks marks a money axis in pounds with thousands separators, as the tables beside the
+// charts write them: £75,000, or £2,500.50 where a mark falls between whole pounds.
+type poundTicks struct{}
+
+func (poundTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		label := money.Pence(math.Round(t.Value * 100)).String()
+		ticks[i].Label = strings.TrimSuffix(label, ".00")
+	}
+	return ticks
 }
 
 // TrendChart draws each series against the quarters named.
@@ -88,48 +118,24 @@ func TrendChart(title, valueLabel string, quarters []string, series []Series) (*
 		p.Legend.Add(s.Label, line)
 	}
 	p.NominalX(quarters...)
-	atLeastOne(p)
+	if p.Y.Max < 1 { // nothing but zeros: an axis from 0, not centred on it
+		p.Y.Max = 1
+	}
 	return p, nil
 }
 
-// atLeastOne keeps the value axis from 0 to at least 1: with nothing but zeros gonum/plot would
-// centre the axis on zero, and a money axis reading "-1" is nonsense.
-func atLeastOne(p *plot.Plot) {
-	if p.Y.Max < 1 {
-		p.Y.Max = 1
-	}
-}
-
-// groupedTicks are gonum/plot's default ticks labelled as people write numbers: 100,000, not 100000.
+// groupedTicks are gonum/plot's default ticks labelled as people write counts: 1,200, not 1200.
 type groupedTicks struct{}
 
-func (groupedTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(min, max)
+func (groupedTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
 	for i, t := range ticks {
-		if t.Label != "" {
-			ticks[i].Label = grouped(t.Value)
+		if t.Label != "" && t.Value == math.Trunc(t.Value) {
+			// money.Pence groups the thousands; a count is written the same way without the pound sign
+			ticks[i].Label = strings.TrimSuffix(strings.TrimPrefix(money.Pence(int64(t.Value)*100).String(), "£"), ".00")
 		}
 	}
 	return ticks
-}
-
-// grouped writes a tick's value with thousands separators, and its fraction only when it has one.
-func grouped(v float64) string {
-	if v != math.Trunc(v) {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	digits := strconv.FormatInt(int64(math.Abs(v)), 10)
-	var b strings.Builder
-	if v < 0 {
-		b.WriteByte('-')
-	}
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	return b.String()
 }
 
 // SVG renders a chart for a page, at a size in points.

@@ -203,7 +203,7 @@ func (r *panelReport) barSection(heading, chartTitle, first string, withCode boo
 		if err != nil {
 			return nil, err
 		}
-		return PNG(p, width, 3*vg.Inch)
+		return PNG(p, width, 4*vg.Inch) // the labels are slanted: room for them and the bars
 	})
 	if err != nil {
 		return err

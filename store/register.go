@@ -121,7 +121,10 @@ func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func
 			coalesce((SELECT sum(p.amount_pence) FROM payments p WHERE p.award_id = aw.id), 0) AS disbursed_pence,
 			aw.decided_at AS awarded_at,
 			coalesce(aw.start_date, a.project_start) AS planned_start, coalesce(aw.end_date, a.project_end) AS planned_end,
-			aw.status, aw.ended_early_on, a.priorities, a.areas, a.wards,
+			-- A service award stays 'accepted' while it runs: its application says it is under way.
+			CASE WHEN aw.status = 'accepted' AND a.status IN ('active', 'variation_offered', 'final_report', 'final_report_submitted')
+				THEN 'active' ELSE aw.status END AS status,
+			aw.ended_early_on, a.priorities, a.areas, a.wards,
 			aw.approved_role AS decided_by_role, aw.delegation_band,
 			coalesce((SELECT d.number FROM decision_records d WHERE d.application_id = a.id AND d.document_id IS NOT NULL AND d.content IS NOT NULL
 				ORDER BY d.award_version LIMIT 1), '') AS decision_record,

@@ -81,7 +81,7 @@ type GrassrootsStatus struct {
 	AwardID           int64              `json:"award_id,omitempty"`
 	AwardReference    string             `json:"award_reference,omitempty"`
 	AwardAmount       money.Pence        `json:"award_amount_pence,omitempty"`
-	DecisionRecord    string             `json:"decision_record,omitempty"` // PCC/2026/017: a decision above the officer band
+	DecisionRecord    string             `json:"decision_record,omitempty"`  // PCC/2026/017: a decision above the officer band
 	PaymentSignOff    *PaymentSignOff    `json:"payment_sign_off,omitempty"` // two-person payments: who proposed and approved it
 	AcceptBy          *time.Time         `json:"accept_by,omitempty"`
 	ReportDue         *time.Time         `json:"report_due,omitempty"`

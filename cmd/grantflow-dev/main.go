@@ -103,7 +103,31 @@ func run() error {
 		}
 	}
 	printWelcome(cfg, inbox)
+	if os.Getenv("DEMO_AWARDS") != "0" {
+		go demoAwards(ctx, cfg.Port, st, logger)
+	}
 	return app.Serve(ctx, cfg, c, st, logger, true, true)
+}
+
+// demoAwards makes the demo's first grants through the running system once it answers, when
+// nothing has been awarded yet (DEMO_AWARDS=0 leaves the register empty), so the public register,
+// open data, decision records and performance figures have something to show.
+func demoAwards(ctx context.Context, port int, st *store.Store, logger *slog.Logger) {
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
+		if res, err := http.Get(base + "/api/v1/schemes"); err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return
+		}
+	}
+	if err := demo.Awards(ctx, base, st, time.Now()); err != nil {
+		logger.Warn("the demo's first grants were not made", "err", err)
+		return
+	}
+	logger.Info("the demo's grants are awarded (or were already): see /grants")
 }
 
 // startMailCatcher receives the demo's e-mail on a local SMTP port and serves its inbox page

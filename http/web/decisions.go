@@ -67,7 +67,7 @@ func (s *Server) decisions(c *gin.Context) {
 	}
 	if fyErr != nil {
 		f.add("financial_year", "Choose a financial year from the list, such as 2026-27, or every year")
-		s.render(c, http.StatusUnprocessableEntity, "decisions", page{Title: "Error: Decisions", Nav: "decisions", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "decisions", page{Title: "Decisions", Nav: "decisions", Form: f, Data: data})
 		return
 	}
 	list := all

@@ -123,7 +123,7 @@ func (s *Server) grantsFilter(c *gin.Context) (store.RegisterFilter, *form, gran
 	}
 	data.CSV, data.JSON, data.Feed = "/grants.csv"+query, "/grants.json"+query, "/api/v1/register"+query
 	if f.invalid() {
-		s.render(c, http.StatusUnprocessableEntity, "grants", page{Title: "Error: Grants we have made", Nav: "grants", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "grants", page{Title: "Grants we have made", Nav: "grants", Form: f, Data: data})
 		return filter, f, data, false
 	}
 	return filter, f, data, true

@@ -375,8 +375,12 @@ func checkMarkup(t *testing.T, r response) {
 	if len(groups) != len(r.summary()) {
 		t.Errorf("%s: %d fields marked in error but the summary lists %d", r.Path, len(groups), len(r.summary()))
 	}
-	if len(r.summary()) > 0 && !strings.HasPrefix(strings.TrimSpace(textOf(findAll(r.Doc, func(n *html.Node) bool { return n.Data == "title" })[0])), "Error: ") {
+	title := strings.TrimSpace(textOf(findAll(r.Doc, func(n *html.Node) bool { return n.Data == "title" })[0]))
+	if len(r.summary()) > 0 && !strings.HasPrefix(title, "Error: ") {
 		t.Errorf("%s: a page with errors must start its title with \"Error: \"", r.Path)
+	}
+	if strings.HasPrefix(title, "Error: Error: ") { // the layout adds it: a handler that does too says it twice
+		t.Errorf("%s: the title says \"Error: \" twice: %q", r.Path, title)
 	}
 	for _, s := range findAll(r.Doc, func(n *html.Node) bool { return n.Data == "script" || n.Data == "style" }) {
 		if s.Data == "style" || !hasAttr(s, "src") {

@@ -13,9 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"grantflow/http/apiv1"
 	"grantflow/money"
@@ -141,7 +139,7 @@ func (s *Server) performancePage(c *gin.Context) {
 	var data performanceView
 	data.YearSelect, data.QuarterSelect = s.performanceChoices(p, f)
 	if !ok {
-		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Error: Performance", Nav: "performance", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Performance", Nav: "performance", Form: f, Data: data})
 		return
 	}
 	u, _ := currentUser(c)
@@ -164,7 +162,7 @@ func (s *Server) performanceCSV(c *gin.Context) {
 	if !ok {
 		var data performanceView
 		data.YearSelect, data.QuarterSelect = s.performanceChoices(p, f)
-		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Error: Performance", Nav: "performance", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "performance", page{Title: "Performance", Nav: "performance", Form: f, Data: data})
 		return
 	}
 	u, _ := currentUser(c)
@@ -306,25 +304,18 @@ func fillPerformance(data *performanceView, f reporting.Figures, now time.Time) 
 	return nil
 }
 
-// barChart draws a bar chart for the page, its labels slanted so that long names fit.
+// barChart draws a bar chart for the page (reporting.BarChart slants its labels so long names fit).
 func barChart(title, id string, bars []reporting.Bar, desc string) (template.HTML, error) {
 	chart, err := reporting.BarChart(title, "£", bars)
 	if err != nil {
 		return "", err
 	}
-	slant(chart)
 	svg, err := reporting.SVG(chart, 7*vg.Inch, 4.5*vg.Inch)
 	if err != nil {
 		return "", err
 	}
 	inline, err := reporting.InlineSVG(svg, id+"-chart", title, desc)
 	return template.HTML(inline), err
-}
-
-func slant(p *plot.Plot) {
-	p.X.Tick.Label.Rotation = math.Pi / 4
-	p.X.Tick.Label.XAlign = draw.XRight
-	p.X.Tick.Label.YAlign = draw.YCenter
 }
 
 // ragOf is a rating as a tag with its word, never colour alone.

@@ -211,8 +211,8 @@ func TestPerformancePageRefusesBadPeriods(t *testing.T) {
 }
 
 // The figures are for the office's staff (scheme.Role.SeesPerformance): applicants and assessors
-// (who may be panel members from outside the office) are refused the page and its spreadsheet,
-// and their navigation does not offer it.
+// (who may be panel members from outside the office) are refused the page and its spreadsheet, and
+// their navigation does not offer it. Administrators see it: they may make the Panel's reports.
 func TestPerformanceIsForTheStaffWhoWorkWithGrants(t *testing.T) {
 	s := newSite(t)
 	for _, email := range []string{demo.Accounts[0].Email, "assessor@opcc.example.org"} {

@@ -188,7 +188,7 @@ func (s *Server) createRound(c *gin.Context) {
 			return
 		}
 	}
-	s.render(c, http.StatusUnprocessableEntity, "round-new", page{Title: "Error: Open a funding round", Nav: "work", Form: f,
+	s.render(c, http.StatusUnprocessableEntity, "round-new", page{Title: "Open a funding round", Nav: "work", Form: f,
 		Data: newRoundPage{SchemeID: sc.ID, Scheme: sc.Name, Grace: sc.Rules.DraftGraceHours}})
 }
 
@@ -219,11 +219,7 @@ func (s *Server) showRound(c *gin.Context, status int, f *form) {
 	}
 	d := roundPage{roundLine: roundLineOf(v), SchemeID: v.SchemeID, Scheme: v.Scheme, MayClose: v.State == store.RoundOpen,
 		MayExtend: v.State == store.RoundOpen || v.State == store.RoundScheduled, Created: c.Query("created"), Moved: c.Query("moved")}
-	title := v.Scheme + ": " + v.Name
-	if f != nil && f.invalid() {
-		title = "Error: " + title
-	}
-	s.render(c, status, "round", page{Title: title, Nav: "work", Form: f, Data: d})
+	s.render(c, status, "round", page{Title: v.Scheme + ": " + v.Name, Nav: "work", Form: f, Data: d})
 }
 
 // closeRound closes the round early, now, with the reason.

@@ -114,7 +114,7 @@ func (s *Server) saveSchemeForm(c *gin.Context) {
 			f.add(fFormYAML, "Fix the form definition: "+strings.Join(msgs, "; "))
 		}
 	}
-	s.render(c, http.StatusUnprocessableEntity, "scheme-form", page{Title: "Error: " + v.Scheme + " application form", Nav: "work", Form: f,
+	s.render(c, http.StatusUnprocessableEntity, "scheme-form", page{Title: v.Scheme + " application form", Nav: "work", Form: f,
 		Data: schemeFormPage{View: v, Action: schemeFormPath(id)}})
 }
 

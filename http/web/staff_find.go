@@ -127,7 +127,7 @@ func (s *Server) findApplications(c *gin.Context) {
 		data.Officers = append(data.Officers, findChoice(strconv.FormatInt(o.ID, 10), o.Name, f.Value("officer")))
 	}
 	if !ok {
-		s.render(c, http.StatusUnprocessableEntity, "find", page{Title: "Error: Find an application", Nav: "find", Form: f, Data: data})
+		s.render(c, http.StatusUnprocessableEntity, "find", page{Title: "Find an application", Nav: "find", Form: f, Data: data})
 		return
 	}
 	search.PerPage = findPerPage

@@ -342,11 +342,7 @@ func (s *Server) renderBudget(c *gin.Context, status int, id int64, f *form) {
 	for fy := this - 1; fy <= this+5; fy++ {
 		data.FYs = append(data.FYs, option{Value: strconv.Itoa(fy), Label: scheme.FinancialYearLabel(fy)})
 	}
-	title := sc.Name + " budget"
-	if f != nil && f.invalid() {
-		title = "Error: " + title
-	}
-	s.render(c, status, "budget", page{Title: title, Nav: "work", Form: f, Data: data})
+	s.render(c, status, "budget", page{Title: sc.Name + " budget", Nav: "work", Form: f, Data: data})
 }
 
 func budgetYearOf(label string, y store.SchemeYear) budgetYear {

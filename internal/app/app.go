@@ -204,8 +204,22 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
-	return router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData})
+	return headAsGet(router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}))
+}
+
+// headAsGet answers a HEAD request as its GET, without the body. Gin routes HEAD only where it is
+// registered, so every page and download (the open data's "stable URL" too) said 404 to link
+// checkers and harvesters that ask HEAD first. The server still knows the request was HEAD, so
+// net/http sends the headers and drops whatever the handler writes.
+func headAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
