@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,6 +37,9 @@ type Server struct {
 	Clock func() time.Time
 	// Letterhead heads the documents written on request (finance's payee bank details notice).
 	Letterhead letters.Letterhead
+
+	downloadsOnce sync.Once
+	downloads     chan struct{} // the whole-register downloads streaming now (downloads.go)
 }
 
 func (s *Server) now() time.Time {
@@ -55,7 +59,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.GET("/schemes/:id", s.getScheme)
 	g.GET("/decisions", s.listDecisions)
 	g.GET("/decisions/:number", s.getDecision)
-	g.GET("/register", s.listRegister) // the public grants register (register.go)
+	g.GET("/register", s.DownloadSlot, s.listRegister) // the public grants register (register.go)
 	g.GET("/register/publications", s.listRegisterPublications)
 
 	auth := g.Group("", s.authenticate)

@@ -152,14 +152,14 @@ func (s *Server) Register(r gin.IRouter) {
 	g.GET("/accessibility", s.accessibility)
 	// The open data (no sign-in): what is published, and the 360Giving files, streamed.
 	g.GET(threesixtygiving.PagePath, s.openData)
-	g.GET(threesixtygiving.JSONPath, s.openData360JSON)
-	g.GET(threesixtygiving.CSVPath, s.openData360CSV)
+	g.GET(threesixtygiving.JSONPath, s.requireAPI, s.opts.API.DownloadSlot, s.openData360JSON)
+	g.GET(threesixtygiving.CSVPath, s.requireAPI, s.opts.API.DownloadSlot, s.openData360CSV)
 	g.GET("/decisions", s.requireAPI, s.decisions)
 	g.GET("/decisions/:number", s.requireAPI, s.decision)
 	// The public grants register and its monthly publications (grants_register.go).
 	g.GET("/grants", s.requireAPI, s.grants)
-	g.GET("/grants.csv", s.requireAPI, s.grantsDownload(publication.FormatCSV))
-	g.GET("/grants.json", s.requireAPI, s.grantsDownload(publication.FormatJSON))
+	g.GET("/grants.csv", s.requireAPI, s.opts.API.DownloadSlot, s.grantsDownload(publication.FormatCSV))
+	g.GET("/grants.json", s.requireAPI, s.opts.API.DownloadSlot, s.grantsDownload(publication.FormatJSON))
 	g.GET("/grants/publications", s.requireAPI, s.grantsPublications)
 	g.GET("/grants/publications/:file", s.grantsPublicationFile)
 
