@@ -90,6 +90,9 @@ func decisionNumber(id string) (string, bool) {
 	return id[:j] + "/" + year + "/" + seq, true
 }
 
+// financialYearReason is why a financial_year filter was refused, as the field's error says it.
+const financialYearReason = "must be a financial year such as 2026 or 2026-27 (1 April 2026 to 31 March 2027)"
+
 // ParseFinancialYear reads a financial_year filter: "2026" or "2026-27" for the year from 1 April
 // 2026; "" is every year. The error is the reason, to show against the field.
 func ParseFinancialYear(v string) (int, error) {
@@ -100,7 +103,7 @@ func ParseFinancialYear(v string) (int, error) {
 	start, end, dashed := strings.Cut(v, "-")
 	fy, err := strconv.Atoi(start)
 	if err != nil || len(start) != 4 || fy < 2000 || fy > 2100 || (dashed && end != fmt.Sprintf("%02d", (fy+1)%100)) {
-		return 0, errors.New("must be a financial year such as 2026 or 2026-27 (1 April 2026 to 31 March 2027)")
+		return 0, errors.New(financialYearReason)
 	}
 	return fy, nil
 }

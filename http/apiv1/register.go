@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,12 +81,10 @@ func (ch RegisterChoices) Filter(q url.Values) (store.RegisterFilter, map[string
 		return v, true
 	}
 	if v, ok := get(RegisterYear); !ok {
-		bad[RegisterYear] = "must be the year a financial year begins, like 2026 for 2026-27"
-	} else if v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > 2100 {
-			bad[RegisterYear] = "must be the year a financial year begins, like 2026 for 2026-27"
-		}
+		bad[RegisterYear] = financialYearReason
+	} else if y, err := ParseFinancialYear(v); err != nil {
+		bad[RegisterYear] = err.Error()
+	} else {
 		f.FinancialYear = y
 	}
 	if v, ok := get(RegisterMonth); !ok {
