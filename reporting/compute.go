@@ -208,7 +208,12 @@ func ComputeAt(ctx context.Context, st *store.Store, p Period, now time.Time) (F
 			Amount: r.Amount, Spent: r.Spent, Beneficiaries: all, Under25: under, Outcomes: r.Outcomes})
 	}
 
-	// Each service funding the year: its indicators quarter by quarter and its ratings.
+	// Each service funding the year: its indicators quarter by quarter and its ratings, in the
+	// quarters its agreement ran (an award made mid-year has no target before it starts).
+	running := map[int64][]bool{}
+	for _, sv := range services {
+		running[sv.ApplicationID] = quartersRunning(sv, p)
+	}
 	for _, a := range awards {
 		if a.SchemeKind != string(scheme.Service) || (!a.InYear && latest[a.ApplicationID] == nil) {
 			continue
@@ -219,7 +224,11 @@ func ComputeAt(ctx context.Context, st *store.Store, p Period, now time.Time) (F
 				return Figures{}, fmt.Errorf("read the service of application %d: %w", a.ApplicationID, err)
 			}
 		}
-		rating := ServiceRating{ApplicationID: a.ApplicationID, Reference: a.Reference, Recipient: a.Recipient, RAG: make([]string, p.Quarter)}
+		ran := running[a.ApplicationID]
+		if ran == nil {
+			ran = make([]bool, p.Quarter) // not yet under way by the period's end
+		}
+		rating := ServiceRating{ApplicationID: a.ApplicationID, Reference: a.Reference, Recipient: a.Recipient, RAG: make([]string, p.Quarter), Running: ran}
 		actuals := make([]map[string]int64, p.Quarter)
 		for q, r := range latest[a.ApplicationID] {
 			if r == nil {
@@ -249,7 +258,7 @@ func ComputeAt(ctx context.Context, st *store.Store, p Period, now time.Time) (F
 		for _, o := range d.Outcomes {
 			for _, ind := range o.Indicators {
 				t := IndicatorTrend{ApplicationID: a.ApplicationID, Reference: a.Reference, Recipient: a.Recipient, Service: service,
-					Key: ind.Key, Name: ind.Name, Unit: ind.Unit, Target: ind.QuarterlyTarget, Actual: make([]*int64, p.Quarter)}
+					Key: ind.Key, Name: ind.Name, Unit: ind.Unit, Target: ind.QuarterlyTarget, Actual: make([]*int64, p.Quarter), Running: ran}
 				for q := range actuals {
 					if v, ok := actuals[q][ind.Key]; ok {
 						t.Actual[q] = &v
@@ -276,6 +285,25 @@ func ComputeAt(ctx context.Context, st *store.Store, p Period, now time.Time) (F
 	}
 	f.ByPriority, f.ByArea, f.ByWard = dims.result()
 	return f, nil
+}
+
+// quartersRunning says, for each quarter of the period's year to its own, whether the service's
+// agreement ran in it: a year it funds, a quarter that ends after the agreement starts (1 April of
+// its first year for awards from before start dates) and begins before any early ending.
+func quartersRunning(sv store.PerformanceService, p Period) []bool {
+	out := make([]bool, p.Quarter)
+	if !slices.Contains(sv.Years, int64(p.FinancialYear)) {
+		return out
+	}
+	start := time.Date(int(slices.Min(sv.Years)), time.April, 1, 0, 0, 0, 0, scheme.London)
+	if sv.StartDate != nil {
+		start = time.Date(sv.StartDate.Year(), sv.StartDate.Month(), sv.StartDate.Day(), 0, 0, 0, 0, scheme.London)
+	}
+	for q := range out {
+		from, to := Period{p.FinancialYear, q}.End(), Period{p.FinancialYear, q + 1}.End()
+		out[q] = to.After(start) && (sv.TerminatedAt == nil || from.Before(*sv.TerminatedAt))
+	}
+	return out
 }
 
 func accepted(r *store.PerformanceReturn) bool {

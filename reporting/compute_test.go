@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -321,6 +322,17 @@ func TestFiguresEqualSumsOfWhatWasSeeded(t *testing.T) {
 		s2.award.Reference + " £20,000.00 Not released by the period's end; released on 20 January 2027",
 	}; !slices.Equal(held, want) {
 		t.Errorf("held tranches = %q, want %q", held, want)
+	}
+	// A service ended early in June ran in Q1 only: Q2 and Q3 are neither rated nor given a target.
+	for _, r := range f.Ratings {
+		if r.ApplicationID == s3.app && fmt.Sprint(r.Running) != "[true false false]" {
+			t.Errorf("%s ran in quarters %v, want Q1 only", s3.award.Reference, r.Running)
+		}
+	}
+	for _, ind := range f.Indicators {
+		if ind.ApplicationID == s3.app && fmt.Sprint(ind.Running) != "[true false false]" {
+			t.Errorf("%s's indicator %s ran in quarters %v, want Q1 only", s3.award.Reference, ind.Key, ind.Running)
+		}
 	}
 	if len(f.Grassroots) != 1 || f.Grassroots[0] != (reporting.GrassrootsResult{ApplicationID: g1.app, Reference: g1.award.Reference, Recipient: "Riverside Youth Project",
 		Amount: money.Pounds(3000), Spent: money.Pounds(2900), Beneficiaries: 17, Under25: 12, Outcomes: "Twelve young people finished the course."}) {

@@ -46,6 +46,10 @@ func WriteCSV(w io.Writer, f Figures) error {
 		name := t.Service + ": " + t.Name
 		for q, v := range t.Actual {
 			label := fmt.Sprintf("Q%d", q+1)
+			if q < len(t.Running) && !t.Running[q] {
+				row("indicator", t.Recipient, t.Reference, name, t.Key, label, "running", "no") // no target before the start or after the end
+				continue
+			}
 			row("indicator", t.Recipient, t.Reference, name, t.Key, label, "quarterly_target", strconv.FormatInt(t.Target, 10))
 			actual := ""
 			if v != nil {
@@ -56,6 +60,10 @@ func WriteCSV(w io.Writer, f Figures) error {
 	}
 	for _, r := range f.Ratings {
 		for q, rag := range r.RAG {
+			if q < len(r.Running) && !r.Running[q] {
+				row("rating", r.Recipient, r.Reference, "", "", fmt.Sprintf("Q%d", q+1), "running", "no")
+				continue
+			}
 			row("rating", r.Recipient, r.Reference, "", "", fmt.Sprintf("Q%d", q+1), "rag", rag)
 		}
 	}

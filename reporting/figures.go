@@ -61,7 +61,8 @@ type IndicatorTrend struct {
 	Name      string   `json:"name"`
 	Unit      string   `json:"unit"`
 	Target    int64    `json:"quarterly_target"`
-	Actual    []*int64 `json:"actual"` // index 0 is Q1 of the period's year, up to the period's quarter
+	Actual    []*int64 `json:"actual"`  // index 0 is Q1 of the period's year, up to the period's quarter
+	Running   []bool   `json:"running"` // whether the agreement ran in each quarter: no target before it starts or after it ends
 
 	// ApplicationID links the row to its application (staff pages only).
 	ApplicationID int64 `json:"application_id"`
@@ -71,7 +72,8 @@ type IndicatorTrend struct {
 type ServiceRating struct {
 	Reference string   `json:"reference"`
 	Recipient string   `json:"recipient"`
-	RAG       []string `json:"rag"` // index 0 is Q1
+	RAG       []string `json:"rag"`     // index 0 is Q1
+	Running   []bool   `json:"running"` // whether the agreement ran in each quarter (a quarter it did not is not rated, nor due)
 
 	// ApplicationID links the row to its application (staff pages only).
 	ApplicationID int64 `json:"application_id"`

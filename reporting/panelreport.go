@@ -272,6 +272,11 @@ func (r *panelReport) indicators() error {
 				target[q] = float64(ind.Target)
 				actual[q] = nan()
 				cell := "none"
+				if q < len(ind.Running) && !ind.Running[q] { // before the agreement started, or after it ended
+					target[q] = nan()
+					row = append(row, "not under way")
+					continue
+				}
 				if q < len(ind.Actual) && ind.Actual[q] != nil {
 					actual[q] = float64(*ind.Actual[q])
 					cell = strconv.FormatInt(*ind.Actual[q], 10)
@@ -333,7 +338,9 @@ func (r *panelReport) ratings() error {
 		rows[i] = []string{s.Reference, s.Recipient}
 		for q := range quarters {
 			rag := "not rated"
-			if q < len(s.RAG) && s.RAG[q] != "" {
+			if q < len(s.Running) && !s.Running[q] {
+				rag = "not under way"
+			} else if q < len(s.RAG) && s.RAG[q] != "" {
 				rag = ragWord(s.RAG[q])
 			}
 			rows[i] = append(rows[i], rag)

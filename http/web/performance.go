@@ -238,6 +238,10 @@ func fillPerformance(data *performanceView, f reporting.Figures, now time.Time) 
 	for _, r := range f.Ratings {
 		sv := perfServiceView{ApplicationID: r.ApplicationID, Reference: r.Reference, Recipient: r.Recipient}
 		for i, rag := range r.RAG {
+			if !ranIn(r.Running, i) {
+				sv.Ratings = append(sv.Ratings, perfRAGView{fmt.Sprintf("Q%d", i+1), "Not under way", "govuk-tag--grey"})
+				continue
+			}
 			sv.Ratings = append(sv.Ratings, ragOf(fmt.Sprintf("Q%d", i+1), rag))
 		}
 		services[r.ApplicationID] = len(data.Services)
@@ -252,7 +256,13 @@ func fillPerformance(data *performanceView, f reporting.Figures, now time.Time) 
 		sv.Service = ind.Service
 		iv := perfIndicatorView{ID: fmt.Sprintf("indicator-%d", n+1), Name: ind.Name, Unit: ind.Unit, Target: strconv.FormatInt(ind.Target, 10)}
 		target, actual := reporting.Series{Label: "Quarterly target"}, reporting.Series{Label: "Actual"}
-		for _, v := range ind.Actual {
+		for q, v := range ind.Actual {
+			if !ranIn(ind.Running, q) { // before the agreement started, or after it ended: no target, no figure
+				target.Values = append(target.Values, math.NaN())
+				iv.Actuals = append(iv.Actuals, "Not under way")
+				actual.Values = append(actual.Values, math.NaN())
+				continue
+			}
 			target.Values = append(target.Values, float64(ind.Target))
 			if v == nil {
 				iv.Actuals = append(iv.Actuals, "No figure")
@@ -317,6 +327,10 @@ func barChart(title, id string, bars []reporting.Bar, desc string) (template.HTM
 	inline, err := reporting.InlineSVG(svg, id+"-chart", title, desc)
 	return template.HTML(inline), err
 }
+
+// ranIn says whether a service's agreement ran in quarter q (index 0 is Q1); figures from before
+// the running quarters were recorded say nothing, and count as running.
+func ranIn(running []bool, q int) bool { return running == nil || q < len(running) && running[q] }
 
 // ragOf is a rating as a tag with its word, never colour alone.
 func ragOf(quarter, rag string) perfRAGView {
