@@ -12,6 +12,7 @@ import (
 	"grantflow/grant"
 	"grantflow/letters"
 	"grantflow/money"
+	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -219,7 +220,7 @@ func (d *Documents) IssueDecisionRecord(ctx context.Context, in DecisionRecordIn
 		return "", fmt.Errorf("decision record of %s: allocate its number: %w", award.Reference, err)
 	}
 	record := letters.DecisionRecord{Letterhead: d.Letterhead, Number: rec.Number, Title: title, Office: in.Step.Actor.Role.Title(),
-		Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: OrganisationID(f.org),
+		Date: in.Step.At.In(scheme.London), Recipient: f.org.Name, RecipientID: threesixtygiving.RegisteredOrgID(f.org.CharityNumber, f.org.CompanyNumber),
 		Scheme: f.sc.Name, Reference: award.Reference, Variation: variation, Years: letterYears(years), Total: total, Purpose: award.Purpose,
 		Conditions: conditions, Reasons: []string{award.Reasons}, Band: in.DelegationBand, RulesVersion: in.RulesVersion,
 		RecommendedBy: recommendedBy, Declarations: declarations}
@@ -420,17 +421,6 @@ func (d *Documents) IssuePaymentNotice(ctx context.Context, in ReleaseTrancheInp
 		return DocumentResult{}, classify(err)
 	}
 	return DocumentResult{DocumentID: n.DocumentID}, nil
-}
-
-// OrganisationID is the organisation's identifier from org-id.guide, where it has one.
-func OrganisationID(o store.Organisation) string {
-	switch {
-	case o.CharityNumber != "":
-		return "GB-CHC-" + o.CharityNumber
-	case o.CompanyNumber != "":
-		return "GB-COH-" + o.CompanyNumber
-	}
-	return ""
 }
 
 func letterYears(years []grant.YearAmount) []letters.YearAmount {
