@@ -331,7 +331,7 @@ func TestPageAccessMatrix(t *testing.T) {
 		rowFor[generic.Replace(k)] = true
 	}
 	for _, rt := range router.New(router.Deps{Store: s.Store}).Routes() {
-		if strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/openapi") || rt.Path == "/healthz" || strings.HasPrefix(rt.Path, "/assets/") {
+		if strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/openapi") || rt.Path == "/healthz" || rt.Path == "/livez" || rt.Path == "/readyz" || strings.HasPrefix(rt.Path, "/assets/") {
 			continue
 		}
 		if !rowFor[rt.Method+" "+rt.Path] {

@@ -2,6 +2,7 @@
 package router
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,12 +40,15 @@ type Deps struct {
 	TrustedProxies []string
 	// OpenData names the funder, prefix and licence of the published 360Giving files.
 	OpenData threesixtygiving.Publisher
+	// TemporalCheck overrides /readyz's Temporal check (nil: CheckHealth on Temporal; tests).
+	TemporalCheck func(context.Context) error
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
 const maxBody = 1 << 20
 
-// New returns the engine serving /api/v1, the OpenAPI document and a health check.
+// New returns the engine serving /api/v1, the OpenAPI document, the pages and the health checks
+// (/livez, its older name /healthz, and /readyz; health.go).
 func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -55,7 +59,9 @@ func New(d Deps) *gin.Engine {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(recovery(d.Logger), requestLog(d.Logger))
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/livez", livez)
+	r.GET("/healthz", livez) // the older name, kept for probes already configured with it
+	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
 	api.Register(r.Group("/api/v1", limitBody)) // the pages cap their own bodies: forms small, uploads larger
