@@ -300,7 +300,7 @@ func TestPublicationRegisterMatchesWhatWasDecided(t *testing.T) {
 		t.Errorf("the API's totals: %v %v %v, want 4, %s, 3800.00", api["count"], api["amount_awarded"], api["amount_paid"], publication.Pounds(total))
 	}
 	h, jsonBody := public("the JSON download", "/grants.json", http.StatusOK)
-	if !strings.Contains(h.Get("Content-Disposition"), `attachment; filename="grants-register.json"`) {
+	if !strings.Contains(h.Get("Content-Disposition"), `attachment; filename=grants-register.json`) {
 		t.Errorf("the JSON download's Content-Disposition: %q", h.Get("Content-Disposition"))
 	}
 	var rows []any

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"grantflow/grant"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/questions"
@@ -557,7 +558,7 @@ func (s *Server) downloadDocument(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+doc.Filename+`"`)
+	c.Header("Content-Disposition", headers.Attachment(doc.Filename))
 	c.Data(http.StatusOK, doc.ContentType, doc.Content)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/bankaccount"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/letters"
 	"grantflow/scheme"
@@ -316,7 +317,7 @@ func (s *Server) payeeBankDetailsNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Content-Disposition", headers.Attachment(name))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/pdf", pdf)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/letters"
 	"grantflow/money"
@@ -186,7 +186,7 @@ func (s *Server) DecisionPDF(ctx context.Context, id string) ([]byte, string, er
 
 // ServePDF sends a PDF as a download, its filename quoted as RFC 6266 asks.
 func ServePDF(c *gin.Context, filename string, pdf []byte) {
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	c.Header("Content-Disposition", headers.Attachment(filename))
 	c.Data(http.StatusOK, "application/pdf", pdf)
 }
 

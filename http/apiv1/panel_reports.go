@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/reporting"
 	"grantflow/store"
@@ -118,7 +118,7 @@ func (s *Server) PanelReportFileOf(ctx context.Context, u store.User, id int64, 
 	name := fmt.Sprintf("panel-report-%d-%02d-q%d-v%d.%s", r.FinancialYear, (r.FinancialYear+1)%100, r.Quarter, r.Version, kind)
 	ct := map[string]string{"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}[kind]
 	return PanelReportDownload{Content: content, ContentType: ct,
-		ContentDisposition: mime.FormatMediaType("attachment", map[string]string{"filename": name})}, nil
+		ContentDisposition: headers.Attachment(name)}, nil
 }
 
 // PanelPeriodNow is the period a Panel report made now is for: the latest quarter to have ended.

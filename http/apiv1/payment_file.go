@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/headers"
 	"grantflow/payfile"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -96,7 +97,7 @@ func (s *Server) paymentFileCSV(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+PaymentFileName(s.now())+`"`)
+	c.Header("Content-Disposition", headers.Attachment(PaymentFileName(s.now())))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", body)
 }

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/http/openapi"
 	"grantflow/http/web"
@@ -64,17 +65,37 @@ func New(d Deps) *gin.Engine {
 	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
-	api.Register(r.Group("/api/v1", limitBody)) // the pages cap their own bodies: forms small, uploads larger
+	// Secure, __Host- cookies (not InsecureCookies) say the site is served over https.
+	siteHTTPS := !d.InsecureCookies
+	api.Register(r.Group("/api/v1", apiHeaders(siteHTTPS), limitBody)) // the pages cap their own bodies: forms small, uploads larger
 	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData})
 	pages.Register(r)
 	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
 	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			setAPIHeaders(c, siteHTTPS)
 			httperr.Respond(c, d.Logger, httperr.NotFound("route"))
 			c.Abort()
 		}
 	}}, pages.NotFoundHandlers()...)...)
 	return r
+}
+
+// apiHeaders go on every /api/v1 response: nothing the API answers is for a shared cache (a
+// handler may still choose its own Cache-Control), no body is sniffed into another type, and
+// HSTS by the same rule as the pages (headers.SetStrictTransport).
+func apiHeaders(siteHTTPS bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		setAPIHeaders(c, siteHTTPS)
+		c.Next()
+	}
+}
+
+func setAPIHeaders(c *gin.Context, siteHTTPS bool) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	headers.SetStrictTransport(h, c.Request, siteHTTPS)
 }
 
 func limitBody(c *gin.Context) {

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"grantflow/grant"
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/questions"
 	"grantflow/scheme"
@@ -587,7 +587,7 @@ func (s *Server) downloadDocument(c *gin.Context) {
 		s.failRead(c, err)
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": doc.Filename}))
+	c.Header("Content-Disposition", headers.Attachment(doc.Filename))
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, doc.ContentType, doc.Content)
 }

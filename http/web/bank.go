@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/scheme"
 	"grantflow/workflows"
@@ -128,7 +129,7 @@ func (s *Server) bankDetailsNotice(c *gin.Context) {
 		s.failRead(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Content-Disposition", headers.Attachment(name))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/pdf", pdf)
 }

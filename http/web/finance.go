@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -390,7 +391,7 @@ func (s *Server) paymentsDueCSV(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="payments-due-`+s.now().In(scheme.London).Format(time.DateOnly)+`.csv"`)
+	c.Header("Content-Disposition", headers.Attachment("payments-due-"+s.now().In(scheme.London).Format(time.DateOnly)+".csv"))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -276,7 +277,7 @@ func (s *Server) paymentFileCSV(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+apiv1.PaymentFileName(s.now())+`"`)
+	c.Header("Content-Disposition", headers.Attachment(apiv1.PaymentFileName(s.now())))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", body)
 }

@@ -362,7 +362,7 @@ func TestFinancePaymentsDueCSV(t *testing.T) {
 	if got := r.Header.Get("Content-Type"); got != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type = %q", got)
 	}
-	if got, want := r.Header.Get("Content-Disposition"), `attachment; filename="payments-due-`+today+`.csv"`; got != want {
+	if got, want := r.Header.Get("Content-Disposition"), `attachment; filename=payments-due-`+today+`.csv`; got != want {
 		t.Errorf("Content-Disposition = %q, want %q", got, want)
 	}
 	body, bom := strings.CutPrefix(r.Body, "\uFEFF")

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/money"
 	"grantflow/publication"
 	"grantflow/scheme"
@@ -162,7 +163,7 @@ func (s *Server) grantsDownload(format publication.Format) gin.HandlerFunc {
 			return
 		}
 		c.Header("Content-Type", map[publication.Format]string{publication.FormatCSV: "text/csv; charset=utf-8", publication.FormatJSON: "application/json; charset=utf-8"}[format])
-		c.Header("Content-Disposition", `attachment; filename="grants-register.`+string(format)+`"`)
+		c.Header("Content-Disposition", headers.Attachment("grants-register."+string(format)))
 		c.Header("Cache-Control", "no-store")
 		c.Status(http.StatusOK)
 		if err := publication.WriteRegister(c.Request.Context(), s.opts.Store.EachRegisterGrant, filter, format, c.Writer); err != nil {
@@ -212,7 +213,7 @@ func (s *Server) grantsPublicationFile(c *gin.Context) {
 	if raw, err := hex.DecodeString(sum); err == nil {
 		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":") // RFC 9530
 	}
-	c.Header("Content-Disposition", `attachment; filename="`+publication.FileName(p.Number, format)+`"`)
+	c.Header("Content-Disposition", headers.Attachment(publication.FileName(p.Number, format)))
 	c.Header("Cache-Control", "public, max-age=86400, immutable") // a publication never changes
 	c.Data(http.StatusOK, contentType, file)
 }

@@ -3,11 +3,11 @@ package web
 import (
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/http/headers"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
 )
@@ -80,7 +80,7 @@ func (a *attachment) Write(p []byte) (int, error) {
 		a.started = true
 		h := a.c.Writer.Header()
 		h.Set("Content-Type", a.contentType)
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.filename}))
+		h.Set("Content-Disposition", headers.Attachment(a.filename))
 		h.Set("Cache-Control", "public, max-age=300")
 		a.c.Status(http.StatusOK)
 	}

@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/money"
 	"grantflow/reporting"
 	"grantflow/scheme"
@@ -176,7 +177,7 @@ func (s *Server) performanceCSV(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="performance-%d-q%d.csv"`, p.FinancialYear, p.Quarter))
+	c.Header("Content-Disposition", headers.Attachment(fmt.Sprintf("performance-%d-q%d.csv", p.FinancialYear, p.Quarter)))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

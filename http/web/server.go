@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/publication"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
@@ -356,9 +357,7 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-	if !s.opts.InsecureCookies {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-	}
+	headers.SetStrictTransport(h, c.Request, !s.opts.InsecureCookies) // Secure, __Host- cookies: served over https
 	c.Next()
 }
 

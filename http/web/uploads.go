@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
+	"grantflow/http/headers"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -283,7 +283,7 @@ func (s *Server) downloadUpload(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": up.Filename}))
+	c.Header("Content-Disposition", headers.Attachment(up.Filename))
 	c.Header("X-Content-Type-Options", "nosniff") // as on every page; a download must never be sniffed into HTML
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, up.ContentType, up.Content)

@@ -261,7 +261,10 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 		if err != nil {
 			return fmt.Errorf("listen on port %d (set PORT to use another): %w", cfg.Port, err)
 		}
-		srv = &http.Server{Handler: Handler(c, st, cfg, logger), ReadHeaderTimeout: 10 * time.Second}
+		// WriteTimeout bounds every response; the whole-register downloads replace it with their own
+		// deadline through http.ResponseController (apiv1.DownloadSlot), so a long CSV is not cut at it.
+		srv = &http.Server{Handler: Handler(c, st, cfg, logger), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: cfg.HTTP.Read, WriteTimeout: cfg.HTTP.Write, IdleTimeout: cfg.HTTP.Idle}
 		go func() { errs <- srv.Serve(ln) }()
 		logger.Info("HTTP server listening", "port", cfg.Port)
 	}

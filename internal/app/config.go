@@ -42,9 +42,50 @@ type Config struct {
 	TrustedProxies []string
 	// SecondFactorKey seals TOTP secrets at rest (SECOND_FACTOR_KEY: 32 bytes, base64); optional.
 	SecondFactorKey []byte
+	// HTTP is how long the server gives a connection: HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT,
+	// HTTP_IDLE_TIMEOUT. A Config built by hand has zeros: no limit, as net/http's own default.
+	HTTP ServerTimeouts
 	// OpenData is how the published open data (360Giving) names the funder, its grants and
 	// licence: PUBLICATION_PREFIX, FUNDER_ORG_ID, FUNDER_NAME, DATA_LICENCE_URL.
 	OpenData threesixtygiving.Publisher
+}
+
+// ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
+// whole request, body included (the largest, a 5 MB upload, takes 80 seconds at 512 kbit/s); the
+// write deadline starts once a request's headers are read, so it also covers reading the body and
+// must be at least the read timeout. The whole-register downloads set their own, longer deadline
+// (apiv1.DownloadSlot), which replaces this one for those streams.
+type ServerTimeouts struct {
+	Read  time.Duration // HTTP_READ_TIMEOUT, default 2m
+	Write time.Duration // HTTP_WRITE_TIMEOUT, default 3m
+	Idle  time.Duration // HTTP_IDLE_TIMEOUT: a kept-alive connection waiting for its next request, default 2m
+}
+
+func loadServerTimeouts() (ServerTimeouts, error) {
+	var t ServerTimeouts
+	var err error
+	if t.Read, err = positiveDuration("HTTP_READ_TIMEOUT", "2m"); err != nil {
+		return t, err
+	}
+	if t.Write, err = positiveDuration("HTTP_WRITE_TIMEOUT", "3m"); err != nil {
+		return t, err
+	}
+	if t.Idle, err = positiveDuration("HTTP_IDLE_TIMEOUT", "2m"); err != nil {
+		return t, err
+	}
+	if t.Write < t.Read {
+		return t, fmt.Errorf("HTTP_WRITE_TIMEOUT (%s) must be at least HTTP_READ_TIMEOUT (%s): the write deadline also runs while a request's body is read", t.Write, t.Read)
+	}
+	return t, nil
+}
+
+// positiveDuration reads a duration such as 90s or 2m from the environment variable name.
+func positiveDuration(name, def string) (time.Duration, error) {
+	d, err := time.ParseDuration(env(name, def))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a duration such as %s, not %q", name, def, os.Getenv(name))
+	}
+	return d, nil
 }
 
 // DefaultDataLicence is the licence of the published grants data: the Open Government Licence v3.0.
@@ -94,6 +135,9 @@ func LoadConfig() (Config, error) {
 			return c, errors.New("SECOND_FACTOR_KEY must be 32 random bytes in base64 (openssl rand -base64 32)")
 		}
 		c.SecondFactorKey = key
+	}
+	if c.HTTP, err = loadServerTimeouts(); err != nil {
+		return c, err
 	}
 	if c.OpenData, err = loadOpenData(c.Letterhead.Body, c.Mail.PublicBaseURL); err != nil {
 		return c, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMailConfig(t *testing.T) {
@@ -80,6 +81,47 @@ func TestOpenDataConfig(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(tc.env, tc.value)
+			if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestServerTimeoutsConfig(t *testing.T) {
+	for _, k := range []string{"HTTP_READ_TIMEOUT", "HTTP_WRITE_TIMEOUT", "HTTP_IDLE_TIMEOUT"} {
+		t.Setenv(k, "")
+	}
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ServerTimeouts{Read: 2 * time.Minute, Write: 3 * time.Minute, Idle: 2 * time.Minute}); c.HTTP != want {
+		t.Errorf("default timeouts %+v; want %+v", c.HTTP, want)
+	}
+	t.Setenv("HTTP_READ_TIMEOUT", "45s")
+	t.Setenv("HTTP_WRITE_TIMEOUT", "90s")
+	t.Setenv("HTTP_IDLE_TIMEOUT", "5m")
+	if c, err = LoadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if want := (ServerTimeouts{Read: 45 * time.Second, Write: 90 * time.Second, Idle: 5 * time.Minute}); c.HTTP != want {
+		t.Errorf("timeouts %+v; want %+v", c.HTTP, want)
+	}
+
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"not a duration":  {map[string]string{"HTTP_READ_TIMEOUT": "30"}, `HTTP_READ_TIMEOUT must be a duration such as 2m, not "30"`},
+		"zero":            {map[string]string{"HTTP_WRITE_TIMEOUT": "0s"}, `HTTP_WRITE_TIMEOUT must be a duration such as 3m, not "0s"`},
+		"negative":        {map[string]string{"HTTP_IDLE_TIMEOUT": "-1m"}, `HTTP_IDLE_TIMEOUT must be a duration such as 2m, not "-1m"`},
+		"write too short": {map[string]string{"HTTP_READ_TIMEOUT": "2m", "HTTP_WRITE_TIMEOUT": "1m"}, "HTTP_WRITE_TIMEOUT (1m0s) must be at least HTTP_READ_TIMEOUT (2m0s)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
 			if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
 			}
