@@ -63,6 +63,14 @@ func TestPropagator(t *testing.T) {
 	if err != nil || requestid.From(ctx) != "req-1" {
 		t.Fatalf("extracted %q, %v", requestid.From(ctx), err)
 	}
+	// A header not made by us (not sane) is ignored rather than repeated into the logs.
+	bad := header{}
+	if err := p.Inject(requestid.With(context.Background(), "a\nforged=line"), bad); err != nil {
+		t.Fatal(err)
+	}
+	if ctx, err := p.Extract(context.Background(), bad); err != nil || requestid.From(ctx) != "" {
+		t.Errorf("unsafe id extracted as %q, %v", requestid.From(ctx), err)
+	}
 
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
