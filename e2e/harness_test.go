@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/server/temporaltest"
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
+	"grantflow/internal/requestid"
 	"grantflow/letters"
 	"grantflow/notify"
 	"grantflow/scheme"
@@ -35,7 +37,9 @@ import (
 var temporal *temporaltest.TestServer
 
 func TestMain(m *testing.M) {
-	temporal = temporaltest.NewServer()
+	// The client carries each HTTP request's id into workflows and activities, as app.Dial's does.
+	temporal = temporaltest.NewServer(temporaltest.WithBaseClientOptions(client.Options{
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}}))
 	c := temporal.GetDefaultClient()
 	if err := app.EnsureSearchAttributes(context.Background(), c, temporal.GetDefaultNamespace()); err != nil {
 		fmt.Fprintln(os.Stderr, err)

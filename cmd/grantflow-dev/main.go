@@ -45,7 +45,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	logger := app.NewLogger(cfg.LogLevel)
+	logger := app.NewLogger(cfg.LogFormatOr(app.LogText), cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -68,7 +68,7 @@ func run(args []string) error {
 			return err
 		}
 	}
-	logger := app.NewLogger(cfg.LogLevel)
+	logger := app.NewLogger(cfg.LogFormatOr(app.LogJSON), cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -17,6 +17,7 @@ import (
 	"grantflow/http/httperr"
 	"grantflow/http/openapi"
 	"grantflow/http/web"
+	"grantflow/internal/requestid"
 	"grantflow/letters"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
@@ -59,7 +60,7 @@ func New(d Deps) *gin.Engine {
 		d.Logger.Error("TRUSTED_PROXIES refused; trusting no proxy", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(recovery(d.Logger), requestLog(d.Logger))
+	r.Use(requestLog(d.Logger), recovery(d.Logger))
 	r.GET("/livez", livez)
 	r.GET("/healthz", livez) // the older name, kept for probes already configured with it
 	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
@@ -106,15 +107,37 @@ func limitBody(c *gin.Context) {
 // recovery turns a panic into a logged 500 with the standard error body.
 func recovery(logger *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
-		logger.Error("panic", "path", c.Request.URL.Path, "panic", err)
+		logger.Error("panic", "path", c.Request.URL.Path, "panic", err, requestid.LogKey, requestid.From(c.Request.Context()))
 		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": gin.H{"code": "internal", "message": "something went wrong on our side; it has been logged"}})
 	})
 }
 
+// requestLog comes first: it names the request (the caller's X-Request-Id when it is a sane
+// token, else a fresh one), answers with that name, puts it in the request's context (whence
+// the Temporal client carries it into workflows and activities) and, when the request is done,
+// logs one line about it. The line names the route gin matched, not the path with its ids, and
+// never the query string, body, cookies or tokens.
 func requestLog(logger *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
+		id := c.GetHeader(requestid.Header)
+		if !requestid.Valid(id) {
+			id = requestid.New()
+		}
+		c.Header(requestid.Header, id)
+		c.Request = c.Request.WithContext(requestid.With(c.Request.Context(), id))
 		c.Next()
-		logger.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took", time.Since(start))
+		route := c.FullPath()
+		if route == "" {
+			route = "(no route)"
+		}
+		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", c.Writer.Status()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int("bytes", max(c.Writer.Size(), 0)),
+			slog.String(requestid.LogKey, id),
+			slog.String("client", c.ClientIP()))
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"grantflow/activities"
 	"grantflow/http/router"
+	"grantflow/internal/requestid"
 	"grantflow/letters"
 	"grantflow/notify"
 	"grantflow/reporting"
@@ -34,9 +35,12 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 	workflows.SearchScheme.GetName(): enums.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
-// Dial connects to Temporal with the SDK logging through slog.
+// Dial connects to Temporal with the SDK logging through slog. The HTTP request id rides every
+// start, update and signal into the workflow and on into its activities (requestid.Propagator);
+// a worker built on this client reads it back.
 func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdklog.NewStructuredLogger(logger)})
+	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdklog.NewStructuredLogger(logger),
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/mail"
@@ -28,6 +29,7 @@ type Config struct {
 	TemporalNamespace string        // TEMPORAL_NAMESPACE
 	Port              int           // PORT
 	LogLevel          slog.Level    // LOG_LEVEL: debug, info, warn, error
+	LogFormat         string        // LOG_FORMAT: json or text; "" when unset, for LogFormatOr
 	TokenTTL          time.Duration // TOKEN_TTL, e.g. 12h
 	Letterhead        letters.Letterhead
 	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
@@ -118,6 +120,11 @@ func LoadConfig() (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, not %q", os.Getenv("LOG_LEVEL"))
+	}
+	switch c.LogFormat = os.Getenv("LOG_FORMAT"); c.LogFormat {
+	case "", LogJSON, LogText:
+	default:
+		return c, fmt.Errorf("LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
 	for _, p := range strings.Split(os.Getenv("TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -243,7 +250,29 @@ func env(name, def string) string {
 	return def
 }
 
-// NewLogger is the process's structured logger.
-func NewLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+// The log formats LOG_FORMAT accepts.
+const (
+	LogJSON = "json" // one JSON object a line, for log collectors; production's default
+	LogText = "text" // slog's key=value lines, for people; the dev runner's default
+)
+
+// LogFormatOr is the configured LOG_FORMAT, or def when it is unset.
+func (c Config) LogFormatOr(def string) string {
+	if c.LogFormat == "" {
+		return def
+	}
+	return c.LogFormat
+}
+
+// NewLogger is the process's structured logger on stderr, in format (LogJSON or LogText).
+func NewLogger(format string, level slog.Level) *slog.Logger {
+	return slog.New(newLogHandler(os.Stderr, format, level))
+}
+
+func newLogHandler(w io.Writer, format string, level slog.Level) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == LogText {
+		return slog.NewTextHandler(w, opts)
+	}
+	return slog.NewJSONHandler(w, opts)
 }

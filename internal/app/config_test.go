@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +129,52 @@ func TestServerTimeoutsConfig(t *testing.T) {
 				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestLogConfig(t *testing.T) {
+	t.Setenv("LOG_FORMAT", "")
+	t.Setenv("LOG_LEVEL", "")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogLevel != slog.LevelInfo || c.LogFormatOr(LogJSON) != LogJSON || c.LogFormatOr(LogText) != LogText {
+		t.Errorf("defaults: level %v, format %q", c.LogLevel, c.LogFormat)
+	}
+	t.Setenv("LOG_FORMAT", "text")
+	t.Setenv("LOG_LEVEL", "debug")
+	if c, err = LoadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if c.LogLevel != slog.LevelDebug || c.LogFormatOr(LogJSON) != LogText {
+		t.Errorf("LOG_FORMAT=text LOG_LEVEL=debug: level %v, format %q", c.LogLevel, c.LogFormat)
+	}
+
+	for name, tc := range map[string]struct{ format, level, want string }{
+		"bad format": {"logfmt", "info", "LOG_FORMAT must be json or text"},
+		"bad level":  {"json", "verbose", "LOG_LEVEL must be debug, info, warn or error"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("LOG_FORMAT", tc.format)
+			t.Setenv("LOG_LEVEL", tc.level)
+			if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
+			}
+		})
+	}
+
+	// JSON puts each record on one line as an object; text as key=value.
+	var buf bytes.Buffer
+	slog.New(newLogHandler(&buf, LogJSON, slog.LevelInfo)).Info("hello", "request_id", "abc")
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil || rec["msg"] != "hello" || rec["request_id"] != "abc" {
+		t.Errorf("JSON line %q: %v", buf.String(), err)
+	}
+	buf.Reset()
+	slog.New(newLogHandler(&buf, LogText, slog.LevelWarn)).Info("quiet")
+	slog.New(newLogHandler(&buf, LogText, slog.LevelWarn)).Warn("loud", "request_id", "abc")
+	if got := buf.String(); strings.Contains(got, "quiet") || !strings.Contains(got, "msg=loud request_id=abc") {
+		t.Errorf("text lines %q", got)
 	}
 }
