@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -28,7 +29,10 @@ const usage = `usage: grantflow <command>
 
 commands:
   serve       run the HTTP server and a worker
-  worker      run a worker only
+  http        run the HTTP server only (the worker runs as its own deployment)
+  worker      run a worker only; PORT answers the health checks alone
+  probe livez|readyz  ask the server on this machine's PORT for its health: exit 0 when it answers 200
+              (the container health check: the image has no shell or curl)
   migrate     apply database migrations and exit
   users add   create a staff account: --email --name --role [--member-of ORG_ID,...]; the password is read
               from GRANTFLOW_PASSWORD or, when that is unset, the first line of standard input
@@ -63,7 +67,13 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	if args[0] == "serve" || args[0] == "worker" {
+	if args[0] == "probe" {
+		if len(args) != 2 || (args[1] != "livez" && args[1] != "readyz") {
+			return errors.New("usage: grantflow probe livez|readyz")
+		}
+		return probe(fmt.Sprintf("http://127.0.0.1:%d/%s", cfg.Port, args[1]), probeTimeout)
+	}
+	if args[0] == "serve" || args[0] == "http" || args[0] == "worker" {
 		if err := cfg.Mail.RequireMail(); err != nil {
 			return err
 		}
@@ -111,7 +121,7 @@ func run(args []string) error {
 			return out.Flush()
 		}
 		return errors.New("usage: grantflow publication validate FILE | grantflow publication write json|csv")
-	case "serve", "worker":
+	case "serve", "http", "worker":
 		c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
 		if err != nil {
 			return err
@@ -120,10 +130,29 @@ func run(args []string) error {
 		if err := app.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
 			return err
 		}
-		return app.Serve(ctx, cfg, c, st, logger, args[0] == "serve", true)
+		return app.Serve(ctx, cfg, c, st, logger, args[0] != "worker", args[0] != "http")
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// probeTimeout is shorter than any health check's interval, so probes never pile up; /readyz
+// answers within its own two-second bound on each check.
+const probeTimeout = 4 * time.Second
+
+// probe asks url for its health: nil on 200, otherwise an error saying what came back.
+func probe(url string, timeout time.Duration) error {
+	hc := &http.Client{Timeout: timeout}
+	resp, err := hc.Get(url)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("probe %s: %s %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return nil
 }
 
 // validatePublication checks a 360Giving file: a CSV when its name ends .csv, else a JSON package.

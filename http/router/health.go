@@ -19,6 +19,23 @@ import (
 // hangs rather than refuses.
 const checkTimeout = 2 * time.Second
 
+// registerHealth adds /livez, its older name /healthz, and /readyz.
+func registerHealth(r gin.IRoutes, d Deps) {
+	r.GET("/livez", livez)
+	r.GET("/healthz", livez) // the older name, kept for probes already configured with it
+	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
+}
+
+// Health serves the health checks alone, for a process with no front door: a worker deployed on
+// its own answers its orchestrator's probes with it, and serves nothing else.
+func Health(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(recovery(d.Logger))
+	registerHealth(r, d)
+	return r
+}
+
 // livez says the process answers HTTP; it checks nothing else, so an orchestrator restarts the
 // process only when the process itself is stuck (also served as /healthz, its older name).
 func livez(c *gin.Context) {

@@ -61,9 +61,7 @@ func New(d Deps) *gin.Engine {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(requestLog(d.Logger), recovery(d.Logger))
-	r.GET("/livez", livez)
-	r.GET("/healthz", livez) // the older name, kept for probes already configured with it
-	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
+	registerHealth(r, d)
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
 	// Secure, __Host- cookies (not InsecureCookies) say the site is served over https.

@@ -63,7 +63,12 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 // turns notifications into messages. The Panel report's figures come from figures (in production
 // PanelFiguresOf the store; tests may give fixed ones).
 func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, figures activities.PanelFigures) worker.Worker {
-	w := worker.New(c, taskQueue, worker.Options{})
+	return NewTunedWorker(c, taskQueue, st, letterhead, figures, worker.Options{})
+}
+
+// NewTunedWorker is NewWorker with the SDK's worker options (WorkerOptions gives production's).
+func NewTunedWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, figures activities.PanelFigures, opts worker.Options) worker.Worker {
+	w := worker.New(c, taskQueue, opts)
 	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
 	w.RegisterWorkflowWithOptions(workflows.ServiceWorkflow, workflow.RegisterOptions{Name: workflows.ServiceWorkflowName})
 	w.RegisterActivity(&activities.Records{Store: st})
@@ -78,6 +83,20 @@ func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead le
 	w.RegisterWorkflowWithOptions(workflows.PublishRegisterWorkflow, workflow.RegisterOptions{Name: workflows.PublishRegisterWorkflowName})
 	w.RegisterActivity(&activities.Publications{Store: st})
 	return w
+}
+
+// WorkerOptions are the SDK's worker options from WORKER_*: pollers and concurrency (zeros keep
+// the SDK's defaults), how long running activities get to finish once the worker is told to stop,
+// and onFatal, called when the worker can no longer poll (its namespace gone, say).
+func WorkerOptions(w WorkerConfig, onFatal func(error)) worker.Options {
+	return worker.Options{
+		MaxConcurrentActivityExecutionSize:     w.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: w.MaxConcurrentWorkflowTasks,
+		MaxConcurrentActivityTaskPollers:       w.ActivityPollers,
+		MaxConcurrentWorkflowTaskPollers:       w.WorkflowPollers,
+		WorkerStopTimeout:                      w.StopTimeout,
+		OnFatalError:                           onFatal,
+	}
 }
 
 // PanelFiguresOf is where the worker's Panel reports take their figures from: the performance
@@ -227,18 +246,24 @@ func headAsGet(h http.Handler) http.Handler {
 }
 
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
-// gracefully: in-flight requests finish, the worker stops polling.
+// gracefully: in-flight requests finish, the worker stops polling and gives running activities
+// WORKER_STOP_TIMEOUT to finish. Without the front door (withHTTP false) the port serves only the
+// health checks, for the worker's probes.
 func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, logger *slog.Logger, withHTTP, withWorker bool) error {
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
 	st.SecondFactorKey = cfg.SecondFactorKey
 	var w worker.Worker
 	if withWorker {
-		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead, PanelFiguresOf(st))
+		onFatal := func(err error) { errs <- fmt.Errorf("worker stopped: %w", err) }
+		w = NewTunedWorker(c, workflows.TaskQueue, st, cfg.Letterhead, PanelFiguresOf(st), WorkerOptions(cfg.Worker, onFatal))
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
-		defer w.Stop()
+		defer func() {
+			logger.Info("worker draining", "stop_timeout", cfg.Worker.StopTimeout.String())
+			w.Stop()
+		}()
 		if err := EnsureDigestSchedule(ctx, c, workflows.TaskQueue); err != nil {
 			return err
 		}
@@ -259,19 +284,20 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 			logger.Warn("e-mail is disabled: messages stay in the outbox and in-app notifications")
 		}
 	}
-	var srv *http.Server
-	if withHTTP {
-		ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
-		if err != nil {
-			return fmt.Errorf("listen on port %d (set PORT to use another): %w", cfg.Port, err)
-		}
-		// WriteTimeout bounds every response; the whole-register downloads replace it with their own
-		// deadline through http.ResponseController (apiv1.DownloadSlot), so a long CSV is not cut at it.
-		srv = &http.Server{Handler: Handler(c, st, cfg, logger), ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout: cfg.HTTP.Read, WriteTimeout: cfg.HTTP.Write, IdleTimeout: cfg.HTTP.Idle}
-		go func() { errs <- srv.Serve(ln) }()
-		logger.Info("HTTP server listening", "port", cfg.Port)
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listen on port %d (set PORT to use another): %w", cfg.Port, err)
 	}
+	handler := Handler(c, st, cfg, logger)
+	if !withHTTP {
+		handler = router.Health(router.Deps{Temporal: c, Store: st, Logger: logger})
+	}
+	// WriteTimeout bounds every response; the whole-register downloads replace it with their own
+	// deadline through http.ResponseController (apiv1.DownloadSlot), so a long CSV is not cut at it.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: cfg.HTTP.Read, WriteTimeout: cfg.HTTP.Write, IdleTimeout: cfg.HTTP.Idle}
+	go func() { errs <- srv.Serve(ln) }()
+	logger.Info("HTTP server listening", "port", cfg.Port, "health_checks_only", !withHTTP)
 	select {
 	case <-ctx.Done():
 	case err := <-errs:
@@ -280,10 +306,7 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 		}
 	}
 	logger.Info("shutting down")
-	if srv != nil {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdownCtx)
-	}
-	return nil
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
 }

@@ -50,6 +50,8 @@ type Config struct {
 	// OpenData is how the published open data (360Giving) names the funder, its grants and
 	// licence: PUBLICATION_PREFIX, FUNDER_ORG_ID, FUNDER_NAME, DATA_LICENCE_URL.
 	OpenData threesixtygiving.Publisher
+	// Worker is how a worker polls its task queue and how long it drains on shutdown (WORKER_*).
+	Worker WorkerConfig
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -152,7 +154,77 @@ func LoadConfig() (Config, error) {
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
+	if c.Worker, err = loadWorkerConfig(); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// ConfigVariables is every environment variable LoadConfig reads. The deployment files (compose,
+// Kubernetes) are checked against it, and a test keeps it equal to the variables this package reads.
+var ConfigVariables = []string{
+	"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PORT", "LOG_LEVEL", "LOG_FORMAT", "TOKEN_TTL",
+	"LETTERHEAD_BODY", "LETTERHEAD_ADDRESS", "LETTERHEAD_EMAIL", "LETTERHEAD_PHONE", "LETTERHEAD_PAY_TO",
+	"SMTP_URL", "MAIL_FROM", "FINANCE_MAILBOX", "PUBLIC_BASE_URL", "MAIL_DISABLED",
+	"TRUSTED_PROXIES", "SECOND_FACTOR_KEY", "HTTP_READ_TIMEOUT", "HTTP_WRITE_TIMEOUT", "HTTP_IDLE_TIMEOUT",
+	"PUBLICATION_PREFIX", "FUNDER_ORG_ID", "FUNDER_NAME", "DATA_LICENCE_URL",
+	"WORKER_MAX_CONCURRENT_ACTIVITIES", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "WORKER_ACTIVITY_POLLERS",
+	"WORKER_WORKFLOW_POLLERS", "WORKER_STOP_TIMEOUT",
+}
+
+// ProductionVariables are what a deployment must set itself: their defaults point at this machine
+// (DATABASE_URL, TEMPORAL_ADDRESS, PUBLIC_BASE_URL) or would leave people untold (SMTP_URL,
+// MAIL_FROM; MAIL_DISABLED=true instead of SMTP_URL is the deliberate exception).
+var ProductionVariables = []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "PUBLIC_BASE_URL", "SMTP_URL", "MAIL_FROM"}
+
+// WorkerConfig tunes a worker's share of the task queue. Zero counts leave the SDK's defaults
+// (1,000 concurrent activities and workflow tasks, 2 pollers of each).
+type WorkerConfig struct {
+	MaxConcurrentActivities    int           // WORKER_MAX_CONCURRENT_ACTIVITIES
+	MaxConcurrentWorkflowTasks int           // WORKER_MAX_CONCURRENT_WORKFLOW_TASKS
+	ActivityPollers            int           // WORKER_ACTIVITY_POLLERS
+	WorkflowPollers            int           // WORKER_WORKFLOW_POLLERS
+	StopTimeout                time.Duration // WORKER_STOP_TIMEOUT: how long running activities get to finish on SIGTERM, default 30s
+}
+
+func loadWorkerConfig() (WorkerConfig, error) {
+	var w WorkerConfig
+	var err error
+	if w.MaxConcurrentActivities, err = positiveCount("WORKER_MAX_CONCURRENT_ACTIVITIES", 1); err != nil {
+		return w, err
+	}
+	// The SDK refuses 1 for both workflow settings: a lone poller would only ever ask the worker's
+	// sticky queue, and new workflow tasks would wait for ever.
+	if w.MaxConcurrentWorkflowTasks, err = positiveCount("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", 2); err != nil {
+		return w, err
+	}
+	if w.ActivityPollers, err = positiveCount("WORKER_ACTIVITY_POLLERS", 1); err != nil {
+		return w, err
+	}
+	if w.WorkflowPollers, err = positiveCount("WORKER_WORKFLOW_POLLERS", 2); err != nil {
+		return w, err
+	}
+	if w.StopTimeout, err = positiveDuration("WORKER_STOP_TIMEOUT", "30s"); err != nil {
+		return w, err
+	}
+	return w, nil
+}
+
+// positiveCount reads a whole number of at least min from the environment variable name; unset is 0.
+func positiveCount(name string, min int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min {
+		reason := fmt.Sprintf("a whole number of at least %d", min)
+		if min == 2 {
+			reason += " (the Temporal SDK refuses 1: a single workflow poller never asks the shared queue)"
+		}
+		return 0, fmt.Errorf("%s must be %s, not %q", name, reason, v)
+	}
+	return n, nil
 }
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {
