@@ -3,9 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/internal/devtemporal"
+	"grantflow/store/storetest"
 )
 
 // slowStep stands for an activity mid-way through (a letter being written, a payment file): it
@@ -132,5 +136,70 @@ func TestWorkerDrainsRunningActivityOnStop(t *testing.T) {
 	}
 	if n := step.attempts.Load(); n != 1 {
 		t.Errorf("the activity ran %d times; the drained run's result should have stood", n)
+	}
+}
+
+// A worker deployed alone (`grantflow worker`) answers its probes on PORT and serves nothing else,
+// and returns cleanly when told to stop.
+func TestWorkerAloneServesOnlyHealth(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	free := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"),
+		Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(free())), Logger: quiet, SearchAttributes: SearchAttributes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := Dial(ctx, srv.Address(), srv.Namespace(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st := storetest.New(t)
+
+	port := free()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(runCtx, Config{Port: port, Worker: WorkerConfig{StopTimeout: 5 * time.Second}}, c, st, quiet, false, true)
+	}()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	status := func(path string) int {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for status("/livez") != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never answered /livez")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for path, want := range map[string]int{"/livez": 200, "/readyz": 200, "/": 404, "/api/v1/me": 404, "/openapi.yaml": 404} {
+		if got := status(path); got != want {
+			t.Errorf("worker GET %s: %d; want %d", path, got, want)
+		}
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after stop: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not stop")
 	}
 }
