@@ -48,6 +48,9 @@ func run() error {
 		return err
 	}
 	localOnly(&cfg)
+	if os.Getenv("TEMPORAL_ADDRESS") == "" && cfg.TemporalTLS != nil {
+		return errors.New("TEMPORAL_TLS settings are for an external Temporal frontend: set TEMPORAL_ADDRESS too, or unset them for the embedded server")
+	}
 	logger := app.NewLogger(cfg.LogFormatOr(app.LogText), cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,9 +78,6 @@ func run() error {
 	}
 
 	if os.Getenv("TEMPORAL_ADDRESS") == "" {
-		if cfg.TemporalTLS != nil {
-			return errors.New("TEMPORAL_TLS settings are for an external Temporal frontend: set TEMPORAL_ADDRESS too, or unset them for the embedded server")
-		}
 		srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: ".data/temporal.db", Address: cfg.TemporalAddress,
 			Namespace: cfg.TemporalNamespace, SearchAttributes: app.SearchAttributes, Logger: logger})
 		if err != nil {
