@@ -24,7 +24,6 @@ import (
 // LoadConfig. Once one is in app.ConfigVariables, TestArrivingVariables asks for it to go from here.
 var arrivingVariables = []string{
 	"MIGRATE_DATABASE_URL", "CSRF_KEY", "CSRF_PREVIOUS_KEY", "TEMPORAL_UI_URL", "METRICS_ADDR",
-	"TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY",
 }
 
 // knownVariable reports whether LoadConfig reads name (or will, once its branch is merged).

@@ -6,12 +6,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +47,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	localOnly(&cfg)
+	if os.Getenv("TEMPORAL_ADDRESS") == "" && cfg.TemporalTLS != nil {
+		return errors.New("TEMPORAL_TLS settings are for an external Temporal frontend: set TEMPORAL_ADDRESS too, or unset them for the embedded server")
+	}
 	logger := app.NewLogger(cfg.LogFormatOr(app.LogText), cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -58,6 +64,9 @@ func run() error {
 			defer stopPostgres()
 		}
 		cfg.DatabaseURL = url
+	}
+	if err := demo.CheckLocalDatabase(cfg.DatabaseURL); err != nil { // before migrations touch it
+		return err
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
@@ -77,7 +86,7 @@ func run() error {
 		defer srv.Stop()
 		logger.Info("embedded Temporal server running", "address", srv.Address(), "state", ".data/temporal.db")
 	}
-	c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	c, err := app.Dial(ctx, cfg.Temporal(), logger)
 	if err != nil {
 		return err
 	}
@@ -104,7 +113,7 @@ func run() error {
 	}
 	printWelcome(cfg, inbox)
 	if os.Getenv("DEMO_AWARDS") != "0" {
-		go demoAwards(ctx, cfg.Port, st, logger)
+		go demoAwards(ctx, "http://"+net.JoinHostPort(dialHost(cfg.ListenHost), strconv.Itoa(cfg.Port)), st, logger)
 	}
 	return app.Serve(ctx, cfg, c, st, logger, true, true)
 }
@@ -112,8 +121,7 @@ func run() error {
 // demoAwards makes the demo's first grants through the running system once it answers, when
 // nothing has been awarded yet (DEMO_AWARDS=0 leaves the register empty), so the public register,
 // open data, decision records and performance figures have something to show.
-func demoAwards(ctx context.Context, port int, st *store.Store, logger *slog.Logger) {
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+func demoAwards(ctx context.Context, base string, st *store.Store, logger *slog.Logger) {
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
 		if res, err := http.Get(base + "/api/v1/schemes"); err == nil {
 			res.Body.Close()
@@ -128,6 +136,22 @@ func demoAwards(ctx context.Context, port int, st *store.Store, logger *slog.Log
 		return
 	}
 	logger.Info("the demo's grants are awarded (or were already): see /grants")
+}
+
+// localOnly keeps the dev runner's web server on this machine unless LISTEN_HOST says otherwise:
+// its demo accounts share a published password.
+func localOnly(cfg *app.Config) {
+	if cfg.ListenHost == "" {
+		cfg.ListenHost = "127.0.0.1"
+	}
+}
+
+// dialHost is the address this process reaches its own listener on host at.
+func dialHost(host string) string {
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return "127.0.0.1"
+	}
+	return host
 }
 
 // startMailCatcher receives the demo's e-mail on a local SMTP port and serves its inbox page

@@ -122,7 +122,7 @@ func run(args []string) error {
 		}
 		return errors.New("usage: grantflow publication validate FILE | grantflow publication write json|csv")
 	case "serve", "http", "worker":
-		c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+		c, err := app.Dial(ctx, cfg.Temporal(), logger)
 		if err != nil {
 			return err
 		}

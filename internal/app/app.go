@@ -38,11 +38,22 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 // Dial connects to Temporal with the SDK logging through slog. The HTTP request id rides every
 // start, update and signal into the workflow and on into its activities (requestid.Propagator);
 // a worker built on this client reads it back.
-func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdklog.NewStructuredLogger(logger),
-		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}})
+func Dial(ctx context.Context, t TemporalConn, logger *slog.Logger) (client.Client, error) {
+	opts := client.Options{HostPort: t.Address, Namespace: t.Namespace, Logger: sdklog.NewStructuredLogger(logger),
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}},
+		ConnectionOptions:  client.ConnectionOptions{TLS: t.TLS}}
+	if t.APIKey != "" {
+		if t.TLS == nil { // LoadConfig refuses this; a TemporalConn built by hand must not send the key in clear
+			return nil, errors.New("connect to Temporal: an API key needs TLS")
+		}
+		opts.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
+	}
+	if t.TLS != nil {
+		warnCertificateValidity(t.TLS, time.Now(), logger)
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
+		return nil, fmt.Errorf("connect to Temporal at %s over %s: %w", t.Address, t.security(), err)
 	}
 	return c, nil
 }
@@ -245,6 +256,15 @@ func headAsGet(h http.Handler) http.Handler {
 	})
 }
 
+// ListenHTTP opens the HTTP server's port (PORT) on LISTEN_HOST, every interface when it is unset.
+func ListenHTTP(cfg Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.ListenAddress())
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (set LISTEN_HOST and PORT to use another): %w", cfg.ListenAddress(), err)
+	}
+	return ln, nil
+}
+
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
 // gracefully: in-flight requests finish, the worker stops polling and gives running activities
 // WORKER_STOP_TIMEOUT to finish. Without the front door (withHTTP false) the port serves only the
@@ -284,9 +304,9 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 			logger.Warn("e-mail is disabled: messages stay in the outbox and in-app notifications")
 		}
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	ln, err := ListenHTTP(cfg)
 	if err != nil {
-		return fmt.Errorf("listen on port %d (set PORT to use another): %w", cfg.Port, err)
+		return err
 	}
 	handler := Handler(c, st, cfg, logger)
 	if !withHTTP {
@@ -297,7 +317,7 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: cfg.HTTP.Read, WriteTimeout: cfg.HTTP.Write, IdleTimeout: cfg.HTTP.Idle}
 	go func() { errs <- srv.Serve(ln) }()
-	logger.Info("HTTP server listening", "port", cfg.Port, "health_checks_only", !withHTTP)
+	logger.Info("HTTP server listening", "address", ln.Addr().String(), "health_checks_only", !withHTTP)
 	select {
 	case <-ctx.Done():
 	case err := <-errs:

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +54,14 @@ type Config struct {
 	OpenData threesixtygiving.Publisher
 	// Worker is how a worker polls its task queue and how long it drains on shutdown (WORKER_*).
 	Worker WorkerConfig
+	// TemporalTLS is the Temporal connection's TLS (TEMPORAL_TLS, TEMPORAL_TLS_CA_FILE,
+	// TEMPORAL_TLS_CERT_FILE, TEMPORAL_TLS_KEY_FILE, TEMPORAL_TLS_SERVER_NAME); nil is plaintext.
+	TemporalTLS *tls.Config
+	// TemporalAPIKey is TEMPORAL_API_KEY, sent only over TLS.
+	TemporalAPIKey string
+	// ListenHost is the address the HTTP server listens on (LISTEN_HOST); "" is every interface.
+	// The dev runner defaults it to 127.0.0.1.
+	ListenHost string
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -92,6 +102,12 @@ func positiveDuration(name, def string) (time.Duration, error) {
 	return d, nil
 }
 
+// hostName is a DNS name: letters, digits and hyphens in dot-separated labels.
+var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// ListenAddress is the host:port the HTTP server listens on.
+func (c Config) ListenAddress() string { return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port)) }
+
 // DefaultDataLicence is the licence of the published grants data: the Open Government Licence v3.0.
 const DefaultDataLicence = threesixtygiving.OpenGovernmentLicence
 
@@ -119,6 +135,15 @@ func LoadConfig() (Config, error) {
 	}
 	if c.Port, err = strconv.Atoi(env("PORT", "8080")); err != nil || c.Port <= 0 || c.Port > 65535 {
 		return c, fmt.Errorf("PORT must be a port number, not %q", os.Getenv("PORT"))
+	}
+	if c.ListenHost = os.Getenv("LISTEN_HOST"); c.ListenHost != "" && net.ParseIP(c.ListenHost) == nil && !hostName.MatchString(c.ListenHost) {
+		return c, fmt.Errorf("LISTEN_HOST must be an IP address or a host name such as 127.0.0.1, not %q", c.ListenHost)
+	}
+	if c.TemporalTLS, err = loadTemporalTLS(); err != nil {
+		return c, err
+	}
+	if c.TemporalAPIKey = os.Getenv("TEMPORAL_API_KEY"); c.TemporalAPIKey != "" && c.TemporalTLS == nil {
+		return c, errors.New("TEMPORAL_API_KEY needs TLS, or the key would travel in clear: set TEMPORAL_TLS=true (or TEMPORAL_TLS_CA_FILE)")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, not %q", os.Getenv("LOG_LEVEL"))
@@ -170,6 +195,8 @@ var ConfigVariables = []string{
 	"PUBLICATION_PREFIX", "FUNDER_ORG_ID", "FUNDER_NAME", "DATA_LICENCE_URL",
 	"WORKER_MAX_CONCURRENT_ACTIVITIES", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "WORKER_ACTIVITY_POLLERS",
 	"WORKER_WORKFLOW_POLLERS", "WORKER_STOP_TIMEOUT",
+	"TEMPORAL_TLS", "TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME",
+	"TEMPORAL_API_KEY", "LISTEN_HOST",
 }
 
 // ProductionVariables are what a deployment must set itself: their defaults point at this machine

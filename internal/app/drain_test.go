@@ -72,7 +72,7 @@ func TestWorkerDrainsRunningActivityOnStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	c, err := Dial(ctx, srv.Address(), srv.Namespace(), quiet)
+	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestWorkerAloneServesOnlyHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	c, err := Dial(ctx, srv.Address(), srv.Namespace(), quiet)
+	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ package devtemporal
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,8 +32,10 @@ import (
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/common/primitives/timestamp"
+	"go.temporal.io/server/common/rpc/encryption"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	"google.golang.org/grpc"
 )
 
 const (
@@ -61,6 +64,16 @@ type Options struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's logs at WARN and above; default slog.Default().
 	Logger *slog.Logger
+	// TLS, when set, is the frontend's server side: it then accepts only TLS, and with ClientAuth
+	// set to tls.RequireAndVerifyClientCert only clients with a certificate (mutual TLS). The
+	// services behind it talk over loopback in plaintext. Tests of a client's TLS use it.
+	TLS *tls.Config
+	// ClientTLS is what the server's own clients (its system worker, the readiness check) dial
+	// the frontend with when TLS is set: trusting its certificate, and with one of their own
+	// under mutual TLS.
+	ClientTLS *tls.Config
+	// FrontendInterceptors see every call the frontend answers (tests check what a client sends).
+	FrontendInterceptors []grpc.UnaryServerInterceptor
 }
 
 // Server is a running embedded Temporal server.
@@ -71,6 +84,7 @@ type Server struct {
 	phase     *atomic.Int32 // what serverLogger lets through
 	stopOnce  sync.Once
 	stopErr   error
+	clientTLS *tls.Config
 }
 
 // Start opens (or creates) the SQLite database, starts every Temporal service in process, waits
@@ -87,6 +101,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if (opts.TLS == nil) != (opts.ClientTLS == nil) {
+		return nil, errors.New("devtemporal: Options.TLS and Options.ClientTLS go together")
 	}
 	logger := slog.New(minLevel{Handler: opts.Logger.Handler(), min: slog.LevelWarn})
 
@@ -122,6 +139,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
 			return authorization.NewNoopClaimMapper()
 		}),
+		temporal.WithTLSConfigFactory(&encryption.FixedTLSConfigProvider{FrontendServerConfig: opts.TLS, FrontendClientConfig: opts.ClientTLS}),
+		temporal.WithChainedFrontendGrpcInterceptors(opts.FrontendInterceptors...),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("devtemporal: build server: %w", err)
@@ -129,7 +148,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devtemporal: start server: %w", err)
 	}
-	s := &Server{address: cfg.PublicClient.HostPort, namespace: opts.Namespace, server: srv, phase: phase}
+	s := &Server{address: cfg.PublicClient.HostPort, namespace: opts.Namespace, server: srv, phase: phase, clientTLS: opts.ClientTLS}
 
 	if err := s.ready(ctx, logger, opts.SearchAttributes); err != nil {
 		_ = s.Stop()
@@ -165,9 +184,10 @@ func (s *Server) ready(ctx context.Context, logger *slog.Logger, want map[string
 	for {
 		var err error
 		c, err = client.DialContext(ctx, client.Options{
-			HostPort:  s.address,
-			Namespace: s.namespace,
-			Logger:    sdklog.NewStructuredLogger(logger),
+			HostPort:          s.address,
+			Namespace:         s.namespace,
+			Logger:            sdklog.NewStructuredLogger(logger),
+			ConnectionOptions: client.ConnectionOptions{TLS: s.clientTLS},
 		})
 		if err == nil {
 			break
