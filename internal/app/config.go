@@ -24,14 +24,17 @@ import (
 
 // Config is every setting, read from environment variables with defaults.
 type Config struct {
-	DatabaseURL       string        // DATABASE_URL
-	TemporalAddress   string        // TEMPORAL_ADDRESS
-	TemporalNamespace string        // TEMPORAL_NAMESPACE
-	Port              int           // PORT
-	LogLevel          slog.Level    // LOG_LEVEL: debug, info, warn, error
-	LogFormat         string        // LOG_FORMAT: json or text; "" when unset, for LogFormatOr
-	TokenTTL          time.Duration // TOKEN_TTL, e.g. 12h
-	Letterhead        letters.Letterhead
+	DatabaseURL string // DATABASE_URL
+	// MigrateDatabaseURL is the schema owner's connection that `grantflow migrate` uses
+	// (MIGRATE_DATABASE_URL); when it is set, nothing else migrates. "" means DATABASE_URL.
+	MigrateDatabaseURL string
+	TemporalAddress    string        // TEMPORAL_ADDRESS
+	TemporalNamespace  string        // TEMPORAL_NAMESPACE
+	Port               int           // PORT
+	LogLevel           slog.Level    // LOG_LEVEL: debug, info, warn, error
+	LogFormat          string        // LOG_FORMAT: json or text; "" when unset, for LogFormatOr
+	TokenTTL           time.Duration // TOKEN_TTL, e.g. 12h
+	Letterhead         letters.Letterhead
 	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
 	Clock func() time.Time
 	Mail  MailConfig
@@ -111,6 +114,11 @@ func LoadConfig() (Config, error) {
 				"Account name: Office of the Police and Crime Commissioner (demo)|Sort code: 00-00-00|Account number: 00000000"), "|"),
 		},
 	}
+	if c.MigrateDatabaseURL = os.Getenv("MIGRATE_DATABASE_URL"); c.MigrateDatabaseURL != "" {
+		if err := store.CheckDatabaseURL("MIGRATE_DATABASE_URL", c.MigrateDatabaseURL); err != nil {
+			return c, err
+		}
+	}
 	var err error
 	if c.Mail, err = loadMailConfig(); err != nil {
 		return c, err
@@ -153,6 +161,14 @@ func LoadConfig() (Config, error) {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
 	return c, nil
+}
+
+// MigrationURL is the connection migrations run on: MIGRATE_DATABASE_URL, else DATABASE_URL.
+func (c Config) MigrationURL() string {
+	if c.MigrateDatabaseURL != "" {
+		return c.MigrateDatabaseURL
+	}
+	return c.DatabaseURL
 }
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {
