@@ -12,6 +12,14 @@ import (
 // otherwise it refuses a database whose migrations are behind this binary's, naming the command
 // that brings it up to date, and never runs DDL.
 func OpenApp(ctx context.Context, databaseURL string, migrate bool, logger *slog.Logger) (*Store, error) {
+	if migrate {
+		if err := CheckDatabaseURL("DATABASE_URL", databaseURL); err != nil {
+			return nil, err
+		}
+		if err := CreateDatabaseIfMissing(ctx, databaseURL); err != nil {
+			return nil, err
+		}
+	}
 	s, err := Connect(ctx, databaseURL)
 	if err != nil {
 		return nil, err

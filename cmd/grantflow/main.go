@@ -311,8 +311,11 @@ func verifyAudit(ctx context.Context, st *store.Store, args []string, out io.Wri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *application < 0 {
-		return errors.New("usage: grantflow audit verify [--application ID], ID a positive application id")
+	if fs.NArg() > 0 {
+		return errors.New("usage: grantflow audit verify [--application ID]")
+	}
+	if *application < 0 {
+		return fmt.Errorf("--application must be a positive application id, not %d", *application)
 	}
 	r, err := st.VerifyAuditTrail(ctx, *application)
 	if err != nil {
