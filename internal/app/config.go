@@ -24,17 +24,17 @@ import (
 
 // Config is every setting, read from environment variables with defaults.
 type Config struct {
-	DatabaseURL string // DATABASE_URL
+	DatabaseURL       string        // DATABASE_URL
+	TemporalAddress   string        // TEMPORAL_ADDRESS
+	TemporalNamespace string        // TEMPORAL_NAMESPACE
+	Port              int           // PORT
+	LogLevel          slog.Level    // LOG_LEVEL: debug, info, warn, error
+	LogFormat         string        // LOG_FORMAT: json or text; "" when unset, for LogFormatOr
+	TokenTTL          time.Duration // TOKEN_TTL, e.g. 12h
+	Letterhead        letters.Letterhead
 	// MigrateDatabaseURL is the schema owner's connection that `grantflow migrate` uses
 	// (MIGRATE_DATABASE_URL); when it is set, nothing else migrates. "" means DATABASE_URL.
 	MigrateDatabaseURL string
-	TemporalAddress    string        // TEMPORAL_ADDRESS
-	TemporalNamespace  string        // TEMPORAL_NAMESPACE
-	Port               int           // PORT
-	LogLevel           slog.Level    // LOG_LEVEL: debug, info, warn, error
-	LogFormat          string        // LOG_FORMAT: json or text; "" when unset, for LogFormatOr
-	TokenTTL           time.Duration // TOKEN_TTL, e.g. 12h
-	Letterhead         letters.Letterhead
 	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
 	Clock func() time.Time
 	Mail  MailConfig
