@@ -113,7 +113,9 @@ func newSystem(t testing.TB) *system { return newSystemAt(t, time.Time{}) }
 // the real clock), so a test can drive quarters that would otherwise take months.
 func newSystemAt(t testing.TB, clock time.Time) *system {
 	t.Helper()
-	st := storetest.New(t)
+	// The system runs as production's application role (grantflow_app), so every journey proves the
+	// role's grants complete; st, the tests' own access, is the database's owner.
+	st, asApp := storetest.NewWithAppRole(t)
 	seedAt := time.Now()
 	if !clock.IsZero() {
 		seedAt = clock
@@ -135,7 +137,8 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	c := temporal.GetDefaultClient()
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
 	st.Outbox = notify.MustOutbox(publicBaseURL, financeMailbox)
-	w := app.NewWorker(c, queue, st, letterhead, testPanelFigures)
+	asApp.Outbox = st.Outbox
+	w := app.NewWorker(c, queue, asApp, letterhead, testPanelFigures)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +147,13 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true, Letterhead: letterhead} // a cookie jar keeps Secure cookies for https only
 	sys := &system{Store: st, Client: c, Queue: queue}
 	st.SecondFactorClock = func() time.Time { return time.Now().Add(time.Duration(sys.totpOffset.Load())) }
+	asApp.SecondFactorClock = st.SecondFactorClock
 	if !clock.IsZero() {
 		sys.offset.Store(int64(time.Until(clock)))
 		cfg.Clock = func() time.Time { return time.Now().Add(time.Duration(sys.offset.Load())) }
 		sys.clock = cfg.Clock
 	}
-	h := app.HandlerOnQueue(c, st, cfg, logger, queue)
+	h := app.HandlerOnQueue(c, asApp, cfg, logger, queue)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	sys.URL = srv.URL

@@ -172,6 +172,10 @@ type Event struct {
 	What        string    `db:"what" json:"what"`
 	Why         string    `db:"why" json:"why,omitempty"`
 	Status      string    `db:"status" json:"status"`
+	// The event's place in the application's hash chain, written by the database (audit.go).
+	Seq      int    `db:"seq" json:"-"`
+	PrevHash []byte `db:"prev_hash" json:"-"`
+	Hash     []byte `db:"hash" json:"-"`
 
 	// What the people concerned are told of this fact (moments.go). None of it is stored.
 	Moment      Moment      `db:"-" json:"-"` // a fact that is not a change of stage; empty for a stage change

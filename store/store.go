@@ -45,12 +45,29 @@ type Store struct {
 	SecondFactorClock func() time.Time
 }
 
-// Open connects to PostgreSQL, creating the database if it is missing, and applies every migration.
+// Open connects to PostgreSQL, creating the database if it is missing, and applies every migration:
+// `grantflow migrate` as the schema's owner, the dev runner and the tests.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
-	if err := checkSSLMode(databaseURL); err != nil {
+	if err := CheckDatabaseURL("DATABASE_URL", databaseURL); err != nil {
 		return nil, err
 	}
 	if err := CreateDatabaseIfMissing(ctx, databaseURL); err != nil {
+		return nil, err
+	}
+	s, err := Connect(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx, logger); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Connect opens the connection pool and leaves the schema as it is.
+func Connect(ctx context.Context, databaseURL string) (*Store, error) {
+	if err := CheckDatabaseURL("DATABASE_URL", databaseURL); err != nil {
 		return nil, err
 	}
 	db, err := sqlx.ConnectContext(ctx, "postgres", databaseURL)
@@ -59,12 +76,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 	}
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
-	s := &Store{DB: db}
-	if err := s.Migrate(ctx, logger); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+	return &Store{DB: db}, nil
 }
 
 // Close releases the connection pool.
@@ -88,14 +100,15 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 	return nil
 }
 
-// checkSSLMode insists the URL says how to treat TLS, so no environment silently downgrades it.
-func checkSSLMode(databaseURL string) error {
+// CheckDatabaseURL insists the URL in the named variable says how to treat TLS, so no environment
+// silently downgrades it.
+func CheckDatabaseURL(variable, databaseURL string) error {
 	u, err := url.Parse(databaseURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return fmt.Errorf("DATABASE_URL must be a postgres:// URL")
+		return fmt.Errorf("%s must be a postgres:// URL", variable)
 	}
 	if u.Query().Get("sslmode") == "" {
-		return fmt.Errorf("DATABASE_URL must set sslmode explicitly (e.g. ?sslmode=disable locally, ?sslmode=verify-full in production)")
+		return fmt.Errorf("%s must set sslmode explicitly (e.g. ?sslmode=disable locally, ?sslmode=verify-full in production)", variable)
 	}
 	return nil
 }

@@ -33,7 +33,10 @@ commands:
   worker      run a worker only; PORT answers the health checks alone
   probe livez|readyz  ask the server on this machine's PORT for its health: exit 0 when it answers 200
               (the container health check: the image has no shell or curl)
-  migrate     apply database migrations and exit
+  migrate     apply database migrations and exit, as the schema's owner (MIGRATE_DATABASE_URL, else
+              DATABASE_URL); serve and worker refuse a database that is behind unless they own it
+  audit verify [--application ID]  recompute the audit trail's hash chain; exit 1 naming each
+              application and event where it breaks (see docs/audit.md)
   users add   create a staff account: --email --name --role [--member-of ORG_ID,...]; the password is read
               from GRANTFLOW_PASSWORD or, when that is unset, the first line of standard input
   users disable --email E   a leaver: refuse their sign-in and end every session and token at once
@@ -82,7 +85,14 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	st, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	var st *store.Store
+	if args[0] == "migrate" {
+		st, err = store.Open(ctx, cfg.MigrationURL(), logger)
+	} else {
+		// Only where no separate owner's connection is configured may this one migrate (if it owns
+		// the schema); the application's role never runs DDL.
+		st, err = store.OpenApp(ctx, cfg.DatabaseURL, cfg.MigrateDatabaseURL == "", logger)
+	}
 	if err != nil {
 		return err
 	}
@@ -92,6 +102,11 @@ func run(args []string) error {
 	case "migrate":
 		logger.Info("database is up to date")
 		return nil
+	case "audit":
+		if len(args) >= 2 && args[1] == "verify" {
+			return verifyAudit(ctx, st, args[2:], os.Stdout)
+		}
+		return errors.New("usage: grantflow audit verify [--application ID]")
 	case "users":
 		switch {
 		case len(args) >= 2 && args[1] == "add":
@@ -313,6 +328,41 @@ func importScheme(ctx context.Context, st *store.Store, file string, stdin io.Re
 	}
 	for _, fy := range res.BudgetsSet {
 		fmt.Fprintf(out, "  budget set: %s\n", scheme.FinancialYearLabel(fy))
+	}
+	return nil
+}
+
+// verifyAudit recomputes the audit trail's hash chain and names every application whose chain
+// breaks, with the first event that does not verify.
+func verifyAudit(ctx context.Context, st *store.Store, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	application := fs.Int64("application", 0, "verify this application's trail only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errors.New("usage: grantflow audit verify [--application ID]")
+	}
+	if *application < 0 {
+		return fmt.Errorf("--application must be a positive application id, not %d", *application)
+	}
+	r, err := st.VerifyAuditTrail(ctx, *application)
+	if err != nil {
+		return err
+	}
+	if *application > 0 && r.Events == 0 {
+		return fmt.Errorf("--application: application %d has no audit trail", *application)
+	}
+	for _, b := range r.Breaks {
+		fmt.Fprintln(out, "BROKEN", b)
+	}
+	fmt.Fprintf(out, "%d events of %d applications checked; %d applications' trails intact, %d broken\n",
+		r.Events, r.Applications, r.Applications-len(r.Breaks), len(r.Breaks))
+	if r.Head != nil && len(r.Breaks) == 0 {
+		fmt.Fprintf(out, "application %d: last event's hash %x\n", *application, r.Head)
+	}
+	if len(r.Breaks) > 0 {
+		return fmt.Errorf("the audit trail of %d application(s) does not verify", len(r.Breaks))
 	}
 	return nil
 }

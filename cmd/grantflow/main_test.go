@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"grantflow/internal/app"
+	"grantflow/internal/demo"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/store/storetest"
@@ -149,6 +154,81 @@ func TestPublicationValidate(t *testing.T) {
 			if err := validatePublication(path, nil, &out); err != nil || !strings.Contains(out.String(), "valid 360Giving data") {
 				t.Errorf("%s: %q %v", name, out.String(), err)
 			}
+		}
+	}
+}
+
+// `grantflow audit verify` exits 0 on an intact trail and 1 naming the application and event whose
+// chain breaks; the application's role, with a separate owner configured, reads it without
+// migrating, and refuses to start on a database the owner has not migrated.
+func TestAuditVerify(t *testing.T) {
+	ctx := context.Background()
+	storetest.CreateRoles(t)
+	databaseURL := storetest.NewURL(t)
+	appURL := databaseURL + "&options=-c%20role%3D" + storetest.AppRole
+	t.Setenv("DATABASE_URL", appURL)
+	t.Setenv("MIGRATE_DATABASE_URL", databaseURL)
+	t.Setenv("MAIL_DISABLED", "true")
+	if err := run([]string{"worker"}); err == nil || !strings.Contains(err.Error(), "grantflow migrate") {
+		t.Fatalf("a worker on an unmigrated database: %v; want refused, naming grantflow migrate", err)
+	}
+	if err := run([]string{"migrate"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := demo.Seed(ctx, st, time.Date(2026, 5, 1, 12, 0, 0, 0, scheme.London)); err != nil {
+		t.Fatal(err)
+	}
+	var draft struct {
+		Org    int64 `db:"organisation_id"`
+		User   int64 `db:"user_id"`
+		Scheme int64 `db:"scheme_id"`
+		Round  int64 `db:"id"`
+	}
+	if err := st.DB.Get(&draft, `SELECT m.organisation_id, m.user_id, r.scheme_id, r.id FROM organisation_members m, rounds r LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	app, err := st.CreateDraft(ctx, draft.Org, draft.User, store.Draft{SchemeID: draft.Scheme, RoundID: draft.Round, Title: "Audited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var event int64
+	if err := st.RecordEvent(ctx, store.Event{Application: app, Key: "audit-verify-test", At: time.Now(), ActorName: "Test",
+		ActorRole: "system", What: "Noted", Status: "submitted"}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := verifyAudit(ctx, st, nil, &out); err != nil || !strings.Contains(out.String(), " 0 broken") {
+		t.Fatalf("an intact trail: %v\n%s", err, out.String())
+	}
+	if err := run([]string{"audit", "verify", "--application", strconv.FormatInt(app, 10)}); err != nil {
+		t.Errorf("grantflow audit verify --application %d as the application's role: %v", app, err)
+	}
+
+	for _, step := range []string{`ALTER TABLE application_events DISABLE TRIGGER application_events_append_only`,
+		`UPDATE application_events SET actor_name = 'Somebody Else' WHERE event_key = 'audit-verify-test' RETURNING id`,
+		`ALTER TABLE application_events ENABLE TRIGGER application_events_append_only`} {
+		if err := st.DB.QueryRow(step).Scan(&event); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	err = verifyAudit(ctx, st, nil, &out)
+	want := fmt.Sprintf("BROKEN application %d, event %d ", app, event)
+	if err == nil || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), " 1 broken") {
+		t.Errorf("an edited event: %v\n%s\nwant an error and a line starting %q", err, out.String(), want)
+	}
+	if err := run([]string{"audit", "verify"}); err == nil {
+		t.Error("grantflow audit verify of an edited trail exits 0")
+	}
+	for args, want := range map[string]string{"--application 999999999": "has no audit trail", "--application x": "invalid value",
+		"--application -1": "positive", "extra": "usage"} {
+		if err := verifyAudit(ctx, st, strings.Fields(args), io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("audit verify %s: %v; want an error mentioning %q", args, err, want)
 		}
 	}
 }

@@ -34,6 +34,9 @@ type Config struct {
 	LogFormat         string        // LOG_FORMAT: json or text; "" when unset, for LogFormatOr
 	TokenTTL          time.Duration // TOKEN_TTL, e.g. 12h
 	Letterhead        letters.Letterhead
+	// MigrateDatabaseURL is the schema owner's connection that `grantflow migrate` uses
+	// (MIGRATE_DATABASE_URL); when it is set, nothing else migrates. "" means DATABASE_URL.
+	MigrateDatabaseURL string
 	// Clock, when set, is the time new service applications run on (tests and demos); nil is the real clock.
 	Clock func() time.Time
 	Mail  MailConfig
@@ -129,6 +132,11 @@ func LoadConfig() (Config, error) {
 				"Account name: Office of the Police and Crime Commissioner (demo)|Sort code: 00-00-00|Account number: 00000000"), "|"),
 		},
 	}
+	if c.MigrateDatabaseURL = os.Getenv("MIGRATE_DATABASE_URL"); c.MigrateDatabaseURL != "" {
+		if err := store.CheckDatabaseURL("MIGRATE_DATABASE_URL", c.MigrateDatabaseURL); err != nil {
+			return c, err
+		}
+	}
 	var err error
 	if c.Mail, err = loadMailConfig(); err != nil {
 		return c, err
@@ -196,7 +204,7 @@ var ConfigVariables = []string{
 	"WORKER_MAX_CONCURRENT_ACTIVITIES", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "WORKER_ACTIVITY_POLLERS",
 	"WORKER_WORKFLOW_POLLERS", "WORKER_STOP_TIMEOUT",
 	"TEMPORAL_TLS", "TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME",
-	"TEMPORAL_API_KEY", "LISTEN_HOST",
+	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL",
 }
 
 // ProductionVariables are what a deployment must set itself: their defaults point at this machine
@@ -252,6 +260,14 @@ func positiveCount(name string, min int) (int, error) {
 		return 0, fmt.Errorf("%s must be %s, not %q", name, reason, v)
 	}
 	return n, nil
+}
+
+// MigrationURL is the connection migrations run on: MIGRATE_DATABASE_URL, else DATABASE_URL.
+func (c Config) MigrationURL() string {
+	if c.MigrateDatabaseURL != "" {
+		return c.MigrateDatabaseURL
+	}
+	return c.DatabaseURL
 }
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {

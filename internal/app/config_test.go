@@ -178,3 +178,29 @@ func TestLogConfig(t *testing.T) {
 		t.Errorf("text lines %q", got)
 	}
 }
+
+func TestMigrateDatabaseURLConfig(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://grantflow_app@db:5432/grantflow?sslmode=verify-full")
+	t.Setenv("MIGRATE_DATABASE_URL", "")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MigrateDatabaseURL != "" || c.MigrationURL() != c.DatabaseURL {
+		t.Errorf("unset: migrations run on %q; want DATABASE_URL", c.MigrationURL())
+	}
+	owner := "postgres://grantflow_owner@db:5432/grantflow?sslmode=verify-full"
+	t.Setenv("MIGRATE_DATABASE_URL", owner)
+	if c, err = LoadConfig(); err != nil || c.MigrationURL() != owner || c.DatabaseURL == owner {
+		t.Errorf("set: migrations run on %q (%v); want %q, the application still on DATABASE_URL", c.MigrationURL(), err, owner)
+	}
+	for value, want := range map[string]string{
+		"mysql://owner@db/grantflow?sslmode=disable": "MIGRATE_DATABASE_URL must be a postgres:// URL",
+		"postgres://owner@db/grantflow":              "MIGRATE_DATABASE_URL must set sslmode explicitly",
+	} {
+		t.Setenv("MIGRATE_DATABASE_URL", value)
+		if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("MIGRATE_DATABASE_URL=%s: %v; want an error saying %q", value, err, want)
+		}
+	}
+}

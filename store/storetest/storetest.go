@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/lib/pq"
@@ -57,4 +59,75 @@ func New(t testing.TB) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// AppRole is the role production's HTTP server and workers connect as (deploy/postgres/roles.sql).
+const AppRole = "grantflow_app"
+
+// NewWithAppRole opens a migrated store on a fresh database, as New does, and a second store on the
+// same database whose every connection acts as grantflow_app: what the application may do in
+// production, no more. The roles are created on the server first, as roles.sql does.
+func NewWithAppRole(t testing.TB) (owner, app *store.Store) {
+	t.Helper()
+	CreateRoles(t)
+	raw := NewURL(t)
+	ctx := context.Background()
+	owner, err := store.Open(ctx, raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.Close() })
+	u, _ := url.Parse(raw)
+	q := u.Query()
+	q.Set("options", "-c role="+AppRole) // the server's credentials, the application's privileges
+	u.RawQuery = q.Encode()
+	if app, err = store.Connect(ctx, u.String()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	return owner, app
+}
+
+// CreateRoles runs deploy/postgres/roles.sql on the test server. Roles belong to the whole server,
+// so test packages running at once may race to create them: the loser tries again and finds them.
+func CreateRoles(t testing.TB) {
+	t.Helper()
+	script, err := os.ReadFile(filepath.Join(moduleRoot(t), "deploy", "postgres", "roles.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("postgres", ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for attempt := 0; ; attempt++ {
+		_, err = admin.Exec(string(script))
+		var pqErr *pq.Error
+		if err == nil || attempt == 2 || !errors.As(err, &pqErr) || (pqErr.Code != "23505" && pqErr.Code != "42710") {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("deploy/postgres/roles.sql: %v", err)
+	}
+}
+
+// moduleRoot is the directory holding go.mod, found upwards from the test's package.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
 }
