@@ -105,7 +105,7 @@ func run() error {
 		return err
 	}
 	defer srv.Stop()
-	c, err := app.Dial(ctx, srv.Address(), srv.Namespace(), logger)
+	c, err := app.Dial(ctx, srv.Address(), srv.Namespace(), logger, nil)
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,10 @@ func run(args []string) error {
 		}
 		return errors.New("usage: grantflow publication validate FILE | grantflow publication write json|csv")
 	case "serve", "worker":
-		c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+		if cfg.Metrics, err = app.NewMetrics(cfg, logger); err != nil {
+			return err
+		}
+		c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger, cfg.Metrics.Temporal())
 		if err != nil {
 			return err
 		}

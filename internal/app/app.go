@@ -37,10 +37,11 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 
 // Dial connects to Temporal with the SDK logging through slog. The HTTP request id rides every
 // start, update and signal into the workflow and on into its activities (requestid.Propagator);
-// a worker built on this client reads it back.
-func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+// a worker built on this client reads it back. The SDK's client and worker metrics go to
+// sdkMetrics (cfg.Metrics.Temporal(); nil records none).
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, sdkMetrics client.MetricsHandler) (client.Client, error) {
 	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdklog.NewStructuredLogger(logger),
-		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}})
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}, MetricsHandler: sdkMetrics})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
 	}
@@ -208,8 +209,12 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
-	return headAsGet(router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}))
+	d := router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}
+	if cfg.Metrics != nil {
+		d.Metrics = cfg.Metrics.HTTP
+	}
+	return headAsGet(router.New(d))
 }
 
 // headAsGet answers a HEAD request as its GET, without the body. Gin routes HEAD only where it is
@@ -227,11 +232,22 @@ func headAsGet(h http.Handler) http.Handler {
 }
 
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
-// gracefully: in-flight requests finish, the worker stops polling.
+// gracefully: in-flight requests finish, the worker stops polling. With cfg.Metrics and
+// cfg.MetricsAddr it also serves the metrics, the store's gauges among them, on that address.
 func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, logger *slog.Logger, withHTTP, withWorker bool) error {
 	errs := make(chan error, 2)
 	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
 	st.SecondFactorKey = cfg.SecondFactorKey
+	if cfg.Metrics != nil && cfg.MetricsAddr != "" {
+		if err := cfg.Metrics.WatchStore(st); err != nil {
+			return err
+		}
+		stopMetrics, err := cfg.Metrics.Serve(cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	var w worker.Worker
 	if withWorker {
 		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead, PanelFiguresOf(st))
