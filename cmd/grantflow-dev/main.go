@@ -20,8 +20,8 @@ import (
 	"grantflow/internal/demo"
 	"grantflow/internal/devpostgres"
 	"grantflow/internal/devtemporal"
-	"grantflow/internal/metrics"
 	"grantflow/internal/mailcatcher"
+	"grantflow/internal/metrics"
 	"grantflow/notify"
 	"grantflow/store"
 )

@@ -124,4 +124,3 @@ func TestRequestMetrics(t *testing.T) {
 		}
 	}
 }
-
