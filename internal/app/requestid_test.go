@@ -59,7 +59,7 @@ func TestDialPropagatesRequestID(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	c, err := Dial(ctx, srv.Address(), srv.Namespace(), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	c, err := Dial(ctx, srv.Address(), srv.Namespace(), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

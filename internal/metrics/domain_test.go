@@ -168,9 +168,9 @@ func TestDomainGauges(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A notice to the applicant and finance: messages waiting in the outbox; then one given up on.
+	// A notice to the applicant: a message waiting in the outbox; then one given up on.
 	pendingBefore := gauge(t, after, "grantflow_outbox_pending_messages", nil)
-	if err := st.Notify(ctx, store.Notification{Key: "metrics-test-notice", ApplicationID: id, Audience: store.AudienceApplicant + "+" + store.AudienceFinance,
+	if err := st.Notify(ctx, store.Notification{Key: "metrics-test-notice", ApplicationID: id, Audience: store.AudienceApplicant,
 		Kind: "award", Message: "Your grant's second payment is held.", CreatedAt: seedAt}); err != nil {
 		t.Fatal(err)
 	}

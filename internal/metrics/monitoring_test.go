@@ -24,7 +24,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"grantflow/internal/app"
+	"grantflow/internal/demo"
 	"grantflow/internal/metrics"
+	"grantflow/store"
 	"grantflow/store/storetest"
 )
 
@@ -69,6 +71,24 @@ func exposed(t *testing.T) map[string]*dto.MetricFamily {
 	}
 	st := storetest.New(t)
 	if err := m.WatchStore(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Seed(ctx, st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	applicant, err := st.UserByEmail(ctx, "applicant@riverside-youth.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemes, err := st.Schemes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds, err := st.Rounds(ctx, schemes[0].ID)
+	if err != nil || len(rounds) == 0 {
+		t.Fatal(rounds, err)
+	}
+	if _, err := st.CreateDraft(ctx, applicant.Organisations[0], applicant.ID, store.Draft{SchemeID: schemes[0].ID, RoundID: rounds[0].ID, Title: "Metrics"}); err != nil {
 		t.Fatal(err)
 	}
 	srv := temporaltest.NewServer(temporaltest.WithT(t))
