@@ -359,7 +359,7 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	for i := range ids {
 		ids[i], err = st.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: grassroots.ID, RoundID: round.ID,
 			Title: "Benchmark project", Purpose: "Youth diversion sessions", AmountRequested: money.Pounds(3000),
-			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Leicester"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
+			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Melton"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,8 +81,8 @@ var observedRounds int
 // benchObservedReads measures what request logging and metrics cost the officer's page read: the
 // same GET /applications/{id} on two routers over the same store, one bare (router.Deps.Unobserved:
 // no request log, no metrics) and one as production runs it (a JSON log line per request, written
-// to io.Discard so the disk is not what is measured, and the HTTP metrics). Rounds alternate the
-// two; it prints each round and the median ratio with the lowest and highest.
+// to io.Discard so the disk is not what is measured, and the HTTP metrics). Each round alternates
+// short bursts of the two; it prints each round and the median ratio with the lowest and highest.
 func benchObservedReads(ctx context.Context, c client.Client, st *store.Store) error {
 	apps, err := st.Applications(ctx, store.ApplicationFilter{Status: "assessment"})
 	if err != nil || len(apps) == 0 {
@@ -105,40 +109,69 @@ func benchObservedReads(ctx context.Context, c client.Client, st *store.Store) e
 	defer observed.Close()
 
 	path := fmt.Sprintf("/applications/%d", apps[0].ID)
-	read := func(base string) func(b *testing.B) {
-		return func(b *testing.B) {
-			b.SetParallelism(parallelism)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					req, _ := http.NewRequest("GET", base+path, nil)
-					req.AddCookie(&http.Cookie{Name: "__Host-grantflow-session", Value: token})
-					res, err := http.DefaultClient.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					if res.StatusCode != http.StatusOK {
-						b.Errorf("GET %s: %d", path, res.StatusCode)
+	get := func(base string) error {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.AddCookie(&http.Cookie{Name: "__Host-grantflow-session", Value: token})
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %d", path, res.StatusCode)
+		}
+		return nil
+	}
+	// burst reads the page n times from as many callers as the other benchmarks use.
+	callers := runtime.GOMAXPROCS(0) * parallelism
+	burst := func(base string, n int) (time.Duration, error) {
+		var next atomic.Int64
+		errs := make(chan error, callers)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(n) {
+					if err := get(base); err != nil {
+						errs <- err
 						return
 					}
 				}
-			})
+			}()
 		}
+		wg.Wait()
+		took := time.Since(start)
+		close(errs)
+		return took, <-errs
 	}
+	// Each round alternates short bursts of the two (bare first, then observed, and again), so a
+	// busy moment on the machine falls on both alike.
+	const perBurst = 4 * parallelism
+	roundTime, _ := time.ParseDuration(flag.Lookup("test.benchtime").Value.String())
 	var ratios []float64
 	for round := 1; round <= observedRounds; round++ {
-		rBare := testing.Benchmark(read(bare.URL))
-		rObserved := testing.Benchmark(read(observed.URL))
-		if rBare.N == 0 || rObserved.N == 0 {
-			return fmt.Errorf("the officer's page read failed in round %d", round)
+		var tBare, tObserved time.Duration
+		n := 0
+		for tBare+tObserved < 2*roundTime {
+			b, err := burst(bare.URL, perBurst)
+			if err != nil {
+				return err
+			}
+			o, err := burst(observed.URL, perBurst)
+			if err != nil {
+				return err
+			}
+			tBare, tObserved, n = tBare+b, tObserved+o, n+perBurst
 		}
-		ratio := perSec(rObserved) / perSec(rBare)
+		rBare, rObserved := float64(n)/tBare.Seconds(), float64(n)/tObserved.Seconds()
+		ratio := rObserved / rBare
 		ratios = append(ratios, ratio)
 		fmt.Printf("officer page read with request log and metrics, round %d of %d\n  %-36s %9.1f/s  (%d in %v)\n  %-36s %9.1f/s  (%d in %v)\n  ratio (with / without): %.3f\n\n",
-			round, observedRounds, "without (bare router)", perSec(rBare), rBare.N, rBare.T.Round(time.Millisecond),
-			"with request log and metrics", perSec(rObserved), rObserved.N, rObserved.T.Round(time.Millisecond), ratio)
+			round, observedRounds, "without (bare router)", rBare, n, tBare.Round(time.Millisecond),
+			"with request log and metrics", rObserved, n, tObserved.Round(time.Millisecond), ratio)
 	}
 	slices.Sort(ratios)
 	fmt.Printf("request log and metrics on the officer's page read: median ratio (with / without) %.3f over %d rounds (lowest %.3f, highest %.3f)\n\n",
