@@ -23,6 +23,7 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
+	"grantflow/internal/metrics"
 	"grantflow/internal/requestid"
 	"grantflow/letters"
 	"grantflow/notify"
@@ -72,6 +73,8 @@ type system struct {
 	// real one: each code a test signs in with moves it on a step, so that one person can sign in
 	// many times a minute without replaying a code (which is refused).
 	totpOffset atomic.Int64
+	// MetricsURL is where Prometheus would scrape the system; "" unless newSystemWith observed it.
+	MetricsURL string
 }
 
 // nextCode is a demo staff account's second-factor code for a fresh 30-second step.
@@ -111,7 +114,12 @@ func newSystem(t testing.TB) *system { return newSystemAt(t, time.Time{}) }
 
 // newSystemAt runs the system with service applications on a clock set to the given time (zero:
 // the real clock), so a test can drive quarters that would otherwise take months.
-func newSystemAt(t testing.TB, clock time.Time) *system {
+func newSystemAt(t testing.TB, clock time.Time) *system { return newSystemWith(t, clock, false) }
+
+// newSystemWith runs the system; observed gives it Prometheus metrics as METRICS_ADDR does in
+// production (metrics_test.go): its own Temporal client dialled with the SDK's metrics handler,
+// and the scrape endpoint at MetricsURL.
+func newSystemWith(t testing.TB, clock time.Time, observed bool) *system {
 	t.Helper()
 	// The system runs as production's application role (grantflow_app), so every journey proves the
 	// role's grants complete; st, the tests' own access, is the database's owner.
@@ -135,6 +143,10 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 		t.Fatal(err)
 	}
 	c := temporal.GetDefaultClient()
+	var m *metrics.Metrics
+	if observed {
+		m, c = observe(t, st)
+	}
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
 	st.Outbox = notify.MustOutbox(publicBaseURL, financeMailbox)
 	asApp.Outbox = st.Outbox
@@ -145,6 +157,7 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	t.Cleanup(w.Stop)
 	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))                              // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true, Letterhead: letterhead} // a cookie jar keeps Secure cookies for https only
+	cfg.Metrics = m
 	sys := &system{Store: st, Client: c, Queue: queue}
 	st.SecondFactorClock = func() time.Time { return time.Now().Add(time.Duration(sys.totpOffset.Load())) }
 	asApp.SecondFactorClock = st.SecondFactorClock
@@ -157,6 +170,11 @@ func newSystemAt(t testing.TB, clock time.Time) *system {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	sys.URL = srv.URL
+	if m != nil {
+		scrape := httptest.NewServer(m.Handler())
+		t.Cleanup(scrape.Close)
+		sys.MetricsURL = scrape.URL + metrics.Path
+	}
 	if tt, ok := t.(*testing.T); ok {
 		sys.t = tt
 	}

@@ -517,3 +517,17 @@ func overdueReturns(sv store.PerformanceService, asOf time.Time) []OverdueReturn
 
 // pounds is an amount as a float, for drawing charts only (never for sums).
 func pounds(p money.Pence) float64 { return float64(p) / 100 }
+
+// OverdueReturnsAt are the service awards' monitoring returns overdue at asOf, by the same rule as
+// the Panel report's (the operators' gauge counts them; internal/metrics).
+func OverdueReturnsAt(ctx context.Context, st *store.Store, asOf time.Time) ([]OverdueReturn, error) {
+	services, err := st.PerformanceServices(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var out []OverdueReturn
+	for _, sv := range services {
+		out = append(out, overdueReturns(sv, asOf)...)
+	}
+	return out, nil
+}

@@ -52,6 +52,7 @@ func main() {
 	benchtime := flag.String("benchtime", "3s", "how long to run each benchmark (testing's -benchtime)")
 	flag.IntVar(&awardCount, "awards", 1000, "service awards to drive through their first year (0 to skip)")
 	flag.IntVar(&letterRounds, "rounds", 3, "rounds of the letters comparison, bare and ours alternating")
+	flag.IntVar(&observedRounds, "observe-rounds", 5, "rounds of the request log and metrics comparison on the officer's page read, without and with alternating (0 to skip)")
 	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database) or "360giving" (needs PostgreSQL and psql)`)
 	flag.IntVar(&givingAwards, "giving-awards", 100_000, "awards in the 360Giving package comparison (0 to skip)")
 	flag.IntVar(&givingRounds, "giving-rounds", 5, "rounds of the 360Giving comparison, bare and ours alternating")
@@ -142,6 +143,11 @@ func run() error {
 		return err
 	}
 	report("application reads by an officer", "JSON GET /api/v1/applications/{id}", apiReads, "web page GET /applications/{id}", pageReads)
+	if observedRounds > 0 {
+		if err := benchObservedReads(ctx, c, st); err != nil {
+			return err
+		}
+	}
 
 	benchLetters()
 
@@ -353,7 +359,7 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	for i := range ids {
 		ids[i], err = st.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: grassroots.ID, RoundID: round.ID,
 			Title: "Benchmark project", Purpose: "Youth diversion sessions", AmountRequested: money.Pounds(3000),
-			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Leicester"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
+			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Melton"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"grantflow/internal/devpostgres"
 	"grantflow/internal/devtemporal"
 	"grantflow/internal/mailcatcher"
+	"grantflow/internal/metrics"
 	"grantflow/notify"
 	"grantflow/store"
 )
@@ -85,6 +86,12 @@ func run() error {
 		}
 		defer srv.Stop()
 		logger.Info("embedded Temporal server running", "address", srv.Address(), "state", ".data/temporal.db")
+	}
+	if cfg.MetricsAddr == "" {
+		cfg.MetricsAddr = defaultMetricsAddr
+	}
+	if cfg.Metrics, err = app.NewMetrics(cfg, logger); err != nil {
+		return err
 	}
 	c, err := app.Dial(ctx, cfg.Temporal(), logger)
 	if err != nil {
@@ -172,6 +179,9 @@ func startMailCatcher(logger *slog.Logger) (stop func(), smtpAddr, inboxURL stri
 	return func() { web.Close(); c.Close() }, c.Addr(), "http://" + ln.Addr().String() + "/", nil
 }
 
+// defaultMetricsAddr is where make run serves Prometheus metrics, unless METRICS_ADDR says.
+const defaultMetricsAddr = "127.0.0.1:9464"
+
 // demoFinanceMailbox is finance's shared mailbox under make run, unless FINANCE_MAILBOX names one.
 const demoFinanceMailbox = "finance-team@opcc.example.org"
 
@@ -189,6 +199,7 @@ func printWelcome(cfg app.Config, inbox string) {
 	fmt.Fprintf(&b, "  API:       http://localhost:%d/api/v1/schemes\n", cfg.Port)
 	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
 	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  Metrics:   http://%s%s (Prometheus)\n", cfg.MetricsAddr, metrics.Path)
 	if inbox != "" {
 		fmt.Fprintf(&b, "  E-mail:    %s (every message Grantflow sends arrives here;\n", inbox)
 		fmt.Fprintf(&b, "             finance's shared mailbox is %s)\n", cfg.Mail.FinanceMailbox)

@@ -137,6 +137,9 @@ func run(args []string) error {
 		}
 		return errors.New("usage: grantflow publication validate FILE | grantflow publication write json|csv")
 	case "serve", "http", "worker":
+		if cfg.Metrics, err = app.NewMetrics(cfg, logger); err != nil {
+			return err
+		}
 		c, err := app.Dial(ctx, cfg.Temporal(), logger)
 		if err != nil {
 			return err

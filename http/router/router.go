@@ -17,6 +17,7 @@ import (
 	"grantflow/http/httperr"
 	"grantflow/http/openapi"
 	"grantflow/http/web"
+	"grantflow/internal/metrics"
 	"grantflow/internal/requestid"
 	"grantflow/letters"
 	"grantflow/publication/threesixtygiving"
@@ -44,6 +45,11 @@ type Deps struct {
 	OpenData threesixtygiving.Publisher
 	// TemporalCheck overrides /readyz's Temporal check (nil: CheckHealth on Temporal; tests).
 	TemporalCheck func(context.Context) error
+	// Metrics, when set, counts and times every request (METRICS_ADDR; internal/metrics).
+	Metrics *metrics.HTTP
+	// Unobserved leaves out request logging and metrics: only grantflow-bench sets it, for the
+	// baseline their cost on a page read is measured against.
+	Unobserved bool
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -60,7 +66,7 @@ func New(d Deps) *gin.Engine {
 		d.Logger.Error("TRUSTED_PROXIES refused; trusting no proxy", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestLog(d.Logger), recovery(d.Logger))
+	r.Use(middleware(d)...) // metrics.go
 	registerHealth(r, d)
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}

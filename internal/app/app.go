@@ -37,10 +37,11 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 
 // Dial connects to Temporal with the SDK logging through slog. The HTTP request id rides every
 // start, update and signal into the workflow and on into its activities (requestid.Propagator);
-// a worker built on this client reads it back.
+// a worker built on this client reads it back. The SDK's client and worker metrics go to
+// t.Metrics (cfg.Metrics.Temporal(); nil records none).
 func Dial(ctx context.Context, t TemporalConn, logger *slog.Logger) (client.Client, error) {
 	opts := client.Options{HostPort: t.Address, Namespace: t.Namespace, Logger: sdklog.NewStructuredLogger(logger),
-		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}},
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}, MetricsHandler: t.Metrics,
 		ConnectionOptions:  client.ConnectionOptions{TLS: t.TLS}}
 	if t.APIKey != "" {
 		if t.TLS == nil { // LoadConfig refuses this; a TemporalConn built by hand must not send the key in clear
@@ -238,8 +239,12 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
-	return headAsGet(router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}))
+	d := router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}
+	if cfg.Metrics != nil {
+		d.Metrics = cfg.Metrics.HTTP
+	}
+	return headAsGet(router.New(d))
 }
 
 // headAsGet answers a HEAD request as its GET, without the body. Gin routes HEAD only where it is
@@ -268,11 +273,22 @@ func ListenHTTP(cfg Config) (net.Listener, error) {
 // Serve runs the worker (if withWorker) and the HTTP server until ctx ends, then shuts both down
 // gracefully: in-flight requests finish, the worker stops polling and gives running activities
 // WORKER_STOP_TIMEOUT to finish. Without the front door (withHTTP false) the port serves only the
-// health checks, for the worker's probes.
+// health checks, for the worker's probes. With cfg.Metrics and
+// cfg.MetricsAddr it also serves the metrics, the store's gauges among them, on that address.
 func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, logger *slog.Logger, withHTTP, withWorker bool) error {
 	errs := make(chan error, 3)
 	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
 	st.SecondFactorKey = cfg.SecondFactorKey
+	if cfg.Metrics != nil && cfg.MetricsAddr != "" {
+		if err := cfg.Metrics.WatchStore(st); err != nil {
+			return err
+		}
+		stopMetrics, err := cfg.Metrics.Serve(cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	var w worker.Worker
 	if withWorker {
 		onFatal := func(err error) { errs <- fmt.Errorf("worker stopped: %w", err) }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"grantflow/internal/metrics"
 	"grantflow/letters"
 	"grantflow/notify"
 	"grantflow/publication/threesixtygiving"
@@ -65,6 +66,12 @@ type Config struct {
 	// ListenHost is the address the HTTP server listens on (LISTEN_HOST); "" is every interface.
 	// The dev runner defaults it to 127.0.0.1.
 	ListenHost string
+	// MetricsAddr is where Prometheus scrapes /metrics (METRICS_ADDR, host:port), apart from the
+	// public port; "" serves no metrics.
+	MetricsAddr string
+	// Metrics is the registry the front door, the worker and the Temporal client record into:
+	// NewMetrics makes it when MetricsAddr is set; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -184,6 +191,9 @@ func LoadConfig() (Config, error) {
 	if c.OpenData, err = loadOpenData(c.Letterhead.Body, c.Mail.PublicBaseURL); err != nil {
 		return c, err
 	}
+	if c.MetricsAddr, err = metricsAddr(c.Port); err != nil {
+		return c, err
+	}
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
@@ -204,7 +214,7 @@ var ConfigVariables = []string{
 	"WORKER_MAX_CONCURRENT_ACTIVITIES", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "WORKER_ACTIVITY_POLLERS",
 	"WORKER_WORKFLOW_POLLERS", "WORKER_STOP_TIMEOUT",
 	"TEMPORAL_TLS", "TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME",
-	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL",
+	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL", "METRICS_ADDR",
 }
 
 // ProductionVariables are what a deployment must set itself: their defaults point at this machine
@@ -268,6 +278,32 @@ func (c Config) MigrationURL() string {
 		return c.MigrateDatabaseURL
 	}
 	return c.DatabaseURL
+}
+
+// metricsAddr reads METRICS_ADDR: a host and port (an empty host is every interface), not the
+// public port, which must never show the metrics.
+func metricsAddr(publicPort int) (string, error) {
+	addr := os.Getenv("METRICS_ADDR")
+	if addr == "" {
+		return "", nil
+	}
+	_, p, err := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || port <= 0 || port > 65535 {
+		return "", fmt.Errorf("METRICS_ADDR must be a host and port such as 127.0.0.1:9464 or :9464, not %q", addr)
+	}
+	if port == publicPort { // the site listens on every interface at PORT
+		return "", fmt.Errorf("METRICS_ADDR %q must not be the public port (PORT %d): metrics are served apart from the site", addr, publicPort)
+	}
+	return addr, nil
+}
+
+// NewMetrics is the process's metrics registry when cfg.MetricsAddr is set, else nil.
+func NewMetrics(cfg Config, logger *slog.Logger) (*metrics.Metrics, error) {
+	if cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	return metrics.New(logger)
 }
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {

@@ -204,3 +204,40 @@ func TestMigrateDatabaseURLConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsConfig(t *testing.T) {
+	t.Setenv("PORT", "")
+	t.Setenv("METRICS_ADDR", "")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "" {
+		t.Errorf("METRICS_ADDR unset: metrics at %q; want none", c.MetricsAddr)
+	}
+	if m, err := NewMetrics(c, slog.Default()); m != nil || err != nil {
+		t.Errorf("METRICS_ADDR unset: NewMetrics = %v, %v; want no registry", m, err)
+	}
+	for _, good := range []string{"127.0.0.1:9464", ":9464", "[::1]:9464", "metrics.internal:9100"} {
+		t.Setenv("METRICS_ADDR", good)
+		if c, err = LoadConfig(); err != nil || c.MetricsAddr != good {
+			t.Errorf("METRICS_ADDR=%s: %q, %v", good, c.MetricsAddr, err)
+		}
+	}
+	if m, err := NewMetrics(c, slog.Default()); m == nil || err != nil || m.Temporal() == nil {
+		t.Errorf("METRICS_ADDR set: NewMetrics = %v, %v; want a registry with the Temporal SDK's handler", m, err)
+	}
+	for value, want := range map[string]string{
+		"9464":           `METRICS_ADDR must be a host and port such as 127.0.0.1:9464 or :9464, not "9464"`,
+		"localhost":      `METRICS_ADDR must be a host and port`,
+		"127.0.0.1:http": `METRICS_ADDR must be a host and port`,
+		"127.0.0.1:0":    `METRICS_ADDR must be a host and port`,
+		":70000":         `METRICS_ADDR must be a host and port`,
+		"0.0.0.0:8080":   `METRICS_ADDR "0.0.0.0:8080" must not be the public port (PORT 8080)`,
+	} {
+		t.Setenv("METRICS_ADDR", value)
+		if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("METRICS_ADDR=%s: error %v; want one saying %q", value, err, want)
+		}
+	}
+}

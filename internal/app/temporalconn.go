@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/client"
 )
 
 // TemporalConn is how this process reaches the Temporal frontend. The workflows believe the actor
@@ -24,11 +26,14 @@ type TemporalConn struct {
 	// APIKey is sent as "Authorization: Bearer" on every call (Temporal Cloud's API keys); only
 	// ever over TLS.
 	APIKey string
+	// Metrics records the SDK's client and worker metrics; nil records none.
+	Metrics client.MetricsHandler
 }
 
 // Temporal is the connection these settings describe, for Dial.
 func (c Config) Temporal() TemporalConn {
-	return TemporalConn{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, TLS: c.TemporalTLS, APIKey: c.TemporalAPIKey}
+	return TemporalConn{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, TLS: c.TemporalTLS, APIKey: c.TemporalAPIKey,
+		Metrics: c.Metrics.Temporal()}
 }
 
 // security says how the connection is protected, for an error that must tell a plaintext client
