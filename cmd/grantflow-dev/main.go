@@ -20,6 +20,7 @@ import (
 	"grantflow/internal/demo"
 	"grantflow/internal/devpostgres"
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/devui"
 	"grantflow/internal/mailcatcher"
 	"grantflow/notify"
 	"grantflow/store"
@@ -87,6 +88,11 @@ func run() error {
 			return err
 		}
 	}
+	uiWorkflows, stopUI, err := startTemporalUI(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer stopUI()
 	inbox := ""
 	if os.Getenv("SMTP_URL") == "" && !cfg.Mail.Disabled {
 		stopCatcher, smtpAddr, inboxURL, err := startMailCatcher(logger)
@@ -102,7 +108,7 @@ func run() error {
 			cfg.Mail.FinanceMailbox = demoFinanceMailbox
 		}
 	}
-	printWelcome(cfg, inbox)
+	printWelcome(cfg, inbox, uiWorkflows)
 	if os.Getenv("DEMO_AWARDS") != "0" {
 		go demoAwards(ctx, cfg.Port, st, logger)
 	}
@@ -148,6 +154,28 @@ func startMailCatcher(logger *slog.Logger) (stop func(), smtpAddr, inboxURL stri
 	return func() { web.Close(); c.Close() }, c.Addr(), "http://" + ln.Addr().String() + "/", nil
 }
 
+// startTemporalUI serves the Temporal Web UI on TEMPORAL_UI_ADDR (default 127.0.0.1:8233; "off"
+// for none) against the Temporal frontend in use, and points staff's links from an application
+// to its workflow at it unless TEMPORAL_UI_URL names another UI. It returns the page of the
+// namespace's running workflows ("" when off).
+func startTemporalUI(ctx context.Context, cfg *app.Config) (workflows string, stop func(), err error) {
+	addr := envOr("TEMPORAL_UI_ADDR", devui.DefaultAddress)
+	if addr == "off" {
+		return "", func() {}, nil
+	}
+	if _, _, err := devui.CheckAddress(addr); err != nil {
+		return "", nil, fmt.Errorf("TEMPORAL_UI_ADDR %w (or off for no UI)", err)
+	}
+	ui, err := devui.Start(ctx, devui.Options{Address: addr, TemporalAddress: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace})
+	if err != nil {
+		return "", nil, fmt.Errorf("%w (set TEMPORAL_UI_ADDR to another address, or off)", err)
+	}
+	if os.Getenv("TEMPORAL_UI_URL") == "" {
+		cfg.TemporalUIURL = ui.URL()
+	}
+	return ui.WorkflowsURL(), ui.Stop, nil
+}
+
 // demoFinanceMailbox is finance's shared mailbox under make run, unless FINANCE_MAILBOX names one.
 const demoFinanceMailbox = "finance-team@opcc.example.org"
 
@@ -158,13 +186,16 @@ func envOr(name, def string) string {
 	return def
 }
 
-func printWelcome(cfg app.Config, inbox string) {
+func printWelcome(cfg app.Config, inbox, temporalUI string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGrantflow is running.\n\n")
 	fmt.Fprintf(&b, "  Web:       http://localhost:%d/\n", cfg.Port)
 	fmt.Fprintf(&b, "  API:       http://localhost:%d/api/v1/schemes\n", cfg.Port)
 	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
 	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	if temporalUI != "" {
+		fmt.Fprintf(&b, "  Workflows: %s (the Temporal Web UI)\n", temporalUI)
+	}
 	if inbox != "" {
 		fmt.Fprintf(&b, "  E-mail:    %s (every message Grantflow sends arrives here;\n", inbox)
 		fmt.Fprintf(&b, "             finance's shared mailbox is %s)\n", cfg.Mail.FinanceMailbox)

@@ -17,14 +17,16 @@ import (
 	"grantflow/store/storetest"
 )
 
-// The production binary talks to Temporal through the SDK only; the embedded server is for local use.
+// The production binary talks to Temporal through the SDK only; the embedded server and the Web UI
+// (internal/devui) are for local use.
 func TestProductionBinaryDoesNotLinkTheTemporalServer(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "go.temporal.io/server") || strings.HasPrefix(pkg, "grantflow/internal/dev") {
+		if strings.HasPrefix(pkg, "go.temporal.io/server") || strings.HasPrefix(pkg, "github.com/temporalio/ui-server") ||
+			strings.HasPrefix(pkg, "grantflow/internal/dev") {
 			t.Fatalf("cmd/grantflow links %s", pkg)
 		}
 	}

@@ -50,6 +50,9 @@ type Config struct {
 	// OpenData is how the published open data (360Giving) names the funder, its grants and
 	// licence: PUBLICATION_PREFIX, FUNDER_ORG_ID, FUNDER_NAME, DATA_LICENCE_URL.
 	OpenData threesixtygiving.Publisher
+	// TemporalUIURL is the Temporal Web UI's base address (TEMPORAL_UI_URL), for staff's links from
+	// an application to its workflow; "" shows none.
+	TemporalUIURL string
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -152,7 +155,23 @@ func LoadConfig() (Config, error) {
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
+	if c.TemporalUIURL, err = TemporalUIURL(os.Getenv("TEMPORAL_UI_URL")); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// TemporalUIURL checks a TEMPORAL_UI_URL: an http or https address with a host and nothing after
+// its path, returned without a trailing slash so links can be appended; "" stays "".
+func TemporalUIURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("TEMPORAL_UI_URL must be the Temporal Web UI's address, such as http://localhost:8233 (http or https, a host, no query), not %q", v)
+	}
+	return strings.TrimRight(v, "/"), nil
 }
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {
