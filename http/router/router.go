@@ -42,6 +42,9 @@ type Deps struct {
 	TrustedProxies []string
 	// OpenData names the funder, prefix and licence of the published 360Giving files.
 	OpenData threesixtygiving.Publisher
+	// TemporalUI and TemporalNamespace give staff a link from an application to its workflow in
+	// the Temporal Web UI (web.Options); no TemporalUI, no link.
+	TemporalUI, TemporalNamespace string
 	// TemporalCheck overrides /readyz's Temporal check (nil: CheckHealth on Temporal; tests).
 	TemporalCheck func(context.Context) error
 }
@@ -69,7 +72,8 @@ func New(d Deps) *gin.Engine {
 	// Secure, __Host- cookies (not InsecureCookies) say the site is served over https.
 	siteHTTPS := !d.InsecureCookies
 	api.Register(r.Group("/api/v1", apiHeaders(siteHTTPS), limitBody)) // the pages cap their own bodies: forms small, uploads larger
-	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData})
+	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData,
+		TemporalUI: d.TemporalUI, TemporalNamespace: d.TemporalNamespace})
 	pages.Register(r)
 	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
 	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {
