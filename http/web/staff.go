@@ -37,7 +37,7 @@ type staffView struct {
 	// WorkflowLink is the application's workflow in the Temporal Web UI; "" when not configured
 	// or not submitted yet.
 	WorkflowLink string
-	Can     map[string]bool // the API's action hints: which forms to show
+	Can          map[string]bool // the API's action hints: which forms to show
 	// Refused says why a step of this stage is not this person's (the rule book's words), for
 	// steps whose forms others see: "only the head of commissioning may waive …".
 	Refused map[string]string
