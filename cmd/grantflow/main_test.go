@@ -36,7 +36,7 @@ func TestUsersAdd(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	t.Setenv("GRANTFLOW_PASSWORD", "")
-	err := addUser(ctx, st, []string{"--email", "new.officer@opcc.example.org", "--name", "Nia Officer", "--role", "officer"},
+	err := addUser(ctx, st, nil, []string{"--email", "new.officer@opcc.example.org", "--name", "Nia Officer", "--role", "officer"},
 		strings.NewReader("a strong password\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -54,17 +54,17 @@ func TestUsersAdd(t *testing.T) {
 		"--email new.officer@opcc.example.org --name A --role officer":  "already exists",
 		"--email x@y.org --name A --role officer --password 0123456789": "flag provided but not defined: -password", // never on the command line
 	} {
-		err := addUser(ctx, st, strings.Fields(args), strings.NewReader("0123456789\n"))
+		err := addUser(ctx, st, nil, strings.Fields(args), strings.NewReader("0123456789\n"))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("users add %s: error %v, want one mentioning %q", args, err, want)
 		}
 	}
-	if err := addUser(ctx, st, strings.Fields("--email x@y.org --name A --role officer"), strings.NewReader("short\n")); err == nil ||
+	if err := addUser(ctx, st, nil, strings.Fields("--email x@y.org --name A --role officer"), strings.NewReader("short\n")); err == nil ||
 		!strings.Contains(err.Error(), "at least 10 characters") {
 		t.Errorf("a short password from standard input: %v", err)
 	}
 	t.Setenv("GRANTFLOW_PASSWORD", "from the environment")
-	if err := addUser(ctx, st, strings.Fields("--email env.officer@opcc.example.org --name Eli --role finance"), strings.NewReader("")); err != nil {
+	if err := addUser(ctx, st, nil, strings.Fields("--email env.officer@opcc.example.org --name Eli --role finance"), strings.NewReader("")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Authenticate(ctx, "env.officer@opcc.example.org", "from the environment"); err != nil {
@@ -78,7 +78,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	t.Setenv("GRANTFLOW_PASSWORD", "a strong password")
-	if err := addUser(ctx, st, strings.Fields("--email leaver@opcc.example.org --name Lee --role officer"), strings.NewReader("")); err != nil {
+	if err := addUser(ctx, st, nil, strings.Fields("--email leaver@opcc.example.org --name Lee --role officer"), strings.NewReader("")); err != nil {
 		t.Fatal(err)
 	}
 	u, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password")
@@ -89,7 +89,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setDisabled(ctx, st, strings.Fields("--email LEAVER@opcc.example.org"), true); err != nil {
+	if err := setDisabled(ctx, st, nil, strings.Fields("--email LEAVER@opcc.example.org"), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.UserByToken(ctx, token); !errors.Is(err, store.ErrNotFound) {
@@ -98,7 +98,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 	if _, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password"); !errors.Is(err, store.ErrBadCredentials) {
 		t.Errorf("a disabled officer signing in: %v, want refused as bad credentials", err)
 	}
-	if err := setDisabled(ctx, st, strings.Fields("--email leaver@opcc.example.org"), false); err != nil {
+	if err := setDisabled(ctx, st, nil, strings.Fields("--email leaver@opcc.example.org"), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password"); err != nil {
@@ -108,7 +108,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 		t.Errorf("the token ended by disabling works again: %v", err)
 	}
 	for args, want := range map[string]string{"": "--email", "--email nobody@opcc.example.org": "no account has the address"} {
-		if err := setDisabled(ctx, st, strings.Fields(args), true); err == nil || !strings.Contains(err.Error(), want) {
+		if err := setDisabled(ctx, st, nil, strings.Fields(args), true); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("users disable %s: %v, want one mentioning %q", args, err, want)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"grantflow/http/openapi"
 	"grantflow/http/web"
 	"grantflow/internal/requestid"
+	"grantflow/internal/securitylog"
 	"grantflow/letters"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
@@ -63,7 +64,7 @@ func New(d Deps) *gin.Engine {
 		d.Logger.Error("TRUSTED_PROXIES refused; trusting no proxy", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestLog(d.Logger), recovery(d.Logger))
+	r.Use(requestLog(d.Logger), recovery(d.Logger), logRefusals(d.Logger))
 	r.GET("/livez", livez)
 	r.GET("/healthz", livez) // the older name, kept for probes already configured with it
 	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
@@ -143,5 +144,37 @@ func requestLog(logger *slog.Logger) gin.HandlerFunc {
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.String(requestid.LogKey, id),
 			slog.String("client", c.ClientIP()))
+	}
+}
+
+// logRefusals logs each 401 and 403 as a security event, with the route and whoever the token or
+// session named, unless the handler has logged why already (a wrong password is sign_in_failed).
+func logRefusals(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, logged := securitylog.Track(c.Request.Context())
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+		event := securitylog.Unauthenticated
+		switch c.Writer.Status() {
+		case http.StatusUnauthorized:
+		case http.StatusForbidden:
+			event = securitylog.Forbidden
+		default:
+			return
+		}
+		if logged() {
+			return
+		}
+		route := c.FullPath()
+		if route == "" {
+			route = "(no route)"
+		}
+		attrs := []securitylog.Attr{securitylog.Route(c.Request.Method, route), securitylog.Client(c.ClientIP())}
+		if u, ok := apiv1.UserOf(c); ok {
+			attrs = append(attrs, securitylog.User(u.ID, string(u.Role)), securitylog.Via(securitylog.ViaAPI))
+		} else if u, ok := web.UserOf(c); ok {
+			attrs = append(attrs, securitylog.User(u.ID, string(u.Role)), securitylog.Via(securitylog.ViaPage))
+		}
+		securitylog.Log(ctx, logger, event, attrs...)
 	}
 }
