@@ -12,25 +12,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"grantflow/internal/demo"
 )
 
-// logBuffer is the server's JSON log, safe to write from its goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
+// String is everything logged so far (requestlog_test.go's lines forgets what it reads).
+func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -38,7 +26,7 @@ func (b *logBuffer) String() string {
 
 // events are the security events logged so far, in order: each line's "security" group with
 // "level" and "request_id" from the line added.
-func (b *logBuffer) events(t *testing.T) []map[string]any {
+func (b *syncBuffer) events(t *testing.T) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
@@ -60,7 +48,7 @@ func (b *logBuffer) events(t *testing.T) []map[string]any {
 }
 
 // expect finds the last event named name and checks its fields (numbers as JSON gives them).
-func expect(t *testing.T, log *logBuffer, name string, want map[string]any) {
+func expect(t *testing.T, log *syncBuffer, name string, want map[string]any) {
 	t.Helper()
 	events := log.events(t)
 	for i := len(events) - 1; i >= 0; i-- {
@@ -84,7 +72,7 @@ func expect(t *testing.T, log *logBuffer, name string, want map[string]any) {
 // Every security event the API causes, logged once each at its level, with ids, roles, routes and
 // addresses, and nothing secret: no password, code, token, cookie or e-mail address.
 func TestSecurityEventsFromTheAPI(t *testing.T) {
-	log := &logBuffer{}
+	log := &syncBuffer{}
 	d := newDoorLogged(t, []string{"127.0.0.1"}, nil, slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	officer, admin := d.user("officer@opcc.example.org"), d.user("admin@opcc.example.org")
 	applicant := d.user(demo.Accounts[0].Email)
@@ -178,7 +166,7 @@ func TestSecurityEventsFromTheAPI(t *testing.T) {
 
 // Signing in and out on the pages, and a form refused for its missing token.
 func TestSecurityEventsFromThePages(t *testing.T) {
-	log := &logBuffer{}
+	log := &syncBuffer{}
 	d := newDoorLogged(t, []string{"127.0.0.1"}, nil, slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	applicant := d.user(demo.Accounts[0].Email)
 	jar, _ := cookiejar.New(nil)
@@ -270,7 +258,7 @@ func (d *door) send(method, path, token string, body any) int {
 	return res.StatusCode
 }
 
-func noSecrets(t *testing.T, log *logBuffer, secrets []string) {
+func noSecrets(t *testing.T, log *syncBuffer, secrets []string) {
 	t.Helper()
 	all := log.String()
 	for _, s := range secrets {
