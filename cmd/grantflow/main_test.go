@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,6 +153,54 @@ func TestPublicationValidate(t *testing.T) {
 			if err := validatePublication(path, nil, &out); err != nil || !strings.Contains(out.String(), "valid 360Giving data") {
 				t.Errorf("%s: %q %v", name, out.String(), err)
 			}
+		}
+	}
+}
+
+// The command line's acts on accounts are security events too, without the password or address.
+func TestUsersCommandLogsSecurityEvents(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	t.Setenv("GRANTFLOW_PASSWORD", "")
+	if err := addUser(ctx, st, logger, strings.Fields("--email cli.officer@opcc.example.org --name Cleo --role officer"), strings.NewReader("a strong password\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := setDisabled(ctx, st, logger, strings.Fields("--email cli.officer@opcc.example.org"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := setDisabled(ctx, st, logger, strings.Fields("--email cli.officer@opcc.example.org"), false); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.UserByEmail(ctx, "cli.officer@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec struct {
+			Level    string
+			Msg      string
+			Security struct {
+				Event, Via, Role string
+				Target           int64 `json:"target_user_id"`
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if rec.Msg != "security event" || rec.Security.Via != "command" || rec.Security.Target != u.ID || rec.Security.Role != "officer" {
+			t.Errorf("line %s", line)
+		}
+		got = append(got, rec.Level+" "+rec.Security.Event)
+	}
+	if want := []string{"INFO staff_added", "WARN account_disabled", "INFO account_enabled"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	for _, secret := range []string{"a strong password", "cli.officer@opcc.example.org"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the log holds %q", secret)
 		}
 	}
 }

@@ -142,6 +142,12 @@ func TestSecurityEventsFromTheAPI(t *testing.T) {
 	secrets = append(secrets, "new.assessor@opcc.example.org")
 	expect(t, log, "staff_added", map[string]any{"level": "INFO", "actor_id": float64(admin), "role": "assessor"})
 
+	if status := d.send(http.MethodPost, "/api/v1/admin/users/"+strconv.FormatInt(officer, 10)+"/second-factor-reset", tokens["admin@opcc.example.org"],
+		map[string]any{"reason": "Lost their phone"}); status != http.StatusOK {
+		t.Fatalf("reset a second factor: %d", status)
+	}
+	expect(t, log, "second_factor_reset", map[string]any{"level": "WARN", "actor_id": float64(admin), "target_user_id": float64(officer)})
+
 	// The pair's delay: three free failures, then refused before the password is looked at.
 	for range 4 {
 		d.token("203.0.113.9", demo.Accounts[0].Email, "Guess-Secret-1", nil)
