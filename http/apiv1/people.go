@@ -368,6 +368,9 @@ func (s *Server) ResetPassword(ctx context.Context, req ResetPasswordRequest) (s
 		return store.User{}, err
 	}
 	u, err := s.Store.ResetPassword(ctx, strings.TrimSpace(req.Token), req.Password, s.now())
+	if err == nil {
+		securitylog.Log(ctx, s.Logger, securitylog.PasswordReset, securitylog.User(u.ID, string(u.Role)))
+	}
 	return u, linkRefusal(err)
 }
 
@@ -405,7 +408,11 @@ func (s *Server) ChangePassword(ctx context.Context, u store.User, keep string, 
 	}
 	err := s.Store.ChangePassword(ctx, u.ID, req.CurrentPassword, req.NewPassword, keep, s.now())
 	if errors.Is(err, store.ErrWrongPassword) {
+		securitylog.Log(ctx, s.Logger, securitylog.PasswordChangeFailed, securitylog.User(u.ID, string(u.Role)), securitylog.Reason("wrong_current_password"))
 		return httperr.Field("current_password", "is wrong")
+	}
+	if err == nil {
+		securitylog.Log(ctx, s.Logger, securitylog.PasswordChanged, securitylog.User(u.ID, string(u.Role)))
 	}
 	return err
 }

@@ -148,6 +148,17 @@ func TestSecurityEventsFromTheAPI(t *testing.T) {
 	}
 	expect(t, log, "second_factor_reset", map[string]any{"level": "WARN", "actor_id": float64(admin), "target_user_id": float64(officer)})
 
+	applicantToken := tokens[demo.Accounts[0].Email]
+	secrets = append(secrets, "Another-Secret-22")
+	if status := d.send(http.MethodPut, "/api/v1/me/password", applicantToken, map[string]any{"current_password": "Guess-Secret-1", "new_password": "Another-Secret-22"}); status != http.StatusUnprocessableEntity {
+		t.Fatalf("change password with the wrong current one: %d", status)
+	}
+	expect(t, log, "password_change_failed", map[string]any{"level": "WARN", "user_id": float64(applicant), "reason": "wrong_current_password"})
+	if status := d.send(http.MethodPut, "/api/v1/me/password", applicantToken, map[string]any{"current_password": demo.Password, "new_password": "Another-Secret-22"}); status != http.StatusOK {
+		t.Fatalf("change password: %d", status)
+	}
+	expect(t, log, "password_changed", map[string]any{"level": "INFO", "user_id": float64(applicant), "role": "applicant"})
+
 	// The pair's delay: three free failures, then refused before the password is looked at.
 	for range 4 {
 		d.token("203.0.113.9", demo.Accounts[0].Email, "Guess-Secret-1", nil)

@@ -33,6 +33,10 @@ var (
 	RoleChanged        = Event{"role_changed", slog.LevelWarn}
 	StaffAdded         = Event{"staff_added", slog.LevelInfo}
 	SecondFactorReset  = Event{"second_factor_reset", slog.LevelWarn}
+	// A changed or reset password ends the person's other sessions and tokens.
+	PasswordChanged      = Event{"password_changed", slog.LevelInfo}
+	PasswordChangeFailed = Event{"password_change_failed", slog.LevelWarn}
+	PasswordReset        = Event{"password_reset", slog.LevelInfo}
 )
 
 // How someone signed in or acted: Via's values.
