@@ -23,7 +23,7 @@ import (
 // arrivingVariables are set by the deployment files for settings other branches of issue 14 add to
 // LoadConfig. Once one is in app.ConfigVariables, TestArrivingVariables asks for it to go from here.
 var arrivingVariables = []string{
-	"CSRF_KEY", "CSRF_PREVIOUS_KEY", "TEMPORAL_UI_URL",
+	"CSRF_KEY", "CSRF_PREVIOUS_KEY",
 }
 
 // knownVariable reports whether LoadConfig reads name (or will, once its branch is merged).

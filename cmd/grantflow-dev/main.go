@@ -22,6 +22,7 @@ import (
 	"grantflow/internal/demo"
 	"grantflow/internal/devpostgres"
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/devui"
 	"grantflow/internal/mailcatcher"
 	"grantflow/internal/metrics"
 	"grantflow/notify"
@@ -103,6 +104,11 @@ func run() error {
 			return err
 		}
 	}
+	uiWorkflows, stopUI, err := startTemporalUI(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer stopUI()
 	inbox := ""
 	if os.Getenv("SMTP_URL") == "" && !cfg.Mail.Disabled {
 		stopCatcher, smtpAddr, inboxURL, err := startMailCatcher(logger)
@@ -118,7 +124,7 @@ func run() error {
 			cfg.Mail.FinanceMailbox = demoFinanceMailbox
 		}
 	}
-	printWelcome(cfg, inbox)
+	printWelcome(cfg, inbox, uiWorkflows)
 	if os.Getenv("DEMO_AWARDS") != "0" {
 		go demoAwards(ctx, "http://"+net.JoinHostPort(dialHost(cfg.ListenHost), strconv.Itoa(cfg.Port)), st, logger)
 	}
@@ -182,6 +188,28 @@ func startMailCatcher(logger *slog.Logger) (stop func(), smtpAddr, inboxURL stri
 // defaultMetricsAddr is where make run serves Prometheus metrics, unless METRICS_ADDR says.
 const defaultMetricsAddr = "127.0.0.1:9464"
 
+// startTemporalUI serves the Temporal Web UI on TEMPORAL_UI_ADDR (default 127.0.0.1:8233; "off"
+// for none) against the Temporal frontend in use, and points staff's links from an application
+// to its workflow at it unless TEMPORAL_UI_URL names another UI. It returns the page of the
+// namespace's running workflows ("" when off).
+func startTemporalUI(ctx context.Context, cfg *app.Config) (workflows string, stop func(), err error) {
+	addr := envOr("TEMPORAL_UI_ADDR", devui.DefaultAddress)
+	if addr == "off" {
+		return "", func() {}, nil
+	}
+	if _, _, err := devui.CheckAddress(addr); err != nil {
+		return "", nil, fmt.Errorf("TEMPORAL_UI_ADDR %w (or off for no UI)", err)
+	}
+	ui, err := devui.Start(ctx, devui.Options{Address: addr, TemporalAddress: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace})
+	if err != nil {
+		return "", nil, fmt.Errorf("%w (set TEMPORAL_UI_ADDR to another address, or off)", err)
+	}
+	if os.Getenv("TEMPORAL_UI_URL") == "" {
+		cfg.TemporalUIURL = ui.URL()
+	}
+	return ui.WorkflowsURL(), ui.Stop, nil
+}
+
 // demoFinanceMailbox is finance's shared mailbox under make run, unless FINANCE_MAILBOX names one.
 const demoFinanceMailbox = "finance-team@opcc.example.org"
 
@@ -192,7 +220,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func printWelcome(cfg app.Config, inbox string) {
+func printWelcome(cfg app.Config, inbox, temporalUI string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGrantflow is running.\n\n")
 	fmt.Fprintf(&b, "  Web:       http://localhost:%d/\n", cfg.Port)
@@ -200,6 +228,9 @@ func printWelcome(cfg app.Config, inbox string) {
 	fmt.Fprintf(&b, "  OpenAPI:   http://localhost:%d/openapi.yaml\n", cfg.Port)
 	fmt.Fprintf(&b, "  Temporal:  %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
 	fmt.Fprintf(&b, "  Metrics:   http://%s%s (Prometheus)\n", cfg.MetricsAddr, metrics.Path)
+	if temporalUI != "" {
+		fmt.Fprintf(&b, "  Workflows: %s (the Temporal Web UI)\n", temporalUI)
+	}
 	if inbox != "" {
 		fmt.Fprintf(&b, "  E-mail:    %s (every message Grantflow sends arrives here;\n", inbox)
 		fmt.Fprintf(&b, "             finance's shared mailbox is %s)\n", cfg.Mail.FinanceMailbox)

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"grantflow/internal/app"
+	"grantflow/internal/securitylog"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
 	"grantflow/schemefile"
@@ -110,9 +112,9 @@ func run(args []string) error {
 	case "users":
 		switch {
 		case len(args) >= 2 && args[1] == "add":
-			return addUser(ctx, st, args[2:], os.Stdin)
+			return addUser(ctx, st, logger, args[2:], os.Stdin)
 		case len(args) >= 2 && (args[1] == "disable" || args[1] == "enable"):
-			return setDisabled(ctx, st, args[2:], args[1] == "disable")
+			return setDisabled(ctx, st, logger, args[2:], args[1] == "disable")
 		}
 		return errors.New("usage: grantflow users add --email E --name N --role R [--member-of ORG_ID,...] (password from GRANTFLOW_PASSWORD or standard input)\n" +
 			"       grantflow users disable|enable --email E")
@@ -198,7 +200,7 @@ func validatePublication(name string, stdin io.Reader, stdout io.Writer) error {
 // addUser creates a staff account. The password never comes from the command line, where other
 // users of the machine and the shell's history could read it: GRANTFLOW_PASSWORD, or else the first
 // line of standard input.
-func addUser(ctx context.Context, st *store.Store, args []string, stdin io.Reader) error {
+func addUser(ctx context.Context, st *store.Store, logger *slog.Logger, args []string, stdin io.Reader) error {
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	email := fs.String("email", "", "e-mail address (sign-in name)")
 	name := fs.String("name", "", "full name")
@@ -244,6 +246,7 @@ func addUser(ctx context.Context, st *store.Store, args []string, stdin io.Reade
 	if err != nil {
 		return err
 	}
+	securitylog.Log(ctx, logger, securitylog.StaffAdded, securitylog.Via(securitylog.ViaCommand), securitylog.Target(u.ID), securitylog.Role(string(u.Role)))
 	fmt.Printf("created user %d: %s <%s>, %s\n", u.ID, u.Name, u.Email, u.Role)
 	if u.Role.IsStaff() {
 		fmt.Println("staff sign in with a second factor: at their first sign-in on the website they set up an authenticator app")
@@ -261,7 +264,7 @@ func known(r scheme.Role) bool {
 }
 
 // setDisabled disables a leaver's account (ending every session and token at once) or enables it.
-func setDisabled(ctx context.Context, st *store.Store, args []string, disabled bool) error {
+func setDisabled(ctx context.Context, st *store.Store, logger *slog.Logger, args []string, disabled bool) error {
 	fs := flag.NewFlagSet("users disable", flag.ContinueOnError)
 	email := fs.String("email", "", "the account's e-mail address")
 	if err := fs.Parse(args); err != nil {
@@ -277,10 +280,11 @@ func setDisabled(ctx context.Context, st *store.Store, args []string, disabled b
 	if err != nil {
 		return err
 	}
-	state := "enabled"
+	state, event := "enabled", securitylog.AccountEnabled
 	if disabled {
-		state = "disabled: every session and token ended"
+		state, event = "disabled: every session and token ended", securitylog.AccountDisabled
 	}
+	securitylog.Log(ctx, logger, event, securitylog.Via(securitylog.ViaCommand), securitylog.Target(u.ID), securitylog.Role(string(u.Role)))
 	fmt.Printf("user %d: %s <%s> %s\n", u.ID, u.Name, u.Email, state)
 	return nil
 }

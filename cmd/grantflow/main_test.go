@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,14 +24,16 @@ import (
 	"grantflow/store/storetest"
 )
 
-// The production binary talks to Temporal through the SDK only; the embedded server is for local use.
+// The production binary talks to Temporal through the SDK only; the embedded server and the Web UI
+// (internal/devui) are for local use.
 func TestProductionBinaryDoesNotLinkTheTemporalServer(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "go.temporal.io/server") || strings.HasPrefix(pkg, "grantflow/internal/dev") {
+		if strings.HasPrefix(pkg, "go.temporal.io/server") || strings.HasPrefix(pkg, "github.com/temporalio/ui-server") ||
+			strings.HasPrefix(pkg, "grantflow/internal/dev") {
 			t.Fatalf("cmd/grantflow links %s", pkg)
 		}
 	}
@@ -39,7 +43,7 @@ func TestUsersAdd(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	t.Setenv("GRANTFLOW_PASSWORD", "")
-	err := addUser(ctx, st, []string{"--email", "new.officer@opcc.example.org", "--name", "Nia Officer", "--role", "officer"},
+	err := addUser(ctx, st, nil, []string{"--email", "new.officer@opcc.example.org", "--name", "Nia Officer", "--role", "officer"},
 		strings.NewReader("a strong password\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -57,17 +61,17 @@ func TestUsersAdd(t *testing.T) {
 		"--email new.officer@opcc.example.org --name A --role officer":  "already exists",
 		"--email x@y.org --name A --role officer --password 0123456789": "flag provided but not defined: -password", // never on the command line
 	} {
-		err := addUser(ctx, st, strings.Fields(args), strings.NewReader("0123456789\n"))
+		err := addUser(ctx, st, nil, strings.Fields(args), strings.NewReader("0123456789\n"))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("users add %s: error %v, want one mentioning %q", args, err, want)
 		}
 	}
-	if err := addUser(ctx, st, strings.Fields("--email x@y.org --name A --role officer"), strings.NewReader("short\n")); err == nil ||
+	if err := addUser(ctx, st, nil, strings.Fields("--email x@y.org --name A --role officer"), strings.NewReader("short\n")); err == nil ||
 		!strings.Contains(err.Error(), "at least 10 characters") {
 		t.Errorf("a short password from standard input: %v", err)
 	}
 	t.Setenv("GRANTFLOW_PASSWORD", "from the environment")
-	if err := addUser(ctx, st, strings.Fields("--email env.officer@opcc.example.org --name Eli --role finance"), strings.NewReader("")); err != nil {
+	if err := addUser(ctx, st, nil, strings.Fields("--email env.officer@opcc.example.org --name Eli --role finance"), strings.NewReader("")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Authenticate(ctx, "env.officer@opcc.example.org", "from the environment"); err != nil {
@@ -81,7 +85,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	t.Setenv("GRANTFLOW_PASSWORD", "a strong password")
-	if err := addUser(ctx, st, strings.Fields("--email leaver@opcc.example.org --name Lee --role officer"), strings.NewReader("")); err != nil {
+	if err := addUser(ctx, st, nil, strings.Fields("--email leaver@opcc.example.org --name Lee --role officer"), strings.NewReader("")); err != nil {
 		t.Fatal(err)
 	}
 	u, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password")
@@ -92,7 +96,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setDisabled(ctx, st, strings.Fields("--email LEAVER@opcc.example.org"), true); err != nil {
+	if err := setDisabled(ctx, st, nil, strings.Fields("--email LEAVER@opcc.example.org"), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.UserByToken(ctx, token); !errors.Is(err, store.ErrNotFound) {
@@ -101,7 +105,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 	if _, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password"); !errors.Is(err, store.ErrBadCredentials) {
 		t.Errorf("a disabled officer signing in: %v, want refused as bad credentials", err)
 	}
-	if err := setDisabled(ctx, st, strings.Fields("--email leaver@opcc.example.org"), false); err != nil {
+	if err := setDisabled(ctx, st, nil, strings.Fields("--email leaver@opcc.example.org"), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Authenticate(ctx, "leaver@opcc.example.org", "a strong password"); err != nil {
@@ -111,7 +115,7 @@ func TestUsersDisableEndsEverySessionAtOnce(t *testing.T) {
 		t.Errorf("the token ended by disabling works again: %v", err)
 	}
 	for args, want := range map[string]string{"": "--email", "--email nobody@opcc.example.org": "no account has the address"} {
-		if err := setDisabled(ctx, st, strings.Fields(args), true); err == nil || !strings.Contains(err.Error(), want) {
+		if err := setDisabled(ctx, st, nil, strings.Fields(args), true); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("users disable %s: %v, want one mentioning %q", args, err, want)
 		}
 	}
@@ -229,6 +233,54 @@ func TestAuditVerify(t *testing.T) {
 		"--application -1": "positive", "extra": "usage"} {
 		if err := verifyAudit(ctx, st, strings.Fields(args), io.Discard); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("audit verify %s: %v; want an error mentioning %q", args, err, want)
+		}
+	}
+}
+
+// The command line's acts on accounts are security events too, without the password or address.
+func TestUsersCommandLogsSecurityEvents(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	t.Setenv("GRANTFLOW_PASSWORD", "")
+	if err := addUser(ctx, st, logger, strings.Fields("--email cli.officer@opcc.example.org --name Cleo --role officer"), strings.NewReader("a strong password\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := setDisabled(ctx, st, logger, strings.Fields("--email cli.officer@opcc.example.org"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := setDisabled(ctx, st, logger, strings.Fields("--email cli.officer@opcc.example.org"), false); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.UserByEmail(ctx, "cli.officer@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec struct {
+			Level    string
+			Msg      string
+			Security struct {
+				Event, Via, Role string
+				Target           int64 `json:"target_user_id"`
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if rec.Msg != "security event" || rec.Security.Via != "command" || rec.Security.Target != u.ID || rec.Security.Role != "officer" {
+			t.Errorf("line %s", line)
+		}
+		got = append(got, rec.Level+" "+rec.Security.Event)
+	}
+	if want := []string{"INFO staff_added", "WARN account_disabled", "INFO account_enabled"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	for _, secret := range []string{"a strong password", "cli.officer@opcc.example.org"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the log holds %q", secret)
 		}
 	}
 }

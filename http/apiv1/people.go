@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/httperr"
+	"grantflow/internal/securitylog"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -195,6 +196,9 @@ func (s *Server) InviteStaff(ctx context.Context, u store.User, req InviteStaffR
 	if errors.Is(err, store.ErrDuplicate) {
 		return m, httperr.Field("email", "already has a Grantflow account")
 	}
+	if err == nil {
+		securitylog.Log(ctx, s.Logger, securitylog.StaffAdded, securitylog.Actor(u.ID), securitylog.Target(m.ID), securitylog.Role(string(m.Role)))
+	}
 	return m, err
 }
 
@@ -239,7 +243,11 @@ func (s *Server) ChangeStaff(ctx context.Context, u store.User, id int64, req Ch
 	if err := p.err(); err != nil {
 		return m, err
 	}
+	before := m
 	m, err = s.Store.ChangeRole(ctx, store.ActorOf(u), s.now(), id, role, band, strings.TrimSpace(req.Reason))
+	if err == nil && before.Role != m.Role {
+		securitylog.Log(ctx, s.Logger, securitylog.RoleChanged, securitylog.Actor(u.ID), securitylog.Target(id), securitylog.Roles(string(before.Role), string(m.Role)))
+	}
 	switch {
 	case errors.Is(err, store.ErrLastAdmin):
 		return m, &httperr.Error{Status: http.StatusConflict, Code: "last_admin", Message: "role: " + err.Error(), Fields: map[string]string{"role": err.Error()}}
@@ -266,7 +274,15 @@ func (s *Server) SetStaffDisabled(ctx context.Context, u store.User, id int64, d
 	if err := p.err(); err != nil {
 		return m, err
 	}
+	before := m
 	m, err = s.Store.DisableUser(ctx, store.ActorOf(u), s.now(), id, disabled, strings.TrimSpace(reason))
+	if err == nil && before.Status != m.Status {
+		event := securitylog.AccountEnabled
+		if disabled { // every session and token of theirs is deleted with it
+			event = securitylog.AccountDisabled
+		}
+		securitylog.Log(ctx, s.Logger, event, securitylog.Actor(u.ID), securitylog.Target(id), securitylog.Role(string(m.Role)))
+	}
 	switch {
 	case errors.Is(err, store.ErrLastAdmin):
 		return m, httperr.Conflict("last_admin", err.Error())
@@ -352,6 +368,9 @@ func (s *Server) ResetPassword(ctx context.Context, req ResetPasswordRequest) (s
 		return store.User{}, err
 	}
 	u, err := s.Store.ResetPassword(ctx, strings.TrimSpace(req.Token), req.Password, s.now())
+	if err == nil {
+		securitylog.Log(ctx, s.Logger, securitylog.PasswordReset, securitylog.User(u.ID, string(u.Role)))
+	}
 	return u, linkRefusal(err)
 }
 
@@ -389,7 +408,11 @@ func (s *Server) ChangePassword(ctx context.Context, u store.User, keep string, 
 	}
 	err := s.Store.ChangePassword(ctx, u.ID, req.CurrentPassword, req.NewPassword, keep, s.now())
 	if errors.Is(err, store.ErrWrongPassword) {
+		securitylog.Log(ctx, s.Logger, securitylog.PasswordChangeFailed, securitylog.User(u.ID, string(u.Role)), securitylog.Reason("wrong_current_password"))
 		return httperr.Field("current_password", "is wrong")
+	}
+	if err == nil {
+		securitylog.Log(ctx, s.Logger, securitylog.PasswordChanged, securitylog.User(u.ID, string(u.Role)))
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/httperr"
+	"grantflow/internal/securitylog"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -66,6 +67,9 @@ func (s *Server) ResetSecondFactor(ctx context.Context, by store.User, userID in
 		return store.User{}, httperr.Conflict("own_account", "you cannot reset your own second factor; ask another admin")
 	}
 	u, err := s.Store.ResetSecondFactor(ctx, store.ActorOf(by), userID, strings.TrimSpace(req.Reason), s.now())
+	if err == nil {
+		securitylog.Log(ctx, s.Logger, securitylog.SecondFactorReset, securitylog.Actor(by.ID), securitylog.Target(userID), securitylog.Role(string(u.Role)))
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return u, httperr.NotFound("user")

@@ -165,6 +165,15 @@ func (s *Server) authenticate(c *gin.Context) {
 
 func currentUser(c *gin.Context) store.User { return c.MustGet(userKey).(store.User) }
 
+// UserOf is the person a bearer token named on this request, if any.
+func UserOf(c *gin.Context) (store.User, bool) {
+	u, ok := c.Get(userKey)
+	if !ok {
+		return store.User{}, false
+	}
+	return u.(store.User), true
+}
+
 // ActorOf is the person as the workflows know them.
 func ActorOf(u store.User) workflows.Actor {
 	return workflows.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, Organisations: u.Organisations}

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/httperr"
+	"grantflow/internal/securitylog"
 	"grantflow/store"
 )
 
@@ -30,18 +31,54 @@ func TooMany(wait int, what string) *httperr.Error {
 		Message: fmt.Sprintf("too many %s; try again in %d seconds", what, wait)}
 }
 
+// Caller is where a sign-in attempt comes from: the client address (gin's ClientIP) and the front
+// door (securitylog.ViaAPI or ViaPage), for the throttle and the security log.
+type Caller struct {
+	Address string
+	Via     string
+}
+
 // CheckPassword throttles, then checks an e-mail and password. Its errors: *store.Throttled,
 // store.ErrBadCredentials, or a failure of ours. Right, it undoes its own count; the caller then
-// asks for the second factor (SecondFactorStep) or finishes with SignedIn.
-func (s *Server) CheckPassword(ctx context.Context, email, password, address string) (store.User, error) {
-	if err := s.Store.BeginSignIn(ctx, store.SignInAttempt{Email: email, Address: address}, s.now()); err != nil {
+// asks for the second factor (SecondFactorStep) or finishes with SignedIn. A refusal is logged as
+// a security event naming the account by id when the e-mail is one's, never by the e-mail.
+func (s *Server) CheckPassword(ctx context.Context, email, password string, from Caller) (store.User, error) {
+	if err := s.Store.BeginSignIn(ctx, store.SignInAttempt{Email: email, Address: from.Address}, s.now()); err != nil {
+		s.logThrottled(ctx, err, from, "password")
 		return store.User{}, err
 	}
 	u, err := s.Store.Authenticate(ctx, email, password)
+	if errors.Is(err, store.ErrBadCredentials) {
+		attrs := []securitylog.Attr{securitylog.Via(from.Via), securitylog.Client(from.Address), securitylog.Reason("bad_credentials")}
+		// The e-mail given is personal data and may be a password typed in the wrong box, so it
+		// is not logged, nor its hash (a dictionary reverses an unkeyed one): the account's id is.
+		if known, lookupErr := s.Store.UserByEmail(ctx, email); lookupErr == nil {
+			attrs = append(attrs, securitylog.KnownAccount(true), securitylog.User(known.ID, string(known.Role)))
+		} else {
+			attrs = append(attrs, securitylog.KnownAccount(false))
+		}
+		securitylog.Log(ctx, s.Logger, securitylog.SignInFailed, attrs...)
+	}
 	if err != nil {
 		return u, err
 	}
-	return u, s.Store.SignInStepPassed(ctx, store.SignInAttempt{Email: email, Address: address}, false)
+	return u, s.Store.SignInStepPassed(ctx, store.SignInAttempt{Email: email, Address: from.Address}, false)
+}
+
+// logThrottled logs a sign-in step refused by the throttle (err a *store.Throttled), with its scope.
+func (s *Server) logThrottled(ctx context.Context, err error, from Caller, step string, who ...securitylog.Attr) {
+	var th *store.Throttled
+	if !errors.As(err, &th) {
+		return
+	}
+	attrs := append([]securitylog.Attr{securitylog.Via(from.Via), securitylog.Client(from.Address), securitylog.Reason(step + ":" + th.Scope),
+		securitylog.RetryAfter(th.RetryAfter(s.now()))}, who...)
+	securitylog.Log(ctx, s.Logger, securitylog.Throttled, attrs...)
+}
+
+// LogSignIn records that u is now signed in (a token issued, or a session started).
+func (s *Server) LogSignIn(ctx context.Context, u store.User, from Caller) {
+	securitylog.Log(ctx, s.Logger, securitylog.SignIn, securitylog.User(u.ID, string(u.Role)), securitylog.Via(from.Via), securitylog.Client(from.Address))
 }
 
 // SecondFactorStep says what must follow a right password: "code" (the person has a second factor),
@@ -62,12 +99,17 @@ func (s *Server) SecondFactorStep(ctx context.Context, u store.User) (string, er
 // CheckCode throttles, then checks a TOTP or recovery code for someone whose password was right.
 // Its errors: *store.Throttled, store.ErrBadCode, or a failure of ours. Right, the person is signed
 // in: the account's failures are cleared.
-func (s *Server) CheckCode(ctx context.Context, u store.User, code, address string) error {
-	a := store.SignInAttempt{Email: u.Email, Address: address}
+func (s *Server) CheckCode(ctx context.Context, u store.User, code string, from Caller) error {
+	a := store.SignInAttempt{Email: u.Email, Address: from.Address}
 	if err := s.Store.BeginSignIn(ctx, a, s.now()); err != nil {
+		s.logThrottled(ctx, err, from, "code", securitylog.User(u.ID, string(u.Role)))
 		return err
 	}
 	if err := s.Store.CheckSecondFactor(ctx, u.ID, code); err != nil {
+		if errors.Is(err, store.ErrBadCode) {
+			securitylog.Log(ctx, s.Logger, securitylog.SecondFactorFailed, securitylog.User(u.ID, string(u.Role)),
+				securitylog.Via(from.Via), securitylog.Client(from.Address))
+		}
 		return err
 	}
 	return s.Store.SignInStepPassed(ctx, a, true)
@@ -75,8 +117,8 @@ func (s *Server) CheckCode(ctx context.Context, u store.User, code, address stri
 
 // SignedIn clears the account's failures once someone is fully signed in (an applicant without a
 // second factor after the password; anyone after enrolling).
-func (s *Server) SignedIn(ctx context.Context, u store.User, address string) error {
-	return s.Store.SignInStepPassed(ctx, store.SignInAttempt{Email: u.Email, Address: address}, true)
+func (s *Server) SignedIn(ctx context.Context, u store.User, from Caller) error {
+	return s.Store.SignInStepPassed(ctx, store.SignInAttempt{Email: u.Email, Address: from.Address}, true)
 }
 
 // Throttle limits a kind of request ("registration", "password-reset"; see store.RequestLimits)
@@ -127,7 +169,8 @@ func (s *Server) issueToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx, address, now := c.Request.Context(), c.ClientIP(), s.now()
+	ctx, now := c.Request.Context(), s.now()
+	from := Caller{Address: c.ClientIP(), Via: securitylog.ViaAPI}
 	throttled := func(err error) bool {
 		var th *store.Throttled
 		if !errors.As(err, &th) {
@@ -138,7 +181,7 @@ func (s *Server) issueToken(c *gin.Context) {
 		s.fail(c, TooMany(wait, "sign-in attempts"))
 		return true
 	}
-	u, err := s.CheckPassword(ctx, req.Email, req.Password, address)
+	u, err := s.CheckPassword(ctx, req.Email, req.Password, from)
 	if throttled(err) {
 		return
 	}
@@ -170,7 +213,7 @@ func (s *Server) issueToken(c *gin.Context) {
 				Fields:  map[string]string{"otp": "is required: the 6-digit code from your authenticator app, or send a recovery_code"}})
 			return
 		}
-		err := s.CheckCode(ctx, u, code, address)
+		err := s.CheckCode(ctx, u, code, from)
 		if throttled(err) {
 			return
 		}
@@ -184,7 +227,7 @@ func (s *Server) issueToken(c *gin.Context) {
 			return
 		}
 	default:
-		if err := s.SignedIn(ctx, u, address); err != nil {
+		if err := s.SignedIn(ctx, u, from); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -194,6 +237,7 @@ func (s *Server) issueToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.LogSignIn(ctx, u, from)
 	c.JSON(http.StatusCreated, gin.H{"token": token, "token_type": "Bearer", "expires_at": expires, "user": u})
 }
 

@@ -83,6 +83,9 @@ type ApplicationDetail struct {
 	Refusals map[workflows.Action]string `json:"-"`
 	// MayAssignCaseOfficer: the person may assign (or reassign) the case officer. Not sent as JSON.
 	MayAssignCaseOfficer bool `json:"-"`
+	// WorkflowID is the application's workflow, once submitted ("" before), for staff's link to it
+	// in the Temporal Web UI. Not sent as JSON.
+	WorkflowID string `json:"-"`
 }
 
 func (s *Server) respondApplication(c *gin.Context, status int, id int64) {
@@ -108,7 +111,8 @@ func (s *Server) Application(ctx context.Context, u store.User, id int64) (Appli
 func (s *Server) detail(ctx context.Context, u store.User, app store.Application) (ApplicationDetail, error) {
 	id := app.ID
 	var err error
-	d := ApplicationDetail{ApplicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Wards: nonNilStrings(app.Wards), Priorities: app.Priorities}
+	d := ApplicationDetail{ApplicationSummary: summarise(app), Purpose: app.Purpose, Areas: app.Areas, Wards: nonNilStrings(app.Wards), Priorities: app.Priorities,
+		WorkflowID: app.WorkflowID.String}
 	if app.ProjectStart.Valid {
 		d.ProjectStart = app.ProjectStart.Time.Format(time.DateOnly)
 	}

@@ -114,7 +114,12 @@ func TestRequestIDAndLogLine(t *testing.T) {
 	req := httptest.NewRequest("GET", "/api/v1/applications/4242?x=private", nil)
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if line := oneLine(t); line["route"] != "/api/v1/applications/:id" || line["status"] != float64(rec.Code) || rec.Code != http.StatusUnauthorized {
+	// The refusal is also a security event (securitylog_test.go), logged before the request's line.
+	recs := logs.lines(t)
+	if len(recs) != 2 || recs[0]["msg"] != "security event" {
+		t.Fatalf("a refused request's lines: %v; want its security event, then its request line", recs)
+	}
+	if line := recs[1]; line["route"] != "/api/v1/applications/:id" || line["status"] != float64(rec.Code) || rec.Code != http.StatusUnauthorized {
 		t.Errorf("application route: %d, line %v", rec.Code, line)
 	}
 

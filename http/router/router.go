@@ -19,6 +19,7 @@ import (
 	"grantflow/http/web"
 	"grantflow/internal/metrics"
 	"grantflow/internal/requestid"
+	"grantflow/internal/securitylog"
 	"grantflow/letters"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
@@ -43,6 +44,9 @@ type Deps struct {
 	TrustedProxies []string
 	// OpenData names the funder, prefix and licence of the published 360Giving files.
 	OpenData threesixtygiving.Publisher
+	// TemporalUI and TemporalNamespace give staff a link from an application to its workflow in
+	// the Temporal Web UI (web.Options); no TemporalUI, no link.
+	TemporalUI, TemporalNamespace string
 	// TemporalCheck overrides /readyz's Temporal check (nil: CheckHealth on Temporal; tests).
 	TemporalCheck func(context.Context) error
 	// Metrics, when set, counts and times every request (METRICS_ADDR; internal/metrics).
@@ -66,14 +70,15 @@ func New(d Deps) *gin.Engine {
 		d.Logger.Error("TRUSTED_PROXIES refused; trusting no proxy", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(middleware(d)...) // metrics.go
+	r.Use(append(middleware(d), logRefusals(d.Logger))...) // metrics.go; security events for 401 and 403
 	registerHealth(r, d)
 	openapi.Register(r)
 	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
 	// Secure, __Host- cookies (not InsecureCookies) say the site is served over https.
 	siteHTTPS := !d.InsecureCookies
 	api.Register(r.Group("/api/v1", apiHeaders(siteHTTPS), limitBody)) // the pages cap their own bodies: forms small, uploads larger
-	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData})
+	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData,
+		TemporalUI: d.TemporalUI, TemporalNamespace: d.TemporalNamespace})
 	pages.Register(r)
 	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
 	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {
@@ -143,5 +148,37 @@ func requestLog(logger *slog.Logger) gin.HandlerFunc {
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.String(requestid.LogKey, id),
 			slog.String("client", c.ClientIP()))
+	}
+}
+
+// logRefusals logs each 401 and 403 as a security event, with the route and whoever the token or
+// session named, unless the handler has logged why already (a wrong password is sign_in_failed).
+func logRefusals(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, logged := securitylog.Track(c.Request.Context())
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+		event := securitylog.Unauthenticated
+		switch c.Writer.Status() {
+		case http.StatusUnauthorized:
+		case http.StatusForbidden:
+			event = securitylog.Forbidden
+		default:
+			return
+		}
+		if logged() {
+			return
+		}
+		route := c.FullPath()
+		if route == "" {
+			route = "(no route)"
+		}
+		attrs := []securitylog.Attr{securitylog.Route(c.Request.Method, route), securitylog.Client(c.ClientIP())}
+		if u, ok := apiv1.UserOf(c); ok {
+			attrs = append(attrs, securitylog.User(u.ID, string(u.Role)), securitylog.Via(securitylog.ViaAPI))
+		} else if u, ok := web.UserOf(c); ok {
+			attrs = append(attrs, securitylog.User(u.ID, string(u.Role)), securitylog.Via(securitylog.ViaPage))
+		}
+		securitylog.Log(ctx, logger, event, attrs...)
 	}
 }

@@ -35,13 +35,19 @@ func newDoor(t *testing.T, trusted []string) *door { return newDoorAt(t, trusted
 // newDoorAt is newDoor with the front door's clock given (nil: the real one).
 func newDoorAt(t *testing.T, trusted []string, clock func() time.Time) *door {
 	t.Helper()
+	return newDoorLogged(t, trusted, clock, slog.New(slog.DiscardHandler))
+}
+
+// newDoorLogged is newDoorAt logging to logger.
+func newDoorLogged(t *testing.T, trusted []string, clock func() time.Time, logger *slog.Logger) *door {
+	t.Helper()
 	st := storetest.New(t)
 	if err := demo.Seed(context.Background(), st, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	d := &door{t: t, st: st}
 	st.SecondFactorClock = func() time.Time { return time.Now().Add(time.Duration(d.totpOff.Load())) }
-	srv := httptest.NewServer(router.New(router.Deps{Store: st, Logger: slog.New(slog.DiscardHandler), TokenTTL: time.Hour, TrustedProxies: trusted, Clock: clock}))
+	srv := httptest.NewServer(router.New(router.Deps{Store: st, Logger: logger, TokenTTL: time.Hour, TrustedProxies: trusted, Clock: clock}))
 	t.Cleanup(srv.Close)
 	d.url = srv.URL
 	return d

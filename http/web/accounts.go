@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"grantflow/internal/securitylog"
 	"grantflow/store"
 )
 
@@ -53,9 +54,14 @@ func (s *Server) signOutForm(c *gin.Context) {
 }
 
 func (s *Server) signOut(c *gin.Context) {
+	u, signedIn := currentUser(c)
 	if err := s.endSession(c); err != nil {
 		s.serverError(c, err)
 		return
+	}
+	if signedIn { // the session's token is deleted: a copied cookie no longer works
+		securitylog.Log(c.Request.Context(), s.opts.Logger, securitylog.SignOut, securitylog.User(u.ID, string(u.Role)),
+			securitylog.Via(securitylog.ViaPage), securitylog.Client(c.ClientIP()))
 	}
 	c.Redirect(http.StatusSeeOther, "/sign-in?signed-out=1")
 }

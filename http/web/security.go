@@ -89,7 +89,7 @@ func (s *Server) turnOffSecondFactor(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	err := s.opts.API.CheckCode(ctx, u, code, c.ClientIP())
+	err := s.opts.API.CheckCode(ctx, u, code, caller(c))
 	if s.throttled(c, err, func(msg string) { f.add("code", msg); show(http.StatusTooManyRequests) }) {
 		return
 	}

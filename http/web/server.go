@@ -66,6 +66,9 @@ type Options struct {
 	Submitter Submitter
 	// OpenData names the funder, prefix and licence of the published 360Giving files.
 	OpenData threesixtygiving.Publisher
+	// TemporalUI is the Temporal Web UI's base address and the namespace the workflows run in: an
+	// application's page links staff to its workflow there. No base, no link.
+	TemporalUI, TemporalNamespace string
 }
 
 // Submitter submits a complete draft and starts its workflow, applying the JSON API's rules. Its

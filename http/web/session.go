@@ -104,6 +104,9 @@ func (s *Server) session(c *gin.Context) {
 	c.Next()
 }
 
+// UserOf is the person whose session cookie came with this request, if any.
+func UserOf(c *gin.Context) (store.User, bool) { return currentUser(c) }
+
 // currentUser is the signed-in person, if any.
 func currentUser(c *gin.Context) (store.User, bool) {
 	v, ok := c.Get(userKey)
@@ -166,6 +169,9 @@ func (s *Server) startSession(c *gin.Context, u store.User) error {
 		}
 	}
 	s.setCookie(c, sessionCookieName, token)
+	if s.opts.API != nil {
+		s.opts.API.LogSignIn(c.Request.Context(), u, caller(c))
+	}
 	id := randomID()
 	s.setCookie(c, formCookieName, id)
 	c.Set(userKey, u)

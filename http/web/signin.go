@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp"
 
 	"grantflow/http/apiv1"
+	"grantflow/internal/securitylog"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -49,7 +50,7 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	u, err := s.opts.API.CheckPassword(ctx, email, password, c.ClientIP())
+	u, err := s.opts.API.CheckPassword(ctx, email, password, caller(c))
 	if s.throttled(c, err, func(msg string) { f.add("email", msg); show(http.StatusTooManyRequests) }) {
 		return
 	}
@@ -73,7 +74,7 @@ func (s *Server) signIn(c *gin.Context) {
 			s.serverError(c, err)
 			return
 		}
-		if err := s.opts.API.SignedIn(ctx, u, c.ClientIP()); err != nil {
+		if err := s.opts.API.SignedIn(ctx, u, caller(c)); err != nil {
 			s.opts.Logger.WarnContext(ctx, "sign-in failures not cleared", "error", err)
 		}
 		c.Redirect(http.StatusSeeOther, back)
@@ -95,6 +96,11 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/sign-in/code")
+}
+
+// caller is this request as a sign-in's origin.
+func caller(c *gin.Context) apiv1.Caller {
+	return apiv1.Caller{Address: c.ClientIP(), Via: securitylog.ViaPage}
 }
 
 // throttled shows a throttled attempt's message (through show) with a Retry-After header, and
@@ -185,7 +191,7 @@ func (s *Server) code(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	err := s.opts.API.CheckCode(ctx, p.User, code, c.ClientIP())
+	err := s.opts.API.CheckCode(ctx, p.User, code, caller(c))
 	if s.throttled(c, err, func(msg string) { f.add("code", msg); show(http.StatusTooManyRequests) }) {
 		return
 	}
@@ -287,7 +293,7 @@ func (s *Server) enrol(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	if err := s.opts.API.SignedIn(c.Request.Context(), p.User, c.ClientIP()); err != nil {
+	if err := s.opts.API.SignedIn(c.Request.Context(), p.User, caller(c)); err != nil {
 		s.opts.Logger.WarnContext(c.Request.Context(), "sign-in failures not cleared", "error", err)
 	}
 	s.showRecoveryCodes(c, codes, "Your authenticator app is set up", returnPath(p.ReturnTo, homeOf(p.User)))

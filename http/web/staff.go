@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,7 +34,10 @@ import (
 // staffView is what staffPanel makes of an application for _staff.html.
 type staffView struct {
 	Service bool
-	Can     map[string]bool // the API's action hints: which forms to show
+	// WorkflowLink is the application's workflow in the Temporal Web UI; "" when not configured
+	// or not submitted yet.
+	WorkflowLink string
+	Can          map[string]bool // the API's action hints: which forms to show
 	// Refused says why a step of this stage is not this person's (the rule book's words), for
 	// steps whose forms others see: "only the head of commissioning may waive …".
 	Refused map[string]string
@@ -247,6 +251,7 @@ func (s *Server) staffPanel(c *gin.Context, d apiv1.ApplicationDetail) (any, err
 		RAGs: []option{{Value: workflows.RAGGreen, Label: "Green", Hint: "On track"}, {Value: workflows.RAGAmber, Label: "Amber", Hint: "Some concerns"},
 			{Value: workflows.RAGRed, Label: "Red", Hint: "Serious concerns"}},
 	}
+	v.WorkflowLink = s.workflowLink(d.WorkflowID)
 	for _, a := range d.Actions {
 		v.Can[string(a)] = true
 	}
@@ -1168,4 +1173,17 @@ func (s *Server) answersToRead(c *gin.Context, d apiv1.ApplicationDetail) (map[s
 		}
 	}
 	return out, nil
+}
+
+// workflowLink is the workflow's page in the Temporal Web UI, each part escaped as one path
+// segment; "" without a UI or a workflow.
+func (s *Server) workflowLink(workflowID string) string {
+	if s.opts.TemporalUI == "" || workflowID == "" {
+		return ""
+	}
+	ns := s.opts.TemporalNamespace
+	if ns == "" {
+		ns = "default"
+	}
+	return s.opts.TemporalUI + "/namespaces/" + url.PathEscape(ns) + "/workflows/" + url.PathEscape(workflowID)
 }

@@ -42,7 +42,7 @@ var SearchAttributes = map[string]enums.IndexedValueType{
 func Dial(ctx context.Context, t TemporalConn, logger *slog.Logger) (client.Client, error) {
 	opts := client.Options{HostPort: t.Address, Namespace: t.Namespace, Logger: sdklog.NewStructuredLogger(logger),
 		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}, MetricsHandler: t.Metrics,
-		ConnectionOptions:  client.ConnectionOptions{TLS: t.TLS}}
+		ConnectionOptions: client.ConnectionOptions{TLS: t.TLS}}
 	if t.APIKey != "" {
 		if t.TLS == nil { // LoadConfig refuses this; a TemporalConn built by hand must not send the key in clear
 			return nil, errors.New("connect to Temporal: an API key needs TLS")
@@ -240,7 +240,8 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
 	d := router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData,
+		TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace}
 	if cfg.Metrics != nil {
 		d.Metrics = cfg.Metrics.HTTP
 	}

@@ -72,6 +72,9 @@ type Config struct {
 	// Metrics is the registry the front door, the worker and the Temporal client record into:
 	// NewMetrics makes it when MetricsAddr is set; nil records nothing.
 	Metrics *metrics.Metrics
+	// TemporalUIURL is the Temporal Web UI's base address (TEMPORAL_UI_URL), for staff's links from
+	// an application to its workflow; "" shows none.
+	TemporalUIURL string
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -200,6 +203,9 @@ func LoadConfig() (Config, error) {
 	if c.Worker, err = loadWorkerConfig(); err != nil {
 		return c, err
 	}
+	if c.TemporalUIURL, err = TemporalUIURL(os.Getenv("TEMPORAL_UI_URL")); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -214,7 +220,7 @@ var ConfigVariables = []string{
 	"WORKER_MAX_CONCURRENT_ACTIVITIES", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "WORKER_ACTIVITY_POLLERS",
 	"WORKER_WORKFLOW_POLLERS", "WORKER_STOP_TIMEOUT",
 	"TEMPORAL_TLS", "TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME",
-	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL", "METRICS_ADDR",
+	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL", "METRICS_ADDR", "TEMPORAL_UI_URL",
 }
 
 // ProductionVariables are what a deployment must set itself: their defaults point at this machine
@@ -304,6 +310,19 @@ func NewMetrics(cfg Config, logger *slog.Logger) (*metrics.Metrics, error) {
 		return nil, nil
 	}
 	return metrics.New(logger)
+}
+
+// TemporalUIURL checks a TEMPORAL_UI_URL: an http or https address with a host and nothing after
+// its path, returned without a trailing slash so links can be appended; "" stays "".
+func TemporalUIURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("TEMPORAL_UI_URL must be the Temporal Web UI's address, such as http://localhost:8233 (http or https, a host, no query), not %q", v)
+	}
+	return strings.TrimRight(v, "/"), nil
 }
 
 func loadOpenData(funder, site string) (threesixtygiving.Publisher, error) {

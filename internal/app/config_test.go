@@ -241,3 +241,27 @@ func TestMetricsConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestTemporalUIURLConfig(t *testing.T) {
+	c, err := LoadConfig()
+	if err != nil || c.TemporalUIURL != "" {
+		t.Fatalf("unset: TemporalUIURL %q, %v; want none", c.TemporalUIURL, err)
+	}
+	for value, want := range map[string]string{
+		"http://localhost:8233":                    "http://localhost:8233",
+		"https://temporal.example.org/ui/":         "https://temporal.example.org/ui",
+		"https://temporal.example.org:8443/tenant": "https://temporal.example.org:8443/tenant",
+	} {
+		t.Setenv("TEMPORAL_UI_URL", value)
+		if c, err := LoadConfig(); err != nil || c.TemporalUIURL != want {
+			t.Errorf("TEMPORAL_UI_URL=%q: %q, %v; want %q", value, c.TemporalUIURL, err, want)
+		}
+	}
+	for _, value := range []string{"localhost:8233", "ftp://temporal.example.org", "https://", "https://temporal.example.org/?ns=x",
+		"https://temporal.example.org/#x", "https://user:pw@temporal.example.org", "http://[::1"} {
+		t.Setenv("TEMPORAL_UI_URL", value)
+		if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), "TEMPORAL_UI_URL must be the Temporal Web UI's address") {
+			t.Errorf("TEMPORAL_UI_URL=%q: error %v; want one naming the variable and the reason", value, err)
+		}
+	}
+}
