@@ -27,8 +27,8 @@ type QuotaError struct {
 func (e *QuotaError) Error() string {
 	switch e.What {
 	case QuotaDrafts:
-		return fmt.Sprintf("your organisation already has %d applications started and not yet submitted, the most it may have at once: "+
-			"submit one of them, or carry on with one of them, before starting another", e.Used)
+		return fmt.Sprintf("your organisation already has %d applications started and not yet submitted, and may have at most %d at once: "+
+			"carry on with one of them and submit it before starting another", e.Used, e.Limit)
 	default:
 		return fmt.Sprintf("your organisation's documents already take %s of the %s it may keep, and this file (%s) would take it past that: "+
 			"upload a smaller file, or ask the grants team to raise the limit", Bytes(e.Used), Bytes(e.Limit), Bytes(e.Adding))

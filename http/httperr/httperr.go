@@ -131,7 +131,7 @@ func From(err error) *Error {
 	}
 	var quota *store.QuotaError
 	if errors.As(err, &quota) {
-		return &Error{Status: http.StatusConflict, Code: "quota_exceeded", Message: quota.Error(), Fields: map[string]string{quota.What: quota.Error()}}
+		return &Error{Status: http.StatusConflict, Code: "quota_exceeded", Message: quota.Error()}
 	}
 	var notFound *serviceerror.NotFound
 	var exhausted *serviceerror.ResourceExhausted

@@ -44,6 +44,10 @@ type Deps struct {
 	OpenData threesixtygiving.Publisher
 	// TemporalCheck overrides /readyz's Temporal check (nil: CheckHealth on Temporal; tests).
 	TemporalCheck func(context.Context) error
+	// StepTimeout bounds a request's wait for Temporal when it starts or updates a workflow.
+	StepTimeout time.Duration
+	// CSRFKey and CSRFPreviousKey sign and check the pages' form tokens (web.Options).
+	CSRFKey, CSRFPreviousKey []byte
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -65,11 +69,12 @@ func New(d Deps) *gin.Engine {
 	r.GET("/healthz", livez) // the older name, kept for probes already configured with it
 	r.GET("/readyz", readyz(d.Logger, readinessChecks(d)))
 	openapi.Register(r)
-	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
+	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead, StepTimeout: d.StepTimeout}
 	// Secure, __Host- cookies (not InsecureCookies) say the site is served over https.
 	siteHTTPS := !d.InsecureCookies
 	api.Register(r.Group("/api/v1", apiHeaders(siteHTTPS), limitBody)) // the pages cap their own bodies: forms small, uploads larger
-	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData})
+	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData,
+		Key: d.CSRFKey, PreviousKey: d.CSRFPreviousKey})
 	pages.Register(r)
 	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
 	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {

@@ -209,7 +209,14 @@ func (s *Server) upload(c *gin.Context) {
 		return
 	}
 	up.ApplicationID, up.Kind, up.UploadedAt = app.ID, kind, s.now()
-	if _, err := s.opts.Store.SaveUpload(c.Request.Context(), up, u); err != nil {
+	_, err = s.opts.Store.SaveUpload(c.Request.Context(), up, u)
+	var quota *store.QuotaError
+	if errors.As(err, &quota) { // the organisation's documents are at their limit: the form says so
+		f.add(upFile, upperFirst(quota.Error()))
+		s.showUploads(c, http.StatusConflict, app, u, f)
+		return
+	}
+	if err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -209,7 +209,8 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 // HandlerOnQueue is the front door starting workflows on a given task queue (tests isolate by queue).
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
 	return headAsGet(router.New(router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
-		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData}))
+		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData,
+		StepTimeout: cfg.StepTimeout, CSRFKey: cfg.CSRFKey, CSRFPreviousKey: cfg.CSRFPreviousKey}))
 }
 
 // headAsGet answers a HEAD request as its GET, without the body. Gin routes HEAD only where it is
@@ -232,6 +233,7 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 	errs := make(chan error, 2)
 	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
 	st.SecondFactorKey = cfg.SecondFactorKey
+	st.Quotas = cfg.Quotas
 	var w worker.Worker
 	if withWorker {
 		w = NewWorker(c, workflows.TaskQueue, st, cfg.Letterhead, PanelFiguresOf(st))
