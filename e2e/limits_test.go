@@ -105,3 +105,31 @@ func (s *system) submitOnly(t *testing.T, token string) int64 {
 	s.must(t, http.StatusAccepted, "POST", fmt.Sprintf("/api/v1/applications/%d/submit", id), token, nil)
 	return id
 }
+
+// An organisation at its draft quota is refused the next draft, 409 quota_exceeded in the API and
+// with the reason on the page; its drafts are untouched.
+func TestDraftQuotaInTheAPIAndOnThePages(t *testing.T) {
+	s := newSystem(t)
+	s.Store.Quotas.DraftsPerOrganisation = 2
+	email := "jo@quota-group.example.org"
+	token := s.registerApplicant(t, "Quota Group Ltd", email)
+	schemeID, roundID := s.grassrootsRound(t, token)
+	draft := map[string]any{"scheme_id": schemeID, "round_id": roundID, "title": "Youth club nights"}
+	for range 2 {
+		s.must(t, http.StatusCreated, "POST", "/api/v1/applications", token, draft)
+	}
+	r := s.must(t, http.StatusConflict, "POST", "/api/v1/applications", token, draft)
+	if r.str("error", "code") != "quota_exceeded" || !strings.Contains(r.str("error", "message"), "may have at most 2 at once") {
+		t.Errorf("the third draft: %s", r.Raw)
+	}
+
+	w := s.webSignInWith(t, email, "a long enough password")
+	newPath := fmt.Sprintf("/applications/new?round=%d", int64(roundID))
+	w.get(newPath)
+	p := w.post(newPath, url.Values{"title": {"Youth club nights"}})
+	p.mustSay(t, http.StatusConflict, "may have at most 2 at once", "submit it before starting another")
+	list := s.must(t, http.StatusOK, "GET", "/api/v1/applications", token, nil)
+	if n := len(dig(list.Body, "applications").([]any)); n != 2 {
+		t.Errorf("the organisation has %d applications after the refusals; want its 2 drafts", n)
+	}
+}
