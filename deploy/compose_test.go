@@ -20,24 +20,8 @@ import (
 	"grantflow/internal/app"
 )
 
-// arrivingVariables are set by the deployment files for settings other branches of issue 14 add to
-// LoadConfig. Once one is in app.ConfigVariables, TestArrivingVariables asks for it to go from here.
-var arrivingVariables = []string{
-	"CSRF_KEY", "CSRF_PREVIOUS_KEY",
-}
-
-// knownVariable reports whether LoadConfig reads name (or will, once its branch is merged).
-func knownVariable(name string) bool {
-	return slices.Contains(app.ConfigVariables, name) || slices.Contains(arrivingVariables, name)
-}
-
-func TestArrivingVariables(t *testing.T) {
-	for _, name := range arrivingVariables {
-		if slices.Contains(app.ConfigVariables, name) {
-			t.Errorf("%s is in app.ConfigVariables now: remove it from arrivingVariables", name)
-		}
-	}
-}
+// knownVariable reports whether LoadConfig reads name.
+func knownVariable(name string) bool { return slices.Contains(app.ConfigVariables, name) }
 
 // composeSecrets are what an operator puts in .env; compose refuses to start without them.
 var composeSecrets = map[string]string{

@@ -70,14 +70,20 @@ const applicationColumns = `a.*, o.name AS organisation_name, s.name AS scheme_n
 const applicationFrom = ` FROM applications a JOIN organisations o ON o.id = a.organisation_id JOIN schemes s ON s.id = a.scheme_id
 	LEFT JOIN users co ON co.id = a.case_officer_id`
 
-// CreateDraft saves a new draft for an organisation.
+// CreateDraft saves a new draft for an organisation, or refuses it with a *QuotaError when the
+// organisation already has its quota of drafts.
 func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (int64, error) {
 	var id int64
-	err := s.DB.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.checkDraftQuota(ctx, tx, orgID); err != nil {
+			return err
+		}
+		return tx.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
 		amount_requested_pence, project_start, project_end, areas, priorities, answers, wards) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::jsonb, '{}'),$13)
 		RETURNING id`,
-		orgID, d.SchemeID, d.RoundID, userID, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd,
-		pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), nullJSON(d.Answers), pq.StringArray(nonNil(d.Wards))).Scan(&id)
+			orgID, d.SchemeID, d.RoundID, userID, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd,
+			pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), nullJSON(d.Answers), pq.StringArray(nonNil(d.Wards))).Scan(&id)
+	})
 	return id, err
 }
 

@@ -43,6 +43,8 @@ type Store struct {
 	// SecondFactorClock is the time TOTP codes are checked against; nil is the real clock. Tests
 	// move it on so that one person can sign in many times without replaying a code.
 	SecondFactorClock func() time.Time
+	// Quotas bound the drafts and upload bytes one organisation may keep; zero values, no limit.
+	Quotas Quotas
 }
 
 // Open connects to PostgreSQL, creating the database if it is missing, and applies every migration:

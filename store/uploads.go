@@ -98,7 +98,8 @@ func SanitiseFilename(name string) string {
 
 // SaveUpload stores a supporting document sent by the user, with its size and SHA-256 worked
 // out here and its name sanitised, and appends a line to the application's audit trail in the
-// same transaction. The application's status is left as it is: an upload is not a stage.
+// same transaction. The application's status is left as it is: an upload is not a stage. One that
+// would take the organisation past its upload quota is refused with a *QuotaError.
 func (s *Store) SaveUpload(ctx context.Context, up Upload, by User) (Upload, error) {
 	label := UploadKindLabel(up.Kind)
 	if label == "" {
@@ -110,6 +111,9 @@ func (s *Store) SaveUpload(ctx context.Context, up Upload, by User) (Upload, err
 	up.Filename = SanitiseFilename(up.Filename)
 	up.UploadedBy, up.UploaderName = by.ID, by.Name
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.checkUploadQuota(ctx, tx, up.ApplicationID, up.Size); err != nil {
+			return err
+		}
 		err := tx.GetContext(ctx, &up.ID, `INSERT INTO uploads (application_id, kind, filename, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
 			up.ApplicationID, up.Kind, up.Filename, up.ContentType, up.Size, up.SHA256, up.Content, up.UploadedBy, up.UploadedAt)

@@ -83,6 +83,11 @@ func run(args []string) error {
 			return err
 		}
 	}
+	if args[0] == "serve" {
+		if err := cfg.RequireCSRFKey(); err != nil {
+			return err
+		}
+	}
 	logger := app.NewLogger(cfg.LogFormatOr(app.LogJSON), cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -315,7 +315,14 @@ var errAlreadySubmitted = httperr.Conflict("wrong_stage", "the application was a
 // the person may submit the draft and that it is complete, starts its workflow (once) and marks it
 // submitted. Its errors are those the endpoint answers with (see httperr.From): an application the
 // person may not see is not found, and a draft that is not complete is a 422 naming each field.
+// Starting the workflow waits no longer than the step deadline (underStepDeadline); a repeat after
+// a timeout is safe (the workflow id is the application's).
 func (s *Server) SubmitApplication(ctx context.Context, u store.User, id int64) error {
+	_, err := underStepDeadline(s, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.submitApplication(ctx, u, id) })
+	return err
+}
+
+func (s *Server) submitApplication(ctx context.Context, u store.User, id int64) error {
 	app, err := s.visible(ctx, u, id)
 	if err != nil {
 		return err

@@ -196,10 +196,12 @@ func (s *Server) CreateRound(ctx context.Context, u store.User, schemeID int64, 
 		return RoundView{}, err
 	}
 	start := func(r store.Round) error {
-		_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: workflows.RoundWorkflowID(r.ID), TaskQueue: s.taskQueue(),
-			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}, workflows.RoundWorkflowName, workflows.RoundInput{RoundID: r.ID, OpensAt: r.OpensAt, ClosesAt: r.ClosesAt})
+		_, err := underStepDeadline(s, ctx, func(ctx context.Context) (client.WorkflowRun, error) {
+			return s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: workflows.RoundWorkflowID(r.ID), TaskQueue: s.taskQueue(),
+				WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			}, workflows.RoundWorkflowName, workflows.RoundInput{RoundID: r.ID, OpensAt: r.OpensAt, ClosesAt: r.ClosesAt})
+		})
 		return err
 	}
 	if s.Temporal == nil { // page tests without Temporal: the round has no timers (grantflow serve always has a client)
@@ -267,14 +269,17 @@ func (s *Server) moveClose(ctx context.Context, u store.User, id int64, req work
 		if r.WorkflowID == nil || s.Temporal == nil { // a round made before rounds had timers (or by the seed): its row is all there is
 			return nil
 		}
-		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: *r.WorkflowID, UpdateName: workflows.UpdateMoveClose, Args: []any{req},
-			UpdateID: fmt.Sprintf("move-close-%d-%d", r.ID, now.UnixNano()), WaitForStage: client.WorkflowUpdateStageCompleted,
+		_, err := underStepDeadline(s, ctx, func(ctx context.Context) (struct{}, error) {
+			handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: *r.WorkflowID, UpdateName: workflows.UpdateMoveClose, Args: []any{req},
+				UpdateID: fmt.Sprintf("move-close-%d-%d", r.ID, now.UnixNano()), WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			if err != nil {
+				return struct{}{}, err
+			}
+			return struct{}{}, handle.Get(ctx, nil)
 		})
-		if err != nil {
-			return err
-		}
-		return handle.Get(ctx, nil)
+		return err
 	})
 	switch {
 	case errors.Is(err, store.ErrRoundClosed):

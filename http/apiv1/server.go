@@ -37,6 +37,9 @@ type Server struct {
 	Clock func() time.Time
 	// Letterhead heads the documents written on request (finance's payee bank details notice).
 	Letterhead letters.Letterhead
+	// StepTimeout bounds how long a request that starts or updates a workflow waits for Temporal
+	// (STEP_TIMEOUT); DefaultStepTimeout when zero.
+	StepTimeout time.Duration
 
 	downloadsOnce sync.Once
 	downloads     chan struct{} // the whole-register downloads streaming now (downloads.go)

@@ -27,7 +27,12 @@ import (
 
 // Step sends one update for an application the person may see. build gets the scheme's kind and
 // the person as an actor and returns the update's name and argument, or the request's problems.
+// It waits for the workflow no longer than the step deadline (underStepDeadline).
 func (s *Server) Step(ctx context.Context, u store.User, id int64, build func(kind scheme.Kind, a workflows.Actor) (string, any, error)) (workflows.UpdateResult, error) {
+	return underStepDeadline(s, ctx, func(ctx context.Context) (workflows.UpdateResult, error) { return s.step(ctx, u, id, build) })
+}
+
+func (s *Server) step(ctx context.Context, u store.User, id int64, build func(kind scheme.Kind, a workflows.Actor) (string, any, error)) (workflows.UpdateResult, error) {
 	app, err := s.visible(ctx, u, id)
 	if err != nil {
 		return workflows.UpdateResult{}, err

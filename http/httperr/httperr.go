@@ -8,6 +8,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
@@ -23,6 +25,12 @@ type Error struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// RetryAfter, when set, is sent as the Retry-After header: how many seconds to wait before
+	// trying again (a 503 try_again).
+	RetryAfter int `json:"-"`
+	// Undecided says the request was sent on and may still take effect (a step Temporal did not
+	// answer in time): the pages say to check before sending it again, not that nothing changed.
+	Undecided bool `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -74,7 +82,19 @@ func Respond(c *gin.Context, logger *slog.Logger, err error) {
 	if e.Status >= 500 && logger != nil {
 		logger.ErrorContext(c.Request.Context(), "request failed", "method", c.Request.Method, "path", c.FullPath(), "error", err)
 	}
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	c.AbortWithStatusJSON(e.Status, gin.H{"error": e})
+}
+
+// StepTimedOut is the 503 for a step Temporal did not answer within the deadline (STEP_TIMEOUT).
+// The step was sent and the workflow may still take it, so the caller is told to look before
+// sending it again; nothing saved before is lost.
+func StepTimedOut(after time.Duration) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Undecided: true,
+		Message: "the workflow did not answer within " + after.String() + ", so this step may or may not have been taken: " +
+			"reload the application to check before sending it again"}
 }
 
 // From maps any error to a response error: ours as they are, workflow refusals by kind, store and
@@ -109,11 +129,15 @@ func From(err error) *Error {
 			return Conflict("closed", "the application moved on before this step could be taken; reload it and try again")
 		}
 	}
+	var quota *store.QuotaError
+	if errors.As(err, &quota) {
+		return &Error{Status: http.StatusConflict, Code: "quota_exceeded", Message: quota.Error()}
+	}
 	var notFound *serviceerror.NotFound
 	var exhausted *serviceerror.ResourceExhausted
 	var notReady *serviceerror.WorkflowNotReady
 	if errors.As(err, &exhausted) || errors.As(err, &notReady) {
-		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", Message: "too many steps are being taken on this application at once; try again in a moment"}
+		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 1, Message: "too many steps are being taken on this application at once; try again in a moment"}
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -54,6 +54,10 @@ type Deps struct {
 	// Unobserved leaves out request logging and metrics: only grantflow-bench sets it, for the
 	// baseline their cost on a page read is measured against.
 	Unobserved bool
+	// StepTimeout bounds a request's wait for Temporal when it starts or updates a workflow.
+	StepTimeout time.Duration
+	// CSRFKey and CSRFPreviousKey sign and check the pages' form tokens (web.Options).
+	CSRFKey, CSRFPreviousKey []byte
 }
 
 // maxBody caps request bodies; nothing a person types comes near it.
@@ -73,12 +77,12 @@ func New(d Deps) *gin.Engine {
 	r.Use(append(middleware(d), logRefusals(d.Logger))...) // metrics.go; security events for 401 and 403
 	registerHealth(r, d)
 	openapi.Register(r)
-	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead}
+	api := &apiv1.Server{Temporal: d.Temporal, Store: d.Store, Logger: d.Logger, TokenTTL: d.TokenTTL, TaskQueue: d.TaskQueue, Clock: d.Clock, Letterhead: d.Letterhead, StepTimeout: d.StepTimeout}
 	// Secure, __Host- cookies (not InsecureCookies) say the site is served over https.
 	siteHTTPS := !d.InsecureCookies
 	api.Register(r.Group("/api/v1", apiHeaders(siteHTTPS), limitBody)) // the pages cap their own bodies: forms small, uploads larger
 	pages := web.New(web.Options{Store: d.Store, Logger: d.Logger, SessionTTL: d.TokenTTL, Clock: d.Clock, API: api, InsecureCookies: d.InsecureCookies, OpenData: d.OpenData,
-		TemporalUI: d.TemporalUI, TemporalNamespace: d.TemporalNamespace})
+		TemporalUI: d.TemporalUI, TemporalNamespace: d.TemporalNamespace, Key: d.CSRFKey, PreviousKey: d.CSRFPreviousKey})
 	pages.Register(r)
 	// An unknown address is the API's JSON 404 under /api/, otherwise the pages' own.
 	r.NoRoute(append([]gin.HandlerFunc{func(c *gin.Context) {

@@ -18,12 +18,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/apiv1"
 	"grantflow/http/headers"
+	"grantflow/http/httperr"
 	"grantflow/publication"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/scheme"
@@ -49,8 +51,10 @@ type Options struct {
 	// tests over plain-HTTP localhost can keep them in a cookie jar. Never set it in production.
 	InsecureCookies bool
 	// Key signs the forms' CSRF tokens; at least 32 bytes. When shorter or empty a random key is
-	// made at start, so a form left open across a restart has to be sent again.
-	Key []byte
+	// made at start, so a form left open across a restart, or shown by another replica, has to be
+	// sent again (production requires CSRF_KEY). PreviousKey, during a rotation, is the key
+	// before Key: tokens it signed are still accepted, new ones are signed with Key.
+	Key, PreviousKey []byte
 	// Clock is the time rounds are open against (tests and demos); nil is the real clock.
 	Clock func() time.Time
 	// Funder names the body that runs the service (in the header); ServiceName is the service's
@@ -89,7 +93,7 @@ func (f SubmitterFunc) Submit(ctx context.Context, u store.User, applicationID i
 type Server struct {
 	opts   Options
 	pages  pages
-	key    []byte
+	keys   [][]byte // the key that signs first, then any still accepted
 	cop    *http.CrossOriginProtection
 	assets fs.FS
 }
@@ -112,10 +116,12 @@ func New(o Options) *Server {
 		o.ContactEmail = "grants@opcc.example.org"
 	}
 	o.OpenData = o.OpenData.OrDefaults(o.Funder)
-	key := o.Key
-	if len(key) < 32 {
-		key = make([]byte, 32)
-		rand.Read(key)
+	keys := [][]byte{o.Key}
+	if len(o.Key) < 32 {
+		keys[0] = make([]byte, 32)
+		rand.Read(keys[0])
+	} else if len(o.PreviousKey) >= 32 {
+		keys = append(keys, o.PreviousKey)
 	}
 	if o.Submitter == nil && o.API != nil {
 		o.Submitter = SubmitterFunc(o.API.SubmitApplication)
@@ -127,7 +133,7 @@ func New(o Options) *Server {
 	return &Server{
 		opts:   o,
 		pages:  mustParsePages(),
-		key:    key,
+		keys:   keys,
 		cop:    http.NewCrossOriginProtection(),
 		assets: assets,
 	}
@@ -382,6 +388,10 @@ func (s *Server) asset(c *gin.Context) {
 // serverError logs a failure of ours and shows the sorry page: 503 when the request ran out of
 // time, 500 otherwise. Bad input never comes here.
 func (s *Server) serverError(c *gin.Context, err error) {
+	if he := httperr.From(err); he.Undecided {
+		s.tryAgain(c, he, formPage(c.Request.URL.Path))
+		return
+	}
 	status := http.StatusInternalServerError
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		status = http.StatusServiceUnavailable
@@ -401,4 +411,21 @@ type errorPage struct {
 	Lines   []string
 	Link    string
 	LinkTo  string
+}
+
+// tryAgain is the page for a step the workflow did not answer in time (httperr.StepTimedOut): it
+// was sent and may still be taken, so the person goes back to check before sending it again.
+func (s *Server) tryAgain(c *gin.Context, he *httperr.Error, back string) {
+	if he.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(he.RetryAfter))
+	}
+	s.render(c, http.StatusServiceUnavailable, "error", page{Title: "The service did not answer in time", Data: errorPage{
+		Heading: "The service did not answer in time",
+		Lines: []string{
+			"What you sent may still be recorded in the next few moments.",
+			"Go back and check whether it was before you send it again. Nothing saved before has been lost.",
+		},
+		Link: "Go back and check", LinkTo: back,
+	}})
+	c.Abort()
 }

@@ -196,9 +196,21 @@ func (s *Server) endSession(c *gin.Context) error {
 	return nil
 }
 
-// csrfToken is the token the forms of this response carry.
-func (s *Server) csrfToken(c *gin.Context) string {
-	mac := hmac.New(sha256.New, s.key)
+// csrfToken is the token the forms of this response carry: signed with the current key.
+func (s *Server) csrfToken(c *gin.Context) string { return s.csrfTokenWith(c, s.keys[0]) }
+
+// csrfValid reports whether a form's token was signed for this visitor with a key still accepted.
+func (s *Server) csrfValid(c *gin.Context, got string) bool {
+	for _, key := range s.keys {
+		if hmac.Equal([]byte(got), []byte(s.csrfTokenWith(c, key))) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) csrfTokenWith(c *gin.Context, key []byte) string {
+	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("grantflow form\x00"))
 	mac.Write([]byte(c.GetString(formKey)))
 	mac.Write([]byte{0})
@@ -231,7 +243,7 @@ func (s *Server) verifyCSRF(c *gin.Context) {
 		return
 	}
 	got := c.Request.PostForm.Get(csrfField)
-	if !hmac.Equal([]byte(got), []byte(s.csrfToken(c))) {
+	if !s.csrfValid(c, got) {
 		s.forbidden(c)
 		return
 	}

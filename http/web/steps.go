@@ -109,6 +109,8 @@ func (s *Server) afterStep(c *gin.Context, appID int64, err error, done string, 
 	switch {
 	case he.Status == http.StatusNotFound:
 		s.notFound(c)
+	case he.Undecided:
+		s.tryAgain(c, he, applicationPath(appID))
 	case he.Status == http.StatusServiceUnavailable: // busy or not ready: nothing was done, try again
 		s.render(c, he.Status, "error", page{Title: "Sorry, the service is busy", Data: errorPage{
 			Heading: "Sorry, the service is busy", Lines: []string{"Nothing has been changed. Try again in a moment."},

@@ -157,7 +157,7 @@ func (s *Server) showUploads(c *gin.Context, status int, app store.Application, 
 	}
 	for _, up := range list {
 		v.Rows = append(v.Rows, uploadRow{ID: up.ID, Filename: up.Filename, Kind: store.UploadKindLabel(up.Kind),
-			Type: uploadTypeName(up.ContentType), Size: uploadSize(up.Size), By: up.UploaderName,
+			Type: uploadTypeName(up.ContentType), Size: store.Bytes(up.Size), By: up.UploaderName,
 			On: up.UploadedAt.In(scheme.London).Format("2 January 2006")})
 	}
 	s.render(c, status, "uploads", page{Title: "Supporting documents", Nav: navOf(u), Form: f, Data: v})
@@ -209,7 +209,14 @@ func (s *Server) upload(c *gin.Context) {
 		return
 	}
 	up.ApplicationID, up.Kind, up.UploadedAt = app.ID, kind, s.now()
-	if _, err := s.opts.Store.SaveUpload(c.Request.Context(), up, u); err != nil {
+	_, err = s.opts.Store.SaveUpload(c.Request.Context(), up, u)
+	var quota *store.QuotaError
+	if errors.As(err, &quota) { // the organisation's documents are at their limit: the form says so
+		f.add(upFile, upperFirst(quota.Error()))
+		s.showUploads(c, http.StatusConflict, app, u, f)
+		return
+	}
+	if err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -297,15 +304,4 @@ func uploadTypeName(contentType string) string {
 		}
 	}
 	return contentType
-}
-
-// uploadSize says a size as people read it: 850 bytes, 12 KB, 1.4 MB.
-func uploadSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }

@@ -400,3 +400,23 @@ func TestUploadRules(t *testing.T) {
 		t.Errorf("uploads stored against the rules: %+v", list)
 	}
 }
+
+// An upload past the organisation's quota of document bytes is refused on the form, saying why
+// and what to do; the documents already there stay.
+func TestUploadPastTheOrganisationsQuota(t *testing.T) {
+	s, b, id := uploadFixture(t)
+	path := fmt.Sprintf("/applications/%d/uploads", id)
+	first := pdfFile("policy.pdf")
+	b.upload(id, "safeguarding_policy", first).mustBe(t, http.StatusOK, path+"?done=uploaded")
+	s.Store.Quotas.UploadBytesPerOrganisation = int64(len(first.Content)) + 10
+	r := b.upload(id, "other", pdfFile("accounts.pdf"))
+	r.mustBe(t, http.StatusConflict, path)
+	checkMarkup(t, r)
+	if got := fmt.Sprint(r.summary()); !strings.Contains(got, "#file") || !strings.Contains(got, "would take it past that") ||
+		!strings.Contains(got, "ask the grants team to raise the limit") {
+		t.Errorf("error summary %s; want the quota named on the file", got)
+	}
+	if list, _ := s.Store.Uploads(context.Background(), id); len(list) != 1 {
+		t.Errorf("%d documents after the refusal; want the 1 uploaded before", len(list))
+	}
+}

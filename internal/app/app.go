@@ -241,7 +241,8 @@ func Handler(c client.Client, st *store.Store, cfg Config, logger *slog.Logger) 
 func HandlerOnQueue(c client.Client, st *store.Store, cfg Config, logger *slog.Logger, taskQueue string) http.Handler {
 	d := router.Deps{Temporal: c, Store: st, Logger: logger, TokenTTL: cfg.TokenTTL, TaskQueue: taskQueue, Clock: cfg.Clock, InsecureCookies: cfg.InsecureCookies,
 		Letterhead: cfg.Letterhead, TrustedProxies: cfg.TrustedProxies, OpenData: cfg.OpenData,
-		TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace}
+		TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace,
+		StepTimeout: cfg.StepTimeout, CSRFKey: cfg.CSRFKey, CSRFPreviousKey: cfg.CSRFPreviousKey}
 	if cfg.Metrics != nil {
 		d.Metrics = cfg.Metrics.HTTP
 	}
@@ -280,6 +281,7 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 	errs := make(chan error, 3)
 	st.Outbox = cfg.Mail.Outbox() // the server records facts too (a submission), and tells people of them
 	st.SecondFactorKey = cfg.SecondFactorKey
+	st.Quotas = cfg.Quotas
 	if cfg.Metrics != nil && cfg.MetricsAddr != "" {
 		if err := cfg.Metrics.WatchStore(st); err != nil {
 			return err

@@ -75,6 +75,91 @@ type Config struct {
 	// TemporalUIURL is the Temporal Web UI's base address (TEMPORAL_UI_URL), for staff's links from
 	// an application to its workflow; "" shows none.
 	TemporalUIURL string
+	// CSRFKey signs the pages' form tokens (CSRF_KEY: at least 32 bytes, base64); every replica
+	// shares it, so a form shown by one is accepted by another and after a restart. When
+	// rotating, the old key goes in CSRFPreviousKey (CSRF_PREVIOUS_KEY), whose forms are still
+	// accepted. nil: a random key per process (the dev runner and tests).
+	CSRFKey, CSRFPreviousKey []byte
+	// StepTimeout is how long a request that drives a workflow waits for Temporal (STEP_TIMEOUT,
+	// default 20s) before answering 503 try_again. A Config built by hand has zero: apiv1's default.
+	StepTimeout time.Duration
+	// Quotas bound what one organisation may keep: QUOTA_DRAFTS_PER_ORGANISATION,
+	// QUOTA_UPLOAD_BYTES_PER_ORGANISATION. A Config built by hand has zeros: no limit.
+	Quotas store.Quotas
+}
+
+// minCSRFKey is the shortest CSRF_KEY accepted: an HMAC-SHA256 key of its full strength.
+const minCSRFKey = 32
+
+func loadCSRFKeys() (current, previous []byte, err error) {
+	if current, err = csrfKey("CSRF_KEY"); err != nil {
+		return nil, nil, err
+	}
+	if previous, err = csrfKey("CSRF_PREVIOUS_KEY"); err != nil {
+		return nil, nil, err
+	}
+	if previous != nil && current == nil {
+		return nil, nil, errors.New("CSRF_PREVIOUS_KEY is set but CSRF_KEY is not: when rotating, the new key goes in CSRF_KEY and the old one in CSRF_PREVIOUS_KEY")
+	}
+	return current, previous, nil
+}
+
+func csrfKey(name string) ([]byte, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return nil, nil
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	if err != nil || len(key) < minCSRFKey {
+		return nil, fmt.Errorf("%s must be at least %d random bytes in base64 (openssl rand -base64 32)", name, minCSRFKey)
+	}
+	return key, nil
+}
+
+// ErrNoCSRFKey is why production refuses to serve without CSRF_KEY: a random key per process
+// would refuse forms shown by another replica or before a restart.
+var ErrNoCSRFKey = errors.New("CSRF_KEY is not set, so forms shown by one server would be refused by another and after every restart: " +
+	"set CSRF_KEY to the same secret on every replica (openssl rand -base64 32)")
+
+// RequireCSRFKey is production's check before serving pages: the forms' key is configured.
+func (c Config) RequireCSRFKey() error {
+	if c.CSRFKey == nil {
+		return ErrNoCSRFKey
+	}
+	return nil
+}
+
+// Default quotas. Twenty drafts is several times what an organisation works on at once (a draft
+// per open round), yet stops a script filling the database with empty ones; 200 MB is forty
+// documents at the largest size accepted (5 MB), the four kinds for ten applications.
+const (
+	DefaultDraftQuota       = 20
+	DefaultUploadBytesQuota = 200 << 20
+)
+
+func loadQuotas() (store.Quotas, error) {
+	var q store.Quotas
+	var err error
+	if q.DraftsPerOrganisation, err = positiveInt("QUOTA_DRAFTS_PER_ORGANISATION", DefaultDraftQuota); err != nil {
+		return q, err
+	}
+	if q.UploadBytesPerOrganisation, err = positiveInt("QUOTA_UPLOAD_BYTES_PER_ORGANISATION", DefaultUploadBytesQuota); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// positiveInt reads a whole number above zero from the environment variable name.
+func positiveInt(name string, def int64) (int64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s must be a whole number above zero, such as %d, not %q", name, def, v)
+	}
+	return n, nil
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -191,6 +276,18 @@ func LoadConfig() (Config, error) {
 	if c.HTTP, err = loadServerTimeouts(); err != nil {
 		return c, err
 	}
+	if c.StepTimeout, err = positiveDuration("STEP_TIMEOUT", "20s"); err != nil {
+		return c, err
+	}
+	if c.StepTimeout >= c.HTTP.Write {
+		return c, fmt.Errorf("STEP_TIMEOUT (%s) must be shorter than HTTP_WRITE_TIMEOUT (%s): the connection would be cut before the \"try again\" answer is written", c.StepTimeout, c.HTTP.Write)
+	}
+	if c.CSRFKey, c.CSRFPreviousKey, err = loadCSRFKeys(); err != nil {
+		return c, err
+	}
+	if c.Quotas, err = loadQuotas(); err != nil {
+		return c, err
+	}
 	if c.OpenData, err = loadOpenData(c.Letterhead.Body, c.Mail.PublicBaseURL); err != nil {
 		return c, err
 	}
@@ -221,6 +318,7 @@ var ConfigVariables = []string{
 	"WORKER_WORKFLOW_POLLERS", "WORKER_STOP_TIMEOUT",
 	"TEMPORAL_TLS", "TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME",
 	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL", "METRICS_ADDR", "TEMPORAL_UI_URL",
+	"CSRF_KEY", "CSRF_PREVIOUS_KEY", "STEP_TIMEOUT", "QUOTA_DRAFTS_PER_ORGANISATION", "QUOTA_UPLOAD_BYTES_PER_ORGANISATION",
 }
 
 // ProductionVariables are what a deployment must set itself: their defaults point at this machine

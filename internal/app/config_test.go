@@ -265,3 +265,58 @@ func TestTemporalUIURLConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitsConfig(t *testing.T) {
+	key := "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=" // 32 bytes
+	old := "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+	t.Setenv("CSRF_KEY", key)
+	t.Setenv("CSRF_PREVIOUS_KEY", old)
+	t.Setenv("STEP_TIMEOUT", "45s")
+	t.Setenv("QUOTA_DRAFTS_PER_ORGANISATION", "5")
+	t.Setenv("QUOTA_UPLOAD_BYTES_PER_ORGANISATION", "1048576")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CSRFKey) != 32 || c.CSRFKey[0] != 1 || len(c.CSRFPreviousKey) != 32 || c.CSRFPreviousKey[0] != 2 || c.RequireCSRFKey() != nil ||
+		c.StepTimeout != 45*time.Second || c.Quotas.DraftsPerOrganisation != 5 || c.Quotas.UploadBytesPerOrganisation != 1<<20 {
+		t.Errorf("config %+v %+v %s", c.Quotas, c.StepTimeout, c.CSRFKey)
+	}
+
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"key not base64":          {map[string]string{"CSRF_KEY": "not base64!"}, "CSRF_KEY must be at least 32 random bytes in base64"},
+		"key too short":           {map[string]string{"CSRF_KEY": "AQEBAQ=="}, "CSRF_KEY must be at least 32"},
+		"previous key too short":  {map[string]string{"CSRF_PREVIOUS_KEY": "AQEBAQ=="}, "CSRF_PREVIOUS_KEY must be at least 32"},
+		"previous without key":    {map[string]string{"CSRF_KEY": ""}, "CSRF_PREVIOUS_KEY is set but CSRF_KEY is not"},
+		"step timeout not a time": {map[string]string{"STEP_TIMEOUT": "soon"}, "STEP_TIMEOUT must be a duration"},
+		"step timeout past write": {map[string]string{"STEP_TIMEOUT": "5m"}, "STEP_TIMEOUT (5m0s) must be shorter than HTTP_WRITE_TIMEOUT"},
+		"draft quota zero":        {map[string]string{"QUOTA_DRAFTS_PER_ORGANISATION": "0"}, "QUOTA_DRAFTS_PER_ORGANISATION must be a whole number above zero"},
+		"upload quota in words":   {map[string]string{"QUOTA_UPLOAD_BYTES_PER_ORGANISATION": "200MB"}, "QUOTA_UPLOAD_BYTES_PER_ORGANISATION must be a whole number"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadConfig error %v; want one saying %q", err, tc.want)
+			}
+		})
+	}
+
+	// Unset: the defaults, and no key, which production refuses to serve with.
+	for _, name := range []string{"CSRF_KEY", "CSRF_PREVIOUS_KEY", "STEP_TIMEOUT", "QUOTA_DRAFTS_PER_ORGANISATION", "QUOTA_UPLOAD_BYTES_PER_ORGANISATION"} {
+		t.Setenv(name, "")
+	}
+	if c, err = LoadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if c.StepTimeout != 20*time.Second || c.Quotas.DraftsPerOrganisation != DefaultDraftQuota || c.Quotas.UploadBytesPerOrganisation != DefaultUploadBytesQuota {
+		t.Errorf("defaults %s %+v", c.StepTimeout, c.Quotas)
+	}
+	if err := c.RequireCSRFKey(); !errors.Is(err, ErrNoCSRFKey) || !strings.Contains(err.Error(), "openssl rand -base64 32") {
+		t.Errorf("no CSRF_KEY: %v", err)
+	}
+}
