@@ -38,9 +38,12 @@ require (
 	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
 	github.com/boombuler/barcode v1.0.1 // indirect
 	github.com/compose-spec/compose-go/v2 v2.16.2 // indirect
+	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/prometheus/otlptranslator v1.0.0 // indirect
+	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	github.com/temporalio/ui-server/v2 v2.54.1 // indirect
+	github.com/urfave/cli v1.22.17 // indirect
 	go.temporal.io/sdk/contrib/opentelemetry v0.8.1 // indirect
 )
 
