@@ -50,6 +50,9 @@ type Config struct {
 	// OpenData is how the published open data (360Giving) names the funder, its grants and
 	// licence: PUBLICATION_PREFIX, FUNDER_ORG_ID, FUNDER_NAME, DATA_LICENCE_URL.
 	OpenData threesixtygiving.Publisher
+	// TemporalPersistence is where the dev runner's embedded Temporal server keeps its state
+	// (TEMPORAL_PERSISTENCE): PersistenceSQLite or PersistencePostgres.
+	TemporalPersistence string
 }
 
 // ServerTimeouts bound how long one connection may hold the HTTP server. The read timeout covers a
@@ -95,6 +98,13 @@ const DefaultDataLicence = threesixtygiving.OpenGovernmentLicence
 
 // DefaultDatabaseURL is the local server's grantflow database.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable"
+
+// Where the dev runner's embedded Temporal server keeps its state: a SQLite file under .data, or
+// databases temporal and temporal_visibility on the application's PostgreSQL server.
+const (
+	PersistenceSQLite   = "sqlite"
+	PersistencePostgres = "postgres"
+)
 
 // LoadConfig reads the environment; a malformed value is an error naming the variable.
 func LoadConfig() (Config, error) {
@@ -148,6 +158,11 @@ func LoadConfig() (Config, error) {
 	}
 	if c.OpenData, err = loadOpenData(c.Letterhead.Body, c.Mail.PublicBaseURL); err != nil {
 		return c, err
+	}
+	switch c.TemporalPersistence = env("TEMPORAL_PERSISTENCE", PersistenceSQLite); c.TemporalPersistence {
+	case PersistenceSQLite, PersistencePostgres:
+	default:
+		return c, fmt.Errorf("TEMPORAL_PERSISTENCE must be sqlite or postgres, not %q", c.TemporalPersistence)
 	}
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
