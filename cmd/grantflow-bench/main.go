@@ -1,6 +1,7 @@
 // Command grantflow-bench measures Grantflow against the raw engine underneath it, in one run on
 // one machine, and prints each figure as a ratio: submissions over HTTP against bare Temporal
-// workflow starts on the same embedded server, and award letters against bare gofpdf letters.
+// workflow starts on the same embedded server (on SQLite and on PostgreSQL persistence, side by
+// side), and award letters against bare gofpdf letters.
 // It links the Temporal server (embedded), so like grantflow-dev it is a development tool.
 package main
 
@@ -20,7 +21,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -35,7 +35,6 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
-	"grantflow/internal/devtemporal"
 	"grantflow/letters"
 	"grantflow/money"
 	"grantflow/notify"
@@ -52,6 +51,8 @@ func main() {
 	benchtime := flag.String("benchtime", "3s", "how long to run each benchmark (testing's -benchtime)")
 	flag.IntVar(&awardCount, "awards", 1000, "service awards to drive through their first year (0 to skip)")
 	flag.IntVar(&letterRounds, "rounds", 3, "rounds of the letters comparison, bare and ours alternating")
+	flag.IntVar(&startRounds, "start-rounds", 3, "rounds of the workflow starts comparison, each on every persistence, bare and ours alternating")
+	flag.StringVar(&persistence, "persistence", "both", `the embedded Temporal server's persistence for the workflow rows: "sqlite", "postgres" or "both" (side by side)`)
 	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database) or "360giving" (needs PostgreSQL and psql)`)
 	flag.IntVar(&givingAwards, "giving-awards", 100_000, "awards in the 360Giving package comparison (0 to skip)")
 	flag.IntVar(&givingRounds, "giving-rounds", 5, "rounds of the 360Giving comparison, bare and ours alternating")
@@ -95,27 +96,17 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
-	addr, err := freeAddress()
-	if err != nil {
-		return err
-	}
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(dir, "temporal.db"), Address: addr,
-		SearchAttributes: app.SearchAttributes, Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	c, err := app.Dial(ctx, srv.Address(), srv.Namespace(), logger)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
 	dbURL, dropDB, err := benchDatabase(ctx)
 	if err != nil {
 		return err
 	}
 	defer dropDB()
+	engines, stopEngines, err := startEngines(ctx, dir, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer stopEngines()
+	c := engines[0].c // the rows that are not about the engine run on the first
 	st, err := store.Open(ctx, dbURL, logger)
 	if err != nil {
 		return err
@@ -133,9 +124,7 @@ func run() error {
 
 	fmt.Printf("Grantflow benchmark, %s, GOMAXPROCS=%d, %d callers per core\n\n", time.Now().Format(time.DateOnly), runtime.GOMAXPROCS(0), parallelism)
 
-	bare := testing.Benchmark(func(b *testing.B) { benchBareStarts(b, c) })
-	ours := testing.Benchmark(func(b *testing.B) { benchSubmissions(b, c, st, logger) })
-	report("workflow starts", "bare Temporal ExecuteWorkflow", bare, "Grantflow POST /submit over HTTP", ours)
+	benchStarts(engines, st, logger)
 
 	apiReads, pageReads, err := benchApplicationReads(ctx, c, st, logger)
 	if err != nil {
@@ -162,18 +151,20 @@ func run() error {
 		}
 		workers := runtime.GOMAXPROCS(0) * parallelism
 		fmt.Printf("service awards: %d three-year awards through their first year (20 updates each), %d callers\n", awardCount, workers)
-		r, err := benchAwardYears(ctx, c, st, awardCount, workers)
-		if err != nil {
-			return err
+		var results []yearResult
+		for _, e := range engines {
+			r, err := benchAwardYears(ctx, e.c, st, awardCount, workers)
+			if err != nil {
+				return fmt.Errorf("service awards on %s: %w", e.name, err)
+			}
+			results = append(results, r)
 		}
-		fmt.Printf("  %-36s %9v  (%.1f updates/s)\n  %-36s %9v  (%.1f updates/s)\n  ratio (Grantflow / bare, updates per second): %.2f\n\n",
-			"bare no-op updates, same count", r.bare.Round(time.Millisecond), float64(r.updates)/r.bare.Seconds(),
-			"Grantflow first year of each award", r.ours.Round(time.Millisecond), float64(r.updates)/r.ours.Seconds(), r.bare.Seconds()/r.ours.Seconds())
+		printAwards(engines, results)
 	}
 	return nil
 }
 
-var awardCount, letterRounds int
+var awardCount, letterRounds, startRounds int
 
 // benchLetters compares our award letter, in the embedded Liberation Sans, with a bare one-page
 // letter in gofpdf's core Helvetica. Each round alternates the two in short bursts (about 50 ms
