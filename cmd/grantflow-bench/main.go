@@ -219,6 +219,18 @@ func benchLetters() {
 		ratios[len(ratios)/2], len(ratios), ratios[0], ratios[len(ratios)-1])
 }
 
+// fail and fatal also print err: testing.Benchmark keeps a failed benchmark's log to itself and
+// returns an empty result.
+func fail(b *testing.B, err error) {
+	fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+	b.Error(err)
+}
+
+func fatal(b *testing.B, err error) {
+	fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+	b.Fatal(err)
+}
+
 func perSec(r testing.BenchmarkResult) float64 { return float64(r.N) / r.T.Seconds() }
 
 func report(title, bareName string, bare testing.BenchmarkResult, oursName string, ours testing.BenchmarkResult) {
@@ -237,7 +249,7 @@ func benchBareStarts(b *testing.B, c client.Client) {
 	w := worker.New(c, queue, worker.Options{})
 	w.RegisterWorkflow(noop)
 	if err := w.Start(); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer w.Stop()
 	b.SetParallelism(parallelism)
@@ -246,7 +258,7 @@ func benchBareStarts(b *testing.B, c client.Client) {
 		for pb.Next() {
 			id := fmt.Sprintf("bare-%d", seq.Add(1))
 			if _, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: queue}, noop); err != nil {
-				b.Error(err)
+				fail(b, err)
 				return
 			}
 		}
@@ -259,7 +271,7 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
 	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
 	if err := w.Start(); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer w.Stop()
 	srv := httptest.NewServer(app.HandlerOnQueue(c, st, app.Config{TokenTTL: time.Hour}, logger, queue))
@@ -277,13 +289,13 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 			req.Header.Set("Authorization", "Bearer "+token)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				b.Error(err)
+				fail(b, err)
 				return
 			}
-			io.Copy(io.Discard, res.Body)
+			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode != http.StatusAccepted {
-				b.Errorf("submit %d: %d", id, res.StatusCode)
+				fail(b, fmt.Errorf("submit %d: %d %s", id, res.StatusCode, body))
 				return
 			}
 		}
@@ -292,7 +304,7 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 	// The worker stops when this returns: first let it screen what was submitted, so the
 	// applications reach assessment (the reads benchmark reads one) rather than stay submitted.
 	if err := awaitScreened(ctx, st, drafts); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 }
 
@@ -322,11 +334,11 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	applicant := demo.Accounts[0]
 	u, err := st.UserByEmail(ctx, applicant.Email)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	token, _, err := st.IssueToken(ctx, u.ID, time.Hour)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	var grassroots store.Scheme
 	for _, sc := range must(st.Schemes(ctx)) {
@@ -338,15 +350,15 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	start, end := time.Now().AddDate(0, 1, 0), time.Now().AddDate(0, 9, 0)
 	benchAnswers, err := json.Marshal(demo.GrassrootsAnswers(money.Pounds(3000)))
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	ids := make([]int64, n)
 	for i := range ids {
 		ids[i], err = st.CreateDraft(ctx, u.Organisations[0], u.ID, store.Draft{SchemeID: grassroots.ID, RoundID: round.ID,
 			Title: "Benchmark project", Purpose: "Youth diversion sessions", AmountRequested: money.Pounds(3000),
-			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Leicester"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
+			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Melton"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
 		if err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
 	}
 	return token, ids
