@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +24,7 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
+	"grantflow/internal/devtemporal"
 	"grantflow/internal/metrics"
 	"grantflow/internal/requestid"
 	"grantflow/letters"
@@ -33,22 +35,74 @@ import (
 	"grantflow/workflows"
 )
 
-// temporal is one in-process server for the package; each test isolates itself on its own task queue
-// and database.
-var temporal *temporaltest.TestServer
+// temporalClient reaches one in-process Temporal server for the package; each test isolates itself
+// on its own task queue and database.
+var temporalClient client.Client
+
+// temporalFrontend is that server's address and namespace, for tests that dial their own client.
+var temporalFrontend app.TemporalConn
+
+// temporalOnPostgres, set to "postgres" in GRANTFLOW_E2E_TEMPORAL, runs the package against the dev
+// runner's embedded server on PostgreSQL persistence (throwaway databases) instead of temporaltest.
+const temporalOnPostgres = "GRANTFLOW_E2E_TEMPORAL"
 
 func TestMain(m *testing.M) {
 	// The client carries each HTTP request's id into workflows and activities, as app.Dial's does.
-	temporal = temporaltest.NewServer(temporaltest.WithBaseClientOptions(client.Options{
-		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}}))
-	c := temporal.GetDefaultClient()
-	if err := app.EnsureSearchAttributes(context.Background(), c, temporal.GetDefaultNamespace()); err != nil {
+	opts := client.Options{ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}}}
+	var stop func()
+	var err error
+	if os.Getenv(temporalOnPostgres) == "postgres" {
+		temporalClient, stop, err = startTemporalOnPostgres(opts)
+	} else {
+		ts := temporaltest.NewServer(temporaltest.WithBaseClientOptions(opts))
+		temporalClient, stop = ts.GetDefaultClient(), ts.Stop
+		temporalFrontend = app.TemporalConn{Address: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace()}
+		err = app.EnsureSearchAttributes(context.Background(), temporalClient, ts.GetDefaultNamespace())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	temporal.Stop()
+	stop()
 	os.Exit(code)
+}
+
+// startTemporalOnPostgres starts the dev runner's embedded server on databases of its own on the
+// tests' PostgreSQL server, dropped when it stops.
+func startTemporalOnPostgres(opts client.Options) (client.Client, func(), error) {
+	pgURL, drop, err := devtemporal.ThrowawayPostgres(storetest.ServerURL())
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv, err := devtemporal.Start(context.Background(), devtemporal.Options{PostgresURL: pgURL, Address: addr,
+		SearchAttributes: app.SearchAttributes, Logger: logger})
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	opts.HostPort, opts.Namespace = srv.Address(), srv.Namespace()
+	temporalFrontend = app.TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}
+	c, err := client.Dial(opts)
+	if err != nil {
+		srv.Stop()
+		drop()
+		return nil, nil, err
+	}
+	return c, func() {
+		c.Close()
+		srv.Stop()
+		if err := drop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}, nil
 }
 
 var queues atomic.Int64
@@ -142,7 +196,7 @@ func newSystemWith(t testing.TB, clock time.Time, observed bool) *system {
 	if _, err := st.DB.Exec(fmt.Sprintf("ALTER SEQUENCE rounds_id_seq RESTART WITH %d", n*1_000_000+int64(os.Getpid()%1000)*1000+1)); err != nil {
 		t.Fatal(err)
 	}
-	c := temporal.GetDefaultClient()
+	c := temporalClient
 	var m *metrics.Metrics
 	if observed {
 		m, c = observe(t, st)

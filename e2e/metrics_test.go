@@ -34,7 +34,7 @@ func observe(t testing.TB, st *store.Store) (*metrics.Metrics, client.Client) {
 	if err := m.WatchStore(st); err != nil {
 		t.Fatal(err)
 	}
-	c, err := app.Dial(context.Background(), app.TemporalConn{Address: temporal.GetFrontendHostPort(), Namespace: temporal.GetDefaultNamespace(), Metrics: m.Temporal()}, quiet)
+	c, err := app.Dial(context.Background(), app.TemporalConn{Address: temporalFrontend.Address, Namespace: temporalFrontend.Namespace, Metrics: m.Temporal()}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

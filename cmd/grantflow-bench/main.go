@@ -1,6 +1,7 @@
 // Command grantflow-bench measures Grantflow against the raw engine underneath it, in one run on
 // one machine, and prints each figure as a ratio: submissions over HTTP against bare Temporal
-// workflow starts on the same embedded server, and award letters against bare gofpdf letters.
+// workflow starts on the same embedded server (on SQLite and on PostgreSQL persistence, side by
+// side), and award letters against bare gofpdf letters.
 // It links the Temporal server (embedded), so like grantflow-dev it is a development tool.
 package main
 
@@ -20,7 +21,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -35,7 +35,6 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
-	"grantflow/internal/devtemporal"
 	"grantflow/letters"
 	"grantflow/money"
 	"grantflow/notify"
@@ -53,6 +52,8 @@ func main() {
 	flag.IntVar(&awardCount, "awards", 1000, "service awards to drive through their first year (0 to skip)")
 	flag.IntVar(&letterRounds, "rounds", 3, "rounds of the letters comparison, bare and ours alternating")
 	flag.IntVar(&observedRounds, "observe-rounds", 5, "rounds of the request log and metrics comparison on the officer's page read, without and with alternating (0 to skip)")
+	flag.IntVar(&startRounds, "start-rounds", 3, "rounds of the workflow starts comparison, each on every persistence, bare and ours alternating")
+	flag.StringVar(&persistence, "persistence", "both", `the embedded Temporal server's persistence for the workflow rows: "sqlite", "postgres" or "both" (side by side)`)
 	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database) or "360giving" (needs PostgreSQL and psql)`)
 	flag.IntVar(&givingAwards, "giving-awards", 100_000, "awards in the 360Giving package comparison (0 to skip)")
 	flag.IntVar(&givingRounds, "giving-rounds", 5, "rounds of the 360Giving comparison, bare and ours alternating")
@@ -96,27 +97,17 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
-	addr, err := freeAddress()
-	if err != nil {
-		return err
-	}
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(dir, "temporal.db"), Address: addr,
-		SearchAttributes: app.SearchAttributes, Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	c, err := app.Dial(ctx, app.TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, logger)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
 	dbURL, dropDB, err := benchDatabase(ctx)
 	if err != nil {
 		return err
 	}
 	defer dropDB()
+	engines, stopEngines, err := startEngines(ctx, dir, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer stopEngines()
+	c := engines[0].c // the rows that are not about the engine run on the first
 	st, err := store.Open(ctx, dbURL, logger)
 	if err != nil {
 		return err
@@ -134,9 +125,7 @@ func run() error {
 
 	fmt.Printf("Grantflow benchmark, %s, GOMAXPROCS=%d, %d callers per core\n\n", time.Now().Format(time.DateOnly), runtime.GOMAXPROCS(0), parallelism)
 
-	bare := testing.Benchmark(func(b *testing.B) { benchBareStarts(b, c) })
-	ours := testing.Benchmark(func(b *testing.B) { benchSubmissions(b, c, st, logger) })
-	report("workflow starts", "bare Temporal ExecuteWorkflow", bare, "Grantflow POST /submit over HTTP", ours)
+	benchStarts(engines, st, logger)
 
 	apiReads, pageReads, err := benchApplicationReads(ctx, c, st, logger)
 	if err != nil {
@@ -168,18 +157,20 @@ func run() error {
 		}
 		workers := runtime.GOMAXPROCS(0) * parallelism
 		fmt.Printf("service awards: %d three-year awards through their first year (20 updates each), %d callers\n", awardCount, workers)
-		r, err := benchAwardYears(ctx, c, st, awardCount, workers)
-		if err != nil {
-			return err
+		var results []yearResult
+		for _, e := range engines {
+			r, err := benchAwardYears(ctx, e.c, st, awardCount, workers)
+			if err != nil {
+				return fmt.Errorf("service awards on %s: %w", e.name, err)
+			}
+			results = append(results, r)
 		}
-		fmt.Printf("  %-36s %9v  (%.1f updates/s)\n  %-36s %9v  (%.1f updates/s)\n  ratio (Grantflow / bare, updates per second): %.2f\n\n",
-			"bare no-op updates, same count", r.bare.Round(time.Millisecond), float64(r.updates)/r.bare.Seconds(),
-			"Grantflow first year of each award", r.ours.Round(time.Millisecond), float64(r.updates)/r.ours.Seconds(), r.bare.Seconds()/r.ours.Seconds())
+		printAwards(engines, results)
 	}
 	return nil
 }
 
-var awardCount, letterRounds int
+var awardCount, letterRounds, startRounds int
 
 // benchLetters compares our award letter, in the embedded Liberation Sans, with a bare one-page
 // letter in gofpdf's core Helvetica. Each round alternates the two in short bursts (about 50 ms
@@ -234,6 +225,18 @@ func benchLetters() {
 		ratios[len(ratios)/2], len(ratios), ratios[0], ratios[len(ratios)-1])
 }
 
+// fail and fatal also print err: testing.Benchmark keeps a failed benchmark's log to itself and
+// returns an empty result.
+func fail(b *testing.B, err error) {
+	fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+	b.Error(err)
+}
+
+func fatal(b *testing.B, err error) {
+	fmt.Fprintln(os.Stderr, "grantflow-bench:", err)
+	b.Fatal(err)
+}
+
 func perSec(r testing.BenchmarkResult) float64 { return float64(r.N) / r.T.Seconds() }
 
 func report(title, bareName string, bare testing.BenchmarkResult, oursName string, ours testing.BenchmarkResult) {
@@ -252,7 +255,7 @@ func benchBareStarts(b *testing.B, c client.Client) {
 	w := worker.New(c, queue, worker.Options{})
 	w.RegisterWorkflow(noop)
 	if err := w.Start(); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer w.Stop()
 	b.SetParallelism(parallelism)
@@ -261,7 +264,7 @@ func benchBareStarts(b *testing.B, c client.Client) {
 		for pb.Next() {
 			id := fmt.Sprintf("bare-%d", seq.Add(1))
 			if _, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: queue}, noop); err != nil {
-				b.Error(err)
+				fail(b, err)
 				return
 			}
 		}
@@ -274,7 +277,7 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
 	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
 	if err := w.Start(); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer w.Stop()
 	srv := httptest.NewServer(app.HandlerOnQueue(c, st, app.Config{TokenTTL: time.Hour}, logger, queue))
@@ -292,13 +295,13 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 			req.Header.Set("Authorization", "Bearer "+token)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				b.Error(err)
+				fail(b, err)
 				return
 			}
-			io.Copy(io.Discard, res.Body)
+			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode != http.StatusAccepted {
-				b.Errorf("submit %d: %d", id, res.StatusCode)
+				fail(b, fmt.Errorf("submit %d: %d %s", id, res.StatusCode, body))
 				return
 			}
 		}
@@ -307,7 +310,7 @@ func benchSubmissions(b *testing.B, c client.Client, st *store.Store, logger *sl
 	// The worker stops when this returns: first let it screen what was submitted, so the
 	// applications reach assessment (the reads benchmark reads one) rather than stay submitted.
 	if err := awaitScreened(ctx, st, drafts); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 }
 
@@ -337,11 +340,11 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	applicant := demo.Accounts[0]
 	u, err := st.UserByEmail(ctx, applicant.Email)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	token, _, err := st.IssueToken(ctx, u.ID, time.Hour)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	var grassroots store.Scheme
 	for _, sc := range must(st.Schemes(ctx)) {
@@ -353,7 +356,7 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 	start, end := time.Now().AddDate(0, 1, 0), time.Now().AddDate(0, 9, 0)
 	benchAnswers, err := json.Marshal(demo.GrassrootsAnswers(money.Pounds(3000)))
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	ids := make([]int64, n)
 	for i := range ids {
@@ -361,7 +364,7 @@ func prepareDrafts(b *testing.B, ctx context.Context, base string, st *store.Sto
 			Title: "Benchmark project", Purpose: "Youth diversion sessions", AmountRequested: money.Pounds(3000),
 			ProjectStart: &start, ProjectEnd: &end, Areas: []string{"Melton"}, Priorities: []string{"Serious violence"}, Answers: benchAnswers})
 		if err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
 	}
 	return token, ids

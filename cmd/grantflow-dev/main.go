@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -80,13 +81,21 @@ func run() error {
 	}
 
 	if os.Getenv("TEMPORAL_ADDRESS") == "" {
-		srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: ".data/temporal.db", Address: cfg.TemporalAddress,
-			Namespace: cfg.TemporalNamespace, SearchAttributes: app.SearchAttributes, Logger: logger})
+		opts := devtemporal.Options{DatabaseFile: ".data/temporal.db", Address: cfg.TemporalAddress,
+			Namespace: cfg.TemporalNamespace, SearchAttributes: app.SearchAttributes, Logger: logger}
+		state := opts.DatabaseFile
+		if cfg.TemporalPersistence == app.PersistencePostgres {
+			if opts.PostgresURL, err = temporalPostgresURL(cfg.DatabaseURL); err != nil {
+				return err
+			}
+			state = "PostgreSQL databases " + devtemporal.DefaultPostgresDatabase + " and " + devtemporal.DefaultPostgresDatabase + devtemporal.VisibilitySuffix
+		}
+		srv, err := devtemporal.Start(ctx, opts)
 		if err != nil {
 			return err
 		}
 		defer srv.Stop()
-		logger.Info("embedded Temporal server running", "address", srv.Address(), "state", ".data/temporal.db")
+		logger.Info("embedded Temporal server running", "address", srv.Address(), "state", state)
 	}
 	if cfg.MetricsAddr == "" {
 		cfg.MetricsAddr = defaultMetricsAddr
@@ -129,6 +138,17 @@ func run() error {
 		go demoAwards(ctx, "http://"+net.JoinHostPort(dialHost(cfg.ListenHost), strconv.Itoa(cfg.Port)), st, logger)
 	}
 	return app.Serve(ctx, cfg, c, st, logger, true, true)
+}
+
+// temporalPostgresURL is the application's PostgreSQL server and login with the database
+// "temporal" (TEMPORAL_PERSISTENCE=postgres): the production layout, on one machine.
+func temporalPostgresURL(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", fmt.Errorf("TEMPORAL_PERSISTENCE=postgres uses DATABASE_URL's server, which does not parse: %w", err)
+	}
+	u.Path = "/" + devtemporal.DefaultPostgresDatabase
+	return u.String(), nil
 }
 
 // demoAwards makes the demo's first grants through the running system once it answers, when

@@ -86,6 +86,9 @@ type Config struct {
 	// Quotas bound what one organisation may keep: QUOTA_DRAFTS_PER_ORGANISATION,
 	// QUOTA_UPLOAD_BYTES_PER_ORGANISATION. A Config built by hand has zeros: no limit.
 	Quotas store.Quotas
+	// TemporalPersistence is where the dev runner's embedded Temporal server keeps its state
+	// (TEMPORAL_PERSISTENCE): PersistenceSQLite or PersistencePostgres.
+	TemporalPersistence string
 }
 
 // minCSRFKey is the shortest CSRF_KEY accepted: an HMAC-SHA256 key of its full strength.
@@ -212,6 +215,13 @@ const DefaultDataLicence = threesixtygiving.OpenGovernmentLicence
 // DefaultDatabaseURL is the local server's grantflow database.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable"
 
+// Where the dev runner's embedded Temporal server keeps its state: a SQLite file under .data, or
+// databases temporal and temporal_visibility on the application's PostgreSQL server.
+const (
+	PersistenceSQLite   = "sqlite"
+	PersistencePostgres = "postgres"
+)
+
 // LoadConfig reads the environment; a malformed value is an error naming the variable.
 func LoadConfig() (Config, error) {
 	c := Config{
@@ -294,6 +304,11 @@ func LoadConfig() (Config, error) {
 	if c.MetricsAddr, err = metricsAddr(c.Port); err != nil {
 		return c, err
 	}
+	switch c.TemporalPersistence = env("TEMPORAL_PERSISTENCE", PersistenceSQLite); c.TemporalPersistence {
+	case PersistenceSQLite, PersistencePostgres:
+	default:
+		return c, fmt.Errorf("TEMPORAL_PERSISTENCE must be sqlite or postgres, not %q", c.TemporalPersistence)
+	}
 	if c.TokenTTL, err = time.ParseDuration(env("TOKEN_TTL", "12h")); err != nil || c.TokenTTL <= 0 {
 		return c, fmt.Errorf("TOKEN_TTL must be a duration such as 12h, not %q", os.Getenv("TOKEN_TTL"))
 	}
@@ -319,6 +334,7 @@ var ConfigVariables = []string{
 	"TEMPORAL_TLS", "TEMPORAL_TLS_CA_FILE", "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE", "TEMPORAL_TLS_SERVER_NAME",
 	"TEMPORAL_API_KEY", "LISTEN_HOST", "MIGRATE_DATABASE_URL", "METRICS_ADDR", "TEMPORAL_UI_URL",
 	"CSRF_KEY", "CSRF_PREVIOUS_KEY", "STEP_TIMEOUT", "QUOTA_DRAFTS_PER_ORGANISATION", "QUOTA_UPLOAD_BYTES_PER_ORGANISATION",
+	"TEMPORAL_PERSISTENCE",
 }
 
 // ProductionVariables are what a deployment must set itself: their defaults point at this machine

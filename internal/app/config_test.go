@@ -320,3 +320,20 @@ func TestLimitsConfig(t *testing.T) {
 		t.Errorf("no CSRF_KEY: %v", err)
 	}
 }
+
+func TestTemporalPersistenceConfig(t *testing.T) {
+	for value, want := range map[string]string{"": PersistenceSQLite, "sqlite": PersistenceSQLite, "postgres": PersistencePostgres} {
+		t.Setenv("TEMPORAL_PERSISTENCE", value)
+		c, err := LoadConfig()
+		if err != nil || c.TemporalPersistence != want {
+			t.Errorf("TEMPORAL_PERSISTENCE=%q: %q, %v; want %q", value, c.TemporalPersistence, err, want)
+		}
+	}
+	for _, value := range []string{"postgresql", "SQLite", "mysql"} {
+		t.Setenv("TEMPORAL_PERSISTENCE", value)
+		want := `TEMPORAL_PERSISTENCE must be sqlite or postgres, not "` + value + `"`
+		if _, err := LoadConfig(); err == nil || err.Error() != want {
+			t.Errorf("TEMPORAL_PERSISTENCE=%q: %v; want %q", value, err, want)
+		}
+	}
+}

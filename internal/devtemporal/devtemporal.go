@@ -1,5 +1,6 @@
 // Package devtemporal runs a real Temporal server inside the local development process, backed by a
-// SQLite file so that workflows, timers and search attributes survive restarts.
+// SQLite file, or by PostgreSQL as a production cluster is, so that workflows, timers and search
+// attributes survive restarts.
 //
 // It is for local development only: the production binary talks to an external Temporal cluster
 // through the SDK and must never import this package (it pulls in the whole Temporal server).
@@ -22,6 +23,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/common/authorization"
@@ -36,6 +39,7 @@ import (
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 const (
@@ -55,6 +59,11 @@ type Options struct {
 	// DatabaseFile is the SQLite file holding all server state, e.g. ./.data/temporal.db. It is
 	// created, with its directory, if missing; an existing file is reused as it is.
 	DatabaseFile string
+	// PostgresURL, when set, keeps the state in PostgreSQL instead of DatabaseFile:
+	// postgres://user:password@host:5432/temporal?sslmode=disable. The database in the path
+	// (default temporal) and its visibility database (the same name + "_visibility") are created
+	// if missing, and their schemas set up or brought up to date by the server's own SQL schema tool.
+	PostgresURL string
 	// Address is the host:port the frontend gRPC service listens on; default 127.0.0.1:7233.
 	Address string
 	// Namespace is created if missing (7 days' retention); default "default".
@@ -87,11 +96,12 @@ type Server struct {
 	clientTLS *tls.Config
 }
 
-// Start opens (or creates) the SQLite database, starts every Temporal service in process, waits
-// until the frontend answers and makes sure the namespace and its search attributes exist.
+// Start opens (or creates) the SQLite or PostgreSQL databases, starts every Temporal service in
+// process, waits until the frontend answers and makes sure the namespace and its search attributes
+// exist.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	if opts.DatabaseFile == "" {
-		return nil, errors.New("devtemporal: Options.DatabaseFile is required")
+	if opts.DatabaseFile == "" && opts.PostgresURL == "" {
+		return nil, errors.New("devtemporal: Options.DatabaseFile or Options.PostgresURL is required")
 	}
 	if opts.Address == "" {
 		opts.Address = defaultAddress
@@ -120,16 +130,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("devtemporal: pick ports for history, matching and worker: %w", err)
 	}
 
-	sqlConfig, err := openDatabase(opts.DatabaseFile)
+	phase := new(atomic.Int32)
+	var persistence config.Persistence
+	if opts.PostgresURL != "" {
+		persistence, err = openPostgres(opts.PostgresURL, serverLogger{l: logger, phase: phase})
+	} else {
+		persistence, err = openSQLite(opts.DatabaseFile, opts.Namespace, opts.SearchAttributes)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := createNamespace(sqlConfig, opts.Namespace, opts.SearchAttributes); err != nil {
-		return nil, err
-	}
 
-	cfg, hosts := serverConfig(sqlConfig, host, frontendPort, ports)
-	phase := new(atomic.Int32)
+	cfg, hosts := serverConfig(persistence, host, frontendPort, ports)
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
@@ -173,9 +185,10 @@ func (s *Server) Stop() error {
 	return s.stopErr
 }
 
-// ready waits for the frontend to answer, then registers any search attribute that the namespace
-// lacks. Attributes in a freshly created namespace are already there (createNamespace wrote them);
-// this covers attributes added to Options after the database was first created.
+// ready waits for the frontend to answer, registers the namespace if it is missing (openSQLite
+// wrote it already; PostgreSQL starts without it), then any search attribute that the namespace
+// lacks. Attributes in a fresh SQLite namespace are already there (createNamespace wrote them);
+// this covers PostgreSQL and attributes added to Options after the database was first created.
 func (s *Server) ready(ctx context.Context, logger *slog.Logger, want map[string]enumspb.IndexedValueType) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -199,6 +212,9 @@ func (s *Server) ready(ctx context.Context, logger *slog.Logger, want map[string
 		}
 	}
 	defer c.Close()
+	if err := s.registerNamespace(ctx, c); err != nil {
+		return err
+	}
 
 	list, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.namespace})
 	if err != nil {
@@ -230,6 +246,49 @@ func (s *Server) ready(ctx context.Context, logger *slog.Logger, want map[string
 	case <-time.After(namespaceRefresh):
 	}
 	return nil
+}
+
+// registerNamespace creates the namespace through the frontend, with 7 days' retention, unless it
+// exists.
+func (s *Server) registerNamespace(ctx context.Context, c client.Client) error {
+	_, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.namespace})
+	var notFound *serviceerror.NamespaceNotFound
+	if !errors.As(err, &notFound) {
+		return err
+	}
+	_, err = c.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace:                        s.namespace,
+		WorkflowExecutionRetentionPeriod: durationpb.New(retention),
+	})
+	var exists *serviceerror.NamespaceAlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("devtemporal: register namespace %s: %w", s.namespace, err)
+	}
+	// The services find a namespace through their caches: let them refresh.
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(namespaceRefresh):
+	}
+	return nil
+}
+
+// openSQLite returns the persistence configuration for file, creating the file, its directory, the
+// Temporal schema and the namespace when the file is new.
+func openSQLite(file, namespace string, attrs map[string]enumspb.IndexedValueType) (config.Persistence, error) {
+	cfg, err := openDatabase(file)
+	if err != nil {
+		return config.Persistence{}, err
+	}
+	if err := createNamespace(cfg, namespace, attrs); err != nil {
+		return config.Persistence{}, err
+	}
+	return config.Persistence{
+		DefaultStore:     sqliteplugin.PluginName,
+		VisibilityStore:  sqliteplugin.PluginName,
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: cfg}},
+	}, nil
 }
 
 // openDatabase returns the SQLite config for file, creating the file, its directory and the
@@ -270,10 +329,10 @@ func createNamespace(cfg *config.SQL, name string, attrs map[string]enumspb.Inde
 	return nil
 }
 
-// serverConfig builds a single-node configuration: SQLite for both stores, one history shard,
-// static membership (no gossip ports, and no stale members left in the database by an earlier
-// run), no metrics or pprof listeners, archival off.
-func serverConfig(sqlConfig *config.SQL, host string, frontendPort int, ports []int) (*config.Config, map[primitives.ServiceName]static.Hosts) {
+// serverConfig builds a single-node configuration on the given stores: static membership (no gossip
+// ports, and no stale members left in the database by an earlier run), no metrics or pprof
+// listeners, archival off.
+func serverConfig(persistence config.Persistence, host string, frontendPort int, ports []int) (*config.Config, map[primitives.ServiceName]static.Hosts) {
 	frontend := net.JoinHostPort(dialHost(host), strconv.Itoa(frontendPort))
 	services := map[primitives.ServiceName]int{
 		primitives.FrontendService: frontendPort,
@@ -282,12 +341,7 @@ func serverConfig(sqlConfig *config.SQL, host string, frontendPort int, ports []
 		primitives.WorkerService:   ports[2],
 	}
 	cfg := &config.Config{
-		Persistence: config.Persistence{
-			DefaultStore:     sqliteplugin.PluginName,
-			VisibilityStore:  sqliteplugin.PluginName,
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConfig}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			EnableGlobalNamespace:    false,
 			FailoverVersionIncrement: 10,

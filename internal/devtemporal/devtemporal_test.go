@@ -2,10 +2,13 @@ package devtemporal
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -20,6 +23,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	dbschemas "go.temporal.io/server/schema"
+	"go.temporal.io/server/schema/postgresql/v12"
 )
 
 const (
@@ -42,15 +47,92 @@ func waitForSignal(ctx workflow.Context) (string, error) {
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
+	stateSurvivesRestart(t, Options{DatabaseFile: filepath.Join(t.TempDir(), "data", "temporal.db")})
+}
+
+// On PostgreSQL the second start finds both databases and their schemas in place: it updates
+// them (nothing to do at the same version) rather than setting them up again.
+func TestStateSurvivesRestartOnPostgres(t *testing.T) {
+	pgURL := throwawayPostgres(t)
+	stateSurvivesRestart(t, Options{PostgresURL: pgURL})
+	for _, db := range []struct{ suffix, schema, version string }{
+		{"", postgresSchema, v12.Version},
+		{VisibilitySuffix, postgresVisibilitySchema, v12.VisibilityVersion},
+	} {
+		version, updates := schemaHistory(t, pgURL, db.suffix)
+		if version != db.version {
+			t.Errorf("database%s: schema version %s, want %s", db.suffix, version, db.version)
+		}
+		// One row for the initial 0.0, one per versioned step, and none from the restart.
+		steps, err := fs.ReadDir(dbschemas.Assets(), db.schema+"/versioned")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if updates != 1+len(steps) {
+			t.Errorf("database%s: %d schema updates recorded, want %d: the restart set the schema up again", db.suffix, updates, 1+len(steps))
+		}
+	}
+}
+
+func TestStartRefusesBadPostgresURL(t *testing.T) {
+	for url, want := range map[string]string{
+		"mysql://root@127.0.0.1/temporal": `devtemporal: PostgreSQL URL must look like postgres://user@host:5432/temporal?sslmode=disable, not "mysql://root@127.0.0.1/temporal"`,
+		"postgres://u:secret@/temporal":   `devtemporal: PostgreSQL URL must look like postgres://user@host:5432/temporal?sslmode=disable, not "postgres://u:xxxxx@/temporal"`,
+		"postgres://u@127.0.0.1/Temporal": `devtemporal: PostgreSQL database "Temporal": want lower-case letters, digits and _ (at most 52)`,
+		"postgres://u@127.0.0.1/a;drop":   `devtemporal: PostgreSQL database "a;drop": want lower-case letters, digits and _ (at most 52)`,
+	} {
+		_, err := Start(context.Background(), Options{PostgresURL: url, Address: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: err = %v, want %q", url, err, want)
+		}
+	}
+}
+
+// throwawayPostgres is a PostgreSQL URL for databases of the test's own, dropped when it ends.
+func throwawayPostgres(t *testing.T) string {
+	t.Helper()
+	server := os.Getenv("TEST_DATABASE_URL")
+	if server == "" {
+		server = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	pgURL, drop, err := ThrowawayPostgres(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return pgURL
+}
+
+// schemaHistory reads the schema version the server's tool recorded in the database (the URL's,
+// with suffix) and how many updates its history holds.
+func schemaHistory(t *testing.T, pgURL, suffix string) (string, int) {
+	t.Helper()
+	u, _ := url.Parse(pgURL)
+	u.Path += suffix
+	db, err := sql.Open("postgres", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var version string
+	var updates int
+	if err := db.QueryRow(`SELECT curr_version, (SELECT count(*) FROM schema_update_history) FROM schema_version WHERE version_partition = 0`).Scan(&version, &updates); err != nil {
+		t.Fatalf("read schema version of %s: %v", u.Path, err)
+	}
+	return version, updates
+}
+
+func stateSurvivesRestart(t *testing.T, opts Options) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	opts := Options{
-		DatabaseFile:     filepath.Join(t.TempDir(), "data", "temporal.db"),
-		Address:          fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		Namespace:        "grantflow-test",
-		SearchAttributes: map[string]enumspb.IndexedValueType{stageAttr: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
-		Logger:           testLogger(),
-	}
+	opts.Address = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	opts.Namespace = "grantflow-test"
+	opts.SearchAttributes = map[string]enumspb.IndexedValueType{stageAttr: enumspb.INDEXED_VALUE_TYPE_KEYWORD}
+	opts.Logger = testLogger()
 
 	srv := start(ctx, t, opts)
 	c, w := connect(t, srv)
