@@ -116,8 +116,11 @@ const financeMailbox = "finance-team@opcc.example"
 
 // system is one running Grantflow: store, worker, HTTP server.
 type system struct {
-	t      *testing.T
+	t *testing.T
+	// Store is the test's own view of the database, as its owner (setting things up, reading what
+	// happened); App is the store the front door and the worker run on, as grantflow_app.
 	Store  *store.Store
+	App    *store.Store
 	Client client.Client
 	URL    string
 	Queue  string
@@ -212,7 +215,7 @@ func newSystemWith(t testing.TB, clock time.Time, observed bool) *system {
 	logger := slog.New(slog.NewTextHandler(testLog{t}, nil))                              // shown only when a test fails
 	cfg := app.Config{TokenTTL: time.Hour, InsecureCookies: true, Letterhead: letterhead} // a cookie jar keeps Secure cookies for https only
 	cfg.Metrics = m
-	sys := &system{Store: st, Client: c, Queue: queue}
+	sys := &system{Store: st, App: asApp, Client: c, Queue: queue}
 	st.SecondFactorClock = func() time.Time { return time.Now().Add(time.Duration(sys.totpOffset.Load())) }
 	asApp.SecondFactorClock = st.SecondFactorClock
 	if !clock.IsZero() {

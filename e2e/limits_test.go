@@ -110,7 +110,7 @@ func (s *system) submitOnly(t *testing.T, token string) int64 {
 // with the reason on the page; its drafts are untouched.
 func TestDraftQuotaInTheAPIAndOnThePages(t *testing.T) {
 	s := newSystem(t)
-	s.Store.Quotas.DraftsPerOrganisation = 2
+	s.App.Quotas.DraftsPerOrganisation = 2 // the quota is the front door's setting
 	email := "jo@quota-group.example.org"
 	token := s.registerApplicant(t, "Quota Group Ltd", email)
 	schemeID, roundID := s.grassrootsRound(t, token)

@@ -61,7 +61,8 @@ func lockOrganisationQuota(ctx context.Context, tx *sqlx.Tx, orgID int64) error 
 	return err
 }
 
-// checkDraftQuota refuses a new draft when the organisation already has its quota of them.
+// checkDraftQuota refuses a new draft when the organisation already has its quota of them. A
+// draft locked when its round closed can never be submitted, so it holds no place.
 func (s *Store) checkDraftQuota(ctx context.Context, tx *sqlx.Tx, orgID int64) error {
 	limit := s.Quotas.DraftsPerOrganisation
 	if limit <= 0 {
@@ -71,7 +72,7 @@ func (s *Store) checkDraftQuota(ctx context.Context, tx *sqlx.Tx, orgID int64) e
 		return err
 	}
 	var n int64
-	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM applications WHERE organisation_id = $1 AND status = 'draft'`, orgID); err != nil {
+	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM applications WHERE organisation_id = $1 AND status = 'draft' AND draft_locked_at IS NULL`, orgID); err != nil {
 		return err
 	}
 	if n >= limit {

@@ -70,6 +70,16 @@ func TestDraftQuotaRefusesTheOneOverAndCountsOnlyDrafts(t *testing.T) {
 	if _, err := f.draft(s); err != nil {
 		t.Errorf("a draft after one was submitted: %v", err)
 	}
+	// Nor does a draft locked when its round closed, which can never be submitted.
+	if _, err := f.draft(s); err == nil {
+		t.Fatal("a fourth open draft was allowed")
+	}
+	if _, err := s.DB.Exec(`UPDATE applications SET draft_locked_at = now() WHERE id = $1`, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.draft(s); err != nil {
+		t.Errorf("a draft after another was locked at its round's close: %v", err)
+	}
 }
 
 func TestConcurrentDraftsAtTheQuotaMakeExactlyTheQuota(t *testing.T) {

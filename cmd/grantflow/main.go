@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -60,6 +61,15 @@ func main() {
 	}
 }
 
+// probeHost is where the health probe finds this machine's server: LISTEN_HOST when it names
+// one address, else the loopback (a server on every interface answers there too).
+func probeHost(listenHost string) string {
+	if listenHost == "" || listenHost == "0.0.0.0" || listenHost == "::" {
+		return "127.0.0.1"
+	}
+	return listenHost
+}
+
 func run(args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
@@ -76,14 +86,14 @@ func run(args []string) error {
 		if len(args) != 2 || (args[1] != "livez" && args[1] != "readyz") {
 			return errors.New("usage: grantflow probe livez|readyz")
 		}
-		return probe(fmt.Sprintf("http://127.0.0.1:%d/%s", cfg.Port, args[1]), probeTimeout)
+		return probe("http://"+net.JoinHostPort(probeHost(cfg.ListenHost), strconv.Itoa(cfg.Port))+"/"+args[1], probeTimeout)
 	}
 	if args[0] == "serve" || args[0] == "http" || args[0] == "worker" {
 		if err := cfg.Mail.RequireMail(); err != nil {
 			return err
 		}
 	}
-	if args[0] == "serve" {
+	if args[0] == "serve" || args[0] == "http" { // the front door's forms, on every replica
 		if err := cfg.RequireCSRFKey(); err != nil {
 			return err
 		}

@@ -136,11 +136,13 @@ func TestServeRefusesToStartWithoutSMTP(t *testing.T) {
 	if err := run([]string{"worker"}); err == nil || errors.Is(err, app.ErrNoSMTP) {
 		t.Errorf("grantflow worker with MAIL_DISABLED=true: %v; want it past the mail check", err)
 	}
-	// serve also needs the forms' key, shared by every replica; the worker shows no forms.
+	// serve and http also need the forms' key, shared by every replica; the worker shows no forms.
 	t.Setenv("CSRF_KEY", "")
 	t.Setenv("CSRF_PREVIOUS_KEY", "")
-	if err := run([]string{"serve"}); !errors.Is(err, app.ErrNoCSRFKey) {
-		t.Errorf("grantflow serve without CSRF_KEY: %v; want %v", err, app.ErrNoCSRFKey)
+	for _, cmd := range []string{"serve", "http"} {
+		if err := run([]string{cmd}); !errors.Is(err, app.ErrNoCSRFKey) {
+			t.Errorf("grantflow %s without CSRF_KEY: %v; want %v", cmd, err, app.ErrNoCSRFKey)
+		}
 	}
 }
 

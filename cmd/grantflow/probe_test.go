@@ -62,3 +62,12 @@ func TestProbe(t *testing.T) {
 		t.Errorf("probe of a hung server: %v after %s", err, time.Since(start))
 	}
 }
+
+// The probe asks the address the server listens on: LISTEN_HOST when it names one, else loopback.
+func TestProbeHost(t *testing.T) {
+	for listen, want := range map[string]string{"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "127.0.0.1", "10.1.2.3": "10.1.2.3", "::1": "::1"} {
+		if got := probeHost(listen); got != want {
+			t.Errorf("LISTEN_HOST %q: probe asks %q, want %q", listen, got, want)
+		}
+	}
+}

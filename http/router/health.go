@@ -27,11 +27,12 @@ func registerHealth(r gin.IRoutes, d Deps) {
 }
 
 // Health serves the health checks alone, for a process with no front door: a worker deployed on
-// its own answers its orchestrator's probes with it, and serves nothing else.
+// its own answers its orchestrator's probes with it, and serves nothing else. Its requests are
+// logged and counted as the front door's are, so an alert on /readyz sees workers too.
 func Health(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(recovery(d.Logger))
+	r.Use(middleware(d)...)
 	registerHealth(r, d)
 	return r
 }

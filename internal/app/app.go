@@ -329,7 +329,11 @@ func Serve(ctx context.Context, cfg Config, c client.Client, st *store.Store, lo
 	}
 	handler := Handler(c, st, cfg, logger)
 	if !withHTTP {
-		handler = router.Health(router.Deps{Temporal: c, Store: st, Logger: logger})
+		health := router.Deps{Temporal: c, Store: st, Logger: logger}
+		if cfg.Metrics != nil {
+			health.Metrics = cfg.Metrics.HTTP
+		}
+		handler = router.Health(health)
 	}
 	// WriteTimeout bounds every response; the whole-register downloads replace it with their own
 	// deadline through http.ResponseController (apiv1.DownloadSlot), so a long CSV is not cut at it.
