@@ -115,6 +115,10 @@ func TestDraftQuotaInTheAPIAndOnThePages(t *testing.T) {
 	token := s.registerApplicant(t, "Quota Group Ltd", email)
 	schemeID, roundID := s.grassrootsRound(t, token)
 	draft := map[string]any{"scheme_id": schemeID, "round_id": roundID, "title": "Youth club nights"}
+	// A form opened in the pages while there was still room (sent below, once there is none).
+	w := s.webSignInWith(t, email, "a long enough password")
+	newPath := fmt.Sprintf("/applications/new?round=%d", int64(roundID))
+	w.get(newPath).mustSay(t, http.StatusOK, "Apply to the")
 	for range 2 {
 		s.must(t, http.StatusCreated, "POST", "/api/v1/applications", token, draft)
 	}
@@ -123,11 +127,11 @@ func TestDraftQuotaInTheAPIAndOnThePages(t *testing.T) {
 		t.Errorf("the third draft: %s", r.Raw)
 	}
 
-	w := s.webSignInWith(t, email, "a long enough password")
-	newPath := fmt.Sprintf("/applications/new?round=%d", int64(roundID))
-	w.get(newPath)
+	// The form opened before the quota was reached is refused on sending, saying why.
 	p := w.post(newPath, url.Values{"title": {"Youth club nights"}})
 	p.mustSay(t, http.StatusConflict, "may have at most 2 at once", "submit it before starting another")
+	// Opening a new one now says so before anything is typed.
+	w.get(newPath).mustSay(t, http.StatusOK, "You cannot start another application yet", "may have at most 2 at once")
 	list := s.must(t, http.StatusOK, "GET", "/api/v1/applications", token, nil)
 	if n := len(dig(list.Body, "applications").([]any)); n != 2 {
 		t.Errorf("the organisation has %d applications after the refusals; want its 2 drafts", n)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -61,8 +62,8 @@ func lockOrganisationQuota(ctx context.Context, tx *sqlx.Tx, orgID int64) error 
 	return err
 }
 
-// checkDraftQuota refuses a new draft when the organisation already has its quota of them. A
-// draft locked when its round closed can never be submitted, so it holds no place.
+// checkDraftQuota refuses a new draft when the organisation already has its quota of them,
+// counted under the organisation's quota lock so that two requests cannot both take the last place.
 func (s *Store) checkDraftQuota(ctx context.Context, tx *sqlx.Tx, orgID int64) error {
 	limit := s.Quotas.DraftsPerOrganisation
 	if limit <= 0 {
@@ -71,8 +72,29 @@ func (s *Store) checkDraftQuota(ctx context.Context, tx *sqlx.Tx, orgID int64) e
 	if err := lockOrganisationQuota(ctx, tx, orgID); err != nil {
 		return err
 	}
+	return s.draftQuotaLeft(ctx, tx, orgID)
+}
+
+// DraftQuotaReached is the QuotaError a new draft of the organisation would get now, or nil when
+// it may start one: the pages say so before a person fills in the form, rather than after.
+func (s *Store) DraftQuotaReached(ctx context.Context, orgID int64) (*QuotaError, error) {
+	if s.Quotas.DraftsPerOrganisation <= 0 {
+		return nil, nil
+	}
+	var q *QuotaError
+	if err := s.draftQuotaLeft(ctx, s.DB, orgID); err != nil && !errors.As(err, &q) {
+		return nil, err
+	}
+	return q, nil
+}
+
+// draftQuotaLeft refuses one more draft when the organisation already has its quota of them:
+// drafts not yet submitted. A draft locked when its round closed can never be submitted, so it
+// holds no place.
+func (s *Store) draftQuotaLeft(ctx context.Context, q sqlx.QueryerContext, orgID int64) error {
+	limit := s.Quotas.DraftsPerOrganisation
 	var n int64
-	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM applications WHERE organisation_id = $1 AND status = 'draft' AND draft_locked_at IS NULL`, orgID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM applications WHERE organisation_id = $1 AND status = 'draft' AND draft_locked_at IS NULL`, orgID); err != nil {
 		return err
 	}
 	if n >= limit {

@@ -165,6 +165,19 @@ func (s *Server) newApplicationForm(c *gin.Context) {
 	if !ok {
 		return
 	}
+	_, org, _ := applicantOrg(c)
+	full, err := s.opts.Store.DraftQuotaReached(c.Request.Context(), org)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if full != nil { // said before the form is filled in, not after
+		s.render(c, http.StatusOK, "error", page{Title: "You cannot start another application yet", Nav: "applications", Data: errorPage{
+			Heading: "You cannot start another application yet", Lines: []string{full.Error()},
+			Link: "Go to your applications", LinkTo: "/applications",
+		}})
+		return
+	}
 	s.render(c, http.StatusOK, "application", page{Title: "Apply to the " + d.Scheme, Nav: "applications", Data: d})
 }
 
