@@ -939,8 +939,9 @@ func TestTokensShareTheSignInThrottle(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "2" {
-		t.Fatalf("fourth attempt with the right password: %d, Retry-After %q; want 429 after 2 seconds", res.StatusCode, res.Header.Get("Retry-After"))
+	// The wait is 2 seconds from the third failure; a loaded machine may take one of them to get here.
+	if wait := res.Header.Get("Retry-After"); res.StatusCode != http.StatusTooManyRequests || (wait != "2" && wait != "1") {
+		t.Fatalf("fourth attempt with the right password: %d, Retry-After %q; want 429 with what is left of 2 seconds", res.StatusCode, wait)
 	}
 	// Another account is not held up; after the wait, the right password works.
 	sys.signIn(t, demo.Accounts[1].Email, demo.Password)
