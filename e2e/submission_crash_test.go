@@ -75,18 +75,18 @@ func TestSubmissionCutOffByACrashIsCompletedByTheNext(t *testing.T) {
 			if res.StatusCode != http.StatusInternalServerError {
 				t.Fatalf("the submission cut off answered %d, want 500", res.StatusCode)
 			}
-			if c.started { // the workflow's first step goes ahead without the lost record
+			if c.started { // the workflow's first steps go ahead without the lost record: screened, and eligible
 				deadline := time.Now().Add(20 * time.Second)
 				for {
 					a, err := s.Store.Application(ctx, id)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if a.Status != "draft" {
+					if a.Status == "assessment" {
 						break
 					}
 					if time.Now().After(deadline) {
-						t.Fatal("the workflow started before the crash never moved the application on")
+						t.Fatal("the workflow started before the crash never reached assessment")
 					}
 					time.Sleep(50 * time.Millisecond)
 				}
@@ -94,6 +94,11 @@ func TestSubmissionCutOffByACrashIsCompletedByTheNext(t *testing.T) {
 
 			s.must(t, http.StatusAccepted, "POST", submit, token, nil)
 			detail := s.awaitStatus(t, token, id, "assessment")
+			if c.started { // recording the lost submission did not move the stage back
+				if a, err := s.Store.Application(ctx, id); err != nil || a.Status != "assessment" {
+					t.Errorf("after the submission was completed the application is %q (%v), want assessment", a.Status, err)
+				}
+			}
 			s.must(t, http.StatusConflict, "POST", submit, token, nil)
 
 			a, err := s.Store.Application(ctx, id)

@@ -85,10 +85,11 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var claim struct {
+			Status      string         `db:"status"`
 			WorkflowID  sql.NullString `db:"workflow_id"`
 			SubmittedAt *time.Time     `db:"submitted_at"`
 		}
-		if err := tx.GetContext(ctx, &claim, `SELECT workflow_id, submitted_at FROM applications WHERE id = $1 FOR UPDATE`, id); err != nil {
+		if err := tx.GetContext(ctx, &claim, `SELECT status, workflow_id, submitted_at FROM applications WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return notFound(err)
 		}
 		if claim.WorkflowID.String != workflowID || claim.SubmittedAt == nil {
@@ -99,18 +100,20 @@ func (s *Store) SubmitDraft(ctx context.Context, id int64, workflowID string, by
 			return cmp.Or(err, ErrAlreadySubmitted)
 		}
 		at := *claim.SubmittedAt
-		// The wards it names are kept beside its areas (00025), from the service's details or the form's ward question.
-		if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = CASE WHEN status = 'draft' THEN 'submitted' ELSE status END,
+		submitter := by.ID
+		if err := s.recordEvent(ctx, tx, Event{Application: id, Key: submittedKey(id), At: at, ActorUserID: &submitter,
+			ActorName: by.Name, ActorRole: string(by.Role), What: WhatSubmitted, Status: "submitted", Moment: MomentSubmitted}); err != nil {
+			return fmt.Errorf("record the submission of application %d: %w", id, err)
+		}
+		// After the history's line, which moves the status to submitted: a workflow that has already
+		// moved it on (its record was lost to a crash) keeps its stage. The wards it names are kept
+		// beside its areas (00025), from the service's details or the form's ward question.
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = CASE WHEN $3::text = 'draft' THEN 'submitted' ELSE $3::text END,
 			submitted_rules = $2, updated_at = now(),
 			wards = CASE WHEN jsonb_typeof(service->'wards') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(service->'wards'))
 				WHEN service IS NULL AND jsonb_typeof(answers->'wards') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(answers->'wards'))
 				ELSE wards END
-			WHERE id = $1`, id, raw); err != nil {
-			return fmt.Errorf("record the submission of application %d: %w", id, err)
-		}
-		submitter := by.ID
-		if err := s.recordEvent(ctx, tx, Event{Application: id, Key: submittedKey(id), At: at, ActorUserID: &submitter,
-			ActorName: by.Name, ActorRole: string(by.Role), What: WhatSubmitted, Status: "submitted", Moment: MomentSubmitted}); err != nil {
+			WHERE id = $1`, id, raw, claim.Status); err != nil {
 			return fmt.Errorf("record the submission of application %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (application_id, submitted_by, submitted_by_name, submitted_at, snapshot)
