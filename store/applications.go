@@ -87,12 +87,13 @@ func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (
 	return id, err
 }
 
-// UpdateDraft replaces a draft's answers; it refuses once the application is submitted.
+// UpdateDraft replaces a draft's answers; it refuses once the application is submitted, or claimed
+// for a submission (SubmitDraft) whose workflow may already have started with these answers.
 func (s *Store) UpdateDraft(ctx context.Context, id int64, d Draft) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET title=$2, purpose=$3, amount_requested_pence=$4, project_start=$5,
 		project_end=$6, areas=$7, priorities=$8, scheme_id=$9, round_id=$10, answers=COALESCE($11::jsonb, answers),
 		wards=COALESCE($12::text[], wards), updated_at=now()
-		WHERE id=$1 AND status='draft' AND draft_locked_at IS NULL`,
+		WHERE id=$1 AND status='draft' AND workflow_id IS NULL AND draft_locked_at IS NULL`,
 		id, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd, pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)),
 		d.SchemeID, d.RoundID, nullJSON(d.Answers), pq.StringArray(d.Wards))
 	if err != nil {

@@ -278,7 +278,7 @@ func (s *Store) TellRoundSubscribers(ctx context.Context, roundID int64, kind st
 			return nil // the drafts lock as the round closes, and their lock notice says so: one message, not two
 		}
 		var drafts []int64
-		if err := tx.SelectContext(ctx, &drafts, `SELECT id FROM applications WHERE round_id = $1 AND status = 'draft' AND draft_locked_at IS NULL ORDER BY id`, roundID); err != nil {
+		if err := tx.SelectContext(ctx, &drafts, `SELECT id FROM applications WHERE round_id = $1 AND status = 'draft' AND workflow_id IS NULL AND draft_locked_at IS NULL ORDER BY id`, roundID); err != nil {
 			return err
 		}
 		lock := fmt.Sprintf("You can still submit it until %s; after that it will be locked and can no longer be changed or submitted.", londonTime(r.LocksAt(sc.Rules)))

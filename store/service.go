@@ -29,7 +29,7 @@ func (s *Store) SaveServiceDetails(ctx context.Context, applicationID int64, d g
 		return err
 	}
 	res, err := s.DB.ExecContext(ctx, `UPDATE applications SET service = $2, amount_requested_pence = $3, wards = $4, updated_at = now()
-		WHERE id = $1 AND status = 'draft'`, applicationID, raw, d.Total(), pq.StringArray(nonNil(d.Wards)))
+		WHERE id = $1 AND status = 'draft' AND workflow_id IS NULL`, applicationID, raw, d.Total(), pq.StringArray(nonNil(d.Wards)))
 	if err != nil {
 		return err
 	}

@@ -333,7 +333,10 @@ func (s *Server) submitApplication(ctx context.Context, u store.User, id int64) 
 	if !u.EmailVerified {
 		return errUnverified
 	}
-	if app.Status != string(workflows.StageDraft) {
+	// A claimed draft (its workflow id kept) whose submission was cut off is submitted again to
+	// complete it, whatever stage its workflow has reached; SubmitDraft refuses one already recorded.
+	claimed := app.WorkflowID.String == workflows.ApplicationWorkflowID(app.ID)
+	if app.Status != string(workflows.StageDraft) && !claimed {
 		return errAlreadySubmitted
 	}
 	sc, err := s.Store.Scheme(ctx, app.SchemeID)
@@ -344,7 +347,7 @@ func (s *Server) submitApplication(ctx context.Context, u store.User, id int64) 
 	if err != nil {
 		return err
 	}
-	if err := lockRefusal(app, round, sc.Rules, s.now()); err != nil {
+	if err := lockRefusal(app, round, sc.Rules, s.now()); err != nil && !claimed { // claimed before the lock, so on time
 		return err
 	}
 	org, err := s.Store.Organisation(ctx, app.OrganisationID)
@@ -419,10 +422,11 @@ func (s *Server) submitApplication(ctx context.Context, u store.User, id int64) 
 	if err != nil {
 		return err
 	}
-	// The draft is claimed and its workflow started in one transaction, so of any number of
-	// submissions at once exactly one starts it and is answered 202; the rules are kept with the
-	// claim, so the pages show staff the bands and criteria the workflow applies, and so is the
-	// frozen copy of what was submitted.
+	// The draft is claimed, then its workflow started and the submission recorded in one
+	// transaction, so of any number of submissions at once exactly one is answered 202, and one cut
+	// off by a crash is completed by the next (SubmitDraft); the rules are kept with the record, so
+	// the pages show staff the bands and criteria the workflow applies, and so is the frozen copy of
+	// what was submitted.
 	wid := workflows.ApplicationWorkflowID(app.ID)
 	err = s.Store.SubmitDraft(ctx, app.ID, wid, u, s.now(), sc.Rules, snapshot, func() error {
 		_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -430,7 +434,7 @@ func (s *Server) submitApplication(ctx context.Context, u store.User, id int64) 
 			WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 			WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		}, workflow, input)
-		// Started by an earlier attempt of this claim whose commit was lost: it is this submission.
+		// Started by an earlier attempt of this claim whose record was lost: it is this submission.
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
 			return nil
