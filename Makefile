@@ -2,7 +2,7 @@
 GO ?= go
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: run test bench build lint histories clean assets
+.PHONY: run test bench fuzz build lint histories clean assets
 
 # govuk-frontend from npm into http/web/assets, which go:embed puts in the binary: its script as built,
 # and its styles compiled by Sass from http/web/styles with Arial, as the GDS Transport font (and the
@@ -25,6 +25,18 @@ test: assets
 ## bench: our throughput against the raw engine, measured in one run (see README "Performance")
 bench:
 	$(GO) run ./cmd/grantflow-bench
+
+## fuzz: each Go fuzz target (func FuzzX) for FUZZTIME, one after another; a crasher stops the run and
+## is written under the package's testdata/fuzz/FuzzX/, where `make test` replays it as a seed from then on
+FUZZTIME ?= 30s
+FUZZ_PACKAGES ?= ./money/ ./publication/ ./publication/threesixtygiving/ ./reporting/ ./payfile/ ./scheme/ ./schemefile/ ./workflows/ ./http/apiv1/ ./letters/
+fuzz:
+	@set -e; for pkg in $(FUZZ_PACKAGES); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$pkg*_test.go); do \
+			echo "== $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 ## build: the production binary, which never links the Temporal server
 build: assets

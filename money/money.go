@@ -16,11 +16,11 @@ func Pounds(p int64) Pence { return Pence(p * 100) }
 // String writes the amount as £12,345.67 (and -£5.00 for negatives).
 func (p Pence) String() string {
 	sign := ""
-	v := int64(p)
-	if v < 0 {
+	v := uint64(p) // unsigned, so the most negative amount still has a magnitude
+	if p < 0 {
 		sign, v = "-", -v
 	}
-	pounds := strconv.FormatInt(v/100, 10)
+	pounds := strconv.FormatUint(v/100, 10)
 	var b strings.Builder
 	for i, r := range pounds {
 		if i > 0 && (len(pounds)-i)%3 == 0 {
@@ -43,6 +43,10 @@ func Parse(s string) (Pence, error) {
 	if hasFrac && (len(frac) == 0 || len(frac) > 2) {
 		return 0, fmt.Errorf("amount %q must have at most two decimal places", s)
 	}
+	// Digits only: strconv would also take a sign, so "+5" or "1.+5" (as £1.05) would slip through.
+	if !allDigits(whole) || !allDigits(frac) {
+		return 0, fmt.Errorf("amount %q is not a number of pounds", s)
+	}
 	pounds, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || pounds < 0 || pounds > 1e12 {
 		return 0, fmt.Errorf("amount %q is not a number of pounds", s)
@@ -57,4 +61,13 @@ func Parse(s string) (Pence, error) {
 		}
 	}
 	return Pence(pounds*100 + pence), nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

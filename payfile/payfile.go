@@ -76,8 +76,8 @@ func Pounds(p money.Pence) string {
 }
 
 // Safe makes text BACS-safe: upper case, accents dropped ("Ŵyr Łódź" becomes "WYR LODZ"), only
-// A–Z, 0–9, space and . & / - kept (anything else becomes a space), runs of spaces closed up, and
-// cut to n characters.
+// A–Z, 0–9, space and . & / - kept (anything else becomes a space), runs of spaces closed up,
+// punctuation before the first letter or digit dropped, and cut to n characters.
 func Safe(s string, n int) string {
 	var b strings.Builder
 	space := false
@@ -97,11 +97,12 @@ func Safe(s string, n int) string {
 			}
 		}
 	}
-	out := strings.TrimSpace(b.String())
+	// Starting with a letter or digit: a spreadsheet opening the file would run "-…" as a formula.
+	out := strings.TrimLeft(b.String(), " .&/-")
 	if len(out) > n {
-		out = strings.TrimSpace(out[:n])
+		out = out[:n]
 	}
-	return out
+	return strings.TrimSpace(out)
 }
 
 // latinBase maps the Latin letters that do not decompose into a base letter and an accent.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -100,6 +101,10 @@ func csvPounds(p money.Pence) string {
 	return fmt.Sprintf("%s%d.%02d", sign, p/100, p%100)
 }
 
+// negativeNumber is a negative amount or count as csvPounds and strconv write them; nothing looser
+// (strconv.ParseFloat would also pass "-Inf" or "-0x1p-2", which a spreadsheet does not read as a number).
+var negativeNumber = regexp.MustCompile(`^-[0-9]+(\.[0-9]+)?$`)
+
 // csvSafe stops a spreadsheet taking text for a formula: organisations name themselves and write
 // their outcomes, and "=HYPERLINK(…)" must stay text. Such cells get a leading apostrophe; a
 // number (an amount, a count) is left as it is.
@@ -108,7 +113,7 @@ func csvSafe(cells []string) []string {
 		if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 			continue
 		}
-		if _, err := strconv.ParseFloat(v, 64); err == nil && v[0] == '-' {
+		if negativeNumber.MatchString(v) {
 			continue
 		}
 		cells[i] = "'" + v

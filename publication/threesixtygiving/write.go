@@ -209,13 +209,13 @@ func (p Publisher) WriteCSV(ctx context.Context, src Source, f store.RegisterFil
 		}
 		r, fo, prog := gr.RecipientOrganization[0], gr.FundingOrganization[0], gr.GrantProgramme[0]
 		copy(row, []string{gr.ID, cell(gr.Title), cell(gr.Description), gr.Currency, string(gr.AmountAwarded), string(gr.AmountDisbursed), gr.AwardDate,
-			start, end, r.ID, cell(r.Name), r.CharityNumber, r.CompanyNumber, fo.ID, fo.Name, prog.Code, prog.Title, gr.DateModified})
+			start, end, r.ID, cell(r.Name), cell(r.CharityNumber), cell(r.CompanyNumber), fo.ID, cell(fo.Name), prog.Code, cell(prog.Title), gr.DateModified})
 		if len(gr.BeneficiaryLocation) > places {
 			return fmt.Errorf("write 360Giving CSV: grant %s names %d places, more than the %d counted", g.Reference, len(gr.BeneficiaryLocation), places)
 		}
 		for i, l := range gr.BeneficiaryLocation {
 			at := len(csvHead) + i*len(locationColumns)
-			row[at], row[at+1], row[at+2] = l.Name, l.GeoCode, l.GeoCodeType
+			row[at], row[at+1], row[at+2] = cell(l.Name), l.GeoCode, l.GeoCodeType
 		}
 		return cw.Write(row)
 	})
@@ -232,8 +232,9 @@ func (p Publisher) WriteCSV(ctx context.Context, src Source, f store.RegisterFil
 	return out.fail(out.buf.Flush())
 }
 
-// cell keeps text typed by applicants from being taken for a formula when the file is opened in a
-// spreadsheet: a value starting with =, +, -, @ or a control character gets a leading apostrophe.
+// cell keeps text typed by applicants or the office (a scheme's name, an area's) from being taken
+// for a formula when the file is opened in a spreadsheet: a value starting with =, +, -, @ or a
+// control character gets a leading apostrophe.
 func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
