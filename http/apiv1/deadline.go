@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"grantflow/http/httperr"
 )
 
@@ -30,8 +32,19 @@ func underStepDeadline[T any](s *Server, ctx context.Context, do func(context.Co
 	defer cancel()
 	v, err := do(dctx)
 	// The caller's own context ending (the person went away) is not our deadline.
-	if err != nil && errors.Is(dctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil && ranOutOfTime(dctx, err) {
 		return v, httperr.StepTimedOut(limit)
 	}
 	return v, err
+}
+
+// ranOutOfTime reports whether err is the step deadline passing. The frontend ends a waiting
+// update a little before the deadline so that its answer arrives in time, so the SDK's timeout
+// error can come back while the deadline's own timer has not yet fired.
+func ranOutOfTime(dctx context.Context, err error) bool {
+	if errors.Is(dctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	var waiting *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	return errors.As(err, &waiting)
 }
