@@ -31,6 +31,7 @@ type SendDigestsResult struct {
 // a non-empty queue, that day's one digest. Each person's digest is its own transaction keyed by
 // person and day, so a retry after a partial run writes only the ones still missing.
 func (d *Digests) SendDigests(ctx context.Context, in SendDigestsInput) (SendDigestsResult, error) {
+	defer keepAlive(ctx)()
 	day, err := time.ParseInLocation(time.DateOnly, in.Day, scheme.London)
 	if err != nil {
 		return SendDigestsResult{}, invalidInput("digest day %q: %v", in.Day, err)

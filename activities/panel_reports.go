@@ -80,6 +80,7 @@ type MakePanelReportResult struct {
 // figures, writes the next version's PDF and CSV and keeps them. A retry finds what the first
 // attempt kept and makes nothing new.
 func (a *PanelReports) MakePanelReport(ctx context.Context, in MakePanelReportInput) (MakePanelReportResult, error) {
+	defer keepAlive(ctx)()
 	p := in.Period
 	if p.Quarter < 1 || p.Quarter > 4 || p.FinancialYear < 2000 {
 		return MakePanelReportResult{}, invalidInput("Panel report period %+v is not a quarter of a financial year", p)

@@ -29,6 +29,7 @@ type PublishRegisterResult struct {
 // published month whose register has changed. Idempotent: a version is unique to its month and
 // the same content is never published again.
 func (p *Publications) PublishRegister(ctx context.Context, in PublishRegisterInput) (PublishRegisterResult, error) {
+	defer keepAlive(ctx)()
 	pubs, err := (&publication.Publisher{Store: p.Store}).PublishDue(ctx, in.AsOf)
 	res := PublishRegisterResult{Published: []string{}}
 	for _, pub := range pubs {

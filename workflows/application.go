@@ -36,6 +36,10 @@ type application struct {
 	rechecking bool
 	// twoPerson is set for runs that began after two-person payments (ChangeTwoPersonPayments).
 	twoPerson bool
+	// publishing is the stage an activity in flight is writing to the read model (set by step,
+	// cleared by setStage). The activity's write can be seen before the workflow moves its own
+	// stage; after a crash the gap lasts until the activity is retried. See admitAhead.
+	publishing Stage
 }
 
 // now is the workflow's time, shifted by the application's clock offset (tests and demos only).
@@ -96,29 +100,80 @@ func (a *application) permit(action Action, p Party, stakes money.Pence) error {
 // isBarred is true for a person who declared a conflict of interest.
 func (a *application) isBarred(userID int64) bool { return slices.Contains(a.barred, userID) }
 
+// locked runs fn holding the application's lock. A step that failed half-way publishes nothing more.
 func (a *application) locked(ctx workflow.Context, fn func() error) error {
 	if err := a.lock.Lock(ctx); err != nil {
 		return err
 	}
 	defer a.lock.Unlock()
-	return fn()
+	err := fn()
+	if err != nil {
+		a.publishing = ""
+	}
+	return err
 }
 
+// step is the audit line an activity records. The activity also moves the read model to next, so
+// from here until the workflow's setStage the read model may show next ahead of the workflow.
 func (a *application) step(ctx workflow.Context, actor Actor, what, why string, next Stage) activities.Step {
+	if next != a.stage {
+		a.publishing = next
+	}
 	return activities.Step{ApplicationID: a.id, Actor: actor, What: what, Why: why, Status: string(next), At: a.now(ctx)}
 }
 
 // moveTo records a stage change made by the workflow itself.
 func (a *application) moveTo(ctx workflow.Context, stage Stage, actor Actor, what, why string) error {
 	if err := workflow.ExecuteActivity(ctx, records.RecordStep, a.step(ctx, actor, what, why, stage)).Get(ctx, nil); err != nil {
+		a.publishing = ""
 		return err
 	}
 	a.setStage(ctx, stage)
 	return nil
 }
 
+// aheadOfWorkflow reports whether the read model may already show a stage the workflow has not reached.
+func (a *application) aheadOfWorkflow() bool { return a.publishing != "" && a.publishing != a.stage }
+
+// admitAhead is the validator of a person's step: validate at the workflow's stage or, while an
+// activity is publishing the next stage, at the stage the read model may already show. A person
+// acts on the stage they were shown; the read model must never be ahead of what the workflow
+// accepts. Validators do not yield, so the stage is swapped back before anything else runs.
+func (a *application) admitAhead(ctx workflow.Context, validate func() error) error {
+	err := validate()
+	if err == nil || !a.aheadOfWorkflow() {
+		return err
+	}
+	stage := a.stage
+	a.stage = a.publishing
+	defer func() { a.stage = stage }()
+	return validate()
+}
+
+// admittedAheadVersion marks runs whose handlers wait for a publication in flight (awaitPublished).
+const admittedAheadVersion = "admit-steps-ahead"
+
+// awaitPublished holds a step while an activity is publishing the next stage, until the workflow has
+// moved there (or the publication failed); the handler then re-checks the step at the workflow's own
+// stage. So a step admitted at the published stage runs there, and a step recorded meanwhile never
+// writes the older stage back over the newer one in the read model.
+func (a *application) awaitPublished(ctx workflow.Context) error {
+	if !a.aheadOfWorkflow() {
+		return nil
+	}
+	if workflow.GetVersion(ctx, admittedAheadVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil // runs from before waited for nothing: replay them as they ran
+	}
+	ahead := a.publishing
+	return workflow.Await(ctx, func() bool { return a.publishing != ahead })
+}
+
+// settle ends any publication in flight as the run ends, so no step waits for it (awaitPublished).
+func (a *application) settle() { a.publishing = "" }
+
 func (a *application) setStage(ctx workflow.Context, stage Stage) {
 	a.stage = stage
+	a.publishing = ""
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchStage.ValueSet(string(stage)), SearchScheme.ValueSet(a.rules.Code)); err != nil {
 		a.logger.Warn("search attributes not updated", "error", err)
 	}
@@ -256,6 +311,9 @@ func humanStep[R any](ctx workflow.Context, a *application, name string, validat
 	handler := func(ctx workflow.Context, r R) (UpdateResult, error) {
 		ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the root context
 		err := a.locked(ctx, func() error {
+			if err := a.awaitPublished(ctx); err != nil {
+				return err
+			}
 			// A run from before the rule book checked people by older rules when it admitted its
 			// steps; its handlers re-check only the stage, so a replay takes the path it took then.
 			a.oldRules = workflow.GetVersion(ctx, "rule-book", workflow.DefaultVersion, 1) == workflow.DefaultVersion
@@ -269,7 +327,10 @@ func humanStep[R any](ctx workflow.Context, a *application, name string, validat
 		})
 		return a.result(done), err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, name, handler, workflow.UpdateHandlerOptions{Validator: validate})
+	admit := func(ctx workflow.Context, r R) error {
+		return a.admitAhead(ctx, func() error { return validate(ctx, r) })
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, handler, workflow.UpdateHandlerOptions{Validator: admit})
 }
 
 // assessmentReason is the audit line's reason for a set of scores: the weighted total, the

@@ -7,10 +7,8 @@ package workflows
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"
 	"grantflow/grant"
@@ -289,16 +287,6 @@ func (s *PaymentSignOff) proposedBy(userID int64) bool {
 type UpdateResult struct {
 	Stage   Stage  `json:"stage"`
 	Message string `json:"message"`
-}
-
-// Options for the activities: short, retried on infrastructure errors, never on business refusals.
-var activityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		MaximumInterval:        time.Minute,
-		NonRetryableErrorTypes: []string{activities.ErrTypeBudgetExceeded, activities.ErrTypeNotFound},
-	},
 }
 
 // Typed nil pointers: the worker registers the real structs; workflows only name their methods.

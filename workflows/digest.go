@@ -39,8 +39,7 @@ func DigestWorkflow(ctx workflow.Context) (activities.SendDigestsResult, error) 
 	for _, s := range digestQueueStages {
 		in.QueueStages = append(in.QueueStages, string(s))
 	}
-	opts := activityOptions
-	opts.StartToCloseTimeout = 5 * time.Minute // every digest taker's, one after another
+	opts := batchOptions // every digest taker's, one after another
 	var res activities.SendDigestsResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), digests.SendDigests, in).Get(ctx, &res)
 	return res, err

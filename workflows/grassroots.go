@@ -185,6 +185,7 @@ func (g *grassroots) run(ctx workflow.Context) (GrassrootsResult, error) {
 
 // end waits for any running update handler before the workflow returns.
 func (g *grassroots) end(ctx workflow.Context, err error) (GrassrootsResult, error) {
+	g.settle()
 	if waitErr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); waitErr != nil && err == nil {
 		err = waitErr
 	}
@@ -254,11 +255,11 @@ func (g *grassroots) offer(ctx workflow.Context) error {
 	var letter, notice activities.DocumentResult
 	reportDue := g.reportDue()
 	in := activities.IssueDocumentInput{Step: g.step(ctx, grant.System, "Award letter issued", g.status.AwardReference, StageApproved), ReportDue: reportDue}
-	if err := workflow.ExecuteActivity(ctx, documents.IssueAwardLetter, in).Get(ctx, &letter); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueAwardLetter, in).Get(ctx, &letter); err != nil {
 		return err
 	}
 	in.Step = g.step(ctx, grant.System, "Finance award notice sent", g.status.AwardReference, StageOffered)
-	if err := workflow.ExecuteActivity(ctx, documents.IssueFinanceAwardNotice, in).Get(ctx, &notice); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueFinanceAwardNotice, in).Get(ctx, &notice); err != nil {
 		return err
 	}
 	g.status.AwardLetterID, g.status.FinanceNoticeID = letter.DocumentID, notice.DocumentID
@@ -284,7 +285,7 @@ func (g *grassroots) issueDecisionRecord(ctx workflow.Context) error {
 	in := activities.DecisionRecordInput{Step: g.step(ctx, g.decision.Actor, "Decision record published", band.Title, g.stage),
 		Prefix: g.in.Rules.RecordPrefix(), AwardVersion: 1, DelegationBand: band.Title, RulesVersion: g.in.Rules.Version}
 	var number string
-	if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
 		return err
 	}
 	g.status.DecisionRecord = number
@@ -387,7 +388,7 @@ func (g *grassroots) awaitReportBy(ctx workflow.Context, due time.Time, round in
 func (g *grassroots) sendDeclineLetter(ctx workflow.Context) error {
 	var letter activities.DocumentResult
 	in := activities.DeclineInput{Step: g.step(ctx, g.decision.Actor, "Decline letter issued", "", StageDeclined), Reasons: g.decision.Declined}
-	if err := workflow.ExecuteActivity(ctx, documents.IssueDeclineLetter, in).Get(ctx, &letter); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueDeclineLetter, in).Get(ctx, &letter); err != nil {
 		return err
 	}
 	g.status.DeclineLetterID = letter.DocumentID

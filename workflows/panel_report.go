@@ -79,8 +79,7 @@ func PanelReportWorkflow(ctx workflow.Context, in PanelReportInput) (PanelReport
 		q := PanelQuarterDue(now, due.Days)
 		req.Period, req.OnlyIfNone, req.RequestedBy = reporting.Period{FinancialYear: q.FY, Quarter: q.Q}, true, ""
 	}
-	opts := activityOptions
-	opts.StartToCloseTimeout = 5 * time.Minute // the year's figures, charts and PDF
+	opts := batchOptions // the year's figures, charts and PDF
 	var res activities.MakePanelReportResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), panelReports.MakePanelReport, req).Get(ctx, &res)
 	if err != nil {

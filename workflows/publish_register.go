@@ -8,7 +8,6 @@
 package workflows
 
 import (
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -35,8 +34,7 @@ var publications *activities.Publications
 // PublishRegisterWorkflow publishes the register's months due as at the workflow's clock. The
 // activity is idempotent, so a retry, a manual trigger or two runs in a day publish nothing twice.
 func PublishRegisterWorkflow(ctx workflow.Context) (activities.PublishRegisterResult, error) {
-	opts := activityOptions
-	opts.StartToCloseTimeout = 5 * time.Minute // every month since the first award, when catching up
+	opts := batchOptions // every month since the first award, when catching up
 	var res activities.PublishRegisterResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), publications.PublishRegister,
 		activities.PublishRegisterInput{AsOf: workflow.Now(ctx)}).Get(ctx, &res)

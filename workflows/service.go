@@ -439,6 +439,7 @@ func (sv *service) delivering() bool {
 }
 
 func (sv *service) end(ctx workflow.Context, err error) (ServiceState, error) {
+	sv.settle()
 	if waitErr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); waitErr != nil && err == nil {
 		err = waitErr
 	}

@@ -195,7 +195,7 @@ func (sv *service) sendRevisedNotice(ctx workflow.Context, decider Actor, versio
 	for _, t := range cancelled {
 		in.Cancelled = append(in.Cancelled, activities.ScheduledPayment{No: t.No, Quarter: t.Quarter.Label(), Due: t.Due, Amount: t.Amount})
 	}
-	return workflow.ExecuteActivity(ctx, documents.IssueRevisedFinanceNotice, in).Get(ctx, nil)
+	return workflow.ExecuteActivity(withDocuments(ctx), documents.IssueRevisedFinanceNotice, in).Get(ctx, nil)
 }
 
 // newlyCancelled is the tranches of after that are cancelled and were not before, with the amount
@@ -291,7 +291,7 @@ func (sv *service) undoVariation(ctx workflow.Context, actor Actor, version int,
 	undo := activities.WithdrawVariationInput{Version: version, Step: sv.step(ctx, actor,
 		fmt.Sprintf("Variation could not be completed: the award stands as version %d", a.Version),
 		fmt.Sprintf("The documents for version %d could not be issued, so nothing was varied: %s", version, why), sv.stage)}
-	if err := workflow.ExecuteActivity(ctx, documents.WithdrawVariationDocuments, undo).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.WithdrawVariationDocuments, undo).Get(ctx, nil); err != nil {
 		return fmt.Errorf("%w; and withdrawing the documents of version %d failed: %v", cause, version, err)
 	}
 	if err := sv.commit(ctx, a.Years); err != nil {

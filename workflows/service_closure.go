@@ -177,7 +177,7 @@ func (sv *service) startRecovery(ctx workflow.Context, actor Actor, owed money.P
 			fmt.Sprintf("%s. The provider is asked to repay it quoting %s.", sv.reconciliation(), rec.Reference), StageRecovery),
 		AwardID: a.ID, Reference: rec.Reference, Awarded: WholeLife(a.Years), Paid: a.Paid, Spent: sv.st.FinalSpent, Due: due,
 	}
-	if err := workflow.ExecuteActivity(ctx, documents.IssueRecoveryNotice, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueRecoveryNotice, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	sv.st.Recovery = rec

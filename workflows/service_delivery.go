@@ -87,7 +87,7 @@ func (sv *service) releaseTranche(ctx workflow.Context, t *TrancheState) error {
 	}
 	sv.releasing = t.No
 	defer func() { sv.releasing = 0 }()
-	if err := workflow.ExecuteActivity(ctx, documents.IssuePaymentNotice, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssuePaymentNotice, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	t.Status, t.HeldReason = TrancheReleased, ""

@@ -387,7 +387,7 @@ func (sv *service) moderate(ctx workflow.Context, r ModerateRequest) error {
 	for _, seat := range sv.st.Panel {
 		in.Step.NotToDecide = append(in.Step.NotToDecide, seat.AssessorID)
 	}
-	if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionPack, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueDecisionPack, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	sv.st.Recommendation = &rec
@@ -437,7 +437,7 @@ func (sv *service) decide(ctx workflow.Context, r ServiceDecideRequest) error {
 			sv.st.Committed = false
 		}
 		in.Step = sv.step(ctx, r.Actor, "Decline letter issued", "", StageDeclined)
-		if err := workflow.ExecuteActivity(ctx, documents.IssueDeclineLetter, in).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueDeclineLetter, in).Get(ctx, nil); err != nil {
 			return err
 		}
 		sv.st.DeclineReasons = r.Declined
@@ -505,7 +505,7 @@ func (sv *service) approve(ctx workflow.Context, r ServiceDecideRequest) (err er
 		return err
 	}
 	notice := activities.IssueDocumentInput{Step: sv.step(ctx, grant.System, "Finance award notice sent", award.Reference, StageOffered)}
-	if err := workflow.ExecuteActivity(ctx, documents.IssueFinanceAwardNotice, notice).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueFinanceAwardNotice, notice).Get(ctx, nil); err != nil {
 		return err
 	}
 	sv.setStage(ctx, StageOffered)
@@ -572,7 +572,7 @@ func (sv *service) issueVersionDocuments(ctx workflow.Context, decider Actor, ba
 		in := activities.DecisionRecordInput{Step: sv.step(ctx, decider, "Decision record published", band.Title, sv.stage),
 			Prefix: sv.rules.RecordPrefix(), AwardVersion: v.Version, DelegationBand: band.Title, RulesVersion: sv.rules.Version, Terms: terms,
 			Variation: v.Variation}
-		if err := workflow.ExecuteActivity(ctx, documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
+		if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueDecisionRecord, in).Get(ctx, &number); err != nil {
 			return "", err
 		}
 	}
@@ -586,7 +586,7 @@ func (sv *service) issueVersionDocuments(ctx workflow.Context, decider Actor, ba
 	for _, r := range v.Returns {
 		agreement.Returns = append(agreement.Returns, activities.ScheduledReturn{Quarter: r.Quarter.Label(), Due: r.Due})
 	}
-	return number, workflow.ExecuteActivity(ctx, documents.IssueGrantAgreement, agreement).Get(ctx, nil)
+	return number, workflow.ExecuteActivity(withDocuments(ctx), documents.IssueGrantAgreement, agreement).Get(ctx, nil)
 }
 
 func (sv *service) seat(userID int64) *PanelSeat {
