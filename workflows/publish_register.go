@@ -8,7 +8,6 @@
 package workflows
 
 import (
-
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/activities"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 
 	"grantflow/activities"
 	"grantflow/letters"
@@ -140,4 +141,66 @@ func TestGrassrootsAssessmentTakenWhileEligibilityIsPublishedIsAccepted(t *testi
 	f.env.ExecuteWorkflow(workflows.GrassrootsWorkflow, f.in)
 	f.wantDone(conflict, "")
 	f.wantDone(assessed, workflows.StageDecision)
+}
+
+// A worker killed in the middle of an activity never answers: Temporal retries the attempt on
+// another worker once its start-to-close timeout passes, and the person's step waits that long.
+// The timeouts are a few seconds, not the 30 s that outlasted the API's step deadline.
+func TestGrassrootsStepWhoseWorkerDiedMidActivityIsRetriedWithinSeconds(t *testing.T) {
+	t.Parallel()
+	f := newGrassroots(t, grassrootsCase{})
+	records := &activities.Records{Store: f.s}
+	documents := &activities.Documents{Store: f.s, Letterhead: letters.Letterhead{Body: "Office of the Police and Crime Commissioner (demo)"}}
+	var mu sync.Mutex
+	var hungFor, assessTimeout, letterTimeout time.Duration
+	attempts := 0
+	f.env.OnActivity(records.SaveAssessment, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.SaveAssessmentInput) error {
+		mu.Lock()
+		attempts++
+		first := attempts == 1
+		assessTimeout = activity.GetInfo(ctx).StartToCloseTimeout
+		mu.Unlock()
+		if first { // the worker dies: this attempt never answers
+			began := time.Now()
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Minute):
+			}
+			mu.Lock()
+			hungFor = time.Since(began)
+			mu.Unlock()
+			return ctx.Err()
+		}
+		return records.SaveAssessment(ctx, in)
+	})
+	f.env.OnActivity(documents.IssueAwardLetter, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.IssueDocumentInput) (activities.DocumentResult, error) {
+		mu.Lock()
+		letterTimeout = activity.GetInfo(ctx).StartToCloseTimeout
+		mu.Unlock()
+		return documents.IssueAwardLetter(ctx, in)
+	})
+
+	assessed := f.update(london(2026, time.June, 1, 12, 0), workflows.UpdateAssess, assessReq(f.assessor, grScores(4, 4, 4, 4, 4), workflows.RecommendFund))
+	approved := f.update(london(2026, time.June, 1, 14, 0), workflows.UpdateDecide, approveReq(f.officer, money.Pounds(2500)))
+	f.at(london(2026, time.June, 1, 15, 0), func() {
+		f.wantStage(workflows.StageOffered)
+		f.env.CancelWorkflow()
+	})
+	f.env.SetTestTimeout(time.Minute) // the attempt times out on the real clock
+	f.env.ExecuteWorkflow(workflows.GrassrootsWorkflow, f.in)
+
+	f.wantDone(assessed, workflows.StageDecision)
+	f.wantDone(approved, workflows.StageApproved)
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts != 2 {
+		t.Errorf("the assessment was recorded in %d attempts; want the lost one and its retry", attempts)
+	}
+	// The bounds are generous; the test environment times attempts out on the real clock.
+	if assessTimeout > 5*time.Second || hungFor > 20*time.Second {
+		t.Errorf("a database activity may take %s and the lost attempt held the step %s; want 5 s at most, and retried well before 30 s", assessTimeout, hungFor)
+	}
+	if letterTimeout == 0 || letterTimeout > 10*time.Second {
+		t.Errorf("a document activity may take %s; want 10 s at most", letterTimeout)
+	}
 }
