@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"grantflow/activities"
 	"grantflow/letters"
@@ -103,6 +104,7 @@ func TestGrassrootsAcceptanceTakenWhileTheOfferIsPublishedIsAccepted(t *testing.
 	})
 
 	f.env.ExecuteWorkflow(workflows.GrassrootsWorkflow, f.in)
+	f.wantCancelled()
 	f.wantDone(approved, workflows.StageApproved)
 	f.wantDone(accepted, workflows.StageAccepted)
 	f.wantRefused(stranger, workflows.RefusalForbidden, "", "only a member of the applicant organisation")
@@ -139,38 +141,26 @@ func TestGrassrootsAssessmentTakenWhileEligibilityIsPublishedIsAccepted(t *testi
 	})
 
 	f.env.ExecuteWorkflow(workflows.GrassrootsWorkflow, f.in)
+	f.wantCancelled()
 	f.wantDone(conflict, "")
 	f.wantDone(assessed, workflows.StageDecision)
 }
 
 // A worker killed in the middle of an activity never answers: Temporal retries the attempt on
-// another worker once its start-to-close timeout passes, and the person's step waits that long.
-// The timeouts are a few seconds, not the 30 s that outlasted the API's step deadline.
-func TestGrassrootsStepWhoseWorkerDiedMidActivityIsRetriedWithinSeconds(t *testing.T) {
+// another worker once its start-to-close timeout passes, and the person's step waits that long
+// (e2e TestStepWhoseWorkerDiedMidActivityCompletesWithinTheStepDeadline shows the retry). So each
+// attempt is given a few seconds, not the 30 s that outlasted the API's step deadline.
+func TestGrassrootsActivityAttemptsAreGivenSecondsNotHalfAMinute(t *testing.T) {
 	t.Parallel()
 	f := newGrassroots(t, grassrootsCase{})
 	records := &activities.Records{Store: f.s}
 	documents := &activities.Documents{Store: f.s, Letterhead: letters.Letterhead{Body: "Office of the Police and Crime Commissioner (demo)"}}
 	var mu sync.Mutex
-	var hungFor, assessTimeout, letterTimeout time.Duration
-	attempts := 0
+	var assessTimeout, letterTimeout time.Duration
 	f.env.OnActivity(records.SaveAssessment, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.SaveAssessmentInput) error {
 		mu.Lock()
-		attempts++
-		first := attempts == 1
 		assessTimeout = activity.GetInfo(ctx).StartToCloseTimeout
 		mu.Unlock()
-		if first { // the worker dies: this attempt never answers
-			began := time.Now()
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Minute):
-			}
-			mu.Lock()
-			hungFor = time.Since(began)
-			mu.Unlock()
-			return ctx.Err()
-		}
 		return records.SaveAssessment(ctx, in)
 	})
 	f.env.OnActivity(documents.IssueAwardLetter, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.IssueDocumentInput) (activities.DocumentResult, error) {
@@ -186,21 +176,27 @@ func TestGrassrootsStepWhoseWorkerDiedMidActivityIsRetriedWithinSeconds(t *testi
 		f.wantStage(workflows.StageOffered)
 		f.env.CancelWorkflow()
 	})
-	f.env.SetTestTimeout(time.Minute) // the attempt times out on the real clock
 	f.env.ExecuteWorkflow(workflows.GrassrootsWorkflow, f.in)
+	f.wantCancelled()
 
 	f.wantDone(assessed, workflows.StageDecision)
 	f.wantDone(approved, workflows.StageApproved)
 	mu.Lock()
 	defer mu.Unlock()
-	if attempts != 2 {
-		t.Errorf("the assessment was recorded in %d attempts; want the lost one and its retry", attempts)
-	}
-	// The bounds are generous; the test environment times attempts out on the real clock.
-	if assessTimeout > 5*time.Second || hungFor > 20*time.Second {
-		t.Errorf("a database activity may take %s and the lost attempt held the step %s; want 5 s at most, and retried well before 30 s", assessTimeout, hungFor)
+	if assessTimeout == 0 || assessTimeout > 5*time.Second {
+		t.Errorf("an attempt at a database activity may take %s; want 5 s at most", assessTimeout)
 	}
 	if letterTimeout == 0 || letterTimeout > 10*time.Second {
-		t.Errorf("a document activity may take %s; want 10 s at most", letterTimeout)
+		t.Errorf("an attempt at a document activity may take %s; want 10 s at most", letterTimeout)
+	}
+}
+
+// wantCancelled checks that the run went as far as the test wanted: it ended only when the test
+// cancelled it, not on an error or the test environment's timeout.
+func (f *grassrootsFixture) wantCancelled() {
+	f.t.Helper()
+	var cancelled *temporal.CanceledError
+	if err := f.env.GetWorkflowError(); !errors.As(err, &cancelled) {
+		f.t.Errorf("the workflow ended with %v; want it cancelled by the test", err)
 	}
 }
