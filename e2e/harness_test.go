@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/server/temporaltest"
 
@@ -178,6 +179,13 @@ func newSystemAt(t testing.TB, clock time.Time) *system { return newSystemWith(t
 // and the scrape endpoint at MetricsURL.
 func newSystemWith(t testing.TB, clock time.Time, observed bool) *system {
 	t.Helper()
+	return newSystemWithWorker(t, clock, observed, worker.Options{})
+}
+
+// newSystemWithWorker runs the system with its worker on the given SDK options (interceptors that
+// stand for a worker dying mid-activity, say).
+func newSystemWithWorker(t testing.TB, clock time.Time, observed bool, workerOpts worker.Options) *system {
+	t.Helper()
 	// The system runs as production's application role (grantflow_app), so every journey proves the
 	// role's grants complete; st, the tests' own access, is the database's owner.
 	st, asApp := storetest.NewWithAppRole(t)
@@ -207,7 +215,7 @@ func newSystemWith(t testing.TB, clock time.Time, observed bool) *system {
 	letterhead := letters.Letterhead{Body: "Office of the Police and Crime Commissioner (test)", Address: []string{"1 Test Street", "TE1 1ST"}}
 	st.Outbox = notify.MustOutbox(publicBaseURL, financeMailbox)
 	asApp.Outbox = st.Outbox
-	w := app.NewWorker(c, queue, asApp, letterhead, testPanelFigures)
+	w := app.NewTunedWorker(c, queue, asApp, letterhead, testPanelFigures, workerOpts)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
