@@ -20,10 +20,15 @@ var duplicateQueries = []struct{ name, query string }{
 		LEFT JOIN awards w ON w.application_id = a.id GROUP BY a.id HAVING count(w.id) <> 1`},
 	{"one letter per kind and version", `SELECT 'application ' || application_id || ' ' || kind || ' v' || version || ' x' || count(*)
 		FROM documents GROUP BY application_id, kind, version HAVING count(*) > 1`},
-	{"one award letter per grant", `SELECT 'application ' || a.id || ': ' || count(d.id) || ' award letters' FROM applications a
-		LEFT JOIN documents d ON d.application_id = a.id AND d.kind = 'award_letter' GROUP BY a.id HAVING count(d.id) <> 1`},
-	{"one finance notice per kind", `SELECT 'award ' || award_id || ' ' || kind || ' x' || count(*) FROM finance_notices
-		GROUP BY award_id, kind HAVING count(*) > 1`},
+	{"one award letter or agreement per grant", `SELECT 'application ' || a.id || ': ' || count(d.id) || ' award letters and agreements'
+		FROM applications a LEFT JOIN documents d ON d.application_id = a.id AND d.kind IN ('award_letter', 'grant_agreement')
+		GROUP BY a.id HAVING count(d.id) <> 1`},
+	{"one finance notice per kind and version", `SELECT 'award ' || award_id || ' ' || kind || ' #' || seq || ' x' || count(*) FROM finance_notices
+		GROUP BY award_id, kind, seq HAVING count(*) > 1`},
+	{"one payment notice per tranche paid", `SELECT 'award ' || w.id || ': ' || count(DISTINCT n.id) || ' payment notices, ' || count(DISTINCT p.id) || ' payments'
+		FROM awards w JOIN applications a ON a.id = w.application_id JOIN schemes s ON s.id = a.scheme_id AND s.kind = 'service'
+		LEFT JOIN finance_notices n ON n.award_id = w.id AND n.kind = 'payment' LEFT JOIN payments p ON p.award_id = w.id
+		GROUP BY w.id HAVING count(DISTINCT n.id) <> count(DISTINCT p.id)`},
 	{"one payment per tranche", `SELECT 'award ' || award_id || ' tranche ' || tranche || ' x' || count(*) FROM payments
 		GROUP BY award_id, tranche HAVING count(*) > 1`},
 	{"payments as driven (1 grassroots, 2 service)", `SELECT 'application ' || a.id || ' (' || s.kind || '): ' || count(p.id) || ' payments'
