@@ -36,7 +36,7 @@ func TestChaosShort(t *testing.T) {
 		}
 	}
 	opts := options{Grassroots: 16, Services: 4, Kills: 10, TemporalRestarts: 1, PostgresRestarts: 1,
-		Concurrency: 8, KillGap: 3 * time.Second, Seed: time.Now().UnixNano()}
+		Concurrency: 8, KillGap: 4 * time.Second, Seed: time.Now().UnixNano()}
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

@@ -15,6 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -38,7 +40,9 @@ func main() {
 	fs.DurationVar(&opts.KillGap, "kill-gap", opts.KillGap, "longest random pause between two worker kills")
 	fs.StringVar(&opts.Dir, "dir", "", "where the cluster and the processes' logs go (default: a new temporary directory, removed after a run that passes)")
 	fs.Parse(os.Args[1:])
-	res, err := run(context.Background(), opts, os.Stdout)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := run(ctx, opts, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "grantflow-chaos:", err)
 		os.Exit(1)
@@ -60,7 +64,7 @@ type options struct {
 }
 
 func defaultOptions() options {
-	return options{Grassroots: 200, Services: 20, Kills: 50, TemporalRestarts: 2, PostgresRestarts: 1, Concurrency: 20, KillGap: 6 * time.Second}
+	return options{Grassroots: 200, Services: 20, Kills: 50, TemporalRestarts: 2, PostgresRestarts: 1, Concurrency: 20, KillGap: 10 * time.Second}
 }
 
 // result is what a run found.

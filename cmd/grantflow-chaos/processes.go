@@ -24,6 +24,7 @@ type process struct {
 	cmd      *exec.Cmd
 	exited   chan struct{} // closed when the current run ends
 	starts   int
+	started  time.Time // when the current run began
 	stopping bool
 	done     chan struct{} // closed when supervision ends
 }
@@ -57,6 +58,7 @@ func (p *process) runLocked() error {
 	cmd := exec.Command(self, p.args...)
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // none outlives a harness that is stopped
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return fmt.Errorf("start %s: %w", p.name, err)
@@ -64,6 +66,7 @@ func (p *process) runLocked() error {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); out.Close(); close(exited) }()
 	p.cmd, p.exited = cmd, exited
+	p.started = time.Now()
 	p.starts++
 	return nil
 }
@@ -94,7 +97,14 @@ func (p *process) supervise() {
 }
 
 // kill sends SIGKILL to the running process and waits until it is gone; supervise starts it again.
-func (p *process) kill() {
+// A process is first left to run for minUp, so that it is killed at work, not while it starts.
+func (p *process) kill(minUp time.Duration) {
+	p.mu.Lock()
+	up := time.Since(p.started)
+	p.mu.Unlock()
+	if up < minUp {
+		time.Sleep(minUp - up)
+	}
 	p.signal(syscall.SIGKILL)
 }
 

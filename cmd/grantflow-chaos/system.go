@@ -341,7 +341,7 @@ func (s *system) chaos(ctx context.Context, opts options, res *result, done <-ch
 	var restarts []restart
 	for i := range opts.TemporalRestarts {
 		restarts = append(restarts, restart{0.8 * float64(i+1) / float64(opts.TemporalRestarts+1), "Temporal", func() error {
-			s.temporal.kill() // supervise starts it again, on the same port and database
+			s.temporal.kill(0) // supervise starts it again, on the same port and database
 			res.TemporalRestarts++
 			return nil
 		}})
@@ -364,7 +364,7 @@ func (s *system) chaos(ctx context.Context, opts options, res *result, done <-ch
 		case <-time.After(gap):
 		}
 		w := s.workers[rnd.Intn(len(s.workers))]
-		w.kill()
+		w.kill(opts.KillGap / 2)
 		res.Kills++
 		for i := 0; i < len(restarts); i++ {
 			if progress() >= restarts[i].at {
