@@ -2,7 +2,7 @@
 GO ?= go
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: run test bench fuzz build lint histories clean assets
+.PHONY: run test bench chaos fuzz build lint histories clean assets
 
 # govuk-frontend from npm into http/web/assets, which go:embed puts in the binary: its script as built,
 # and its styles compiled by Sass from http/web/styles with Arial, as the GDS Transport font (and the
@@ -25,6 +25,19 @@ test: assets
 ## bench: our throughput against the raw engine, measured in one run (see README "Performance")
 bench:
 	$(GO) run ./cmd/grantflow-bench
+
+## chaos: the system as separate processes (Temporal server, front door, two workers, a private PostgreSQL)
+## driving CHAOS_GRANTS grassroots grants and CHAOS_SERVICES service awards to closed while workers are
+## SIGKILLed and Temporal and PostgreSQL restarted; then the database's invariants (see README "Chaos").
+## CHAOS_SEED repeats a run (0: a new seed, printed).
+CHAOS_GRANTS ?= 200
+CHAOS_SERVICES ?= 20
+CHAOS_KILLS ?= 50
+CHAOS_SEED ?= 0
+CHAOS_FLAGS ?=
+chaos:
+	$(GO) build -o bin/grantflow-chaos ./cmd/grantflow-chaos
+	./bin/grantflow-chaos -grants $(CHAOS_GRANTS) -services $(CHAOS_SERVICES) -kills $(CHAOS_KILLS) -seed $(CHAOS_SEED) $(CHAOS_FLAGS)
 
 ## fuzz: each Go fuzz target (func FuzzX) for FUZZTIME, one after another; a crasher stops the run and
 ## is written under the package's testdata/fuzz/FuzzX/, where `make test` replays it as a seed from then on

@@ -286,3 +286,41 @@ func (c *cluster) chown() error {
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// Private is a PostgreSQL cluster of this process's own, never a server that happens to answer:
+// the chaos harness restarts it under the running system.
+type Private struct {
+	c   *cluster
+	URL string // postgres://postgres@127.0.0.1:<port>/<database>?sslmode=disable
+}
+
+// StartPrivate creates a cluster under opts.DataDir (initdb unless it holds one), starts it on
+// 127.0.0.1:opts.Port with trust authentication and waits until it accepts connections. opts.Probe
+// is not asked.
+func StartPrivate(ctx context.Context, opts Options) (*Private, error) {
+	opts = withDefaults(opts)
+	bin, err := findBinaries()
+	if err != nil {
+		return nil, fmt.Errorf("devpostgres: a private cluster needs initdb and pg_ctl: %w", err)
+	}
+	c, err := newCluster(bin, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.init(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.start(ctx); err != nil {
+		return nil, err
+	}
+	return &Private{c: c, URL: pgURL(superuser, net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)), opts.Database)}, nil
+}
+
+// RestartImmediate is a crash and recovery: pg_ctl restart -m immediate ends every server process
+// without a checkpoint (so the restart replays the write-ahead log), then waits for the server.
+func (p *Private) RestartImmediate(ctx context.Context) error {
+	return p.c.run(ctx, "pg_ctl", "restart", "-w", "-t", "120", "-m", "immediate", "-D", p.c.dir, "-l", filepath.Join(p.c.dir, logFile))
+}
+
+// Stop shuts the cluster down (fast: open sessions are ended).
+func (p *Private) Stop() error { return p.c.stop() }

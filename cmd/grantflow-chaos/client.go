@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// api is the drivers' client of the front door. It retries as a careful client does: after a
+// connection error or a 5xx it reads the application again before resending, so a step whose
+// answer was lost is not taken twice; a 409 wrong_stage (the read model or the workflow not yet
+// where the step applies, as after a crash) is waited out and re-read.
+type api struct {
+	base  string
+	http  *http.Client
+	stats *driveStats
+}
+
+// driveStats counts what the drivers met, for the summary.
+type driveStats struct {
+	retries      atomic.Int64 // requests sent again after an error, 5xx or 409
+	unavailable  atomic.Int64 // 503 try_again answers
+	serverErrors atomic.Int64 // other 5xx answers: each is a bug to look at (the front door's own)
+	connErrors   atomic.Int64
+	lastServer   atomic.Value // the last other-5xx answer, as text
+}
+
+type answer struct {
+	status int
+	body   map[string]any
+	raw    []byte
+}
+
+func (a answer) str(path ...string) string { return fmt.Sprint(dig(a.body, path...)) }
+
+// dig walks maps and list indexes ("0") in a decoded JSON value.
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[p]
+		case []any:
+			var i int
+			fmt.Sscan(p, &i)
+			if i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// send makes one request; err is a connection error (no answer).
+func (c *api) send(ctx context.Context, method, path, token string, body any) (answer, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return answer{}, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return answer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.stats.connErrors.Add(1)
+		return answer{}, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.stats.connErrors.Add(1)
+		return answer{}, err
+	}
+	a := answer{status: res.StatusCode, raw: raw}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		json.Unmarshal(raw, &a.body)
+	}
+	switch {
+	case a.status == http.StatusServiceUnavailable:
+		c.stats.unavailable.Add(1)
+	case a.status >= 500:
+		c.stats.serverErrors.Add(1)
+		c.stats.lastServer.Store(fmt.Sprintf("%s %s: %d %.300s", method, path, a.status, raw))
+	}
+	return a, nil
+}
+
+// stepTimeout bounds one step of one grant, retries included: longer than a worker's restart plus
+// the activity and workflow-task timeouts a crash makes the system wait out.
+const stepTimeout = 5 * time.Minute
+
+// get reads, retrying connection errors and 5xx answers until it has an answer below 500.
+func (c *api) get(ctx context.Context, path, token string) (answer, error) {
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		a, err := c.send(ctx, "GET", path, token, nil)
+		if err == nil && a.status < 500 {
+			if a.status != http.StatusOK {
+				return a, fmt.Errorf("GET %s: %d %.300s", path, a.status, a.raw)
+			}
+			return a, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return a, fmt.Errorf("GET %s: no answer within %s: %v %.300s", path, stepTimeout, err, a.raw)
+		}
+		c.stats.retries.Add(1)
+		pause(ctx)
+	}
+}
+
+// errGaveUp is a step that could not be taken within stepTimeout.
+var errGaveUp = errors.New("gave up")
+
+// step takes one step of a grant: done reports whether it has been taken already (read afresh
+// before every resend). A 4xx that says "already" is a step an earlier, unanswered attempt took.
+func (c *api) step(ctx context.Context, method, path, token string, body any, done func() (bool, error)) (answer, error) {
+	deadline := time.Now().Add(stepTimeout)
+	var last string
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			c.stats.retries.Add(1)
+			pause(ctx)
+			if ok, err := done(); err != nil {
+				return answer{}, err
+			} else if ok {
+				return answer{}, nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return answer{}, fmt.Errorf("%s %s: %w after %s: %s", method, path, errGaveUp, stepTimeout, last)
+		}
+		a, err := c.send(ctx, method, path, token, body)
+		switch {
+		case err != nil:
+			last = err.Error()
+			continue
+		case a.status < 300:
+			return a, nil
+		case a.status >= 500:
+			last = fmt.Sprintf("%d %.300s", a.status, a.raw)
+			continue
+		case a.status < 500 && strings.Contains(a.str("error", "message"), "already"):
+			return a, nil
+		case a.status == http.StatusConflict || a.status == http.StatusTooManyRequests:
+			last = fmt.Sprintf("%d %.300s", a.status, a.raw)
+			continue
+		default:
+			return a, fmt.Errorf("%s %s: %d %.500s", method, path, a.status, a.raw)
+		}
+	}
+}
+
+func pause(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(400 * time.Millisecond):
+	}
+}
+
+// status reads an application's stage.
+func (c *api) status(ctx context.Context, token string, id int64) (string, answer, error) {
+	a, err := c.get(ctx, fmt.Sprintf("/api/v1/applications/%d", id), token)
+	if err != nil {
+		return "", a, err
+	}
+	return a.str("status"), a, nil
+}
+
+// await waits until the application is at one of the stages.
+func (c *api) await(ctx context.Context, token string, id int64, stages ...string) error {
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		st, _, err := c.status(ctx, token, id)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(stages, st) {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("application %d stayed %s, waiting for %v: %w", id, st, stages, errGaveUp)
+		}
+		pause(ctx)
+	}
+}
+
+// reached says whether an application has gone past stage in its kind's order of stages.
+func (c *api) reached(ctx context.Context, token string, id int64, order []string, stage string) func() (bool, error) {
+	return func() (bool, error) {
+		st, _, err := c.status(ctx, token, id)
+		if err != nil {
+			return false, err
+		}
+		return slices.Index(order, st) >= slices.Index(order, stage), nil
+	}
+}
+
+func (c *api) signIn(ctx context.Context, email, password, otp string) (string, error) {
+	body := map[string]string{"email": email, "password": password}
+	if otp != "" {
+		body["otp"] = otp
+	}
+	for deadline := time.Now().Add(stepTimeout); ; pause(ctx) {
+		a, err := c.send(ctx, "POST", "/api/v1/tokens", "", body)
+		if err == nil && a.status == http.StatusCreated {
+			return a.str("token"), nil
+		}
+		if err == nil && a.status < 500 && a.status != http.StatusTooManyRequests {
+			return "", fmt.Errorf("sign in %s: %d %.300s", email, a.status, a.raw)
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("sign in %s: %v %.300s", email, err, a.raw)
+		}
+	}
+}
