@@ -42,7 +42,7 @@ chaos:
 ## fuzz: each Go fuzz target (func FuzzX) for FUZZTIME, one after another; a crasher stops the run and
 ## is written under the package's testdata/fuzz/FuzzX/, where `make test` replays it as a seed from then on
 FUZZTIME ?= 30s
-FUZZ_PACKAGES ?= ./money/ ./publication/ ./publication/threesixtygiving/ ./reporting/ ./payfile/ ./scheme/ ./schemefile/ ./workflows/ ./http/apiv1/ ./letters/
+FUZZ_PACKAGES ?= ./money/ ./publication/ ./publication/threesixtygiving/ ./reporting/ ./payfile/ ./scheme/ ./schemefile/ ./workflows/ ./http/apiv1/ ./letters/ ./http/web/
 fuzz:
 	@set -e; for pkg in $(FUZZ_PACKAGES); do \
 		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$pkg*_test.go); do \

@@ -106,14 +106,19 @@ func (c *CSV) Close() error {
 }
 
 // SafeCell keeps a spreadsheet from running a cell as a formula: text starting with = + - @, a
-// tab or a carriage return gets a leading single quote. Amounts are never negative, so no
-// number is changed.
+// tab or a carriage return gets a leading single quote. It is the one guard for every CSV we write
+// (the register, 360Giving, the figures, payments due): text typed by applicants and the office
+// ("=HYPERLINK(…)") must stay text. A writer with negative numbers leaves them out of it.
 func SafeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
 		return "'" + s
 	}
 	return s
 }
+
+// formulaStarts are the first characters that make a spreadsheet read a cell as a formula (OWASP's
+// list for CSV injection).
+const formulaStarts = "=+-@\t\r"
 
 // JSON writes the register as one JSON array of objects with stable field names, a row at a time.
 type JSON struct {

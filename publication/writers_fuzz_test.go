@@ -98,3 +98,24 @@ func FuzzRegisterJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSafeCell: the formula guard every CSV we write calls (the register, 360Giving, the figures,
+// payments due) leaves no cell a spreadsheet would run as a formula, and changes text only by a
+// leading apostrophe, so the text itself is kept.
+func FuzzSafeCell(f *testing.F) {
+	for _, s := range registerSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := publication.SafeCell(s)
+		if got != "" && strings.ContainsRune("=+-@\t\r", rune(got[0])) {
+			t.Fatalf("SafeCell(%q) = %q would run as a formula", s, got)
+		}
+		if got != s && got != "'"+s {
+			t.Fatalf("SafeCell(%q) = %q changes the text itself", s, got)
+		}
+		if got != s && s != "" && !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+			t.Fatalf("SafeCell(%q) = %q guards text that is no formula", s, got)
+		}
+	})
+}

@@ -6,9 +6,9 @@ import (
 	"io"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"grantflow/money"
+	"grantflow/publication"
 )
 
 // CSVHeader names the columns of WriteCSV's file.
@@ -105,18 +105,13 @@ func csvPounds(p money.Pence) string {
 // (strconv.ParseFloat would also pass "-Inf" or "-0x1p-2", which a spreadsheet does not read as a number).
 var negativeNumber = regexp.MustCompile(`^-[0-9]+(\.[0-9]+)?$`)
 
-// csvSafe stops a spreadsheet taking text for a formula: organisations name themselves and write
-// their outcomes, and "=HYPERLINK(…)" must stay text. Such cells get a leading apostrophe; a
-// number (an amount, a count) is left as it is.
+// csvSafe stops a spreadsheet taking text for a formula (publication.SafeCell): organisations name
+// themselves and write their outcomes. A negative number (an amount, a count) is left as it is.
 func csvSafe(cells []string) []string {
 	for i, v := range cells {
-		if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			continue
+		if !negativeNumber.MatchString(v) {
+			cells[i] = publication.SafeCell(v)
 		}
-		if negativeNumber.MatchString(v) {
-			continue
-		}
-		cells[i] = "'" + v
 	}
 	return cells
 }

@@ -45,8 +45,9 @@ func refusedField(t *testing.T, step string, body []byte, err error, field *rege
 }
 
 // FuzzStepBodies: any JSON an update carries (Temporal hands it to the workflow as JSON) reaches the
-// validators of declarations, assessments' scores, reports, reviews, payments and a service's years
-// without a panic, and each refusal is an Invalid refusal naming the request's field with a reason.
+// validators of declarations, assessments' scores, reports (and the people they reached), reviews,
+// payments, repayments, a decision's conditions and reasons, a service's years and a return's people
+// reached without a panic, and each refusal is an Invalid refusal naming the request's field with a reason.
 func FuzzStepBodies(f *testing.F) {
 	for _, s := range []string{
 		`{"HasConflict":true,"Details":"  "}`,
@@ -56,6 +57,9 @@ func FuzzStepBodies(f *testing.F) {
 		`{"Amount":425000,"PaidOn":"2999-01-01T00:00:00Z","Reference":"BACS 1"}`, `{"Reference":" "}`,
 		`{"Years":[{"financial_year":2026,"amount_pence":-1},{"financial_year":2026,"amount_pence":9223372036854775807}]}`,
 		`{"Years":[{"financial_year":-2147483648,"amount_pence":100}]}`, `{"Years":[]}`,
+		`{"Beneficiaries":[{"area":"Leicester","ward":"Abbey","age_band":"under_18","count":-1},{"area":" ","age_band":"old","count":3}]}`,
+		`{"Beneficiaries":[{"area":"Leicester","age_band":"18_24","count":2},{"area":"Leicester","age_band":"18_24","count":5}]}`,
+		`{"Conditions":["Report quarterly"," "],"Declined":[]}`, `{"Amount":100,"ReceivedOn":"2026-12-08T00:00:00Z","Reference":"REPAY 1"}`,
 	} {
 		f.Add([]byte(s), int64(425000))
 	}
@@ -85,6 +89,24 @@ func FuzzStepBodies(f *testing.F) {
 		if json.Unmarshal(body, &payment) == nil {
 			err := validatePayment(latest, payment.Amount, money.Pence(paid), "the grant's "+money.Pence(paid).String(), payment.Reference, payment.PaidOn)
 			refusedField(t, "recording a payment", body, err, regexp.MustCompile(`^(amount_pence|reference|paid_on)$`))
+		}
+		if report.Beneficiaries != nil {
+			for _, places := range []bool{true, false} {
+				refusedField(t, "counting people reached", body, checkBeneficiaries(grassroots, report.Beneficiaries, "beneficiaries", places),
+					regexp.MustCompile(`^beneficiaries\[\d+\](\.(count|age_band|area|ward))?$`))
+				refusedField(t, "a return's people reached", body, checkBeneficiaries(service, report.Beneficiaries, "content.beneficiaries", places),
+					regexp.MustCompile(`^content\.beneficiaries\[\d+\](\.(count|age_band|area|ward))?$`))
+			}
+		}
+		var decide DecideRequest
+		if json.Unmarshal(body, &decide) == nil {
+			refusedField(t, "deciding", body, nonEmpty(decide.Conditions, "conditions"), regexp.MustCompile(`^conditions\[\d+\]$`))
+			refusedField(t, "declining", body, nonEmpty(decide.Declined, "decline_reasons"), regexp.MustCompile(`^decline_reasons\[\d+\]$`))
+		}
+		var repay RecordRepaymentRequest
+		if json.Unmarshal(body, &repay) == nil {
+			refusedField(t, "recording a repayment", body, validateMoneyMoved(latest, repay.Reference, "received_on", repay.ReceivedOn),
+				regexp.MustCompile(`^(reference|received_on)$`))
 		}
 		var vary VaryRequest
 		if json.Unmarshal(body, &vary) == nil {

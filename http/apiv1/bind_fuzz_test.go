@@ -2,6 +2,7 @@ package apiv1
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +14,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/httperr"
+	"grantflow/store"
+	"grantflow/workflows"
 )
 
-// stepRequests are the JSON bodies of the application steps (stepHandler's request types).
+// stepRequests are the JSON bodies of the application steps (stepHandler's request types), of the
+// bank details call-back and of finance's batches (TestStepRequestsAreEveryStepBody keeps the list whole).
 var stepRequests = []func() any{
 	func() any { return new(ConflictRequest) }, func() any { return new(AssessmentRequest) },
 	func() any { return new(DecisionRequest) }, func() any { return new(AnswerRequest) },
@@ -27,6 +31,44 @@ var stepRequests = []func() any{
 	func() any { return new(VariationRequest) }, func() any { return new(VariationAcceptanceRequest) },
 	func() any { return new(TerminationRequest) }, func() any { return new(WaiverRequest) },
 	func() any { return new(RepaymentRequest) }, func() any { return new(WriteOffRequest) },
+	func() any { return new(BankCallBackRequest) }, func() any { return new(PaymentBatchRequest) },
+	func() any { return new(PaidBatchRequest) },
+}
+
+// TestStepRequestsAreEveryStepBody: every method of Server that takes a step on one application
+// (ctx, user, id, body), bank details included, or on a batch (ctx, user, body) has its body in stepRequests, so FuzzBindSteps
+// binds each of them.
+func TestStepRequestsAreEveryStepBody(t *testing.T) {
+	fuzzed := map[reflect.Type]bool{}
+	for _, req := range stepRequests {
+		fuzzed[reflect.TypeOf(req()).Elem()] = true
+	}
+	ctx, user := reflect.TypeFor[context.Context](), reflect.TypeFor[store.User]()
+	server := reflect.TypeFor[*Server]()
+	steps := 0
+	for i := range server.NumMethod() {
+		m := server.Method(i).Type // the receiver is the first argument
+		var body reflect.Type
+		switch {
+		case m.NumIn() == 5 && m.In(3) == reflect.TypeFor[int64]() && m.NumOut() == 2 &&
+			(m.Out(0) == reflect.TypeFor[workflows.UpdateResult]() || m.Out(0) == reflect.TypeFor[BankView]()):
+			body = m.In(4)
+		case m.NumIn() == 4 && m.NumOut() == 2 && m.Out(0) == reflect.TypeFor[PaymentBatchResult]():
+			body = m.In(3)
+		default:
+			continue
+		}
+		if m.In(1) != ctx || m.In(2) != user || body.Kind() != reflect.Struct {
+			continue
+		}
+		steps++
+		if !fuzzed[body] {
+			t.Errorf("%s takes a %v that FuzzBindSteps does not bind: add it to stepRequests", server.Method(i).Name, body)
+		}
+	}
+	if steps < 20 {
+		t.Errorf("found %d step methods, expected every step of the API", steps)
+	}
 }
 
 // jsonNames are the names a request's body may use at the top level, through embedded structs.

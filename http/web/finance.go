@@ -16,6 +16,7 @@ import (
 	"grantflow/http/headers"
 	"grantflow/http/httperr"
 	"grantflow/money"
+	"grantflow/publication"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -399,13 +400,11 @@ func (s *Server) paymentsDueCSV(c *gin.Context) {
 // csvPounds writes an amount as a spreadsheet reads it: 4250.00.
 func csvPounds(p money.Pence) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
 
-// csvSafe stops a spreadsheet taking text for a formula: organisations name themselves, and a
-// name like "=HYPERLINK(…)" must stay a name. Such cells get a leading apostrophe.
+// csvSafe stops a spreadsheet taking text for a formula (publication.SafeCell): organisations name
+// themselves, and a name like "=HYPERLINK(…)" must stay a name.
 func csvSafe(cells ...string) []string {
 	for i, v := range cells {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			cells[i] = "'" + v
-		}
+		cells[i] = publication.SafeCell(v)
 	}
 	return cells
 }

@@ -837,14 +837,12 @@ func yearsField(f *form, prefix string) ([]grant.YearAmount, []fieldRule) {
 	return years, rules
 }
 
-func (s *Server) declareConflict(c *gin.Context) {
-	rules := []fieldRule{on("has_conflict", fConflict, "Conflict of interest"), on("details", fConflictDetails, "Details of the conflict")}
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	u, _ := currentUser(c)
-	f := stepForm(c, rules)
+// The step forms below each read their form into the API's request with a xRequestOf function
+// (what the page cannot read is recorded on the form); the fuzz test posts any values through them.
+
+var conflictRules = []fieldRule{on("has_conflict", fConflict, "Conflict of interest"), on("details", fConflictDetails, "Details of the conflict")}
+
+func conflictRequestOf(f *form) apiv1.ConflictRequest {
 	var req apiv1.ConflictRequest
 	switch choice(f, fConflict, "Select yes if you have a conflict of interest in this application, or no if you do not") {
 	case "yes":
@@ -854,6 +852,18 @@ func (s *Server) declareConflict(c *gin.Context) {
 		f.add(fConflict, "Select yes or no")
 	}
 	req.Details = f.Value(fConflictDetails)
+	return req
+}
+
+func (s *Server) declareConflict(c *gin.Context) {
+	rules := conflictRules
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := conflictRequestOf(f)
 	s.sendStep(c, id, f, workflows.ActionDeclareConflict, "conflict", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.DeclareConflict(ctx, u, id, req)
 	})
@@ -870,25 +880,35 @@ func (s *Server) assess(c *gin.Context) {
 		s.failRead(c, err)
 		return
 	}
-	// The form lists every criterion, in the scheme's order; rules map the API's scores[i] back.
+	rules := assessmentRules(sc.Rules.Criteria)
+	f := stepForm(c, rules)
+	req := assessmentRequestOf(f, sc.Rules.Criteria)
+	s.sendStep(c, id, f, workflows.ActionAssess, "assessed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Assess(ctx, u, id, req)
+	})
+}
+
+// assessmentRules: the form lists every criterion, in the scheme's order; rules map the API's scores[i] back.
+func assessmentRules(criteria []scheme.Criterion) []fieldRule {
 	rules := []fieldRule{on("no_conflict", fNoConflict, "Declaration")}
-	if len(sc.Rules.Criteria) > 0 {
+	if len(criteria) > 0 {
 		rules = append(rules, on("scores", scoreField(0), "Scores"))
 	}
-	for i, cr := range sc.Rules.Criteria {
+	for i, cr := range criteria {
 		rules = append(rules, on(fmt.Sprintf("scores[%d]", i), scoreField(i), cr.Name),
 			on(fmt.Sprintf("scores[%d].comment", i), scoreCommentField(i), "Why "+cr.Name+" scored as it did"))
 	}
-	rules = append(rules, on("recommendation", fRecommendation, "Recommendation"), on("comment", fAssessComment, "Comment"))
-	f := stepForm(c, rules)
+	return append(rules, on("recommendation", fRecommendation, "Recommendation"), on("comment", fAssessComment, "Comment"))
+}
 
-	// The workflow refuses one missing answer at a time; the page checks every answer is there
-	// first, so the error summary lists all of them at once.
+// assessmentRequestOf: the workflow refuses one missing answer at a time; the page checks every
+// answer is there first, so the error summary lists all of them at once.
+func assessmentRequestOf(f *form, criteria []scheme.Criterion) apiv1.AssessmentRequest {
 	req := apiv1.AssessmentRequest{NoConflict: f.Has(fNoConflict, "yes")}
 	if !req.NoConflict {
 		f.add(fNoConflict, "Confirm you have no conflict of interest, or declare the conflict instead")
 	}
-	for i, cr := range sc.Rules.Criteria {
+	for i, cr := range criteria {
 		score := workflows.Score{Criterion: cr.Key, Comment: f.Value(scoreCommentField(i))}
 		v := choice(f, scoreField(i), "Select a score for "+cr.Name)
 		n, err := strconv.Atoi(v)
@@ -903,19 +923,26 @@ func (s *Server) assess(c *gin.Context) {
 	}
 	req.Recommendation = choice(f, fRecommendation, "Select whether you recommend funding the application")
 	req.Comment = f.Value(fAssessComment)
-	s.sendStep(c, id, f, workflows.ActionAssess, "assessed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.Assess(ctx, u, id, req)
-	})
+	return req
 }
 
+var panelRules = []fieldRule{on("assessor_ids", fPanelAssessors, "Assessors"), onDate("deadline", fPanelDeadline, "The deadline for scores")}
+
 func (s *Server) assignPanel(c *gin.Context) {
-	rules := []fieldRule{on("assessor_ids", fPanelAssessors, "Assessors"), onDate("deadline", fPanelDeadline, "The deadline for scores")}
+	rules := panelRules
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
+	req := panelRequestOf(f)
+	s.sendStep(c, id, f, workflows.ActionAssignPanel, "panel", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.AssignPanel(ctx, u, id, req)
+	})
+}
+
+func panelRequestOf(f *form) apiv1.PanelRequest {
 	var req apiv1.PanelRequest
 	for _, v := range f.List(fPanelAssessors) {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -926,9 +953,7 @@ func (s *Server) assignPanel(c *gin.Context) {
 		req.AssessorIDs = append(req.AssessorIDs, n)
 	}
 	req.Deadline = dateField(f, fPanelDeadline, "the deadline for scores")
-	s.sendStep(c, id, f, workflows.ActionAssignPanel, "panel", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.AssignPanel(ctx, u, id, req)
-	})
+	return req
 }
 
 func (s *Server) moderate(c *gin.Context) {
@@ -938,6 +963,13 @@ func (s *Server) moderate(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	f := readForm(c)
+	req, rules := moderationRequestOf(f)
+	s.sendStep(c, id, f, workflows.ActionModerate, "moderated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Moderate(ctx, u, id, req)
+	})
+}
+
+func moderationRequestOf(f *form) (apiv1.ModerationRequest, []fieldRule) {
 	req := apiv1.ModerationRequest{Recommendation: choice(f, fModRecommendation, "Select whether the panel recommends funding")}
 	years, yearRules := yearsField(f, fModYear)
 	req.StartDate = dateField(f, fModStart, "the date the agreement starts")
@@ -948,16 +980,29 @@ func (s *Server) moderate(c *gin.Context) {
 	f.noNUL(map[string]string{fModConditions: "Conditions of grant", fModPrecedent: "Conditions precedent", fModReasons: "Reasons"},
 		fModConditions, fModPrecedent, fModReasons)
 	req.Years, req.Conditions, req.ConditionsPrecedent, req.Reasons = years, lines(f, fModConditions), lines(f, fModPrecedent), f.Value(fModReasons)
-	s.sendStep(c, id, f, workflows.ActionModerate, "moderated", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.Moderate(ctx, u, id, req)
-	})
+	return req, rules
 }
 
 // decide sends one of the decision forms: approve, ask for information or decline (a service
 // award is approved on the moderated terms, so its approval form has no fields).
 func (s *Server) decide(c *gin.Context) {
-	var rules []fieldRule
 	outcome := c.Request.PostForm.Get(fOutcome)
+	rules := decisionRules(outcome)
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	u, _ := currentUser(c)
+	f := stepForm(c, rules)
+	req := decisionRequestOf(f, outcome)
+	s.sendStep(c, id, f, workflows.ActionDecide, "decided", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.Decide(ctx, u, id, req)
+	})
+}
+
+// decisionRules are the fields of the form of the outcome (as sent, before the form is read).
+func decisionRules(outcome string) []fieldRule {
+	var rules []fieldRule
 	noConflict := decisionNoConflict[outcome] // each of the decision's forms has its own declaration
 	switch outcome {
 	case workflows.OutcomeApprove:
@@ -971,12 +1016,11 @@ func (s *Server) decide(c *gin.Context) {
 	if noConflict != "" {
 		rules = append(rules, on("no_conflict", noConflict, "Declaration"))
 	}
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	u, _ := currentUser(c)
-	f := stepForm(c, rules)
+	return rules
+}
+
+func decisionRequestOf(f *form, outcome string) apiv1.DecisionRequest {
+	noConflict := decisionNoConflict[outcome]
 	req := apiv1.DecisionRequest{Outcome: outcome, NoConflict: noConflict != "" && f.Has(noConflict, "yes")}
 	if noConflict != "" && !req.NoConflict {
 		f.add(noConflict, "Confirm you have no conflict of interest, or declare the conflict instead")
@@ -990,9 +1034,7 @@ func (s *Server) decide(c *gin.Context) {
 	case workflows.OutcomeDecline:
 		req.DeclineReasons = lines(f, fDeclineReasons)
 	}
-	s.sendStep(c, id, f, workflows.ActionDecide, "decided", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.Decide(ctx, u, id, req)
-	})
+	return req
 }
 
 func (s *Server) confirmConditions(c *gin.Context) {
@@ -1009,15 +1051,24 @@ func (s *Server) confirmConditions(c *gin.Context) {
 	})
 }
 
+var returnReviewRules = []fieldRule{on("financial_year", fReturnQuarter, "The return"), on("quarter", fReturnQuarter, "The return"),
+	on("outcome", fReturnOutcome, "Your decision"), on("rag", fReturnRAG, "The RAG rating"), on("comment", fReturnComment, "The comment")}
+
 func (s *Server) reviewReturn(c *gin.Context) {
-	rules := []fieldRule{on("financial_year", fReturnQuarter, "The return"), on("quarter", fReturnQuarter, "The return"),
-		on("outcome", fReturnOutcome, "Your decision"), on("rag", fReturnRAG, "The RAG rating"), on("comment", fReturnComment, "The comment")}
+	rules := returnReviewRules
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
+	req := returnReviewRequestOf(f)
+	s.sendStep(c, id, f, workflows.ActionReviewReturn, "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.ReviewReturn(ctx, u, id, req)
+	})
+}
+
+func returnReviewRequestOf(f *form) apiv1.ReturnReviewRequest {
 	var req apiv1.ReturnReviewRequest
 	if v := choice(f, fReturnQuarter, "Select the return you are reviewing"); v != "" {
 		var q, fy, fy2 int
@@ -1029,9 +1080,7 @@ func (s *Server) reviewReturn(c *gin.Context) {
 	req.Outcome = choice(f, fReturnOutcome, "Select whether you accept the return or send it back for changes")
 	req.RAG = choice(f, fReturnRAG, "Select a RAG rating")
 	req.Comment = f.Value(fReturnComment)
-	s.sendStep(c, id, f, workflows.ActionReviewReturn, "reviewed", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.ReviewReturn(ctx, u, id, req)
-	})
+	return req
 }
 
 func (s *Server) reviewReport(c *gin.Context) {
@@ -1056,13 +1105,17 @@ func (s *Server) vary(c *gin.Context) {
 	}
 	u, _ := currentUser(c)
 	f := readForm(c)
-	years, rules := yearsField(f, fVaryYear)
-	rules = append(rules, on("conditions", fVaryConditions, "Conditions of grant"), on("summary", fVarySummary, "The summary"))
-	f.noNUL(map[string]string{fVaryConditions: "Conditions of grant", fVarySummary: "The summary"}, fVaryConditions, fVarySummary)
-	req := apiv1.VariationRequest{Years: years, Conditions: lines(f, fVaryConditions), Summary: f.Value(fVarySummary)}
+	req, rules := variationRequestOf(f)
 	s.sendStep(c, id, f, workflows.ActionVary, "varied", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
 		return s.opts.API.Vary(ctx, u, id, req)
 	})
+}
+
+func variationRequestOf(f *form) (apiv1.VariationRequest, []fieldRule) {
+	years, rules := yearsField(f, fVaryYear)
+	rules = append(rules, on("conditions", fVaryConditions, "Conditions of grant"), on("summary", fVarySummary, "The summary"))
+	f.noNUL(map[string]string{fVaryConditions: "Conditions of grant", fVarySummary: "The summary"}, fVaryConditions, fVarySummary)
+	return apiv1.VariationRequest{Years: years, Conditions: lines(f, fVaryConditions), Summary: f.Value(fVarySummary)}, rules
 }
 
 func (s *Server) terminate(c *gin.Context) {
@@ -1081,13 +1134,22 @@ func (s *Server) terminate(c *gin.Context) {
 
 // waiveReturns sends the head of commissioning's waiver of the returns chosen, with the reason.
 func (s *Server) waiveReturns(c *gin.Context) {
-	rules := []fieldRule{on("quarters", fWaiverQuarters, "The returns to waive"), on("reason", fWaiverReason, "The reason")}
+	rules := waiverRules
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
+	req := waiverRequestOf(f)
+	s.sendStep(c, id, f, workflows.ActionWaiveReturns, "waived", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.WaiveReturns(ctx, u, id, req)
+	})
+}
+
+var waiverRules = []fieldRule{on("quarters", fWaiverQuarters, "The returns to waive"), on("reason", fWaiverReason, "The reason")}
+
+func waiverRequestOf(f *form) apiv1.WaiverRequest {
 	req := apiv1.WaiverRequest{Reason: f.Value(fWaiverReason)}
 	chosen := f.List(fWaiverQuarters)
 	if len(chosen) == 0 {
@@ -1101,22 +1163,29 @@ func (s *Server) waiveReturns(c *gin.Context) {
 		}
 		req.Quarters = append(req.Quarters, q)
 	}
-	s.sendStep(c, id, f, workflows.ActionWaiveReturns, "waived", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.WaiveReturns(ctx, u, id, req)
-	})
+	return req
 }
 
 // recordRepayment sends finance's record of money the provider repaid.
 func (s *Server) recordRepayment(c *gin.Context) {
-	rules := []fieldRule{on("amount_pence", fRepaymentAmount, "Amount repaid").missing("Enter the amount repaid"),
-		onDate("received_on", fRepaymentReceived, "The date the repayment was received").missing("Enter the date the repayment was received"),
-		on("reference", fRepaymentReference, "Payment reference").missing("Enter the payment reference")}
+	rules := repaymentRules
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
 	u, _ := currentUser(c)
 	f := stepForm(c, rules)
+	req := repaymentRequestOf(f)
+	s.sendStep(c, id, f, workflows.ActionRecordRepayment, "repaid", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
+		return s.opts.API.RecordRepayment(ctx, u, id, req)
+	})
+}
+
+var repaymentRules = []fieldRule{on("amount_pence", fRepaymentAmount, "Amount repaid").missing("Enter the amount repaid"),
+	onDate("received_on", fRepaymentReceived, "The date the repayment was received").missing("Enter the date the repayment was received"),
+	on("reference", fRepaymentReference, "Payment reference").missing("Enter the payment reference")}
+
+func repaymentRequestOf(f *form) apiv1.RepaymentRequest {
 	req := apiv1.RepaymentRequest{Amount: moneyReceived(f, fRepaymentAmount, "the amount repaid", "Amount repaid"), Reference: f.Value(fRepaymentReference)}
 	if on, ok := f.date(fRepaymentReceived, "the date the repayment was received"); ok {
 		req.ReceivedOn = on.Format(time.DateOnly)
@@ -1124,9 +1193,7 @@ func (s *Server) recordRepayment(c *gin.Context) {
 	if req.Reference == "" {
 		f.add(fRepaymentReference, "Enter the payment reference")
 	}
-	s.sendStep(c, id, f, workflows.ActionRecordRepayment, "repaid", rules, func(ctx context.Context) (workflows.UpdateResult, error) {
-		return s.opts.API.RecordRepayment(ctx, u, id, req)
-	})
+	return req
 }
 
 // writeOff sends a decider's write-off of what is still owed, with the reason.

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,18 +58,8 @@ func slowWorkflow(ctx workflow.Context) (string, error) {
 func TestWorkerDrainsRunningActivityOnStop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
 	quiet := slog.New(slog.DiscardHandler)
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Address: addr, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{})
 	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, quiet)
 	if err != nil {
 		t.Fatal(err)
@@ -153,12 +141,7 @@ func TestWorkerAloneServesOnlyHealth(t *testing.T) {
 		return l.Addr().(*net.TCPAddr).Port
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"),
-		Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(free())), Logger: quiet, SearchAttributes: SearchAttributes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{SearchAttributes: SearchAttributes})
 	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, quiet)
 	if err != nil {
 		t.Fatal(err)

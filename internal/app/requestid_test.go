@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -47,18 +45,7 @@ func activityRequestID(ctx context.Context) (string, error) { return requestid.F
 func TestDialPropagatesRequestID(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	quiet := slog.New(slog.DiscardHandler)
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), Address: addr, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{})
 	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatal(err)

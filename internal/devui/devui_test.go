@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,16 +24,10 @@ func TestUIServesPageAndAPIAgainstEmbeddedTemporal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	const namespace = "grantflow-ui-test"
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{
-		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"),
-		Address:      fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		Namespace:    namespace,
-		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{
+		Namespace: namespace,
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
 
 	address := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	ui, err := Start(ctx, Options{Address: address, TemporalAddress: srv.Address(), Namespace: namespace})

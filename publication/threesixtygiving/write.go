@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"grantflow/publication"
 	"grantflow/scheme"
 	"grantflow/store"
 )
@@ -233,11 +234,5 @@ func (p Publisher) WriteCSV(ctx context.Context, src Source, f store.RegisterFil
 }
 
 // cell keeps text typed by applicants or the office (a scheme's name, an area's) from being taken
-// for a formula when the file is opened in a spreadsheet: a value starting with =, +, -, @ or a
-// control character gets a leading apostrophe.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// for a formula when the file is opened in a spreadsheet.
+func cell(s string) string { return publication.SafeCell(s) }
