@@ -24,7 +24,7 @@ test: assets
 
 ## bench: our throughput against the raw engine, measured in one run (see README "Performance")
 bench:
-	$(GO) run ./cmd/grantflow-bench
+	$(GO) run ./cmd/grantflow-bench $(BENCH_FLAGS)
 
 ## fuzz: each Go fuzz target (func FuzzX) for FUZZTIME, one after another; a crasher stops the run and
 ## is written under the package's testdata/fuzz/FuzzX/, where `make test` replays it as a seed from then on
