@@ -35,6 +35,9 @@ var benchClock = time.Date(benchFirstYear+1, time.April, 20, 10, 0, 0, 0, scheme
 // tranche's payment once two people in finance have proposed and approved it.
 const awardUpdates = 20
 
+// awardCount is -awards: the service awards over all rounds.
+var awardCount int
+
 // awardsPair drives perRound three-year service awards through their first year each round (seeded
 // first, not timed), each update running our activities while the workflows release tranches (a
 // payment notice PDF each), hold the next ones and escalate overdue returns, against as many no-op

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
-	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
