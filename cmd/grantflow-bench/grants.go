@@ -138,16 +138,22 @@ func bareGrant(ctx workflow.Context) error {
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond}})
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	var rows *bareRows
-	if err := workflow.ExecuteActivity(ctx, rows.Write, id, 0).Get(ctx, nil); err != nil {
-		return err
-	}
-	steps := 0
+	// The handler is there from the first workflow task (an update to a workflow without it is
+	// refused), and waits for the start's own activity, as ours' steps wait for screening.
+	started, steps := false, 0
 	if err := workflow.SetUpdateHandler(ctx, "step", func(ctx workflow.Context) error {
+		if err := workflow.Await(ctx, func() bool { return started }); err != nil {
+			return err
+		}
 		steps++
 		return workflow.ExecuteActivity(ctx, rows.Write, id, steps).Get(ctx, nil)
 	}); err != nil {
 		return err
 	}
+	if err := workflow.ExecuteActivity(ctx, rows.Write, id, 0).Get(ctx, nil); err != nil {
+		return err
+	}
+	started = true
 	if err := workflow.Await(ctx, func() bool { return steps == bareUpdatesPerGrant }); err != nil {
 		return err
 	}
