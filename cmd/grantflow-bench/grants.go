@@ -134,8 +134,8 @@ const bareUpdatesPerGrant = grassrootsTransitions - 1
 // bareGrant runs one row-writing activity when it starts and one per "step" update, and ends after
 // bareUpdatesPerGrant of them: the like-for-like floor of a grant's nine transitions.
 func bareGrant(ctx workflow.Context) error {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond}})
+	opts := workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second, RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond}}
+	ctx = workflow.WithActivityOptions(ctx, opts)
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	var rows *bareRows
 	// The handler is there from the first workflow task (an update to a workflow without it is
@@ -146,7 +146,8 @@ func bareGrant(ctx workflow.Context) error {
 			return err
 		}
 		steps++
-		return workflow.ExecuteActivity(ctx, rows.Write, id, steps).Get(ctx, nil)
+		// The handler's context is the update's own: it needs the activity options too.
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), rows.Write, id, steps).Get(ctx, nil)
 	}); err != nil {
 		return err
 	}
