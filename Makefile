@@ -24,7 +24,7 @@ test: assets
 
 ## bench: our throughput against the raw engine, measured in one run (see README "Performance")
 bench:
-	$(GO) run ./cmd/grantflow-bench
+	$(GO) run ./cmd/grantflow-bench $(BENCH_FLAGS)
 
 ## chaos: the system as separate processes (Temporal server, front door, two workers, a private PostgreSQL)
 ## driving CHAOS_GRANTS grassroots grants and CHAOS_SERVICES service awards to closed while workers are

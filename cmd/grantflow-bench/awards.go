@@ -30,29 +30,48 @@ const benchFirstYear = 2025
 
 var benchClock = time.Date(benchFirstYear+1, time.April, 20, 10, 0, 0, 0, scheme.London)
 
-// yearResult is how long it took to drive n awards through their first year, and the bare
-// equivalent: the same number of updates against a workflow that does nothing.
-type yearResult struct {
-	awards, updates int
-	ours, bare      time.Duration
-}
+// awardUpdates is what one award takes through its first year: for each quarter the provider's
+// return is submitted and accepted (which releases the next tranche) and finance records the
+// tranche's payment once two people in finance have proposed and approved it.
+const awardUpdates = 20
 
-// benchAwardYears drives n three-year awards through their first year: for each quarter the
-// provider's return is submitted and accepted (which releases the next tranche) and finance records
-// the tranche's payment once two people in finance have proposed and approved it: twenty updates
-// per award, each running our activities.
-func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, workers int) (yearResult, error) {
+// awardCount is -awards: the service awards over all rounds.
+var awardCount int
+
+// awardsPair drives perRound three-year service awards through their first year each round (seeded
+// first, not timed), each update running our activities while the workflows release tranches (a
+// payment notice PDF each), hold the next ones and escalate overdue returns, against as many no-op
+// updates to bare workflows, with the same callers.
+func awardsPair(ctx context.Context, e engine, st *store.Store, perRound, workers int) (pair, func(), error) {
 	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
 	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
+	w := app.NewWorker(e.c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
 	if err := w.Start(); err != nil {
-		return yearResult{}, err
+		return pair{}, nil, err
 	}
-	defer w.Stop()
-	ids, err := seedAwards(ctx, c, st, queue, n)
-	if err != nil {
-		return yearResult{}, err
+	ours := func(ctx context.Context, _ time.Duration) (work, error) {
+		ids, err := seedAwards(ctx, e.c, st, queue, perRound)
+		if err != nil {
+			return work{}, err
+		}
+		took, err := driveAwardYears(ctx, e.c, st, ids, workers)
+		return work{ops: awardUpdates * perRound, took: took}, err
 	}
+	bare := func(ctx context.Context, _ time.Duration) (work, error) {
+		took, err := bareUpdates(ctx, e.c, perRound, awardUpdates, workers)
+		return work{ops: awardUpdates * perRound, took: took}, err
+	}
+	return pair{
+		key:   "awards-" + e.key(),
+		title: fmt.Sprintf("service-award updates per second on %s, %d awards a round through their first year, %d callers", e.name, perRound, workers),
+		unit:  "updates",
+		bare:  side{name: "bare no-op updates, same count", run: bare},
+		ours:  side{name: "Grantflow first year of each award (returns, reviews, payment sign-offs)", run: ours},
+	}, w.Stop, nil
+}
+
+// driveAwardYears drives the awards through their first year, awardUpdates each.
+func driveAwardYears(ctx context.Context, c client.Client, st *store.Store, ids []int64, workers int) (time.Duration, error) {
 	officer, provider, finance := actorFor(ctx, st, demo.Accounts[2].Email), actorFor(ctx, st, demo.Accounts[0].Email), actorFor(ctx, st, demo.Accounts[6].Email)
 	approver := actorFor(ctx, st, demo.Accounts[7].Email) // payments take two people in finance
 	start := time.Now()
@@ -86,12 +105,11 @@ func benchAwardYears(ctx context.Context, c client.Client, st *store.Store, n, w
 			}
 		}
 	})
-	ours := time.Since(start)
+	took := time.Since(start)
 	if err, _ := failed.Load().(error); err != nil {
-		return yearResult{}, err
+		return 0, err
 	}
-	bare, err := bareUpdates(ctx, c, n, 20, workers)
-	return yearResult{awards: n, updates: 20 * n, ours: ours, bare: bare}, err
+	return took, nil
 }
 
 // seedAwards makes n accepted three-year awards with their conditions met, each with its workflow

@@ -7,15 +7,11 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
-	"strings"
-	"testing"
-	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"grantflow/internal/app"
 	"grantflow/internal/devtemporal"
-	"grantflow/store"
 )
 
 // persistence is -persistence: which of the embedded server's stores the workflow rows run on.
@@ -86,90 +82,10 @@ func startEngines(ctx context.Context, dir, dbURL string, logger *slog.Logger) (
 	return engines, stop, nil
 }
 
-// spread is a figure's median over rounds with its lowest and highest.
-func spread(xs []float64) string {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s) == 1 {
-		return fmt.Sprintf("%.2f", s[0])
+// key names the engine in a pair's key: "sqlite" or "postgres".
+func (e engine) key() string {
+	if e.name == "SQLite" {
+		return "sqlite"
 	}
-	return fmt.Sprintf("%.2f (%.2f–%.2f)", s[len(s)/2], s[0], s[len(s)-1])
-}
-
-// benchStarts measures bare workflow starts and our submissions on every engine, startRounds times:
-// each round runs bare then ours on one engine, then on the next, the engines' order turning round
-// every round, so a busy moment on the machine falls on all alike.
-func benchStarts(engines []engine, st *store.Store, logger *slog.Logger) {
-	type figures struct{ bare, ours, ratio []float64 }
-	got := make([]figures, len(engines))
-	for round := range startRounds {
-		order := make([]int, len(engines))
-		for i := range order {
-			order[i] = i
-		}
-		if round%2 == 1 {
-			slices.Reverse(order)
-		}
-		for _, i := range order {
-			bare := testing.Benchmark(func(b *testing.B) { benchBareStarts(b, engines[i].c) })
-			ours := testing.Benchmark(func(b *testing.B) { benchSubmissions(b, engines[i].c, st, logger) })
-			got[i].bare = append(got[i].bare, perSec(bare))
-			got[i].ours = append(got[i].ours, perSec(ours))
-			got[i].ratio = append(got[i].ratio, perSec(ours)/perSec(bare))
-			fmt.Printf("workflow starts, round %d of %d, %s: bare %.1f/s (%d in %v), Grantflow %.1f/s (%d in %v), ratio %.2f\n",
-				round+1, startRounds, engines[i].name, perSec(bare), bare.N, bare.T.Round(time.Millisecond),
-				perSec(ours), ours.N, ours.T.Round(time.Millisecond), perSec(ours)/perSec(bare))
-		}
-	}
-	rows := [][]string{{"workflow starts per second, median (lowest–highest)"}}
-	for _, e := range engines {
-		rows[0] = append(rows[0], e.name)
-	}
-	for _, r := range []struct {
-		name string
-		of   func(figures) []float64
-	}{
-		{"bare Temporal ExecuteWorkflow", func(f figures) []float64 { return f.bare }},
-		{"Grantflow POST /submit over HTTP", func(f figures) []float64 { return f.ours }},
-		{"ratio Grantflow / bare", func(f figures) []float64 { return f.ratio }},
-	} {
-		row := []string{r.name}
-		for _, f := range got {
-			row = append(row, spread(r.of(f)))
-		}
-		rows = append(rows, row)
-	}
-	printTable(rows)
-}
-
-// printAwards puts the award runs on each engine side by side.
-func printAwards(engines []engine, results []yearResult) {
-	rows := [][]string{{"service-award updates per second"}}
-	for _, e := range engines {
-		rows[0] = append(rows[0], e.name)
-	}
-	bare, ours, ratio := []string{"bare no-op updates, same count"}, []string{"Grantflow first year of each award"}, []string{"ratio Grantflow / bare"}
-	for _, r := range results {
-		bare = append(bare, fmt.Sprintf("%.1f (%v)", float64(r.updates)/r.bare.Seconds(), r.bare.Round(time.Second)))
-		ours = append(ours, fmt.Sprintf("%.1f (%v)", float64(r.updates)/r.ours.Seconds(), r.ours.Round(time.Second)))
-		ratio = append(ratio, fmt.Sprintf("%.2f", r.bare.Seconds()/r.ours.Seconds()))
-	}
-	printTable(append(rows, bare, ours, ratio))
-}
-
-// printTable prints rows in columns, the first row as the heading.
-func printTable(rows [][]string) {
-	widths := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], len([]rune(cell)))
-		}
-	}
-	for _, row := range rows {
-		var b strings.Builder
-		for i, cell := range row {
-			b.WriteString("  " + cell + strings.Repeat(" ", widths[i]-len([]rune(cell))))
-		}
-		fmt.Println(strings.TrimRight(b.String(), " "))
-	}
-	fmt.Println()
+	return "postgres"
 }

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
-	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -21,7 +20,7 @@ import (
 	"grantflow/store"
 )
 
-var givingAwards, givingRounds int
+var givingAwards int
 
 // givingKeep leaves the seeded database behind (its URL printed) to measure other tools against it.
 var givingKeep bool
@@ -41,10 +40,10 @@ const bareRegisterSQL = `SELECT a.id, aw.reference, aw.version, s.slug, s.name, 
  WHERE aw.status NOT IN ('lapsed') ORDER BY aw.decided_at, aw.reference`
 
 // bench360Giving seeds n awards in a database of its own (in SQL, in seconds), then streams the
-// 360Giving JSON package of them to io.Discard, alternating with a bare psql \copy of the same rows
-// to /dev/null, and reports each round, the median ratio and our peak memory.
-func bench360Giving() error {
-	ctx := context.Background()
+// 360Giving JSON package of them to io.Discard in a child process, alternating with a bare psql
+// \copy of the same rows to /dev/null; the rate is grants (rows) per second, and the notes say our
+// peak memory.
+func bench360Giving(ctx context.Context, a alternation) error {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	psql, err := exec.LookPath("psql")
 	if err != nil {
@@ -71,15 +70,12 @@ func bench360Giving() error {
 	if err := seedRegister(ctx, st, givingAwards); err != nil {
 		return fmt.Errorf("seed %d awards: %w", givingAwards, err)
 	}
-	fmt.Printf("360Giving package: %d awards seeded in %v; GOMAXPROCS=%d\n", givingAwards, time.Since(start).Round(time.Millisecond), runtime.GOMAXPROCS(0))
+	fmt.Printf("360Giving package: %d awards seeded in %v\n", givingAwards, time.Since(start).Round(time.Millisecond))
 
 	if os.Getenv("GIVING_EXPLAIN") != "" { // the plan of the rows, to see where the engine's time goes
 		out, _ := exec.CommandContext(ctx, psql, "-X", dbURL, "-c", "EXPLAIN (ANALYZE, BUFFERS) "+bareRegisterSQL).CombinedOutput()
 		fmt.Printf("%s\n", out)
 	}
-	var ru0 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	fmt.Printf("  max RSS after seeding, before streaming: %.1f MB\n", float64(ru0.Maxrss)/1024)
 	bareWith := func(jit string) (time.Duration, error) {
 		cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", dbURL, "-c", `\copy (`+bareRegisterSQL+`) to '/dev/null'`)
 		cmd.Env = append(os.Environ(), "PGOPTIONS=-c jit="+jit)
@@ -91,7 +87,6 @@ func bench360Giving() error {
 	}
 	// The store streams with JIT off (store.EachRegisterGrant says why); the bare side runs with the
 	// same setting, and once with the server's default to show what JIT costs here.
-	bare := func() (time.Duration, error) { return bareWith("off") }
 	if d, err := bareWith("on"); err == nil {
 		fmt.Printf("  bare psql \\copy with the server's JIT on, once: %v\n", d.Round(time.Millisecond))
 	}
@@ -101,48 +96,40 @@ func bench360Giving() error {
 	if err != nil {
 		return err
 	}
-	ours := func() (time.Duration, streamFigures, error) {
+	var worst streamFigures
+	ours := func(ctx context.Context, _ time.Duration) (work, error) {
 		out, err := exec.CommandContext(ctx, self, "-giving-stream", dbURL).Output()
 		if err != nil {
-			return 0, streamFigures{}, fmt.Errorf("stream in a child process: %v", err)
+			return work{}, fmt.Errorf("stream in a child process: %v", err)
 		}
 		var f streamFigures
 		if err := json.Unmarshal(out, &f); err != nil {
-			return 0, f, fmt.Errorf("stream in a child process: %v: %s", err, out)
+			return work{}, fmt.Errorf("stream in a child process: %v: %s", err, out)
 		}
-		return f.Took, f, nil
+		worst.PeakHeap, worst.MaxRSS, worst.StartRSS, worst.Bytes = max(worst.PeakHeap, f.PeakHeap), max(worst.MaxRSS, f.MaxRSS), max(worst.StartRSS, f.StartRSS), f.Bytes
+		return work{ops: f.Grants, took: f.Took}, nil
 	}
-	var ratios, times []float64
-	var worst streamFigures
-	for round := 1; round <= givingRounds; round++ {
-		// Alternate which goes first, so neither always meets a cold or warm cache.
-		var tb, to time.Duration
-		var f streamFigures
-		if round%2 == 1 {
-			if tb, err = bare(); err != nil {
-				return err
-			}
-			if to, f, err = ours(); err != nil {
-				return err
-			}
-		} else {
-			if to, f, err = ours(); err != nil {
-				return err
-			}
-			if tb, err = bare(); err != nil {
-				return err
-			}
-		}
-		worst.PeakHeap, worst.MaxRSS = max(worst.PeakHeap, f.PeakHeap), max(worst.MaxRSS, f.MaxRSS)
-		ratios, times = append(ratios, to.Seconds()/tb.Seconds()), append(times, to.Seconds())
-		fmt.Printf("  round %d: bare psql \\copy of the rows %8v   ours, 360Giving JSON to io.Discard %8v (%d grants, %.1f MB; peak heap in use %.1f MB, max RSS %.1f MB of which %.1f MB before streaming)   time ratio %.2f\n",
-			round, tb.Round(time.Millisecond), to.Round(time.Millisecond), f.Grants, float64(f.Bytes)/1e6, float64(f.PeakHeap)/(1<<20), float64(f.MaxRSS)/(1<<20), float64(f.StartRSS)/(1<<20), ratios[len(ratios)-1])
+	bare := func(ctx context.Context, _ time.Duration) (work, error) {
+		took, err := bareWith("off")
+		return work{ops: givingAwards, took: took}, err
 	}
-	slices.Sort(ratios)
-	slices.Sort(times)
-	fmt.Printf("360Giving package of %d awards: median %.2fs (fastest %.2fs, slowest %.2fs); median time ratio (ours / bare) %.2f over %d rounds (lowest %.2f, highest %.2f); peak heap in use %.1f MB; max RSS of the streaming process %.1f MB\n\n",
-		givingAwards, times[len(times)/2], times[0], times[len(times)-1], ratios[len(ratios)/2], len(ratios), ratios[0], ratios[len(ratios)-1],
-		float64(worst.PeakHeap)/(1<<20), float64(worst.MaxRSS)/(1<<20))
+	r, err := a.measure(ctx, pair{
+		key: "360giving", title: fmt.Sprintf("360Giving JSON package of %d awards: grants per second", givingAwards), unit: "grants",
+		bare: side{name: "bare psql \\copy of the same rows to /dev/null", run: bare},
+		ours: side{name: "Grantflow 360Giving JSON streamed to io.Discard (child process)", run: ours},
+	})
+	if err != nil {
+		return err
+	}
+	notes := map[string]string{
+		"package_mb":           fmt.Sprintf("%.1f", float64(worst.Bytes)/1e6),
+		"peak_heap_in_use_mb":  fmt.Sprintf("%.1f", float64(worst.PeakHeap)/(1<<20)),
+		"max_rss_mb":           fmt.Sprintf("%.1f", float64(worst.MaxRSS)/(1<<20)),
+		"rss_before_stream_mb": fmt.Sprintf("%.1f", float64(worst.StartRSS)/(1<<20)),
+	}
+	results.note(r.Key, notes)
+	fmt.Printf("360Giving package: %.1f MB; peak heap in use %.1f MB; max RSS of the streaming process %.1f MB (%.1f MB of it before streaming)\n\n",
+		float64(worst.Bytes)/1e6, float64(worst.PeakHeap)/(1<<20), float64(worst.MaxRSS)/(1<<20), float64(worst.StartRSS)/(1<<20))
 	return nil
 }
 
