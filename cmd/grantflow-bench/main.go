@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&observedRounds, "observe-rounds", 5, "rounds of the request log and metrics comparison on the officer's page read, without and with alternating (0 to skip)")
 	flag.IntVar(&startRounds, "start-rounds", 3, "rounds of the workflow starts comparison, each on every persistence, bare and ours alternating")
 	flag.StringVar(&persistence, "persistence", "both", `the embedded Temporal server's persistence for the workflow rows: "sqlite", "postgres" or "both" (side by side)`)
-	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database) or "360giving" (needs PostgreSQL and psql)`)
+	only := flag.String("only", "", `run one comparison alone: "letters" (needs no Temporal or database), "360giving" (needs PostgreSQL and psql) or "lists"`)
 	flag.IntVar(&givingAwards, "giving-awards", 100_000, "awards in the 360Giving package comparison (0 to skip)")
 	flag.IntVar(&givingRounds, "giving-rounds", 5, "rounds of the 360Giving comparison, bare and ours alternating")
 	flag.BoolVar(&givingKeep, "giving-keep", false, "keep the 360Giving comparison's database (its URL is printed) instead of dropping it")
@@ -78,8 +78,10 @@ func main() {
 		run = func() error { benchLetters(); return nil }
 	case "360giving":
 		run = bench360Giving
+	case "lists": // lists.go
+		run = benchLists
 	default:
-		fmt.Fprintln(os.Stderr, "grantflow-bench: -only: want letters or 360giving, got", *only)
+		fmt.Fprintln(os.Stderr, "grantflow-bench: -only: want letters, 360giving or lists, got", *only)
 		os.Exit(2)
 	}
 	if err := run(); err != nil {
@@ -142,6 +144,12 @@ func run() error {
 
 	if givingAwards > 0 {
 		if err := bench360Giving(); err != nil {
+			return err
+		}
+	}
+
+	if *listRows > 0 { // lists.go
+		if err := benchLists(); err != nil {
 			return err
 		}
 	}

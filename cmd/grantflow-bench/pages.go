@@ -28,7 +28,8 @@ import (
 // GET /applications/{id}, which reads the same detail through the API's core and then renders the
 // GOV.UK page with its staff forms (bands, budget left, scores).
 func benchApplicationReads(ctx context.Context, c client.Client, st *store.Store, logger *slog.Logger) (api, page testing.BenchmarkResult, err error) {
-	apps, err := st.Applications(ctx, store.ApplicationFilter{Status: "assessment"})
+	found, err := st.SearchApplications(ctx, store.ApplicationSearch{Status: "assessment"})
+	apps := found.Applications
 	if err != nil || len(apps) == 0 {
 		return api, page, fmt.Errorf("no application in assessment to read (run after the submissions): %v", err)
 	}
@@ -84,7 +85,8 @@ var observedRounds int
 // to io.Discard so the disk is not what is measured, and the HTTP metrics). Each round alternates
 // short bursts of the two; it prints each round and the median ratio with the lowest and highest.
 func benchObservedReads(ctx context.Context, c client.Client, st *store.Store) error {
-	apps, err := st.Applications(ctx, store.ApplicationFilter{Status: "assessment"})
+	found, err := st.SearchApplications(ctx, store.ApplicationSearch{Status: "assessment"})
+	apps := found.Applications
 	if err != nil || len(apps) == 0 {
 		return fmt.Errorf("no application in assessment to read (run after the submissions): %v", err)
 	}
