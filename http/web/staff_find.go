@@ -56,7 +56,6 @@ type findRow struct {
 	CaseOfficer  string // "" when nobody is assigned
 }
 
-
 // findApplications lists the applications matching the search, a page at a time.
 func (s *Server) findApplications(c *gin.Context) {
 	ctx := c.Request.Context()
