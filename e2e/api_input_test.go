@@ -553,19 +553,21 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 				requireRefusal(t, list+"?"+query, s.do(t, "GET", list+"?"+query, officer, nil), http.StatusUnprocessableEntity, field)
 			}
 		}
-		// One a page: the next cursor leads to the next application, whose previous leads back.
-		first := s.must(t, http.StatusOK, "GET", "/api/v1/applications?per_page=1", officer, nil)
+		// One a page (the audit trail: the demo's schemes and budgets are in it): the next cursor
+		// leads to the next act, whose previous leads back.
+		admin := s.signIn(t, "admin@opcc.example.org", demo.Password)
+		first := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1", admin, nil)
 		if next, ok := dig(first.Body, "next").(string); !ok {
 			t.Errorf("a list of one a page with more behind it has no next: %.300s", first.Raw)
 		} else {
-			second := s.must(t, http.StatusOK, "GET", "/api/v1/applications?per_page=1&after="+url.QueryEscape(next), officer, nil)
-			a, b := dig(first.Body, "applications").([]any), dig(second.Body, "applications").([]any)
+			second := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1&after="+url.QueryEscape(next), admin, nil)
+			a, b := dig(first.Body, "events").([]any), dig(second.Body, "events").([]any)
 			if len(a) != 1 || len(b) != 1 || dig(a[0], "id") == dig(b[0], "id") {
-				t.Errorf("the next page should hold the next application: %.200s then %.200s", first.Raw, second.Raw)
+				t.Errorf("the next page should hold the next act: %.200s then %.200s", first.Raw, second.Raw)
 			}
 			if prev, _ := dig(second.Body, "previous").(string); prev == "" {
 				t.Errorf("the second page has no previous: %.300s", second.Raw)
-			} else if back := s.must(t, http.StatusOK, "GET", "/api/v1/applications?per_page=1&before="+url.QueryEscape(prev), officer, nil); dig(dig(back.Body, "applications").([]any)[0], "id") != dig(a[0], "id") {
+			} else if back := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1&before="+url.QueryEscape(prev), admin, nil); dig(dig(back.Body, "events").([]any)[0], "id") != dig(a[0], "id") {
 				t.Errorf("previous should lead back to the first page: %.300s", back.Raw)
 			}
 		}
