@@ -79,8 +79,12 @@ type AdminEventFilter struct {
 	Page        PageRequest
 }
 
-// AdminEvents lists one page of the office's audit trail, newest first.
+// AdminEvents lists one page of the office's audit trail, newest first (the largest page unless
+// the filter says otherwise).
 func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEvent, error) {
+	if f.Page.Size == 0 {
+		f.Page.Size = MaxPageSize
+	}
 	list, _, err := s.AdminEventPage(ctx, f)
 	return list, err
 }
