@@ -471,7 +471,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		s.must(t, http.StatusOK, "GET", "/api/v1/me", officer, nil)
 		for _, q := range []struct{ query, field string }{
 			{"from=2026-02-30", "from"}, {"from=27/11/2026", "from"}, {"to=yesterday", "to"}, {"from=2026-11-27&to=2026-11-26", "to"},
-			{"actor_id=abc", "actor_id"}, {"actor_id=-1", "actor_id"}, {"limit=0", "limit"}, {"limit=501", "limit"}, {"offset=-5", "offset"},
+			{"actor_id=abc", "actor_id"}, {"actor_id=-1", "actor_id"}, {"limit=0", "limit"}, {"limit=501", "limit"}, {"after=forged", "after"}, {"before=forged", "before"},
 			{"subject_kind=User%20Kind", "subject_kind"}, {"action=" + strings.Repeat("a", 81), "action"}, {"action=drop%3Btable", "action"},
 		} {
 			requireFields(t, "the audit trail with "+q.query, s.do(t, "GET", "/api/v1/admin/audit?"+q.query, admin, nil), q.field)
@@ -540,15 +540,38 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		requireRefusal(t, "an unknown method", s.do(t, "DELETE", "/api/v1/schemes/1", officer, nil), http.StatusNotFound, "")
 		requireRefusal(t, "scheme_id that is not a number", s.do(t, "GET", "/api/v1/applications?scheme_id=abc", officer, nil),
 			http.StatusUnprocessableEntity, "scheme_id")
-		for query, field := range map[string]string{"round_id=abc": "round_id", "financial_year=26": "financial_year", "page=0": "page",
-			"per_page=501": "per_page", "q=a%00b": "q", "q=" + strings.Repeat("x", 201): "q"} {
+		for query, field := range map[string]string{"round_id=abc": "round_id", "financial_year=26": "financial_year", "after=not-a-cursor": "after",
+			"after=a&before=b": "before", "before=%00": "before", "per_page=0": "per_page", "per_page=501": "per_page", "q=a%00b": "q", "q=" + strings.Repeat("x", 201): "q"} {
 			requireRefusal(t, "the list's "+query, s.do(t, "GET", "/api/v1/applications?"+query, officer, nil), http.StatusUnprocessableEntity, field)
 		}
 		for query, field := range map[string]string{"financial_year=abc": "financial_year", "financial_year=26": "financial_year",
 			"quarter=7": "quarter", "quarter=0": "quarter", "quarter=%FF": "quarter", "financial_year=2026&quarter=Q3": "quarter"} {
 			requireRefusal(t, "the performance figures' "+query, s.do(t, "GET", "/api/v1/performance?"+query, officer, nil), http.StatusUnprocessableEntity, field)
 		}
-		if r := s.do(t, "GET", "/api/v1/applications?q=%25_&page=1&per_page=1", officer, nil); r.Status != http.StatusOK || dig(r.Body, "total") == nil {
+		for _, list := range []string{"/api/v1/finance/notices", "/api/v1/notifications"} {
+			for query, field := range map[string]string{"after=forged": "after", "before=forged": "before", "per_page=0": "per_page", "per_page=x": "per_page"} {
+				requireRefusal(t, list+"?"+query, s.do(t, "GET", list+"?"+query, officer, nil), http.StatusUnprocessableEntity, field)
+			}
+		}
+		// One a page (the audit trail: the demo's schemes and budgets are in it): the next cursor
+		// leads to the next act, whose previous leads back.
+		admin := s.signIn(t, "admin@opcc.example.org", demo.Password)
+		first := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1", admin, nil)
+		if next, ok := dig(first.Body, "next").(string); !ok {
+			t.Errorf("a list of one a page with more behind it has no next: %.300s", first.Raw)
+		} else {
+			second := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1&after="+url.QueryEscape(next), admin, nil)
+			a, b := dig(first.Body, "events").([]any), dig(second.Body, "events").([]any)
+			if len(a) != 1 || len(b) != 1 || dig(a[0], "id") == dig(b[0], "id") {
+				t.Errorf("the next page should hold the next act: %.200s then %.200s", first.Raw, second.Raw)
+			}
+			if prev, _ := dig(second.Body, "previous").(string); prev == "" {
+				t.Errorf("the second page has no previous: %.300s", second.Raw)
+			} else if back := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1&before="+url.QueryEscape(prev), admin, nil); dig(dig(back.Body, "events").([]any)[0], "id") != dig(a[0], "id") {
+				t.Errorf("previous should lead back to the first page: %.300s", back.Raw)
+			}
+		}
+		if r := s.do(t, "GET", "/api/v1/applications?q=%25_&per_page=1", officer, nil); r.Status != http.StatusOK || dig(r.Body, "total") == nil {
 			t.Errorf("a search for %%_ should answer a page of literal matches: %d %.200s", r.Status, r.Raw)
 		}
 		for _, status := range []string{"nonsense", "a%00b", strings.Repeat("x", 5000)} {

@@ -76,12 +76,22 @@ type AdminEventFilter struct {
 	ActorID     int64
 	Action      string // a prefix: "scheme." matches every scheme act
 	From, To    time.Time
-	Limit       int // 0 = 200
-	Offset      int // for pages after the first
+	Page        PageRequest
 }
 
-// AdminEvents lists the office's audit trail, newest first.
+// AdminEvents lists one page of the office's audit trail, newest first (the largest page unless
+// the filter says otherwise).
 func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEvent, error) {
+	if f.Page.Size == 0 {
+		f.Page.Size = MaxPageSize
+	}
+	list, _, err := s.AdminEventPage(ctx, f)
+	return list, err
+}
+
+// AdminEventPage is one page of the office's audit trail, newest first, and where its
+// neighbouring pages start.
+func (s *Store) AdminEventPage(ctx context.Context, f AdminEventFilter) ([]AdminEvent, PageLinks, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -106,25 +116,20 @@ func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEve
 	if !f.To.IsZero() {
 		add("at < $%d", f.To)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 200
+	cond, order, args, err := f.Page.sql(keyByTimeID, args)
+	if err != nil {
+		return nil, PageLinks{}, err
 	}
+	where = append(where, cond)
 	// details is NULL for an act recorded without any; it reads as JSON null.
 	q := `SELECT id, event_key, at, actor_id, actor_name, actor_role, action, subject_kind, subject_id, subject, what, why,
-		COALESCE(details, 'null') AS details FROM admin_events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY at DESC, id DESC LIMIT $%d`, len(args))
-	if f.Offset > 0 {
-		args = append(args, f.Offset)
-		q += fmt.Sprintf(` OFFSET $%d`, len(args))
-	}
+		COALESCE(details, 'null') AS details FROM admin_events WHERE ` + strings.Join(where, " AND ") + order
 	list := []AdminEvent{}
-	err := s.DB.SelectContext(ctx, &list, q, args...)
-	return list, err
+	if err := s.DB.SelectContext(ctx, &list, q, args...); err != nil {
+		return nil, PageLinks{}, err
+	}
+	list, links := finishPage(f.Page, list, func(e AdminEvent) []any { return []any{e.At, e.ID} })
+	return list, links, nil
 }
 
 // RecordAdminEvent records an act on its own, for acts that have no transaction of their own.

@@ -129,44 +129,6 @@ func (s *Store) Application(ctx context.Context, id int64) (Application, error) 
 	return a, notFound(err)
 }
 
-// ApplicationFilter narrows a list. Zero values mean "any".
-type ApplicationFilter struct {
-	SchemeID       int64
-	Status         string
-	OrganisationID int64
-	Limit          int
-}
-
-// Applications lists applications, newest first.
-func (s *Store) Applications(ctx context.Context, f ApplicationFilter) ([]Application, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.SchemeID != 0 {
-		add("a.scheme_id = $%d", f.SchemeID)
-	}
-	if f.Status != "" {
-		add("a.status = $%d", f.Status)
-	}
-	if f.OrganisationID != 0 {
-		add("a.organisation_id = $%d", f.OrganisationID)
-	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 500
-	}
-	q := `SELECT ` + applicationColumns + applicationFrom
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += fmt.Sprintf(" ORDER BY a.id DESC LIMIT %d", f.Limit)
-	list := []Application{}
-	err := s.DB.SelectContext(ctx, &list, q, args...)
-	return list, err
-}
-
 // Event is one line of an application's audit trail.
 type Event struct {
 	ID          int64     `db:"id" json:"-"`
@@ -247,66 +209,108 @@ func nonNil(v []string) []string {
 	return v
 }
 
-// ApplicationSearch is staff's search of every application. Zero values mean "any".
+// ApplicationSearch is a search of the applications: staff's of every one, an applicant's of
+// their organisation's (OrganisationID). Zero values mean "any".
 type ApplicationSearch struct {
 	Text           string // part of the award reference, the organisation's name or the title
 	SchemeID       int64
 	RoundID        int64
 	Status         string
-	FinancialYear  int // the year the round opened in, or any year of the award
+	Statuses       []string // at any of these stages (a work queue of several)
+	FinancialYear  int      // the year the round opened in, or any year of the award
 	OrganisationID int64
 	CaseOfficerID  int64 // NoCaseOfficer for the applications nobody is assigned to
-	Page           int   // from 1
-	PerPage        int   // 25 when zero, at most 500
+	Page           PageRequest
+	OldestFirst    bool // a work queue: the longest in the system first
+	ServiceOnly    bool // service applications only (their monitoring returns make work)
+	ReportOverdue  bool // only those the workflow flagged as having an overdue report
+	// CountUpTo, when set, counts the matches up to that many (SearchPage.Total): a count of every
+	// match of a broad search over a million applications would cost more than the page itself.
+	CountUpTo int
 }
 
 // NoCaseOfficer searches for the applications nobody has been assigned to look after.
 const NoCaseOfficer = -1
 
-// SearchPage is one page of a search and how many applications matched in all.
+// SearchPage is one page of a search, where its neighbours start and, when asked for, how many
+// applications matched (counted up to ApplicationSearch.CountUpTo: Capped says there are more).
 type SearchPage struct {
 	Applications []Application
+	Links        PageLinks
 	Total        int
+	Capped       bool
 }
 
-// SearchApplications finds applications for staff, newest first, one page at a time. Input only
-// ever travels as parameters; the text matches literally (its % and _ are not wildcards).
+// SearchApplications finds applications, newest first, one page at a time (keyset: see pages.go).
+// Input only ever travels as parameters; the text matches literally (its % and _ are not
+// wildcards). The text is matched through the trigram indexes of each column (migration 00035),
+// so a rare name or reference is found without reading every application.
 func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (SearchPage, error) {
-	f.PerPage = min(cmp.Or(max(f.PerPage, 0), 25), 500)
-	if f.Page < 1 {
-		f.Page = 1
-	}
 	where := applicationFrom + `
 		JOIN rounds r ON r.id = a.round_id
 		LEFT JOIN awards aw ON aw.application_id = a.id
-		WHERE ($1 = '' OR aw.reference ILIKE $1 ESCAPE '\' OR o.name ILIKE $1 ESCAPE '\' OR a.title ILIKE $1 ESCAPE '\' OR a.id = $8)
+		WHERE ($1 = '' OR a.id IN (
+				SELECT t.id FROM applications t WHERE t.title ILIKE $1 ESCAPE '\'
+				UNION ALL SELECT n.id FROM applications n JOIN organisations no ON no.id = n.organisation_id WHERE no.name ILIKE $1 ESCAPE '\'
+				UNION ALL SELECT x.application_id FROM awards x WHERE x.reference ILIKE $1 ESCAPE '\'
+				UNION ALL SELECT $8::bigint))
 		AND ($2 = 0 OR a.scheme_id = $2)
 		AND ($3 = 0 OR a.round_id = $3)
 		AND ($4 = '' OR a.status = $4)
 		AND ($5 = 0 OR extract(year FROM (r.opens_at AT TIME ZONE 'Europe/London') - interval '3 months') = $5
 			OR EXISTS (SELECT 1 FROM award_years y WHERE y.award_id = aw.id AND y.financial_year = $5))
 		AND ($6 = 0 OR a.organisation_id = $6)
-		AND ($7 = 0 OR a.case_officer_id = $7 OR ($7 = -1 AND a.case_officer_id IS NULL))`
-	args := []any{containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID,
-		applicationIDOf(f.Text)}
-	var rows []struct {
-		Application
-		Total int `db:"total"`
+		AND ($7 = 0 OR a.case_officer_id = $7 OR ($7 = -1 AND a.case_officer_id IS NULL))
+		AND ($9::text[] IS NULL OR a.status = ANY($9))
+		AND (NOT $10 OR a.service IS NOT NULL)
+		AND (NOT $11 OR a.report_overdue)`
+	var statuses pq.StringArray // NULL: any
+	if len(f.Statuses) > 0 {
+		statuses = f.Statuses
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+`, count(*) OVER () AS total`+where+`
-		ORDER BY a.id DESC LIMIT $9 OFFSET $10`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	args := []any{containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID,
+		applicationIDOf(f.Text), statuses, f.ServiceOnly, f.ReportOverdue}
+	pageSQL := f.Page.sql
+	if f.OldestFirst {
+		pageSQL = f.Page.sqlOldestFirst
+	}
+	cond, order, pageArgs, err := pageSQL(qualified(keyByID, "a"), args)
 	if err != nil {
 		return SearchPage{}, err
 	}
-	out := SearchPage{Applications: []Application{}}
-	for _, r := range rows {
-		out.Applications = append(out.Applications, r.Application)
-		out.Total = r.Total
+	rows := []Application{}
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+where+` AND `+cond+order, pageArgs...); err != nil {
+		return SearchPage{}, err
 	}
-	if len(rows) == 0 && f.Page > 1 { // past the last page: the count still says how many matched
-		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*)`+where, args...)
+	out := SearchPage{}
+	out.Applications, out.Links = finishPage(f.Page, rows, func(a Application) []any { return []any{a.ID} })
+	if f.CountUpTo > 0 {
+		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*) FROM (SELECT 1`+where+` LIMIT $12) c`, append(args, f.CountUpTo+1)...)
+		out.Capped = out.Total > f.CountUpTo
+		out.Total = min(out.Total, f.CountUpTo)
 	}
 	return out, err
+}
+
+// EachApplication calls fn with every application the search finds, a page at a time (for work
+// that needs them all, such as the returns due of every service award in delivery).
+func (s *Store) EachApplication(ctx context.Context, f ApplicationSearch, fn func(Application) error) error {
+	f.Page = PageRequest{Size: MaxPageSize}
+	for {
+		found, err := s.SearchApplications(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, a := range found.Applications {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		if found.Links.Next == "" {
+			return nil
+		}
+		f.Page.After = found.Links.Next
+	}
 }
 
 // ApplicationReference is how an application is known to its applicant from submission on

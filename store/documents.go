@@ -136,9 +136,24 @@ func jsonList(v json.RawMessage) []byte {
 
 const financeNoticeSelect = `SELECT n.*, a.application_id, a.reference AS award_reference FROM finance_notices n JOIN awards a ON a.id = n.award_id`
 
-// FinanceNotices lists notices for finance, newest first.
+// FinanceNotices lists every notice for finance, newest first (tests and the workflows' checks;
+// people page through FinanceNoticePage).
 func (s *Store) FinanceNotices(ctx context.Context) ([]FinanceNotice, error) {
 	list := []FinanceNotice{}
-	err := s.DB.SelectContext(ctx, &list, financeNoticeSelect+` ORDER BY n.id DESC LIMIT 500`)
+	err := s.DB.SelectContext(ctx, &list, financeNoticeSelect+` ORDER BY n.id DESC`)
 	return list, err
+}
+
+// FinanceNoticePage is one page of finance's notices, newest first.
+func (s *Store) FinanceNoticePage(ctx context.Context, p PageRequest) ([]FinanceNotice, PageLinks, error) {
+	cond, order, args, err := p.sql(qualified(keyByID, "n"), nil)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
+	list := []FinanceNotice{}
+	if err := s.DB.SelectContext(ctx, &list, financeNoticeSelect+` WHERE `+cond+order, args...); err != nil {
+		return nil, PageLinks{}, err
+	}
+	list, links := finishPage(p, list, func(n FinanceNotice) []any { return []any{n.ID} })
+	return list, links, nil
 }

@@ -361,14 +361,27 @@ type InboxItem struct {
 	ReadAt        *time.Time `db:"read_at" json:"read_at,omitempty"`
 }
 
-// Inbox lists the user's own notifications, newest first. A daily digest is e-mail only: what it
-// gathers is in the list already.
+// Inbox lists the user's own notifications, newest first: the latest limit of them.
 func (s *Store) Inbox(ctx context.Context, userID int64, limit int) ([]InboxItem, error) {
-	list := []InboxItem{}
-	err := s.DB.SelectContext(ctx, &list, `SELECT m.id, COALESCE(n.application_id, 0) AS application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
-		FROM messages m JOIN notifications n ON n.key = m.notification_key
-		WHERE m.user_id = $1 AND n.kind <> '`+KindDigest+`' ORDER BY m.created_at DESC, m.id DESC LIMIT $2`, userID, limit)
+	list, _, err := s.InboxPage(ctx, userID, PageRequest{Size: limit})
 	return list, err
+}
+
+// InboxPage is one page of the user's own notifications, newest first. A daily digest is e-mail
+// only: what it gathers is in the list already.
+func (s *Store) InboxPage(ctx context.Context, userID int64, p PageRequest) ([]InboxItem, PageLinks, error) {
+	cond, order, args, err := p.sql(qualified(keyByTimeID, "m", "m.created_at"), []any{userID})
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
+	list := []InboxItem{}
+	if err := s.DB.SelectContext(ctx, &list, `SELECT m.id, COALESCE(n.application_id, 0) AS application_id, n.kind, m.subject, n.message, m.link, m.created_at, m.read_at
+		FROM messages m JOIN notifications n ON n.key = m.notification_key
+		WHERE m.user_id = $1 AND n.kind <> '`+KindDigest+`' AND `+cond+order, args...); err != nil {
+		return nil, PageLinks{}, err
+	}
+	list, links := finishPage(p, list, func(i InboxItem) []any { return []any{i.CreatedAt, i.ID} })
+	return list, links, nil
 }
 
 // UnreadCount is how many of the user's notifications they have not marked as read.

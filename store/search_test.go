@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -80,21 +81,90 @@ func TestSearchApplications(t *testing.T) {
 		"organisation":                {store.ApplicationSearch{OrganisationID: other.ID}, []int64{percent, canal}},
 		"financial year of the award": {store.ApplicationSearch{FinancialYear: 2028}, []int64{awarded}},
 		"filters together":            {store.ApplicationSearch{SchemeID: grass[0], Status: "draft", Text: "trust"}, []int64{percent, canal}},
-		"page two of two a page":      {store.ApplicationSearch{Page: 2, PerPage: 2}, []int64{victims, youth}},
-		"page past the end is empty":  {store.ApplicationSearch{Page: 9, PerPage: 2}, nil},
+		"stages of a work queue":      {store.ApplicationSearch{Statuses: []string{"offered", "nonsense"}}, []int64{awarded}},
+		"oldest first":                {store.ApplicationSearch{OldestFirst: true, Page: store.PageRequest{Size: 2}}, []int64{awarded, youth}},
 	} {
 		if got := ids(c.f); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", name, got, c.want)
 		}
 	}
-	page, err := st.SearchApplications(ctx, store.ApplicationSearch{Page: 3, PerPage: 2})
-	if err != nil || page.Total != 5 || len(page.Applications) != 1 || page.Applications[0].ID != awarded {
-		t.Errorf("page 3 of 2 a page: %+v (%v), want the oldest of 5", page, err)
+	counted, err := st.SearchApplications(ctx, store.ApplicationSearch{CountUpTo: 3, Page: store.PageRequest{Size: 2}})
+	if err != nil || counted.Total != 3 || !counted.Capped || len(counted.Applications) != 2 {
+		t.Errorf("counted up to 3: %d of %d, capped %v (%v), want 2 of 3, capped", len(counted.Applications), counted.Total, counted.Capped, err)
 	}
-	past, err := st.SearchApplications(ctx, store.ApplicationSearch{Page: 9, PerPage: 2})
-	if err != nil || past.Total != 5 || len(past.Applications) != 0 {
-		t.Errorf("page 9 of 2 a page: %d applications of %d (%v), want none of 5: the count is right past the last page", len(past.Applications), past.Total, err)
+	if _, err := st.SearchApplications(ctx, store.ApplicationSearch{Page: store.PageRequest{After: "not a cursor"}}); !errors.Is(err, store.ErrBadCursor) {
+		t.Errorf("a forged cursor: %v, want ErrBadCursor", err)
 	}
+}
+
+// A list longer than a page, walked to its end by its next cursors while applications are added
+// between the pages, shows every application that was there when the walk began exactly once, in
+// order; walked back by its previous cursors it shows the same pages.
+func TestSearchPagesWalkEveryApplicationOnce(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	grass := a.schemeOf["grassroots"]
+	draft := func(title string) int64 {
+		t.Helper()
+		id, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	st.Quotas.DraftsPerOrganisation = 1000
+	var before []int64
+	for i := range 23 {
+		before = append(before, draft(fmt.Sprintf("Project %d", i)))
+	}
+	slices.Reverse(before) // newest first
+	f := store.ApplicationSearch{OrganisationID: a.org, Page: store.PageRequest{Size: 5}}
+	var seen []int64
+	var pages []store.SearchPage
+	for range 10 {
+		page, err := st.SearchApplications(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, page)
+		for _, app := range page.Applications {
+			seen = append(seen, app.ID)
+		}
+		draft("Added while paging") // newer than every row seen: it belongs before the first page
+		if page.Links.Next == "" {
+			break
+		}
+		f.Page = store.PageRequest{After: page.Links.Next, Size: 5}
+	}
+	if !slices.Equal(seen, before) {
+		t.Fatalf("walked %v,\nwant %v (none missed, none repeated)", seen, before)
+	}
+	if len(pages) != 5 || pages[0].Links.Previous != "" || pages[4].Links.Next != "" {
+		t.Errorf("%d pages, first's previous %q, last's next %q: want 5, neither", len(pages), pages[0].Links.Previous, pages[4].Links.Next)
+	}
+	// Back from the last page to the second by the previous cursors: the same pages.
+	p := pages[4]
+	for i := 3; i >= 1; i-- {
+		back, err := st.SearchApplications(ctx, store.ApplicationSearch{OrganisationID: a.org, Page: store.PageRequest{Before: p.Links.Previous, Size: 5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := idsOf(back.Applications), idsOf(pages[i].Applications)
+		if !slices.Equal(got, want) {
+			t.Errorf("page %d walked back: %v, want %v", i+1, got, want)
+		}
+		p = back
+	}
+}
+
+func idsOf(apps []store.Application) []int64 {
+	var out []int64
+	for _, a := range apps {
+		out = append(out, a.ID)
+	}
+	return out
 }
 
 // An application's case officer: assigned, reassigned (the history names who assigned whom, and

@@ -49,7 +49,7 @@ import (
 const parallelism = 8
 
 // parts are the comparisons -parts chooses from, in the order they run.
-var parts = []string{"letters", "starts", "pages", "observed", "awards", "grants", "360giving"}
+var parts = []string{"letters", "starts", "pages", "observed", "awards", "grants", "360giving", "lists"}
 
 var (
 	callers     int
@@ -117,6 +117,7 @@ func main() {
 func quickSizes(a *alternation) {
 	a.minRound = 100 * time.Millisecond
 	awardCount, grantCount, givingAwards = a.rounds, 2*a.rounds, 300
+	*listRows, *listRoundDur = 2000, a.minRound
 	grantCallers = min(grantCallers, 4)
 }
 
@@ -155,6 +156,11 @@ func runParts(ctx context.Context, a alternation, chosen map[string]bool) error 
 	}
 	if chosen["360giving"] && givingAwards > 0 {
 		if err := bench360Giving(ctx, a); err != nil {
+			return err
+		}
+	}
+	if chosen["lists"] && *listRows > 0 { // lists.go: its own rounds of p95s, printed, not yet in the JSON
+		if err := benchLists(); err != nil {
 			return err
 		}
 	}
@@ -421,10 +427,11 @@ func (s *submitter) submit(ctx context.Context, id int64) error {
 // applicationInAssessment is an application for the read comparisons: one the starts left in
 // assessment, or one submitted now.
 func applicationInAssessment(ctx context.Context, c client.Client, st *store.Store, logger *slog.Logger) (int64, error) {
-	apps, err := st.Applications(ctx, store.ApplicationFilter{Status: "assessment"})
+	found, err := st.SearchApplications(ctx, store.ApplicationSearch{Status: "assessment"})
 	if err != nil {
 		return 0, err
 	}
+	apps := found.Applications
 	if len(apps) > 0 {
 		return apps[0].ID, nil
 	}

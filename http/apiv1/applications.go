@@ -447,12 +447,22 @@ func (s *Server) submitApplication(ctx context.Context, u store.User, id int64) 
 	return err
 }
 
+// listCountUpTo is as far as a list of applications counts its matches: beyond it the answer
+// says only that there are more (total_capped), so a broad search costs no more than a page.
+const listCountUpTo = 10000
+
 // listApplications filters by scheme and status; applicants see only their organisation's.
 func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
-	f := store.ApplicationSearch{Status: c.Query("status"), Text: c.Query("q"), PerPage: 500}
+	f := store.ApplicationSearch{Status: c.Query("status"), Text: c.Query("q"), CountUpTo: listCountUpTo}
+	page, err := PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query("per_page")}.Page()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.Page = page
 	if !utf8.ValidString(f.Status) || strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
-		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0})
+		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0, "total_capped": false, "next": nil, "previous": nil})
 		return
 	}
 	if !utf8.ValidString(f.Text) || strings.ContainsRune(f.Text, 0) {
@@ -486,8 +496,6 @@ func (s *Server) listApplications(c *gin.Context) {
 		reason   string
 	}{
 		{"financial_year", &f.FinancialYear, 2000, 2100, "must be a year such as 2026 (for 2026-27)"},
-		{"page", &f.Page, 1, 100000, "must be a whole number, 1 or more"},
-		{"per_page", &f.PerPage, 1, 500, "must be a whole number from 1 to 500"},
 	} {
 		if v := c.Query(p.name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -512,21 +520,22 @@ func (s *Server) listApplications(c *gin.Context) {
 	}
 	if u.Role == scheme.RoleApplicant {
 		if len(u.Organisations) == 0 {
-			c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0})
+			c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0, "total_capped": false, "next": nil, "previous": nil})
 			return
 		}
 		f.OrganisationID = u.Organisations[0]
 	}
 	found, err := s.Store.SearchApplications(c.Request.Context(), f)
 	if err != nil {
-		s.fail(c, err)
+		s.fail(c, pageError(f.Page, err))
 		return
 	}
 	views := make([]ApplicationSummary, len(found.Applications))
 	for i, a := range found.Applications {
 		views[i] = summarise(a)
 	}
-	c.JSON(http.StatusOK, gin.H{"applications": views, "total": found.Total})
+	next, previous := nextLinks(found.Links)
+	c.JSON(http.StatusOK, gin.H{"applications": views, "total": found.Total, "total_capped": found.Capped, "next": next, "previous": previous})
 }
 
 func (s *Server) getApplication(c *gin.Context) {
@@ -619,12 +628,18 @@ func (s *Server) listFinanceNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	list, err := s.Store.FinanceNotices(c.Request.Context())
+	page, err := PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query("per_page")}.Page()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"notices": list})
+	list, links, err := s.Store.FinanceNoticePage(c.Request.Context(), page)
+	if err != nil {
+		s.fail(c, pageError(page, err))
+		return
+	}
+	next, previous := nextLinks(links)
+	c.JSON(http.StatusOK, gin.H{"notices": list, "next": next, "previous": previous})
 }
 
 func (s *Server) taskQueue() string {

@@ -12,23 +12,31 @@ import (
 	"grantflow/store"
 )
 
-// inboxLimit is how many of a person's notifications a list shows, newest first.
-const inboxLimit = 100
+// inboxPageSize is how many of a person's notifications a page shows, newest first.
+const inboxPageSize = 100
 
-// NotificationList is a person's own notifications, newest first, and how many are unread.
+// NotificationList is a page of a person's own notifications, newest first, where the pages
+// either side of it start (null for none) and how many are unread in all.
 type NotificationList struct {
 	Notifications []store.InboxItem `json:"notifications"`
 	Unread        int               `json:"unread"`
+	Next          *string           `json:"next"`
+	Previous      *string           `json:"previous"`
 }
 
 // Notifications is GET /notifications without HTTP, for the page too: only the caller's own.
-func (s *Server) Notifications(ctx context.Context, u store.User) (NotificationList, error) {
-	list, err := s.Store.Inbox(ctx, u.ID, inboxLimit)
+func (s *Server) Notifications(ctx context.Context, u store.User, p store.PageRequest) (NotificationList, error) {
+	if p.Size == 0 {
+		p.Size = inboxPageSize
+	}
+	list, links, err := s.Store.InboxPage(ctx, u.ID, p)
 	if err != nil {
-		return NotificationList{}, err
+		return NotificationList{}, pageError(p, err)
 	}
 	unread, err := s.Store.UnreadCount(ctx, u.ID)
-	return NotificationList{Notifications: list, Unread: unread}, err
+	out := NotificationList{Notifications: list, Unread: unread}
+	out.Next, out.Previous = nextLinks(links)
+	return out, err
 }
 
 // MarkNotificationRead marks one of the caller's own notifications as read; anyone else's is not found.
@@ -41,7 +49,12 @@ func (s *Server) MarkNotificationRead(ctx context.Context, u store.User, id int6
 }
 
 func (s *Server) listNotifications(c *gin.Context) {
-	list, err := s.Notifications(c.Request.Context(), currentUser(c))
+	page, err := PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query("per_page")}.Page()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, err := s.Notifications(c.Request.Context(), currentUser(c), page)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -3,6 +3,7 @@ package apiv1
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -113,8 +114,11 @@ func (s *Server) resetSecondFactor(c *gin.Context) {
 
 // AuditQuery is the audit trail's filters as sent: every value a string, checked by AuditFilter.
 type AuditQuery struct {
-	SubjectKind, Action, ActorID, From, To, Limit, Offset string
+	SubjectKind, Action, ActorID, From, To, Limit, After, Before string
 }
+
+// auditPageSize is how many acts a page of the audit trail shows when limit is not sent.
+const auditPageSize = 100
 
 var (
 	auditKind   = regexp.MustCompile(`^[a-z_]{1,40}$`)
@@ -122,10 +126,19 @@ var (
 )
 
 // AuditFilter checks the filters, naming each bad one (422): from and to are London dates
-// (YYYY-MM-DD, to included), limit 1 to 500 (100 when not sent).
+// (YYYY-MM-DD, to included), limit 1 to 500 (100 when not sent), after and before cursors of
+// the trail's next and previous pages.
 func AuditFilter(q AuditQuery) (store.AdminEventFilter, error) {
-	f := store.AdminEventFilter{Limit: 100}
+	f := store.AdminEventFilter{}
 	bad := map[string]string{}
+	page, err := PageQuery{After: q.After, Before: q.Before, Size: q.Limit, SizeName: "limit"}.Page()
+	if he := (*httperr.Error)(nil); errors.As(err, &he) {
+		maps.Copy(bad, he.Fields)
+	}
+	f.Page = page
+	if f.Page.Size == 0 {
+		f.Page.Size = auditPageSize
+	}
 	if v := strings.TrimSpace(q.SubjectKind); v != "" {
 		if !auditKind.MatchString(v) {
 			bad["subject_kind"] = "must be a kind of subject such as scheme, round, budget or user"
@@ -149,10 +162,6 @@ func AuditFilter(q AuditQuery) (store.AdminEventFilter, error) {
 		return n
 	}
 	f.ActorID = number("actor_id", q.ActorID, 1, 1<<53)
-	if n := number("limit", q.Limit, 1, 500); n > 0 {
-		f.Limit = int(n)
-	}
-	f.Offset = int(number("offset", q.Offset, 0, 1_000_000))
 	date := func(field, v string) time.Time {
 		if v = strings.TrimSpace(v); v == "" {
 			return time.Time{}
@@ -177,25 +186,26 @@ func AuditFilter(q AuditQuery) (store.AdminEventFilter, error) {
 }
 
 // AdminAudit is the office's audit trail for an admin (scheme.Role.ManagesPeople), newest first.
-func (s *Server) AdminAudit(ctx context.Context, u store.User, q AuditQuery) ([]store.AdminEvent, store.AdminEventFilter, error) {
+func (s *Server) AdminAudit(ctx context.Context, u store.User, q AuditQuery) ([]store.AdminEvent, store.PageLinks, store.AdminEventFilter, error) {
 	if !u.Role.ManagesPeople() {
-		return nil, store.AdminEventFilter{}, httperr.Forbidden("only an admin can read the audit trail")
+		return nil, store.PageLinks{}, store.AdminEventFilter{}, httperr.Forbidden("only an admin can read the audit trail")
 	}
 	f, err := AuditFilter(q)
 	if err != nil {
-		return nil, f, err
+		return nil, store.PageLinks{}, f, err
 	}
-	list, err := s.Store.AdminEvents(ctx, f)
-	return list, f, err
+	list, links, err := s.Store.AdminEventPage(ctx, f)
+	return list, links, f, pageError(f.Page, err)
 }
 
 func (s *Server) adminAudit(c *gin.Context) {
 	q := AuditQuery{SubjectKind: c.Query("subject_kind"), Action: c.Query("action"), ActorID: c.Query("actor_id"),
-		From: c.Query("from"), To: c.Query("to"), Limit: c.Query("limit"), Offset: c.Query("offset")}
-	list, f, err := s.AdminAudit(c.Request.Context(), currentUser(c), q)
+		From: c.Query("from"), To: c.Query("to"), Limit: c.Query("limit"), After: c.Query("after"), Before: c.Query("before")}
+	list, links, f, err := s.AdminAudit(c.Request.Context(), currentUser(c), q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"events": list, "limit": f.Limit, "offset": f.Offset})
+	next, previous := nextLinks(links)
+	c.JSON(http.StatusOK, gin.H{"events": list, "limit": f.Page.Size, "next": next, "previous": previous})
 }

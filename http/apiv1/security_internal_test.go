@@ -21,15 +21,15 @@ func TestAuditFilterDaysAreLondonDays(t *testing.T) {
 		t.Errorf("to %v, want %v (midnight BST)", f.To.UTC(), want)
 	}
 	f, _ = AuditFilter(AuditQuery{To: "2026-12-31"})
-	if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !f.To.Equal(want) || f.Limit != 100 {
-		t.Errorf("to %v limit %d", f.To.UTC(), f.Limit)
+	if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !f.To.Equal(want) || f.Page.Size != 100 {
+		t.Errorf("to %v limit %d", f.To.UTC(), f.Page.Size)
 	}
-	_, err = AuditFilter(AuditQuery{From: "2026-13-01", To: "x", ActorID: "1.5", Limit: "9999", Offset: "-1", SubjectKind: "Scheme!", Action: "a b"})
+	_, err = AuditFilter(AuditQuery{From: "2026-13-01", To: "x", ActorID: "1.5", Limit: "9999", After: "x", Before: "y", SubjectKind: "Scheme!", Action: "a b"})
 	he, ok := err.(*httperr.Error)
 	if !ok || he.Status != 422 {
 		t.Fatalf("bad filters: %v", err)
 	}
-	for _, field := range []string{"from", "to", "actor_id", "limit", "offset", "subject_kind", "action"} {
+	for _, field := range []string{"from", "to", "actor_id", "limit", "before", "subject_kind", "action"} {
 		if he.Fields[field] == "" {
 			t.Errorf("%s not named: %v", field, he.Fields)
 		}

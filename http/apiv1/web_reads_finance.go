@@ -15,10 +15,11 @@ var financeReaders = []scheme.Role{scheme.RoleFinance, scheme.RoleOfficer, schem
 // FinanceWork is what finance works from: the notices received, the payments due, the
 // tranches held and the underspends awaiting repayment.
 type FinanceWork struct {
-	Notices    []store.FinanceNotice
-	Due        []store.PaymentDue
-	Held       []store.HeldTranche
-	Recoveries []store.RecoveryDue
+	Notices     []store.FinanceNotice // a page of them, newest first
+	NoticePages store.PageLinks
+	Due         []store.PaymentDue
+	Held        []store.HeldTranche
+	Recoveries  []store.RecoveryDue
 	// The agreement's start and end dates of the awards above, by application, where the award
 	// has them (a one-off grant has neither; a service award from before start dates no start).
 	AgreementStarts, AgreementEnds map[int64]time.Time
@@ -31,12 +32,12 @@ type FinanceWork struct {
 }
 
 // FinanceWork reads finance's work for those who may see finance notices, with the payments due
-// on or before the date dueThrough (its year, month and day).
-func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.Time) (FinanceWork, error) {
+// on or before the date dueThrough (its year, month and day) and the page of notices asked for.
+func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.Time, noticePage store.PageRequest) (FinanceWork, error) {
 	if err := requireRole(u, financeReaders...); err != nil {
 		return FinanceWork{}, err
 	}
-	notices, err := s.Store.FinanceNotices(ctx)
+	notices, noticeLinks, err := s.Store.FinanceNoticePage(ctx, noticePage)
 	if err != nil {
 		return FinanceWork{}, err
 	}
@@ -78,6 +79,6 @@ func (s *Server) FinanceWork(ctx context.Context, u store.User, dueThrough time.
 			return FinanceWork{}, err
 		}
 	}
-	return FinanceWork{Notices: notices, Due: due, Held: held, Recoveries: recoveries, AgreementStarts: starts, AgreementEnds: ends,
+	return FinanceWork{Notices: notices, NoticePages: noticeLinks, Due: due, Held: held, Recoveries: recoveries, AgreementStarts: starts, AgreementEnds: ends,
 		RecordsPayments: u.Role == scheme.RoleFinance, BankChangeHeld: changeHeld}, nil
 }

@@ -19,7 +19,11 @@ type applicationsPage struct {
 	Registered   bool         // just registered: say so
 	Open         []schemeView // the rounds open now, each with a start
 	NoOrg        bool         // a member of no organisation (they left it): nothing to start from
+	Pages        pagination
 }
+
+// applicantPageSize is how many applications a page of an applicant's list shows.
+const applicantPageSize = 50
 
 type applicationRow struct {
 	ID        int64
@@ -51,14 +55,17 @@ func (s *Server) applications(c *gin.Context) {
 			return
 		}
 		data.Organisation = org.Name
-		list, err := s.opts.Store.Applications(ctx, store.ApplicationFilter{OrganisationID: org.ID})
+		found, _, err := firstPageIfBadCursor(pageRequest(c.Request.URL.Query(), applicantPageSize), func(p store.PageRequest) (store.SearchPage, error) {
+			return s.opts.Store.SearchApplications(ctx, store.ApplicationSearch{OrganisationID: org.ID, Page: p})
+		})
 		if err != nil {
 			s.serverError(c, err)
 			return
 		}
-		for _, a := range list {
+		for _, a := range found.Applications {
 			data.Rows = append(data.Rows, rowFor(a))
 		}
+		data.Pages = paginationOf("Pages of your applications", "/applications", c.Request.URL.Query(), found.Links)
 	}
 	if len(u.Organisations) == 0 { // an application is an organisation's: no start buttons that lead nowhere
 		data.NoOrg = true

@@ -60,9 +60,16 @@ type financeWorkPage struct {
 	Due             []paymentDueRow
 	Held            []heldTrancheRow
 	Notices         []financeNoticeRow
-	NewNotices      int
+	NewNotices      int // on this page of notices
+	NoticePages     pagination
 	Recoveries      []recoveryDueRow
 }
+
+// The finance page's notices received, a page at a time (the rest of its work is what is
+// outstanding, read whole).
+const financeNoticePageSize = 50
+
+var financeNoticePager = pager{Prefix: "notices-", Anchor: "notices"}
 
 // recoveryDueRow is an underspend awaiting repayment; its form is on the application's page.
 type recoveryDueRow struct {
@@ -157,7 +164,10 @@ func agreementOf(work apiv1.FinanceWork, applicationID int64) string {
 func (s *Server) financeWork(c *gin.Context) (apiv1.FinanceWork, financeWeek, bool) {
 	u, _ := currentUser(c)
 	wk := financeWeekOf(s.now())
-	work, err := s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday)
+	q := c.Request.URL.Query()
+	work, _, err := firstPageIfBadCursor(financeNoticePager.request(q, financeNoticePageSize), func(p store.PageRequest) (apiv1.FinanceWork, error) {
+		return s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday, p)
+	})
 	if err != nil {
 		if httperr.From(err).Status == http.StatusForbidden {
 			s.notAllowed(c, "This page is not available to your account")
@@ -210,6 +220,7 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 // and the payments left out of the payment file.
 func (s *Server) financeWorkPageFor(c *gin.Context, work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 	v := financeWorkPageOf(work, wk)
+	v.NoticePages = financeNoticePager.links("Pages of notices received", "/finance", c.Request.URL.Query(), work.NoticePages)
 	u, _ := currentUser(c)
 	if v.RecordsPayments {
 		var file *apiv1.PaymentFile

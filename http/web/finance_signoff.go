@@ -252,7 +252,7 @@ func (s *Server) paymentResults(c *gin.Context, f *form, names map[string]string
 func (s *Server) paymentNames(c *gin.Context) map[string]string {
 	names := map[string]string{}
 	u, _ := currentUser(c)
-	if work, err := s.opts.API.FinanceWork(c.Request.Context(), u, financeWeekOf(s.now()).Sunday); err == nil {
+	if work, err := s.opts.API.FinanceWork(c.Request.Context(), u, financeWeekOf(s.now()).Sunday, store.PageRequest{Size: 1}); err == nil {
 		for _, d := range work.Due {
 			names[paymentKey(d.ApplicationID, d.Tranche)] = paymentLabel(d)
 		}

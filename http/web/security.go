@@ -181,8 +181,7 @@ func (s *Server) resetSecondFactor(c *gin.Context) {
 type auditPage struct {
 	Events         []store.AdminEvent
 	Kinds, Actors  []option
-	Limit, Offset  int
-	Older, Newer   string // links to the next and previous pages, "" when none
+	Pages          pagination // Newer is the previous page, Older the next
 	FromSet, ToSet bool
 }
 
@@ -194,7 +193,9 @@ func (s *Server) adminAudit(c *gin.Context) {
 	u, _ := currentUser(c)
 	q := c.Request.URL.Query()
 	f := &form{values: q}
-	aq := apiv1.AuditQuery{SubjectKind: q.Get("subject_kind"), Action: q.Get("action"), ActorID: q.Get("actor_id"), Offset: q.Get("offset")}
+	aq := apiv1.AuditQuery{SubjectKind: q.Get("subject_kind"), Action: q.Get("action"), ActorID: q.Get("actor_id")}
+	p := pageRequest(q, 0)
+	aq.After, aq.Before = p.After, p.Before
 	dateParam := func(name, what string) string {
 		if f.Value(name+"-day")+f.Value(name+"-month")+f.Value(name+"-year") == "" {
 			return ""
@@ -208,15 +209,20 @@ func (s *Server) adminAudit(c *gin.Context) {
 	aq.From = dateParam("from", "the date to list from")
 	aq.To = dateParam("to", "the date to list to")
 	var events []store.AdminEvent
-	var filter store.AdminEventFilter
+	var links store.PageLinks
 	var err error
 	if !f.invalid() {
-		events, filter, err = s.opts.API.AdminAudit(c.Request.Context(), u, aq)
+		events, links, _, err = s.opts.API.AdminAudit(c.Request.Context(), u, aq)
+		var he *httperr.Error
+		if errors.As(err, &he) && (he.Fields["after"] != "" || he.Fields["before"] != "") && len(he.Fields) == 1 {
+			aq.After, aq.Before = "", "" // not one of our links: the first page
+			events, links, _, err = s.opts.API.AdminAudit(c.Request.Context(), u, aq)
+		}
 	}
 	status := http.StatusOK
 	var he *httperr.Error
 	if errors.As(err, &he) && he.Status == http.StatusUnprocessableEntity {
-		labels := map[string]string{"subject_kind": "Subject", "action": "Action", "actor_id": "Who", "from": "The from date", "to": "The to date", "offset": "Page"}
+		labels := map[string]string{"subject_kind": "Subject", "action": "Action", "actor_id": "Who", "from": "The from date", "to": "The to date"}
 		for field, reason := range he.Fields {
 			name := field
 			if field == "from" || field == "to" {
@@ -246,22 +252,8 @@ func (s *Server) adminAudit(c *gin.Context) {
 	for _, a := range actors {
 		who = append(who, option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name})
 	}
-	view := auditPage{Events: events, Kinds: kinds, Actors: who, Limit: filter.Limit, Offset: filter.Offset,
+	view := auditPage{Events: events, Kinds: kinds, Actors: who, Pages: paginationOf("Pages of the audit trail", "/admin/audit", q, links),
 		FromSet: q.Get("from-day") != "", ToSet: q.Get("to-day") != ""}
-	page := func(offset int) string {
-		v := url.Values{}
-		for k, vs := range q {
-			v[k] = vs
-		}
-		v.Set("offset", strconv.Itoa(offset))
-		return "/admin/audit?" + v.Encode()
-	}
-	if filter.Limit > 0 && len(events) == filter.Limit {
-		view.Older = page(filter.Offset + filter.Limit)
-	}
-	if filter.Offset > 0 {
-		view.Newer = page(max(filter.Offset-filter.Limit, 0))
-	}
 	s.render(c, status, "admin-audit", pageOf("Audit trail", "audit", f, view))
 }
 

@@ -23,15 +23,17 @@ import (
 
 const findPerPage = 25
 
+// findCountUpTo is as far as the search counts its matches ("more than 10000" beyond).
+const findCountUpTo = 10000
+
 // findPage is what find.html shows.
 type findPage struct {
 	Schemes, Rounds, Stages, Years []findOption
 	Officers                       []findOption // case officers
 	Rows                           []findRow
 	Total                          int
-	Shown                          string // "Showing 26 to 50 of 60 applications"
-	Pages                          []pageLink
-	Previous, Next                 string
+	Shown                          string // "Showing 25 of 60 applications"
+	Pages                          pagination
 	Searched                       bool // any filter given: the empty message says so
 }
 
@@ -52,13 +54,6 @@ type findRow struct {
 	Reference    string
 	AppReference string // the application's own reference, which its applicant quotes
 	CaseOfficer  string // "" when nobody is assigned
-}
-
-// pageLink is one item of the GOV.UK pagination component; an ellipsis has no number.
-type pageLink struct {
-	Number  int
-	Href    string
-	Current bool
 }
 
 // findApplications lists the applications matching the search, a page at a time.
@@ -87,18 +82,9 @@ func (s *Server) findApplications(c *gin.Context) {
 		return
 	}
 	search, ok := readSearch(f, schemes, rounds, officers)
-	// The page number comes only from the pagination's links, not from a field: one that is not a
-	// page is an address that does not exist.
-	search.Page = 1
-	if v := c.Query("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			s.notFound(c)
-			return
-		}
-		search.Page = n
-	}
-	data := findPage{Searched: search.Text != "" || search.SchemeID != 0 || search.RoundID != 0 || search.Status != "" || search.FinancialYear != 0 || search.CaseOfficerID != 0 || search.Page > 1}
+	search.Page = pageRequest(c.Request.URL.Query(), findPerPage)
+	search.CountUpTo = findCountUpTo
+	data := findPage{Searched: search.Text != "" || search.SchemeID != 0 || search.RoundID != 0 || search.Status != "" || search.FinancialYear != 0 || search.CaseOfficerID != 0 || search.Page.After != "" || search.Page.Before != ""}
 	data.Schemes = []findOption{{Label: "Any fund"}}
 	for _, sc := range schemes {
 		data.Schemes = append(data.Schemes, findChoice(strconv.FormatInt(sc.ID, 10), sc.Name, f.Value("scheme")))
@@ -130,8 +116,10 @@ func (s *Server) findApplications(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "find", page{Title: "Find an application", Nav: "find", Form: f, Data: data})
 		return
 	}
-	search.PerPage = findPerPage
-	found, err := st.SearchApplications(ctx, search)
+	found, _, err := firstPageIfBadCursor(search.Page, func(p store.PageRequest) (store.SearchPage, error) {
+		search.Page = p
+		return st.SearchApplications(ctx, search)
+	})
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -154,41 +142,19 @@ func (s *Server) findApplications(c *gin.Context) {
 	}
 	data.Total = found.Total
 	if len(found.Applications) > 0 {
-		first := (search.Page-1)*findPerPage + 1
-		data.Shown = fmt.Sprintf("Showing %d to %d of %d applications", first, first+len(found.Applications)-1, found.Total)
+		of := fmt.Sprintf("%d", found.Total)
+		if found.Capped {
+			of = fmt.Sprintf("more than %d", found.Total)
+		}
+		data.Shown = fmt.Sprintf("Showing %d of %s applications", len(found.Applications), of)
 	}
-	last := (found.Total + findPerPage - 1) / findPerPage
-	href := func(n int) string {
-		q := url.Values{}
-		for _, name := range findFilters {
-			if v := f.Value(name); v != "" {
-				q.Set(name, v)
-			}
-		}
-		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
-		}
-		if len(q) == 0 {
-			return "/staff/applications"
-		}
-		return "/staff/applications?" + q.Encode()
-	}
-	if last > 1 {
-		for n := 1; n <= last; n++ {
-			switch {
-			case n == 1 || n == last || (n >= search.Page-1 && n <= search.Page+1):
-				data.Pages = append(data.Pages, pageLink{Number: n, Href: href(n), Current: n == search.Page})
-			case len(data.Pages) > 0 && data.Pages[len(data.Pages)-1].Number != 0:
-				data.Pages = append(data.Pages, pageLink{}) // an ellipsis
-			}
-		}
-		if search.Page > 1 && search.Page <= last {
-			data.Previous = href(search.Page - 1)
-		}
-		if search.Page < last {
-			data.Next = href(search.Page + 1)
+	q := url.Values{}
+	for _, name := range findFilters {
+		if v := f.Value(name); v != "" {
+			q.Set(name, v)
 		}
 	}
+	data.Pages = paginationOf("Pages of results", "/staff/applications", q, found.Links)
 	s.render(c, http.StatusOK, "find", page{Title: "Find an application", Nav: "find", Form: f, Data: data})
 }
 

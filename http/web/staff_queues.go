@@ -32,6 +32,21 @@ type workQueue struct {
 	Empty   string
 	Note    string // the heading of the column saying what is due, "" for none
 	Rows    []queueRow
+	Pages   pagination // the queue's neighbouring pages: the stages' queues are read a page at a time
+}
+
+// workQueuePageSize is how many applications a page of a stage's queue shows.
+const workQueuePageSize = 50
+
+// pagedQueues are the queues of applications at a stage, read a page at a time by their id.
+var pagedQueues = []struct {
+	id     string
+	stages []string
+}{
+	{"screening", []string{string(workflows.StageSubmitted), string(workflows.StageScreening)}},
+	{"assessment", []string{string(workflows.StageAssessment)}},
+	{"moderation", []string{string(workflows.StageModeration)}},
+	{"decision", []string{string(workflows.StageDecision)}},
 }
 
 type queueRow struct {
@@ -54,18 +69,41 @@ func (s *Server) workQueues(c *gin.Context) {
 	st := s.opts.Store
 	byStatus := map[workflows.Stage][]store.Application{}
 	var ids []int64
-	for _, stage := range []workflows.Stage{workflows.StageSubmitted, workflows.StageScreening, workflows.StageAssessment, workflows.StageModeration,
-		workflows.StageDecision, workflows.StageReportSubmitted, workflows.StageFinalSubmitted, workflows.StagePaid,
-		workflows.StageAccepted, workflows.StageActive, workflows.StageVariationOffered, workflows.StageFinalReport} {
-		list, err := st.Applications(ctx, store.ApplicationFilter{Status: string(stage)})
+	keep := func(a store.Application) error {
+		byStatus[workflows.Stage(a.Status)] = append(byStatus[workflows.Stage(a.Status)], a)
+		ids = append(ids, a.ID)
+		return nil
+	}
+	// The stages' queues a page at a time, longest in the system first, each with its own links.
+	q := c.Request.URL.Query()
+	pages := map[string]pagination{}
+	for _, queue := range pagedQueues {
+		pg := pager{Prefix: queue.id + "-", Anchor: queue.id}
+		found, _, err := firstPageIfBadCursor(pg.request(q, workQueuePageSize), func(p store.PageRequest) (store.SearchPage, error) {
+			return st.SearchApplications(ctx, store.ApplicationSearch{Statuses: queue.stages, OldestFirst: true, Page: p})
+		})
 		if err != nil {
 			s.serverError(c, err)
 			return
 		}
-		byStatus[stage] = list
-		for _, a := range list {
-			ids = append(ids, a.ID)
+		for _, a := range found.Applications {
+			keep(a)
 		}
+		pages[queue.id] = pg.links("Pages of this queue", "/work", q, found.Links)
+	}
+	// Returns and reports come from every service award in delivery and every report awaiting
+	// review or overdue: what is due is worked out from each award's timetable, so these are read whole.
+	err := st.EachApplication(ctx, store.ApplicationSearch{Statuses: []string{string(workflows.StageReportSubmitted), string(workflows.StageFinalSubmitted)}}, keep)
+	if err == nil {
+		err = st.EachApplication(ctx, store.ApplicationSearch{ServiceOnly: true, Statuses: []string{string(workflows.StageAccepted),
+			string(workflows.StageActive), string(workflows.StageVariationOffered), string(workflows.StageFinalReport)}}, keep)
+	}
+	if err == nil {
+		err = st.EachApplication(ctx, store.ApplicationSearch{ReportOverdue: true, Statuses: []string{string(workflows.StagePaid)}}, keep)
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
 	}
 	since, err := st.StageSince(ctx, ids)
 	if err != nil {
@@ -238,14 +276,15 @@ func (s *Server) workQueues(c *gin.Context) {
 		assessmentQueue.Heading, assessmentQueue.Caption, assessmentQueue.Empty = "Awaiting your scores", "Applications awaiting your scores",
 			"No applications are waiting for your scores."
 	}
+	assessmentQueue.Pages = pages["assessment"]
 	data.Queues = []workQueue{
 		{ID: "screening", Heading: "Awaiting screening", Caption: "Applications awaiting eligibility screening",
-			Empty: "No applications are awaiting screening.", Rows: stageRows(workflows.StageSubmitted, workflows.StageScreening)},
+			Empty: "No applications are awaiting screening.", Rows: stageRows(workflows.StageSubmitted, workflows.StageScreening), Pages: pages["screening"]},
 		assessmentQueue,
 		{ID: "moderation", Heading: "Moderation", Caption: "Applications awaiting panel moderation",
-			Empty: "No applications are awaiting moderation.", Rows: stageRows(workflows.StageModeration)},
+			Empty: "No applications are awaiting moderation.", Rows: stageRows(workflows.StageModeration), Pages: pages["moderation"]},
 		{ID: "decision", Heading: "Decision", Caption: "Applications awaiting a decision",
-			Empty: "No applications are awaiting a decision.", Rows: stageRows(workflows.StageDecision)},
+			Empty: "No applications are awaiting a decision.", Rows: stageRows(workflows.StageDecision), Pages: pages["decision"]},
 		{ID: "review", Heading: "Returns and reports to review", Caption: "Monitoring returns and reports awaiting review", Note: "To review",
 			Empty: "No returns or reports are awaiting review.", Rows: review},
 		{ID: "overdue", Heading: "Overdue", Caption: "Overdue returns and reports", Note: "What is overdue",

@@ -1,0 +1,74 @@
+package apiv1
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"grantflow/http/httperr"
+	"grantflow/store"
+)
+
+// PageQuery is a list's page as asked for: every value a string, checked by Page. After and
+// Before are cursors from an earlier answer's next and previous; Size is the page size, under
+// the name the list gives it (SizeName).
+type PageQuery struct {
+	After, Before, Size string
+	SizeName            string
+}
+
+// maxCursorLength bounds a cursor as sent; the ones we give out are far shorter.
+const maxCursorLength = 200
+
+// Page checks a list's page parameters, naming a bad one (422).
+func (q PageQuery) Page() (store.PageRequest, error) {
+	bad := map[string]string{}
+	cursor := func(field, v string) string {
+		if len(v) > maxCursorLength || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			bad[field] = "must be the cursor from the list's next or previous, as given"
+		}
+		return v
+	}
+	p := store.PageRequest{After: cursor("after", q.After), Before: cursor("before", q.Before)}
+	if p.After != "" && p.Before != "" {
+		bad["before"] = "cannot be sent with after: ask for the page after a cursor, or the page before one"
+	}
+	name := q.SizeName
+	if name == "" {
+		name = "per_page"
+	}
+	if v := q.Size; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxPageSize {
+			bad[name] = "must be a whole number from 1 to " + strconv.Itoa(store.MaxPageSize)
+		}
+		p.Size = n
+	}
+	if len(bad) > 0 {
+		return p, httperr.Fields(bad)
+	}
+	return p, nil
+}
+
+// pageError names the cursor the store did not recognise (422); any other error passes through.
+func pageError(p store.PageRequest, err error) error {
+	if !errors.Is(err, store.ErrBadCursor) {
+		return err
+	}
+	if p.Before != "" {
+		return httperr.Field("before", "must be the cursor from the list's previous, as given")
+	}
+	return httperr.Field("after", "must be the cursor from the list's next, as given")
+}
+
+// nextLinks are a page's cursors in an answer: null when there is no such page.
+func nextLinks(links store.PageLinks) (next, previous *string) {
+	if links.Next != "" {
+		next = &links.Next
+	}
+	if links.Previous != "" {
+		previous = &links.Previous
+	}
+	return next, previous
+}
