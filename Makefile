@@ -2,7 +2,7 @@
 GO ?= go
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: run test bench fuzz build lint histories clean assets
+.PHONY: run test bench load fuzz build lint histories clean assets
 
 # govuk-frontend from npm into http/web/assets, which go:embed puts in the binary: its script as built,
 # and its styles compiled by Sass from http/web/styles with Arial, as the GDS Transport font (and the
@@ -25,6 +25,14 @@ test: assets
 ## bench: our throughput against the raw engine, measured in one run (see README "Performance")
 bench:
 	$(GO) run ./cmd/grantflow-bench
+
+## load: LOAD_USERS signed-in officers, assessors and applicants walking their pages for LOAD_DURATION
+## against the whole system started in process; prints p50/p95/p99 and errors per page, fails on a 5xx
+## (see README "Load"). LOAD_FLAGS passes more (-staff, -think, -drafts, -submitted, -seed).
+LOAD_USERS ?= 200
+LOAD_DURATION ?= 2m
+load:
+	$(GO) run ./cmd/grantflow-load -users $(LOAD_USERS) -duration $(LOAD_DURATION) $(LOAD_FLAGS)
 
 ## fuzz: each Go fuzz target (func FuzzX) for FUZZTIME, one after another; a crasher stops the run and
 ## is written under the package's testdata/fuzz/FuzzX/, where `make test` replays it as a seed from then on
