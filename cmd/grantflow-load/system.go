@@ -75,7 +75,7 @@ func startSystem(ctx context.Context, logger *slog.Logger) (sys *system, err err
 	if err != nil {
 		return sys, err
 	}
-	sys.stops = append(sys.stops, srv.Stop)
+	sys.stops = append(sys.stops, func() { srv.Stop() })
 	c, err := app.Dial(ctx, app.TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, logger)
 	if err != nil {
 		return sys, err
