@@ -173,7 +173,7 @@ func run(ctx context.Context, o options, w io.Writer) (*results, error) {
 	r.began = time.Now()
 	var wg sync.WaitGroup
 	for i, a := range crowd {
-		p := newPerson(a, sys.URL, o.Seed*1_000_003+int64(i), o.Think, r)
+		p := newPerson(a, i, sys.URL, o.Seed*1_000_003+int64(i), o.Think, r)
 		wg.Go(func() { p.walk(walkCtx) })
 	}
 	wg.Wait()

@@ -108,8 +108,10 @@ func startSystem(ctx context.Context, logger *slog.Logger) (sys *system, err err
 		return sys, err
 	}
 	sys.stops = append(sys.stops, w.Stop)
-	// Plain HTTP on loopback, so the session cookie goes without Secure (as in the e2e tests).
-	h := app.HandlerOnQueue(c, st, app.Config{TokenTTL: 8 * time.Hour, InsecureCookies: true}, logger, queue)
+	// Plain HTTP on loopback, so the session cookie goes without Secure (as in the e2e tests). The
+	// crowd comes through loopback as through a reverse proxy, each person from an address of their
+	// own (X-Forwarded-For): from one address, the sign-in throttle refuses a crowd signing in at once.
+	h := app.HandlerOnQueue(c, st, app.Config{TokenTTL: 8 * time.Hour, InsecureCookies: true, TrustedProxies: []string{"127.0.0.1"}}, logger, queue)
 	web := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go web.Serve(ln)
 	sys.stops = append(sys.stops, func() { web.Close() })

@@ -22,6 +22,7 @@ import (
 type person struct {
 	account
 	base    string
+	address string // the person's own client address, sent as X-Forwarded-For
 	client  *http.Client
 	csrf    string
 	rng     *rand.Rand
@@ -61,11 +62,11 @@ func pageName(role, method, rawPath string) string {
 	return role + " " + method + " " + p
 }
 
-func newPerson(a account, base string, seed int64, think time.Duration, r *results) *person {
+func newPerson(a account, n int, base string, seed int64, think time.Duration, r *results) *person {
 	jar, _ := cookiejar.New(nil)
 	// Keep-alive connections as a browser has; 60 s is longer than any page should ever take.
 	tr := &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
-	return &person{account: a, base: base, think: think, results: r, rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed)),
+	return &person{account: a, base: base, address: fmt.Sprintf("10.%d.%d.%d", n/62500%250, n/250%250, n%250+1), think: think, results: r, rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed)),
 		client: &http.Client{Jar: jar, Timeout: 60 * time.Second, Transport: tr}}
 }
 
@@ -84,6 +85,7 @@ func (p *person) fetch(ctx context.Context, method, path string, form url.Values
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	req.Header.Set("X-Forwarded-For", p.address) // the client copies it onto the redirects it follows
 	began := time.Now()
 	res, err := p.client.Do(req)
 	if err != nil {
