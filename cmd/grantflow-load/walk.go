@@ -181,15 +181,8 @@ func (p *person) pick(body string, match *regexp.Regexp) string {
 	return found[p.rng.IntN(len(found))]
 }
 
-// walk signs the person in and walks their pages until ctx ends.
+// walk walks the signed-in person's pages until ctx ends.
 func (p *person) walk(ctx context.Context) {
-	if err := p.signIn(ctx); err != nil {
-		if ctx.Err() == nil {
-			p.results.failSignIn(err)
-		}
-		return
-	}
-	p.pause(ctx)
 	for ctx.Err() == nil {
 		if p.staff() {
 			p.staffRound(ctx)
