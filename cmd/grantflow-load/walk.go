@@ -35,9 +35,10 @@ var (
 	hrefs     = regexp.MustCompile(`href="([^"]+)"`)
 	// what people follow: an application, and from an applicant's application its task list and
 	// the sections of its form
-	applicationLink = regexp.MustCompile(`^/applications/\d+$`)
-	formLink        = regexp.MustCompile(`^/applications/\d+/(tasks|sections/[^/?#]+)$`)
-	nextPageLink    = regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*rel="next"`)
+	applicationLink       = regexp.MustCompile(`^/applications/\d+$`)
+	applicationOrFormLink = regexp.MustCompile(`^/applications/\d+(/tasks)?$`)
+	sectionLink           = regexp.MustCompile(`^/applications/\d+/sections/[^/?#]+$`)
+	nextPageLink          = regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*rel="next"`)
 	// pageName groups requests into pages: ids and section names are placeholders
 	numbers  = regexp.MustCompile(`/\d+`)
 	sections = regexp.MustCompile(`/sections/[^/?#]+`)
@@ -208,21 +209,16 @@ func (p *person) staffRound(ctx context.Context) {
 	}
 }
 
-// applicantRound: their applications, one of them, and from a draft its task list and a section
-// of its form.
+// applicantRound: their applications, then one of them as the list links it (a submitted one's
+// page, a draft's task list), and from a draft a section of its form.
 func (p *person) applicantRound(ctx context.Context) {
 	list := p.get(ctx, "/applications")
-	link := p.pick(list, applicationLink)
+	link := p.pick(list, applicationOrFormLink)
 	if link == "" {
 		return
 	}
-	detail := p.get(ctx, link)
-	form := p.pick(detail, formLink)
-	if form == "" {
-		return
-	}
-	tasks := p.get(ctx, form)
-	if section := p.pick(tasks, formLink); section != "" && strings.Contains(section, "/sections/") {
+	page := p.get(ctx, link)
+	if section := p.pick(page, sectionLink); section != "" {
 		p.get(ctx, section)
 	}
 }
