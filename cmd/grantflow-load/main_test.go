@@ -36,7 +36,7 @@ func TestShortLoadReachesEveryPageWithoutAnError(t *testing.T) {
 	for _, want := range []string{
 		"officer POST /sign-in", "officer POST /sign-in/code", "officer GET /work", "officer GET /applications/{id}", "officer GET /staff/applications?q=…",
 		"assessor GET /work", "assessor GET /staff/applications?q=…",
-		"applicant POST /sign-in", "applicant GET /applications", "applicant GET /applications/{id}",
+		"applicant POST /sign-in", "applicant GET /applications", "applicant GET /applications/{id}", "applicant GET /applications/{id}/edit",
 		"applicant GET /applications/{id}/tasks", "applicant GET /applications/{id}/sections/{section}",
 	} {
 		if !hit[want] {

@@ -36,7 +36,8 @@ var (
 	// what people follow: an application, and from an applicant's application its task list and
 	// the sections of its form
 	applicationLink       = regexp.MustCompile(`^/applications/\d+$`)
-	applicationOrFormLink = regexp.MustCompile(`^/applications/\d+(/tasks)?$`)
+	applicationOrFormLink = regexp.MustCompile(`^/applications/\d+(/edit)?$`)
+	tasksLink             = regexp.MustCompile(`^/applications/\d+/tasks$`)
 	sectionLink           = regexp.MustCompile(`^/applications/\d+/sections/[^/?#]+$`)
 	nextPageLink          = regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*rel="next"`)
 	// pageName groups requests into pages: ids and section names are placeholders
@@ -210,7 +211,7 @@ func (p *person) staffRound(ctx context.Context) {
 }
 
 // applicantRound: their applications, then one of them as the list links it (a submitted one's
-// page, a draft's task list), and from a draft a section of its form.
+// page, a draft's first form page), and from a draft its task list and a section of its form.
 func (p *person) applicantRound(ctx context.Context) {
 	list := p.get(ctx, "/applications")
 	link := p.pick(list, applicationOrFormLink)
@@ -218,7 +219,9 @@ func (p *person) applicantRound(ctx context.Context) {
 		return
 	}
 	page := p.get(ctx, link)
-	if section := p.pick(page, sectionLink); section != "" {
-		p.get(ctx, section)
+	if tasks := p.pick(page, tasksLink); tasks != "" {
+		if section := p.pick(p.get(ctx, tasks), sectionLink); section != "" {
+			p.get(ctx, section)
+		}
 	}
 }
