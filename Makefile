@@ -2,7 +2,7 @@
 GO ?= go
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: run test bench chaos fuzz build lint histories clean assets
+.PHONY: run test bench chaos load fuzz build lint histories clean assets
 
 # govuk-frontend from npm into http/web/assets, which go:embed puts in the binary: its script as built,
 # and its styles compiled by Sass from http/web/styles with Arial, as the GDS Transport font (and the
@@ -39,15 +39,26 @@ chaos:
 	$(GO) build -o bin/grantflow-chaos ./cmd/grantflow-chaos
 	./bin/grantflow-chaos -grants $(CHAOS_GRANTS) -services $(CHAOS_SERVICES) -kills $(CHAOS_KILLS) -seed $(CHAOS_SEED) $(CHAOS_FLAGS)
 
+## load: LOAD_USERS signed-in officers, assessors and applicants walking their pages for LOAD_DURATION
+## against the whole system started in process; prints p50/p95/p99 and errors per page, fails on a 5xx
+## (see README "Load"). LOAD_FLAGS passes more (-staff, -think, -drafts, -submitted, -seed).
+LOAD_USERS ?= 200
+LOAD_DURATION ?= 2m
+load:
+	$(GO) run ./cmd/grantflow-load -users $(LOAD_USERS) -duration $(LOAD_DURATION) $(LOAD_FLAGS)
+
 ## fuzz: each Go fuzz target (func FuzzX) for FUZZTIME, one after another; a crasher stops the run and
 ## is written under the package's testdata/fuzz/FuzzX/, where `make test` replays it as a seed from then on
 FUZZTIME ?= 30s
+# how long the fuzzer may spend shrinking each new interesting input (Go's default, 60s, stalls on the
+# ~10 KB example scheme files schemefile's target starts from)
+FUZZMINIMIZETIME ?= 5s
 FUZZ_PACKAGES ?= ./money/ ./publication/ ./publication/threesixtygiving/ ./reporting/ ./payfile/ ./scheme/ ./schemefile/ ./workflows/ ./http/apiv1/ ./letters/ ./http/web/
 fuzz:
 	@set -e; for pkg in $(FUZZ_PACKAGES); do \
 		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$pkg*_test.go); do \
 			echo "== $$pkg $$target"; \
-			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 		done; \
 	done
 

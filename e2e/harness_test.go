@@ -290,9 +290,10 @@ func (s *system) serviceState(t testing.TB, id int64) workflows.ServiceState {
 
 // response is a decoded JSON answer.
 type response struct {
-	Status int
-	Body   map[string]any
-	Raw    []byte
+	Status     int
+	Body       map[string]any
+	Raw        []byte
+	RetryAfter string // the Retry-After header of a 503 try_again
 }
 
 func (r response) str(path ...string) string { return fmt.Sprint(dig(r.Body, path...)) }
@@ -319,6 +320,12 @@ func dig(v any, path ...string) any {
 
 func (s *system) do(t testing.TB, method, path, token string, body any) response {
 	t.Helper()
+	req, sent := s.request(method, path, token, body)
+	return s.send(t, req, sent)
+}
+
+// request is an API request as the tests send it, with the bytes of its body.
+func (s *system) request(method, path, token string, body any) (*http.Request, []byte) {
 	var sent []byte
 	var rd io.Reader
 	if body != nil {
@@ -334,7 +341,7 @@ func (s *system) do(t testing.TB, method, path, token string, body any) response
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return s.send(t, req, sent)
+	return req, sent
 }
 
 // send is the one place the tests' API requests go out: the answer must be no 5xx and must keep to
@@ -342,25 +349,38 @@ func (s *system) do(t testing.TB, method, path, token string, body any) response
 func (s *system) send(t testing.TB, req *http.Request, sent []byte) response {
 	t.Helper()
 	method, path := req.Method, req.URL.RequestURI()
-	res, err := http.DefaultClient.Do(req)
+	out, problem, err := s.exchange(http.DefaultClient, req, sent)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := response{Status: res.StatusCode, Raw: raw}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(raw, &out.Body); err != nil {
-			t.Fatalf("%s %s: bad JSON %q", method, path, raw)
-		}
+	if out.Status >= 500 {
+		t.Fatalf("%s %s answered %d: %s", method, path, out.Status, out.Raw)
 	}
-	if res.StatusCode >= 500 {
-		t.Fatalf("%s %s answered %d: %s", method, path, res.StatusCode, raw)
-	}
-	if problem := contractProblem(req, sent, res, raw); problem != "" {
+	if problem != "" {
 		t.Errorf("%s %s does not keep to openapi.yaml: %s", method, path, problem)
 	}
 	return out
+}
+
+// exchange sends one request on client and reads the answer, with what in it breaks openapi.yaml
+// (contractProblem); it never stops the test, so the floods' goroutines call it and count answers.
+func (s *system) exchange(client *http.Client, req *http.Request, sent []byte) (response, string, error) {
+	res, err := client.Do(req)
+	if err != nil {
+		return response{}, "", err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return response{}, "", err
+	}
+	out := response{Status: res.StatusCode, Raw: raw, RetryAfter: res.Header.Get("Retry-After")}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			return out, "", fmt.Errorf("bad JSON %q", raw)
+		}
+	}
+	return out, contractProblem(req, sent, res, raw), nil
 }
 
 // must fails the test unless the status is the one expected.
