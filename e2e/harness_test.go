@@ -285,6 +285,7 @@ type response struct {
 	Status int
 	Body   map[string]any
 	Raw    []byte
+	Header http.Header
 }
 
 func (r response) str(path ...string) string { return fmt.Sprint(dig(r.Body, path...)) }
@@ -340,7 +341,7 @@ func (s *system) send(t testing.TB, req *http.Request, sent []byte) response {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	out := response{Status: res.StatusCode, Raw: raw}
+	out := response{Status: res.StatusCode, Raw: raw, Header: res.Header}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			t.Fatalf("%s %s: bad JSON %q", method, path, raw)
