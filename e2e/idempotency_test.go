@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"grantflow/demo"
+	"grantflow/internal/demo"
 )
 
 // doKeyed sends a JSON request with an Idempotency-Key, checked as every API call is (system.send).
