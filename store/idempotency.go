@@ -154,8 +154,9 @@ type heldClaim struct {
 	claim   string
 }
 
-// WithIdempotencyClaim marks ctx as carrying out the keyed request under claim: every transaction
-// the store commits with it records the key's effect in that same transaction (inTx).
+// WithIdempotencyClaim marks ctx as carrying out the keyed request under claim: a write that makes a
+// record for the request (CreateDraft) records the key's effect in its own transaction. Only such
+// writes do: a submission or a step may write on the way and is still safe to carry out again.
 func WithIdempotencyClaim(ctx context.Context, r IdempotentRequest, claim string) context.Context {
 	return context.WithValue(ctx, idempotencyClaimKey{}, heldClaim{request: r, claim: claim})
 }

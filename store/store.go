@@ -147,18 +147,13 @@ func CreateDatabaseIfMissing(ctx context.Context, databaseURL string) error {
 	return err
 }
 
-// inTx runs fn in a transaction, committing when it returns nil. Under an Idempotency-Key the
-// transaction also records the keyed request's effect (recordIdempotentEffect).
+// inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := recordIdempotentEffect(ctx, tx, 0); err != nil {
 		tx.Rollback()
 		return err
 	}
