@@ -66,9 +66,9 @@ func (s *system) untilAnswered(client *http.Client, method, path, token string, 
 			return a
 		}
 		a.tryAgains++
-		wait, err := strconv.Atoi(r.RetryAfter)
+		wait, err := strconv.Atoi(r.Header.Get("Retry-After"))
 		if err != nil || wait < 1 {
-			a.fault = fmt.Sprintf("%s %s: a try_again without a Retry-After in seconds (%q)", method, path, r.RetryAfter)
+			a.fault = fmt.Sprintf("%s %s: a try_again without a Retry-After in seconds (%q)", method, path, r.Header.Get("Retry-After"))
 			return a
 		}
 		time.Sleep(time.Duration(wait) * time.Second)

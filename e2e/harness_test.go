@@ -290,10 +290,10 @@ func (s *system) serviceState(t testing.TB, id int64) workflows.ServiceState {
 
 // response is a decoded JSON answer.
 type response struct {
-	Status     int
-	Body       map[string]any
-	Raw        []byte
-	RetryAfter string // the Retry-After header of a 503 try_again
+	Status int
+	Body   map[string]any
+	Raw    []byte
+	Header http.Header
 }
 
 func (r response) str(path ...string) string { return fmt.Sprint(dig(r.Body, path...)) }
@@ -374,7 +374,7 @@ func (s *system) exchange(client *http.Client, req *http.Request, sent []byte) (
 	if err != nil {
 		return response{}, "", err
 	}
-	out := response{Status: res.StatusCode, Raw: raw, RetryAfter: res.Header.Get("Retry-After")}
+	out := response{Status: res.StatusCode, Raw: raw, Header: res.Header}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			return out, "", fmt.Errorf("bad JSON %q", raw)

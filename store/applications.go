@@ -78,11 +78,15 @@ func (s *Store) CreateDraft(ctx context.Context, orgID, userID int64, d Draft) (
 		if err := s.checkDraftQuota(ctx, tx, orgID); err != nil {
 			return err
 		}
-		return tx.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
+		err := tx.QueryRowxContext(ctx, `INSERT INTO applications (organisation_id, scheme_id, round_id, created_by, title, purpose,
 		amount_requested_pence, project_start, project_end, areas, priorities, answers, wards) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::jsonb, '{}'),$13)
 		RETURNING id`,
 			orgID, d.SchemeID, d.RoundID, userID, d.Title, d.Purpose, d.AmountRequested, d.ProjectStart, d.ProjectEnd,
 			pq.StringArray(nonNil(d.Areas)), pq.StringArray(nonNil(d.Priorities)), nullJSON(d.Answers), pq.StringArray(nonNil(d.Wards))).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return recordIdempotentEffect(ctx, tx, id) // a repeat after a crash answers with this draft
 	})
 	return id, err
 }

@@ -76,6 +76,9 @@ const (
 	OutcomePaid            = "paid"             // recorded now
 	OutcomeAlreadyRecorded = "already_recorded" // recorded before (a retried batch): nothing recorded twice
 	OutcomeRefused         = "refused"          // the workflow, or the API, refused it: Message says why
+	// The batch's deadline (STEP_TIMEOUT, for the whole batch) passed:
+	OutcomeUndecided = "undecided" // sent, but not answered in time: it may or may not have been taken
+	OutcomeNotTaken  = "not_taken" // never sent: send it again
 )
 
 // PaymentOutcome is what became of one payment of a batch.
@@ -86,9 +89,12 @@ type PaymentOutcome struct {
 	Message       string `json:"message"`
 }
 
-// PaymentBatchResult lists each payment's outcome, in the order asked.
+// PaymentBatchResult lists each payment's outcome, in the order asked. Complete is false when the
+// batch's deadline passed before every payment was answered: the last ones are undecided or
+// not_taken, and the batch may be sent again (with the same Idempotency-Key, if it had one).
 type PaymentBatchResult struct {
-	Results []PaymentOutcome `json:"results"`
+	Results  []PaymentOutcome `json:"results"`
+	Complete bool             `json:"complete"`
 }
 
 func checkBatch(p problems, items []PaymentItem) {
@@ -129,16 +135,47 @@ func (s *Server) signOffBatch(ctx context.Context, u store.User, r PaymentBatchR
 	if err := p.err(); err != nil {
 		return PaymentBatchResult{}, err
 	}
-	out := PaymentBatchResult{Results: []PaymentOutcome{}}
-	for _, it := range r.Payments {
+	return s.underBatchDeadline(ctx, r.Payments, func(ctx context.Context, it PaymentItem) (PaymentOutcome, error) {
 		res, err := s.signOff(ctx, u, it.ApplicationID, update, it.Tranche)
-		o, err := batchOutcome(it, outcome, res, err)
+		return batchOutcome(it, outcome, res, err)
+	})
+}
+
+// underBatchDeadline takes each payment of a batch in turn under one step deadline for the whole
+// batch (STEP_TIMEOUT, as for a single step), so that a batch of hundreds cannot outlast the
+// server's write timeout. When the deadline passes the answer still comes, payment by payment:
+// what was taken, the one in hand undecided, the rest not taken. An infrastructure error, as
+// before, stops the batch and is the answer; what was done stays done, and a retry reports it.
+func (s *Server) underBatchDeadline(ctx context.Context, items []PaymentItem, take func(context.Context, PaymentItem) (PaymentOutcome, error)) (PaymentBatchResult, error) {
+	limit := s.stepTimeout()
+	bctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	out := PaymentBatchResult{Results: make([]PaymentOutcome, 0, len(items)), Complete: true}
+	for i, it := range items {
+		if bctx.Err() != nil && ctx.Err() == nil {
+			return notTaken(out, items[i:], limit), nil
+		}
+		o, err := take(forBatchItem(bctx, it), it)
+		if err != nil && ctx.Err() == nil && (bctx.Err() != nil || httperr.From(err).Undecided) {
+			out.Results = append(out.Results, PaymentOutcome{ApplicationID: it.ApplicationID, Tranche: it.Tranche, Outcome: OutcomeUndecided,
+				Message: fmt.Sprintf("sent, but not answered within the batch's %s: it may or may not have been taken; send the batch again to learn which", limit)})
+			return notTaken(out, items[i+1:], limit), nil
+		}
 		if err != nil {
 			return PaymentBatchResult{}, err
 		}
 		out.Results = append(out.Results, o)
 	}
 	return out, nil
+}
+
+func notTaken(out PaymentBatchResult, rest []PaymentItem, limit time.Duration) PaymentBatchResult {
+	out.Complete = false
+	for _, it := range rest {
+		out.Results = append(out.Results, PaymentOutcome{ApplicationID: it.ApplicationID, Tranche: it.Tranche, Outcome: OutcomeNotTaken,
+			Message: fmt.Sprintf("not sent: the batch's %s ran out first; send it again", limit)})
+	}
+	return out
 }
 
 // batchOutcome turns one step's answer into the batch's line: a refusal is reported beside the
@@ -171,15 +208,9 @@ func (s *Server) MarkPaid(ctx context.Context, u store.User, r PaidBatchRequest)
 		return PaymentBatchResult{}, err
 	}
 	reference := strings.TrimSpace(r.Reference)
-	out := PaymentBatchResult{Results: []PaymentOutcome{}}
-	for _, it := range r.Payments {
-		o, err := s.markOnePaid(ctx, u, it, reference, *paidOn)
-		if err != nil {
-			return PaymentBatchResult{}, err
-		}
-		out.Results = append(out.Results, o)
-	}
-	return out, nil
+	return s.underBatchDeadline(ctx, r.Payments, func(ctx context.Context, it PaymentItem) (PaymentOutcome, error) {
+		return s.markOnePaid(ctx, u, it, reference, *paidOn)
+	})
 }
 
 func (s *Server) markOnePaid(ctx context.Context, u store.User, it PaymentItem, reference string, paidOn time.Time) (PaymentOutcome, error) {
@@ -260,6 +291,9 @@ func batchHandler[T any](s *Server, do func(context.Context, store.User, T) (Pay
 		if err != nil {
 			s.fail(c, err)
 			return
+		}
+		if !res.Complete {
+			c.Set(answerNotFinal, true) // a repeat with the same Idempotency-Key carries the batch on
 		}
 		c.JSON(http.StatusOK, res)
 	}

@@ -65,7 +65,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.GET("/register", s.DownloadSlot, s.listRegister) // the public grants register (register.go)
 	g.GET("/register/publications", s.listRegisterPublications)
 
-	auth := g.Group("", s.authenticate)
+	auth := g.Group("", s.authenticate, s.idempotent)
 	auth.GET("/me", s.me)
 	auth.GET("/me/second-factor", s.getSecondFactor)
 	auth.POST("/me/second-factor/recovery-codes", s.regenerateRecoveryCodes)

@@ -71,7 +71,8 @@ func (s *Server) step(ctx context.Context, u store.User, id int64, build func(ki
 
 func (s *Server) sendStep(ctx context.Context, id int64, update string, arg any) (workflows.UpdateResult, error) {
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ApplicationWorkflowID(id), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: workflows.ApplicationWorkflowID(id), UpdateID: stepUpdateID(ctx, update), UpdateName: update, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return workflows.UpdateResult{}, err

@@ -146,6 +146,8 @@ func From(err error) *Error {
 		return Conflict("draft_locked", err.Error())
 	case errors.Is(err, store.ErrBudgetExceeded):
 		return Conflict("budget_exceeded", err.Error())
+	case errors.Is(err, store.ErrIdempotencyClaimLost):
+		return &Error{Status: http.StatusConflict, Code: "idempotency_key_in_use", RetryAfter: 1, Message: err.Error() + ": send it again to get its answer"}
 	case errors.Is(err, store.ErrDuplicate):
 		return Conflict("conflict", err.Error())
 	case errors.As(err, &notFound):

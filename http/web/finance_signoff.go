@@ -201,12 +201,14 @@ type paymentResultRow struct {
 	Payment       string
 	Outcome       string
 	Refused       bool
+	Pending       bool // not taken, or not known yet: the batch's deadline passed
 	Message       string
 }
 
 type paymentResultsPage struct {
-	Heading string
-	Rows    []paymentResultRow
+	Heading    string
+	Rows       []paymentResultRow
+	Incomplete bool
 }
 
 // outcomeWords names an outcome for people.
@@ -216,6 +218,8 @@ var outcomeWords = map[string]string{
 	apiv1.OutcomePaid:            "Paid",
 	apiv1.OutcomeAlreadyRecorded: "Already recorded",
 	apiv1.OutcomeRefused:         "Refused",
+	apiv1.OutcomeUndecided:       "Not known yet",
+	apiv1.OutcomeNotTaken:        "Not taken",
 }
 
 // paymentResults is the confirmation of a batch: each payment and what became of it.
@@ -232,7 +236,7 @@ func (s *Server) paymentResults(c *gin.Context, f *form, names map[string]string
 		s.financeInvalid(c, f)
 		return
 	}
-	v := paymentResultsPage{Heading: heading}
+	v := paymentResultsPage{Heading: heading, Incomplete: !res.Complete}
 	for _, r := range res.Results {
 		name := names[paymentKey(r.ApplicationID, r.Tranche)]
 		if name == "" {
@@ -242,7 +246,8 @@ func (s *Server) paymentResults(c *gin.Context, f *form, names map[string]string
 			}
 		}
 		v.Rows = append(v.Rows, paymentResultRow{ApplicationID: r.ApplicationID, Payment: name, Outcome: outcomeWords[r.Outcome],
-			Refused: r.Outcome == apiv1.OutcomeRefused, Message: upperFirst(r.Message)})
+			Refused: r.Outcome == apiv1.OutcomeRefused, Pending: r.Outcome == apiv1.OutcomeUndecided || r.Outcome == apiv1.OutcomeNotTaken,
+			Message: upperFirst(r.Message)})
 	}
 	s.render(c, http.StatusOK, "payment-results", page{Title: heading, Nav: "finance", Data: v})
 }
