@@ -139,6 +139,9 @@ func From(err error) *Error {
 	if errors.As(err, &exhausted) || errors.As(err, &notReady) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 1, Message: "too many steps are being taken on this application at once; try again in a moment"}
 	}
+	if store.Unavailable(err) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Message: "the database is out of reach for a moment; nothing was saved, try again shortly"}
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("that record was")
