@@ -268,7 +268,8 @@ func TestFloodOfApprovalsNeverOverCommitsTheBudget(t *testing.T) {
 
 	began = time.Now()
 	decision := map[string]any{"no_conflict": true, "outcome": "approve", "amount_pence": int64(amount),
-		"purpose": "Evening detached youth work in Melton town centre.", "reasons": "Targets the evening hotspots."}
+		"purpose": "Evening detached youth work in Melton town centre.", "reasons": "Targets the evening hotspots.",
+		"conditions": []string{"Acknowledge the Commissioner's funding in publicity"}}
 	results := flood(floodSize, func(i int) floodAnswer {
 		return s.untilAnswered(client, "POST", fmt.Sprintf("/api/v1/applications/%d/decision", ids[i]), officer, decision)
 	})

@@ -167,13 +167,17 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pqErr) && pqErr.Code == "23505"
 }
 
-// Unavailable reports whether err is PostgreSQL being out of reach for a moment: restarting or
-// shutting down (class 57), a broken connection (class 08) or a connection lost mid-request, so the
-// caller may try again shortly. Nothing was saved by the failed statement.
+// Unavailable reports whether err is PostgreSQL being out of reach for a moment: shutting down or
+// starting up (57P01–57P03), a broken connection (class 08) or a connection lost mid-request, so the
+// caller may try again shortly. A connection lost during a commit may have saved it: look first.
 func Unavailable(err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
-		return pqErr.Code.Class() == "57" || pqErr.Code.Class() == "08"
+		switch pqErr.Code {
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return true
+		}
+		return pqErr.Code.Class() == "08"
 	}
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -38,6 +38,7 @@ func TestUnavailable(t *testing.T) {
 		{"crash shutdown", &pq.Error{Code: "57P02"}, true},
 		{"connection failure", &pq.Error{Code: "08006"}, true},
 		{"unique violation", &pq.Error{Code: "23505"}, false},
+		{"statement cancelled", &pq.Error{Code: "57014"}, false},
 		{"not found", ErrNotFound, false},
 		{"other", errors.New("boom"), false},
 	} {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command grantflow-chaos runs the whole system as separate processes (an embedded Temporal server
 // on a private PostgreSQL cluster, the HTTP front door and two workers), drives grassroots grants
 // and service awards through the API from submission to closed while it kills workers with

@@ -65,10 +65,12 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.GET("/register", s.DownloadSlot, s.listRegister) // the public grants register (register.go)
 	g.GET("/register/publications", s.listRegisterPublications)
 
+	// New recovery codes are a secret shown once and kept only as hashes, so their answer is never
+	// stored under an Idempotency-Key: a repeat makes new codes.
+	g.POST("/me/second-factor/recovery-codes", s.authenticate, s.regenerateRecoveryCodes)
 	auth := g.Group("", s.authenticate, s.idempotent)
 	auth.GET("/me", s.me)
 	auth.GET("/me/second-factor", s.getSecondFactor)
-	auth.POST("/me/second-factor/recovery-codes", s.regenerateRecoveryCodes)
 	auth.POST("/admin/users/:id/second-factor-reset", s.resetSecondFactor)
 	auth.GET("/admin/audit", s.adminAudit)
 	auth.GET("/notifications", s.listNotifications)

@@ -140,7 +140,8 @@ func From(err error) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 1, Message: "too many steps are being taken on this application at once; try again in a moment"}
 	}
 	if store.Unavailable(err) {
-		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Message: "the database is out of reach for a moment; nothing was saved, try again shortly"}
+		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Undecided: true,
+			Message: "the database was out of reach for a moment, so this may or may not have been saved: reload to check before sending it again"}
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -393,7 +393,7 @@ func (s *Server) serverError(c *gin.Context, err error) {
 		return
 	}
 	status := http.StatusInternalServerError
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || store.Unavailable(err) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		status = http.StatusServiceUnavailable
 	} else {
 		s.opts.Logger.ErrorContext(c.Request.Context(), "page failed", "method", c.Request.Method, "path", c.FullPath(), "error", err)
