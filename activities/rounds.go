@@ -41,6 +41,7 @@ type LockDraftsResult struct {
 
 // RoundOpened tells the scheme's subscribers the round is open.
 func (a *Rounds) RoundOpened(ctx context.Context, in RoundInput) (RoundOpenedResult, error) {
+	defer keepAlive(ctx)()
 	told, err := a.Store.TellRoundSubscribers(ctx, in.RoundID, store.KindRoundOpened, in.At)
 	if err != nil {
 		return RoundOpenedResult{}, classify(fmt.Errorf("tell the subscribers round %d opened: %w", in.RoundID, err))
@@ -51,6 +52,7 @@ func (a *Rounds) RoundOpened(ctx context.Context, in RoundInput) (RoundOpenedRes
 // RoundClosed tells the scheme's subscribers, and each organisation with a draft in it, that the
 // round closed, and answers the scheme's grace period before drafts are locked.
 func (a *Rounds) RoundClosed(ctx context.Context, in RoundInput) (RoundClosedResult, error) {
+	defer keepAlive(ctx)()
 	sc, err := a.Store.SchemeOfRound(ctx, in.RoundID)
 	if err != nil {
 		return RoundClosedResult{}, classify(fmt.Errorf("scheme of round %d: %w", in.RoundID, err))
@@ -68,6 +70,7 @@ func (a *Rounds) RoundClosed(ctx context.Context, in RoundInput) (RoundClosedRes
 
 // LockDrafts locks the round's drafts and tells each organisation whose draft was locked.
 func (a *Rounds) LockDrafts(ctx context.Context, in RoundInput) (LockDraftsResult, error) {
+	defer keepAlive(ctx)()
 	n, err := a.Store.LockRoundDrafts(ctx, in.RoundID, in.At)
 	if err != nil {
 		return LockDraftsResult{}, classify(fmt.Errorf("lock the drafts of round %d: %w", in.RoundID, err))

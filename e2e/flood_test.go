@@ -151,8 +151,11 @@ func TestFloodOfSubmissionsOfOneDraftStartsOneWorkflow(t *testing.T) {
 		}
 	}
 	t.Logf("answers: %d accepted, %d refused as already submitted, after %d try_again answers on the way", accepted, refused, tryAgains)
-	if accepted != 1 || refused != floodSize-1 {
-		t.Fatalf("%d submissions answered 202 and %d answered 409 wrong_stage, want 1 and %d", accepted, refused, floodSize-1)
+	// On a busy machine the one accepted submission may answer try_again and its retry find it
+	// already submitted: then all thousand are 409, and the database below shows the one workflow.
+	acceptedLate := accepted == 0 && tryAgains > 0
+	if accepted+refused != floodSize || (accepted != 1 && !acceptedLate) {
+		t.Fatalf("%d submissions answered 202 and %d answered 409 wrong_stage (%d try_again on the way), want 1 and %d", accepted, refused, tryAgains, floodSize-1)
 	}
 
 	// One application, submitted once, screened once, by the first run of its one workflow.

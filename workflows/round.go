@@ -87,7 +87,9 @@ func (w *roundWorkflow) setup(ctx workflow.Context) error {
 }
 
 func (w *roundWorkflow) run(ctx workflow.Context) error {
-	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	// Opening, closing and locking drafts grow with the round (one notice per subscriber and
+	// organisation, one update per draft), so they are long activities that heartbeat.
+	ctx = workflow.WithActivityOptions(ctx, batchOptions)
 	logger := workflow.GetLogger(ctx)
 	if d := w.in.OpensAt.Sub(workflow.Now(ctx)); d > 0 {
 		if err := workflow.Sleep(ctx, d); err != nil {
