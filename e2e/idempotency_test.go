@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"grantflow/internal/demo"
+	"grantflow/scheme"
 )
 
 // doKeyed sends a JSON request with an Idempotency-Key, checked as every API call is (system.send).
@@ -139,5 +141,89 @@ func TestIdempotencyKeyTakesAStepOnce(t *testing.T) {
 	// Without the key the same step is a new one, and refused.
 	if r := s.do(t, "POST", path, assessor, body); r.Status < 400 {
 		t.Fatalf("the step again without a key: %d %s, want a refusal", r.Status, r.Raw)
+	}
+}
+
+// loseAnswer makes it as if the request first sent with the key had been cut off by a crash after
+// its work and before its answer was stored.
+func (s *system) loseAnswer(t testing.TB, key string) {
+	t.Helper()
+	if _, err := s.Store.DB.Exec(`UPDATE idempotency_keys SET status = NULL, body = NULL, content_type = NULL, locked_until = now() WHERE key = $1`, key); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A creating call that writes the database itself (not through a workflow) records the key's effect
+// with its write: a repeat after a crash between the write and storing the answer is told the
+// answer was lost, and nothing is written twice (here: a second invitation e-mail and link).
+func TestIdempotencyKeyDirectWriteIsNotMadeTwiceAfterACrash(t *testing.T) {
+	s := newSystem(t)
+	admin := s.staff(t, "admin")
+	invited := s.must(t, http.StatusCreated, "POST", "/api/v1/admin/users", admin,
+		map[string]any{"email": "nia@opcc.example.org", "name": "Nia Newstarter", "role": "officer"})
+	path := fmt.Sprintf("/api/v1/admin/users/%v/invitation", dig(invited.Body, "id"))
+	resent := func() int {
+		var n int
+		if err := s.Store.DB.Get(&n, `SELECT count(*) FROM admin_events WHERE action = 'user.invitation_resent'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if r := s.doKeyed(t, "POST", path, admin, "resend-1", map[string]any{}); r.Status != http.StatusOK {
+		t.Fatalf("resend: %d %s", r.Status, r.Raw)
+	}
+	s.loseAnswer(t, "resend-1")
+	r := s.doKeyed(t, "POST", path, admin, "resend-1", map[string]any{})
+	if r.Status != http.StatusConflict || r.str("error", "code") != "idempotency_answer_lost" {
+		t.Fatalf("the repeat after a crash: %d %s, want 409 idempotency_answer_lost", r.Status, r.Raw)
+	}
+	if n := resent(); n != 1 {
+		t.Fatalf("the invitation was sent again %d times, want once", n)
+	}
+}
+
+// A kept answer is given back only to the person standing as they did: after an admin changes
+// their role the repeat is refused (403), not replayed; with the role back, it is replayed. Nothing
+// is made twice.
+func TestIdempotencyKeyIsNotReplayedAfterARoleChange(t *testing.T) {
+	s := newSystem(t)
+	admin := s.staff(t, "admin")
+	head := s.staff(t, string(scheme.RoleHeadOfCommissioning))
+	headID := s.userID(t, head)
+	var band string
+	if err := s.Store.DB.Get(&band, `SELECT band_title FROM users WHERE id = $1`, int64(headID)); err != nil {
+		t.Fatal(err)
+	}
+	var grassroots int64
+	if err := s.Store.DB.Get(&grassroots, `SELECT id FROM schemes WHERE slug = 'grassroots'`); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/admin/schemes/%d/rounds", grassroots)
+	round := map[string]any{"name": "Keyed round", "opens_at": time.Now().Add(time.Hour).Format(time.RFC3339),
+		"closes_at": time.Now().Add(48 * time.Hour).Format(time.RFC3339)}
+	first := s.doKeyed(t, "POST", path, head, "round-1", round)
+	if first.Status != http.StatusCreated {
+		t.Fatalf("the round: %d %s", first.Status, first.Raw)
+	}
+
+	staff := fmt.Sprintf("/api/v1/admin/users/%v", headID)
+	s.must(t, http.StatusOK, "PATCH", staff, admin, map[string]any{"role": "officer", "reason": "Moved to casework"})
+	r := s.doKeyed(t, "POST", path, head, "round-1", round)
+	if r.Status != http.StatusForbidden || r.Header.Get("Idempotent-Replayed") != "" || dig(r.Body, "id") != nil {
+		t.Fatalf("the repeat after a change of role: %d %s, want 403 and no replay", r.Status, r.Raw)
+	}
+
+	s.must(t, http.StatusOK, "PATCH", staff, admin, map[string]any{"role": "head_of_commissioning", "band_title": band, "reason": "Back"})
+	r = s.doKeyed(t, "POST", path, head, "round-1", round)
+	if r.Status != http.StatusCreated || !bytes.Equal(r.Raw, first.Raw) || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the repeat with the role back: %d %s, want the first answer replayed", r.Status, r.Raw)
+	}
+	var n int
+	if err := s.Store.DB.Get(&n, `SELECT count(*) FROM rounds WHERE name = 'Keyed round'`); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d rounds made, want 1", n)
 	}
 }

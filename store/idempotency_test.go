@@ -169,3 +169,79 @@ func TestIdempotencyKeyReleaseAndExpiry(t *testing.T) {
 		t.Fatalf("after expiry: %+v, %v; want a fresh claim", out, err)
 	}
 }
+
+// Every transaction that writes under a key records its effect, not only a new draft's: a repeat
+// after a crash (the write committed, no answer stored) is told the answer was lost instead of
+// writing again. A request whose effect is a workflow's records none and may be carried out again.
+func TestIdempotencyKeyEveryWriteRecordsItsEffect(t *testing.T) {
+	d := newDraftMaker(t)
+	ctx := context.Background()
+	newUser := func(ctx context.Context, email string) error {
+		_, err := d.st.CreateUser(ctx, store.NewUser{Email: email, Name: "Keyed", Role: "officer", Password: "a long enough password"})
+		return err
+	}
+	req := store.IdempotentRequest{UserID: d.user, Route: "POST /api/v1/admin/users", Key: "k-4", RequestHash: []byte("body"), Standing: []byte("s")}
+	first, err := d.st.ClaimIdempotencyKey(ctx, req, 0, 24*time.Hour) // its lease over at once: as after a crash
+	if err != nil || first.State != store.IdempotencyClaimed {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	if err := newUser(store.WithIdempotencyClaim(ctx, req, first.Claim), "keyed-1@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := d.st.ClaimIdempotencyKey(ctx, req, time.Minute, 24*time.Hour); err != nil || out.State != store.IdempotencyAnswerLost {
+		t.Fatalf("a repeat after the write committed: %+v, %v; want the answer lost, not a second write", out, err)
+	}
+
+	step := req
+	step.Route, step.Key = "POST /api/v1/applications/1/acceptance", "k-5"
+	first, err = d.st.ClaimIdempotencyKey(ctx, step, 0, 24*time.Hour)
+	if err != nil || first.State != store.IdempotencyClaimed {
+		t.Fatalf("step: %+v, %v", first, err)
+	}
+	if err := newUser(store.EffectInWorkflow(store.WithIdempotencyClaim(ctx, step, first.Claim)), "keyed-2@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := d.st.ClaimIdempotencyKey(ctx, step, time.Minute, 24*time.Hour); err != nil || out.State != store.IdempotencyClaimed {
+		t.Fatalf("a repeat of a request whose effect is a workflow's: %+v, %v; want it carried out again", out, err)
+	}
+}
+
+// A kept answer, or a write whose answer was lost, is given back only to the person standing as
+// they did when it was made (role, band, organisations).
+func TestIdempotencyKeyAnswersOnlyTheSameStanding(t *testing.T) {
+	d := newDraftMaker(t)
+	ctx := context.Background()
+	req := store.IdempotentRequest{UserID: d.user, Route: "POST /api/v1/applications", Key: "k-6", RequestHash: []byte("body"), Standing: []byte("applicant of 1")}
+	moved := req
+	moved.Standing = []byte("applicant of 2")
+	first, err := d.st.ClaimIdempotencyKey(ctx, req, time.Hour, 24*time.Hour)
+	if err != nil || first.State != store.IdempotencyClaimed {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	if out, _ := d.st.ClaimIdempotencyKey(ctx, moved, time.Hour, 24*time.Hour); out.State != store.IdempotencyInFlight {
+		t.Fatalf("while held, whatever the standing: %+v, want in flight", out)
+	}
+	if err := d.st.SaveIdempotentAnswer(ctx, req, first.Claim, store.IdempotentAnswer{Status: 201, Body: []byte(`{"id":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := d.st.ClaimIdempotencyKey(ctx, moved, time.Hour, 24*time.Hour); err != nil || out.State != store.IdempotencyStandingChanged || out.Answer.Body != nil {
+		t.Fatalf("after a change of standing: %+v, %v; want no answer", out, err)
+	}
+	if out, err := d.st.ClaimIdempotencyKey(ctx, req, time.Hour, 24*time.Hour); err != nil || out.State != store.IdempotencyAnswered {
+		t.Fatalf("standing as before: %+v, %v; want the answer", out, err)
+	}
+
+	lost := req
+	lost.Key = "k-7"
+	first, err = d.st.ClaimIdempotencyKey(ctx, lost, 0, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.create(store.WithIdempotencyClaim(ctx, lost, first.Claim)); err != nil {
+		t.Fatal(err)
+	}
+	lost.Standing = moved.Standing
+	if out, err := d.st.ClaimIdempotencyKey(ctx, lost, time.Hour, 24*time.Hour); err != nil || out.State != store.IdempotencyStandingChanged || out.ResourceID != 0 {
+		t.Fatalf("the answer lost, after a change of standing: %+v, %v; want the record not named", out, err)
+	}
+}

@@ -149,13 +149,19 @@ func CreateDatabaseIfMissing(ctx context.Context, databaseURL string) error {
 	return err
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// inTx runs fn in a transaction, committing when it returns nil. Under an Idempotency-Key whose
+// effect is the database's, a transaction that wrote also records the key's effect, in itself
+// (recordIdempotentEffect), so a repeat after a crash never writes again.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := recordIdempotentEffect(ctx, tx, 0); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -300,7 +300,7 @@ func (s *Server) saveDraft(ctx context.Context, app store.Application, req Draft
 func (s *Server) submit(c *gin.Context) {
 	app, u, err := s.loadVisible(c)
 	if err == nil {
-		err = s.SubmitApplication(c.Request.Context(), u, app.ID)
+		err = s.SubmitApplication(store.EffectInWorkflow(c.Request.Context()), u, app.ID)
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -5,28 +5,37 @@ package apiv1
 // was lost, gets the first answer back instead of a second effect.
 //
 //   - A key is the person's, on one route (method and path): the same key elsewhere is another key.
-//   - A repeat with the same body replays the first answer, status and body, with
-//     Idempotent-Replayed: true. The same key with another body is a 422 naming the header; a repeat
+//   - A repeat with the same body (JSON compared in a canonical form: whitespace and the order of
+//     names do not count) replays the first answer, status and body, with Idempotent-Replayed:
+//     true, while the person stands as they did (role, band, organisations: standingOf); after a
+//     change it is a 403. The same key with another body is a 422 naming the header; a repeat
 //     while the first is still running is a 409 idempotency_key_in_use.
 //   - A 5xx answer is not kept (the request may be tried again), nor a payment batch the deadline cut
-//     short; every other answer is kept for IdempotencyKeyLifetime.
-//   - A database write made under a key records the key's effect in its own transaction
+//     short, nor anything from a handler that panicked; every other answer is kept for
+//     IdempotencyKeyLifetime.
+//   - Every database transaction that writes under a key records the key's effect in itself
 //     (store.WithIdempotencyClaim), so a crash before the answer is stored never lets a repeat
 //     write again: POST /applications then answers with the draft it made, others with a 409
 //     idempotency_answer_lost.
-//   - A workflow step sent under a key carries a Temporal update id made from it (stepUpdateID), so
-//     a repeat after a 503 or a crash attaches to the first update instead of taking the step twice.
+//   - A request whose effect is a workflow's (submission, every step, payment batches) records none
+//     (store.EffectInWorkflow): a step sent under a key carries a Temporal update id made from it
+//     (stepUpdateID), so a repeat after a 503 or a crash attaches to the first update instead of
+//     taking the step twice, and a submission's workflow id is its application's.
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -95,8 +104,9 @@ func (s *Server) idempotent(c *gin.Context) {
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	u := currentUser(c)
-	hash := sha256.Sum256(body)
-	req := store.IdempotentRequest{UserID: u.ID, Route: c.Request.Method + " " + c.Request.URL.Path, Key: key, RequestHash: hash[:]}
+	hash := sha256.Sum256(canonicalBody(c.GetHeader("Content-Type"), body))
+	req := store.IdempotentRequest{UserID: u.ID, Route: c.Request.Method + " " + c.Request.URL.Path, Key: key,
+		RequestHash: hash[:], Standing: standingOf(u)}
 	ctx := c.Request.Context()
 	out, err := s.Store.ClaimIdempotencyKey(ctx, req, s.stepTimeout()+idempotencyLeaseMargin, IdempotencyKeyLifetime)
 	if err != nil {
@@ -115,6 +125,9 @@ func (s *Server) idempotent(c *gin.Context) {
 	case store.IdempotencyInFlight:
 		s.fail(c, errIdempotencyKeyInUse)
 		return
+	case store.IdempotencyStandingChanged:
+		s.fail(c, errIdempotencyStandingChanged)
+		return
 	case store.IdempotencyAnswerLost:
 		if !s.answerLost(c, out.ResourceID) {
 			s.fail(c, httperr.Conflict("idempotency_answer_lost", "the request first sent with this Idempotency-Key was carried out, "+
@@ -128,9 +141,19 @@ func (s *Server) idempotent(c *gin.Context) {
 	c.Request = c.Request.WithContext(ctx)
 	rec := &answerRecorder{ResponseWriter: c.Writer}
 	c.Writer = rec
-	c.Next()
 	// Kept even when the caller has gone: losing the answer is what the key is for.
 	keep := context.WithoutCancel(ctx)
+	defer func() {
+		// A handler that panicked answers 500 (the router's recovery): like any 5xx its answer is
+		// not kept, and the key is free at once for a repeat (refused as answer lost if it wrote).
+		if p := recover(); p != nil {
+			if err := s.Store.ReleaseIdempotencyKey(keep, req, out.Claim); err != nil {
+				s.Logger.ErrorContext(keep, "release an Idempotency-Key after a panic", "route", req.Route, "error", err)
+			}
+			panic(p)
+		}
+	}()
+	c.Next()
 	if rec.Status() >= http.StatusInternalServerError || c.GetBool(answerNotFinal) {
 		err = s.Store.ReleaseIdempotencyKey(keep, req, out.Claim)
 	} else {
@@ -147,6 +170,42 @@ const answerNotFinal = "grantflow.answer_not_final"
 
 var errIdempotencyKeyInUse = &httperr.Error{Status: http.StatusConflict, Code: "idempotency_key_in_use", RetryAfter: 1,
 	Message: "a request with this Idempotency-Key is still being carried out: wait for it, then send it again to get its answer"}
+
+var errIdempotencyStandingChanged = httperr.Forbidden("your role or organisations have changed since the request with this " +
+	"Idempotency-Key was first sent, so its answer is not given again: look the record up")
+
+// standingOf is what a person's authority rests on: their role, decision band and organisations.
+// A kept answer is replayed only while it is unchanged, so someone who has since lost a role or
+// left an organisation does not get back what it let them do or see. (A disabled account or an
+// ended token is refused before, by authenticate.)
+func standingOf(u store.User) []byte {
+	orgs := slices.Clone(u.Organisations)
+	slices.Sort(orgs)
+	sum := sha256.Sum256(fmt.Appendf(nil, "%q %q %v", u.Role, u.BandTitle, orgs))
+	return sum[:]
+}
+
+// canonicalBody is the body as compared between a key's requests: a JSON body (application/json or
+// a +json type) in one form, so a repeat that differs only in whitespace, the order of an object's
+// names or escapes (\u0041 for A) is the same request; numbers keep their text (1.0 is not 1).
+// Anything else, and JSON that does not parse or is not valid UTF-8, is compared byte for byte.
+func canonicalBody(contentType string, body []byte) []byte {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || (mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json")) || !utf8.Valid(body) {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.Decode(new(any)) != io.EOF {
+		return body
+	}
+	canonical, err := json.Marshal(v) // objects' names in order
+	if err != nil {
+		return body
+	}
+	return canonical
+}
 
 // answerLost answers a repeat whose first request created a record but ended before its answer
 // was stored, with the record as it now stands, where the route has such an answer.

@@ -287,7 +287,7 @@ func batchHandler[T any](s *Server, do func(context.Context, store.User, T) (Pay
 			s.fail(c, err)
 			return
 		}
-		res, err := do(c.Request.Context(), u, req)
+		res, err := do(store.EffectInWorkflow(c.Request.Context()), u, req)
 		if err != nil {
 			s.fail(c, err)
 			return

@@ -1,6 +1,7 @@
 package apiv1
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -272,7 +273,8 @@ func (s *Server) moveClose(ctx context.Context, u store.User, id int64, req work
 		_, err := underStepDeadline(s, ctx, func(ctx context.Context) (struct{}, error) {
 			handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 				WorkflowID: *r.WorkflowID, UpdateName: workflows.UpdateMoveClose, Args: []any{req},
-				UpdateID: fmt.Sprintf("move-close-%d-%d", r.ID, now.UnixNano()), WaitForStage: client.WorkflowUpdateStageCompleted,
+				UpdateID:     cmp.Or(stepUpdateID(ctx, workflows.UpdateMoveClose), fmt.Sprintf("move-close-%d-%d", r.ID, now.UnixNano())),
+				WaitForStage: client.WorkflowUpdateStageCompleted,
 			})
 			if err != nil {
 				return struct{}{}, err

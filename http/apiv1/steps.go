@@ -100,7 +100,9 @@ func serviceOnly(kind scheme.Kind) error {
 }
 
 // stepHandler serves a step whose request is the JSON body: the application must be visible
-// before the body is read, so nothing is said about another organisation's application.
+// before the body is read, so nothing is said about another organisation's application. The
+// step's effect is the workflow's update (store.EffectInWorkflow): a repeat under its
+// Idempotency-Key sends it again and joins the first.
 func stepHandler[T any](s *Server, do func(context.Context, store.User, int64, T) (workflows.UpdateResult, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		app, u, err := s.loadVisible(c)
@@ -113,7 +115,7 @@ func stepHandler[T any](s *Server, do func(context.Context, store.User, int64, T
 			s.fail(c, err)
 			return
 		}
-		s.respondStep(c, app.ID)(do(c.Request.Context(), u, app.ID, req))
+		s.respondStep(c, app.ID)(do(store.EffectInWorkflow(c.Request.Context()), u, app.ID, req))
 	}
 }
 
