@@ -50,23 +50,11 @@ func (s *Server) step(ctx context.Context, u store.User, id int64, build func(ki
 	if err != nil {
 		return workflows.UpdateResult{}, err
 	}
-	// The read model can be a moment ahead of the workflow: the activity that records a new stage
-	// completes before the workflow's next task moves its own stage on, and an update delivered in
-	// that task is validated first. So a person who acts on the stage they were shown ("offered")
-	// while the workflow still says the one before ("approved") is not refused: the step is sent
-	// again, briefly, until the workflow reaches the stage the read model shows.
-	for wait := 50 * time.Millisecond; ; wait *= 2 {
-		result, err := s.sendStep(ctx, app.ID, update, arg)
-		kind, r, refused := workflows.RefusalOf(err)
-		if !refused || kind != workflows.RefusalStage || r.Stage == "" || string(r.Stage) == app.Status || wait > 2*time.Second {
-			return result, err
-		}
-		select {
-		case <-ctx.Done():
-			return result, err
-		case <-time.After(wait):
-		}
-	}
+	// Sent once: while the read model shows a stage the workflow has not reached (an activity is
+	// publishing it), the workflow itself admits a step taken at that stage and holds it until it
+	// gets there (admitAhead, version admit-steps-ahead in workflows/application.go), so nothing
+	// here waits or sends it again.
+	return s.sendStep(ctx, app.ID, update, arg)
 }
 
 func (s *Server) sendStep(ctx context.Context, id int64, update string, arg any) (workflows.UpdateResult, error) {
