@@ -191,10 +191,17 @@ func TestIdempotencyKeyIsNotReplayedAfterARoleChange(t *testing.T) {
 	admin := s.staff(t, "admin")
 	head := s.staff(t, string(scheme.RoleHeadOfCommissioning))
 	headID := s.userID(t, head)
+	staff := fmt.Sprintf("/api/v1/admin/users/%v", headID)
 	var band string
-	if err := s.Store.DB.Get(&band, `SELECT band_title FROM users WHERE id = $1`, int64(headID)); err != nil {
-		t.Fatal(err)
+	for _, b := range demo.Bands {
+		if b.Role == scheme.RoleHeadOfCommissioning {
+			band = b.Title
+		}
 	}
+	if band == "" {
+		t.Fatal("the demo grassroots scheme has no band for a head of commissioning")
+	}
+	s.must(t, http.StatusOK, "PATCH", staff, admin, map[string]any{"band_title": band, "reason": "Band set"})
 	var grassroots int64
 	if err := s.Store.DB.Get(&grassroots, `SELECT id FROM schemes WHERE slug = 'grassroots'`); err != nil {
 		t.Fatal(err)
@@ -207,7 +214,6 @@ func TestIdempotencyKeyIsNotReplayedAfterARoleChange(t *testing.T) {
 		t.Fatalf("the round: %d %s", first.Status, first.Raw)
 	}
 
-	staff := fmt.Sprintf("/api/v1/admin/users/%v", headID)
 	s.must(t, http.StatusOK, "PATCH", staff, admin, map[string]any{"role": "officer", "reason": "Moved to casework"})
 	r := s.doKeyed(t, "POST", path, head, "round-1", round)
 	if r.Status != http.StatusForbidden || r.Header.Get("Idempotent-Replayed") != "" || dig(r.Body, "id") != nil {
