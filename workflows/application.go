@@ -47,10 +47,12 @@ type application struct {
 // stage, and show, which puts in place (until the returned restore) the rest of what validators
 // read as the read model will show it. show is nil when only the stage moves.
 //
-// One slot is enough: a step adopts its publication (setStage) before it publishes another stage,
-// and publications never overlap, because every step that publishes holds the lock except the
-// main line's own moves (screening, assessment, the offer), at stages where no person's step
-// applies but the ones admitted ahead, which wait for the publication to end (awaitPublished).
+// One slot is enough: a step adopts its publication (setStage) before it publishes another stage
+// (the one exception, an approval going back to decision, follows a publication that failed and
+// ends with its section), and publications never overlap, because every step that publishes holds
+// the lock except the main line's own moves (screening, assessment, the offer), at stages where no
+// person's step applies but the ones admitted ahead, which wait for the publication to end
+// (awaitPublished). Timers act only through the lock (the agenda, a lapse), so never meanwhile.
 type publication struct {
 	stage Stage
 	show  func() (restore func())
