@@ -36,10 +36,26 @@ type application struct {
 	rechecking bool
 	// twoPerson is set for runs that began after two-person payments (ChangeTwoPersonPayments).
 	twoPerson bool
-	// publishing is the stage an activity in flight is writing to the read model (set by step,
-	// cleared by setStage). The activity's write can be seen before the workflow moves its own
-	// stage; after a crash the gap lasts until the activity is retried. See admitAhead.
-	publishing Stage
+	// publishing is what an activity in flight is writing to the read model (set by step and
+	// stepShowing, cleared by setStage or as the step ends). The activity's write can be seen
+	// before the workflow adopts it; after a crash the gap lasts until the activity is retried.
+	// See admitAhead.
+	publishing *publication
+}
+
+// publication is what an activity in flight writes to the read model ahead of the workflow: the
+// stage, and show, which puts in place (until the returned restore) the rest of what validators
+// read as the read model will show it. show is nil when only the stage moves.
+//
+// One slot is enough: a step adopts its publication (setStage) before it publishes another stage
+// (the one exception, an approval going back to decision, follows a publication that failed and
+// ends with its section), and publications never overlap, because every step that publishes holds
+// the lock except the main line's own moves (screening, assessment, the offer), at stages where no
+// person's step applies but the ones admitted ahead, which wait for the publication to end
+// (awaitPublished). Timers act only through the lock (the agenda, a lapse), so never meanwhile.
+type publication struct {
+	stage Stage
+	show  func() (restore func())
 }
 
 // now is the workflow's time, shifted by the application's clock offset (tests and demos only).
@@ -106,9 +122,11 @@ func (a *application) locked(ctx workflow.Context, fn func() error) error {
 		return err
 	}
 	defer a.lock.Unlock()
+	pending := a.publishing
 	err := fn()
-	if err != nil {
-		a.publishing = ""
+	if err != nil || a.publishing != pending {
+		// The step has adopted what it published (the workflow holds it now) or given it up.
+		a.publishing = nil
 	}
 	return err
 }
@@ -117,36 +135,51 @@ func (a *application) locked(ctx workflow.Context, fn func() error) error {
 // from here until the workflow's setStage the read model may show next ahead of the workflow.
 func (a *application) step(ctx workflow.Context, actor Actor, what, why string, next Stage) activities.Step {
 	if next != a.stage {
-		a.publishing = next
+		a.publishing = &publication{stage: next}
 	}
 	return activities.Step{ApplicationID: a.id, Actor: actor, What: what, Why: why, Status: string(next), At: a.now(ctx)}
+}
+
+// stepShowing is step for an activity that also writes what a person's next step is checked
+// against (an agreement's version, a recommendation, an amount paid or owed): show puts that in
+// place as the read model will show it, so a step taken on what the read model shows is admitted
+// in the gap before the workflow hears the activity completed (admitAhead).
+func (a *application) stepShowing(ctx workflow.Context, actor Actor, what, why string, next Stage, show func() (restore func())) activities.Step {
+	s := a.step(ctx, actor, what, why, next)
+	a.publishing = &publication{stage: next, show: show}
+	return s
 }
 
 // moveTo records a stage change made by the workflow itself.
 func (a *application) moveTo(ctx workflow.Context, stage Stage, actor Actor, what, why string) error {
 	if err := workflow.ExecuteActivity(ctx, records.RecordStep, a.step(ctx, actor, what, why, stage)).Get(ctx, nil); err != nil {
-		a.publishing = ""
+		a.publishing = nil
 		return err
 	}
 	a.setStage(ctx, stage)
 	return nil
 }
 
-// aheadOfWorkflow reports whether the read model may already show a stage the workflow has not reached.
-func (a *application) aheadOfWorkflow() bool { return a.publishing != "" && a.publishing != a.stage }
+// aheadOfWorkflow reports whether the read model may already show what the workflow has not adopted.
+func (a *application) aheadOfWorkflow() bool { return a.publishing != nil }
 
-// admitAhead is the validator of a person's step: validate at the workflow's stage or, while an
-// activity is publishing the next stage, at the stage the read model may already show. A person
-// acts on the stage they were shown; the read model must never be ahead of what the workflow
-// accepts. Validators do not yield, so the stage is swapped back before anything else runs.
+// admitAhead is the validator of a person's step: validate against the workflow's state or, while
+// an activity is publishing, against what the read model may already show (its stage, and what
+// stepShowing's show puts in place). A person acts on what they were shown; the read model must
+// never be ahead of what the workflow accepts. Validators do not yield, so the workflow's own
+// state is put back before anything else runs.
 func (a *application) admitAhead(ctx workflow.Context, validate func() error) error {
 	err := validate()
-	if err == nil || !a.aheadOfWorkflow() {
+	p := a.publishing
+	if err == nil || p == nil {
 		return err
 	}
 	stage := a.stage
-	a.stage = a.publishing
+	a.stage = p.stage
 	defer func() { a.stage = stage }()
+	if p.show != nil {
+		defer p.show()()
+	}
 	return validate()
 }
 
@@ -169,11 +202,11 @@ func (a *application) awaitPublished(ctx workflow.Context) error {
 }
 
 // settle ends any publication in flight as the run ends, so no step waits for it (awaitPublished).
-func (a *application) settle() { a.publishing = "" }
+func (a *application) settle() { a.publishing = nil }
 
 func (a *application) setStage(ctx workflow.Context, stage Stage) {
 	a.stage = stage
-	a.publishing = ""
+	a.publishing = nil
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchStage.ValueSet(string(stage)), SearchScheme.ValueSet(a.rules.Code)); err != nil {
 		a.logger.Warn("search attributes not updated", "error", err)
 	}

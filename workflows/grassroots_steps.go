@@ -310,7 +310,13 @@ func (g *grassroots) validateRecordPayment(ctx workflow.Context, r RecordPayment
 }
 
 func (g *grassroots) recordPayment(ctx workflow.Context, r RecordPaymentRequest) error {
-	in := activities.RecordPaymentInput{Step: g.step(ctx, r.Actor, "Payment recorded: "+r.Amount.String(), paymentReason(r.Reference, g.status.PaymentSignOff), StagePaid),
+	// The end-of-grant report is checked against what was paid (validateSubmitReport).
+	paid := func() (restore func()) {
+		before := g.paid
+		g.paid = r.Amount
+		return func() { g.paid = before }
+	}
+	in := activities.RecordPaymentInput{Step: g.stepShowing(ctx, r.Actor, "Payment recorded: "+r.Amount.String(), paymentReason(r.Reference, g.status.PaymentSignOff), StagePaid, paid),
 		AwardID: g.status.AwardID, Tranche: 1, Amount: r.Amount, PaidOn: r.PaidOn, Reference: r.Reference}
 	if s := g.status.PaymentSignOff; s.Approved() {
 		in.ProposedBy, in.ApprovedBy = s.ProposedBy.UserID, s.ApprovedBy.UserID

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"grantflow/activities"
 	"grantflow/letters"
@@ -199,4 +200,154 @@ func (f *grassrootsFixture) wantCancelled() {
 	if err := f.env.GetWorkflowError(); !errors.As(err, &cancelled) {
 		f.t.Errorf("the workflow ended with %v; want it cancelled by the test", err)
 	}
+}
+
+// A varied agreement is offered to the provider by the activity that writes the variation: the
+// read model shows the new version at once, while the workflow hears of it only when the activity's
+// completion arrives (crashWindow later here). The provider accepts the version they were shown,
+// which the workflow must check against that version, not the one it still holds: both when the
+// variation moves an active award to variation_offered and when an award awaiting acceptance of
+// version 2 is varied again (the stage stays; only the version moves). A version the provider was
+// not shown is still refused, and the acceptance is carried out once the workflow has caught up.
+func TestServiceVariationAcceptedWhileItIsPublishedIsAccepted(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		again bool // varied once already, awaiting acceptance of version 2
+	}{{name: "from active"}, {name: "varied again before acceptance", again: true}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newSvc(t, svcCase{})
+			shown, before := 2, workflows.StageActive
+			if c.again {
+				shown, before = 3, workflows.StageVariationOffered
+			}
+			var crash lostCompletion
+			f.envHook = func(env *testsuite.TestWorkflowEnvironment) {
+				awards := &activities.Awards{Store: f.s}
+				env.OnActivity(awards.Vary, mock.Anything, mock.Anything).AfterFn(crash.delay).
+					Return(func(ctx context.Context, in activities.VaryInput) error {
+						return crash.report(awards.Vary(ctx, in), in.Version == shown)
+					})
+			}
+			vary := func(pounds int64) workflows.VaryRequest {
+				return workflows.VaryRequest{Actor: f.commissioner, Years: svcYears(2026, 120000, pounds, 120000),
+					Conditions: []string{"Acknowledge the Commissioner's funding in publicity."}, Summary: "Less in 2027-28."}
+			}
+			accept := func(version int) workflows.AcceptVariationRequest {
+				return workflows.AcceptVariationRequest{Actor: f.applicant, Version: version}
+			}
+			f.toActive(f.commissioner)
+			variedAt := london(2026, time.June, 10, 10, 0)
+			if c.again {
+				f.ok(variedAt.Add(-24*time.Hour), workflows.UpdateVary, vary(110000), workflows.StageVariationOffered)
+			}
+			f.ok(variedAt, workflows.UpdateVary, vary(100000), workflows.StageVariationOffered)
+			acceptAt := variedAt.Add(crashWindow / 2)
+			f.at(acceptAt.Add(-time.Second), func() {
+				if got := f.application().Status; got != string(workflows.StageVariationOffered) {
+					t.Errorf("inside the crash window the read model shows %q; want variation_offered", got)
+				}
+				if got := f.award().Version; got != shown {
+					t.Errorf("inside the crash window the read model shows version %d; want %d (the variation was written)", got, shown)
+				}
+				if st := f.status(); st.Stage != before || st.Award.Version != shown-1 {
+					t.Errorf("inside the crash window the workflow is at %q, version %d; want %q, version %d (it has not heard)",
+						st.Stage, st.Award.Version, before, shown-1)
+				}
+			})
+			if !c.again { // version 1 is refused as the version the provider was not shown
+				f.refused(acceptAt, workflows.UpdateAcceptVariation, accept(1), workflows.RefusalStage, "version",
+					"version 2 of the grant agreement is the one to accept, not version 1")
+			}
+			f.ok(acceptAt.Add(time.Second), workflows.UpdateAcceptVariation, accept(shown), workflows.StageActive)
+			f.at(variedAt.Add(crashWindow+time.Minute), func() {
+				st := f.wantStage(workflows.StageActive)
+				if st.Award.Version != shown || !st.Award.VariationAcceptBy.IsZero() {
+					t.Errorf("after the window the award is version %d, to be accepted by %v; want version %d accepted", st.Award.Version, st.Award.VariationAcceptBy, shown)
+				}
+				v, err := f.s.Variations(f.ctx, f.in.ApplicationID)
+				if err != nil || len(v) == 0 || v[len(v)-1].AwardVersion != shown || v[len(v)-1].AcceptedAt == nil {
+					t.Errorf("variations %+v (%v); want version %d accepted", v, err, shown)
+				}
+			})
+			f.settle(f.drive(london(2026, time.July, 1, 0, 0)))
+		})
+	}
+}
+
+// The decision pack's activity writes the panel's recommendation and moves the read model to
+// decision; a decider who acts on it before the workflow hears is checked against that
+// recommendation (what it recommends, its amount for the delegation band, its start date), which
+// the workflow must show its validator, not one it has not yet recorded.
+func TestServiceDecisionTakenWhileTheRecommendationIsPublishedIsAccepted(t *testing.T) {
+	t.Parallel()
+	f := newSvc(t, svcCase{})
+	var crash lostCompletion
+	f.envHook = func(env *testsuite.TestWorkflowEnvironment) {
+		documents := &activities.Documents{Store: f.s, Letterhead: letters.Letterhead{Body: "Office of the Police and Crime Commissioner (demo)"}}
+		env.OnActivity(documents.IssueDecisionPack, mock.Anything, mock.Anything).AfterFn(crash.delay).
+			Return(func(ctx context.Context, in activities.RecommendInput) (activities.DocumentResult, error) {
+				res, err := documents.IssueDecisionPack(ctx, in)
+				return res, crash.report(err, true)
+			})
+	}
+	deadline := endOfLondonDay(2026, time.February, 20)
+	f.ok(london(2026, time.February, 3, 10, 0), workflows.UpdateAssignPanel, svcPanel(f.officer, deadline, f.assessor, f.assessor3), workflows.StageAssessment)
+	f.ok(london(2026, time.February, 9, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor, 4), workflows.StageAssessment)
+	f.ok(london(2026, time.February, 10, 10, 0), workflows.UpdateAssess, svcAssess(f.assessor3, 5), workflows.StageModeration)
+	moderatedAt := london(2026, time.February, 11, 10, 0)
+	f.ok(moderatedAt, workflows.UpdateModerate, f.svcModerate(f.officer), workflows.StageDecision)
+	decideAt := moderatedAt.Add(crashWindow / 2)
+	f.at(decideAt.Add(-time.Second), func() {
+		if got := f.application().Status; got != string(workflows.StageDecision) {
+			t.Errorf("inside the crash window the read model shows %q; want decision", got)
+		}
+		if st := f.status(); st.Stage != workflows.StageModeration || st.Recommendation != nil {
+			t.Errorf("inside the crash window the workflow is at %q with recommendation %+v; want moderation, none yet", st.Stage, st.Recommendation)
+		}
+	})
+	// Above the officer's band: only the recommendation's amount tells the validator so.
+	f.refused(decideAt, workflows.UpdateDecide, svcApprove(f.officer2), workflows.RefusalForbidden, "", "")
+	f.ok(decideAt.Add(time.Second), workflows.UpdateDecide, svcApprove(f.commissioner), workflows.StageOffered)
+	if final := f.drive(time.Time{}); final.Stage != workflows.StageLapsed { // nobody accepts: the offer lapses
+		t.Errorf("ended at %q; want lapsed", final.Stage)
+	} else {
+		f.settle(final)
+	}
+}
+
+// Recording the payment moves the read model to paid; the end-of-grant report the applicant then
+// sends is checked against what was paid, which the workflow must show its validator as the read
+// model does (£2,500.00), not the nothing it holds until it hears the payment was recorded.
+func TestGrassrootsReportSentWhileThePaymentIsPublishedIsAccepted(t *testing.T) {
+	t.Parallel()
+	f := newGrassroots(t, grassrootsCase{})
+	awards := &activities.Awards{Store: f.s}
+	var crash lostCompletion
+	f.env.OnActivity(awards.RecordPayment, mock.Anything, mock.Anything).AfterFn(crash.delay).
+		Return(func(ctx context.Context, in activities.RecordPaymentInput) (int64, error) {
+			id, err := awards.RecordPayment(ctx, in)
+			return id, crash.report(err, true)
+		})
+	toPaid := f.toPaid()
+	reportAt := london(2026, time.June, 5, 10, 0).Add(crashWindow / 2)
+	f.at(reportAt.Add(-time.Second), func() {
+		if got := f.application().Status; got != string(workflows.StagePaid) {
+			t.Errorf("inside the crash window the read model shows %q; want paid", got)
+		}
+		f.wantStage(workflows.StageAccepted)
+	})
+	tooMuch := f.update(reportAt, workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(2600)))
+	report := f.update(reportAt.Add(time.Second), workflows.UpdateSubmitReport, reportReq(f.applicant, money.Pounds(2400)))
+	f.at(reportAt.Add(crashWindow), func() {
+		f.wantStage(workflows.StageReportSubmitted)
+		f.env.CancelWorkflow()
+	})
+
+	f.env.ExecuteWorkflow(workflows.GrassrootsWorkflow, f.in)
+	f.wantCancelled()
+	toPaid()
+	f.wantRefused(tooMuch, workflows.RefusalInvalid, "spent_pence", "£2,600.00 is more than the £2,500.00 paid")
+	f.wantDone(report, workflows.StageReportSubmitted)
 }

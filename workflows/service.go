@@ -351,6 +351,21 @@ func (sv *service) snapshot() ServiceState {
 	return st
 }
 
+// showing is a publication's view of the service for stepShowing: change, the state a step's
+// activity writes, applied over a copy of the state (the award copied, so change may set its
+// fields; anything else it must replace, not change in place), put back by the returned restore.
+func (sv *service) showing(change func()) func() (restore func()) {
+	return func() func() {
+		saved := sv.st
+		if saved.Award != nil {
+			award := *saved.Award
+			sv.st.Award = &award
+		}
+		change()
+		return func() { sv.st = saved }
+	}
+}
+
 // run screens a new application, then works through the agenda (deadlines, tranches, returns) as
 // they fall due, waking early whenever a person's step changes something, until the grant ends or
 // the financial year does.

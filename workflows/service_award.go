@@ -149,9 +149,23 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 	doc := agreementVersion{Version: version, Years: r.Years, Conditions: r.Conditions, Tranches: tranches, Returns: returns, Variation: r.Summary,
 		AcceptBy: acceptBy}
 	record, err := sv.issueVersionDocuments(ctx, r.Actor, band, fmt.Sprintf("Grant agreement re-issued as version %d", version), doc)
+	// varied is the award as the variation leaves it: what the read model shows once the
+	// activity has written it, and what the workflow holds once it hears so.
+	varied := func() {
+		a := sv.st.Award
+		a.Version, a.Years, a.Conditions = version, r.Years, r.Conditions
+		if record != "" {
+			a.DecisionRecord = record
+		}
+		sv.st.Tranches, sv.st.Returns = tranches, returns
+		if next == StageVariationOffered {
+			a.VariationAcceptBy, a.VariationReminded, a.VariationEscalated = acceptBy, false, false
+		}
+	}
 	if err == nil {
 		in := activities.VaryInput{
-			Step:     sv.step(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", version, WholeLife(r.Years), len(r.Years)), r.Summary, next),
+			Step: sv.stepShowing(ctx, r.Actor, fmt.Sprintf("Award varied (version %d): %s over %d years", version, WholeLife(r.Years), len(r.Years)), r.Summary, next,
+				sv.showing(varied)),
 			SchemeID: sv.st.In.SchemeID, AwardID: a.ID, Version: version, Summary: r.Summary, Years: r.Years, Conditions: r.Conditions,
 			DelegationBand: band.Title, RulesVersion: sv.rules.Version, Tranches: storeTranches(tranches), AcceptBy: acceptBy,
 		}
@@ -160,13 +174,8 @@ func (sv *service) vary(ctx workflow.Context, r VaryRequest) error {
 	if err != nil {
 		return sv.undoVariation(ctx, r.Actor, version, err)
 	}
-	a.Version, a.Years, a.Conditions = version, r.Years, r.Conditions
-	if record != "" {
-		a.DecisionRecord = record
-	}
-	sv.st.Tranches, sv.st.Returns = tranches, returns
+	varied()
 	if next == StageVariationOffered {
-		a.VariationAcceptBy, a.VariationReminded, a.VariationEscalated = acceptBy, false, false
 		sv.setStage(ctx, next)
 	}
 	sv.dirty = true

@@ -172,15 +172,16 @@ func (sv *service) startRecovery(ctx workflow.Context, actor Actor, owed money.P
 	due := endOfDay(sv.now(ctx).In(scheme.London).AddDate(0, 0, sv.rules.Repayment()))
 	dueOn := due.In(scheme.London).Format("2 January 2006")
 	rec := &Recovery{Reference: a.Reference + "-REC", Owed: owed, DueBy: due}
+	recovering := func() { sv.st.Recovery = rec } // a repayment or write-off is checked against it
 	in := activities.RecoveryInput{
-		Step: sv.step(ctx, actor, fmt.Sprintf("Underspend of %s to be repaid by %s: recovery notice sent to finance", owed, dueOn),
-			fmt.Sprintf("%s. The provider is asked to repay it quoting %s.", sv.reconciliation(), rec.Reference), StageRecovery),
+		Step: sv.stepShowing(ctx, actor, fmt.Sprintf("Underspend of %s to be repaid by %s: recovery notice sent to finance", owed, dueOn),
+			fmt.Sprintf("%s. The provider is asked to repay it quoting %s.", sv.reconciliation(), rec.Reference), StageRecovery, sv.showing(recovering)),
 		AwardID: a.ID, Reference: rec.Reference, Awarded: WholeLife(a.Years), Paid: a.Paid, Spent: sv.st.FinalSpent, Due: due,
 	}
 	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueRecoveryNotice, in).Get(ctx, nil); err != nil {
 		return err
 	}
-	sv.st.Recovery = rec
+	recovering()
 	sv.setStage(ctx, StageRecovery)
 	sv.dirty = true
 	return sv.notify(ctx, "repayment-due", "applicant", "repayment_due", fmt.Sprintf(

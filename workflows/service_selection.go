@@ -380,7 +380,8 @@ func (sv *service) moderate(ctx workflow.Context, r ModerateRequest) error {
 	if !rec.Fund {
 		what, rec.Years, rec.StartDate = "Panel moderated: not recommended for funding", nil, time.Time{}
 	}
-	in := activities.RecommendInput{Step: sv.step(ctx, r.Actor, what, r.Reasons, StageDecision), Fund: rec.Fund, Years: rec.Years,
+	recommended := func() { sv.st.Recommendation = &rec } // the decision is checked against it (validateDecide, stakes)
+	in := activities.RecommendInput{Step: sv.stepShowing(ctx, r.Actor, what, r.Reasons, StageDecision, sv.showing(recommended)), Fund: rec.Fund, Years: rec.Years,
 		Conditions: rec.Conditions, ConditionsPrecedent: rec.ConditionsPrecedent, Reasons: rec.Reasons, StartDate: rec.StartDate, Version: rec.Version}
 	in.Step.DeciderRole = deciderRole(sv.rules, WholeLife(rec.Years))
 	in.Step.NotToDecide = append(slices.Clone(sv.barred), r.Actor.UserID) // decisionBars: the conflicted, the panel, the moderator
@@ -390,7 +391,7 @@ func (sv *service) moderate(ctx workflow.Context, r ModerateRequest) error {
 	if err := workflow.ExecuteActivity(withDocuments(ctx), documents.IssueDecisionPack, in).Get(ctx, nil); err != nil {
 		return err
 	}
-	sv.st.Recommendation = &rec
+	recommended()
 	sv.setStage(ctx, StageDecision)
 	return nil
 }
