@@ -230,6 +230,8 @@ func (sv *service) validateWaiveReturns(ctx workflow.Context, r WaiveReturnsRequ
 			return refuse(RefusalInvalid, field, "%s is not a quarter of this award", q.Label())
 		case slices.Contains(r.Quarters[:i], q):
 			return refuse(RefusalInvalid, field, "%s is named twice", q.Label())
+		case ret.Status == ReturnWaived: // a repeat of a waiver whose answer was lost reads as done
+			return refuse(RefusalInvalid, field, "the %s return has already been waived", q.Label())
 		case ret.Status == ReturnSubmitted:
 			return refuse(RefusalInvalid, field, "the %s return has been sent and awaits review: review it instead", q.Label())
 		case !ReturnMissing(ret.Status):

@@ -164,6 +164,9 @@ func TestServiceClosureRefusesMissingReturnsUntilWaivedAndWritesOffWithinBand(t 
 			t.Errorf("waivers %+v", waivers)
 		}
 	})
+	// A repeat of the waiver (its answer lost to a crash) is told it was taken, not that the return is fine.
+	f.refused(london(2026, time.May, 15, 12, 0), workflows.UpdateWaiveReturns, waive(f.head, why, q1),
+		workflows.RefusalInvalid, "quarters[0]", "the Q1 2026-27 return has already been waived")
 	f.ok(london(2026, time.May, 16, 10, 0), workflows.UpdateReviewFinalReport, accept, workflows.StageRecovery)
 	// £6,000.00 owed is above the officer's £5,000.00 band; a part repayment brings it within it.
 	writeOff := workflows.WriteOffRequest{Actor: f.officer2, Reason: "The provider has closed and has no assets left."}

@@ -136,8 +136,11 @@ func From(err error) *Error {
 	var notFound *serviceerror.NotFound
 	var exhausted *serviceerror.ResourceExhausted
 	var notReady *serviceerror.WorkflowNotReady
-	if errors.As(err, &exhausted) || errors.As(err, &notReady) {
+	if errors.As(err, &exhausted) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 1, Message: "too many steps are being taken on this application at once; try again in a moment"}
+	}
+	if errors.As(err, &notReady) { // e.g. its workflow task failed or timed out twice as a worker died
+		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 2, Message: "this application's workflow is catching up after a fault; try again in a moment"}
 	}
 	if store.Unavailable(err) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Undecided: true,
