@@ -153,7 +153,7 @@ func TestFinanceListsPagesAndSearch(t *testing.T) {
 	}
 	service, aw, _ := a.award("commissioned-services", "Victim service", money.Pounds(100000), time.Date(2026, 3, 1, 12, 0, 0, 0, scheme.London))
 	a.tranches(service, aw, "released", "held", "held", "held") // due 1 April 2026, then held
-	due = append([]string{aw.Reference + "/1"}, due...)          // the earliest due
+	due = append([]string{aw.Reference + "/1"}, due...)         // the earliest due
 	through := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
 
 	key := func(d store.PaymentDue) string { return fmt.Sprintf("%s/%d", d.AwardRef, d.Tranche) }
@@ -229,7 +229,9 @@ func TestStaffPagesByNameAndSearch(t *testing.T) {
 	want := []string{"Ada Admin", "bea Finance", "Oli Officer", "Pat Smith", "Zoë 100% Head"} // by name, whatever the case; no applicant
 	name := func(m store.StaffMember) string { return m.Name }
 	read := func(text string) func(store.PageRequest) ([]store.StaffMember, store.PageLinks, error) {
-		return func(p store.PageRequest) ([]store.StaffMember, store.PageLinks, error) { return st.StaffPage(ctx, text, p) }
+		return func(p store.PageRequest) ([]store.StaffMember, store.PageLinks, error) {
+			return st.StaffPage(ctx, text, p)
+		}
 	}
 	checkWalk(t, "staff", 2, want, read(""), name)
 	if all, err := st.Staff(ctx); err != nil || len(all) != len(want) {

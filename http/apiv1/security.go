@@ -135,6 +135,9 @@ func AuditFilter(q AuditQuery) (store.AdminEventFilter, error) {
 		maps.Copy(bad, he.Fields)
 	}
 	f.Page = page
+	if f.Page.Size == 0 {
+		f.Page.Size = store.DefaultPageSize // the answer says how many a page
+	}
 	if v := strings.TrimSpace(q.SubjectKind); v != "" {
 		if !auditKind.MatchString(v) {
 			bad["subject_kind"] = "must be a kind of subject such as scheme, round, budget or user"

@@ -137,7 +137,7 @@ func TestGrantsRegisterPagesAndSearch(t *testing.T) {
 	if got := attr(byID(one.Doc, "download-csv"), "href"); got != "/grants.csv?q=LIST-007" {
 		t.Errorf("the download of a search is %q", got)
 	}
-	b.get("/grants?q=" + url.QueryEscape("100%")).mustContain(t, "No grants match these filters.")
+	b.get("/grants?q="+url.QueryEscape("100%")).mustContain(t, "No grants match these filters.")
 	b.get("/grants?q=_").mustContain(t, "No grants match these filters.")
 	bad := b.get("/grants?q=%00")
 	if bad.Status != http.StatusUnprocessableEntity || !slices.Equal(bad.summary(), []summaryItem{{Href: "#q", Message: "Search terms must be ordinary text of 200 characters or fewer"}}) {
@@ -212,7 +212,7 @@ func TestFinancePageSearchesAndPagesPaymentsDue(t *testing.T) {
 	if got := attr(byID(cell.Doc, "q"), "value"); got != "cell" {
 		t.Errorf("the search box holds %q", got)
 	}
-	b.get("/finance?q=" + url.QueryEscape("100%")).mustContain(t, "No payments due match your search.")
+	b.get("/finance?q="+url.QueryEscape("100%")).mustContain(t, "No payments due match your search.")
 	byRef := b.get("/finance?q=" + url.QueryEscape(book.serviceRef))
 	byRef.mustContain(t, book.serviceRef+": Tranche 1", book.serviceRef+": Tranche 2", "Held because the Q2 monitoring return has not been accepted.")
 	byRef.mustNotContain(t, book.lateRef+": One-off grant")
