@@ -553,9 +553,23 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 				requireRefusal(t, list+"?"+query, s.do(t, "GET", list+"?"+query, officer, nil), http.StatusUnprocessableEntity, field)
 			}
 		}
+		admin := s.signIn(t, "admin@opcc.example.org", demo.Password)
+		// Lists are read by cursor: a page number or an offset is refused by name, with the way to page.
+		for _, list := range []string{"/api/v1/applications", "/api/v1/finance/notices", "/api/v1/notifications", "/api/v1/admin/audit", "/api/v1/admin/users", "/api/v1/register"} {
+			caller := officer
+			if strings.HasPrefix(list, "/api/v1/admin/") {
+				caller = admin
+			}
+			for query, field := range map[string]string{"page=2": "page", "offset=50": "offset"} {
+				r := s.do(t, "GET", list+"?"+query, caller, nil)
+				requireRefusal(t, list+"?"+query, r, http.StatusUnprocessableEntity, field)
+				if msg, _ := dig(r.Body, "error", "fields", field).(string); !strings.Contains(msg, "after") || !strings.Contains(msg, "cursor") {
+					t.Errorf("%s?%s: %q does not say to send the after and before cursors", list, query, msg)
+				}
+			}
+		}
 		// One a page (the audit trail: the demo's schemes and budgets are in it): the next cursor
 		// leads to the next act, whose previous leads back.
-		admin := s.signIn(t, "admin@opcc.example.org", demo.Password)
 		first := s.must(t, http.StatusOK, "GET", "/api/v1/admin/audit?limit=1", admin, nil)
 		if next, ok := dig(first.Body, "next").(string); !ok {
 			t.Errorf("a list of one a page with more behind it has no next: %.300s", first.Raw)

@@ -56,7 +56,7 @@ func TestWebFinanceTwoPersonPayments(t *testing.T) {
 	}
 	fran.get("/finance")
 	fran.post("/finance/proposals", url.Values{"propose": {key(paidID), key(heldID)}}).mustSay(t, http.StatusOK,
-		"Payments proposed", paidRef+": One-off grant", heldRef, "Proposed")
+		"Payments proposed", "Award reference Payment Payee Amount Result", paidRef+" One-off grant Hinckley Night Watch £3,000.00 Proposed", heldRef, "Proposed")
 
 	// Fran sees she cannot approve her own; sent anyway, each is refused with the rule book's reason.
 	mine := fran.get("/finance")
@@ -98,7 +98,7 @@ func TestWebFinanceTwoPersonPayments(t *testing.T) {
 		t.Errorf("the ticked payment was lost:\n%s", missing.Body)
 	}
 	fran.get("/finance")
-	fran.post("/finance/paid", paid).mustSay(t, http.StatusOK, "Payments marked as paid", paidRef+": One-off grant, £3,000.00 to Hinckley Night Watch", "Paid")
+	fran.post("/finance/paid", paid).mustSay(t, http.StatusOK, "Payments marked as paid", paidRef+" One-off grant Hinckley Night Watch £3,000.00 Paid")
 	sys.awaitStatus(t, franToken, paidID, "paid")
 	fran.get("/finance")
 	fran.post("/finance/paid", paid).mustSay(t, http.StatusOK, "Payments marked as paid", "Already recorded", "BANK-20261206-1")

@@ -79,14 +79,13 @@ type AdminEventFilter struct {
 	Page        PageRequest
 }
 
-// AdminEvents lists one page of the office's audit trail, newest first (the largest page unless
-// the filter says otherwise).
+// AdminEvents lists every act of the office's audit trail the filter finds, newest first, read a
+// page at a time.
 func (s *Store) AdminEvents(ctx context.Context, f AdminEventFilter) ([]AdminEvent, error) {
-	if f.Page.Size == 0 {
-		f.Page.Size = MaxPageSize
-	}
-	list, _, err := s.AdminEventPage(ctx, f)
-	return list, err
+	return everyPage(func(p PageRequest) ([]AdminEvent, PageLinks, error) {
+		f.Page = p
+		return s.AdminEventPage(ctx, f)
+	})
 }
 
 // AdminEventPage is one page of the office's audit trail, newest first, and where its

@@ -321,18 +321,37 @@ func (s *Store) EachApplication(ctx context.Context, f ApplicationSearch, fn fun
 // (the confirmation tells them to quote it).
 func ApplicationReference(id int64) string { return fmt.Sprintf("APP-%06d", id) }
 
-// applicationIDOf reads an application reference ("APP-000003", any case, with or without the
-// zeros); 0 when the text is not one, which matches no application.
+// applicationIDOf reads an application reference as people type it: "APP-000003" in any case,
+// with or without the hyphen or the zeros, or its six digits alone ("000003"); 0 when the text is
+// not one, which matches no application. A reference is matched whole, never by its start: "APP-0001"
+// is APP-000001, not every application from APP-000100 to APP-000199 (LooksLikeReference lets a page
+// say so when it finds nothing).
 func applicationIDOf(text string) int64 {
 	text = strings.TrimSpace(text)
-	if len(text) < 5 || !strings.EqualFold(text[:4], "APP-") {
+	digits, prefixed := text, len(text) >= 3 && strings.EqualFold(text[:3], "APP")
+	if prefixed {
+		digits = strings.TrimPrefix(text[3:], "-")
+	} else if len(text) != len("000000") {
 		return 0
 	}
-	id, err := strconv.ParseInt(text[4:], 10, 64)
-	if err != nil || id < 0 {
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
 		return 0
 	}
 	return id
+}
+
+// LooksLikeReference says whether a search's text is (part of) an application reference: APP
+// and digits, or digits alone.
+func LooksLikeReference(text string) bool {
+	text = strings.TrimSpace(text)
+	if len(text) >= 3 && strings.EqualFold(text[:3], "APP") {
+		text = strings.TrimPrefix(text[3:], "-")
+	}
+	return text != "" && strings.TrimLeft(text, "0123456789") == ""
 }
 
 // containing is an ILIKE pattern (ESCAPE '\') matching text anywhere, literally; "" for no text.

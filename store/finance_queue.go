@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"grantflow/money"
@@ -40,13 +41,46 @@ func (d PaymentDue) Proposed() bool { return d.ProposedBy != nil }
 // Approved says a second member of finance has approved it: it can be paid.
 func (d PaymentDue) Approved() bool { return d.ApprovedBy != nil }
 
-// PaymentsDue lists what is awaiting payment and due on or before the date through (its year,
-// month and day), earliest first. A one-off grant's due date is the day, in London, its offer
-// was accepted; a tranche's the later of its quarter's date and the day, in London, it was released.
+// PaymentsDue lists everything awaiting payment and due on or before the date through, earliest
+// first, read a page at a time (the payment file pays them all).
 func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDue, error) {
+	return everyPage(func(p PageRequest) ([]PaymentDue, PageLinks, error) { return s.PaymentsDuePage(ctx, through, "", p) })
+}
+
+// Finance's lists run from the earliest due; rows due the same day by award reference, then
+// tranche.
+var (
+	keyByDueAward   = []keyColumn{{"x.due_on", "date"}, {"x.award_reference", "text"}, {"x.tranche", "bigint"}}
+	keyByDueRecover = []keyColumn{{"x.due_on", "date"}, {"x.reference", "text"}}
+)
+
+// financeMatch is the condition on a finance list (as x) of the text searched for: part of the
+// award reference, the organisation's name or the title, literally; TRUE for no text.
+func financeMatch(text string, args []any) (string, []any) {
+	if text = containing(text); text == "" {
+		return "TRUE", args
+	}
+	args = append(args, text)
+	return matchesAny(fmt.Sprintf("$%d", len(args)), "x.award_reference", "x.organisation_name", "x.title"), args
+}
+
+func dueKey(due time.Time, awardRef string, tranche int) []any {
+	return []any{due.Format(time.DateOnly), awardRef, tranche}
+}
+
+// PaymentsDuePage reads a page of what is awaiting payment and due on or before the date through
+// (its year, month and day), earliest first, whose award reference, organisation or title
+// contains text. A one-off grant's due date is the day, in London, its offer was accepted; a
+// tranche's the later of its quarter's date and the day, in London, it was released.
+func (s *Store) PaymentsDuePage(ctx context.Context, through time.Time, text string, p PageRequest) ([]PaymentDue, PageLinks, error) {
+	match, args := financeMatch(text, []any{through.Format(time.DateOnly), scheme.London.String(), string(scheme.Grassroots)})
+	cond, order, args, err := p.sqlOldestFirst(keyByDueAward, args)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
 	list := []PaymentDue{}
-	err := s.DB.SelectContext(ctx, &list, `
-		SELECT due.*, so.proposed_by, pu.name AS proposer_name, so.approved_by, au.name AS approver_name FROM (
+	err = s.DB.SelectContext(ctx, &list, `
+		SELECT x.*, so.proposed_by, pu.name AS proposer_name, so.approved_by, au.name AS approver_name FROM (
 			SELECT ap.id AS application_id, aw.id AS award_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title,
 				0 AS tranche, 0 AS financial_year, 0 AS quarter, aw.amount_pence,
 				(coalesce(aw.accepted_at, aw.decided_at) AT TIME ZONE $2)::date AS due_on,
@@ -60,14 +94,16 @@ func (s *Store) PaymentsDue(ctx context.Context, through time.Time) ([]PaymentDu
 			FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
 			JOIN organisations o ON o.id = ap.organisation_id LEFT JOIN finance_notices n ON n.id = t.notice_id
 			WHERE t.status = 'released'
-		) due
+		) x
 		-- a one-off grant's payment is signed off (and stored) as its tranche 1
-		LEFT JOIN payment_sign_offs so ON so.award_id = due.award_id AND so.tranche = greatest(due.tranche, 1)
+		LEFT JOIN payment_sign_offs so ON so.award_id = x.award_id AND so.tranche = greatest(x.tranche, 1)
 		LEFT JOIN users pu ON pu.id = so.proposed_by LEFT JOIN users au ON au.id = so.approved_by
-		WHERE due.due_on <= $1::date
-		ORDER BY due.due_on, due.award_reference, due.tranche`,
-		through.Format(time.DateOnly), scheme.London.String(), string(scheme.Grassroots))
-	return list, err
+		WHERE x.due_on <= $1::date AND `+match+` AND `+cond+order, args...)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
+	list, links := finishPage(p, list, func(d PaymentDue) []any { return dueKey(d.DueOn, d.AwardRef, d.Tranche) })
+	return list, links, nil
 }
 
 // HeldTranche is a service award's tranche that fell due but was not released, and why.
@@ -84,17 +120,33 @@ type HeldTranche struct {
 	Reason        string      `db:"held_reason" json:"reason"`
 }
 
-// HeldTranches lists every held tranche, earliest due first.
+// HeldTranches lists every held tranche, earliest due first, read a page at a time (the metrics
+// count and sum them).
 func (s *Store) HeldTranches(ctx context.Context) ([]HeldTranche, error) {
+	return everyPage(func(p PageRequest) ([]HeldTranche, PageLinks, error) { return s.HeldTranchesPage(ctx, "", p) })
+}
+
+// HeldTranchesPage reads a page of the held tranches, earliest due first, whose award reference,
+// organisation or title contains text.
+func (s *Store) HeldTranchesPage(ctx context.Context, text string, p PageRequest) ([]HeldTranche, PageLinks, error) {
+	match, args := financeMatch(text, nil)
+	cond, order, args, err := p.sqlOldestFirst(keyByDueAward, args)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
 	list := []HeldTranche{}
-	err := s.DB.SelectContext(ctx, &list, `
-		SELECT ap.id AS application_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title,
-			t.no AS tranche, t.financial_year, t.quarter, t.amount_pence, t.due_on, t.held_reason
-		FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
-		JOIN organisations o ON o.id = ap.organisation_id
-		WHERE t.status = 'held'
-		ORDER BY t.due_on, aw.reference, t.no`)
-	return list, err
+	err = s.DB.SelectContext(ctx, &list, `SELECT x.* FROM (
+			SELECT ap.id AS application_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title,
+				t.no AS tranche, t.financial_year, t.quarter, t.amount_pence, t.due_on, t.held_reason
+			FROM tranches t JOIN awards aw ON aw.id = t.award_id JOIN applications ap ON ap.id = aw.application_id
+			JOIN organisations o ON o.id = ap.organisation_id
+			WHERE t.status = 'held'
+		) x WHERE `+match+` AND `+cond+order, args...)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
+	list, links := finishPage(p, list, func(h HeldTranche) []any { return dueKey(h.DueOn, h.AwardRef, h.Tranche) })
+	return list, links, nil
 }
 
 // RecoveryDue is an underspend finance is waiting to be repaid: recovery started, not yet repaid in
@@ -113,17 +165,26 @@ type RecoveryDue struct {
 // Outstanding is what is still to be repaid.
 func (r RecoveryDue) Outstanding() money.Pence { return r.Owed - r.Repaid }
 
-// RecoveriesDue lists the underspends awaiting repayment, earliest due first.
-func (s *Store) RecoveriesDue(ctx context.Context) ([]RecoveryDue, error) {
+// RecoveriesDuePage reads a page of the underspends awaiting repayment, earliest due first, whose
+// award reference, organisation or title contains text.
+func (s *Store) RecoveriesDuePage(ctx context.Context, text string, p PageRequest) ([]RecoveryDue, PageLinks, error) {
+	match, args := financeMatch(text, nil)
+	cond, order, args, err := p.sqlOldestFirst(keyByDueRecover, args)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
 	list := []RecoveryDue{}
-	err := s.DB.SelectContext(ctx, &list, `
-		SELECT * FROM (
+	err = s.DB.SelectContext(ctx, &list, `
+		SELECT x.* FROM (
 			SELECT r.application_id, aw.reference AS award_reference, o.name AS organisation_name, ap.title, r.reference, r.amount_pence,
 				(SELECT coalesce(sum(p.amount_pence), 0) FROM repayments p WHERE p.award_id = r.award_id) AS repaid_pence, r.due_on
 			FROM recoveries r JOIN awards aw ON aw.id = r.award_id JOIN applications ap ON ap.id = r.application_id
 			JOIN organisations o ON o.id = ap.organisation_id
 			WHERE r.written_off_at IS NULL
-		) due WHERE due.repaid_pence < due.amount_pence
-		ORDER BY due.due_on, due.award_reference`)
-	return list, err
+		) x WHERE x.repaid_pence < x.amount_pence AND `+match+` AND `+cond+order, args...)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
+	list, links := finishPage(p, list, func(r RecoveryDue) []any { return []any{r.DueOn.Format(time.DateOnly), r.Reference} })
+	return list, links, nil
 }

@@ -178,6 +178,11 @@ func decodeCursor(cursor string, key []keyColumn) ([]any, error) {
 				return nil, ErrBadCursor
 			}
 			values[i] = n
+		case "date":
+			if _, err := time.Parse(time.DateOnly, part); err != nil {
+				return nil, ErrBadCursor
+			}
+			values[i] = part
 		case "timestamptz":
 			at, err := time.Parse(time.RFC3339Nano, part)
 			if err != nil {
@@ -189,4 +194,22 @@ func decodeCursor(cursor string, key []keyColumn) ([]any, error) {
 		}
 	}
 	return values, nil
+}
+
+// everyPage reads a whole list a page at a time (of the largest size), for work that needs all of
+// it: a file, a sum. read is the read of one page.
+func everyPage[T any](read func(PageRequest) ([]T, PageLinks, error)) ([]T, error) {
+	all := []T{}
+	p := PageRequest{Size: MaxPageSize}
+	for {
+		rows, links, err := read(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
+		if links.Next == "" {
+			return all, nil
+		}
+		p.After = links.Next
+	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"grantflow/money"
@@ -70,6 +72,7 @@ type RegisterFilter struct {
 	SchemeSlug    string
 	Priority      string
 	Area          string
+	Text          string // part of the award reference, the recipient's name or the title (literally)
 }
 
 // awardIsAGrant is the condition, on awards as aw, for an award that is a grant made: an offer that
@@ -77,9 +80,8 @@ type RegisterFilter struct {
 // its next version) and counts nowhere in the performance figures.
 const awardIsAGrant = `aw.status <> 'lapsed'`
 
-// EachRegisterGrant streams the register's awards, oldest decision first, to fn, one row at a
-// time (100,000 awards are never held in memory). fn's error stops the stream and is returned.
-func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func(RegisterGrant) error) error {
+// registerWhere is the condition, on the register's tables, of the filter, with its values.
+func registerWhere(f RegisterFilter) (string, []any) {
 	where := []string{awardIsAGrant}
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -101,18 +103,28 @@ func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func
 	if f.Area != "" {
 		where = append(where, arg(f.Area)+` = ANY (a.areas)`)
 	}
-	// One read-only snapshot for the whole stream, with PostgreSQL's JIT off: the per-award
-	// subqueries push the plan's cost over jit_above_cost, and compiling it took 5 of the 5.4
-	// seconds of 100,000 awards (grantflow-bench -only 360giving) for a query that runs in 0.4.
-	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
-	if err != nil {
-		return fmt.Errorf("read the grants register: %w", err)
+	if f.Text != "" {
+		where = append(where, matchesAny(arg(containing(f.Text)), "aw.reference", "o.name", "a.title"))
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
-		return fmt.Errorf("read the grants register: %w", err)
+	return strings.Join(where, " AND "), args
+}
+
+// matchesAny is the condition that the ILIKE pattern (a containing value) matches any of the columns.
+func matchesAny(pattern string, columns ...string) string {
+	parts := make([]string, len(columns))
+	for i, c := range columns {
+		parts[i] = c + ` ILIKE ` + pattern + ` ESCAPE '\'`
 	}
-	rows, err := tx.QueryxContext(ctx, `SELECT a.id AS application_id, aw.reference, aw.version AS award_version,
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+const registerFrom = `
+		FROM awards aw
+		JOIN applications a ON a.id = aw.application_id
+		JOIN schemes s ON s.id = a.scheme_id
+		JOIN organisations o ON o.id = a.organisation_id`
+
+const registerColumns = `a.id AS application_id, aw.reference, aw.version AS award_version,
 			s.slug AS scheme_slug, s.name AS scheme_name, s.kind AS scheme_kind,
 			o.id AS organisation_id, o.name AS recipient, o.org_type, o.charity_number, o.company_number,
 			a.title, aw.purpose,
@@ -130,27 +142,81 @@ func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func
 				ORDER BY d.award_version LIMIT 1), '') AS decision_record,
 			greatest(aw.decided_at, aw.accepted_at, aw.terminated_at, aw.closed_at,
 				(SELECT max(v.decided_at) FROM variations v WHERE v.application_id = a.id),
-				(SELECT max(p.recorded_at) FROM payments p WHERE p.award_id = aw.id)) AS last_modified
-		FROM awards aw
-		JOIN applications a ON a.id = aw.application_id
-		JOIN schemes s ON s.id = a.scheme_id
-		JOIN organisations o ON o.id = a.organisation_id
-		WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY aw.decided_at, aw.reference`, args...)
+				(SELECT max(p.recorded_at) FROM payments p WHERE p.award_id = aw.id)) AS last_modified`
+
+// readRegister runs read in one read-only snapshot with PostgreSQL's JIT off: the per-award
+// subqueries push the plan's cost over jit_above_cost, and compiling it took 5 of the 5.4
+// seconds of 100,000 awards (grantflow-bench -only 360giving) for a query that runs in 0.4.
+func (s *Store) readRegister(ctx context.Context, read func(*sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return fmt.Errorf("read the grants register: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var g RegisterGrant
-		if err := rows.StructScan(&g); err != nil {
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return fmt.Errorf("read the grants register: %w", err)
+	}
+	return read(tx)
+}
+
+// EachRegisterGrant streams the register's awards, oldest decision first, to fn, one row at a
+// time (100,000 awards are never held in memory). fn's error stops the stream and is returned.
+func (s *Store) EachRegisterGrant(ctx context.Context, f RegisterFilter, fn func(RegisterGrant) error) error {
+	where, args := registerWhere(f)
+	return s.readRegister(ctx, func(tx *sqlx.Tx) error {
+		rows, err := tx.QueryxContext(ctx, `SELECT `+registerColumns+registerFrom+` WHERE `+where+`
+		ORDER BY aw.decided_at, aw.reference`, args...)
+		if err != nil {
 			return fmt.Errorf("read the grants register: %w", err)
 		}
-		if err := fn(g); err != nil {
-			return err
+		defer rows.Close()
+		for rows.Next() {
+			var g RegisterGrant
+			if err := rows.StructScan(&g); err != nil {
+				return fmt.Errorf("read the grants register: %w", err)
+			}
+			if err := fn(g); err != nil {
+				return err
+			}
 		}
+		return rows.Err()
+	})
+}
+
+// RegisterPage is one page of the register with the totals of every award the filter finds.
+type RegisterPage struct {
+	Grants        []RegisterGrant
+	Links         PageLinks
+	Count         int
+	Awarded, Paid money.Pence
+}
+
+var keyByDecision = []keyColumn{{"aw.decided_at", "timestamptz"}, {"aw.reference", "text"}}
+
+// RegisterGrants reads one page of the register, oldest decision first as the downloads are,
+// and the count and sums of all it finds, from one snapshot.
+func (s *Store) RegisterGrants(ctx context.Context, f RegisterFilter, p PageRequest) (RegisterPage, error) {
+	where, args := registerWhere(f)
+	cond, order, pageArgs, err := p.sqlOldestFirst(keyByDecision, slices.Clone(args))
+	if err != nil {
+		return RegisterPage{}, err
 	}
-	return rows.Err()
+	out := RegisterPage{}
+	err = s.readRegister(ctx, func(tx *sqlx.Tx) error {
+		rows := []RegisterGrant{}
+		if err := sqlx.SelectContext(ctx, tx, &rows, `SELECT `+registerColumns+registerFrom+` WHERE `+where+` AND `+cond+order, pageArgs...); err != nil {
+			return fmt.Errorf("read the grants register: %w", err)
+		}
+		out.Grants, out.Links = finishPage(p, rows, func(g RegisterGrant) []any { return []any{g.AwardedAt, g.Reference} })
+		err := tx.QueryRowxContext(ctx, `SELECT count(*), coalesce(sum(aw.amount_pence), 0),
+				coalesce(sum((SELECT sum(p.amount_pence) FROM payments p WHERE p.award_id = aw.id)), 0)`+registerFrom+` WHERE `+where, args...).
+			Scan(&out.Count, &out.Awarded, &out.Paid)
+		if err != nil {
+			return fmt.Errorf("total the grants register: %w", err)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // RegisterMostPlaces is the most places (areas and wards together) any award names: how many

@@ -52,11 +52,44 @@ const staffColumns = `u.id, u.email, u.name, u.role, u.band_title, u.invited_at,
 	(SELECT max(t.expires_at) FROM account_tokens t WHERE t.user_id = u.id AND t.purpose = 'staff_invitation'
 		AND t.used_at IS NULL AND t.cancelled_at IS NULL) AS invitation_expires`
 
-// Staff lists every staff account (not applicants), by name.
+// Staff lists every staff account (not applicants), by name, read a page at a time.
 func (s *Store) Staff(ctx context.Context) ([]StaffMember, error) {
-	list := []StaffMember{}
-	err := s.DB.SelectContext(ctx, &list, `SELECT `+staffColumns+` FROM users u WHERE u.role <> 'applicant' ORDER BY lower(u.name), u.id`)
-	return list, err
+	return everyPage(func(p PageRequest) ([]StaffMember, PageLinks, error) { return s.StaffPage(ctx, "", p) })
+}
+
+// keyByName runs a list of people by name (as people sort them, ignoring case), then account.
+var keyByName = []keyColumn{{"lower(u.name)", "text"}, {"u.id", "bigint"}}
+
+// staffRow is a staff account with its sort key as PostgreSQL lowers it (Go's lowering of some
+// letters differs, and a cursor must be the database's own).
+type staffRow struct {
+	StaffMember
+	SortName string `db:"sort_name"`
+}
+
+// StaffPage reads a page of the staff accounts (not applicants), by name, whose name or e-mail
+// address contains text (literally; "" for all).
+func (s *Store) StaffPage(ctx context.Context, text string, p PageRequest) ([]StaffMember, PageLinks, error) {
+	match, args := "TRUE", []any{}
+	if pattern := containing(text); pattern != "" {
+		args = append(args, pattern)
+		match = matchesAny("$1", "u.name", "u.email")
+	}
+	cond, order, args, err := p.sqlOldestFirst(keyByName, args)
+	if err != nil {
+		return nil, PageLinks{}, err
+	}
+	var rows []staffRow
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+staffColumns+`, lower(u.name) AS sort_name FROM users u
+		WHERE u.role <> 'applicant' AND `+match+` AND `+cond+order, args...); err != nil {
+		return nil, PageLinks{}, err
+	}
+	rows, links := finishPage(p, rows, func(r staffRow) []any { return []any{r.SortName, r.ID} })
+	list := make([]StaffMember, len(rows))
+	for i, r := range rows {
+		list[i] = r.StaffMember
+	}
+	return list, links, nil
 }
 
 // StaffMemberByID reads one staff account; an applicant's is ErrNotFound.

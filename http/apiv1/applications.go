@@ -455,7 +455,7 @@ const listCountUpTo = 10000
 func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
 	f := store.ApplicationSearch{Status: c.Query("status"), Text: c.Query("q"), CountUpTo: listCountUpTo}
-	page, err := PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query("per_page")}.Page()
+	page, err := pageOf(c, "per_page")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -628,7 +628,7 @@ func (s *Server) listFinanceNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	page, err := PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query("per_page")}.Page()
+	page, err := pageOf(c, "per_page")
 	if err != nil {
 		s.fail(c, err)
 		return

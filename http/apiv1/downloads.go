@@ -9,7 +9,7 @@ import (
 	"grantflow/http/httperr"
 )
 
-// The whole-register downloads (the register's CSV and JSON, GET /api/v1/register and the
+// The whole-register downloads (the register's CSV and JSON, and the
 // 360Giving files) are public and stream one award at a time, each holding a database connection
 // and its snapshot for as long as its reader takes. A few readers who read slowly, or stop, must
 // not take the connection pool from the office: so only a few stream at once, the others are told

@@ -12,9 +12,6 @@ import (
 	"grantflow/store"
 )
 
-// inboxPageSize is how many of a person's notifications a page shows, newest first.
-const inboxPageSize = 100
-
 // NotificationList is a page of a person's own notifications, newest first, where the pages
 // either side of it start (null for none) and how many are unread in all.
 type NotificationList struct {
@@ -26,9 +23,6 @@ type NotificationList struct {
 
 // Notifications is GET /notifications without HTTP, for the page too: only the caller's own.
 func (s *Server) Notifications(ctx context.Context, u store.User, p store.PageRequest) (NotificationList, error) {
-	if p.Size == 0 {
-		p.Size = inboxPageSize
-	}
 	list, links, err := s.Store.InboxPage(ctx, u.ID, p)
 	if err != nil {
 		return NotificationList{}, pageError(p, err)
@@ -49,7 +43,7 @@ func (s *Server) MarkNotificationRead(ctx context.Context, u store.User, id int6
 }
 
 func (s *Server) listNotifications(c *gin.Context) {
-	page, err := PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query("per_page")}.Page()
+	page, err := pageOf(c, "per_page")
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -2,9 +2,12 @@ package apiv1
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
 
 	"grantflow/http/httperr"
 	"grantflow/store"
@@ -16,7 +19,25 @@ import (
 type PageQuery struct {
 	After, Before, Size string
 	SizeName            string
+	// Sent is the whole query, to refuse the page numbers and offsets other APIs take.
+	Sent url.Values
 }
+
+// pageQuery is a list's page parameters as the request sends them; sizeName is the page size's
+// name ("per_page" unless the list says otherwise).
+func pageQuery(c *gin.Context, sizeName string) PageQuery {
+	return PageQuery{After: c.Query("after"), Before: c.Query("before"), Size: c.Query(sizeName), SizeName: sizeName, Sent: c.Request.URL.Query()}
+}
+
+// pageOf reads a list's page from the request, naming a bad parameter (422).
+func pageOf(c *gin.Context, sizeName string) (store.PageRequest, error) {
+	return pageQuery(c, sizeName).Page()
+}
+
+// numberedPageParameters are how other APIs ask for a page: by number or offset. Lists here are
+// read by cursor, so these are refused rather than ignored (ignored, they would answer the first
+// page again and again, and a client would loop or stop believing it had everything).
+var numberedPageParameters = []string{"page", "offset"}
 
 // maxCursorLength bounds a cursor as sent; the ones we give out are far shorter.
 const maxCursorLength = 200
@@ -24,6 +45,11 @@ const maxCursorLength = 200
 // Page checks a list's page parameters, naming a bad one (422).
 func (q PageQuery) Page() (store.PageRequest, error) {
 	bad := map[string]string{}
+	for _, name := range numberedPageParameters {
+		if q.Sent.Has(name) {
+			bad[name] = "is not taken: lists are read by cursor; send after with the next of the answer before (or before with its previous)"
+		}
+	}
 	cursor := func(field, v string) string {
 		if len(v) > maxCursorLength || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
 			bad[field] = "must be the cursor from the list's next or previous, as given"

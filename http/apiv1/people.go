@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -138,12 +139,27 @@ func (s *Server) checkRoleAndBand(ctx context.Context, p problems, role scheme.R
 	return nil
 }
 
-// StaffList is GET /admin/users.
-func (s *Server) StaffList(ctx context.Context, u store.User) ([]store.StaffMember, error) {
+// StaffList is GET /admin/users: a page of the staff accounts, by name, whose name or e-mail
+// address contains search ("" for all).
+func (s *Server) StaffList(ctx context.Context, u store.User, search string, p store.PageRequest) ([]store.StaffMember, store.PageLinks, error) {
 	if err := mayManagePeople(u); err != nil {
-		return nil, err
+		return nil, store.PageLinks{}, err
 	}
-	return s.Store.Staff(ctx)
+	list, links, err := s.Store.StaffPage(ctx, search, p)
+	return list, links, pageError(p, err)
+}
+
+// searchParam reads a list's search text (q), naming it when it is not ordinary text of at most
+// 200 characters (422).
+func searchParam(c *gin.Context) (string, error) {
+	v := c.Query("q")
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return "", httperr.Field("q", "must be ordinary text")
+	}
+	if len(v) > 200 {
+		return "", httperr.Field("q", "must be 200 characters or fewer")
+	}
+	return strings.TrimSpace(v), nil
 }
 
 // StaffMember is GET /admin/users/{id}.
@@ -634,12 +650,27 @@ func (s *Server) JoinOrganisation(ctx context.Context, req JoinRequest, signedIn
 // ---- Handlers.
 
 func (s *Server) listStaff(c *gin.Context) {
-	list, err := s.StaffList(c.Request.Context(), currentUser(c))
+	if err := mayManagePeople(currentUser(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := pageOf(c, "per_page")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"users": list})
+	search, err := searchParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, links, err := s.StaffList(c.Request.Context(), currentUser(c), search, page)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	next, previous := nextLinks(links)
+	c.JSON(http.StatusOK, gin.H{"users": list, "next": next, "previous": previous})
 }
 
 func (s *Server) staffID(c *gin.Context) (int64, bool) {

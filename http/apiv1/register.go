@@ -1,7 +1,6 @@
 package apiv1
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"grantflow/http/httperr"
-	"grantflow/money"
 	"grantflow/publication"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -63,10 +61,11 @@ const (
 	RegisterScheme   = "scheme"
 	RegisterPriority = "priority"
 	RegisterArea     = "area"
+	RegisterSearch   = "q" // part of the award reference, the recipient's name or the title
 )
 
 // RegisterFilters are the filter parameters in the order the page shows them.
-var RegisterFilters = []string{RegisterYear, RegisterMonth, RegisterScheme, RegisterPriority, RegisterArea}
+var RegisterFilters = []string{RegisterSearch, RegisterYear, RegisterMonth, RegisterScheme, RegisterPriority, RegisterArea}
 
 // Filter reads the register's filters from a query; a value it cannot take is named with the
 // reason (an empty value leaves the filter open).
@@ -79,6 +78,11 @@ func (ch RegisterChoices) Filter(q url.Values) (store.RegisterFilter, map[string
 			return "", false
 		}
 		return v, true
+	}
+	if v, ok := get(RegisterSearch); !ok {
+		bad[RegisterSearch] = "must be ordinary text of at most 200 characters"
+	} else {
+		f.Text = v
 	}
 	if v, ok := get(RegisterYear); !ok {
 		bad[RegisterYear] = financialYearReason
@@ -132,36 +136,42 @@ func (s *Server) registerFilter(c *gin.Context) (store.RegisterFilter, bool) {
 	return f, true
 }
 
-// listRegister streams the register's awards: {"grants": [...], "count", "amount_awarded",
-// "amount_paid"}, the totals after the list (they are summed as it streams).
+// RegisterGrantsPage is a page of the register as the API answers it: the grants, the totals of
+// every grant the filters find, and the cursors of the neighbouring pages.
+type RegisterGrantsPage struct {
+	Grants        []publication.Row `json:"grants"`
+	Count         int               `json:"count"`
+	AmountAwarded json.Number       `json:"amount_awarded"`
+	AmountPaid    json.Number       `json:"amount_paid"`
+	Next          *string           `json:"next"`
+	Previous      *string           `json:"previous"`
+}
+
+// listRegister answers a page of the register's awards, oldest decision first, with the totals of
+// all the filters find: {"grants": [...], "count", "amount_awarded", "amount_paid", "next",
+// "previous"}. The whole register is a download (/grants.json, /grants.csv).
 func (s *Server) listRegister(c *gin.Context) {
+	page, err := pageOf(c, "per_page")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	f, ok := s.registerFilter(c)
 	if !ok {
 		return
 	}
-	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Status(http.StatusOK)
-	w := bufio.NewWriter(c.Writer)
-	w.WriteString(`{"grants":`)
-	out := publication.NewJSON(w, false)
-	var n int
-	var awarded, paid money.Pence
-	err := s.Store.EachRegisterGrant(c.Request.Context(), f, func(g store.RegisterGrant) error {
-		n++
-		awarded += g.Amount
-		paid += g.Disbursed
-		return out.Write(publication.RowOf(g))
-	})
-	if err == nil {
-		err = out.Close()
-	}
-	if err != nil { // the status has gone: cut the body short, so it cannot be read as whole
-		s.Logger.ErrorContext(c.Request.Context(), "register stream failed", "error", err)
-		c.Abort()
+	reg, err := s.Store.RegisterGrants(c.Request.Context(), f, page)
+	if err != nil {
+		s.fail(c, pageError(page, err))
 		return
 	}
-	fmt.Fprintf(w, `,"count":%d,"amount_awarded":%s,"amount_paid":%s}`, n, publication.Pounds(awarded), publication.Pounds(paid))
-	w.Flush()
+	out := RegisterGrantsPage{Grants: make([]publication.Row, len(reg.Grants)), Count: reg.Count,
+		AmountAwarded: publication.Pounds(reg.Awarded), AmountPaid: publication.Pounds(reg.Paid)}
+	for i, g := range reg.Grants {
+		out.Grants[i] = publication.RowOf(g)
+	}
+	out.Next, out.Previous = nextLinks(reg.Links)
+	c.JSON(http.StatusOK, out)
 }
 
 // RegisterPublicationView is one monthly publication as the API and the page list it.

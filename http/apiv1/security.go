@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -115,10 +116,8 @@ func (s *Server) resetSecondFactor(c *gin.Context) {
 // AuditQuery is the audit trail's filters as sent: every value a string, checked by AuditFilter.
 type AuditQuery struct {
 	SubjectKind, Action, ActorID, From, To, Limit, After, Before string
+	Sent                                                         url.Values // the whole query, to refuse page numbers and offsets
 }
-
-// auditPageSize is how many acts a page of the audit trail shows when limit is not sent.
-const auditPageSize = 100
 
 var (
 	auditKind   = regexp.MustCompile(`^[a-z_]{1,40}$`)
@@ -126,18 +125,18 @@ var (
 )
 
 // AuditFilter checks the filters, naming each bad one (422): from and to are London dates
-// (YYYY-MM-DD, to included), limit 1 to 500 (100 when not sent), after and before cursors of
+// (YYYY-MM-DD, to included), limit 1 to store.MaxPageSize (store.DefaultPageSize when not sent), after and before cursors of
 // the trail's next and previous pages.
 func AuditFilter(q AuditQuery) (store.AdminEventFilter, error) {
 	f := store.AdminEventFilter{}
 	bad := map[string]string{}
-	page, err := PageQuery{After: q.After, Before: q.Before, Size: q.Limit, SizeName: "limit"}.Page()
+	page, err := PageQuery{After: q.After, Before: q.Before, Size: q.Limit, SizeName: "limit", Sent: q.Sent}.Page()
 	if he := (*httperr.Error)(nil); errors.As(err, &he) {
 		maps.Copy(bad, he.Fields)
 	}
 	f.Page = page
 	if f.Page.Size == 0 {
-		f.Page.Size = auditPageSize
+		f.Page.Size = store.DefaultPageSize // the answer says how many a page
 	}
 	if v := strings.TrimSpace(q.SubjectKind); v != "" {
 		if !auditKind.MatchString(v) {
@@ -200,7 +199,8 @@ func (s *Server) AdminAudit(ctx context.Context, u store.User, q AuditQuery) ([]
 
 func (s *Server) adminAudit(c *gin.Context) {
 	q := AuditQuery{SubjectKind: c.Query("subject_kind"), Action: c.Query("action"), ActorID: c.Query("actor_id"),
-		From: c.Query("from"), To: c.Query("to"), Limit: c.Query("limit"), After: c.Query("after"), Before: c.Query("before")}
+		From: c.Query("from"), To: c.Query("to"), Limit: c.Query("limit"), After: c.Query("after"), Before: c.Query("before"),
+		Sent: c.Request.URL.Query()}
 	list, links, f, err := s.AdminAudit(c.Request.Context(), currentUser(c), q)
 	if err != nil {
 		s.fail(c, err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"grantflow/http/httperr"
+	"grantflow/store"
 )
 
 // The audit trail's dates are whole days in London: the night the clocks go forward (29 March
@@ -21,7 +22,7 @@ func TestAuditFilterDaysAreLondonDays(t *testing.T) {
 		t.Errorf("to %v, want %v (midnight BST)", f.To.UTC(), want)
 	}
 	f, _ = AuditFilter(AuditQuery{To: "2026-12-31"})
-	if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !f.To.Equal(want) || f.Page.Size != 100 {
+	if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !f.To.Equal(want) || f.Page.Size != store.DefaultPageSize {
 		t.Errorf("to %v limit %d", f.To.UTC(), f.Page.Size)
 	}
 	_, err = AuditFilter(AuditQuery{From: "2026-13-01", To: "x", ActorID: "1.5", Limit: "9999", After: "x", Before: "y", SubjectKind: "Scheme!", Action: "a b"})

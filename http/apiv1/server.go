@@ -62,7 +62,7 @@ func (s *Server) Register(g *gin.RouterGroup) {
 	g.GET("/schemes/:id", s.getScheme)
 	g.GET("/decisions", s.listDecisions)
 	g.GET("/decisions/:number", s.getDecision)
-	g.GET("/register", s.DownloadSlot, s.listRegister) // the public grants register (register.go)
+	g.GET("/register", s.listRegister) // the public grants register, a page at a time (register.go)
 	g.GET("/register/publications", s.listRegisterPublications)
 
 	// New recovery codes are a secret shown once and kept only as hashes, so their answer is never

@@ -42,8 +42,10 @@ func (s *Server) registerAdminPeople(signed *gin.RouterGroup) {
 }
 
 type staffListPage struct {
-	Staff []store.StaffMember
-	Done  string
+	Staff     []store.StaffMember
+	Done      string
+	SearchBox searchBox
+	Pages     pagination
 }
 
 var staffDone = map[string]string{
@@ -53,12 +55,34 @@ var staffDone = map[string]string{
 
 func (s *Server) staffList(c *gin.Context) {
 	u, _ := currentUser(c)
-	list, err := s.opts.API.StaffList(c.Request.Context(), u)
+	q := c.Request.URL.Query()
+	data := staffListPage{Done: staffDone[c.Query("done")],
+		SearchBox: newSearchBox("/admin/users", "q", "Search staff", "Part of a name or an email address", q)}
+	type found struct {
+		list  []store.StaffMember
+		links store.PageLinks
+	}
+	got, p, err := firstPageIfBadCursor(pageRequest(q, store.DefaultPageSize), func(p store.PageRequest) (found, error) {
+		list, links, err := s.opts.API.StaffList(c.Request.Context(), u, searchText(q.Get("q")), p)
+		return found{list, links}, err
+	})
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin-users", page{Title: "Manage people", Nav: "people", Data: staffListPage{Staff: list, Done: staffDone[c.Query("done")]}})
+	data.Staff = got.list
+	start := pager{}.pageStart(q, p)
+	keep := url.Values{}
+	if data.SearchBox.Value != "" {
+		keep.Set("q", data.SearchBox.Value)
+	}
+	data.Pages = pager{}.numbered(paginationOf("Pages of staff", "/admin/users", keep, got.links), got.links, start, len(got.list), store.DefaultPageSize)
+	f, status := &form{values: q}, http.StatusOK
+	if data.SearchBox.Error != "" {
+		f.add("q", data.SearchBox.Error)
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(c, status, "admin-users", page{Title: "Manage people", Nav: "people", Form: f, Data: data})
 }
 
 // roleOptions are the radios of a staff role, with a hint for the roles that need a band title.

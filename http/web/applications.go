@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -20,10 +21,13 @@ type applicationsPage struct {
 	Open         []schemeView // the rounds open now, each with a start
 	NoOrg        bool         // a member of no organisation (they left it): nothing to start from
 	Pages        pagination
+	SearchBox    searchBox
+	Shown        string // "3 applications", "Showing 1 to 50 of 60 applications"
+	ByReference  bool   // the search is (part of) an application reference: say references match whole
 }
 
-// applicantPageSize is how many applications a page of an applicant's list shows.
-const applicantPageSize = 50
+// applicantCountUpTo is as far as an applicant's list counts its applications.
+const applicantCountUpTo = 10000
 
 type applicationRow struct {
 	ID        int64
@@ -55,8 +59,13 @@ func (s *Server) applications(c *gin.Context) {
 			return
 		}
 		data.Organisation = org.Name
-		found, _, err := firstPageIfBadCursor(pageRequest(c.Request.URL.Query(), applicantPageSize), func(p store.PageRequest) (store.SearchPage, error) {
-			return s.opts.Store.SearchApplications(ctx, store.ApplicationSearch{OrganisationID: org.ID, Page: p})
+		q := c.Request.URL.Query()
+		data.SearchBox = newSearchBox("/applications", "q", "Search your applications",
+			"A whole application reference, like APP-000123, or part of an award reference or a title", q)
+		search := store.ApplicationSearch{OrganisationID: org.ID, Text: data.SearchBox.Value, CountUpTo: applicantCountUpTo}
+		found, p, err := firstPageIfBadCursor(pageRequest(q, store.DefaultPageSize), func(p store.PageRequest) (store.SearchPage, error) {
+			search.Page = p
+			return s.opts.Store.SearchApplications(ctx, search)
 		})
 		if err != nil {
 			s.serverError(c, err)
@@ -65,7 +74,16 @@ func (s *Server) applications(c *gin.Context) {
 		for _, a := range found.Applications {
 			data.Rows = append(data.Rows, rowFor(a))
 		}
-		data.Pages = paginationOf("Pages of your applications", "/applications", c.Request.URL.Query(), found.Links)
+		start := pager{}.pageStart(q, p)
+		if len(found.Applications) > 0 {
+			data.Shown = showing(start, len(found.Applications), found.Total, found.Capped, "application", "applications")
+		}
+		data.ByReference = store.LooksLikeReference(search.Text)
+		keep := url.Values{}
+		if search.Text != "" {
+			keep.Set("q", search.Text)
+		}
+		data.Pages = pager{}.numbered(paginationOf("Pages of your applications", "/applications", keep, found.Links), found.Links, start, len(found.Applications), store.DefaultPageSize)
 	}
 	if len(u.Organisations) == 0 { // an application is an organisation's: no start buttons that lead nowhere
 		data.NoOrg = true
@@ -78,7 +96,12 @@ func (s *Server) applications(c *gin.Context) {
 		return
 	}
 	data.Open = open
-	s.render(c, http.StatusOK, "applications", page{Title: "Your applications", Nav: "applications", Data: data})
+	f, status := &form{values: c.Request.URL.Query()}, http.StatusOK
+	if data.SearchBox.Error != "" {
+		f.add("q", data.SearchBox.Error)
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(c, status, "applications", page{Title: "Your applications", Nav: "applications", Form: f, Data: data})
 }
 
 func rowFor(a store.Application) applicationRow {

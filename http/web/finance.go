@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -57,19 +58,30 @@ type financeWorkPage struct {
 	Done            string
 	RecordsPayments bool
 	SignOff         signOffSection // the two-person steps, for finance
+	Search          string         // what the payments due, held tranches and repayments are narrowed to
+	SearchBox       searchBox
 	Due             []paymentDueRow
+	DuePages        pagination
 	Held            []heldTrancheRow
+	HeldPages       pagination
 	Notices         []financeNoticeRow
 	NewNotices      int // on this page of notices
 	NoticePages     pagination
 	Recoveries      []recoveryDueRow
+	RecoveryPages   pagination
 }
 
-// The finance page's notices received, a page at a time (the rest of its work is what is
-// outstanding, read whole).
-const financeNoticePageSize = 50
+// Each of the finance page's lists is read a page at a time, with its own links.
+var (
+	financeNoticePager   = pager{Prefix: "notices-", Anchor: "notices"}
+	financeDuePager      = pager{Prefix: "due-", Anchor: "due"}
+	financeHeldPager     = pager{Prefix: "held-", Anchor: "held"}
+	financeRecoveryPager = pager{Prefix: "repayments-", Anchor: "repayments"}
+)
 
-var financeNoticePager = pager{Prefix: "notices-", Anchor: "notices"}
+// financeSearchField is the finance page's search: part of an award reference, an
+// organisation's name or a project's title.
+const financeSearchField = "q"
 
 // recoveryDueRow is an underspend awaiting repayment; its form is on the application's page.
 type recoveryDueRow struct {
@@ -165,9 +177,14 @@ func (s *Server) financeWork(c *gin.Context) (apiv1.FinanceWork, financeWeek, bo
 	u, _ := currentUser(c)
 	wk := financeWeekOf(s.now())
 	q := c.Request.URL.Query()
-	work, _, err := firstPageIfBadCursor(financeNoticePager.request(q, financeNoticePageSize), func(p store.PageRequest) (apiv1.FinanceWork, error) {
-		return s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday, p)
-	})
+	pages := apiv1.FinancePages{Notices: financeNoticePager.request(q, store.DefaultPageSize), Due: financeDuePager.request(q, store.DefaultPageSize),
+		Held: financeHeldPager.request(q, store.DefaultPageSize), Recoveries: financeRecoveryPager.request(q, store.DefaultPageSize),
+		Search: searchText(q.Get(financeSearchField))}
+	work, err := s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday, pages)
+	if errors.Is(err, store.ErrBadCursor) { // a hand-edited address: every list from its first page
+		pages.Notices, pages.Due, pages.Held, pages.Recoveries = store.PageRequest{}, store.PageRequest{}, store.PageRequest{}, store.PageRequest{}
+		work, err = s.opts.API.FinanceWork(c.Request.Context(), u, wk.Sunday, pages)
+	}
 	if err != nil {
 		if httperr.From(err).Status == http.StatusForbidden {
 			s.notAllowed(c, "This page is not available to your account")
@@ -220,7 +237,14 @@ func financeWorkPageOf(work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 // and the payments left out of the payment file.
 func (s *Server) financeWorkPageFor(c *gin.Context, work apiv1.FinanceWork, wk financeWeek) financeWorkPage {
 	v := financeWorkPageOf(work, wk)
-	v.NoticePages = financeNoticePager.links("Pages of notices received", "/finance", c.Request.URL.Query(), work.NoticePages)
+	q := c.Request.URL.Query()
+	v.Search = searchText(q.Get(financeSearchField))
+	v.SearchBox = newSearchBox("/finance", financeSearchField, "Search payments due, held tranches and repayments",
+		"Part of an award reference, an organisation's name or a project's title", q)
+	v.NoticePages = financeNoticePager.links("Pages of notices received", "/finance", q, work.NoticePages)
+	v.DuePages = financeDuePager.links("Pages of payments due", "/finance", q, work.DuePages)
+	v.HeldPages = financeHeldPager.links("Pages of held tranches", "/finance", q, work.HeldPages)
+	v.RecoveryPages = financeRecoveryPager.links("Pages of repayments due", "/finance", q, work.RecoveryPages)
 	u, _ := currentUser(c)
 	if v.RecordsPayments {
 		var file *apiv1.PaymentFile
@@ -271,7 +295,12 @@ func (s *Server) financePage(c *gin.Context) {
 	}
 	v := s.financeWorkPageFor(c, work, wk)
 	v.Done = doneMessages[c.Query("done")]
-	s.render(c, http.StatusOK, "finance", page{Title: "Payments and notices", Nav: "finance", Form: v.form(nil), Data: v})
+	f, status := v.form(nil), http.StatusOK
+	if v.SearchBox.Error != "" {
+		f.add(financeSearchField, v.SearchBox.Error)
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(c, status, "finance", page{Title: "Payments and notices", Nav: "finance", Form: f, Data: v})
 }
 
 // Labels of the payment form's fields, as messages name them.
@@ -379,15 +408,22 @@ func (s *Server) paymentNotRecorded(c *gin.Context, status int, lines ...string)
 // paymentsDueCSV (GET /finance/payments-due.csv) is the page's payments due as a spreadsheet, in
 // UTF-8 with a byte order mark and every cell guarded against running as a formula.
 func (s *Server) paymentsDueCSV(c *gin.Context) {
-	work, wk, ok := s.financeWork(c)
-	if !ok {
+	u, _ := currentUser(c)
+	wk := financeWeekOf(s.now())
+	due, err := s.opts.API.PaymentsDue(c.Request.Context(), u, wk.Sunday)
+	if err != nil {
+		if httperr.From(err).Status == http.StatusForbidden {
+			s.notAllowed(c, "This page is not available to your account")
+		} else {
+			s.serverError(c, err)
+		}
 		return
 	}
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF") // a byte order mark, so that Excel reads the names as UTF-8
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"Due date", "Overdue", "Award reference", "Payee", "Project", "Payment", "Tranche", "Amount (GBP)", "Application"})
-	for _, d := range work.Due {
+	for _, d := range due {
 		overdue, tranche := "no", ""
 		if wk.before(d.DueOn) {
 			overdue = "yes"

@@ -195,10 +195,13 @@ func (s *Server) financeInvalid(c *gin.Context, f *form) {
 	s.render(c, http.StatusUnprocessableEntity, "finance", page{Title: "Payments and notices", Nav: "finance", Form: v.form(f), Data: v})
 }
 
-// paymentResultRow is one payment's line on the confirmation.
+// paymentResultRow is one payment's line on the confirmation, each figure in its own column.
 type paymentResultRow struct {
 	ApplicationID int64
-	Payment       string
+	Award         string // the award reference ("Application 12" when the payment is no longer listed as due)
+	Payment       string // "One-off grant", "Tranche 2 (Q2 2026-27)"
+	Payee         string
+	Amount        string
 	Outcome       string
 	Refused       bool
 	Pending       bool // not taken, or not known yet: the batch's deadline passed
@@ -223,7 +226,7 @@ var outcomeWords = map[string]string{
 }
 
 // paymentResults is the confirmation of a batch: each payment and what became of it.
-func (s *Server) paymentResults(c *gin.Context, f *form, names map[string]string, field, heading string, res apiv1.PaymentBatchResult, err error) {
+func (s *Server) paymentResults(c *gin.Context, f *form, names map[string]store.PaymentDue, field, heading string, res apiv1.PaymentBatchResult, err error) {
 	if err != nil {
 		he := httperr.From(err)
 		if he.Status >= http.StatusInternalServerError {
@@ -238,28 +241,28 @@ func (s *Server) paymentResults(c *gin.Context, f *form, names map[string]string
 	}
 	v := paymentResultsPage{Heading: heading, Incomplete: !res.Complete}
 	for _, r := range res.Results {
-		name := names[paymentKey(r.ApplicationID, r.Tranche)]
-		if name == "" {
-			name = fmt.Sprintf("Application %d, %s", r.ApplicationID, paymentWhat(r.Tranche, 0, 0))
-			if r.Tranche > 0 {
-				name = fmt.Sprintf("Application %d, tranche %d", r.ApplicationID, r.Tranche)
-			}
+		row := paymentResultRow{ApplicationID: r.ApplicationID, Award: fmt.Sprintf("Application %d", r.ApplicationID), Payment: paymentWhat(r.Tranche, 0, 0)}
+		if r.Tranche > 0 {
+			row.Payment = fmt.Sprintf("Tranche %d", r.Tranche)
 		}
-		v.Rows = append(v.Rows, paymentResultRow{ApplicationID: r.ApplicationID, Payment: name, Outcome: outcomeWords[r.Outcome],
-			Refused: r.Outcome == apiv1.OutcomeRefused, Pending: r.Outcome == apiv1.OutcomeUndecided || r.Outcome == apiv1.OutcomeNotTaken,
-			Message: upperFirst(r.Message)})
+		if d, ok := names[paymentKey(r.ApplicationID, r.Tranche)]; ok {
+			row.Award, row.Payment, row.Payee, row.Amount = d.AwardRef, paymentWhat(d.Tranche, d.FinancialYear, d.Quarter), d.Organisation, d.Amount.String()
+		}
+		row.Outcome, row.Message = outcomeWords[r.Outcome], upperFirst(r.Message)
+		row.Refused, row.Pending = r.Outcome == apiv1.OutcomeRefused, r.Outcome == apiv1.OutcomeUndecided || r.Outcome == apiv1.OutcomeNotTaken
+		v.Rows = append(v.Rows, row)
 	}
 	s.render(c, http.StatusOK, "payment-results", page{Title: heading, Nav: "finance", Data: v})
 }
 
-// paymentNames names the payments due by their form key, for the confirmation; a payment the
-// confirmation cannot name is shown by its application and tranche.
-func (s *Server) paymentNames(c *gin.Context) map[string]string {
-	names := map[string]string{}
+// paymentNames are the payments due by their form key, for the confirmation to name; a payment
+// not among them is shown by its application and tranche.
+func (s *Server) paymentNames(c *gin.Context) map[string]store.PaymentDue {
+	names := map[string]store.PaymentDue{}
 	u, _ := currentUser(c)
-	if work, err := s.opts.API.FinanceWork(c.Request.Context(), u, financeWeekOf(s.now()).Sunday, store.PageRequest{Size: 1}); err == nil {
-		for _, d := range work.Due {
-			names[paymentKey(d.ApplicationID, d.Tranche)] = paymentLabel(d)
+	if due, err := s.opts.API.PaymentsDue(c.Request.Context(), u, financeWeekOf(s.now()).Sunday); err == nil {
+		for _, d := range due {
+			names[paymentKey(d.ApplicationID, d.Tranche)] = d
 		}
 	}
 	return names

@@ -12,7 +12,6 @@ import (
 
 	"grantflow/http/apiv1"
 	"grantflow/http/headers"
-	"grantflow/money"
 	"grantflow/publication"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -22,14 +21,16 @@ import (
 // links to the same list as CSV and JSON; /grants/publications lists the monthly frozen
 // publications and serves their files. (/register is the registration of an organisation.)
 
-// grantsShown caps the awards the page lists; the downloads carry them all.
-const grantsShown = 100
-
-// grantsPage is what grants.html shows.
+// grantsPage is what grants.html shows: a page of the grants the filters find, with the totals
+// of them all (the downloads carry them all).
 type grantsPage struct {
 	Filters         []grantsSelect
+	Search          string // the search as sent, when it was good
+	SearchError     string
 	Rows            []grantRow
-	Count, Shown    int
+	Count           int
+	Shown           string // "Showing 51 to 100 of 120 grants"
+	Pages           pagination
 	Awarded, Paid   string
 	CSV, JSON, Feed string // the downloads and the API, with the page's filters
 	Filtered        bool
@@ -49,6 +50,7 @@ type grantsSelect struct {
 
 // grantsMessages are the page's messages for a filter it cannot take.
 var grantsMessages = map[string]string{
+	apiv1.RegisterSearch:   "Search terms must be ordinary text of 200 characters or fewer",
 	apiv1.RegisterYear:     "Select a financial year from the list",
 	apiv1.RegisterMonth:    "Select a month from the list",
 	apiv1.RegisterScheme:   "Select a scheme from the list",
@@ -107,7 +109,7 @@ func (s *Server) grantsFilter(c *gin.Context) (store.RegisterFilter, *form, gran
 	for _, a := range ch.Areas {
 		areas = append(areas, findChoice(a, a, f.Value(apiv1.RegisterArea)))
 	}
-	data := grantsPage{Filtered: len(f.values) > 0}
+	data := grantsPage{Filtered: len(f.values) > 0, Search: f.Value(apiv1.RegisterSearch), SearchError: f.Error(apiv1.RegisterSearch)}
 	for _, sel := range []struct {
 		name, label string
 		options     []findOption
@@ -130,28 +132,29 @@ func (s *Server) grantsFilter(c *gin.Context) (store.RegisterFilter, *form, gran
 	return filter, f, data, true
 }
 
-// grants is the register's page.
+// grants is the register's page, a page of grants at a time.
 func (s *Server) grants(c *gin.Context) {
 	filter, f, data, ok := s.grantsFilter(c)
 	if !ok {
 		return
 	}
-	var awarded, paid money.Pence
-	err := s.opts.Store.EachRegisterGrant(c.Request.Context(), filter, func(g store.RegisterGrant) error {
-		data.Count++
-		awarded += g.Amount
-		paid += g.Disbursed
-		if len(data.Rows) < grantsShown {
-			data.Rows = append(data.Rows, grantRow{Row: publication.RowOf(g), Awarded: g.Amount.String(), Paid: g.Disbursed.String()})
-		}
-		return nil
+	reg, p, err := firstPageIfBadCursor(pageRequest(c.Request.URL.Query(), store.DefaultPageSize), func(p store.PageRequest) (store.RegisterPage, error) {
+		return s.opts.Store.RegisterGrants(c.Request.Context(), filter, p)
 	})
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	data.Shown = len(data.Rows)
-	data.Awarded, data.Paid = awarded.String(), paid.String()
+	for _, g := range reg.Grants {
+		data.Rows = append(data.Rows, grantRow{Row: publication.RowOf(g), Awarded: g.Amount.String(), Paid: g.Disbursed.String()})
+	}
+	data.Count = reg.Count
+	data.Awarded, data.Paid = reg.Awarded.String(), reg.Paid.String()
+	start := pager{}.pageStart(c.Request.URL.Query(), p)
+	if len(reg.Grants) > 0 {
+		data.Shown = showing(start, len(reg.Grants), reg.Count, false, "grant", "grants")
+	}
+	data.Pages = pager{}.numbered(paginationOf("Pages of grants", "/grants", f.values, reg.Links), reg.Links, start, len(reg.Grants), store.DefaultPageSize)
 	s.render(c, http.StatusOK, "grants", page{Title: "Grants we have made", Nav: "grants", Form: f, Data: data})
 }
 

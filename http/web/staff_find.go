@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -21,8 +20,6 @@ import (
 // Staff's search of every application, whatever its stage (the queues show only what waits on
 // staff). Staff may see every application, so nothing is filtered by organisation.
 
-const findPerPage = 25
-
 // findCountUpTo is as far as the search counts its matches ("more than 10000" beyond).
 const findCountUpTo = 10000
 
@@ -32,9 +29,10 @@ type findPage struct {
 	Officers                       []findOption // case officers
 	Rows                           []findRow
 	Total                          int
-	Shown                          string // "Showing 25 of 60 applications"
+	Shown                          string // "Showing 1 to 50 of 60 applications"
 	Pages                          pagination
 	Searched                       bool // any filter given: the empty message says so
+	ByReference                    bool // the text is (part of) an application reference: say references match whole
 }
 
 type findOption struct {
@@ -82,7 +80,7 @@ func (s *Server) findApplications(c *gin.Context) {
 		return
 	}
 	search, ok := readSearch(f, schemes, rounds, officers)
-	search.Page = pageRequest(c.Request.URL.Query(), findPerPage)
+	search.Page = pageRequest(c.Request.URL.Query(), store.DefaultPageSize)
 	search.CountUpTo = findCountUpTo
 	data := findPage{Searched: search.Text != "" || search.SchemeID != 0 || search.RoundID != 0 || search.Status != "" || search.FinancialYear != 0 || search.CaseOfficerID != 0 || search.Page.After != "" || search.Page.Before != ""}
 	data.Schemes = []findOption{{Label: "Any fund"}}
@@ -141,20 +139,18 @@ func (s *Server) findApplications(c *gin.Context) {
 		data.Rows = append(data.Rows, row)
 	}
 	data.Total = found.Total
+	start := pager{}.pageStart(c.Request.URL.Query(), search.Page)
 	if len(found.Applications) > 0 {
-		of := fmt.Sprintf("%d", found.Total)
-		if found.Capped {
-			of = fmt.Sprintf("more than %d", found.Total)
-		}
-		data.Shown = fmt.Sprintf("Showing %d of %s applications", len(found.Applications), of)
+		data.Shown = showing(start, len(found.Applications), found.Total, found.Capped, "application", "applications")
 	}
+	data.ByReference = store.LooksLikeReference(search.Text)
 	q := url.Values{}
 	for _, name := range findFilters {
 		if v := f.Value(name); v != "" {
 			q.Set(name, v)
 		}
 	}
-	data.Pages = paginationOf("Pages of results", "/staff/applications", q, found.Links)
+	data.Pages = pager{}.numbered(paginationOf("Pages of results", "/staff/applications", q, found.Links), found.Links, start, len(found.Applications), store.DefaultPageSize)
 	s.render(c, http.StatusOK, "find", page{Title: "Find an application", Nav: "find", Form: f, Data: data})
 }
 
