@@ -45,6 +45,7 @@ type Application struct {
 	AnswersJSON      []byte         `db:"answers" json:"-"`         // questions.Answers beyond the columns above
 	SubmittedAt      *time.Time     `db:"submitted_at" json:"submitted_at,omitempty"`
 	DraftLockedAt    *time.Time     `db:"draft_locked_at" json:"draft_locked_at,omitempty"` // its round's grace period ended before it was submitted
+	SearchText       sql.NullString `db:"search_text" json:"-"`                             // what the search reads, kept by triggers (migration 00036)
 	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at" json:"updated_at"`
 }
@@ -228,6 +229,10 @@ type ApplicationSearch struct {
 	OldestFirst    bool // a work queue: the longest in the system first
 	ServiceOnly    bool // service applications only (their monitoring returns make work)
 	ReportOverdue  bool // only those the workflow flagged as having an overdue report
+	// ForAssessor, when set, leaves out what that assessor may not score: the applications they
+	// declared a conflict of interest in, and the service applications whose panel is not
+	// waiting for their scores (a service application is scored only by its panel).
+	ForAssessor int64
 	// CountUpTo, when set, counts the matches up to that many (SearchPage.Total): a count of every
 	// match of a broad search over a million applications would cost more than the page itself.
 	CountUpTo int
@@ -247,17 +252,17 @@ type SearchPage struct {
 
 // SearchApplications finds applications, newest first, one page at a time (keyset: see pages.go).
 // Input only ever travels as parameters; the text matches literally (its % and _ are not
-// wildcards). The text is matched through the trigram indexes of each column (migration 00035),
-// so a rare name or reference is found without reading every application.
+// wildcards). The text is matched in applications.search_text (the award reference, the
+// organisation's name and the title, kept by triggers: migration 00036) through its one trigram
+// index, so the planner can choose between that index, for a rare name or reference, and reading
+// the applications newest first until a page is found, for a common word.
 func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (SearchPage, error) {
-	where := applicationFrom + `
-		JOIN rounds r ON r.id = a.round_id
-		LEFT JOIN awards aw ON aw.application_id = a.id
-		WHERE ($1 = '' OR a.id IN (
-				SELECT t.id FROM applications t WHERE t.title ILIKE $1 ESCAPE '\'
-				UNION ALL SELECT n.id FROM applications n JOIN organisations no ON no.id = n.organisation_id WHERE no.name ILIKE $1 ESCAPE '\'
-				UNION ALL SELECT x.application_id FROM awards x WHERE x.reference ILIKE $1 ESCAPE '\'
-				UNION ALL SELECT $8::bigint))
+	text := containing(f.Text)
+	if strings.ContainsRune(text, searchTextSeparator) {
+		return SearchPage{Applications: []Application{}}, nil // nothing typed holds it, and it would match across fields
+	}
+	matches := `
+		WHERE ($1 = '' OR a.search_text ILIKE $1 ESCAPE '\' OR ($8 <> 0 AND a.id = $8))
 		AND ($2 = 0 OR a.scheme_id = $2)
 		AND ($3 = 0 OR a.round_id = $3)
 		AND ($4 = '' OR a.status = $4)
@@ -267,13 +272,19 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		AND ($7 = 0 OR a.case_officer_id = $7 OR ($7 = -1 AND a.case_officer_id IS NULL))
 		AND ($9::text[] IS NULL OR a.status = ANY($9))
 		AND (NOT $10 OR a.service IS NOT NULL)
-		AND (NOT $11 OR a.report_overdue)`
+		AND (NOT $11 OR a.report_overdue)
+		AND ($12 = 0 OR (NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.application_id = a.id AND c.user_id = $12 AND c.has_conflict)
+			AND (a.service IS NULL OR EXISTS (SELECT 1 FROM panel_members p WHERE p.application_id = a.id AND p.assessor_id = $12
+				AND p.removed_at IS NULL AND NOT EXISTS (SELECT 1 FROM assessments x WHERE x.application_id = a.id AND x.assessor_id = $12)))))`
+	// The round and the award are joined LEFT (every application has a round) so that the planner
+	// leaves them out when no financial year is asked for: the count reads no other table.
+	joins := ` LEFT JOIN rounds r ON r.id = a.round_id LEFT JOIN awards aw ON aw.application_id = a.id`
 	var statuses pq.StringArray // NULL: any
 	if len(f.Statuses) > 0 {
 		statuses = f.Statuses
 	}
-	args := []any{containing(f.Text), f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID,
-		applicationIDOf(f.Text), statuses, f.ServiceOnly, f.ReportOverdue}
+	args := []any{text, f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID,
+		applicationIDOf(f.Text), statuses, f.ServiceOnly, f.ReportOverdue, f.ForAssessor}
 	pageSQL := f.Page.sql
 	if f.OldestFirst {
 		pageSQL = f.Page.sqlOldestFirst
@@ -282,19 +293,27 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 	if err != nil {
 		return SearchPage{}, err
 	}
+	// The page's rows are found first and only then joined to their names, so a plan that reads
+	// many candidates joins no more than a page of them.
 	rows := []Application{}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+where+` AND `+cond+order, pageArgs...); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM (SELECT a.* FROM applications a`+joins+matches+` AND `+cond+order+`) a
+		JOIN organisations o ON o.id = a.organisation_id JOIN schemes s ON s.id = a.scheme_id LEFT JOIN users co ON co.id = a.case_officer_id`+
+		strings.Split(order, " LIMIT ")[0], pageArgs...); err != nil {
 		return SearchPage{}, err
 	}
 	out := SearchPage{}
 	out.Applications, out.Links = finishPage(f.Page, rows, func(a Application) []any { return []any{a.ID} })
 	if f.CountUpTo > 0 {
-		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*) FROM (SELECT 1`+where+` LIMIT $12) c`, append(args, f.CountUpTo+1)...)
+		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*) FROM (SELECT 1 FROM applications a`+joins+matches+` LIMIT $13) c`,
+			append(args, f.CountUpTo+1)...)
 		out.Capped = out.Total > f.CountUpTo
 		out.Total = min(out.Total, f.CountUpTo)
 	}
 	return out, err
 }
+
+// searchTextSeparator joins the fields of applications.search_text (chr(31), migration 00036).
+const searchTextSeparator = '\x1f'
 
 // EachApplication calls fn with every application the search finds, a page at a time (for work
 // that needs them all, such as the returns due of every service award in delivery).

@@ -242,3 +242,143 @@ func TestAssignCaseOfficer(t *testing.T) {
 		t.Errorf("assigning on no application: %v, want not found", err)
 	}
 }
+
+// The search reads applications.search_text, which the database keeps right whoever writes: a
+// draft's new title, its organisation's new name and an award made later are found, what they
+// replaced is not, and a match never spans two of the fields.
+func TestSearchTextFollowsEveryChange(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	grass := a.schemeOf["grassroots"]
+	id, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: "Towpath patrols"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := func(text string) bool {
+		t.Helper()
+		page, err := st.SearchApplications(ctx, store.ApplicationSearch{Text: text})
+		if err != nil {
+			t.Fatalf("search %q: %v", text, err)
+		}
+		return slices.Contains(idsOf(page.Applications), id)
+	}
+	if err := st.UpdateDraft(ctx, id, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: "Canal bank lighting"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.ExecContext(ctx, `UPDATE organisations SET name = 'Wharfside Neighbours' WHERE id = $1`, a.org); err != nil {
+		t.Fatal(err)
+	}
+	decided := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	if _, err := st.CreateAward(ctx, store.Award{ApplicationID: id, Reference: "GF-2026-TOW1", Amount: 100000, Purpose: "Purpose",
+		Conditions: []byte("[]"), Reasons: "Reasons", ApprovedBy: a.officer, ApprovedRole: "officer", DelegationBand: "officer",
+		RulesVersion: 1, DecidedAt: decided, AcceptBy: decided.AddDate(0, 0, 28)}, a.event(id, decided, "approved")); err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]bool{
+		"canal bank": true, "Towpath": false, // the title, new and old
+		"wharfside neigh": true, "Riverside Youth": false, // the organisation's name, new and old
+		"2026-tow1": true, // the award's reference
+		"TOW1Wharfside": false, "Neighbours\x1fCanal": false, "Neighbours Canal": false, // across two fields
+	} {
+		if got := found(text); got != want {
+			t.Errorf("search %q finds the application: %v, want %v", text, got, want)
+		}
+	}
+}
+
+// An assessor's search leaves out what they may not score (a service application whose panel
+// they are not waiting on, one they declared a conflict in), in the query: a page of their queue
+// is full while more they may score wait beyond the ones left out.
+func TestSearchForAssessor(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	st.Quotas.DraftsPerOrganisation = 1000
+	assessor, err := st.UserByEmail(ctx, "assessor@opcc.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	draft := func(slug, title string) int64 {
+		t.Helper()
+		ids := a.schemeOf[slug]
+		id, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: ids[0], RoundID: ids[1], Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slug == "commissioned-services" {
+			if _, err := st.DB.ExecContext(ctx, `UPDATE applications SET service = '{}' WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.RecordEvent(ctx, a.event(id, at, "assessment")); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// The oldest: service applications with no panel or another's, and one the assessor is conflicted in.
+	var leftOut []int64
+	for i := range 4 {
+		leftOut = append(leftOut, draft("commissioned-services", fmt.Sprintf("Not on the panel %d", i)))
+	}
+	if err := st.AssignPanel(ctx, leftOut[0], []int64{a.officer}, a.officer, at.AddDate(0, 0, 14), a.event(leftOut[0], at, "assessment")); err != nil {
+		t.Fatal(err)
+	}
+	conflicted := draft("grassroots", "Conflicted")
+	if err := st.SaveConflict(ctx, store.Conflict{ApplicationID: conflicted, UserID: assessor.ID, HasConflict: true, Details: "Trustee", DeclaredAt: at},
+		a.event(conflicted, at, "assessment")); err != nil {
+		t.Fatal(err)
+	}
+	leftOut = append(leftOut, conflicted)
+	// Then what they may score: one-off grants, and a service application whose panel waits on them.
+	var mine []int64
+	for i := range 3 {
+		mine = append(mine, draft("grassroots", fmt.Sprintf("Anyone may score %d", i)))
+	}
+	panel := draft("commissioned-services", "On the panel")
+	if err := st.AssignPanel(ctx, panel, []int64{assessor.ID}, a.officer, at.AddDate(0, 0, 14), a.event(panel, at, "assessment")); err != nil {
+		t.Fatal(err)
+	}
+	mine = append(mine, panel)
+
+	search := store.ApplicationSearch{Statuses: []string{"assessment"}, OldestFirst: true, ForAssessor: assessor.ID, Page: store.PageRequest{Size: 3}}
+	first, err := st.SearchApplications(ctx, search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(first.Applications); !slices.Equal(got, mine[:3]) || first.Links.Next == "" {
+		t.Fatalf("the assessor's first page: %v (next %q), want %v and a next page", got, first.Links.Next, mine[:3])
+	}
+	search.Page.After = first.Links.Next
+	second, err := st.SearchApplications(ctx, search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(second.Applications); !slices.Equal(got, mine[3:]) || second.Links.Next != "" {
+		t.Errorf("the assessor's second page: %v (next %q), want %v and no more", got, second.Links.Next, mine[3:])
+	}
+	// Once they have scored it, it leaves their queue; everyone else still sees all of them.
+	if _, err := st.DB.ExecContext(ctx, `INSERT INTO assessments (application_id, round, assessor_id, scores, weighted, fundable, recommendation, submitted_at)
+		VALUES ($1, 1, $2, '[]', 70, true, 'fund', $3)`, panel, assessor.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	search.Page = store.PageRequest{Size: 50}
+	all, err := st.SearchApplications(ctx, search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(all.Applications); !slices.Equal(got, mine[:3]) {
+		t.Errorf("after scoring the panel's application the assessor sees %v, want %v", got, mine[:3])
+	}
+	search.ForAssessor = 0
+	everyone, err := st.SearchApplications(ctx, search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(everyone.Applications); len(got) != len(leftOut)+len(mine) {
+		t.Errorf("without ForAssessor the search finds %d, want %d", len(got), len(leftOut)+len(mine))
+	}
+}

@@ -23,20 +23,17 @@ import (
 // The lists at a national funder's size: a million applications across 50 schemes and 20,000
 // organisations, seeded with COPY into a database of their own, then the officer's work queue, a
 // filtered search and an applicant's list read a page at a time through our store, each against
-// the bare indexed SELECT ... LIMIT 50 of the same rows, alternating in every round.
+// the bare indexed SELECT ... LIMIT 50 of the same rows, alternated as every pair is (alternate.go:
+// -rounds rounds of at least -round-time a side). One caller a side, so a read's time is its
+// latency: each round's p95s and ours' p50, p95 and p99 over all rounds go in the results' notes.
 var (
-	listRows     = flag.Int("lists-rows", 1_000_000, "applications in the lists comparison (0 to skip it); organisations are a fiftieth of them")
-	listRounds   = flag.Int("lists-rounds", 5, "rounds of the lists comparison, bare and ours alternating")
-	listRoundDur = flag.Duration("lists-round", 10*time.Second, "how long each side runs in each round of the lists comparison")
-	listKeep     = flag.Bool("lists-keep", false, "keep the lists comparison's database (its URL is printed) instead of dropping it")
+	listRows = flag.Int("lists-rows", 1_000_000, "applications in the lists comparison (0 to skip it); organisations are a fiftieth of them")
+	listKeep = flag.Bool("lists-keep", false, "keep the lists comparison's database (its URL is printed) instead of dropping it")
 )
 
 const (
 	listSchemes  = 50
 	listPageSize = 50
-	// listBurst is how long one side runs before the other takes over within a round, so a busy
-	// moment on the machine falls on both alike.
-	listBurst = 200 * time.Millisecond
 )
 
 // listStages are the stages of the seeded applications and their weights: most of a funder's
@@ -59,9 +56,8 @@ var (
 		"night-time economy", "county lines outreach", "restorative justice", "cyber safety", "rural crime watch"}
 )
 
-// benchLists seeds the lists' database and runs the three comparisons.
-func benchLists() error {
-	ctx := context.Background()
+// benchLists seeds the lists' database and measures the three lists.
+func benchLists(ctx context.Context, a alternation) error {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dbURL, dropDB, err := benchDatabase(ctx)
 	if err != nil {
@@ -85,14 +81,15 @@ func benchLists() error {
 	if err != nil {
 		return fmt.Errorf("seed %d applications: %w", *listRows, err)
 	}
-	fmt.Printf("lists: %d applications, %d schemes, %d organisations, %d awards seeded (COPY) in %v; GOMAXPROCS=%d; %d rounds of %v a side, page %d\n",
-		*listRows, listSchemes, len(seeded.orgs), seeded.awards, time.Since(start).Round(time.Second), runtime.GOMAXPROCS(0), *listRounds, *listRoundDur, listPageSize)
+	seedTook := time.Since(start).Round(time.Second)
+	fmt.Printf("lists: %d applications, %d schemes, %d organisations, %d awards seeded (COPY) in %v; GOMAXPROCS=%d; page %d\n",
+		*listRows, listSchemes, len(seeded.orgs), seeded.awards, seedTook, runtime.GOMAXPROCS(0), listPageSize)
 
 	db := st.DB.DB
 	queue := []string{string(workflows.StageSubmitted), string(workflows.StageScreening)}
 	cases := []listCase{
 		{
-			name: "officer's work queue (awaiting screening, oldest first, one page)",
+			key: "lists-queue", name: "officer's work queue (awaiting screening, oldest first, one page)",
 			bare: func(int) error {
 				return discardRows(db.QueryContext(ctx, `SELECT a.* FROM applications a WHERE a.status = ANY($1) ORDER BY a.id LIMIT $2`, pq.StringArray(queue), listPageSize))
 			},
@@ -102,20 +99,13 @@ func benchLists() error {
 			},
 		},
 		{
-			name: "filtered search (part of an organisation's name, title or reference; a stage; counted to 10,000)",
+			key: "lists-search", name: "filtered search (part of an organisation's name, title or reference; a stage; counted to 10,000)",
 			bare: func(i int) error {
 				term := seeded.terms[i%len(seeded.terms)]
-				// The bare engine searches the one column the text came from.
-				var q string
-				switch term.column {
-				case "name":
-					q = `SELECT a.* FROM applications a JOIN organisations o ON o.id = a.organisation_id WHERE o.name ILIKE $1 AND a.status = $2 ORDER BY a.id DESC LIMIT $3`
-				case "title":
-					q = `SELECT a.* FROM applications a WHERE a.title ILIKE $1 AND a.status = $2 ORDER BY a.id DESC LIMIT $3`
-				default:
-					q = `SELECT a.* FROM applications a JOIN awards aw ON aw.application_id = a.id WHERE aw.reference ILIKE $1 AND ($2 = '' OR a.status = $2) ORDER BY a.id DESC LIMIT $3`
-				}
-				return discardRows(db.QueryContext(ctx, q, "%"+term.text+"%", term.stage, listPageSize))
+				// The bare engine reads the indexed search column (migration 00036) without the
+				// page's joins, keyset or count.
+				return discardRows(db.QueryContext(ctx, `SELECT a.* FROM applications a WHERE a.search_text ILIKE $1 AND ($2 = '' OR a.status = $2)
+					ORDER BY a.id DESC LIMIT $3`, "%"+term.text+"%", term.stage, listPageSize))
 			},
 			ours: func(i int) error {
 				term := seeded.terms[i%len(seeded.terms)]
@@ -125,7 +115,7 @@ func benchLists() error {
 			},
 		},
 		{
-			name: "applicant's list (their organisation's, newest first, one page)",
+			key: "lists-applicant", name: "applicant's list (their organisation's, newest first, one page)",
 			bare: func(i int) error {
 				return discardRows(db.QueryContext(ctx, `SELECT a.* FROM applications a WHERE a.organisation_id = $1 ORDER BY a.id DESC LIMIT $2`,
 					seeded.orgs[i*7919%len(seeded.orgs)], listPageSize))
@@ -138,8 +128,8 @@ func benchLists() error {
 		},
 	}
 	for _, c := range cases {
-		if err := c.run(*listRounds, *listRoundDur); err != nil {
-			return fmt.Errorf("%s: %w", c.name, err)
+		if err := c.measure(ctx, a, seedTook); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -148,50 +138,63 @@ func benchLists() error {
 // listCase is one list measured: the bare query and ours, each called with an iteration number
 // that picks its parameters, the same on both sides.
 type listCase struct {
-	name       string
+	key, name  string
 	bare, ours func(i int) error
 }
 
-// run alternates the two sides in bursts for each round and prints each round's p95s and ratio,
-// then the median ratio with its spread and the p50, p95 and p99 of ours over all rounds.
-func (c listCase) run(rounds int, perSide time.Duration) error {
-	fmt.Printf("  %s\n", c.name)
-	var ratios []float64
-	var allOurs []time.Duration
-	for r := range rounds {
-		var bare, ours []time.Duration
-		i := r * 1_000_003
-		var spentBare, spentOurs time.Duration
-		for spentBare < perSide || spentOurs < perSide {
-			for _, side := range []struct {
-				fn    func(int) error
-				into  *[]time.Duration
-				spent *time.Duration
-			}{{c.bare, &bare, &spentBare}, {c.ours, &ours, &spentOurs}} {
-				burstStart := time.Now()
-				for time.Since(burstStart) < listBurst {
-					t := time.Now()
-					if err := side.fn(i); err != nil {
-						return err
-					}
-					*side.into = append(*side.into, time.Since(t))
-					i++
+// measure runs the list as a pair, one read at a time a side, and notes each round's p95s, their
+// ratio (ours over bare) and ours' p50, p95 and p99 over every round.
+func (c listCase) measure(ctx context.Context, a alternation, seedTook time.Duration) error {
+	var bare, ours [][]time.Duration // by round
+	timed := func(read func(int) error, rounds *[][]time.Duration) func(context.Context, time.Duration) (work, error) {
+		return func(ctx context.Context, least time.Duration) (work, error) {
+			var took []time.Duration
+			i := len(*rounds) * 1_000_003 // each round reads other parameters, the same on both sides
+			start := time.Now()
+			for time.Since(start) < least && ctx.Err() == nil {
+				t := time.Now()
+				if err := read(i); err != nil {
+					return work{}, err
 				}
-				*side.spent += time.Since(burstStart)
+				took = append(took, time.Since(t))
+				i++
 			}
+			*rounds = append(*rounds, took)
+			return work{ops: len(took), took: time.Since(start)}, nil
 		}
-		pb, po := percentile(bare, 0.95), percentile(ours, 0.95)
-		ratio := float64(po) / float64(pb)
-		ratios = append(ratios, ratio)
-		allOurs = append(allOurs, ours...)
-		fmt.Printf("    round %d: bare p95 %v (%d reads), ours p95 %v (%d reads), ratio %.2f\n", r+1, round(pb), len(bare), round(po), len(ours), ratio)
 	}
-	slices.Sort(ratios)
-	fmt.Printf("    median ratio %.2f (spread %.2f to %.2f over %d rounds); ours over all rounds: p50 %v, p95 %v, p99 %v (target p95 < 100ms)\n",
-		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], len(ratios),
-		round(percentile(allOurs, 0.50)), round(percentile(allOurs, 0.95)), round(percentile(allOurs, 0.99)))
+	r, err := a.measure(ctx, pair{key: c.key, title: "lists at a national funder's size: " + c.name, unit: "pages",
+		bare: side{name: "bare indexed SELECT ... LIMIT 50", run: timed(c.bare, &bare)},
+		ours: side{name: "store.SearchApplications", run: timed(c.ours, &ours)}})
+	if err != nil {
+		return err
+	}
+	var bareP95, oursP95, ratios []string
+	var p95Ratios []float64
+	var allOurs []time.Duration
+	for i := range ours {
+		pb, po := percentile(bare[i], 0.95), percentile(ours[i], 0.95)
+		bareP95, oursP95 = append(bareP95, ms(pb)), append(oursP95, ms(po))
+		p95Ratios = append(p95Ratios, float64(po)/float64(pb))
+		ratios = append(ratios, fmt.Sprintf("%.2f", float64(po)/float64(pb)))
+		allOurs = append(allOurs, ours[i]...)
+	}
+	ratio := statsOf(p95Ratios)
+	notes := map[string]string{
+		"applications": fmt.Sprint(*listRows), "seed_seconds": fmt.Sprint(seedTook.Seconds()), "page": fmt.Sprint(listPageSize),
+		"bare_p95_ms_by_round": strings.Join(bareP95, " "), "ours_p95_ms_by_round": strings.Join(oursP95, " "),
+		"p95_ratio_by_round": strings.Join(ratios, " "), "p95_ratio_median": fmt.Sprintf("%.2f", ratio.Median),
+		"ours_p50_ms": ms(percentile(allOurs, 0.50)), "ours_p95_ms": ms(percentile(allOurs, 0.95)), "ours_p99_ms": ms(percentile(allOurs, 0.99)),
+	}
+	results.note(r.Key, notes)
+	fmt.Printf("  %s: bare p95 by round %s ms, ours %s ms; p95 ratio median %.2f (spread %.2f to %.2f); ours over all rounds p50 %s, p95 %s, p99 %s ms (target p95 < 100 ms)\n\n",
+		c.key, notes["bare_p95_ms_by_round"], notes["ours_p95_ms_by_round"], ratio.Median, ratio.Min, ratio.Max,
+		notes["ours_p50_ms"], notes["ours_p95_ms"], notes["ours_p99_ms"])
 	return nil
 }
+
+// ms is a duration in milliseconds, to two decimals.
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
 
 func percentile(d []time.Duration, p float64) time.Duration {
 	if len(d) == 0 {
@@ -201,8 +204,6 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	slices.Sort(s)
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
-
-func round(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
 
 // discardRows reads every row of a bare query and throws it away, as a caller would read them.
 func discardRows(rows *sql.Rows, err error) error {

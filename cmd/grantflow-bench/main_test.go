@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,7 +58,8 @@ func TestQuickRunWritesEveryRatio(t *testing.T) {
 	for _, r := range got.Results {
 		byKey[r.Key] = r
 	}
-	for _, key := range []string{"letters", "starts-sqlite", "starts-postgres", "pages", "observed", "awards-sqlite", "awards-postgres", "grants-postgres", "360giving"} {
+	for _, key := range []string{"letters", "starts-sqlite", "starts-postgres", "pages", "observed", "awards-sqlite", "awards-postgres", "grants-postgres", "360giving",
+		"lists-queue", "lists-search", "lists-applicant"} {
 		r, ok := byKey[key]
 		if !ok {
 			t.Errorf("the results file has no %q", key)
@@ -79,6 +81,11 @@ func TestQuickRunWritesEveryRatio(t *testing.T) {
 			if rr.BareFirst != (i%2 == 0) {
 				t.Errorf("%s: round %d has bare first = %v; the order should turn every round", key, i+1, rr.BareFirst)
 			}
+		}
+	}
+	for _, key := range []string{"lists-queue", "lists-search", "lists-applicant"} {
+		if n := byKey[key].Notes; n["ours_p95_ms"] == "" || n["applications"] != "2000" || len(strings.Fields(n["bare_p95_ms_by_round"])) != a.rounds {
+			t.Errorf("%s should note its 2000 applications, ours' p95 and bare's p95 of each round: %v", key, n)
 		}
 	}
 	if g := byKey["grants-postgres"]; g.Notes["ours_total_seconds"] == "" || g.Notes["grants"] != "10" {

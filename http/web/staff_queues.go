@@ -79,8 +79,15 @@ func (s *Server) workQueues(c *gin.Context) {
 	pages := map[string]pagination{}
 	for _, queue := range pagedQueues {
 		pg := pager{Prefix: queue.id + "-", Anchor: queue.id}
+		search := store.ApplicationSearch{Statuses: queue.stages, OldestFirst: true}
+		if u.Role == scheme.RoleAssessor && queue.id == "assessment" {
+			// An assessor scores a service application only from its panel, and nothing they are
+			// conflicted in: the query leaves those out, so each page is full while more wait.
+			search.ForAssessor = u.ID
+		}
 		found, _, err := firstPageIfBadCursor(pg.request(q, workQueuePageSize), func(p store.PageRequest) (store.SearchPage, error) {
-			return st.SearchApplications(ctx, store.ApplicationSearch{Statuses: queue.stages, OldestFirst: true, Page: p})
+			search.Page = p
+			return st.SearchApplications(ctx, search)
 		})
 		if err != nil {
 			s.serverError(c, err)
@@ -169,9 +176,6 @@ func (s *Server) workQueues(c *gin.Context) {
 	for _, a := range byStatus[workflows.StageAssessment] {
 		p, service := panels[a.ID], len(a.ServiceJSON) > 0
 		mine, conflicted := slices.Contains(p.Waiting, u.ID), slices.Contains(conflicts, a.ID)
-		if u.Role == scheme.RoleAssessor && ((service && !mine) || conflicted) {
-			continue // an assessor scores a service application only from its panel, and nothing they are conflicted in
-		}
 		note := "Score the application"
 		switch {
 		case conflicted:

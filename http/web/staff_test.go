@@ -139,6 +139,41 @@ func mustNotSay(t *testing.T, where, text string, phrases ...string) {
 	}
 }
 
+// An assessor's assessment queue leaves out what they may not score in its query, not after it:
+// with the oldest applications all left out (service applications whose panel they are not on,
+// one they declared a conflict in), the first page is still full and links to the next.
+func TestAssessorsQueuePageIsFull(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	st := s.Store
+	st.Quotas.DraftsPerOrganisation = 1000
+	const workQueuePageSize = 50 // a page of a stage's queue
+	now := time.Now()
+	fy := scheme.FinancialYear(now)
+	for i := range 3 {
+		submitted(t, st, "commissioned-services", fmt.Sprintf("Not on the panel %d", i), money.Pounds(100000), workflows.StageAssessment,
+			now.AddDate(0, 0, -30+i), grant.YearAmount{FinancialYear: fy, Amount: money.Pounds(100000)})
+	}
+	conflicted := submitted(t, st, "grassroots", "Conflicted", money.Pounds(1000), workflows.StageAssessment, now.AddDate(0, 0, -20))
+	alex := user(t, st, "assessor@opcc.example.org")
+	if err := st.SaveConflict(ctx, store.Conflict{ApplicationID: conflicted, UserID: alex.ID, HasConflict: true, Details: "Trustee", DeclaredAt: now},
+		event(conflicted, now, alex, "Declared a conflict of interest", workflows.StageAssessment)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range workQueuePageSize + 1 {
+		submitted(t, st, "grassroots", fmt.Sprintf("Scorable %d", i), money.Pounds(1000), workflows.StageAssessment, now.AddDate(0, 0, -10).Add(time.Duration(i)*time.Minute))
+	}
+	work := signInAs(t, s, "assessor@opcc.example.org").get("/work")
+	mine := queueText(t, work, "assessment")
+	if n := strings.Count(mine, "Scorable "); n != workQueuePageSize {
+		t.Errorf("the assessor's first page shows %d applications they may score, want a full page of %d: %s", n, workQueuePageSize, mine)
+	}
+	mustNotSay(t, "the assessor's queue", mine, "Not on the panel", "Conflicted")
+	if len(findAll(byID(work.Doc, "assessment").Parent, func(n *html.Node) bool { return n.Data == "a" && attr(n, "rel") == "next" })) != 1 {
+		t.Error("the assessor's first page does not link to the next")
+	}
+}
+
 // Officers see each stage's queue with what waits there, oldest first and how long for; returns
 // and reports to review and what is overdue come from the awards' own plans. Assessors see only
 // what needs their scores. Applicants may see neither the queues nor the budgets.
