@@ -35,9 +35,6 @@ type workQueue struct {
 	Pages   pagination // the queue's neighbouring pages: the stages' queues are read a page at a time
 }
 
-// workQueuePageSize is how many applications a page of a stage's queue shows.
-const workQueuePageSize = 50
-
 // pagedQueues are the queues of applications at a stage, read a page at a time by their id.
 var pagedQueues = []struct {
 	id     string
@@ -85,7 +82,7 @@ func (s *Server) workQueues(c *gin.Context) {
 			// conflicted in: the query leaves those out, so each page is full while more wait.
 			search.ForAssessor = u.ID
 		}
-		found, _, err := firstPageIfBadCursor(pg.request(q, workQueuePageSize), func(p store.PageRequest) (store.SearchPage, error) {
+		found, _, err := firstPageIfBadCursor(pg.request(q, store.DefaultPageSize), func(p store.PageRequest) (store.SearchPage, error) {
 			search.Page = p
 			return st.SearchApplications(ctx, search)
 		})

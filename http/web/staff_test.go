@@ -147,7 +147,7 @@ func TestAssessorsQueuePageIsFull(t *testing.T) {
 	ctx := context.Background()
 	st := s.Store
 	st.Quotas.DraftsPerOrganisation = 1000
-	const workQueuePageSize = 50 // a page of a stage's queue
+	const workQueuePageSize = store.DefaultPageSize // a page of a stage's queue
 	now := time.Now()
 	fy := scheme.FinancialYear(now)
 	for i := range 3 {
