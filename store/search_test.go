@@ -279,7 +279,7 @@ func TestSearchTextFollowsEveryChange(t *testing.T) {
 	for text, want := range map[string]bool{
 		"canal bank": true, "Towpath": false, // the title, new and old
 		"wharfside neigh": true, "Riverside Youth": false, // the organisation's name, new and old
-		"2026-tow1": true, // the award's reference
+		"2026-tow1":     true,                                                           // the award's reference
 		"TOW1Wharfside": false, "Neighbours\x1fCanal": false, "Neighbours Canal": false, // across two fields
 	} {
 		if got := found(text); got != want {
