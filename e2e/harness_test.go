@@ -3,11 +3,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +20,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/server/temporaltest"
 
+	"grantflow/internal/apiclient"
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
 	"grantflow/internal/devtemporal"
@@ -289,34 +287,12 @@ func (s *system) serviceState(t testing.TB, id int64) workflows.ServiceState {
 }
 
 // response is a decoded JSON answer.
-type response struct {
-	Status int
-	Body   map[string]any
-	Raw    []byte
-	Header http.Header
-}
+type response apiclient.Response
 
-func (r response) str(path ...string) string { return fmt.Sprint(dig(r.Body, path...)) }
+func (r response) str(path ...string) string { return apiclient.Response(r).Str(path...) }
 
 // dig walks maps and list indexes ("0") in a decoded JSON value.
-func dig(v any, path ...string) any {
-	for _, p := range path {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[p]
-		case []any:
-			var i int
-			fmt.Sscan(p, &i)
-			if i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
+func dig(v any, path ...string) any { return apiclient.Dig(v, path...) }
 
 func (s *system) do(t testing.TB, method, path, token string, body any) response {
 	t.Helper()
@@ -326,20 +302,9 @@ func (s *system) do(t testing.TB, method, path, token string, body any) response
 
 // request is an API request as the tests send it, with the bytes of its body.
 func (s *system) request(method, path, token string, body any) (*http.Request, []byte) {
-	var sent []byte
-	var rd io.Reader
-	if body != nil {
-		if raw, ok := body.(string); ok {
-			sent = []byte(raw) // as it is: bad JSON, or bytes that are not UTF-8
-		} else {
-			sent, _ = json.Marshal(body)
-		}
-		rd = bytes.NewReader(sent)
-	}
-	req, _ := http.NewRequest(method, s.URL+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	req, sent, err := apiclient.NewRequest(context.Background(), method, s.URL+path, token, body)
+	if err != nil {
+		panic(fmt.Sprintf("%s %s: a test's request: %v", method, path, err))
 	}
 	return req, sent
 }
@@ -369,18 +334,11 @@ func (s *system) exchange(client *http.Client, req *http.Request, sent []byte) (
 	if err != nil {
 		return response{}, "", err
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
+	out, err := apiclient.Read(res)
 	if err != nil {
-		return response{}, "", err
+		return response(out), "", err
 	}
-	out := response{Status: res.StatusCode, Raw: raw, Header: res.Header}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(raw, &out.Body); err != nil {
-			return out, "", fmt.Errorf("bad JSON %q", raw)
-		}
-	}
-	return out, contractProblem(req, sent, res, raw), nil
+	return response(out), contractProblem(req, sent, res, out.Raw), nil
 }
 
 // must fails the test unless the status is the one expected.

@@ -56,7 +56,13 @@ func TestConcurrentSubmissionsStartOneWorkflow(t *testing.T) {
 		t.Errorf("%d submissions answered 202 and %d answered 409, want 1 and %d", accepted, refused, submissions-1)
 	}
 
-	// One application, one workflow run (the first of its id), screened once.
+	s.checkSubmittedOnce(t, token, id)
+}
+
+// checkSubmittedOnce checks that a draft submitted by many at once is one application, screened
+// once, by the first run of its one workflow (the first of its id).
+func (s *system) checkSubmittedOnce(t *testing.T, token string, id int64) {
+	t.Helper()
 	detail := s.awaitStatus(t, token, id, "assessment")
 	if list := dig(s.must(t, http.StatusOK, "GET", "/api/v1/applications", token, nil).Body, "applications").([]any); len(list) != 1 {
 		t.Errorf("the organisation has %d applications, want 1", len(list))

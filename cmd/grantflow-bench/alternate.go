@@ -132,6 +132,17 @@ func (a alternation) measure(ctx context.Context, p pair) (result, error) {
 	return r, nil
 }
 
+// measureSetUp measures the pair that setUp makes, then stops what setUp started for it (workers,
+// servers).
+func (a alternation) measureSetUp(ctx context.Context, setUp func() (pair, func(), error)) (result, error) {
+	p, stop, err := setUp()
+	if err != nil {
+		return result{}, err
+	}
+	defer stop()
+	return a.measure(ctx, p)
+}
+
 func sidesInOrder(bareFirst bool) []string {
 	if bareFirst {
 		return []string{"bare", "ours"}
@@ -269,10 +280,9 @@ func cpuNow() cpuSeconds {
 	return c
 }
 
-func (c cpuSeconds) since(before cpuSeconds) cpuSeconds {
-	return cpuSeconds{process: c.process - before.process, machine: c.machine - before.machine}
-}
-
-func (c cpuSeconds) plus(d cpuSeconds) cpuSeconds {
-	return cpuSeconds{process: c.process + d.process, machine: c.machine + d.machine}
+// addSince adds the CPU time used since before: defer c.addSince(cpuNow()) counts a function's.
+func (c *cpuSeconds) addSince(before cpuSeconds) {
+	now := cpuNow()
+	c.process += now.process - before.process
+	c.machine += now.machine - before.machine
 }

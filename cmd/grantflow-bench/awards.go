@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,10 +45,8 @@ var awardCount int
 // payment notice PDF each), hold the next ones and escalate overdue returns, against as many no-op
 // updates to bare workflows, with the same callers.
 func awardsPair(ctx context.Context, e engine, st *store.Store, perRound, workers int) (pair, func(), error) {
-	queue := fmt.Sprintf("bench-awards-%d", seq.Add(1))
-	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
-	w := app.NewWorker(e.c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
-	if err := w.Start(); err != nil {
+	queue, stop, err := startWorker(e.c, st, "awards")
+	if err != nil {
 		return pair{}, nil, err
 	}
 	ours := func(ctx context.Context, _ time.Duration) (work, error) {
@@ -67,16 +67,14 @@ func awardsPair(ctx context.Context, e engine, st *store.Store, perRound, worker
 		unit:  "updates",
 		bare:  side{name: "bare no-op updates, same count", run: bare},
 		ours:  side{name: "Grantflow first year of each award (returns, reviews, payment sign-offs)", run: ours},
-	}, w.Stop, nil
+	}, stop, nil
 }
 
 // driveAwardYears drives the awards through their first year, awardUpdates each.
 func driveAwardYears(ctx context.Context, c client.Client, st *store.Store, ids []int64, workers int) (time.Duration, error) {
 	officer, provider, finance := actorFor(ctx, st, demo.Accounts[2].Email), actorFor(ctx, st, demo.Accounts[0].Email), actorFor(ctx, st, demo.Accounts[6].Email)
 	approver := actorFor(ctx, st, demo.Accounts[7].Email) // payments take two people in finance
-	start := time.Now()
-	var failed atomic.Value
-	forEach(ids, workers, func(id int64) {
+	return forEach(ids, workers, func(id int64) error {
 		wf := workflows.ApplicationWorkflowID(id)
 		for q := 1; q <= 4; q++ {
 			quarter := workflows.Quarter{FY: benchFirstYear, Q: q}
@@ -94,22 +92,16 @@ func driveAwardYears(ctx context.Context, c client.Client, st *store.Store, ids 
 			for _, s := range steps {
 				if s.name == workflows.UpdateProposePayment {
 					if err := awaitTranche(ctx, c, wf, q); err != nil {
-						failed.Store(err)
-						return
+						return err
 					}
 				}
 				if err := update(ctx, c, wf, s.name, s.arg); err != nil {
-					failed.Store(fmt.Errorf("%s on %s: %w", s.name, wf, err))
-					return
+					return fmt.Errorf("%s on %s: %w", s.name, wf, err)
 				}
 			}
 		}
+		return nil
 	})
-	took := time.Since(start)
-	if err, _ := failed.Load().(error); err != nil {
-		return 0, err
-	}
-	return took, nil
 }
 
 // seedAwards makes n accepted three-year awards with their conditions met, each with its workflow
@@ -237,44 +229,77 @@ func bareUpdates(ctx context.Context, c client.Client, n, perWorkflow, workers i
 			return 0, err
 		}
 	}
-	start := time.Now()
-	var failed atomic.Value
-	forEach(ids, workers, func(id int64) {
+	elapsed, err := forEach(ids, workers, func(id int64) error {
 		for k := 0; k < perWorkflow; k++ {
 			if err := update(ctx, c, fmt.Sprintf("bare-upd-%d", id), "ping", nil); err != nil {
-				failed.Store(err)
-				return
+				return err
 			}
 		}
+		return nil
 	})
-	elapsed := time.Since(start)
 	for _, id := range ids {
 		c.TerminateWorkflow(ctx, fmt.Sprintf("bare-upd-%d", id), "", "benchmark done")
 	}
-	if err, _ := failed.Load().(error); err != nil {
-		return 0, err
-	}
-	return elapsed, nil
+	return elapsed, err
 }
 
-// forEach calls fn for every id with the given number of goroutines.
-func forEach(ids []int64, workers int, fn func(int64)) {
-	next := atomic.Int64{}
+// forEach calls fn for every id from workers goroutines and says how long they took. After the
+// first error no more ids are begun, and that error is returned.
+func forEach(ids []int64, workers int, fn func(int64) error) (time.Duration, error) {
+	var next atomic.Int64
+	var failed atomic.Value
+	start := time.Now()
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
+	for range workers {
+		wg.Go(func() {
+			for failed.Load() == nil {
 				i := next.Add(1) - 1
 				if i >= int64(len(ids)) {
 					return
 				}
-				fn(ids[i])
+				if err := fn(ids[i]); err != nil {
+					failed.CompareAndSwap(nil, err)
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
+	took := time.Since(start)
+	err, _ := failed.Load().(error)
+	return took, err
+}
+
+// startWorker starts our worker on a task queue of its own, named for the part.
+func startWorker(c client.Client, st *store.Store, part string) (queue string, stop func(), err error) {
+	queue = fmt.Sprintf("bench-%s-%d", part, seq.Add(1))
+	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
+	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
+	if err := w.Start(); err != nil {
+		return "", nil, err
+	}
+	return queue, w.Stop, nil
+}
+
+// serveOurs starts our worker (startWorker) and the front door that sends work to it, on a local
+// port: it returns the front door's URL.
+func serveOurs(c client.Client, st *store.Store, logger *slog.Logger, part string) (base string, stop func(), err error) {
+	queue, stopWorker, err := startWorker(c, st, part)
+	if err != nil {
+		return "", nil, err
+	}
+	srv := httptest.NewServer(app.HandlerOnQueue(c, st, app.Config{TokenTTL: 24 * time.Hour}, logger, queue))
+	return srv.URL, func() { srv.Close(); stopWorker() }, nil
+}
+
+// tokenFor is an API token of a day for the account (issued by the store: signing in is not what
+// is measured).
+func tokenFor(ctx context.Context, st *store.Store, email string) (string, error) {
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		return "", err
+	}
+	token, _, err := st.IssueToken(ctx, u.ID, 24*time.Hour)
+	return token, err
 }
 
 func actorFor(ctx context.Context, st *store.Store, email string) workflows.Actor {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"slices"
 
@@ -36,7 +35,7 @@ func startEngines(ctx context.Context, dir, dbURL string, logger *slog.Logger) (
 		}
 	}
 	start := func(name string, opts devtemporal.Options) error {
-		addr, err := freeAddress()
+		addr, err := devtemporal.FreeAddress()
 		if err != nil {
 			return err
 		}
@@ -66,9 +65,7 @@ func startEngines(ctx context.Context, dir, dbURL string, logger *slog.Logger) (
 		}
 	}
 	if persistence != "sqlite" {
-		server, _ := url.Parse(dbURL)
-		server.Path = "/postgres"
-		pgURL, drop, err := devtemporal.ThrowawayPostgres(server.String())
+		pgURL, drop, err := devtemporal.ThrowawayPostgres(dbURL)
 		if err != nil {
 			stop()
 			return nil, nil, err

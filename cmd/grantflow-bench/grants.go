@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"time"
 
@@ -18,10 +17,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"grantflow/internal/app"
 	"grantflow/internal/demo"
-	"grantflow/letters"
-	"grantflow/notify"
 	"grantflow/store"
 )
 
@@ -36,88 +32,51 @@ var grantCount, grantCallers int
 // over HTTP, our workers, the engine), n per round, against bare workflows taking as many transitions
 // (a start and eight updates) each running one activity that writes one row, with the same callers.
 func grantsPair(ctx context.Context, e engine, st *store.Store, logger *slog.Logger, perRound, callers int) (pair, *grantDriver, func(), error) {
-	queue := fmt.Sprintf("bench-grants-%d", seq.Add(1))
-	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
-	w := app.NewWorker(e.c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
-	if err := w.Start(); err != nil {
+	base, stopOurs, err := serveOurs(e.c, st, logger, "grants")
+	if err != nil {
 		return pair{}, nil, nil, err
 	}
-	srv := httptest.NewServer(app.HandlerOnQueue(e.c, st, app.Config{TokenTTL: 24 * time.Hour}, logger, queue))
-
 	bareQueue := fmt.Sprintf("bench-bare-grants-%d", seq.Add(1))
 	if _, err := st.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_bare_rows (workflow_id text, step int, written_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (workflow_id, step))`); err != nil {
-		srv.Close()
-		w.Stop()
+		stopOurs()
 		return pair{}, nil, nil, err
 	}
 	bw := worker.New(e.c, bareQueue, worker.Options{})
 	bw.RegisterWorkflow(bareGrant)
 	bw.RegisterActivity(&bareRows{db: st.DB})
 	if err := bw.Start(); err != nil {
-		srv.Close()
-		w.Stop()
+		stopOurs()
 		return pair{}, nil, nil, err
 	}
-	stop := func() { bw.Stop(); srv.Close(); w.Stop() }
+	stop := func() { bw.Stop(); stopOurs() }
 
 	tokens := map[string]string{}
 	for _, a := range demo.Accounts {
-		u, err := st.UserByEmail(ctx, a.Email)
-		if err != nil {
-			stop()
-			return pair{}, nil, nil, err
-		}
-		if tokens[a.Email], _, err = st.IssueToken(ctx, u.ID, 24*time.Hour); err != nil {
+		if tokens[a.Email], err = tokenFor(ctx, st, a.Email); err != nil {
 			stop()
 			return pair{}, nil, nil, err
 		}
 	}
-	g := &grantDriver{base: srv.URL, st: st, tokens: tokens}
+	g := &grantDriver{base: base, st: st, tokens: tokens}
 	ours := func(ctx context.Context, _ time.Duration) (work, error) {
 		ids, err := drafts(ctx, st, perRound)
 		if err != nil {
 			return work{}, err
 		}
-		cpu0 := cpuNow()
-		defer func() { g.oursCPU = g.oursCPU.plus(cpuNow().since(cpu0)) }()
-		start := time.Now()
-		var failed atomic.Value
-		forEach(ids, callers, func(id int64) {
-			if failed.Load() != nil {
-				return
-			}
-			if err := g.toClosed(ctx, id); err != nil {
-				failed.Store(err)
-			}
-		})
-		took := time.Since(start)
-		if err, _ := failed.Load().(error); err != nil {
-			return work{}, err
-		}
-		return work{ops: grassrootsTransitions * perRound, took: took}, nil
+		defer g.oursCPU.addSince(cpuNow())
+		took, err := forEach(ids, callers, func(id int64) error { return g.toClosed(ctx, id) })
+		return work{ops: grassrootsTransitions * perRound, took: took}, err
 	}
 	bare := func(ctx context.Context, _ time.Duration) (work, error) {
 		ids := make([]int64, perRound)
 		for i := range ids {
 			ids[i] = seq.Add(1)
 		}
-		cpu0 := cpuNow()
-		defer func() { g.bareCPU = g.bareCPU.plus(cpuNow().since(cpu0)) }()
-		start := time.Now()
-		var failed atomic.Value
-		forEach(ids, callers, func(id int64) {
-			if failed.Load() != nil {
-				return
-			}
-			if err := bareGrantThrough(ctx, e.c, bareQueue, fmt.Sprintf("bare-grant-%d", id)); err != nil {
-				failed.Store(err)
-			}
+		defer g.bareCPU.addSince(cpuNow())
+		took, err := forEach(ids, callers, func(id int64) error {
+			return bareGrantThrough(ctx, e.c, bareQueue, fmt.Sprintf("bare-grant-%d", id))
 		})
-		took := time.Since(start)
-		if err, _ := failed.Load().(error); err != nil {
-			return work{}, err
-		}
-		return work{ops: grassrootsTransitions * perRound, took: took}, nil
+		return work{ops: grassrootsTransitions * perRound, took: took}, err
 	}
 	return pair{
 		key:   "grants-" + e.key(),

@@ -10,18 +10,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -37,9 +31,9 @@ import (
 
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
+	"grantflow/internal/throwawaydb"
 	"grantflow/letters"
 	"grantflow/money"
-	"grantflow/notify"
 	"grantflow/scheme"
 	"grantflow/store"
 	"grantflow/workflows"
@@ -176,40 +170,24 @@ func runWorkflowParts(ctx context.Context, a alternation, chosen map[string]bool
 	}
 	defer os.RemoveAll(dir)
 
-	dbURL, dropDB, err := benchDatabase(ctx)
+	st, dbURL, done, err := seededDatabase(ctx, false, logger)
 	if err != nil {
 		return err
 	}
-	defer dropDB()
+	defer done()
 	engines, stopEngines, err := startEngines(ctx, dir, dbURL, logger)
 	if err != nil {
 		return err
 	}
 	defer stopEngines()
 	c := engines[0].c // the rows that are not about the engine run on the first
-	st, err := store.Open(ctx, dbURL, logger)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := demo.Seed(ctx, st, time.Now()); err != nil {
-		return err
-	}
 	// Enough budget that no approval in the benchmark is refused for money.
-	for _, sc := range must(st.Schemes(ctx)) {
-		if err := st.SetBudget(ctx, sc.ID, scheme.FinancialYear(time.Now()), money.Pounds(1_000_000_000)); err != nil {
-			return err
-		}
+	if err := demo.FundEveryScheme(ctx, st, scheme.FinancialYear(time.Now())); err != nil {
+		return err
 	}
 	if chosen["starts"] {
 		for _, e := range engines {
-			p, stop, err := startsPair(ctx, e, st, logger)
-			if err != nil {
-				return err
-			}
-			_, err = a.measure(ctx, p)
-			stop()
-			if err != nil {
+			if _, err := a.measureSetUp(ctx, func() (pair, func(), error) { return startsPair(ctx, e, st, logger) }); err != nil {
 				return err
 			}
 		}
@@ -220,44 +198,23 @@ func runWorkflowParts(ctx context.Context, a alternation, chosen map[string]bool
 			return err
 		}
 		if chosen["pages"] {
-			p, stop, err := pagesPair(ctx, c, st, logger, id)
-			if err != nil {
-				return err
-			}
-			_, err = a.measure(ctx, p)
-			stop()
-			if err != nil {
+			if _, err := a.measureSetUp(ctx, func() (pair, func(), error) { return pagesPair(ctx, c, st, logger, id) }); err != nil {
 				return err
 			}
 		}
 		if chosen["observed"] {
-			p, stop, err := observedPair(ctx, c, st, id)
-			if err != nil {
-				return err
-			}
-			_, err = a.measure(ctx, p)
-			stop()
-			if err != nil {
+			if _, err := a.measureSetUp(ctx, func() (pair, func(), error) { return observedPair(ctx, c, st, id) }); err != nil {
 				return err
 			}
 		}
 	}
 	if chosen["awards"] && awardCount > 0 {
 		// Budgets for the awards' years (they are seeded as already committed elsewhere; only delivery is timed).
-		for _, sc := range must(st.Schemes(ctx)) {
-			for fy := benchFirstYear; fy < benchFirstYear+3; fy++ {
-				if err := st.SetBudget(ctx, sc.ID, fy, money.Pounds(1_000_000_000)); err != nil {
-					return err
-				}
-			}
+		if err := demo.FundEveryScheme(ctx, st, benchFirstYear, benchFirstYear+1, benchFirstYear+2); err != nil {
+			return err
 		}
 		for _, e := range engines {
-			p, stop, err := awardsPair(ctx, e, st, max(1, awardCount/a.rounds), callers)
-			if err != nil {
-				return err
-			}
-			_, err = a.measure(ctx, p)
-			stop()
+			_, err := a.measureSetUp(ctx, func() (pair, func(), error) { return awardsPair(ctx, e, st, max(1, awardCount/a.rounds), callers) })
 			if err != nil {
 				return fmt.Errorf("service awards on %s: %w", e.name, err)
 			}
@@ -355,26 +312,16 @@ type submitter struct {
 }
 
 func newSubmitter(ctx context.Context, c client.Client, st *store.Store, logger *slog.Logger) (*submitter, func(), error) {
-	queue := fmt.Sprintf("bench-grantflow-%d", seq.Add(1))
-	st.Outbox = notify.MustOutbox("http://localhost:8080", "")
-	w := app.NewWorker(c, queue, st, letters.Letterhead{Body: "Benchmark OPCC", Address: []string{"1 Bench Street"}}, app.PanelFiguresOf(st))
-	if err := w.Start(); err != nil {
-		return nil, nil, err
-	}
-	srv := httptest.NewServer(app.HandlerOnQueue(c, st, app.Config{TokenTTL: time.Hour}, logger, queue))
-	u, err := st.UserByEmail(ctx, demo.Accounts[0].Email)
+	base, stop, err := serveOurs(c, st, logger, "grantflow")
 	if err != nil {
-		srv.Close()
-		w.Stop()
 		return nil, nil, err
 	}
-	token, _, err := st.IssueToken(ctx, u.ID, 24*time.Hour)
+	token, err := tokenFor(ctx, st, demo.Accounts[0].Email)
 	if err != nil {
-		srv.Close()
-		w.Stop()
+		stop()
 		return nil, nil, err
 	}
-	return &submitter{st: st, base: srv.URL, token: token, batch: 16}, func() { srv.Close(); w.Stop() }, nil
+	return &submitter{st: st, base: base, token: token, batch: 16}, stop, nil
 }
 
 // run submits batches of drafts made beforehand (not timed) until min has passed, the batch
@@ -387,15 +334,8 @@ func (s *submitter) run(ctx context.Context, min time.Duration) (work, error) {
 		if err != nil {
 			return w, err
 		}
-		start := time.Now()
-		var failed atomic.Value
-		forEach(ids, callers, func(id int64) {
-			if err := s.submit(ctx, id); err != nil {
-				failed.Store(err)
-			}
-		})
-		took := time.Since(start)
-		if err, _ := failed.Load().(error); err != nil {
+		took, err := forEach(ids, callers, func(id int64) error { return s.submit(ctx, id) })
+		if err != nil {
 			return w, err
 		}
 		w.ops, w.took = w.ops+len(ids), w.took+took
@@ -562,36 +502,37 @@ func bareLetter() error {
 	return pdf.Output(&buf)
 }
 
-func benchDatabase(ctx context.Context) (string, func(), error) {
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		base = app.DefaultDatabaseURL
-	}
-	u, err := url.Parse(base)
+// benchDatabase names a database of a part's own, grantflow_bench_<random>, on DATABASE_URL's server
+// (the local one by default), which store.Open creates and migrates; drop removes it.
+func benchDatabase(context.Context) (string, func(), error) {
+	db, err := throwawaydb.New(app.EnvDatabaseURL(), "grantflow_bench")
 	if err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	raw := make([]byte, 4)
-	rand.Read(raw)
-	u.Path = "/grantflow_bench_" + hex.EncodeToString(raw)
-	drop := func() {
-		admin := *u
-		admin.Path = "/postgres"
-		if db, err := sql.Open("postgres", admin.String()); err == nil {
-			db.Exec("DROP DATABASE IF EXISTS " + strings.TrimPrefix(u.Path, "/") + " WITH (FORCE)")
-			db.Close()
-		}
-	}
-	return u.String(), drop, nil
+	return db.URL, func() { db.Drop() }, nil
 }
 
-func freeAddress() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// seededDatabase opens a migrated store on a database of the part's own, seeded with the demo;
+// done closes it and drops the database, unless keep (its URL is printed then).
+func seededDatabase(ctx context.Context, keep bool, logger *slog.Logger) (st *store.Store, dbURL string, done func(), err error) {
+	dbURL, drop, err := benchDatabase(ctx)
 	if err != nil {
-		return "", err
+		return nil, "", nil, err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	if keep {
+		fmt.Println("  the database is kept:", dbURL)
+		drop = func() {}
+	}
+	if st, err = store.Open(ctx, dbURL, logger); err != nil {
+		drop()
+		return nil, "", nil, err
+	}
+	done = func() { st.Close(); drop() }
+	if err := demo.Seed(ctx, st, time.Now()); err != nil {
+		done()
+		return nil, "", nil, err
+	}
+	return st, dbURL, done, nil
 }
 
 func must[T any](v T, err error) T {

@@ -25,7 +25,7 @@ const sessionCookie = "__Host-grantflow-session"
 // reads the same detail through the API's core and then renders the GOV.UK page with its staff forms
 // (bands, budget left, scores).
 func pagesPair(ctx context.Context, c client.Client, st *store.Store, logger *slog.Logger, id int64) (pair, func(), error) {
-	token, err := officerToken(ctx, st)
+	token, err := tokenFor(ctx, st, "officer@opcc.example.org")
 	if err != nil {
 		return pair{}, nil, err
 	}
@@ -46,7 +46,7 @@ func pagesPair(ctx context.Context, c client.Client, st *store.Store, logger *sl
 // request log, no metrics) and one as production runs it (a JSON log line per request, written to
 // io.Discard so the disk is not what is measured, and the HTTP metrics).
 func observedPair(ctx context.Context, c client.Client, st *store.Store, id int64) (pair, func(), error) {
-	token, err := officerToken(ctx, st)
+	token, err := tokenFor(ctx, st, "officer@opcc.example.org")
 	if err != nil {
 		return pair{}, nil, err
 	}
@@ -69,15 +69,6 @@ func observedPair(ctx context.Context, c client.Client, st *store.Store, id int6
 		bare: side{name: "page read, bare router (no request log, no metrics)", run: repeat(callers, read(bare.URL))},
 		ours: side{name: "page read with the JSON request log and HTTP metrics", run: repeat(callers, read(observed.URL))},
 	}, func() { bare.Close(); observed.Close() }, nil
-}
-
-func officerToken(ctx context.Context, st *store.Store) (string, error) {
-	officer, err := st.UserByEmail(ctx, "officer@opcc.example.org")
-	if err != nil {
-		return "", err
-	}
-	token, _, err := st.IssueToken(ctx, officer.ID, 24*time.Hour)
-	return token, err
 }
 
 // get reads url and wants a 200.

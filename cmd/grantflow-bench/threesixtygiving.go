@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"grantflow/internal/demo"
 	"grantflow/publication/threesixtygiving"
 	"grantflow/store"
 )
@@ -49,23 +48,11 @@ func bench360Giving(ctx context.Context, a alternation) error {
 	if err != nil {
 		return fmt.Errorf("360giving: the bare side runs psql's \\copy, and psql is not on PATH: %w", err)
 	}
-	dbURL, dropDB, err := benchDatabase(ctx)
+	st, dbURL, done, err := seededDatabase(ctx, givingKeep, logger)
 	if err != nil {
 		return err
 	}
-	if givingKeep {
-		fmt.Println("  the database is kept:", dbURL)
-	} else {
-		defer dropDB()
-	}
-	st, err := store.Open(ctx, dbURL, logger)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := demo.Seed(ctx, st, time.Now()); err != nil {
-		return err
-	}
+	defer done()
 	start := time.Now()
 	if err := seedRegister(ctx, st, givingAwards); err != nil {
 		return fmt.Errorf("seed %d awards: %w", givingAwards, err)

@@ -3,17 +3,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"grantflow/internal/apiclient"
 )
 
 // api is the drivers' client of the front door. It retries as a careful client does: after a
@@ -35,73 +34,31 @@ type driveStats struct {
 	lastServer   atomic.Value // the last other-5xx answer, as text
 }
 
-type answer struct {
-	status int
-	body   map[string]any
-	raw    []byte
-}
+// answer is an answer read whole.
+type answer = apiclient.Response
 
-func (a answer) str(path ...string) string { return fmt.Sprint(dig(a.body, path...)) }
-
-// dig walks maps and list indexes ("0") in a decoded JSON value.
-func dig(v any, path ...string) any {
-	for _, p := range path {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[p]
-		case []any:
-			var i int
-			fmt.Sscan(p, &i)
-			if i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
-// send makes one request; err is a connection error (no answer).
+// send makes one request; err is a connection error (no answer, or one that could not be read).
 func (c *api) send(ctx context.Context, method, path, token string, body any) (answer, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return answer{}, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, _, err := apiclient.NewRequest(ctx, method, c.base+path, token, body)
 	if err != nil {
 		return answer{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.stats.connErrors.Add(1)
 		return answer{}, err
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
+	a, err := apiclient.Read(res)
 	if err != nil {
 		c.stats.connErrors.Add(1)
 		return answer{}, err
 	}
-	a := answer{status: res.StatusCode, raw: raw}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		json.Unmarshal(raw, &a.body)
-	}
 	switch {
-	case a.status == http.StatusServiceUnavailable:
+	case a.Status == http.StatusServiceUnavailable:
 		c.stats.unavailable.Add(1)
-	case a.status >= 500:
+	case a.Status >= 500:
 		c.stats.serverErrors.Add(1)
-		c.stats.lastServer.Store(fmt.Sprintf("%s %s: %d %.300s", method, path, a.status, raw))
+		c.stats.lastServer.Store(fmt.Sprintf("%s %s: %d %.300s", method, path, a.Status, a.Raw))
 	}
 	return a, nil
 }
@@ -115,14 +72,14 @@ func (c *api) get(ctx context.Context, path, token string) (answer, error) {
 	deadline := time.Now().Add(stepTimeout)
 	for {
 		a, err := c.send(ctx, "GET", path, token, nil)
-		if err == nil && a.status < 500 {
-			if a.status != http.StatusOK {
-				return a, fmt.Errorf("GET %s: %d %.300s", path, a.status, a.raw)
+		if err == nil && a.Status < 500 {
+			if a.Status != http.StatusOK {
+				return a, fmt.Errorf("GET %s: %d %.300s", path, a.Status, a.Raw)
 			}
 			return a, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return a, fmt.Errorf("GET %s: no answer within %s: %v %.300s", path, stepTimeout, err, a.raw)
+			return a, fmt.Errorf("GET %s: no answer within %s: %v %.300s", path, stepTimeout, err, a.Raw)
 		}
 		c.stats.retries.Add(1)
 		pause(ctx)
@@ -155,18 +112,18 @@ func (c *api) step(ctx context.Context, method, path, token string, body any, do
 		case err != nil:
 			last = err.Error()
 			continue
-		case a.status < 300:
+		case a.Status < 300:
 			return a, nil
-		case a.status >= 500:
-			last = fmt.Sprintf("%d %.300s", a.status, a.raw)
+		case a.Status >= 500:
+			last = fmt.Sprintf("%d %.300s", a.Status, a.Raw)
 			continue
-		case a.status < 500 && strings.Contains(a.str("error", "message"), "already"):
+		case a.Status < 500 && strings.Contains(a.Str("error", "message"), "already"):
 			return a, nil
-		case a.status == http.StatusConflict || a.status == http.StatusTooManyRequests:
-			last = fmt.Sprintf("%d %.300s", a.status, a.raw)
+		case a.Status == http.StatusConflict || a.Status == http.StatusTooManyRequests:
+			last = fmt.Sprintf("%d %.300s", a.Status, a.Raw)
 			continue
 		default:
-			return a, fmt.Errorf("%s %s: %d %.500s", method, path, a.status, a.raw)
+			return a, fmt.Errorf("%s %s: %d %.500s", method, path, a.Status, a.Raw)
 		}
 	}
 }
@@ -184,7 +141,7 @@ func (c *api) status(ctx context.Context, token string, id int64) (string, answe
 	if err != nil {
 		return "", a, err
 	}
-	return a.str("status"), a, nil
+	return a.Str("status"), a, nil
 }
 
 // await waits until the application is at one of the stages.
@@ -223,14 +180,14 @@ func (c *api) signIn(ctx context.Context, email, password, otp string) (string, 
 	}
 	for deadline := time.Now().Add(stepTimeout); ; pause(ctx) {
 		a, err := c.send(ctx, "POST", "/api/v1/tokens", "", body)
-		if err == nil && a.status == http.StatusCreated {
-			return a.str("token"), nil
+		if err == nil && a.Status == http.StatusCreated {
+			return a.Str("token"), nil
 		}
-		if err == nil && a.status < 500 && a.status != http.StatusTooManyRequests {
-			return "", fmt.Errorf("sign in %s: %d %.300s", email, a.status, a.raw)
+		if err == nil && a.Status < 500 && a.Status != http.StatusTooManyRequests {
+			return "", fmt.Errorf("sign in %s: %d %.300s", email, a.Status, a.Raw)
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("sign in %s: %v %.300s", email, err, a.raw)
+			return "", fmt.Errorf("sign in %s: %v %.300s", email, err, a.Raw)
 		}
 	}
 }

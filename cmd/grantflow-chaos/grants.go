@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"grantflow/internal/apiclient"
 	"grantflow/internal/demo"
 	"grantflow/money"
 	"grantflow/scheme"
@@ -56,10 +57,10 @@ func (c *api) createDraft(ctx context.Context, token, title string, body map[str
 		if err != nil {
 			return false, err
 		}
-		apps, _ := dig(list.body, "applications").([]any)
+		apps, _ := apiclient.Dig(list.Body, "applications").([]any)
 		for _, a := range apps {
-			if dig(a, "title") == title {
-				id = int64(dig(a, "id").(float64))
+			if apiclient.Dig(a, "title") == title {
+				id = int64(apiclient.Dig(a, "id").(float64))
 				return true, nil
 			}
 		}
@@ -70,7 +71,7 @@ func (c *api) createDraft(ctx context.Context, token, title string, body map[str
 		return 0, err
 	}
 	if id == 0 {
-		id = int64(dig(a.body, "id").(float64))
+		id = int64(apiclient.Dig(a.Body, "id").(float64))
 	}
 	return id, nil
 }
@@ -211,8 +212,8 @@ func (c *api) payTranche(ctx context.Context, id int64, no int, p people, clock 
 		if err != nil {
 			return "", err
 		}
-		amount, _ = dig(fin.body, "tranches", fmt.Sprint(no-1), "amount_pence").(float64)
-		return fmt.Sprint(dig(fin.body, "tranches", fmt.Sprint(no-1), "status")), nil
+		amount, _ = apiclient.Dig(fin.Body, "tranches", fmt.Sprint(no-1), "amount_pence").(float64)
+		return fmt.Sprint(apiclient.Dig(fin.Body, "tranches", fmt.Sprint(no-1), "status")), nil
 	}
 	for deadline := time.Now().Add(stepTimeout); ; pause(ctx) {
 		st, err := status()
@@ -249,9 +250,9 @@ func (c *api) serviceToClosed(ctx context.Context, id int64, provider string, p 
 		if err != nil {
 			return "", err
 		}
-		for _, r := range asList(dig(a.body, "return_schedule")) {
-			if dig(r, "quarter") == float64(q) {
-				return fmt.Sprint(dig(r, "status")), nil
+		for _, r := range asList(apiclient.Dig(a.Body, "return_schedule")) {
+			if apiclient.Dig(r, "quarter") == float64(q) {
+				return fmt.Sprint(apiclient.Dig(r, "status")), nil
 			}
 		}
 		return "", nil
@@ -297,16 +298,16 @@ func (c *api) serviceToClosed(ctx context.Context, id int64, provider string, p 
 		return err
 	}
 	var missing []any
-	for _, r := range asList(dig(a.body, "return_schedule")) {
-		if dig(r, "status") == "awaiting" {
-			missing = append(missing, map[string]any{"financial_year": dig(r, "financial_year"), "quarter": dig(r, "quarter")})
+	for _, r := range asList(apiclient.Dig(a.Body, "return_schedule")) {
+		if apiclient.Dig(r, "status") == "awaiting" {
+			missing = append(missing, map[string]any{"financial_year": apiclient.Dig(r, "financial_year"), "quarter": apiclient.Dig(r, "quarter")})
 		}
 	}
 	if len(missing) > 0 {
 		noneAwaiting := func() (bool, error) {
 			a, err := c.get(ctx, path, p.officer)
-			for _, r := range asList(dig(a.body, "return_schedule")) {
-				if dig(r, "status") == "awaiting" {
+			for _, r := range asList(apiclient.Dig(a.Body, "return_schedule")) {
+				if apiclient.Dig(r, "status") == "awaiting" {
 					return false, err
 				}
 			}

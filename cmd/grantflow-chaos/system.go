@@ -20,6 +20,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"grantflow/internal/apiclient"
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
 	"grantflow/internal/devpostgres"
@@ -146,7 +147,7 @@ func startSystem(ctx context.Context, opts options, logger *slog.Logger, out io.
 	}
 	s.api = &api{base: "http://127.0.0.1:" + strconv.Itoa(httpPort), http: &http.Client{Timeout: 90 * time.Second}, stats: &s.stats}
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(300 * time.Millisecond) {
-		if a, err := s.api.send(ctx, "GET", "/api/v1/schemes", "", nil); err == nil && a.status == http.StatusOK {
+		if a, err := s.api.send(ctx, "GET", "/api/v1/schemes", "", nil); err == nil && a.Status == http.StatusOK {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -204,7 +205,7 @@ func (s *system) signIn(ctx context.Context, opts options) error {
 		if err != nil {
 			return err
 		}
-		*who.id = int64(dig(me.body, "id").(float64))
+		*who.id = int64(apiclient.Dig(me.Body, "id").(float64))
 	}
 	for i := range s.orgCount(opts.Grassroots) {
 		token, err := s.api.signIn(ctx, fmt.Sprintf("group%d@chaos.example.org", i+1), chaosPassword, "")
@@ -224,14 +225,14 @@ func (s *system) signIn(ctx context.Context, opts options) error {
 	if err != nil {
 		return err
 	}
-	for _, sc := range asList(dig(list.body, "schemes")) {
-		id := int64(dig(sc, "id").(float64))
+	for _, sc := range asList(apiclient.Dig(list.Body, "schemes")) {
+		id := int64(apiclient.Dig(sc, "id").(float64))
 		detail, err := s.api.get(ctx, fmt.Sprintf("/api/v1/schemes/%d", id), "")
 		if err != nil {
 			return err
 		}
-		round := int64(dig(detail.body, "rounds", "0", "id").(float64))
-		switch dig(sc, "slug") {
+		round := int64(apiclient.Dig(detail.Body, "rounds", "0", "id").(float64))
+		switch apiclient.Dig(sc, "slug") {
 		case "grassroots":
 			s.grassrootsScheme = [2]int64{id, round}
 		case "commissioned-services":

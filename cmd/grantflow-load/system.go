@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,10 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +20,7 @@ import (
 	"grantflow/internal/app"
 	"grantflow/internal/demo"
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/throwawaydb"
 	"grantflow/letters"
 	"grantflow/money"
 	"grantflow/notify"
@@ -61,12 +57,12 @@ func startSystem(ctx context.Context, logger *slog.Logger) (sys *system, err err
 		return sys, err
 	}
 	sys.stops = append(sys.stops, func() { os.RemoveAll(dir) })
-	dbURL, drop, err := throwawayDatabase()
+	db, err := throwawaydb.New(app.EnvDatabaseURL(), "grantflow_load")
 	if err != nil {
-		return sys, err
+		return sys, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	sys.stops = append(sys.stops, drop)
-	addr, err := freeAddress()
+	sys.stops = append(sys.stops, func() { db.Drop() })
+	addr, err := devtemporal.FreeAddress()
 	if err != nil {
 		return sys, err
 	}
@@ -81,7 +77,7 @@ func startSystem(ctx context.Context, logger *slog.Logger) (sys *system, err err
 		return sys, err
 	}
 	sys.stops = append(sys.stops, c.Close)
-	st, err := store.Open(ctx, dbURL, logger)
+	st, err := store.Open(ctx, db.URL, logger)
 	if err != nil {
 		return sys, err
 	}
@@ -91,10 +87,8 @@ func startSystem(ctx context.Context, logger *slog.Logger) (sys *system, err err
 		return sys, err
 	}
 	// No budget refuses anything the crowd does.
-	for _, sc := range must(st.Schemes(ctx)) {
-		if err := st.SetBudget(ctx, sc.ID, scheme.FinancialYear(time.Now()), money.Pounds(1_000_000_000)); err != nil {
-			return sys, err
-		}
+	if err := demo.FundEveryScheme(ctx, st, scheme.FinancialYear(time.Now())); err != nil {
+		return sys, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -116,40 +110,6 @@ func startSystem(ctx context.Context, logger *slog.Logger) (sys *system, err err
 	go web.Serve(ln)
 	sys.stops = append(sys.stops, func() { web.Close() })
 	return sys, nil
-}
-
-// throwawayDatabase names a new database grantflow_load_<random> on DATABASE_URL's server (the local
-// one by default), which store.Open creates; drop removes it.
-func throwawayDatabase() (string, func(), error) {
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		base = app.DefaultDatabaseURL
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", nil, fmt.Errorf("DATABASE_URL: %w", err)
-	}
-	raw := make([]byte, 4)
-	rand.Read(raw)
-	u.Path = "/grantflow_load_" + hex.EncodeToString(raw)
-	drop := func() {
-		admin := *u
-		admin.Path = "/postgres"
-		if db, err := sql.Open("postgres", admin.String()); err == nil {
-			db.Exec("DROP DATABASE IF EXISTS " + strings.TrimPrefix(u.Path, "/") + " WITH (FORCE)")
-			db.Close()
-		}
-	}
-	return u.String(), drop, nil
-}
-
-func freeAddress() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // account is one person of the crowd; every one has the demo password, and staff the demo's

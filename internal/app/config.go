@@ -215,6 +215,10 @@ const DefaultDataLicence = threesixtygiving.OpenGovernmentLicence
 // DefaultDatabaseURL is the local server's grantflow database.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/grantflow?sslmode=disable"
 
+// EnvDatabaseURL is DATABASE_URL, or DefaultDatabaseURL when it is unset or empty: the database
+// LoadConfig reads, for the tools that need no other setting.
+func EnvDatabaseURL() string { return env("DATABASE_URL", DefaultDatabaseURL) }
+
 // Where the dev runner's embedded Temporal server keeps its state: a SQLite file under .data, or
 // databases temporal and temporal_visibility on the application's PostgreSQL server.
 const (
@@ -225,7 +229,7 @@ const (
 // LoadConfig reads the environment; a malformed value is an error naming the variable.
 func LoadConfig() (Config, error) {
 	c := Config{
-		DatabaseURL:       env("DATABASE_URL", DefaultDatabaseURL),
+		DatabaseURL:       EnvDatabaseURL(),
 		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
 		Letterhead: letters.Letterhead{

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/devtemporal/devtemporaltest"
 	"grantflow/store/storetest"
 )
 
@@ -59,7 +60,7 @@ func TestWorkerDrainsRunningActivityOnStop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.DiscardHandler)
-	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{})
+	srv := devtemporaltest.Start(ctx, t, devtemporal.Options{})
 	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, quiet)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestWorkerAloneServesOnlyHealth(t *testing.T) {
 		return l.Addr().(*net.TCPAddr).Port
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{SearchAttributes: SearchAttributes})
+	srv := devtemporaltest.Start(ctx, t, devtemporal.Options{SearchAttributes: SearchAttributes})
 	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, quiet)
 	if err != nil {
 		t.Fatal(err)

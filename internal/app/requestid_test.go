@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/devtemporal/devtemporaltest"
 	"grantflow/internal/requestid"
 )
 
@@ -45,7 +46,7 @@ func activityRequestID(ctx context.Context) (string, error) { return requestid.F
 func TestDialPropagatesRequestID(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{})
+	srv := devtemporaltest.Start(ctx, t, devtemporal.Options{})
 	c, err := Dial(ctx, TemporalConn{Address: srv.Address(), Namespace: srv.Namespace()}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatal(err)

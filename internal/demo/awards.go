@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"regexp"
 	"time"
 
+	"grantflow/internal/apiclient"
 	"grantflow/money"
 	"grantflow/scheme"
 	"grantflow/store"
@@ -84,21 +84,9 @@ type walker struct {
 }
 
 func (w *walker) call(method, path, token string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(w.ctx, method, w.base+path, r)
+	req, _, err := apiclient.NewRequest(w.ctx, method, w.base+path, token, body)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := w.http.Do(req)
 	if err != nil {

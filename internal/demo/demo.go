@@ -130,6 +130,23 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) error {
 	return nil
 }
 
+// FundEveryScheme sets every scheme's budget for each of the financial years to a billion pounds,
+// so that the benchmark's and the load run's approvals are never refused for money.
+func FundEveryScheme(ctx context.Context, st *store.Store, years ...int) error {
+	schemes, err := st.Schemes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sc := range schemes {
+		for _, fy := range years {
+			if err := st.SetBudget(ctx, sc.ID, fy, money.Pounds(1_000_000_000)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // GrassrootsAnswers are the answers of a complete grassroots application asking for amount
 // beyond its own fields (title, amount, dates, areas, priorities), for the benchmark and tests:
 // a made-up evening youth project in Melton whose two budget lines add up to amount.

@@ -451,6 +451,16 @@ func freePorts(n, avoid int) ([]int, error) {
 	return ports, nil
 }
 
+// FreeAddress is a loopback host:port nothing listens on at the moment it is asked, for
+// Options.Address when any port will do.
+func FreeAddress() (string, error) {
+	ports, err := freePorts(1, 0)
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(loopback, strconv.Itoa(ports[0])), nil
+}
+
 // Phases of the server, for serverLogger.
 const (
 	starting int32 = iota

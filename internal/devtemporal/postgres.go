@@ -1,21 +1,19 @@
 package devtemporal
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"time"
 
-	"github.com/lib/pq"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
 	postgresplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/postgresql"
 	"go.temporal.io/server/tools/common/schema"
 	sqltool "go.temporal.io/server/tools/sql"
+
+	"grantflow/internal/throwawaydb"
 )
 
 const (
@@ -137,33 +135,14 @@ func redact(raw string) string {
 	return "(unparsable URL)"
 }
 
-// ThrowawayPostgres names a pair of databases on the PostgreSQL server at serverURL that nobody
-// else uses (temporal_test_<random> and its visibility database), for tests and benchmarks: it
-// returns the URL for Options.PostgresURL, and drop, which removes both databases (after the
-// server has stopped; WITH (FORCE) ends any connection left open).
+// ThrowawayPostgres names a pair of databases on the PostgreSQL server that serverURL points at
+// that nobody else uses (temporal_test_<random> and its visibility database), for tests and
+// benchmarks: it returns the URL for Options.PostgresURL, and drop, which removes both databases
+// (after the server has stopped; WITH (FORCE) ends any connection left open).
 func ThrowawayPostgres(serverURL string) (pgURL string, drop func() error, err error) {
-	u, err := url.Parse(serverURL)
+	db, err := throwawaydb.New(serverURL, "temporal_test")
 	if err != nil {
-		return "", nil, fmt.Errorf("devtemporal: server URL %q: %w", redact(serverURL), err)
+		return "", nil, fmt.Errorf("devtemporal: %w", err)
 	}
-	raw := make([]byte, 6)
-	rand.Read(raw)
-	name := "temporal_test_" + hex.EncodeToString(raw)
-	admin := *u
-	admin.Path = "/" + maintenanceDatabase
-	u.Path = "/" + name
-	drop = func() error {
-		db, err := sql.Open("postgres", admin.String())
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		for _, n := range []string{name, name + VisibilitySuffix} {
-			if _, err := db.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(n) + " WITH (FORCE)"); err != nil {
-				return fmt.Errorf("devtemporal: drop database %s: %w", n, err)
-			}
-		}
-		return nil
-	}
-	return u.String(), drop, nil
+	return db.URL, func() error { return db.Drop(VisibilitySuffix) }, nil
 }

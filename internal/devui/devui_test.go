@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"grantflow/internal/devtemporal"
+	"grantflow/internal/devtemporal/devtemporaltest"
 )
 
 // The UI served against a real embedded Temporal: its page, its settings, and a workflow started
@@ -24,7 +25,7 @@ func TestUIServesPageAndAPIAgainstEmbeddedTemporal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	const namespace = "grantflow-ui-test"
-	srv := devtemporal.StartForTest(ctx, t, devtemporal.Options{
+	srv := devtemporaltest.Start(ctx, t, devtemporal.Options{
 		Namespace: namespace,
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})

@@ -3,9 +3,7 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"os"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"grantflow/internal/throwawaydb"
 	"grantflow/store"
 )
 
@@ -28,26 +27,15 @@ func ServerURL() string {
 // NewURL creates an empty database for the test, dropped when the test ends, and returns its URL.
 func NewURL(t testing.TB) string {
 	t.Helper()
-	raw := make([]byte, 6)
-	rand.Read(raw)
-	name := "grantflow_test_" + hex.EncodeToString(raw)
-	u, err := url.Parse(ServerURL())
+	db, err := throwawaydb.New(ServerURL(), "grantflow_test")
 	if err != nil {
 		t.Fatalf("TEST_DATABASE_URL: %v", err)
 	}
-	admin, err := sql.Open("postgres", u.String())
-	if err != nil {
-		t.Fatal(err)
+	if err := db.Create(context.Background()); err != nil {
+		t.Fatalf("create test database (is PostgreSQL running?): %v", err)
 	}
-	if _, err := admin.Exec("CREATE DATABASE " + pq.QuoteIdentifier(name)); err != nil {
-		t.Fatalf("create test database (is PostgreSQL running at %s?): %v", u.Host, err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)")
-		admin.Close()
-	})
-	u.Path = "/" + name
-	return u.String()
+	t.Cleanup(func() { db.Drop() })
+	return db.URL
 }
 
 // New opens a migrated store on a fresh database.
