@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"grantflow/internal/apiclient"
+	"grantflow/internal/demo"
+	"grantflow/store"
 )
 
 // api is the drivers' client of the front door. It retries as a careful client does: after a
@@ -173,21 +175,35 @@ func (c *api) reached(ctx context.Context, token string, id int64, order []strin
 	}
 }
 
-func (c *api) signIn(ctx context.Context, email, password, otp string) (string, error) {
+func (c *api) signIn(ctx context.Context, email, password string, secondFactor bool) (string, error) {
 	body := map[string]string{"email": email, "password": password}
-	if otp != "" {
-		body["otp"] = otp
-	}
 	for deadline := time.Now().Add(stepTimeout); ; pause(ctx) {
+		if secondFactor {
+			// A code for each attempt: on a busy machine the previous one may have expired, or an
+			// attempt whose answer was lost may have used it (each is good once per account).
+			code, err := store.TOTPCode(demo.TOTPSecret, time.Now())
+			if err != nil {
+				return "", err
+			}
+			body["otp"] = code
+		}
 		a, err := c.send(ctx, "POST", "/api/v1/tokens", "", body)
 		if err == nil && a.Status == http.StatusCreated {
 			return a.Str("token"), nil
 		}
-		if err == nil && a.Status < 500 && a.Status != http.StatusTooManyRequests {
+		usedCode := err == nil && a.Status == http.StatusUnauthorized && secondFactor && apiclient.Dig(a.Body, "error", "fields", "otp") != nil
+		if err == nil && a.Status < 500 && a.Status != http.StatusTooManyRequests && !usedCode {
 			return "", fmt.Errorf("sign in %s: %d %.300s", email, a.Status, a.Raw)
 		}
 		if time.Now().After(deadline) {
 			return "", fmt.Errorf("sign in %s: %v %.300s", email, err, a.Raw)
+		}
+		if usedCode { // the next code comes with the next 30-second step
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(time.Until(time.Now().Truncate(30 * time.Second).Add(30 * time.Second))):
+			}
 		}
 	}
 }

@@ -142,6 +142,13 @@ func From(err error) *Error {
 	if errors.As(err, &notReady) { // e.g. its workflow task failed or timed out twice as a worker died
 		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 2, Message: "this application's workflow is catching up after a fault; try again in a moment"}
 	}
+	var temporalDeadline *serviceerror.DeadlineExceeded
+	var temporalDown *serviceerror.Unavailable
+	if errors.As(err, &temporalDeadline) || errors.As(err, &temporalDown) {
+		// Temporal's own deadline or a frontend out of reach: the command may have been taken.
+		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Undecided: true,
+			Message: "the workflow engine did not answer in time, so this may or may not have been done: reload to check before sending it again"}
+	}
 	if store.Unavailable(err) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "try_again", RetryAfter: 5, Undecided: true,
 			Message: "the database was out of reach for a moment, so this may or may not have been saved: reload to check before sending it again"}
