@@ -37,4 +37,3 @@ func TestTemporalTroublesAnswerTryAgain(t *testing.T) {
 		t.Errorf("an unknown error: %+v; want 500", got)
 	}
 }
-
