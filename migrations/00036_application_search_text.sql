@@ -15,8 +15,13 @@
 -- writable throughout (one UPDATE of every row would hold its row locks until it ended and
 -- write the whole table's new versions in one go); the index is built CONCURRENTLY for the
 -- same reason. The column is added without a default, which changes only the catalogue. The
--- triggers come before the fill, so a row written meanwhile is right either way. Each step can
--- be run again if the migration stops half way.
+-- triggers (CREATE OR REPLACE, so never a moment without one) come before the fill, so a row
+-- written meanwhile is right either way. Each step can be run again if the migration stops half way.
+--
+-- Servers from before this migration read applications with a.* into a struct that has no
+-- search_text, so they fail on every application read once the column exists: stop the front
+-- door and workers of the old version (scale them to none) before `grantflow migrate` runs this,
+-- as the README's upgrade notes say. Workflows wait meanwhile; nothing is lost.
 
 ALTER TABLE applications ADD COLUMN IF NOT EXISTS search_text text;
 
@@ -59,14 +64,11 @@ END;
 $$;
 -- +goose StatementEnd
 
-DROP TRIGGER IF EXISTS search_text ON applications;
-CREATE TRIGGER search_text BEFORE INSERT OR UPDATE OF title, organisation_id ON applications
+CREATE OR REPLACE TRIGGER search_text BEFORE INSERT OR UPDATE OF title, organisation_id ON applications
     FOR EACH ROW EXECUTE FUNCTION search_text_of_application();
-DROP TRIGGER IF EXISTS search_text ON organisations;
-CREATE TRIGGER search_text AFTER UPDATE OF name ON organisations
+CREATE OR REPLACE TRIGGER search_text AFTER UPDATE OF name ON organisations
     FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION search_text_of_organisation();
-DROP TRIGGER IF EXISTS search_text ON awards;
-CREATE TRIGGER search_text AFTER INSERT OR DELETE OR UPDATE OF reference, application_id ON awards
+CREATE OR REPLACE TRIGGER search_text AFTER INSERT OR DELETE OR UPDATE OF reference, application_id ON awards
     FOR EACH ROW EXECUTE FUNCTION search_text_of_award();
 
 -- +goose StatementBegin
@@ -87,9 +89,13 @@ END;
 $$;
 -- +goose StatementEnd
 
-CREATE INDEX CONCURRENTLY IF NOT EXISTS applications_search_trgm ON applications USING gin (search_text gin_trgm_ops);
+-- A build cut short leaves an invalid index that IF NOT EXISTS would keep: drop it and build again.
+DROP INDEX CONCURRENTLY IF EXISTS applications_search_trgm;
+CREATE INDEX CONCURRENTLY applications_search_trgm ON applications USING gin (search_text gin_trgm_ops);
 -- The search was the title index's only reader; the organisations' and awards' stay for lists of their own.
 DROP INDEX CONCURRENTLY IF EXISTS applications_title_trgm;
+-- The planner's statistics of the new column, before the first search rather than at autovacuum's pace.
+ANALYZE applications;
 
 -- +goose Down
 CREATE INDEX CONCURRENTLY IF NOT EXISTS applications_title_trgm ON applications USING gin (title gin_trgm_ops);

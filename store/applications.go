@@ -262,7 +262,7 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		return SearchPage{Applications: []Application{}}, nil // nothing typed holds it, and it would match across fields
 	}
 	matches := `
-		WHERE ($1 = '' OR a.search_text ILIKE $1 ESCAPE '\' OR ($8 <> 0 AND a.id = $8))
+		WHERE ($1 = '' OR a.search_text ILIKE $1 ESCAPE '\' OR ($8::bigint <> 0 AND a.id = $8::bigint))
 		AND ($2 = 0 OR a.scheme_id = $2)
 		AND ($3 = 0 OR a.round_id = $3)
 		AND ($4 = '' OR a.status = $4)

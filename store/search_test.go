@@ -83,6 +83,7 @@ func TestSearchApplications(t *testing.T) {
 		"filters together":            {store.ApplicationSearch{SchemeID: grass[0], Status: "draft", Text: "trust"}, []int64{percent, canal}},
 		"stages of a work queue":      {store.ApplicationSearch{Statuses: []string{"offered", "nonsense"}}, []int64{awarded}},
 		"oldest first":                {store.ApplicationSearch{OldestFirst: true, Page: store.PageRequest{Size: 2}}, []int64{awarded, youth}},
+		"a reference beyond 32 bits":  {store.ApplicationSearch{Text: "APP-3000000000"}, nil},
 	} {
 		if got := ids(c.f); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", name, got, c.want)

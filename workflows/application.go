@@ -56,6 +56,9 @@ type application struct {
 type publication struct {
 	stage Stage
 	show  func() (restore func())
+	// ofStep marks a publication made by a person's step (stepShowing, under the lock): it ends with
+	// the step's locked section. The main line's own moves end theirs only by setStage or failing.
+	ofStep bool
 }
 
 // now is the workflow's time, shifted by the application's clock offset (tests and demos only).
@@ -122,10 +125,10 @@ func (a *application) locked(ctx workflow.Context, fn func() error) error {
 		return err
 	}
 	defer a.lock.Unlock()
-	pending := a.publishing
 	err := fn()
-	if err != nil || a.publishing != pending {
-		// The step has adopted what it published (the workflow holds it now) or given it up.
+	if err != nil || (a.publishing != nil && a.publishing.ofStep) {
+		// The step has adopted what it published (the workflow holds it now) or given it up; a
+		// publication of the main line's that began meanwhile is not the step's to end.
 		a.publishing = nil
 	}
 	return err
@@ -146,7 +149,7 @@ func (a *application) step(ctx workflow.Context, actor Actor, what, why string, 
 // in the gap before the workflow hears the activity completed (admitAhead).
 func (a *application) stepShowing(ctx workflow.Context, actor Actor, what, why string, next Stage, show func() (restore func())) activities.Step {
 	s := a.step(ctx, actor, what, why, next)
-	a.publishing = &publication{stage: next, show: show}
+	a.publishing = &publication{stage: next, show: show, ofStep: true}
 	return s
 }
 
@@ -160,8 +163,12 @@ func (a *application) moveTo(ctx workflow.Context, stage Stage, actor Actor, wha
 	return nil
 }
 
-// aheadOfWorkflow reports whether the read model may already show what the workflow has not adopted.
-func (a *application) aheadOfWorkflow() bool { return a.publishing != nil }
+// aheadOfWorkflow reports whether the read model may already show a stage the workflow has not
+// reached. (A step's publication at its own stage, such as a variation's new version, needs no
+// waiting: the step holds the lock until the workflow has adopted it.)
+func (a *application) aheadOfWorkflow() bool {
+	return a.publishing != nil && a.publishing.stage != a.stage
+}
 
 // admitAhead is the validator of a person's step: validate against the workflow's state or, while
 // an activity is publishing, against what the read model may already show (its stage, and what

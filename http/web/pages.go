@@ -138,10 +138,10 @@ func newSearchBox(action, name, label, hint string, q url.Values, keep ...string
 	return b
 }
 
-// The position of a page in its list travels in its links as "from" (the number of its first
+// The position of a page in its list travels in its links as "start" (the number of its first
 // row), so that a page can say which rows it shows: a cursor knows where it is, not how far in.
 // The first page is always 1, so a number edited by hand is put right by going back to it.
-const pageFromParam = "from"
+const pageFromParam = "start"
 
 // pageStart is the number of the first row of the page the address asks for: 1 on a first page.
 func (pg pager) pageStart(q url.Values, p store.PageRequest) int {
