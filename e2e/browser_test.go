@@ -215,7 +215,7 @@ func TestBrowserGrassrootsJourney(t *testing.T) {
 	b.fill("Payment reference", paid.Reference)
 	b.fillDate("Date paid", paid.PaidOn)
 	b.press("Mark as paid", http.StatusOK)
-	b.see("Payments marked as paid", payment, "Paid")
+	b.see("Payments marked as paid", ref, "One-off grant", org.Name, "£4,000.00", "Paid") // a column each
 	signOut(b)
 
 	// The applicant sees the grant paid.

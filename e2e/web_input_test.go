@@ -17,8 +17,8 @@ import (
 
 // webForm is one form as a page offers it: where it posts and the names of its fields.
 type webForm struct {
-	action string
-	fields []string
+	action, method string
+	fields         []string
 }
 
 // formsOn reads the forms of a page.
@@ -34,7 +34,7 @@ func formsOn(t *testing.T, p page) []*webForm {
 		if n.Type == html.ElementNode {
 			switch n.Data {
 			case "form":
-				f = &webForm{action: attrOf(n, "action")}
+				f = &webForm{action: attrOf(n, "action"), method: strings.ToUpper(attrOf(n, "method"))}
 				out = append(out, f)
 			case "input", "textarea", "select":
 				if name := attrOf(n, "name"); f != nil && name != "" && name != "csrf_token" && attrOf(n, "type") != "file" {
@@ -93,7 +93,12 @@ func (w *webUser) sendHostile(t *testing.T, name, path string) []string {
 				form.Add(field, value)
 			}
 			w.get(path) // a fresh token, as the browser has
-			res := w.post(f.action, form)
+			var res page
+			if f.method == http.MethodGet { // a search: its fields travel in the address
+				res = w.get(f.action + "?" + form.Encode())
+			} else {
+				res = w.post(f.action, form)
+			}
 			if res.Status < 400 && res.Status != http.StatusOK {
 				t.Errorf("%s sending %s to %s: %d", name, what, f.action, res.Status)
 			}
