@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,16 +254,25 @@ type SearchPage struct {
 // SearchApplications finds applications, newest first, one page at a time (keyset: see pages.go).
 // Input only ever travels as parameters; the text matches literally (its % and _ are not
 // wildcards). The text is matched in applications.search_text (the award reference, the
-// organisation's name and the title, kept by triggers: migration 00036) through its one trigram
+// organisation's name and the title, kept by triggers: migration 00036) through its trigram
 // index, so the planner can choose between that index, for a rare name or reference, and reading
-// the applications newest first until a page is found, for a common word.
+// the applications newest first until a page is found, for a common word; a phrase of several
+// words is narrowed by its whole words' own index instead (SearchWords, migration 00040).
 func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (SearchPage, error) {
 	text := containing(f.Text)
 	if strings.ContainsRune(text, searchTextSeparator) {
 		return SearchPage{Applications: []Application{}}, nil // nothing typed holds it, and it would match across fields
 	}
+	textMatch := `$13::text = '' AND a.search_text ILIKE $1 ESCAPE '\'` // (every parameter is used, or PostgreSQL cannot type it)
+	words := SearchWords(f.Text)
+	if words != "" {
+		// The same match, written so that the planner narrows by the words' index alone rather than
+		// also intersecting the trigram index, whose cost for a common phrase the words save.
+		// (ILIKE is lower() of both sides and LIKE in a multi-byte encoding: the same rows.)
+		textMatch = `search_words(a.search_text) @@ $13::tsquery AND lower(a.search_text) LIKE lower($1) ESCAPE '\'`
+	}
 	matches := `
-		WHERE ($1 = '' OR a.search_text ILIKE $1 ESCAPE '\' OR ($8::bigint <> 0 AND a.id = $8::bigint))
+		WHERE ($1 = '' OR (` + textMatch + `) OR ($8::bigint <> 0 AND a.id = $8::bigint))
 		AND ($2 = 0 OR a.scheme_id = $2)
 		AND ($3 = 0 OR a.round_id = $3)
 		AND ($4 = '' OR a.status = $4)
@@ -284,7 +294,7 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		statuses = f.Statuses
 	}
 	args := []any{text, f.SchemeID, f.RoundID, f.Status, f.FinancialYear, f.OrganisationID, f.CaseOfficerID,
-		applicationIDOf(f.Text), statuses, f.ServiceOnly, f.ReportOverdue, f.ForAssessor}
+		applicationIDOf(f.Text), statuses, f.ServiceOnly, f.ReportOverdue, f.ForAssessor, words}
 	pageSQL := f.Page.sql
 	if f.OldestFirst {
 		pageSQL = f.Page.sqlOldestFirst
@@ -292,6 +302,36 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 	cond, order, pageArgs, err := pageSQL(qualified(keyByID, "a"), args)
 	if err != nil {
 		return SearchPage{}, err
+	}
+	out := SearchPage{}
+	keyOf := func(a Application) []any { return []any{a.ID} }
+	if f.CountUpTo > 0 {
+		// One read of the matches' ids, in the list's order and up to the count's cap, gives the
+		// count and (unless the page lies beyond the cap) the page's ids: a search whose matches the
+		// planner gathers from an index reads them once, not once for the page and again to count.
+		direction := "DESC"
+		if f.OldestFirst {
+			direction = "ASC"
+		}
+		var window pq.Int64Array
+		if err := s.DB.GetContext(ctx, &window, `SELECT coalesce(array_agg(id ORDER BY id `+direction+`), '{}') FROM (SELECT a.id FROM applications a`+
+			joins+matches+` ORDER BY a.id `+direction+` LIMIT $14) m`, append(args, f.CountUpTo+1)...); err != nil {
+			return SearchPage{}, err
+		}
+		out.Total, out.Capped = min(len(window), f.CountUpTo), len(window) > f.CountUpTo
+		// Past the cap the window holds only the first page's ids, and only if it is one longer than the page.
+		if !out.Capped || (f.Page.After == "" && f.Page.Before == "" && len(window) > f.Page.size()) {
+			ids, err := f.Page.ofWindow(window, f.OldestFirst)
+			if err != nil {
+				return SearchPage{}, err
+			}
+			rows, err := s.applicationsByID(ctx, ids)
+			if err != nil {
+				return SearchPage{}, err
+			}
+			out.Applications, out.Links = finishPage(f.Page, rows, keyOf)
+			return out, nil
+		}
 	}
 	// The page's rows are found first and only then joined to their names, so a plan that reads
 	// many candidates joins no more than a page of them.
@@ -301,15 +341,53 @@ func (s *Store) SearchApplications(ctx context.Context, f ApplicationSearch) (Se
 		strings.Split(order, " LIMIT ")[0], pageArgs...); err != nil {
 		return SearchPage{}, err
 	}
-	out := SearchPage{}
-	out.Applications, out.Links = finishPage(f.Page, rows, func(a Application) []any { return []any{a.ID} })
-	if f.CountUpTo > 0 {
-		err = s.DB.GetContext(ctx, &out.Total, `SELECT count(*) FROM (SELECT 1 FROM applications a`+joins+matches+` LIMIT $13) c`,
-			append(args, f.CountUpTo+1)...)
-		out.Capped = out.Total > f.CountUpTo
-		out.Total = min(out.Total, f.CountUpTo)
+	out.Applications, out.Links = finishPage(f.Page, rows, keyOf)
+	return out, nil
+}
+
+// applicationsByID reads the applications of ids, in their order.
+func (s *Store) applicationsByID(ctx context.Context, ids []int64) ([]Application, error) {
+	rows := []Application{}
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id = ANY($1)`, pq.Int64Array(ids)); err != nil {
+		return nil, err
 	}
-	return out, err
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(rows, func(a, b Application) int { return at[a.ID] - at[b.ID] })
+	return rows, nil
+}
+
+// SearchWords is the text-search query that narrows a search for text to the applications holding its
+// whole words (search_words, migration 00040), or "" when the trigram index does better: text
+// of ASCII letters and spaces only, of three words or more. A typed word may be the end of a
+// longer one if it comes first, or the start of one if it comes last, so the first is left out
+// and the last is a prefix; words shorter than three letters are in nearly every application and
+// narrow nothing. At least two words must be left. Anything with digits or other characters (a
+// reference, a numbered name) has rarer trigrams, and stays with them.
+func SearchWords(text string) string {
+	typed := strings.Fields(text)
+	if len(typed) < 3 || strings.IndexFunc(text, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r == ' ')
+	}) >= 0 {
+		return ""
+	}
+	var terms []string
+	for i, w := range typed[1:] {
+		if len(w) < 3 {
+			continue
+		}
+		w = strings.ToLower(w)
+		if i == len(typed)-2 {
+			w += ":*"
+		}
+		terms = append(terms, w)
+	}
+	if len(terms) < 2 {
+		return ""
+	}
+	return strings.Join(terms, " & ")
 }
 
 // searchTextSeparator joins the fields of applications.search_text (chr(31), migration 00036).

@@ -251,3 +251,44 @@ func TestStaffPagesByNameAndSearch(t *testing.T) {
 		}
 	}
 }
+
+// A counted search reads its matches' ids once and takes the page from them (or, past the count's
+// cap with a cursor, reads the page itself): every way gives the same pages, each way along, in
+// both orders, with the same count.
+func TestSearchPagesTheSameCountedOrNot(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	st.Quotas.DraftsPerOrganisation = 1000
+	grass := a.schemeOf["grassroots"]
+	var newest []string
+	for i := range 13 {
+		id, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: fmt.Sprintf("Project %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newest = append([]string{fmt.Sprint(id)}, newest...)
+	}
+	oldest := slices.Clone(newest)
+	slices.Reverse(oldest)
+	key := func(app store.Application) string { return fmt.Sprint(app.ID) }
+	for _, countUpTo := range []int{0, 100, 13, 12, 4} {
+		for _, oldestFirst := range []bool{false, true} {
+			want := newest
+			if oldestFirst {
+				want = oldest
+			}
+			read := func(p store.PageRequest) ([]store.Application, store.PageLinks, error) {
+				page, err := st.SearchApplications(ctx, store.ApplicationSearch{OrganisationID: a.org, Text: "Project", OldestFirst: oldestFirst, CountUpTo: countUpTo, Page: p})
+				if err == nil && countUpTo > 0 && (page.Total != min(13, countUpTo) || page.Capped != (countUpTo < 13)) {
+					t.Errorf("counted up to %d: %d (capped %v), want %d", countUpTo, page.Total, page.Capped, min(13, countUpTo))
+				}
+				return page.Applications, page.Links, err
+			}
+			what := fmt.Sprintf("counted up to %d, oldest first %v", countUpTo, oldestFirst)
+			for _, size := range []int{2, 5, 13} {
+				checkWalk(t, what, size, want, read, key)
+			}
+		}
+	}
+}

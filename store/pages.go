@@ -114,6 +114,49 @@ func (p PageRequest) sqlInOrder(key []keyColumn, args []any, oldestFirst bool) (
 	return fmt.Sprintf("(%s) %s (%s)", strings.Join(cols, ", "), op, strings.Join(params, ", ")), order, args, nil
 }
 
+// ofWindow is the page of a list keyed by id out of window, every key of the list in its order
+// (newest first, or oldest first): the keys sql's query would read, in the order it would read
+// them (one more than the page, and a previous page's in reverse), for finishPage.
+func (p PageRequest) ofWindow(window []int64, oldestFirst bool) ([]int64, error) {
+	beyond := func(id, cursor int64) bool { return id < cursor } // after the cursor in the list's order
+	if oldestFirst {
+		beyond = func(id, cursor int64) bool { return id > cursor }
+	}
+	n := p.size() + 1
+	cursorID := func(cursor string) (int64, error) {
+		values, err := decodeCursor(cursor, keyByID)
+		if err != nil {
+			return 0, err
+		}
+		return values[0].(int64), nil
+	}
+	switch {
+	case p.Before != "":
+		c, err := cursorID(p.Before)
+		if err != nil {
+			return nil, err
+		}
+		end := slices.IndexFunc(window, func(id int64) bool { return id == c || beyond(id, c) })
+		if end < 0 {
+			end = len(window)
+		}
+		page := slices.Clone(window[max(0, end-n):end])
+		slices.Reverse(page)
+		return page, nil
+	case p.After != "":
+		c, err := cursorID(p.After)
+		if err != nil {
+			return nil, err
+		}
+		start := slices.IndexFunc(window, func(id int64) bool { return beyond(id, c) })
+		if start < 0 {
+			return nil, nil
+		}
+		return window[start:min(start+n, len(window))], nil
+	}
+	return window[:min(n, len(window))], nil
+}
+
 // finishPage trims the extra row read by sql, puts the rows newest first and says where the
 // neighbouring pages start; keyOf gives a row's sort key, column by column.
 func finishPage[T any](p PageRequest, rows []T, keyOf func(T) []any) ([]T, PageLinks) {

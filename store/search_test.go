@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,6 +288,27 @@ func TestSearchTextFollowsEveryChange(t *testing.T) {
 			t.Errorf("search %q finds the application: %v, want %v", text, got, want)
 		}
 	}
+
+	// The awards' triggers work by statement (00039): an update that leaves the reference alone
+	// keeps it, a changed reference replaces it, and a removed award takes it away.
+	steps := []struct {
+		sql   string
+		found map[string]bool
+	}{
+		{`UPDATE awards SET purpose = 'Another purpose' WHERE application_id = $1`, map[string]bool{"2026-tow1": true}},
+		{`UPDATE awards SET reference = 'GF-2026-TOW2' WHERE application_id = $1`, map[string]bool{"2026-tow2": true, "2026-tow1": false, "canal bank": true}},
+		{`DELETE FROM awards WHERE application_id = $1`, map[string]bool{"2026-tow2": false, "canal bank": true, "wharfside neigh": true}},
+	}
+	for _, step := range steps {
+		if _, err := st.DB.ExecContext(ctx, step.sql, id); err != nil {
+			t.Fatalf("%s: %v", step.sql, err)
+		}
+		for text, want := range step.found {
+			if got := found(text); got != want {
+				t.Errorf("after %q, search %q finds the application: %v, want %v", step.sql, text, got, want)
+			}
+		}
+	}
 }
 
 // An assessor's search leaves out what they may not score (a service application whose panel
@@ -381,5 +403,47 @@ func TestSearchForAssessor(t *testing.T) {
 	}
 	if got := idsOf(everyone.Applications); len(got) != len(leftOut)+len(mine) {
 		t.Errorf("without ForAssessor the search finds %d, want %d", len(got), len(leftOut)+len(mine))
+	}
+}
+
+// A phrase of several words is narrowed by its whole words' index (migration 00040) but finds
+// exactly what its text matches, as any other search does: a first word that is the end of a
+// longer one, a last that is the start of one, any case, and never words that are merely there
+// in another order or joined by other characters.
+func TestSearchByPhraseFindsWhatItsTextMatches(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	a := newAwards(t, st)
+	st.Quotas.DraftsPerOrganisation = 1000
+	grass := a.schemeOf["grassroots"]
+	titles := map[int64]string{}
+	for _, title := range []string{"Street lighting near Oakham station", "STREET LIGHTING NEAR OAKHAMPTON", "Street-lighting near Oakham",
+		"Oakham near lighting street", "Streetlighting near Oakham", "Lighting the street near Oakham", "Street lighting  near Oakham",
+		"Youth work near the station", "Street lighting near Oakham's station"} {
+		id, err := st.CreateDraft(ctx, a.org, a.user, store.Draft{SchemeID: grass[0], RoundID: grass[1], Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		titles[id] = title
+	}
+	for _, typed := range []string{"treet lighting near Oakh", "Street lighting near Oakham station", "lighting near oakham", "LIGHTING NEAR OAKHAMP",
+		"street lighting near oakham s", "near Oakham station", "work near the station", "lighting near Oakham's", "Street lighting near"} {
+		var want []int64
+		for id, title := range titles {
+			if strings.Contains(strings.ToLower(title), strings.ToLower(typed)) {
+				want = append(want, id)
+			}
+		}
+		page, err := st.SearchApplications(ctx, store.ApplicationSearch{Text: typed, OrganisationID: a.org, CountUpTo: 100})
+		if err != nil {
+			t.Fatalf("search %q: %v", typed, err)
+		}
+		got := idsOf(page.Applications)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) || page.Total != len(want) {
+			t.Errorf("search %q found %v (counted %d), want %v", typed, got, page.Total, want)
+		}
 	}
 }

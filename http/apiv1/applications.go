@@ -454,23 +454,18 @@ const listCountUpTo = 10000
 // listApplications filters by scheme and status; applicants see only their organisation's.
 func (s *Server) listApplications(c *gin.Context) {
 	u := currentUser(c)
-	f := store.ApplicationSearch{Status: c.Query("status"), Text: c.Query("q"), CountUpTo: listCountUpTo}
-	page, err := pageOf(c, "per_page")
-	if err != nil {
+	f := store.ApplicationSearch{Status: c.Query("status"), CountUpTo: listCountUpTo}
+	var err error
+	if f.Text, err = searchParam(c); err != nil {
 		s.fail(c, err)
 		return
 	}
-	f.Page = page
+	if f.Page, err = pageOf(c, "per_page"); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if !utf8.ValidString(f.Status) || strings.ContainsRune(f.Status, 0) { // PostgreSQL cannot compare it; like any unknown stage, it matches nothing
 		c.JSON(http.StatusOK, gin.H{"applications": []ApplicationSummary{}, "total": 0, "total_capped": false, "next": nil, "previous": nil})
-		return
-	}
-	if !utf8.ValidString(f.Text) || strings.ContainsRune(f.Text, 0) {
-		s.fail(c, httperr.Field("q", "must be ordinary text"))
-		return
-	}
-	if len(f.Text) > 200 {
-		s.fail(c, httperr.Field("q", "must be 200 characters or fewer"))
 		return
 	}
 	for _, p := range []struct {

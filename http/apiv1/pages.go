@@ -34,6 +34,19 @@ func pageOf(c *gin.Context, sizeName string) (store.PageRequest, error) {
 	return pageQuery(c, sizeName).Page()
 }
 
+// searchParam reads a list's search text (q), naming it when it is not ordinary text of at most
+// 200 characters (422).
+func searchParam(c *gin.Context) (string, error) {
+	v := c.Query("q")
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return "", httperr.Field("q", "must be ordinary text")
+	}
+	if len(v) > 200 {
+		return "", httperr.Field("q", "must be 200 characters or fewer")
+	}
+	return strings.TrimSpace(v), nil
+}
+
 // numberedPageParameters are how other APIs ask for a page: by number or offset. Lists here are
 // read by cursor, so these are refused rather than ignored (ignored, they would answer the first
 // page again and again, and a client would loop or stop believing it had everything).
@@ -47,7 +60,7 @@ func (q PageQuery) Page() (store.PageRequest, error) {
 	bad := map[string]string{}
 	for _, name := range numberedPageParameters {
 		if q.Sent.Has(name) {
-			bad[name] = "is not taken: lists are read by cursor; send after with the next of the answer before (or before with its previous)"
+			bad[name] = "is not supported: lists are read by cursor; for the next page send after= with the next value of the page before (before= with its previous value goes back)"
 		}
 	}
 	cursor := func(field, v string) string {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -147,19 +146,6 @@ func (s *Server) StaffList(ctx context.Context, u store.User, search string, p s
 	}
 	list, links, err := s.Store.StaffPage(ctx, search, p)
 	return list, links, pageError(p, err)
-}
-
-// searchParam reads a list's search text (q), naming it when it is not ordinary text of at most
-// 200 characters (422).
-func searchParam(c *gin.Context) (string, error) {
-	v := c.Query("q")
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", httperr.Field("q", "must be ordinary text")
-	}
-	if len(v) > 200 {
-		return "", httperr.Field("q", "must be 200 characters or fewer")
-	}
-	return strings.TrimSpace(v), nil
 }
 
 // StaffMember is GET /admin/users/{id}.
