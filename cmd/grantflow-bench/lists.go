@@ -15,7 +15,6 @@ import (
 
 	"github.com/lib/pq"
 
-	"grantflow/internal/demo"
 	"grantflow/store"
 	"grantflow/workflows"
 )
@@ -58,24 +57,11 @@ var (
 
 // benchLists seeds the lists' database and measures the three lists.
 func benchLists(ctx context.Context, a alternation) error {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dbURL, dropDB, err := benchDatabase(ctx)
+	st, _, done, err := seededDatabase(ctx, *listKeep, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
-	if *listKeep {
-		fmt.Println("  the database is kept:", dbURL)
-	} else {
-		defer dropDB()
-	}
-	st, err := store.Open(ctx, dbURL, logger)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := demo.Seed(ctx, st, time.Now()); err != nil {
-		return err
-	}
+	defer done()
 	start := time.Now()
 	seeded, err := seedLists(ctx, st.DB.DB, *listRows)
 	if err != nil {

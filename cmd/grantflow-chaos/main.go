@@ -66,7 +66,7 @@ type options struct {
 }
 
 func defaultOptions() options {
-	return options{Grassroots: 200, Services: 20, Kills: 50, TemporalRestarts: 2, PostgresRestarts: 1, Concurrency: 20, KillGap: 10 * time.Second}
+	return options{Grassroots: 200, Services: 20, Kills: 50, TemporalRestarts: 2, PostgresRestarts: 1, Concurrency: 20, KillGap: 4 * time.Second}
 }
 
 // result is what a run found.
