@@ -11,21 +11,23 @@
 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION search_text_of_awards() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint[]; -- the applications whose award came, went, or changed reference or application (both sides of a move)
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE applications a SET search_text = search_text_of(n.reference, (SELECT name FROM organisations WHERE id = a.organisation_id), a.title)
-        FROM new_awards n WHERE a.id = n.application_id;
+        SELECT array_agg(application_id) INTO changed FROM new_awards;
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE applications a SET search_text = search_text_of(NULL, (SELECT name FROM organisations WHERE id = a.organisation_id), a.title)
-        FROM old_awards o WHERE a.id = o.application_id;
+        SELECT array_agg(application_id) INTO changed FROM old_awards;
     ELSE
-        -- Only an award whose reference or application changed: the application it left, and the one it belongs to now.
-        UPDATE applications a SET search_text = search_text_of((SELECT reference FROM awards WHERE application_id = a.id),
-            (SELECT name FROM organisations WHERE id = a.organisation_id), a.title)
-        WHERE a.id IN (
-            SELECT unnest(ARRAY[o.application_id, n.application_id]) FROM old_awards o JOIN new_awards n ON n.id = o.id
-            WHERE (n.reference, n.application_id) IS DISTINCT FROM (o.reference, o.application_id));
+        SELECT array_agg(application_id) INTO changed FROM (
+            (SELECT application_id, reference FROM old_awards EXCEPT SELECT application_id, reference FROM new_awards)
+            UNION
+            (SELECT application_id, reference FROM new_awards EXCEPT SELECT application_id, reference FROM old_awards)) moved;
     END IF;
+    -- Each takes the reference its award has now, read afresh, whatever else the statement did.
+    UPDATE applications a SET search_text = search_text_of((SELECT reference FROM awards WHERE application_id = a.id),
+        (SELECT name FROM organisations WHERE id = a.organisation_id), a.title)
+    WHERE a.id = ANY(changed);
     RETURN NULL;
 END;
 $$;

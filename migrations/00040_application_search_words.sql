@@ -4,10 +4,12 @@
 -- trigram index (00036), which for a common phrase intersects some forty trigrams, each in a
 -- tenth of the applications or more: 65 to 260 ms at a million applications before a single row
 -- was read. Its whole words are far fewer and as selective, so they get an index of their own:
--- search_words is the search text's runs of ASCII letters, lower-cased, as a text-search vector
--- (the 'simple' configuration: no stemming, no stop words). Every other character counts as a
--- space, so a word typed between two spaces (or any non-letters) is exactly one of its entries
--- and a word typed at the end is the start of one, whatever surrounds it in the text. The search
+-- search_words is the search text lower-cased, as ILIKE compares it, then its runs of ASCII
+-- letters as a text-search vector (the 'simple' configuration: no stemming, no stop words).
+-- Lower-cased first, because a few other letters lower-case to ASCII ones (İ to i, the Kelvin
+-- sign to k) and ILIKE matches them so. Every other character counts as a space, so a word typed
+-- between two spaces is exactly one of its entries and a word typed at the end is the start of
+-- one, whatever surrounds it in the text. The search
 -- still matches the typed text as it always did; these words only narrow the rows it reads
 -- (store.SearchApplications, SearchWords).
 --
@@ -16,7 +18,7 @@
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION search_words(search_text text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT to_tsvector('simple', regexp_replace(search_text, '[^A-Za-z]+', ' ', 'g'))
+    SELECT to_tsvector('pg_catalog.simple', regexp_replace(lower(search_text), '[^a-z]+', ' ', 'g'))
 $$;
 -- +goose StatementEnd
 
