@@ -90,12 +90,12 @@ func benchLists(ctx context.Context, a alternation) error {
 				term := seeded.terms[i%len(seeded.terms)]
 				// The bare engine reads the indexed search column (migration 00036), a phrase narrowed
 				// by its words' index as ours is (00040), without the page's joins, keyset or count.
-				match := `a.search_text ILIKE $1 AND $4 = ''`
-				if store.SearchWords(term.text) != "" {
+				words, match := store.SearchWords(term.text), `a.search_text ILIKE $1 AND $4 = ''`
+				if words != "" {
 					match = `search_words(a.search_text) @@ $4::tsquery AND lower(a.search_text) LIKE lower($1)`
 				}
 				return discardRows(db.QueryContext(ctx, `SELECT a.* FROM applications a WHERE `+match+` AND ($2 = '' OR a.status = $2)
-					ORDER BY a.id DESC LIMIT $3`, "%"+term.text+"%", term.stage, listPageSize, store.SearchWords(term.text)))
+					ORDER BY a.id DESC LIMIT $3`, "%"+term.text+"%", term.stage, listPageSize, words))
 			},
 			ours: func(i int) error {
 				term := seeded.terms[i%len(seeded.terms)]
