@@ -11,7 +11,8 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
-	"go.temporal.io/sdk/worker"
+
+	"grantflow/internal/app"
 )
 
 // diesMidActivity stands for a worker killed in the middle of one activity's first attempt: the
@@ -53,7 +54,9 @@ func (i *diesMidActivityInbound) ExecuteActivity(ctx context.Context, in *interc
 // outlived the deadline and was answered 503 "try again".
 func TestStepWhoseWorkerDiedMidActivityCompletesWithinTheStepDeadline(t *testing.T) {
 	dying := &diesMidActivity{activityType: "SaveAssessment", gone: make(chan struct{})}
-	s := newSystemWithWorker(t, time.Time{}, false, worker.Options{Interceptors: []interceptor.WorkerInterceptor{dying}})
+	opts := app.WorkerOptions(app.WorkerConfig{}, nil)
+	opts.Interceptors = []interceptor.WorkerInterceptor{dying}
+	s := newSystemWithWorker(t, time.Time{}, false, opts)
 	t.Cleanup(func() { close(dying.gone) }) // before the worker stops (cleanups run last first)
 	applicant := s.registerApplicant(t, "Night Owls Trust", "ola@night-owls.example.org")
 	assessor := s.staff(t, "assessor")

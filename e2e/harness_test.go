@@ -177,11 +177,11 @@ func newSystemAt(t testing.TB, clock time.Time) *system { return newSystemWith(t
 // and the scrape endpoint at MetricsURL.
 func newSystemWith(t testing.TB, clock time.Time, observed bool) *system {
 	t.Helper()
-	return newSystemWithWorker(t, clock, observed, worker.Options{})
+	return newSystemWithWorker(t, clock, observed, app.WorkerOptions(app.WorkerConfig{}, nil))
 }
 
-// newSystemWithWorker runs the system with its worker on the given SDK options (interceptors that
-// stand for a worker dying mid-activity, say).
+// newSystemWithWorker runs the system with its worker on the given SDK options (production's,
+// app.WorkerOptions, with interceptors that stand for a worker dying mid-activity, say).
 func newSystemWithWorker(t testing.TB, clock time.Time, observed bool, workerOpts worker.Options) *system {
 	t.Helper()
 	// The system runs as production's application role (grantflow_app), so every journey proves the

@@ -241,20 +241,28 @@ func runWorkflowParts(ctx context.Context, a alternation, chosen map[string]bool
 			ours, bare = ours+rr.OursSeconds, bare+rr.BareSeconds
 		}
 		total := time.Duration(ours * float64(time.Second)).Round(time.Second)
+		waits, err := g.screeningWaits(ctx)
+		if err != nil {
+			return err
+		}
 		results.note(r.Key, map[string]string{
-			"grants":                        fmt.Sprint(perRound * a.rounds),
-			"ours_total_seconds":            fmt.Sprintf("%.1f", ours),
-			"bare_total_seconds":            fmt.Sprintf("%.1f", bare),
-			"ours_process_cpu_seconds":      fmt.Sprintf("%.1f", g.oursCPU.process),
-			"ours_machine_busy_cpu_seconds": fmt.Sprintf("%.1f", g.oursCPU.machine),
-			"bare_process_cpu_seconds":      fmt.Sprintf("%.1f", g.bareCPU.process),
-			"bare_machine_busy_cpu_seconds": fmt.Sprintf("%.1f", g.bareCPU.machine),
-			"try_again_answers":             fmt.Sprint(g.tryAgain.Load()),
+			"submission_to_screening_p50_seconds": fmt.Sprintf("%.2f", waits[0]),
+			"submission_to_screening_p95_seconds": fmt.Sprintf("%.2f", waits[1]),
+			"submission_to_screening_max_seconds": fmt.Sprintf("%.2f", waits[2]),
+			"grants":                              fmt.Sprint(perRound * a.rounds),
+			"ours_total_seconds":                  fmt.Sprintf("%.1f", ours),
+			"bare_total_seconds":                  fmt.Sprintf("%.1f", bare),
+			"ours_process_cpu_seconds":            fmt.Sprintf("%.1f", g.oursCPU.process),
+			"ours_machine_busy_cpu_seconds":       fmt.Sprintf("%.1f", g.oursCPU.machine),
+			"bare_process_cpu_seconds":            fmt.Sprintf("%.1f", g.bareCPU.process),
+			"bare_machine_busy_cpu_seconds":       fmt.Sprintf("%.1f", g.bareCPU.machine),
+			"try_again_answers":                   fmt.Sprint(g.tryAgain.Load()),
 		})
 		fmt.Printf("grants: %d grassroots grants from submission to closed in %v of our rounds (bare: %v; the whole part with drafts' preparation %v)\n"+
-			"  CPU over our rounds: this process %.0f s, the machine %.0f s (the rest is PostgreSQL and others); over the bare rounds: %.0f s and %.0f s; %d \"try again\" answers retried\n\n",
+			"  CPU over our rounds: this process %.0f s, the machine %.0f s (the rest is PostgreSQL and others); over the bare rounds: %.0f s and %.0f s; %d \"try again\" answers retried\n"+
+			"  from submission to screening (the workflow's first task): p50 %.2f s, p95 %.2f s, longest %.2f s\n\n",
 			perRound*a.rounds, total, time.Duration(bare*float64(time.Second)).Round(time.Second), time.Since(start).Round(time.Second),
-			g.oursCPU.process, g.oursCPU.machine, g.bareCPU.process, g.bareCPU.machine, g.tryAgain.Load())
+			g.oursCPU.process, g.oursCPU.machine, g.bareCPU.process, g.bareCPU.machine, g.tryAgain.Load(), waits[0], waits[1], waits[2])
 	}
 	return nil
 }

@@ -347,12 +347,13 @@ var ConfigVariables = []string{
 var ProductionVariables = []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "PUBLIC_BASE_URL", "SMTP_URL", "MAIL_FROM"}
 
 // WorkerConfig tunes a worker's share of the task queue. Zero counts leave the SDK's defaults
-// (1,000 concurrent activities and workflow tasks, 2 pollers of each).
+// (1,000 concurrent activities and workflow tasks, 2 activity pollers, workflow pollers scaled up
+// to 100 on each queue: workflowTaskPolls).
 type WorkerConfig struct {
 	MaxConcurrentActivities    int           // WORKER_MAX_CONCURRENT_ACTIVITIES
 	MaxConcurrentWorkflowTasks int           // WORKER_MAX_CONCURRENT_WORKFLOW_TASKS
 	ActivityPollers            int           // WORKER_ACTIVITY_POLLERS
-	WorkflowPollers            int           // WORKER_WORKFLOW_POLLERS
+	WorkflowPollers            int           // WORKER_WORKFLOW_POLLERS: the most on each of the task queue and the sticky queue
 	StopTimeout                time.Duration // WORKER_STOP_TIMEOUT: how long running activities get to finish on SIGTERM, default 30s
 }
 
@@ -362,8 +363,9 @@ func loadWorkerConfig() (WorkerConfig, error) {
 	if w.MaxConcurrentActivities, err = positiveCount("WORKER_MAX_CONCURRENT_ACTIVITIES", 1); err != nil {
 		return w, err
 	}
-	// The SDK refuses 1 for both workflow settings: a lone poller would only ever ask the worker's
-	// sticky queue, and new workflow tasks would wait for ever.
+	// The SDK refuses 1 concurrent workflow task: a lone slot would only ever serve the worker's
+	// sticky queue, and new workflow tasks would wait for ever. Workflow polls are likewise at least
+	// 2, as they were when the SDK refused 1 of them too (workflowTaskPolls now keeps one on each queue).
 	if w.MaxConcurrentWorkflowTasks, err = positiveCount("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", 2); err != nil {
 		return w, err
 	}

@@ -3,11 +3,14 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/worker"
 )
 
 // ConfigVariables is what the deployment files are checked against, so it must be exactly the
@@ -79,7 +82,8 @@ func TestWorkerConfig(t *testing.T) {
 	}
 	o := WorkerOptions(c.Worker, nil)
 	if o.MaxConcurrentActivityExecutionSize != 50 || o.MaxConcurrentWorkflowTaskExecutionSize != 20 ||
-		o.MaxConcurrentActivityTaskPollers != 4 || o.MaxConcurrentWorkflowTaskPollers != 3 || o.WorkerStopTimeout != 2*time.Minute {
+		o.MaxConcurrentActivityTaskPollers != 4 || o.WorkerStopTimeout != 2*time.Minute ||
+		!reflect.DeepEqual(o.WorkflowTaskPollerBehavior, worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{MaximumNumberOfPollers: 3})) {
 		t.Errorf("worker options %+v do not carry %+v", o, c.Worker)
 	}
 
