@@ -71,14 +71,14 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
-// NewWorker registers the workflows and activities on Grantflow's task queue; the store's outbox
-// turns notifications into messages. The Panel report's figures come from figures (in production
+// NewWorker registers the workflows and activities on Grantflow's task queue, with production's
+// worker options at their defaults; the store's outbox turns notifications into messages. The Panel report's figures come from figures (in production
 // PanelFiguresOf the store; tests may give fixed ones).
 func NewWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, figures activities.PanelFigures) worker.Worker {
 	return NewTunedWorker(c, taskQueue, st, letterhead, figures, WorkerOptions(WorkerConfig{}, nil))
 }
 
-// NewTunedWorker is NewWorker with the SDK's worker options (WorkerOptions gives production's).
+// NewTunedWorker is NewWorker with the given SDK worker options (WorkerOptions gives production's).
 func NewTunedWorker(c client.Client, taskQueue string, st *store.Store, letterhead letters.Letterhead, figures activities.PanelFigures, opts worker.Options) worker.Worker {
 	w := worker.New(c, taskQueue, opts)
 	w.RegisterWorkflow(workflows.GrassrootsWorkflow)
@@ -111,13 +111,13 @@ func WorkerOptions(w WorkerConfig, onFatal func(error)) worker.Options {
 	}
 }
 
-// workflowTaskPolls is how a worker asks for workflow tasks: the SDK scales its polls, up to max
+// workflowTaskPolls is how a worker asks for workflow tasks: the SDK scales its polls, up to most
 // (0: the SDK's 100) on each of the task queue and the worker's own sticky queue, and always keeps
 // one on the task queue. A fixed number of polls asks only the sticky queue while it has a backlog,
 // so a worker busy moving running grants along left new submissions waiting for their first
 // workflow task, unscreened, for 15 to 53 seconds (the grants bench at 32 callers).
-func workflowTaskPolls(max int) worker.PollerBehavior {
-	return worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{MaximumNumberOfPollers: max})
+func workflowTaskPolls(most int) worker.PollerBehavior {
+	return worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{MaximumNumberOfPollers: most})
 }
 
 // PanelFiguresOf is where the worker's Panel reports take their figures from: the performance
